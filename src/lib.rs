@@ -1,1 +1,22 @@
+//! kf: a local multi-broker Apache Kafka cluster and the toolkit to drive it.
+//!
+//! The map (see ARCHITECTURE.md for the path of a request):
+//! - [`protocol`]: framing, the supported-versions table, v2 record batch helpers.
+//! - [`log`]: a partition's segmented log on disk (segments, indexes, recovery, retention).
+//! - [`metadata`]: metadata records, each broker's `MetadataImage`, the Raft quorum, the controller.
+//! - [`broker`]: one broker: listener, connections, dispatch, one handler file per Kafka API.
+//! - [`cluster`]: start and stop N brokers in one process; broker configuration; the state file.
+//! - [`client`]: a Kafka client on standard APIs only (connections, metadata, producer, consumer, admin).
+//! - [`cli`]: the clap definitions, the one source of help, completions and man pages.
+//! - [`commands`]: one file per `kf` subcommand.
+//! - [`output`]: text, JSON and YAML rendering shared by commands.
 
+pub mod broker;
+pub mod cli;
+pub mod client;
+pub mod cluster;
+pub mod commands;
+pub mod log;
+pub mod metadata;
+pub mod output;
+pub mod protocol;

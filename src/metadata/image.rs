@@ -1,0 +1,171 @@
+//! The `MetadataImage`: a broker's view of the cluster, built only by applying committed
+//! [`MetadataRecord`]s in log order. Handlers read it; nothing else writes it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::records::{ConfigResource, MetadataRecord};
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct BrokerRegistration {
+    pub broker_id: i32,
+    pub host: String,
+    pub port: i32,
+    pub rack: Option<String>,
+    /// False once the broker shut down (fenced) until it registers again.
+    pub alive: bool,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PartitionImage {
+    pub partition: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+    pub leader: i32,
+    pub leader_epoch: i32,
+    pub partition_epoch: i32,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct TopicImage {
+    pub name: String,
+    pub topic_id: Uuid,
+    pub partitions: BTreeMap<i32, PartitionImage>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct MetadataImage {
+    pub cluster_id: Option<String>,
+    pub brokers: BTreeMap<i32, BrokerRegistration>,
+    pub topics: BTreeMap<String, TopicImage>,
+    pub topic_names_by_id: BTreeMap<Uuid, String>,
+    /// Config overrides set through the metadata log (dynamic configs), by resource.
+    pub configs: BTreeMap<ConfigResource, BTreeMap<String, String>>,
+    /// The next producer id the controller will hand out.
+    pub next_producer_id: i64,
+}
+
+impl MetadataImage {
+    /// Applies one committed record. Records are applied in log order on every broker, so this
+    /// must be deterministic; a record naming something unknown is ignored, not an error.
+    pub fn apply(&mut self, record: &MetadataRecord) {
+        match record {
+            MetadataRecord::ClusterId { cluster_id } => self.cluster_id = Some(cluster_id.clone()),
+            MetadataRecord::RegisterBroker {
+                broker_id,
+                host,
+                port,
+                rack,
+            } => {
+                self.brokers.insert(
+                    *broker_id,
+                    BrokerRegistration {
+                        broker_id: *broker_id,
+                        host: host.clone(),
+                        port: *port,
+                        rack: rack.clone(),
+                        alive: true,
+                    },
+                );
+            }
+            MetadataRecord::FenceBroker { broker_id } => {
+                if let Some(broker) = self.brokers.get_mut(broker_id) {
+                    broker.alive = false;
+                }
+            }
+            MetadataRecord::Topic { name, topic_id } => {
+                if !self.topics.contains_key(name) {
+                    self.topic_names_by_id.insert(*topic_id, name.clone());
+                    self.topics.insert(
+                        name.clone(),
+                        TopicImage {
+                            name: name.clone(),
+                            topic_id: *topic_id,
+                            partitions: BTreeMap::new(),
+                        },
+                    );
+                }
+            }
+            MetadataRecord::Partition {
+                topic_id,
+                partition,
+                replicas,
+                isr,
+                leader,
+                leader_epoch,
+                partition_epoch,
+            } => {
+                if let Some(topic) = self.topic_by_id_mut(topic_id) {
+                    topic.partitions.insert(
+                        *partition,
+                        PartitionImage {
+                            partition: *partition,
+                            replicas: replicas.clone(),
+                            isr: isr.clone(),
+                            leader: *leader,
+                            leader_epoch: *leader_epoch,
+                            partition_epoch: *partition_epoch,
+                        },
+                    );
+                }
+            }
+            MetadataRecord::RemoveTopic { topic_id } => {
+                if let Some(name) = self.topic_names_by_id.remove(topic_id) {
+                    self.topics.remove(&name);
+                    self.configs.remove(&ConfigResource::Topic(name));
+                }
+            }
+            MetadataRecord::Config {
+                resource,
+                name,
+                value,
+            } => {
+                let entries = self.configs.entry(resource.clone()).or_default();
+                match value {
+                    Some(value) => {
+                        entries.insert(name.clone(), value.clone());
+                    }
+                    None => {
+                        entries.remove(name);
+                    }
+                }
+                if entries.is_empty() {
+                    self.configs.remove(resource);
+                }
+            }
+            MetadataRecord::ProducerIds {
+                next_producer_id, ..
+            } => self.next_producer_id = self.next_producer_id.max(*next_producer_id),
+        }
+    }
+
+    pub fn topic(&self, name: &str) -> Option<&TopicImage> {
+        self.topics.get(name)
+    }
+
+    pub fn topic_by_id(&self, topic_id: &Uuid) -> Option<&TopicImage> {
+        self.topic_names_by_id
+            .get(topic_id)
+            .and_then(|name| self.topics.get(name))
+    }
+
+    fn topic_by_id_mut(&mut self, topic_id: &Uuid) -> Option<&mut TopicImage> {
+        let name = self.topic_names_by_id.get(topic_id)?;
+        self.topics.get_mut(name)
+    }
+
+    pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionImage> {
+        self.topics.get(topic)?.partitions.get(&partition)
+    }
+
+    /// Config overrides of one resource (empty when none are set).
+    pub fn configs_of(&self, resource: &ConfigResource) -> BTreeMap<String, String> {
+        self.configs.get(resource).cloned().unwrap_or_default()
+    }
+
+    pub fn alive_brokers(&self) -> impl Iterator<Item = &BrokerRegistration> {
+        self.brokers.values().filter(|b| b.alive)
+    }
+}

@@ -1,0 +1,55 @@
+//! Metadata records: every change to cluster metadata is one of these, appended to the Raft
+//! metadata log and applied by every broker to its own [`MetadataImage`](super::MetadataImage).
+//! They follow KRaft's record types (TopicRecord, PartitionRecord, ...) in spirit; the encoding is
+//! ours (serde), since the metadata log never leaves a kf cluster.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What a config record applies to (Kafka's ConfigResource types).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConfigResource {
+    Topic(String),
+    Broker(i32),
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum MetadataRecord {
+    /// Sets the cluster id; written once, by the controller that first bootstraps the log.
+    ClusterId { cluster_id: String },
+    /// A broker joined (or rejoined) with this listener. KRaft: RegisterBrokerRecord.
+    RegisterBroker {
+        broker_id: i32,
+        host: String,
+        port: i32,
+        rack: Option<String>,
+    },
+    /// A broker shut down cleanly; it stays known but is no longer alive. KRaft: UnregisterBrokerRecord.
+    FenceBroker { broker_id: i32 },
+    /// A topic was created. KRaft: TopicRecord.
+    Topic { name: String, topic_id: Uuid },
+    /// A partition was created or changed. KRaft: PartitionRecord / PartitionChangeRecord.
+    Partition {
+        topic_id: Uuid,
+        partition: i32,
+        replicas: Vec<i32>,
+        isr: Vec<i32>,
+        leader: i32,
+        leader_epoch: i32,
+        partition_epoch: i32,
+    },
+    /// A topic and all its partitions were deleted. KRaft: RemoveTopicRecord.
+    RemoveTopic { topic_id: Uuid },
+    /// A config override was set (`Some`) or removed (`None`). KRaft: ConfigRecord.
+    Config {
+        resource: ConfigResource,
+        name: String,
+        value: Option<String>,
+    },
+    /// A block of producer ids was handed out up to (excluding) `next_producer_id`.
+    /// KRaft: ProducerIdsRecord.
+    ProducerIds {
+        broker_id: i32,
+        next_producer_id: i64,
+    },
+}
