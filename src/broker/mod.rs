@@ -1,1 +1,110 @@
-//! broker
+//! One Kafka broker: its listener, connections, request dispatch and the handlers (one file per
+//! Kafka API in `handlers/`). A broker owns its log directory and reads cluster metadata from its
+//! own [`MetadataImage`](crate::metadata::MetadataImage); metadata changes go to the active
+//! controller through the quorum.
+
+pub mod connection;
+pub mod dispatch;
+pub mod fetch_sessions;
+pub mod handlers;
+pub mod listener;
+pub mod partitions;
+pub mod retention;
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+
+use crate::config::BrokerConfig;
+use crate::log::LogManager;
+use kafka_protocol::error::ResponseError;
+
+use crate::metadata::{
+    ApiError, ControllerRequest, ControllerResponse, MetadataImage, MetadataQuorum, NewTopic,
+    QuorumError,
+};
+
+pub use listener::BrokerListener;
+
+/// Everything a handler needs, shared by all connections of one broker.
+pub struct Broker {
+    pub broker_id: i32,
+    pub config: BrokerConfig,
+    /// The host and port clients are told to connect to.
+    pub advertised_host: String,
+    pub advertised_port: i32,
+    pub quorum: MetadataQuorum,
+    pub logs: LogManager,
+    /// Bumped after every append, so long-polling fetches wake on new data instead of sleeping.
+    pub appends: watch::Sender<u64>,
+    pub fetch_sessions: Mutex<fetch_sessions::FetchSessionCache>,
+}
+
+impl Broker {
+    pub fn new(
+        broker_id: i32,
+        config: BrokerConfig,
+        advertised_host: String,
+        advertised_port: i32,
+        quorum: MetadataQuorum,
+        logs: LogManager,
+    ) -> Arc<Self> {
+        Arc::new(Broker {
+            broker_id,
+            config,
+            advertised_host,
+            advertised_port,
+            quorum,
+            logs,
+            appends: watch::channel(0).0,
+            fetch_sessions: Mutex::new(fetch_sessions::FetchSessionCache::default()),
+        })
+    }
+
+    /// The latest metadata image this broker has applied.
+    pub fn image(&self) -> Arc<MetadataImage> {
+        self.quorum.image()
+    }
+
+    /// Wakes fetches waiting for data.
+    pub fn notify_append(&self) {
+        self.appends.send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
+impl Broker {
+    /// Asks the active controller; a quorum failure becomes the Kafka error a client would see.
+    pub async fn controller_call(
+        &self,
+        request: ControllerRequest,
+    ) -> Result<ControllerResponse, ApiError> {
+        self.quorum.controller_call(request).await.map_err(|e| {
+            let code = match e {
+                QuorumError::NotController => ResponseError::NotController,
+                _ => ResponseError::RequestTimedOut,
+            };
+            ApiError::new(code, e.to_string())
+        })
+    }
+
+    /// Creates missing topics with the broker defaults, as `auto.create.topics.enable` does.
+    pub async fn auto_create_topics(&self, names: &[String]) {
+        let topics = names
+            .iter()
+            .map(|name| NewTopic {
+                name: name.clone(),
+                num_partitions: -1,
+                replication_factor: -1,
+                assignments: Default::default(),
+                configs: Default::default(),
+            })
+            .collect();
+        let request = ControllerRequest::CreateTopics {
+            topics,
+            validate_only: false,
+        };
+        if let Err(e) = self.controller_call(request).await {
+            tracing::debug!(error = ?e, "topic auto-creation failed");
+        }
+    }
+}

@@ -1,1 +1,63 @@
-//! cli
+//! The command line, as clap types only: the one source of `--help`, shell completions and man
+//! pages (`kf generate`). Behaviour lives in `commands/`.
+
+pub mod cluster;
+pub mod consume;
+pub mod produce;
+pub mod topic;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kf",
+    version,
+    about = "A local Apache Kafka cluster and the toolkit to drive it",
+    long_about = "kf is one binary that is both a local multi-broker Apache Kafka cluster and the \
+                  client to drive it. `kf cluster up` starts a cluster that speaks the real Kafka \
+                  protocol; the other commands work against it or against any Kafka cluster.",
+    after_help = "Examples:\n  kf cluster up                      start a 3-broker cluster on 9092-9094\n  kf topic create orders -p 6        create a topic\n  seq 1 10 | kf produce orders       produce ten records\n  kf consume orders -o beginning -e  read them back\n\nExit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run and inspect a local Kafka cluster
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
+    /// Write shell completions and man pages (for packagers and the repository)
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+/// Where a client command connects.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectArgs {
+    /// Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else the running `kf cluster up`)
+    #[arg(short = 'b', long = "bootstrap-server", value_name = "HOST:PORT[,...]")]
+    pub bootstrap_server: Option<String>,
+    /// A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)
+    #[arg(short = 'X', value_name = "KEY=VALUE")]
+    pub client_properties: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The directory to write `completions/` and `man/` under
+    #[arg(long, default_value = ".")]
+    pub out_dir: PathBuf,
+}
+
+/// Output format of inspect commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+    Yaml,
+}

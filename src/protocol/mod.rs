@@ -1,1 +1,9 @@
-//! protocol
+//! The Kafka wire protocol as kf speaks it: length-prefixed frames, the table of supported API
+//! versions (the one source ApiVersions answers from), and request/response header helpers.
+//! Message bodies are the `kafka-protocol` crate's types.
+
+pub mod frame;
+pub mod versions;
+
+pub use frame::{read_frame, FrameError, MAX_REQUEST_BYTES};
+pub use versions::{supported_versions, SUPPORTED_APIS};

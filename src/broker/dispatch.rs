@@ -1,0 +1,162 @@
+//! Turns a request frame into a response frame: parse the header, check the version against
+//! [`SUPPORTED_APIS`](crate::protocol::SUPPORTED_APIS), decode the body, call the API's handler,
+//! encode the answer. An `Err` means "close the connection", as Kafka does for an unknown API key,
+//! an unsupported version (except ApiVersions, KIP-511) or a body it cannot parse.
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::{
+    ApiKey, ProduceRequest, RequestHeader, RequestKind, ResponseHeader, ResponseKind,
+};
+use kafka_protocol::protocol::{Decodable, Encodable};
+use thiserror::Error;
+
+use super::handlers;
+use super::Broker;
+use crate::protocol::frame::finish_frame;
+use crate::protocol::supported_versions;
+
+#[derive(Debug, Error)]
+pub enum DispatchError {
+    #[error("request too short to hold a header")]
+    ShortRequest,
+    #[error("unknown API key {0}")]
+    UnknownApiKey(i16),
+    #[error("{api_key:?} version {version} is not supported")]
+    UnsupportedVersion { api_key: ApiKey, version: i16 },
+    #[error("malformed {api_key:?} v{version} request: {source}")]
+    Malformed {
+        api_key: ApiKey,
+        version: i16,
+        source: anyhow::Error,
+    },
+    #[error("cannot encode {api_key:?} v{version} response: {source}")]
+    Encode {
+        api_key: ApiKey,
+        version: i16,
+        source: anyhow::Error,
+    },
+}
+
+/// Handles one request frame. `Ok(None)`: no response is due (a Produce with acks=0).
+pub async fn handle_frame(broker: &Broker, frame: Bytes) -> Result<Option<BytesMut>, DispatchError> {
+    if frame.len() < 8 {
+        return Err(DispatchError::ShortRequest);
+    }
+    let raw_key = i16::from_be_bytes([frame[0], frame[1]]);
+    let version = i16::from_be_bytes([frame[2], frame[3]]);
+    let api_key = ApiKey::try_from(raw_key).map_err(|_| DispatchError::UnknownApiKey(raw_key))?;
+    let supported = supported_versions(api_key).ok_or(DispatchError::UnknownApiKey(raw_key))?;
+    let version_supported = (supported.min_version..=supported.max_version).contains(&version);
+    if !version_supported && api_key != ApiKey::ApiVersions {
+        return Err(DispatchError::UnsupportedVersion { api_key, version });
+    }
+
+    let mut body = frame;
+    let malformed = |source| DispatchError::Malformed {
+        api_key,
+        version,
+        source,
+    };
+    let header = RequestHeader::decode(&mut body, api_key.request_header_version(version))
+        .map_err(malformed)?;
+    if !version_supported {
+        // KIP-511: an ApiVersions request newer than ours is answered at v0 with the error and
+        // our ranges, so the client can retry with a version we share.
+        let response = handlers::api_versions::unsupported_version_response();
+        return encode_response(&header, 0, ResponseKind::ApiVersions(response)).map(Some);
+    }
+
+    if api_key == ApiKey::Produce {
+        let request = ProduceRequest::decode(&mut body, version).map_err(malformed)?;
+        let acks = request.acks;
+        let response = handlers::produce::handle(broker, &header, request).await;
+        if acks == 0 {
+            return Ok(None);
+        }
+        return encode_response(&header, version, ResponseKind::Produce(response)).map(Some);
+    }
+
+    let request = RequestKind::decode(api_key, &mut body, version).map_err(malformed)?;
+    let response = route(broker, &header, request).await?;
+    encode_response(&header, version, response).map(Some)
+}
+
+async fn route(
+    broker: &Broker,
+    header: &RequestHeader,
+    request: RequestKind,
+) -> Result<ResponseKind, DispatchError> {
+    Ok(match request {
+        RequestKind::ApiVersions(r) => {
+            ResponseKind::ApiVersions(handlers::api_versions::handle(broker, header, r))
+        }
+        RequestKind::Metadata(r) => {
+            ResponseKind::Metadata(handlers::metadata::handle(broker, header, r).await)
+        }
+        RequestKind::Fetch(r) => ResponseKind::Fetch(handlers::fetch::handle(broker, header, r).await),
+        RequestKind::ListOffsets(r) => {
+            ResponseKind::ListOffsets(handlers::list_offsets::handle(broker, header, r))
+        }
+        RequestKind::CreateTopics(r) => {
+            ResponseKind::CreateTopics(handlers::create_topics::handle(broker, header, r).await)
+        }
+        RequestKind::DeleteTopics(r) => {
+            ResponseKind::DeleteTopics(handlers::delete_topics::handle(broker, header, r).await)
+        }
+        RequestKind::CreatePartitions(r) => ResponseKind::CreatePartitions(
+            handlers::create_partitions::handle(broker, header, r).await,
+        ),
+        RequestKind::DeleteRecords(r) => {
+            ResponseKind::DeleteRecords(handlers::delete_records::handle(broker, header, r))
+        }
+        RequestKind::DescribeConfigs(r) => {
+            ResponseKind::DescribeConfigs(handlers::describe_configs::handle(broker, header, r))
+        }
+        RequestKind::IncrementalAlterConfigs(r) => ResponseKind::IncrementalAlterConfigs(
+            handlers::incremental_alter_configs::handle(broker, header, r).await,
+        ),
+        RequestKind::DescribeCluster(r) => {
+            ResponseKind::DescribeCluster(handlers::describe_cluster::handle(broker, header, r))
+        }
+        RequestKind::DescribeQuorum(r) => {
+            ResponseKind::DescribeQuorum(handlers::describe_quorum::handle(broker, header, r))
+        }
+        RequestKind::DescribeLogDirs(r) => {
+            ResponseKind::DescribeLogDirs(handlers::describe_log_dirs::handle(broker, header, r))
+        }
+        other => {
+            let api_key = request_api_key(header);
+            return Err(DispatchError::Malformed {
+                api_key,
+                version: header.request_api_version,
+                source: anyhow::anyhow!("no handler for {other:?}"),
+            });
+        }
+    })
+}
+
+fn request_api_key(header: &RequestHeader) -> ApiKey {
+    ApiKey::try_from(header.request_api_key).unwrap_or(ApiKey::ApiVersions)
+}
+
+fn encode_response(
+    header: &RequestHeader,
+    version: i16,
+    response: ResponseKind,
+) -> Result<BytesMut, DispatchError> {
+    let api_key = request_api_key(header);
+    let encode_error = |source| DispatchError::Encode {
+        api_key,
+        version,
+        source,
+    };
+    let mut buf = BytesMut::with_capacity(256);
+    buf.extend_from_slice(&[0; 4]);
+    ResponseHeader::default()
+        .with_correlation_id(header.correlation_id)
+        .encode(&mut buf, api_key.response_header_version(version))
+        .map_err(encode_error)?;
+    response.encode(&mut buf, version).map_err(encode_error)?;
+    finish_frame(&mut buf);
+    Ok(buf)
+}

@@ -1,0 +1,48 @@
+//! ApiKey 60 · DescribeCluster · v0-2
+//!
+//! The cluster id, the active controller and the brokers, from this broker's metadata image.
+//! Fenced (stopped) brokers are listed only when v2's `include_fenced_brokers` asks. Only the
+//! broker endpoint type (1) exists here; asking for controllers (2) gets UNSUPPORTED_ENDPOINT_TYPE
+//! as from a Kafka broker.
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
+use kafka_protocol::messages::{BrokerId, DescribeClusterRequest, DescribeClusterResponse, RequestHeader};
+use kafka_protocol::protocol::StrBytes;
+
+use crate::broker::Broker;
+
+const BROKER_ENDPOINTS: i8 = 1;
+const OPERATIONS_OMITTED: i32 = i32::MIN;
+
+pub fn handle(broker: &Broker, header: &RequestHeader, request: DescribeClusterRequest) -> DescribeClusterResponse {
+    let image = broker.image();
+    let response = DescribeClusterResponse::default()
+        .with_endpoint_type(BROKER_ENDPOINTS)
+        .with_cluster_id(StrBytes::from_string(image.cluster_id.clone().unwrap_or_default()))
+        .with_cluster_authorized_operations(OPERATIONS_OMITTED);
+    if header.request_api_version >= 1 && request.endpoint_type != BROKER_ENDPOINTS {
+        return response
+            .with_error_code(ResponseError::UnsupportedEndpointType.code())
+            .with_error_message(Some(StrBytes::from_static_str(
+                "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER",
+            )))
+            .with_controller_id(BrokerId(-1));
+    }
+    let brokers = image
+        .brokers
+        .values()
+        .filter(|b| b.alive || request.include_fenced_brokers)
+        .map(|b| {
+            DescribeClusterBroker::default()
+                .with_broker_id(BrokerId(b.broker_id))
+                .with_host(StrBytes::from_string(b.host.clone()))
+                .with_port(b.port)
+                .with_rack(b.rack.clone().map(StrBytes::from_string))
+                .with_is_fenced(!b.alive)
+        })
+        .collect();
+    response
+        .with_controller_id(BrokerId(broker.quorum.leader_id().unwrap_or(-1)))
+        .with_brokers(brokers)
+}

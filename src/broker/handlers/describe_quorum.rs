@@ -1,0 +1,74 @@
+//! ApiKey 55 · DescribeQuorum · v0-2
+//!
+//! The metadata quorum (`__cluster_metadata` partition 0): the Raft leader (the active
+//! controller), its term as the leader epoch, the committed offset as the high watermark, and
+//! each voter's and observer's log end offset. Any broker answers with the active controller's
+//! view, as a Kafka broker forwards this request to the controller. v2 adds the voters' listeners.
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::describe_quorum_response::{
+    Listener, Node, PartitionData, ReplicaState, TopicData,
+};
+use kafka_protocol::messages::{BrokerId, DescribeQuorumRequest, DescribeQuorumResponse, RequestHeader, TopicName};
+use kafka_protocol::protocol::StrBytes;
+
+use crate::broker::Broker;
+use crate::metadata::ReplicaState as QuorumReplica;
+
+const METADATA_TOPIC: &str = "__cluster_metadata";
+
+pub fn handle(broker: &Broker, header: &RequestHeader, request: DescribeQuorumRequest) -> DescribeQuorumResponse {
+    let asks_metadata_partition = request.topics.len() == 1
+        && request.topics[0].topic_name.as_str() == METADATA_TOPIC
+        && request.topics[0].partitions.len() == 1
+        && request.topics[0].partitions[0].partition_index == 0;
+    let partition = PartitionData::default().with_partition_index(0);
+    let partition = if asks_metadata_partition {
+        let quorum = broker.quorum.describe_from_leader();
+        partition
+            .with_leader_id(BrokerId(quorum.leader_id))
+            .with_leader_epoch(quorum.leader_epoch)
+            .with_high_watermark(quorum.high_watermark)
+            .with_current_voters(quorum.voters.iter().map(replica_state).collect())
+            .with_observers(quorum.observers.iter().map(replica_state).collect())
+    } else {
+        partition
+            .with_error_code(ResponseError::UnknownTopicOrPartition.code())
+            .with_leader_id(BrokerId(-1))
+            .with_leader_epoch(-1)
+            .with_high_watermark(-1)
+    };
+    let nodes = if header.request_api_version >= 2 && asks_metadata_partition {
+        let image = broker.image();
+        broker
+            .quorum
+            .describe_from_leader()
+            .voters
+            .iter()
+            .filter_map(|v| image.brokers.get(&v.replica_id))
+            .map(|b| {
+                Node::default()
+                    .with_node_id(BrokerId(b.broker_id))
+                    .with_listeners(vec![Listener::default()
+                        .with_name(StrBytes::from_static_str("PLAINTEXT"))
+                        .with_host(StrBytes::from_string(b.host.clone()))
+                        .with_port(u16::try_from(b.port).unwrap_or(0))])
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    DescribeQuorumResponse::default()
+        .with_topics(vec![TopicData::default()
+            .with_topic_name(TopicName(StrBytes::from_static_str(METADATA_TOPIC)))
+            .with_partitions(vec![partition])])
+        .with_nodes(nodes)
+}
+
+fn replica_state(replica: &QuorumReplica) -> ReplicaState {
+    ReplicaState::default()
+        .with_replica_id(BrokerId(replica.replica_id))
+        .with_log_end_offset(replica.log_end_offset)
+        .with_last_fetch_timestamp(replica.last_fetch_timestamp)
+        .with_last_caught_up_timestamp(replica.last_caught_up_timestamp)
+}

@@ -1,0 +1,91 @@
+//! ApiKey 44 · IncrementalAlterConfigs · v0-1
+//!
+//! Topic configs (resource type 2) and dynamic broker configs (type 4) are forwarded to the
+//! active controller, which validates and writes them as config records. Other resource types
+//! get INVALID_REQUEST.
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::incremental_alter_configs_response::AlterConfigsResourceResponse;
+use kafka_protocol::messages::{
+    IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, RequestHeader,
+};
+use kafka_protocol::protocol::StrBytes;
+
+use crate::broker::handlers::describe_configs::{config_resource, resource_error};
+use crate::broker::Broker;
+use crate::metadata::{AlterConfigOp, AlterConfigOpType, ApiError, ControllerRequest, ControllerResponse};
+
+const SET: i8 = 0;
+const DELETE: i8 = 1;
+const APPEND: i8 = 2;
+const SUBTRACT: i8 = 3;
+
+pub async fn handle(
+    broker: &Broker,
+    _header: &RequestHeader,
+    request: IncrementalAlterConfigsRequest,
+) -> IncrementalAlterConfigsResponse {
+    let mut responses = Vec::with_capacity(request.resources.len());
+    for resource in request.resources {
+        let outcome = alter(broker, &resource, request.validate_only).await;
+        let response = AlterConfigsResourceResponse::default()
+            .with_resource_type(resource.resource_type)
+            .with_resource_name(resource.resource_name);
+        responses.push(match outcome {
+            Ok(()) => response,
+            Err(e) => response
+                .with_error_code(e.code.code())
+                .with_error_message(e.message.map(StrBytes::from_string)),
+        });
+    }
+    IncrementalAlterConfigsResponse::default().with_responses(responses)
+}
+
+async fn alter(
+    broker: &Broker,
+    resource: &kafka_protocol::messages::incremental_alter_configs_request::AlterConfigsResource,
+    validate_only: bool,
+) -> Result<(), ApiError> {
+    let config_resource = config_resource(resource.resource_type, resource.resource_name.as_str())
+        .map_err(|e| resource_error(e, resource.resource_type))?;
+    let ops = resource
+        .configs
+        .iter()
+        .map(|c| {
+            let value = c.value.as_ref().map(|v| v.to_string());
+            let op = match (c.config_operation, value) {
+                (SET, Some(v)) => AlterConfigOpType::Set(v),
+                (DELETE, _) => AlterConfigOpType::Delete,
+                (APPEND, Some(v)) => AlterConfigOpType::Append(v),
+                (SUBTRACT, Some(v)) => AlterConfigOpType::Subtract(v),
+                (SET | APPEND | SUBTRACT, None) => {
+                    return Err(ApiError::new(
+                        ResponseError::InvalidRequest,
+                        format!("Null value not supported for : {}", c.name.as_str()),
+                    ))
+                }
+                (other, _) => {
+                    return Err(ApiError::new(
+                        ResponseError::InvalidRequest,
+                        format!("Unknown alter configs operation {other}"),
+                    ))
+                }
+            };
+            Ok(AlterConfigOp {
+                name: c.name.to_string(),
+                op,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    match broker
+        .controller_call(ControllerRequest::AlterConfigs {
+            resource: config_resource,
+            ops,
+            validate_only,
+        })
+        .await?
+    {
+        ControllerResponse::AlterConfigs(result) => result,
+        _ => Err(ApiError::bare(ResponseError::UnknownServerError)),
+    }
+}

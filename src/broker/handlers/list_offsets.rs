@@ -1,0 +1,109 @@
+//! ApiKey 2 · ListOffsets · v1-10
+//!
+//! Special timestamps as Kafka: -2 earliest, -1 latest (the high watermark, or the last stable
+//! offset for read_committed), -3 max timestamp (KIP-734), -4 earliest local, -5 earliest tiered
+//! (no tiered storage here, so the log start offset). Other timestamps find the first record at
+//! or after them.
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::list_offsets_response::{
+    ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
+};
+use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse, RequestHeader};
+
+use crate::broker::Broker;
+use crate::metadata::MetadataImage;
+
+const LATEST: i64 = -1;
+const EARLIEST: i64 = -2;
+const MAX_TIMESTAMP: i64 = -3;
+const EARLIEST_LOCAL: i64 = -4;
+const EARLIEST_TIERED: i64 = -5;
+
+pub fn handle(broker: &Broker, _header: &RequestHeader, request: ListOffsetsRequest) -> ListOffsetsResponse {
+    let image = broker.image();
+    let topics = request
+        .topics
+        .into_iter()
+        .map(|topic| {
+            let partitions = topic
+                .partitions
+                .iter()
+                .map(|p| {
+                    let response = ListOffsetsPartitionResponse::default()
+                        .with_partition_index(p.partition_index);
+                    match lookup(broker, &image, &topic.name, p.partition_index, p.current_leader_epoch, p.timestamp) {
+                        Ok(found) => response
+                            .with_timestamp(found.timestamp)
+                            .with_offset(found.offset)
+                            .with_leader_epoch(found.leader_epoch),
+                        Err(e) => response
+                            .with_error_code(e.code())
+                            .with_timestamp(-1)
+                            .with_offset(-1)
+                            .with_leader_epoch(-1),
+                    }
+                })
+                .collect();
+            ListOffsetsTopicResponse::default()
+                .with_name(topic.name)
+                .with_partitions(partitions)
+        })
+        .collect();
+    ListOffsetsResponse::default().with_topics(topics)
+}
+
+struct Found {
+    timestamp: i64,
+    offset: i64,
+    leader_epoch: i32,
+}
+
+fn lookup(
+    broker: &Broker,
+    image: &MetadataImage,
+    topic: &str,
+    partition: i32,
+    current_leader_epoch: i32,
+    timestamp: i64,
+) -> Result<Found, ResponseError> {
+    let leader = broker.leader_partition(image, topic, partition)?;
+    if current_leader_epoch >= 0 && current_leader_epoch != leader.leader_epoch {
+        return Err(if current_leader_epoch > leader.leader_epoch {
+            ResponseError::UnknownLeaderEpoch
+        } else {
+            ResponseError::FencedLeaderEpoch
+        });
+    }
+    let log = leader
+        .log
+        .lock()
+        .map_err(|_| ResponseError::KafkaStorageError)?;
+    let at = |offset| Found {
+        timestamp: -1,
+        offset,
+        leader_epoch: leader.leader_epoch,
+    };
+    let found = match timestamp {
+        LATEST => at(log.log_end_offset()),
+        EARLIEST | EARLIEST_LOCAL | EARLIEST_TIERED => at(log.log_start_offset()),
+        MAX_TIMESTAMP => match log.max_timestamp_and_offset().map_err(|e| e.kafka_error())? {
+            Some(t) => Found {
+                timestamp: t.timestamp,
+                offset: t.offset,
+                leader_epoch: leader.leader_epoch,
+            },
+            None => at(-1),
+        },
+        ts if ts < 0 => return Err(ResponseError::InvalidRequest),
+        ts => match log.offset_for_timestamp(ts).map_err(|e| e.kafka_error())? {
+            Some(t) => Found {
+                timestamp: t.timestamp,
+                offset: t.offset,
+                leader_epoch: leader.leader_epoch,
+            },
+            None => at(-1),
+        },
+    };
+    Ok(found)
+}

@@ -1,0 +1,156 @@
+//! ApiKey 3 · Metadata · v0-13
+//!
+//! Brokers, the controller, and topics with their partitions' leaders, replicas and ISR, from
+//! this broker's metadata image. A missing topic is created when the request allows it (v4+,
+//! always before) and `auto.create.topics.enable` is on, with `num.partitions` and
+//! `default.replication.factor`.
+//!
+//! Differs from Kafka: an auto-created topic is answered with its partitions at once (Kafka says
+//! LEADER_NOT_AVAILABLE first), since the controller call returns after this broker applied it.
+//! The controller id is the active controller's broker (kf brokers are combined-mode nodes).
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::metadata_response::{
+    MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+};
+use kafka_protocol::messages::{BrokerId, MetadataRequest, MetadataResponse, RequestHeader, TopicName};
+use kafka_protocol::protocol::StrBytes;
+
+use crate::broker::Broker;
+use crate::metadata::{MetadataImage, TopicImage};
+
+/// Kafka's "authorized operations not requested" sentinel.
+const OPERATIONS_OMITTED: i32 = i32::MIN;
+
+pub async fn handle(broker: &Broker, header: &RequestHeader, request: MetadataRequest) -> MetadataResponse {
+    let version = header.request_api_version;
+    let image = broker.image();
+    let requested: Option<Vec<Requested>> = match &request.topics {
+        None => None,
+        Some(topics) if topics.is_empty() && version == 0 => None,
+        Some(topics) => Some(topics.iter().map(|t| requested(&image, t.name.as_ref(), &t.topic_id)).collect()),
+    };
+
+    let allow_auto_create = version < 4 || request.allow_auto_topic_creation;
+    let mut image = image;
+    if let Some(requested) = &requested {
+        let missing: Vec<String> = requested
+            .iter()
+            .filter_map(|r| match r {
+                Requested::Missing(name) => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        if allow_auto_create && broker.config.auto_create_topics_enable && !missing.is_empty() {
+            broker.auto_create_topics(&missing).await;
+            image = broker.image();
+        }
+    }
+
+    let topics = match requested {
+        None => image.topics.values().map(|t| topic_response(&image, t)).collect(),
+        Some(requested) => requested
+            .into_iter()
+            .map(|r| match r {
+                Requested::Missing(name) => match image.topic(&name) {
+                    Some(t) => topic_response(&image, t),
+                    None => missing_topic_response(&name),
+                },
+                Requested::Found(name) => match image.topic(&name) {
+                    Some(t) => topic_response(&image, t),
+                    None => missing_topic_response(&name),
+                },
+                Requested::UnknownId(id) => MetadataResponseTopic::default()
+                    .with_error_code(ResponseError::UnknownTopicId.code())
+                    .with_topic_id(id)
+                    .with_topic_authorized_operations(OPERATIONS_OMITTED),
+            })
+            .collect(),
+    };
+
+    let brokers = image
+        .alive_brokers()
+        .map(|b| {
+            MetadataResponseBroker::default()
+                .with_node_id(BrokerId(b.broker_id))
+                .with_host(StrBytes::from_string(b.host.clone()))
+                .with_port(b.port)
+                .with_rack(b.rack.clone().map(StrBytes::from_string))
+        })
+        .collect();
+    MetadataResponse::default()
+        .with_brokers(brokers)
+        .with_cluster_id(image.cluster_id.clone().map(StrBytes::from_string))
+        .with_controller_id(BrokerId(broker.quorum.leader_id().unwrap_or(-1)))
+        .with_topics(topics)
+        .with_cluster_authorized_operations(OPERATIONS_OMITTED)
+}
+
+enum Requested {
+    Found(String),
+    Missing(String),
+    UnknownId(uuid::Uuid),
+}
+
+fn requested(image: &MetadataImage, name: Option<&TopicName>, topic_id: &uuid::Uuid) -> Requested {
+    match name {
+        Some(name) if image.topic(name.as_str()).is_some() => Requested::Found(name.to_string()),
+        Some(name) => Requested::Missing(name.to_string()),
+        None => match image.topic_by_id(topic_id) {
+            Some(t) => Requested::Found(t.name.clone()),
+            None => Requested::UnknownId(*topic_id),
+        },
+    }
+}
+
+fn missing_topic_response(name: &str) -> MetadataResponseTopic {
+    let error = if crate::metadata::valid_topic_name(name).is_err() {
+        ResponseError::InvalidTopicException
+    } else {
+        ResponseError::UnknownTopicOrPartition
+    };
+    MetadataResponseTopic::default()
+        .with_error_code(error.code())
+        .with_name(Some(TopicName(StrBytes::from_string(name.to_string()))))
+        .with_topic_authorized_operations(OPERATIONS_OMITTED)
+}
+
+fn topic_response(image: &MetadataImage, topic: &TopicImage) -> MetadataResponseTopic {
+    let partitions = topic
+        .partitions
+        .values()
+        .map(|p| {
+            let alive = |id: &i32| image.brokers.get(id).is_some_and(|b| b.alive);
+            let leader_alive = alive(&p.leader);
+            MetadataResponsePartition::default()
+                .with_error_code(if leader_alive {
+                    0
+                } else {
+                    ResponseError::LeaderNotAvailable.code()
+                })
+                .with_partition_index(p.partition)
+                .with_leader_id(BrokerId(if leader_alive { p.leader } else { -1 }))
+                .with_leader_epoch(p.leader_epoch)
+                .with_replica_nodes(p.replicas.iter().map(|r| BrokerId(*r)).collect())
+                .with_isr_nodes(p.isr.iter().map(|r| BrokerId(*r)).collect())
+                .with_offline_replicas(
+                    p.replicas
+                        .iter()
+                        .filter(|r| !alive(r))
+                        .map(|r| BrokerId(*r))
+                        .collect(),
+                )
+        })
+        .collect();
+    MetadataResponseTopic::default()
+        .with_name(Some(TopicName(StrBytes::from_string(topic.name.clone()))))
+        .with_topic_id(topic.topic_id)
+        .with_is_internal(is_internal_topic(&topic.name))
+        .with_partitions(partitions)
+        .with_topic_authorized_operations(OPERATIONS_OMITTED)
+}
+
+/// Kafka's internal topics, hidden from nothing but flagged for clients.
+fn is_internal_topic(name: &str) -> bool {
+    matches!(name, "__consumer_offsets" | "__transaction_state")
+}

@@ -1,0 +1,18 @@
+//! One file per Kafka API. Each opens with `ApiKey N · Name · vMIN-vMAX` and names any way it
+//! differs from Apache Kafka. A handler translates request to response; the logic lives in `log/`,
+//! `metadata/` and `broker/partitions.rs`.
+
+pub mod api_versions;
+pub mod create_partitions;
+pub mod create_topics;
+pub mod delete_records;
+pub mod delete_topics;
+pub mod describe_cluster;
+pub mod describe_configs;
+pub mod describe_log_dirs;
+pub mod describe_quorum;
+pub mod fetch;
+pub mod incremental_alter_configs;
+pub mod list_offsets;
+pub mod metadata;
+pub mod produce;

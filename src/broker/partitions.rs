@@ -1,0 +1,125 @@
+//! The partitions this broker hosts: finding the log of a partition it leads, and keeping the
+//! logs on disk in step with the metadata image (create the logs of new partitions, delete the
+//! logs of deleted topics, apply topic config changes).
+//!
+//! Until replication arrives every partition has one replica, its leader, so the high watermark
+//! and the last stable offset are the log end offset.
+
+use std::sync::{Arc, Mutex};
+
+use kafka_protocol::error::ResponseError;
+use tracing::warn;
+
+use super::Broker;
+use crate::config::LogConfig;
+use crate::log::PartitionLog;
+use crate::metadata::{ConfigResource, MetadataImage};
+
+/// A partition this broker leads, with the leader epoch it leads it in.
+pub struct LeaderPartition {
+    pub log: Arc<Mutex<PartitionLog>>,
+    pub leader_epoch: i32,
+}
+
+impl Broker {
+    /// The effective log config of `topic`: the broker's defaults overlaid with the topic's overrides.
+    pub fn log_config(&self, image: &MetadataImage, topic: &str) -> LogConfig {
+        let overrides = image.configs_of(&ConfigResource::Topic(topic.to_string()));
+        LogConfig::from_topic_configs(&self.config, &overrides)
+    }
+
+    /// The log of a partition this broker leads, or the Kafka error a client must see.
+    pub fn leader_partition(
+        &self,
+        image: &MetadataImage,
+        topic: &str,
+        partition: i32,
+    ) -> Result<LeaderPartition, ResponseError> {
+        let Some(state) = image.partition(topic, partition) else {
+            return Err(ResponseError::UnknownTopicOrPartition);
+        };
+        if state.leader != self.broker_id {
+            return Err(ResponseError::NotLeaderOrFollower);
+        }
+        let log = match self.logs.get(topic, partition) {
+            Some(log) => log,
+            None => self
+                .logs
+                .get_or_create(topic, partition, self.log_config(image, topic))
+                .map_err(|e| {
+                    warn!(topic, partition, error = %e, "cannot open partition log");
+                    ResponseError::KafkaStorageError
+                })?,
+        };
+        Ok(LeaderPartition {
+            log,
+            leader_epoch: state.leader_epoch,
+        })
+    }
+
+    /// Brings the logs on disk in line with a new image, given the one applied before it.
+    pub fn sync_partitions(&self, previous: Option<&MetadataImage>, image: &MetadataImage) {
+        if let Some(previous) = previous {
+            self.delete_removed_partitions(previous, image);
+        }
+        for topic in image.topics.values() {
+            let config = self.log_config(image, &topic.name);
+            let config_changed = previous.is_some_and(|p| {
+                p.configs_of(&ConfigResource::Topic(topic.name.clone()))
+                    != image.configs_of(&ConfigResource::Topic(topic.name.clone()))
+            });
+            for state in topic.partitions.values() {
+                if !state.replicas.contains(&self.broker_id) {
+                    continue;
+                }
+                match self.logs.get(&topic.name, state.partition) {
+                    Some(log) if config_changed => {
+                        if let Ok(mut log) = log.lock() {
+                            log.set_config(config.clone());
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        if let Err(e) =
+                            self.logs
+                                .get_or_create(&topic.name, state.partition, config.clone())
+                        {
+                            warn!(topic = %topic.name, partition = state.partition, error = %e, "cannot create partition log");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Deletes the logs of topics deleted between two images. Only a deletion seen happen is
+    /// acted on: a topic merely absent from an image still catching up must never cost its data.
+    fn delete_removed_partitions(&self, previous: &MetadataImage, image: &MetadataImage) {
+        for (name, old) in &previous.topics {
+            let deleted = image
+                .topics
+                .get(name)
+                .is_none_or(|now| now.topic_id != old.topic_id);
+            if !deleted {
+                continue;
+            }
+            for partition in old.partitions.keys() {
+                if let Err(e) = self.logs.remove(name, *partition) {
+                    warn!(topic = %name, partition, error = %e, "cannot delete partition log");
+                }
+            }
+        }
+    }
+}
+
+/// Follows this broker's metadata image and keeps its logs in step, until the image sender closes.
+pub async fn run_partition_sync(broker: Arc<Broker>) {
+    let mut images = broker.quorum.subscribe();
+    let mut previous = images.borrow_and_update().clone();
+    broker.sync_partitions(None, &previous);
+    while images.changed().await.is_ok() {
+        let image = images.borrow_and_update().clone();
+        broker.sync_partitions(Some(&previous), &image);
+        previous = image;
+    }
+}

@@ -1,0 +1,35 @@
+//! The retention check: every `log.retention.check.interval.ms`, each partition log deletes the
+//! segments past its `retention.ms` / `retention.bytes`, as Kafka's log cleaner thread does for
+//! `cleanup.policy=delete`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracing::warn;
+
+use super::handlers::produce::now_ms;
+use super::Broker;
+
+pub async fn run_retention(broker: Arc<Broker>) {
+    let interval_ms = broker.config.log_retention_check_interval_ms.max(1) as u64;
+    let mut ticks = tokio::time::interval(Duration::from_millis(interval_ms));
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        apply_retention_once(&broker);
+    }
+}
+
+/// One pass over every log of this broker.
+pub fn apply_retention_once(broker: &Broker) {
+    let now = now_ms();
+    for (topic, partition) in broker.logs.partitions() {
+        let Some(log) = broker.logs.get(&topic, partition) else {
+            continue;
+        };
+        let Ok(mut log) = log.lock() else { continue };
+        if let Err(e) = log.apply_retention(now) {
+            warn!(%topic, partition, error = %e, "retention check failed");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! `kf cluster ...`
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Start a local cluster (foreground; Ctrl-C stops it)
+    #[command(after_help = "Examples:\n  kf cluster up                         3 brokers on 127.0.0.1:9092-9094\n  kf cluster up -n 1 -p 0               one broker on a free port\n  kf cluster up -c num.partitions=4 -c auto.create.topics.enable=false\n  kf cluster up --config cluster.yaml --detach\n\nThe YAML file holds broker properties, e.g.\n  brokers: 3\n  port: 9092\n  broker-config:\n    num.partitions: 4\n    log.segment.bytes: 1048576")]
+    Up(UpArgs),
+    /// Stop the running local cluster
+    Down(StateArgs),
+    /// Show the running local cluster
+    Status(StateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Number of brokers
+    #[arg(short = 'n', long = "brokers", value_name = "N")]
+    pub brokers: Option<usize>,
+    /// Base port: broker i listens on BASE+i; 0 picks free ports
+    #[arg(short = 'p', long = "port", value_name = "BASE")]
+    pub port: Option<u16>,
+    /// Data directory (default: kf/cluster under the user's data directory)
+    #[arg(long = "data-dir", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A Kafka broker property, e.g. -c num.partitions=4 (repeatable)
+    #[arg(short = 'c', long = "broker-config", value_name = "KEY=VALUE")]
+    pub broker_config: Vec<String>,
+    /// A YAML file with the same settings (brokers, port, data-dir, bind, broker-config)
+    #[arg(long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address the listeners bind to
+    #[arg(long = "bind", value_name = "ADDR")]
+    pub bind: Option<IpAddr>,
+    /// Start in the background and return once the cluster is ready
+    #[arg(long)]
+    pub detach: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    /// Data directory of the cluster (default: the one last started)
+    #[arg(long = "data-dir", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: super::OutputFormat,
+}

@@ -1,0 +1,300 @@
+//! `kf cluster up|down|status`
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context};
+use serde::Deserialize;
+
+use crate::cli::cluster::{ClusterCommand, StateArgs, UpArgs};
+use crate::cluster::control::{self, ClusterStatus, ControlRequest, ControlResponse};
+use crate::cluster::state::{control_socket_path, default_data_dir, BrokerState, ClusterState};
+use crate::cluster::{Cluster, ClusterConfig};
+use crate::output::{render, table};
+
+use super::UsageError;
+
+const DEFAULT_BROKERS: usize = 3;
+const DEFAULT_PORT: u16 = 9092;
+/// How long `--detach` waits for the background cluster to be ready.
+const DETACH_READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub async fn run(command: ClusterCommand) -> anyhow::Result<()> {
+    match command {
+        ClusterCommand::Up(args) => up(args).await,
+        ClusterCommand::Down(args) => down(args).await,
+        ClusterCommand::Status(args) => status(args).await,
+    }
+}
+
+/// The YAML file of `--config`: the same settings as the flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ClusterFile {
+    brokers: Option<usize>,
+    port: Option<u16>,
+    data_dir: Option<PathBuf>,
+    bind: Option<IpAddr>,
+    #[serde(default)]
+    broker_config: BTreeMap<String, serde_json::Value>,
+}
+
+fn load_cluster_file(path: &Path) -> anyhow::Result<ClusterFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    serde_saphyr::from_str(&text)
+        .map_err(|e| anyhow!("config file {}: {e}", path.display()))
+}
+
+/// A YAML scalar as the string Kafka's property parser would see.
+fn property_value(key: &str, value: serde_json::Value) -> anyhow::Result<String> {
+    match value {
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        serde_json::Value::Bool(b) => Ok(b.to_string()),
+        other => bail!("broker-config {key}: expected a single value, got {other}"),
+    }
+}
+
+/// Splits `KEY=VALUE`.
+pub fn parse_key_value(arg: &str, flag: &str) -> Result<(String, String), UsageError> {
+    match arg.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(UsageError(format!("{flag} expects KEY=VALUE, got '{arg}'"))),
+    }
+}
+
+fn cluster_config(args: &UpArgs) -> anyhow::Result<ClusterConfig> {
+    let file = match &args.config {
+        Some(path) => load_cluster_file(path)?,
+        None => ClusterFile::default(),
+    };
+    let mut broker_properties = BTreeMap::new();
+    for (key, value) in file.broker_config {
+        let value = property_value(&key, value)?;
+        broker_properties.insert(key, value);
+    }
+    for arg in &args.broker_config {
+        let (key, value) = parse_key_value(arg, "-c/--broker-config")?;
+        broker_properties.insert(key, value);
+    }
+    Ok(ClusterConfig {
+        brokers: args.brokers.or(file.brokers).unwrap_or(DEFAULT_BROKERS),
+        base_port: args.port.or(file.port).unwrap_or(DEFAULT_PORT),
+        bind: args
+            .bind
+            .or(file.bind)
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        data_dir: args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(default_data_dir),
+        broker_properties,
+    })
+}
+
+async fn up(args: UpArgs) -> anyhow::Result<()> {
+    let config = cluster_config(&args)?;
+    if args.detach {
+        return detach(&config);
+    }
+    let started_at = Instant::now();
+    let control_socket = control_socket_path(&config.data_dir);
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("data directory {} is not usable", config.data_dir.display()))?;
+    let control = control::bind(&control_socket).await?;
+    let cluster = Cluster::start(config.clone()).await?;
+    let ready_ms = started_at.elapsed().as_millis();
+
+    let state = ClusterState {
+        pid: std::process::id(),
+        data_dir: std::fs::canonicalize(&config.data_dir).unwrap_or(config.data_dir.clone()),
+        bootstrap_servers: cluster.bootstrap_servers(),
+        brokers: cluster
+            .broker_addrs()
+            .iter()
+            .map(|(id, addr)| BrokerState {
+                id: *id,
+                address: addr.to_string(),
+            })
+            .collect(),
+        control_socket: control_socket.clone(),
+    };
+    state.save()?;
+    print!("{}", ready_banner(&cluster, &state, ready_ms));
+
+    let stop_reason = serve_until_stopped(&cluster, &state, control).await;
+    eprintln!("kf: stopping the cluster ({stop_reason})");
+    cluster.shutdown().await;
+    ClusterState::remove(&config.data_dir);
+    Ok(())
+}
+
+fn ready_banner(cluster: &Cluster, state: &ClusterState, ready_ms: u128) -> String {
+    let controller = cluster.controller_id();
+    let mut out = format!(
+        "kf cluster: {} broker(s) ready in {ready_ms} ms\n",
+        state.brokers.len()
+    );
+    for broker in &state.brokers {
+        let role = if Some(broker.id) == controller {
+            "  (controller)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("  broker {}  {}{role}\n", broker.id, broker.address));
+    }
+    out.push_str(&format!("bootstrap servers: {}\n", state.bootstrap_servers));
+    out.push_str(&format!("data directory: {}\n", state.data_dir.display()));
+    out
+}
+
+/// Answers the control socket until Ctrl-C, SIGTERM or `kf cluster down`.
+async fn serve_until_stopped(
+    cluster: &Cluster,
+    state: &ClusterState,
+    control: tokio::net::UnixListener,
+) -> &'static str {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return "interrupted",
+            _ = async {
+                match terminate.as_mut() {
+                    Some(s) => { s.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => return "terminated",
+            accepted = control.accept() => {
+                let Ok((mut stream, _)) = accepted else { continue };
+                match control::read_request(&mut stream).await {
+                    Some(ControlRequest::Status) => {
+                        let status = ControlResponse::Status(cluster_status(cluster, state));
+                        control::write_response(&mut stream, &status).await;
+                    }
+                    Some(ControlRequest::Down) => {
+                        control::write_response(&mut stream, &ControlResponse::Stopping).await;
+                        return "kf cluster down";
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+}
+
+fn cluster_status(cluster: &Cluster, state: &ClusterState) -> ClusterStatus {
+    ClusterStatus {
+        pid: state.pid,
+        data_dir: state.data_dir.display().to_string(),
+        bootstrap_servers: cluster.bootstrap_servers(),
+        controller: cluster.controller_id(),
+        brokers: cluster
+            .broker_addrs()
+            .iter()
+            .map(|(id, addr)| control::BrokerStatus {
+                id: *id,
+                address: addr.to_string(),
+                running: cluster.is_running(*id),
+            })
+            .collect(),
+    }
+}
+
+/// Re-runs this command without `--detach` in the background and waits until it is ready.
+fn detach(config: &ClusterConfig) -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt;
+
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("data directory {} is not usable", config.data_dir.display()))?;
+    let log_path = config.data_dir.join("cluster.log");
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("cannot write {}", log_path.display()))?;
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--detach")
+        .collect();
+    let exe = std::env::current_exe().context("cannot find the kf executable")?;
+    let mut child = std::process::Command::new(exe)
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .context("cannot start the background cluster")?;
+
+    let deadline = Instant::now() + DETACH_READY_TIMEOUT;
+    loop {
+        if let Some(exit) = child.try_wait()? {
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let last = log.lines().last().unwrap_or("no output");
+            bail!("the background cluster exited ({exit}): {last}");
+        }
+        if let Ok(state) = ClusterState::load(Some(&config.data_dir)) {
+            if state.pid == child.id() {
+                print!("{}", std::fs::read_to_string(&log_path).unwrap_or_default());
+                println!("running in the background (pid {}); stop it with `kf cluster down`", state.pid);
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "the background cluster is not ready after {}s; see {}",
+                DETACH_READY_TIMEOUT.as_secs(),
+                log_path.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+async fn down(args: StateArgs) -> anyhow::Result<()> {
+    let state = ClusterState::load(args.data_dir.as_deref())?;
+    match control::call(&state.control_socket, &ControlRequest::Down).await? {
+        ControlResponse::Stopping => {}
+        other => bail!("unexpected answer from the cluster: {other:?}"),
+    }
+    // The cluster removes its control socket once it has stopped.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while state.control_socket.exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!("kf: cluster in {} stopped", state.data_dir.display());
+    Ok(())
+}
+
+async fn status(args: StateArgs) -> anyhow::Result<()> {
+    let state = ClusterState::load(args.data_dir.as_deref())?;
+    let status = match control::call(&state.control_socket, &ControlRequest::Status).await? {
+        ControlResponse::Status(status) => status,
+        other => bail!("unexpected answer from the cluster: {other:?}"),
+    };
+    let text = render(&status, args.output, |s| {
+        let rows: Vec<Vec<String>> = s
+            .brokers
+            .iter()
+            .map(|b| {
+                vec![
+                    b.id.to_string(),
+                    b.address.clone(),
+                    if b.running { "running" } else { "stopped" }.to_string(),
+                    if Some(b.id) == s.controller { "yes" } else { "" }.to_string(),
+                ]
+            })
+            .collect();
+        format!(
+            "{}\nbootstrap servers: {}\ndata directory: {}\npid: {}\n",
+            table(&["BROKER", "ADDRESS", "STATE", "CONTROLLER"], &rows),
+            s.bootstrap_servers,
+            s.data_dir,
+            s.pid
+        )
+    })?;
+    print!("{text}");
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! DescribeQuorum, DescribeCluster and the placement rules, checked over the wire.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::raw::RawConnection;
+use common::*;
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::create_topics_request::CreatableTopic;
+use kafka_protocol::messages::*;
+use kafka_protocol::protocol::StrBytes;
+
+fn addrs(bootstrap: &str) -> Vec<String> {
+    bootstrap.split(',').map(str::to_string).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_broker_describes_the_same_quorum_and_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 4, &[]).await;
+    let controller = cluster.controller_id().unwrap();
+    for addr in addrs(&cluster.bootstrap_servers()) {
+        let mut conn = RawConnection::connect(&addr).await;
+        let quorum: DescribeQuorumResponse = conn
+            .call(
+                ApiKey::DescribeQuorum,
+                2,
+                &DescribeQuorumRequest::default().with_topics(vec![
+                    describe_quorum_request::TopicData::default()
+                        .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
+                        .with_partitions(vec![describe_quorum_request::PartitionData::default()]),
+                ]),
+            )
+            .await;
+        let partition = &quorum.topics[0].partitions[0];
+        assert_eq!(partition.error_code, 0);
+        assert_eq!(partition.leader_id.0, controller);
+        assert!(partition.leader_epoch >= 1);
+        assert!(partition.high_watermark > 0);
+        let mut voters: Vec<i32> = partition.current_voters.iter().map(|v| v.replica_id.0).collect();
+        voters.sort_unstable();
+        assert_eq!(voters, vec![0, 1, 2], "the first three brokers vote");
+        let observers: Vec<i32> = partition.observers.iter().map(|v| v.replica_id.0).collect();
+        assert_eq!(observers, vec![3], "the fourth observes");
+
+        let described: DescribeClusterResponse = conn
+            .call(ApiKey::DescribeCluster, 1, &DescribeClusterRequest::default().with_endpoint_type(1))
+            .await;
+        assert_eq!(described.error_code, 0);
+        assert_eq!(described.controller_id.0, controller);
+        assert_eq!(described.cluster_id.len(), 22, "a Kafka-style cluster id");
+        assert_eq!(described.brokers.len(), 4);
+    }
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replication_factor_above_one_is_refused_until_replication_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let addr = addrs(&cluster.bootstrap_servers()).remove(0);
+    let mut conn = RawConnection::connect(&addr).await;
+    let response: CreateTopicsResponse = conn
+        .call(
+            ApiKey::CreateTopics,
+            7,
+            &CreateTopicsRequest::default().with_timeout_ms(30_000).with_topics(vec![
+                CreatableTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str("replicated")))
+                    .with_num_partitions(3)
+                    .with_replication_factor(3),
+            ]),
+        )
+        .await;
+    let topic = &response.topics[0];
+    assert_eq!(topic.error_code, ResponseError::InvalidReplicationFactor.code());
+    assert!(topic.error_message.as_ref().is_some_and(|m| m.contains("replication")));
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaders_are_spread_and_others_answer_not_leader() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "spread", 6).await;
+    let addrs = addrs(&bootstrap);
+    let mut conn = RawConnection::connect(&addrs[0]).await;
+    let metadata: MetadataResponse = conn
+        .call(
+            ApiKey::Metadata,
+            12,
+            &MetadataRequest::default().with_topics(Some(vec![
+                metadata_request::MetadataRequestTopic::default()
+                    .with_name(Some(TopicName(StrBytes::from_static_str("spread")))),
+            ])),
+        )
+        .await;
+    let leaders: Vec<i32> = metadata.topics[0].partitions.iter().map(|p| p.leader_id.0).collect();
+    for broker in 0..3 {
+        assert_eq!(leaders.iter().filter(|l| **l == broker).count(), 2, "{leaders:?}");
+    }
+    // Partition 0's leader is some broker; ask another one for its offsets.
+    let leader = leaders[0];
+    let other = (leader + 1) % 3;
+    let mut conn = RawConnection::connect(&addrs[other as usize]).await;
+    let offsets: ListOffsetsResponse = conn
+        .call(
+            ApiKey::ListOffsets,
+            7,
+            &ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![
+                list_offsets_request::ListOffsetsTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str("spread")))
+                    .with_partitions(vec![list_offsets_request::ListOffsetsPartition::default()
+                        .with_partition_index(0)
+                        .with_timestamp(-1)]),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        offsets.topics[0].partitions[0].error_code,
+        ResponseError::NotLeaderOrFollower.code()
+    );
+    cluster.shutdown().await;
+}

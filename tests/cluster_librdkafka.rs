@@ -1,0 +1,280 @@
+//! The cluster against librdkafka (the `rdkafka` crate's bundled build): a client kf did not
+//! write produces, consumes, lists offsets and administers topics on an in-process cluster.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use common::*;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, Producer};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaErrorCode;
+
+const CODECS: [&str; 5] = ["none", "gzip", "snappy", "lz4", "zstd"];
+const RECORDS_PER_CODEC: usize = 20_000;
+const KEYS: usize = 997;
+
+fn value_of(codec: &str, seq: usize) -> String {
+    format!("{codec}|{seq}|{}", "v".repeat(seq % 64))
+}
+
+fn key_of(seq: usize) -> String {
+    format!("key-{}", seq % KEYS)
+}
+
+/// Produces `count` keyed records with headers, compressed with `codec`, and waits for acks.
+fn produce_all(bootstrap: &str, topic: &str, codec: &str, count: usize) {
+    let producer = producer(bootstrap, &[("compression.type", codec)]);
+    for seq in 0..count {
+        let key = key_of(seq);
+        let value = value_of(codec, seq);
+        let seq_text = seq.to_string();
+        let headers = OwnedHeaders::new()
+            .insert(Header { key: "codec", value: Some(codec) })
+            .insert(Header { key: "seq", value: Some(&seq_text) })
+            .insert(Header { key: "empty", value: None::<&str> });
+        let mut record = BaseRecord::to(topic).key(&key).payload(&value).headers(headers);
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((e, back)) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::QueueFull) => {
+                    producer.poll(Duration::from_millis(10));
+                    record = back;
+                }
+                Err((e, _)) => panic!("produce failed: {e}"),
+            }
+        }
+        producer.poll(Duration::ZERO);
+    }
+    producer.flush(TIMEOUT).expect("every record acknowledged");
+}
+
+fn assign_from_beginning(consumer: &BaseConsumer, topic: &str, partitions: i32) {
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions {
+        tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
+    }
+    consumer.assign(&tpl).unwrap();
+}
+
+struct Consumed {
+    partition: i32,
+    offset: i64,
+    key: String,
+    value: String,
+    headers: Vec<(String, Option<String>)>,
+}
+
+fn consume_n(consumer: &BaseConsumer, n: usize) -> Vec<Consumed> {
+    let deadline = Instant::now() + TIMEOUT * 2;
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        assert!(Instant::now() < deadline, "only {} of {n} records consumed", out.len());
+        let Some(message) = consumer.poll(Duration::from_millis(500)) else {
+            continue;
+        };
+        let m = message.expect("no consume error");
+        let headers = m
+            .headers()
+            .map(|h| {
+                h.iter()
+                    .map(|h| {
+                        (
+                            h.key.to_string(),
+                            h.value.map(|v| String::from_utf8(v.to_vec()).unwrap()),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(Consumed {
+            partition: m.partition(),
+            offset: m.offset(),
+            key: String::from_utf8(m.key().unwrap().to_vec()).unwrap(),
+            value: String::from_utf8(m.payload().unwrap().to_vec()).unwrap(),
+            headers,
+        });
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_codec_round_trips_through_a_three_broker_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "events", 6).await;
+
+    let records = tokio::task::spawn_blocking(move || {
+        for codec in CODECS {
+            produce_all(&bootstrap, "events", codec, RECORDS_PER_CODEC);
+        }
+        let consumer = consumer(&bootstrap, &[]);
+        assign_from_beginning(&consumer, "events", 6);
+        consume_n(&consumer, CODECS.len() * RECORDS_PER_CODEC)
+    })
+    .await
+    .unwrap();
+
+    let mut next_offset: HashMap<i32, i64> = HashMap::new();
+    let mut partition_of_key: HashMap<String, i32> = HashMap::new();
+    let mut last_seq: HashMap<(String, String), usize> = HashMap::new();
+    let mut seen = vec![vec![false; RECORDS_PER_CODEC]; CODECS.len()];
+    for r in &records {
+        let expected = next_offset.entry(r.partition).or_insert(0);
+        assert_eq!(r.offset, *expected, "offsets of partition {} are contiguous", r.partition);
+        *expected += 1;
+
+        let mut parts = r.value.splitn(3, '|');
+        let codec = parts.next().unwrap().to_string();
+        let seq: usize = parts.next().unwrap().parse().unwrap();
+        assert_eq!(r.value, value_of(&codec, seq));
+        assert_eq!(r.key, key_of(seq));
+        assert_eq!(
+            r.headers,
+            vec![
+                ("codec".to_string(), Some(codec.clone())),
+                ("seq".to_string(), Some(seq.to_string())),
+                ("empty".to_string(), None),
+            ]
+        );
+        let partition = *partition_of_key.entry(r.key.clone()).or_insert(r.partition);
+        assert_eq!(partition, r.partition, "one key, one partition");
+        if let Some(previous) = last_seq.insert((codec.clone(), r.key.clone()), seq) {
+            assert!(previous < seq, "per-key order kept for {}", r.key);
+        }
+        let codec_index = CODECS.iter().position(|c| *c == codec).unwrap();
+        assert!(!seen[codec_index][seq], "{codec} record {seq} delivered once");
+        seen[codec_index][seq] = true;
+    }
+    assert!(seen.iter().flatten().all(|s| *s));
+    assert_eq!(next_offset.len(), 6, "keys spread over every partition");
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_offsets_earliest_latest_and_by_timestamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "clock", 1).await;
+
+    tokio::task::spawn_blocking(move || {
+        let producer = producer(&bootstrap, &[("linger.ms", "100")]);
+        // Ten records a second apart, batched together, so finding a timestamp needs the record
+        // inside the batch, not just the batch.
+        for i in 0..10i64 {
+            let value = i.to_string();
+            producer
+                .send(BaseRecord::<(), _>::to("clock").payload(&value).partition(0).timestamp(1_000_000 + i * 1000))
+                .unwrap();
+        }
+        producer.flush(TIMEOUT).unwrap();
+
+        let consumer = consumer(&bootstrap, &[]);
+        let (low, high) = consumer.fetch_watermarks("clock", 0, TIMEOUT).unwrap();
+        assert_eq!((low, high), (0, 10));
+
+        let mut query = TopicPartitionList::new();
+        query.add_partition_offset("clock", 0, Offset::Offset(1_003_500)).unwrap();
+        let found = consumer.offsets_for_times(query, TIMEOUT).unwrap();
+        assert_eq!(found.find_partition("clock", 0).unwrap().offset(), Offset::Offset(4));
+
+        let mut past_end = TopicPartitionList::new();
+        past_end.add_partition_offset("clock", 0, Offset::Offset(9_000_000)).unwrap();
+        let found = consumer.offsets_for_times(past_end, TIMEOUT).unwrap();
+        assert_eq!(found.find_partition("clock", 0).unwrap().offset(), Offset::End);
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn producing_to_a_missing_topic_creates_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[("num.partitions", "4")]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    let partitions = tokio::task::spawn_blocking(move || {
+        produce_all(&bootstrap, "born-on-first-write", "none", 100);
+        let consumer = consumer(&bootstrap, &[]);
+        let metadata = consumer
+            .fetch_metadata(Some("born-on-first-write"), TIMEOUT)
+            .unwrap();
+        metadata.topics()[0].partitions().len()
+    })
+    .await
+    .unwrap();
+    assert_eq!(partitions, 4, "num.partitions applies to auto-created topics");
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_survive_a_restart_on_the_same_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[("log.segment.bytes", "65536")]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "durable", 3).await;
+    tokio::task::spawn_blocking(move || produce_all(&bootstrap, "durable", "lz4", 5_000))
+        .await
+        .unwrap();
+    cluster.shutdown().await;
+
+    let cluster = start_cluster(dir.path(), 3, &[("log.segment.bytes", "65536")]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    let records = tokio::task::spawn_blocking(move || {
+        let consumer = consumer(&bootstrap, &[]);
+        assign_from_beginning(&consumer, "durable", 3);
+        consume_n(&consumer, 5_000)
+    })
+    .await
+    .unwrap();
+    let mut seqs: Vec<usize> = records
+        .iter()
+        .map(|r| r.value.split('|').nth(1).unwrap().parse().unwrap())
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (0..5_000).collect::<Vec<_>>());
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_keeps_working_after_the_controller_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = start_cluster(dir.path(), 3, &[]).await;
+    let old_controller = cluster.controller_id().expect("a controller is elected");
+    cluster.stop_broker(old_controller).await.unwrap();
+
+    let deadline = Instant::now() + TIMEOUT;
+    let new_controller = loop {
+        match cluster.controller_id() {
+            Some(id) if id != old_controller => break id,
+            _ => {
+                assert!(Instant::now() < deadline, "no new controller elected");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    assert_ne!(new_controller, old_controller);
+
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "after-failover", 2).await;
+    let brokers: BTreeMap<i32, String> = tokio::task::spawn_blocking(move || {
+        let consumer = consumer(&bootstrap, &[]);
+        let metadata = consumer.fetch_metadata(Some("after-failover"), TIMEOUT).unwrap();
+        assert_eq!(metadata.topics()[0].partitions().len(), 2);
+        metadata
+            .brokers()
+            .iter()
+            .map(|b| (b.id(), format!("{}:{}", b.host(), b.port())))
+            .collect()
+    })
+    .await
+    .unwrap();
+    assert!(!brokers.contains_key(&old_controller), "a stopped broker is not listed");
+    cluster.shutdown().await;
+}

@@ -1,0 +1,85 @@
+//! A bare Kafka connection for tests that must send exactly the bytes they mean, malformed ones
+//! included. Encoding uses the `kafka-protocol` crate (generated from Kafka's message schemas).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+pub struct RawConnection {
+    stream: TcpStream,
+    correlation_id: i32,
+}
+
+impl RawConnection {
+    pub async fn connect(addr: &str) -> RawConnection {
+        RawConnection {
+            stream: TcpStream::connect(addr).await.expect("connect"),
+            correlation_id: 0,
+        }
+    }
+
+    /// Sends raw bytes as they are, without a size prefix.
+    pub async fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.expect("write");
+    }
+
+    /// Sends one request frame made of a header and an encoded body.
+    pub async fn send_request<R: Encodable>(&mut self, api_key: ApiKey, version: i16, body: &R) -> i32 {
+        self.correlation_id += 1;
+        let header = RequestHeader::default()
+            .with_request_api_key(api_key as i16)
+            .with_request_api_version(version)
+            .with_correlation_id(self.correlation_id)
+            .with_client_id(Some(StrBytes::from_static_str("kf-test")));
+        let mut payload = BytesMut::new();
+        header
+            .encode(&mut payload, api_key.request_header_version(version))
+            .unwrap();
+        body.encode(&mut payload, version).unwrap();
+        let mut frame = BytesMut::new();
+        frame.put_i32(payload.len() as i32);
+        frame.extend_from_slice(&payload);
+        self.send_bytes(&frame).await;
+        self.correlation_id
+    }
+
+    /// Reads one response frame; `None` when the broker closed the connection.
+    pub async fn read_frame(&mut self) -> Option<Bytes> {
+        let mut size = [0u8; 4];
+        if self.stream.read_exact(&mut size).await.is_err() {
+            return None;
+        }
+        let mut payload = vec![0u8; i32::from_be_bytes(size) as usize];
+        self.stream.read_exact(&mut payload).await.ok()?;
+        Some(Bytes::from(payload))
+    }
+
+    /// Sends a request and decodes its response at the same version.
+    pub async fn call<Req: Encodable, Resp: Decodable>(
+        &mut self,
+        api_key: ApiKey,
+        version: i16,
+        body: &Req,
+    ) -> Resp {
+        let correlation_id = self.send_request(api_key, version, body).await;
+        let mut frame = self.read_frame().await.expect("a response");
+        let header =
+            ResponseHeader::decode(&mut frame, api_key.response_header_version(version)).unwrap();
+        assert_eq!(header.correlation_id, correlation_id);
+        let response = Resp::decode(&mut frame, version).unwrap();
+        assert!(!frame.has_remaining(), "response fully decoded");
+        response
+    }
+
+    /// True when the broker closed the connection (reads end) within the test timeout.
+    pub async fn is_closed_by_broker(&mut self) -> bool {
+        let mut buf = [0u8; 64];
+        matches!(
+            tokio::time::timeout(super::TIMEOUT, self.stream.read(&mut buf)).await,
+            Ok(Ok(0)) | Ok(Err(_))
+        )
+    }
+}
