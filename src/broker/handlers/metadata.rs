@@ -104,7 +104,7 @@ fn requested(image: &MetadataImage, name: Option<&TopicName>, topic_id: &uuid::U
 }
 
 fn missing_topic_response(name: &str) -> MetadataResponseTopic {
-    let error = if crate::metadata::valid_topic_name(name).is_err() {
+    let error = if crate::metadata::controller::topic_name::invalid_reason(name).is_some() {
         ResponseError::InvalidTopicException
     } else {
         ResponseError::UnknownTopicOrPartition

@@ -1,0 +1,175 @@
+//! kf's cluster against librdkafka's mock cluster, driven by librdkafka in one run:
+//! produce and consume of 200k 1 KiB records over 64 partitions with acks=all, plus the time to
+//! ready and the resident memory of an idle 3-broker `kf cluster up`.
+//!
+//! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::net::{IpAddr, Ipv4Addr};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kf::cluster::{Cluster, ClusterConfig};
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{Message, Offset, TopicPartitionList};
+
+const RECORDS: usize = 200_000;
+const RECORD_BYTES: usize = 1024;
+const PARTITIONS: i32 = 64;
+const TOPIC: &str = "bench";
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+fn produce(bootstrap: &str) -> Duration {
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("acks", "all")
+        .set("linger.ms", "5")
+        .set("queue.buffering.max.messages", "1000000")
+        .create()
+        .unwrap();
+    let payload = vec![b'x'; RECORD_BYTES];
+    let started = Instant::now();
+    for i in 0..RECORDS {
+        let key = (i as u32).to_be_bytes();
+        let mut record = BaseRecord::to(TOPIC).key(&key[..]).payload(&payload[..]);
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    producer.poll(Duration::from_millis(1));
+                    record = back;
+                }
+                Err((e, _)) => panic!("produce: {e}"),
+            }
+        }
+    }
+    producer.flush(TIMEOUT).unwrap();
+    started.elapsed()
+}
+
+fn consume(bootstrap: &str) -> Duration {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("enable.auto.commit", "false")
+        .set("fetch.wait.max.ms", "100")
+        .create()
+        .unwrap();
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..PARTITIONS {
+        tpl.add_partition_offset(TOPIC, p, Offset::Beginning).unwrap();
+    }
+    consumer.assign(&tpl).unwrap();
+    let started = Instant::now();
+    let mut count = 0;
+    while count < RECORDS {
+        assert!(started.elapsed() < TIMEOUT, "consumed {count} of {RECORDS}");
+        if let Some(message) = consumer.poll(Duration::from_millis(100)) {
+            let message = message.unwrap();
+            assert_eq!(message.payload().map(<[u8]>::len), Some(RECORD_BYTES));
+            count += 1;
+        }
+    }
+    started.elapsed()
+}
+
+fn rate(elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    format!(
+        "{:>7.3} s  {:>9.0} records/s  {:>7.1} MiB/s",
+        secs,
+        RECORDS as f64 / secs,
+        (RECORDS * RECORD_BYTES) as f64 / secs / (1024.0 * 1024.0)
+    )
+}
+
+fn report(what: &str, kf: Duration, mock: Duration) {
+    println!("{what}: {RECORDS} records x {RECORD_BYTES} B, {PARTITIONS} partitions, acks=all");
+    println!("  kf cluster, 3 brokers on disk   {}", rate(kf));
+    println!("  librdkafka mock, 3 brokers      {}", rate(mock));
+    println!(
+        "  kf / mock throughput            {:.2}x",
+        mock.as_secs_f64() / kf.as_secs_f64()
+    );
+}
+
+/// Starts the real binary, waits for its ready banner, and reads its resident memory once idle.
+fn idle_cluster_footprint() -> (Duration, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kf"))
+        .args(["cluster", "up", "-n", "3", "-p", "0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    let to_ready = started.elapsed();
+    assert!(banner.contains("ready"), "{banner}");
+    std::thread::sleep(Duration::from_secs(2));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let rss_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let _ = child.kill();
+    let _ = child.wait();
+    (to_ready, rss_kib)
+}
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = runtime
+        .block_on(Cluster::start(ClusterConfig {
+            brokers: 3,
+            base_port: 0,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            data_dir: dir.path().to_path_buf(),
+            broker_properties: BTreeMap::new(),
+        }))
+        .unwrap();
+    let kf_bootstrap = cluster.bootstrap_servers();
+    runtime.block_on(async {
+        let admin: rdkafka::admin::AdminClient<_> = ClientConfig::new()
+            .set("bootstrap.servers", &kf_bootstrap)
+            .create()
+            .unwrap();
+        let topic = rdkafka::admin::NewTopic::new(TOPIC, PARTITIONS, rdkafka::admin::TopicReplication::Fixed(1));
+        admin
+            .create_topics([&topic], &rdkafka::admin::AdminOptions::new())
+            .await
+            .unwrap()
+            .into_iter()
+            .for_each(|r| {
+                r.unwrap();
+            });
+    });
+
+    let mock = MockCluster::new(3).unwrap();
+    mock.create_topic(TOPIC, PARTITIONS, 1).unwrap();
+    let mock_bootstrap = mock.bootstrap_servers();
+
+    let kf_produce = produce(&kf_bootstrap);
+    let mock_produce = produce(&mock_bootstrap);
+    let kf_consume = consume(&kf_bootstrap);
+    let mock_consume = consume(&mock_bootstrap);
+    report("produce", kf_produce, mock_produce);
+    report("consume", kf_consume, mock_consume);
+    runtime.block_on(cluster.shutdown());
+
+    let (to_ready, rss_kib) = idle_cluster_footprint();
+    println!("idle 3-broker `kf cluster up`");
+    println!("  time to ready banner (process start included)  {} ms", to_ready.as_millis());
+    println!("  resident memory after 2 s idle                 {:.1} MiB", rss_kib as f64 / 1024.0);
+}

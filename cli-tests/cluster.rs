@@ -1,0 +1,136 @@
+//! `kf cluster up|status|down` as a user runs them.
+
+use predicates::prelude::*;
+
+use super::kf;
+
+#[test]
+fn up_detached_then_status_then_down() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("cluster");
+    kf(home.path())
+        .args(["cluster", "up", "-n", "2", "-p", "0", "--detach", "--data-dir"])
+        .arg(&data)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 broker(s) ready"))
+        .stdout(predicate::str::contains("bootstrap servers: 127.0.0.1:"));
+
+    // No --data-dir: status finds the cluster through the user's state directory.
+    kf(home.path())
+        .args(["cluster", "status", "-o", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"running\": true"));
+    kf(home.path())
+        .args(["cluster", "status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("BROKER"))
+        .stdout(predicate::str::contains("yes"));
+
+    kf(home.path()).args(["cluster", "down"]).assert().success();
+    kf(home.path())
+        .args(["cluster", "status"])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains("no local cluster is running").or(predicate::str::contains("does not answer")));
+}
+
+#[test]
+fn a_bad_broker_config_value_is_one_clear_line() {
+    let home = tempfile::tempdir().unwrap();
+    let output = kf(home.path())
+        .args(["cluster", "up", "-p", "0", "-c", "num.partitions=lots", "--data-dir"])
+        .arg(home.path().join("d"))
+        .assert()
+        .failure()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("num.partitions"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_broker_config_key_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    kf(home.path())
+        .args(["cluster", "up", "-p", "0", "-c", "no.such.setting=1", "--data-dir"])
+        .arg(home.path().join("d"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no.such.setting"));
+}
+
+#[test]
+fn a_port_in_use_is_named() {
+    let home = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    kf(home.path())
+        .args(["cluster", "up", "-n", "1", "-p", &port.to_string(), "--data-dir"])
+        .arg(home.path().join("d"))
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains(format!("127.0.0.1:{port}")));
+}
+
+#[test]
+fn an_unusable_data_dir_is_named() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    kf(home.path())
+        .args(["cluster", "up", "-p", "0", "--data-dir"])
+        .arg(&file)
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains("not-a-dir"));
+}
+
+#[test]
+fn yaml_config_file_sets_the_cluster() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("yaml-cluster");
+    let config = home.path().join("cluster.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "brokers: 1\nport: 0\ndata-dir: {}\nbroker-config:\n  num.partitions: 4\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    kf(home.path())
+        .args(["cluster", "up", "--detach", "--config"])
+        .arg(&config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 broker(s) ready"));
+    kf(home.path())
+        .args(["cluster", "down", "--data-dir"])
+        .arg(&data)
+        .assert()
+        .success();
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let home = tempfile::tempdir().unwrap();
+    kf(home.path())
+        .args(["cluster", "up", "--brokers", "many"])
+        .assert()
+        .failure()
+        .code(2);
+    kf(home.path())
+        .args(["cluster", "up", "-p", "0", "-c", "novalue", "--data-dir"])
+        .arg(home.path().join("d"))
+        .assert()
+        .failure()
+        .code(2);
+}
