@@ -84,6 +84,7 @@ impl QuorumConfig {
 
 pub struct MetadataQuorum {
     node_id: u64,
+    voters: BTreeSet<u64>,
     raft: MetadataRaft,
     router: QuorumRouter,
     log_store: LogStore,
@@ -136,6 +137,7 @@ impl MetadataQuorum {
         }
         Ok(Self {
             node_id,
+            voters,
             raft,
             router: config.router,
             log_store,
@@ -165,9 +167,18 @@ impl MetadataQuorum {
         *self.applied_index.borrow()
     }
 
-    /// The active controller, as far as this broker knows.
+    /// The active controller, as far as this broker knows. A broker that does not replicate the
+    /// log yet (a learner before its registration) asks the voters it can reach, as a Kafka
+    /// broker discovers the controller through `controller.quorum.voters`.
     pub fn leader_id(&self) -> Option<i32> {
-        self.raft.metrics().borrow().current_leader.map(broker_id)
+        let own = self.raft.metrics().borrow().current_leader;
+        own.or_else(|| {
+            self.voters
+                .iter()
+                .filter_map(|voter| self.router.raft(self.node_id, *voter))
+                .find_map(|raft| raft.metrics().borrow().current_leader)
+        })
+        .map(broker_id)
     }
 
     /// Whether this broker is the active controller.
@@ -175,20 +186,23 @@ impl MetadataQuorum {
         self.raft.metrics().borrow().state == ServerState::Leader
     }
 
+    /// Waits until an active controller is known (see [`Self::leader_id`]).
     pub async fn wait_for_leader(&self, timeout: Duration) -> Result<i32, QuorumError> {
+        let deadline = Instant::now() + timeout;
         let mut metrics = self.raft.metrics();
-        let waited = tokio::time::timeout(
-            timeout,
-            metrics.wait_for(|m| m.current_leader.is_some()),
-        )
-        .await;
-        match waited {
-            Ok(Ok(metrics)) => metrics
-                .current_leader
-                .map(broker_id)
-                .ok_or(QuorumError::Timeout(timeout)),
-            Ok(Err(_)) => Err(QuorumError::Raft("raft stopped".into())),
-            Err(_) => Err(QuorumError::Timeout(timeout)),
+        loop {
+            if let Some(leader) = self.leader_id() {
+                return Ok(leader);
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(QuorumError::Timeout(timeout));
+            }
+            // Own metrics announce a leader at once; the voters' view is polled.
+            let changed = tokio::time::timeout(remaining.min(RETRY_BACKOFF), metrics.changed()).await;
+            if let Ok(Err(_)) = changed {
+                return Err(QuorumError::Raft("raft stopped".into()));
+            }
         }
     }
 
@@ -272,6 +286,32 @@ impl MetadataQuorum {
         }
     }
 
+    /// Writes a snapshot of this broker's image and drops the log entries it covers, as KRaft's
+    /// metadata snapshots do. Purging is asynchronous in openraft; the log shrinks shortly after.
+    pub async fn snapshot_and_compact(&self, timeout: Duration) -> Result<(), QuorumError> {
+        let Some(target) = self.raft.metrics().borrow().last_applied else {
+            return Ok(());
+        };
+        self.raft.trigger().snapshot().await.map_err(raft_error)?;
+        let mut metrics = self.raft.metrics();
+        let built = async {
+            let result = metrics
+                .wait_for(|m| m.snapshot.is_some_and(|s| s.index >= target.index))
+                .await;
+            result.map(|_| ())
+        };
+        match tokio::time::timeout(timeout, built).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err(QuorumError::Raft("raft stopped".into())),
+            Err(_) => return Err(QuorumError::Timeout(timeout)),
+        }
+        self.raft
+            .trigger()
+            .purge_log(target.index)
+            .await
+            .map_err(raft_error)
+    }
+
     /// Leaves the router, stops the controller and Raft.
     pub async fn shutdown(self) {
         self.router.deregister(self.node_id);
@@ -280,6 +320,10 @@ impl MetadataQuorum {
             tracing::warn!(node = self.node_id, %error, "raft did not stop cleanly");
         }
     }
+}
+
+fn raft_error(error: impl std::fmt::Display) -> QuorumError {
+    QuorumError::Raft(error.to_string())
 }
 
 /// Voter `index` gets its own election window, so voters rarely time out together and split
