@@ -99,8 +99,7 @@ impl MetadataQuorum {
     /// Opens the metadata log, starts Raft and the controller, and joins the router. A voter
     /// helps the quorum elect at once instead of waiting out an election timeout.
     pub async fn start(config: QuorumConfig) -> Result<Self, QuorumError> {
-        if config.node_id < 0 || config.voters.is_empty() || config.voters.iter().any(|v| *v < 0)
-        {
+        if config.node_id < 0 || config.voters.is_empty() || config.voters.iter().any(|v| *v < 0) {
             return Err(QuorumError::InvalidConfig(format!(
                 "node {} with voters {:?}",
                 config.node_id, config.voters
@@ -120,7 +119,12 @@ impl MetadataQuorum {
         };
         let raft = MetadataRaft::new(
             node_id,
-            raft_config(voters.iter().position(|v| *v == node_id).unwrap_or(voters.len()))?,
+            raft_config(
+                voters
+                    .iter()
+                    .position(|v| *v == node_id)
+                    .unwrap_or(voters.len()),
+            )?,
             network,
             log_store.clone(),
             state_machine,
@@ -199,7 +203,8 @@ impl MetadataQuorum {
                 return Err(QuorumError::Timeout(timeout));
             }
             // Own metrics announce a leader at once; the voters' view is polled.
-            let changed = tokio::time::timeout(remaining.min(RETRY_BACKOFF), metrics.changed()).await;
+            let changed =
+                tokio::time::timeout(remaining.min(RETRY_BACKOFF), metrics.changed()).await;
             if let Ok(Err(_)) = changed {
                 return Err(QuorumError::Raft("raft stopped".into()));
             }

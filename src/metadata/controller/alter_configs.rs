@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 
 use kafka_protocol::error::ResponseError;
 
-use super::request::{AlterConfigOp, AlterConfigOpType, ApiError, ControllerResponse, ControllerSettings};
+use super::request::{
+    AlterConfigOp, AlterConfigOpType, ApiError, ControllerResponse, ControllerSettings,
+};
 use super::Decision;
 use crate::metadata::image::MetadataImage;
 use crate::metadata::records::{ConfigResource, MetadataRecord};

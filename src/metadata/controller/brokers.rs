@@ -38,7 +38,12 @@ pub fn register_broker(
     }];
     for (topic, partition) in partitions(image) {
         if partition.leader == NO_LEADER && partition.isr.contains(&broker_id) {
-            records.push(leader_change(topic, partition, partition.isr.clone(), broker_id));
+            records.push(leader_change(
+                topic,
+                partition,
+                partition.isr.clone(),
+                broker_id,
+            ));
         }
     }
     Ok(records)

@@ -121,11 +121,16 @@ fn plan_topic(
         topic_id,
     }];
     // Config records go after the topic record and before its partitions, as in KRaft.
-    records.extend(topic.configs.iter().map(|(key, value)| MetadataRecord::Config {
-        resource: ConfigResource::Topic(topic.name.clone()),
-        name: key.clone(),
-        value: Some(value.clone()),
-    }));
+    records.extend(
+        topic
+            .configs
+            .iter()
+            .map(|(key, value)| MetadataRecord::Config {
+                resource: ConfigResource::Topic(topic.name.clone()),
+                name: key.clone(),
+                value: Some(value.clone()),
+            }),
+    );
     let num_partitions = i32::try_from(assignments.len()).unwrap_or(i32::MAX);
     for (partition, replicas, isr) in assignments {
         records.push(manual_assignment::new_partition_record(
@@ -180,7 +185,10 @@ fn automatic_assignments(
         .collect())
 }
 
-fn manual_assignments(image: &MetadataImage, topic: &NewTopic) -> Result<Vec<Assignment>, ApiError> {
+fn manual_assignments(
+    image: &MetadataImage,
+    topic: &NewTopic,
+) -> Result<Vec<Assignment>, ApiError> {
     if topic.replication_factor != -1 {
         return Err(ApiError::new(
             ResponseError::InvalidRequest,

@@ -123,7 +123,9 @@ impl Controller {
                     .register(&image, broker_id, &host, port, rack.as_deref())
                     .await
             }
-            ControllerRequest::FenceBroker { broker_id } => brokers::fence_broker(&image, broker_id),
+            ControllerRequest::FenceBroker { broker_id } => {
+                brokers::fence_broker(&image, broker_id)
+            }
             ControllerRequest::CreateTopics {
                 topics,
                 validate_only,
@@ -154,7 +156,9 @@ impl Controller {
                 resource,
                 ops,
                 validate_only,
-            } => alter_configs::alter_configs(&image, &self.settings, &resource, &ops, validate_only),
+            } => {
+                alter_configs::alter_configs(&image, &self.settings, &resource, &ops, validate_only)
+            }
             ControllerRequest::AllocateProducerIds { broker_id } => {
                 brokers::allocate_producer_ids(&image, broker_id)
             }
@@ -260,9 +264,7 @@ impl Controller {
     }
 }
 
-fn client_write_error(
-    error: RaftError<u64, ClientWriteError<u64, EmptyNode>>,
-) -> ControllerError {
+fn client_write_error(error: RaftError<u64, ClientWriteError<u64, EmptyNode>>) -> ControllerError {
     match error {
         RaftError::APIError(ClientWriteError::ForwardToLeader(forward)) => {
             ControllerError::NotController {

@@ -17,7 +17,10 @@ pub fn assign_replicas(
 ) -> Result<Vec<Vec<i32>>, ApiError> {
     let replication_factor = usize::try_from(replication_factor).unwrap_or(0);
     if brokers.is_empty() {
-        return Err(unable(replication_factor, "All brokers are currently fenced."));
+        return Err(unable(
+            replication_factor,
+            "All brokers are currently fenced.",
+        ));
     }
     if replication_factor > brokers.len() {
         return Err(unable(

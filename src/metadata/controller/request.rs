@@ -93,12 +93,16 @@ pub enum ControllerRequest {
         rack: Option<String>,
     },
     /// A broker shuts down cleanly.
-    FenceBroker { broker_id: i32 },
+    FenceBroker {
+        broker_id: i32,
+    },
     CreateTopics {
         topics: Vec<NewTopic>,
         validate_only: bool,
     },
-    DeleteTopics { topics: Vec<TopicRef> },
+    DeleteTopics {
+        topics: Vec<TopicRef>,
+    },
     /// Grows `topic` to `count` partitions; `assignments` lists the replicas of each new one.
     CreatePartitions {
         topic: String,
@@ -112,7 +116,9 @@ pub enum ControllerRequest {
         ops: Vec<AlterConfigOp>,
         validate_only: bool,
     },
-    AllocateProducerIds { broker_id: i32 },
+    AllocateProducerIds {
+        broker_id: i32,
+    },
 }
 
 /// A topic the controller created (or would create, when validating only).

@@ -53,8 +53,7 @@ impl LogStore {
     /// Opens (or creates) the metadata log in `dir`, dropping a torn tail.
     pub fn open(dir: &Path) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let last_purged: Option<MetadataLogId> =
-            durable_file::read_json(&dir.join(PURGED_FILE))?;
+        let last_purged: Option<MetadataLogId> = durable_file::read_json(&dir.join(PURGED_FILE))?;
         let vote = durable_file::read_json(&dir.join(VOTE_FILE))?;
         // The committed pointer is only a hint for replay on restart; a damaged one is dropped.
         let committed = durable_file::read_json(&dir.join(COMMITTED_FILE)).unwrap_or(None);
@@ -94,7 +93,9 @@ impl LogStore {
     }
 
     fn lock(&self) -> MutexGuard<'_, DurableLog> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The committed log id last saved by Raft (the quorum's high watermark).

@@ -53,7 +53,9 @@ impl QuorumRouter {
     }
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
-        self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Cuts every link to and from `broker_id`.
@@ -108,7 +110,11 @@ impl QuorumRouter {
     }
 
     /// The controller mailbox of `to` as seen from `from`; `None` when stopped or cut off.
-    pub(crate) fn controller(&self, from: u64, to: u64) -> Option<mpsc::Sender<ControllerEnvelope>> {
+    pub(crate) fn controller(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Option<mpsc::Sender<ControllerEnvelope>> {
         self.reachable(from, to).map(|node| node.controller)
     }
 
@@ -169,12 +175,10 @@ pub struct QuorumLink {
 }
 
 impl QuorumLink {
-    fn target_raft<E: std::error::Error>(
-        &self,
-    ) -> Result<MetadataRaft, RPCError<u64, EmptyNode, E>> {
+    fn target_raft(&self) -> Result<MetadataRaft, Box<Unreachable>> {
         self.router
             .raft(self.source, self.target)
-            .ok_or_else(|| RPCError::Unreachable(Unreachable::new(&NodeUnreachable(self.target))))
+            .ok_or_else(|| Box::new(Unreachable::new(&NodeUnreachable(self.target))))
     }
 
     fn record_fetch(&self, caught_up: bool) {
@@ -188,10 +192,10 @@ impl QuorumLink {
     }
 
     /// A message that was sent but lost (the link was cut meanwhile) is a network error.
-    fn check_still_linked<E: std::error::Error>(&self) -> Result<(), RPCError<u64, EmptyNode, E>> {
+    fn check_still_linked(&self) -> Result<(), Box<NetworkError>> {
         match self.router.raft(self.source, self.target) {
             Some(_) => Ok(()),
-            None => Err(RPCError::Network(NetworkError::new(&NodeUnreachable(self.target)))),
+            None => Err(Box::new(NetworkError::new(&NodeUnreachable(self.target)))),
         }
     }
 }
@@ -202,7 +206,7 @@ impl RaftNetwork<MetadataTypeConfig> for QuorumLink {
         rpc: AppendEntriesRequest<MetadataTypeConfig>,
         _option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, EmptyNode, RaftError<u64>>> {
-        let raft = self.target_raft()?;
+        let raft = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
         let sent_upto = rpc
             .entries
             .last()
@@ -213,7 +217,8 @@ impl RaftNetwork<MetadataTypeConfig> for QuorumLink {
             .append_entries(rpc)
             .await
             .map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))?;
-        self.check_still_linked()?;
+        self.check_still_linked()
+            .map_err(|e| RPCError::Network(*e))?;
         let caught_up = response.is_success() && sent_upto >= leader_commit;
         self.record_fetch(caught_up);
         Ok(response)
@@ -227,12 +232,13 @@ impl RaftNetwork<MetadataTypeConfig> for QuorumLink {
         InstallSnapshotResponse<u64>,
         RPCError<u64, EmptyNode, RaftError<u64, InstallSnapshotError>>,
     > {
-        let raft = self.target_raft()?;
+        let raft = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
         let response = raft
             .install_snapshot(rpc)
             .await
             .map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))?;
-        self.check_still_linked()?;
+        self.check_still_linked()
+            .map_err(|e| RPCError::Network(*e))?;
         Ok(response)
     }
 
@@ -241,12 +247,13 @@ impl RaftNetwork<MetadataTypeConfig> for QuorumLink {
         rpc: VoteRequest<u64>,
         _option: RPCOption,
     ) -> Result<VoteResponse<u64>, RPCError<u64, EmptyNode, RaftError<u64>>> {
-        let raft = self.target_raft()?;
+        let raft = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
         let response = raft
             .vote(rpc)
             .await
             .map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))?;
-        self.check_still_linked()?;
+        self.check_still_linked()
+            .map_err(|e| RPCError::Network(*e))?;
         Ok(response)
     }
 

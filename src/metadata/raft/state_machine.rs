@@ -54,7 +54,11 @@ impl StateMachine {
                 content.meta.last_log_id,
                 content.meta.last_membership.clone(),
             ),
-            None => (MetadataImage::default(), None, MetadataMembership::default()),
+            None => (
+                MetadataImage::default(),
+                None,
+                MetadataMembership::default(),
+            ),
         };
         let (image_tx, _) = watch::channel(Arc::new(image.clone()));
         let (applied_index_tx, _) = watch::channel(last_applied.map(|id| id.index));
@@ -73,7 +77,9 @@ impl StateMachine {
     }
 
     fn lock(&self) -> MutexGuard<'_, AppliedState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Follows every newly applied image.
@@ -109,7 +115,10 @@ impl RaftSnapshotBuilder<MetadataTypeConfig> for StateMachine {
         let mut state = self.lock();
         state.snapshots_built += 1;
         let snapshot_id = match state.last_applied {
-            Some(id) => format!("{}-{}-{}", id.leader_id.term, id.index, state.snapshots_built),
+            Some(id) => format!(
+                "{}-{}-{}",
+                id.leader_id.term, id.index, state.snapshots_built
+            ),
             None => format!("empty-{}", state.snapshots_built),
         };
         let content = SnapshotContent {
@@ -202,9 +211,9 @@ impl RaftStateMachine<MetadataTypeConfig> for StateMachine {
     ) -> Result<Option<Snapshot<MetadataTypeConfig>>, MetadataStorageError> {
         let state = self.lock();
         match &state.current_snapshot {
-            Some(content) => Self::snapshot_of(content)
-                .map(Some)
-                .map_err(|e| StorageIOError::read_snapshot(Some(content.meta.signature()), &e).into()),
+            Some(content) => Self::snapshot_of(content).map(Some).map_err(|e| {
+                StorageIOError::read_snapshot(Some(content.meta.signature()), &e).into()
+            }),
             None => Ok(None),
         }
     }

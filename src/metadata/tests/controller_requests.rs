@@ -93,7 +93,11 @@ fn create_topics_invalid_names() {
     let image = image_with_brokers(&[0]);
     for name in ["", ".", "..", "has space", "a/b", &"x".repeat(250)] {
         let (outcomes, decision) = create(&image, vec![new_topic(name, 1)]);
-        assert_eq!(code(&outcomes[0]), ResponseError::InvalidTopicException, "{name:?}");
+        assert_eq!(
+            code(&outcomes[0]),
+            ResponseError::InvalidTopicException,
+            "{name:?}"
+        );
         assert!(decision.records.is_empty());
     }
 }
@@ -116,14 +120,19 @@ fn create_topics_existing_topic() {
     let (outcomes, _) = create(&image, vec![new_topic("orders", 1)]);
     let error = outcomes[0].clone().unwrap_err();
     assert_eq!(error.code, ResponseError::TopicAlreadyExists);
-    assert_eq!(error.message.as_deref(), Some("Topic 'orders' already exists."));
+    assert_eq!(
+        error.message.as_deref(),
+        Some("Topic 'orders' already exists.")
+    );
 }
 
 #[test]
 fn create_topics_duplicate_names_in_one_request() {
     let image = image_with_brokers(&[0]);
     let (outcomes, decision) = create(&image, vec![new_topic("twice", 1), new_topic("twice", 1)]);
-    assert!(outcomes.iter().all(|o| code(o) == ResponseError::InvalidRequest));
+    assert!(outcomes
+        .iter()
+        .all(|o| code(o) == ResponseError::InvalidRequest));
     assert!(decision.records.is_empty());
 }
 
@@ -143,7 +152,11 @@ fn create_topics_invalid_replication_factor() {
         let mut topic = new_topic("r", 1);
         topic.replication_factor = factor;
         let (outcomes, _) = create(&image, vec![topic]);
-        assert_eq!(code(&outcomes[0]), ResponseError::InvalidReplicationFactor, "{factor}");
+        assert_eq!(
+            code(&outcomes[0]),
+            ResponseError::InvalidReplicationFactor,
+            "{factor}"
+        );
     }
 }
 
@@ -170,7 +183,9 @@ fn create_topics_no_alive_broker() {
 fn create_topics_invalid_config() {
     let image = image_with_brokers(&[0]);
     let mut bad_value = new_topic("c1", 1);
-    bad_value.configs.insert("retention.ms".into(), "soon".into());
+    bad_value
+        .configs
+        .insert("retention.ms".into(), "soon".into());
     let mut unknown = new_topic("c2", 1);
     unknown.configs.insert("no.such.config".into(), "1".into());
     let (outcomes, decision) = create(&image, vec![bad_value, unknown]);
@@ -225,7 +240,10 @@ fn delete_topics_by_name_and_id() {
             TopicRef::Id(Uuid::new_v4()),
         ],
     );
-    assert_eq!(decision.records, vec![MetadataRecord::RemoveTopic { topic_id }]);
+    assert_eq!(
+        decision.records,
+        vec![MetadataRecord::RemoveTopic { topic_id }]
+    );
     let ControllerResponse::DeleteTopics(results) = decision.response else {
         panic!()
     };
@@ -240,7 +258,12 @@ fn delete_topics_by_name_and_id() {
     );
 }
 
-fn grow(image: &MetadataImage, topic: &str, count: i32, assignments: Option<&[Vec<i32>]>) -> Decision {
+fn grow(
+    image: &MetadataImage,
+    topic: &str,
+    count: i32,
+    assignments: Option<&[Vec<i32>]>,
+) -> Decision {
     create_partitions::create_partitions(image, topic, count, assignments, false, &mut rng())
 }
 
@@ -255,9 +278,18 @@ fn partitions_error(decision: &Decision) -> ApiError {
 fn create_partitions_grows_a_topic() {
     let mut image = image_with_topic("grow", 2);
     let decision = grow(&image, "grow", 5, None);
-    assert!(matches!(decision.response, ControllerResponse::CreatePartitions(Ok(()))));
+    assert!(matches!(
+        decision.response,
+        ControllerResponse::CreatePartitions(Ok(()))
+    ));
     apply(&mut image, &decision);
-    let partitions: Vec<i32> = image.topic("grow").unwrap().partitions.keys().copied().collect();
+    let partitions: Vec<i32> = image
+        .topic("grow")
+        .unwrap()
+        .partitions
+        .keys()
+        .copied()
+        .collect();
     assert_eq!(partitions, vec![0, 1, 2, 3, 4]);
 }
 
@@ -271,7 +303,10 @@ fn create_partitions_errors() {
         Some("The topic three currently has 3 partition(s); 2 would not be an increase.")
     );
     let error = partitions_error(&grow(&image, "three", 3, None));
-    assert_eq!(error.message.as_deref(), Some("Topic already has 3 partition(s)."));
+    assert_eq!(
+        error.message.as_deref(),
+        Some("Topic already has 3 partition(s).")
+    );
     let error = partitions_error(&grow(&image, "absent", 4, None));
     assert_eq!(error.code, ResponseError::UnknownTopicOrPartition);
     let error = partitions_error(&grow(&image, "three", 5, Some(&[vec![0]])));
@@ -304,17 +339,38 @@ fn alter_configs_set_append_subtract_delete() {
     let mut image = image_with_topic("t", 1);
     let resource = ConfigResource::Topic("t".into());
     let steps = [
-        (op("retention.ms", AlterConfigOpType::Set("5".into())), Some("5")),
-        (op("cleanup.policy", AlterConfigOpType::Append("delete,compact".into())), Some("delete,compact")),
-        (op("cleanup.policy", AlterConfigOpType::Subtract("delete".into())), Some("compact")),
+        (
+            op("retention.ms", AlterConfigOpType::Set("5".into())),
+            Some("5"),
+        ),
+        (
+            op(
+                "cleanup.policy",
+                AlterConfigOpType::Append("delete,compact".into()),
+            ),
+            Some("delete,compact"),
+        ),
+        (
+            op(
+                "cleanup.policy",
+                AlterConfigOpType::Subtract("delete".into()),
+            ),
+            Some("compact"),
+        ),
         (op("retention.ms", AlterConfigOpType::Delete), None),
     ];
     for (step, expected) in steps {
         let name = step.name.clone();
         let decision = alter(&image, resource.clone(), vec![step]);
-        assert!(matches!(decision.response, ControllerResponse::AlterConfigs(Ok(()))));
+        assert!(matches!(
+            decision.response,
+            ControllerResponse::AlterConfigs(Ok(()))
+        ));
         apply(&mut image, &decision);
-        assert_eq!(image.configs_of(&resource).get(&name).map(String::as_str), expected);
+        assert_eq!(
+            image.configs_of(&resource).get(&name).map(String::as_str),
+            expected
+        );
     }
 }
 
@@ -322,22 +378,36 @@ fn alter_configs_set_append_subtract_delete() {
 fn alter_configs_errors() {
     let image = image_with_topic("t", 1);
     let topic = ConfigResource::Topic("t".into());
-    let decision = alter(&image, topic.clone(), vec![op("retention.ms", AlterConfigOpType::Set("x".into()))]);
+    let decision = alter(
+        &image,
+        topic.clone(),
+        vec![op("retention.ms", AlterConfigOpType::Set("x".into()))],
+    );
     assert_eq!(alter_error(&decision), ResponseError::InvalidConfig);
     assert!(decision.records.is_empty());
-    let decision = alter(&image, topic.clone(), vec![op("bogus", AlterConfigOpType::Delete)]);
+    let decision = alter(
+        &image,
+        topic.clone(),
+        vec![op("bogus", AlterConfigOpType::Delete)],
+    );
     assert_eq!(alter_error(&decision), ResponseError::InvalidConfig);
     let decision = alter(
         &image,
         ConfigResource::Topic("absent".into()),
         vec![op("retention.ms", AlterConfigOpType::Delete)],
     );
-    assert_eq!(alter_error(&decision), ResponseError::UnknownTopicOrPartition);
+    assert_eq!(
+        alter_error(&decision),
+        ResponseError::UnknownTopicOrPartition
+    );
     let twice = vec![
         op("retention.ms", AlterConfigOpType::Set("1".into())),
         op("retention.ms", AlterConfigOpType::Delete),
     ];
-    assert_eq!(alter_error(&alter(&image, topic, twice)), ResponseError::InvalidRequest);
+    assert_eq!(
+        alter_error(&alter(&image, topic, twice)),
+        ResponseError::InvalidRequest
+    );
 }
 
 #[test]
@@ -360,7 +430,10 @@ fn fencing_moves_leadership_and_registering_takes_it_back() {
     let unknown = brokers::fence_broker(&image, 9);
     assert!(matches!(
         unknown.response,
-        ControllerResponse::FenceBroker(Err(ApiError { code: ResponseError::BrokerIdNotRegistered, .. }))
+        ControllerResponse::FenceBroker(Err(ApiError {
+            code: ResponseError::BrokerIdNotRegistered,
+            ..
+        }))
     ));
 }
 
@@ -370,8 +443,10 @@ fn producer_id_blocks_do_not_overlap() {
     let first = brokers::allocate_producer_ids(&image, 0);
     apply(&mut image, &first);
     let second = brokers::allocate_producer_ids(&image, 0);
-    let (ControllerResponse::AllocateProducerIds(Ok(a)), ControllerResponse::AllocateProducerIds(Ok(b))) =
-        (&first.response, &second.response)
+    let (
+        ControllerResponse::AllocateProducerIds(Ok(a)),
+        ControllerResponse::AllocateProducerIds(Ok(b)),
+    ) = (&first.response, &second.response)
     else {
         panic!("allocation failed");
     };
@@ -383,10 +458,14 @@ fn producer_id_blocks_do_not_overlap() {
 async fn controller_errors_travel_through_the_quorum() {
     let cluster = TestCluster::start_registered(1).await;
     let node = cluster.node(0);
-    assert!(cluster.create_topics(0, vec![new_topic("once", 1)], false).await[0]
+    assert!(cluster
+        .create_topics(0, vec![new_topic("once", 1)], false)
+        .await[0]
         .result
         .is_ok());
-    let again = cluster.create_topics(0, vec![new_topic("once", 1)], false).await;
+    let again = cluster
+        .create_topics(0, vec![new_topic("once", 1)], false)
+        .await;
     assert_eq!(
         again[0].result.clone().unwrap_err().code,
         ResponseError::TopicAlreadyExists
@@ -414,6 +493,9 @@ async fn controller_errors_travel_through_the_quorum() {
         .controller_call(ControllerRequest::AllocateProducerIds { broker_id: 0 })
         .await
         .unwrap();
-    assert!(matches!(response, ControllerResponse::AllocateProducerIds(Ok(_))));
+    assert!(matches!(
+        response,
+        ControllerResponse::AllocateProducerIds(Ok(_))
+    ));
     assert_eq!(node.image().next_producer_id, 1000);
 }

@@ -23,12 +23,20 @@ async fn three_voters_and_two_learners_converge_after_create_topics() {
     // Every broker applies the same records, so all images end up equal to the leader's.
     let final_image = cluster.node(leader).image();
     for id in 0..5 {
-        cluster.wait_image(id, |image| image == final_image.as_ref()).await;
+        cluster
+            .wait_image(id, |image| image == final_image.as_ref())
+            .await;
     }
     let image = cluster.node(3).image();
     assert_eq!(image.alive_brokers().count(), 5);
     // Leaders spread round robin over the five alive brokers.
-    let mut leaders: Vec<i32> = image.topic("orders").unwrap().partitions.values().map(|p| p.leader).collect();
+    let mut leaders: Vec<i32> = image
+        .topic("orders")
+        .unwrap()
+        .partitions
+        .values()
+        .map(|p| p.leader)
+        .collect();
     leaders.sort_unstable();
     leaders.dedup();
     assert_eq!(leaders.len(), 5);

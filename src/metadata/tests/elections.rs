@@ -12,7 +12,10 @@ async fn fresh_quorum_of_three_elects_within_bounded_wait() {
     let elapsed = started.elapsed();
     assert!(cluster.voters.contains(&leader));
     // Bounded, not tight: the nudge elects at once, but the box may be loaded.
-    assert!(elapsed < Duration::from_secs(10), "election took {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "election took {elapsed:?}"
+    );
     assert_eq!(cluster.wait_common_leader().await, leader);
 }
 
@@ -41,7 +44,9 @@ async fn shutting_down_the_leader_elects_a_new_one_and_create_topics_works_throu
     let mut cluster = TestCluster::start_registered(4).await;
     let old_leader = cluster.wait_common_leader().await;
     cluster.stop_node(old_leader).await;
-    let new_leader = cluster.wait_common_leader_other_than(Some(old_leader)).await;
+    let new_leader = cluster
+        .wait_common_leader_other_than(Some(old_leader))
+        .await;
     assert!(cluster.voters.contains(&new_leader));
     let survivors: Vec<i32> = cluster.nodes.keys().copied().collect();
     for through in survivors {

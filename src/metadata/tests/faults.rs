@@ -12,7 +12,10 @@ async fn isolated_leader_is_replaced_and_catches_up_after_heal() {
     cluster.router.isolate(old_leader);
     let others: Vec<i32> = (0..3).filter(|id| *id != old_leader).collect();
     let new_leader = wait_until(|| {
-        let leaders: Vec<Option<i32>> = others.iter().map(|id| cluster.node(*id).leader_id()).collect();
+        let leaders: Vec<Option<i32>> = others
+            .iter()
+            .map(|id| cluster.node(*id).leader_id())
+            .collect();
         match leaders[0] {
             Some(l) if l != old_leader && leaders.iter().all(|x| *x == Some(l)) => Some(l),
             _ => None,
@@ -24,14 +27,23 @@ async fn isolated_leader_is_replaced_and_catches_up_after_heal() {
         .create_topics(others[0], vec![new_topic("during-partition", 1)], false)
         .await;
     assert!(results[0].result.is_ok(), "{results:?}");
-    assert!(cluster.node(old_leader).image().topic("during-partition").is_none());
+    assert!(cluster
+        .node(old_leader)
+        .image()
+        .topic("during-partition")
+        .is_none());
 
     cluster.router.heal(old_leader);
     cluster
-        .wait_image(old_leader, |image| image.topic("during-partition").is_some())
+        .wait_image(old_leader, |image| {
+            image.topic("during-partition").is_some()
+        })
         .await;
     let healed_leader = cluster.wait_common_leader().await;
-    assert_ne!(healed_leader, old_leader, "the stale leader must not win back with a lagging log");
+    assert_ne!(
+        healed_leader, old_leader,
+        "the stale leader must not win back with a lagging log"
+    );
     let _ = new_leader;
 }
 
@@ -50,7 +62,9 @@ async fn controller_call_from_an_isolated_node_fails_within_its_timeout() {
         super::support::settings(),
     );
     config.request_timeout = Duration::from_millis(500);
-    let quorum = crate::metadata::MetadataQuorum::start(config).await.unwrap();
+    let quorum = crate::metadata::MetadataQuorum::start(config)
+        .await
+        .unwrap();
     cluster.nodes.insert(follower, quorum);
     cluster.router.isolate(follower);
     let outcome = cluster
@@ -61,7 +75,10 @@ async fn controller_call_from_an_isolated_node_fails_within_its_timeout() {
         })
         .await;
     assert!(
-        matches!(outcome, Err(QuorumError::Timeout(_) | QuorumError::NotController)),
+        matches!(
+            outcome,
+            Err(QuorumError::Timeout(_) | QuorumError::NotController)
+        ),
         "{outcome:?}"
     );
     assert!(cluster.router.is_isolated(follower));

@@ -43,7 +43,16 @@ async fn reopen_log_keeps_entries_and_vote() {
     let mut store = LogStore::open(dir.path()).unwrap();
     assert_eq!(indexes(&mut store).await, vec![0, 1, 2, 3, 4]);
     assert_eq!(store.read_vote().await.unwrap(), Some(Vote::new(3, 1)));
-    assert_eq!(store.get_log_state().await.unwrap().last_log_id.unwrap().index, 4);
+    assert_eq!(
+        store
+            .get_log_state()
+            .await
+            .unwrap()
+            .last_log_id
+            .unwrap()
+            .index,
+        4
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::support::{new_topic, TestCluster, WAIT};
+use super::support::{new_topic, wait_until, TestCluster, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_all_nodes_on_the_same_dirs_keeps_topics() {
@@ -12,7 +12,9 @@ async fn restart_all_nodes_on_the_same_dirs_keeps_topics() {
     let leader = cluster.wait_common_leader().await;
     let before = cluster.node(leader).image();
     for id in 0..4 {
-        cluster.wait_image(id, |image| image == before.as_ref()).await;
+        cluster
+            .wait_image(id, |image| image == before.as_ref())
+            .await;
     }
     cluster.stop_all().await;
 
@@ -49,7 +51,9 @@ async fn restart_from_a_snapshot_and_a_compacted_log() {
     cluster.stop_all().await;
 
     cluster.start_node(0).await;
-    cluster.wait_image(0, |image| image == before.as_ref()).await;
+    cluster
+        .wait_image(0, |image| image == before.as_ref())
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,6 +65,14 @@ async fn a_learner_joining_after_compaction_receives_the_snapshot() {
     for id in 0..3 {
         cluster.node(id).snapshot_and_compact(WAIT).await.unwrap();
     }
+    // Purging is asynchronous: wait until every voter dropped the entries the snapshot covers.
+    let purged = wait_until(|| {
+        (0..3)
+            .all(|id| cluster.dir(id).join("purged.json").exists())
+            .then_some(())
+    })
+    .await;
+    assert!(purged.is_some(), "the voters never purged their logs");
     cluster.start_node(3).await;
     cluster.register(3).await;
     cluster
