@@ -231,14 +231,25 @@ impl MetadataQuorum {
         &self,
         request: ControllerRequest,
     ) -> Result<ControllerResponse, QuorumError> {
-        let deadline = Instant::now() + self.request_timeout;
+        self.controller_call_within(request, self.request_timeout)
+            .await
+    }
+
+    /// [`Self::controller_call`] with its own bound, e.g. a short one for a FenceBroker sent at
+    /// shutdown, when the quorum may already have lost its majority.
+    pub async fn controller_call_within(
+        &self,
+        request: ControllerRequest,
+        timeout: Duration,
+    ) -> Result<ControllerResponse, QuorumError> {
+        let deadline = Instant::now() + timeout;
         let mut refused = false;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 return Err(match refused {
                     true => QuorumError::NotController,
-                    false => QuorumError::Timeout(self.request_timeout),
+                    false => QuorumError::Timeout(timeout),
                 });
             }
             let Ok(leader) = self.wait_for_leader(remaining).await else {
@@ -246,7 +257,8 @@ impl MetadataQuorum {
             };
             match self.send(leader, request.clone(), deadline).await {
                 Some(Ok(committed)) => {
-                    self.wait_applied(committed.log_index, deadline).await?;
+                    self.wait_applied(committed.log_index, deadline, timeout)
+                        .await?;
                     return Ok(committed.response);
                 }
                 Some(Err(_)) => refused = true,
@@ -274,7 +286,12 @@ impl MetadataQuorum {
         tokio::time::timeout(remaining, answer).await.ok()?.ok()
     }
 
-    async fn wait_applied(&self, index: Option<u64>, deadline: Instant) -> Result<(), QuorumError> {
+    async fn wait_applied(
+        &self,
+        index: Option<u64>,
+        deadline: Instant,
+        timeout: Duration,
+    ) -> Result<(), QuorumError> {
         let Some(index) = index else {
             return Ok(());
         };
@@ -287,7 +304,7 @@ impl MetadataQuorum {
         match tokio::time::timeout(remaining, reached).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(_)) => Err(QuorumError::Raft("state machine stopped".into())),
-            Err(_) => Err(QuorumError::Timeout(self.request_timeout)),
+            Err(_) => Err(QuorumError::Timeout(timeout)),
         }
     }
 

@@ -49,30 +49,20 @@ async fn isolated_leader_is_replaced_and_catches_up_after_heal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn controller_call_from_an_isolated_node_fails_within_its_timeout() {
-    let mut cluster = TestCluster::start_registered(3).await;
+    let cluster = TestCluster::start_registered(3).await;
     let leader = cluster.wait_common_leader().await;
     let follower = (0..3).find(|id| *id != leader).unwrap();
-    // Restart the follower with a short request timeout.
-    cluster.stop_node(follower).await;
-    let mut config = QuorumConfig::new(
-        follower,
-        cluster.voters.clone(),
-        cluster.dir(follower),
-        cluster.router.clone(),
-        super::support::settings(),
-    );
-    config.request_timeout = Duration::from_millis(500);
-    let quorum = crate::metadata::MetadataQuorum::start(config)
-        .await
-        .unwrap();
-    cluster.nodes.insert(follower, quorum);
     cluster.router.isolate(follower);
+    assert!(cluster.router.is_isolated(follower));
     let outcome = cluster
         .node(follower)
-        .controller_call(ControllerRequest::CreateTopics {
-            topics: vec![new_topic("unreachable", 1)],
-            validate_only: false,
-        })
+        .controller_call_within(
+            ControllerRequest::CreateTopics {
+                topics: vec![new_topic("unreachable", 1)],
+                validate_only: false,
+            },
+            Duration::from_millis(500),
+        )
         .await;
     assert!(
         matches!(
@@ -81,5 +71,40 @@ async fn controller_call_from_an_isolated_node_fails_within_its_timeout() {
         ),
         "{outcome:?}"
     );
-    assert!(cluster.router.is_isolated(follower));
+    assert!(cluster.node(leader).image().topic("unreachable").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_the_majority_stops_writes_until_a_voter_returns() {
+    let mut cluster = TestCluster::start_registered(3).await;
+    let mut config = QuorumConfig::new(
+        0,
+        cluster.voters.clone(),
+        cluster.dir(0),
+        cluster.router.clone(),
+        super::support::settings(),
+    );
+    config.request_timeout = Duration::from_millis(500);
+    cluster.stop_node(1).await;
+    cluster.stop_node(2).await;
+    cluster.stop_node(0).await;
+    cluster.nodes.insert(
+        0,
+        crate::metadata::MetadataQuorum::start(config)
+            .await
+            .unwrap(),
+    );
+    let outcome = cluster
+        .node(0)
+        .controller_call(ControllerRequest::CreateTopics {
+            topics: vec![new_topic("no-majority", 1)],
+            validate_only: false,
+        })
+        .await;
+    assert!(outcome.is_err(), "{outcome:?}");
+    cluster.start_node(1).await;
+    let results = cluster
+        .create_topics(1, vec![new_topic("majority-back", 1)], false)
+        .await;
+    assert!(results[0].result.is_ok(), "{results:?}");
 }
