@@ -252,8 +252,10 @@ impl MetadataQuorum {
                     false => QuorumError::Timeout(timeout),
                 });
             }
-            let Ok(leader) = self.wait_for_leader(remaining).await else {
-                continue;
+            let leader = match self.wait_for_leader(remaining).await {
+                Ok(leader) => leader,
+                Err(QuorumError::Timeout(_)) => continue,
+                Err(error) => return Err(error),
             };
             match self.send(leader, request.clone(), deadline).await {
                 Some(Ok(committed)) => {

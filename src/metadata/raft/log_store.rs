@@ -102,17 +102,6 @@ impl LogStore {
     pub fn committed(&self) -> Option<MetadataLogId> {
         self.lock().committed
     }
-
-    /// The index of the last entry in the log, if any.
-    pub fn last_index(&self) -> Option<u64> {
-        let state = self.lock();
-        state
-            .entries
-            .keys()
-            .next_back()
-            .copied()
-            .or(state.last_purged.map(|id| id.index))
-    }
 }
 
 /// Decodes frames until the first incomplete, corrupt or out-of-sequence one; returns the entries,

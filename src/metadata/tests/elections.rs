@@ -44,6 +44,7 @@ async fn shutting_down_the_leader_elects_a_new_one_and_create_topics_works_throu
     let mut cluster = TestCluster::start_registered(4).await;
     let old_leader = cluster.wait_common_leader().await;
     cluster.stop_node(old_leader).await;
+    assert!(!cluster.router.registered().contains(&old_leader));
     let new_leader = cluster
         .wait_common_leader_other_than(Some(old_leader))
         .await;
