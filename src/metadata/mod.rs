@@ -1,5 +1,10 @@
 //! Cluster metadata: the records of the replicated metadata log, the `MetadataImage` every broker
 //! builds by applying them, the Raft quorum that replicates them, and the active controller.
+//!
+//! A broker's life in the quorum: [`MetadataQuorum::start`] (voters elect at once), then
+//! `controller_call(RegisterBroker)` (a non-voter joins as a Raft learner and from then on
+//! replicates the log into its own image); at a clean stop `controller_call_within(FenceBroker)`
+//! while a majority of voters still runs, then [`MetadataQuorum::shutdown`].
 
 pub mod controller;
 pub mod description;
