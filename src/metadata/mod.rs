@@ -1,8 +1,28 @@
 //! Cluster metadata: the records of the replicated metadata log, the `MetadataImage` every broker
 //! builds by applying them, the Raft quorum that replicates them, and the active controller.
+//!
+//! A broker's life in the quorum: [`MetadataQuorum::start`] (voters elect at once), then
+//! `controller_call(RegisterBroker)` (a non-voter joins as a Raft learner and from then on
+//! replicates the log into its own image); at a clean stop `controller_call_within(FenceBroker)`
+//! while a majority of voters still runs, then [`MetadataQuorum::shutdown`].
 
+pub mod controller;
+pub mod description;
 pub mod image;
+pub mod quorum;
+pub mod raft;
 pub mod records;
 
+#[cfg(test)]
+mod tests;
+
+pub use controller::{
+    AlterConfigOp, AlterConfigOpType, ApiError, ControllerRequest, ControllerResponse,
+    ControllerSettings, CreateTopicResult, CreatedTopic, DeleteTopicResult, NewTopic,
+    ProducerIdBlock, TopicRef,
+};
+pub use description::{QuorumDescription, ReplicaState};
 pub use image::{BrokerRegistration, MetadataImage, PartitionImage, TopicImage};
+pub use quorum::{MetadataQuorum, QuorumConfig, QuorumError};
+pub use raft::QuorumRouter;
 pub use records::{ConfigResource, MetadataRecord};

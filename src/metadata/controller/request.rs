@@ -1,0 +1,166 @@
+//! What the controller is asked and what it answers. Errors inside a response are Kafka errors
+//! ([`ApiError`]) that the broker's handler copies into its response, per topic or per resource.
+
+use std::collections::BTreeMap;
+
+use kafka_protocol::error::ResponseError;
+use uuid::Uuid;
+
+use crate::metadata::records::ConfigResource;
+
+/// A Kafka error code with an optional message, as Kafka's `ApiError`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: ResponseError,
+    pub message: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: ResponseError, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: Some(message.into()),
+        }
+    }
+
+    /// An error with no message beyond the code's own description.
+    pub fn bare(code: ResponseError) -> Self {
+        Self {
+            code,
+            message: None,
+        }
+    }
+}
+
+/// Validates one config of a resource: `Some(value)` to set, `None` to delete. Supplied by the
+/// broker's config module; `Err` carries Kafka's message for INVALID_CONFIG.
+pub type ConfigValidator = fn(&ConfigResource, &str, Option<&str>) -> Result<(), String>;
+
+/// The broker settings the controller needs.
+#[derive(Clone, Copy, Debug)]
+pub struct ControllerSettings {
+    /// `num.partitions`: used when a topic is created with `num_partitions = -1`.
+    pub num_partitions: i32,
+    /// `default.replication.factor`: used when a topic is created with `replication_factor = -1`.
+    pub default_replication_factor: i16,
+    pub validate_config: ConfigValidator,
+}
+
+/// One topic of a CreateTopics request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTopic {
+    pub name: String,
+    /// -1 for the default (`num.partitions`); must be -1 with manual assignments.
+    pub num_partitions: i32,
+    /// -1 for the default (`default.replication.factor`); must be -1 with manual assignments.
+    pub replication_factor: i16,
+    /// Manual assignment: partition -> replicas (the first alive one leads).
+    pub assignments: BTreeMap<i32, Vec<i32>>,
+    pub configs: BTreeMap<String, String>,
+}
+
+/// A topic named by name or by id (DeleteTopics v6+ accepts either).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TopicRef {
+    Name(String),
+    Id(Uuid),
+}
+
+/// One IncrementalAlterConfigs operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AlterConfigOpType {
+    Set(String),
+    Delete,
+    /// Adds the comma-separated values not already present (list configs).
+    Append(String),
+    /// Removes the comma-separated values (list configs).
+    Subtract(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlterConfigOp {
+    pub name: String,
+    pub op: AlterConfigOpType,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ControllerRequest {
+    /// A broker (re)joins with this listener; non-voters also become Raft learners.
+    RegisterBroker {
+        broker_id: i32,
+        host: String,
+        port: i32,
+        rack: Option<String>,
+    },
+    /// A broker shuts down cleanly.
+    FenceBroker {
+        broker_id: i32,
+    },
+    CreateTopics {
+        topics: Vec<NewTopic>,
+        validate_only: bool,
+    },
+    DeleteTopics {
+        topics: Vec<TopicRef>,
+    },
+    /// Grows `topic` to `count` partitions; `assignments` lists the replicas of each new one.
+    CreatePartitions {
+        topic: String,
+        count: i32,
+        assignments: Option<Vec<Vec<i32>>>,
+        validate_only: bool,
+    },
+    /// IncrementalAlterConfigs of one resource.
+    AlterConfigs {
+        resource: ConfigResource,
+        ops: Vec<AlterConfigOp>,
+        validate_only: bool,
+    },
+    AllocateProducerIds {
+        broker_id: i32,
+    },
+}
+
+/// A topic the controller created (or would create, when validating only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatedTopic {
+    pub topic_id: Uuid,
+    pub num_partitions: i32,
+    pub replication_factor: i16,
+    /// The config overrides the topic was created with.
+    pub configs: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreateTopicResult {
+    pub name: String,
+    pub result: Result<CreatedTopic, ApiError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteTopicResult {
+    /// The topic's name when known.
+    pub name: Option<String>,
+    /// The topic's id when known.
+    pub topic_id: Option<Uuid>,
+    pub result: Result<(), ApiError>,
+}
+
+/// A block of producer ids `[first_producer_id, first_producer_id + producer_id_len)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProducerIdBlock {
+    pub first_producer_id: i64,
+    pub producer_id_len: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ControllerResponse {
+    /// `broker_epoch` is the log index of the registration, as in KRaft.
+    RegisterBroker(Result<i64, ApiError>),
+    FenceBroker(Result<(), ApiError>),
+    CreateTopics(Vec<CreateTopicResult>),
+    DeleteTopics(Vec<DeleteTopicResult>),
+    CreatePartitions(Result<(), ApiError>),
+    AlterConfigs(Result<(), ApiError>),
+    AllocateProducerIds(Result<ProducerIdBlock, ApiError>),
+}

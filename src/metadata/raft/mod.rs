@@ -1,0 +1,12 @@
+//! The Raft glue: openraft's type configuration, the durable metadata log, the state machine that
+//! turns committed records into a [`MetadataImage`](super::MetadataImage), and the in-process
+//! transport between the nodes of one cluster.
+
+pub mod durable_file;
+pub mod log_store;
+pub mod network;
+pub mod state_machine;
+pub mod types;
+
+pub use network::QuorumRouter;
+pub use types::{MetadataBatch, MetadataRaft, MetadataTypeConfig};

@@ -1,0 +1,263 @@
+//! The in-process transport of the metadata quorum. [`QuorumRouter`] is the registry of the
+//! nodes running in this process (node id -> its Raft handle and its controller mailbox); a Raft
+//! RPC is a direct call on the target's handle. Links can be cut for fault injection: while a node
+//! is isolated every message to or from it fails as `Unreachable`, as a partitioned network would.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use openraft::error::{
+    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+};
+use openraft::network::{Backoff, RPCOption, RaftNetwork, RaftNetworkFactory};
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
+};
+use openraft::EmptyNode;
+use tokio::sync::mpsc;
+
+use super::types::{raft_node_id, MetadataRaft, MetadataTypeConfig};
+use crate::metadata::controller::ControllerEnvelope;
+
+/// How long replication waits before retrying an unreachable node; short, so a healed link is
+/// used again quickly.
+const UNREACHABLE_BACKOFF: Duration = Duration::from_millis(100);
+
+#[derive(thiserror::Error, Debug)]
+#[error("node {0} is unreachable")]
+struct NodeUnreachable(u64);
+
+#[derive(Clone)]
+struct RegisteredNode {
+    raft: MetadataRaft,
+    controller: mpsc::Sender<ControllerEnvelope>,
+}
+
+#[derive(Default)]
+struct Registry {
+    nodes: BTreeMap<u64, RegisteredNode>,
+    isolated: BTreeSet<u64>,
+}
+
+/// The registry of running quorum nodes and their links. Cheap to clone; all clones share state.
+#[derive(Clone, Default)]
+pub struct QuorumRouter {
+    registry: Arc<Mutex<Registry>>,
+}
+
+impl QuorumRouter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Registry> {
+        self.registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Cuts every link to and from `broker_id`.
+    pub fn isolate(&self, broker_id: i32) {
+        self.lock().isolated.insert(raft_node_id(broker_id));
+    }
+
+    /// Restores the links of `broker_id`.
+    pub fn heal(&self, broker_id: i32) {
+        self.lock().isolated.remove(&raft_node_id(broker_id));
+    }
+
+    pub fn is_isolated(&self, broker_id: i32) -> bool {
+        self.lock().isolated.contains(&raft_node_id(broker_id))
+    }
+
+    /// The broker ids of the running nodes.
+    pub fn registered(&self) -> Vec<i32> {
+        self.lock()
+            .nodes
+            .keys()
+            .map(|id| super::types::broker_id(*id))
+            .collect()
+    }
+
+    pub(crate) fn register(
+        &self,
+        node_id: u64,
+        raft: MetadataRaft,
+        controller: mpsc::Sender<ControllerEnvelope>,
+    ) {
+        self.lock()
+            .nodes
+            .insert(node_id, RegisteredNode { raft, controller });
+    }
+
+    pub(crate) fn deregister(&self, node_id: u64) {
+        self.lock().nodes.remove(&node_id);
+    }
+
+    fn reachable(&self, from: u64, to: u64) -> Option<RegisteredNode> {
+        let registry = self.lock();
+        if registry.isolated.contains(&from) || registry.isolated.contains(&to) {
+            return None;
+        }
+        registry.nodes.get(&to).cloned()
+    }
+
+    /// The Raft handle of `to` as seen from `from`; `None` when stopped or cut off.
+    pub(crate) fn raft(&self, from: u64, to: u64) -> Option<MetadataRaft> {
+        self.reachable(from, to).map(|node| node.raft)
+    }
+
+    /// The controller mailbox of `to` as seen from `from`; `None` when stopped or cut off.
+    pub(crate) fn controller(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Option<mpsc::Sender<ControllerEnvelope>> {
+        self.reachable(from, to).map(|node| node.controller)
+    }
+
+    /// The Raft handles of every running node (for local bookkeeping such as election nudges,
+    /// which act within the node itself, not across a link).
+    pub(crate) fn running(&self) -> BTreeMap<u64, MetadataRaft> {
+        self.lock()
+            .nodes
+            .iter()
+            .map(|(id, node)| (*id, node.raft.clone()))
+            .collect()
+    }
+}
+
+/// What the leader last saw of one replica, for DescribeQuorum. Milliseconds since the epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplicaActivity {
+    pub last_fetch_timestamp: i64,
+    pub last_caught_up_timestamp: i64,
+}
+
+/// Per-target activity as observed by one node's outgoing replication.
+pub type ActivityLog = Arc<Mutex<BTreeMap<u64, ReplicaActivity>>>;
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// One node's factory of outgoing links.
+pub struct QuorumNetworkFactory {
+    pub source: u64,
+    pub router: QuorumRouter,
+    pub activity: ActivityLog,
+}
+
+impl RaftNetworkFactory<MetadataTypeConfig> for QuorumNetworkFactory {
+    type Network = QuorumLink;
+
+    async fn new_client(&mut self, target: u64, _node: &EmptyNode) -> QuorumLink {
+        QuorumLink {
+            source: self.source,
+            target,
+            router: self.router.clone(),
+            activity: self.activity.clone(),
+        }
+    }
+}
+
+/// A link from one node to another through the router.
+pub struct QuorumLink {
+    source: u64,
+    target: u64,
+    router: QuorumRouter,
+    activity: ActivityLog,
+}
+
+impl QuorumLink {
+    fn target_raft(&self) -> Result<MetadataRaft, Box<Unreachable>> {
+        self.router
+            .raft(self.source, self.target)
+            .ok_or_else(|| Box::new(Unreachable::new(&NodeUnreachable(self.target))))
+    }
+
+    fn record_fetch(&self, caught_up: bool) {
+        let now = now_ms();
+        let mut activity = self.activity.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = activity.entry(self.target).or_default();
+        entry.last_fetch_timestamp = now;
+        if caught_up {
+            entry.last_caught_up_timestamp = now;
+        }
+    }
+
+    /// A message that was sent but lost (the link was cut meanwhile) is a network error.
+    fn check_still_linked(&self) -> Result<(), Box<NetworkError>> {
+        match self.router.raft(self.source, self.target) {
+            Some(_) => Ok(()),
+            None => Err(Box::new(NetworkError::new(&NodeUnreachable(self.target)))),
+        }
+    }
+}
+
+impl RaftNetwork<MetadataTypeConfig> for QuorumLink {
+    async fn append_entries(
+        &mut self,
+        rpc: AppendEntriesRequest<MetadataTypeConfig>,
+        _option: RPCOption,
+    ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, EmptyNode, RaftError<u64>>> {
+        let raft = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
+        let sent_upto = rpc
+            .entries
+            .last()
+            .map(|e| e.log_id.index)
+            .or(rpc.prev_log_id.map(|id| id.index));
+        let leader_commit = rpc.leader_commit.map(|id| id.index);
+        let response = raft
+            .append_entries(rpc)
+            .await
+            .map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))?;
+        self.check_still_linked()
+            .map_err(|e| RPCError::Network(*e))?;
+        let caught_up = response.is_success() && sent_upto >= leader_commit;
+        self.record_fetch(caught_up);
+        Ok(response)
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        rpc: InstallSnapshotRequest<MetadataTypeConfig>,
+        _option: RPCOption,
+    ) -> Result<
+        InstallSnapshotResponse<u64>,
+        RPCError<u64, EmptyNode, RaftError<u64, InstallSnapshotError>>,
+    > {
+        let raft = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
+        let response = raft
+            .install_snapshot(rpc)
+            .await
+            .map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))?;
+        self.check_still_linked()
+            .map_err(|e| RPCError::Network(*e))?;
+        Ok(response)
+    }
+
+    async fn vote(
+        &mut self,
+        rpc: VoteRequest<u64>,
+        _option: RPCOption,
+    ) -> Result<VoteResponse<u64>, RPCError<u64, EmptyNode, RaftError<u64>>> {
+        let raft = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
+        let response = raft
+            .vote(rpc)
+            .await
+            .map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))?;
+        self.check_still_linked()
+            .map_err(|e| RPCError::Network(*e))?;
+        Ok(response)
+    }
+
+    fn backoff(&self) -> Backoff {
+        Backoff::new(std::iter::repeat(UNREACHABLE_BACKOFF))
+    }
+}

@@ -1,0 +1,220 @@
+//! The state machine (`RaftStateMachine`): each node's [`MetadataImage`], built by applying
+//! committed [`MetadataBatch`](super::MetadataBatch)es in log order and published through a
+//! `watch` channel after every apply. The image itself is not written to disk: on restart Raft
+//! replays the log from the last snapshot (which is durable) up to the saved committed index.
+
+use std::io::{self, Cursor};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use openraft::storage::RaftStateMachine;
+use openraft::{EntryPayload, RaftSnapshotBuilder, Snapshot, SnapshotMeta, StorageIOError};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use super::durable_file;
+use super::types::{
+    MetadataEntry, MetadataLogId, MetadataMembership, MetadataStorageError, MetadataTypeConfig,
+};
+use crate::metadata::image::MetadataImage;
+
+const SNAPSHOT_FILE: &str = "snapshot.json";
+
+/// What a snapshot holds: the image and the Raft position it reflects.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct SnapshotContent {
+    meta: SnapshotMeta<u64, openraft::EmptyNode>,
+    image: MetadataImage,
+}
+
+struct AppliedState {
+    image: MetadataImage,
+    last_applied: Option<MetadataLogId>,
+    last_membership: MetadataMembership,
+    current_snapshot: Option<SnapshotContent>,
+    snapshots_built: u64,
+}
+
+/// The publishing side of a node's image; clones share the same state.
+#[derive(Clone)]
+pub struct StateMachine {
+    dir: PathBuf,
+    state: Arc<Mutex<AppliedState>>,
+    image_tx: Arc<watch::Sender<Arc<MetadataImage>>>,
+    applied_index_tx: Arc<watch::Sender<Option<u64>>>,
+}
+
+impl StateMachine {
+    /// Opens the state machine in `dir`, starting from the durable snapshot when there is one.
+    pub fn open(dir: &Path) -> io::Result<Self> {
+        let snapshot: Option<SnapshotContent> = durable_file::read_json(&dir.join(SNAPSHOT_FILE))?;
+        let (image, last_applied, last_membership) = match &snapshot {
+            Some(content) => (
+                content.image.clone(),
+                content.meta.last_log_id,
+                content.meta.last_membership.clone(),
+            ),
+            None => (
+                MetadataImage::default(),
+                None,
+                MetadataMembership::default(),
+            ),
+        };
+        let (image_tx, _) = watch::channel(Arc::new(image.clone()));
+        let (applied_index_tx, _) = watch::channel(last_applied.map(|id| id.index));
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            state: Arc::new(Mutex::new(AppliedState {
+                image,
+                last_applied,
+                last_membership,
+                current_snapshot: snapshot,
+                snapshots_built: 0,
+            })),
+            image_tx: Arc::new(image_tx),
+            applied_index_tx: Arc::new(applied_index_tx),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, AppliedState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Follows every newly applied image.
+    pub fn subscribe(&self) -> watch::Receiver<Arc<MetadataImage>> {
+        self.image_tx.subscribe()
+    }
+
+    /// Follows the log index of the last applied entry; it moves only after the image for that
+    /// index is published.
+    pub fn subscribe_applied_index(&self) -> watch::Receiver<Option<u64>> {
+        self.applied_index_tx.subscribe()
+    }
+
+    fn publish(&self, state: &AppliedState) {
+        self.image_tx.send_replace(Arc::new(state.image.clone()));
+        self.applied_index_tx
+            .send_replace(state.last_applied.map(|id| id.index));
+    }
+
+    fn snapshot_of(content: &SnapshotContent) -> io::Result<Snapshot<MetadataTypeConfig>> {
+        let bytes = serde_json::to_vec(content).map_err(io::Error::other)?;
+        Ok(Snapshot {
+            meta: content.meta.clone(),
+            snapshot: Box::new(Cursor::new(bytes)),
+        })
+    }
+}
+
+impl RaftSnapshotBuilder<MetadataTypeConfig> for StateMachine {
+    async fn build_snapshot(
+        &mut self,
+    ) -> Result<Snapshot<MetadataTypeConfig>, MetadataStorageError> {
+        let mut state = self.lock();
+        state.snapshots_built += 1;
+        let snapshot_id = match state.last_applied {
+            Some(id) => format!(
+                "{}-{}-{}",
+                id.leader_id.term, id.index, state.snapshots_built
+            ),
+            None => format!("empty-{}", state.snapshots_built),
+        };
+        let content = SnapshotContent {
+            meta: SnapshotMeta {
+                last_log_id: state.last_applied,
+                last_membership: state.last_membership.clone(),
+                snapshot_id,
+            },
+            image: state.image.clone(),
+        };
+        durable_file::write_json(&self.dir.join(SNAPSHOT_FILE), &content)
+            .map_err(|e| StorageIOError::write_snapshot(Some(content.meta.signature()), &e))?;
+        let snapshot = Self::snapshot_of(&content)
+            .map_err(|e| StorageIOError::read_snapshot(Some(content.meta.signature()), &e))?;
+        state.current_snapshot = Some(content);
+        Ok(snapshot)
+    }
+}
+
+impl RaftStateMachine<MetadataTypeConfig> for StateMachine {
+    type SnapshotBuilder = StateMachine;
+
+    async fn applied_state(
+        &mut self,
+    ) -> Result<(Option<MetadataLogId>, MetadataMembership), MetadataStorageError> {
+        let state = self.lock();
+        Ok((state.last_applied, state.last_membership.clone()))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<()>, MetadataStorageError>
+    where
+        I: IntoIterator<Item = MetadataEntry> + Send,
+        I::IntoIter: Send,
+    {
+        let mut state = self.lock();
+        let mut responses = Vec::new();
+        for entry in entries {
+            state.last_applied = Some(entry.log_id);
+            match entry.payload {
+                EntryPayload::Blank => {}
+                EntryPayload::Normal(batch) => {
+                    for record in &batch.records {
+                        state.image.apply(record);
+                    }
+                }
+                EntryPayload::Membership(membership) => {
+                    state.last_membership = MetadataMembership::new(Some(entry.log_id), membership);
+                }
+            }
+            responses.push(());
+        }
+        self.publish(&state);
+        Ok(responses)
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        self.clone()
+    }
+
+    async fn begin_receiving_snapshot(
+        &mut self,
+    ) -> Result<Box<Cursor<Vec<u8>>>, MetadataStorageError> {
+        Ok(Box::new(Cursor::new(Vec::new())))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta<u64, openraft::EmptyNode>,
+        snapshot: Box<Cursor<Vec<u8>>>,
+    ) -> Result<(), MetadataStorageError> {
+        let received: SnapshotContent = serde_json::from_slice(snapshot.get_ref())
+            .map_err(|e| StorageIOError::read_snapshot(Some(meta.signature()), &e))?;
+        let content = SnapshotContent {
+            meta: meta.clone(),
+            image: received.image,
+        };
+        durable_file::write_json(&self.dir.join(SNAPSHOT_FILE), &content)
+            .map_err(|e| StorageIOError::write_snapshot(Some(meta.signature()), &e))?;
+        let mut state = self.lock();
+        state.image = content.image.clone();
+        state.last_applied = meta.last_log_id;
+        state.last_membership = meta.last_membership.clone();
+        state.current_snapshot = Some(content);
+        self.publish(&state);
+        Ok(())
+    }
+
+    async fn get_current_snapshot(
+        &mut self,
+    ) -> Result<Option<Snapshot<MetadataTypeConfig>>, MetadataStorageError> {
+        let state = self.lock();
+        match &state.current_snapshot {
+            Some(content) => Self::snapshot_of(content).map(Some).map_err(|e| {
+                StorageIOError::read_snapshot(Some(content.meta.signature()), &e).into()
+            }),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Scenario tests of the metadata quorum: in-process nodes on temporary directories, waiting on
+//! conditions (watch channels), never on fixed sleeps.
+
+mod controller_requests;
+mod convergence;
+mod elections;
+mod faults;
+mod log_store;
+mod restart;
+mod support;
