@@ -134,7 +134,15 @@ impl MetadataQuorum {
         let (controller_tx, controller_rx) = mpsc::channel(CONTROLLER_MAILBOX);
         let controller_task =
             Controller::new(raft.clone(), image.clone(), config.controller).spawn(controller_rx);
-        config.router.register(node_id, raft.clone(), controller_tx);
+        let describer = {
+            let raft = raft.clone();
+            let log_store = log_store.clone();
+            let activity = activity.clone();
+            Arc::new(move || describe_node(&raft, &log_store, &activity))
+        };
+        config
+            .router
+            .register(node_id, raft.clone(), controller_tx, describer);
         if voters.contains(&node_id) {
             bootstrap_if_first(&raft, node_id, &voters).await?;
             nudge_election(&config.router, &voters).await;
@@ -213,16 +221,19 @@ impl MetadataQuorum {
 
     /// The quorum as DescribeQuorum reports it; complete only on the active controller.
     pub fn describe(&self) -> QuorumDescription {
-        let activity = self
-            .activity
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        description::describe(
-            &self.raft.metrics().borrow(),
-            self.log_store.committed().map(|id| id.index),
-            &activity,
-        )
+        describe_node(&self.raft, &self.log_store, &self.activity)
+    }
+
+    /// The quorum as the active controller describes it (a Kafka broker forwards DescribeQuorum
+    /// to the controller); this node's own view when the controller cannot be reached.
+    pub fn describe_from_leader(&self) -> QuorumDescription {
+        self.raft
+            .metrics()
+            .borrow()
+            .current_leader
+            .filter(|leader| *leader != self.node_id)
+            .and_then(|leader| self.router.describe(self.node_id, leader))
+            .unwrap_or_else(|| self.describe())
     }
 
     /// Sends `request` to the active controller, following leadership changes until the request
@@ -337,7 +348,7 @@ impl MetadataQuorum {
     }
 
     /// Leaves the router, stops the controller and Raft.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(&self) {
         self.router.deregister(self.node_id);
         self.controller_task.abort();
         if let Err(error) = self.raft.shutdown().await {
@@ -348,6 +359,15 @@ impl MetadataQuorum {
 
 fn raft_error(error: impl std::fmt::Display) -> QuorumError {
     QuorumError::Raft(error.to_string())
+}
+
+fn describe_node(raft: &MetadataRaft, log_store: &LogStore, activity: &ActivityLog) -> QuorumDescription {
+    let activity = activity.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    description::describe(
+        &raft.metrics().borrow(),
+        log_store.committed().map(|id| id.index),
+        &activity,
+    )
 }
 
 /// Voter `index` gets its own election window, so voters rarely time out together and split

@@ -20,6 +20,7 @@ use tokio::sync::mpsc;
 
 use super::types::{raft_node_id, MetadataRaft, MetadataTypeConfig};
 use crate::metadata::controller::ControllerEnvelope;
+use crate::metadata::description::QuorumDescription;
 
 /// How long replication waits before retrying an unreachable node; short, so a healed link is
 /// used again quickly.
@@ -29,10 +30,14 @@ const UNREACHABLE_BACKOFF: Duration = Duration::from_millis(100);
 #[error("node {0} is unreachable")]
 struct NodeUnreachable(u64);
 
+/// Describes a node's view of the quorum; the leader's view is the complete one.
+pub type QuorumDescriber = Arc<dyn Fn() -> QuorumDescription + Send + Sync>;
+
 #[derive(Clone)]
 struct RegisteredNode {
     raft: MetadataRaft,
     controller: mpsc::Sender<ControllerEnvelope>,
+    describer: QuorumDescriber,
 }
 
 #[derive(Default)]
@@ -86,10 +91,16 @@ impl QuorumRouter {
         node_id: u64,
         raft: MetadataRaft,
         controller: mpsc::Sender<ControllerEnvelope>,
+        describer: QuorumDescriber,
     ) {
-        self.lock()
-            .nodes
-            .insert(node_id, RegisteredNode { raft, controller });
+        self.lock().nodes.insert(
+            node_id,
+            RegisteredNode {
+                raft,
+                controller,
+                describer,
+            },
+        );
     }
 
     pub(crate) fn deregister(&self, node_id: u64) {
@@ -116,6 +127,11 @@ impl QuorumRouter {
         to: u64,
     ) -> Option<mpsc::Sender<ControllerEnvelope>> {
         self.reachable(from, to).map(|node| node.controller)
+    }
+
+    /// The quorum as node `to` describes it, as seen from `from`; `None` when stopped or cut off.
+    pub(crate) fn describe(&self, from: u64, to: u64) -> Option<QuorumDescription> {
+        self.reachable(from, to).map(|node| (node.describer)())
     }
 
     /// The Raft handles of every running node (for local bookkeeping such as election nudges,
