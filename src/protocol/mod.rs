@@ -1,1 +1,3 @@
 //! protocol
+
+pub mod batch;
