@@ -44,10 +44,12 @@ pub(crate) fn read_checkpoint(path: &Path) -> Result<Option<Vec<String>>, LogErr
 
 /// A checkpoint holding a single offset, such as the log start offset.
 pub(crate) fn read_offset_checkpoint(path: &Path) -> Result<Option<i64>, LogError> {
-    Ok(read_checkpoint(path)?.and_then(|entries| match entries.as_slice() {
-        [only] => only.trim().parse().ok(),
-        _ => None,
-    }))
+    Ok(
+        read_checkpoint(path)?.and_then(|entries| match entries.as_slice() {
+            [only] => only.trim().parse().ok(),
+            _ => None,
+        }),
+    )
 }
 
 pub(crate) fn write_offset_checkpoint(path: &Path, offset: i64) -> Result<(), LogError> {

@@ -41,7 +41,12 @@ impl LeaderEpochCache {
     pub(crate) fn load(dir: &Path) -> Result<Self, LogError> {
         let path = dir.join(LEADER_EPOCH_CHECKPOINT);
         let entries = read_checkpoint(&path)?
-            .and_then(|lines| lines.iter().map(|l| parse_entry(l)).collect::<Option<Vec<_>>>())
+            .and_then(|lines| {
+                lines
+                    .iter()
+                    .map(|l| parse_entry(l))
+                    .collect::<Option<Vec<_>>>()
+            })
             .unwrap_or_default();
         Ok(Self { path, entries })
     }

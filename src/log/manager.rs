@@ -20,8 +20,7 @@ pub struct LogManager {
 /// `-delete` and `-future` directories Kafka leaves around, or checkpoint files).
 pub fn parse_partition_dir_name(name: &str) -> Option<(String, i32)> {
     let (topic, partition) = name.rsplit_once('-')?;
-    if topic.is_empty() || partition.is_empty() || !partition.bytes().all(|b| b.is_ascii_digit())
-    {
+    if topic.is_empty() || partition.is_empty() || !partition.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     Some((topic.to_owned(), partition.parse().ok()?))

@@ -70,8 +70,8 @@ impl PartitionLog {
     pub fn open_at(dir: &Path, config: LogConfig, now_ms: i64) -> Result<Self, LogError> {
         fs::create_dir_all(dir).at(dir)?;
         let bases = scan_dir(dir)?;
-        let recovery_point = read_offset_checkpoint(&dir.join(RECOVERY_POINT_CHECKPOINT))?
-            .unwrap_or(0);
+        let recovery_point =
+            read_offset_checkpoint(&dir.join(RECOVERY_POINT_CHECKPOINT))?.unwrap_or(0);
         let checkpointed_start = read_offset_checkpoint(&dir.join(LOG_START_OFFSET_CHECKPOINT))?;
         let (mut segments, epoch_starts) =
             load_segments(dir, &bases, recovery_point, &config, now_ms)?;

@@ -45,8 +45,8 @@ impl PartitionLog {
             return Ok(deleted);
         }
         if self.config.retention_bytes >= 0 {
-            let mut excess = i64::try_from(self.size_bytes()).unwrap_or(i64::MAX)
-                - self.config.retention_bytes;
+            let mut excess =
+                i64::try_from(self.size_bytes()).unwrap_or(i64::MAX) - self.config.retention_bytes;
             deleted += self.delete_oldest_segments(now_ms, high_watermark, |segment| {
                 let size = i64::try_from(segment.size()).unwrap_or(i64::MAX);
                 let due = excess - size >= 0;

@@ -155,12 +155,7 @@ impl LogSegment {
 
     /// Kafka's roll rule: the batch would overflow segment.bytes, segment.ms has passed since the
     /// first batch's timestamp (or creation), or offsets would overflow the u32 index entries.
-    pub(crate) fn should_roll(
-        &self,
-        config: &LogConfig,
-        batch: &BatchHeader,
-        now_ms: i64,
-    ) -> bool {
+    pub(crate) fn should_roll(&self, config: &LogConfig, batch: &BatchHeader, now_ms: i64) -> bool {
         let segment_bytes = u64::try_from(config.segment_bytes).unwrap_or(0);
         let full = self.size + batch.total_size() as u64 > segment_bytes;
         let waited_ms = match self.rolling_based_timestamp {
@@ -247,9 +242,7 @@ impl LogSegment {
     /// Reads `[start, end)` of the segment file.
     pub(crate) fn read_range(&self, start: u64, end: u64) -> Result<Bytes, LogError> {
         let mut buf = vec![0u8; usize::try_from(end - start).unwrap_or(0)];
-        self.log
-            .read_exact_at(&mut buf, start)
-            .at(&self.log_path)?;
+        self.log.read_exact_at(&mut buf, start).at(&self.log_path)?;
         Ok(Bytes::from(buf))
     }
 
@@ -260,7 +253,10 @@ impl LogSegment {
         dir: &Path,
         index_interval_bytes: i32,
     ) -> Result<(u64, Vec<EpochStart>), LogError> {
-        self.index = OffsetIndex::create(&segment_path(dir, self.base_offset, INDEX_SUFFIX), self.base_offset)?;
+        self.index = OffsetIndex::create(
+            &segment_path(dir, self.base_offset, INDEX_SUFFIX),
+            self.base_offset,
+        )?;
         self.time_index = TimeIndex::create(
             &segment_path(dir, self.base_offset, TIME_INDEX_SUFFIX),
             self.base_offset,
@@ -277,7 +273,9 @@ impl LogSegment {
             if verify_crc(&header, &batch).is_err() || header.base_offset < self.next_offset {
                 break;
             }
-            if epochs.last().is_none_or(|e| e.epoch < header.partition_leader_epoch)
+            if epochs
+                .last()
+                .is_none_or(|e| e.epoch < header.partition_leader_epoch)
                 && header.partition_leader_epoch >= 0
             {
                 epochs.push(EpochStart {
@@ -298,7 +296,10 @@ impl LogSegment {
 
     /// Restores the segment's state from its indexes without scanning the whole file, checking
     /// them against the log as it goes. Returns false when they do not match (rebuild them).
-    pub(crate) fn load_from_indexes(&mut self, index_interval_bytes: i32) -> Result<bool, LogError> {
+    pub(crate) fn load_from_indexes(
+        &mut self,
+        index_interval_bytes: i32,
+    ) -> Result<bool, LogError> {
         if self.indexes_missing {
             return Ok(false);
         }

@@ -73,7 +73,9 @@ impl TimeIndex {
     pub(crate) fn last_entry_before(&self, timestamp: i64) -> Option<TimestampOffset> {
         let entries = self.file.entries();
         let count = entries.partition_point(|e| decode(e, self.base_offset).timestamp < timestamp);
-        count.checked_sub(1).map(|i| decode(&entries[i], self.base_offset))
+        count
+            .checked_sub(1)
+            .map(|i| decode(&entries[i], self.base_offset))
     }
 
     pub(crate) fn flush(&self) -> Result<(), LogError> {

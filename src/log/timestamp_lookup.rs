@@ -30,7 +30,8 @@ impl PartitionLog {
         {
             let mut position = segment.search_start_for_timestamp(timestamp);
             while let Some(header) = segment.header_at(position)? {
-                if header.max_timestamp >= timestamp && header.last_offset() >= self.log_start_offset
+                if header.max_timestamp >= timestamp
+                    && header.last_offset() >= self.log_start_offset
                 {
                     let found = first_record_at_or_after(
                         segment,
@@ -84,7 +85,8 @@ fn first_record_at_or_after(
     min_offset: i64,
     matches: impl Fn(i64) -> bool,
 ) -> Result<Option<TimestampAndOffset>, LogError> {
-    let leader_epoch = (header.partition_leader_epoch >= 0).then_some(header.partition_leader_epoch);
+    let leader_epoch =
+        (header.partition_leader_epoch >= 0).then_some(header.partition_leader_epoch);
     if header.timestamp_type() == TimestampType::LogAppend {
         return Ok(matches(header.max_timestamp).then_some(TimestampAndOffset {
             timestamp: header.max_timestamp,

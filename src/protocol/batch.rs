@@ -72,9 +72,9 @@ impl BatchError {
     /// The Kafka error the broker answers with for this failure.
     pub fn error(&self) -> ResponseError {
         match self {
-            Self::TruncatedHeader { .. } | Self::InvalidBatchLength(_) | Self::CorruptCrc { .. } => {
-                ResponseError::CorruptMessage
-            }
+            Self::TruncatedHeader { .. }
+            | Self::InvalidBatchLength(_)
+            | Self::CorruptCrc { .. } => ResponseError::CorruptMessage,
             // Kafka's DefaultRecordBatch rejects unknown codec ids as a corrupt batch.
             Self::UnknownCompression(_) => ResponseError::CorruptMessage,
             Self::NoBatches
@@ -558,8 +558,8 @@ mod tests {
         assert_eq!(header.timestamp_type(), TimestampType::LogAppend);
         assert_eq!(header.max_timestamp, 99_000);
         verify_crc(&header, &buf).unwrap();
-        let decoded = kafka_protocol::records::RecordBatchDecoder::decode(&mut Bytes::from(buf))
-            .unwrap();
+        let decoded =
+            kafka_protocol::records::RecordBatchDecoder::decode(&mut Bytes::from(buf)).unwrap();
         assert_eq!(decoded.records.len(), 2);
     }
 }

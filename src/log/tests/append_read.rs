@@ -77,7 +77,11 @@ fn segment_roll_by_bytes() {
     }
     let all: u64 = bases
         .iter()
-        .map(|b| std::fs::metadata(dir.path().join(format!("{b:020}.log"))).unwrap().len())
+        .map(|b| {
+            std::fs::metadata(dir.path().join(format!("{b:020}.log")))
+                .unwrap()
+                .len()
+        })
         .sum();
     assert_eq!(all, log.size_bytes());
     assert!(log.size_bytes() / (log.segment_count() as u64) <= 1024);
@@ -133,7 +137,10 @@ fn batch_larger_than_a_segment_is_record_list_too_large() {
     };
     let mut log = PartitionLog::open(dir.path(), config).unwrap();
     let mut batch = produce_batch(&[1_000; 10]);
-    assert_eq!(log.append(&mut batch, 0, 1_000).unwrap_err().error_code(), 18);
+    assert_eq!(
+        log.append(&mut batch, 0, 1_000).unwrap_err().error_code(),
+        18
+    );
 }
 
 #[test]
@@ -145,7 +152,10 @@ fn future_timestamp_beyond_after_max_is_invalid_timestamp() {
     };
     let mut log = PartitionLog::open(dir.path(), config).unwrap();
     let mut batch = produce_batch(&[5_000]);
-    assert_eq!(log.append(&mut batch, 0, 3_000).unwrap_err().error_code(), 32);
+    assert_eq!(
+        log.append(&mut batch, 0, 3_000).unwrap_err().error_code(),
+        32
+    );
     let mut batch = produce_batch(&[4_000]);
     log.append(&mut batch, 0, 3_000).unwrap();
 }

@@ -49,7 +49,12 @@ fn reopen_log_with_torn_tail() {
     drop(log);
     let path = segment_file(dir.path(), 0, "log");
     let len = fs::metadata(&path).unwrap().len();
-    fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(len - 10).unwrap();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len - 10)
+        .unwrap();
 
     let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
     assert_eq!(log.log_end_offset(), 3);
@@ -147,7 +152,10 @@ fn delete_records_then_reopen() {
     let mut log = filled_log(dir.path());
     let segments = log.segment_base_offsets();
     let inside_second = segments[1] + 1;
-    assert_eq!(log.delete_records_before(inside_second).unwrap(), inside_second);
+    assert_eq!(
+        log.delete_records_before(inside_second).unwrap(),
+        inside_second
+    );
     assert_eq!(log.segment_base_offsets()[0], segments[1]);
     drop(log);
 
@@ -191,16 +199,28 @@ fn follower_truncates_and_appends_leader_batches() {
     follower.truncate_to(11).unwrap();
     assert_eq!(follower.log_end_offset(), 10);
     let fetched = leader.read(10, 1 << 20, 20).unwrap();
-    let info = follower.append_as_follower(&fetched, 5_000).unwrap().unwrap();
+    let info = follower
+        .append_as_follower(&fetched, 5_000)
+        .unwrap()
+        .unwrap();
     assert_eq!(info.first_offset, 10);
     assert_eq!(follower.log_end_offset(), info.last_offset + 1);
     assert_eq!(follower.latest_epoch(), Some(7));
     let err = follower.append_as_follower(&fetched, 5_000).unwrap_err();
-    assert!(matches!(err, crate::log::LogError::UnexpectedAppendOffset { .. }));
+    assert!(matches!(
+        err,
+        crate::log::LogError::UnexpectedAppendOffset { .. }
+    ));
 
     follower.truncate_fully_and_start_at(100).unwrap();
-    assert_eq!((follower.log_start_offset(), follower.log_end_offset()), (100, 100));
+    assert_eq!(
+        (follower.log_start_offset(), follower.log_end_offset()),
+        (100, 100)
+    );
     drop(follower);
     let follower = PartitionLog::open(dir.path(), small_segments()).unwrap();
-    assert_eq!((follower.log_start_offset(), follower.log_end_offset()), (100, 100));
+    assert_eq!(
+        (follower.log_start_offset(), follower.log_end_offset()),
+        (100, 100)
+    );
 }
