@@ -43,7 +43,7 @@ pub struct LogConfig {
 }
 
 impl Default for LogConfig {
-    /// Kafka's defaults.
+    /// Kafka 4's defaults.
     fn default() -> Self {
         Self {
             segment_bytes: 1024 * 1024 * 1024,
@@ -54,7 +54,7 @@ impl Default for LogConfig {
             max_message_bytes: 1024 * 1024 + 12,
             message_timestamp_type: MessageTimestampType::CreateTime,
             message_timestamp_before_max_ms: i64::MAX,
-            message_timestamp_after_max_ms: i64::MAX,
+            message_timestamp_after_max_ms: 3_600_000,
             cleanup_policy_delete: true,
         }
     }
