@@ -3,6 +3,7 @@
 //! The map (see ARCHITECTURE.md for the path of a request):
 //! - [`protocol`]: framing, the supported-versions table, v2 record batch helpers.
 //! - [`log`]: a partition's segmented log on disk (segments, indexes, recovery, retention).
+//! - [`config`]: Kafka's topic and broker config definitions, typed broker config, log config.
 //! - [`metadata`]: metadata records, each broker's `MetadataImage`, the Raft quorum, the controller.
 //! - [`broker`]: one broker: listener, connections, dispatch, one handler file per Kafka API.
 //! - [`cluster`]: start and stop N brokers in one process; broker configuration; the state file.
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod client;
 pub mod cluster;
 pub mod commands;
+pub mod config;
 pub mod log;
 pub mod metadata;
 pub mod output;

@@ -1,1 +1,34 @@
-//! log
+//! A partition's log on disk, in Kafka's layout: `<log_dir>/<topic>-<partition>/` holds
+//! `{base_offset:020}.log` segments of v2 batches exactly as produced (after offset and epoch
+//! patching), sparse `.index` and `.timeindex` files, `leader-epoch-checkpoint`,
+//! `log-start-offset-checkpoint` and `recovery-point-offset-checkpoint`.
+//!
+//! - [`PartitionLog`]: append, read, timestamp lookups, retention, DeleteRecords, follower
+//!   append and truncation, recovery on open.
+//! - [`LogManager`]: the logs of one broker log directory.
+
+mod checkpoint;
+mod config;
+mod error;
+mod follower;
+mod index;
+mod index_file;
+mod leader_epoch;
+mod manager;
+mod partition_log;
+mod read;
+mod recovery;
+mod retention;
+mod segment;
+mod time_index;
+mod timestamp_lookup;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{LogConfig, MessageTimestampType};
+pub use error::LogError;
+pub use leader_epoch::{EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
+pub use manager::{parse_partition_dir_name, LogManager};
+pub use partition_log::{AppendInfo, PartitionLog};
+pub use timestamp_lookup::TimestampAndOffset;

@@ -1,7 +1,8 @@
 //! The Kafka wire protocol as kf speaks it: length-prefixed frames, the table of supported API
-//! versions (the one source ApiVersions answers from), and request/response header helpers.
+//! versions (the one source ApiVersions answers from), and v2 record batch header helpers.
 //! Message bodies are the `kafka-protocol` crate's types.
 
+pub mod batch;
 pub mod frame;
 pub mod versions;
 

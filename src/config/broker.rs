@@ -1,0 +1,362 @@
+//! The broker configs kf honours, with Kafka's names, types, defaults and validation, and
+//! `BrokerConfig`, their typed form.
+
+use std::collections::BTreeMap;
+
+use super::def::{find_def, ConfigDef, ConfigType, ConfigValue, Validator};
+use super::topic::{CLEANUP_POLICIES, COMPRESSION_TYPES, TIMESTAMP_TYPES};
+use super::ConfigError;
+use crate::log::MessageTimestampType;
+
+use ConfigType::{Boolean, Int, List, Long, Short, String as Str};
+use Validator::{Any, AtLeast, ListOf, OneOf};
+
+const fn broker(
+    name: &'static str,
+    config_type: ConfigType,
+    default: Option<&'static str>,
+    validator: Validator,
+    doc: &'static str,
+) -> ConfigDef {
+    ConfigDef {
+        name,
+        config_type,
+        default,
+        doc,
+        validator,
+        broker_synonyms: &[],
+        read_only: true,
+        sensitive: false,
+    }
+}
+
+static BROKER_CONFIGS: &[ConfigDef] = &[
+    broker("auto.create.topics.enable", Boolean, Some("true"), Any,
+        "Create a topic when a client asks for metadata of one that does not exist."),
+    broker("compression.type", Str, Some("producer"), OneOf(COMPRESSION_TYPES),
+        "Default codec of stored batches; \"producer\" keeps the producer's codec."),
+    broker("default.replication.factor", Int, Some("1"), AtLeast(1),
+        "Replication factor of automatically created topics."),
+    broker("delete.topic.enable", Boolean, Some("true"), Any,
+        "Allow DeleteTopics to delete topics."),
+    broker("group.initial.rebalance.delay.ms", Int, Some("3000"), AtLeast(0),
+        "How long a new classic group waits for more members before its first rebalance."),
+    broker("group.max.session.timeout.ms", Int, Some("1800000"), Any,
+        "The largest session timeout a consumer may ask for."),
+    broker("group.min.session.timeout.ms", Int, Some("6000"), Any,
+        "The smallest session timeout a consumer may ask for."),
+    broker("log.cleanup.policy", List, Some("delete"), ListOf(CLEANUP_POLICIES),
+        "Default cleanup.policy of topics."),
+    broker("log.index.interval.bytes", Int, Some("4096"), AtLeast(0),
+        "Default index.interval.bytes of topics."),
+    broker("log.message.timestamp.after.max.ms", Long, Some("3600000"), AtLeast(0),
+        "Default message.timestamp.after.max.ms of topics."),
+    broker("log.message.timestamp.before.max.ms", Long, Some("9223372036854775807"), AtLeast(0),
+        "Default message.timestamp.before.max.ms of topics."),
+    broker("log.message.timestamp.type", Str, Some("CreateTime"), OneOf(TIMESTAMP_TYPES),
+        "Default message.timestamp.type of topics."),
+    broker("log.retention.bytes", Long, Some("-1"), Any,
+        "Default retention.bytes of topics."),
+    broker("log.retention.check.interval.ms", Long, Some("300000"), AtLeast(1),
+        "How often retention is applied to the logs."),
+    broker("log.retention.hours", Int, Some("168"), Any,
+        "Default retention time of topics in hours, below log.retention.minutes and log.retention.ms."),
+    broker("log.retention.minutes", Int, None, Any,
+        "Default retention time of topics in minutes, below log.retention.ms."),
+    broker("log.retention.ms", Long, None, Any,
+        "Default retention.ms of topics; -1 keeps data forever."),
+    broker("log.roll.hours", Int, Some("168"), AtLeast(1),
+        "Default segment age before a roll in hours, below log.roll.ms."),
+    broker("log.roll.ms", Long, None, Any,
+        "Default segment.ms of topics."),
+    broker("log.segment.bytes", Int, Some("1073741824"), AtLeast(1_048_576),
+        "Default segment.bytes of topics."),
+    broker("message.max.bytes", Int, Some("1048588"), AtLeast(0),
+        "Default max.message.bytes of topics."),
+    broker("min.insync.replicas", Int, Some("1"), AtLeast(1),
+        "Default min.insync.replicas of topics."),
+    broker("num.partitions", Int, Some("1"), AtLeast(1),
+        "Partition count of automatically created topics."),
+    broker("offsets.retention.minutes", Int, Some("10080"), AtLeast(1),
+        "How long committed offsets of an empty group are kept."),
+    broker("offsets.topic.num.partitions", Int, Some("50"), AtLeast(1),
+        "Partition count of __consumer_offsets."),
+    broker("offsets.topic.replication.factor", Short, Some("3"), AtLeast(1),
+        "Replication factor of __consumer_offsets (capped by the broker count on creation)."),
+    broker("replica.lag.time.max.ms", Long, Some("30000"), Any,
+        "How long a follower may lag before it leaves the ISR."),
+    broker("transaction.max.timeout.ms", Int, Some("900000"), AtLeast(1),
+        "The largest transaction timeout a producer may ask for."),
+    broker("transaction.state.log.min.isr", Int, Some("2"), AtLeast(1),
+        "min.insync.replicas of __transaction_state."),
+    broker("transaction.state.log.num.partitions", Int, Some("50"), AtLeast(1),
+        "Partition count of __transaction_state."),
+    broker("transaction.state.log.replication.factor", Short, Some("3"), AtLeast(1),
+        "Replication factor of __transaction_state (capped by the broker count on creation)."),
+    broker("transactional.id.expiration.ms", Int, Some("604800000"), AtLeast(1),
+        "How long an idle transactional id is kept."),
+    broker("unclean.leader.election.enable", Boolean, Some("false"), Any,
+        "Default unclean.leader.election.enable of topics."),
+];
+
+/// Every broker config kf honours, sorted by name.
+pub fn broker_config_defs() -> &'static [ConfigDef] {
+    BROKER_CONFIGS
+}
+
+/// A broker's configuration, typed, with Kafka's defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokerConfig {
+    pub auto_create_topics_enable: bool,
+    pub compression_type: String,
+    pub default_replication_factor: i32,
+    pub delete_topic_enable: bool,
+    pub group_initial_rebalance_delay_ms: i32,
+    pub group_max_session_timeout_ms: i32,
+    pub group_min_session_timeout_ms: i32,
+    pub log_cleanup_policy: Vec<String>,
+    pub log_index_interval_bytes: i32,
+    pub log_message_timestamp_after_max_ms: i64,
+    pub log_message_timestamp_before_max_ms: i64,
+    pub log_message_timestamp_type: MessageTimestampType,
+    pub log_retention_bytes: i64,
+    pub log_retention_check_interval_ms: i64,
+    /// From log.retention.ms, else .minutes, else .hours; -1 keeps data forever.
+    pub log_retention_ms: i64,
+    /// From log.roll.ms, else log.roll.hours.
+    pub log_roll_ms: i64,
+    pub log_segment_bytes: i32,
+    pub message_max_bytes: i32,
+    pub min_insync_replicas: i32,
+    pub num_partitions: i32,
+    pub offsets_retention_minutes: i32,
+    pub offsets_topic_num_partitions: i32,
+    pub offsets_topic_replication_factor: i16,
+    pub replica_lag_time_max_ms: i64,
+    pub transaction_max_timeout_ms: i32,
+    pub transaction_state_log_min_isr: i32,
+    pub transaction_state_log_num_partitions: i32,
+    pub transaction_state_log_replication_factor: i16,
+    pub transactional_id_expiration_ms: i32,
+    pub unclean_leader_election_enable: bool,
+    /// The properties set explicitly (validated), for DescribeConfigs sources.
+    explicit: BTreeMap<String, String>,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        Self::build(BTreeMap::new())
+    }
+}
+
+/// Milliseconds from a config in `unit_ms` units; negative means forever (-1), as Kafka.
+fn to_ms(value: i64, unit_ms: i64) -> i64 {
+    if value < 0 {
+        -1
+    } else {
+        value.saturating_mul(unit_ms)
+    }
+}
+
+impl BrokerConfig {
+    /// Parses server properties: unknown keys and bad values are errors naming the key.
+    pub fn from_properties(properties: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let mut explicit = BTreeMap::new();
+        for (name, value) in properties {
+            let def = find_def(BROKER_CONFIGS, name)
+                .ok_or_else(|| ConfigError::UnknownConfig(name.clone()))?;
+            def.parse(value)?;
+            explicit.insert(name.clone(), value.trim().to_owned());
+        }
+        Ok(Self::build(explicit))
+    }
+
+    /// Builds from already validated explicit properties; anything absent takes its default.
+    fn build(explicit: BTreeMap<String, String>) -> Self {
+        let value = |name: &str| -> Option<ConfigValue> {
+            let def = find_def(BROKER_CONFIGS, name)?;
+            let raw = explicit.get(name).map(String::as_str).or(def.default)?;
+            def.parse(raw).ok()
+        };
+        let number = |name: &str| value(name).and_then(|v| v.as_i64()).unwrap_or(0);
+        let int = |name: &str| i32::try_from(number(name)).unwrap_or(0);
+        let short = |name: &str| i16::try_from(number(name)).unwrap_or(0);
+        let boolean = |name: &str| matches!(value(name), Some(ConfigValue::Boolean(true)));
+        let string = |name: &str| match value(name) {
+            Some(ConfigValue::String(s)) => s,
+            _ => String::new(),
+        };
+        let list = |name: &str| match value(name) {
+            Some(ConfigValue::List(items)) => items,
+            _ => Vec::new(),
+        };
+        let log_retention_ms = value("log.retention.ms")
+            .and_then(|v| v.as_i64())
+            .map(|ms| to_ms(ms, 1))
+            .or_else(|| {
+                value("log.retention.minutes")
+                    .and_then(|v| v.as_i64())
+                    .map(|m| to_ms(m, 60_000))
+            })
+            .unwrap_or_else(|| to_ms(number("log.retention.hours"), 3_600_000));
+        let log_roll_ms = value("log.roll.ms")
+            .and_then(|v| v.as_i64())
+            .unwrap_or_else(|| to_ms(number("log.roll.hours"), 3_600_000));
+        let log_message_timestamp_type = match string("log.message.timestamp.type").as_str() {
+            "LogAppendTime" => MessageTimestampType::LogAppendTime,
+            _ => MessageTimestampType::CreateTime,
+        };
+        Self {
+            auto_create_topics_enable: boolean("auto.create.topics.enable"),
+            compression_type: string("compression.type"),
+            default_replication_factor: int("default.replication.factor"),
+            delete_topic_enable: boolean("delete.topic.enable"),
+            group_initial_rebalance_delay_ms: int("group.initial.rebalance.delay.ms"),
+            group_max_session_timeout_ms: int("group.max.session.timeout.ms"),
+            group_min_session_timeout_ms: int("group.min.session.timeout.ms"),
+            log_cleanup_policy: list("log.cleanup.policy"),
+            log_index_interval_bytes: int("log.index.interval.bytes"),
+            log_message_timestamp_after_max_ms: number("log.message.timestamp.after.max.ms"),
+            log_message_timestamp_before_max_ms: number("log.message.timestamp.before.max.ms"),
+            log_message_timestamp_type,
+            log_retention_bytes: number("log.retention.bytes"),
+            log_retention_check_interval_ms: number("log.retention.check.interval.ms"),
+            log_retention_ms,
+            log_roll_ms,
+            log_segment_bytes: int("log.segment.bytes"),
+            message_max_bytes: int("message.max.bytes"),
+            min_insync_replicas: int("min.insync.replicas"),
+            num_partitions: int("num.partitions"),
+            offsets_retention_minutes: int("offsets.retention.minutes"),
+            offsets_topic_num_partitions: int("offsets.topic.num.partitions"),
+            offsets_topic_replication_factor: short("offsets.topic.replication.factor"),
+            replica_lag_time_max_ms: number("replica.lag.time.max.ms"),
+            transaction_max_timeout_ms: int("transaction.max.timeout.ms"),
+            transaction_state_log_min_isr: int("transaction.state.log.min.isr"),
+            transaction_state_log_num_partitions: int("transaction.state.log.num.partitions"),
+            transaction_state_log_replication_factor: short(
+                "transaction.state.log.replication.factor",
+            ),
+            transactional_id_expiration_ms: int("transactional.id.expiration.ms"),
+            unclean_leader_election_enable: boolean("unclean.leader.election.enable"),
+            explicit,
+        }
+    }
+
+    /// The properties that were set explicitly.
+    pub fn explicit_properties(&self) -> &BTreeMap<String, String> {
+        &self.explicit
+    }
+
+    /// The value a topic config takes from this broker when one of its broker synonyms was set
+    /// explicitly (hours and minutes converted to milliseconds), with that synonym's name.
+    pub fn topic_default(&self, topic_def: &ConfigDef) -> Option<(&'static str, String)> {
+        let synonym = topic_def
+            .broker_synonyms
+            .iter()
+            .find(|s| self.explicit.contains_key(**s))?;
+        let value = match topic_def.name {
+            "retention.ms" => self.log_retention_ms.to_string(),
+            "segment.ms" => self.log_roll_ms.to_string(),
+            _ => self.explicit.get(*synonym)?.clone(),
+        };
+        Some((synonym, value))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_kafkas() {
+        let config = BrokerConfig::default();
+        assert_eq!(config.num_partitions, 1);
+        assert_eq!(config.default_replication_factor, 1);
+        assert!(config.auto_create_topics_enable);
+        assert!(config.delete_topic_enable);
+        assert_eq!(config.log_segment_bytes, 1_073_741_824);
+        assert_eq!(config.log_retention_ms, 604_800_000);
+        assert_eq!(config.log_roll_ms, 604_800_000);
+        assert_eq!(config.log_retention_bytes, -1);
+        assert_eq!(config.message_max_bytes, 1_048_588);
+        assert_eq!(config.log_index_interval_bytes, 4096);
+        assert_eq!(config.log_retention_check_interval_ms, 300_000);
+        assert_eq!(config.offsets_topic_num_partitions, 50);
+        assert_eq!(config.transaction_state_log_num_partitions, 50);
+        assert_eq!(config.group_initial_rebalance_delay_ms, 3000);
+        assert_eq!(
+            config.log_message_timestamp_type,
+            MessageTimestampType::CreateTime
+        );
+        assert_eq!(config.compression_type, "producer");
+        assert_eq!(config.log_cleanup_policy, vec!["delete".to_owned()]);
+        assert_eq!(
+            config,
+            BrokerConfig::from_properties(&BTreeMap::new()).unwrap()
+        );
+    }
+
+    #[test]
+    fn retention_and_roll_resolve_like_kafka() {
+        let config = BrokerConfig::from_properties(&props(&[
+            ("log.retention.hours", "1"),
+            ("log.retention.minutes", "5"),
+            ("log.roll.hours", "2"),
+        ]))
+        .unwrap();
+        assert_eq!(config.log_retention_ms, 300_000);
+        assert_eq!(config.log_roll_ms, 7_200_000);
+        let config = BrokerConfig::from_properties(&props(&[
+            ("log.retention.ms", "-1"),
+            ("log.roll.ms", "60000"),
+        ]))
+        .unwrap();
+        assert_eq!(config.log_retention_ms, -1);
+        assert_eq!(config.log_roll_ms, 60_000);
+        let config =
+            BrokerConfig::from_properties(&props(&[("log.retention.hours", "-1")])).unwrap();
+        assert_eq!(config.log_retention_ms, -1);
+    }
+
+    #[test]
+    fn parses_values_and_rejects_unknown_keys_and_bad_values() {
+        let config = BrokerConfig::from_properties(&props(&[
+            ("num.partitions", " 3 "),
+            ("auto.create.topics.enable", "FALSE"),
+            ("log.message.timestamp.type", "LogAppendTime"),
+            ("log.cleanup.policy", "compact,delete"),
+        ]))
+        .unwrap();
+        assert_eq!(config.num_partitions, 3);
+        assert!(!config.auto_create_topics_enable);
+        assert_eq!(
+            config.log_message_timestamp_type,
+            MessageTimestampType::LogAppendTime
+        );
+        assert_eq!(config.log_cleanup_policy.len(), 2);
+
+        let err = BrokerConfig::from_properties(&props(&[("num.partitons", "3")])).unwrap_err();
+        assert!(err.to_string().contains("num.partitons"));
+        let err = BrokerConfig::from_properties(&props(&[("num.partitions", "0")])).unwrap_err();
+        assert!(err.to_string().contains("num.partitions"));
+        assert!(err.to_string().contains("at least 1"));
+        let err =
+            BrokerConfig::from_properties(&props(&[("message.max.bytes", "big")])).unwrap_err();
+        assert!(err.to_string().contains("message.max.bytes"));
+        assert!(BrokerConfig::from_properties(&props(&[("compression.type", "brotli")])).is_err());
+        assert!(BrokerConfig::from_properties(&props(&[(
+            "offsets.topic.replication.factor",
+            "40000"
+        )]))
+        .is_err());
+    }
+}

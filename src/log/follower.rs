@@ -1,0 +1,95 @@
+//! The replica side of a log: appending batches fetched from the leader with their offsets
+//! and epochs kept, and truncating to where the leader's log diverges.
+
+use super::error::LogError;
+use super::partition_log::{AppendInfo, PartitionLog};
+use super::recovery::system_now_ms;
+use super::segment::LogSegment;
+use crate::protocol::batch::{batches, verify_crc};
+
+impl PartitionLog {
+    /// Appends the whole batches of a leader's Fetch response as they are. Each must pass its
+    /// CRC and start at or after the log end offset. A partial tail is ignored. `None` when
+    /// there was no whole batch.
+    pub fn append_as_follower(
+        &mut self,
+        records: &[u8],
+        now_ms: i64,
+    ) -> Result<Option<AppendInfo>, LogError> {
+        self.ensure_not_deleted()?;
+        let mut info: Option<AppendInfo> = None;
+        for batch in batches(records) {
+            let batch = batch?;
+            let header = batch.header;
+            verify_crc(&header, batch.bytes)?;
+            let log_end_offset = self.log_end_offset();
+            if header.base_offset < log_end_offset {
+                return Err(LogError::UnexpectedAppendOffset {
+                    base_offset: header.base_offset,
+                    log_end_offset,
+                });
+            }
+            if header.total_size() > usize::try_from(self.config.segment_bytes).unwrap_or(0) {
+                return Err(LogError::RecordListTooLarge {
+                    size: header.total_size(),
+                    segment_bytes: self.config.segment_bytes,
+                });
+            }
+            self.append_batch(batch.bytes, &header, now_ms)?;
+            let first_offset = info.map_or(header.base_offset, |i| i.first_offset);
+            let mut next = AppendInfo {
+                first_offset,
+                last_offset: header.last_offset(),
+                max_timestamp: header.max_timestamp,
+                offset_of_max_timestamp: header.last_offset(),
+                log_append_time_ms: None,
+                record_count: header.records_count + info.map_or(0, |i| i.record_count),
+            };
+            if let Some(previous) = info.filter(|i| i.max_timestamp >= header.max_timestamp) {
+                next.max_timestamp = previous.max_timestamp;
+                next.offset_of_max_timestamp = previous.offset_of_max_timestamp;
+            }
+            info = Some(next);
+        }
+        Ok(info)
+    }
+
+    /// Removes every batch that ends at or after `offset` (a batch straddling it goes too), as
+    /// a follower does after OffsetForLeaderEpoch. Below the log start it empties the log.
+    pub fn truncate_to(&mut self, offset: i64) -> Result<(), LogError> {
+        self.ensure_not_deleted()?;
+        if offset >= self.log_end_offset() {
+            return Ok(());
+        }
+        if offset < self.log_start_offset {
+            return self.truncate_fully_and_start_at(offset);
+        }
+        while self.active.base_offset() >= offset {
+            let Some((_, previous)) = self.inactive.pop_last() else {
+                break;
+            };
+            let dropped = std::mem::replace(&mut self.active, previous);
+            dropped.delete()?;
+        }
+        self.active
+            .truncate_to(&self.dir, offset, self.config.index_interval_bytes)?;
+        let log_end_offset = self.log_end_offset();
+        self.recovery_point = self.recovery_point.min(log_end_offset);
+        self.leader_epochs.truncate_from_end(log_end_offset)
+    }
+
+    /// Deletes all data and restarts the log empty at `offset` (log start = log end = offset),
+    /// for a follower whose leader's log starts past this log's end.
+    pub fn truncate_fully_and_start_at(&mut self, offset: i64) -> Result<(), LogError> {
+        self.ensure_not_deleted()?;
+        for segment in std::mem::take(&mut self.inactive).into_values() {
+            segment.delete()?;
+        }
+        self.active.delete()?;
+        self.active = LogSegment::create(&self.dir, offset, system_now_ms())?;
+        self.log_start_offset = offset;
+        self.recovery_point = offset;
+        self.persist_log_start_offset()?;
+        self.leader_epochs.truncate_from_end(i64::MIN)
+    }
+}

@@ -1,0 +1,263 @@
+//! `PartitionLog`: one partition's set of segments, the offsets that bound it, and the leader
+//! append path. Opening (recovery), reads, timestamp lookups, retention and follower appends
+//! live in their own files as further `impl PartitionLog` blocks.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::checkpoint::write_offset_checkpoint;
+use super::config::{LogConfig, MessageTimestampType};
+use super::error::{IoContext, LogError};
+use super::leader_epoch::{EpochEntry, LeaderEpochCache};
+use super::segment::LogSegment;
+use crate::protocol::batch::{
+    batches, patch_base_offset, patch_partition_leader_epoch, set_log_append_time,
+    validate_produce_batches, BatchHeader,
+};
+
+pub(crate) const LOG_START_OFFSET_CHECKPOINT: &str = "log-start-offset-checkpoint";
+pub(crate) const RECOVERY_POINT_CHECKPOINT: &str = "recovery-point-offset-checkpoint";
+
+/// What an append wrote, for the Produce response and replication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendInfo {
+    pub first_offset: i64,
+    pub last_offset: i64,
+    pub max_timestamp: i64,
+    /// The last offset of the batch holding `max_timestamp` (Kafka's shallow offset).
+    pub offset_of_max_timestamp: i64,
+    /// The broker's timestamp when the topic uses LogAppendTime.
+    pub log_append_time_ms: Option<i64>,
+    pub record_count: i32,
+}
+
+/// One partition's log on disk. Not thread-safe by itself: the broker wraps it in a Mutex.
+pub struct PartitionLog {
+    pub(super) dir: PathBuf,
+    pub(super) config: LogConfig,
+    /// Every segment but the active one, by base offset.
+    pub(super) inactive: BTreeMap<i64, LogSegment>,
+    /// The segment appends go to: always the one with the highest base offset.
+    pub(super) active: LogSegment,
+    pub(super) log_start_offset: i64,
+    pub(super) recovery_point: i64,
+    pub(super) leader_epochs: LeaderEpochCache,
+    pub(super) deleted: bool,
+}
+
+impl PartitionLog {
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn config(&self) -> &LogConfig {
+        &self.config
+    }
+
+    /// Takes effect for the next append, roll and retention pass.
+    pub fn set_config(&mut self, config: LogConfig) {
+        self.config = config;
+    }
+
+    pub fn log_start_offset(&self) -> i64 {
+        self.log_start_offset
+    }
+
+    /// The offset the next record will get.
+    pub fn log_end_offset(&self) -> i64 {
+        self.active.next_offset()
+    }
+
+    /// Bytes of all segment files.
+    pub fn size_bytes(&self) -> u64 {
+        self.segments().map(LogSegment::size).sum()
+    }
+
+    pub fn segment_count(&self) -> usize {
+        self.inactive.len() + 1
+    }
+
+    /// Base offsets of the segments, oldest first.
+    pub fn segment_base_offsets(&self) -> Vec<i64> {
+        self.segments().map(LogSegment::base_offset).collect()
+    }
+
+    pub fn latest_epoch(&self) -> Option<i32> {
+        self.leader_epochs.latest_epoch()
+    }
+
+    /// The leader epochs and where each starts, oldest first.
+    pub fn leader_epoch_start_offsets(&self) -> Vec<EpochEntry> {
+        self.leader_epochs.entries().to_vec()
+    }
+
+    /// OffsetForLeaderEpoch: the largest epoch <= `epoch` and its end offset, as Kafka's
+    /// `endOffsetFor` (`(-1, -1)` when unknown).
+    pub fn end_offset_for_epoch(&self, epoch: i32) -> (i32, i64) {
+        self.leader_epochs
+            .end_offset_for(epoch, self.log_end_offset())
+    }
+
+    pub(super) fn segments(&self) -> impl Iterator<Item = &LogSegment> {
+        self.inactive.values().chain(std::iter::once(&self.active))
+    }
+
+    pub(super) fn ensure_not_deleted(&self) -> Result<(), LogError> {
+        if self.deleted {
+            return Err(LogError::Deleted(self.dir.clone()));
+        }
+        Ok(())
+    }
+
+    /// Leader append of one partition's Produce records: validates them (see
+    /// [`validate_produce_batches`]), assigns offsets from the log end, stamps `leader_epoch`,
+    /// applies LogAppendTime when configured, rolls when due and writes the batch as is.
+    /// A partial tail after the batch is dropped, as Kafka trims it.
+    pub fn append(
+        &mut self,
+        records: &mut [u8],
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo, LogError> {
+        self.ensure_not_deleted()?;
+        self.check_batch_size(records)?;
+        let header = validate_produce_batches(records)?
+            .into_iter()
+            .next()
+            .ok_or(crate::protocol::batch::BatchError::NoBatches)?;
+        self.check_timestamps(&header, now_ms)?;
+        let size = header.total_size();
+        if size > usize::try_from(self.config.segment_bytes).unwrap_or(0) {
+            return Err(LogError::RecordListTooLarge {
+                size,
+                segment_bytes: self.config.segment_bytes,
+            });
+        }
+        let batch = &mut records[..size];
+        let first_offset = self.log_end_offset();
+        patch_base_offset(batch, first_offset);
+        patch_partition_leader_epoch(batch, leader_epoch);
+        let log_append_time_ms = match self.config.message_timestamp_type {
+            MessageTimestampType::LogAppendTime => {
+                set_log_append_time(batch, now_ms);
+                Some(now_ms)
+            }
+            MessageTimestampType::CreateTime => None,
+        };
+        let header = BatchHeader {
+            base_offset: first_offset,
+            partition_leader_epoch: leader_epoch,
+            max_timestamp: log_append_time_ms.unwrap_or(header.max_timestamp),
+            ..header
+        };
+        self.append_batch(batch, &header, now_ms)?;
+        Ok(AppendInfo {
+            first_offset,
+            last_offset: header.last_offset(),
+            max_timestamp: header.max_timestamp,
+            offset_of_max_timestamp: header.last_offset(),
+            log_append_time_ms,
+            record_count: header.records_count,
+        })
+    }
+
+    /// max.message.bytes applies to each batch before anything else, as in Kafka.
+    fn check_batch_size(&self, records: &[u8]) -> Result<(), LogError> {
+        let max = usize::try_from(self.config.max_message_bytes).unwrap_or(0);
+        if let Some(Ok(batch)) = batches(records).next() {
+            if batch.header.total_size() > max {
+                return Err(LogError::MessageTooLarge {
+                    size: batch.header.total_size(),
+                    max: self.config.max_message_bytes,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// message.timestamp.before/after.max.ms for CreateTime, checked on the batch's base and
+    /// max timestamps rather than on every record.
+    fn check_timestamps(&self, header: &BatchHeader, now_ms: i64) -> Result<(), LogError> {
+        if self.config.message_timestamp_type != MessageTimestampType::CreateTime {
+            return Ok(());
+        }
+        let earliest = now_ms.saturating_sub(self.config.message_timestamp_before_max_ms);
+        let latest = now_ms.saturating_add(self.config.message_timestamp_after_max_ms);
+        for timestamp in [header.base_timestamp, header.max_timestamp] {
+            if timestamp < earliest || timestamp > latest {
+                return Err(LogError::InvalidTimestamp { timestamp, now_ms });
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one batch whose offsets are already final, rolling first when due.
+    pub(super) fn append_batch(
+        &mut self,
+        batch: &[u8],
+        header: &BatchHeader,
+        now_ms: i64,
+    ) -> Result<(), LogError> {
+        if self.active.should_roll(&self.config, header, now_ms) {
+            self.roll(now_ms)?;
+        }
+        self.active
+            .append(batch, header, self.config.index_interval_bytes)?;
+        self.leader_epochs
+            .assign(header.partition_leader_epoch, header.base_offset)
+    }
+
+    /// Starts a new active segment at the log end offset.
+    pub fn roll(&mut self, now_ms: i64) -> Result<(), LogError> {
+        self.ensure_not_deleted()?;
+        let base_offset = self.log_end_offset();
+        if self.active.size() == 0 {
+            return Ok(());
+        }
+        let next = LogSegment::create(&self.dir, base_offset, now_ms)?;
+        let mut previous = std::mem::replace(&mut self.active, next);
+        previous.on_become_inactive()?;
+        self.inactive.insert(previous.base_offset(), previous);
+        Ok(())
+    }
+
+    /// Syncs unflushed segments to disk and advances the recovery point to the log end, so
+    /// the next open need not scan what lies before it.
+    pub fn flush(&mut self) -> Result<(), LogError> {
+        self.ensure_not_deleted()?;
+        let recovery_point = self.recovery_point;
+        for segment in self
+            .segments()
+            .filter(|s| s.next_offset() > recovery_point || s.size() == 0)
+        {
+            segment.flush()?;
+        }
+        self.recovery_point = self.log_end_offset();
+        write_offset_checkpoint(
+            &self.dir.join(RECOVERY_POINT_CHECKPOINT),
+            self.recovery_point,
+        )
+    }
+
+    pub(super) fn persist_log_start_offset(&self) -> Result<(), LogError> {
+        write_offset_checkpoint(
+            &self.dir.join(LOG_START_OFFSET_CHECKPOINT),
+            self.log_start_offset,
+        )
+    }
+
+    /// Removes the partition directory and everything in it.
+    pub fn delete(mut self) -> Result<(), LogError> {
+        self.delete_files()
+    }
+
+    /// Removes the partition directory; later calls on this log fail with [`LogError::Deleted`].
+    pub fn delete_files(&mut self) -> Result<(), LogError> {
+        self.deleted = true;
+        match fs::remove_dir_all(&self.dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).at(&self.dir),
+            _ => Ok(()),
+        }
+    }
+}

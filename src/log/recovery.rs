@@ -1,0 +1,161 @@
+//! Opening a partition log: find its segments, scan and repair what may be unflushed, and
+//! restore the offsets and leader epochs. Everything after the recovery point is scanned batch
+//! by batch (CRC included) and cut at the first torn or corrupt batch; older segments keep their
+//! indexes only if those agree with the log, and are rebuilt otherwise.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::checkpoint::read_offset_checkpoint;
+use super::config::LogConfig;
+use super::error::{IoContext, LogError};
+use super::leader_epoch::LeaderEpochCache;
+use super::partition_log::{PartitionLog, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT};
+use super::segment::{EpochStart, LogSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
+
+/// Leftovers of interrupted writes and swaps that a log never reads.
+const STRAY_SUFFIXES: [&str; 4] = ["tmp", "deleted", "cleaned", "swap"];
+
+/// Milliseconds since the Unix epoch by the system clock.
+pub(crate) fn system_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Segment base offsets present in `dir`, after removing stray and orphaned files.
+fn scan_dir(dir: &Path) -> Result<Vec<i64>, LogError> {
+    let mut logs = Vec::new();
+    let mut indexes = Vec::new();
+    for entry in fs::read_dir(dir).at(dir)? {
+        let path = entry.at(dir)?.path();
+        let (Some(stem), Some(ext)) = (
+            path.file_stem().and_then(|s| s.to_str()),
+            path.extension().and_then(|s| s.to_str()),
+        ) else {
+            continue;
+        };
+        if STRAY_SUFFIXES.contains(&ext) {
+            fs::remove_file(&path).at(&path)?;
+            continue;
+        }
+        let base_offset = match stem.parse::<i64>() {
+            Ok(base) if stem.len() == 20 => base,
+            _ => continue,
+        };
+        match ext {
+            LOG_SUFFIX => logs.push(base_offset),
+            INDEX_SUFFIX | TIME_INDEX_SUFFIX => indexes.push((base_offset, path)),
+            _ => {}
+        }
+    }
+    for (base_offset, path) in indexes {
+        if !logs.contains(&base_offset) {
+            fs::remove_file(&path).at(&path)?;
+        }
+    }
+    logs.sort_unstable();
+    Ok(logs)
+}
+
+impl PartitionLog {
+    /// Opens the log in `dir`, creating it when empty, recovering it otherwise.
+    pub fn open(dir: &Path, config: LogConfig) -> Result<Self, LogError> {
+        Self::open_at(dir, config, system_now_ms())
+    }
+
+    /// [`Self::open`] with an explicit clock reading (segment ages start from it).
+    pub fn open_at(dir: &Path, config: LogConfig, now_ms: i64) -> Result<Self, LogError> {
+        fs::create_dir_all(dir).at(dir)?;
+        let bases = scan_dir(dir)?;
+        let recovery_point =
+            read_offset_checkpoint(&dir.join(RECOVERY_POINT_CHECKPOINT))?.unwrap_or(0);
+        let checkpointed_start = read_offset_checkpoint(&dir.join(LOG_START_OFFSET_CHECKPOINT))?;
+        let (mut segments, epoch_starts) =
+            load_segments(dir, &bases, recovery_point, &config, now_ms)?;
+        let active = match segments.pop_last() {
+            Some((_, segment)) => segment,
+            None => LogSegment::create(dir, checkpointed_start.unwrap_or(0).max(0), now_ms)?,
+        };
+        let mut log = PartitionLog {
+            dir: dir.to_path_buf(),
+            config,
+            inactive: segments,
+            active,
+            log_start_offset: 0,
+            recovery_point,
+            leader_epochs: LeaderEpochCache::load(dir)?,
+            deleted: false,
+        };
+        log.restore_offsets(checkpointed_start, epoch_starts)?;
+        Ok(log)
+    }
+
+    fn restore_offsets(
+        &mut self,
+        checkpointed_start: Option<i64>,
+        epoch_starts: Vec<EpochStart>,
+    ) -> Result<(), LogError> {
+        let log_end_offset = self.log_end_offset();
+        let first_base = self.segments().next().map_or(0, LogSegment::base_offset);
+        self.log_start_offset = checkpointed_start
+            .unwrap_or(first_base)
+            .max(first_base)
+            .min(log_end_offset);
+        if checkpointed_start != Some(self.log_start_offset) {
+            self.persist_log_start_offset()?;
+        }
+        self.recovery_point = self.recovery_point.min(log_end_offset);
+        self.leader_epochs.truncate_from_end(log_end_offset)?;
+        for start in epoch_starts {
+            self.leader_epochs.assign(start.epoch, start.start_offset)?;
+        }
+        self.leader_epochs
+            .truncate_from_start(self.log_start_offset)
+    }
+}
+
+/// Opens every segment, scanning those that may hold unflushed data (and the last one). A cut
+/// segment makes every later segment unreachable, so those are deleted.
+fn load_segments(
+    dir: &Path,
+    bases: &[i64],
+    recovery_point: i64,
+    config: &LogConfig,
+    now_ms: i64,
+) -> Result<(BTreeMap<i64, LogSegment>, Vec<EpochStart>), LogError> {
+    let mut segments = BTreeMap::new();
+    let mut epoch_starts = Vec::new();
+    let mut cut = false;
+    for (i, &base_offset) in bases.iter().enumerate() {
+        let mut segment = LogSegment::open(dir, base_offset, now_ms)?;
+        if cut {
+            segment.delete()?;
+            continue;
+        }
+        let next_base = bases.get(i + 1).copied();
+        let unflushed = next_base.is_none_or(|next| next > recovery_point);
+        let needs_scan = unflushed || !segment.load_from_indexes(config.index_interval_bytes)?;
+        if needs_scan {
+            let (truncated, starts) = segment.recover(dir, config.index_interval_bytes)?;
+            epoch_starts.extend(starts);
+            if truncated > 0 {
+                tracing::warn!(
+                    dir = %dir.display(),
+                    base_offset,
+                    truncated,
+                    "cut a torn or corrupt tail from a log segment"
+                );
+                cut = true;
+            }
+        }
+        if next_base.is_some_and(|next| segment.next_offset() > next) {
+            tracing::warn!(dir = %dir.display(), base_offset, "segment overlaps the next one");
+            cut = true;
+        }
+        segments.insert(base_offset, segment);
+    }
+    Ok((segments, epoch_starts))
+}

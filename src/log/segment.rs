@@ -1,0 +1,410 @@
+//! One log segment: `{base_offset:020}.log` holding whole v2 batches back to back, with its
+//! sparse `.index` and `.timeindex`. Reads and writes are positional (`FileExt`), so no seek
+//! position is shared.
+
+use std::fs::{self, File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use bytes::Bytes;
+
+use super::config::LogConfig;
+use super::error::{IoContext, LogError};
+use super::index::OffsetIndex;
+use super::time_index::TimeIndex;
+use crate::protocol::batch::{
+    check_batch_length, parse_batch_header, verify_crc, BatchHeader, BATCH_HEADER_SIZE, MAGIC_V2,
+};
+
+pub(crate) const LOG_SUFFIX: &str = "log";
+pub(crate) const INDEX_SUFFIX: &str = "index";
+pub(crate) const TIME_INDEX_SUFFIX: &str = "timeindex";
+
+/// `<dir>/{base_offset:020}.<suffix>`, Kafka's segment file name.
+pub(crate) fn segment_path(dir: &Path, base_offset: i64, suffix: &str) -> PathBuf {
+    dir.join(format!("{base_offset:020}.{suffix}"))
+}
+
+/// A batch start seen while scanning, for rebuilding the leader epoch cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EpochStart {
+    pub(crate) epoch: i32,
+    pub(crate) start_offset: i64,
+}
+
+pub(crate) struct LogSegment {
+    base_offset: i64,
+    log_path: PathBuf,
+    log: File,
+    size: u64,
+    index: OffsetIndex,
+    time_index: TimeIndex,
+    bytes_since_last_index_entry: u64,
+    max_timestamp: i64,
+    offset_of_max_timestamp: i64,
+    /// maxTimestamp of the first batch: segment.ms counts from it, as in Kafka.
+    rolling_based_timestamp: Option<i64>,
+    created_ms: i64,
+    next_offset: i64,
+    /// An index file was missing or torn when the segment was opened.
+    indexes_missing: bool,
+}
+
+impl LogSegment {
+    /// Creates an empty segment, replacing any files of the same base offset.
+    pub(crate) fn create(dir: &Path, base_offset: i64, now_ms: i64) -> Result<Self, LogError> {
+        let log_path = segment_path(dir, base_offset, LOG_SUFFIX);
+        let log = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .truncate(true)
+            .open(&log_path)
+            .at(&log_path)?;
+        Ok(Self {
+            base_offset,
+            log_path,
+            log,
+            size: 0,
+            index: OffsetIndex::create(&segment_path(dir, base_offset, INDEX_SUFFIX), base_offset)?,
+            time_index: TimeIndex::create(
+                &segment_path(dir, base_offset, TIME_INDEX_SUFFIX),
+                base_offset,
+            )?,
+            bytes_since_last_index_entry: 0,
+            max_timestamp: -1,
+            offset_of_max_timestamp: base_offset,
+            rolling_based_timestamp: None,
+            created_ms: now_ms,
+            next_offset: base_offset,
+            indexes_missing: false,
+        })
+    }
+
+    /// Opens an existing segment. Its state is only trustworthy after [`Self::recover`] or a
+    /// successful [`Self::load_from_indexes`].
+    pub(crate) fn open(dir: &Path, base_offset: i64, now_ms: i64) -> Result<Self, LogError> {
+        let log_path = segment_path(dir, base_offset, LOG_SUFFIX);
+        let log = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&log_path)
+            .at(&log_path)?;
+        let size = log.metadata().at(&log_path)?.len();
+        let index_path = segment_path(dir, base_offset, INDEX_SUFFIX);
+        let time_index_path = segment_path(dir, base_offset, TIME_INDEX_SUFFIX);
+        let loaded_index = OffsetIndex::load(&index_path, base_offset)?;
+        let loaded_time_index = TimeIndex::load(&time_index_path, base_offset)?;
+        let indexes_missing = loaded_index.is_none() || loaded_time_index.is_none();
+        let index = match loaded_index {
+            Some(index) => index,
+            None => OffsetIndex::create(&index_path, base_offset)?,
+        };
+        let time_index = match loaded_time_index {
+            Some(index) => index,
+            None => TimeIndex::create(&time_index_path, base_offset)?,
+        };
+        Ok(Self {
+            base_offset,
+            log_path,
+            log,
+            size,
+            index,
+            time_index,
+            bytes_since_last_index_entry: 0,
+            max_timestamp: -1,
+            offset_of_max_timestamp: base_offset,
+            rolling_based_timestamp: None,
+            created_ms: now_ms,
+            next_offset: base_offset,
+            indexes_missing,
+        })
+    }
+
+    pub(crate) fn base_offset(&self) -> i64 {
+        self.base_offset
+    }
+
+    /// One past the last offset stored in this segment.
+    pub(crate) fn next_offset(&self) -> i64 {
+        self.next_offset
+    }
+
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub(crate) fn max_timestamp(&self) -> i64 {
+        self.max_timestamp
+    }
+
+    /// The timestamp retention.ms compares with: the largest record timestamp, or the file's
+    /// modification time when no batch carries one (as Kafka's `largestTimestamp`).
+    pub(crate) fn largest_timestamp(&self) -> i64 {
+        if self.max_timestamp >= 0 {
+            return self.max_timestamp;
+        }
+        self.log
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    /// Kafka's roll rule: the batch would overflow segment.bytes, segment.ms has passed since the
+    /// first batch's timestamp (or creation), or offsets would overflow the u32 index entries.
+    pub(crate) fn should_roll(&self, config: &LogConfig, batch: &BatchHeader, now_ms: i64) -> bool {
+        let segment_bytes = u64::try_from(config.segment_bytes).unwrap_or(0);
+        let full = self.size + batch.total_size() as u64 > segment_bytes;
+        let waited_ms = match self.rolling_based_timestamp {
+            Some(first) if first >= 0 => batch.max_timestamp.saturating_sub(first),
+            _ => now_ms.saturating_sub(self.created_ms),
+        };
+        let expired = self.size > 0 && waited_ms > config.segment_ms;
+        let offset_overflow = batch.last_offset() - self.base_offset > i64::from(i32::MAX);
+        full || expired || offset_overflow
+    }
+
+    /// Appends one whole, validated batch at the end of the segment.
+    pub(crate) fn append(
+        &mut self,
+        batch: &[u8],
+        header: &BatchHeader,
+        index_interval_bytes: i32,
+    ) -> Result<(), LogError> {
+        self.log.write_all_at(batch, self.size).at(&self.log_path)?;
+        let position = self.size;
+        self.size += batch.len() as u64;
+        self.track_batch(position, header, index_interval_bytes)
+    }
+
+    /// Index and timestamp bookkeeping for a batch at `position`, as Kafka's LogSegment does:
+    /// an index entry is added once more than `index.interval.bytes` went by without one.
+    fn track_batch(
+        &mut self,
+        position: u64,
+        header: &BatchHeader,
+        index_interval_bytes: i32,
+    ) -> Result<(), LogError> {
+        if header.max_timestamp > self.max_timestamp {
+            self.max_timestamp = header.max_timestamp;
+            self.offset_of_max_timestamp = header.last_offset();
+        }
+        if self.rolling_based_timestamp.is_none() {
+            self.rolling_based_timestamp = Some(header.max_timestamp);
+        }
+        let interval = u64::try_from(index_interval_bytes).unwrap_or(0);
+        if self.bytes_since_last_index_entry > interval {
+            let position = u32::try_from(position).unwrap_or(u32::MAX);
+            self.index.append(header.last_offset(), position)?;
+            self.time_index
+                .maybe_append(self.max_timestamp, self.offset_of_max_timestamp)?;
+            self.bytes_since_last_index_entry = 0;
+        }
+        self.bytes_since_last_index_entry += header.total_size() as u64;
+        self.next_offset = header.last_offset() + 1;
+        Ok(())
+    }
+
+    /// Reads the header of the batch at `position`, or `None` at the end of the segment.
+    pub(crate) fn header_at(&self, position: u64) -> Result<Option<BatchHeader>, LogError> {
+        if position + BATCH_HEADER_SIZE as u64 > self.size {
+            return Ok(None);
+        }
+        let mut buf = [0u8; BATCH_HEADER_SIZE];
+        self.log
+            .read_exact_at(&mut buf, position)
+            .at(&self.log_path)?;
+        let header = parse_batch_header(&buf)?;
+        if buf[16] as i8 != MAGIC_V2
+            || check_batch_length(&header).is_err()
+            || position + header.total_size() as u64 > self.size
+        {
+            return Ok(None);
+        }
+        Ok(Some(header))
+    }
+
+    /// The position and header of the batch holding `offset` (or the first batch after it).
+    pub(crate) fn find_batch(&self, offset: i64) -> Result<Option<(u64, BatchHeader)>, LogError> {
+        let mut position = u64::from(self.index.lookup(offset).position);
+        while let Some(header) = self.header_at(position)? {
+            if header.last_offset() >= offset {
+                return Ok(Some((position, header)));
+            }
+            position += header.total_size() as u64;
+        }
+        Ok(None)
+    }
+
+    /// Reads `[start, end)` of the segment file.
+    pub(crate) fn read_range(&self, start: u64, end: u64) -> Result<Bytes, LogError> {
+        let mut buf = vec![0u8; usize::try_from(end - start).unwrap_or(0)];
+        self.log.read_exact_at(&mut buf, start).at(&self.log_path)?;
+        Ok(Bytes::from(buf))
+    }
+
+    /// Scans every batch, verifying its CRC, rebuilds both indexes, and cuts the file at the
+    /// first torn or corrupt batch. Returns the bytes cut and the leader epoch starts seen.
+    pub(crate) fn recover(
+        &mut self,
+        dir: &Path,
+        index_interval_bytes: i32,
+    ) -> Result<(u64, Vec<EpochStart>), LogError> {
+        self.index = OffsetIndex::create(
+            &segment_path(dir, self.base_offset, INDEX_SUFFIX),
+            self.base_offset,
+        )?;
+        self.time_index = TimeIndex::create(
+            &segment_path(dir, self.base_offset, TIME_INDEX_SUFFIX),
+            self.base_offset,
+        )?;
+        self.bytes_since_last_index_entry = 0;
+        self.max_timestamp = -1;
+        self.offset_of_max_timestamp = self.base_offset;
+        self.rolling_based_timestamp = None;
+        self.next_offset = self.base_offset;
+        let mut epochs: Vec<EpochStart> = Vec::new();
+        let mut position = 0u64;
+        while let Some(header) = self.header_at(position)? {
+            let batch = self.read_range(position, position + header.total_size() as u64)?;
+            if verify_crc(&header, &batch).is_err() || header.base_offset < self.next_offset {
+                break;
+            }
+            if epochs
+                .last()
+                .is_none_or(|e| e.epoch < header.partition_leader_epoch)
+                && header.partition_leader_epoch >= 0
+            {
+                epochs.push(EpochStart {
+                    epoch: header.partition_leader_epoch,
+                    start_offset: header.base_offset,
+                });
+            }
+            self.track_batch(position, &header, index_interval_bytes)?;
+            position += header.total_size() as u64;
+        }
+        let truncated = self.size - position;
+        if truncated > 0 {
+            self.log.set_len(position).at(&self.log_path)?;
+            self.size = position;
+        }
+        Ok((truncated, epochs))
+    }
+
+    /// Restores the segment's state from its indexes without scanning the whole file, checking
+    /// them against the log as it goes. Returns false when they do not match (rebuild them).
+    pub(crate) fn load_from_indexes(
+        &mut self,
+        index_interval_bytes: i32,
+    ) -> Result<bool, LogError> {
+        if self.indexes_missing {
+            return Ok(false);
+        }
+        let mut previous: Option<(i64, u32)> = None;
+        for entry in self.index.entries() {
+            let grows = previous.is_none_or(|(o, p)| entry.offset > o && entry.position > p);
+            if !grows || u64::from(entry.position) >= self.size {
+                return Ok(false);
+            }
+            previous = Some((entry.offset, entry.position));
+        }
+        let start = match self.index.last() {
+            Some(last) => match self.header_at(u64::from(last.position))? {
+                Some(h) if h.last_offset() == last.offset => u64::from(last.position),
+                _ => return Ok(false),
+            },
+            None => 0,
+        };
+        let Some(first) = self.header_at(0)? else {
+            return Ok(self.size == 0 && self.time_index.last().is_none());
+        };
+        self.rolling_based_timestamp = Some(first.max_timestamp);
+        if let Some(last) = self.time_index.last() {
+            self.max_timestamp = last.timestamp;
+            self.offset_of_max_timestamp = last.offset;
+        }
+        self.next_offset = first.base_offset;
+        let mut position = start;
+        let mut tail_bytes = 0u64;
+        let mut last_batch_bytes = 0u64;
+        while let Some(header) = self.header_at(position)? {
+            if header.max_timestamp > self.max_timestamp {
+                self.max_timestamp = header.max_timestamp;
+                self.offset_of_max_timestamp = header.last_offset();
+            }
+            self.next_offset = header.last_offset() + 1;
+            position += header.total_size() as u64;
+            tail_bytes += header.total_size() as u64;
+            last_batch_bytes = header.total_size() as u64;
+        }
+        self.bytes_since_last_index_entry = tail_bytes;
+        // Entries are added once more than the interval went by, so a longer tail means lost
+        // entries.
+        let interval = u64::try_from(index_interval_bytes).unwrap_or(0);
+        let tail_is_indexed = tail_bytes - last_batch_bytes <= interval;
+        Ok(position == self.size && tail_is_indexed && self.time_index_is_consistent())
+    }
+
+    fn time_index_is_consistent(&self) -> bool {
+        let mut previous: Option<(i64, i64)> = None;
+        self.time_index.entries().all(|e| {
+            let ok = previous.is_none_or(|(t, o)| e.timestamp > t && e.offset >= o)
+                && e.offset >= self.base_offset
+                && e.offset < self.next_offset
+                && e.timestamp <= self.max_timestamp;
+            previous = Some((e.timestamp, e.offset));
+            ok
+        })
+    }
+
+    /// Called when a newer segment takes over: records the final max timestamp in the time
+    /// index so it survives a restart without a scan (Kafka's `onBecomeInactiveSegment`).
+    pub(crate) fn on_become_inactive(&mut self) -> Result<(), LogError> {
+        if self.max_timestamp >= 0 {
+            self.time_index
+                .maybe_append(self.max_timestamp, self.offset_of_max_timestamp)?;
+        }
+        Ok(())
+    }
+
+    /// Cuts the segment before the batch holding `offset` and rebuilds its state.
+    pub(crate) fn truncate_to(
+        &mut self,
+        dir: &Path,
+        offset: i64,
+        index_interval_bytes: i32,
+    ) -> Result<(), LogError> {
+        if let Some((position, _)) = self.find_batch(offset)? {
+            self.log.set_len(position).at(&self.log_path)?;
+            self.size = position;
+            self.recover(dir, index_interval_bytes)?;
+        }
+        Ok(())
+    }
+
+    /// The time index's hint where a search for `timestamp` may start.
+    pub(crate) fn search_start_for_timestamp(&self, timestamp: i64) -> u64 {
+        match self.time_index.last_entry_before(timestamp) {
+            Some(entry) => u64::from(self.index.lookup(entry.offset).position),
+            None => 0,
+        }
+    }
+
+    pub(crate) fn flush(&self) -> Result<(), LogError> {
+        self.log.sync_data().at(&self.log_path)?;
+        self.index.flush()?;
+        self.time_index.flush()
+    }
+
+    pub(crate) fn delete(&self) -> Result<(), LogError> {
+        self.index.delete()?;
+        self.time_index.delete()?;
+        match fs::remove_file(&self.log_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).at(&self.log_path),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,201 @@
+use super::*;
+use crate::log::{LogError, MessageTimestampType};
+use crate::protocol::batch::parse_batch_header;
+
+#[test]
+fn append_then_read_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    let first = append(&mut log, 3, 1_000);
+    let second = append(&mut log, 2, 2_000);
+    assert_eq!((first.first_offset, first.last_offset), (0, 2));
+    assert_eq!((second.first_offset, second.last_offset), (3, 4));
+    assert_eq!(second.record_count, 2);
+    assert_eq!(log.log_end_offset(), 5);
+    let bytes = log.read(0, 1 << 20, 5).unwrap();
+    let offsets: Vec<i64> = decode_offsets(bytes).iter().map(|r| r.0).collect();
+    assert_eq!(offsets, vec![0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn read_starts_with_the_batch_holding_the_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    append(&mut log, 3, 1_000);
+    append(&mut log, 3, 1_000);
+    let bytes = log.read(4, 1 << 20, 6).unwrap();
+    assert_eq!(parse_batch_header(&bytes).unwrap().base_offset, 3);
+    assert_eq!(decode_offsets(bytes).len(), 3);
+}
+
+#[test]
+fn read_honours_max_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    append(&mut log, 2, 1_000);
+    append(&mut log, 2, 1_000);
+    assert_eq!(decode_offsets(log.read(0, 1 << 20, 2).unwrap()).len(), 2);
+    assert!(log.read(0, 1 << 20, 1).unwrap().is_empty());
+    assert!(log.read(2, 1 << 20, 2).unwrap().is_empty());
+}
+
+#[test]
+fn read_returns_one_whole_batch_beyond_max_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    append(&mut log, 5, 1_000);
+    append(&mut log, 5, 1_000);
+    let bytes = log.read(0, 1, 10).unwrap();
+    assert_eq!(decode_offsets(bytes).len(), 5);
+}
+
+#[test]
+fn read_outside_the_log_is_offset_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    append(&mut log, 2, 1_000);
+    assert!(log.read(2, 100, 2).unwrap().is_empty());
+    let err = log.read(3, 100, 2).unwrap_err();
+    assert!(matches!(err, LogError::OffsetOutOfRange { offset: 3, .. }));
+    assert_eq!(err.error_code(), 1);
+    assert_eq!(log.read(-1, 100, 2).unwrap_err().error_code(), 1);
+}
+
+#[test]
+fn segment_roll_by_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    for _ in 0..40 {
+        append(&mut log, 2, 1_000);
+    }
+    assert!(log.segment_count() > 3);
+    let bases = log.segment_base_offsets();
+    assert!(dir.path().join(format!("{:020}.log", bases[1])).exists());
+    for base in &bases {
+        let bytes = log.read(*base, 1 << 20, 80).unwrap();
+        assert_eq!(decode_offsets(bytes)[0].0, *base);
+    }
+    let all: u64 = bases
+        .iter()
+        .map(|b| {
+            std::fs::metadata(dir.path().join(format!("{b:020}.log")))
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert_eq!(all, log.size_bytes());
+    assert!(log.size_bytes() / (log.segment_count() as u64) <= 1024);
+}
+
+#[test]
+fn segment_roll_by_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LogConfig {
+        segment_ms: 1_000,
+        ..LogConfig::default()
+    };
+    let mut log = PartitionLog::open_at(dir.path(), config, 0).unwrap();
+    append(&mut log, 1, 10_000);
+    append(&mut log, 1, 10_900);
+    assert_eq!(log.segment_count(), 1);
+    append(&mut log, 1, 11_001);
+    assert_eq!(log.segment_base_offsets(), vec![0, 2]);
+}
+
+#[test]
+fn bad_crc_is_refused_with_corrupt_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    let mut batch = produce_batch(&[1_000, 1_001]);
+    let last = batch.len() - 1;
+    batch[last] ^= 0x55;
+    let err = log.append(&mut batch, 0, 1_000).unwrap_err();
+    assert_eq!(err.error_code(), 2);
+    assert_eq!(log.log_end_offset(), 0);
+}
+
+#[test]
+fn oversized_batch_is_message_too_large() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LogConfig {
+        max_message_bytes: 80,
+        ..LogConfig::default()
+    };
+    let mut log = PartitionLog::open(dir.path(), config).unwrap();
+    let mut batch = produce_batch(&[1_000; 10]);
+    let err = log.append(&mut batch, 0, 1_000).unwrap_err();
+    assert!(matches!(err, LogError::MessageTooLarge { .. }));
+    assert_eq!(err.error_code(), 10);
+}
+
+#[test]
+fn batch_larger_than_a_segment_is_record_list_too_large() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LogConfig {
+        segment_bytes: 100,
+        ..LogConfig::default()
+    };
+    let mut log = PartitionLog::open(dir.path(), config).unwrap();
+    let mut batch = produce_batch(&[1_000; 10]);
+    assert_eq!(
+        log.append(&mut batch, 0, 1_000).unwrap_err().error_code(),
+        18
+    );
+}
+
+#[test]
+fn future_timestamp_beyond_after_max_is_invalid_timestamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LogConfig {
+        message_timestamp_after_max_ms: 1_000,
+        ..LogConfig::default()
+    };
+    let mut log = PartitionLog::open(dir.path(), config).unwrap();
+    let mut batch = produce_batch(&[5_000]);
+    assert_eq!(
+        log.append(&mut batch, 0, 3_000).unwrap_err().error_code(),
+        32
+    );
+    let mut batch = produce_batch(&[4_000]);
+    log.append(&mut batch, 0, 3_000).unwrap();
+}
+
+#[test]
+fn log_append_time_stamps_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LogConfig {
+        message_timestamp_type: MessageTimestampType::LogAppendTime,
+        ..LogConfig::default()
+    };
+    let mut log = PartitionLog::open(dir.path(), config).unwrap();
+    let mut batch = produce_batch(&[1, 2]);
+    let info = log.append(&mut batch, 0, 77_000).unwrap();
+    assert_eq!(info.log_append_time_ms, Some(77_000));
+    assert_eq!(info.max_timestamp, 77_000);
+    let bytes = log.read(0, 1 << 20, 2).unwrap();
+    let header = parse_batch_header(&bytes).unwrap();
+    assert_eq!(header.timestamp_type(), TimestampType::LogAppend);
+    assert_eq!(header.max_timestamp, 77_000);
+}
+
+#[test]
+fn appends_patch_offsets_and_track_leader_epochs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    for epoch in [1, 1, 3] {
+        let mut batch = produce_batch(&[1_000, 1_000]);
+        log.append(&mut batch, epoch, 1_000).unwrap();
+    }
+    let bytes = log.read(4, 1 << 20, 6).unwrap();
+    let header = parse_batch_header(&bytes).unwrap();
+    assert_eq!((header.base_offset, header.partition_leader_epoch), (4, 3));
+    let epochs: Vec<(i32, i64)> = log
+        .leader_epoch_start_offsets()
+        .iter()
+        .map(|e| (e.epoch, e.start_offset))
+        .collect();
+    assert_eq!(epochs, vec![(1, 0), (3, 4)]);
+    assert_eq!(log.latest_epoch(), Some(3));
+    assert_eq!(log.end_offset_for_epoch(2), (1, 4));
+    assert_eq!(log.end_offset_for_epoch(3), (3, 6));
+}

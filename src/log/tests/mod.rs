@@ -1,0 +1,70 @@
+//! Scenario tests of the partition log, on real files in a temporary directory.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod append_read;
+mod recovery;
+mod retention;
+mod timestamps;
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::records::{
+    Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+};
+
+use super::{LogConfig, PartitionLog};
+
+/// One produce batch of `count` records with the given timestamps (one per record).
+pub(super) fn produce_batch(timestamps: &[i64]) -> Vec<u8> {
+    let records: Vec<Record> = timestamps
+        .iter()
+        .enumerate()
+        .map(|(i, &timestamp)| Record {
+            transactional: false,
+            control: false,
+            partition_leader_epoch: -1,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: TimestampType::Creation,
+            offset: i as i64,
+            sequence: i as i32 - 1,
+            timestamp,
+            key: None,
+            value: Some(Bytes::from(format!("value-{i}-{timestamp}"))),
+            headers: Default::default(),
+            delete_horizon: false,
+        })
+        .collect();
+    let mut buf = BytesMut::new();
+    let options = RecordEncodeOptions {
+        version: 2,
+        compression: Compression::None,
+    };
+    RecordBatchEncoder::encode(&mut buf, &records, &options).unwrap();
+    buf.to_vec()
+}
+
+/// Appends a batch of `count` records stamped `timestamp`, at leader epoch 0.
+pub(super) fn append(log: &mut PartitionLog, count: usize, timestamp: i64) -> super::AppendInfo {
+    let mut batch = produce_batch(&vec![timestamp; count]);
+    log.append(&mut batch, 0, timestamp).unwrap()
+}
+
+/// (offset, timestamp) of every record in fetched bytes.
+pub(super) fn decode_offsets(bytes: Bytes) -> Vec<(i64, i64)> {
+    let mut bytes = bytes;
+    RecordBatchDecoder::decode_all(&mut bytes)
+        .unwrap()
+        .into_iter()
+        .flat_map(|set| set.records)
+        .map(|r| (r.offset, r.timestamp))
+        .collect()
+}
+
+pub(super) fn small_segments() -> LogConfig {
+    LogConfig {
+        segment_bytes: 1024,
+        index_interval_bytes: 100,
+        ..LogConfig::default()
+    }
+}

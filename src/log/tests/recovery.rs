@@ -1,0 +1,226 @@
+use super::*;
+use std::fs;
+use std::path::Path;
+
+fn segment_file(dir: &Path, base: i64, suffix: &str) -> std::path::PathBuf {
+    dir.join(format!("{base:020}.{suffix}"))
+}
+
+fn read_all(log: &PartitionLog) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    let mut offset = log.log_start_offset();
+    while offset < log.log_end_offset() {
+        let records = decode_offsets(log.read(offset, 1 << 20, log.log_end_offset()).unwrap());
+        offset = records.last().unwrap().0 + 1;
+        out.extend(records);
+    }
+    out
+}
+
+fn filled_log(dir: &Path) -> PartitionLog {
+    let mut log = PartitionLog::open(dir, small_segments()).unwrap();
+    for i in 0..30 {
+        append(&mut log, 2, 1_000 + i);
+    }
+    log
+}
+
+#[test]
+fn reopen_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = filled_log(dir.path());
+    let before = read_all(&log);
+    let segments = log.segment_base_offsets();
+    drop(log);
+    let log = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert_eq!(log.log_end_offset(), 60);
+    assert_eq!(log.log_start_offset(), 0);
+    assert_eq!(log.segment_base_offsets(), segments);
+    assert_eq!(read_all(&log), before);
+    assert_eq!(before.len(), 60);
+}
+
+#[test]
+fn reopen_log_with_torn_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    append(&mut log, 3, 1_000);
+    append(&mut log, 3, 1_000);
+    drop(log);
+    let path = segment_file(dir.path(), 0, "log");
+    let len = fs::metadata(&path).unwrap().len();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len - 10)
+        .unwrap();
+
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(log.log_end_offset(), 3);
+    assert_eq!(fs::metadata(&path).unwrap().len(), log.size_bytes());
+    assert_eq!(append(&mut log, 1, 1_000).first_offset, 3);
+    assert_eq!(read_all(&log).len(), 4);
+}
+
+#[test]
+fn reopen_log_with_corrupt_batch_cuts_it_and_everything_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = filled_log(dir.path());
+    let segments = log.segment_base_offsets();
+    drop(log);
+    let path = segment_file(dir.path(), segments[1], "log");
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[70] ^= 0xff;
+    fs::write(&path, bytes).unwrap();
+
+    let log = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert_eq!(log.log_end_offset(), segments[1]);
+    assert_eq!(log.segment_base_offsets(), segments[..2].to_vec());
+    assert!(!segment_file(dir.path(), segments[2], "log").exists());
+    assert_eq!(read_all(&log).len() as i64, segments[1]);
+}
+
+#[test]
+fn missing_index_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = filled_log(dir.path());
+    log.flush().unwrap();
+    let before = read_all(&log);
+    drop(log);
+    let index = segment_file(dir.path(), 0, "index");
+    let original = fs::read(&index).unwrap();
+    assert!(!original.is_empty());
+    fs::remove_file(&index).unwrap();
+    fs::remove_file(segment_file(dir.path(), 0, "timeindex")).unwrap();
+
+    let log = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert_eq!(fs::read(&index).unwrap(), original);
+    assert_eq!(read_all(&log), before);
+    assert_eq!(log.offset_for_timestamp(1_003).unwrap().unwrap().offset, 6);
+}
+
+#[test]
+fn corrupt_index_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = filled_log(dir.path());
+    log.flush().unwrap();
+    let before = read_all(&log);
+    drop(log);
+    let index = segment_file(dir.path(), 0, "index");
+    let original = fs::read(&index).unwrap();
+    let mut corrupt = original.clone();
+    corrupt[4..8].copy_from_slice(&9_999u32.to_be_bytes());
+    fs::write(&index, &corrupt).unwrap();
+
+    let log = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert_eq!(fs::read(&index).unwrap(), original);
+    assert_eq!(read_all(&log), before);
+}
+
+#[test]
+fn torn_index_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = filled_log(dir.path());
+    log.flush().unwrap();
+    drop(log);
+    let index = segment_file(dir.path(), 0, "index");
+    let original = fs::read(&index).unwrap();
+    fs::write(&index, &original[..original.len() - 3]).unwrap();
+
+    let log = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert_eq!(fs::read(&index).unwrap(), original);
+    assert_eq!(read_all(&log).len(), 60);
+}
+
+#[test]
+fn stray_files_are_removed_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = filled_log(dir.path());
+    drop(log);
+    fs::write(dir.path().join("leader-epoch-checkpoint.tmp"), "junk").unwrap();
+    fs::write(segment_file(dir.path(), 999, "index"), [0u8; 8]).unwrap();
+    let log = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert!(!dir.path().join("leader-epoch-checkpoint.tmp").exists());
+    assert!(!segment_file(dir.path(), 999, "index").exists());
+    assert_eq!(log.log_end_offset(), 60);
+}
+
+#[test]
+fn delete_records_then_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = filled_log(dir.path());
+    let segments = log.segment_base_offsets();
+    let inside_second = segments[1] + 1;
+    assert_eq!(
+        log.delete_records_before(inside_second).unwrap(),
+        inside_second
+    );
+    assert_eq!(log.segment_base_offsets()[0], segments[1]);
+    drop(log);
+
+    let log = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert_eq!(log.log_start_offset(), inside_second);
+    assert_eq!(log.read(segments[1], 100, 60).unwrap_err().error_code(), 1);
+    let bytes = log.read(inside_second, 1 << 20, 60).unwrap();
+    assert_eq!(decode_offsets(bytes)[0].0, segments[1]);
+}
+
+#[test]
+fn leader_epochs_survive_reopen_and_are_rebuilt_when_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    for epoch in [0, 2, 5] {
+        let mut batch = produce_batch(&[1_000]);
+        log.append(&mut batch, epoch, 1_000).unwrap();
+    }
+    let epochs = log.leader_epoch_start_offsets();
+    drop(log);
+    let text = fs::read_to_string(dir.path().join("leader-epoch-checkpoint")).unwrap();
+    assert_eq!(text, "0\n3\n0 0\n2 1\n5 2\n");
+    let log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(log.leader_epoch_start_offsets(), epochs);
+    drop(log);
+    fs::remove_file(dir.path().join("leader-epoch-checkpoint")).unwrap();
+    let log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(log.leader_epoch_start_offsets(), epochs);
+}
+
+#[test]
+fn follower_truncates_and_appends_leader_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let leader_dir = tempfile::tempdir().unwrap();
+    let mut leader = PartitionLog::open(leader_dir.path(), small_segments()).unwrap();
+    let mut follower = filled_log(dir.path());
+    for i in 0..10 {
+        let mut batch = produce_batch(&[5_000 + i, 5_000 + i]);
+        leader.append(&mut batch, 7, 5_000).unwrap();
+    }
+    follower.truncate_to(11).unwrap();
+    assert_eq!(follower.log_end_offset(), 10);
+    let fetched = leader.read(10, 1 << 20, 20).unwrap();
+    let info = follower
+        .append_as_follower(&fetched, 5_000)
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.first_offset, 10);
+    assert_eq!(follower.log_end_offset(), info.last_offset + 1);
+    assert_eq!(follower.latest_epoch(), Some(7));
+    let err = follower.append_as_follower(&fetched, 5_000).unwrap_err();
+    assert!(matches!(
+        err,
+        crate::log::LogError::UnexpectedAppendOffset { .. }
+    ));
+
+    follower.truncate_fully_and_start_at(100).unwrap();
+    assert_eq!(
+        (follower.log_start_offset(), follower.log_end_offset()),
+        (100, 100)
+    );
+    drop(follower);
+    let follower = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert_eq!(
+        (follower.log_start_offset(), follower.log_end_offset()),
+        (100, 100)
+    );
+}
