@@ -25,12 +25,13 @@ fn batch_of(values: &[&str]) -> BytesMut {
         .map(|(i, v)| Record {
             transactional: false,
             control: false,
+            delete_horizon: false,
             partition_leader_epoch: -1,
             producer_id: -1,
             producer_epoch: -1,
             timestamp_type: TimestampType::Creation,
             offset: i as i64,
-            sequence: -1,
+            sequence: i as i32,
             timestamp: 1_700_000_000_000,
             key: None,
             value: Some(Bytes::copy_from_slice(v.as_bytes())),
@@ -167,7 +168,12 @@ async fn corrupt_batch_is_refused_and_nothing_is_written() {
     let response: ProduceResponse = conn
         .call(ApiKey::Produce, 9, &produce_request("crc", batch.freeze()))
         .await;
-    assert_eq!(produce_error(&response), ResponseError::CorruptMessage.code());
+    assert_eq!(
+        produce_error(&response),
+        ResponseError::CorruptMessage.code(),
+        "{:?}",
+        response.responses[0].partition_responses[0].error_message
+    );
 
     // The same connection goes on: a good batch lands at offset 0, so nothing was written before.
     let response: ProduceResponse = conn

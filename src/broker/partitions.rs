@@ -11,7 +11,7 @@ use kafka_protocol::error::ResponseError;
 use tracing::warn;
 
 use super::Broker;
-use crate::config::LogConfig;
+use crate::log::LogConfig;
 use crate::log::PartitionLog;
 use crate::metadata::{ConfigResource, MetadataImage};
 
@@ -25,7 +25,12 @@ impl Broker {
     /// The effective log config of `topic`: the broker's defaults overlaid with the topic's overrides.
     pub fn log_config(&self, image: &MetadataImage, topic: &str) -> LogConfig {
         let overrides = image.configs_of(&ConfigResource::Topic(topic.to_string()));
-        LogConfig::from_topic_configs(&self.config, &overrides)
+        // The controller validated every override before writing it, so this fails only for a
+        // metadata log written by another kf version; the broker defaults are then the answer.
+        LogConfig::from_topic_configs(&self.config, &overrides).unwrap_or_else(|e| {
+            warn!(topic, error = %e, "ignoring invalid topic configs");
+            LogConfig::from_topic_configs(&self.config, &Default::default()).unwrap_or_default()
+        })
     }
 
     /// The log of a partition this broker leads, or the Kafka error a client must see.

@@ -105,16 +105,15 @@ impl Cluster {
             config,
         };
         let mut starts = Vec::new();
+        for (i, listener) in listeners.iter().enumerate() {
+            let addr = listener.local_addr().map_err(|source| ClusterError::Bind {
+                addr: SocketAddr::new(cluster.config.bind, 0),
+                source,
+            })?;
+            cluster.addrs.insert(i as i32, addr);
+        }
         for (i, listener) in listeners.into_iter().enumerate() {
-            let broker_id = i as i32;
-            cluster.addrs.insert(
-                broker_id,
-                listener.local_addr().map_err(|source| ClusterError::Bind {
-                    addr: SocketAddr::new(cluster.config.bind, 0),
-                    source,
-                })?,
-            );
-            starts.push(cluster.start_broker_on(broker_id, listener));
+            starts.push(cluster.start_broker_on(i as i32, listener));
         }
         let started = futures::future::try_join_all(starts).await?;
         for running in started {
@@ -146,17 +145,20 @@ impl Cluster {
             broker_id,
             message: e.to_string(),
         })?;
-        let quorum = MetadataQuorum::start(QuorumConfig {
-            node_id: broker_id,
-            voters: self.voters(),
-            dir: dir.join("__cluster_metadata-0"),
-            router: self.router.clone(),
-            controller: ControllerSettings {
+        let quorum = MetadataQuorum::start(QuorumConfig::new(
+            broker_id,
+            self.voters(),
+            dir.join("__cluster_metadata-0"),
+            self.router.clone(),
+            ControllerSettings {
                 num_partitions: self.broker_config.num_partitions,
-                default_replication_factor: self.broker_config.default_replication_factor,
+                default_replication_factor: i16::try_from(
+                    self.broker_config.default_replication_factor,
+                )
+                .unwrap_or(i16::MAX),
                 validate_config: crate::config::validate_resource_config,
             },
-        })
+        ))
         .await?;
         let broker = Broker::new(
             broker_id,

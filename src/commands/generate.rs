@@ -40,7 +40,7 @@ fn man_pages(
     name: &str,
     files: &mut Vec<(String, Vec<u8>)>,
 ) -> anyhow::Result<()> {
-    let command = command.clone().name(name.to_string());
+    let command = command.clone().name(name.to_string()).bin_name(name.to_string());
     let mut out = Vec::new();
     clap_mangen::Man::new(command.clone()).render(&mut out)?;
     files.push((format!("man/{name}.1"), out));

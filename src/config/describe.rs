@@ -1,9 +1,9 @@
-//! What DescribeConfigs reports for a topic: each config's effective value and where it comes
+//! What DescribeConfigs reports for a topic or a broker: each config's effective value and where it comes
 //! from (topic override, explicit broker config, or Kafka's default).
 
 use std::collections::BTreeMap;
 
-use super::broker::BrokerConfig;
+use super::broker::{broker_config_defs, BrokerConfig};
 use super::def::ConfigType;
 use super::topic::topic_config_defs;
 
@@ -43,6 +43,39 @@ pub struct DescribedConfig {
     pub documentation: &'static str,
     /// Every place a value was found, highest precedence first.
     pub synonyms: Vec<ConfigSynonym>,
+}
+
+/// Every broker config kf knows, as a broker started with `broker` reports it.
+pub fn describe_broker_configs(broker: &BrokerConfig) -> Vec<DescribedConfig> {
+    broker_config_defs()
+        .iter()
+        .map(|def| {
+            let mut synonyms = Vec::new();
+            if let Some(value) = broker.explicit_properties().get(def.name) {
+                synonyms.push(ConfigSynonym {
+                    name: def.name.to_owned(),
+                    value: Some(value.clone()),
+                    source: ConfigSource::StaticBrokerConfig,
+                });
+            }
+            synonyms.push(ConfigSynonym {
+                name: def.name.to_owned(),
+                value: def.default.map(str::to_owned),
+                source: ConfigSource::DefaultConfig,
+            });
+            let effective = synonyms[0].clone();
+            DescribedConfig {
+                name: def.name,
+                value: effective.value,
+                source: effective.source,
+                read_only: def.read_only,
+                sensitive: def.sensitive,
+                config_type: def.config_type,
+                documentation: def.doc,
+                synonyms,
+            }
+        })
+        .collect()
 }
 
 /// Every topic config of a topic with `overrides`, sorted by name.

@@ -64,10 +64,10 @@ pub async fn handle(broker: &Broker, header: &RequestHeader, request: CreateTopi
                                     .into_iter()
                                     .map(|e| {
                                         CreatableTopicConfigs::default()
-                                            .with_name(StrBytes::from_string(e.name))
+                                            .with_name(StrBytes::from_static_str(e.name))
                                             .with_value(e.value.map(StrBytes::from_string))
                                             .with_read_only(e.read_only)
-                                            .with_config_source(e.source)
+                                            .with_config_source(e.source.code())
                                             .with_is_sensitive(e.sensitive)
                                     })
                                     .collect()

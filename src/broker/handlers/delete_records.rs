@@ -62,5 +62,5 @@ fn delete(
     if offset < 0 || offset > high_watermark {
         return Err(ResponseError::OffsetOutOfRange);
     }
-    log.delete_records_before(offset).map_err(|e| e.kafka_error())
+    log.delete_records_before(offset).map_err(|e| e.error())
 }

@@ -226,7 +226,7 @@ fn read_partition(
     let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
     match log.read(asked.fetch_offset, max_bytes, read.high_watermark) {
         Ok(bytes) => read.records = bytes,
-        Err(e) => read.error = e.kafka_error().code(),
+        Err(e) => read.error = e.error().code(),
     }
     read
 }

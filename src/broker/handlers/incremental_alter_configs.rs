@@ -1,8 +1,11 @@
 //! ApiKey 44 · IncrementalAlterConfigs · v0-1
 //!
-//! Topic configs (resource type 2) and dynamic broker configs (type 4) are forwarded to the
-//! active controller, which validates and writes them as config records. Other resource types
-//! get INVALID_REQUEST.
+//! Topic configs (resource type 2) are forwarded to the active controller, which validates and
+//! writes them as config records; every broker applies them to its logs.
+//!
+//! Differs from Kafka: dynamic broker configs (type 4) are refused with INVALID_REQUEST, since a
+//! kf broker reads its configs once at start (`kf cluster up -c KEY=VALUE`). Other resource types
+//! get INVALID_REQUEST as in Kafka.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::incremental_alter_configs_response::AlterConfigsResourceResponse;
@@ -13,7 +16,10 @@ use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::handlers::describe_configs::{config_resource, resource_error};
 use crate::broker::Broker;
-use crate::metadata::{AlterConfigOp, AlterConfigOpType, ApiError, ControllerRequest, ControllerResponse};
+use crate::metadata::{
+    AlterConfigOp, AlterConfigOpType, ApiError, ConfigResource, ControllerRequest,
+    ControllerResponse,
+};
 
 const SET: i8 = 0;
 const DELETE: i8 = 1;
@@ -48,6 +54,12 @@ async fn alter(
 ) -> Result<(), ApiError> {
     let config_resource = config_resource(resource.resource_type, resource.resource_name.as_str())
         .map_err(|e| resource_error(e, resource.resource_type))?;
+    if let ConfigResource::Broker(_) = config_resource {
+        return Err(ApiError::new(
+            ResponseError::InvalidRequest,
+            "kf brokers take their configs at start (kf cluster up -c KEY=VALUE); dynamic broker configs are not supported",
+        ));
+    }
     let ops = resource
         .configs
         .iter()

@@ -87,7 +87,7 @@ fn lookup(
     let found = match timestamp {
         LATEST => at(log.log_end_offset()),
         EARLIEST | EARLIEST_LOCAL | EARLIEST_TIERED => at(log.log_start_offset()),
-        MAX_TIMESTAMP => match log.max_timestamp_and_offset().map_err(|e| e.kafka_error())? {
+        MAX_TIMESTAMP => match log.max_timestamp_and_offset().map_err(|e| e.error())? {
             Some(t) => Found {
                 timestamp: t.timestamp,
                 offset: t.offset,
@@ -96,7 +96,7 @@ fn lookup(
             None => at(-1),
         },
         ts if ts < 0 => return Err(ResponseError::InvalidRequest),
-        ts => match log.offset_for_timestamp(ts).map_err(|e| e.kafka_error())? {
+        ts => match log.offset_for_timestamp(ts).map_err(|e| e.error())? {
             Some(t) => Found {
                 timestamp: t.timestamp,
                 offset: t.offset,

@@ -95,7 +95,7 @@ fn append(
         .map_err(|_| (ResponseError::KafkaStorageError, None))?;
     let info = log
         .append(&mut batches, leader.leader_epoch, now_ms)
-        .map_err(|e| (e.kafka_error(), Some(e.to_string())))?;
+        .map_err(|e| (e.error(), Some(e.to_string())))?;
     Ok(Appended {
         base_offset: info.first_offset,
         log_append_time_ms: info.log_append_time_ms.unwrap_or(-1),
