@@ -15,7 +15,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaErrorCode;
 
 const CODECS: [&str; 5] = ["none", "gzip", "snappy", "lz4", "zstd"];
-const RECORDS_PER_CODEC: usize = 20_000;
+const RECORDS_PER_CODEC: usize = 100_000;
 const KEYS: usize = 997;
 
 fn value_of(codec: &str, seq: usize) -> String {
@@ -216,20 +216,20 @@ async fn producing_to_a_missing_topic_creates_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_survive_a_restart_on_the_same_data_dir() {
     let dir = tempfile::tempdir().unwrap();
-    let cluster = start_cluster(dir.path(), 3, &[("log.segment.bytes", "65536")]).await;
+    let cluster = start_cluster(dir.path(), 3, &[("log.segment.bytes", "1048576")]).await;
     let bootstrap = cluster.bootstrap_servers();
     create_topic(&bootstrap, "durable", 3).await;
-    tokio::task::spawn_blocking(move || produce_all(&bootstrap, "durable", "lz4", 5_000))
+    tokio::task::spawn_blocking(move || produce_all(&bootstrap, "durable", "none", 20_000))
         .await
         .unwrap();
     cluster.shutdown().await;
 
-    let cluster = start_cluster(dir.path(), 3, &[("log.segment.bytes", "65536")]).await;
+    let cluster = start_cluster(dir.path(), 3, &[("log.segment.bytes", "1048576")]).await;
     let bootstrap = cluster.bootstrap_servers();
     let records = tokio::task::spawn_blocking(move || {
         let consumer = consumer(&bootstrap, &[]);
         assign_from_beginning(&consumer, "durable", 3);
-        consume_n(&consumer, 5_000)
+        consume_n(&consumer, 20_000)
     })
     .await
     .unwrap();
@@ -238,7 +238,7 @@ async fn records_survive_a_restart_on_the_same_data_dir() {
         .map(|r| r.value.split('|').nth(1).unwrap().parse().unwrap())
         .collect();
     seqs.sort_unstable();
-    assert_eq!(seqs, (0..5_000).collect::<Vec<_>>());
+    assert_eq!(seqs, (0..20_000).collect::<Vec<_>>());
     cluster.shutdown().await;
 }
 

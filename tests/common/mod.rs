@@ -59,7 +59,9 @@ pub fn producer(bootstrap: &str, extra: &[(&str, &str)]) -> BaseProducer {
 
 pub fn consumer(bootstrap: &str, extra: &[(&str, &str)]) -> BaseConsumer {
     let mut config = client_config(bootstrap);
+    // librdkafka's assign() needs a group id even when the group is never joined.
     config
+        .set("group.id", "kf-tests")
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false");
     for (k, v) in extra {
