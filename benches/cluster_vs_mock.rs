@@ -63,7 +63,8 @@ fn consume(bootstrap: &str) -> Duration {
         .unwrap();
     let mut tpl = TopicPartitionList::new();
     for p in 0..PARTITIONS {
-        tpl.add_partition_offset(TOPIC, p, Offset::Beginning).unwrap();
+        tpl.add_partition_offset(TOPIC, p, Offset::Beginning)
+            .unwrap();
     }
     consumer.assign(&tpl).unwrap();
     let started = Instant::now();
@@ -145,7 +146,11 @@ fn main() {
             .set("bootstrap.servers", &kf_bootstrap)
             .create()
             .unwrap();
-        let topic = rdkafka::admin::NewTopic::new(TOPIC, PARTITIONS, rdkafka::admin::TopicReplication::Fixed(1));
+        let topic = rdkafka::admin::NewTopic::new(
+            TOPIC,
+            PARTITIONS,
+            rdkafka::admin::TopicReplication::Fixed(1),
+        );
         admin
             .create_topics([&topic], &rdkafka::admin::AdminOptions::new())
             .await
@@ -170,6 +175,12 @@ fn main() {
 
     let (to_ready, rss_kib) = idle_cluster_footprint();
     println!("idle 3-broker `kf cluster up`");
-    println!("  time to ready banner (process start included)  {} ms", to_ready.as_millis());
-    println!("  resident memory after 2 s idle                 {:.1} MiB", rss_kib as f64 / 1024.0);
+    println!(
+        "  time to ready banner (process start included)  {} ms",
+        to_ready.as_millis()
+    );
+    println!(
+        "  resident memory after 2 s idle                 {:.1} MiB",
+        rss_kib as f64 / 1024.0
+    );
 }

@@ -9,7 +9,16 @@ fn up_detached_then_status_then_down() {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("cluster");
     kf(home.path())
-        .args(["cluster", "up", "-n", "2", "-p", "0", "--detach", "--data-dir"])
+        .args([
+            "cluster",
+            "up",
+            "-n",
+            "2",
+            "-p",
+            "0",
+            "--detach",
+            "--data-dir",
+        ])
         .arg(&data)
         .assert()
         .success()
@@ -35,14 +44,25 @@ fn up_detached_then_status_then_down() {
         .assert()
         .failure()
         .code(1)
-        .stderr(predicate::str::contains("no local cluster is running").or(predicate::str::contains("does not answer")));
+        .stderr(
+            predicate::str::contains("no local cluster is running")
+                .or(predicate::str::contains("does not answer")),
+        );
 }
 
 #[test]
 fn a_bad_broker_config_value_is_one_clear_line() {
     let home = tempfile::tempdir().unwrap();
     let output = kf(home.path())
-        .args(["cluster", "up", "-p", "0", "-c", "num.partitions=lots", "--data-dir"])
+        .args([
+            "cluster",
+            "up",
+            "-p",
+            "0",
+            "-c",
+            "num.partitions=lots",
+            "--data-dir",
+        ])
         .arg(home.path().join("d"))
         .assert()
         .failure()
@@ -58,7 +78,15 @@ fn a_bad_broker_config_value_is_one_clear_line() {
 fn an_unknown_broker_config_key_is_refused() {
     let home = tempfile::tempdir().unwrap();
     kf(home.path())
-        .args(["cluster", "up", "-p", "0", "-c", "no.such.setting=1", "--data-dir"])
+        .args([
+            "cluster",
+            "up",
+            "-p",
+            "0",
+            "-c",
+            "no.such.setting=1",
+            "--data-dir",
+        ])
         .arg(home.path().join("d"))
         .assert()
         .failure()
@@ -71,7 +99,15 @@ fn a_port_in_use_is_named() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     kf(home.path())
-        .args(["cluster", "up", "-n", "1", "-p", &port.to_string(), "--data-dir"])
+        .args([
+            "cluster",
+            "up",
+            "-n",
+            "1",
+            "-p",
+            &port.to_string(),
+            "--data-dir",
+        ])
         .arg(home.path().join("d"))
         .assert()
         .failure()

@@ -26,8 +26,14 @@ fn every_subcommand_help_has_examples() {
             if sub.has_subcommands() {
                 check(sub, &name);
             } else {
-                let help = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
-                assert!(help.contains("Examples:"), "`{name} --help` has no examples");
+                let help = sub
+                    .get_after_help()
+                    .map(|h| h.to_string())
+                    .unwrap_or_default();
+                assert!(
+                    help.contains("Examples:"),
+                    "`{name} --help` has no examples"
+                );
             }
         }
     }

@@ -37,14 +37,22 @@ async fn every_broker_describes_the_same_quorum_and_cluster() {
         assert_eq!(partition.leader_id.0, controller);
         assert!(partition.leader_epoch >= 1);
         assert!(partition.high_watermark > 0);
-        let mut voters: Vec<i32> = partition.current_voters.iter().map(|v| v.replica_id.0).collect();
+        let mut voters: Vec<i32> = partition
+            .current_voters
+            .iter()
+            .map(|v| v.replica_id.0)
+            .collect();
         voters.sort_unstable();
         assert_eq!(voters, vec![0, 1, 2], "the first three brokers vote");
         let observers: Vec<i32> = partition.observers.iter().map(|v| v.replica_id.0).collect();
         assert_eq!(observers, vec![3], "the fourth observes");
 
         let described: DescribeClusterResponse = conn
-            .call(ApiKey::DescribeCluster, 1, &DescribeClusterRequest::default().with_endpoint_type(1))
+            .call(
+                ApiKey::DescribeCluster,
+                1,
+                &DescribeClusterRequest::default().with_endpoint_type(1),
+            )
             .await;
         assert_eq!(described.error_code, 0);
         assert_eq!(described.controller_id.0, controller);
@@ -64,17 +72,23 @@ async fn replication_factor_above_one_is_refused_until_replication_lands() {
         .call(
             ApiKey::CreateTopics,
             7,
-            &CreateTopicsRequest::default().with_timeout_ms(30_000).with_topics(vec![
-                CreatableTopic::default()
+            &CreateTopicsRequest::default()
+                .with_timeout_ms(30_000)
+                .with_topics(vec![CreatableTopic::default()
                     .with_name(TopicName(StrBytes::from_static_str("replicated")))
                     .with_num_partitions(3)
-                    .with_replication_factor(3),
-            ]),
+                    .with_replication_factor(3)]),
         )
         .await;
     let topic = &response.topics[0];
-    assert_eq!(topic.error_code, ResponseError::InvalidReplicationFactor.code());
-    assert!(topic.error_message.as_ref().is_some_and(|m| m.contains("replication")));
+    assert_eq!(
+        topic.error_code,
+        ResponseError::InvalidReplicationFactor.code()
+    );
+    assert!(topic
+        .error_message
+        .as_ref()
+        .is_some_and(|m| m.contains("replication")));
     cluster.shutdown().await;
 }
 
@@ -90,15 +104,23 @@ async fn leaders_are_spread_and_others_answer_not_leader() {
         .call(
             ApiKey::Metadata,
             12,
-            &MetadataRequest::default().with_topics(Some(vec![
-                metadata_request::MetadataRequestTopic::default()
-                    .with_name(Some(TopicName(StrBytes::from_static_str("spread")))),
-            ])),
+            &MetadataRequest::default()
+                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                )
+                .with_name(Some(TopicName(StrBytes::from_static_str("spread"))))])),
         )
         .await;
-    let leaders: Vec<i32> = metadata.topics[0].partitions.iter().map(|p| p.leader_id.0).collect();
+    let leaders: Vec<i32> = metadata.topics[0]
+        .partitions
+        .iter()
+        .map(|p| p.leader_id.0)
+        .collect();
     for broker in 0..3 {
-        assert_eq!(leaders.iter().filter(|l| **l == broker).count(), 2, "{leaders:?}");
+        assert_eq!(
+            leaders.iter().filter(|l| **l == broker).count(),
+            2,
+            "{leaders:?}"
+        );
     }
     // Partition 0's leader is some broker; ask another one for its offsets.
     let leader = leaders[0];
@@ -108,13 +130,15 @@ async fn leaders_are_spread_and_others_answer_not_leader() {
         .call(
             ApiKey::ListOffsets,
             7,
-            &ListOffsetsRequest::default().with_replica_id(BrokerId(-1)).with_topics(vec![
-                list_offsets_request::ListOffsetsTopic::default()
+            &ListOffsetsRequest::default()
+                .with_replica_id(BrokerId(-1))
+                .with_topics(vec![list_offsets_request::ListOffsetsTopic::default()
                     .with_name(TopicName(StrBytes::from_static_str("spread")))
-                    .with_partitions(vec![list_offsets_request::ListOffsetsPartition::default()
-                        .with_partition_index(0)
-                        .with_timestamp(-1)]),
-            ]),
+                    .with_partitions(vec![
+                        list_offsets_request::ListOffsetsPartition::default()
+                            .with_partition_index(0)
+                            .with_timestamp(-1),
+                    ])]),
         )
         .await;
     assert_eq!(

@@ -34,10 +34,22 @@ fn produce_all(bootstrap: &str, topic: &str, codec: &str, count: usize) {
         let value = value_of(codec, seq);
         let seq_text = seq.to_string();
         let headers = OwnedHeaders::new()
-            .insert(Header { key: "codec", value: Some(codec) })
-            .insert(Header { key: "seq", value: Some(&seq_text) })
-            .insert(Header { key: "empty", value: None::<&str> });
-        let mut record = BaseRecord::to(topic).key(&key).payload(&value).headers(headers);
+            .insert(Header {
+                key: "codec",
+                value: Some(codec),
+            })
+            .insert(Header {
+                key: "seq",
+                value: Some(&seq_text),
+            })
+            .insert(Header {
+                key: "empty",
+                value: None::<&str>,
+            });
+        let mut record = BaseRecord::to(topic)
+            .key(&key)
+            .payload(&value)
+            .headers(headers);
         loop {
             match producer.send(record) {
                 Ok(()) => break,
@@ -56,7 +68,8 @@ fn produce_all(bootstrap: &str, topic: &str, codec: &str, count: usize) {
 fn assign_from_beginning(consumer: &BaseConsumer, topic: &str, partitions: i32) {
     let mut tpl = TopicPartitionList::new();
     for p in 0..partitions {
-        tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
+        tpl.add_partition_offset(topic, p, Offset::Beginning)
+            .unwrap();
     }
     consumer.assign(&tpl).unwrap();
 }
@@ -73,7 +86,11 @@ fn consume_n(consumer: &BaseConsumer, n: usize) -> Vec<Consumed> {
     let deadline = Instant::now() + TIMEOUT * 2;
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
-        assert!(Instant::now() < deadline, "only {} of {n} records consumed", out.len());
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} records consumed",
+            out.len()
+        );
         let Some(message) = consumer.poll(Duration::from_millis(500)) else {
             continue;
         };
@@ -126,7 +143,11 @@ async fn every_codec_round_trips_through_a_three_broker_cluster() {
     let mut seen = vec![vec![false; RECORDS_PER_CODEC]; CODECS.len()];
     for r in &records {
         let expected = next_offset.entry(r.partition).or_insert(0);
-        assert_eq!(r.offset, *expected, "offsets of partition {} are contiguous", r.partition);
+        assert_eq!(
+            r.offset, *expected,
+            "offsets of partition {} are contiguous",
+            r.partition
+        );
         *expected += 1;
 
         let mut parts = r.value.splitn(3, '|');
@@ -148,7 +169,10 @@ async fn every_codec_round_trips_through_a_three_broker_cluster() {
             assert!(previous < seq, "per-key order kept for {}", r.key);
         }
         let codec_index = CODECS.iter().position(|c| *c == codec).unwrap();
-        assert!(!seen[codec_index][seq], "{codec} record {seq} delivered once");
+        assert!(
+            !seen[codec_index][seq],
+            "{codec} record {seq} delivered once"
+        );
         seen[codec_index][seq] = true;
     }
     assert!(seen.iter().flatten().all(|s| *s));
@@ -170,7 +194,12 @@ async fn list_offsets_earliest_latest_and_by_timestamp() {
         for i in 0..10i64 {
             let value = i.to_string();
             producer
-                .send(BaseRecord::<(), _>::to("clock").payload(&value).partition(0).timestamp(1_000_000 + i * 1000))
+                .send(
+                    BaseRecord::<(), _>::to("clock")
+                        .payload(&value)
+                        .partition(0)
+                        .timestamp(1_000_000 + i * 1000),
+                )
                 .unwrap();
         }
         producer.flush(TIMEOUT).unwrap();
@@ -180,14 +209,24 @@ async fn list_offsets_earliest_latest_and_by_timestamp() {
         assert_eq!((low, high), (0, 10));
 
         let mut query = TopicPartitionList::new();
-        query.add_partition_offset("clock", 0, Offset::Offset(1_003_500)).unwrap();
+        query
+            .add_partition_offset("clock", 0, Offset::Offset(1_003_500))
+            .unwrap();
         let found = consumer.offsets_for_times(query, TIMEOUT).unwrap();
-        assert_eq!(found.find_partition("clock", 0).unwrap().offset(), Offset::Offset(4));
+        assert_eq!(
+            found.find_partition("clock", 0).unwrap().offset(),
+            Offset::Offset(4)
+        );
 
         let mut past_end = TopicPartitionList::new();
-        past_end.add_partition_offset("clock", 0, Offset::Offset(9_000_000)).unwrap();
+        past_end
+            .add_partition_offset("clock", 0, Offset::Offset(9_000_000))
+            .unwrap();
         let found = consumer.offsets_for_times(past_end, TIMEOUT).unwrap();
-        assert_eq!(found.find_partition("clock", 0).unwrap().offset(), Offset::End);
+        assert_eq!(
+            found.find_partition("clock", 0).unwrap().offset(),
+            Offset::End
+        );
     })
     .await
     .unwrap();
@@ -209,7 +248,10 @@ async fn producing_to_a_missing_topic_creates_it() {
     })
     .await
     .unwrap();
-    assert_eq!(partitions, 4, "num.partitions applies to auto-created topics");
+    assert_eq!(
+        partitions, 4,
+        "num.partitions applies to auto-created topics"
+    );
     cluster.shutdown().await;
 }
 
@@ -265,7 +307,9 @@ async fn metadata_keeps_working_after_the_controller_stops() {
     create_topic(&bootstrap, "after-failover", 2).await;
     let brokers: BTreeMap<i32, String> = tokio::task::spawn_blocking(move || {
         let consumer = consumer(&bootstrap, &[]);
-        let metadata = consumer.fetch_metadata(Some("after-failover"), TIMEOUT).unwrap();
+        let metadata = consumer
+            .fetch_metadata(Some("after-failover"), TIMEOUT)
+            .unwrap();
         assert_eq!(metadata.topics()[0].partitions().len(), 2);
         metadata
             .brokers()
@@ -275,6 +319,9 @@ async fn metadata_keeps_working_after_the_controller_stops() {
     })
     .await
     .unwrap();
-    assert!(!brokers.contains_key(&old_controller), "a stopped broker is not listed");
+    assert!(
+        !brokers.contains_key(&old_controller),
+        "a stopped broker is not listed"
+    );
     cluster.shutdown().await;
 }

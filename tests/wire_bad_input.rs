@@ -67,7 +67,12 @@ fn produce_error(response: &ProduceResponse) -> i16 {
 }
 
 async fn first_addr(cluster: &Cluster) -> String {
-    cluster.bootstrap_servers().split(',').next().unwrap().to_string()
+    cluster
+        .bootstrap_servers()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 /// The broker still answers a fresh connection.
@@ -123,7 +128,10 @@ async fn malformed_frames_close_only_their_connection() {
     let mut conn = RawConnection::connect(&addr).await;
     conn.send_bytes(&[0, 0, 0, 10, 0, 0, 0, 99, 0, 0, 0, 1, 0xff, 0xff])
         .await;
-    assert!(conn.is_closed_by_broker().await, "unsupported version closes");
+    assert!(
+        conn.is_closed_by_broker().await,
+        "unsupported version closes"
+    );
     assert_still_serving(&addr).await;
     cluster.shutdown().await;
 }
@@ -145,12 +153,21 @@ async fn api_versions_newer_than_ours_gets_our_ranges_at_v0() {
     let mut frame = (payload.len() as i32).to_be_bytes().to_vec();
     frame.extend_from_slice(&payload);
     conn.send_bytes(&frame).await;
-    let mut response = conn.read_frame().await.expect("an answer, not a closed socket");
-    let header = <ResponseHeader as kafka_protocol::protocol::Decodable>::decode(&mut response, 0).unwrap();
+    let mut response = conn
+        .read_frame()
+        .await
+        .expect("an answer, not a closed socket");
+    let header =
+        <ResponseHeader as kafka_protocol::protocol::Decodable>::decode(&mut response, 0).unwrap();
     assert_eq!(header.correlation_id, 7);
-    let body = <ApiVersionsResponse as kafka_protocol::protocol::Decodable>::decode(&mut response, 0).unwrap();
+    let body =
+        <ApiVersionsResponse as kafka_protocol::protocol::Decodable>::decode(&mut response, 0)
+            .unwrap();
     assert_eq!(body.error_code, ResponseError::UnsupportedVersion.code());
-    assert!(body.api_keys.iter().any(|k| k.api_key == ApiKey::ApiVersions as i16 && k.max_version == 4));
+    assert!(body
+        .api_keys
+        .iter()
+        .any(|k| k.api_key == ApiKey::ApiVersions as i16 && k.max_version == 4));
     cluster.shutdown().await;
 }
 
@@ -177,7 +194,11 @@ async fn corrupt_batch_is_refused_and_nothing_is_written() {
 
     // The same connection goes on: a good batch lands at offset 0, so nothing was written before.
     let response: ProduceResponse = conn
-        .call(ApiKey::Produce, 9, &produce_request("crc", batch_of(&["ok"]).freeze()))
+        .call(
+            ApiKey::Produce,
+            9,
+            &produce_request("crc", batch_of(&["ok"]).freeze()),
+        )
         .await;
     assert_eq!(produce_error(&response), 0);
     assert_eq!(response.responses[0].partition_responses[0].base_offset, 0);
@@ -204,11 +225,15 @@ async fn invalid_topic_names_are_refused() {
             12,
             &MetadataRequest::default()
                 .with_allow_auto_topic_creation(true)
-                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default()
-                    .with_name(Some(TopicName(StrBytes::from_static_str("bad name"))))])),
+                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                )
+                .with_name(Some(TopicName(StrBytes::from_static_str("bad name"))))])),
         )
         .await;
-    assert_eq!(response.topics[0].error_code, ResponseError::InvalidTopicException.code());
+    assert_eq!(
+        response.topics[0].error_code,
+        ResponseError::InvalidTopicException.code()
+    );
     cluster.shutdown().await;
 }
 
@@ -224,14 +249,25 @@ async fn produce_to_unknown_topic_with_auto_create_off() {
             12,
             &MetadataRequest::default()
                 .with_allow_auto_topic_creation(true)
-                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default()
-                    .with_name(Some(TopicName(StrBytes::from_static_str("nowhere"))))])),
+                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                )
+                .with_name(Some(TopicName(StrBytes::from_static_str("nowhere"))))])),
         )
         .await;
-    assert_eq!(response.topics[0].error_code, ResponseError::UnknownTopicOrPartition.code());
+    assert_eq!(
+        response.topics[0].error_code,
+        ResponseError::UnknownTopicOrPartition.code()
+    );
     let response: ProduceResponse = conn
-        .call(ApiKey::Produce, 9, &produce_request("nowhere", batch_of(&["lost?"]).freeze()))
+        .call(
+            ApiKey::Produce,
+            9,
+            &produce_request("nowhere", batch_of(&["lost?"]).freeze()),
+        )
         .await;
-    assert_eq!(produce_error(&response), ResponseError::UnknownTopicOrPartition.code());
+    assert_eq!(
+        produce_error(&response),
+        ResponseError::UnknownTopicOrPartition.code()
+    );
     cluster.shutdown().await;
 }

@@ -38,7 +38,10 @@ pub enum DispatchError {
 }
 
 /// Handles one request frame. `Ok(None)`: no response is due (a Produce with acks=0).
-pub async fn handle_frame(broker: &Broker, frame: Bytes) -> Result<Option<BytesMut>, DispatchError> {
+pub async fn handle_frame(
+    broker: &Broker,
+    frame: Bytes,
+) -> Result<Option<BytesMut>, DispatchError> {
     if frame.len() < 8 {
         return Err(DispatchError::ShortRequest);
     }
@@ -93,7 +96,9 @@ async fn route(
         RequestKind::Metadata(r) => {
             ResponseKind::Metadata(handlers::metadata::handle(broker, header, r).await)
         }
-        RequestKind::Fetch(r) => ResponseKind::Fetch(handlers::fetch::handle(broker, header, r).await),
+        RequestKind::Fetch(r) => {
+            ResponseKind::Fetch(handlers::fetch::handle(broker, header, r).await)
+        }
         RequestKind::ListOffsets(r) => {
             ResponseKind::ListOffsets(handlers::list_offsets::handle(broker, header, r))
         }

@@ -8,11 +8,17 @@ use clap::{Args, Subcommand};
 #[derive(Debug, Subcommand)]
 pub enum ClusterCommand {
     /// Start a local cluster (foreground; Ctrl-C stops it)
-    #[command(after_help = "Examples:\n  kf cluster up                         3 brokers on 127.0.0.1:9092-9094\n  kf cluster up -n 1 -p 0               one broker on a free port\n  kf cluster up -c num.partitions=4 -c auto.create.topics.enable=false\n  kf cluster up --config cluster.yaml --detach\n\nThe YAML file holds broker properties, e.g.\n  brokers: 3\n  port: 9092\n  broker-config:\n    num.partitions: 4\n    log.segment.bytes: 1048576")]
+    #[command(
+        after_help = "Examples:\n  kf cluster up                         3 brokers on 127.0.0.1:9092-9094\n  kf cluster up -n 1 -p 0               one broker on a free port\n  kf cluster up -c num.partitions=4 -c auto.create.topics.enable=false\n  kf cluster up --config cluster.yaml --detach\n\nThe YAML file holds broker properties, e.g.\n  brokers: 3\n  port: 9092\n  broker-config:\n    num.partitions: 4\n    log.segment.bytes: 1048576"
+    )]
     Up(UpArgs),
     /// Stop the running local cluster
+    #[command(
+        after_help = "Examples:\n  kf cluster down                   stop the cluster last started\n  kf cluster down --data-dir /tmp/kf"
+    )]
     Down(StateArgs),
-    /// Show the running local cluster
+    /// Show the running local cluster: brokers, addresses, controller
+    #[command(after_help = "Examples:\n  kf cluster status\n  kf cluster status -o json")]
     Status(StateArgs),
 }
 

@@ -5,7 +5,9 @@ use clap::Args;
 use super::ConnectArgs;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  kf consume orders -o beginning -e     print every record, then exit\n  kf consume orders -o end              follow new records\n  kf consume orders -p 0 -o 42 -c 10    ten records of partition 0 from offset 42")]
+#[command(
+    after_help = "Examples:\n  kf consume orders -o beginning -e     print every record, then exit\n  kf consume orders -o end              follow new records\n  kf consume orders -p 0 -o 42 -c 10    ten records of partition 0 from offset 42"
+)]
 pub struct ConsumeArgs {
     /// Topics to consume
     #[arg(required = true)]

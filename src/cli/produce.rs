@@ -7,7 +7,9 @@ use clap::Args;
 use super::ConnectArgs;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  seq 1 100 | kf produce orders\n  echo 'user-1:hello' | kf produce orders -k :\n  kf produce orders --file events.txt -z zstd")]
+#[command(
+    after_help = "Examples:\n  seq 1 100 | kf produce orders\n  echo 'user-1:hello' | kf produce orders -k :\n  kf produce orders --file events.txt -z zstd"
+)]
 pub struct ProduceArgs {
     /// Topic to produce to
     pub topic: String,

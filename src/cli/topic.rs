@@ -7,13 +7,17 @@ use super::{ConnectArgs, OutputFormat};
 #[derive(Debug, Subcommand)]
 pub enum TopicCommand {
     /// Create a topic
-    #[command(after_help = "Examples:\n  kf topic create orders\n  kf topic create orders -p 6 -c retention.ms=3600000")]
+    #[command(
+        after_help = "Examples:\n  kf topic create orders\n  kf topic create orders -p 6 -c retention.ms=3600000"
+    )]
     Create(CreateArgs),
     /// List topics
     #[command(after_help = "Examples:\n  kf topic list\n  kf topic list -o json")]
     List(ListArgs),
     /// Describe topics: partitions, leaders, replicas, ISR
-    #[command(after_help = "Examples:\n  kf topic describe orders\n  kf topic describe orders payments -o yaml")]
+    #[command(
+        after_help = "Examples:\n  kf topic describe orders\n  kf topic describe orders payments -o yaml"
+    )]
     Describe(DescribeArgs),
     /// Delete topics
     #[command(after_help = "Examples:\n  kf topic delete orders")]

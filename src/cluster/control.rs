@@ -52,18 +52,25 @@ pub enum ControlError {
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends one request to the cluster listening on `socket` and returns its answer.
-pub async fn call(socket: &Path, request: &ControlRequest) -> Result<ControlResponse, ControlError> {
+pub async fn call(
+    socket: &Path,
+    request: &ControlRequest,
+) -> Result<ControlResponse, ControlError> {
     let stream = UnixStream::connect(socket)
         .await
         .map_err(|_| ControlError::Unreachable(socket.display().to_string()))?;
     let (reader, mut writer) = stream.into_split();
-    let mut line = serde_json::to_string(request).map_err(|e| ControlError::Protocol(e.to_string()))?;
+    let mut line =
+        serde_json::to_string(request).map_err(|e| ControlError::Protocol(e.to_string()))?;
     line.push('\n');
     writer.write_all(line.as_bytes()).await?;
     let mut answer = String::new();
-    tokio::time::timeout(ANSWER_TIMEOUT, BufReader::new(reader).read_line(&mut answer))
-        .await
-        .map_err(|_| ControlError::Unreachable(socket.display().to_string()))??;
+    tokio::time::timeout(
+        ANSWER_TIMEOUT,
+        BufReader::new(reader).read_line(&mut answer),
+    )
+    .await
+    .map_err(|_| ControlError::Unreachable(socket.display().to_string()))??;
     serde_json::from_str(&answer).map_err(|e| ControlError::Protocol(e.to_string()))
 }
 

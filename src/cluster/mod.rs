@@ -172,11 +172,8 @@ impl Cluster {
             tokio::spawn(run_partition_sync(broker.clone())),
             tokio::spawn(crate::broker::retention::run_retention(broker.clone())),
         ];
-        let listener =
-            BrokerListener::start(broker.clone(), listener).map_err(|source| ClusterError::Bind {
-                addr,
-                source,
-            })?;
+        let listener = BrokerListener::start(broker.clone(), listener)
+            .map_err(|source| ClusterError::Bind { addr, source })?;
         Ok(RunningBroker {
             broker,
             listener,

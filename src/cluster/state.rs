@@ -109,7 +109,9 @@ impl ClusterState {
         let path = data_dir.join(STATE_FILE);
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StateError::NotRunning),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StateError::NotRunning)
+            }
             Err(source) => return Err(StateError::Read { path, source }),
         };
         serde_json::from_slice(&bytes).map_err(|source| StateError::Parse { path, source })

@@ -44,8 +44,7 @@ struct ClusterFile {
 fn load_cluster_file(path: &Path) -> anyhow::Result<ClusterFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
-    serde_saphyr::from_str(&text)
-        .map_err(|e| anyhow!("config file {}: {e}", path.display()))
+    serde_saphyr::from_str(&text).map_err(|e| anyhow!("config file {}: {e}", path.display()))
 }
 
 /// A YAML scalar as the string Kafka's property parser would see.
@@ -145,7 +144,10 @@ fn ready_banner(cluster: &Cluster, state: &ClusterState, ready_ms: u128) -> Stri
         } else {
             ""
         };
-        out.push_str(&format!("  broker {}  {}{role}\n", broker.id, broker.address));
+        out.push_str(&format!(
+            "  broker {}  {}{role}\n",
+            broker.id, broker.address
+        ));
     }
     out.push_str(&format!("bootstrap servers: {}\n", state.bootstrap_servers));
     out.push_str(&format!("data directory: {}\n", state.data_dir.display()));
@@ -238,7 +240,10 @@ fn detach(config: &ClusterConfig) -> anyhow::Result<()> {
         if let Ok(state) = ClusterState::load(Some(&config.data_dir)) {
             if state.pid == child.id() {
                 print!("{}", std::fs::read_to_string(&log_path).unwrap_or_default());
-                println!("running in the background (pid {}); stop it with `kf cluster down`", state.pid);
+                println!(
+                    "running in the background (pid {}); stop it with `kf cluster down`",
+                    state.pid
+                );
                 return Ok(());
             }
         }
@@ -283,7 +288,12 @@ async fn status(args: StateArgs) -> anyhow::Result<()> {
                     b.id.to_string(),
                     b.address.clone(),
                     if b.running { "running" } else { "stopped" }.to_string(),
-                    if Some(b.id) == s.controller { "yes" } else { "" }.to_string(),
+                    if Some(b.id) == s.controller {
+                        "yes"
+                    } else {
+                        ""
+                    }
+                    .to_string(),
                 ]
             })
             .collect();

@@ -16,7 +16,13 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
 /// Every generated file: its path under the output directory and its content.
 pub fn generated_files() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
-    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish] {
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::PowerShell,
+        Shell::Elvish,
+    ] {
         let mut command = Cli::command();
         let mut out = Vec::new();
         clap_complete::generate(shell, &mut command, "kf", &mut out);
@@ -40,7 +46,10 @@ fn man_pages(
     name: &str,
     files: &mut Vec<(String, Vec<u8>)>,
 ) -> anyhow::Result<()> {
-    let command = command.clone().name(name.to_string()).bin_name(name.to_string());
+    let command = command
+        .clone()
+        .name(name.to_string())
+        .bin_name(name.to_string());
     let mut out = Vec::new();
     clap_mangen::Man::new(command.clone()).render(&mut out)?;
     files.push((format!("man/{name}.1"), out));
@@ -60,7 +69,8 @@ fn write_all(out_dir: &Path) -> anyhow::Result<()> {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, content)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }

@@ -16,7 +16,9 @@ use thiserror::Error;
 
 pub use broker::{broker_config_defs, BrokerConfig};
 pub use def::{ConfigDef, ConfigType, ConfigValue, Validator};
-pub use describe::{describe_broker_configs, describe_topic_configs, ConfigSource, ConfigSynonym, DescribedConfig};
+pub use describe::{
+    describe_broker_configs, describe_topic_configs, ConfigSource, ConfigSynonym, DescribedConfig,
+};
 pub use topic::{topic_config_def, topic_config_defs, validate_topic_config};
 
 /// Checks one config change the controller is asked for: `Some(value)` to set, `None` to delete.

@@ -361,7 +361,11 @@ fn raft_error(error: impl std::fmt::Display) -> QuorumError {
     QuorumError::Raft(error.to_string())
 }
 
-fn describe_node(raft: &MetadataRaft, log_store: &LogStore, activity: &ActivityLog) -> QuorumDescription {
+fn describe_node(
+    raft: &MetadataRaft,
+    log_store: &LogStore,
+    activity: &ActivityLog,
+) -> QuorumDescription {
     let activity = activity.lock().unwrap_or_else(|p| p.into_inner()).clone();
     description::describe(
         &raft.metrics().borrow(),

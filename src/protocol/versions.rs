@@ -42,7 +42,10 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
 
 /// The supported range of `api_key`, if kf serves it.
 pub fn supported_versions(api_key: ApiKey) -> Option<ApiRange> {
-    SUPPORTED_APIS.iter().copied().find(|r| r.api_key == api_key)
+    SUPPORTED_APIS
+        .iter()
+        .copied()
+        .find(|r| r.api_key == api_key)
 }
 
 #[cfg(test)]

@@ -19,7 +19,11 @@ use rdkafka::producer::BaseProducer;
 /// Bounds every wait in the tests: generous, as the box may be a loaded 2-core machine.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 
-pub fn cluster_config(data_dir: &Path, brokers: usize, properties: &[(&str, &str)]) -> ClusterConfig {
+pub fn cluster_config(
+    data_dir: &Path,
+    brokers: usize,
+    properties: &[(&str, &str)],
+) -> ClusterConfig {
     ClusterConfig {
         brokers,
         base_port: 0,
@@ -32,7 +36,11 @@ pub fn cluster_config(data_dir: &Path, brokers: usize, properties: &[(&str, &str
     }
 }
 
-pub async fn start_cluster(data_dir: &Path, brokers: usize, properties: &[(&str, &str)]) -> Cluster {
+pub async fn start_cluster(
+    data_dir: &Path,
+    brokers: usize,
+    properties: &[(&str, &str)],
+) -> Cluster {
     Cluster::start(cluster_config(data_dir, brokers, properties))
         .await
         .expect("cluster starts")

@@ -27,7 +27,12 @@ impl RawConnection {
     }
 
     /// Sends one request frame made of a header and an encoded body.
-    pub async fn send_request<R: Encodable>(&mut self, api_key: ApiKey, version: i16, body: &R) -> i32 {
+    pub async fn send_request<R: Encodable>(
+        &mut self,
+        api_key: ApiKey,
+        version: i16,
+        body: &R,
+    ) -> i32 {
         self.correlation_id += 1;
         let header = RequestHeader::default()
             .with_request_api_key(api_key as i16)

@@ -30,9 +30,11 @@ pub async fn handle(
                 "Duplicate topic in request.",
             ))
         } else {
-            let assignments = topic
-                .assignments
-                .map(|a| a.into_iter().map(|r| r.broker_ids.into_iter().map(|b| b.0).collect()).collect());
+            let assignments = topic.assignments.map(|a| {
+                a.into_iter()
+                    .map(|r| r.broker_ids.into_iter().map(|b| b.0).collect())
+                    .collect()
+            });
             match broker
                 .controller_call(ControllerRequest::CreatePartitions {
                     topic: topic.name.to_string(),

@@ -7,7 +7,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, CreatableTopicResult};
+use kafka_protocol::messages::create_topics_response::{
+    CreatableTopicConfigs, CreatableTopicResult,
+};
 use kafka_protocol::messages::{CreateTopicsRequest, CreateTopicsResponse, RequestHeader};
 use kafka_protocol::protocol::StrBytes;
 
@@ -15,7 +17,11 @@ use crate::broker::handlers::describe_configs::topic_config_entries;
 use crate::broker::Broker;
 use crate::metadata::{ApiError, ControllerRequest, ControllerResponse, NewTopic};
 
-pub async fn handle(broker: &Broker, header: &RequestHeader, request: CreateTopicsRequest) -> CreateTopicsResponse {
+pub async fn handle(
+    broker: &Broker,
+    header: &RequestHeader,
+    request: CreateTopicsRequest,
+) -> CreateTopicsResponse {
     let mut seen = HashSet::new();
     let duplicates: HashSet<String> = request
         .topics
@@ -35,7 +41,12 @@ pub async fn handle(broker: &Broker, header: &RequestHeader, request: CreateTopi
             assignments: t
                 .assignments
                 .iter()
-                .map(|a| (a.partition_index, a.broker_ids.iter().map(|b| b.0).collect()))
+                .map(|a| {
+                    (
+                        a.partition_index,
+                        a.broker_ids.iter().map(|b| b.0).collect(),
+                    )
+                })
                 .collect(),
             configs: t
                 .configs
@@ -60,17 +71,22 @@ pub async fn handle(broker: &Broker, header: &RequestHeader, request: CreateTopi
                     let result = match topic.result {
                         Ok(done) => {
                             let configs = (header.request_api_version >= 5).then(|| {
-                                topic_config_entries(broker, &image, &topic.name, Some(&done.configs))
-                                    .into_iter()
-                                    .map(|e| {
-                                        CreatableTopicConfigs::default()
-                                            .with_name(StrBytes::from_static_str(e.name))
-                                            .with_value(e.value.map(StrBytes::from_string))
-                                            .with_read_only(e.read_only)
-                                            .with_config_source(e.source.code())
-                                            .with_is_sensitive(e.sensitive)
-                                    })
-                                    .collect()
+                                topic_config_entries(
+                                    broker,
+                                    &image,
+                                    &topic.name,
+                                    Some(&done.configs),
+                                )
+                                .into_iter()
+                                .map(|e| {
+                                    CreatableTopicConfigs::default()
+                                        .with_name(StrBytes::from_static_str(e.name))
+                                        .with_value(e.value.map(StrBytes::from_string))
+                                        .with_read_only(e.read_only)
+                                        .with_config_source(e.source.code())
+                                        .with_is_sensitive(e.sensitive)
+                                })
+                                .collect()
                             });
                             CreatableTopicResult::default()
                                 .with_topic_id(done.topic_id)
@@ -107,10 +123,9 @@ pub async fn handle(broker: &Broker, header: &RequestHeader, request: CreateTopi
                     "Duplicate topic name.",
                 ))
             } else {
-                results
-                    .get(t.name.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| error_result(&ApiError::bare(ResponseError::UnknownServerError)))
+                results.get(t.name.as_str()).cloned().unwrap_or_else(|| {
+                    error_result(&ApiError::bare(ResponseError::UnknownServerError))
+                })
             };
             result.with_name(t.name.clone())
         })

@@ -15,7 +15,11 @@ use crate::broker::Broker;
 /// DeleteRecords' "up to the high watermark" sentinel.
 const HIGH_WATERMARK: i64 = -1;
 
-pub fn handle(broker: &Broker, _header: &RequestHeader, request: DeleteRecordsRequest) -> DeleteRecordsResponse {
+pub fn handle(
+    broker: &Broker,
+    _header: &RequestHeader,
+    request: DeleteRecordsRequest,
+) -> DeleteRecordsResponse {
     let image = broker.image();
     let topics = request
         .topics
@@ -27,7 +31,13 @@ pub fn handle(broker: &Broker, _header: &RequestHeader, request: DeleteRecordsRe
                 .map(|p| {
                     let result = DeleteRecordsPartitionResult::default()
                         .with_partition_index(p.partition_index);
-                    match delete(broker, &image, topic.name.as_str(), p.partition_index, p.offset) {
+                    match delete(
+                        broker,
+                        &image,
+                        topic.name.as_str(),
+                        p.partition_index,
+                        p.offset,
+                    ) {
                         Ok(low_watermark) => result.with_low_watermark(low_watermark),
                         Err(e) => result.with_error_code(e.code()).with_low_watermark(-1),
                     }

@@ -5,13 +5,19 @@
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
-use kafka_protocol::messages::{DeleteTopicsRequest, DeleteTopicsResponse, RequestHeader, TopicName};
+use kafka_protocol::messages::{
+    DeleteTopicsRequest, DeleteTopicsResponse, RequestHeader, TopicName,
+};
 use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::Broker;
 use crate::metadata::{ControllerRequest, ControllerResponse, TopicRef};
 
-pub async fn handle(broker: &Broker, header: &RequestHeader, request: DeleteTopicsRequest) -> DeleteTopicsResponse {
+pub async fn handle(
+    broker: &Broker,
+    header: &RequestHeader,
+    request: DeleteTopicsRequest,
+) -> DeleteTopicsResponse {
     let refs: Vec<TopicRef> = if header.request_api_version >= 6 {
         request
             .topics
@@ -32,7 +38,9 @@ pub async fn handle(broker: &Broker, header: &RequestHeader, request: DeleteTopi
         return DeleteTopicsResponse::default();
     }
     let responses = match broker
-        .controller_call(ControllerRequest::DeleteTopics { topics: refs.clone() })
+        .controller_call(ControllerRequest::DeleteTopics {
+            topics: refs.clone(),
+        })
         .await
     {
         Ok(ControllerResponse::DeleteTopics(results)) => results
@@ -60,7 +68,9 @@ pub async fn handle(broker: &Broker, header: &RequestHeader, request: DeleteTopi
                         .with_error_code(code.code())
                         .with_error_message(message.clone().map(StrBytes::from_string));
                     match r {
-                        TopicRef::Name(n) => result.with_name(Some(TopicName(StrBytes::from_string(n)))),
+                        TopicRef::Name(n) => {
+                            result.with_name(Some(TopicName(StrBytes::from_string(n))))
+                        }
                         TopicRef::Id(id) => result.with_topic_id(id),
                     }
                 })

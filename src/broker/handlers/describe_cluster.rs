@@ -7,7 +7,9 @@
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
-use kafka_protocol::messages::{BrokerId, DescribeClusterRequest, DescribeClusterResponse, RequestHeader};
+use kafka_protocol::messages::{
+    BrokerId, DescribeClusterRequest, DescribeClusterResponse, RequestHeader,
+};
 use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::Broker;
@@ -15,11 +17,17 @@ use crate::broker::Broker;
 const BROKER_ENDPOINTS: i8 = 1;
 const OPERATIONS_OMITTED: i32 = i32::MIN;
 
-pub fn handle(broker: &Broker, header: &RequestHeader, request: DescribeClusterRequest) -> DescribeClusterResponse {
+pub fn handle(
+    broker: &Broker,
+    header: &RequestHeader,
+    request: DescribeClusterRequest,
+) -> DescribeClusterResponse {
     let image = broker.image();
     let response = DescribeClusterResponse::default()
         .with_endpoint_type(BROKER_ENDPOINTS)
-        .with_cluster_id(StrBytes::from_string(image.cluster_id.clone().unwrap_or_default()))
+        .with_cluster_id(StrBytes::from_string(
+            image.cluster_id.clone().unwrap_or_default(),
+        ))
         .with_cluster_authorized_operations(OPERATIONS_OMITTED);
     if header.request_api_version >= 1 && request.endpoint_type != BROKER_ENDPOINTS {
         return response

@@ -47,9 +47,10 @@ pub fn resource_error(problem: ResourceProblem, resource_type: i8) -> ApiError {
             ResponseError::InvalidRequest,
             format!("Unsupported resource type {resource_type}"),
         ),
-        ResourceProblem::BadBrokerId => {
-            ApiError::new(ResponseError::InvalidRequest, "Broker id must be an integer")
-        }
+        ResourceProblem::BadBrokerId => ApiError::new(
+            ResponseError::InvalidRequest,
+            "Broker id must be an integer",
+        ),
     }
 }
 
@@ -72,7 +73,11 @@ pub fn topic_config_entries(
     describe_topic_configs(&broker.config, overrides)
 }
 
-pub fn handle(broker: &Broker, header: &RequestHeader, request: DescribeConfigsRequest) -> DescribeConfigsResponse {
+pub fn handle(
+    broker: &Broker,
+    header: &RequestHeader,
+    request: DescribeConfigsRequest,
+) -> DescribeConfigsResponse {
     let image = broker.image();
     let version = header.request_api_version;
     let results = request
@@ -82,17 +87,18 @@ pub fn handle(broker: &Broker, header: &RequestHeader, request: DescribeConfigsR
             let result = DescribeConfigsResult::default()
                 .with_resource_type(resource.resource_type)
                 .with_resource_name(resource.resource_name.clone());
-            let described = match config_resource(resource.resource_type, resource.resource_name.as_str()) {
-                Err(problem) => Err(resource_error(problem, resource.resource_type)),
-                Ok(ConfigResource::Topic(name)) => match image.topic(&name) {
-                    None => Err(ApiError::new(
-                        ResponseError::UnknownTopicOrPartition,
-                        format!("Topic {name} does not exist"),
-                    )),
-                    Some(_) => Ok(topic_config_entries(broker, &image, &name, None)),
-                },
-                Ok(ConfigResource::Broker(_)) => Ok(describe_broker_configs(&broker.config)),
-            };
+            let described =
+                match config_resource(resource.resource_type, resource.resource_name.as_str()) {
+                    Err(problem) => Err(resource_error(problem, resource.resource_type)),
+                    Ok(ConfigResource::Topic(name)) => match image.topic(&name) {
+                        None => Err(ApiError::new(
+                            ResponseError::UnknownTopicOrPartition,
+                            format!("Topic {name} does not exist"),
+                        )),
+                        Some(_) => Ok(topic_config_entries(broker, &image, &name, None)),
+                    },
+                    Ok(ConfigResource::Broker(_)) => Ok(describe_broker_configs(&broker.config)),
+                };
             match described {
                 Err(e) => result
                     .with_error_code(e.code.code())
@@ -102,7 +108,13 @@ pub fn handle(broker: &Broker, header: &RequestHeader, request: DescribeConfigsR
                     let configs = entries
                         .into_iter()
                         .filter(|e| keys.is_none_or(|k| k.iter().any(|k| k.as_str() == e.name)))
-                        .map(|e| config_result(e, request.include_synonyms, request.include_documentation && version >= 3))
+                        .map(|e| {
+                            config_result(
+                                e,
+                                request.include_synonyms,
+                                request.include_documentation && version >= 3,
+                            )
+                        })
                         .collect();
                     result.with_configs(configs)
                 }
@@ -140,5 +152,7 @@ fn config_result(
         .with_is_sensitive(entry.sensitive)
         .with_synonyms(synonyms)
         .with_config_type(entry.config_type.describe_code())
-        .with_documentation(include_documentation.then(|| StrBytes::from_static_str(entry.documentation)))
+        .with_documentation(
+            include_documentation.then(|| StrBytes::from_static_str(entry.documentation)),
+        )
 }

@@ -9,12 +9,18 @@ use std::collections::BTreeMap;
 use kafka_protocol::messages::describe_log_dirs_response::{
     DescribeLogDirsPartition, DescribeLogDirsResult, DescribeLogDirsTopic,
 };
-use kafka_protocol::messages::{DescribeLogDirsRequest, DescribeLogDirsResponse, RequestHeader, TopicName};
+use kafka_protocol::messages::{
+    DescribeLogDirsRequest, DescribeLogDirsResponse, RequestHeader, TopicName,
+};
 use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::Broker;
 
-pub fn handle(broker: &Broker, _header: &RequestHeader, request: DescribeLogDirsRequest) -> DescribeLogDirsResponse {
+pub fn handle(
+    broker: &Broker,
+    _header: &RequestHeader,
+    request: DescribeLogDirsRequest,
+) -> DescribeLogDirsResponse {
     let wanted = |topic: &str, partition: i32| match &request.topics {
         None => true,
         Some(topics) => topics

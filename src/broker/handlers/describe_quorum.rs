@@ -9,7 +9,9 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_quorum_response::{
     Listener, Node, PartitionData, ReplicaState, TopicData,
 };
-use kafka_protocol::messages::{BrokerId, DescribeQuorumRequest, DescribeQuorumResponse, RequestHeader, TopicName};
+use kafka_protocol::messages::{
+    BrokerId, DescribeQuorumRequest, DescribeQuorumResponse, RequestHeader, TopicName,
+};
 use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::Broker;
@@ -17,7 +19,11 @@ use crate::metadata::ReplicaState as QuorumReplica;
 
 const METADATA_TOPIC: &str = "__cluster_metadata";
 
-pub fn handle(broker: &Broker, header: &RequestHeader, request: DescribeQuorumRequest) -> DescribeQuorumResponse {
+pub fn handle(
+    broker: &Broker,
+    header: &RequestHeader,
+    request: DescribeQuorumRequest,
+) -> DescribeQuorumResponse {
     let asks_metadata_partition = request.topics.len() == 1
         && request.topics[0].topic_name.as_str() == METADATA_TOPIC
         && request.topics[0].partitions.len() == 1

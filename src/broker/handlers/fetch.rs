@@ -28,18 +28,22 @@ const INITIAL_EPOCH: i32 = 0;
 const FINAL_EPOCH: i32 = -1;
 const READ_COMMITTED: i8 = 1;
 
-pub async fn handle(broker: &Broker, header: &RequestHeader, request: FetchRequest) -> FetchResponse {
+pub async fn handle(
+    broker: &Broker,
+    header: &RequestHeader,
+    request: FetchRequest,
+) -> FetchResponse {
     let version = header.request_api_version;
     let image = broker.image();
-    let (session_id, partitions, incremental) = match open_session(broker, &image, &request, version)
-    {
-        Ok(opened) => opened,
-        Err(error) => {
-            return FetchResponse::default()
-                .with_error_code(error.code())
-                .with_session_id(request.session_id)
-        }
-    };
+    let (session_id, partitions, incremental) =
+        match open_session(broker, &image, &request, version) {
+            Ok(opened) => opened,
+            Err(error) => {
+                return FetchResponse::default()
+                    .with_error_code(error.code())
+                    .with_session_id(request.session_id)
+            }
+        };
 
     let mut appends = broker.appends.subscribe();
     let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
@@ -56,7 +60,13 @@ pub async fn handle(broker: &Broker, header: &RequestHeader, request: FetchReque
         }
     }
 
-    let responses = respond(broker, session_id, incremental, reads, request.isolation_level);
+    let responses = respond(
+        broker,
+        session_id,
+        incremental,
+        reads,
+        request.isolation_level,
+    );
     FetchResponse::default()
         .with_session_id(session_id)
         .with_responses(responses)
@@ -165,7 +175,11 @@ struct PartitionRead {
     records: Bytes,
 }
 
-fn read_partitions(broker: &Broker, partitions: &SessionPartitions, max_bytes: i32) -> Vec<PartitionRead> {
+fn read_partitions(
+    broker: &Broker,
+    partitions: &SessionPartitions,
+    max_bytes: i32,
+) -> Vec<PartitionRead> {
     let image = broker.image();
     let mut remaining = max_bytes.max(0) as usize;
     let mut any_data = false;
@@ -240,12 +254,19 @@ fn respond(
     isolation_level: i8,
 ) -> Vec<FetchableTopicResponse> {
     let mut sessions = broker.fetch_sessions.lock().ok();
-    let mut session = sessions
-        .as_mut()
-        .and_then(|s| if session_id != 0 { s.get_mut(session_id) } else { None });
+    let mut session = sessions.as_mut().and_then(|s| {
+        if session_id != 0 {
+            s.get_mut(session_id)
+        } else {
+            None
+        }
+    });
     let mut topics: IndexMap<(String, uuid::Uuid), Vec<PartitionData>> = IndexMap::new();
     for read in reads {
-        let news = match session.as_mut().and_then(|s| s.partitions.get_mut(&read.key)) {
+        let news = match session
+            .as_mut()
+            .and_then(|s| s.partitions.get_mut(&read.key))
+        {
             Some(cached) => cached.note_response(
                 !read.records.is_empty(),
                 read.error,

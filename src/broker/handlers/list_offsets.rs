@@ -20,7 +20,11 @@ const MAX_TIMESTAMP: i64 = -3;
 const EARLIEST_LOCAL: i64 = -4;
 const EARLIEST_TIERED: i64 = -5;
 
-pub fn handle(broker: &Broker, _header: &RequestHeader, request: ListOffsetsRequest) -> ListOffsetsResponse {
+pub fn handle(
+    broker: &Broker,
+    _header: &RequestHeader,
+    request: ListOffsetsRequest,
+) -> ListOffsetsResponse {
     let image = broker.image();
     let topics = request
         .topics
@@ -32,7 +36,14 @@ pub fn handle(broker: &Broker, _header: &RequestHeader, request: ListOffsetsRequ
                 .map(|p| {
                     let response = ListOffsetsPartitionResponse::default()
                         .with_partition_index(p.partition_index);
-                    match lookup(broker, &image, &topic.name, p.partition_index, p.current_leader_epoch, p.timestamp) {
+                    match lookup(
+                        broker,
+                        &image,
+                        &topic.name,
+                        p.partition_index,
+                        p.current_leader_epoch,
+                        p.timestamp,
+                    ) {
                         Ok(found) => response
                             .with_timestamp(found.timestamp)
                             .with_offset(found.offset)

@@ -13,7 +13,9 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::metadata_response::{
     MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
 };
-use kafka_protocol::messages::{BrokerId, MetadataRequest, MetadataResponse, RequestHeader, TopicName};
+use kafka_protocol::messages::{
+    BrokerId, MetadataRequest, MetadataResponse, RequestHeader, TopicName,
+};
 use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::Broker;
@@ -22,13 +24,22 @@ use crate::metadata::{MetadataImage, TopicImage};
 /// Kafka's "authorized operations not requested" sentinel.
 const OPERATIONS_OMITTED: i32 = i32::MIN;
 
-pub async fn handle(broker: &Broker, header: &RequestHeader, request: MetadataRequest) -> MetadataResponse {
+pub async fn handle(
+    broker: &Broker,
+    header: &RequestHeader,
+    request: MetadataRequest,
+) -> MetadataResponse {
     let version = header.request_api_version;
     let image = broker.image();
     let requested: Option<Vec<Requested>> = match &request.topics {
         None => None,
         Some(topics) if topics.is_empty() && version == 0 => None,
-        Some(topics) => Some(topics.iter().map(|t| requested(&image, t.name.as_ref(), &t.topic_id)).collect()),
+        Some(topics) => Some(
+            topics
+                .iter()
+                .map(|t| requested(&image, t.name.as_ref(), &t.topic_id))
+                .collect(),
+        ),
     };
 
     let allow_auto_create = version < 4 || request.allow_auto_topic_creation;
@@ -48,7 +59,11 @@ pub async fn handle(broker: &Broker, header: &RequestHeader, request: MetadataRe
     }
 
     let topics = match requested {
-        None => image.topics.values().map(|t| topic_response(&image, t)).collect(),
+        None => image
+            .topics
+            .values()
+            .map(|t| topic_response(&image, t))
+            .collect(),
         Some(requested) => requested
             .into_iter()
             .map(|r| match r {

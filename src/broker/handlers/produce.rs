@@ -18,7 +18,11 @@ use kafka_protocol::protocol::StrBytes;
 use crate::broker::Broker;
 use crate::metadata::MetadataImage;
 
-pub async fn handle(broker: &Broker, header: &RequestHeader, request: ProduceRequest) -> ProduceResponse {
+pub async fn handle(
+    broker: &Broker,
+    header: &RequestHeader,
+    request: ProduceRequest,
+) -> ProduceResponse {
     let image = broker.image();
     let acks_valid = matches!(request.acks, -1..=1);
     let now_ms = now_ms();
@@ -33,7 +37,14 @@ pub async fn handle(broker: &Broker, header: &RequestHeader, request: ProduceReq
                 .into_iter()
                 .map(|data| {
                     let result = if acks_valid {
-                        append(broker, &image, name.as_deref(), data.records, data.index, now_ms)
+                        append(
+                            broker,
+                            &image,
+                            name.as_deref(),
+                            data.records,
+                            data.index,
+                            now_ms,
+                        )
                     } else {
                         Err((ResponseError::InvalidRequiredAcks, None))
                     };
@@ -85,7 +96,10 @@ fn append(
         .leader_partition(image, topic, partition)
         .map_err(|e| (e, None))?;
     let Some(records) = records.filter(|r| !r.is_empty()) else {
-        return Err((ResponseError::InvalidRecord, Some("empty record set".into())));
+        return Err((
+            ResponseError::InvalidRecord,
+            Some("empty record set".into()),
+        ));
     };
     // The batches are patched in place (offsets, leader epoch), so they need a buffer of our own.
     let mut batches = records.to_vec();
