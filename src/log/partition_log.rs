@@ -15,6 +15,7 @@ use crate::protocol::batch::{
     batches, patch_base_offset, patch_partition_leader_epoch, set_log_append_time,
     validate_produce_batches, BatchHeader,
 };
+use kafka_protocol::records::{TimestampType, NO_TIMESTAMP};
 
 pub(crate) const LOG_START_OFFSET_CHECKPOINT: &str = "log-start-offset-checkpoint";
 pub(crate) const RECOVERY_POINT_CHECKPOINT: &str = "recovery-point-offset-checkpoint";
@@ -177,15 +178,22 @@ impl PartitionLog {
     }
 
     /// message.timestamp.before/after.max.ms for CreateTime, checked on the batch's base and
-    /// max timestamps rather than on every record.
+    /// max timestamps rather than on every record; -1 (no timestamp) passes, as in Kafka.
+    /// A producer may not set the LogAppendTime bit on a LogAppendTime topic.
     fn check_timestamps(&self, header: &BatchHeader, now_ms: i64) -> Result<(), LogError> {
-        if self.config.message_timestamp_type != MessageTimestampType::CreateTime {
+        if self.config.message_timestamp_type == MessageTimestampType::LogAppendTime {
+            if header.timestamp_type() == TimestampType::LogAppend {
+                return Err(LogError::InvalidTimestamp {
+                    timestamp: header.max_timestamp,
+                    now_ms,
+                });
+            }
             return Ok(());
         }
         let earliest = now_ms.saturating_sub(self.config.message_timestamp_before_max_ms);
         let latest = now_ms.saturating_add(self.config.message_timestamp_after_max_ms);
         for timestamp in [header.base_timestamp, header.max_timestamp] {
-            if timestamp < earliest || timestamp > latest {
+            if timestamp != NO_TIMESTAMP && (timestamp < earliest || timestamp > latest) {
                 return Err(LogError::InvalidTimestamp { timestamp, now_ms });
             }
         }
@@ -200,7 +208,7 @@ impl PartitionLog {
         now_ms: i64,
     ) -> Result<(), LogError> {
         if self.active.should_roll(&self.config, header, now_ms) {
-            self.roll(now_ms)?;
+            self.roll_at(header.base_offset, now_ms)?;
         }
         self.active
             .append(batch, header, self.config.index_interval_bytes)?;
@@ -208,15 +216,28 @@ impl PartitionLog {
             .assign(header.partition_leader_epoch, header.base_offset)
     }
 
-    /// Starts a new active segment at the log end offset.
+    /// Starts a new active segment at the log end offset (no-op when the active one is empty).
     pub fn roll(&mut self, now_ms: i64) -> Result<(), LogError> {
         self.ensure_not_deleted()?;
-        let base_offset = self.log_end_offset();
+        let log_end_offset = self.log_end_offset();
         if self.active.size() == 0 {
+            return Ok(());
+        }
+        self.roll_at(log_end_offset, now_ms)
+    }
+
+    /// Starts a new active segment at `base_offset` (>= the log end offset). An empty active
+    /// segment is replaced rather than kept, so offsets stay within its u32 index range.
+    fn roll_at(&mut self, base_offset: i64, now_ms: i64) -> Result<(), LogError> {
+        debug_assert!(base_offset >= self.log_end_offset());
+        if self.active.size() == 0 && self.active.base_offset() == base_offset {
             return Ok(());
         }
         let next = LogSegment::create(&self.dir, base_offset, now_ms)?;
         let mut previous = std::mem::replace(&mut self.active, next);
+        if previous.size() == 0 {
+            return previous.delete();
+        }
         previous.on_become_inactive()?;
         self.inactive.insert(previous.base_offset(), previous);
         Ok(())

@@ -224,3 +224,26 @@ fn follower_truncates_and_appends_leader_batches() {
         (100, 100)
     );
 }
+
+#[test]
+fn follower_append_far_ahead_starts_a_segment_at_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let leader_dir = tempfile::tempdir().unwrap();
+    let mut leader = PartitionLog::open(leader_dir.path(), LogConfig::default()).unwrap();
+    leader.truncate_fully_and_start_at(5_000_000_000).unwrap();
+    append(&mut leader, 2, 1_000);
+    let fetched = leader.read(5_000_000_000, 1 << 20, 5_000_000_002).unwrap();
+
+    let mut follower = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    append(&mut follower, 1, 1_000);
+    follower.append_as_follower(&fetched, 1_000).unwrap();
+    assert_eq!(follower.segment_base_offsets(), vec![0, 5_000_000_000]);
+    assert_eq!(follower.log_end_offset(), 5_000_000_002);
+    drop(follower);
+    let follower = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(follower.log_end_offset(), 5_000_000_002);
+    let bytes = follower
+        .read(5_000_000_001, 1 << 20, 5_000_000_002)
+        .unwrap();
+    assert_eq!(decode_offsets(bytes)[0].0, 5_000_000_000);
+}
