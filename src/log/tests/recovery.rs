@@ -247,3 +247,36 @@ fn follower_append_far_ahead_starts_a_segment_at_the_batch() {
         .unwrap();
     assert_eq!(decode_offsets(bytes)[0].0, 5_000_000_000);
 }
+
+#[test]
+fn index_entry_naming_the_wrong_offset_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = filled_log(dir.path());
+    log.flush().unwrap();
+    drop(log);
+    let index = segment_file(dir.path(), 0, "index");
+    let original = fs::read(&index).unwrap();
+    let mut corrupt = original.clone();
+    let last = corrupt.len() - 8;
+    corrupt[last..last + 4].copy_from_slice(&1u32.to_be_bytes());
+    fs::write(&index, &corrupt).unwrap();
+
+    let log = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert_eq!(fs::read(&index).unwrap(), original);
+    assert_eq!(read_all(&log).len(), 60);
+}
+
+#[test]
+fn manager_get_or_create_applies_the_new_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = crate::log::LogManager::open(dir.path()).unwrap();
+    let log = manager.get_or_create("t", 0, LogConfig::default()).unwrap();
+    append(&mut log.lock().unwrap(), 1, 1_000);
+    manager.get_or_create("t", 0, small_segments()).unwrap();
+    assert_eq!(log.lock().unwrap().config(), &small_segments());
+    assert!(dir
+        .path()
+        .join("t-0")
+        .join(format!("{:020}.log", 0))
+        .exists());
+}
