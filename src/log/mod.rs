@@ -16,6 +16,7 @@ mod index_file;
 mod leader_epoch;
 mod manager;
 mod partition_log;
+mod producer_state;
 mod read;
 mod recovery;
 mod retention;

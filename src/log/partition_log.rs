@@ -10,6 +10,7 @@ use super::checkpoint::write_offset_checkpoint;
 use super::config::{LogConfig, MessageTimestampType};
 use super::error::{IoContext, LogError};
 use super::leader_epoch::{EpochEntry, LeaderEpochCache};
+use super::producer_state::{ProducerStateManager, SequenceCheck};
 use super::segment::LogSegment;
 use crate::protocol::batch::{
     batches, patch_base_offset, patch_partition_leader_epoch, set_log_append_time,
@@ -31,6 +32,9 @@ pub struct AppendInfo {
     /// The broker's timestamp when the topic uses LogAppendTime.
     pub log_append_time_ms: Option<i64>,
     pub record_count: i32,
+    /// The batch was a retry of one already written: nothing was appended and the offsets
+    /// are those of the original (Kafka answers such a produce with success).
+    pub duplicate: bool,
 }
 
 /// One partition's log on disk. Not thread-safe by itself: the broker wraps it in a Mutex.
@@ -44,6 +48,7 @@ pub struct PartitionLog {
     pub(super) log_start_offset: i64,
     pub(super) recovery_point: i64,
     pub(super) leader_epochs: LeaderEpochCache,
+    pub(super) producer_state: ProducerStateManager,
     pub(super) deleted: bool,
 }
 
@@ -128,6 +133,11 @@ impl PartitionLog {
             .next()
             .ok_or(crate::protocol::batch::BatchError::NoBatches)?;
         self.check_timestamps(&header, now_ms)?;
+        if header.has_producer_id() {
+            if let SequenceCheck::Duplicate(original) = self.producer_state.check(&header)? {
+                return Ok(self.duplicate_append_info(original, &header));
+            }
+        }
         let size = header.total_size();
         if size > usize::try_from(self.config.segment_bytes).unwrap_or(0) {
             return Err(LogError::RecordListTooLarge {
@@ -160,7 +170,27 @@ impl PartitionLog {
             offset_of_max_timestamp: header.last_offset(),
             log_append_time_ms,
             record_count: header.records_count,
+            duplicate: false,
         })
+    }
+
+    fn duplicate_append_info(
+        &self,
+        original: super::producer_state::BatchMetadata,
+        header: &BatchHeader,
+    ) -> AppendInfo {
+        let log_append_time_ms = (self.config.message_timestamp_type
+            == MessageTimestampType::LogAppendTime)
+            .then_some(original.max_timestamp);
+        AppendInfo {
+            first_offset: original.first_offset,
+            last_offset: original.last_offset,
+            max_timestamp: original.max_timestamp,
+            offset_of_max_timestamp: original.last_offset,
+            log_append_time_ms,
+            record_count: header.records_count,
+            duplicate: true,
+        }
     }
 
     /// max.message.bytes applies to each batch before anything else, as in Kafka.
@@ -212,6 +242,7 @@ impl PartitionLog {
         }
         self.active
             .append(batch, header, self.config.index_interval_bytes)?;
+        self.producer_state.update(header);
         self.leader_epochs
             .assign(header.partition_leader_epoch, header.base_offset)
     }
