@@ -47,6 +47,13 @@ pub enum LogError {
         sequence: i32,
         last_sequence: i32,
     },
+    #[error("producer {producer_id} has an open transaction but sent a non-transactional batch")]
+    InvalidTxnState { producer_id: i64 },
+    #[error("coordinator epoch {coordinator_epoch} for producer {producer_id} is stale")]
+    TransactionCoordinatorFenced {
+        producer_id: i64,
+        coordinator_epoch: i32,
+    },
     #[error("the log in {0} has been deleted")]
     Deleted(PathBuf),
     #[error("{0} is not a <topic>-<partition> directory name")]
@@ -67,6 +74,10 @@ impl LogError {
             Self::UnexpectedAppendOffset { .. } => ResponseError::UnknownServerError,
             Self::InvalidProducerEpoch { .. } => ResponseError::InvalidProducerEpoch,
             Self::OutOfOrderSequence { .. } => ResponseError::OutOfOrderSequenceNumber,
+            Self::InvalidTxnState { .. } => ResponseError::InvalidTxnState,
+            Self::TransactionCoordinatorFenced { .. } => {
+                ResponseError::TransactionCoordinatorFenced
+            }
             Self::Deleted(_) => ResponseError::UnknownTopicOrPartition,
             Self::InvalidPartitionDir(_) => ResponseError::KafkaStorageError,
         }

@@ -23,6 +23,8 @@ mod retention;
 mod segment;
 mod time_index;
 mod timestamp_lookup;
+mod transactions;
+mod txn_marker;
 
 #[cfg(test)]
 mod tests;
@@ -32,4 +34,6 @@ pub use error::LogError;
 pub use leader_epoch::{EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 pub use manager::{parse_partition_dir_name, LogManager};
 pub use partition_log::{AppendInfo, PartitionLog};
+pub use producer_state::AbortedTransaction;
 pub use timestamp_lookup::TimestampAndOffset;
+pub use txn_marker::TxnMarker;

@@ -12,6 +12,7 @@ use super::error::{IoContext, LogError};
 use super::leader_epoch::{EpochEntry, LeaderEpochCache};
 use super::producer_state::{ProducerStateManager, SequenceCheck};
 use super::segment::LogSegment;
+use super::txn_marker::parse_marker;
 use crate::protocol::batch::{
     batches, patch_base_offset, patch_partition_leader_epoch, set_log_append_time,
     validate_produce_batches, BatchHeader,
@@ -242,7 +243,12 @@ impl PartitionLog {
         }
         self.active
             .append(batch, header, self.config.index_interval_bytes)?;
-        self.producer_state.update(header);
+        let marker = if header.is_control() {
+            parse_marker(batch, header.base_offset)?
+        } else {
+            None
+        };
+        self.producer_state.update(header, marker);
         self.leader_epochs
             .assign(header.partition_leader_epoch, header.base_offset)
     }

@@ -1,12 +1,15 @@
 //! Idempotent producer state, as Kafka's ProducerStateManager keeps it: per producer id the
 //! latest epoch and the metadata of its last five batches, so a retried batch is answered
 //! with its original offsets instead of being written twice, and gaps in sequence numbers
-//! or stale epochs are refused. Rebuilt from batch headers when a log is opened.
+//! or stale epochs are refused. It also follows transactions: which producers have one open
+//! (and from which offset, bounding the last stable offset) and which were aborted (for
+//! read_committed fetches). Rebuilt from the batches when a log is opened.
 
 use std::collections::{HashMap, VecDeque};
 
 use super::error::LogError;
 use super::partition_log::PartitionLog;
+use super::txn_marker::{parse_marker, TxnMarker};
 use crate::protocol::batch::BatchHeader;
 
 /// How many recent batches per producer are kept for duplicate detection (Kafka's value).
@@ -26,6 +29,18 @@ pub(crate) struct BatchMetadata {
 struct ProducerEntry {
     epoch: i16,
     batches: VecDeque<BatchMetadata>,
+    coordinator_epoch: i32,
+    /// First offset of the producer's open transaction in this partition.
+    current_txn_first_offset: Option<i64>,
+}
+
+/// A transaction that was aborted: read_committed consumers skip its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbortedTransaction {
+    pub producer_id: i64,
+    pub first_offset: i64,
+    /// The offset of the abort marker.
+    pub last_offset: i64,
 }
 
 /// What to do with a client batch that carries a producer id.
@@ -38,6 +53,7 @@ pub(crate) enum SequenceCheck {
 #[derive(Debug, Default)]
 pub(crate) struct ProducerStateManager {
     producers: HashMap<i64, ProducerEntry>,
+    aborted: Vec<AbortedTransaction>,
 }
 
 /// Kafka's sequence arithmetic: sequences wrap from i32::MAX to 0.
@@ -64,6 +80,11 @@ impl ProducerStateManager {
                 producer_id: header.producer_id,
                 epoch: header.producer_epoch,
                 current_epoch: entry.epoch,
+            });
+        }
+        if entry.current_txn_first_offset.is_some() && !header.is_transactional() {
+            return Err(LogError::InvalidTxnState {
+                producer_id: header.producer_id,
             });
         }
         let first_seq = header.base_sequence;
@@ -96,8 +117,35 @@ impl ProducerStateManager {
         })
     }
 
-    /// Records a written batch (final offsets). Control batches only move the epoch.
-    pub(crate) fn update(&mut self, header: &BatchHeader) {
+    /// Checks a transaction marker from the coordinator: a stale producer epoch is
+    /// INVALID_PRODUCER_EPOCH, a stale coordinator epoch TRANSACTION_COORDINATOR_FENCED.
+    pub(crate) fn check_marker(
+        &self,
+        producer_id: i64,
+        producer_epoch: i16,
+        marker: TxnMarker,
+    ) -> Result<(), LogError> {
+        let Some(entry) = self.producers.get(&producer_id) else {
+            return Ok(());
+        };
+        if producer_epoch < entry.epoch {
+            return Err(LogError::InvalidProducerEpoch {
+                producer_id,
+                epoch: producer_epoch,
+                current_epoch: entry.epoch,
+            });
+        }
+        if marker.coordinator_epoch < entry.coordinator_epoch {
+            return Err(LogError::TransactionCoordinatorFenced {
+                producer_id,
+                coordinator_epoch: marker.coordinator_epoch,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records a written batch (final offsets); `marker` is set for a transaction marker.
+    pub(crate) fn update(&mut self, header: &BatchHeader, marker: Option<TxnMarker>) {
         if !header.has_producer_id() {
             return;
         }
@@ -107,7 +155,21 @@ impl ProducerStateManager {
             entry.batches.clear();
         }
         if header.is_control() {
+            if let Some(marker) = marker {
+                entry.coordinator_epoch = marker.coordinator_epoch;
+                let first_offset = entry.current_txn_first_offset.take();
+                if let (false, Some(first_offset)) = (marker.commit, first_offset) {
+                    self.aborted.push(AbortedTransaction {
+                        producer_id: header.producer_id,
+                        first_offset,
+                        last_offset: header.base_offset,
+                    });
+                }
+            }
             return;
+        }
+        if header.is_transactional() && entry.current_txn_first_offset.is_none() {
+            entry.current_txn_first_offset = Some(header.base_offset);
         }
         if entry.batches.len() == BATCHES_KEPT {
             entry.batches.pop_front();
@@ -121,14 +183,49 @@ impl ProducerStateManager {
         });
     }
 
-    /// Forgets producers whose every batch lies below the log start offset.
+    /// Forgets producers whose every batch lies below the log start offset (unless their
+    /// transaction is still open) and aborted transactions that ended below it.
     pub(crate) fn truncate_head(&mut self, log_start_offset: i64) {
         self.producers.retain(|_, entry| {
-            entry
-                .batches
-                .back()
-                .is_some_and(|b| b.last_offset >= log_start_offset)
+            entry.current_txn_first_offset.is_some()
+                || entry
+                    .batches
+                    .back()
+                    .is_some_and(|b| b.last_offset >= log_start_offset)
         });
+        self.aborted.retain(|t| t.last_offset >= log_start_offset);
+    }
+
+    /// The smallest first offset of an open transaction.
+    pub(crate) fn first_unstable_offset(&self) -> Option<i64> {
+        self.producers
+            .values()
+            .filter_map(|e| e.current_txn_first_offset)
+            .min()
+    }
+
+    /// (producer id, first offset) of every open transaction, by producer id.
+    pub(crate) fn ongoing_transactions(&self) -> Vec<(i64, i64)> {
+        let mut open: Vec<(i64, i64)> = self
+            .producers
+            .iter()
+            .filter_map(|(id, e)| e.current_txn_first_offset.map(|first| (*id, first)))
+            .collect();
+        open.sort_unstable();
+        open
+    }
+
+    /// Aborted transactions overlapping `[fetch_offset, upper_bound_offset)`.
+    pub(crate) fn aborted_transactions(
+        &self,
+        fetch_offset: i64,
+        upper_bound_offset: i64,
+    ) -> Vec<AbortedTransaction> {
+        self.aborted
+            .iter()
+            .filter(|t| t.last_offset >= fetch_offset && t.first_offset < upper_bound_offset)
+            .copied()
+            .collect()
     }
 
     /// The producer ids with state, for DescribeProducers.
@@ -140,6 +237,7 @@ impl ProducerStateManager {
 
     pub(crate) fn clear(&mut self) {
         self.producers.clear();
+        self.aborted.clear();
     }
 }
 
@@ -147,20 +245,26 @@ impl PartitionLog {
     /// Replays every batch header from the log start into a fresh producer state.
     pub(super) fn rebuild_producer_state(&mut self) -> Result<(), LogError> {
         self.producer_state.clear();
-        let log_start_offset = self.log_start_offset;
-        let mut headers = Vec::new();
+        let mut batches = Vec::new();
         for segment in self.segments() {
             let mut position = 0;
             while let Some(header) = segment.header_at(position)? {
-                if header.has_producer_id() && header.last_offset() >= log_start_offset {
-                    headers.push(header);
+                let end = position + header.total_size() as u64;
+                if header.has_producer_id() {
+                    let marker = if header.is_control() {
+                        parse_marker(&segment.read_range(position, end)?, header.base_offset)?
+                    } else {
+                        None
+                    };
+                    batches.push((header, marker));
                 }
-                position += header.total_size() as u64;
+                position = end;
             }
         }
-        for header in &headers {
-            self.producer_state.update(header);
+        for (header, marker) in &batches {
+            self.producer_state.update(header, *marker);
         }
+        self.producer_state.truncate_head(self.log_start_offset);
         Ok(())
     }
 
@@ -174,6 +278,12 @@ impl PartitionLog {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    impl ProducerStateManager {
+        fn update_data(&mut self, header: &BatchHeader) {
+            self.update(header, None);
+        }
+    }
 
     fn header(
         producer_epoch: i16,
@@ -205,8 +315,8 @@ mod tests {
             state.check(&header(0, 0, 3, 0)).unwrap(),
             SequenceCheck::Append
         );
-        state.update(&header(0, 0, 3, 0));
-        state.update(&header(0, 3, 2, 3));
+        state.update_data(&header(0, 0, 3, 0));
+        state.update_data(&header(0, 3, 2, 3));
         let SequenceCheck::Duplicate(original) = state.check(&header(0, 0, 3, 0)).unwrap() else {
             panic!("expected a duplicate");
         };
@@ -222,7 +332,7 @@ mod tests {
     #[test]
     fn epochs_fence_and_reset_sequences() {
         let mut state = ProducerStateManager::default();
-        state.update(&header(2, 0, 1, 0));
+        state.update_data(&header(2, 0, 1, 0));
         assert_eq!(
             state.check(&header(1, 1, 1, 0)).unwrap_err().error_code(),
             47
@@ -240,12 +350,12 @@ mod tests {
     #[test]
     fn sequence_wraps_after_i32_max() {
         let mut state = ProducerStateManager::default();
-        state.update(&header(0, i32::MAX - 1, 2, 0));
+        state.update_data(&header(0, i32::MAX - 1, 2, 0));
         assert_eq!(
             state.check(&header(0, 0, 1, 2)).unwrap(),
             SequenceCheck::Append
         );
-        state.update(&header(0, i32::MAX, 2, 2));
+        state.update_data(&header(0, i32::MAX, 2, 2));
         assert_eq!(
             state.check(&header(0, 1, 1, 4)).unwrap(),
             SequenceCheck::Append
@@ -256,7 +366,7 @@ mod tests {
     fn only_the_last_five_batches_are_remembered() {
         let mut state = ProducerStateManager::default();
         for i in 0..6 {
-            state.update(&header(0, i, 1, i64::from(i)));
+            state.update_data(&header(0, i, 1, i64::from(i)));
         }
         assert_eq!(
             state.check(&header(0, 0, 1, 0)).unwrap_err().error_code(),
