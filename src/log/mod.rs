@@ -4,8 +4,14 @@
 //! `log-start-offset-checkpoint` and `recovery-point-offset-checkpoint`.
 //!
 //! - [`PartitionLog`]: append, read, timestamp lookups, retention, DeleteRecords, follower
-//!   append and truncation, recovery on open.
+//!   append and truncation, idempotent producer state, transaction markers, recovery on open.
 //! - [`LogManager`]: the logs of one broker log directory.
+//!
+//! What the log leaves to its owner: the high watermark (replication keeps it and passes it to
+//! `read` as `max_offset` and to `apply_retention_up_to`); the last stable offset, which is
+//! `min(first_unstable_offset, high watermark)`; calling `apply_retention` every
+//! `log.retention.check.interval.ms`; and `flush` (or `LogManager::flush_all`) on shutdown, so
+//! the next open scans only what came after the recovery point.
 
 mod checkpoint;
 mod config;

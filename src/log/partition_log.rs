@@ -1,6 +1,7 @@
 //! `PartitionLog`: one partition's set of segments, the offsets that bound it, and the leader
-//! append path. Opening (recovery), reads, timestamp lookups, retention and follower appends
-//! live in their own files as further `impl PartitionLog` blocks.
+//! append path. Opening (recovery), reads, timestamp lookups, retention, follower appends,
+//! producer state and transactions live in their own files as further `impl PartitionLog`
+//! blocks.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -15,7 +16,7 @@ use super::segment::LogSegment;
 use super::txn_marker::parse_marker;
 use crate::protocol::batch::{
     batches, patch_base_offset, patch_partition_leader_epoch, set_log_append_time,
-    validate_produce_batches, BatchHeader,
+    validate_produce_batches, BatchError, BatchHeader,
 };
 use kafka_protocol::records::{TimestampType, NO_TIMESTAMP};
 
@@ -132,7 +133,7 @@ impl PartitionLog {
         let header = validate_produce_batches(records)?
             .into_iter()
             .next()
-            .ok_or(crate::protocol::batch::BatchError::NoBatches)?;
+            .ok_or(BatchError::NoBatches)?;
         self.check_timestamps(&header, now_ms)?;
         if header.has_producer_id() {
             if let SequenceCheck::Duplicate(original) = self.producer_state.check(&header)? {
