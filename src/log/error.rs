@@ -33,6 +33,27 @@ pub enum LogError {
         base_offset: i64,
         log_end_offset: i64,
     },
+    #[error(
+        "producer {producer_id} used epoch {epoch}, older than its current epoch {current_epoch}"
+    )]
+    InvalidProducerEpoch {
+        producer_id: i64,
+        epoch: i16,
+        current_epoch: i16,
+    },
+    #[error("out of order sequence {sequence} for producer {producer_id} (last sequence {last_sequence})")]
+    OutOfOrderSequence {
+        producer_id: i64,
+        sequence: i32,
+        last_sequence: i32,
+    },
+    #[error("producer {producer_id} has an open transaction but sent a non-transactional batch")]
+    InvalidTxnState { producer_id: i64 },
+    #[error("coordinator epoch {coordinator_epoch} for producer {producer_id} is stale")]
+    TransactionCoordinatorFenced {
+        producer_id: i64,
+        coordinator_epoch: i32,
+    },
     #[error("the log in {0} has been deleted")]
     Deleted(PathBuf),
     #[error("{0} is not a <topic>-<partition> directory name")]
@@ -51,6 +72,12 @@ impl LogError {
             Self::InvalidTimestamp { .. } => ResponseError::InvalidTimestamp,
             Self::Decode { .. } => ResponseError::CorruptMessage,
             Self::UnexpectedAppendOffset { .. } => ResponseError::UnknownServerError,
+            Self::InvalidProducerEpoch { .. } => ResponseError::InvalidProducerEpoch,
+            Self::OutOfOrderSequence { .. } => ResponseError::OutOfOrderSequenceNumber,
+            Self::InvalidTxnState { .. } => ResponseError::InvalidTxnState,
+            Self::TransactionCoordinatorFenced { .. } => {
+                ResponseError::TransactionCoordinatorFenced
+            }
             Self::Deleted(_) => ResponseError::UnknownTopicOrPartition,
             Self::InvalidPartitionDir(_) => ResponseError::KafkaStorageError,
         }

@@ -43,6 +43,7 @@ impl PartitionLog {
                 max_timestamp: header.max_timestamp,
                 offset_of_max_timestamp: header.last_offset(),
                 log_append_time_ms: None,
+                duplicate: false,
                 record_count: header.records_count + info.map_or(0, |i| i.record_count),
             };
             if let Some(previous) = info.filter(|i| i.max_timestamp >= header.max_timestamp) {
@@ -75,7 +76,8 @@ impl PartitionLog {
             .truncate_to(&self.dir, offset, self.config.index_interval_bytes)?;
         let log_end_offset = self.log_end_offset();
         self.recovery_point = self.recovery_point.min(log_end_offset);
-        self.leader_epochs.truncate_from_end(log_end_offset)
+        self.leader_epochs.truncate_from_end(log_end_offset)?;
+        self.rebuild_producer_state()
     }
 
     /// Deletes all data and restarts the log empty at `offset` (log start = log end = offset),
@@ -90,6 +92,7 @@ impl PartitionLog {
         self.log_start_offset = offset;
         self.recovery_point = offset;
         self.persist_log_start_offset()?;
+        self.producer_state.clear();
         self.leader_epochs.truncate_from_end(i64::MIN)
     }
 }

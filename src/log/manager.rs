@@ -130,6 +130,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn logs_can_be_shared_across_tasks() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<LogManager>();
+        assert_send_sync::<SharedLog>();
+    }
+
+    #[test]
     fn parses_topic_partition_dir_names() {
         assert_eq!(
             parse_partition_dir_name("my-topic-3"),

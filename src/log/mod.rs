@@ -4,8 +4,14 @@
 //! `log-start-offset-checkpoint` and `recovery-point-offset-checkpoint`.
 //!
 //! - [`PartitionLog`]: append, read, timestamp lookups, retention, DeleteRecords, follower
-//!   append and truncation, recovery on open.
+//!   append and truncation, idempotent producer state, transaction markers, recovery on open.
 //! - [`LogManager`]: the logs of one broker log directory.
+//!
+//! What the log leaves to its owner: the high watermark (replication keeps it and passes it to
+//! `read` as `max_offset` and to `apply_retention_up_to`); the last stable offset, which is
+//! `min(first_unstable_offset, high watermark)`; calling `apply_retention` every
+//! `log.retention.check.interval.ms`; and `flush` (or `LogManager::flush_all`) on shutdown, so
+//! the next open scans only what came after the recovery point.
 
 mod checkpoint;
 mod config;
@@ -16,12 +22,15 @@ mod index_file;
 mod leader_epoch;
 mod manager;
 mod partition_log;
+mod producer_state;
 mod read;
 mod recovery;
 mod retention;
 mod segment;
 mod time_index;
 mod timestamp_lookup;
+mod transactions;
+mod txn_marker;
 
 #[cfg(test)]
 mod tests;
@@ -31,4 +40,6 @@ pub use error::LogError;
 pub use leader_epoch::{EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 pub use manager::{parse_partition_dir_name, LogManager};
 pub use partition_log::{AppendInfo, PartitionLog};
+pub use producer_state::AbortedTransaction;
 pub use timestamp_lookup::TimestampAndOffset;
+pub use txn_marker::TxnMarker;

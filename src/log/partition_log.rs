@@ -1,6 +1,7 @@
 //! `PartitionLog`: one partition's set of segments, the offsets that bound it, and the leader
-//! append path. Opening (recovery), reads, timestamp lookups, retention and follower appends
-//! live in their own files as further `impl PartitionLog` blocks.
+//! append path. Opening (recovery), reads, timestamp lookups, retention, follower appends,
+//! producer state and transactions live in their own files as further `impl PartitionLog`
+//! blocks.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -10,11 +11,14 @@ use super::checkpoint::write_offset_checkpoint;
 use super::config::{LogConfig, MessageTimestampType};
 use super::error::{IoContext, LogError};
 use super::leader_epoch::{EpochEntry, LeaderEpochCache};
+use super::producer_state::{ProducerStateManager, SequenceCheck};
 use super::segment::LogSegment;
+use super::txn_marker::parse_marker;
 use crate::protocol::batch::{
     batches, patch_base_offset, patch_partition_leader_epoch, set_log_append_time,
-    validate_produce_batches, BatchHeader,
+    validate_produce_batches, BatchError, BatchHeader,
 };
+use kafka_protocol::records::{TimestampType, NO_TIMESTAMP};
 
 pub(crate) const LOG_START_OFFSET_CHECKPOINT: &str = "log-start-offset-checkpoint";
 pub(crate) const RECOVERY_POINT_CHECKPOINT: &str = "recovery-point-offset-checkpoint";
@@ -30,6 +34,9 @@ pub struct AppendInfo {
     /// The broker's timestamp when the topic uses LogAppendTime.
     pub log_append_time_ms: Option<i64>,
     pub record_count: i32,
+    /// The batch was a retry of one already written: nothing was appended and the offsets
+    /// are those of the original (Kafka answers such a produce with success).
+    pub duplicate: bool,
 }
 
 /// One partition's log on disk. Not thread-safe by itself: the broker wraps it in a Mutex.
@@ -43,6 +50,7 @@ pub struct PartitionLog {
     pub(super) log_start_offset: i64,
     pub(super) recovery_point: i64,
     pub(super) leader_epochs: LeaderEpochCache,
+    pub(super) producer_state: ProducerStateManager,
     pub(super) deleted: bool,
 }
 
@@ -125,8 +133,13 @@ impl PartitionLog {
         let header = validate_produce_batches(records)?
             .into_iter()
             .next()
-            .ok_or(crate::protocol::batch::BatchError::NoBatches)?;
+            .ok_or(BatchError::NoBatches)?;
         self.check_timestamps(&header, now_ms)?;
+        if header.has_producer_id() {
+            if let SequenceCheck::Duplicate(original) = self.producer_state.check(&header)? {
+                return Ok(self.duplicate_append_info(original, &header));
+            }
+        }
         let size = header.total_size();
         if size > usize::try_from(self.config.segment_bytes).unwrap_or(0) {
             return Err(LogError::RecordListTooLarge {
@@ -159,7 +172,27 @@ impl PartitionLog {
             offset_of_max_timestamp: header.last_offset(),
             log_append_time_ms,
             record_count: header.records_count,
+            duplicate: false,
         })
+    }
+
+    fn duplicate_append_info(
+        &self,
+        original: super::producer_state::BatchMetadata,
+        header: &BatchHeader,
+    ) -> AppendInfo {
+        let log_append_time_ms = (self.config.message_timestamp_type
+            == MessageTimestampType::LogAppendTime)
+            .then_some(original.max_timestamp);
+        AppendInfo {
+            first_offset: original.first_offset,
+            last_offset: original.last_offset,
+            max_timestamp: original.max_timestamp,
+            offset_of_max_timestamp: original.last_offset,
+            log_append_time_ms,
+            record_count: header.records_count,
+            duplicate: true,
+        }
     }
 
     /// max.message.bytes applies to each batch before anything else, as in Kafka.
@@ -177,15 +210,22 @@ impl PartitionLog {
     }
 
     /// message.timestamp.before/after.max.ms for CreateTime, checked on the batch's base and
-    /// max timestamps rather than on every record.
+    /// max timestamps rather than on every record; -1 (no timestamp) passes, as in Kafka.
+    /// A producer may not set the LogAppendTime bit on a LogAppendTime topic.
     fn check_timestamps(&self, header: &BatchHeader, now_ms: i64) -> Result<(), LogError> {
-        if self.config.message_timestamp_type != MessageTimestampType::CreateTime {
+        if self.config.message_timestamp_type == MessageTimestampType::LogAppendTime {
+            if header.timestamp_type() == TimestampType::LogAppend {
+                return Err(LogError::InvalidTimestamp {
+                    timestamp: header.max_timestamp,
+                    now_ms,
+                });
+            }
             return Ok(());
         }
         let earliest = now_ms.saturating_sub(self.config.message_timestamp_before_max_ms);
         let latest = now_ms.saturating_add(self.config.message_timestamp_after_max_ms);
         for timestamp in [header.base_timestamp, header.max_timestamp] {
-            if timestamp < earliest || timestamp > latest {
+            if timestamp != NO_TIMESTAMP && (timestamp < earliest || timestamp > latest) {
                 return Err(LogError::InvalidTimestamp { timestamp, now_ms });
             }
         }
@@ -200,23 +240,42 @@ impl PartitionLog {
         now_ms: i64,
     ) -> Result<(), LogError> {
         if self.active.should_roll(&self.config, header, now_ms) {
-            self.roll(now_ms)?;
+            self.roll_at(header.base_offset, now_ms)?;
         }
         self.active
             .append(batch, header, self.config.index_interval_bytes)?;
+        let marker = if header.is_control() {
+            parse_marker(batch, header.base_offset)?
+        } else {
+            None
+        };
+        self.producer_state.update(header, marker);
         self.leader_epochs
             .assign(header.partition_leader_epoch, header.base_offset)
     }
 
-    /// Starts a new active segment at the log end offset.
+    /// Starts a new active segment at the log end offset (no-op when the active one is empty).
     pub fn roll(&mut self, now_ms: i64) -> Result<(), LogError> {
         self.ensure_not_deleted()?;
-        let base_offset = self.log_end_offset();
+        let log_end_offset = self.log_end_offset();
         if self.active.size() == 0 {
+            return Ok(());
+        }
+        self.roll_at(log_end_offset, now_ms)
+    }
+
+    /// Starts a new active segment at `base_offset` (>= the log end offset). An empty active
+    /// segment is replaced rather than kept, so offsets stay within its u32 index range.
+    fn roll_at(&mut self, base_offset: i64, now_ms: i64) -> Result<(), LogError> {
+        debug_assert!(base_offset >= self.log_end_offset());
+        if self.active.size() == 0 && self.active.base_offset() == base_offset {
             return Ok(());
         }
         let next = LogSegment::create(&self.dir, base_offset, now_ms)?;
         let mut previous = std::mem::replace(&mut self.active, next);
+        if previous.size() == 0 {
+            return previous.delete();
+        }
         previous.on_become_inactive()?;
         self.inactive.insert(previous.base_offset(), previous);
         Ok(())

@@ -13,6 +13,7 @@ use super::config::LogConfig;
 use super::error::{IoContext, LogError};
 use super::leader_epoch::LeaderEpochCache;
 use super::partition_log::{PartitionLog, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT};
+use super::producer_state::ProducerStateManager;
 use super::segment::{EpochStart, LogSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
 
 /// Leftovers of interrupted writes and swaps that a log never reads.
@@ -87,9 +88,11 @@ impl PartitionLog {
             log_start_offset: 0,
             recovery_point,
             leader_epochs: LeaderEpochCache::load(dir)?,
+            producer_state: ProducerStateManager::default(),
             deleted: false,
         };
         log.restore_offsets(checkpointed_start, epoch_starts)?;
+        log.rebuild_producer_state()?;
         Ok(log)
     }
 

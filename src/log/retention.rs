@@ -7,7 +7,8 @@ use super::segment::LogSegment;
 
 impl PartitionLog {
     /// DeleteRecords: moves the log start offset up to `offset` and deletes the segments that
-    /// lie wholly below it. Returns the new log start offset (Kafka's low watermark).
+    /// lie wholly below it. Returns the new log start offset (Kafka's low watermark). Kafka
+    /// also refuses offsets above the high watermark; the caller, who knows it, checks that.
     pub fn delete_records_before(&mut self, offset: i64) -> Result<i64, LogError> {
         self.ensure_not_deleted()?;
         let log_end_offset = self.log_end_offset();
@@ -118,6 +119,7 @@ impl PartitionLog {
     fn advance_log_start_offset(&mut self, offset: i64) -> Result<(), LogError> {
         self.log_start_offset = offset;
         self.persist_log_start_offset()?;
+        self.producer_state.truncate_head(offset);
         self.leader_epochs.truncate_from_start(offset)
     }
 }

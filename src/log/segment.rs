@@ -218,7 +218,7 @@ impl LogSegment {
             .read_exact_at(&mut buf, position)
             .at(&self.log_path)?;
         let header = parse_batch_header(&buf)?;
-        if buf[16] as i8 != MAGIC_V2
+        if header.magic != MAGIC_V2
             || check_batch_length(&header).is_err()
             || position + header.total_size() as u64 > self.size
         {

@@ -16,6 +16,8 @@ pub const BATCH_HEADER_SIZE: usize = 61;
 pub const LOG_OVERHEAD: usize = 12;
 /// The only record format Kafka 4 accepts.
 pub const MAGIC_V2: i8 = 2;
+/// The smallest batchLength of any record format (a v0 message); below it a batch is corrupt.
+const MIN_RECORD_OVERHEAD: i32 = 14;
 
 const BASE_OFFSET_AT: usize = 0;
 const BATCH_LENGTH_AT: usize = 8;
@@ -251,6 +253,12 @@ impl<'a> Batches<'a> {
     pub fn valid_bytes(&self) -> usize {
         self.position
     }
+
+    /// Ends the iteration, with one last error if any.
+    fn finish(&mut self, error: Option<BatchError>) -> Option<Result<RawBatch<'a>, BatchError>> {
+        self.done = true;
+        error.map(Err)
+    }
 }
 
 impl<'a> Iterator for Batches<'a> {
@@ -260,24 +268,30 @@ impl<'a> Iterator for Batches<'a> {
         if self.done {
             return None;
         }
+        // Kafka's order: a length below any format's overhead is corrupt, a partial batch ends
+        // the iteration, then the magic decides the format.
         let rest = &self.buf[self.position..];
-        if rest.len() > MAGIC_AT && rest[MAGIC_AT] as i8 != MAGIC_V2 {
-            self.done = true;
-            return Some(Err(BatchError::UnsupportedMagic(rest[MAGIC_AT] as i8)));
+        if rest.len() < LOG_OVERHEAD {
+            return self.finish(None);
         }
-        let Ok(header) = parse_batch_header(rest) else {
-            self.done = true;
-            return None;
+        let batch_length = i32_at(rest, BATCH_LENGTH_AT);
+        if batch_length < MIN_RECORD_OVERHEAD {
+            return self.finish(Some(BatchError::InvalidBatchLength(batch_length)));
+        }
+        let size = LOG_OVERHEAD + usize::try_from(batch_length).unwrap_or(0);
+        if rest.len() <= MAGIC_AT || rest.len() < size {
+            return self.finish(None);
+        }
+        if rest[MAGIC_AT] as i8 != MAGIC_V2 {
+            return self.finish(Some(BatchError::UnsupportedMagic(rest[MAGIC_AT] as i8)));
+        }
+        if size < BATCH_HEADER_SIZE {
+            return self.finish(Some(BatchError::InvalidBatchLength(batch_length)));
+        }
+        let header = match parse_batch_header(rest) {
+            Ok(header) => header,
+            Err(e) => return self.finish(Some(e)),
         };
-        if let Err(e) = check_batch_length(&header) {
-            self.done = true;
-            return Some(Err(e));
-        }
-        let size = header.total_size();
-        if rest.len() < size {
-            self.done = true;
-            return None;
-        }
         let batch = RawBatch {
             header,
             position: self.position,
@@ -295,8 +309,10 @@ impl<'a> Iterator for Batches<'a> {
 pub fn validate_produce_batches(records: &[u8]) -> Result<Vec<BatchHeader>, BatchError> {
     let mut iter = batches(records);
     let first = iter.next().ok_or(BatchError::NoBatches)??;
-    if iter.next().is_some() {
-        return Err(BatchError::MultipleBatches);
+    match iter.next() {
+        Some(Ok(_)) => return Err(BatchError::MultipleBatches),
+        Some(Err(e)) => return Err(e),
+        None => {}
     }
     let header = first.header;
     if header.base_offset != 0 {
@@ -461,6 +477,23 @@ mod tests {
         let headers = validate_produce_batches(&buf).unwrap();
         assert_eq!(headers.len(), 1);
         assert_eq!(headers[0].records_count, 5);
+    }
+
+    #[test]
+    fn validate_refuses_corrupt_trailing_bytes() {
+        let mut buf = batch_of(1);
+        buf.extend_from_slice(&[0u8; 20]);
+        let err = validate_produce_batches(&buf).unwrap_err();
+        assert_eq!(err, BatchError::InvalidBatchLength(0));
+        assert_eq!(err.error_code(), 2);
+    }
+
+    #[test]
+    fn iterator_reports_short_v2_batch_as_corrupt() {
+        let mut buf = batch_of(1);
+        buf[BATCH_LENGTH_AT..BATCH_LENGTH_AT + 4].copy_from_slice(&20i32.to_be_bytes());
+        let err = batches(&buf).next().unwrap().unwrap_err();
+        assert_eq!(err, BatchError::InvalidBatchLength(20));
     }
 
     #[test]

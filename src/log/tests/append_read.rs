@@ -199,3 +199,22 @@ fn appends_patch_offsets_and_track_leader_epochs() {
     assert_eq!(log.end_offset_for_epoch(2), (1, 4));
     assert_eq!(log.end_offset_for_epoch(3), (3, 6));
 }
+
+#[test]
+fn records_without_timestamps_pass_timestamp_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LogConfig {
+        message_timestamp_before_max_ms: 10,
+        ..LogConfig::default()
+    };
+    let mut log = PartitionLog::open(dir.path(), config).unwrap();
+    let mut batch = produce_batch(&[-1, -1]);
+    log.append(&mut batch, 0, 1_000_000).unwrap();
+    let mut batch = produce_batch(&[5]);
+    assert_eq!(
+        log.append(&mut batch, 0, 1_000_000)
+            .unwrap_err()
+            .error_code(),
+        32
+    );
+}

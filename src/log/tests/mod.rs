@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod append_read;
+mod idempotence;
 mod recovery;
 mod retention;
 mod timestamps;
+mod transactions;
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::records::{
@@ -16,18 +18,61 @@ use super::{LogConfig, PartitionLog};
 
 /// One produce batch of `count` records with the given timestamps (one per record).
 pub(super) fn produce_batch(timestamps: &[i64]) -> Vec<u8> {
+    encode_batch(timestamps, -1, -1, -1, false)
+}
+
+/// A batch of an idempotent producer: `count` records from sequence `base_sequence`.
+pub(super) fn idempotent_batch(
+    producer_id: i64,
+    producer_epoch: i16,
+    base_sequence: i32,
+    count: usize,
+) -> Vec<u8> {
+    encode_batch(
+        &vec![1_000; count],
+        producer_id,
+        producer_epoch,
+        base_sequence,
+        false,
+    )
+}
+
+/// A batch of a transactional producer: `count` records from sequence `base_sequence`.
+pub(super) fn transactional_batch(
+    producer_id: i64,
+    producer_epoch: i16,
+    base_sequence: i32,
+    count: usize,
+) -> Vec<u8> {
+    encode_batch(
+        &vec![1_000; count],
+        producer_id,
+        producer_epoch,
+        base_sequence,
+        true,
+    )
+}
+
+fn encode_batch(
+    timestamps: &[i64],
+    producer_id: i64,
+    producer_epoch: i16,
+    base_sequence: i32,
+    transactional: bool,
+) -> Vec<u8> {
     let records: Vec<Record> = timestamps
         .iter()
         .enumerate()
         .map(|(i, &timestamp)| Record {
-            transactional: false,
+            transactional,
             control: false,
             partition_leader_epoch: -1,
-            producer_id: -1,
-            producer_epoch: -1,
+            producer_id,
+            producer_epoch,
             timestamp_type: TimestampType::Creation,
             offset: i as i64,
-            sequence: i as i32 - 1,
+            // The encoder keeps one batch while offset - sequence stays constant.
+            sequence: base_sequence.wrapping_add(i as i32),
             timestamp,
             key: None,
             value: Some(Bytes::from(format!("value-{i}-{timestamp}"))),

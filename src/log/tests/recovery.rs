@@ -224,3 +224,59 @@ fn follower_truncates_and_appends_leader_batches() {
         (100, 100)
     );
 }
+
+#[test]
+fn follower_append_far_ahead_starts_a_segment_at_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let leader_dir = tempfile::tempdir().unwrap();
+    let mut leader = PartitionLog::open(leader_dir.path(), LogConfig::default()).unwrap();
+    leader.truncate_fully_and_start_at(5_000_000_000).unwrap();
+    append(&mut leader, 2, 1_000);
+    let fetched = leader.read(5_000_000_000, 1 << 20, 5_000_000_002).unwrap();
+
+    let mut follower = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    append(&mut follower, 1, 1_000);
+    follower.append_as_follower(&fetched, 1_000).unwrap();
+    assert_eq!(follower.segment_base_offsets(), vec![0, 5_000_000_000]);
+    assert_eq!(follower.log_end_offset(), 5_000_000_002);
+    drop(follower);
+    let follower = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(follower.log_end_offset(), 5_000_000_002);
+    let bytes = follower
+        .read(5_000_000_001, 1 << 20, 5_000_000_002)
+        .unwrap();
+    assert_eq!(decode_offsets(bytes)[0].0, 5_000_000_000);
+}
+
+#[test]
+fn index_entry_naming_the_wrong_offset_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = filled_log(dir.path());
+    log.flush().unwrap();
+    drop(log);
+    let index = segment_file(dir.path(), 0, "index");
+    let original = fs::read(&index).unwrap();
+    let mut corrupt = original.clone();
+    let last = corrupt.len() - 8;
+    corrupt[last..last + 4].copy_from_slice(&1u32.to_be_bytes());
+    fs::write(&index, &corrupt).unwrap();
+
+    let log = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert_eq!(fs::read(&index).unwrap(), original);
+    assert_eq!(read_all(&log).len(), 60);
+}
+
+#[test]
+fn manager_get_or_create_applies_the_new_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = crate::log::LogManager::open(dir.path()).unwrap();
+    let log = manager.get_or_create("t", 0, LogConfig::default()).unwrap();
+    append(&mut log.lock().unwrap(), 1, 1_000);
+    manager.get_or_create("t", 0, small_segments()).unwrap();
+    assert_eq!(log.lock().unwrap().config(), &small_segments());
+    assert!(dir
+        .path()
+        .join("t-0")
+        .join(format!("{:020}.log", 0))
+        .exists());
+}

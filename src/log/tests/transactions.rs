@@ -1,0 +1,91 @@
+use super::*;
+use crate::log::{AbortedTransaction, TxnMarker};
+
+const COMMIT: TxnMarker = TxnMarker {
+    commit: true,
+    coordinator_epoch: 3,
+};
+const ABORT: TxnMarker = TxnMarker {
+    commit: false,
+    coordinator_epoch: 3,
+};
+
+#[test]
+fn aborted_transactions_and_first_unstable_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    log.append(&mut transactional_batch(5, 0, 0, 2), 0, 1_000)
+        .unwrap();
+    log.append(&mut idempotent_batch(6, 0, 0, 1), 0, 1_000)
+        .unwrap();
+    assert_eq!(log.first_unstable_offset(), Some(0));
+    assert_eq!(log.ongoing_transactions(), vec![(5, 0)]);
+    let marker = log
+        .append_transaction_marker(5, 0, ABORT, 0, 1_000)
+        .unwrap();
+    assert_eq!(marker.first_offset, 3);
+    assert_eq!(log.first_unstable_offset(), None);
+    let aborted = AbortedTransaction {
+        producer_id: 5,
+        first_offset: 0,
+        last_offset: 3,
+    };
+    assert_eq!(log.aborted_transactions(0, 4), vec![aborted]);
+    assert!(log.aborted_transactions(4, 10).is_empty());
+
+    log.append(&mut transactional_batch(5, 0, 2, 1), 0, 1_000)
+        .unwrap();
+    assert_eq!(log.first_unstable_offset(), Some(4));
+    log.append_transaction_marker(5, 0, COMMIT, 0, 1_000)
+        .unwrap();
+    assert_eq!(log.first_unstable_offset(), None);
+    assert_eq!(log.aborted_transactions(0, 10), vec![aborted]);
+
+    let bytes = log.read(3, 1 << 20, 4).unwrap();
+    let header = crate::protocol::batch::parse_batch_header(&bytes).unwrap();
+    assert!(header.is_control());
+
+    drop(log);
+    let log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(log.aborted_transactions(0, 10), vec![aborted]);
+    assert_eq!(log.first_unstable_offset(), None);
+}
+
+#[test]
+fn open_transaction_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    append(&mut log, 2, 1_000);
+    log.append(&mut transactional_batch(8, 1, 0, 2), 0, 1_000)
+        .unwrap();
+    drop(log);
+    let log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(log.ongoing_transactions(), vec![(8, 2)]);
+    assert_eq!(log.first_unstable_offset(), Some(2));
+}
+
+#[test]
+fn invalid_transactional_states_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    log.append(&mut transactional_batch(5, 2, 0, 1), 0, 1_000)
+        .unwrap();
+    let err = log
+        .append(&mut idempotent_batch(5, 2, 1, 1), 0, 1_000)
+        .unwrap_err();
+    assert_eq!(err.error_code(), 48);
+    let err = log
+        .append_transaction_marker(5, 1, COMMIT, 0, 1_000)
+        .unwrap_err();
+    assert_eq!(err.error_code(), 47);
+    log.append_transaction_marker(5, 2, COMMIT, 0, 1_000)
+        .unwrap();
+    let stale = TxnMarker {
+        commit: true,
+        coordinator_epoch: 2,
+    };
+    let err = log
+        .append_transaction_marker(5, 2, stale, 0, 1_000)
+        .unwrap_err();
+    assert_eq!(err.error_code(), 52);
+}
