@@ -1,0 +1,297 @@
+//! Client configuration under Kafka's own property names (`-X key=value`), with the Java
+//! client's defaults (Apache Kafka 4.x).
+
+use super::error::ClientError;
+use kafka_protocol::records::Compression;
+use std::time::Duration;
+
+/// How many replicas must acknowledge a produce (`acks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acks {
+    /// `acks=0`: no response is awaited.
+    None,
+    /// `acks=1`: the leader has written the batch.
+    Leader,
+    /// `acks=all` (or `-1`): every in-sync replica has it.
+    All,
+}
+
+impl Acks {
+    /// The value of the ProduceRequest `acks` field.
+    pub fn wire_value(self) -> i16 {
+        match self {
+            Acks::None => 0,
+            Acks::Leader => 1,
+            Acks::All => -1,
+        }
+    }
+}
+
+/// Which records a consumer may see (`isolation.level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IsolationLevel {
+    /// Every record up to the high watermark, aborted ones included.
+    ReadUncommitted,
+    /// Records up to the last stable offset, aborted transactions skipped.
+    ReadCommitted,
+}
+
+impl IsolationLevel {
+    /// The value of the Fetch/ListOffsets `isolation_level` field.
+    pub fn wire_value(self) -> i8 {
+        match self {
+            IsolationLevel::ReadUncommitted => 0,
+            IsolationLevel::ReadCommitted => 1,
+        }
+    }
+}
+
+/// Where a consumer goes when its position is out of range (`auto.offset.reset`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoOffsetReset {
+    /// Go to the log start offset.
+    Earliest,
+    /// Go to the log end offset.
+    Latest,
+    /// Report the error.
+    None,
+}
+
+/// Every client setting, typed. Build with [`ClientConfig::new`] then [`ClientConfig::set`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `bootstrap.servers`: `host:port` list.
+    pub bootstrap_servers: Vec<String>,
+    /// `client.id`.
+    pub client_id: String,
+    /// `request.timeout.ms`.
+    pub request_timeout: Duration,
+    /// `socket.connection.setup.timeout.ms`.
+    pub connect_timeout: Duration,
+    /// `default.api.timeout.ms`: bound on bootstrap and on retried calls.
+    pub default_api_timeout: Duration,
+    /// `retry.backoff.ms`.
+    pub retry_backoff: Duration,
+    /// `retry.backoff.max.ms`: cap of the exponential backoff.
+    pub retry_backoff_max: Duration,
+    /// `retries`: how often a retriable failure is retried.
+    pub retries: u32,
+    /// `delivery.timeout.ms`: bound on a produced record's whole life.
+    pub delivery_timeout: Duration,
+    /// `linger.ms`.
+    pub linger: Duration,
+    /// `batch.size`.
+    pub batch_size: usize,
+    /// `max.request.size`.
+    pub max_request_size: usize,
+    /// `acks`.
+    pub acks: Acks,
+    /// `compression.type`.
+    pub compression: Compression,
+    /// `enable.idempotence`.
+    pub enable_idempotence: bool,
+    /// `isolation.level`.
+    pub isolation_level: IsolationLevel,
+    /// `fetch.max.wait.ms`.
+    pub fetch_max_wait: Duration,
+    /// `fetch.min.bytes`.
+    pub fetch_min_bytes: i32,
+    /// `fetch.max.bytes`.
+    pub fetch_max_bytes: i32,
+    /// `max.partition.fetch.bytes`.
+    pub max_partition_fetch_bytes: i32,
+    /// `auto.offset.reset`.
+    pub auto_offset_reset: AutoOffsetReset,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            bootstrap_servers: vec!["localhost:9092".to_string()],
+            client_id: "kf".to_string(),
+            request_timeout: Duration::from_millis(30_000),
+            connect_timeout: Duration::from_millis(10_000),
+            default_api_timeout: Duration::from_millis(60_000),
+            retry_backoff: Duration::from_millis(100),
+            retry_backoff_max: Duration::from_millis(1_000),
+            retries: i32::MAX as u32,
+            delivery_timeout: Duration::from_millis(120_000),
+            linger: Duration::from_millis(5),
+            batch_size: 16_384,
+            max_request_size: 1_048_576,
+            acks: Acks::All,
+            compression: Compression::None,
+            enable_idempotence: true,
+            isolation_level: IsolationLevel::ReadUncommitted,
+            fetch_max_wait: Duration::from_millis(500),
+            fetch_min_bytes: 1,
+            fetch_max_bytes: 52_428_800,
+            max_partition_fetch_bytes: 1_048_576,
+            auto_offset_reset: AutoOffsetReset::Latest,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// Defaults, talking to `bootstrap_servers` (comma-separated `host:port`).
+    pub fn new(bootstrap_servers: &str) -> Self {
+        ClientConfig {
+            bootstrap_servers: split_servers(bootstrap_servers),
+            ..ClientConfig::default()
+        }
+    }
+
+    /// Sets one property by its Kafka name, as `-X key=value` does.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), ClientError> {
+        let invalid = |reason: &str| ClientError::InvalidConfig {
+            key: key.to_string(),
+            value: value.to_string(),
+            reason: reason.to_string(),
+        };
+        let millis = || -> Result<Duration, ClientError> {
+            value
+                .trim()
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| invalid("expected milliseconds"))
+        };
+        let int = || -> Result<i64, ClientError> {
+            value
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| invalid("expected an integer"))
+        };
+        let positive_i32 = || -> Result<i32, ClientError> {
+            i32::try_from(int()?)
+                .ok()
+                .filter(|v| *v >= 0)
+                .ok_or_else(|| invalid("expected a non-negative 32-bit integer"))
+        };
+        match key {
+            "bootstrap.servers" => self.bootstrap_servers = split_servers(value),
+            "client.id" => self.client_id = value.to_string(),
+            "request.timeout.ms" => self.request_timeout = millis()?,
+            "socket.connection.setup.timeout.ms" => self.connect_timeout = millis()?,
+            "default.api.timeout.ms" => self.default_api_timeout = millis()?,
+            "retry.backoff.ms" => self.retry_backoff = millis()?,
+            "retry.backoff.max.ms" => self.retry_backoff_max = millis()?,
+            "retries" => self.retries = positive_i32()? as u32,
+            "delivery.timeout.ms" => self.delivery_timeout = millis()?,
+            "linger.ms" => self.linger = millis()?,
+            "batch.size" => self.batch_size = positive_i32()? as usize,
+            "max.request.size" => self.max_request_size = positive_i32()? as usize,
+            "acks" => {
+                self.acks = match value.trim() {
+                    "0" => Acks::None,
+                    "1" => Acks::Leader,
+                    "all" | "-1" => Acks::All,
+                    _ => return Err(invalid("expected 0, 1, all or -1")),
+                }
+            }
+            "compression.type" => {
+                self.compression = parse_compression(value.trim())
+                    .ok_or_else(|| invalid("expected none, gzip, snappy, lz4 or zstd"))?
+            }
+            "enable.idempotence" => {
+                self.enable_idempotence = match value.trim() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(invalid("expected true or false")),
+                }
+            }
+            "isolation.level" => {
+                self.isolation_level = match value.trim() {
+                    "read_uncommitted" => IsolationLevel::ReadUncommitted,
+                    "read_committed" => IsolationLevel::ReadCommitted,
+                    _ => return Err(invalid("expected read_uncommitted or read_committed")),
+                }
+            }
+            "fetch.max.wait.ms" => self.fetch_max_wait = millis()?,
+            "fetch.min.bytes" => self.fetch_min_bytes = positive_i32()?,
+            "fetch.max.bytes" => self.fetch_max_bytes = positive_i32()?,
+            "max.partition.fetch.bytes" => self.max_partition_fetch_bytes = positive_i32()?,
+            "auto.offset.reset" => {
+                self.auto_offset_reset = match value.trim() {
+                    "earliest" => AutoOffsetReset::Earliest,
+                    "latest" => AutoOffsetReset::Latest,
+                    "none" => AutoOffsetReset::None,
+                    _ => return Err(invalid("expected earliest, latest or none")),
+                }
+            }
+            _ => return Err(invalid("unknown property")),
+        }
+        Ok(())
+    }
+
+    /// Applies `key=value` pairs in order.
+    pub fn set_all<'a>(
+        &mut self,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), ClientError> {
+        pairs.into_iter().try_for_each(|(k, v)| self.set(k, v))
+    }
+}
+
+fn split_servers(servers: &str) -> Vec<String> {
+    servers
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn parse_compression(name: &str) -> Option<Compression> {
+    match name {
+        "none" => Some(Compression::None),
+        "gzip" => Some(Compression::Gzip),
+        "snappy" => Some(Compression::Snappy),
+        "lz4" => Some(Compression::Lz4),
+        "zstd" => Some(Compression::Zstd),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_java_client() {
+        let config = ClientConfig::new("a:1, b:2");
+        assert_eq!(config.bootstrap_servers, vec!["a:1", "b:2"]);
+        assert_eq!(config.linger, Duration::from_millis(5));
+        assert_eq!(config.batch_size, 16_384);
+        assert_eq!(config.acks, Acks::All);
+        assert!(config.enable_idempotence);
+        assert_eq!(config.auto_offset_reset, AutoOffsetReset::Latest);
+    }
+
+    #[test]
+    fn set_parses_kafka_property_names() {
+        let mut config = ClientConfig::default();
+        config
+            .set_all([
+                ("acks", "1"),
+                ("compression.type", "zstd"),
+                ("linger.ms", "0"),
+                ("isolation.level", "read_committed"),
+                ("auto.offset.reset", "earliest"),
+            ])
+            .unwrap();
+        assert_eq!(config.acks, Acks::Leader);
+        assert_eq!(config.compression, Compression::Zstd);
+        assert_eq!(config.linger, Duration::ZERO);
+        assert_eq!(config.isolation_level, IsolationLevel::ReadCommitted);
+        assert_eq!(config.auto_offset_reset, AutoOffsetReset::Earliest);
+    }
+
+    #[test]
+    fn set_rejects_unknown_keys_and_bad_values() {
+        let mut config = ClientConfig::default();
+        assert!(config.set("no.such.property", "1").is_err());
+        assert!(config.set("acks", "2").is_err());
+        assert!(config.set("batch.size", "-1").is_err());
+    }
+}

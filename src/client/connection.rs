@@ -1,0 +1,344 @@
+//! One TCP connection to one broker: pipelined requests matched to responses by correlation id,
+//! one writer task, one reader task, ApiVersions negotiation on connect.
+
+use super::error::{ClientError, ClientResult};
+use super::versions::ApiVersionTable;
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, ApiVersionsResponse, RequestHeader, ResponseHeader,
+};
+use kafka_protocol::protocol::{Decodable, Encodable, Request, StrBytes};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// Responses larger than this are treated as a corrupt stream rather than allocated.
+const MAX_RESPONSE_BYTES: usize = 1 << 30;
+/// Frames queued for the writer before senders wait.
+const WRITE_QUEUE_DEPTH: usize = 1024;
+
+type Pending = Arc<Mutex<HashMap<i32, oneshot::Sender<Bytes>>>>;
+
+/// How to open a connection.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    /// Sent in every request header.
+    pub client_id: String,
+    /// Bound on opening the socket.
+    pub connect_timeout: Duration,
+    /// Bound on every request's round trip.
+    pub request_timeout: Duration,
+}
+
+/// A live connection to a broker. Cheap to share behind an `Arc`; requests may be issued
+/// concurrently and are pipelined on the socket.
+#[derive(Debug)]
+pub struct BrokerConnection {
+    addr: String,
+    client_id: StrBytes,
+    request_timeout: Duration,
+    versions: ApiVersionTable,
+    next_correlation_id: AtomicI32,
+    pending: Pending,
+    outgoing: mpsc::Sender<Bytes>,
+    closed: Arc<AtomicBool>,
+    tasks: [JoinHandle<()>; 2],
+}
+
+impl Drop for BrokerConnection {
+    fn drop(&mut self) {
+        self.tasks.iter().for_each(JoinHandle::abort);
+    }
+}
+
+impl BrokerConnection {
+    /// Connects to `addr` (`host:port`) and negotiates API versions.
+    pub async fn connect(addr: &str, settings: &ConnectionSettings) -> ClientResult<Self> {
+        let stream = tokio::time::timeout(settings.connect_timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| ClientError::ConnectTimeout {
+                addr: addr.to_string(),
+                timeout: settings.connect_timeout,
+            })?
+            .map_err(|source| io_error(addr, source))?;
+        stream
+            .set_nodelay(true)
+            .map_err(|source| io_error(addr, source))?;
+        let (read_half, write_half) = stream.into_split();
+        let pending: Pending = Arc::default();
+        let closed = Arc::new(AtomicBool::new(false));
+        let (outgoing, queue) = mpsc::channel(WRITE_QUEUE_DEPTH);
+        let writer = tokio::spawn(write_frames(
+            write_half,
+            queue,
+            pending.clone(),
+            closed.clone(),
+        ));
+        let reader = tokio::spawn(read_frames(read_half, pending.clone(), closed.clone()));
+        let mut connection = BrokerConnection {
+            addr: addr.to_string(),
+            client_id: StrBytes::from_string(settings.client_id.clone()),
+            request_timeout: settings.request_timeout,
+            versions: ApiVersionTable::default(),
+            next_correlation_id: AtomicI32::new(0),
+            pending,
+            outgoing,
+            closed,
+            tasks: [writer, reader],
+        };
+        connection.versions = connection.negotiate_versions().await?;
+        Ok(connection)
+    }
+
+    /// The `host:port` this connection was opened to.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// Whether the socket has failed or closed; a closed connection only returns errors.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// The negotiated version of `api`, `None` when the broker lacks it.
+    pub fn version(&self, api: ApiKey) -> Option<i16> {
+        self.versions.version(api)
+    }
+
+    /// The negotiated version of `api`, or `UnsupportedApi`.
+    pub fn require_version(&self, api: ApiKey) -> ClientResult<i16> {
+        self.version(api).ok_or_else(|| ClientError::UnsupportedApi {
+            api: format!("{api:?}"),
+            addr: self.addr.clone(),
+        })
+    }
+
+    /// Sends `request` at the negotiated version and awaits its response.
+    pub async fn send<R: Request>(&self, request: &R) -> ClientResult<R::Response> {
+        let api = api_key::<R>()?;
+        let version = self.require_version(api)?;
+        self.send_version(request, version).await
+    }
+
+    /// Sends `request` at `version` and awaits its response.
+    pub async fn send_version<R: Request>(
+        &self,
+        request: &R,
+        version: i16,
+    ) -> ClientResult<R::Response> {
+        let api = api_key::<R>()?;
+        let (correlation_id, frame) = self.encode(request, api, version)?;
+        let (reply, response) = oneshot::channel();
+        lock(&self.pending).insert(correlation_id, reply);
+        if let Err(error) = self.enqueue(frame).await {
+            lock(&self.pending).remove(&correlation_id);
+            return Err(error);
+        }
+        let mut body = match tokio::time::timeout(self.request_timeout, response).await {
+            Ok(Ok(body)) => body,
+            Ok(Err(_)) => return Err(self.closed_error()),
+            Err(_) => {
+                lock(&self.pending).remove(&correlation_id);
+                return Err(ClientError::RequestTimeout {
+                    api: format!("{api:?}"),
+                    addr: self.addr.clone(),
+                    timeout: self.request_timeout,
+                });
+            }
+        };
+        ResponseHeader::decode(&mut body, api.response_header_version(version))
+            .map_err(|e| ClientError::Protocol(format!("{api:?} response header: {e}")))?;
+        R::Response::decode(&mut body, version)
+            .map_err(|e| ClientError::Protocol(format!("{api:?} v{version} response: {e}")))
+    }
+
+    /// Sends `request` without expecting a response (Produce with `acks=0`).
+    pub async fn send_without_response<R: Request>(
+        &self,
+        request: &R,
+        version: i16,
+    ) -> ClientResult<()> {
+        let api = api_key::<R>()?;
+        let (_, frame) = self.encode(request, api, version)?;
+        self.enqueue(frame).await
+    }
+
+    fn encode<R: Request>(
+        &self,
+        request: &R,
+        api: ApiKey,
+        version: i16,
+    ) -> ClientResult<(i32, Bytes)> {
+        let correlation_id = self.next_correlation_id.fetch_add(1, Ordering::Relaxed);
+        let header = RequestHeader::default()
+            .with_request_api_key(R::KEY)
+            .with_request_api_version(version)
+            .with_correlation_id(correlation_id)
+            .with_client_id(Some(self.client_id.clone()));
+        let mut frame = BytesMut::new();
+        frame.put_i32(0);
+        header
+            .encode(&mut frame, api.request_header_version(version))
+            .and_then(|()| request.encode(&mut frame, version))
+            .map_err(|e| ClientError::Protocol(format!("encoding {api:?} v{version}: {e}")))?;
+        let length = i32::try_from(frame.len() - 4)
+            .map_err(|_| ClientError::Protocol(format!("{api:?} request too large")))?;
+        frame[..4].copy_from_slice(&length.to_be_bytes());
+        Ok((correlation_id, frame.freeze()))
+    }
+
+    async fn enqueue(&self, frame: Bytes) -> ClientResult<()> {
+        if self.is_closed() {
+            return Err(self.closed_error());
+        }
+        self.outgoing
+            .send(frame)
+            .await
+            .map_err(|_| self.closed_error())?;
+        // The reader marks the connection closed before failing pending requests, so a request
+        // registered after that sweep is caught here instead of waiting for its timeout.
+        if self.is_closed() {
+            return Err(self.closed_error());
+        }
+        Ok(())
+    }
+
+    fn closed_error(&self) -> ClientError {
+        ClientError::ConnectionClosed {
+            addr: self.addr.clone(),
+        }
+    }
+
+    /// ApiVersions at the highest version we speak; a broker that does not know it answers
+    /// UNSUPPORTED_VERSION (in v0 format) and we retry at the version it offers, else v0.
+    async fn negotiate_versions(&self) -> ClientResult<ApiVersionTable> {
+        let request = ApiVersionsRequest::default()
+            .with_client_software_name(StrBytes::from_static_str("kf"))
+            .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
+        let mut version = super::versions::client_max_version(ApiKey::ApiVersions).unwrap_or(0);
+        loop {
+            let response = self.send_api_versions(&request, version).await?;
+            match response {
+                Ok(response) => return Ok(ApiVersionTable::negotiate(&response)),
+                Err(retry_version) if retry_version < version => version = retry_version,
+                Err(_) => {
+                    return Err(ClientError::UnsupportedApi {
+                        api: "ApiVersions".to_string(),
+                        addr: self.addr.clone(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// The response, or the version to retry with when the broker rejected `version`.
+    async fn send_api_versions(
+        &self,
+        request: &ApiVersionsRequest,
+        version: i16,
+    ) -> ClientResult<Result<ApiVersionsResponse, i16>> {
+        let api = ApiKey::ApiVersions;
+        let (correlation_id, frame) = self.encode(request, api, version)?;
+        let (reply, response) = oneshot::channel();
+        lock(&self.pending).insert(correlation_id, reply);
+        self.enqueue(frame).await?;
+        let mut body = tokio::time::timeout(self.request_timeout, response)
+            .await
+            .map_err(|_| ClientError::RequestTimeout {
+                api: "ApiVersions".to_string(),
+                addr: self.addr.clone(),
+                timeout: self.request_timeout,
+            })?
+            .map_err(|_| self.closed_error())?;
+        ResponseHeader::decode(&mut body, api.response_header_version(version))
+            .map_err(|e| ClientError::Protocol(format!("ApiVersions response header: {e}")))?;
+        if body.len() >= 2 && i16::from_be_bytes([body[0], body[1]]) == UNSUPPORTED_VERSION {
+            let offered = ApiVersionsResponse::decode(&mut body.clone(), 0)
+                .ok()
+                .and_then(|v0| {
+                    v0.api_keys
+                        .iter()
+                        .find(|k| k.api_key == api as i16)
+                        .map(|k| k.max_version)
+                })
+                .unwrap_or(0);
+            return Ok(Err(offered));
+        }
+        let response = ApiVersionsResponse::decode(&mut body, version)
+            .map_err(|e| ClientError::Protocol(format!("ApiVersions v{version} response: {e}")))?;
+        ClientError::check(response.error_code, || {
+            format!("ApiVersions from {}", self.addr)
+        })?;
+        Ok(Ok(response))
+    }
+}
+
+const UNSUPPORTED_VERSION: i16 = 35;
+
+fn api_key<R: Request>() -> ClientResult<ApiKey> {
+    ApiKey::try_from(R::KEY).map_err(|_| ClientError::Protocol(format!("unknown api key {}", R::KEY)))
+}
+
+fn io_error(addr: &str, source: std::io::Error) -> ClientError {
+    ClientError::Io {
+        addr: addr.to_string(),
+        source,
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Marks the connection closed, then fails every outstanding request by dropping its sender.
+fn shut_down(pending: &Pending, closed: &AtomicBool) {
+    closed.store(true, Ordering::Release);
+    lock(pending).clear();
+}
+
+async fn write_frames(
+    mut socket: OwnedWriteHalf,
+    mut queue: mpsc::Receiver<Bytes>,
+    pending: Pending,
+    closed: Arc<AtomicBool>,
+) {
+    while let Some(frame) = queue.recv().await {
+        if socket.write_all(&frame).await.is_err() {
+            break;
+        }
+    }
+    shut_down(&pending, &closed);
+}
+
+async fn read_frames(socket: OwnedReadHalf, pending: Pending, closed: Arc<AtomicBool>) {
+    let mut socket = BufReader::new(socket);
+    while let Ok(frame) = read_frame(&mut socket).await {
+        if frame.len() < 4 {
+            break;
+        }
+        let correlation_id = (&frame[..4]).get_i32();
+        let waiter = lock(&pending).remove(&correlation_id);
+        if let Some(waiter) = waiter {
+            // The caller may have given up (timeout); its response is dropped.
+            let _ = waiter.send(frame);
+        }
+    }
+    shut_down(&pending, &closed);
+}
+
+async fn read_frame(socket: &mut BufReader<OwnedReadHalf>) -> std::io::Result<Bytes> {
+    let length = socket.read_i32().await?;
+    let length = usize::try_from(length)
+        .ok()
+        .filter(|l| *l <= MAX_RESPONSE_BYTES)
+        .ok_or_else(|| std::io::Error::other(format!("bad frame length {length}")))?;
+    let mut frame = BytesMut::zeroed(length);
+    socket.read_exact(&mut frame).await?;
+    Ok(frame.freeze())
+}
