@@ -19,7 +19,9 @@ pub mod consumer;
 pub mod error;
 pub mod producer;
 pub mod versions;
+pub mod wire;
 
 pub use client::Client;
 pub use config::{Acks, AutoOffsetReset, ClientConfig, IsolationLevel};
 pub use error::{ClientError, ClientResult};
+pub use wire::TopicPartition;
