@@ -113,10 +113,11 @@ impl BrokerConnection {
 
     /// The negotiated version of `api`, or `UnsupportedApi`.
     pub fn require_version(&self, api: ApiKey) -> ClientResult<i16> {
-        self.version(api).ok_or_else(|| ClientError::UnsupportedApi {
-            api: format!("{api:?}"),
-            addr: self.addr.clone(),
-        })
+        self.version(api)
+            .ok_or_else(|| ClientError::UnsupportedApi {
+                api: format!("{api:?}"),
+                addr: self.addr.clone(),
+            })
     }
 
     /// Sends `request` at the negotiated version and awaits its response.
@@ -282,7 +283,8 @@ impl BrokerConnection {
 const UNSUPPORTED_VERSION: i16 = 35;
 
 fn api_key<R: Request>() -> ClientResult<ApiKey> {
-    ApiKey::try_from(R::KEY).map_err(|_| ClientError::Protocol(format!("unknown api key {}", R::KEY)))
+    ApiKey::try_from(R::KEY)
+        .map_err(|_| ClientError::Protocol(format!("unknown api key {}", R::KEY)))
 }
 
 fn io_error(addr: &str, source: std::io::Error) -> ClientError {
@@ -293,7 +295,9 @@ fn io_error(addr: &str, source: std::io::Error) -> ClientError {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Marks the connection closed, then fails every outstanding request by dropping its sender.

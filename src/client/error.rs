@@ -57,6 +57,12 @@ pub enum ClientError {
     /// An argument to a client call was not acceptable.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A produced record could not be delivered (the cause was not a Kafka error code).
+    #[error("delivery to {topic_partition} failed: {reason}")]
+    DeliveryFailed {
+        topic_partition: String,
+        reason: String,
+    },
     /// The producer or consumer was closed.
     #[error("{0} is closed")]
     Closed(&'static str),

@@ -102,17 +102,18 @@ impl Admin {
             partition.error_message.as_deref(),
             "__cluster_metadata-0",
         )?;
-        let replicas = |states: &[kafka_protocol::messages::describe_quorum_response::ReplicaState]| {
-            states
-                .iter()
-                .map(|s| QuorumReplica {
-                    replica_id: s.replica_id.0,
-                    log_end_offset: s.log_end_offset,
-                    last_fetch_timestamp: s.last_fetch_timestamp,
-                    last_caught_up_timestamp: s.last_caught_up_timestamp,
-                })
-                .collect()
-        };
+        let replicas =
+            |states: &[kafka_protocol::messages::describe_quorum_response::ReplicaState]| {
+                states
+                    .iter()
+                    .map(|s| QuorumReplica {
+                        replica_id: s.replica_id.0,
+                        log_end_offset: s.log_end_offset,
+                        last_fetch_timestamp: s.last_fetch_timestamp,
+                        last_caught_up_timestamp: s.last_caught_up_timestamp,
+                    })
+                    .collect()
+            };
         Ok(QuorumDescription {
             leader_id: partition.leader_id.0,
             leader_epoch: partition.leader_epoch,

@@ -132,7 +132,10 @@ impl Admin {
         })
     }
 
-    async fn connection_for(&self, resource: &ConfigResource) -> ClientResult<Arc<BrokerConnection>> {
+    async fn connection_for(
+        &self,
+        resource: &ConfigResource,
+    ) -> ClientResult<Arc<BrokerConnection>> {
         match resource {
             ConfigResource::Broker(id) => self.client.broker(*id).await,
             ConfigResource::Topic(_) => self.client.any_broker().await,

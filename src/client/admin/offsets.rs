@@ -5,7 +5,9 @@ use super::Admin;
 use crate::client::config::IsolationLevel;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::wire::{topic_name, TopicPartition};
-use kafka_protocol::messages::delete_records_request::{DeleteRecordsPartition, DeleteRecordsTopic};
+use kafka_protocol::messages::delete_records_request::{
+    DeleteRecordsPartition, DeleteRecordsTopic,
+};
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::{BrokerId, DeleteRecordsRequest, ListOffsetsRequest};
 use std::collections::BTreeMap;
