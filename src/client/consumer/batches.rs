@@ -211,7 +211,11 @@ mod tests {
                 producer_epoch: 0,
                 timestamp_type: TimestampType::Creation,
                 offset: base + i,
-                sequence: if producer_id < 0 { -1 } else { i as i32 },
+                sequence: if producer_id < 0 {
+                    i as i32 - 1
+                } else {
+                    i as i32
+                },
                 timestamp: 1_000 + i,
                 key: Some(match control_key {
                     Some(kind) => Bytes::copy_from_slice(&[0, 0, 0, kind as u8]),

@@ -31,8 +31,13 @@ impl Accumulator {
     }
 
     /// Appends to the partition's open batch, opening a new one when it would overflow.
-    pub fn append(&mut self, topic_partition: TopicPartition, size: usize, record: PendingRecord) {
-        let now = Instant::now();
+    pub fn append(
+        &mut self,
+        topic_partition: TopicPartition,
+        size: usize,
+        record: PendingRecord,
+        now: Instant,
+    ) {
         let queue = self.queues.entry(topic_partition.clone()).or_default();
         let fits = queue.back().is_some_and(|open| {
             open.base_sequence.is_none()
@@ -75,8 +80,8 @@ impl Accumulator {
         &mut self,
         busy: &HashSet<TopicPartition>,
         flushing: bool,
+        now: Instant,
     ) -> Vec<ProducerBatch> {
-        let now = Instant::now();
         let ready: Vec<TopicPartition> = self
             .queues
             .iter()
@@ -122,35 +127,37 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn batch_is_ready_when_full_or_after_linger() {
+    #[test]
+    fn batch_is_ready_when_full_or_after_linger() {
         let mut acc = Accumulator::new(100, Duration::from_millis(5));
         let tp = TopicPartition::new("t", 0);
         let idle = HashSet::new();
-        acc.append(tp.clone(), 60, pending());
-        assert!(acc.drain_ready(&idle, false).is_empty());
-        acc.append(tp.clone(), 60, pending());
-        let full = acc.drain_ready(&idle, false);
+        let start = Instant::now();
+        let later = start + Duration::from_millis(5);
+        acc.append(tp.clone(), 60, pending(), start);
+        assert!(acc.drain_ready(&idle, false, start).is_empty());
+        acc.append(tp.clone(), 60, pending(), start);
+        let full = acc.drain_ready(&idle, false, start);
         assert_eq!(full.len(), 1);
         assert_eq!(full[0].records.len(), 1);
-        assert!(acc.drain_ready(&idle, false).is_empty());
-        tokio::time::advance(Duration::from_millis(5)).await;
-        assert_eq!(acc.drain_ready(&idle, false).len(), 1);
+        assert!(acc.drain_ready(&idle, false, start).is_empty());
+        assert_eq!(acc.drain_ready(&idle, false, later).len(), 1);
         assert!(acc.is_empty());
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn busy_partition_keeps_its_batches_in_order() {
+    #[test]
+    fn busy_partition_keeps_its_batches_in_order() {
         let mut acc = Accumulator::new(10, Duration::ZERO);
+        let now = Instant::now();
         let tp = TopicPartition::new("t", 0);
-        acc.append(tp.clone(), 10, pending());
-        acc.append(tp.clone(), 10, pending());
+        acc.append(tp.clone(), 10, pending(), now);
+        acc.append(tp.clone(), 10, pending(), now);
         let busy: HashSet<_> = [tp.clone()].into();
-        assert!(acc.drain_ready(&busy, true).is_empty());
-        let first = acc.drain_ready(&HashSet::new(), true).pop().unwrap();
+        assert!(acc.drain_ready(&busy, true, now).is_empty());
+        let first = acc.drain_ready(&HashSet::new(), true, now).pop().unwrap();
         acc.requeue(first);
-        assert_eq!(acc.drain_ready(&HashSet::new(), true).len(), 1);
-        assert_eq!(acc.drain_ready(&HashSet::new(), true).len(), 1);
+        assert_eq!(acc.drain_ready(&HashSet::new(), true, now).len(), 1);
+        assert_eq!(acc.drain_ready(&HashSet::new(), true, now).len(), 1);
         assert!(acc.is_empty());
     }
 }

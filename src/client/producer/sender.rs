@@ -93,14 +93,18 @@ impl Sender {
                 topic_partition,
                 size,
                 record,
-            } => self.accumulator.append(topic_partition, size, record),
+            } => self
+                .accumulator
+                .append(topic_partition, size, record, Instant::now()),
             Command::Flush(waiter) => self.flush_waiters.push(waiter),
         }
     }
 
     /// Drains sendable batches and starts one request per leader.
     async fn send_ready(&mut self, flushing: bool) {
-        let batches = self.accumulator.drain_ready(&self.busy, flushing);
+        let batches = self
+            .accumulator
+            .drain_ready(&self.busy, flushing, Instant::now());
         if batches.is_empty() {
             return;
         }
