@@ -7,7 +7,9 @@ use kf::client::{Client, ClientConfig, ClientError, IsolationLevel, TopicPartiti
 use rdkafka::mocking::MockCluster;
 use std::time::{Duration, Instant};
 
-async fn client_for(cluster: &MockCluster<'static, rdkafka::producer::DefaultProducerContext>) -> Client {
+async fn client_for(
+    cluster: &MockCluster<'static, rdkafka::producer::DefaultProducerContext>,
+) -> Client {
     let mut config = ClientConfig::new(&cluster.bootstrap_servers());
     config.set("default.api.timeout.ms", "20000").unwrap();
     Client::connect(config).await.unwrap()
@@ -22,7 +24,10 @@ async fn bootstrap_fails_clearly_when_no_server_answers() {
     config.set("default.api.timeout.ms", "1000").unwrap();
     let started = Instant::now();
     let error = Client::connect(config).await.unwrap_err();
-    assert!(matches!(error, ClientError::NoBootstrapServer { .. }), "{error}");
+    assert!(
+        matches!(error, ClientError::NoBootstrapServer { .. }),
+        "{error}"
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(error.to_string().contains(&addr.to_string()));
 }
@@ -38,7 +43,10 @@ async fn list_and_describe_topics() {
     assert!(names.contains(&"orders".to_string()), "{names:?}");
     assert!(names.contains(&"audit".to_string()), "{names:?}");
 
-    let described = admin.describe_topics(&["orders".to_string()]).await.unwrap();
+    let described = admin
+        .describe_topics(&["orders".to_string()])
+        .await
+        .unwrap();
     assert_eq!(described.len(), 1);
     let orders = &described[0];
     assert_eq!(orders.partitions.len(), 4);
@@ -72,9 +80,15 @@ async fn apis_the_mock_lacks_are_reported_as_unsupported() {
         .create_topics(&[NewTopic::new("fresh", 3, 1)], false)
         .await
         .unwrap_err();
-    assert!(matches!(create, ClientError::UnsupportedApi { .. }), "{create}");
+    assert!(
+        matches!(create, ClientError::UnsupportedApi { .. }),
+        "{create}"
+    );
     let quorum = admin.describe_quorum().await.unwrap_err();
-    assert!(matches!(quorum, ClientError::UnsupportedApi { .. }), "{quorum}");
+    assert!(
+        matches!(quorum, ClientError::UnsupportedApi { .. }),
+        "{quorum}"
+    );
 }
 
 #[tokio::test]
@@ -110,7 +124,10 @@ async fn list_offsets_earliest_and_latest() {
     assert_eq!(offsets[&tp].offset, 0);
     assert_eq!(offsets[&empty].offset, 0);
     let latest = admin
-        .list_offsets(&[(tp.clone(), OffsetSpec::Latest)], IsolationLevel::ReadUncommitted)
+        .list_offsets(
+            &[(tp.clone(), OffsetSpec::Latest)],
+            IsolationLevel::ReadUncommitted,
+        )
         .await
         .unwrap();
     assert_eq!(latest[&tp].offset, 10);

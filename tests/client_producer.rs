@@ -13,7 +13,13 @@ use rdkafka::{Offset, TopicPartitionList};
 use std::time::{Duration, Instant};
 
 /// (partition, offset, key, value, headers) as an rdkafka consumer sees them.
-type Seen = (i32, i64, Option<Vec<u8>>, Option<Vec<u8>>, Vec<(String, Option<Vec<u8>>)>);
+type Seen = (
+    i32,
+    i64,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Vec<(String, Option<Vec<u8>>)>,
+);
 
 fn read_with_rdkafka(bootstrap: &str, topic: &str, partitions: i32, expected: usize) -> Vec<Seen> {
     let consumer: BaseConsumer = RdConfig::new()
@@ -82,7 +88,10 @@ async fn round_trip(settings: &[(&str, &str)], expect_idempotent: bool) {
     producer.flush().await.unwrap();
     for (i, delivery) in deliveries.into_iter().enumerate() {
         let metadata = delivery.await.unwrap();
-        assert_eq!(metadata.partition, partition_for_key(format!("key-{i}").as_bytes(), 5));
+        assert_eq!(
+            metadata.partition,
+            partition_for_key(format!("key-{i}").as_bytes(), 5)
+        );
     }
     producer.close().await.unwrap();
 
@@ -90,7 +99,9 @@ async fn round_trip(settings: &[(&str, &str)], expect_idempotent: bool) {
     assert_eq!(seen.len(), 40);
     for (partition, _, key, value, headers) in &seen {
         let key = key.clone().unwrap();
-        let i: usize = String::from_utf8(key.clone()).unwrap()["key-".len()..].parse().unwrap();
+        let i: usize = String::from_utf8(key.clone()).unwrap()["key-".len()..]
+            .parse()
+            .unwrap();
         assert_eq!(*partition, partition_for_key(&key, 5));
         assert_eq!(value.clone().unwrap(), vec![i as u8; 100 + i]);
         assert_eq!(
@@ -181,7 +192,10 @@ async fn null_keys_stick_to_one_partition_per_batch() {
     let producer = producer(&bootstrap, &[("batch.size", "100000")]).await;
     let mut partitions = Vec::new();
     for _ in 0..10 {
-        let delivery = producer.send(ProducerRecord::new("sticky", "x")).await.unwrap();
+        let delivery = producer
+            .send(ProducerRecord::new("sticky", "x"))
+            .await
+            .unwrap();
         partitions.push(delivery);
     }
     producer.flush().await.unwrap();
