@@ -11,8 +11,8 @@ pub use configs::{AlterConfigOp, ConfigEntry, ConfigResource};
 pub use offsets::{ListedOffset, OffsetSpec};
 pub use topics::NewTopic;
 
-use super::client::Client;
 use super::error::{ClientError, ClientResult};
+use super::kafka_client::Client;
 
 /// Admin operations through a shared [`Client`].
 #[derive(Debug, Clone)]

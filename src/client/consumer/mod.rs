@@ -12,9 +12,9 @@ pub use position::{PartitionBounds, StartOffset};
 pub use record::{ConsumerRecord, TimestampKind};
 
 use super::admin::Admin;
-use super::client::Client;
 use super::config::AutoOffsetReset;
 use super::error::{ClientError, ClientResult};
+use super::kafka_client::Client;
 use super::wire::TopicPartition;
 use kafka_protocol::error::ResponseError;
 use std::collections::BTreeMap;

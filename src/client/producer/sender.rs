@@ -5,9 +5,9 @@
 
 use super::accumulator::Accumulator;
 use super::batch::{PendingRecord, ProducerBatch, ProducerIdentity};
-use crate::client::client::Client;
 use crate::client::config::Acks;
 use crate::client::error::{ClientError, ClientResult};
+use crate::client::kafka_client::Client;
 use crate::client::wire::{topic_name, TopicPartition};
 use futures::stream::{FuturesUnordered, StreamExt};
 use kafka_protocol::error::ResponseError;
