@@ -102,6 +102,22 @@ pub struct ClientConfig {
     pub max_partition_fetch_bytes: i32,
     /// `auto.offset.reset`.
     pub auto_offset_reset: AutoOffsetReset,
+    /// `group.id`: required for group mode.
+    pub group_id: Option<String>,
+    /// `group.instance.id`: static membership when set.
+    pub group_instance_id: Option<String>,
+    /// `session.timeout.ms`.
+    pub session_timeout: Duration,
+    /// `heartbeat.interval.ms`.
+    pub heartbeat_interval: Duration,
+    /// `max.poll.interval.ms`: sent as the rebalance timeout.
+    pub max_poll_interval: Duration,
+    /// `partition.assignment.strategy`: assignor names in preference order.
+    pub partition_assignment_strategy: Vec<String>,
+    /// `enable.auto.commit`.
+    pub enable_auto_commit: bool,
+    /// `auto.commit.interval.ms`.
+    pub auto_commit_interval: Duration,
 }
 
 impl Default for ClientConfig {
@@ -128,6 +144,17 @@ impl Default for ClientConfig {
             fetch_max_bytes: 52_428_800,
             max_partition_fetch_bytes: 1_048_576,
             auto_offset_reset: AutoOffsetReset::Latest,
+            group_id: None,
+            group_instance_id: None,
+            session_timeout: Duration::from_millis(45_000),
+            heartbeat_interval: Duration::from_millis(3_000),
+            max_poll_interval: Duration::from_millis(300_000),
+            partition_assignment_strategy: vec![
+                "range".to_string(),
+                "cooperative-sticky".to_string(),
+            ],
+            enable_auto_commit: true,
+            auto_commit_interval: Duration::from_millis(5_000),
         }
     }
 }
@@ -167,6 +194,13 @@ impl ClientConfig {
                 .filter(|v| *v >= 0)
                 .ok_or_else(|| invalid("expected a non-negative 32-bit integer"))
         };
+        let boolean = || -> Result<bool, ClientError> {
+            match value.trim() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(invalid("expected true or false")),
+            }
+        };
         match key {
             "bootstrap.servers" => self.bootstrap_servers = split_servers(value),
             "client.id" => self.client_id = value.to_string(),
@@ -192,13 +226,30 @@ impl ClientConfig {
                 self.compression = parse_compression(value.trim())
                     .ok_or_else(|| invalid("expected none, gzip, snappy, lz4 or zstd"))?
             }
-            "enable.idempotence" => {
-                self.enable_idempotence = match value.trim() {
-                    "true" => true,
-                    "false" => false,
-                    _ => return Err(invalid("expected true or false")),
-                }
+            "enable.idempotence" => self.enable_idempotence = boolean()?,
+            "group.id" => self.group_id = Some(value.to_string()).filter(|v| !v.is_empty()),
+            "group.instance.id" => {
+                self.group_instance_id = Some(value.to_string()).filter(|v| !v.is_empty())
             }
+            "session.timeout.ms" => self.session_timeout = millis()?,
+            "heartbeat.interval.ms" => self.heartbeat_interval = millis()?,
+            "max.poll.interval.ms" => self.max_poll_interval = millis()?,
+            "partition.assignment.strategy" => {
+                let names: Vec<String> = split_servers(value)
+                    .into_iter()
+                    .map(|name| short_assignor_name(&name).to_string())
+                    .collect();
+                if names.is_empty()
+                    || !names
+                        .iter()
+                        .all(|n| n == "range" || n == "cooperative-sticky")
+                {
+                    return Err(invalid("expected range and/or cooperative-sticky"));
+                }
+                self.partition_assignment_strategy = names;
+            }
+            "enable.auto.commit" => self.enable_auto_commit = boolean()?,
+            "auto.commit.interval.ms" => self.auto_commit_interval = millis()?,
             "isolation.level" => {
                 self.isolation_level = match value.trim() {
                     "read_uncommitted" => IsolationLevel::ReadUncommitted,
@@ -241,6 +292,15 @@ fn split_servers(servers: &str) -> Vec<String> {
         .collect()
 }
 
+/// Accepts the Java class names too (`...RangeAssignor`, `...CooperativeStickyAssignor`).
+fn short_assignor_name(name: &str) -> &str {
+    match name.rsplit('.').next() {
+        Some("RangeAssignor") => "range",
+        Some("CooperativeStickyAssignor") => "cooperative-sticky",
+        _ => name,
+    }
+}
+
 fn parse_compression(name: &str) -> Option<Compression> {
     match name {
         "none" => Some(Compression::None),
@@ -278,6 +338,10 @@ mod tests {
                 ("linger.ms", "0"),
                 ("isolation.level", "read_committed"),
                 ("auto.offset.reset", "earliest"),
+                (
+                    "partition.assignment.strategy",
+                    "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+                ),
             ])
             .unwrap();
         assert_eq!(config.acks, Acks::Leader);
@@ -285,6 +349,10 @@ mod tests {
         assert_eq!(config.linger, Duration::ZERO);
         assert_eq!(config.isolation_level, IsolationLevel::ReadCommitted);
         assert_eq!(config.auto_offset_reset, AutoOffsetReset::Earliest);
+        assert_eq!(
+            config.partition_assignment_strategy,
+            vec!["cooperative-sticky"]
+        );
     }
 
     #[test]

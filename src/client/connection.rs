@@ -133,6 +133,18 @@ impl BrokerConnection {
         request: &R,
         version: i16,
     ) -> ClientResult<R::Response> {
+        self.send_version_with_timeout(request, version, self.request_timeout)
+            .await
+    }
+
+    /// Like [`BrokerConnection::send_version`] with its own timeout, for requests the broker
+    /// may legitimately hold longer than `request.timeout.ms` (JoinGroup).
+    pub async fn send_version_with_timeout<R: Request>(
+        &self,
+        request: &R,
+        version: i16,
+        timeout: Duration,
+    ) -> ClientResult<R::Response> {
         let api = api_key::<R>()?;
         let (correlation_id, frame) = self.encode(request, api, version)?;
         let (reply, response) = oneshot::channel();
@@ -141,7 +153,7 @@ impl BrokerConnection {
             lock(&self.pending).remove(&correlation_id);
             return Err(error);
         }
-        let mut body = match tokio::time::timeout(self.request_timeout, response).await {
+        let mut body = match tokio::time::timeout(timeout, response).await {
             Ok(Ok(body)) => body,
             Ok(Err(_)) => return Err(self.closed_error()),
             Err(_) => {
@@ -149,7 +161,7 @@ impl BrokerConnection {
                 return Err(ClientError::RequestTimeout {
                     api: format!("{api:?}"),
                     addr: self.addr.clone(),
-                    timeout: self.request_timeout,
+                    timeout,
                 });
             }
         };

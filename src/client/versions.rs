@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 /// The highest version of each API this client knows how to fill in and read.
 ///
-/// Produce and Fetch stop at v12, the last versions that name topics (v13 switched to topic ids).
+/// Produce and Fetch stop at v12, the last versions that name topics (v13 switched to topic ids);
+/// OffsetFetch at v7, the last with a single group; FindCoordinator at v3, the last with one key.
 pub fn client_max_version(api: ApiKey) -> Option<i16> {
     let max = match api {
         ApiKey::Produce => 12,
@@ -23,6 +24,13 @@ pub fn client_max_version(api: ApiKey) -> Option<i16> {
         ApiKey::DescribeQuorum => 2,
         ApiKey::DeleteRecords => 2,
         ApiKey::InitProducerId => 5,
+        ApiKey::FindCoordinator => 3,
+        ApiKey::JoinGroup => 9,
+        ApiKey::SyncGroup => 5,
+        ApiKey::Heartbeat => 4,
+        ApiKey::LeaveGroup => 5,
+        ApiKey::OffsetCommit => 9,
+        ApiKey::OffsetFetch => 7,
         _ => return None,
     };
     Some(max.min(api.valid_versions().max))

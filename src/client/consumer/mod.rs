@@ -1,9 +1,11 @@
 //! The consumer in assign mode: explicit partitions and start positions, a fetch loop honoring
 //! `fetch.max.wait.ms` / `fetch.min.bytes` / `fetch.max.bytes`, every codec, isolation levels,
 //! `auto.offset.reset`, and "exit at end" against the end offsets seen at assignment.
+//! [`group::GroupConsumer`] adds group membership on top.
 
 mod batches;
 mod fetcher;
+pub mod group;
 mod position;
 mod record;
 
