@@ -145,6 +145,20 @@ impl BrokerConnection {
         version: i16,
         timeout: Duration,
     ) -> ClientResult<R::Response> {
+        let mut body = self.send_raw(request, version, timeout).await?;
+        R::Response::decode(&mut body, version).map_err(|e| {
+            ClientError::Protocol(format!("{} v{version} response: {e}", api_name::<R>()))
+        })
+    }
+
+    /// Sends `request` and returns the response body (after the response header) undecoded,
+    /// for callers that must cope with brokers deviating from the schema.
+    pub async fn send_raw<R: Request>(
+        &self,
+        request: &R,
+        version: i16,
+        timeout: Duration,
+    ) -> ClientResult<Bytes> {
         let api = api_key::<R>()?;
         let (correlation_id, frame) = self.encode(request, api, version)?;
         let (reply, response) = oneshot::channel();
@@ -167,8 +181,7 @@ impl BrokerConnection {
         };
         ResponseHeader::decode(&mut body, api.response_header_version(version))
             .map_err(|e| ClientError::Protocol(format!("{api:?} response header: {e}")))?;
-        R::Response::decode(&mut body, version)
-            .map_err(|e| ClientError::Protocol(format!("{api:?} v{version} response: {e}")))
+        Ok(body)
     }
 
     /// Sends `request` without expecting a response (Produce with `acks=0`).
@@ -257,20 +270,9 @@ impl BrokerConnection {
         version: i16,
     ) -> ClientResult<Result<ApiVersionsResponse, i16>> {
         let api = ApiKey::ApiVersions;
-        let (correlation_id, frame) = self.encode(request, api, version)?;
-        let (reply, response) = oneshot::channel();
-        lock(&self.pending).insert(correlation_id, reply);
-        self.enqueue(frame).await?;
-        let mut body = tokio::time::timeout(self.request_timeout, response)
-            .await
-            .map_err(|_| ClientError::RequestTimeout {
-                api: "ApiVersions".to_string(),
-                addr: self.addr.clone(),
-                timeout: self.request_timeout,
-            })?
-            .map_err(|_| self.closed_error())?;
-        ResponseHeader::decode(&mut body, api.response_header_version(version))
-            .map_err(|e| ClientError::Protocol(format!("ApiVersions response header: {e}")))?;
+        let mut body = self
+            .send_raw(request, version, self.request_timeout)
+            .await?;
         if body.len() >= 2 && i16::from_be_bytes([body[0], body[1]]) == UNSUPPORTED_VERSION {
             let offered = ApiVersionsResponse::decode(&mut body.clone(), 0)
                 .ok()
@@ -297,6 +299,10 @@ const UNSUPPORTED_VERSION: i16 = 35;
 fn api_key<R: Request>() -> ClientResult<ApiKey> {
     ApiKey::try_from(R::KEY)
         .map_err(|_| ClientError::Protocol(format!("unknown api key {}", R::KEY)))
+}
+
+fn api_name<R: Request>() -> String {
+    ApiKey::try_from(R::KEY).map_or_else(|_| R::KEY.to_string(), |api| format!("{api:?}"))
 }
 
 fn io_error(addr: &str, source: std::io::Error) -> ClientError {

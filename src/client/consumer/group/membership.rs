@@ -20,7 +20,9 @@ use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::{
     ApiKey, FindCoordinatorRequest, GroupId, HeartbeatRequest, JoinGroupRequest, JoinGroupResponse,
     LeaveGroupRequest, OffsetCommitRequest, OffsetFetchRequest, SyncGroupRequest,
+    SyncGroupResponse,
 };
+use kafka_protocol::protocol::Decodable;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -132,6 +134,7 @@ impl GroupMembership {
                 Err(error) => error,
             };
             let kafka = error.kafka_error();
+            tracing::debug!(%error, group = %self.group_id, member = %self.member_id, "join failed");
             match kafka {
                 Some(ResponseError::MemberIdRequired | ResponseError::RebalanceInProgress) => {}
                 Some(ResponseError::UnknownMemberId) => self.member_id.clear(),
@@ -236,8 +239,6 @@ impl GroupMembership {
             .with_generation_id(self.generation_id)
             .with_member_id(str_bytes(&self.member_id))
             .with_group_instance_id(self.instance_id.as_deref().map(str_bytes))
-            .with_protocol_type(Some(str_bytes(PROTOCOL_TYPE)))
-            .with_protocol_name(self.protocol_name.as_deref().map(str_bytes))
             .with_assignments(
                 assignments
                     .iter()
@@ -248,11 +249,36 @@ impl GroupMembership {
                     })
                     .collect::<ClientResult<_>>()?,
             );
-        let response = connection.send(&request).await?;
-        ClientError::check(response.error_code, || {
-            format!("SyncGroup {}", self.group_id)
-        })?;
-        decode_assignment(response.assignment)
+        let version = connection.require_version(ApiKey::SyncGroup)?;
+        // Protocol type and name joined SyncGroup in v5.
+        let request = if version >= 5 {
+            request
+                .with_protocol_type(Some(str_bytes(PROTOCOL_TYPE)))
+                .with_protocol_name(self.protocol_name.as_deref().map(str_bytes))
+        } else {
+            request
+        };
+        let timeout = self.client.config().request_timeout;
+        let body = connection.send_raw(&request, version, timeout).await?;
+        let context = || format!("SyncGroup {}", self.group_id);
+        match SyncGroupResponse::decode(&mut body.clone(), version) {
+            Ok(response) => {
+                ClientError::check(response.error_code, context)?;
+                decode_assignment(response.assignment)
+            }
+            Err(error) => {
+                // Some brokers (librdkafka's mock) send a null assignment with an error code,
+                // which the schema forbids; report the error code rather than the framing.
+                let at = if version >= 1 { 4 } else { 0 };
+                let code = body
+                    .get(at..at + 2)
+                    .map_or(0, |b| i16::from_be_bytes([b[0], b[1]]));
+                ClientError::check(code, context)?;
+                Err(ClientError::Protocol(format!(
+                    "SyncGroup v{version} response: {error}"
+                )))
+            }
+        }
     }
 
     /// One heartbeat; coordinator trouble is reported as `Rejoin` after forgetting it.
@@ -346,9 +372,12 @@ impl GroupMembership {
                 .or_default()
                 .push(tp.partition);
         }
+        let connection = self.coordinator().await?;
+        let version = connection.require_version(ApiKey::OffsetFetch)?;
         let request = OffsetFetchRequest::default()
             .with_group_id(GroupId(str_bytes(&self.group_id)))
-            .with_require_stable(true)
+            // Wait out pending transactional commits where the version can say so (v7+).
+            .with_require_stable(version >= 7)
             .with_topics(Some(
                 topics
                     .into_iter()
@@ -359,7 +388,7 @@ impl GroupMembership {
                     })
                     .collect(),
             ));
-        let response = self.coordinator().await?.send(&request).await?;
+        let response = connection.send_version(&request, version).await?;
         ClientError::check(response.error_code, || {
             format!("OffsetFetch {}", self.group_id)
         })?;
@@ -382,13 +411,19 @@ impl GroupMembership {
         if self.member_id.is_empty() || self.instance_id.is_some() {
             return Ok(());
         }
-        let request = LeaveGroupRequest::default()
-            .with_group_id(GroupId(str_bytes(&self.group_id)))
-            .with_member_id(str_bytes(&self.member_id))
-            .with_members(vec![
+        let connection = self.coordinator().await?;
+        let version = connection.require_version(ApiKey::LeaveGroup)?;
+        let request =
+            LeaveGroupRequest::default().with_group_id(GroupId(str_bytes(&self.group_id)));
+        // v3 replaced the single member id with a list of members (batch leave).
+        let request = if version >= 3 {
+            request.with_members(vec![
                 MemberIdentity::default().with_member_id(str_bytes(&self.member_id))
-            ]);
-        let response = self.coordinator().await?.send(&request).await?;
+            ])
+        } else {
+            request.with_member_id(str_bytes(&self.member_id))
+        };
+        let response = connection.send_version(&request, version).await?;
         ClientError::check(response.error_code, || {
             format!("LeaveGroup {}", self.group_id)
         })?;

@@ -157,6 +157,12 @@ impl GroupConsumer {
             .join(&self.topics, &owned_now, &self.strategies)
             .await?;
         self.last_heartbeat = Instant::now();
+        tracing::debug!(
+            member = %self.membership.member_id(),
+            generation = self.membership.generation_id(),
+            ?assigned,
+            "joined"
+        );
         let assigned_set: BTreeSet<TopicPartition> = assigned.iter().cloned().collect();
         let revoked: BTreeSet<TopicPartition> = owned_now
             .iter()
