@@ -364,3 +364,147 @@ async fn read_frame(socket: &mut BufReader<OwnedReadHalf>) -> std::io::Result<By
     socket.read_exact(&mut frame).await?;
     Ok(frame.freeze())
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use kafka_protocol::messages::api_versions_response::ApiVersion;
+    use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+    use kafka_protocol::messages::{MetadataRequest, MetadataResponse};
+    use tokio::net::TcpListener;
+
+    async fn read_request(socket: &mut TcpStream) -> (RequestHeader, Bytes) {
+        let length = socket.read_i32().await.unwrap();
+        let mut frame = BytesMut::zeroed(usize::try_from(length).unwrap());
+        socket.read_exact(&mut frame).await.unwrap();
+        let mut frame = frame.freeze();
+        let api = ApiKey::try_from((&frame[..2]).get_i16()).unwrap();
+        let version = (&frame[2..4]).get_i16();
+        let header =
+            RequestHeader::decode(&mut frame, api.request_header_version(version)).unwrap();
+        (header, frame)
+    }
+
+    async fn respond(socket: &mut TcpStream, header: &RequestHeader, body: impl Encodable) {
+        let api = ApiKey::try_from(header.request_api_key).unwrap();
+        let version = header.request_api_version;
+        let mut frame = BytesMut::new();
+        ResponseHeader::default()
+            .with_correlation_id(header.correlation_id)
+            .encode(&mut frame, api.response_header_version(version))
+            .unwrap();
+        body.encode(&mut frame, version).unwrap();
+        socket.write_i32(frame.len() as i32).await.unwrap();
+        socket.write_all(&frame).await.unwrap();
+    }
+
+    fn settings(request_timeout: Duration) -> ConnectionSettings {
+        ConnectionSettings {
+            client_id: "test".into(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout,
+        }
+    }
+
+    /// A broker that negotiates versions, then answers two pipelined Metadata requests in
+    /// reverse order: each caller must still get its own answer.
+    #[tokio::test]
+    async fn pipelined_responses_are_matched_by_correlation_id() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let broker = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let (header, _) = read_request(&mut socket).await;
+            assert_eq!(header.client_id.as_deref(), Some("test"));
+            let versions = ApiVersionsResponse::default()
+                .with_api_keys(vec![ApiVersion::default()
+                    .with_api_key(ApiKey::Metadata as i16)
+                    .with_max_version(9)]);
+            respond(&mut socket, &header, versions).await;
+            let first = read_request(&mut socket).await;
+            let second = read_request(&mut socket).await;
+            // Answer in reverse order, echoing the topic each request asked about.
+            for (header, mut body) in [second, first] {
+                let request =
+                    MetadataRequest::decode(&mut body, header.request_api_version).unwrap();
+                let topic = request.topics.unwrap()[0].name.clone().unwrap().0;
+                let body = MetadataResponse::default().with_cluster_id(Some(topic));
+                respond(&mut socket, &header, body).await;
+            }
+        });
+        let connection = BrokerConnection::connect(&addr, &settings(Duration::from_secs(5)))
+            .await
+            .unwrap();
+        assert_eq!(connection.version(ApiKey::Metadata), Some(9));
+        assert_eq!(connection.version(ApiKey::Produce), None);
+        let asking = |topic: &str| {
+            MetadataRequest::default().with_topics(Some(vec![MetadataRequestTopic::default()
+                .with_name(Some(crate::client::wire::topic_name(topic)))]))
+        };
+        let (a, b) = (asking("a"), asking("b"));
+        let (a, b) = tokio::join!(connection.send(&a), connection.send(&b));
+        assert_eq!(a.unwrap().cluster_id.as_deref(), Some("a"));
+        assert_eq!(b.unwrap().cluster_id.as_deref(), Some("b"));
+        broker.await.unwrap();
+    }
+
+    /// A broker that never answers: the call fails with RequestTimeout, not a hang.
+    #[tokio::test]
+    async fn silent_broker_times_out() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let broker = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let (header, _) = read_request(&mut socket).await;
+            let versions = ApiVersionsResponse::default()
+                .with_api_keys(vec![ApiVersion::default()
+                    .with_api_key(ApiKey::Metadata as i16)
+                    .with_max_version(9)]);
+            respond(&mut socket, &header, versions).await;
+            let _ = read_request(&mut socket).await;
+            socket
+        });
+        let connection = BrokerConnection::connect(&addr, &settings(Duration::from_millis(200)))
+            .await
+            .unwrap();
+        let error = connection
+            .send(&MetadataRequest::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, ClientError::RequestTimeout { .. }),
+            "{error}"
+        );
+        drop(broker.await.unwrap());
+    }
+
+    /// Closing the socket fails outstanding requests with ConnectionClosed.
+    #[tokio::test]
+    async fn closed_socket_fails_pending_requests() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let (header, _) = read_request(&mut socket).await;
+            let versions = ApiVersionsResponse::default()
+                .with_api_keys(vec![ApiVersion::default()
+                    .with_api_key(ApiKey::Metadata as i16)
+                    .with_max_version(9)]);
+            respond(&mut socket, &header, versions).await;
+            let _ = read_request(&mut socket).await;
+        });
+        let connection = BrokerConnection::connect(&addr, &settings(Duration::from_secs(30)))
+            .await
+            .unwrap();
+        let error = connection
+            .send(&MetadataRequest::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, ClientError::ConnectionClosed { .. }),
+            "{error}"
+        );
+        assert!(connection.is_closed());
+    }
+}
