@@ -84,6 +84,10 @@ pub struct ClientConfig {
     pub batch_size: usize,
     /// `max.request.size`.
     pub max_request_size: usize,
+    /// `max.in.flight.requests.per.connection`: batches in flight per partition when
+    /// idempotent (at most 5, as Kafka requires); without idempotence kf keeps one so that
+    /// retries cannot reorder a partition.
+    pub max_in_flight: usize,
     /// `acks`.
     pub acks: Acks,
     /// `compression.type`.
@@ -135,6 +139,7 @@ impl Default for ClientConfig {
             linger: Duration::from_millis(5),
             batch_size: 16_384,
             max_request_size: 1_048_576,
+            max_in_flight: 5,
             acks: Acks::All,
             compression: Compression::None,
             enable_idempotence: true,
@@ -214,6 +219,9 @@ impl ClientConfig {
             "linger.ms" => self.linger = millis()?,
             "batch.size" => self.batch_size = positive_i32()? as usize,
             "max.request.size" => self.max_request_size = positive_i32()? as usize,
+            "max.in.flight.requests.per.connection" => {
+                self.max_in_flight = positive_i32()?.max(1) as usize
+            }
             "acks" => {
                 self.acks = match value.trim() {
                     "0" => Acks::None,

@@ -9,6 +9,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::{Decodable, Encodable, Request, StrBytes};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -159,6 +160,33 @@ impl BrokerConnection {
         version: i16,
         timeout: Duration,
     ) -> ClientResult<Bytes> {
+        let submitted = self.submit(request, version).await?;
+        self.receive(submitted, version, timeout).await
+    }
+
+    /// Queues `request` for writing now and returns a future of its decoded response.
+    /// Requests dispatched one after another reach the broker in that order, which the
+    /// producer relies on to keep a partition's batches in sequence.
+    pub async fn dispatch<R: Request>(
+        &self,
+        request: &R,
+        version: i16,
+    ) -> ClientResult<impl Future<Output = ClientResult<R::Response>> + Send + 'static>
+    where
+        R::Response: Send + 'static,
+    {
+        let submitted = self.submit(request, version).await?;
+        let body = self.receive(submitted, version, self.request_timeout);
+        Ok(async move {
+            let mut body = body.await?;
+            R::Response::decode(&mut body, version).map_err(|e| {
+                ClientError::Protocol(format!("{} v{version} response: {e}", api_name::<R>()))
+            })
+        })
+    }
+
+    /// Registers the request's correlation id and queues its frame.
+    async fn submit<R: Request>(&self, request: &R, version: i16) -> ClientResult<Submitted> {
         let api = api_key::<R>()?;
         let (correlation_id, frame) = self.encode(request, api, version)?;
         let (reply, response) = oneshot::channel();
@@ -167,21 +195,44 @@ impl BrokerConnection {
             lock(&self.pending).remove(&correlation_id);
             return Err(error);
         }
-        let mut body = match tokio::time::timeout(timeout, response).await {
-            Ok(Ok(body)) => body,
-            Ok(Err(_)) => return Err(self.closed_error()),
-            Err(_) => {
-                lock(&self.pending).remove(&correlation_id);
-                return Err(ClientError::RequestTimeout {
-                    api: format!("{api:?}"),
-                    addr: self.addr.clone(),
-                    timeout,
-                });
-            }
-        };
-        ResponseHeader::decode(&mut body, api.response_header_version(version))
-            .map_err(|e| ClientError::Protocol(format!("{api:?} response header: {e}")))?;
-        Ok(body)
+        Ok(Submitted {
+            api,
+            correlation_id,
+            response,
+        })
+    }
+
+    /// Awaits a submitted request's response body, past its response header.
+    fn receive(
+        &self,
+        submitted: Submitted,
+        version: i16,
+        timeout: Duration,
+    ) -> impl Future<Output = ClientResult<Bytes>> + Send + 'static {
+        let pending = self.pending.clone();
+        let addr = self.addr.clone();
+        async move {
+            let Submitted {
+                api,
+                correlation_id,
+                response,
+            } = submitted;
+            let mut body = match tokio::time::timeout(timeout, response).await {
+                Ok(Ok(body)) => body,
+                Ok(Err(_)) => return Err(ClientError::ConnectionClosed { addr }),
+                Err(_) => {
+                    lock(&pending).remove(&correlation_id);
+                    return Err(ClientError::RequestTimeout {
+                        api: format!("{api:?}"),
+                        addr,
+                        timeout,
+                    });
+                }
+            };
+            ResponseHeader::decode(&mut body, api.response_header_version(version))
+                .map_err(|e| ClientError::Protocol(format!("{api:?} response header: {e}")))?;
+            Ok(body)
+        }
     }
 
     /// Sends `request` without expecting a response (Produce with `acks=0`).
@@ -295,6 +346,13 @@ impl BrokerConnection {
 }
 
 const UNSUPPORTED_VERSION: i16 = 35;
+
+/// A request on the wire, waiting for its response.
+struct Submitted {
+    api: ApiKey,
+    correlation_id: i32,
+    response: oneshot::Receiver<Bytes>,
+}
 
 fn api_key<R: Request>() -> ClientResult<ApiKey> {
     ApiKey::try_from(R::KEY)

@@ -53,12 +53,21 @@ impl Accumulator {
         }
     }
 
-    /// Puts a batch that must be retried back at the head of its queue, ahead of newer ones.
+    /// Puts a batch that must be retried back ahead of newer ones: among other retried
+    /// batches it goes by sequence number, so the partition is resent in order.
     pub fn requeue(&mut self, batch: ProducerBatch) {
-        self.queues
+        let queue = self
+            .queues
             .entry(batch.topic_partition.clone())
-            .or_default()
-            .push_front(batch);
+            .or_default();
+        let position = match batch.base_sequence {
+            Some(sequence) => queue
+                .iter()
+                .position(|queued| queued.base_sequence.is_none_or(|q| q > sequence))
+                .unwrap_or(queue.len()),
+            None => 0,
+        };
+        queue.insert(position, batch);
     }
 
     fn is_sendable(&self, queue: &VecDeque<ProducerBatch>, now: Instant, flushing: bool) -> bool {
@@ -159,5 +168,39 @@ mod tests {
         assert_eq!(acc.drain_ready(&HashSet::new(), true, now).len(), 1);
         assert_eq!(acc.drain_ready(&HashSet::new(), true, now).len(), 1);
         assert!(acc.is_empty());
+    }
+
+    #[test]
+    fn retried_batches_are_resent_in_sequence_order() {
+        let mut acc = Accumulator::new(10, Duration::ZERO);
+        let now = Instant::now();
+        let tp = TopicPartition::new("t", 0);
+        for _ in 0..4 {
+            acc.append(tp.clone(), 10, pending(), now);
+        }
+        let idle = HashSet::new();
+        let mut sent: Vec<ProducerBatch> = (0..3)
+            .map(|sequence| {
+                let mut batch = acc.drain_ready(&idle, true, now).pop().unwrap();
+                batch.base_sequence = Some(sequence);
+                batch
+            })
+            .collect();
+        // The answers for sequences 0 and 1 fail, in that order; 2 fails last.
+        let third = sent.pop().unwrap();
+        let second = sent.pop().unwrap();
+        let first = sent.pop().unwrap();
+        acc.requeue(first);
+        acc.requeue(second);
+        acc.requeue(third);
+        let order: Vec<Option<i32>> = (0..4)
+            .map(|_| {
+                acc.drain_ready(&idle, true, now)
+                    .pop()
+                    .unwrap()
+                    .base_sequence
+            })
+            .collect();
+        assert_eq!(order, vec![Some(0), Some(1), Some(2), None]);
     }
 }

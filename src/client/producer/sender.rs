@@ -1,7 +1,10 @@
 //! The producer's background task: owns the accumulator, sequence numbers and in-flight set;
 //! drains ready batches into one ProduceRequest per leader and settles the answers.
 //!
-//! At most one batch per partition is in flight, so retries can never reorder a partition.
+//! An idempotent producer keeps up to `max.in.flight.requests.per.connection` (at most 5)
+//! batches per partition in flight: the broker rejects a batch whose predecessor is missing
+//! (OUT_OF_ORDER_SEQUENCE), and such batches are retried in sequence order. Without
+//! idempotence one batch per partition is in flight, so retries cannot reorder a partition.
 
 use super::accumulator::Accumulator;
 use super::batch::{PendingRecord, ProducerBatch, ProducerIdentity};
@@ -40,6 +43,11 @@ pub struct Sender {
     identity: ProducerIdentity,
     accumulator: Accumulator,
     next_sequence: HashMap<TopicPartition, i32>,
+    /// The sequence after the last batch the broker acknowledged, per partition.
+    acked_sequence: HashMap<TopicPartition, i32>,
+    in_flight_batches: HashMap<TopicPartition, usize>,
+    max_in_flight: usize,
+    /// Partitions at their in-flight limit.
     busy: HashSet<TopicPartition>,
     in_flight: FuturesUnordered<InFlight>,
     flush_waiters: Vec<oneshot::Sender<()>>,
@@ -50,11 +58,19 @@ impl Sender {
     pub fn new(client: Client, identity: ProducerIdentity) -> Self {
         let config = client.config();
         let accumulator = Accumulator::new(config.batch_size, config.linger);
+        let max_in_flight = if identity.is_idempotent() {
+            config.max_in_flight.clamp(1, 5)
+        } else {
+            1
+        };
         Sender {
             client,
             identity,
             accumulator,
             next_sequence: HashMap::new(),
+            acked_sequence: HashMap::new(),
+            in_flight_batches: HashMap::new(),
+            max_in_flight,
             busy: HashSet::new(),
             in_flight: FuturesUnordered::new(),
             flush_waiters: Vec::new(),
@@ -114,7 +130,7 @@ impl Sender {
             let leader = match self.client.leader_id(&tp.topic, tp.partition).await {
                 Ok(leader) => leader,
                 Err(error) => {
-                    self.retry_or_fail(batch, &error);
+                    self.retry_or_fail(batch, &error, false);
                     continue;
                 }
             };
@@ -124,23 +140,37 @@ impl Sender {
                 *next = next.wrapping_add(batch.record_count());
             }
             batch.attempts += 1;
-            self.busy.insert(tp);
+            let count = self.in_flight_batches.entry(tp.clone()).or_insert(0);
+            *count += 1;
+            if *count >= self.max_in_flight {
+                self.busy.insert(tp);
+            }
             by_leader.entry(leader).or_default().push(batch);
         }
+        // Dispatched one by one, in drain order, so each partition's batches hit the wire
+        // in sequence order.
         for (leader, batches) in by_leader {
-            self.in_flight.push(Box::pin(produce(
-                self.client.clone(),
-                self.identity,
-                leader,
-                batches,
-            )));
+            let answer: InFlight = match dispatch(&self.client, self.identity, leader, &batches)
+                .await
+            {
+                Ok(Some(response)) => Box::pin(async move { (batches, response.await.map(Some)) }),
+                Ok(None) => Box::pin(std::future::ready((batches, Ok(None)))),
+                Err(error) => Box::pin(std::future::ready((batches, Err(error)))),
+            };
+            self.in_flight.push(answer);
         }
     }
 
     /// Matches each batch to its partition's answer.
     async fn settle(&mut self, (batches, result): Answer) {
         for batch in &batches {
-            self.busy.remove(&batch.topic_partition);
+            let tp = &batch.topic_partition;
+            let count = self.in_flight_batches.entry(tp.clone()).or_insert(1);
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.in_flight_batches.remove(tp);
+            }
+            self.busy.remove(tp);
         }
         let response = match result {
             Ok(Some(response)) => response,
@@ -154,7 +184,7 @@ impl Sender {
                 }
                 batches
                     .into_iter()
-                    .for_each(|batch| self.retry_or_fail(batch, &error));
+                    .for_each(|batch| self.retry_or_fail(batch, &error, false));
                 return;
             }
         };
@@ -176,7 +206,21 @@ impl Sender {
             };
             match ResponseError::try_from_code(answer.error_code) {
                 None | Some(ResponseError::DuplicateSequenceNumber) => {
+                    if let Some(sequence) = batch.base_sequence {
+                        let next = sequence.wrapping_add(batch.record_count());
+                        self.acked_sequence
+                            .insert(batch.topic_partition.clone(), next);
+                    }
                     batch.succeed(answer.base_offset, answer.log_append_time_ms)
+                }
+                Some(ResponseError::OutOfOrderSequenceNumber)
+                    if self.predecessor_pending(&batch) =>
+                {
+                    // An earlier batch of this partition has not landed yet (it failed or
+                    // overtook us); this one goes again after it.
+                    let error = ClientError::from_code(answer.error_code, "out of order")
+                        .unwrap_or(ClientError::Protocol("error code vanished".into()));
+                    self.retry_or_fail(batch, &error, true);
                 }
                 Some(_) => {
                     let context = match answer.error_message.as_deref() {
@@ -188,7 +232,7 @@ impl Sender {
                     let error = ClientError::from_code(answer.error_code, context)
                         .unwrap_or(ClientError::Protocol("error code vanished".into()));
                     stale_metadata |= error.invalidates_metadata();
-                    self.retry_or_fail(batch, &error);
+                    self.retry_or_fail(batch, &error, false);
                 }
             }
         }
@@ -197,13 +241,26 @@ impl Sender {
         }
     }
 
-    /// Requeues a batch for another attempt if `retries` and `delivery.timeout.ms` allow.
-    fn retry_or_fail(&mut self, mut batch: ProducerBatch, error: &ClientError) {
+    /// Whether batches before this one are still unacknowledged.
+    fn predecessor_pending(&self, batch: &ProducerBatch) -> bool {
+        let acked = self
+            .acked_sequence
+            .get(&batch.topic_partition)
+            .copied()
+            .unwrap_or(0);
+        batch
+            .base_sequence
+            .is_some_and(|sequence| sequence != acked)
+    }
+
+    /// Requeues a batch for another attempt if `retries` and `delivery.timeout.ms` allow;
+    /// `retriable` overrides the error's own classification.
+    fn retry_or_fail(&mut self, mut batch: ProducerBatch, error: &ClientError, retriable: bool) {
         let config = self.client.config();
         let now = Instant::now();
         let backoff = self.client.backoff(batch.attempts.saturating_sub(1));
         let within_time = now + backoff < batch.created + config.delivery_timeout;
-        if error.is_retriable() && batch.attempts <= config.retries && within_time {
+        if (retriable || error.is_retriable()) && batch.attempts <= config.retries && within_time {
             tracing::debug!(%error, partition = %batch.topic_partition, "retrying batch");
             batch.retry_at = Some(now + backoff);
             self.accumulator.requeue(batch);
@@ -220,23 +277,14 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Sends one ProduceRequest with the batches for one leader.
-async fn produce(
-    client: Client,
-    identity: ProducerIdentity,
-    leader: i32,
-    batches: Vec<ProducerBatch>,
-) -> Answer {
-    let result = produce_request(&client, identity, leader, &batches).await;
-    (batches, result)
-}
-
-async fn produce_request(
+/// Puts one ProduceRequest with the batches for one leader on the wire; returns the future
+/// of its response (`None` for `acks=0`, which has none).
+async fn dispatch(
     client: &Client,
     identity: ProducerIdentity,
     leader: i32,
     batches: &[ProducerBatch],
-) -> ClientResult<Option<ProduceResponse>> {
+) -> ClientResult<Option<impl Future<Output = ClientResult<ProduceResponse>> + Send + 'static>> {
     let config = client.config();
     let mut topics: BTreeMap<&str, Vec<PartitionProduceData>> = BTreeMap::new();
     for batch in batches {
@@ -269,5 +317,5 @@ async fn produce_request(
         connection.send_without_response(&request, version).await?;
         return Ok(None);
     }
-    connection.send_version(&request, version).await.map(Some)
+    connection.dispatch(&request, version).await.map(Some)
 }
