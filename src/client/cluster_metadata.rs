@@ -1,0 +1,138 @@
+//! The client's view of the cluster: brokers, controller, topics and partition leaders, as
+//! the last Metadata response described them.
+
+use kafka_protocol::messages::MetadataResponse;
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// A broker as Metadata lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerMetadata {
+    pub node_id: i32,
+    pub host: String,
+    pub port: i32,
+    pub rack: Option<String>,
+}
+
+impl BrokerMetadata {
+    /// `host:port`, ready for `TcpStream::connect`.
+    pub fn addr(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+}
+
+/// One partition's leadership and replica sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionMetadata {
+    pub partition: i32,
+    /// Kafka error code for this partition (e.g. LEADER_NOT_AVAILABLE), 0 when fine.
+    pub error_code: i16,
+    /// -1 when there is no leader.
+    pub leader_id: i32,
+    pub leader_epoch: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+    pub offline_replicas: Vec<i32>,
+}
+
+/// One topic and its partitions, ordered by partition index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicMetadata {
+    pub name: String,
+    pub topic_id: Uuid,
+    pub error_code: i16,
+    pub is_internal: bool,
+    pub partitions: Vec<PartitionMetadata>,
+}
+
+/// The whole cached picture.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterMetadata {
+    pub cluster_id: Option<String>,
+    pub controller_id: i32,
+    pub brokers: BTreeMap<i32, BrokerMetadata>,
+    pub topics: HashMap<String, TopicMetadata>,
+}
+
+impl ClusterMetadata {
+    /// Converts a Metadata response.
+    pub fn from_response(response: &MetadataResponse) -> Self {
+        let brokers = response
+            .brokers
+            .iter()
+            .map(|b| {
+                let broker = BrokerMetadata {
+                    node_id: b.node_id.0,
+                    host: b.host.to_string(),
+                    port: b.port,
+                    rack: b.rack.as_ref().map(ToString::to_string),
+                };
+                (broker.node_id, broker)
+            })
+            .collect();
+        let topics = response
+            .topics
+            .iter()
+            .filter_map(|t| {
+                let name = t.name.as_ref()?.0.to_string();
+                let mut partitions: Vec<PartitionMetadata> = t
+                    .partitions
+                    .iter()
+                    .map(|p| PartitionMetadata {
+                        partition: p.partition_index,
+                        error_code: p.error_code,
+                        leader_id: p.leader_id.0,
+                        leader_epoch: p.leader_epoch,
+                        replicas: p.replica_nodes.iter().map(|b| b.0).collect(),
+                        isr: p.isr_nodes.iter().map(|b| b.0).collect(),
+                        offline_replicas: p.offline_replicas.iter().map(|b| b.0).collect(),
+                    })
+                    .collect();
+                partitions.sort_by_key(|p| p.partition);
+                let topic = TopicMetadata {
+                    name: name.clone(),
+                    topic_id: t.topic_id,
+                    error_code: t.error_code,
+                    is_internal: t.is_internal,
+                    partitions,
+                };
+                Some((name, topic))
+            })
+            .collect();
+        ClusterMetadata {
+            cluster_id: response.cluster_id.as_ref().map(ToString::to_string),
+            controller_id: response.controller_id.0,
+            brokers,
+            topics,
+        }
+    }
+
+    /// Folds a newer response in: brokers and controller are replaced, topics are updated
+    /// one by one so that a refresh of some topics keeps what is known of the others.
+    pub fn merge(&mut self, newer: ClusterMetadata, full_topic_list: bool) {
+        self.cluster_id = newer.cluster_id;
+        self.controller_id = newer.controller_id;
+        self.brokers = newer.brokers;
+        if full_topic_list {
+            self.topics = newer.topics;
+        } else {
+            self.topics.extend(newer.topics);
+        }
+    }
+
+    /// The partition's metadata, if known.
+    pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionMetadata> {
+        let partitions = &self.topics.get(topic)?.partitions;
+        partitions
+            .binary_search_by_key(&partition, |p| p.partition)
+            .ok()
+            .map(|i| &partitions[i])
+    }
+
+    /// The current leader of a partition, if it has one.
+    pub fn leader(&self, topic: &str, partition: i32) -> Option<i32> {
+        self.partition(topic, partition)
+            .map(|p| p.leader_id)
+            .filter(|leader| *leader >= 0)
+    }
+}

@@ -1,0 +1,227 @@
+//! The consumer in assign mode: explicit partitions and start positions, a fetch loop honoring
+//! `fetch.max.wait.ms` / `fetch.min.bytes` / `fetch.max.bytes`, every codec, isolation levels,
+//! `auto.offset.reset`, and "exit at end" against the end offsets seen at assignment.
+//! [`group::GroupConsumer`] adds group membership on top.
+
+mod batches;
+mod fetcher;
+pub mod group;
+mod position;
+mod record;
+
+pub use batches::AbortedTransaction;
+pub use position::{PartitionBounds, StartOffset};
+pub use record::{ConsumerRecord, TimestampKind};
+
+use super::admin::Admin;
+use super::config::AutoOffsetReset;
+use super::error::{ClientError, ClientResult};
+use super::kafka_client::Client;
+use super::wire::TopicPartition;
+use kafka_protocol::error::ResponseError;
+use std::collections::BTreeMap;
+
+/// Per-partition consumer state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionState {
+    /// The next offset to fetch.
+    pub position: i64,
+    /// The end offset when the partition was assigned: "exit at end" stops here.
+    pub end_at_assignment: i64,
+    /// The latest high watermark seen in a fetch response (-1 before the first).
+    pub high_watermark: i64,
+    /// The latest last stable offset seen in a fetch response (-1 before the first).
+    pub last_stable_offset: i64,
+}
+
+/// A consumer of explicitly assigned partitions.
+#[derive(Debug)]
+pub struct Consumer {
+    client: Client,
+    admin: Admin,
+    partitions: BTreeMap<TopicPartition, PartitionState>,
+    include_control_records: bool,
+}
+
+impl Consumer {
+    /// A consumer with nothing assigned.
+    pub fn new(client: Client) -> Self {
+        Consumer {
+            admin: Admin::new(client.clone()),
+            client,
+            partitions: BTreeMap::new(),
+            include_control_records: false,
+        }
+    }
+
+    /// Also hand out transaction markers (flagged `is_control`); off by default.
+    pub fn set_include_control_records(&mut self, include: bool) {
+        self.include_control_records = include;
+    }
+
+    /// Assigns partitions (replacing any previous assignment) at the given start positions;
+    /// records each partition's end offset now for [`Consumer::reached_end`].
+    pub async fn assign(
+        &mut self,
+        assignment: &[(TopicPartition, StartOffset)],
+    ) -> ClientResult<()> {
+        let isolation = self.client.config().isolation_level;
+        let tps: Vec<TopicPartition> = assignment.iter().map(|(tp, _)| tp.clone()).collect();
+        let bounds = position::fetch_bounds(&self.admin, &tps, isolation).await?;
+        let mut partitions = BTreeMap::new();
+        for (tp, start) in assignment {
+            let bounds =
+                bounds
+                    .get(tp)
+                    .copied()
+                    .ok_or_else(|| ClientError::UnknownTopicOrPartition {
+                        topic: tp.topic.clone(),
+                        partition: tp.partition,
+                    })?;
+            let position = position::resolve(&self.admin, tp, *start, bounds, isolation).await?;
+            partitions.insert(
+                tp.clone(),
+                PartitionState {
+                    position,
+                    end_at_assignment: bounds.end_offset,
+                    high_watermark: -1,
+                    last_stable_offset: -1,
+                },
+            );
+        }
+        self.partitions = partitions;
+        Ok(())
+    }
+
+    /// Every topic partition of `topic`, for assigning a whole topic.
+    pub async fn partitions_of(&self, topic: &str) -> ClientResult<Vec<TopicPartition>> {
+        let metadata = self.client.topic_metadata(topic).await?;
+        Ok(metadata
+            .partitions
+            .iter()
+            .map(|p| TopicPartition::new(topic, p.partition))
+            .collect())
+    }
+
+    /// The state of every assigned partition.
+    pub fn partitions(&self) -> &BTreeMap<TopicPartition, PartitionState> {
+        &self.partitions
+    }
+
+    /// Whether every partition's position has reached its end offset at assignment.
+    pub fn reached_end(&self) -> bool {
+        self.partitions
+            .values()
+            .all(|s| s.position >= s.end_at_assignment)
+    }
+
+    /// Moves one partition's position.
+    pub fn seek(&mut self, tp: &TopicPartition, offset: i64) -> ClientResult<()> {
+        let state = self
+            .partitions
+            .get_mut(tp)
+            .ok_or_else(|| ClientError::InvalidArgument(format!("{tp} is not assigned")))?;
+        state.position = offset;
+        Ok(())
+    }
+
+    /// One fetch round across all leaders; returns the records in partition order, each
+    /// partition's in offset order. Waits at most about `fetch.max.wait.ms` when idle.
+    pub async fn poll(&mut self) -> ClientResult<Vec<ConsumerRecord>> {
+        if self.partitions.is_empty() {
+            return Err(ClientError::InvalidArgument(
+                "no partitions assigned".into(),
+            ));
+        }
+        let mut by_leader: BTreeMap<i32, Vec<(TopicPartition, i64)>> = BTreeMap::new();
+        for (tp, state) in &self.partitions {
+            let leader = self.client.leader_id(&tp.topic, tp.partition).await?;
+            by_leader
+                .entry(leader)
+                .or_default()
+                .push((tp.clone(), state.position));
+        }
+        let config = self.client.config().clone();
+        let include_control = self.include_control_records;
+        let rounds = by_leader.into_iter().map(|(leader, positions)| {
+            let client = self.client.clone();
+            let config = config.clone();
+            async move {
+                let connection = client.broker(leader).await?;
+                fetcher::fetch_from_leader(&connection, &config, &positions, include_control).await
+            }
+        });
+        let mut records = Vec::new();
+        let mut stale_metadata = false;
+        for round in futures::future::join_all(rounds).await {
+            let fetched = match round {
+                Ok(fetched) => fetched,
+                Err(error) if error.is_retriable() => {
+                    stale_metadata = true;
+                    tracing::debug!(%error, "fetch failed; will retry");
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            for partition in fetched {
+                stale_metadata |= self.apply(partition, &mut records).await?;
+            }
+        }
+        if stale_metadata {
+            // A failed refresh surfaces through the next poll.
+            let _ = self.client.refresh_known_topics().await;
+            tokio::time::sleep(self.client.config().retry_backoff).await;
+        }
+        Ok(records)
+    }
+
+    /// Applies one partition's fetch result; returns whether metadata looks stale.
+    async fn apply(
+        &mut self,
+        fetched: fetcher::PartitionFetch,
+        out: &mut Vec<ConsumerRecord>,
+    ) -> ClientResult<bool> {
+        let tp = fetched.topic_partition;
+        let Some(state) = self.partitions.get_mut(&tp) else {
+            return Ok(false);
+        };
+        state.high_watermark = fetched.high_watermark;
+        state.last_stable_offset = fetched.last_stable_offset;
+        match fetched.result {
+            Ok(decoded) => {
+                state.position = state.position.max(decoded.next_offset);
+                out.extend(decoded.records);
+                Ok(false)
+            }
+            Err(error) if error.kafka_error() == Some(ResponseError::OffsetOutOfRange) => {
+                self.reset_position(&tp, error).await?;
+                Ok(false)
+            }
+            Err(error) if error.invalidates_metadata() || error.is_retriable() => Ok(true),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// OFFSET_OUT_OF_RANGE: move per `auto.offset.reset`, or report it.
+    async fn reset_position(
+        &mut self,
+        tp: &TopicPartition,
+        error: ClientError,
+    ) -> ClientResult<()> {
+        let config = self.client.config();
+        let start = match config.auto_offset_reset {
+            AutoOffsetReset::Earliest => StartOffset::Beginning,
+            AutoOffsetReset::Latest => StartOffset::End,
+            AutoOffsetReset::None => return Err(error),
+        };
+        let isolation = config.isolation_level;
+        let bounds =
+            position::fetch_bounds(&self.admin, std::slice::from_ref(tp), isolation).await?;
+        let Some(bounds) = bounds.get(tp).copied() else {
+            return Err(error);
+        };
+        let offset = position::resolve(&self.admin, tp, start, bounds, isolation).await?;
+        tracing::info!(partition = %tp, offset, "offset out of range; reset");
+        self.seek(tp, offset)
+    }
+}

@@ -1,0 +1,99 @@
+//! API version negotiation: the versions this client implements, intersected with what a broker
+//! advertises in its ApiVersions response.
+
+use kafka_protocol::messages::{ApiKey, ApiVersionsResponse};
+use std::collections::HashMap;
+
+/// The highest version of each API this client knows how to fill in and read.
+///
+/// Produce and Fetch stop at v12, the last versions that name topics (v13 switched to topic ids);
+/// OffsetFetch at v7, the last with a single group; FindCoordinator at v3, the last with one key.
+/// JoinGroup v5 and SyncGroup v3 are the newest librdkafka sends; its mock broker advertises
+/// the flexible versions above them but cannot parse them, and Kafka 4 accepts both. LeaveGroup
+/// stops at v2 because that mock answers v3+ without the member list v3 added.
+pub fn client_max_version(api: ApiKey) -> Option<i16> {
+    let max = match api {
+        ApiKey::Produce => 12,
+        ApiKey::Fetch => 12,
+        ApiKey::ListOffsets => 8,
+        ApiKey::Metadata => 12,
+        ApiKey::ApiVersions => 3,
+        ApiKey::CreateTopics => 7,
+        ApiKey::DeleteTopics => 6,
+        ApiKey::CreatePartitions => 3,
+        ApiKey::DescribeConfigs => 4,
+        ApiKey::IncrementalAlterConfigs => 1,
+        ApiKey::DescribeCluster => 1,
+        ApiKey::DescribeQuorum => 2,
+        ApiKey::DeleteRecords => 2,
+        ApiKey::InitProducerId => 5,
+        ApiKey::FindCoordinator => 3,
+        ApiKey::JoinGroup => 5,
+        ApiKey::SyncGroup => 3,
+        ApiKey::Heartbeat => 4,
+        ApiKey::LeaveGroup => 2,
+        ApiKey::OffsetCommit => 9,
+        ApiKey::OffsetFetch => 7,
+        _ => return None,
+    };
+    Some(max.min(api.valid_versions().max))
+}
+
+/// The version to use for each API on one connection.
+#[derive(Debug, Clone, Default)]
+pub struct ApiVersionTable {
+    negotiated: HashMap<i16, i16>,
+}
+
+impl ApiVersionTable {
+    /// Picks, for every API both sides know, the highest version both support.
+    pub fn negotiate(response: &ApiVersionsResponse) -> Self {
+        let negotiated = response
+            .api_keys
+            .iter()
+            .filter_map(|range| {
+                let api = ApiKey::try_from(range.api_key).ok()?;
+                let ours = api.valid_versions();
+                let max = client_max_version(api)?.min(range.max_version);
+                let min = ours.min.max(range.min_version);
+                (min <= max).then_some((range.api_key, max))
+            })
+            .collect();
+        ApiVersionTable { negotiated }
+    }
+
+    /// The version to send for `api`, or `None` when the broker does not support it.
+    pub fn version(&self, api: ApiKey) -> Option<i16> {
+        self.negotiated.get(&(api as i16)).copied()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use kafka_protocol::messages::api_versions_response::ApiVersion;
+
+    fn range(api: ApiKey, min: i16, max: i16) -> ApiVersion {
+        ApiVersion::default()
+            .with_api_key(api as i16)
+            .with_min_version(min)
+            .with_max_version(max)
+    }
+
+    #[test]
+    fn negotiate_picks_highest_common_version() {
+        let response = ApiVersionsResponse::default().with_api_keys(vec![
+            range(ApiKey::Produce, 0, 10),
+            range(ApiKey::Fetch, 4, 17),
+            range(ApiKey::Metadata, 13, 20),
+            range(ApiKey::ShareFetch, 0, 1),
+        ]);
+        let table = ApiVersionTable::negotiate(&response);
+        assert_eq!(table.version(ApiKey::Produce), Some(10));
+        assert_eq!(table.version(ApiKey::Fetch), Some(12));
+        assert_eq!(table.version(ApiKey::Metadata), None);
+        assert_eq!(table.version(ApiKey::ShareFetch), None);
+        assert_eq!(table.version(ApiKey::DescribeQuorum), None);
+    }
+}

@@ -1,0 +1,215 @@
+//! kf's consumer (assign mode) against librdkafka's mock cluster, reading what an rdkafka
+//! producer wrote.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use kafka_protocol::error::ResponseError;
+use kf::client::consumer::{Consumer, ConsumerRecord, StartOffset};
+use kf::client::producer::partitioner::partition_for_key;
+use kf::client::{Client, ClientConfig, TopicPartition};
+use rdkafka::config::ClientConfig as RdConfig;
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _};
+use std::time::Duration;
+
+/// Writes `count` keyed records with rdkafka (murmur2 partitioner, given codec); record `i`
+/// has key `key-i`, value `value-i` (none for every tenth: a tombstone) and one header.
+fn write_with_rdkafka(bootstrap: &str, topic: &str, count: usize, codec: &str) {
+    let producer: BaseProducer = RdConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("partitioner", "murmur2_random")
+        .set("compression.codec", codec)
+        .set("linger.ms", "5")
+        .create()
+        .unwrap();
+    for i in 0..count {
+        let key = format!("key-{i}");
+        let value = format!("value-{i}");
+        let headers = OwnedHeaders::new().insert(Header {
+            key: "index",
+            value: Some(&i.to_string()),
+        });
+        let mut record = BaseRecord::to(topic).key(&key).headers(headers);
+        if i % 10 != 0 {
+            record = record.payload(&value);
+        }
+        producer.send(record).map_err(|(e, _)| e).unwrap();
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+}
+
+async fn consumer(bootstrap: &str, settings: &[(&str, &str)]) -> Consumer {
+    let mut config = ClientConfig::new(bootstrap);
+    config.set("default.api.timeout.ms", "20000").unwrap();
+    config.set("fetch.max.wait.ms", "100").unwrap();
+    config.set_all(settings.iter().copied()).unwrap();
+    Consumer::new(Client::connect(config).await.unwrap())
+}
+
+/// Polls until every partition reached its end offset at assignment ("exit at end").
+async fn read_to_end(consumer: &mut Consumer) -> Vec<ConsumerRecord> {
+    let mut records = Vec::new();
+    for _ in 0..200 {
+        if consumer.reached_end() {
+            return records;
+        }
+        records.extend(consumer.poll().await.unwrap());
+    }
+    panic!("did not reach the end; got {} records", records.len());
+}
+
+async fn assign_all(consumer: &mut Consumer, topic: &str, start: StartOffset) {
+    let partitions = consumer.partitions_of(topic).await.unwrap();
+    let assignment: Vec<_> = partitions.into_iter().map(|tp| (tp, start)).collect();
+    consumer.assign(&assignment).await.unwrap();
+}
+
+async fn reads_what_rdkafka_wrote(codec: &str) {
+    let cluster = MockCluster::new(3).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("in", 3, 3).unwrap();
+    write_with_rdkafka(&bootstrap, "in", 60, codec);
+
+    let mut consumer = consumer(&bootstrap, &[]).await;
+    assign_all(&mut consumer, "in", StartOffset::Beginning).await;
+    let records = read_to_end(&mut consumer).await;
+    assert_eq!(records.len(), 60);
+    for record in &records {
+        let key = record.key.clone().unwrap();
+        let i: usize = std::str::from_utf8(&key).unwrap()["key-".len()..]
+            .parse()
+            .unwrap();
+        assert_eq!(
+            record.partition,
+            partition_for_key(&key, 3),
+            "murmur2 disagrees"
+        );
+        let expected_value = (i % 10 != 0).then(|| format!("value-{i}").into_bytes());
+        assert_eq!(record.value.as_deref(), expected_value.as_deref());
+        assert_eq!(
+            record.headers,
+            vec![("index".to_string(), Some(i.to_string().into()))]
+        );
+        assert!(!record.is_control);
+    }
+    for partition in 0..3 {
+        let offsets: Vec<i64> = records
+            .iter()
+            .filter(|r| r.partition == partition)
+            .map(|r| r.offset)
+            .collect();
+        assert_eq!(offsets, (0..offsets.len() as i64).collect::<Vec<_>>());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_uncompressed_records_rdkafka_wrote() {
+    reads_what_rdkafka_wrote("none").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_gzip_records_rdkafka_wrote() {
+    reads_what_rdkafka_wrote("gzip").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_snappy_records_rdkafka_wrote() {
+    reads_what_rdkafka_wrote("snappy").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_lz4_records_rdkafka_wrote() {
+    reads_what_rdkafka_wrote("lz4").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_zstd_records_rdkafka_wrote() {
+    reads_what_rdkafka_wrote("zstd").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_positions_offset_relative_and_end() {
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("one", 1, 1).unwrap();
+    write_with_rdkafka(&bootstrap, "one", 10, "none");
+    let tp = TopicPartition::new("one", 0);
+    let cases = [
+        (StartOffset::Offset(4), 4..10),
+        (StartOffset::Relative(-3), 7..10),
+        (StartOffset::Relative(8), 8..10),
+        (StartOffset::Relative(-50), 0..10),
+        (StartOffset::End, 10..10),
+    ];
+    for (start, expected) in cases {
+        let mut consumer = consumer(&bootstrap, &[]).await;
+        consumer.assign(&[(tp.clone(), start)]).await.unwrap();
+        let offsets: Vec<i64> = read_to_end(&mut consumer)
+            .await
+            .iter()
+            .map(|r| r.offset)
+            .collect();
+        assert_eq!(offsets, expected.collect::<Vec<_>>(), "{start:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offset_out_of_range_resets_to_earliest() {
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("reset", 1, 1).unwrap();
+    write_with_rdkafka(&bootstrap, "reset", 5, "none");
+    let mut consumer = consumer(&bootstrap, &[("auto.offset.reset", "earliest")]).await;
+    let tp = TopicPartition::new("reset", 0);
+    consumer
+        .assign(&[(tp.clone(), StartOffset::Offset(1_000))])
+        .await
+        .unwrap();
+    let mut records = Vec::new();
+    for _ in 0..50 {
+        records.extend(consumer.poll().await.unwrap());
+        if records.len() >= 5 {
+            break;
+        }
+    }
+    let offsets: Vec<i64> = records.iter().map(|r| r.offset).collect();
+    assert_eq!(offsets, vec![0, 1, 2, 3, 4]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offset_out_of_range_is_an_error_without_reset() {
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("strict", 1, 1).unwrap();
+    write_with_rdkafka(&bootstrap, "strict", 2, "none");
+    let mut consumer = consumer(&bootstrap, &[("auto.offset.reset", "none")]).await;
+    consumer
+        .assign(&[(TopicPartition::new("strict", 0), StartOffset::Offset(99))])
+        .await
+        .unwrap();
+    let error = consumer.poll().await.unwrap_err();
+    assert_eq!(
+        error.kafka_error(),
+        Some(ResponseError::OffsetOutOfRange),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_fetch_sizes_still_make_progress() {
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("small", 1, 1).unwrap();
+    write_with_rdkafka(&bootstrap, "small", 30, "none");
+    let mut consumer = consumer(
+        &bootstrap,
+        &[
+            ("max.partition.fetch.bytes", "64"),
+            ("fetch.max.bytes", "64"),
+        ],
+    )
+    .await;
+    assign_all(&mut consumer, "small", StartOffset::Beginning).await;
+    let records = read_to_end(&mut consumer).await;
+    assert_eq!(records.len(), 30);
+}

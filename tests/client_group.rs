@@ -1,0 +1,127 @@
+//! kf's group consumer (classic protocol) against librdkafka's mock group coordinator.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use kf::client::consumer::group::GroupConsumer;
+use kf::client::producer::{Producer, ProducerRecord};
+use kf::client::{Client, ClientConfig, TopicPartition};
+use rdkafka::mocking::MockCluster;
+use std::collections::BTreeSet;
+
+async fn client(bootstrap: &str, settings: &[(&str, &str)]) -> Client {
+    let mut config = ClientConfig::new(bootstrap);
+    config
+        .set_all([
+            ("default.api.timeout.ms", "20000"),
+            ("fetch.max.wait.ms", "50"),
+            ("heartbeat.interval.ms", "50"),
+            ("session.timeout.ms", "6000"),
+            ("max.poll.interval.ms", "10000"),
+            ("auto.offset.reset", "earliest"),
+        ])
+        .unwrap();
+    config.set_all(settings.iter().copied()).unwrap();
+    Client::connect(config).await.unwrap()
+}
+
+async fn produce(bootstrap: &str, topic: &str, partitions: i32, per_partition: i64) {
+    let producer = Producer::new(client(bootstrap, &[]).await).await.unwrap();
+    for p in 0..partitions {
+        for i in 0..per_partition {
+            let record = ProducerRecord::new(topic, format!("{p}-{i}")).with_partition(p);
+            producer.send(record).await.unwrap();
+        }
+    }
+    producer.close().await.unwrap();
+}
+
+/// One member, then (after it left) another: each holds every partition, chosen by the
+/// named assignor. Two live members at once are not tested here: librdkafka's mock completes
+/// a sync as soon as the leader's assignments arrive and answers a follower that syncs a
+/// moment later with INVALID_REQUEST, a race real brokers do not have. The assignors'
+/// multi-member behaviour is covered by unit tests.
+async fn members_take_over_after_leave(strategy: &str) {
+    let cluster = MockCluster::new(3).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("shared", 4, 3).unwrap();
+    let settings = [
+        ("group.id", "g"),
+        ("partition.assignment.strategy", strategy),
+    ];
+    let topics = vec!["shared".to_string()];
+    let every: BTreeSet<TopicPartition> =
+        (0..4).map(|p| TopicPartition::new("shared", p)).collect();
+
+    let mut first = GroupConsumer::subscribe(client(&bootstrap, &settings).await, &topics)
+        .await
+        .unwrap();
+    assert_eq!(first.assignor(), Some(strategy));
+    assert_eq!(
+        first.assignment().into_iter().collect::<BTreeSet<_>>(),
+        every
+    );
+    for _ in 0..3 {
+        first.poll().await.unwrap();
+    }
+    let first_generation = first.generation_id();
+    first.close().await.unwrap();
+
+    let second = GroupConsumer::subscribe(client(&bootstrap, &settings).await, &topics)
+        .await
+        .unwrap();
+    assert_eq!(
+        second.assignment().into_iter().collect::<BTreeSet<_>>(),
+        every
+    );
+    assert!(second.generation_id() > first_generation);
+    second.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn range_members_take_over_after_leave() {
+    members_take_over_after_leave("range").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cooperative_sticky_members_take_over_after_leave() {
+    members_take_over_after_leave("cooperative-sticky").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn committed_offsets_survive_a_restart() {
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("log", 2, 1).unwrap();
+    produce(&bootstrap, "log", 2, 5).await;
+    let settings = [("group.id", "resume"), ("enable.auto.commit", "false")];
+    let topics = vec!["log".to_string()];
+
+    let mut first = GroupConsumer::subscribe(client(&bootstrap, &settings).await, &topics)
+        .await
+        .unwrap();
+    let mut seen = 0;
+    for _ in 0..200 {
+        seen += first.poll().await.unwrap().len();
+        if seen >= 10 {
+            break;
+        }
+    }
+    assert_eq!(seen, 10);
+    first.commit().await.unwrap();
+    first.close().await.unwrap();
+
+    produce(&bootstrap, "log", 2, 1).await;
+    let mut second = GroupConsumer::subscribe(client(&bootstrap, &settings).await, &topics)
+        .await
+        .unwrap();
+    let mut records = Vec::new();
+    for _ in 0..200 {
+        records.extend(second.poll().await.unwrap());
+        if records.len() >= 2 {
+            break;
+        }
+    }
+    let mut offsets: Vec<(i32, i64)> = records.iter().map(|r| (r.partition, r.offset)).collect();
+    offsets.sort();
+    assert_eq!(offsets, vec![(0, 5), (1, 5)]);
+    second.close().await.unwrap();
+}
