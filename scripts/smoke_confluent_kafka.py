@@ -20,7 +20,8 @@ for i in range(500):
     producer.produce("smoke-confluent", key=str(i % 7), value=f"v{i}")
 assert producer.flush(30) == 0
 
-consumer = Consumer({"bootstrap.servers": bootstrap, "enable.auto.commit": False})
+# librdkafka needs a group id even for assign(); the group is never joined.
+consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "kf-smoke", "enable.auto.commit": False})
 consumer.assign([TopicPartition("smoke-confluent", p, 0) for p in range(3)])
 values = set()
 for _ in range(200):

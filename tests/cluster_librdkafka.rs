@@ -325,3 +325,44 @@ async fn metadata_keeps_working_after_the_controller_stops() {
     );
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotent_producer_gets_a_producer_id_and_keeps_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "exactly", 3).await;
+    let records = tokio::task::spawn_blocking(move || {
+        let producer = producer(
+            &bootstrap,
+            &[
+                ("enable.idempotence", "true"),
+                ("max.in.flight.requests.per.connection", "5"),
+            ],
+        );
+        for seq in 0..3_000usize {
+            let key = key_of(seq);
+            let value = value_of("none", seq);
+            producer
+                .send(BaseRecord::to("exactly").key(&key).payload(&value))
+                .map_err(|(e, _)| e)
+                .unwrap();
+            producer.poll(Duration::ZERO);
+        }
+        producer.flush(TIMEOUT).unwrap();
+        let consumer = consumer(&bootstrap, &[]);
+        assign_from_beginning(&consumer, "exactly", 3);
+        consume_n(&consumer, 3_000)
+    })
+    .await
+    .unwrap();
+    let mut last: HashMap<String, usize> = HashMap::new();
+    for r in &records {
+        let seq: usize = r.value.split('|').nth(1).unwrap().parse().unwrap();
+        if let Some(previous) = last.insert(r.key.clone(), seq) {
+            assert!(previous < seq, "per-key order for {}", r.key);
+        }
+    }
+    assert_eq!(records.len(), 3_000, "no duplicates, nothing lost");
+    cluster.shutdown().await;
+}

@@ -126,6 +126,9 @@ async fn route(
         RequestKind::DescribeQuorum(r) => {
             ResponseKind::DescribeQuorum(handlers::describe_quorum::handle(broker, header, r))
         }
+        RequestKind::InitProducerId(r) => ResponseKind::InitProducerId(
+            handlers::init_producer_id::handle(broker, header, r).await,
+        ),
         RequestKind::DescribeLogDirs(r) => {
             ResponseKind::DescribeLogDirs(handlers::describe_log_dirs::handle(broker, header, r))
         }

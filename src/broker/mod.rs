@@ -9,6 +9,7 @@ pub mod fetch_sessions;
 pub mod handlers;
 pub mod listener;
 pub mod partitions;
+pub mod producer_ids;
 pub mod retention;
 
 use std::sync::{Arc, Mutex};
@@ -38,6 +39,8 @@ pub struct Broker {
     /// Bumped after every append, so long-polling fetches wake on new data instead of sleeping.
     pub appends: watch::Sender<u64>,
     pub fetch_sessions: Mutex<fetch_sessions::FetchSessionCache>,
+    /// Producer ids this broker may still hand out.
+    pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
 }
 
 impl Broker {
@@ -58,6 +61,7 @@ impl Broker {
             logs,
             appends: watch::channel(0).0,
             fetch_sessions: Mutex::new(fetch_sessions::FetchSessionCache::default()),
+            producer_ids: Mutex::new(producer_ids::ProducerIdPool::default()),
         })
     }
 

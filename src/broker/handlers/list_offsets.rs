@@ -22,10 +22,12 @@ const EARLIEST_TIERED: i64 = -5;
 
 pub fn handle(
     broker: &Broker,
-    _header: &RequestHeader,
+    header: &RequestHeader,
     request: ListOffsetsRequest,
 ) -> ListOffsetsResponse {
     let image = broker.image();
+    // The leader epoch is in the response from v4; before it must stay at its default.
+    let with_epoch = header.request_api_version >= 4;
     let topics = request
         .topics
         .into_iter()
@@ -47,7 +49,7 @@ pub fn handle(
                         Ok(found) => response
                             .with_timestamp(found.timestamp)
                             .with_offset(found.offset)
-                            .with_leader_epoch(found.leader_epoch),
+                            .with_leader_epoch(if with_epoch { found.leader_epoch } else { -1 }),
                         Err(e) => response
                             .with_error_code(e.code())
                             .with_timestamp(-1)

@@ -13,6 +13,7 @@ pub mod describe_log_dirs;
 pub mod describe_quorum;
 pub mod fetch;
 pub mod incremental_alter_configs;
+pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
 pub mod produce;

@@ -4,10 +4,12 @@
 //! and leader epoch in place, and appended as the bytes they arrived as (see `log/`). Topics are
 //! named by id from v13 on.
 //!
+//! Idempotent producers: the log's producer state checks epochs and sequence numbers and answers
+//! a retried batch with its original offsets.
+//!
 //! Differs from Kafka (until the issues that bring them): no replication, so acks=all waits for
-//! nothing more than acks=1; idempotent and transactional producer state is not tracked yet, so
-//! producer ids and sequence numbers are stored but not checked; records inside a compressed
-//! batch are not decompressed to check each record, only the batch header and CRC.
+//! nothing more than acks=1; no transactions; records inside a compressed batch are not
+//! decompressed to check each record, only the batch header and CRC.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_request::TopicProduceData;
