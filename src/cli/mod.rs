@@ -38,9 +38,13 @@ pub enum Command {
 /// Where a client command connects.
 #[derive(Debug, Clone, Args)]
 pub struct ConnectArgs {
-    /// Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else the running `kf cluster up`)
+    /// Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the
+    /// running `kf cluster up`)
     #[arg(short = 'b', long = "bootstrap-server", value_name = "HOST:PORT[,...]")]
     pub bootstrap_server: Option<String>,
+    /// A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)
+    #[arg(long = "profile", value_name = "NAME")]
+    pub profile: Option<String>,
     /// A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)
     #[arg(short = 'X', value_name = "KEY=VALUE")]
     pub client_properties: Vec<String>,

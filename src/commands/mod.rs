@@ -2,6 +2,7 @@
 //! output on stdout (data) and stderr (diagnostics).
 
 pub mod cluster;
+pub mod connect;
 pub mod generate;
 
 use thiserror::Error;
