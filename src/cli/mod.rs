@@ -30,6 +30,9 @@ pub enum Command {
     /// Run and inspect a local Kafka cluster
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// Create, list, describe, change and delete topics
+    #[command(subcommand)]
+    Topic(topic::TopicCommand),
     /// Write shell completions and man pages (for packagers and the repository)
     #[command(hide = true)]
     Generate(GenerateArgs),
