@@ -457,3 +457,37 @@ fn add_partitions_grows_the_topic() {
     let metadata = cluster.rdkafka_metadata_until("t", |m| partition_count(m) == 7);
     assert_eq!(partition_count(&metadata), 7);
 }
+
+#[test]
+fn list_and_describe_against_librdkafkas_mock_cluster() {
+    let mock = rdkafka::mocking::MockCluster::new(3).unwrap();
+    mock.create_topic("orders", 4, 3).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let bootstrap = mock.bootstrap_servers();
+    let run = |args: &[&str]| {
+        let mut cmd = kf(home.path());
+        cmd.args(args).args(["-b", &bootstrap]);
+        cmd
+    };
+    run(&["topic", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"(?m)^orders +4 +3$").unwrap());
+    // The mock has no DescribeConfigs: partitions are still described, with a warning.
+    let output = run(&["topic", "describe", "orders", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("DescribeConfigs"));
+    let described = json(&output);
+    let partitions = described[0]["partitions"].as_array().unwrap();
+    assert_eq!(partitions.len(), 4);
+    for p in partitions {
+        assert_eq!(p["replicas"].as_array().unwrap().len(), 3);
+        assert!(p["replicas"].as_array().unwrap().contains(&p["leader"]));
+    }
+    // Nor CreateTopics: one clear line.
+    run(&["topic", "create", "more"]).assert().code(1).stderr(
+        predicate::str::is_match("^kf: error: .*does not support CreateTopics\n$").unwrap(),
+    );
+}

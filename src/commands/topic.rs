@@ -234,13 +234,25 @@ async fn describe(args: DescribeArgs) -> anyhow::Result<()> {
     let topics = existing_topics(&admin, &args.names).await?;
     let mut described = Vec::with_capacity(topics.len());
     for topic in topics {
-        let configs = admin
+        let configs = match admin
             .describe_configs(&ConfigResource::Topic(topic.name.clone()), None)
-            .await?
-            .into_iter()
-            .filter(|c| args.all_configs || c.source == DYNAMIC_TOPIC_CONFIG)
-            .map(config_view)
-            .collect();
+            .await
+        {
+            Ok(entries) => entries
+                .into_iter()
+                .filter(|c| args.all_configs || c.source == DYNAMIC_TOPIC_CONFIG)
+                .map(config_view)
+                .collect(),
+            // Partitions come from Metadata, which every broker has: still worth showing.
+            Err(error @ ClientError::UnsupportedApi { .. }) => {
+                eprintln!(
+                    "kf: warning: configs of topic {} not shown: {error}",
+                    topic.name
+                );
+                Vec::new()
+            }
+            Err(error) => return Err(error.into()),
+        };
         described.push(TopicDescription {
             topic_id: topic.topic_id.to_string(),
             internal: topic.is_internal,
