@@ -57,7 +57,7 @@ complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcomman
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
 yaml\t''"
-complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help'
@@ -77,7 +77,7 @@ complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcomm
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s p -l partitions -d 'Number of partitions (default: the broker\'s num.partitions)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s r -l replication-factor -d 'Replication factor (default: the broker\'s default.replication.factor)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s c -l config -d 'A topic config, e.g. -c cleanup.policy=compact (repeatable)' -r
-complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -l if-not-exists -d 'Succeed quietly when the topic already exists'
@@ -86,7 +86,7 @@ complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
 yaml\t''"
-complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s i -l internal -d 'Include internal topics (__consumer_offsets, ...)'
@@ -94,12 +94,12 @@ complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
 yaml\t''"
-complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s a -l all-configs -d 'Show every config with its source, not only the topic\'s overrides'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -l if-exists -d 'Succeed quietly for topics that do not exist'
@@ -108,14 +108,14 @@ complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s d -l delete -d 'Remove a config override, back to the broker default (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l append -d 'Add a value to a list config, e.g. cleanup.policy (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l subtract -d 'Remove a value from a list config (repeatable)' -r
-complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l validate-only -d 'Ask the broker to check the change without applying it'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s h -l help -d 'Print help'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s n -l num -d 'How many partitions to add' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l total -d 'The partition count to grow to (must exceed the current count)' -r
-complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l validate-only -d 'Ask the broker to check the change without applying it'

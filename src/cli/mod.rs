@@ -41,8 +41,8 @@ pub enum Command {
 /// Where a client command connects.
 #[derive(Debug, Clone, Args)]
 pub struct ConnectArgs {
-    /// Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the
-    /// running `kf cluster up`)
+    /// Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the
+    /// default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)
     #[arg(short = 'b', long = "bootstrap-server", value_name = "HOST:PORT[,...]")]
     pub bootstrap_server: Option<String>,
     /// A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)

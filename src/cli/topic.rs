@@ -12,7 +12,9 @@ pub enum TopicCommand {
     )]
     Create(CreateArgs),
     /// List topics with their partition count and replication factor
-    #[command(after_help = "Examples:\n  kf topic list\n  kf topic list -i -o json")]
+    #[command(
+        after_help = "Examples:\n  kf topic list\n  kf topic list -i -o json\n  kf topic list --profile prod\n\nProfiles live in ~/.config/kf/config.yaml:\n  default-profile: dev\n  profiles:\n    dev:\n      bootstrap: localhost:9092\n    prod:\n      bootstrap: kafka1:9092,kafka2:9092\n      properties:\n        request.timeout.ms: \"5000\""
+    )]
     List(ListArgs),
     /// Describe topics: config overrides, partitions, leaders, replicas, ISR
     #[command(

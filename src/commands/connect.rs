@@ -3,6 +3,17 @@
 //! the running local `kf cluster up`. An explicit `--profile` beats `$KF_BOOTSTRAP` because a
 //! flag states intent where the environment only sets a habit. A named profile's client
 //! properties apply even under `-b`; `-X key=value` goes on top of everything.
+//!
+//! ```yaml
+//! default-profile: dev
+//! profiles:
+//!   dev:
+//!     bootstrap: localhost:9092
+//!   prod:
+//!     bootstrap: kafka1:9092,kafka2:9092
+//!     properties:
+//!       request.timeout.ms: "5000"
+//! ```
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
