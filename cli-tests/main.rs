@@ -2,7 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cluster;
+mod cluster_info;
+mod connect;
 mod generate;
+mod topic;
 
 use assert_cmd::Command;
 
@@ -12,6 +15,7 @@ pub fn kf(home: &std::path::Path) -> Command {
     cmd.env("HOME", home)
         .env("XDG_STATE_HOME", home.join("state"))
         .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
         .env_remove("KF_BOOTSTRAP")
         .timeout(std::time::Duration::from_secs(120));
     cmd

@@ -23,6 +23,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand cluster 'Run and inspect a local Kafka cluster'
+            cand topic 'Create, list, describe, change and delete topics'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -32,6 +33,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand up 'Start a local cluster (foreground; Ctrl-C stops it)'
             cand down 'Stop the running local cluster'
             cand status 'Show the running local cluster: brokers, addresses, controller'
+            cand info 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kf;cluster;up'= {
@@ -62,10 +64,21 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'kf;cluster;info'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'kf;cluster;help'= {
             cand up 'Start a local cluster (foreground; Ctrl-C stops it)'
             cand down 'Stop the running local cluster'
             cand status 'Show the running local cluster: brokers, addresses, controller'
+            cand info 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kf;cluster;help;up'= {
@@ -74,7 +87,119 @@ set edit:completion:arg-completer[kf] = {|@words|
         }
         &'kf;cluster;help;status'= {
         }
+        &'kf;cluster;help;info'= {
+        }
         &'kf;cluster;help;help'= {
+        }
+        &'kf;topic'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Create a topic'
+            cand list 'List topics with their partition count and replication factor'
+            cand describe 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+            cand delete 'Delete topics'
+            cand alter-config 'Change a topic''s config overrides (IncrementalAlterConfigs)'
+            cand add-partitions 'Add partitions to a topic (existing partitions keep their data)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kf;topic;create'= {
+            cand -p 'Number of partitions (default: the broker''s num.partitions)'
+            cand --partitions 'Number of partitions (default: the broker''s num.partitions)'
+            cand -r 'Replication factor (default: the broker''s default.replication.factor)'
+            cand --replication-factor 'Replication factor (default: the broker''s default.replication.factor)'
+            cand -c 'A topic config, e.g. -c cleanup.policy=compact (repeatable)'
+            cand --config 'A topic config, e.g. -c cleanup.policy=compact (repeatable)'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --if-not-exists 'Succeed quietly when the topic already exists'
+            cand --validate-only 'Ask the broker to check the request without creating the topic'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;list'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -i 'Include internal topics (__consumer_offsets, ...)'
+            cand --internal 'Include internal topics (__consumer_offsets, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;describe'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -a 'Show every config with its source, not only the topic''s overrides'
+            cand --all-configs 'Show every config with its source, not only the topic''s overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;delete'= {
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --if-exists 'Succeed quietly for topics that do not exist'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;alter-config'= {
+            cand -s 'Set a config override (repeatable)'
+            cand --set 'Set a config override (repeatable)'
+            cand -d 'Remove a config override, back to the broker default (repeatable)'
+            cand --delete 'Remove a config override, back to the broker default (repeatable)'
+            cand --append 'Add a value to a list config, e.g. cleanup.policy (repeatable)'
+            cand --subtract 'Remove a value from a list config (repeatable)'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --validate-only 'Ask the broker to check the change without applying it'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;add-partitions'= {
+            cand -n 'How many partitions to add'
+            cand --num 'How many partitions to add'
+            cand --total 'The partition count to grow to (must exceed the current count)'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --validate-only 'Ask the broker to check the change without applying it'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;help'= {
+            cand create 'Create a topic'
+            cand list 'List topics with their partition count and replication factor'
+            cand describe 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+            cand delete 'Delete topics'
+            cand alter-config 'Change a topic''s config overrides (IncrementalAlterConfigs)'
+            cand add-partitions 'Add partitions to a topic (existing partitions keep their data)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kf;topic;help;create'= {
+        }
+        &'kf;topic;help;list'= {
+        }
+        &'kf;topic;help;describe'= {
+        }
+        &'kf;topic;help;delete'= {
+        }
+        &'kf;topic;help;alter-config'= {
+        }
+        &'kf;topic;help;add-partitions'= {
+        }
+        &'kf;topic;help;help'= {
         }
         &'kf;generate'= {
             cand --out-dir 'The directory to write `completions/` and `man/` under'
@@ -83,6 +208,7 @@ set edit:completion:arg-completer[kf] = {|@words|
         }
         &'kf;help'= {
             cand cluster 'Run and inspect a local Kafka cluster'
+            cand topic 'Create, list, describe, change and delete topics'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -90,12 +216,35 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand up 'Start a local cluster (foreground; Ctrl-C stops it)'
             cand down 'Stop the running local cluster'
             cand status 'Show the running local cluster: brokers, addresses, controller'
+            cand info 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
         }
         &'kf;help;cluster;up'= {
         }
         &'kf;help;cluster;down'= {
         }
         &'kf;help;cluster;status'= {
+        }
+        &'kf;help;cluster;info'= {
+        }
+        &'kf;help;topic'= {
+            cand create 'Create a topic'
+            cand list 'List topics with their partition count and replication factor'
+            cand describe 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+            cand delete 'Delete topics'
+            cand alter-config 'Change a topic''s config overrides (IncrementalAlterConfigs)'
+            cand add-partitions 'Add partitions to a topic (existing partitions keep their data)'
+        }
+        &'kf;help;topic;create'= {
+        }
+        &'kf;help;topic;list'= {
+        }
+        &'kf;help;topic;describe'= {
+        }
+        &'kf;help;topic;delete'= {
+        }
+        &'kf;help;topic;alter-config'= {
+        }
+        &'kf;help;topic;add-partitions'= {
         }
         &'kf;help;generate'= {
         }

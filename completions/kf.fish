@@ -27,13 +27,15 @@ end
 complete -c kf -n "__fish_kf_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_needs_command" -s V -l version -d 'Print version'
 complete -c kf -n "__fish_kf_needs_command" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
+complete -c kf -n "__fish_kf_needs_command" -f -a "topic" -d 'Create, list, describe, change and delete topics'
 complete -c kf -n "__fish_kf_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
 complete -c kf -n "__fish_kf_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status help" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status help" -f -a "down" -d 'Stop the running local cluster'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status help" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "down" -d 'Stop the running local cluster'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "info" -d 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -s n -l brokers -d 'Number of brokers' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -s p -l port -d 'Base port: broker i listens on BASE+i; 0 picks free ports' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l data-dir -d 'Data directory (default: kf/cluster under the user\'s data directory)' -r -F
@@ -52,15 +54,92 @@ complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcomman
 json\t''
 yaml\t''"
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "down" -d 'Stop the running local cluster'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "info" -d 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "create" -d 'Create a topic'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "list" -d 'List topics with their partition count and replication factor'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "describe" -d 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "delete" -d 'Delete topics'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s p -l partitions -d 'Number of partitions (default: the broker\'s num.partitions)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s r -l replication-factor -d 'Replication factor (default: the broker\'s default.replication.factor)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s c -l config -d 'A topic config, e.g. -c cleanup.policy=compact (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -l if-not-exists -d 'Succeed quietly when the topic already exists'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -l validate-only -d 'Ask the broker to check the request without creating the topic'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s i -l internal -d 'Include internal topics (__consumer_offsets, ...)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s a -l all-configs -d 'Show every config with its source, not only the topic\'s overrides'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -l if-exists -d 'Succeed quietly for topics that do not exist'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s s -l set -d 'Set a config override (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s d -l delete -d 'Remove a config override, back to the broker default (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l append -d 'Add a value to a list config, e.g. cleanup.policy (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l subtract -d 'Remove a value from a list config (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l validate-only -d 'Ask the broker to check the change without applying it'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s n -l num -d 'How many partitions to add' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l total -d 'The partition count to grow to (must exceed the current count)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l validate-only -d 'Ask the broker to check the change without applying it'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a topic'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "list" -d 'List topics with their partition count and replication factor'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete topics'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand generate" -l out-dir -d 'The directory to write `completions/` and `man/` under' -r -F
 complete -c kf -n "__fish_kf_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "down" -d 'Stop the running local cluster'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "info" -d 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics with their partition count and replication factor'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "delete" -d 'Delete topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'

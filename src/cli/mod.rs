@@ -30,6 +30,9 @@ pub enum Command {
     /// Run and inspect a local Kafka cluster
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// Create, list, describe, change and delete topics
+    #[command(subcommand)]
+    Topic(topic::TopicCommand),
     /// Write shell completions and man pages (for packagers and the repository)
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -38,8 +41,8 @@ pub enum Command {
 /// Where a client command connects.
 #[derive(Debug, Clone, Args)]
 pub struct ConnectArgs {
-    /// Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the
-    /// running `kf cluster up`)
+    /// Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the
+    /// default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)
     #[arg(short = 'b', long = "bootstrap-server", value_name = "HOST:PORT[,...]")]
     pub bootstrap_server: Option<String>,
     /// A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)

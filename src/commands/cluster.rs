@@ -26,6 +26,7 @@ pub async fn run(command: ClusterCommand) -> anyhow::Result<()> {
         ClusterCommand::Up(args) => up(args).await,
         ClusterCommand::Down(args) => down(args).await,
         ClusterCommand::Status(args) => status(args).await,
+        ClusterCommand::Info(args) => super::cluster_info::run(args).await,
     }
 }
 

@@ -2,8 +2,10 @@
 //! output on stdout (data) and stderr (diagnostics).
 
 pub mod cluster;
+pub mod cluster_info;
 pub mod connect;
 pub mod generate;
+pub mod topic;
 
 use thiserror::Error;
 
@@ -17,6 +19,7 @@ pub struct UsageError(pub String);
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Cluster(command) => cluster::run(command).await,
+        Command::Topic(command) => topic::run(command).await,
         Command::Generate(args) => generate::run(&args),
     }
 }
