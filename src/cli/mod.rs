@@ -30,6 +30,10 @@ pub enum Command {
     /// Run and inspect a local Kafka cluster
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// Produce records from stdin or a file
+    Produce(produce::ProduceArgs),
+    /// Print records of one or more topics
+    Consume(consume::ConsumeArgs),
     /// Write shell completions and man pages (for packagers and the repository)
     #[command(hide = true)]
     Generate(GenerateArgs),
