@@ -2,7 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cluster;
+mod consume;
 mod generate;
+mod produce;
 
 use assert_cmd::Command;
 

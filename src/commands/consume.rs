@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 
 use super::format::timestamp::{now_ms, parse_time};
 use super::format::{Renderer, Template};
+use super::produce::require_topic;
 use super::{connect, Interrupted, UsageError};
 use crate::cli::consume::{ConsumeArgs, Isolation};
 use crate::client::admin::{Admin, OffsetSpec};
@@ -103,10 +104,7 @@ pub async fn run(args: ConsumeArgs) -> anyhow::Result<()> {
     }
     let client = connect::connect(&args.connect, &overrides).await?;
     for topic in &args.topics {
-        client
-            .topic_metadata(topic)
-            .await
-            .with_context(|| format!("cannot consume topic '{topic}'"))?;
+        require_topic(&client, topic).await?;
     }
     let admin = Admin::new(client.clone());
     let mut source = match &args.group {

@@ -19,6 +19,8 @@ use super::format::{parse_record, unescape, InputLayout, InputOptions, Template}
 use super::{Interrupted, UsageError};
 use crate::cli::produce::ProduceArgs;
 use crate::client::producer::{DeliveryFuture, Producer, ProducerRecord};
+use crate::client::Client;
+use kafka_protocol::error::ResponseError;
 
 /// Input is read in large chunks: `seq 1 1000000 | kf produce` is mostly reading.
 const READ_BUFFER_BYTES: usize = 1 << 20;
@@ -44,10 +46,7 @@ pub async fn run(args: ProduceArgs) -> anyhow::Result<()> {
         overrides.push(("compression.type", codec.as_str()));
     }
     let client = connect::connect(&args.connect, &overrides).await?;
-    client
-        .topic_metadata(&args.topic)
-        .await
-        .with_context(|| format!("cannot produce to topic '{}'", args.topic))?;
+    require_topic(&client, &args.topic).await?;
     let producer = Producer::new(client)
         .await
         .context("cannot start the producer")?;
@@ -85,6 +84,28 @@ pub async fn run(args: ProduceArgs) -> anyhow::Result<()> {
             }
         );
     }
+    Ok(())
+}
+
+/// Fails at once when `topic` does not exist (rather than retrying for
+/// `default.api.timeout.ms`, as the client does for a topic that may be being created).
+pub(super) async fn require_topic(client: &Client, topic: &str) -> anyhow::Result<()> {
+    client
+        .refresh_metadata(Some(&[topic.to_string()]))
+        .await
+        .context("cannot fetch metadata")?;
+    let unknown = client
+        .metadata()
+        .topics
+        .get(topic)
+        .is_some_and(|t| t.error_code == ResponseError::UnknownTopicOrPartition.code());
+    if unknown {
+        bail!("topic '{topic}' does not exist");
+    }
+    client
+        .topic_metadata(topic)
+        .await
+        .with_context(|| format!("topic '{topic}' is not available"))?;
     Ok(())
 }
 
