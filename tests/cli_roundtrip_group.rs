@@ -38,6 +38,9 @@ fn consume_group(bootstrap: &str, extra: &[&str]) -> Vec<String> {
             "-X",
             "fetch.max.wait.ms=100",
         ])
+        // The mock coordinator waits out the session of a member that left before it
+        // completes the next join; keep that wait short.
+        .args(["-X", "session.timeout.ms=6000"])
         .args(extra)
         .timeout(TIMEOUT)
         .assert()

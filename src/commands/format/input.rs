@@ -29,6 +29,9 @@ pub struct InputOptions {
     pub null_empty: bool,
 }
 
+/// A record header: its name and (possibly null) value.
+pub type Header = (String, Option<Vec<u8>>);
+
 /// What one input record holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParsedInput {
@@ -36,7 +39,7 @@ pub struct ParsedInput {
     pub value: Option<Vec<u8>>,
     pub partition: Option<i32>,
     pub timestamp: Option<i64>,
-    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    pub headers: Vec<Header>,
 }
 
 /// Refuses templates that cannot be read back unambiguously.
@@ -109,7 +112,7 @@ pub fn parse_record(options: &InputOptions, record: &[u8]) -> Result<ParsedInput
 }
 
 /// `name=value,name=value`; a name alone has a null value.
-pub fn parse_headers(text: &[u8]) -> Result<Vec<(String, Option<Vec<u8>>)>, FormatError> {
+pub fn parse_headers(text: &[u8]) -> Result<Vec<Header>, FormatError> {
     if text.is_empty() {
         return Ok(Vec::new());
     }
