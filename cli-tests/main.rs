@@ -4,7 +4,9 @@
 mod cluster;
 mod cluster_info;
 mod connect;
+mod consume;
 mod generate;
+mod produce;
 mod topic;
 
 use assert_cmd::Command;

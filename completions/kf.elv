@@ -24,6 +24,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --version 'Print version'
             cand cluster 'Run and inspect a local Kafka cluster'
             cand topic 'Create, list, describe, change and delete topics'
+            cand produce 'Produce records from stdin or a file'
+            cand consume 'Print records of one or more topics'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -201,6 +203,58 @@ set edit:completion:arg-completer[kf] = {|@words|
         }
         &'kf;topic;help;help'= {
         }
+        &'kf;produce'= {
+            cand --file 'Read records from this file instead of stdin'
+            cand -D 'Record delimiter (escapes such as \n, \t, \0 and \xHH allowed)'
+            cand --delimiter 'Record delimiter (escapes such as \n, \t, \0 and \xHH allowed)'
+            cand -k 'Split each record at the first DELIM into key and value (no DELIM: no key)'
+            cand --key-delimiter 'Split each record at the first DELIM into key and value (no DELIM: no key)'
+            cand -f 'Parse each record with this format (see below), e.g. ''%k|%s'''
+            cand --format 'Parse each record with this format (see below), e.g. ''%k|%s'''
+            cand -H 'Add a header NAME=VALUE to every record (repeatable; NAME alone: a null value)'
+            cand --header 'Add a header NAME=VALUE to every record (repeatable; NAME alone: a null value)'
+            cand -p 'Produce every record to this partition (default: by key, murmur2 as Kafka''s clients)'
+            cand --partition 'Produce every record to this partition (default: by key, murmur2 as Kafka''s clients)'
+            cand --acks 'Acknowledgements to wait for: 0, 1, all or -1 [default: all, or -X acks]'
+            cand -z 'Compression codec: none, gzip, snappy, lz4, zstd [default: none, or -X compression.type]'
+            cand --compression 'Compression codec: none, gzip, snappy, lz4, zstd [default: none, or -X compression.type]'
+            cand --key-encoding 'How input keys are written: as is, or hex / base64 to decode'
+            cand --value-encoding 'How input values are written: as is, or hex / base64 to decode'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -Z 'An empty value is a tombstone (null value) rather than an empty one'
+            cand --null-empty 'An empty value is a tombstone (null value) rather than an empty one'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;consume'= {
+            cand -o 'Where to start (see Offsets below) [default: end]'
+            cand --offset 'Where to start (see Offsets below) [default: end]'
+            cand -p 'Only these partitions (repeatable; not with -G)'
+            cand --partition 'Only these partitions (repeatable; not with -G)'
+            cand -c 'Exit after this many records'
+            cand --count 'Exit after this many records'
+            cand -G 'Join this consumer group; offsets are committed as records are read'
+            cand --group 'Join this consumer group; offsets are committed as records are read'
+            cand --isolation 'Which records to read: read_uncommitted sees aborted transactions'' records too'
+            cand -f 'Print each record with this format (see below)'
+            cand --format 'Print each record with this format (see below)'
+            cand --key-encoding 'How keys are printed'
+            cand --value-encoding 'How values are printed'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -e 'Exit once every partition has been read to its end (as it was when assigned)'
+            cand --exit 'Exit once every partition has been read to its end (as it was when assigned)'
+            cand --print-control-records 'Also print transaction markers (control records)'
+            cand -J 'Print one JSON object per record, with kcat''s field names'
+            cand --json 'Print one JSON object per record, with kcat''s field names'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'kf;generate'= {
             cand --out-dir 'The directory to write `completions/` and `man/` under'
             cand -h 'Print help'
@@ -209,6 +263,8 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help'= {
             cand cluster 'Run and inspect a local Kafka cluster'
             cand topic 'Create, list, describe, change and delete topics'
+            cand produce 'Produce records from stdin or a file'
+            cand consume 'Print records of one or more topics'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -245,6 +301,10 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help;topic;alter-config'= {
         }
         &'kf;help;topic;add-partitions'= {
+        }
+        &'kf;help;produce'= {
+        }
+        &'kf;help;consume'= {
         }
         &'kf;help;generate'= {
         }

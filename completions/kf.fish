@@ -28,6 +28,8 @@ complete -c kf -n "__fish_kf_needs_command" -s h -l help -d 'Print help (see mor
 complete -c kf -n "__fish_kf_needs_command" -s V -l version -d 'Print version'
 complete -c kf -n "__fish_kf_needs_command" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
 complete -c kf -n "__fish_kf_needs_command" -f -a "topic" -d 'Create, list, describe, change and delete topics'
+complete -c kf -n "__fish_kf_needs_command" -f -a "produce" -d 'Produce records from stdin or a file'
+complete -c kf -n "__fish_kf_needs_command" -f -a "consume" -d 'Print records of one or more topics'
 complete -c kf -n "__fish_kf_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
 complete -c kf -n "__fish_kf_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -s h -l help -d 'Print help'
@@ -127,12 +129,60 @@ complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand produce" -l file -d 'Read records from this file instead of stdin' -r -F
+complete -c kf -n "__fish_kf_using_subcommand produce" -s D -l delimiter -d 'Record delimiter (escapes such as \\n, \\t, \\0 and \\xHH allowed)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s k -l key-delimiter -d 'Split each record at the first DELIM into key and value (no DELIM: no key)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s f -l format -d 'Parse each record with this format (see below), e.g. \'%k|%s\'' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s H -l header -d 'Add a header NAME=VALUE to every record (repeatable; NAME alone: a null value)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s p -l partition -d 'Produce every record to this partition (default: by key, murmur2 as Kafka\'s clients)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -l acks -d 'Acknowledgements to wait for: 0, 1, all or -1 [default: all, or -X acks]' -r -f -a "0\t''
+1\t''
+all\t''
+-1\t''"
+complete -c kf -n "__fish_kf_using_subcommand produce" -s z -l compression -d 'Compression codec: none, gzip, snappy, lz4, zstd [default: none, or -X compression.type]' -r -f -a "none\t''
+gzip\t''
+snappy\t''
+lz4\t''
+zstd\t''"
+complete -c kf -n "__fish_kf_using_subcommand produce" -l key-encoding -d 'How input keys are written: as is, or hex / base64 to decode' -r -f -a "text\t'The bytes as they are'
+hex\t'Lowercase hexadecimal'
+base64\t'Standard base64 with padding'"
+complete -c kf -n "__fish_kf_using_subcommand produce" -l value-encoding -d 'How input values are written: as is, or hex / base64 to decode' -r -f -a "text\t'The bytes as they are'
+hex\t'Lowercase hexadecimal'
+base64\t'Standard base64 with padding'"
+complete -c kf -n "__fish_kf_using_subcommand produce" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s Z -l null-empty -d 'An empty value is a tombstone (null value) rather than an empty one'
+complete -c kf -n "__fish_kf_using_subcommand produce" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand consume" -s o -l offset -d 'Where to start (see Offsets below) [default: end]' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -s p -l partition -d 'Only these partitions (repeatable; not with -G)' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -s c -l count -d 'Exit after this many records' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -s G -l group -d 'Join this consumer group; offsets are committed as records are read' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -l isolation -d 'Which records to read: read_uncommitted sees aborted transactions\' records too' -r -f -a "read_committed\t'Only records of committed transactions (up to the last stable offset)'
+read_uncommitted\t'Every record up to the high watermark (Kafka\'s default)'"
+complete -c kf -n "__fish_kf_using_subcommand consume" -s f -l format -d 'Print each record with this format (see below)' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -l key-encoding -d 'How keys are printed' -r -f -a "text\t'The bytes as they are'
+hex\t'Lowercase hexadecimal'
+base64\t'Standard base64 with padding'"
+complete -c kf -n "__fish_kf_using_subcommand consume" -l value-encoding -d 'How values are printed' -r -f -a "text\t'The bytes as they are'
+hex\t'Lowercase hexadecimal'
+base64\t'Standard base64 with padding'"
+complete -c kf -n "__fish_kf_using_subcommand consume" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -s e -l exit -d 'Exit once every partition has been read to its end (as it was when assigned)'
+complete -c kf -n "__fish_kf_using_subcommand consume" -l print-control-records -d 'Also print transaction markers (control records)'
+complete -c kf -n "__fish_kf_using_subcommand consume" -s J -l json -d 'Print one JSON object per record, with kcat\'s field names'
+complete -c kf -n "__fish_kf_using_subcommand consume" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand generate" -l out-dir -d 'The directory to write `completions/` and `man/` under' -r -F
 complete -c kf -n "__fish_kf_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "produce" -d 'Produce records from stdin or a file'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "consume" -d 'Print records of one or more topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "down" -d 'Stop the running local cluster'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'

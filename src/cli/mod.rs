@@ -33,6 +33,10 @@ pub enum Command {
     /// Create, list, describe, change and delete topics
     #[command(subcommand)]
     Topic(topic::TopicCommand),
+    /// Produce records from stdin or a file
+    Produce(produce::ProduceArgs),
+    /// Print records of one or more topics
+    Consume(consume::ConsumeArgs),
     /// Write shell completions and man pages (for packagers and the repository)
     #[command(hide = true)]
     Generate(GenerateArgs),
