@@ -201,5 +201,8 @@ fn ctrl_c_stops_a_foreground_cluster_cleanly() {
     assert!(interrupted.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "a clean stop exits 0, got {status}");
-    assert!(!data.join("cluster.json").exists(), "the state file is removed");
+    assert!(
+        !data.join("cluster.json").exists(),
+        "the state file is removed"
+    );
 }

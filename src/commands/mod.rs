@@ -7,8 +7,8 @@ pub mod connect;
 pub mod consume;
 pub mod format;
 pub mod generate;
-pub mod topic;
 pub mod produce;
+pub mod topic;
 
 use thiserror::Error;
 
