@@ -147,6 +147,23 @@ fn request_api_key(header: &RequestHeader) -> ApiKey {
     ApiKey::try_from(header.request_api_key).unwrap_or(ApiKey::ApiVersions)
 }
 
+/// Room for a response's bytes, so that large Fetch responses are not regrown while encoded.
+fn response_size_hint(response: &ResponseKind) -> usize {
+    const OVERHEAD: usize = 1024;
+    match response {
+        ResponseKind::Fetch(fetch) => {
+            let records: usize = fetch
+                .responses
+                .iter()
+                .flat_map(|t| &t.partitions)
+                .map(|p| p.records.as_ref().map_or(0, |r| r.len()) + 64)
+                .sum();
+            records + OVERHEAD
+        }
+        _ => OVERHEAD,
+    }
+}
+
 fn encode_response(
     header: &RequestHeader,
     version: i16,
@@ -158,7 +175,7 @@ fn encode_response(
         version,
         source,
     };
-    let mut buf = BytesMut::with_capacity(256);
+    let mut buf = BytesMut::with_capacity(response_size_hint(&response));
     buf.extend_from_slice(&[0; 4]);
     ResponseHeader::default()
         .with_correlation_id(header.correlation_id)

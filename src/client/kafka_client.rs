@@ -148,11 +148,15 @@ impl Client {
     /// The cached topic if it is usable: no topic error and every partition led.
     fn cached_topic(&self, topic: &str) -> Option<TopicMetadata> {
         let metadata = read(&self.inner.metadata);
-        let cached = metadata.topics.get(topic)?;
-        let usable = cached.error_code == 0
-            && !cached.partitions.is_empty()
-            && cached.partitions.iter().all(|p| p.leader_id >= 0);
-        usable.then(|| cached.clone())
+        metadata.topics.get(topic).filter(|t| usable(t)).cloned()
+    }
+
+    /// How many partitions a topic has, when its cached metadata is usable; a per-record
+    /// lookup for producers that must not copy the whole topic each time.
+    pub fn cached_partition_count(&self, topic: &str) -> Option<i32> {
+        let metadata = read(&self.inner.metadata);
+        let cached = metadata.topics.get(topic).filter(|t| usable(t))?;
+        Some(i32::try_from(cached.partitions.len()).unwrap_or(i32::MAX))
     }
 
     /// Forgets a topic so that the next lookup asks the cluster.
@@ -306,4 +310,11 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A cached topic is usable when it has no error and every partition has a leader.
+fn usable(topic: &TopicMetadata) -> bool {
+    topic.error_code == 0
+        && !topic.partitions.is_empty()
+        && topic.partitions.iter().all(|p| p.leader_id >= 0)
 }

@@ -15,8 +15,8 @@ use super::producer_state::{ProducerStateManager, SequenceCheck};
 use super::segment::LogSegment;
 use super::txn_marker::parse_marker;
 use crate::protocol::batch::{
-    batches, patch_base_offset, patch_partition_leader_epoch, set_log_append_time,
-    validate_produce_batches, BatchError, BatchHeader,
+    batches, patch_base_offset, patch_partition_leader_epoch, set_log_append_time_split,
+    validate_produce_batches, BatchError, BatchHeader, BATCH_HEADER_SIZE,
 };
 use kafka_protocol::records::{TimestampType, NO_TIMESTAMP};
 
@@ -124,7 +124,7 @@ impl PartitionLog {
     /// A partial tail after the batch is dropped, as Kafka trims it.
     pub fn append(
         &mut self,
-        records: &mut [u8],
+        records: &[u8],
         leader_epoch: i32,
         now_ms: i64,
     ) -> Result<AppendInfo, LogError> {
@@ -147,13 +147,17 @@ impl PartitionLog {
                 segment_bytes: self.config.segment_bytes,
             });
         }
-        let batch = &mut records[..size];
+        // Only the 61-byte header changes (offsets, leader epoch, maybe LogAppendTime): it is
+        // patched in a copy and written before the untouched records, which are never copied.
+        let (head_bytes, body) = records[..size].split_at(BATCH_HEADER_SIZE);
+        let mut head = [0u8; BATCH_HEADER_SIZE];
+        head.copy_from_slice(head_bytes);
         let first_offset = self.log_end_offset();
-        patch_base_offset(batch, first_offset);
-        patch_partition_leader_epoch(batch, leader_epoch);
+        patch_base_offset(&mut head, first_offset);
+        patch_partition_leader_epoch(&mut head, leader_epoch);
         let log_append_time_ms = match self.config.message_timestamp_type {
             MessageTimestampType::LogAppendTime => {
-                set_log_append_time(batch, now_ms);
+                set_log_append_time_split(&mut head, body, now_ms);
                 Some(now_ms)
             }
             MessageTimestampType::CreateTime => None,
@@ -164,7 +168,7 @@ impl PartitionLog {
             max_timestamp: log_append_time_ms.unwrap_or(header.max_timestamp),
             ..header
         };
-        self.append_batch(batch, &header, now_ms)?;
+        self.append_batch_parts(&head, body, &header, now_ms)?;
         Ok(AppendInfo {
             first_offset,
             last_offset: header.last_offset(),
@@ -239,13 +243,25 @@ impl PartitionLog {
         header: &BatchHeader,
         now_ms: i64,
     ) -> Result<(), LogError> {
+        self.append_batch_parts(batch, &[], header, now_ms)
+    }
+
+    /// [`Self::append_batch`] for a batch given as two consecutive parts.
+    fn append_batch_parts(
+        &mut self,
+        head: &[u8],
+        rest: &[u8],
+        header: &BatchHeader,
+        now_ms: i64,
+    ) -> Result<(), LogError> {
         if self.active.should_roll(&self.config, header, now_ms) {
             self.roll_at(header.base_offset, now_ms)?;
         }
         self.active
-            .append(batch, header, self.config.index_interval_bytes)?;
-        let marker = if header.is_control() {
-            parse_marker(batch, header.base_offset)?
+            .append(head, rest, header, self.config.index_interval_bytes)?;
+        // Control batches come whole (markers and follower fetches), never in two parts.
+        let marker = if header.is_control() && rest.is_empty() {
+            parse_marker(head, header.base_offset)?
         } else {
             None
         };

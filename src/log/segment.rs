@@ -167,16 +167,22 @@ impl LogSegment {
         full || expired || offset_overflow
     }
 
-    /// Appends one whole, validated batch at the end of the segment.
+    /// Appends one whole, validated batch at the end of the segment, given as two consecutive
+    /// parts (`rest` may be empty).
     pub(crate) fn append(
         &mut self,
-        batch: &[u8],
+        head: &[u8],
+        rest: &[u8],
         header: &BatchHeader,
         index_interval_bytes: i32,
     ) -> Result<(), LogError> {
-        self.log.write_all_at(batch, self.size).at(&self.log_path)?;
+        self.log.write_all_at(head, self.size).at(&self.log_path)?;
+        if !rest.is_empty() {
+            let at = self.size + head.len() as u64;
+            self.log.write_all_at(rest, at).at(&self.log_path)?;
+        }
         let position = self.size;
-        self.size += batch.len() as u64;
+        self.size += (head.len() + rest.len()) as u64;
         self.track_batch(position, header, index_interval_bytes)
     }
 

@@ -7,9 +7,10 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 /// Kafka's `socket.request.max.bytes` default: larger requests close the connection.
 pub const MAX_REQUEST_BYTES: usize = 100 * 1024 * 1024;
 
-/// Buffer growth step: a frame's memory is reserved as its bytes arrive, so a peer that announces
-/// a huge frame and sends nothing costs us nothing.
-const READ_CHUNK_BYTES: usize = 256 * 1024;
+/// Frames up to this size get their whole buffer at once (one allocation, no regrowth); larger
+/// ones reserve memory as their bytes arrive, so a peer that announces a huge frame and sends
+/// nothing costs little.
+const READ_CHUNK_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum FrameError {

@@ -103,14 +103,12 @@ fn append(
             Some("empty record set".into()),
         ));
     };
-    // The batches are patched in place (offsets, leader epoch), so they need a buffer of our own.
-    let mut batches = records.to_vec();
     let mut log = leader
         .log
         .lock()
         .map_err(|_| (ResponseError::KafkaStorageError, None))?;
     let info = log
-        .append(&mut batches, leader.leader_epoch, now_ms)
+        .append(&records, leader.leader_epoch, now_ms)
         .map_err(|e| (e.error(), Some(e.to_string())))?;
     Ok(Appended {
         base_offset: info.first_offset,

@@ -124,8 +124,13 @@ impl Producer {
     }
 
     async fn choose_partition(&self, record: &ProducerRecord, size: usize) -> ClientResult<i32> {
-        let topic = self.client.topic_metadata(&record.topic).await?;
-        let count = i32::try_from(topic.partitions.len()).unwrap_or(i32::MAX);
+        let count = match self.client.cached_partition_count(&record.topic) {
+            Some(count) => count,
+            None => {
+                let topic = self.client.topic_metadata(&record.topic).await?;
+                i32::try_from(topic.partitions.len()).unwrap_or(i32::MAX)
+            }
+        };
         match (record.partition, &record.key) {
             (Some(partition), _) if (0..count).contains(&partition) => Ok(partition),
             (Some(partition), _) => Err(ClientError::UnknownTopicOrPartition {

@@ -109,7 +109,7 @@ fn bad_crc_is_refused_with_corrupt_message() {
     let mut batch = produce_batch(&[1_000, 1_001]);
     let last = batch.len() - 1;
     batch[last] ^= 0x55;
-    let err = log.append(&mut batch, 0, 1_000).unwrap_err();
+    let err = log.append(&batch, 0, 1_000).unwrap_err();
     assert_eq!(err.error_code(), 2);
     assert_eq!(log.log_end_offset(), 0);
 }
@@ -122,8 +122,8 @@ fn oversized_batch_is_message_too_large() {
         ..LogConfig::default()
     };
     let mut log = PartitionLog::open(dir.path(), config).unwrap();
-    let mut batch = produce_batch(&[1_000; 10]);
-    let err = log.append(&mut batch, 0, 1_000).unwrap_err();
+    let batch = produce_batch(&[1_000; 10]);
+    let err = log.append(&batch, 0, 1_000).unwrap_err();
     assert!(matches!(err, LogError::MessageTooLarge { .. }));
     assert_eq!(err.error_code(), 10);
 }
@@ -136,11 +136,8 @@ fn batch_larger_than_a_segment_is_record_list_too_large() {
         ..LogConfig::default()
     };
     let mut log = PartitionLog::open(dir.path(), config).unwrap();
-    let mut batch = produce_batch(&[1_000; 10]);
-    assert_eq!(
-        log.append(&mut batch, 0, 1_000).unwrap_err().error_code(),
-        18
-    );
+    let batch = produce_batch(&[1_000; 10]);
+    assert_eq!(log.append(&batch, 0, 1_000).unwrap_err().error_code(), 18);
 }
 
 #[test]
@@ -151,13 +148,10 @@ fn future_timestamp_beyond_after_max_is_invalid_timestamp() {
         ..LogConfig::default()
     };
     let mut log = PartitionLog::open(dir.path(), config).unwrap();
-    let mut batch = produce_batch(&[5_000]);
-    assert_eq!(
-        log.append(&mut batch, 0, 3_000).unwrap_err().error_code(),
-        32
-    );
-    let mut batch = produce_batch(&[4_000]);
-    log.append(&mut batch, 0, 3_000).unwrap();
+    let batch = produce_batch(&[5_000]);
+    assert_eq!(log.append(&batch, 0, 3_000).unwrap_err().error_code(), 32);
+    let batch = produce_batch(&[4_000]);
+    log.append(&batch, 0, 3_000).unwrap();
 }
 
 #[test]
@@ -168,8 +162,8 @@ fn log_append_time_stamps_the_batch() {
         ..LogConfig::default()
     };
     let mut log = PartitionLog::open(dir.path(), config).unwrap();
-    let mut batch = produce_batch(&[1, 2]);
-    let info = log.append(&mut batch, 0, 77_000).unwrap();
+    let batch = produce_batch(&[1, 2]);
+    let info = log.append(&batch, 0, 77_000).unwrap();
     assert_eq!(info.log_append_time_ms, Some(77_000));
     assert_eq!(info.max_timestamp, 77_000);
     let bytes = log.read(0, 1 << 20, 2).unwrap();
@@ -183,8 +177,8 @@ fn appends_patch_offsets_and_track_leader_epochs() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
     for epoch in [1, 1, 3] {
-        let mut batch = produce_batch(&[1_000, 1_000]);
-        log.append(&mut batch, epoch, 1_000).unwrap();
+        let batch = produce_batch(&[1_000, 1_000]);
+        log.append(&batch, epoch, 1_000).unwrap();
     }
     let bytes = log.read(4, 1 << 20, 6).unwrap();
     let header = parse_batch_header(&bytes).unwrap();
@@ -208,13 +202,11 @@ fn records_without_timestamps_pass_timestamp_checks() {
         ..LogConfig::default()
     };
     let mut log = PartitionLog::open(dir.path(), config).unwrap();
-    let mut batch = produce_batch(&[-1, -1]);
-    log.append(&mut batch, 0, 1_000_000).unwrap();
-    let mut batch = produce_batch(&[5]);
+    let batch = produce_batch(&[-1, -1]);
+    log.append(&batch, 0, 1_000_000).unwrap();
+    let batch = produce_batch(&[5]);
     assert_eq!(
-        log.append(&mut batch, 0, 1_000_000)
-            .unwrap_err()
-            .error_code(),
+        log.append(&batch, 0, 1_000_000).unwrap_err().error_code(),
         32
     );
 }

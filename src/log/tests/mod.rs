@@ -91,8 +91,8 @@ fn encode_batch(
 
 /// Appends a batch of `count` records stamped `timestamp`, at leader epoch 0.
 pub(super) fn append(log: &mut PartitionLog, count: usize, timestamp: i64) -> super::AppendInfo {
-    let mut batch = produce_batch(&vec![timestamp; count]);
-    log.append(&mut batch, 0, timestamp).unwrap()
+    let batch = produce_batch(&vec![timestamp; count]);
+    log.append(&batch, 0, timestamp).unwrap()
 }
 
 /// (offset, timestamp) of every record in fetched bytes.

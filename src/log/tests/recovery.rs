@@ -171,8 +171,8 @@ fn leader_epochs_survive_reopen_and_are_rebuilt_when_lost() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
     for epoch in [0, 2, 5] {
-        let mut batch = produce_batch(&[1_000]);
-        log.append(&mut batch, epoch, 1_000).unwrap();
+        let batch = produce_batch(&[1_000]);
+        log.append(&batch, epoch, 1_000).unwrap();
     }
     let epochs = log.leader_epoch_start_offsets();
     drop(log);
@@ -193,8 +193,8 @@ fn follower_truncates_and_appends_leader_batches() {
     let mut leader = PartitionLog::open(leader_dir.path(), small_segments()).unwrap();
     let mut follower = filled_log(dir.path());
     for i in 0..10 {
-        let mut batch = produce_batch(&[5_000 + i, 5_000 + i]);
-        leader.append(&mut batch, 7, 5_000).unwrap();
+        let batch = produce_batch(&[5_000 + i, 5_000 + i]);
+        leader.append(&batch, 7, 5_000).unwrap();
     }
     follower.truncate_to(11).unwrap();
     assert_eq!(follower.log_end_offset(), 10);

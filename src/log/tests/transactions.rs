@@ -14,10 +14,9 @@ const ABORT: TxnMarker = TxnMarker {
 fn aborted_transactions_and_first_unstable_offset() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
-    log.append(&mut transactional_batch(5, 0, 0, 2), 0, 1_000)
+    log.append(&transactional_batch(5, 0, 0, 2), 0, 1_000)
         .unwrap();
-    log.append(&mut idempotent_batch(6, 0, 0, 1), 0, 1_000)
-        .unwrap();
+    log.append(&idempotent_batch(6, 0, 0, 1), 0, 1_000).unwrap();
     assert_eq!(log.first_unstable_offset(), Some(0));
     assert_eq!(log.ongoing_transactions(), vec![(5, 0)]);
     let marker = log
@@ -33,7 +32,7 @@ fn aborted_transactions_and_first_unstable_offset() {
     assert_eq!(log.aborted_transactions(0, 4), vec![aborted]);
     assert!(log.aborted_transactions(4, 10).is_empty());
 
-    log.append(&mut transactional_batch(5, 0, 2, 1), 0, 1_000)
+    log.append(&transactional_batch(5, 0, 2, 1), 0, 1_000)
         .unwrap();
     assert_eq!(log.first_unstable_offset(), Some(4));
     log.append_transaction_marker(5, 0, COMMIT, 0, 1_000)
@@ -56,7 +55,7 @@ fn open_transaction_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
     append(&mut log, 2, 1_000);
-    log.append(&mut transactional_batch(8, 1, 0, 2), 0, 1_000)
+    log.append(&transactional_batch(8, 1, 0, 2), 0, 1_000)
         .unwrap();
     drop(log);
     let log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
@@ -68,10 +67,10 @@ fn open_transaction_survives_reopen() {
 fn invalid_transactional_states_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
-    log.append(&mut transactional_batch(5, 2, 0, 1), 0, 1_000)
+    log.append(&transactional_batch(5, 2, 0, 1), 0, 1_000)
         .unwrap();
     let err = log
-        .append(&mut idempotent_batch(5, 2, 1, 1), 0, 1_000)
+        .append(&idempotent_batch(5, 2, 1, 1), 0, 1_000)
         .unwrap_err();
     assert_eq!(err.error_code(), 48);
     let err = log
