@@ -1,6 +1,7 @@
 //! One file per `kf` subcommand: each turns parsed arguments into calls on the library and
 //! output on stdout (data) and stderr (diagnostics).
 
+pub mod bench;
 pub mod cluster;
 pub mod connect;
 pub mod generate;
@@ -17,6 +18,7 @@ pub struct UsageError(pub String);
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Cluster(command) => cluster::run(command).await,
+        Command::Bench(command) => bench::run(command).await,
         Command::Generate(args) => generate::run(&args),
     }
 }
