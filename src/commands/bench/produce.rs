@@ -62,7 +62,9 @@ pub async fn run(args: BenchProduceArgs) -> anyhow::Result<()> {
     let sent = send_all(&producer, &args, start, &in_flight).await;
     drop(in_flight);
     let flushed = producer.flush().await;
-    let outcome = collector.await.context("the acknowledgement collector failed")??;
+    let outcome = collector
+        .await
+        .context("the acknowledgement collector failed")??;
     progress.finish();
     sent?;
     flushed.context("flushing the producer")?;

@@ -52,7 +52,10 @@ mod tests {
     fn unlimited_never_pauses() {
         let start = Instant::now();
         let mut throttler = Throttler::new(-1.0, start);
-        assert_eq!(throttler.pause(1_000_000, start + Duration::from_millis(1)), None);
+        assert_eq!(
+            throttler.pause(1_000_000, start + Duration::from_millis(1)),
+            None
+        );
     }
 
     #[test]
@@ -70,7 +73,10 @@ mod tests {
     fn at_or_below_target_does_not_pause() {
         let start = Instant::now();
         let mut throttler = Throttler::new(1000.0, start);
-        assert_eq!(throttler.pause(100, start + Duration::from_millis(100)), None);
+        assert_eq!(
+            throttler.pause(100, start + Duration::from_millis(100)),
+            None
+        );
         assert_eq!(throttler.pause(1, start), None);
     }
 }
