@@ -35,7 +35,7 @@ start_cluster "$kf" "$data" "$brokers" "$partitions"
 echo "date:     $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine:  $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)"
 echo "kf:       $(git -C "$repo" rev-parse --short HEAD), release build; cluster: $brokers broker(s), $partitions partitions per topic"
-echo "peers:    rdkafka_performance from librdkafka $(basename "$(dirname "$(dirname "$perf")")" | sed 's/^librdkafka-//'), $(kcat -V 2>&1 | head -n1)"
+echo "peers:    rdkafka_performance built from rdkafka-sys $(basename "$(dirname "$(dirname "$perf")")" | sed 's/^librdkafka-//'), $(kcat -V 2>&1 | grep -o 'Version [^ ]*' | sed 's/Version /kcat /') (librdkafka $(kcat -V 2>&1 | grep -o 'librdkafka [0-9.]*' | cut -d' ' -f2))"
 echo "settings: $records records of $record_size bytes; acks=all linger.ms=5 batch.size=$batch_size enable.idempotence=true; best of $rounds"
 echo
 
