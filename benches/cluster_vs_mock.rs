@@ -57,6 +57,8 @@ fn produce(bootstrap: &str) -> Duration {
 fn consume(bootstrap: &str) -> Duration {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
+        // librdkafka's assign() needs a group id; the group is never joined.
+        .set("group.id", "kf-bench")
         .set("enable.auto.commit", "false")
         .set("fetch.wait.max.ms", "100")
         .create()

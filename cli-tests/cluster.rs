@@ -170,3 +170,39 @@ fn usage_errors_exit_with_2() {
         .failure()
         .code(2);
 }
+
+#[test]
+fn ctrl_c_stops_a_foreground_cluster_cleanly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("fg");
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("kf"))
+        .args(["cluster", "up", "-n", "1", "-p", "0", "--data-dir"])
+        .arg(&data)
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let banner = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(banner.contains("ready"), "{banner}");
+    assert!(data.join("cluster.json").exists());
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "a clean stop exits 0, got {status}");
+    assert!(
+        !data.join("cluster.json").exists(),
+        "the state file is removed"
+    );
+}

@@ -3,7 +3,12 @@
 
 mod bench;
 mod cluster;
+mod cluster_info;
+mod connect;
+mod consume;
 mod generate;
+mod produce;
+mod topic;
 
 use assert_cmd::Command;
 
@@ -13,6 +18,7 @@ pub fn kf(home: &std::path::Path) -> Command {
     cmd.env("HOME", home)
         .env("XDG_STATE_HOME", home.join("state"))
         .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
         .env_remove("KF_BOOTSTRAP")
         .timeout(std::time::Duration::from_secs(120));
     cmd

@@ -23,6 +23,9 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand cluster 'Run and inspect a local Kafka cluster'
+            cand topic 'Create, list, describe, change and delete topics'
+            cand produce 'Produce records from stdin or a file'
+            cand consume 'Print records of one or more topics'
             cand bench 'Measure produce and consume throughput and latency'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -33,6 +36,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand up 'Start a local cluster (foreground; Ctrl-C stops it)'
             cand down 'Stop the running local cluster'
             cand status 'Show the running local cluster: brokers, addresses, controller'
+            cand info 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kf;cluster;up'= {
@@ -63,10 +67,21 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'kf;cluster;info'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'kf;cluster;help'= {
             cand up 'Start a local cluster (foreground; Ctrl-C stops it)'
             cand down 'Stop the running local cluster'
             cand status 'Show the running local cluster: brokers, addresses, controller'
+            cand info 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kf;cluster;help;up'= {
@@ -75,7 +90,171 @@ set edit:completion:arg-completer[kf] = {|@words|
         }
         &'kf;cluster;help;status'= {
         }
+        &'kf;cluster;help;info'= {
+        }
         &'kf;cluster;help;help'= {
+        }
+        &'kf;topic'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Create a topic'
+            cand list 'List topics with their partition count and replication factor'
+            cand describe 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+            cand delete 'Delete topics'
+            cand alter-config 'Change a topic''s config overrides (IncrementalAlterConfigs)'
+            cand add-partitions 'Add partitions to a topic (existing partitions keep their data)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kf;topic;create'= {
+            cand -p 'Number of partitions (default: the broker''s num.partitions)'
+            cand --partitions 'Number of partitions (default: the broker''s num.partitions)'
+            cand -r 'Replication factor (default: the broker''s default.replication.factor)'
+            cand --replication-factor 'Replication factor (default: the broker''s default.replication.factor)'
+            cand -c 'A topic config, e.g. -c cleanup.policy=compact (repeatable)'
+            cand --config 'A topic config, e.g. -c cleanup.policy=compact (repeatable)'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --if-not-exists 'Succeed quietly when the topic already exists'
+            cand --validate-only 'Ask the broker to check the request without creating the topic'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;list'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -i 'Include internal topics (__consumer_offsets, ...)'
+            cand --internal 'Include internal topics (__consumer_offsets, ...)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;describe'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -a 'Show every config with its source, not only the topic''s overrides'
+            cand --all-configs 'Show every config with its source, not only the topic''s overrides'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;delete'= {
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --if-exists 'Succeed quietly for topics that do not exist'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;alter-config'= {
+            cand -s 'Set a config override (repeatable)'
+            cand --set 'Set a config override (repeatable)'
+            cand -d 'Remove a config override, back to the broker default (repeatable)'
+            cand --delete 'Remove a config override, back to the broker default (repeatable)'
+            cand --append 'Add a value to a list config, e.g. cleanup.policy (repeatable)'
+            cand --subtract 'Remove a value from a list config (repeatable)'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --validate-only 'Ask the broker to check the change without applying it'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;add-partitions'= {
+            cand -n 'How many partitions to add'
+            cand --num 'How many partitions to add'
+            cand --total 'The partition count to grow to (must exceed the current count)'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --validate-only 'Ask the broker to check the change without applying it'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;topic;help'= {
+            cand create 'Create a topic'
+            cand list 'List topics with their partition count and replication factor'
+            cand describe 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+            cand delete 'Delete topics'
+            cand alter-config 'Change a topic''s config overrides (IncrementalAlterConfigs)'
+            cand add-partitions 'Add partitions to a topic (existing partitions keep their data)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kf;topic;help;create'= {
+        }
+        &'kf;topic;help;list'= {
+        }
+        &'kf;topic;help;describe'= {
+        }
+        &'kf;topic;help;delete'= {
+        }
+        &'kf;topic;help;alter-config'= {
+        }
+        &'kf;topic;help;add-partitions'= {
+        }
+        &'kf;topic;help;help'= {
+        }
+        &'kf;produce'= {
+            cand --file 'Read records from this file instead of stdin'
+            cand -D 'Record delimiter (escapes such as \n, \t, \0 and \xHH allowed)'
+            cand --delimiter 'Record delimiter (escapes such as \n, \t, \0 and \xHH allowed)'
+            cand -k 'Split each record at the first DELIM into key and value (no DELIM: no key)'
+            cand --key-delimiter 'Split each record at the first DELIM into key and value (no DELIM: no key)'
+            cand -f 'Parse each record with this format (see below), e.g. ''%k|%s'''
+            cand --format 'Parse each record with this format (see below), e.g. ''%k|%s'''
+            cand -H 'Add a header NAME=VALUE to every record (repeatable; NAME alone: a null value)'
+            cand --header 'Add a header NAME=VALUE to every record (repeatable; NAME alone: a null value)'
+            cand -p 'Produce every record to this partition (default: by key, murmur2 as Kafka''s clients)'
+            cand --partition 'Produce every record to this partition (default: by key, murmur2 as Kafka''s clients)'
+            cand --acks 'Acknowledgements to wait for: 0, 1, all or -1 [default: all, or -X acks]'
+            cand -z 'Compression codec: none, gzip, snappy, lz4, zstd [default: none, or -X compression.type]'
+            cand --compression 'Compression codec: none, gzip, snappy, lz4, zstd [default: none, or -X compression.type]'
+            cand --key-encoding 'How input keys are written: as is, or hex / base64 to decode'
+            cand --value-encoding 'How input values are written: as is, or hex / base64 to decode'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -Z 'An empty value is a tombstone (null value) rather than an empty one'
+            cand --null-empty 'An empty value is a tombstone (null value) rather than an empty one'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;consume'= {
+            cand -o 'Where to start (see Offsets below) [default: end]'
+            cand --offset 'Where to start (see Offsets below) [default: end]'
+            cand -p 'Only these partitions (repeatable; not with -G)'
+            cand --partition 'Only these partitions (repeatable; not with -G)'
+            cand -c 'Exit after this many records'
+            cand --count 'Exit after this many records'
+            cand -G 'Join this consumer group; offsets are committed as records are read'
+            cand --group 'Join this consumer group; offsets are committed as records are read'
+            cand --isolation 'Which records to read: read_uncommitted sees aborted transactions'' records too'
+            cand -f 'Print each record with this format (see below)'
+            cand --format 'Print each record with this format (see below)'
+            cand --key-encoding 'How keys are printed'
+            cand --value-encoding 'How values are printed'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -e 'Exit once every partition has been read to its end (as it was when assigned)'
+            cand --exit 'Exit once every partition has been read to its end (as it was when assigned)'
+            cand --print-control-records 'Also print transaction markers (control records)'
+            cand -J 'Print one JSON object per record, with kcat''s field names'
+            cand --json 'Print one JSON object per record, with kcat''s field names'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;bench'= {
             cand -h 'Print help'
@@ -97,8 +276,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -p 'Produce every record to this partition (default: the sticky partitioner)'
             cand --partition 'Produce every record to this partition (default: the sticky partitioner)'
             cand --reporting-interval 'Milliseconds between the periodic report lines'
-            cand -b 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)'
-            cand --bootstrap-server 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
             cand -h 'Print help'
@@ -111,8 +290,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --partitions 'Partitions to read, comma separated (default: all)'
             cand --timeout 'Give up when no record arrives for this many milliseconds'
             cand --reporting-interval 'Milliseconds between the periodic report lines'
-            cand -b 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)'
-            cand --bootstrap-server 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
             cand -h 'Print help'
@@ -136,6 +315,9 @@ set edit:completion:arg-completer[kf] = {|@words|
         }
         &'kf;help'= {
             cand cluster 'Run and inspect a local Kafka cluster'
+            cand topic 'Create, list, describe, change and delete topics'
+            cand produce 'Produce records from stdin or a file'
+            cand consume 'Print records of one or more topics'
             cand bench 'Measure produce and consume throughput and latency'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -144,12 +326,39 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand up 'Start a local cluster (foreground; Ctrl-C stops it)'
             cand down 'Stop the running local cluster'
             cand status 'Show the running local cluster: brokers, addresses, controller'
+            cand info 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
         }
         &'kf;help;cluster;up'= {
         }
         &'kf;help;cluster;down'= {
         }
         &'kf;help;cluster;status'= {
+        }
+        &'kf;help;cluster;info'= {
+        }
+        &'kf;help;topic'= {
+            cand create 'Create a topic'
+            cand list 'List topics with their partition count and replication factor'
+            cand describe 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+            cand delete 'Delete topics'
+            cand alter-config 'Change a topic''s config overrides (IncrementalAlterConfigs)'
+            cand add-partitions 'Add partitions to a topic (existing partitions keep their data)'
+        }
+        &'kf;help;topic;create'= {
+        }
+        &'kf;help;topic;list'= {
+        }
+        &'kf;help;topic;describe'= {
+        }
+        &'kf;help;topic;delete'= {
+        }
+        &'kf;help;topic;alter-config'= {
+        }
+        &'kf;help;topic;add-partitions'= {
+        }
+        &'kf;help;produce'= {
+        }
+        &'kf;help;consume'= {
         }
         &'kf;help;bench'= {
             cand produce 'Produce generated records as fast as allowed and report throughput and latency, like Kafka''s kafka-producer-perf-test'

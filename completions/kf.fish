@@ -27,14 +27,18 @@ end
 complete -c kf -n "__fish_kf_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_needs_command" -s V -l version -d 'Print version'
 complete -c kf -n "__fish_kf_needs_command" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
+complete -c kf -n "__fish_kf_needs_command" -f -a "topic" -d 'Create, list, describe, change and delete topics'
+complete -c kf -n "__fish_kf_needs_command" -f -a "produce" -d 'Produce records from stdin or a file'
+complete -c kf -n "__fish_kf_needs_command" -f -a "consume" -d 'Print records of one or more topics'
 complete -c kf -n "__fish_kf_needs_command" -f -a "bench" -d 'Measure produce and consume throughput and latency'
 complete -c kf -n "__fish_kf_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
 complete -c kf -n "__fish_kf_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status help" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status help" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status help" -f -a "down" -d 'Stop the running local cluster'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status help" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "down" -d 'Stop the running local cluster'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "info" -d 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -s n -l brokers -d 'Number of brokers' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -s p -l port -d 'Base port: broker i listens on BASE+i; 0 picks free ports' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l data-dir -d 'Data directory (default: kf/cluster under the user\'s data directory)' -r -F
@@ -53,10 +57,125 @@ complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcomman
 json\t''
 yaml\t''"
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "down" -d 'Stop the running local cluster'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "info" -d 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "create" -d 'Create a topic'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "list" -d 'List topics with their partition count and replication factor'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "describe" -d 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "delete" -d 'Delete topics'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s p -l partitions -d 'Number of partitions (default: the broker\'s num.partitions)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s r -l replication-factor -d 'Replication factor (default: the broker\'s default.replication.factor)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s c -l config -d 'A topic config, e.g. -c cleanup.policy=compact (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -l if-not-exists -d 'Succeed quietly when the topic already exists'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -l validate-only -d 'Ask the broker to check the request without creating the topic'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s i -l internal -d 'Include internal topics (__consumer_offsets, ...)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s a -l all-configs -d 'Show every config with its source, not only the topic\'s overrides'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -l if-exists -d 'Succeed quietly for topics that do not exist'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s s -l set -d 'Set a config override (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s d -l delete -d 'Remove a config override, back to the broker default (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l append -d 'Add a value to a list config, e.g. cleanup.policy (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l subtract -d 'Remove a value from a list config (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l validate-only -d 'Ask the broker to check the change without applying it'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s n -l num -d 'How many partitions to add' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l total -d 'The partition count to grow to (must exceed the current count)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l validate-only -d 'Ask the broker to check the change without applying it'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a topic'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "list" -d 'List topics with their partition count and replication factor'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete topics'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand produce" -l file -d 'Read records from this file instead of stdin' -r -F
+complete -c kf -n "__fish_kf_using_subcommand produce" -s D -l delimiter -d 'Record delimiter (escapes such as \\n, \\t, \\0 and \\xHH allowed)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s k -l key-delimiter -d 'Split each record at the first DELIM into key and value (no DELIM: no key)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s f -l format -d 'Parse each record with this format (see below), e.g. \'%k|%s\'' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s H -l header -d 'Add a header NAME=VALUE to every record (repeatable; NAME alone: a null value)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s p -l partition -d 'Produce every record to this partition (default: by key, murmur2 as Kafka\'s clients)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -l acks -d 'Acknowledgements to wait for: 0, 1, all or -1 [default: all, or -X acks]' -r -f -a "0\t''
+1\t''
+all\t''
+-1\t''"
+complete -c kf -n "__fish_kf_using_subcommand produce" -s z -l compression -d 'Compression codec: none, gzip, snappy, lz4, zstd [default: none, or -X compression.type]' -r -f -a "none\t''
+gzip\t''
+snappy\t''
+lz4\t''
+zstd\t''"
+complete -c kf -n "__fish_kf_using_subcommand produce" -l key-encoding -d 'How input keys are written: as is, or hex / base64 to decode' -r -f -a "text\t'The bytes as they are'
+hex\t'Lowercase hexadecimal'
+base64\t'Standard base64 with padding'"
+complete -c kf -n "__fish_kf_using_subcommand produce" -l value-encoding -d 'How input values are written: as is, or hex / base64 to decode' -r -f -a "text\t'The bytes as they are'
+hex\t'Lowercase hexadecimal'
+base64\t'Standard base64 with padding'"
+complete -c kf -n "__fish_kf_using_subcommand produce" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -s Z -l null-empty -d 'An empty value is a tombstone (null value) rather than an empty one'
+complete -c kf -n "__fish_kf_using_subcommand produce" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand consume" -s o -l offset -d 'Where to start (see Offsets below) [default: end]' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -s p -l partition -d 'Only these partitions (repeatable; not with -G)' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -s c -l count -d 'Exit after this many records' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -s G -l group -d 'Join this consumer group; offsets are committed as records are read' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -l isolation -d 'Which records to read: read_uncommitted sees aborted transactions\' records too' -r -f -a "read_committed\t'Only records of committed transactions (up to the last stable offset)'
+read_uncommitted\t'Every record up to the high watermark (Kafka\'s default)'"
+complete -c kf -n "__fish_kf_using_subcommand consume" -s f -l format -d 'Print each record with this format (see below)' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -l key-encoding -d 'How keys are printed' -r -f -a "text\t'The bytes as they are'
+hex\t'Lowercase hexadecimal'
+base64\t'Standard base64 with padding'"
+complete -c kf -n "__fish_kf_using_subcommand consume" -l value-encoding -d 'How values are printed' -r -f -a "text\t'The bytes as they are'
+hex\t'Lowercase hexadecimal'
+base64\t'Standard base64 with padding'"
+complete -c kf -n "__fish_kf_using_subcommand consume" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -s e -l exit -d 'Exit once every partition has been read to its end (as it was when assigned)'
+complete -c kf -n "__fish_kf_using_subcommand consume" -l print-control-records -d 'Also print transaction markers (control records)'
+complete -c kf -n "__fish_kf_using_subcommand consume" -s J -l json -d 'Print one JSON object per record, with kcat\'s field names'
+complete -c kf -n "__fish_kf_using_subcommand consume" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand bench; and not __fish_seen_subcommand_from produce consume help" -s h -l help -d 'Print help'
 complete -c kf -n "__fish_kf_using_subcommand bench; and not __fish_seen_subcommand_from produce consume help" -f -a "produce" -d 'Produce generated records as fast as allowed and report throughput and latency, like Kafka\'s kafka-producer-perf-test'
 complete -c kf -n "__fish_kf_using_subcommand bench; and not __fish_seen_subcommand_from produce consume help" -f -a "consume" -d 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka\'s kafka-consumer-perf-test'
@@ -75,7 +194,7 @@ lz4\t''
 zstd\t''"
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s p -l partition -d 'Produce every record to this partition (default: the sticky partitioner)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -l reporting-interval -d 'Milliseconds between the periodic report lines' -r
-complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s h -l help -d 'Print help'
@@ -83,7 +202,7 @@ complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s p -l partitions -d 'Partitions to read, comma separated (default: all)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l timeout -d 'Give up when no record arrives for this many milliseconds' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l reporting-interval -d 'Milliseconds between the periodic report lines' -r
-complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s h -l help -d 'Print help'
@@ -92,12 +211,22 @@ complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand generate" -l out-dir -d 'The directory to write `completions/` and `man/` under' -r -F
 complete -c kf -n "__fish_kf_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster bench generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster bench generate help" -f -a "bench" -d 'Measure produce and consume throughput and latency'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster bench generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster bench generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "produce" -d 'Produce records from stdin or a file'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "consume" -d 'Print records of one or more topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "bench" -d 'Measure produce and consume throughput and latency'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "down" -d 'Stop the running local cluster'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "info" -d 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics with their partition count and replication factor'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "delete" -d 'Delete topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Produce generated records as fast as allowed and report throughput and latency, like Kafka\'s kafka-producer-perf-test'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka\'s kafka-consumer-perf-test'

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kf::cli::Cli;
-use kf::commands::{self, UsageError};
+use kf::commands::{self, Interrupted, UsageError};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<Interrupted>().is_some() => ExitCode::from(130),
         Err(e) if e.downcast_ref::<UsageError>().is_some() => {
             eprintln!("kf: error: {e:#}");
             ExitCode::from(2)

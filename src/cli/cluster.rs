@@ -20,6 +20,11 @@ pub enum ClusterCommand {
     /// Show the running local cluster: brokers, addresses, controller
     #[command(after_help = "Examples:\n  kf cluster status\n  kf cluster status -o json")]
     Status(StateArgs),
+    /// Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions
+    #[command(
+        after_help = "Examples:\n  kf cluster info\n  kf cluster info -b kafka1:9092 -o json"
+    )]
+    Info(InfoArgs),
 }
 
 #[derive(Debug, Args)]
@@ -55,4 +60,13 @@ pub struct StateArgs {
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: super::OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: super::OutputFormat,
+    #[command(flatten)]
+    pub connect: super::ConnectArgs,
 }

@@ -31,6 +31,13 @@ pub enum Command {
     /// Run and inspect a local Kafka cluster
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// Create, list, describe, change and delete topics
+    #[command(subcommand)]
+    Topic(topic::TopicCommand),
+    /// Produce records from stdin or a file
+    Produce(produce::ProduceArgs),
+    /// Print records of one or more topics
+    Consume(consume::ConsumeArgs),
     /// Measure produce and consume throughput and latency
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -42,8 +49,8 @@ pub enum Command {
 /// Where a client command connects.
 #[derive(Debug, Clone, Args)]
 pub struct ConnectArgs {
-    /// Bootstrap servers, comma separated (default: $KF_BOOTSTRAP, else --profile, else the
-    /// running `kf cluster up`)
+    /// Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the
+    /// default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)
     #[arg(short = 'b', long = "bootstrap-server", value_name = "HOST:PORT[,...]")]
     pub bootstrap_server: Option<String>,
     /// A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)

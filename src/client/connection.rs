@@ -112,6 +112,11 @@ impl BrokerConnection {
         self.versions.version(api)
     }
 
+    /// The API versions negotiated with this broker and those it advertised.
+    pub fn api_versions(&self) -> &ApiVersionTable {
+        &self.versions
+    }
+
     /// The negotiated version of `api`, or `UnsupportedApi`.
     pub fn require_version(&self, api: ApiKey) -> ClientResult<i16> {
         self.version(api)

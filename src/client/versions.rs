@@ -39,10 +39,19 @@ pub fn client_max_version(api: ApiKey) -> Option<i16> {
     Some(max.min(api.valid_versions().max))
 }
 
-/// The version to use for each API on one connection.
+/// One API as a broker advertises it in ApiVersions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdvertisedVersions {
+    pub api_key: i16,
+    pub min_version: i16,
+    pub max_version: i16,
+}
+
+/// The version to use for each API on one connection, and what the broker advertised.
 #[derive(Debug, Clone, Default)]
 pub struct ApiVersionTable {
     negotiated: HashMap<i16, i16>,
+    advertised: Vec<AdvertisedVersions>,
 }
 
 impl ApiVersionTable {
@@ -59,7 +68,25 @@ impl ApiVersionTable {
                 (min <= max).then_some((range.api_key, max))
             })
             .collect();
-        ApiVersionTable { negotiated }
+        let mut advertised: Vec<AdvertisedVersions> = response
+            .api_keys
+            .iter()
+            .map(|range| AdvertisedVersions {
+                api_key: range.api_key,
+                min_version: range.min_version,
+                max_version: range.max_version,
+            })
+            .collect();
+        advertised.sort_by_key(|a| a.api_key);
+        ApiVersionTable {
+            negotiated,
+            advertised,
+        }
+    }
+
+    /// Every API the broker advertised, by API key.
+    pub fn advertised(&self) -> &[AdvertisedVersions] {
+        &self.advertised
     }
 
     /// The version to send for `api`, or `None` when the broker does not support it.
@@ -95,5 +122,17 @@ mod tests {
         assert_eq!(table.version(ApiKey::Metadata), None);
         assert_eq!(table.version(ApiKey::ShareFetch), None);
         assert_eq!(table.version(ApiKey::DescribeQuorum), None);
+        let advertised: Vec<i16> = table.advertised().iter().map(|a| a.api_key).collect();
+        assert_eq!(
+            advertised,
+            [
+                ApiKey::Produce,
+                ApiKey::Fetch,
+                ApiKey::Metadata,
+                ApiKey::ShareFetch
+            ]
+            .map(|k| k as i16)
+        );
+        assert_eq!(table.advertised()[1].min_version, 4);
     }
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::cli::cluster::{ClusterCommand, StateArgs, UpArgs};
 use crate::cluster::control::{self, ClusterStatus, ControlRequest, ControlResponse};
@@ -26,6 +27,7 @@ pub async fn run(command: ClusterCommand) -> anyhow::Result<()> {
         ClusterCommand::Up(args) => up(args).await,
         ClusterCommand::Down(args) => down(args).await,
         ClusterCommand::Status(args) => status(args).await,
+        ClusterCommand::Info(args) => super::cluster_info::run(args).await,
     }
 }
 
@@ -123,9 +125,11 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         control_socket: control_socket.clone(),
     };
     state.save()?;
+    // Handlers go in before the banner: a script may send SIGINT as soon as it reads it.
+    let signals = StopSignals::install()?;
     print!("{}", ready_banner(&cluster, &state, ready_ms));
 
-    let stop_reason = serve_until_stopped(&cluster, &state, control).await;
+    let stop_reason = serve_until_stopped(&cluster, &state, control, signals).await;
     eprintln!("kf: stopping the cluster ({stop_reason})");
     cluster.shutdown().await;
     ClusterState::remove(&config.data_dir);
@@ -154,23 +158,32 @@ fn ready_banner(cluster: &Cluster, state: &ClusterState, ready_ms: u128) -> Stri
     out
 }
 
+/// SIGINT (Ctrl-C) and SIGTERM, caught from the moment they are installed.
+struct StopSignals {
+    interrupt: Signal,
+    terminate: Signal,
+}
+
+impl StopSignals {
+    fn install() -> anyhow::Result<Self> {
+        Ok(StopSignals {
+            interrupt: signal(SignalKind::interrupt()).context("cannot catch SIGINT")?,
+            terminate: signal(SignalKind::terminate()).context("cannot catch SIGTERM")?,
+        })
+    }
+}
+
 /// Answers the control socket until Ctrl-C, SIGTERM or `kf cluster down`.
 async fn serve_until_stopped(
     cluster: &Cluster,
     state: &ClusterState,
     control: tokio::net::UnixListener,
+    mut signals: StopSignals,
 ) -> &'static str {
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => return "interrupted",
-            _ = async {
-                match terminate.as_mut() {
-                    Some(s) => { s.recv().await; }
-                    None => std::future::pending::<()>().await,
-                }
-            } => return "terminated",
+            _ = signals.interrupt.recv() => return "interrupted",
+            _ = signals.terminate.recv() => return "terminated",
             accepted = control.accept() => {
                 let Ok((mut stream, _)) = accepted else { continue };
                 match control::read_request(&mut stream).await {

@@ -1,6 +1,19 @@
-//! Where a client command connects, in order: `-b/--bootstrap-server`, `$KF_BOOTSTRAP`, a named
-//! profile of `~/.config/kf/config.yaml` (`--profile`, or the file's `default-profile`), and
-//! last the running local `kf cluster up`. `-X key=value` client properties go on top.
+//! Where a client command connects, in order: `-b/--bootstrap-server`, a profile named with
+//! `--profile`, `$KF_BOOTSTRAP`, the `default-profile` of `~/.config/kf/config.yaml`, and last
+//! the running local `kf cluster up`. An explicit `--profile` beats `$KF_BOOTSTRAP` because a
+//! flag states intent where the environment only sets a habit. A named profile's client
+//! properties apply even under `-b`; `-X key=value` goes on top of everything.
+//!
+//! ```yaml
+//! default-profile: dev
+//! profiles:
+//!   dev:
+//!     bootstrap: localhost:9092
+//!   prod:
+//!     bootstrap: kafka1:9092,kafka2:9092
+//!     properties:
+//!       request.timeout.ms: "5000"
+//! ```
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,6 +27,15 @@ use crate::client::{Client, ClientConfig};
 use crate::cluster::state::ClusterState;
 
 pub const BOOTSTRAP_ENV: &str = "KF_BOOTSTRAP";
+
+/// Defaults for commands that make a few requests and exit (topic, cluster info): an
+/// unreachable cluster fails in seconds rather than after the Java client's minute.
+/// `-X` and profile properties override them.
+pub const ADMIN_DEFAULTS: &[(&str, &str)] = &[
+    ("default.api.timeout.ms", "15000"),
+    ("request.timeout.ms", "10000"),
+    ("socket.connection.setup.timeout.ms", "5000"),
+];
 
 /// `~/.config/kf/config.yaml`.
 #[derive(Debug, Default, Deserialize)]
@@ -49,27 +71,67 @@ fn load_profiles() -> anyhow::Result<ProfilesFile> {
     }
 }
 
+/// The profile called `name`, or an error naming the profiles there are.
+fn named_profile(profiles: &ProfilesFile, name: &str) -> anyhow::Result<Profile> {
+    match profiles.profiles.get(name) {
+        Some(profile) => Ok(Profile {
+            bootstrap: profile.bootstrap.clone(),
+            properties: profile.properties.clone(),
+        }),
+        None if profiles.profiles.is_empty() => Err(anyhow!(
+            "no profile '{name}': {} defines no profiles",
+            profiles_path().display()
+        )),
+        None => Err(anyhow!(
+            "no profile '{name}' in {} (profiles: {})",
+            profiles_path().display(),
+            profiles
+                .profiles
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn env_bootstrap() -> Option<String> {
+    std::env::var(BOOTSTRAP_ENV).ok().filter(|s| !s.is_empty())
+}
+
 /// The bootstrap servers and client properties `args` resolve to.
 pub fn resolve(args: &ConnectArgs) -> anyhow::Result<(String, BTreeMap<String, String>)> {
     let mut properties = BTreeMap::new();
+    let explicit_profile = match &args.profile {
+        Some(name) => Some(named_profile(&load_profiles()?, name)?),
+        None => None,
+    };
     let bootstrap = if let Some(servers) = &args.bootstrap_server {
+        if let Some(profile) = explicit_profile {
+            properties.extend(profile.properties);
+        }
         servers.clone()
-    } else if let Some(servers) = std::env::var(BOOTSTRAP_ENV).ok().filter(|s| !s.is_empty()) {
+    } else if let Some(profile) = explicit_profile {
+        properties.extend(profile.properties);
+        profile.bootstrap
+    } else if let Some(servers) = env_bootstrap() {
         servers
     } else {
         let profiles = load_profiles()?;
-        match args.profile.clone().or(profiles.default_profile.clone()) {
+        match &profiles.default_profile {
             Some(name) => {
-                let profile = profiles.profiles.get(&name).ok_or_else(|| {
-                    anyhow!("no profile '{name}' in {}", profiles_path().display())
-                })?;
-                properties.extend(profile.properties.clone());
-                profile.bootstrap.clone()
+                let profile = named_profile(&profiles, name)
+                    .with_context(|| format!("default-profile '{name}'"))?;
+                properties.extend(profile.properties);
+                profile.bootstrap
             }
             None => {
                 ClusterState::load(None)
                     .map_err(|e| {
-                        anyhow!("{e}; or give -b/--bootstrap-server or set {BOOTSTRAP_ENV}")
+                        anyhow!(
+                            "{e}; or give -b/--bootstrap-server, set {BOOTSTRAP_ENV} or use \
+                             --profile"
+                        )
                     })?
                     .bootstrap_servers
             }
@@ -87,9 +149,21 @@ pub fn client_config(
     args: &ConnectArgs,
     overrides: &[(&str, &str)],
 ) -> anyhow::Result<ClientConfig> {
+    client_config_with_defaults(args, &[], overrides)
+}
+
+/// Like [`client_config`], with a command's `defaults` applied before the user's properties.
+pub fn client_config_with_defaults(
+    args: &ConnectArgs,
+    defaults: &[(&str, &str)],
+    overrides: &[(&str, &str)],
+) -> anyhow::Result<ClientConfig> {
     let (bootstrap, properties) = resolve(args)?;
     let mut config = ClientConfig::new(&bootstrap);
     config.set("client.id", "kf")?;
+    for (key, value) in defaults {
+        config.set(key, value)?;
+    }
     for (key, value) in &properties {
         config
             .set(key, value)
@@ -103,7 +177,15 @@ pub fn client_config(
 
 /// A connected client for `args`.
 pub async fn connect(args: &ConnectArgs, overrides: &[(&str, &str)]) -> anyhow::Result<Client> {
-    let config = client_config(args, overrides)?;
+    open(client_config(args, overrides)?).await
+}
+
+/// A connected client for `args` with [`ADMIN_DEFAULTS`].
+pub async fn connect_admin(args: &ConnectArgs) -> anyhow::Result<Client> {
+    open(client_config_with_defaults(args, ADMIN_DEFAULTS, &[])?).await
+}
+
+async fn open(config: ClientConfig) -> anyhow::Result<Client> {
     Client::connect(config)
         .await
         .context("cannot reach the Kafka cluster")

@@ -3,8 +3,13 @@
 
 pub mod bench;
 pub mod cluster;
+pub mod cluster_info;
 pub mod connect;
+pub mod consume;
+pub mod format;
 pub mod generate;
+pub mod produce;
+pub mod topic;
 
 use thiserror::Error;
 
@@ -15,9 +20,17 @@ use crate::cli::{Cli, Command};
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// The user pressed Ctrl-C: main exits with 130, as a shell does for SIGINT.
+#[derive(Debug, Error)]
+#[error("interrupted")]
+pub struct Interrupted;
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Cluster(command) => cluster::run(command).await,
+        Command::Topic(command) => topic::run(command).await,
+        Command::Produce(args) => produce::run(args).await,
+        Command::Consume(args) => consume::run(args).await,
         Command::Bench(command) => bench::run(command).await,
         Command::Generate(args) => generate::run(&args),
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::broker::{broker_config_defs, BrokerConfig};
-use super::def::ConfigType;
+use super::def::{ConfigDef, ConfigType};
 use super::topic::topic_config_defs;
 
 /// Kafka's `DescribeConfigsResponse.ConfigSource` (the ones a kf topic can have).
@@ -45,6 +45,27 @@ pub struct DescribedConfig {
     pub synonyms: Vec<ConfigSynonym>,
 }
 
+/// A config as DescribeConfigs reports it: the first of `synonyms` (highest precedence) is the
+/// effective value, and Kafka's default always comes last.
+fn described(def: &ConfigDef, mut synonyms: Vec<ConfigSynonym>) -> DescribedConfig {
+    synonyms.push(ConfigSynonym {
+        name: def.name.to_owned(),
+        value: def.default.map(str::to_owned),
+        source: ConfigSource::DefaultConfig,
+    });
+    let effective = synonyms[0].clone();
+    DescribedConfig {
+        name: def.name,
+        value: effective.value,
+        source: effective.source,
+        read_only: def.read_only,
+        sensitive: def.sensitive,
+        config_type: def.config_type,
+        documentation: def.doc,
+        synonyms,
+    }
+}
+
 /// Every broker config kf knows, as a broker started with `broker` reports it.
 pub fn describe_broker_configs(broker: &BrokerConfig) -> Vec<DescribedConfig> {
     broker_config_defs()
@@ -58,22 +79,7 @@ pub fn describe_broker_configs(broker: &BrokerConfig) -> Vec<DescribedConfig> {
                     source: ConfigSource::StaticBrokerConfig,
                 });
             }
-            synonyms.push(ConfigSynonym {
-                name: def.name.to_owned(),
-                value: def.default.map(str::to_owned),
-                source: ConfigSource::DefaultConfig,
-            });
-            let effective = synonyms[0].clone();
-            DescribedConfig {
-                name: def.name,
-                value: effective.value,
-                source: effective.source,
-                read_only: def.read_only,
-                sensitive: def.sensitive,
-                config_type: def.config_type,
-                documentation: def.doc,
-                synonyms,
-            }
+            described(def, synonyms)
         })
         .collect()
 }
@@ -101,22 +107,7 @@ pub fn describe_topic_configs(
                     source: ConfigSource::StaticBrokerConfig,
                 });
             }
-            synonyms.push(ConfigSynonym {
-                name: def.name.to_owned(),
-                value: def.default.map(str::to_owned),
-                source: ConfigSource::DefaultConfig,
-            });
-            let effective = synonyms[0].clone();
-            DescribedConfig {
-                name: def.name,
-                value: effective.value,
-                source: effective.source,
-                read_only: def.read_only,
-                sensitive: def.sensitive,
-                config_type: def.config_type,
-                documentation: def.doc,
-                synonyms,
-            }
+            described(def, synonyms)
         })
         .collect()
 }

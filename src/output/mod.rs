@@ -1,5 +1,7 @@
 //! Rendering of inspect commands' results: aligned text tables, JSON or YAML.
 
+use std::io::Write;
+
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
@@ -19,6 +21,23 @@ pub fn render<T: Serialize>(
         }
         OutputFormat::Yaml => serde_saphyr::to_string(value)?,
     })
+}
+
+/// Writes `text` to stdout; a closed pipe comes back as an error (main ends quietly on it)
+/// instead of the panic `print!` would raise.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// A list of ids as one cell: `1,2,3`.
+pub fn id_list(ids: &[i32]) -> String {
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A table whose columns are padded to their widest cell; the last column is not padded.
@@ -61,5 +80,17 @@ mod tests {
             vec!["long".to_string(), "22".to_string()],
         ];
         assert_eq!(table(&["NAME", "N"], &rows), "NAME  N\na     1\nlong  22\n");
+    }
+
+    #[test]
+    fn table_pads_by_characters_not_bytes() {
+        let rows = vec![vec!["é".to_string(), "x".to_string()]];
+        assert_eq!(table(&["AB", "C"], &rows), "AB  C\né   x\n");
+    }
+
+    #[test]
+    fn id_list_joins_with_commas() {
+        assert_eq!(id_list(&[3, 1, 2]), "3,1,2");
+        assert_eq!(id_list(&[]), "");
     }
 }

@@ -150,9 +150,12 @@ impl Admin {
                 new_totals
                     .iter()
                     .map(|(name, count)| {
+                        // Null assignments let the controller place the new partitions; an
+                        // empty list would mean "assign none" (INVALID_REPLICA_ASSIGNMENT).
                         CreatePartitionsTopic::default()
                             .with_name(topic_name(name))
                             .with_count(*count)
+                            .with_assignments(None)
                     })
                     .collect(),
             )

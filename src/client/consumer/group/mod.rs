@@ -81,6 +81,16 @@ impl GroupConsumer {
         &self.consumer
     }
 
+    /// Also hand out transaction markers (flagged `is_control`); off by default.
+    pub fn set_include_control_records(&mut self, include: bool) {
+        self.consumer.set_include_control_records(include);
+    }
+
+    /// Moves one assigned partition's position (what the next commit stores).
+    pub fn seek(&mut self, tp: &TopicPartition, offset: i64) -> ClientResult<()> {
+        self.consumer.seek(tp, offset)
+    }
+
     /// Heartbeats, rebalances and auto-commits as due, then fetches once.
     pub async fn poll(&mut self) -> ClientResult<Vec<ConsumerRecord>> {
         let config = self.client.config().clone();

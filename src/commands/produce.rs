@@ -1,0 +1,298 @@
+//! `kf produce`: records from stdin or a file, split by a delimiter, parsed per `-k` or `-f`,
+//! sent through the client's producer. Every delivery is awaited; failures are named by
+//! record number (the line number with the default delimiter) and make kf exit with 1.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context};
+use bytes::Bytes;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::sync::mpsc;
+
+use super::connect;
+use super::format::input::check_input_template;
+use super::format::{parse_record, unescape, InputLayout, InputOptions, Template};
+use super::{Interrupted, UsageError};
+use crate::cli::produce::ProduceArgs;
+use crate::client::producer::{DeliveryFuture, Producer, ProducerRecord};
+use crate::client::Client;
+use kafka_protocol::error::ResponseError;
+
+/// Input is read in large chunks: `seq 1 1000000 | kf produce` is mostly reading.
+const READ_BUFFER_BYTES: usize = 1 << 20;
+/// Deliveries awaited in order by the collector; the producer's own queue bounds memory too.
+const PENDING_DELIVERIES: usize = 100_000;
+/// Failed records named one by one on stderr before kf only counts them.
+const FAILURES_NAMED: u64 = 20;
+
+pub async fn run(args: ProduceArgs) -> anyhow::Result<()> {
+    let options = input_options(&args)?;
+    let delimiter = unescape(&args.delimiter).map_err(|e| UsageError(format!("-D: {e}")))?;
+    if delimiter.is_empty() {
+        bail!(UsageError("-D: the delimiter cannot be empty".into()));
+    }
+    let headers = header_args(&args.headers)?;
+    let (reader, progress) = open_input(args.file.as_deref()).await?;
+
+    let mut overrides = Vec::new();
+    if let Some(acks) = &args.acks {
+        overrides.push(("acks", acks.as_str()));
+    }
+    if let Some(codec) = &args.compression {
+        overrides.push(("compression.type", codec.as_str()));
+    }
+    let client = connect::connect(&args.connect, &overrides).await?;
+    require_topic(&client, &args.topic).await?;
+    let producer = Producer::new(client)
+        .await
+        .context("cannot start the producer")?;
+
+    let read = Arc::new(AtomicU64::new(0));
+    let job = Job {
+        topic: args.topic.clone(),
+        partition: args.partition,
+        headers,
+        options,
+        delimiter,
+    };
+    let outcome = tokio::select! {
+        outcome = produce_all(&job, producer, reader, &progress, &read) => outcome,
+        _ = tokio::signal::ctrl_c() => {
+            progress.finish_and_clear();
+            eprintln!(
+                "kf: interrupted after reading {} record(s); records not yet acknowledged may be lost",
+                read.load(Ordering::Relaxed)
+            );
+            return Err(Interrupted.into());
+        }
+    };
+    progress.finish_and_clear();
+    let tally = outcome?;
+    if tally.failed > 0 {
+        bail!(
+            "{} of {} record(s) failed{}",
+            tally.failed,
+            tally.total,
+            if tally.failed > FAILURES_NAMED {
+                format!(" (the first {FAILURES_NAMED} are named above)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Fails at once when `topic` does not exist (rather than retrying for
+/// `default.api.timeout.ms`, as the client does for a topic that may be being created).
+pub(super) async fn require_topic(client: &Client, topic: &str) -> anyhow::Result<()> {
+    client
+        .refresh_metadata(Some(&[topic.to_string()]))
+        .await
+        .context("cannot fetch metadata")?;
+    let unknown = client
+        .metadata()
+        .topics
+        .get(topic)
+        .is_some_and(|t| t.error_code == ResponseError::UnknownTopicOrPartition.code());
+    if unknown {
+        bail!("topic '{topic}' does not exist");
+    }
+    client
+        .topic_metadata(topic)
+        .await
+        .with_context(|| format!("topic '{topic}' is not available"))?;
+    Ok(())
+}
+
+/// What every record gets, besides its own parsed fields.
+struct Job {
+    topic: String,
+    partition: Option<i32>,
+    headers: Vec<(String, Option<Bytes>)>,
+    options: InputOptions,
+    delimiter: Vec<u8>,
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    total: u64,
+    failed: u64,
+}
+
+type Input = Box<dyn AsyncRead + Unpin + Send>;
+
+async fn produce_all(
+    job: &Job,
+    producer: Producer,
+    reader: Input,
+    progress: &ProgressBar,
+    read: &AtomicU64,
+) -> anyhow::Result<Tally> {
+    let (deliveries, pending) = mpsc::channel(PENDING_DELIVERIES);
+    let collector = tokio::spawn(collect(pending));
+    let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, reader);
+    let mut buf = Vec::new();
+    let mut number = 0u64;
+    while next_record(&mut reader, &job.delimiter, &mut buf)
+        .await
+        .context("cannot read the input")?
+    {
+        number += 1;
+        read.store(number, Ordering::Relaxed);
+        progress.inc((buf.len() + job.delimiter.len()) as u64);
+        let outcome = match to_record(job, &buf) {
+            Ok(record) => producer.send(record).await.map_err(|e| e.to_string()),
+            Err(reason) => Err(reason),
+        };
+        let delivery = match outcome {
+            Ok(delivery) => Pending::Delivery(delivery),
+            Err(reason) => Pending::Failed(reason),
+        };
+        if deliveries.send((number, delivery)).await.is_err() {
+            bail!("the delivery collector stopped");
+        }
+    }
+    drop(deliveries);
+    producer
+        .close()
+        .await
+        .context("cannot flush the producer")?;
+    let failed = collector
+        .await
+        .map_err(|e| anyhow!("the delivery collector failed: {e}"))?;
+    Ok(Tally {
+        total: number,
+        failed,
+    })
+}
+
+/// A record handed to the producer, or one that never got that far.
+enum Pending {
+    Delivery(DeliveryFuture),
+    Failed(String),
+}
+
+/// Awaits deliveries in record order, names the first failures, returns how many failed.
+async fn collect(mut pending: mpsc::Receiver<(u64, Pending)>) -> u64 {
+    let mut failed = 0;
+    while let Some((number, delivery)) = pending.recv().await {
+        let error = match delivery {
+            Pending::Delivery(delivery) => match delivery.await {
+                Ok(_) => continue,
+                Err(e) => e.to_string(),
+            },
+            Pending::Failed(reason) => reason,
+        };
+        failed += 1;
+        if failed <= FAILURES_NAMED {
+            eprintln!("kf: record {number} failed: {error}");
+        }
+    }
+    failed
+}
+
+/// Reads the next record into `buf` without its delimiter; false at the end of input. The
+/// bytes after the last delimiter are a record too, unless there are none.
+async fn next_record(
+    reader: &mut BufReader<Input>,
+    delimiter: &[u8],
+    buf: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    buf.clear();
+    let Some(&last) = delimiter.last() else {
+        return Ok(false);
+    };
+    loop {
+        if reader.read_until(last, buf).await? == 0 {
+            return Ok(!buf.is_empty());
+        }
+        if buf.ends_with(delimiter) {
+            buf.truncate(buf.len() - delimiter.len());
+            return Ok(true);
+        }
+    }
+}
+
+fn to_record(job: &Job, bytes: &[u8]) -> Result<ProducerRecord, String> {
+    let parsed = parse_record(&job.options, bytes).map_err(|e| e.to_string())?;
+    let mut headers = job.headers.clone();
+    headers.extend(
+        parsed
+            .headers
+            .into_iter()
+            .map(|(name, value)| (name, value.map(Bytes::from))),
+    );
+    Ok(ProducerRecord {
+        topic: job.topic.clone(),
+        partition: parsed.partition.or(job.partition),
+        key: parsed.key.map(Bytes::from),
+        value: parsed.value.map(Bytes::from),
+        headers,
+        timestamp: parsed.timestamp,
+    })
+}
+
+fn input_options(args: &ProduceArgs) -> anyhow::Result<InputOptions> {
+    let layout = match (&args.format, &args.key_delimiter) {
+        (Some(format), _) => {
+            let template = Template::parse(format)
+                .and_then(|t| check_input_template(&t).map(|()| t))
+                .map_err(|e| UsageError(format!("-f: {e}")))?;
+            InputLayout::Template(template)
+        }
+        (None, Some(delimiter)) => {
+            let delimiter = unescape(delimiter).map_err(|e| UsageError(format!("-k: {e}")))?;
+            if delimiter.is_empty() {
+                bail!(UsageError("-k: the key delimiter cannot be empty".into()));
+            }
+            InputLayout::KeyDelimited(delimiter)
+        }
+        (None, None) => InputLayout::ValueOnly,
+    };
+    Ok(InputOptions {
+        layout,
+        key_encoding: args.key_encoding,
+        value_encoding: args.value_encoding,
+        null_empty: args.null_empty,
+    })
+}
+
+/// `-H name=value` (a name alone: a null value).
+fn header_args(args: &[String]) -> anyhow::Result<Vec<(String, Option<Bytes>)>> {
+    args.iter()
+        .map(|arg| match arg.split_once('=') {
+            Some(("", _)) => Err(UsageError(format!("-H {arg}: the header name is empty")).into()),
+            Some((name, value)) => Ok((name.to_string(), Some(Bytes::from(value.to_string())))),
+            None if arg.is_empty() => Err(UsageError("-H: the header name is empty".into()).into()),
+            None => Ok((arg.clone(), None)),
+        })
+        .collect()
+}
+
+/// stdin, or the file with a byte progress bar when stderr is a terminal.
+async fn open_input(file: Option<&Path>) -> anyhow::Result<(Input, ProgressBar)> {
+    let Some(path) = file else {
+        return Ok((Box::new(tokio::io::stdin()), ProgressBar::hidden()));
+    };
+    let opened = tokio::fs::File::open(path)
+        .await
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let progress = if std::io::stderr().is_terminal() {
+        let length = opened.metadata().await.map(|m| m.len()).unwrap_or(0);
+        let bar = ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    Ok((Box::new(opened), progress))
+}
