@@ -1,6 +1,7 @@
 //! Black-box tests of the `kf` binary (assert_cmd), one module per subcommand.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bench;
 mod cluster;
 mod cluster_info;
 mod connect;

@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, change and delete topics')
             [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Produce records from stdin or a file')
             [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Print records of one or more topics')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure produce and consume throughput and latency')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -287,6 +288,65 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'kf;bench' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Produce generated records as fast as allowed and report throughput and latency, like Kafka''s kafka-producer-perf-test')
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka''s kafka-consumer-perf-test')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kf;bench;produce' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Number of records to produce')
+            [CompletionResult]::new('--num-records', '--num-records', [CompletionResultType]::ParameterName, 'Number of records to produce')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Size of each record''s value in bytes')
+            [CompletionResult]::new('--record-size', '--record-size', [CompletionResultType]::ParameterName, 'Size of each record''s value in bytes')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Cap on records per second; -1 for no cap')
+            [CompletionResult]::new('--throughput', '--throughput', [CompletionResultType]::ParameterName, 'Cap on records per second; -1 for no cap')
+            [CompletionResult]::new('--acks', '--acks', [CompletionResultType]::ParameterName, 'Acknowledgements to wait for (default: the client''s, all)')
+            [CompletionResult]::new('-z', '-z', [CompletionResultType]::ParameterName, 'Compression codec (default: the client''s, none)')
+            [CompletionResult]::new('--compression', '--compression', [CompletionResultType]::ParameterName, 'Compression codec (default: the client''s, none)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Produce every record to this partition (default: the sticky partitioner)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Produce every record to this partition (default: the sticky partitioner)')
+            [CompletionResult]::new('--reporting-interval', '--reporting-interval', [CompletionResultType]::ParameterName, 'Milliseconds between the periodic report lines')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kf;bench;consume' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Stop after this many records (default: at the end offsets seen at the start)')
+            [CompletionResult]::new('--num-records', '--num-records', [CompletionResultType]::ParameterName, 'Stop after this many records (default: at the end offsets seen at the start)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Partitions to read, comma separated (default: all)')
+            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Partitions to read, comma separated (default: all)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up when no record arrives for this many milliseconds')
+            [CompletionResult]::new('--reporting-interval', '--reporting-interval', [CompletionResultType]::ParameterName, 'Milliseconds between the periodic report lines')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kf;bench;help' {
+            [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Produce generated records as fast as allowed and report throughput and latency, like Kafka''s kafka-producer-perf-test')
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka''s kafka-consumer-perf-test')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kf;bench;help;produce' {
+            break
+        }
+        'kf;bench;help;consume' {
+            break
+        }
+        'kf;bench;help;help' {
+            break
+        }
         'kf;generate' {
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'The directory to write `completions/` and `man/` under')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -298,6 +358,7 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, change and delete topics')
             [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Produce records from stdin or a file')
             [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Print records of one or more topics')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure produce and consume throughput and latency')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write shell completions and man pages (for packagers and the repository)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -352,6 +413,17 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             break
         }
         'kf;help;consume' {
+            break
+        }
+        'kf;help;bench' {
+            [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Produce generated records as fast as allowed and report throughput and latency, like Kafka''s kafka-producer-perf-test')
+            [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka''s kafka-consumer-perf-test')
+            break
+        }
+        'kf;help;bench;produce' {
+            break
+        }
+        'kf;help;bench;consume' {
             break
         }
         'kf;help;generate' {

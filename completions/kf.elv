@@ -26,6 +26,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand topic 'Create, list, describe, change and delete topics'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
+            cand bench 'Measure produce and consume throughput and latency'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -255,6 +256,58 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'kf;bench'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand produce 'Produce generated records as fast as allowed and report throughput and latency, like Kafka''s kafka-producer-perf-test'
+            cand consume 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka''s kafka-consumer-perf-test'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kf;bench;produce'= {
+            cand -n 'Number of records to produce'
+            cand --num-records 'Number of records to produce'
+            cand -s 'Size of each record''s value in bytes'
+            cand --record-size 'Size of each record''s value in bytes'
+            cand -t 'Cap on records per second; -1 for no cap'
+            cand --throughput 'Cap on records per second; -1 for no cap'
+            cand --acks 'Acknowledgements to wait for (default: the client''s, all)'
+            cand -z 'Compression codec (default: the client''s, none)'
+            cand --compression 'Compression codec (default: the client''s, none)'
+            cand -p 'Produce every record to this partition (default: the sticky partitioner)'
+            cand --partition 'Produce every record to this partition (default: the sticky partitioner)'
+            cand --reporting-interval 'Milliseconds between the periodic report lines'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;bench;consume'= {
+            cand -n 'Stop after this many records (default: at the end offsets seen at the start)'
+            cand --num-records 'Stop after this many records (default: at the end offsets seen at the start)'
+            cand -p 'Partitions to read, comma separated (default: all)'
+            cand --partitions 'Partitions to read, comma separated (default: all)'
+            cand --timeout 'Give up when no record arrives for this many milliseconds'
+            cand --reporting-interval 'Milliseconds between the periodic report lines'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;bench;help'= {
+            cand produce 'Produce generated records as fast as allowed and report throughput and latency, like Kafka''s kafka-producer-perf-test'
+            cand consume 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka''s kafka-consumer-perf-test'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kf;bench;help;produce'= {
+        }
+        &'kf;bench;help;consume'= {
+        }
+        &'kf;bench;help;help'= {
+        }
         &'kf;generate'= {
             cand --out-dir 'The directory to write `completions/` and `man/` under'
             cand -h 'Print help'
@@ -265,6 +318,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand topic 'Create, list, describe, change and delete topics'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
+            cand bench 'Measure produce and consume throughput and latency'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -305,6 +359,14 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help;produce'= {
         }
         &'kf;help;consume'= {
+        }
+        &'kf;help;bench'= {
+            cand produce 'Produce generated records as fast as allowed and report throughput and latency, like Kafka''s kafka-producer-perf-test'
+            cand consume 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka''s kafka-consumer-perf-test'
+        }
+        &'kf;help;bench;produce'= {
+        }
+        &'kf;help;bench;consume'= {
         }
         &'kf;help;generate'= {
         }

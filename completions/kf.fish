@@ -30,6 +30,7 @@ complete -c kf -n "__fish_kf_needs_command" -f -a "cluster" -d 'Run and inspect 
 complete -c kf -n "__fish_kf_needs_command" -f -a "topic" -d 'Create, list, describe, change and delete topics'
 complete -c kf -n "__fish_kf_needs_command" -f -a "produce" -d 'Produce records from stdin or a file'
 complete -c kf -n "__fish_kf_needs_command" -f -a "consume" -d 'Print records of one or more topics'
+complete -c kf -n "__fish_kf_needs_command" -f -a "bench" -d 'Measure produce and consume throughput and latency'
 complete -c kf -n "__fish_kf_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
 complete -c kf -n "__fish_kf_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -s h -l help -d 'Print help'
@@ -175,14 +176,48 @@ complete -c kf -n "__fish_kf_using_subcommand consume" -s e -l exit -d 'Exit onc
 complete -c kf -n "__fish_kf_using_subcommand consume" -l print-control-records -d 'Also print transaction markers (control records)'
 complete -c kf -n "__fish_kf_using_subcommand consume" -s J -l json -d 'Print one JSON object per record, with kcat\'s field names'
 complete -c kf -n "__fish_kf_using_subcommand consume" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand bench; and not __fish_seen_subcommand_from produce consume help" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand bench; and not __fish_seen_subcommand_from produce consume help" -f -a "produce" -d 'Produce generated records as fast as allowed and report throughput and latency, like Kafka\'s kafka-producer-perf-test'
+complete -c kf -n "__fish_kf_using_subcommand bench; and not __fish_seen_subcommand_from produce consume help" -f -a "consume" -d 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka\'s kafka-consumer-perf-test'
+complete -c kf -n "__fish_kf_using_subcommand bench; and not __fish_seen_subcommand_from produce consume help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s n -l num-records -d 'Number of records to produce' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s s -l record-size -d 'Size of each record\'s value in bytes' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s t -l throughput -d 'Cap on records per second; -1 for no cap' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -l acks -d 'Acknowledgements to wait for (default: the client\'s, all)' -r -f -a "0\t''
+1\t''
+all\t''
+-1\t''"
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s z -l compression -d 'Compression codec (default: the client\'s, none)' -r -f -a "none\t''
+gzip\t''
+snappy\t''
+lz4\t''
+zstd\t''"
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s p -l partition -d 'Produce every record to this partition (default: the sticky partitioner)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -l reporting-interval -d 'Milliseconds between the periodic report lines' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s n -l num-records -d 'Stop after this many records (default: at the end offsets seen at the start)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s p -l partitions -d 'Partitions to read, comma separated (default: all)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l timeout -d 'Give up when no record arrives for this many milliseconds' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l reporting-interval -d 'Milliseconds between the periodic report lines' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "produce" -d 'Produce generated records as fast as allowed and report throughput and latency, like Kafka\'s kafka-producer-perf-test'
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "consume" -d 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka\'s kafka-consumer-perf-test'
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand generate" -l out-dir -d 'The directory to write `completions/` and `man/` under' -r -F
 complete -c kf -n "__fish_kf_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "produce" -d 'Produce records from stdin or a file'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "consume" -d 'Print records of one or more topics'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "produce" -d 'Produce records from stdin or a file'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "consume" -d 'Print records of one or more topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "bench" -d 'Measure produce and consume throughput and latency'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "down" -d 'Stop the running local cluster'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
@@ -193,3 +228,5 @@ complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_f
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "delete" -d 'Delete topics'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Produce generated records as fast as allowed and report throughput and latency, like Kafka\'s kafka-producer-perf-test'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka\'s kafka-consumer-perf-test'

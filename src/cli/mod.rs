@@ -1,6 +1,7 @@
 //! The command line, as clap types only: the one source of `--help`, shell completions and man
 //! pages (`kf generate`). Behaviour lives in `commands/`.
 
+pub mod bench;
 pub mod cluster;
 pub mod consume;
 pub mod produce;
@@ -37,6 +38,9 @@ pub enum Command {
     Produce(produce::ProduceArgs),
     /// Print records of one or more topics
     Consume(consume::ConsumeArgs),
+    /// Measure produce and consume throughput and latency
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Write shell completions and man pages (for packagers and the repository)
     #[command(hide = true)]
     Generate(GenerateArgs),

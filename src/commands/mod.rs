@@ -1,6 +1,7 @@
 //! One file per `kf` subcommand: each turns parsed arguments into calls on the library and
 //! output on stdout (data) and stderr (diagnostics).
 
+pub mod bench;
 pub mod cluster;
 pub mod cluster_info;
 pub mod connect;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Topic(command) => topic::run(command).await,
         Command::Produce(args) => produce::run(args).await,
         Command::Consume(args) => consume::run(args).await,
+        Command::Bench(command) => bench::run(command).await,
         Command::Generate(args) => generate::run(&args),
     }
 }
