@@ -11,6 +11,7 @@
 //! - [`cli`]: the clap definitions, the one source of help, completions and man pages.
 //! - [`commands`]: one file per `kf` subcommand.
 //! - [`output`]: text, JSON and YAML rendering shared by commands.
+//! - `huge_alloc`: the global allocator, which maps huge blocks lazily (see its header for why).
 
 pub mod broker;
 pub mod cli;
@@ -18,7 +19,12 @@ pub mod client;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+mod huge_alloc;
 pub mod log;
 pub mod metadata;
 pub mod output;
 pub mod protocol;
+
+/// Huge allocations are mapped lazily so a malformed request cannot abort the process.
+#[global_allocator]
+static ALLOCATOR: huge_alloc::LazyHugeAllocator = huge_alloc::LazyHugeAllocator;

@@ -124,6 +124,19 @@ async fn malformed_frames_close_only_their_connection() {
     assert!(conn.is_closed_by_broker().await, "unknown API key closes");
     assert_still_serving(&addr).await;
 
+    // A CreateTopics v2 declaring 2^31-1 topics in a 14-byte frame: the decoder reserves room
+    // for them first; the broker must survive that and close only this connection.
+    let mut conn = RawConnection::connect(&addr).await;
+    conn.send_bytes(&[
+        0, 0, 0, 14, 0, 19, 0, 2, 0, 0, 0, 1, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff,
+    ])
+    .await;
+    assert!(
+        conn.is_closed_by_broker().await,
+        "array longer than its frame closes"
+    );
+    assert_still_serving(&addr).await;
+
     // A version of Produce nobody serves.
     let mut conn = RawConnection::connect(&addr).await;
     conn.send_bytes(&[0, 0, 0, 10, 0, 0, 0, 99, 0, 0, 0, 1, 0xff, 0xff])
