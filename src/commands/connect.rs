@@ -37,6 +37,14 @@ pub const ADMIN_DEFAULTS: &[(&str, &str)] = &[
     ("socket.connection.setup.timeout.ms", "5000"),
 ];
 
+/// Defaults for the commands that stream records (produce, consume, bench): an unreachable
+/// cluster fails in seconds, while requests keep the client's own timeouts (fetches long-poll).
+/// `-X` and profile properties override them.
+pub const CONNECT_DEFAULTS: &[(&str, &str)] = &[
+    ("default.api.timeout.ms", "15000"),
+    ("socket.connection.setup.timeout.ms", "5000"),
+];
+
 /// `~/.config/kf/config.yaml`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -175,9 +183,9 @@ pub fn client_config_with_defaults(
     Ok(config)
 }
 
-/// A connected client for `args`.
+/// A connected client for `args` with [`CONNECT_DEFAULTS`].
 pub async fn connect(args: &ConnectArgs, overrides: &[(&str, &str)]) -> anyhow::Result<Client> {
-    open(client_config(args, overrides)?).await
+    open(client_config_with_defaults(args, CONNECT_DEFAULTS, overrides)?).await
 }
 
 /// A connected client for `args` with [`ADMIN_DEFAULTS`].
