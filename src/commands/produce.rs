@@ -24,8 +24,10 @@ use kafka_protocol::error::ResponseError;
 
 /// Input is read in large chunks: `seq 1 1000000 | kf produce` is mostly reading.
 const READ_BUFFER_BYTES: usize = 1 << 20;
-/// Deliveries awaited in order by the collector; the producer's own queue bounds memory too.
-const PENDING_DELIVERIES: usize = 100_000;
+/// Deliveries go to the collector in chunks, not one channel message per record.
+const CHUNK_RECORDS: usize = 4096;
+/// Chunks queued for the collector; the producer's buffer.memory bounds memory too.
+const PENDING_CHUNKS: usize = 64;
 /// Failed records named one by one on stderr before kf only counts them.
 const FAILURES_NAMED: u64 = 20;
 
@@ -133,11 +135,12 @@ async fn produce_all(
     progress: &ProgressBar,
     read: &AtomicU64,
 ) -> anyhow::Result<Tally> {
-    let (deliveries, pending) = mpsc::channel(PENDING_DELIVERIES);
+    let (deliveries, pending) = mpsc::channel(PENDING_CHUNKS);
     let collector = tokio::spawn(collect(pending));
     let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, reader);
     let mut buf = Vec::new();
     let mut number = 0u64;
+    let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
     while next_record(&mut reader, &job.delimiter, &mut buf)
         .await
         .context("cannot read the input")?
@@ -153,9 +156,18 @@ async fn produce_all(
             Ok(delivery) => Pending::Delivery(delivery),
             Err(reason) => Pending::Failed(reason),
         };
-        if deliveries.send((number, delivery)).await.is_err() {
-            bail!("the delivery collector stopped");
+        chunk.push((number, delivery));
+        // A chunk goes when full, or when the input has nothing more buffered, so failures
+        // of interactively typed records are reported without waiting for more input.
+        if chunk.len() >= CHUNK_RECORDS || reader.buffer().is_empty() {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_RECORDS));
+            if deliveries.send(full).await.is_err() {
+                bail!("the delivery collector stopped");
+            }
         }
+    }
+    if !chunk.is_empty() && deliveries.send(chunk).await.is_err() {
+        bail!("the delivery collector stopped");
     }
     drop(deliveries);
     producer
@@ -178,19 +190,22 @@ enum Pending {
 }
 
 /// Awaits deliveries in record order, names the first failures, returns how many failed.
-async fn collect(mut pending: mpsc::Receiver<(u64, Pending)>) -> u64 {
+/// Records of one batch are settled together, so most awaits here find the answer ready.
+async fn collect(mut pending: mpsc::Receiver<Vec<(u64, Pending)>>) -> u64 {
     let mut failed = 0;
-    while let Some((number, delivery)) = pending.recv().await {
-        let error = match delivery {
-            Pending::Delivery(delivery) => match delivery.await {
-                Ok(_) => continue,
-                Err(e) => e.to_string(),
-            },
-            Pending::Failed(reason) => reason,
-        };
-        failed += 1;
-        if failed <= FAILURES_NAMED {
-            eprintln!("kf: record {number} failed: {error}");
+    while let Some(chunk) = pending.recv().await {
+        for (number, delivery) in chunk {
+            let error = match delivery {
+                Pending::Delivery(delivery) => match delivery.await {
+                    Ok(_) => continue,
+                    Err(e) => e.to_string(),
+                },
+                Pending::Failed(reason) => reason,
+            };
+            failed += 1;
+            if failed <= FAILURES_NAMED {
+                eprintln!("kf: record {number} failed: {error}");
+            }
         }
     }
     failed

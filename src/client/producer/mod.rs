@@ -4,47 +4,33 @@
 
 mod accumulator;
 mod batch;
+mod delivery;
 pub mod partitioner;
 mod record;
 mod sender;
 
 pub use batch::ProducerIdentity;
+pub use delivery::DeliveryFuture;
 pub use record::{ProducerRecord, RecordMetadata};
 
-use self::batch::PendingRecord;
+use self::accumulator::{lock, Accumulator};
 use self::partitioner::{partition_for_key, StickyPartitioner};
 use self::sender::{Command, Sender};
 use super::config::Acks;
 use super::error::{ClientError, ClientResult};
 use super::kafka_client::Client;
-use super::wire::TopicPartition;
 use kafka_protocol::messages::{ApiKey, InitProducerIdRequest, ProducerId};
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Mutex;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
-/// Records queued for the background task before `send` waits.
-const COMMAND_QUEUE_DEPTH: usize = 10_000;
-
-/// Resolves once the broker has acknowledged (or rejected) one record.
-#[derive(Debug)]
-pub struct DeliveryFuture {
-    reply: oneshot::Receiver<ClientResult<RecordMetadata>>,
-}
-
-impl Future for DeliveryFuture {
-    type Output = ClientResult<RecordMetadata>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.reply)
-            .poll(cx)
-            .map(|r| r.unwrap_or(Err(ClientError::Closed("producer"))))
-    }
-}
+/// Kafka's default `buffer.memory`: bytes of records waiting or in flight before `send`
+/// waits for acknowledgements to free room.
+const BUFFER_MEMORY: u32 = 32 * 1024 * 1024;
+/// Flush requests queued for the background task.
+const COMMAND_QUEUE_DEPTH: usize = 64;
 
 /// A producer over a shared [`Client`].
 #[derive(Debug)]
@@ -52,6 +38,10 @@ pub struct Producer {
     client: Client,
     identity: ProducerIdentity,
     sticky: Mutex<StickyPartitioner>,
+    accumulator: Arc<Mutex<Accumulator>>,
+    /// Wakes the sender task when a batch opens or fills up.
+    wake: Arc<Notify>,
+    memory: Arc<Semaphore>,
     commands: mpsc::Sender<Command>,
     task: JoinHandle<()>,
 }
@@ -61,12 +51,29 @@ impl Producer {
     /// the cluster answers InitProducerId.
     pub async fn new(client: Client) -> ClientResult<Producer> {
         let identity = init_producer_id(&client).await?;
+        let config = client.config();
+        let memory = Arc::new(Semaphore::new(BUFFER_MEMORY as usize));
+        let accumulator = Arc::new(Mutex::new(Accumulator::new(
+            config.batch_size,
+            config.linger,
+            Arc::clone(&memory),
+        )));
+        let wake = Arc::new(Notify::new());
         let (commands, queue) = mpsc::channel(COMMAND_QUEUE_DEPTH);
-        let task = tokio::spawn(Sender::new(client.clone(), identity).run(queue));
+        let sender = Sender::new(
+            client.clone(),
+            identity,
+            Arc::clone(&accumulator),
+            Arc::clone(&wake),
+        );
+        let task = tokio::spawn(sender.run(queue));
         Ok(Producer {
             client,
             identity,
             sticky: Mutex::new(StickyPartitioner::default()),
+            accumulator,
+            wake,
+            memory,
             commands,
             task,
         })
@@ -88,21 +95,25 @@ impl Producer {
         }
         let partition = self.choose_partition(&record, size).await?;
         let timestamp = record.timestamp.unwrap_or_else(now_ms);
-        let (reply, receiver) = oneshot::channel();
-        let command = Command::Append {
-            topic_partition: TopicPartition::new(record.topic.clone(), partition),
-            size,
-            record: PendingRecord {
-                record,
-                timestamp,
-                reply,
-            },
-        };
-        self.commands
-            .send(command)
+        // Waits while buffer.memory is used up; a record larger than all of it takes it all.
+        let reserved = u32::try_from(size).unwrap_or(u32::MAX).min(BUFFER_MEMORY);
+        self.memory
+            .acquire_many(reserved)
             .await
-            .map_err(|_| ClientError::Closed("producer"))?;
-        Ok(DeliveryFuture { reply: receiver })
+            .map_err(|_| ClientError::Closed("producer"))?
+            .forget();
+        let appended = lock(&self.accumulator).append(
+            partition,
+            record,
+            timestamp,
+            size,
+            reserved,
+            Instant::now(),
+        );
+        if appended.wake_sender {
+            self.wake.notify_one();
+        }
+        Ok(appended.delivery)
     }
 
     /// Sends everything queued now (ignoring `linger.ms`) and waits until all is settled.

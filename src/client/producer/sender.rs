@@ -6,8 +6,8 @@
 //! (OUT_OF_ORDER_SEQUENCE), and such batches are retried in sequence order. Without
 //! idempotence one batch per partition is in flight, so retries cannot reorder a partition.
 
-use super::accumulator::Accumulator;
-use super::batch::{PendingRecord, ProducerBatch, ProducerIdentity};
+use super::accumulator::{lock, Accumulator};
+use super::batch::{ProducerBatch, ProducerIdentity};
 use crate::client::config::Acks;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::kafka_client::Client;
@@ -19,17 +19,14 @@ use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::time::Instant;
 
-/// What the producer handle asks of the task.
+/// What the producer handle asks of the task besides appending records, which it does
+/// straight into the shared accumulator.
 #[derive(Debug)]
 pub enum Command {
-    Append {
-        topic_partition: TopicPartition,
-        size: usize,
-        record: PendingRecord,
-    },
     Flush(oneshot::Sender<()>),
 }
 
@@ -41,7 +38,9 @@ type InFlight = Pin<Box<dyn Future<Output = Answer> + Send>>;
 pub struct Sender {
     client: Client,
     identity: ProducerIdentity,
-    accumulator: Accumulator,
+    accumulator: Arc<Mutex<Accumulator>>,
+    /// Signalled by the handle when a batch opens or fills up.
+    wake: Arc<Notify>,
     next_sequence: HashMap<TopicPartition, i32>,
     /// The sequence after the last batch the broker acknowledged, per partition.
     acked_sequence: HashMap<TopicPartition, i32>,
@@ -54,10 +53,14 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// A sender for `client` stamping batches with `identity`.
-    pub fn new(client: Client, identity: ProducerIdentity) -> Self {
+    /// A sender for `client` stamping batches with `identity`, draining `accumulator`.
+    pub fn new(
+        client: Client,
+        identity: ProducerIdentity,
+        accumulator: Arc<Mutex<Accumulator>>,
+        wake: Arc<Notify>,
+    ) -> Self {
         let config = client.config();
-        let accumulator = Accumulator::new(config.batch_size, config.linger);
         let max_in_flight = if identity.is_idempotent() {
             config.max_in_flight.clamp(1, 5)
         } else {
@@ -67,6 +70,7 @@ impl Sender {
             client,
             identity,
             accumulator,
+            wake,
             next_sequence: HashMap::new(),
             acked_sequence: HashMap::new(),
             in_flight_batches: HashMap::new(),
@@ -80,10 +84,11 @@ impl Sender {
     /// Runs until the handle is dropped and everything queued has been settled.
     pub async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut open = true;
+        let wake = Arc::clone(&self.wake);
         loop {
             let flushing = !open || !self.flush_waiters.is_empty();
             self.send_ready(flushing).await;
-            if self.accumulator.is_empty() && self.in_flight.is_empty() {
+            if self.in_flight.is_empty() && lock(&self.accumulator).is_empty() {
                 self.flush_waiters.drain(..).for_each(|w| {
                     let _ = w.send(());
                 });
@@ -91,36 +96,22 @@ impl Sender {
                     return;
                 }
             }
-            let deadline = self.accumulator.next_deadline(&self.busy);
+            let deadline = lock(&self.accumulator).next_deadline(&self.busy);
             tokio::select! {
                 command = commands.recv(), if open => match command {
-                    Some(command) => self.handle(command),
+                    Some(Command::Flush(waiter)) => self.flush_waiters.push(waiter),
                     None => open = false,
                 },
+                () = wake.notified() => {}
                 Some(answer) = self.in_flight.next() => self.settle(answer).await,
                 () = sleep_until(deadline) => {}
             }
         }
     }
 
-    fn handle(&mut self, command: Command) {
-        match command {
-            Command::Append {
-                topic_partition,
-                size,
-                record,
-            } => self
-                .accumulator
-                .append(topic_partition, size, record, Instant::now()),
-            Command::Flush(waiter) => self.flush_waiters.push(waiter),
-        }
-    }
-
     /// Drains sendable batches and starts one request per leader.
     async fn send_ready(&mut self, flushing: bool) {
-        let batches = self
-            .accumulator
-            .drain_ready(&self.busy, flushing, Instant::now());
+        let batches = lock(&self.accumulator).drain_ready(&self.busy, flushing, Instant::now());
         if batches.is_empty() {
             return;
         }
@@ -149,8 +140,8 @@ impl Sender {
         }
         // Dispatched one by one, in drain order, so each partition's batches hit the wire
         // in sequence order.
-        for (leader, batches) in by_leader {
-            let answer: InFlight = match dispatch(&self.client, self.identity, leader, &batches)
+        for (leader, mut batches) in by_leader {
+            let answer: InFlight = match dispatch(&self.client, self.identity, leader, &mut batches)
                 .await
             {
                 Ok(Some(response)) => Box::pin(async move { (batches, response.await.map(Some)) }),
@@ -263,7 +254,7 @@ impl Sender {
         if (retriable || error.is_retriable()) && batch.attempts <= config.retries && within_time {
             tracing::debug!(%error, partition = %batch.topic_partition, "retrying batch");
             batch.retry_at = Some(now + backoff);
-            self.accumulator.requeue(batch);
+            lock(&self.accumulator).requeue(batch);
         } else {
             batch.fail(error);
         }
@@ -283,12 +274,13 @@ async fn dispatch(
     client: &Client,
     identity: ProducerIdentity,
     leader: i32,
-    batches: &[ProducerBatch],
+    batches: &mut [ProducerBatch],
 ) -> ClientResult<Option<impl Future<Output = ClientResult<ProduceResponse>> + Send + 'static>> {
     let config = client.config();
     let mut topics: BTreeMap<&str, Vec<PartitionProduceData>> = BTreeMap::new();
-    for batch in batches {
+    for batch in batches.iter_mut() {
         let records = batch.encode(identity, config.compression)?;
+        let batch: &ProducerBatch = batch;
         topics
             .entry(batch.topic_partition.topic.as_str())
             .or_default()
