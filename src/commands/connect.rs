@@ -185,7 +185,12 @@ pub fn client_config_with_defaults(
 
 /// A connected client for `args` with [`CONNECT_DEFAULTS`].
 pub async fn connect(args: &ConnectArgs, overrides: &[(&str, &str)]) -> anyhow::Result<Client> {
-    open(client_config_with_defaults(args, CONNECT_DEFAULTS, overrides)?).await
+    open(client_config_with_defaults(
+        args,
+        CONNECT_DEFAULTS,
+        overrides,
+    )?)
+    .await
 }
 
 /// A connected client for `args` with [`ADMIN_DEFAULTS`].
