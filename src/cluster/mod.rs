@@ -218,15 +218,6 @@ impl Cluster {
             .find_map(|r| r.broker.quorum.leader_id())
     }
 
-    /// A running broker, for in-process tests and the control socket.
-    pub fn broker(&self, broker_id: i32) -> Option<Arc<Broker>> {
-        self.running.get(&broker_id).map(|r| r.broker.clone())
-    }
-
-    pub fn router(&self) -> &QuorumRouter {
-        &self.router
-    }
-
     /// Stops one broker in-process, as a crash would, but cleanly: its listener closes, its
     /// metadata node leaves the quorum's transport, and it is fenced when a controller remains.
     pub async fn stop_broker(&mut self, broker_id: i32) -> Result<(), ClusterError> {

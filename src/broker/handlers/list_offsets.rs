@@ -12,6 +12,7 @@ use kafka_protocol::messages::list_offsets_response::{
 use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse, RequestHeader};
 
 use crate::broker::Broker;
+use crate::log::TimestampAndOffset;
 use crate::metadata::MetadataImage;
 
 const LATEST: i64 = -1;
@@ -97,26 +98,26 @@ fn lookup(
         offset,
         leader_epoch: leader.leader_epoch,
     };
+    // A record found by timestamp carries the epoch it was written in, as in Kafka; no record
+    // found is offset -1 with no epoch.
+    let found = |t: Option<TimestampAndOffset>| match t {
+        Some(t) => Found {
+            timestamp: t.timestamp,
+            offset: t.offset,
+            leader_epoch: t.leader_epoch.unwrap_or(-1),
+        },
+        None => Found {
+            timestamp: -1,
+            offset: -1,
+            leader_epoch: -1,
+        },
+    };
     let found = match timestamp {
         LATEST => at(log.log_end_offset()),
         EARLIEST | EARLIEST_LOCAL | EARLIEST_TIERED => at(log.log_start_offset()),
-        MAX_TIMESTAMP => match log.max_timestamp_and_offset().map_err(|e| e.error())? {
-            Some(t) => Found {
-                timestamp: t.timestamp,
-                offset: t.offset,
-                leader_epoch: leader.leader_epoch,
-            },
-            None => at(-1),
-        },
+        MAX_TIMESTAMP => found(log.max_timestamp_and_offset().map_err(|e| e.error())?),
         ts if ts < 0 => return Err(ResponseError::InvalidRequest),
-        ts => match log.offset_for_timestamp(ts).map_err(|e| e.error())? {
-            Some(t) => Found {
-                timestamp: t.timestamp,
-                offset: t.offset,
-                leader_epoch: leader.leader_epoch,
-            },
-            None => at(-1),
-        },
+        ts => found(log.offset_for_timestamp(ts).map_err(|e| e.error())?),
     };
     Ok(found)
 }

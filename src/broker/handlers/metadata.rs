@@ -67,11 +67,8 @@ pub async fn handle(
         Some(requested) => requested
             .into_iter()
             .map(|r| match r {
-                Requested::Missing(name) => match image.topic(&name) {
-                    Some(t) => topic_response(&image, t),
-                    None => missing_topic_response(&name),
-                },
-                Requested::Found(name) => match image.topic(&name) {
+                // Looked up again: a missing topic may just have been auto-created.
+                Requested::Found(name) | Requested::Missing(name) => match image.topic(&name) {
                     Some(t) => topic_response(&image, t),
                     None => missing_topic_response(&name),
                 },
