@@ -1,33 +1,31 @@
 //! `kf produce`: records from stdin or a file, split by a delimiter, parsed per `-k` or `-f`,
-//! sent through the client's producer. Every delivery is awaited; failures are named by
-//! record number (the line number with the default delimiter) and make kf exit with 1.
+//! sent through the client's producer straight from the input buffer. Every record carries
+//! its number as the opaque of its delivery report; failures are named by record number (the
+//! line number with the default delimiter) and make kf exit with 1.
 
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{bail, Context};
 use bytes::Bytes;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::sync::mpsc;
 
 use super::connect;
 use super::format::input::check_input_template;
 use super::format::{parse_record, unescape, InputLayout, InputOptions, Template};
 use super::{Interrupted, UsageError};
 use crate::cli::produce::ProduceArgs;
-use crate::client::producer::{DeliveryFuture, Producer, ProducerRecord};
+use crate::client::producer::{DeliveryHandler, DeliveryReport, Producer, RecordRef};
 use crate::client::Client;
 use kafka_protocol::error::ResponseError;
 
 /// Input is read in large chunks: `seq 1 1000000 | kf produce` is mostly reading.
 const READ_BUFFER_BYTES: usize = 1 << 20;
-/// Deliveries go to the collector in chunks, not one channel message per record.
-const CHUNK_RECORDS: usize = 4096;
-/// Chunks queued for the collector; the producer's buffer.memory bounds memory too.
-const PENDING_CHUNKS: usize = 64;
+/// Input bytes counted before the progress bar is moved (it reads the clock on each move).
+const PROGRESS_STEP_BYTES: u64 = 1 << 16;
 /// Failed records named one by one on stderr before kf only counts them.
 const FAILURES_NAMED: u64 = 20;
 
@@ -49,7 +47,8 @@ pub async fn run(args: ProduceArgs) -> anyhow::Result<()> {
     }
     let client = connect::connect(&args.connect, &overrides).await?;
     require_topic(&client, &args.topic).await?;
-    let producer = Producer::new(client)
+    let failures = Arc::new(Failures::default());
+    let producer = Producer::with_delivery_handler(client, failures.clone())
         .await
         .context("cannot start the producer")?;
 
@@ -62,7 +61,7 @@ pub async fn run(args: ProduceArgs) -> anyhow::Result<()> {
         delimiter,
     };
     let outcome = tokio::select! {
-        outcome = produce_all(&job, producer, reader, &progress, &read) => outcome,
+        outcome = produce_all(&job, producer, reader, &progress, &read, &failures) => outcome,
         _ = tokio::signal::ctrl_c() => {
             progress.finish_and_clear();
             eprintln!(
@@ -73,13 +72,14 @@ pub async fn run(args: ProduceArgs) -> anyhow::Result<()> {
         }
     };
     progress.finish_and_clear();
-    let tally = outcome?;
-    if tally.failed > 0 {
+    let total = outcome?;
+    let failed = failures.count();
+    if failed > 0 {
         bail!(
             "{} of {} record(s) failed{}",
-            tally.failed,
-            tally.total,
-            if tally.failed > FAILURES_NAMED {
+            failed,
+            total,
+            if failed > FAILURES_NAMED {
                 format!(" (the first {FAILURES_NAMED} are named above)")
             } else {
                 String::new()
@@ -120,95 +120,97 @@ struct Job {
     delimiter: Vec<u8>,
 }
 
-#[derive(Debug, Default)]
-struct Tally {
-    total: u64,
-    failed: u64,
-}
-
 type Input = Box<dyn AsyncRead + Unpin + Send>;
 
+/// Sends every input record; returns how many were read. Failures go to `failures`.
 async fn produce_all(
     job: &Job,
     producer: Producer,
     reader: Input,
     progress: &ProgressBar,
     read: &AtomicU64,
-) -> anyhow::Result<Tally> {
-    let (deliveries, pending) = mpsc::channel(PENDING_CHUNKS);
-    let collector = tokio::spawn(collect(pending));
+    failures: &Failures,
+) -> anyhow::Result<u64> {
     let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, reader);
     let mut buf = Vec::new();
     let mut number = 0u64;
-    let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
+    let mut unshown_bytes = 0u64;
     while next_record(&mut reader, &job.delimiter, &mut buf)
         .await
         .context("cannot read the input")?
     {
         number += 1;
         read.store(number, Ordering::Relaxed);
-        progress.inc((buf.len() + job.delimiter.len()) as u64);
-        let outcome = match to_record(job, &buf) {
-            Ok(record) => producer.send(record).await.map_err(|e| e.to_string()),
-            Err(reason) => Err(reason),
-        };
-        let delivery = match outcome {
-            Ok(delivery) => Pending::Delivery(delivery),
-            Err(reason) => Pending::Failed(reason),
-        };
-        chunk.push((number, delivery));
-        // A chunk goes when full, or when the input has nothing more buffered, so failures
-        // of interactively typed records are reported without waiting for more input.
-        if chunk.len() >= CHUNK_RECORDS || reader.buffer().is_empty() {
-            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_RECORDS));
-            if deliveries.send(full).await.is_err() {
-                bail!("the delivery collector stopped");
+        unshown_bytes += (buf.len() + job.delimiter.len()) as u64;
+        if unshown_bytes >= PROGRESS_STEP_BYTES {
+            progress.inc(std::mem::take(&mut unshown_bytes));
+        }
+        let parsed = match parse_record(&job.options, &buf) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                failures.name(number, &error.to_string());
+                continue;
             }
+        };
+        let headers: Vec<(&str, Option<&[u8]>)> = job
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_deref()))
+            .chain(
+                parsed
+                    .headers
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), value.as_deref())),
+            )
+            .collect();
+        let record = RecordRef {
+            topic: &job.topic,
+            partition: parsed.partition.or(job.partition),
+            key: parsed.key.as_deref(),
+            value: parsed.value.as_deref(),
+            headers: &headers,
+            timestamp: parsed.timestamp,
+        };
+        if let Err(error) = producer.send_reported(record, number).await {
+            failures.name(number, &error.to_string());
         }
     }
-    if !chunk.is_empty() && deliveries.send(chunk).await.is_err() {
-        bail!("the delivery collector stopped");
-    }
-    drop(deliveries);
+    progress.inc(unshown_bytes);
     producer
         .close()
         .await
         .context("cannot flush the producer")?;
-    let failed = collector
-        .await
-        .map_err(|e| anyhow!("the delivery collector failed: {e}"))?;
-    Ok(Tally {
-        total: number,
-        failed,
-    })
+    Ok(number)
 }
 
-/// A record handed to the producer, or one that never got that far.
-enum Pending {
-    Delivery(DeliveryFuture),
-    Failed(String),
+/// Counts failed records and names the first [`FAILURES_NAMED`] on stderr as they happen.
+#[derive(Debug, Default)]
+struct Failures {
+    failed: AtomicU64,
 }
 
-/// Awaits deliveries in record order, names the first failures, returns how many failed.
-/// Records of one batch are settled together, so most awaits here find the answer ready.
-async fn collect(mut pending: mpsc::Receiver<Vec<(u64, Pending)>>) -> u64 {
-    let mut failed = 0;
-    while let Some(chunk) = pending.recv().await {
-        for (number, delivery) in chunk {
-            let error = match delivery {
-                Pending::Delivery(delivery) => match delivery.await {
-                    Ok(_) => continue,
-                    Err(e) => e.to_string(),
-                },
-                Pending::Failed(reason) => reason,
-            };
-            failed += 1;
-            if failed <= FAILURES_NAMED {
-                eprintln!("kf: record {number} failed: {error}");
+impl Failures {
+    fn name(&self, number: u64, reason: &str) {
+        let failed = self.failed.fetch_add(1, Ordering::Relaxed) + 1;
+        if failed <= FAILURES_NAMED {
+            eprintln!("kf: record {number} failed: {reason}");
+        }
+    }
+
+    fn count(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
+    }
+}
+
+impl DeliveryHandler for Failures {
+    fn on_delivery(&self, report: &DeliveryReport<'_>) {
+        if let Err(error) = report.result {
+            let reason = error.to_string();
+            for record in report.records {
+                self.name(record.opaque, &reason);
             }
         }
     }
-    failed
 }
 
 /// Reads the next record into `buf` without its delimiter; false at the end of input. The
@@ -231,25 +233,6 @@ async fn next_record(
             return Ok(true);
         }
     }
-}
-
-fn to_record(job: &Job, bytes: &[u8]) -> Result<ProducerRecord, String> {
-    let parsed = parse_record(&job.options, bytes).map_err(|e| e.to_string())?;
-    let mut headers = job.headers.clone();
-    headers.extend(
-        parsed
-            .headers
-            .into_iter()
-            .map(|(name, value)| (name, value.map(Bytes::from))),
-    );
-    Ok(ProducerRecord {
-        topic: job.topic.clone(),
-        partition: parsed.partition.or(job.partition),
-        key: parsed.key.map(Bytes::from),
-        value: parsed.value.map(Bytes::from),
-        headers,
-        timestamp: parsed.timestamp,
-    })
 }
 
 fn input_options(args: &ProduceArgs) -> anyhow::Result<InputOptions> {

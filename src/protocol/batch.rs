@@ -210,6 +210,12 @@ pub fn compute_crc(batch: &[u8]) -> u32 {
     crc32c::crc32c(&batch[ATTRIBUTES_AT..])
 }
 
+/// Computes and stores the CRC of one whole batch whose other fields are final.
+pub fn stamp_crc(batch: &mut [u8]) {
+    let crc = compute_crc(batch);
+    batch[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
+}
+
 /// Verifies the stored CRC of one whole batch.
 pub fn verify_crc(header: &BatchHeader, batch: &[u8]) -> Result<(), BatchError> {
     let computed = compute_crc(batch);

@@ -1,8 +1,10 @@
 //! The Kafka wire protocol as kf speaks it: length-prefixed frames, the table of supported API
-//! versions (the one source ApiVersions answers from), and v2 record batch header helpers.
+//! versions (the one source ApiVersions answers from), v2 record batch header helpers, and
+//! the record batch builder producers write records into.
 //! Message bodies are the `kafka-protocol` crate's types.
 
 pub mod batch;
+pub mod batch_builder;
 pub mod frame;
 pub mod versions;
 

@@ -4,15 +4,14 @@
 //! Callers append straight into the accumulator under a short lock; the sender task is woken
 //! only when a batch is opened or fills up, never per record.
 
-use super::batch::ProducerBatch;
-use super::delivery::DeliveryFuture;
-use super::record::ProducerRecord;
+use super::batch::{Ack, Acked, BatchSettings, ProducerBatch};
+use super::partitioner::StickyPartitioner;
 use crate::client::wire::TopicPartition;
+use crate::protocol::batch_builder::RecordParts;
 use indexmap::{Equivalent, IndexMap};
 use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 /// A borrowed partition name that finds a [`TopicPartition`] key without building one. Its
@@ -35,31 +34,48 @@ pub fn lock(shared: &Mutex<Accumulator>) -> MutexGuard<'_, Accumulator> {
     shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Where one record went, and whether the sender task has something new to look at.
+/// Where a record is going: a partition already chosen, or the topic's sticky partition
+/// (picked under the same lock as the append, so one lock per record).
+#[derive(Debug, Clone, Copy)]
+pub enum Destination {
+    Partition(i32),
+    Sticky { partition_count: i32 },
+}
+
+/// What became of one appended record, and whether the sender task has something new.
 #[derive(Debug)]
 pub struct Appended {
-    pub delivery: DeliveryFuture,
+    pub acked: Acked,
     /// A batch was opened (it has a linger deadline now) or filled up.
     pub wake_sender: bool,
 }
 
 /// Batches waiting to be sent, per partition, oldest first.
-#[derive(Debug)]
 pub struct Accumulator {
     queues: IndexMap<TopicPartition, VecDeque<ProducerBatch>>,
-    batch_size: usize,
+    sticky: StickyPartitioner,
+    settings: BatchSettings,
     linger: Duration,
-    memory: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for Accumulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Accumulator")
+            .field("partitions", &self.queues.len())
+            .field("batch_size", &self.settings.batch_size)
+            .field("linger", &self.linger)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Accumulator {
-    /// An empty accumulator whose batches hand their records' memory back to `memory`.
-    pub fn new(batch_size: usize, linger: Duration, memory: Arc<Semaphore>) -> Self {
+    /// An empty accumulator opening batches with `settings`, sendable after `linger`.
+    pub fn new(settings: BatchSettings, linger: Duration) -> Self {
         Accumulator {
             queues: IndexMap::new(),
-            batch_size,
+            sticky: StickyPartitioner::default(),
+            settings,
             linger,
-            memory,
         }
     }
 
@@ -68,52 +84,60 @@ impl Accumulator {
         self.queues.values().all(VecDeque::is_empty)
     }
 
-    /// Appends to the partition's open batch, opening a new one when it would overflow.
-    /// `reserved` permits of `buffer.memory` travel with the record.
+    /// Appends to the partition's open batch, opening a new one when the record (at most
+    /// `size` bytes) would overflow it. `reserved` permits of `buffer.memory` travel with the
+    /// record; `now` is read only when a batch opens.
+    #[allow(clippy::too_many_arguments)]
     pub fn append(
         &mut self,
-        partition: i32,
-        record: ProducerRecord,
-        timestamp: i64,
+        topic: &str,
+        destination: Destination,
+        record: &RecordParts<'_>,
         size: usize,
         reserved: u32,
-        now: Instant,
+        ack: Ack,
+        now: impl FnOnce() -> Instant,
     ) -> Appended {
-        let key = PartitionRef {
-            topic: &record.topic,
-            partition,
+        let batch_size = self.settings.batch_size;
+        let partition = match destination {
+            Destination::Partition(partition) => partition,
+            Destination::Sticky { partition_count } => {
+                self.sticky
+                    .partition(topic, partition_count, size, batch_size)
+            }
         };
+        let key = PartitionRef { topic, partition };
         let queue = match self.queues.get_mut(&key) {
             Some(queue) => queue,
             None => self
                 .queues
-                .entry(TopicPartition::new(record.topic.as_str(), partition))
+                .entry(TopicPartition::new(topic, partition))
                 .or_default(),
         };
-        let batch_size = self.batch_size;
-        let open = queue.back_mut().filter(|open| {
-            open.base_sequence.is_none()
-                && open.retry_at.is_none()
-                && open.size + size <= batch_size
-        });
-        match open {
-            Some(open) => {
-                let delivery = open.append(record, timestamp, size, reserved);
-                Appended {
-                    delivery,
+        let open = queue
+            .back_mut()
+            .filter(|open| open.is_open() && open.size + size <= batch_size);
+        if let Some(open) = open {
+            if let Some(acked) = open.append(record, reserved, ack) {
+                return Appended {
+                    acked,
                     wake_sender: open.size >= batch_size,
-                }
+                };
             }
-            None => {
-                let topic_partition = TopicPartition::new(record.topic.as_str(), partition);
-                let mut batch = ProducerBatch::new(topic_partition, Arc::clone(&self.memory), now);
-                let delivery = batch.append(record, timestamp, size, reserved);
-                queue.push_back(batch);
-                Appended {
-                    delivery,
-                    wake_sender: true,
-                }
-            }
+        }
+        let (batch, acked) = ProducerBatch::new(
+            TopicPartition::new(topic, partition),
+            &self.settings,
+            now(),
+            record,
+            size,
+            reserved,
+            ack,
+        );
+        queue.push_back(batch);
+        Appended {
+            acked,
+            wake_sender: true,
         }
     }
 
@@ -144,7 +168,7 @@ impl Accumulator {
         flushing
             || head.retry_at.is_some()
             || queue.len() > 1
-            || head.size >= self.batch_size
+            || head.size >= self.settings.batch_size
             || head.created + self.linger <= now
     }
 
@@ -188,13 +212,30 @@ impl Accumulator {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+    use tokio::sync::Semaphore;
 
     fn accumulator(batch_size: usize, linger: Duration) -> Accumulator {
-        Accumulator::new(batch_size, linger, Arc::new(Semaphore::new(0)))
+        let settings = BatchSettings {
+            batch_size,
+            memory: Arc::new(Semaphore::new(0)),
+            handler: None,
+        };
+        Accumulator::new(settings, linger)
     }
 
-    fn append(acc: &mut Accumulator, size: usize, now: Instant) -> bool {
-        acc.append(0, ProducerRecord::new("t", "v"), 0, size, 0, now)
+    /// Appends a record with a value of `value_len` bytes to partition 0 of "t".
+    fn append(acc: &mut Accumulator, value_len: usize, now: Instant) -> bool {
+        let value = vec![b'v'; value_len];
+        let record = RecordParts {
+            timestamp: 0,
+            key: None,
+            value: Some(&value),
+            headers: &[],
+        };
+        let size = record.max_encoded_size();
+        let destination = Destination::Partition(0);
+        acc.append("t", destination, &record, size, 0, Ack::Future, || now)
             .wake_sender
     }
 
@@ -217,15 +258,19 @@ mod tests {
 
     #[test]
     fn sender_is_woken_per_batch_not_per_record() {
-        let mut acc = accumulator(100, Duration::from_millis(5));
+        let mut acc = accumulator(1000, Duration::from_millis(5));
         let now = Instant::now();
         assert!(
             append(&mut acc, 40, now),
             "a new batch has a linger deadline"
         );
-        assert!(!append(&mut acc, 40, now));
-        assert!(append(&mut acc, 20, now), "the batch is full");
-        assert!(append(&mut acc, 40, now), "another batch opens");
+        for _ in 0..9 {
+            assert!(!append(&mut acc, 40, now));
+        }
+        assert!(
+            append(&mut acc, 900, now),
+            "the batch is full: another one opens"
+        );
     }
 
     #[test]

@@ -1,15 +1,17 @@
-//! A batch of records for one partition: records are kept ready to encode as a v2 record
-//! batch, and one shared completion answers all of their futures once the broker has spoken.
+//! A batch of records for one partition: records are written in their wire form as they are
+//! appended (no per-record structures), sealed into the v2 record batch once when first sent,
+//! and answered all at once: one shared completion for the records' futures and one report
+//! for the records sent with an opaque.
 
-use super::delivery::{BatchCompletion, BatchOutcome, BatchSettled, DeliveryFuture};
-use super::record::ProducerRecord;
+use super::delivery::{
+    BatchCompletion, BatchOutcome, BatchSettled, Delivered, DeliveryFuture, DeliveryHandler,
+    DeliveryReport, ReportedRecord,
+};
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::wire::TopicPartition;
-use bytes::{Bytes, BytesMut};
-use kafka_protocol::protocol::StrBytes;
-use kafka_protocol::records::{
-    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
-};
+use crate::protocol::batch_builder::{BatchStamp, RecordBatchBuilder, RecordParts};
+use bytes::Bytes;
+use kafka_protocol::records::Compression;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -34,12 +36,23 @@ impl ProducerIdentity {
     }
 }
 
-/// Records for one partition that travel in one record batch.
+/// The records of a batch: still open for appends, or sealed into the bytes every attempt
+/// sends (so a retry carries the very same batch and sequence numbers).
 #[derive(Debug)]
+enum Contents {
+    Open(RecordBatchBuilder),
+    Sealed(Bytes),
+    /// Only while the builder is out being written to or sealed.
+    Sealing,
+}
+
+/// Records for one partition that travel in one record batch.
 pub struct ProducerBatch {
     pub topic_partition: TopicPartition,
     topic: Arc<str>,
-    records: Vec<Record>,
+    contents: Contents,
+    record_count: i32,
+    /// Bytes of the records, uncompressed (what `batch.size` counts).
     pub size: usize,
     pub created: Instant,
     /// Set when the batch is first sent and kept across retries, so the broker dedups.
@@ -49,19 +62,56 @@ pub struct ProducerBatch {
     pub retry_at: Option<Instant>,
     completion: BatchCompletion,
     settled: BatchSettled,
+    /// Records whose caller asked for a report rather than a future.
+    reported: Vec<ReportedRecord>,
+    handler: Option<Arc<dyn DeliveryHandler>>,
     /// `buffer.memory` held by the records, handed back when the batch is settled.
     memory: Arc<Semaphore>,
     reserved: u32,
 }
 
+impl std::fmt::Debug for ProducerBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProducerBatch")
+            .field("topic_partition", &self.topic_partition)
+            .field("record_count", &self.record_count)
+            .field("size", &self.size)
+            .field("base_sequence", &self.base_sequence)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What every new batch of a producer is made with.
+#[derive(Clone)]
+pub struct BatchSettings {
+    /// `batch.size`: the bytes of records a batch takes before it is full.
+    pub batch_size: usize,
+    /// `buffer.memory`, handed back as batches settle.
+    pub memory: Arc<Semaphore>,
+    /// Where reports of records sent with an opaque go.
+    pub handler: Option<Arc<dyn DeliveryHandler>>,
+}
+
 impl ProducerBatch {
-    /// An empty batch for `topic_partition` whose records' memory comes from `memory`.
-    pub fn new(topic_partition: TopicPartition, memory: Arc<Semaphore>, now: Instant) -> Self {
+    /// A batch for `topic_partition` opened at `now` with `record` (of at most `size` bytes,
+    /// holding `reserved` permits of `buffer.memory`) as its first record.
+    pub fn new(
+        topic_partition: TopicPartition,
+        settings: &BatchSettings,
+        now: Instant,
+        record: &RecordParts<'_>,
+        size: usize,
+        reserved: u32,
+        ack: Ack,
+    ) -> (Self, Acked) {
         let (completion, settled) = BatchCompletion::new();
-        ProducerBatch {
+        let mut builder = RecordBatchBuilder::with_capacity(settings.batch_size.max(size));
+        let mut batch = ProducerBatch {
             topic: Arc::from(topic_partition.topic.as_str()),
             topic_partition,
-            records: Vec::new(),
+            contents: Contents::Sealing,
+            record_count: 0,
             size: 0,
             created: now,
             base_sequence: None,
@@ -69,79 +119,96 @@ impl ProducerBatch {
             retry_at: None,
             completion,
             settled,
-            memory,
+            reported: Vec::new(),
+            handler: settings.handler.clone(),
+            memory: Arc::clone(&settings.memory),
             reserved: 0,
-        }
+        };
+        let acked = batch.write(&mut builder, record, reserved, ack);
+        batch.contents = Contents::Open(builder);
+        (batch, acked)
     }
 
-    /// Adds a record of about `size` bytes holding `reserved` permits of `buffer.memory`.
-    pub fn append(
+    /// Whether more records may be appended (the batch has not been sent yet).
+    pub fn is_open(&self) -> bool {
+        matches!(self.contents, Contents::Open(_)) && self.retry_at.is_none()
+    }
+
+    /// Writes a record holding `reserved` permits of `buffer.memory`; `None` once sealed.
+    pub fn append(&mut self, record: &RecordParts<'_>, reserved: u32, ack: Ack) -> Option<Acked> {
+        let Contents::Open(mut builder) = std::mem::replace(&mut self.contents, Contents::Sealing)
+        else {
+            return None;
+        };
+        let acked = self.write(&mut builder, record, reserved, ack);
+        self.contents = Contents::Open(builder);
+        Some(acked)
+    }
+
+    fn write(
         &mut self,
-        record: ProducerRecord,
-        timestamp: i64,
-        size: usize,
+        builder: &mut RecordBatchBuilder,
+        record: &RecordParts<'_>,
         reserved: u32,
-    ) -> DeliveryFuture {
-        let index = self.records.len();
-        let offset = i64::try_from(index).unwrap_or(i64::MAX);
-        self.records.push(Record {
-            transactional: false,
-            control: false,
-            delete_horizon: false,
-            partition_leader_epoch: -1,
-            producer_id: -1,
-            producer_epoch: -1,
-            timestamp_type: TimestampType::Creation,
-            offset,
-            sequence: -1,
-            timestamp,
-            key: record.key,
-            value: record.value,
-            headers: record
-                .headers
-                .into_iter()
-                .map(|(k, v)| (StrBytes::from_string(k), v))
-                .collect(),
-        });
-        self.size += size;
+        ack: Ack,
+    ) -> Acked {
+        let index = self.record_count;
+        self.size += builder.append(record);
+        self.record_count += 1;
         self.reserved = self.reserved.saturating_add(reserved);
-        DeliveryFuture::new(&self.settled, index, timestamp)
+        match ack {
+            Ack::Future => {
+                Acked::Future(DeliveryFuture::new(&self.settled, index, record.timestamp))
+            }
+            Ack::Report(opaque) => {
+                self.reported.push(ReportedRecord {
+                    opaque,
+                    offset_delta: index,
+                });
+                Acked::Reported
+            }
+        }
     }
 
     /// Number of records (the batch's sequence span).
     pub fn record_count(&self) -> i32 {
-        i32::try_from(self.records.len()).unwrap_or(i32::MAX)
+        self.record_count
     }
 
-    /// The v2 record batch bytes, stamped with `identity` and the batch's base sequence.
-    pub fn encode(
+    /// The v2 record batch bytes: sealed on the first call with `identity` and the batch's
+    /// base sequence, the same bytes on every later call.
+    pub fn seal(
         &mut self,
         identity: ProducerIdentity,
         compression: Compression,
     ) -> ClientResult<Bytes> {
-        // Without idempotence the base sequence must be -1; offset - sequence stays constant
-        // so the encoder keeps every record in one batch.
-        let base_sequence = self.base_sequence.unwrap_or(-1);
-        for (delta, record) in (0i32..).zip(self.records.iter_mut()) {
-            record.producer_id = identity.producer_id;
-            record.producer_epoch = identity.producer_epoch;
-            record.sequence = base_sequence.wrapping_add(delta);
+        if let Contents::Sealed(bytes) = &self.contents {
+            return Ok(bytes.clone());
         }
-        let mut buf = BytesMut::with_capacity(self.size + 128);
-        RecordBatchEncoder::encode(
-            &mut buf,
-            &self.records,
-            &RecordEncodeOptions {
-                version: 2,
-                compression,
-            },
-        )
-        .map_err(|e| ClientError::Protocol(format!("encoding record batch: {e}")))?;
-        Ok(buf.freeze())
+        let Contents::Open(builder) = std::mem::replace(&mut self.contents, Contents::Sealing)
+        else {
+            return Err(ClientError::Protocol("record batch sealed twice".into()));
+        };
+        let stamp = BatchStamp {
+            producer_id: identity.producer_id,
+            producer_epoch: identity.producer_epoch,
+            // Without idempotence the base sequence must be -1.
+            base_sequence: self.base_sequence.unwrap_or(-1),
+        };
+        let bytes = builder
+            .seal(stamp, compression)
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        self.contents = Contents::Sealed(bytes.clone());
+        Ok(bytes)
     }
 
     /// Completes every record: offsets count up from `base_offset` (-1 stays -1).
     pub fn succeed(self, base_offset: i64, log_append_time: i64) {
+        let delivered = Delivered {
+            base_offset,
+            log_append_time,
+        };
+        self.report(Ok(delivered));
         let outcome = BatchOutcome::Delivered {
             topic: Arc::clone(&self.topic),
             partition: self.topic_partition.partition,
@@ -153,6 +220,7 @@ impl ProducerBatch {
 
     /// Fails every record with `error`.
     pub fn fail(self, error: &ClientError) {
+        self.report(Err(error));
         let outcome = BatchOutcome::Failed {
             topic_partition: self.topic_partition.to_string(),
             kafka: error.kafka_error(),
@@ -161,8 +229,39 @@ impl ProducerBatch {
         self.settle(outcome);
     }
 
+    fn report(&self, result: Result<Delivered, &ClientError>) {
+        let Some(handler) = &self.handler else {
+            return;
+        };
+        if self.reported.is_empty() {
+            return;
+        }
+        handler.on_delivery(&DeliveryReport {
+            topic: &self.topic,
+            partition: self.topic_partition.partition,
+            result,
+            records: &self.reported,
+        });
+    }
+
     fn settle(self, outcome: BatchOutcome) {
         self.memory.add_permits(self.reserved as usize);
         self.completion.settle(outcome);
     }
+}
+
+/// How the caller of an append wants to hear about its record.
+#[derive(Debug, Clone, Copy)]
+pub enum Ack {
+    /// A future of its own.
+    Future,
+    /// A line in the batch's report to the producer's handler, carrying this opaque.
+    Report(u64),
+}
+
+/// What an append gave back, per its [`Ack`].
+#[derive(Debug)]
+pub enum Acked {
+    Future(DeliveryFuture),
+    Reported,
 }

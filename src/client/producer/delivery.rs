@@ -1,5 +1,7 @@
 //! Acknowledgements shared per batch: the broker answers for a whole batch at once, so one
-//! completion is settled per batch and every record's future reads its own slot from it.
+//! completion is settled per batch and every record's future reads its own slot from it, and
+//! records sent with an opaque are told about in one [`DeliveryReport`] per batch (as
+//! librdkafka's delivery report callback, without a future or an allocation per record).
 
 use super::record::RecordMetadata;
 use crate::client::error::{ClientError, ClientResult};
@@ -28,6 +30,49 @@ pub enum BatchOutcome {
         kafka: Option<ResponseError>,
         reason: String,
     },
+}
+
+/// A batch that landed: its first record's offset (-1 with `acks=0`) and the broker's
+/// LogAppendTime (-1 unless the topic stamps it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivered {
+    pub base_offset: i64,
+    pub log_append_time: i64,
+}
+
+/// One record of a report: the opaque its sender gave, and its place in the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportedRecord {
+    pub opaque: u64,
+    pub offset_delta: i32,
+}
+
+impl ReportedRecord {
+    /// The record's offset when its batch landed at `delivered` (-1 with `acks=0`).
+    pub fn offset(&self, delivered: Delivered) -> i64 {
+        if delivered.base_offset < 0 {
+            -1
+        } else {
+            delivered.base_offset + i64::from(self.offset_delta)
+        }
+    }
+}
+
+/// The broker's answer for the records of one batch that were sent with
+/// [`Producer::send_reported`](super::Producer::send_reported).
+#[derive(Debug)]
+pub struct DeliveryReport<'a> {
+    pub topic: &'a str,
+    pub partition: i32,
+    /// Every record of the batch landed, or every one failed with this error.
+    pub result: Result<Delivered, &'a ClientError>,
+    pub records: &'a [ReportedRecord],
+}
+
+/// Told once per settled batch about its reported records, on the producer's background task:
+/// it should be quick and must not block.
+pub trait DeliveryHandler: Send + Sync + 'static {
+    fn on_delivery(&self, report: &DeliveryReport<'_>);
 }
 
 type Settled = Shared<oneshot::Receiver<Arc<BatchOutcome>>>;
@@ -67,10 +112,10 @@ pub struct DeliveryFuture {
 
 impl DeliveryFuture {
     /// The delivery of the record at `index` within the batch behind `settled`.
-    pub fn new(settled: &BatchSettled, index: usize, timestamp: i64) -> DeliveryFuture {
+    pub fn new(settled: &BatchSettled, index: i32, timestamp: i64) -> DeliveryFuture {
         DeliveryFuture {
             settled: settled.0.clone(),
-            index: i64::try_from(index).unwrap_or(i64::MAX),
+            index: i64::from(index),
             timestamp,
         }
     }

@@ -10,15 +10,17 @@ mod record;
 mod sender;
 
 pub use batch::ProducerIdentity;
-pub use delivery::DeliveryFuture;
-pub use record::{ProducerRecord, RecordMetadata};
+pub use delivery::{Delivered, DeliveryFuture, DeliveryHandler, DeliveryReport, ReportedRecord};
+pub use record::{ProducerRecord, RecordMetadata, RecordRef};
 
-use self::accumulator::{lock, Accumulator};
-use self::partitioner::{partition_for_key, StickyPartitioner};
+use self::accumulator::{lock, Accumulator, Destination};
+use self::batch::{Ack, Acked, BatchSettings};
+use self::partitioner::partition_for_key;
 use self::sender::{Command, Sender};
 use super::config::Acks;
 use super::error::{ClientError, ClientResult};
 use super::kafka_client::Client;
+use crate::protocol::batch_builder::RecordParts;
 use kafka_protocol::messages::{ApiKey, InitProducerIdRequest, ProducerId};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -37,7 +39,6 @@ const COMMAND_QUEUE_DEPTH: usize = 64;
 pub struct Producer {
     client: Client,
     identity: ProducerIdentity,
-    sticky: Mutex<StickyPartitioner>,
     accumulator: Arc<Mutex<Accumulator>>,
     /// Wakes the sender task when a batch opens or fills up.
     wake: Arc<Notify>,
@@ -50,14 +51,31 @@ impl Producer {
     /// Starts a producer; idempotent when `enable.idempotence` and `acks=all` are set and
     /// the cluster answers InitProducerId.
     pub async fn new(client: Client) -> ClientResult<Producer> {
+        Producer::start(client, None).await
+    }
+
+    /// Starts a producer that tells `handler` how the records sent with
+    /// [`Producer::send_reported`] fared, one report per batch.
+    pub async fn with_delivery_handler(
+        client: Client,
+        handler: Arc<dyn DeliveryHandler>,
+    ) -> ClientResult<Producer> {
+        Producer::start(client, Some(handler)).await
+    }
+
+    async fn start(
+        client: Client,
+        handler: Option<Arc<dyn DeliveryHandler>>,
+    ) -> ClientResult<Producer> {
         let identity = init_producer_id(&client).await?;
         let config = client.config();
         let memory = Arc::new(Semaphore::new(BUFFER_MEMORY as usize));
-        let accumulator = Arc::new(Mutex::new(Accumulator::new(
-            config.batch_size,
-            config.linger,
-            Arc::clone(&memory),
-        )));
+        let settings = BatchSettings {
+            batch_size: config.batch_size,
+            memory: Arc::clone(&memory),
+            handler,
+        };
+        let accumulator = Arc::new(Mutex::new(Accumulator::new(settings, config.linger)));
         let wake = Arc::new(Notify::new());
         let (commands, queue) = mpsc::channel(COMMAND_QUEUE_DEPTH);
         let sender = Sender::new(
@@ -70,7 +88,6 @@ impl Producer {
         Ok(Producer {
             client,
             identity,
-            sticky: Mutex::new(StickyPartitioner::default()),
             accumulator,
             wake,
             memory,
@@ -86,15 +103,37 @@ impl Producer {
 
     /// Queues `record`; the returned future resolves with its partition and offset.
     pub async fn send(&self, record: ProducerRecord) -> ClientResult<DeliveryFuture> {
-        let size = record.estimated_size();
+        let headers = record.header_refs();
+        match self.append(record.borrowed(&headers), Ack::Future).await? {
+            Acked::Future(delivery) => Ok(delivery),
+            Acked::Reported => Err(ClientError::Protocol(
+                "a record sent for a future was reported instead".into(),
+            )),
+        }
+    }
+
+    /// Queues `record` (copied, so the caller keeps its buffers); how it fared is told to the
+    /// handler given to [`Producer::with_delivery_handler`] with `opaque`, in the report of
+    /// its batch. A producer made without a handler tells no one.
+    pub async fn send_reported(&self, record: RecordRef<'_>, opaque: u64) -> ClientResult<()> {
+        self.append(record, Ack::Report(opaque)).await.map(|_| ())
+    }
+
+    async fn append(&self, record: RecordRef<'_>, ack: Ack) -> ClientResult<Acked> {
+        let parts = RecordParts {
+            timestamp: record.timestamp.unwrap_or_else(now_ms),
+            key: record.key,
+            value: record.value,
+            headers: record.headers,
+        };
+        let size = parts.max_encoded_size();
         let max = self.client.config().max_request_size;
         if size > max {
             return Err(ClientError::InvalidArgument(format!(
                 "record of about {size} bytes exceeds max.request.size {max}"
             )));
         }
-        let partition = self.choose_partition(&record, size).await?;
-        let timestamp = record.timestamp.unwrap_or_else(now_ms);
+        let destination = self.destination(&record).await?;
         // Waits while buffer.memory is used up; a record larger than all of it takes it all.
         let reserved = u32::try_from(size).unwrap_or(u32::MAX).min(BUFFER_MEMORY);
         self.memory
@@ -103,17 +142,18 @@ impl Producer {
             .map_err(|_| ClientError::Closed("producer"))?
             .forget();
         let appended = lock(&self.accumulator).append(
-            partition,
-            record,
-            timestamp,
+            record.topic,
+            destination,
+            &parts,
             size,
             reserved,
-            Instant::now(),
+            ack,
+            Instant::now,
         );
         if appended.wake_sender {
             self.wake.notify_one();
         }
-        Ok(appended.delivery)
+        Ok(appended.acked)
     }
 
     /// Sends everything queued now (ignoring `linger.ms`) and waits until all is settled.
@@ -134,26 +174,28 @@ impl Producer {
             .map_err(|e| ClientError::Protocol(format!("producer task failed: {e}")))
     }
 
-    async fn choose_partition(&self, record: &ProducerRecord, size: usize) -> ClientResult<i32> {
-        let count = match self.client.cached_partition_count(&record.topic) {
+    /// The record's partition: explicit, by key, or the topic's sticky one (chosen with the
+    /// append).
+    async fn destination(&self, record: &RecordRef<'_>) -> ClientResult<Destination> {
+        let count = match self.client.cached_partition_count(record.topic) {
             Some(count) => count,
             None => {
-                let topic = self.client.topic_metadata(&record.topic).await?;
+                let topic = self.client.topic_metadata(record.topic).await?;
                 i32::try_from(topic.partitions.len()).unwrap_or(i32::MAX)
             }
         };
-        match (record.partition, &record.key) {
-            (Some(partition), _) if (0..count).contains(&partition) => Ok(partition),
+        match (record.partition, record.key) {
+            (Some(partition), _) if (0..count).contains(&partition) => {
+                Ok(Destination::Partition(partition))
+            }
             (Some(partition), _) => Err(ClientError::UnknownTopicOrPartition {
-                topic: record.topic.clone(),
+                topic: record.topic.to_string(),
                 partition,
             }),
-            (None, Some(key)) => Ok(partition_for_key(key, count)),
-            (None, None) => Ok(self
-                .sticky
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .partition(&record.topic, count, size, self.client.config().batch_size)),
+            (None, Some(key)) => Ok(Destination::Partition(partition_for_key(key, count))),
+            (None, None) => Ok(Destination::Sticky {
+                partition_count: count,
+            }),
         }
     }
 }

@@ -49,19 +49,39 @@ impl ProducerRecord {
         self
     }
 
-    /// Roughly the bytes this record adds to a batch (for `batch.size` and stickiness).
-    pub fn estimated_size(&self) -> usize {
-        const RECORD_OVERHEAD: usize = 21;
-        let len = |b: &Option<Bytes>| b.as_ref().map_or(0, Bytes::len);
-        RECORD_OVERHEAD
-            + len(&self.key)
-            + len(&self.value)
-            + self
-                .headers
-                .iter()
-                .map(|(k, v)| k.len() + len(v) + 2)
-                .sum::<usize>()
+    /// The headers borrowed, as a [`RecordRef`] takes them.
+    pub fn header_refs(&self) -> Vec<(&str, Option<&[u8]>)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_deref()))
+            .collect()
     }
+
+    /// The record borrowed, with `headers` from [`ProducerRecord::header_refs`].
+    pub fn borrowed<'a>(&'a self, headers: &'a [(&'a str, Option<&'a [u8]>)]) -> RecordRef<'a> {
+        RecordRef {
+            topic: &self.topic,
+            partition: self.partition,
+            key: self.key.as_deref(),
+            value: self.value.as_deref(),
+            headers,
+            timestamp: self.timestamp,
+        }
+    }
+}
+
+/// One record to produce, borrowed from the caller: the producer copies it straight into its
+/// batch, so nothing of it needs to be owned or allocated per record.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRef<'a> {
+    pub topic: &'a str,
+    /// Explicit partition; otherwise murmur2 of the key, or sticky for a null key.
+    pub partition: Option<i32>,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+    pub headers: &'a [(&'a str, Option<&'a [u8]>)],
+    /// CreateTime in ms since the epoch; now when `None`.
+    pub timestamp: Option<i64>,
 }
 
 /// Where a record landed. `offset` is -1 with `acks=0`.

@@ -279,7 +279,7 @@ async fn dispatch(
     let config = client.config();
     let mut topics: BTreeMap<&str, Vec<PartitionProduceData>> = BTreeMap::new();
     for batch in batches.iter_mut() {
-        let records = batch.encode(identity, config.compression)?;
+        let records = batch.seal(identity, config.compression)?;
         let batch: &ProducerBatch = batch;
         topics
             .entry(batch.topic_partition.topic.as_str())

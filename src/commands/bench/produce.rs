@@ -1,36 +1,21 @@
 //! `kf bench produce`: Kafka's kafka-producer-perf-test on kf's own producer. The sending
-//! loop hands records to the producer (throttled when asked); a collector task awaits the
-//! acknowledgements as they arrive, so a record's latency ends when the broker answered, not
-//! when the loop got round to looking.
+//! loop hands records to the producer (throttled when asked), each with the moment it was
+//! handed over as its opaque; the producer reports each batch as the broker answers it, so a
+//! record's latency ends when the broker answered, with no per-record future or message.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
-use bytes::Bytes;
-use futures::stream::FuturesUnordered;
-use futures::{FutureExt, StreamExt};
 use rand::rngs::SmallRng;
 use rand::{RngCore, SeedableRng};
-use tokio::sync::mpsc;
 
 use super::progress::Progress;
 use super::stats::Stats;
 use super::throttle::Throttler;
 use crate::cli::bench::BenchProduceArgs;
-use crate::client::producer::{DeliveryFuture, Producer, ProducerRecord};
-use crate::client::ClientError;
+use crate::client::producer::{DeliveryHandler, DeliveryReport, Producer, RecordRef};
 use crate::commands::{connect, UsageError};
-
-/// A record on its way: when it was handed over, its value size, its acknowledgement.
-type InFlight = (Instant, usize, DeliveryFuture);
-
-/// What the collector saw by the end.
-struct Outcome {
-    stats: Stats,
-    failed: u64,
-    first_error: Option<ClientError>,
-}
 
 pub async fn run(args: BenchProduceArgs) -> anyhow::Result<()> {
     if args.throughput == 0.0 {
@@ -44,38 +29,46 @@ pub async fn run(args: BenchProduceArgs) -> anyhow::Result<()> {
         overrides.push(("compression.type", compression.as_str()));
     }
     let client = connect::connect(&args.connect, &overrides).await?;
-    let producer = Producer::new(client)
-        .await
-        .context("cannot start the producer")?;
 
     let start = Instant::now();
-    let progress = Arc::new(Progress::new(args.num_records));
     let stats = Stats::new(
         "sent",
         args.num_records,
         Duration::from_millis(args.reporting_interval_ms),
         start,
     );
-    let (in_flight, acknowledgements) = mpsc::unbounded_channel();
-    let collector = tokio::spawn(collect(acknowledgements, stats, Arc::clone(&progress)));
-
-    let sent = send_all(&producer, &args, start, &in_flight).await;
-    drop(in_flight);
-    let flushed = producer.flush().await;
-    let outcome = collector
+    let collector = Arc::new(Collector {
+        start,
+        value_size: args.record_size as usize,
+        progress: Progress::new(args.num_records),
+        state: Mutex::new(Tally {
+            stats,
+            failed: 0,
+            first_error: None,
+            output_error: None,
+        }),
+    });
+    let producer = Producer::with_delivery_handler(client, collector.clone())
         .await
-        .context("the acknowledgement collector failed")??;
-    progress.finish();
+        .context("cannot start the producer")?;
+
+    let sent = send_all(&producer, &args, start).await;
+    let flushed = producer.flush().await;
+    collector.progress.finish();
     sent?;
     flushed.context("flushing the producer")?;
     producer.close().await?;
 
-    let mut stats = outcome.stats;
-    progress.line(&stats.total(Instant::now()).to_string())?;
-    match outcome.first_error {
+    let mut tally = collector.lock();
+    if let Some(error) = tally.output_error.take() {
+        return Err(error.into());
+    }
+    let total = tally.stats.total(Instant::now());
+    collector.progress.line(&total.to_string())?;
+    match &tally.first_error {
         Some(error) => Err(anyhow!(
             "{} of {} records failed; the first: {error}",
-            outcome.failed,
+            tally.failed,
             args.num_records
         )),
         None => Ok(()),
@@ -87,23 +80,25 @@ async fn send_all(
     producer: &Producer,
     args: &BenchProduceArgs,
     start: Instant,
-    in_flight: &mpsc::UnboundedSender<InFlight>,
 ) -> anyhow::Result<()> {
     let mut payloads = Payloads::new(args.record_size as usize);
     let mut throttler = Throttler::new(args.throughput, start);
     for sent in 0..args.num_records {
         let value = payloads.next_payload();
-        let size = value.len();
-        let mut record = ProducerRecord::new(args.topic.clone(), value);
-        record.partition = args.partition;
+        let record = RecordRef {
+            topic: &args.topic,
+            partition: args.partition,
+            key: None,
+            value: Some(value),
+            headers: &[],
+            timestamp: None,
+        };
         let handed_over = Instant::now();
-        let delivery = producer
-            .send(record)
+        let opaque = u64::try_from((handed_over - start).as_nanos()).unwrap_or(u64::MAX);
+        producer
+            .send_reported(record, opaque)
             .await
             .with_context(|| format!("cannot produce to {}", args.topic))?;
-        in_flight
-            .send((handed_over, size, delivery))
-            .map_err(|_| anyhow!("the acknowledgement collector stopped"))?;
         if let Some(pause) = throttler.pause(sent, handed_over) {
             tokio::time::sleep(pause).await;
         }
@@ -111,48 +106,56 @@ async fn send_all(
     Ok(())
 }
 
-/// Awaits acknowledgements in whatever order they come, counting them and printing the
-/// window lines.
-async fn collect(
-    mut acknowledgements: mpsc::UnboundedReceiver<InFlight>,
-    mut stats: Stats,
-    progress: Arc<Progress>,
-) -> std::io::Result<Outcome> {
-    let mut pending = FuturesUnordered::new();
-    let mut open = true;
-    let mut failed = 0;
-    let mut first_error = None;
-    while open || !pending.is_empty() {
-        tokio::select! {
-            biased;
-            Some((handed_over, size, result)) = pending.next(), if !pending.is_empty() => {
-                let now = Instant::now();
-                match result {
-                    Ok(_) => {
-                        progress.advance(1);
-                        if let Some(window) = stats.record(now - handed_over, size, now) {
-                            progress.line(&window.to_string())?;
+/// Counts acknowledgements as the producer reports them and prints the window lines.
+struct Collector {
+    start: Instant,
+    value_size: usize,
+    progress: Progress,
+    state: Mutex<Tally>,
+}
+
+struct Tally {
+    stats: Stats,
+    failed: u64,
+    first_error: Option<String>,
+    /// Printing a window line failed (stdout closed): the run ends with it.
+    output_error: Option<std::io::Error>,
+}
+
+impl Collector {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tally> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl DeliveryHandler for Collector {
+    fn on_delivery(&self, report: &DeliveryReport<'_>) {
+        let now = Instant::now();
+        let mut tally = self.lock();
+        let count = report.records.len() as u64;
+        match report.result {
+            Ok(_) => {
+                for record in report.records {
+                    let handed_over = self.start + Duration::from_nanos(record.opaque);
+                    let window = tally.stats.record(
+                        now.saturating_duration_since(handed_over),
+                        self.value_size,
+                        now,
+                    );
+                    if let Some(window) = window {
+                        if let Err(error) = self.progress.line(&window.to_string()) {
+                            tally.output_error.get_or_insert(error);
                         }
                     }
-                    Err(error) => {
-                        failed += 1;
-                        first_error.get_or_insert(error);
-                    }
                 }
+                self.progress.advance(count);
             }
-            next = acknowledgements.recv(), if open => match next {
-                Some((handed_over, size, delivery)) => {
-                    pending.push(delivery.map(move |result| (handed_over, size, result)));
-                }
-                None => open = false,
-            },
+            Err(error) => {
+                tally.failed += count;
+                tally.first_error.get_or_insert_with(|| error.to_string());
+            }
         }
     }
-    Ok(Outcome {
-        stats,
-        failed,
-        first_error,
-    })
 }
 
 /// Record values of random upper-case letters, new for every record as in Kafka's tool, from
@@ -160,6 +163,7 @@ async fn collect(
 struct Payloads {
     rng: SmallRng,
     size: usize,
+    value: Vec<u8>,
 }
 
 impl Payloads {
@@ -167,16 +171,18 @@ impl Payloads {
         Payloads {
             rng: SmallRng::seed_from_u64(0),
             size,
+            value: Vec::with_capacity(size),
         }
     }
 
-    fn next_payload(&mut self) -> Bytes {
-        let mut value = vec![0; self.size];
-        self.rng.fill_bytes(&mut value);
-        for byte in &mut value {
+    /// The next value, in a buffer reused from record to record (the producer copies it).
+    fn next_payload(&mut self) -> &[u8] {
+        self.value.resize(self.size, 0);
+        self.rng.fill_bytes(&mut self.value);
+        for byte in &mut self.value {
             *byte = b'A' + *byte % 26;
         }
-        Bytes::from(value)
+        &self.value
     }
 }
 
@@ -188,7 +194,7 @@ mod tests {
     #[test]
     fn payloads_are_upper_case_letters_of_the_asked_size() {
         let mut payloads = Payloads::new(64);
-        let first = payloads.next_payload();
+        let first = payloads.next_payload().to_vec();
         let second = payloads.next_payload();
         assert_eq!(first.len(), 64);
         assert!(first.iter().all(u8::is_ascii_uppercase));

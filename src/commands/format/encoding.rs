@@ -2,6 +2,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use std::borrow::Cow;
 
 use super::FormatError;
 use crate::cli::consume::BytesEncoding;
@@ -31,20 +32,22 @@ pub fn encode(bytes: &[u8], encoding: BytesEncoding, out: &mut Vec<u8>) {
     }
 }
 
-/// The bytes `text` stands for in `encoding`.
-pub fn decode(text: &[u8], encoding: BytesEncoding) -> Result<Vec<u8>, String> {
+/// The bytes `text` stands for in `encoding` (text itself, borrowed, for text).
+pub fn decode(text: &[u8], encoding: BytesEncoding) -> Result<Cow<'_, [u8]>, String> {
     match encoding {
-        BytesEncoding::Text => Ok(text.to_vec()),
+        BytesEncoding::Text => Ok(Cow::Borrowed(text)),
         BytesEncoding::Hex => {
             if text.len() % 2 != 0 {
                 return Err("odd number of hex digits".into());
             }
             text.chunks(2)
                 .map(|pair| Ok((hex_digit(pair[0])? << 4) | hex_digit(pair[1])?))
-                .collect()
+                .collect::<Result<Vec<u8>, String>>()
+                .map(Cow::Owned)
         }
         BytesEncoding::Base64 => STANDARD
             .decode(text)
+            .map(Cow::Owned)
             .map_err(|e| format!("bad base64: {e}")),
     }
 }
@@ -60,11 +63,11 @@ pub(super) fn hex_digit(c: u8) -> Result<u8, String> {
 }
 
 /// [`decode`] for a named field, as a [`FormatError`].
-pub(super) fn decode_field(
+pub(super) fn decode_field<'a>(
     field: &'static str,
-    text: &[u8],
+    text: &'a [u8],
     encoding: BytesEncoding,
-) -> Result<Vec<u8>, FormatError> {
+) -> Result<Cow<'a, [u8]>, FormatError> {
     decode(text, encoding).map_err(|reason| FormatError::BadField { field, reason })
 }
 
@@ -89,7 +92,7 @@ mod tests {
         ] {
             let mut out = Vec::new();
             encode(&bytes, encoding, &mut out);
-            assert_eq!(decode(&out, encoding).unwrap(), bytes, "{encoding:?}");
+            assert_eq!(*decode(&out, encoding).unwrap(), *bytes, "{encoding:?}");
         }
     }
 
@@ -105,6 +108,6 @@ mod tests {
         assert!(decode(b"abc", BytesEncoding::Hex).is_err());
         assert!(decode(b"zz", BytesEncoding::Hex).is_err());
         assert!(decode(b"!!!", BytesEncoding::Base64).is_err());
-        assert_eq!(decode(b"6B66", BytesEncoding::Hex).unwrap(), b"kf");
+        assert_eq!(*decode(b"6B66", BytesEncoding::Hex).unwrap(), *b"kf");
     }
 }

@@ -1,6 +1,7 @@
 //! One input record of `kf produce` split into its parts: the whole record as the value, key
 //! and value around a key delimiter (`-k`), or the fields of a template (`-f`).
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use super::encoding::decode_field;
@@ -32,11 +33,11 @@ pub struct InputOptions {
 /// A record header: its name and (possibly null) value.
 pub type Header = (String, Option<Vec<u8>>);
 
-/// What one input record holds.
+/// What one input record holds; text key and value are borrowed from the input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ParsedInput {
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
+pub struct ParsedInput<'a> {
+    pub key: Option<Cow<'a, [u8]>>,
+    pub value: Option<Cow<'a, [u8]>>,
     pub partition: Option<i32>,
     pub timestamp: Option<i64>,
     pub headers: Vec<Header>,
@@ -75,7 +76,10 @@ pub fn check_input_template(template: &Template) -> Result<(), FormatError> {
 }
 
 /// Splits one record (without its delimiter).
-pub fn parse_record(options: &InputOptions, record: &[u8]) -> Result<ParsedInput, FormatError> {
+pub fn parse_record<'a>(
+    options: &InputOptions,
+    record: &'a [u8],
+) -> Result<ParsedInput<'a>, FormatError> {
     let mut parsed = ParsedInput::default();
     let (key, value): (Option<&[u8]>, &[u8]) = match &options.layout {
         InputLayout::ValueOnly => (None, record),
@@ -133,10 +137,10 @@ pub fn parse_headers(text: &[u8]) -> Result<Vec<Header>, FormatError> {
 
 /// Each field of `template` with the bytes it matched: a field runs up to the next literal
 /// (its first occurrence), or to the end of the record when it is last.
-fn match_template<'a>(
-    template: &'a Template,
+fn match_template<'t, 'a>(
+    template: &'t Template,
     record: &'a [u8],
-) -> Result<Vec<(&'a Field, &'a [u8])>, FormatError> {
+) -> Result<Vec<(&'t Field, &'a [u8])>, FormatError> {
     let mut fields = Vec::new();
     let mut at = 0;
     let mut pieces = template.pieces.iter().peekable();
@@ -230,7 +234,10 @@ mod tests {
     #[test]
     fn null_empty_turns_empty_values_into_tombstones() {
         let mut opts = options(InputLayout::KeyDelimited(b":".to_vec()));
-        assert_eq!(parse_record(&opts, b"k:").unwrap().value, Some(Vec::new()));
+        assert_eq!(
+            parse_record(&opts, b"k:").unwrap().value.as_deref(),
+            Some(&[][..])
+        );
         opts.null_empty = true;
         let parsed = parse_record(&opts, b"k:").unwrap();
         assert_eq!(parsed.key.as_deref(), Some(&b"k"[..]));
@@ -244,8 +251,8 @@ mod tests {
         assert_eq!(
             parsed,
             ParsedInput {
-                key: Some(b"user".to_vec()),
-                value: Some(b"the value|with bars".to_vec()),
+                key: Some(Cow::Borrowed(&b"user"[..])),
+                value: Some(Cow::Borrowed(&b"the value|with bars"[..])),
                 partition: Some(2),
                 timestamp: Some(1000),
                 headers: vec![("a".into(), Some(b"1".to_vec())), ("b".into(), None)],
@@ -259,7 +266,7 @@ mod tests {
         opts.key_encoding = BytesEncoding::Hex;
         opts.value_encoding = BytesEncoding::Base64;
         let parsed = parse_record(&opts, b"00ff a2Fma2E=").unwrap();
-        assert_eq!(parsed.key, Some(vec![0, 255]));
+        assert_eq!(parsed.key.as_deref(), Some(&[0, 255][..]));
         assert_eq!(parsed.value.as_deref(), Some(&b"kafka"[..]));
         assert!(matches!(
             parse_record(&opts, b"0g a2Fma2E="),
