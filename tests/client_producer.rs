@@ -2,14 +2,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use bytes::Bytes;
+use kafka_protocol::error::ResponseError;
 use kf::client::producer::partitioner::partition_for_key;
-use kf::client::producer::{Producer, ProducerRecord};
+use kf::client::producer::{
+    DeliveryHandler, DeliveryReport, Producer, ProducerRecord, RecordRef, ReportedRecord,
+};
 use kf::client::{Client, ClientConfig};
 use rdkafka::config::ClientConfig as RdConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{Headers, Message};
 use rdkafka::mocking::MockCluster;
+use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 use rdkafka::{Offset, TopicPartitionList};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// (partition, offset, key, value, headers) as an rdkafka consumer sees them.
@@ -60,13 +66,34 @@ fn read_with_rdkafka(bootstrap: &str, topic: &str, partitions: i32, expected: us
     seen
 }
 
-async fn producer(bootstrap: &str, settings: &[(&str, &str)]) -> Producer {
+async fn client(bootstrap: &str, settings: &[(&str, &str)]) -> Client {
     let mut config = ClientConfig::new(bootstrap);
     config.set("default.api.timeout.ms", "20000").unwrap();
     config.set_all(settings.iter().copied()).unwrap();
-    Producer::new(Client::connect(config).await.unwrap())
+    Client::connect(config).await.unwrap()
+}
+
+async fn producer(bootstrap: &str, settings: &[(&str, &str)]) -> Producer {
+    Producer::new(client(bootstrap, settings).await)
         .await
         .unwrap()
+}
+
+/// One delivery report as the handler saw it: partition, base offset or error, records.
+type Report = (i32, Result<i64, Option<ResponseError>>, Vec<ReportedRecord>);
+
+#[derive(Default)]
+struct Reports(Mutex<Vec<Report>>);
+
+impl DeliveryHandler for Reports {
+    fn on_delivery(&self, report: &DeliveryReport<'_>) {
+        let result = report
+            .result
+            .map(|delivered| delivered.base_offset)
+            .map_err(|error| error.kafka_error());
+        let seen = (report.partition, result, report.records.to_vec());
+        self.0.lock().unwrap().push(seen);
+    }
 }
 
 /// Produces 40 keyed records with headers and checks an rdkafka consumer reads them back
@@ -205,4 +232,104 @@ async fn null_keys_stick_to_one_partition_per_batch() {
     }
     used.dedup();
     assert_eq!(used.len(), 1, "{used:?}");
+}
+
+/// Records sent with an opaque are each reported once, at the offset an rdkafka consumer
+/// finds them at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reported_records_carry_their_opaques_and_offsets() {
+    let cluster = MockCluster::new(3).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("reported", 4, 3).unwrap();
+    let reports = Arc::new(Reports::default());
+    let client = client(&bootstrap, &[("batch.size", "2000")]).await;
+    let producer = Producer::with_delivery_handler(client, reports.clone())
+        .await
+        .unwrap();
+    for i in 0..300u64 {
+        let key = format!("key-{i}");
+        let value = format!("value-{i}");
+        let record = RecordRef {
+            topic: "reported",
+            partition: None,
+            key: Some(key.as_bytes()),
+            value: Some(value.as_bytes()),
+            headers: &[("n", Some(key.as_bytes()))],
+            timestamp: None,
+        };
+        producer.send_reported(record, i).await.unwrap();
+    }
+    producer.close().await.unwrap();
+
+    let mut landed = BTreeMap::new();
+    for (partition, result, records) in reports.0.lock().unwrap().iter() {
+        let base_offset = result.unwrap();
+        for record in records {
+            let offset = base_offset + i64::from(record.offset_delta);
+            assert!(landed.insert(record.opaque, (*partition, offset)).is_none());
+        }
+    }
+    assert_eq!(landed.len(), 300, "every record reported once");
+    let seen = read_with_rdkafka(&bootstrap, "reported", 4, 300);
+    let by_place: BTreeMap<(i32, i64), Vec<u8>> = seen
+        .into_iter()
+        .map(|(partition, offset, _, value, _)| ((partition, offset), value.unwrap()))
+        .collect();
+    for (opaque, (partition, offset)) in landed {
+        assert_eq!(
+            partition,
+            partition_for_key(format!("key-{opaque}").as_bytes(), 4)
+        );
+        assert_eq!(
+            by_place[&(partition, offset)],
+            format!("value-{opaque}").into_bytes()
+        );
+    }
+}
+
+/// A batch the broker refuses is reported as failed for each of its records, with Kafka's
+/// error; the producer goes on with the next records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_batch_is_reported_for_each_of_its_records() {
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("refused", 1, 1).unwrap();
+    let reports = Arc::new(Reports::default());
+    let client = client(&bootstrap, &[("enable.idempotence", "false")]).await;
+    let producer = Producer::with_delivery_handler(client, reports.clone())
+        .await
+        .unwrap();
+    cluster.request_errors(
+        RDKafkaApiKey::Produce,
+        &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED],
+    );
+    let record = |value: &'static [u8]| RecordRef {
+        topic: "refused",
+        partition: Some(0),
+        key: None,
+        value: Some(value),
+        headers: &[],
+        timestamp: None,
+    };
+    for opaque in 0..5 {
+        producer
+            .send_reported(record(b"early"), opaque)
+            .await
+            .unwrap();
+    }
+    producer.flush().await.unwrap();
+    producer.send_reported(record(b"late"), 5).await.unwrap();
+    producer.close().await.unwrap();
+
+    let reports = reports.0.lock().unwrap();
+    let (_, first, _) = &reports[0];
+    assert_eq!(*first, Err(Some(ResponseError::TopicAuthorizationFailed)));
+    let mut outcomes = BTreeMap::new();
+    for (_, result, records) in reports.iter() {
+        for record in records {
+            assert!(outcomes.insert(record.opaque, *result).is_none());
+        }
+    }
+    assert_eq!(outcomes.len(), 6, "every record reported once");
+    assert!(outcomes[&5].is_ok(), "{outcomes:?}");
 }

@@ -11,6 +11,7 @@ use kafka_protocol::messages::{MetadataRequest, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -28,6 +29,8 @@ struct Inner {
     /// Keyed by `host:port`, so the bootstrap connection is reused for the broker behind it.
     connections: Mutex<HashMap<String, Arc<BrokerConnection>>>,
     metadata: RwLock<ClusterMetadata>,
+    /// Bumped on every change of `metadata`, so callers may keep what they derived from it.
+    metadata_version: AtomicU64,
 }
 
 impl Client {
@@ -45,6 +48,7 @@ impl Client {
                 settings,
                 connections: Mutex::default(),
                 metadata: RwLock::default(),
+                metadata_version: AtomicU64::new(0),
             }),
         };
         client.bootstrap().await?;
@@ -125,6 +129,7 @@ impl Client {
         let response = connection.send(&request).await?;
         let fresh = ClusterMetadata::from_response(&response);
         write(&self.inner.metadata).merge(fresh, topics.is_none());
+        self.inner.metadata_version.fetch_add(1, Ordering::Release);
         Ok(())
     }
 
@@ -162,6 +167,13 @@ impl Client {
     /// Forgets a topic so that the next lookup asks the cluster.
     pub fn invalidate_topic(&self, topic: &str) {
         write(&self.inner.metadata).topics.remove(topic);
+        self.inner.metadata_version.fetch_add(1, Ordering::Release);
+    }
+
+    /// Changes whenever the cached metadata does: a partition count read at one version
+    /// holds until the version moves.
+    pub fn metadata_version(&self) -> u64 {
+        self.inner.metadata_version.load(Ordering::Acquire)
     }
 
     /// The leader's broker id for a partition, refreshing metadata when unknown.

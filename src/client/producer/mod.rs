@@ -39,6 +39,9 @@ const COMMAND_QUEUE_DEPTH: usize = 64;
 pub struct Producer {
     client: Client,
     identity: ProducerIdentity,
+    /// The partition count of the topic last produced to, so that a run of records to one
+    /// topic does not look it up in the client's metadata each time.
+    last_topic: Mutex<Option<KnownTopic>>,
     accumulator: Arc<Mutex<Accumulator>>,
     /// Wakes the sender task when a batch opens or fills up.
     wake: Arc<Notify>,
@@ -88,6 +91,7 @@ impl Producer {
         Ok(Producer {
             client,
             identity,
+            last_topic: Mutex::new(None),
             accumulator,
             wake,
             memory,
@@ -177,13 +181,7 @@ impl Producer {
     /// The record's partition: explicit, by key, or the topic's sticky one (chosen with the
     /// append).
     async fn destination(&self, record: &RecordRef<'_>) -> ClientResult<Destination> {
-        let count = match self.client.cached_partition_count(record.topic) {
-            Some(count) => count,
-            None => {
-                let topic = self.client.topic_metadata(record.topic).await?;
-                i32::try_from(topic.partitions.len()).unwrap_or(i32::MAX)
-            }
-        };
+        let count = self.partition_count(record.topic).await?;
         match (record.partition, record.key) {
             (Some(partition), _) if (0..count).contains(&partition) => {
                 Ok(Destination::Partition(partition))
@@ -197,6 +195,49 @@ impl Producer {
                 partition_count: count,
             }),
         }
+    }
+}
+
+/// A topic's partition count as of one version of the client's metadata.
+#[derive(Debug)]
+struct KnownTopic {
+    name: String,
+    partitions: i32,
+    metadata_version: u64,
+}
+
+impl Producer {
+    async fn partition_count(&self, topic: &str) -> ClientResult<i32> {
+        // Read before the count: a change in between makes the next call look again.
+        let version = self.client.metadata_version();
+        {
+            let known = self
+                .last_topic
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(known) = known
+                .as_ref()
+                .filter(|k| k.metadata_version == version && k.name == topic)
+            {
+                return Ok(known.partitions);
+            }
+        }
+        let partitions = match self.client.cached_partition_count(topic) {
+            Some(count) => count,
+            None => {
+                let metadata = self.client.topic_metadata(topic).await?;
+                i32::try_from(metadata.partitions.len()).unwrap_or(i32::MAX)
+            }
+        };
+        *self
+            .last_topic
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(KnownTopic {
+            name: topic.to_string(),
+            partitions,
+            metadata_version: version,
+        });
+        Ok(partitions)
     }
 }
 

@@ -65,18 +65,17 @@ impl StickyPartitioner {
         batch_size: usize,
     ) -> i32 {
         let n = num_partitions.max(1);
-        let mut rng = rand::rng();
-        let sticky = self
-            .topics
-            .entry(topic.to_string())
-            .or_insert_with(|| Sticky {
-                partition: rng.random_range(0..n),
+        let sticky = match self.topics.get_mut(topic) {
+            Some(sticky) => sticky,
+            None => self.topics.entry(topic.to_string()).or_insert(Sticky {
+                partition: rand::rng().random_range(0..n),
                 bytes: 0,
-            });
+            }),
+        };
         if sticky.partition >= n || sticky.bytes >= batch_size {
             let previous = sticky.partition;
             sticky.partition = if n > 1 {
-                (previous + rng.random_range(1..n)) % n
+                (previous + rand::rng().random_range(1..n)) % n
             } else {
                 0
             };
