@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
 use super::connect;
 use super::format::input::check_input_template;
-use super::format::{parse_record, unescape, InputLayout, InputOptions, Template};
+use super::format::{parse_record, unescape, InputLayout, InputOptions, RecordSplitter, Template};
 use super::{Interrupted, UsageError};
 use crate::cli::produce::ProduceArgs;
 use crate::client::producer::{DeliveryHandler, DeliveryReport, Producer, RecordRef};
@@ -24,8 +24,6 @@ use kafka_protocol::error::ResponseError;
 
 /// Input is read in large chunks: `seq 1 1000000 | kf produce` is mostly reading.
 const READ_BUFFER_BYTES: usize = 1 << 20;
-/// Input bytes counted before the progress bar is moved (it reads the clock on each move).
-const PROGRESS_STEP_BYTES: u64 = 1 << 16;
 /// Failed records named one by one on stderr before kf only counts them.
 const FAILURES_NAMED: u64 = 20;
 
@@ -132,55 +130,76 @@ async fn produce_all(
     failures: &Failures,
 ) -> anyhow::Result<u64> {
     let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, reader);
-    let mut buf = Vec::new();
+    let mut splitter = RecordSplitter::new(&job.delimiter);
+    let mut records = Vec::new();
     let mut number = 0u64;
-    let mut unshown_bytes = 0u64;
-    while next_record(&mut reader, &job.delimiter, &mut buf)
-        .await
-        .context("cannot read the input")?
-    {
-        number += 1;
+    loop {
+        let chunk = reader.fill_buf().await.context("cannot read the input")?;
+        if chunk.is_empty() {
+            break;
+        }
+        let carried = splitter.split(chunk, &mut records);
+        for record in carried
+            .into_iter()
+            .chain(records.iter().map(|r| &chunk[r.clone()]))
+        {
+            number += 1;
+            produce_one(job, &producer, failures, number, record).await;
+        }
         read.store(number, Ordering::Relaxed);
-        unshown_bytes += (buf.len() + job.delimiter.len()) as u64;
-        if unshown_bytes >= PROGRESS_STEP_BYTES {
-            progress.inc(std::mem::take(&mut unshown_bytes));
-        }
-        let parsed = match parse_record(&job.options, &buf) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                failures.name(number, &error.to_string());
-                continue;
-            }
-        };
-        let headers: Vec<(&str, Option<&[u8]>)> = job
-            .headers
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_deref()))
-            .chain(
-                parsed
-                    .headers
-                    .iter()
-                    .map(|(name, value)| (name.as_str(), value.as_deref())),
-            )
-            .collect();
-        let record = RecordRef {
-            topic: &job.topic,
-            partition: parsed.partition.or(job.partition),
-            key: parsed.key.as_deref(),
-            value: parsed.value.as_deref(),
-            headers: &headers,
-            timestamp: parsed.timestamp,
-        };
-        if let Err(error) = producer.send_reported(record, number).await {
-            failures.name(number, &error.to_string());
-        }
+        progress.inc(chunk.len() as u64);
+        let consumed = chunk.len();
+        reader.consume(consumed);
     }
-    progress.inc(unshown_bytes);
+    if let Some(last) = splitter.finish() {
+        number += 1;
+        produce_one(job, &producer, failures, number, last).await;
+        read.store(number, Ordering::Relaxed);
+    }
     producer
         .close()
         .await
         .context("cannot flush the producer")?;
     Ok(number)
+}
+
+/// Parses record `number` and hands it to the producer; what goes wrong goes to `failures`.
+async fn produce_one(
+    job: &Job,
+    producer: &Producer,
+    failures: &Failures,
+    number: u64,
+    bytes: &[u8],
+) {
+    let parsed = match parse_record(&job.options, bytes) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            failures.name(number, &error.to_string());
+            return;
+        }
+    };
+    let headers: Vec<(&str, Option<&[u8]>)> = job
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_deref()))
+        .chain(
+            parsed
+                .headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_deref())),
+        )
+        .collect();
+    let record = RecordRef {
+        topic: &job.topic,
+        partition: parsed.partition.or(job.partition),
+        key: parsed.key.as_deref(),
+        value: parsed.value.as_deref(),
+        headers: &headers,
+        timestamp: parsed.timestamp,
+    };
+    if let Err(error) = producer.send_reported(record, number).await {
+        failures.name(number, &error.to_string());
+    }
 }
 
 /// Counts failed records and names the first [`FAILURES_NAMED`] on stderr as they happen.
@@ -209,28 +228,6 @@ impl DeliveryHandler for Failures {
             for record in report.records {
                 self.name(record.opaque, &reason);
             }
-        }
-    }
-}
-
-/// Reads the next record into `buf` without its delimiter; false at the end of input. The
-/// bytes after the last delimiter are a record too, unless there are none.
-async fn next_record(
-    reader: &mut BufReader<Input>,
-    delimiter: &[u8],
-    buf: &mut Vec<u8>,
-) -> std::io::Result<bool> {
-    buf.clear();
-    let Some(&last) = delimiter.last() else {
-        return Ok(false);
-    };
-    loop {
-        if reader.read_until(last, buf).await? == 0 {
-            return Ok(!buf.is_empty());
-        }
-        if buf.ends_with(delimiter) {
-            buf.truncate(buf.len() - delimiter.len());
-            return Ok(true);
         }
     }
 }

@@ -6,18 +6,21 @@
 //! - [`encoding`]: text / hex / base64 for keys and values.
 //! - [`render`]: a consumed record as a template, as the default value-per-line, or as
 //!   kcat-style JSON.
+//! - [`split`]: input cut into records at a delimiter, read by read, without copying.
 //! - [`input`]: one input record split into key, value, headers... by a template.
 //! - [`timestamp`]: timestamps on the command line (epoch ms, RFC 3339, dates, `-1h`).
 
 pub mod encoding;
 pub mod input;
 pub mod render;
+pub mod split;
 pub mod template;
 pub mod timestamp;
 
 pub use encoding::{decode, encode};
 pub use input::{check_input_template, parse_record, InputLayout, InputOptions, ParsedInput};
 pub use render::Renderer;
+pub use split::RecordSplitter;
 pub use template::{unescape, Field, Piece, Template};
 
 use thiserror::Error;
