@@ -106,9 +106,12 @@ mod tests {
         out
     }
 
+    /// Input, delimiter, the records expected.
+    type Case = (&'static [u8], &'static [u8], Vec<&'static [u8]>);
+
     #[test]
     fn records_come_out_whole_whatever_the_read_size() {
-        let cases: [(&[u8], &[u8], Vec<&[u8]>); 5] = [
+        let cases: [Case; 5] = [
             (b"a\nbb\n\nccc\n", b"\n", vec![b"a", b"bb", b"", b"ccc"]),
             (b"a\nbb\nlast", b"\n", vec![b"a", b"bb", b"last"]),
             (
