@@ -178,35 +178,8 @@ impl Producer {
             .map_err(|e| ClientError::Protocol(format!("producer task failed: {e}")))
     }
 
-    /// The record's partition: explicit, by key, or the topic's sticky one (chosen with the
-    /// append).
-    async fn destination(&self, record: &RecordRef<'_>) -> ClientResult<Destination> {
-        let count = self.partition_count(record.topic).await?;
-        match (record.partition, record.key) {
-            (Some(partition), _) if (0..count).contains(&partition) => {
-                Ok(Destination::Partition(partition))
-            }
-            (Some(partition), _) => Err(ClientError::UnknownTopicOrPartition {
-                topic: record.topic.to_string(),
-                partition,
-            }),
-            (None, Some(key)) => Ok(Destination::Partition(partition_for_key(key, count))),
-            (None, None) => Ok(Destination::Sticky {
-                partition_count: count,
-            }),
-        }
-    }
-}
-
-/// A topic's partition count as of one version of the client's metadata.
-#[derive(Debug)]
-struct KnownTopic {
-    name: String,
-    partitions: i32,
-    metadata_version: u64,
-}
-
-impl Producer {
+    /// The topic's partition count, from the last topic's memory while the metadata has not
+    /// changed, else from the client's metadata.
     async fn partition_count(&self, topic: &str) -> ClientResult<i32> {
         // Read before the count: a change in between makes the next call look again.
         let version = self.client.metadata_version();
@@ -239,6 +212,33 @@ impl Producer {
         });
         Ok(partitions)
     }
+
+    /// The record's partition: explicit, by key, or the topic's sticky one (chosen with the
+    /// append).
+    async fn destination(&self, record: &RecordRef<'_>) -> ClientResult<Destination> {
+        let count = self.partition_count(record.topic).await?;
+        match (record.partition, record.key) {
+            (Some(partition), _) if (0..count).contains(&partition) => {
+                Ok(Destination::Partition(partition))
+            }
+            (Some(partition), _) => Err(ClientError::UnknownTopicOrPartition {
+                topic: record.topic.to_string(),
+                partition,
+            }),
+            (None, Some(key)) => Ok(Destination::Partition(partition_for_key(key, count))),
+            (None, None) => Ok(Destination::Sticky {
+                partition_count: count,
+            }),
+        }
+    }
+}
+
+/// A topic's partition count as of one version of the client's metadata.
+#[derive(Debug)]
+struct KnownTopic {
+    name: String,
+    partitions: i32,
+    metadata_version: u64,
 }
 
 /// InitProducerId (non-transactional) when idempotence applies and the cluster has it.
