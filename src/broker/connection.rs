@@ -5,25 +5,30 @@
 
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::AsyncWriteExt;
+use std::io::IoSlice;
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tracing::debug;
 
 use super::dispatch::handle_frame;
 use super::Broker;
+use crate::protocol::response_frame::ResponseFrame;
 use crate::protocol::{read_frame, MAX_REQUEST_BYTES};
 
 /// Requests read ahead of the one being handled; bounds memory per connection.
 const READ_AHEAD_FRAMES: usize = 8;
+/// Chunks handed to one vectored write (Linux takes up to 1024).
+const WRITE_CHUNKS: usize = 64;
 
 pub async fn serve_connection(broker: Arc<Broker>, stream: TcpStream) {
     let peer = stream.peer_addr().ok();
     let _ = stream.set_nodelay(true);
     let (mut reader, mut writer) = stream.into_split();
     let (frame_tx, mut frame_rx) = mpsc::channel::<BytesMut>(READ_AHEAD_FRAMES);
-    let (response_tx, mut response_rx) = mpsc::channel::<Bytes>(READ_AHEAD_FRAMES);
+    let (response_tx, mut response_rx) = mpsc::channel::<ResponseFrame>(READ_AHEAD_FRAMES);
 
     let read_task = tokio::spawn(async move {
         loop {
@@ -43,7 +48,7 @@ pub async fn serve_connection(broker: Arc<Broker>, stream: TcpStream) {
     });
     let write_task = tokio::spawn(async move {
         while let Some(response) = response_rx.recv().await {
-            if writer.write_all(&response).await.is_err() {
+            if write_frame(&mut writer, response).await.is_err() {
                 break;
             }
         }
@@ -53,7 +58,7 @@ pub async fn serve_connection(broker: Arc<Broker>, stream: TcpStream) {
     while let Some(frame) = frame_rx.recv().await {
         match handle_frame(&broker, frame.freeze()).await {
             Ok(Some(response)) => {
-                if response_tx.send(response.freeze()).await.is_err() {
+                if response_tx.send(response).await.is_err() {
                     break;
                 }
             }
@@ -67,4 +72,121 @@ pub async fn serve_connection(broker: Arc<Broker>, stream: TcpStream) {
     read_task.abort();
     drop(response_tx);
     let _ = write_task.await;
+}
+
+/// Writes every chunk of `frame`, several per system call.
+async fn write_frame<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    mut frame: ResponseFrame,
+) -> std::io::Result<()> {
+    let mut chunks = frame.chunks.drain(..).filter(|c| !c.is_empty());
+    let mut pending = Vec::with_capacity(WRITE_CHUNKS);
+    loop {
+        while pending.len() < WRITE_CHUNKS {
+            match chunks.next() {
+                Some(chunk) => pending.push(chunk),
+                None => break,
+            }
+        }
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let slices: Vec<IoSlice<'_>> = pending.iter().map(|c| IoSlice::new(c)).collect();
+        let mut written = writer.write_vectored(&slices).await?;
+        if written == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        // Drop what went out; the first chunk left may have gone out in part.
+        let done = pending
+            .iter()
+            .take_while(|c| {
+                let whole = c.len() <= written;
+                if whole {
+                    written -= c.len();
+                }
+                whole
+            })
+            .count();
+        pending.drain(..done);
+        if let Some(first) = pending.first_mut() {
+            first.advance(written);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// Takes at most `step` bytes per write, as a congested socket may.
+    struct Trickle {
+        step: usize,
+        got: Vec<u8>,
+    }
+
+    impl AsyncWrite for Trickle {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            let n = buf.len().min(self.step);
+            self.got.extend_from_slice(&buf[..n]);
+            Poll::Ready(Ok(n))
+        }
+
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<std::io::Result<usize>> {
+            let mut left = self.step;
+            let mut written = 0;
+            for buf in bufs {
+                let n = buf.len().min(left);
+                self.got.extend_from_slice(&buf[..n]);
+                written += n;
+                left -= n;
+                if left == 0 {
+                    break;
+                }
+            }
+            Poll::Ready(Ok(written))
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn every_chunk_goes_out_in_order_through_partial_writes() {
+        let chunks: Vec<Bytes> = (0..200u8)
+            .map(|i| Bytes::from(vec![i; usize::from(i % 7)]))
+            .collect();
+        let expected: Vec<u8> = chunks.concat();
+        for step in [1, 5, 64, 100_000] {
+            let mut out = Trickle {
+                step,
+                got: Vec::new(),
+            };
+            let frame = ResponseFrame {
+                chunks: chunks.clone(),
+            };
+            write_frame(&mut out, frame).await.unwrap();
+            assert_eq!(out.got, expected, "step {step}");
+        }
+    }
 }

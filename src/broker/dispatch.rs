@@ -3,9 +3,9 @@
 //! encode the answer. An `Err` means "close the connection", as Kafka does for an unknown API key,
 //! an unsupported version (except ApiVersions, KIP-511) or a body it cannot parse.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{
-    ApiKey, ProduceRequest, RequestHeader, RequestKind, ResponseHeader, ResponseKind,
+    ApiKey, FetchResponse, ProduceRequest, RequestHeader, RequestKind, ResponseHeader, ResponseKind,
 };
 use kafka_protocol::protocol::{Decodable, Encodable};
 use thiserror::Error;
@@ -13,6 +13,7 @@ use thiserror::Error;
 use super::handlers;
 use super::Broker;
 use crate::protocol::frame::finish_frame;
+use crate::protocol::response_frame::{ResponseFrame, SplicingBuf};
 use crate::protocol::supported_versions;
 
 #[derive(Debug, Error)]
@@ -43,7 +44,7 @@ pub enum DispatchError {
 pub async fn handle_frame(
     broker: &Broker,
     frame: Bytes,
-) -> Result<Option<BytesMut>, DispatchError> {
+) -> Result<Option<ResponseFrame>, DispatchError> {
     if frame.len() < 8 {
         return Err(DispatchError::ShortRequest);
     }
@@ -141,21 +142,15 @@ async fn route(
     })
 }
 
-/// Room for a response's bytes, so that large Fetch responses are not regrown while encoded.
-fn response_size_hint(response: &ResponseKind) -> usize {
-    const OVERHEAD: usize = 1024;
-    match response {
-        ResponseKind::Fetch(fetch) => {
-            let records: usize = fetch
-                .responses
-                .iter()
-                .flat_map(|t| &t.partitions)
-                .map(|p| p.records.as_ref().map_or(0, |r| r.len()) + 64)
-                .sum();
-            records + OVERHEAD
-        }
-        _ => OVERHEAD,
-    }
+/// The record buffers a Fetch response carries, which its frame references instead of copying.
+fn record_buffers(fetch: &FetchResponse) -> Vec<Bytes> {
+    fetch
+        .responses
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .filter_map(|p| p.records.clone())
+        .filter(|r| !r.is_empty())
+        .collect()
 }
 
 fn encode_response(
@@ -163,19 +158,31 @@ fn encode_response(
     header: &RequestHeader,
     version: i16,
     response: ResponseKind,
-) -> Result<BytesMut, DispatchError> {
+) -> Result<ResponseFrame, DispatchError> {
+    const FIRST_CHUNK_BYTES: usize = 1024;
     let encode_error = |source| DispatchError::Encode {
         api_key,
         version,
         source,
     };
-    let mut buf = BytesMut::with_capacity(response_size_hint(&response));
-    buf.extend_from_slice(&[0; 4]);
-    ResponseHeader::default()
-        .with_correlation_id(header.correlation_id)
-        .encode(&mut buf, api_key.response_header_version(version))
+    let response_header = ResponseHeader::default().with_correlation_id(header.correlation_id);
+    let header_version = api_key.response_header_version(version);
+    if let ResponseKind::Fetch(fetch) = &response {
+        let mut buf = SplicingBuf::new(record_buffers(fetch), FIRST_CHUNK_BYTES);
+        response_header
+            .encode(&mut buf, header_version)
+            .map_err(encode_error)?;
+        fetch.encode(&mut buf, version).map_err(encode_error)?;
+        return Ok(buf.finish());
+    }
+    let mut buf = BytesMut::with_capacity(FIRST_CHUNK_BYTES);
+    buf.put_bytes(0, 4);
+    response_header
+        .encode(&mut buf, header_version)
         .map_err(encode_error)?;
     response.encode(&mut buf, version).map_err(encode_error)?;
     finish_frame(&mut buf);
-    Ok(buf)
+    Ok(ResponseFrame {
+        chunks: vec![buf.freeze()],
+    })
 }

@@ -20,7 +20,8 @@ use crate::broker::{partitions::run_partition_sync, Broker, BrokerListener};
 use crate::config::{BrokerConfig, ConfigError};
 use crate::log::LogManager;
 use crate::metadata::{
-    ControllerRequest, ControllerSettings, MetadataQuorum, QuorumConfig, QuorumError, QuorumRouter,
+    ControllerRequest, ControllerSettings, MetadataImage, MetadataQuorum, QuorumConfig,
+    QuorumError, QuorumRouter,
 };
 
 /// How long `start` waits for the quorum to elect a controller.
@@ -120,6 +121,7 @@ impl Cluster {
             cluster.running.insert(running.broker.broker_id, running);
         }
         cluster.register_all().await?;
+        cluster.wait_until_brokers_known().await?;
         Ok(cluster)
     }
 
@@ -188,6 +190,26 @@ impl Cluster {
         Ok(())
     }
 
+    /// Waits until every running broker's own image has every running broker registered and
+    /// alive, so that the first Metadata or DescribeCluster answer of any broker lists them all
+    /// (a registration is committed before every broker has applied it).
+    async fn wait_until_brokers_known(&self) -> Result<(), ClusterError> {
+        let expected: Vec<i32> = self.running.keys().copied().collect();
+        for running in self.running.values() {
+            let mut images = running.broker.quorum.subscribe();
+            let knows_all = |image: &Arc<MetadataImage>| {
+                expected
+                    .iter()
+                    .all(|id| image.brokers.get(id).is_some_and(|b| b.alive))
+            };
+            tokio::time::timeout(ELECTION_TIMEOUT, images.wait_for(knows_all))
+                .await
+                .map_err(|_| QuorumError::Timeout(ELECTION_TIMEOUT))?
+                .map_err(|_| QuorumError::Raft("the metadata image stopped".into()))?;
+        }
+        Ok(())
+    }
+
     /// `host:port` of every running broker, comma separated, as clients take it.
     pub fn bootstrap_servers(&self) -> String {
         self.running
@@ -250,7 +272,7 @@ impl Cluster {
         let running = self.start_broker_on(broker_id, listener).await?;
         register(&running.broker).await?;
         self.running.insert(broker_id, running);
-        Ok(())
+        self.wait_until_brokers_known().await
     }
 
     /// Stops every broker, followers first and the controller last.

@@ -19,6 +19,8 @@ use super::UsageError;
 
 const DEFAULT_BROKERS: usize = 3;
 const DEFAULT_PORT: u16 = 9092;
+/// How the ready banner's last line begins: `--detach` waits for it in the cluster's log.
+const BANNER_LAST_LINE: &str = "data directory: ";
 /// How long `--detach` waits for the background cluster to be ready.
 const DETACH_READY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -154,7 +156,7 @@ fn ready_banner(cluster: &Cluster, state: &ClusterState, ready_ms: u128) -> Stri
         ));
     }
     out.push_str(&format!("bootstrap servers: {}\n", state.bootstrap_servers));
-    out.push_str(&format!("data directory: {}\n", state.data_dir.display()));
+    out.push_str(&format!("{BANNER_LAST_LINE}{}\n", state.data_dir.display()));
     out
 }
 
@@ -251,8 +253,10 @@ fn detach(config: &ClusterConfig) -> anyhow::Result<()> {
             bail!("the background cluster exited ({exit}): {last}");
         }
         if let Ok(state) = ClusterState::load(Some(&config.data_dir)) {
-            if state.pid == child.id() {
-                print!("{}", std::fs::read_to_string(&log_path).unwrap_or_default());
+            // The state file is saved just before the banner is printed: wait for both.
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            if state.pid == child.id() && log.contains(BANNER_LAST_LINE) {
+                print!("{log}");
                 println!(
                     "running in the background (pid {}); stop it with `kf cluster down`",
                     state.pid

@@ -1,11 +1,13 @@
 //! The Kafka wire protocol as kf speaks it: length-prefixed frames, the table of supported API
 //! versions (the one source ApiVersions answers from), v2 record batch header helpers, and
 //! the record batch builder producers write records into.
-//! Message bodies are the `kafka-protocol` crate's types.
+//! Responses are encoded as chunked frames (`response_frame`) so Fetch record bytes are sent
+//! without a copy. Message bodies are the `kafka-protocol` crate's types.
 
 pub mod batch;
 pub mod batch_builder;
 pub mod frame;
+pub mod response_frame;
 pub mod versions;
 
 pub use frame::{read_frame, FrameError, MAX_REQUEST_BYTES};
