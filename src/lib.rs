@@ -11,11 +11,13 @@
 //! - [`cli`]: the clap definitions, the one source of help, completions and man pages.
 //! - [`commands`]: one file per `kf` subcommand.
 //! - [`output`]: text, JSON and YAML rendering shared by commands.
+//! - [`clock`]: the wall clock in Kafka's milliseconds.
 //! - `huge_alloc`: the global allocator, which maps huge blocks lazily (see its header for why).
 
 pub mod broker;
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub mod cluster;
 pub mod commands;
 pub mod config;

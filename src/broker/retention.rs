@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tracing::warn;
 
-use super::handlers::produce::now_ms;
 use super::Broker;
+use crate::clock::now_ms;
 
 pub async fn run_retention(broker: Arc<Broker>) {
     let interval_ms = broker.config.log_retention_check_interval_ms.max(1) as u64;

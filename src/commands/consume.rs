@@ -7,7 +7,7 @@ use std::io::Write;
 
 use anyhow::{bail, Context};
 
-use super::format::timestamp::{now_ms, parse_time};
+use super::format::timestamp::parse_time;
 use super::format::{Renderer, Template};
 use super::produce::require_topic;
 use super::{connect, Interrupted, UsageError};
@@ -16,6 +16,7 @@ use crate::client::admin::{Admin, OffsetSpec};
 use crate::client::consumer::group::GroupConsumer;
 use crate::client::consumer::{Consumer, ConsumerRecord, StartOffset};
 use crate::client::{Client, ClientResult, TopicPartition};
+use crate::clock::now_ms;
 
 /// What `-o` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 
 use super::error::LogError;
 use super::partition_log::{AppendInfo, PartitionLog};
-use super::recovery::system_now_ms;
 use super::segment::LogSegment;
+use crate::clock::now_ms;
 use crate::protocol::batch::{batches, verify_crc};
 
 impl PartitionLog {
@@ -88,7 +88,7 @@ impl PartitionLog {
             segment.delete()?;
         }
         self.active.delete()?;
-        self.active = LogSegment::create(&self.dir, offset, system_now_ms())?;
+        self.active = LogSegment::create(&self.dir, offset, now_ms())?;
         self.log_start_offset = offset;
         self.recovery_point = offset;
         self.persist_log_start_offset()?;

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::checkpoint::read_offset_checkpoint;
 use super::config::LogConfig;
@@ -18,13 +17,6 @@ use super::segment::{EpochStart, LogSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDE
 
 /// Leftovers of interrupted writes and swaps that a log never reads.
 const STRAY_SUFFIXES: [&str; 4] = ["tmp", "deleted", "cleaned", "swap"];
-
-/// Milliseconds since the Unix epoch by the system clock.
-pub(crate) fn system_now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
 
 /// Segment base offsets present in `dir`, after removing stray and orphaned files.
 fn scan_dir(dir: &Path) -> Result<Vec<i64>, LogError> {
@@ -64,7 +56,7 @@ fn scan_dir(dir: &Path) -> Result<Vec<i64>, LogError> {
 impl PartitionLog {
     /// Opens the log in `dir`, creating it when empty, recovering it otherwise.
     pub fn open(dir: &Path, config: LogConfig) -> Result<Self, LogError> {
-        Self::open_at(dir, config, system_now_ms())
+        Self::open_at(dir, config, crate::clock::now_ms())
     }
 
     /// [`Self::open`] with an explicit clock reading (segment ages start from it).

@@ -1,8 +1,8 @@
 //! The quorum as DescribeQuorum (ApiKey 55) reports it. Offsets are Kafka-style: a log end offset
 //! or high watermark is the index of the next entry (Raft index + 1); -1 means unknown.
 
+use crate::clock::now_ms;
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use openraft::{EmptyNode, RaftMetrics, ServerState};
 
@@ -31,13 +31,6 @@ pub struct QuorumDescription {
 
 fn next_offset(index: Option<u64>) -> i64 {
     index.map_or(-1, |i| i64::try_from(i + 1).unwrap_or(i64::MAX))
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 pub fn describe(

@@ -11,6 +11,7 @@
 //! nothing more than acks=1; no transactions; records inside a compressed batch are not
 //! decompressed to check each record, only the batch header and CRC.
 
+use crate::clock::now_ms;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_request::TopicProduceData;
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
@@ -134,11 +135,4 @@ fn partition_response(
             .with_log_start_offset(-1)
             .with_error_message(message.map(StrBytes::from_string)),
     }
-}
-
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -20,10 +20,10 @@ use self::sender::{Command, Sender};
 use super::config::Acks;
 use super::error::{ClientError, ClientResult};
 use super::kafka_client::Client;
+use crate::clock::now_ms;
 use crate::protocol::batch_builder::RecordParts;
 use kafka_protocol::messages::{ApiKey, InitProducerIdRequest, ProducerId};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -271,10 +271,4 @@ async fn init_producer_id(client: &Client) -> ClientResult<ProducerIdentity> {
         producer_id: response.producer_id.0,
         producer_epoch: response.producer_epoch,
     })
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -2,17 +2,9 @@
 //! are UTC, so output never depends on the machine's time zone.
 
 use std::fmt::Write as _;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::format::Item;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
-
-/// Now, in ms since the epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
 
 /// Parses epoch ms (`1714564800000`), RFC 3339 (`2024-05-01T12:00:00Z`), a date and time
 /// without zone (UTC), a date (`2024-05-01`, UTC midnight), or a time relative to `now`

@@ -3,9 +3,10 @@
 //! RPC is a direct call on the target's handle. Links can be cut for fault injection: while a node
 //! is isolated every message to or from it fails as `Unreachable`, as a partitioned network would.
 
+use crate::clock::now_ms;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use openraft::error::{
     InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
@@ -154,13 +155,6 @@ pub struct ReplicaActivity {
 
 /// Per-target activity as observed by one node's outgoing replication.
 pub type ActivityLog = Arc<Mutex<BTreeMap<u64, ReplicaActivity>>>;
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
 
 /// One node's factory of outgoing links.
 pub struct QuorumNetworkFactory {
