@@ -333,3 +333,28 @@ async fn a_refused_batch_is_reported_for_each_of_its_records() {
     assert_eq!(outcomes.len(), 6, "every record reported once");
     assert!(outcomes[&5].is_ok(), "{outcomes:?}");
 }
+
+/// Kafka allows a header name more than once; both values reach the consumer, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_header_names_are_all_sent() {
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("headers", 1, 1).unwrap();
+    let producer = producer(&bootstrap, &[]).await;
+    let record = ProducerRecord::new("headers", "v")
+        .with_header("dup", Some(Bytes::from_static(b"first")))
+        .with_header("dup", Some(Bytes::from_static(b"second")))
+        .with_header("dup", None);
+    let delivery = producer.send(record).await.unwrap();
+    producer.flush().await.unwrap();
+    delivery.await.unwrap();
+    let seen = read_with_rdkafka(&bootstrap, "headers", 1, 1);
+    assert_eq!(
+        seen[0].4,
+        vec![
+            ("dup".to_string(), Some(b"first".to_vec())),
+            ("dup".to_string(), Some(b"second".to_vec())),
+            ("dup".to_string(), None),
+        ]
+    );
+}
