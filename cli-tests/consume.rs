@@ -114,6 +114,24 @@ fn json_has_kcat_field_names_and_encodings_apply() {
     assert_eq!(out, "dg==\nIA==\n");
 }
 
+/// Kafka allows a header name more than once: `-H` twice plus one from the input all arrive
+/// and print in order, as kcat prints them.
+#[test]
+fn repeated_header_names_survive_the_round_trip() {
+    let cluster = cluster_with(
+        "dup",
+        1,
+        &["-H", "h=1", "-H", "h=2", "-f", "%h|%s"],
+        "h=3|v\n",
+    );
+    let out = stdout_of(&cluster, &["consume", "dup", "-o", "beginning", "-e", "-J"]);
+    let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        line["headers"],
+        serde_json::json!(["h", "1", "h", "2", "h", "3"])
+    );
+}
+
 #[test]
 fn offsets_counts_and_partitions_select_records() {
     let cluster = cluster_with("t", 2, &["-f", "%p:%s"], "0:a\n0:b\n0:c\n0:d\n1:x\n1:y\n");

@@ -6,6 +6,7 @@
 
 pub mod batch;
 pub mod batch_builder;
+pub mod batch_reader;
 pub mod frame;
 pub mod response_frame;
 pub mod versions;

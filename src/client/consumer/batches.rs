@@ -4,13 +4,14 @@
 
 use super::record::{ConsumerRecord, TimestampKind};
 use crate::client::error::{ClientError, ClientResult};
+use crate::protocol::batch::{BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2};
+use crate::protocol::batch_reader::{read_batch, RecordEntry};
 use bytes::Bytes;
-use kafka_protocol::records::{RecordBatchDecoder, TimestampType};
+use kafka_protocol::records::TimestampType;
 use std::collections::HashSet;
 
-/// The fixed v2 batch header: fields the decoder does not expose are read from it.
-const BATCH_HEADER_BYTES: usize = 61;
-const LOG_OVERHEAD: usize = 12;
+/// Where the magic byte sits, the same in every record format.
+const MAGIC_AT: usize = 16;
 
 /// An aborted transaction from the Fetch response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,46 +25,6 @@ pub struct AbortedTransaction {
 pub struct DecodedRecords {
     pub records: Vec<ConsumerRecord>,
     pub next_offset: i64,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct BatchHeader {
-    base_offset: i64,
-    last_offset: i64,
-    magic: i8,
-    attributes: i16,
-    max_timestamp: i64,
-    producer_id: i64,
-}
-
-impl BatchHeader {
-    fn parse(bytes: &[u8]) -> Self {
-        let i64_at = |at: usize| {
-            let mut raw = [0u8; 8];
-            raw.copy_from_slice(&bytes[at..at + 8]);
-            i64::from_be_bytes(raw)
-        };
-        let i32_at = |at: usize| {
-            i32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-        };
-        let base_offset = i64_at(0);
-        BatchHeader {
-            base_offset,
-            last_offset: base_offset + i64::from(i32_at(23)),
-            magic: bytes[16] as i8,
-            attributes: i16::from_be_bytes([bytes[21], bytes[22]]),
-            max_timestamp: i64_at(35),
-            producer_id: i64_at(43),
-        }
-    }
-
-    fn is_transactional(&self) -> bool {
-        self.attributes & 0x10 != 0
-    }
-
-    fn is_control(&self) -> bool {
-        self.attributes & 0x20 != 0
-    }
 }
 
 /// Decodes `bytes` for `topic`-`partition` starting at `fetch_offset`.
@@ -90,7 +51,7 @@ pub fn decode_records(
     while bytes.len() >= LOG_OVERHEAD {
         let length = i32::from_be_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
         let size = LOG_OVERHEAD + usize::try_from(length).unwrap_or(0);
-        if length < 0 || size < BATCH_HEADER_BYTES {
+        if length < 0 || size < BATCH_HEADER_SIZE {
             return Err(ClientError::Protocol(format!(
                 "bad record batch length {length} in {topic}-{partition}"
             )));
@@ -98,29 +59,31 @@ pub fn decode_records(
         if bytes.len() < size {
             break; // a partial batch at the end: the next fetch starts at it
         }
-        let mut batch = bytes.split_to(size);
-        let header = BatchHeader::parse(&batch);
-        if header.magic != 2 {
+        let batch = bytes.split_to(size);
+        let magic = batch[MAGIC_AT] as i8;
+        if magic != MAGIC_V2 {
             return Err(ClientError::Protocol(format!(
-                "record batch magic {} in {topic}-{partition} is not supported",
-                header.magic
+                "record batch magic {magic} in {topic}-{partition} is not supported"
             )));
         }
-        if header.last_offset < fetch_offset {
+        let (header, entries) = read_batch(&batch).map_err(|e| {
+            ClientError::Protocol(format!("decoding a batch of {topic}-{partition}: {e}"))
+        })?;
+        if header.last_offset() < fetch_offset {
             continue;
         }
-        decoded.next_offset = header.last_offset + 1;
+        decoded.next_offset = header.last_offset() + 1;
         if aborted.is_some() {
             while pending_aborts
                 .last()
-                .is_some_and(|a| a.first_offset <= header.last_offset)
+                .is_some_and(|a| a.first_offset <= header.last_offset())
             {
                 if let Some(abort) = pending_aborts.pop() {
                     aborted_producers.insert(abort.producer_id);
                 }
             }
             if header.is_control() {
-                if is_abort_marker(&batch) {
+                if is_abort_marker(&entries) {
                     aborted_producers.remove(&header.producer_id);
                 }
             } else if header.is_transactional() && aborted_producers.contains(&header.producer_id) {
@@ -130,46 +93,35 @@ pub fn decode_records(
         if header.is_control() && !include_control {
             continue;
         }
-        let set = RecordBatchDecoder::decode(&mut batch).map_err(|e| {
-            ClientError::Protocol(format!(
-                "decoding batch at offset {} of {topic}-{partition}: {e}",
-                header.base_offset
-            ))
-        })?;
+        // LogAppendTime batches carry the broker's time as the max timestamp.
+        let log_append = header.timestamp_type() == TimestampType::LogAppend;
         decoded.records.extend(
-            set.records
+            entries
                 .into_iter()
-                .filter(|r| r.offset >= fetch_offset)
-                .map(|r| {
-                    let log_append = r.timestamp_type == TimestampType::LogAppend;
-                    ConsumerRecord {
-                        topic: topic.to_string(),
-                        partition,
-                        offset: r.offset,
-                        // LogAppendTime batches carry the broker's time as the max timestamp.
-                        timestamp: if log_append {
-                            header.max_timestamp
-                        } else {
-                            r.timestamp
-                        },
-                        timestamp_kind: if log_append {
-                            TimestampKind::LogAppendTime
-                        } else {
-                            TimestampKind::CreateTime
-                        },
-                        key: r.key,
-                        value: r.value,
-                        headers: r
-                            .headers
-                            .into_iter()
-                            .map(|(k, v)| (k.to_string(), v))
-                            .collect(),
-                        leader_epoch: r.partition_leader_epoch,
-                        producer_id: r.producer_id,
-                        producer_epoch: r.producer_epoch,
-                        is_transactional: r.transactional,
-                        is_control: r.control,
-                    }
+                .map(|r| (header.base_offset + i64::from(r.offset_delta), r))
+                .filter(|(offset, _)| *offset >= fetch_offset)
+                .map(|(offset, r)| ConsumerRecord {
+                    topic: topic.to_string(),
+                    partition,
+                    offset,
+                    timestamp: if log_append {
+                        header.max_timestamp
+                    } else {
+                        header.base_timestamp.wrapping_add(r.timestamp_delta)
+                    },
+                    timestamp_kind: if log_append {
+                        TimestampKind::LogAppendTime
+                    } else {
+                        TimestampKind::CreateTime
+                    },
+                    key: r.key,
+                    value: r.value,
+                    headers: r.headers,
+                    leader_epoch: header.partition_leader_epoch,
+                    producer_id: header.producer_id,
+                    producer_epoch: header.producer_epoch,
+                    is_transactional: header.is_transactional(),
+                    is_control: header.is_control(),
                 }),
         );
     }
@@ -177,12 +129,10 @@ pub fn decode_records(
 }
 
 /// A control batch's single record has key (version: i16, type: i16); type 0 is ABORT.
-fn is_abort_marker(batch: &Bytes) -> bool {
-    let mut copy = batch.clone();
-    RecordBatchDecoder::decode(&mut copy)
-        .ok()
-        .and_then(|set| set.records.into_iter().next())
-        .and_then(|record| record.key)
+fn is_abort_marker(records: &[RecordEntry]) -> bool {
+    records
+        .first()
+        .and_then(|record| record.key.as_deref())
         .is_some_and(|key| key.len() >= 4 && i16::from_be_bytes([key[2], key[3]]) == 0)
 }
 
