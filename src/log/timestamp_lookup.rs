@@ -1,7 +1,8 @@
 //! ListOffsets by timestamp: find the exact record, decoding only the one batch that holds it.
 
+use crate::protocol::batch_reader::read_records;
 use bytes::Bytes;
-use kafka_protocol::records::{RecordBatchDecoder, TimestampType};
+use kafka_protocol::records::TimestampType;
 
 use super::error::LogError;
 use super::partition_log::PartitionLog;
@@ -94,18 +95,24 @@ fn first_record_at_or_after(
             leader_epoch,
         }));
     }
-    let mut bytes: Bytes = segment.read_range(position, position + header.total_size() as u64)?;
-    let decoded = RecordBatchDecoder::decode(&mut bytes).map_err(|e| LogError::Decode {
+    let bytes: Bytes = segment.read_range(position, position + header.total_size() as u64)?;
+    let records = read_records(&bytes, header).map_err(|e| LogError::Decode {
         offset: header.base_offset,
         reason: e.to_string(),
     })?;
-    Ok(decoded
-        .records
+    Ok(records
         .iter()
-        .find(|r| r.offset >= min_offset && matches(r.timestamp))
-        .map(|r| TimestampAndOffset {
-            timestamp: r.timestamp,
-            offset: r.offset,
+        .map(|r| {
+            let offset = header.base_offset + i64::from(r.offset_delta);
+            (
+                offset,
+                header.base_timestamp.wrapping_add(r.timestamp_delta),
+            )
+        })
+        .find(|(offset, timestamp)| *offset >= min_offset && matches(*timestamp))
+        .map(|(offset, timestamp)| TimestampAndOffset {
+            timestamp,
+            offset,
             leader_epoch,
         }))
 }

@@ -4,7 +4,9 @@
 //!
 //! [`batch_builder`]: super::batch_builder
 
-use super::batch::{parse_batch_header, BatchError, BatchHeader, BATCH_HEADER_SIZE};
+#[cfg(doc)]
+use super::batch::parse_batch_header;
+use super::batch::{BatchHeader, BATCH_HEADER_SIZE};
 use bytes::{Buf, Bytes};
 use kafka_protocol::compression::{Decompressor, Gzip, Lz4, Snappy, Zstd};
 use kafka_protocol::records::Compression;
@@ -13,8 +15,6 @@ use thiserror::Error;
 /// Why a batch's records could not be read.
 #[derive(Debug, Error)]
 pub enum BatchReadError {
-    #[error(transparent)]
-    Header(#[from] BatchError),
     #[error("record batch of {declared} bytes is cut short at {available}")]
     Truncated { declared: usize, available: usize },
     #[error("decompressing a {codec:?} record batch: {reason}")]
@@ -33,9 +33,13 @@ pub struct RecordEntry {
     pub headers: Vec<(String, Option<Bytes>)>,
 }
 
-/// The header and records of the batch at the start of `batch`.
-pub fn read_batch(batch: &Bytes) -> Result<(BatchHeader, Vec<RecordEntry>), BatchReadError> {
-    let header = parse_batch_header(batch)?;
+/// The records of the batch at the start of `batch`, whose header (from
+/// [`parse_batch_header`](super::batch::parse_batch_header), which callers read first to decide whether the records are needed
+/// at all) is `header`.
+pub fn read_records(
+    batch: &Bytes,
+    header: &BatchHeader,
+) -> Result<Vec<RecordEntry>, BatchReadError> {
     let declared = header.total_size();
     if declared < BATCH_HEADER_SIZE || batch.len() < declared {
         return Err(BatchReadError::Truncated {
@@ -49,8 +53,7 @@ pub fn read_batch(batch: &Bytes) -> Result<(BatchHeader, Vec<RecordEntry>), Batc
         codec,
         reason: format!("{e:#}"),
     })?;
-    let entries = read_records(records, header.records_count)?;
-    Ok((header, entries))
+    parse_records(records, header.records_count)
 }
 
 fn decompress(codec: Compression, mut body: Bytes) -> anyhow::Result<Bytes> {
@@ -66,7 +69,7 @@ fn decompress(codec: Compression, mut body: Bytes) -> anyhow::Result<Bytes> {
 
 /// `count` records from `buf`; a count the bytes cannot hold is refused before any allocation
 /// it would ask for.
-fn read_records(mut buf: Bytes, count: i32) -> Result<Vec<RecordEntry>, BatchReadError> {
+fn parse_records(mut buf: Bytes, count: i32) -> Result<Vec<RecordEntry>, BatchReadError> {
     // The smallest record takes 7 bytes (length, attributes, two deltas, null key, null value,
     // no headers).
     let count = usize::try_from(count).unwrap_or(0).min(buf.len() / 7);
@@ -149,9 +152,16 @@ fn read_bytes(buf: &mut Bytes) -> Option<Option<Bytes>> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::protocol::batch::parse_batch_header;
     use crate::protocol::batch_builder::{BatchStamp, RecordBatchBuilder, RecordParts};
     use bytes::BytesMut;
     use kafka_protocol::records::{Record, RecordBatchEncoder, RecordEncodeOptions};
+
+    fn read_batch(batch: &Bytes) -> Result<(BatchHeader, Vec<RecordEntry>), String> {
+        let header = parse_batch_header(batch).map_err(|e| e.to_string())?;
+        let records = read_records(batch, &header).map_err(|e| e.to_string())?;
+        Ok((header, records))
+    }
 
     const CODECS: [Compression; 5] = [
         Compression::None,

@@ -4,8 +4,8 @@
 
 use super::record::{ConsumerRecord, TimestampKind};
 use crate::client::error::{ClientError, ClientResult};
-use crate::protocol::batch::{BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2};
-use crate::protocol::batch_reader::{read_batch, RecordEntry};
+use crate::protocol::batch::{parse_batch_header, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2};
+use crate::protocol::batch_reader::{read_records, RecordEntry};
 use bytes::Bytes;
 use kafka_protocol::records::TimestampType;
 use std::collections::HashSet;
@@ -66,9 +66,12 @@ pub fn decode_records(
                 "record batch magic {magic} in {topic}-{partition} is not supported"
             )));
         }
-        let (header, entries) = read_batch(&batch).map_err(|e| {
+        let unreadable = |e: &dyn std::fmt::Display| {
             ClientError::Protocol(format!("decoding a batch of {topic}-{partition}: {e}"))
-        })?;
+        };
+        // The header decides whether the records are needed at all (skipped batches are not
+        // decompressed).
+        let header = parse_batch_header(&batch).map_err(|e| unreadable(&e))?;
         if header.last_offset() < fetch_offset {
             continue;
         }
@@ -83,7 +86,8 @@ pub fn decode_records(
                 }
             }
             if header.is_control() {
-                if is_abort_marker(&entries) {
+                let marker = read_records(&batch, &header).map_err(|e| unreadable(&e))?;
+                if is_abort_marker(&marker) {
                     aborted_producers.remove(&header.producer_id);
                 }
             } else if header.is_transactional() && aborted_producers.contains(&header.producer_id) {
@@ -93,6 +97,7 @@ pub fn decode_records(
         if header.is_control() && !include_control {
             continue;
         }
+        let entries = read_records(&batch, &header).map_err(|e| unreadable(&e))?;
         // LogAppendTime batches carry the broker's time as the max timestamp.
         let log_append = header.timestamp_type() == TimestampType::LogAppend;
         decoded.records.extend(

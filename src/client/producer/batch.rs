@@ -42,7 +42,7 @@ impl ProducerIdentity {
 enum Contents {
     Open(RecordBatchBuilder),
     Sealed(Bytes),
-    /// Only while the builder is out being written to or sealed.
+    /// Only while the builder is being sealed (sealing consumes it).
     Sealing,
 }
 
@@ -107,10 +107,11 @@ impl ProducerBatch {
     ) -> (Self, Acked) {
         let (completion, settled) = BatchCompletion::new();
         let mut builder = RecordBatchBuilder::with_capacity(settings.batch_size.max(size));
+        let written = builder.append(record);
         let mut batch = ProducerBatch {
             topic: Arc::from(topic_partition.topic.as_str()),
             topic_partition,
-            contents: Contents::Sealing,
+            contents: Contents::Open(builder),
             record_count: 0,
             size: 0,
             created: now,
@@ -124,8 +125,7 @@ impl ProducerBatch {
             memory: Arc::clone(&settings.memory),
             reserved: 0,
         };
-        let acked = batch.write(&mut builder, record, reserved, ack);
-        batch.contents = Contents::Open(builder);
+        let acked = batch.count(written, record.timestamp, reserved, ack);
         (batch, acked)
     }
 
@@ -136,30 +136,21 @@ impl ProducerBatch {
 
     /// Writes a record holding `reserved` permits of `buffer.memory`; `None` once sealed.
     pub fn append(&mut self, record: &RecordParts<'_>, reserved: u32, ack: Ack) -> Option<Acked> {
-        let Contents::Open(mut builder) = std::mem::replace(&mut self.contents, Contents::Sealing)
-        else {
+        let Contents::Open(builder) = &mut self.contents else {
             return None;
         };
-        let acked = self.write(&mut builder, record, reserved, ack);
-        self.contents = Contents::Open(builder);
-        Some(acked)
+        let written = builder.append(record);
+        Some(self.count(written, record.timestamp, reserved, ack))
     }
 
-    fn write(
-        &mut self,
-        builder: &mut RecordBatchBuilder,
-        record: &RecordParts<'_>,
-        reserved: u32,
-        ack: Ack,
-    ) -> Acked {
+    /// Books a record of `written` bytes just written into the builder.
+    fn count(&mut self, written: usize, timestamp: i64, reserved: u32, ack: Ack) -> Acked {
         let index = self.record_count;
-        self.size += builder.append(record);
+        self.size += written;
         self.record_count += 1;
         self.reserved = self.reserved.saturating_add(reserved);
         match ack {
-            Ack::Future => {
-                Acked::Future(DeliveryFuture::new(&self.settled, index, record.timestamp))
-            }
+            Ack::Future => Acked::Future(DeliveryFuture::new(&self.settled, index, timestamp)),
             Ack::Report(opaque) => {
                 self.reported.push(ReportedRecord {
                     opaque,
