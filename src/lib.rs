@@ -6,6 +6,7 @@
 //! - [`config`]: Kafka's topic and broker config definitions, typed broker config, log config.
 //! - [`metadata`]: metadata records, each broker's `MetadataImage`, the Raft quorum, the controller.
 //! - [`broker`]: one broker: listener, connections, dispatch, one handler file per Kafka API.
+//! - [`coord`]: coordinators keeping their state in internal topics; the group coordinator.
 //! - [`cluster`]: start and stop N brokers in one process; broker configuration; the state file.
 //! - [`client`]: a Kafka client on standard APIs only (connections, metadata, producer, consumer, admin).
 //! - [`cli`]: the clap definitions, the one source of help, completions and man pages.
@@ -21,6 +22,7 @@ pub mod clock;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod coord;
 mod huge_alloc;
 pub mod log;
 pub mod metadata;

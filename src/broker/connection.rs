@@ -56,7 +56,7 @@ pub async fn serve_connection(broker: Arc<Broker>, stream: TcpStream) {
     });
 
     while let Some(frame) = frame_rx.recv().await {
-        match handle_frame(&broker, frame.freeze()).await {
+        match handle_frame(&broker, peer, frame.freeze()).await {
             Ok(Some(response)) => {
                 if response_tx.send(response).await.is_err() {
                     break;

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 use crate::config::BrokerConfig;
+use crate::coord::group::GroupCoordinator;
 use crate::log::LogManager;
 use kafka_protocol::error::ResponseError;
 
@@ -41,6 +42,8 @@ pub struct Broker {
     pub fetch_sessions: Mutex<fetch_sessions::FetchSessionCache>,
     /// Producer ids this broker may still hand out.
     pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
+    /// The groups whose `__consumer_offsets` partitions this broker leads.
+    pub groups: Arc<GroupCoordinator>,
 }
 
 impl Broker {
@@ -52,7 +55,8 @@ impl Broker {
         quorum: MetadataQuorum,
         logs: LogManager,
     ) -> Arc<Self> {
-        Arc::new(Broker {
+        Arc::new_cyclic(|weak| Broker {
+            groups: Arc::new(GroupCoordinator::new(weak.clone(), broker_id, &config)),
             broker_id,
             config,
             advertised_host,

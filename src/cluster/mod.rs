@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::broker::{partitions::run_partition_sync, Broker, BrokerListener};
 use crate::config::{BrokerConfig, ConfigError};
+use crate::coord::partition_loader::run_partition_loader;
 use crate::log::LogManager;
 use crate::metadata::{
     ControllerRequest, ControllerSettings, MetadataImage, MetadataQuorum, QuorumConfig,
@@ -173,6 +174,11 @@ impl Cluster {
         let tasks = vec![
             tokio::spawn(run_partition_sync(broker.clone())),
             tokio::spawn(crate::broker::retention::run_retention(broker.clone())),
+            tokio::spawn(run_partition_loader(
+                broker.clone(),
+                broker.groups.clone(),
+                broker.groups.partitions.clone(),
+            )),
         ];
         let listener = BrokerListener::start(broker.clone(), listener)
             .map_err(|source| ClusterError::Bind { addr, source })?;
@@ -307,6 +313,7 @@ async fn stop_running(running: RunningBroker) {
     for task in running.tasks {
         task.abort();
     }
+    running.broker.groups.shutdown();
     // A clean stop moves every log's recovery point, so the next start need not scan them.
     if let Err(e) = running.broker.logs.flush_all() {
         tracing::warn!(broker = running.broker.broker_id, error = %e, "flushing logs at shutdown");
