@@ -4,8 +4,8 @@
 //! numbers are then checked per partition by the log's producer state.
 //!
 //! Differs from Kafka until transactions arrive: a request with a transactional id gets
-//! NOT_COORDINATOR, as from a broker that does not coordinate that id (and kf does not serve
-//! FindCoordinator yet, so transactional clients stop there).
+//! NOT_COORDINATOR, as from a broker that does not coordinate that id (and FindCoordinator
+//! answers transaction keys with COORDINATOR_NOT_AVAILABLE, so transactional clients stop there).
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{

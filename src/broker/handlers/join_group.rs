@@ -47,7 +47,9 @@ pub async fn handle(
         .with_protocol_type(result.protocol_type.map(StrBytes::from_string))
         .with_protocol_name(result.protocol_name.map(StrBytes::from_string))
         .with_leader(StrBytes::from_string(result.leader))
-        .with_skip_assignment(result.skip_assignment)
+        // Only v9+ carries the flag; an older static leader is sent the members and assigns again
+        // (its SyncGroup in a Stable group changes nothing).
+        .with_skip_assignment(result.skip_assignment && version >= 9)
         .with_member_id(StrBytes::from_string(result.member_id))
         .with_members(
             result

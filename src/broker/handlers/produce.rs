@@ -7,6 +7,9 @@
 //! Idempotent producers: the log's producer state checks epochs and sequence numbers and answers
 //! a retried batch with its original offsets.
 //!
+//! Internal topics (`__consumer_offsets`, `__transaction_state`) are written only by their
+//! coordinators: a client's Produce to one gets INVALID_TOPIC_EXCEPTION, as in Kafka.
+//!
 //! Differs from Kafka (until the issues that bring them): no replication, so acks=all waits for
 //! nothing more than acks=1; no transactions; records inside a compressed batch are not
 //! decompressed to check each record, only the batch header and CRC.
@@ -18,6 +21,7 @@ use kafka_protocol::messages::produce_response::{PartitionProduceResponse, Topic
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse, RequestHeader};
 use kafka_protocol::protocol::StrBytes;
 
+use crate::broker::handlers::metadata::is_internal_topic;
 use crate::broker::Broker;
 use crate::metadata::MetadataImage;
 
@@ -95,6 +99,13 @@ fn append(
     let Some(topic) = topic else {
         return Err((ResponseError::UnknownTopicId, None));
     };
+    if is_internal_topic(topic) {
+        // Only the coordinators write their topics, as in Kafka.
+        return Err((
+            ResponseError::InvalidTopicException,
+            Some(format!("Cannot append to internal topic {topic}")),
+        ));
+    }
     let leader = broker
         .leader_partition(image, topic, partition)
         .map_err(|e| (e, None))?;

@@ -30,12 +30,6 @@ impl ClassicGroup {
         let fail = |reply: JoinReply, error| {
             let _ = reply.send(JoinResult::error(error, &member_id));
         };
-        let session = request.session_timeout_ms;
-        if session < self.config.min_session_timeout_ms
-            || session > self.config.max_session_timeout_ms
-        {
-            return fail(reply, ResponseError::InvalidSessionTimeout);
-        }
         if self.state == GroupState::Dead {
             return fail(reply, ResponseError::CoordinatorNotAvailable);
         }

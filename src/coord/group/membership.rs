@@ -236,10 +236,12 @@ impl ClassicGroup {
         if removed_any {
             self.after_removal(now_ms);
         }
-        if self.join_deadline_ms.is_some_and(|d| d <= now_ms)
-            && self.state == GroupState::PreparingRebalance
-        {
-            self.on_join_deadline(now_ms);
+        if self.join_deadline_ms.is_some_and(|d| d <= now_ms) {
+            if self.state == GroupState::PreparingRebalance {
+                self.on_join_deadline(now_ms);
+            } else {
+                self.join_deadline_ms = None;
+            }
         }
         if self.sync_deadline_ms.is_some_and(|d| d <= now_ms) {
             self.sync_deadline_ms = None;

@@ -197,6 +197,13 @@ impl GroupCoordinator {
         if group_id.is_empty() {
             return JoinResult::error(ResponseError::InvalidGroupId, &member_id);
         }
+        // Checked before the group is looked up, as Kafka's GroupCoordinatorService does.
+        let session = request.session_timeout_ms;
+        if session < self.config.min_session_timeout_ms
+            || session > self.config.max_session_timeout_ms
+        {
+            return JoinResult::error(ResponseError::InvalidSessionTimeout, &member_id);
+        }
         // Only a member without an id may create the group.
         let create = member_id == UNKNOWN_MEMBER_ID;
         match self
