@@ -210,7 +210,7 @@ fn failed_records_are_named_and_the_rest_delivered() {
             "kf: record 2 failed: does not match the format",
         ))
         .stderr(predicate::str::contains(
-            "kf: record 3 failed: unknown topic or partition partial-7",
+            "kf: record 3 failed: topic 'partial' has no partition 7",
         ))
         .stderr(predicate::str::contains(
             "kf: error: 2 of 4 record(s) failed",
