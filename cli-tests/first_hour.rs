@@ -162,13 +162,6 @@ fn producers_create_topics_on_first_use_and_consumers_do_not() {
         .stdout(predicate::str::contains("\"fresh\""))
         .stdout(predicate::str::contains("\"perf\""))
         .stdout(predicate::str::contains("ghost").not());
-    // A producer that is told not to ask gets the plain answer.
-    cluster
-        .kf(&["produce", "unasked", "-X", "allow.auto.create.topics=false"])
-        .write_stdin("x\n")
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("topic 'unasked' does not exist"));
 }
 
 #[test]

@@ -227,7 +227,7 @@ fn failed_records_are_named_and_the_rest_delivered() {
 fn a_missing_topic_fails_at_once() {
     let cluster = TestCluster::start();
     cluster
-        .kf(&["produce", "nowhere"])
+        .kf(&["produce", "nowhere", "-X", "allow.auto.create.topics=false"])
         .write_stdin("x\n")
         .timeout(Duration::from_secs(20))
         .assert()
