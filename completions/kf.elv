@@ -236,8 +236,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
             cand --read-committed 'Compute lag against the last stable offset, as a read_committed consumer sees the log'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;group;lag'= {
             cand --interval 'Time between refreshes with --watch, e.g. 500ms, 2s'
@@ -250,8 +250,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --read-committed 'Compute lag against the last stable offset, as a read_committed consumer sees the log'
             cand -w 'Refresh in place until interrupted'
             cand --watch 'Refresh in place until interrupted'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;group;reset-offsets'= {
             cand --topic 'A topic, or some of its partitions as TOPIC:P,P,... (repeatable)'
@@ -269,8 +269,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --to-earliest 'To each partition''s log start offset'
             cand --to-latest 'To each partition''s log end offset'
             cand --execute 'Commit the new offsets (without it only the plan is printed)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;group;delete'= {
             cand -o 'Output format'
@@ -279,8 +279,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;group;delete-offsets'= {
             cand --topic 'A topic, or some of its partitions as TOPIC:P,P,... (repeatable)'
@@ -290,8 +290,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;group;help'= {
             cand list 'List consumer groups on every broker'

@@ -156,7 +156,7 @@ complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from describe" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from describe" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from describe" -l read-committed -d 'Compute lag against the last stable offset, as a read_committed consumer sees the log'
-complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -l interval -d 'Time between refreshes with --watch, e.g. 500ms, 2s' -r
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
@@ -166,7 +166,7 @@ complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -l read-committed -d 'Compute lag against the last stable offset, as a read_committed consumer sees the log'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -s w -l watch -d 'Refresh in place until interrupted'
-complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l topic -d 'A topic, or some of its partitions as TOPIC:P,P,... (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-offset -d 'To this offset' -r
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l shift-by -d 'Move the committed offset by N (negative: back)' -r
@@ -182,14 +182,14 @@ complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-earliest -d 'To each partition\'s log start offset'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-latest -d 'To each partition\'s log end offset'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l execute -d 'Commit the new offsets (without it only the plan is printed)'
-complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
 yaml\t''"
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
-complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -l topic -d 'A topic, or some of its partitions as TOPIC:P,P,... (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
@@ -197,7 +197,7 @@ yaml\t''"
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
-complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "list" -d 'List consumer groups on every broker'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Describe groups: state, assignor, coordinator, members and per-partition offsets and lag'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "lag" -d 'Show the total and per-partition lag of groups'

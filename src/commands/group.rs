@@ -429,7 +429,7 @@ async fn topic_partitions(admin: &Admin, args: &[String]) -> anyhow::Result<Vec<
             .topic_metadata(&topic)
             .await
             .map_err(|e| match e {
-                ClientError::UnknownTopicOrPartition { .. } => {
+                ClientError::UnknownTopic { .. } => {
                     anyhow!("topic '{topic}' does not exist")
                 }
                 other => anyhow!(other),
