@@ -179,6 +179,7 @@ impl Cluster {
                 broker.groups.clone(),
                 broker.groups.partitions.clone(),
             )),
+            tokio::spawn(crate::broker::cleaner::run_cleaner(broker.clone())),
         ];
         let listener = BrokerListener::start(broker.clone(), listener)
             .map_err(|source| ClusterError::Bind { addr, source })?;
