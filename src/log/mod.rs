@@ -21,6 +21,7 @@ mod index;
 mod index_file;
 mod leader_epoch;
 mod manager;
+mod open_files;
 mod partition_log;
 mod producer_state;
 mod read;
@@ -38,7 +39,13 @@ mod tests;
 pub use config::{LogConfig, MessageTimestampType};
 pub use error::LogError;
 pub use leader_epoch::{EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
-pub use manager::{parse_partition_dir_name, LogManager};
+pub use manager::{
+    parse_partition_dir_name, LogManager, OfflinePartition, CLEAN_SHUTDOWN_FILE, OFFLINE_RETRY,
+};
+pub use open_files::{
+    configure as configure_open_files, descriptors_in_use, stats as open_files_stats,
+    OpenFileLimit, OpenFilesStats,
+};
 pub use partition_log::{AppendInfo, PartitionLog};
 pub use producer_state::AbortedTransaction;
 pub use timestamp_lookup::TimestampAndOffset;
