@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::checkpoint::sync_filesystem;
 use super::config::LogConfig;
 use super::error::{IoContext, LogError};
 use super::partition_log::PartitionLog;
@@ -344,15 +345,21 @@ impl LogManager {
         Ok(())
     }
 
-    /// A clean shutdown: flushes every open log, closes their descriptors and leaves the
-    /// clean-shutdown marker, so the next start trusts what it finds.
+    /// A clean shutdown: makes every write durable, moves each open log's recovery point to its
+    /// end, closes their descriptors and leaves the clean-shutdown marker, so the next start
+    /// trusts what it finds. The filesystem is synced as a whole (twice), not file by file:
+    /// thousands of fsyncs made a clean stop take longer than a crash recovery.
     pub fn shutdown(&self) -> Result<(), LogError> {
-        self.flush_all()?;
-        for (_, log) in self.open_logs() {
-            lock(&log).close_files();
+        sync_filesystem(&self.log_dir)?;
+        let logs = self.open_logs();
+        for (_, log) in &logs {
+            let mut log = lock(log);
+            log.mark_flushed()?;
+            log.close_files();
         }
         let marker = self.log_dir.join(CLEAN_SHUTDOWN_FILE);
-        fs::write(&marker, b"").at(&marker)
+        fs::write(&marker, b"").at(&marker)?;
+        sync_filesystem(&self.log_dir)
     }
 }
 

@@ -313,14 +313,29 @@ impl PartitionLog {
         {
             segment.flush()?;
         }
+        self.leader_epochs.persist_durably()?;
         self.recovery_point = self.log_end_offset();
-        write_offset_checkpoint(&checkpoint, self.recovery_point)
+        write_offset_checkpoint(&checkpoint, self.recovery_point, true)
+    }
+
+    /// Moves the recovery point to the log end without syncing anything: for a clean shutdown,
+    /// which syncs the whole filesystem before and after (see `LogManager::shutdown`).
+    pub(crate) fn mark_flushed(&mut self) -> Result<(), LogError> {
+        self.ensure_not_deleted()?;
+        let checkpoint = self.dir.join(RECOVERY_POINT_CHECKPOINT);
+        if self.recovery_point == self.log_end_offset() && checkpoint.exists() {
+            return Ok(());
+        }
+        self.leader_epochs.persist()?;
+        self.recovery_point = self.log_end_offset();
+        write_offset_checkpoint(&checkpoint, self.recovery_point, false)
     }
 
     pub(super) fn persist_log_start_offset(&self) -> Result<(), LogError> {
         write_offset_checkpoint(
             &self.dir.join(LOG_START_OFFSET_CHECKPOINT),
             self.log_start_offset,
+            true,
         )
     }
 
