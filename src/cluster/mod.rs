@@ -200,13 +200,22 @@ impl Cluster {
     /// alive, so that the first Metadata or DescribeCluster answer of any broker lists them all
     /// (a registration is committed before every broker has applied it).
     async fn wait_until_brokers_known(&self) -> Result<(), ClusterError> {
-        let expected: Vec<i32> = self.running.keys().copied().collect();
+        // The address too: after a restart the image holds the last run's registrations, alive
+        // and with the old ports, until the new ones are applied.
+        let expected: Vec<(i32, i32)> = self
+            .running
+            .values()
+            .map(|r| (r.broker.broker_id, r.broker.advertised_port))
+            .collect();
         for running in self.running.values() {
             let mut images = running.broker.quorum.subscribe();
             let knows_all = |image: &Arc<MetadataImage>| {
-                expected
-                    .iter()
-                    .all(|id| image.brokers.get(id).is_some_and(|b| b.alive))
+                expected.iter().all(|(id, port)| {
+                    image
+                        .brokers
+                        .get(id)
+                        .is_some_and(|b| b.alive && b.port == *port)
+                })
             };
             tokio::time::timeout(ELECTION_TIMEOUT, images.wait_for(knows_all))
                 .await

@@ -5,13 +5,16 @@
 //!
 //! - [`PartitionLog`]: append, read, timestamp lookups, retention, DeleteRecords, follower
 //!   append and truncation, idempotent producer state, transaction markers, recovery on open.
-//! - [`LogManager`]: the logs of one broker log directory.
+//! - [`LogManager`]: the logs of one broker log directory, opened at first use; a log that
+//!   cannot be opened makes its partition offline.
+//! - `open_files`: segments and indexes hold no descriptor; the process keeps a bounded cache of
+//!   open log files (`log.open.files.max`), least recently used closed first.
 //!
 //! What the log leaves to its owner: the high watermark (replication keeps it and passes it to
 //! `read` as `max_offset` and to `apply_retention_up_to`); the last stable offset, which is
 //! `min(first_unstable_offset, high watermark)`; calling `apply_retention` every
-//! `log.retention.check.interval.ms`; and `flush` (or `LogManager::flush_all`) on shutdown, so
-//! the next open scans only what came after the recovery point.
+//! `log.retention.check.interval.ms`; and `LogManager::shutdown` on a clean stop, so the next
+//! open scans nothing (or `flush`, so it scans only what came after the recovery point).
 
 mod checkpoint;
 mod config;
