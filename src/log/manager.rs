@@ -20,6 +20,7 @@ use super::error::{IoContext, LogError};
 use super::partition_log::PartitionLog;
 
 type SharedLog = Arc<Mutex<PartitionLog>>;
+type Slot = Arc<Mutex<LogState>>;
 
 /// Kafka's clean-shutdown marker, written in the log directory once every log is flushed.
 pub const CLEAN_SHUTDOWN_FILE: &str = ".kafka_cleanshutdown";
@@ -50,7 +51,7 @@ pub struct LogManager {
     /// The logs were flushed and closed by a clean shutdown before this start.
     clean_shutdown: bool,
     /// The map's lock is held only to look a slot up; a log is opened under its slot's lock.
-    logs: Mutex<BTreeMap<(String, i32), Arc<Mutex<LogState>>>>,
+    logs: Mutex<BTreeMap<(String, i32), Slot>>,
 }
 
 /// Splits Kafka's `<topic>-<partition>` directory name; `None` for anything else (such as the
@@ -128,17 +129,13 @@ impl LogManager {
         self.log_dir.join(format!("{topic}-{partition}"))
     }
 
-    fn slot(&self, topic: &str, partition: i32) -> Option<Arc<Mutex<LogState>>> {
+    fn slot(&self, topic: &str, partition: i32) -> Option<Slot> {
         lock(&self.logs)
             .get(&(topic.to_owned(), partition))
             .cloned()
     }
 
-    fn slot_or_insert(
-        &self,
-        topic: &str,
-        partition: i32,
-    ) -> Result<Arc<Mutex<LogState>>, LogError> {
+    fn slot_or_insert(&self, topic: &str, partition: i32) -> Result<Slot, LogError> {
         let key = (topic.to_owned(), partition);
         let name = format!("{topic}-{partition}");
         if parse_partition_dir_name(&name).as_ref() != Some(&key) {
