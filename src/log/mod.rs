@@ -9,6 +9,7 @@
 //!   cannot be opened makes its partition offline.
 //! - `open_files`: segments and indexes hold no descriptor; the process keeps a bounded cache of
 //!   open log files (`log.open.files.max`), least recently used closed first.
+//! - `cleaner`: log compaction (`PartitionLog::clean`), crash-safe with `.cleaned`/`.swap`.
 //!
 //! What the log leaves to its owner: the high watermark (replication keeps it and passes it to
 //! `read` as `max_offset` and to `apply_retention_up_to`); the last stable offset, which is
@@ -17,6 +18,7 @@
 //! open scans nothing (or `flush`, so it scans only what came after the recovery point).
 
 mod checkpoint;
+mod cleaner;
 mod config;
 mod error;
 mod follower;
@@ -39,6 +41,7 @@ mod txn_marker;
 #[cfg(test)]
 mod tests;
 
+pub use cleaner::CleanResult;
 pub use config::{LogConfig, MessageTimestampType};
 pub use error::LogError;
 pub use leader_epoch::{EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
