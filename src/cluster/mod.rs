@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use crate::broker::{partitions::run_partition_sync, Broker, BrokerListener};
 use crate::config::{BrokerConfig, ConfigError};
 use crate::coord::partition_loader::run_partition_loader;
-use crate::log::LogManager;
+use crate::log::{LogManager, OfflinePartition, OpenFileLimit};
 use crate::metadata::{
     ControllerRequest, ControllerSettings, MetadataImage, MetadataQuorum, QuorumConfig,
     QuorumError, QuorumRouter,
@@ -76,6 +76,8 @@ struct RunningBroker {
 pub struct Cluster {
     config: ClusterConfig,
     broker_config: BrokerConfig,
+    /// The process's open-file limit after raising it at start.
+    open_file_limit: Option<OpenFileLimit>,
     router: QuorumRouter,
     /// Every broker's address, kept when it stops so it restarts on the same port.
     addrs: BTreeMap<i32, SocketAddr>,
@@ -90,6 +92,9 @@ impl Cluster {
         }
         let broker_config = BrokerConfig::from_properties(&config.broker_properties)?;
         prepare_dir(&config.data_dir)?;
+        let open_file_limit = crate::log::configure_open_files(
+            usize::try_from(broker_config.log_open_files_max).unwrap_or(0),
+        );
         let mut listeners = Vec::with_capacity(config.brokers);
         for i in 0..config.brokers {
             let port = if config.base_port == 0 {
@@ -101,6 +106,7 @@ impl Cluster {
         }
         let mut cluster = Cluster {
             broker_config,
+            open_file_limit,
             router: QuorumRouter::new(),
             addrs: BTreeMap::new(),
             running: BTreeMap::new(),
@@ -201,8 +207,8 @@ impl Cluster {
     /// alive, so that the first Metadata or DescribeCluster answer of any broker lists them all
     /// (a registration is committed before every broker has applied it).
     async fn wait_until_brokers_known(&self) -> Result<(), ClusterError> {
-        // By address too: after a restart on the same data the log replays the registrations of
-        // the previous run (other ports) before the new ones.
+        // The address too: after a restart the image holds the last run's registrations, alive
+        // and with the old ports, until the new ones are applied.
         let expected: Vec<(i32, i32)> = self
             .running
             .values()
@@ -247,6 +253,25 @@ impl Cluster {
 
     pub fn data_dir(&self) -> &Path {
         &self.config.data_dir
+    }
+
+    /// The open-file limit the process runs with (after raising it at start).
+    pub fn open_file_limit(&self) -> Option<OpenFileLimit> {
+        self.open_file_limit
+    }
+
+    /// The partitions each running broker cannot serve now, with the reason.
+    pub fn offline_partitions(&self) -> Vec<(i32, OfflinePartition)> {
+        self.running
+            .iter()
+            .flat_map(|(id, r)| {
+                r.broker
+                    .logs
+                    .offline_partitions()
+                    .into_iter()
+                    .map(move |p| (*id, p))
+            })
+            .collect()
     }
 
     /// The broker that is the active controller, as the running brokers see it.
@@ -324,8 +349,9 @@ async fn stop_running(running: RunningBroker) {
         task.abort();
     }
     running.broker.groups.shutdown();
-    // A clean stop moves every log's recovery point, so the next start need not scan them.
-    if let Err(e) = running.broker.logs.flush_all() {
+    // A clean stop moves every log's recovery point and leaves the clean-shutdown marker, so
+    // the next start need not scan them.
+    if let Err(e) = running.broker.logs.shutdown() {
         tracing::warn!(broker = running.broker.broker_id, error = %e, "flushing logs at shutdown");
     }
     running.broker.quorum.shutdown().await;
