@@ -9,6 +9,7 @@ pub mod consume;
 pub mod format;
 pub mod generate;
 pub mod produce;
+pub mod top;
 pub mod topic;
 
 use thiserror::Error;
@@ -31,6 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Topic(command) => topic::run(command).await,
         Command::Produce(args) => produce::run(args).await,
         Command::Consume(args) => consume::run(args).await,
+        Command::Top(args) => top::run(args).await,
         Command::Bench(command) => bench::run(command).await,
         Command::Generate(args) => generate::run(&args),
     }
