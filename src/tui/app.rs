@@ -426,3 +426,6 @@ impl App {
 fn page(rows: usize) -> isize {
     isize::try_from(rows).unwrap_or(isize::MAX)
 }
+
+#[cfg(test)]
+mod tests;

@@ -18,3 +18,5 @@ pub mod rows;
 pub mod snapshot;
 pub mod stats;
 pub mod terminal;
+#[cfg(test)]
+pub mod fixtures;

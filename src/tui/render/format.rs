@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn a_sparkline_scales_to_its_maximum_and_keeps_the_newest() {
         let samples = [0.0, 1.0, 2.0, 4.0, 8.0];
-        assert_eq!(sparkline(samples.iter().copied(), 3), "▃▄█");
+        assert_eq!(sparkline(samples.iter().copied(), 3), "▃▅█");
         assert_eq!(sparkline([0.0, 0.0].iter().copied(), 5), "▁▁");
     }
 }

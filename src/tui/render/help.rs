@@ -14,7 +14,7 @@ pub const KEYS: [(&str, &str); 12] = [
     ("mouse wheel", "scroll the list"),
     ("Enter", "open the selected topic or group"),
     ("Esc", "clear the filter, then close the topic or group"),
-    ("/", "filter the current list (Enter keeps, Esc clears)"),
+    ("/", "filter this list (Enter keeps, Esc clears)"),
     ("p", "pause: keep the screen as it is"),
     ("?", "this help (any key closes)"),
     ("q  Ctrl-C", "quit"),
@@ -31,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect) {
         .areas(row);
     let lines: Vec<Line> = KEYS
         .iter()
-        .map(|(key, what)| Line::from(vec![format!("{key:>20}  ").bold(), (*what).into()]))
+        .map(|(key, what)| Line::from(vec![format!("{key:>18}  ").bold(), (*what).into()]))
         .collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(

@@ -56,11 +56,11 @@ fn tabs(app: &App) -> Line<'static> {
             Span::from(label)
         });
     }
-    let every = format::duration_ms(app.interval_ms);
-    spans.push(Span::from(format!("  {} · every {every}", app.source)).dim());
     if app.paused {
         spans.push(Span::from(" PAUSED ").black().on_yellow());
     }
+    let every = format::duration_ms(app.interval_ms);
+    spans.push(Span::from(format!("  every {every} · {}", app.source)).dim());
     Line::from(spans)
 }
 
@@ -74,7 +74,7 @@ fn key_hints(app: &App) -> Line<'static> {
         ]);
     }
     let mut spans = vec![Span::from(
-        " ? keys  1-4/Tab view  ↑↓ select  Enter open  Esc back  / filter  p pause  q quit",
+        " ?:keys 1-4/Tab:view ↑↓:select Enter:open Esc:back /:filter p:pause q:quit",
     )
     .dim()];
     let filter = app.filter(list);

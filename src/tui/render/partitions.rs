@@ -15,11 +15,11 @@ use crate::tui::app::{App, ListId};
 use crate::tui::feed::Freshness;
 use crate::tui::rows;
 
+const TREND_WIDTH: u16 = 10;
 const HEADER: [&str; 11] = [
     "P", "LEADER", "REPLICAS", "ISR", "LOG START", "LSO", "HW", "SIZE", "REC/S", "BYTES/S",
     "TREND",
 ];
-const TREND_WIDTH: u16 = 10;
 const WIDTHS: [Constraint; 11] = [
     Constraint::Length(4),
     Constraint::Length(6),
@@ -33,6 +33,10 @@ const WIDTHS: [Constraint; 11] = [
     Constraint::Length(10),
     Constraint::Length(TREND_WIDTH),
 ];
+/// Below this width the last stable offset and the size give way to the rest.
+const NARROW: u16 = 110;
+/// The columns kept when narrow, as indexes into `HEADER`.
+const NARROW_COLUMNS: [usize; 9] = [0, 1, 2, 3, 4, 6, 8, 9, 10];
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let topic = app.open_topic.as_deref().unwrap_or_default();
@@ -53,12 +57,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let selected = app.selected(ListId::Partitions, partitions.len());
+    let columns: Vec<usize> = if area.width < NARROW {
+        NARROW_COLUMNS.to_vec()
+    } else {
+        (0..HEADER.len()).collect()
+    };
+    let header: Vec<&str> = columns.iter().map(|c| HEADER[*c]).collect();
+    let widths: Vec<Constraint> = columns.iter().map(|c| WIDTHS[*c]).collect();
     draw_list(
         frame,
         area,
         block,
-        &HEADER,
-        &WIDTHS,
+        &header,
+        &widths,
         partitions.len(),
         Some(selected),
         |i| {
@@ -85,21 +96,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 Some(_) => format!("{}*", opt_offset(p.high_watermark)),
                 None => opt_offset(p.high_watermark),
             };
-            Row::new(vec![
-                p.partition.to_string().into(),
-                leader,
-                ids(&p.replicas).into(),
-                isr,
-                opt_offset(p.log_start_offset).into(),
-                opt_offset(p.last_stable_offset).into(),
-                hw.into(),
-                p.size_bytes
-                    .map_or_else(|| "-".to_string(), |b| bytes(b as f64))
-                    .into(),
-                opt_rate(p.records_per_s).into(),
-                opt_bytes_rate(p.bytes_per_s).into(),
-                trend.green(),
-            ])
+            let mut cells: Vec<Option<Span>> = vec![
+                Some(p.partition.to_string().into()),
+                Some(leader),
+                Some(ids(&p.replicas).into()),
+                Some(isr),
+                Some(opt_offset(p.log_start_offset).into()),
+                Some(opt_offset(p.last_stable_offset).into()),
+                Some(hw.into()),
+                Some(
+                    p.size_bytes
+                        .map_or_else(|| "-".to_string(), |b| bytes(b as f64))
+                        .into(),
+                ),
+                Some(opt_rate(p.records_per_s).into()),
+                Some(opt_bytes_rate(p.bytes_per_s).into()),
+                Some(trend.green()),
+            ];
+            Row::new(columns.iter().filter_map(|c| cells[*c].take()).collect::<Vec<_>>())
         },
     );
 }

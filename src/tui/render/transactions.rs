@@ -20,10 +20,10 @@ const HEADER: [&str; 6] = [
     "AGE / TIMEOUT",
 ];
 const WIDTHS: [Constraint; 6] = [
-    Constraint::Min(16),
-    Constraint::Length(16),
-    Constraint::Length(12),
-    Constraint::Length(6),
+    Constraint::Min(12),
+    Constraint::Length(14),
+    Constraint::Length(11),
+    Constraint::Length(5),
     Constraint::Min(10),
     Constraint::Length(20),
 ];
@@ -73,7 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 t.producer_epoch.to_string(),
                 partitions.join(","),
                 if hanging {
-                    format!("{age} / {timeout} HANGING")
+                    format!("HANGING {age} / {timeout}")
                 } else {
                     format!("{age} / {timeout}")
                 },
