@@ -8,6 +8,7 @@ mod connect;
 mod consume;
 mod generate;
 mod produce;
+mod top;
 mod topic;
 
 use assert_cmd::Command;

@@ -11,7 +11,13 @@ pub struct TopArgs {
     #[arg(long)]
     pub once: bool,
     /// Output format of --once
-    #[arg(short = 'o', long = "output", value_enum, default_value_t, requires = "once")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_enum,
+        default_value_t,
+        requires = "once"
+    )]
     pub output: super::OutputFormat,
     #[command(flatten)]
     pub connect: super::ConnectArgs,
@@ -34,7 +40,9 @@ fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
         .map_err(|_| format!("`{text}` is not a duration (e.g. 1s, 500ms)"))?;
     let ms = value * unit_ms;
     if !(100.0..=3_600_000.0).contains(&ms) {
-        return Err(format!("`{text}`: the interval must be between 100ms and 1h"));
+        return Err(format!(
+            "`{text}`: the interval must be between 100ms and 1h"
+        ));
     }
     Ok(std::time::Duration::from_millis(ms as u64))
 }

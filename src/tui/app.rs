@@ -21,7 +21,12 @@ pub enum View {
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Cluster, View::Topics, View::Groups, View::Transactions];
+    pub const ALL: [View; 4] = [
+        View::Cluster,
+        View::Topics,
+        View::Groups,
+        View::Transactions,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -68,7 +73,9 @@ pub enum Input {
     ScrollUp,
     ScrollDown,
     /// The terminal's body now shows this many list rows.
-    Resize { rows: u16 },
+    Resize {
+        rows: u16,
+    },
 }
 
 /// Everything the dashboard shows and how the user is looking at it.

@@ -137,7 +137,10 @@ mod tests {
             feed.freshness(10_000, 1_000),
             Freshness::Stale { age_ms: 10_000, .. }
         ));
-        feed.apply(Err(PollError::Unsupported("no DescribeQuorum".into())), 10_000);
+        feed.apply(
+            Err(PollError::Unsupported("no DescribeQuorum".into())),
+            10_000,
+        );
         assert_eq!(feed.value(), None);
         assert_eq!(
             feed.freshness(10_000, 1_000),

@@ -120,8 +120,18 @@ pub fn busy_app() -> App {
     let mut app = app();
     app.on_poll(two_topics(), 0);
     app.on_poll(quorum(), 0);
-    let first = [("orders", 0, 1_000), ("orders", 1, 500), ("orders", 2, 0), ("payments", 0, 7)];
-    let second = [("orders", 0, 1_100), ("orders", 1, 550), ("orders", 2, 0), ("payments", 0, 7)];
+    let first = [
+        ("orders", 0, 1_000),
+        ("orders", 1, 500),
+        ("orders", 2, 0),
+        ("payments", 0, 7),
+    ];
+    let second = [
+        ("orders", 0, 1_100),
+        ("orders", 1, 550),
+        ("orders", 2, 0),
+        ("payments", 0, 7),
+    ];
     app.on_poll(offsets(OffsetKind::HighWatermark, 0, &first), 0);
     app.on_poll(offsets(OffsetKind::LogStart, 0, &[("orders", 0, 100)]), 10);
     app.on_poll(offsets(OffsetKind::HighWatermark, 0, &second), 1_000);
@@ -139,7 +149,10 @@ pub fn groups() -> Poll {
                 member_id: "consumer-1-4a1b".to_string(),
                 client_id: "consumer-1".to_string(),
                 host: "/127.0.0.1".to_string(),
-                assignment: vec![TopicPartition::new("orders", 0), TopicPartition::new("orders", 1)],
+                assignment: vec![
+                    TopicPartition::new("orders", 0),
+                    TopicPartition::new("orders", 1),
+                ],
             }],
             offsets: vec![
                 GroupOffset {

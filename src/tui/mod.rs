@@ -11,6 +11,8 @@
 
 pub mod app;
 pub mod feed;
+#[cfg(test)]
+pub mod fixtures;
 pub mod model;
 pub mod poller;
 pub mod render;
@@ -18,5 +20,3 @@ pub mod rows;
 pub mod snapshot;
 pub mod stats;
 pub mod terminal;
-#[cfg(test)]
-pub mod fixtures;

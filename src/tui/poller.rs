@@ -167,8 +167,11 @@ async fn poll_quorum(admin: &Admin, timeout: Duration) -> Poll {
 /// watermarks, one DescribeLogDirs per broker), all brokers at once.
 async fn poll_offsets(admin: &Admin, kind: OffsetKind, timeout: Duration) -> Poll {
     let metadata = admin.client().metadata();
-    let mut led: BTreeMap<i32, Vec<TopicPartition>> =
-        metadata.brokers.keys().map(|id| (*id, Vec::new())).collect();
+    let mut led: BTreeMap<i32, Vec<TopicPartition>> = metadata
+        .brokers
+        .keys()
+        .map(|id| (*id, Vec::new()))
+        .collect();
     for topic in metadata.topics.values() {
         for p in topic.partitions.iter().filter(|p| p.leader_id >= 0) {
             led.entry(p.leader_id)

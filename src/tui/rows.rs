@@ -9,7 +9,7 @@ use super::app::{App, ListId};
 use super::model::{GroupOffset, GroupSummary, TransactionSummary};
 use super::stats::PartitionStats;
 use crate::client::admin::QuorumDescription;
-use crate::client::cluster_metadata::TopicMetadata;
+use crate::client::cluster_metadata::{PartitionMetadata, TopicMetadata};
 use crate::client::TopicPartition;
 
 /// How long an ISR change stays highlighted.
@@ -204,6 +204,28 @@ pub fn topic_rows(app: &App) -> Vec<TopicRow> {
         .collect()
 }
 
+fn find_topic<'a>(app: &'a App, name: &str) -> Option<&'a TopicMetadata> {
+    let topics = topics(app);
+    let index = topics
+        .binary_search_by(|t| t.name.as_str().cmp(name))
+        .ok()?;
+    topics.get(index)
+}
+
+fn open_topic_partitions(app: &App) -> &[PartitionMetadata] {
+    app.open_topic
+        .as_deref()
+        .and_then(|name| find_topic(app, name))
+        .map_or(&[], |t| t.partitions.as_slice())
+}
+
+/// A partition filter is a partition number or a broker id among its replicas.
+fn partition_matches(filter: &str, p: &PartitionMetadata) -> bool {
+    filter.is_empty()
+        || p.partition.to_string() == filter
+        || p.replicas.iter().any(|r| r.to_string() == filter)
+}
+
 /// The open topic's partitions (none when no topic is open or it is gone).
 pub fn partition_rows(app: &App) -> Vec<PartitionRow> {
     let Some(name) = app.open_topic.as_deref() else {
@@ -214,18 +236,10 @@ pub fn partition_rows(app: &App) -> Vec<PartitionRow> {
 
 /// A topic's partitions, filtered by partition number or broker id.
 pub fn topic_partition_rows(app: &App, name: &str, filter: &str) -> Vec<PartitionRow> {
-    let topics = topics(app);
-    let Ok(index) = topics.binary_search_by(|t| t.name.as_str().cmp(name)) else {
-        return Vec::new();
-    };
-    topics[index]
-        .partitions
+    find_topic(app, name)
+        .map_or(&[][..], |t| t.partitions.as_slice())
         .iter()
-        .filter(|p| {
-            filter.is_empty()
-                || p.partition.to_string() == filter
-                || p.replicas.iter().any(|r| r.to_string() == filter)
-        })
+        .filter(|p| partition_matches(filter, p))
         .map(|p| {
             let s = stats(app, name, p.partition);
             let recent_change = s
@@ -300,8 +314,17 @@ pub fn transaction_rows(app: &App) -> Vec<&TransactionSummary> {
 pub fn list_len(app: &App, list: ListId) -> usize {
     match list {
         ListId::Brokers => broker_rows(app).len(),
-        ListId::Topics => topic_rows(app).len(),
-        ListId::Partitions => partition_rows(app).len(),
+        ListId::Topics => {
+            let filter = app.filter(ListId::Topics);
+            topics(app)
+                .iter()
+                .filter(|t| matches(filter, &t.name))
+                .count()
+        }
+        ListId::Partitions => open_topic_partitions(app)
+            .iter()
+            .filter(|p| partition_matches(app.filter(ListId::Partitions), p))
+            .count(),
         ListId::Groups => group_rows(app).len(),
         ListId::GroupOffsets => group_offset_rows(app).len(),
         ListId::Transactions => transaction_rows(app).len(),

@@ -181,7 +181,15 @@ pub fn text(snapshot: &Snapshot) -> String {
         .collect();
     out.push_str(&table(
         &[
-            "TOPIC", "PARTITION", "LEADER", "REPLICAS", "ISR", "LOG-START", "LSO", "HW", "BYTES",
+            "TOPIC",
+            "PARTITION",
+            "LEADER",
+            "REPLICAS",
+            "ISR",
+            "LOG-START",
+            "LSO",
+            "HW",
+            "BYTES",
         ],
         &partitions,
     ));
@@ -259,7 +267,13 @@ fn transactions_text(transactions: &TransactionsSnapshot) -> String {
         .collect();
     if !rows.is_empty() {
         out.push_str(&table(
-            &["TRANSACTIONAL-ID", "STATE", "PRODUCER-ID", "EPOCH", "PARTITIONS"],
+            &[
+                "TRANSACTIONAL-ID",
+                "STATE",
+                "PRODUCER-ID",
+                "EPOCH",
+                "PARTITIONS",
+            ],
             &rows,
         ));
     }

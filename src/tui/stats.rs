@@ -141,7 +141,10 @@ impl PartitionTable {
             }
             if let Some(Ok(sizes)) = broker.sizes {
                 for (tp, size) in sizes {
-                    self.partitions.entry(tp).or_default().take_size(size, at_ms);
+                    self.partitions
+                        .entry(tp)
+                        .or_default()
+                        .take_size(size, at_ms);
                 }
             }
         }
@@ -225,10 +228,16 @@ mod tests {
     #[test]
     fn two_high_watermark_rounds_give_a_rate_and_a_topic_history() {
         let mut table = PartitionTable::default();
-        table.apply(round(OffsetKind::HighWatermark, 1, &[("t", 0, 10), ("t", 1, 0)]), 0);
+        table.apply(
+            round(OffsetKind::HighWatermark, 1, &[("t", 0, 10), ("t", 1, 0)]),
+            0,
+        );
         let tp0 = TopicPartition::new("t", 0);
         assert_eq!(table.partitions[&tp0].records_per_s, None);
-        table.apply(round(OffsetKind::HighWatermark, 1, &[("t", 0, 30), ("t", 1, 5)]), 500);
+        table.apply(
+            round(OffsetKind::HighWatermark, 1, &[("t", 0, 30), ("t", 1, 5)]),
+            500,
+        );
         assert_eq!(table.partitions[&tp0].records_per_s, Some(40.0));
         assert_eq!(table.partitions[&tp0].high_watermark, Some(30));
         assert_eq!(table.topic_history["t"].last(), Some(50.0));
@@ -255,7 +264,10 @@ mod tests {
         let tp = TopicPartition::new("t", 0);
         table.mark_failed_leaders(&HashMap::from([(tp.clone(), 1)]));
         assert_eq!(table.partitions[&tp].high_watermark, Some(10));
-        assert_eq!(table.partitions[&tp].offsets_error.as_deref(), Some("timed out"));
+        assert_eq!(
+            table.partitions[&tp].offsets_error.as_deref(),
+            Some("timed out")
+        );
         table.apply(round(OffsetKind::HighWatermark, 1, &[("t", 0, 12)]), 2_000);
         assert_eq!(table.partitions[&tp].offsets_error, None);
     }

@@ -99,7 +99,10 @@ pub fn run(mut app: App, answers: &Receiver<Answer>, started: Instant) -> io::Re
             }
         }
         while let Ok((poll, at)) = answers.try_recv() {
-            app.on_poll(poll, at.saturating_duration_since(started).as_millis() as u64);
+            app.on_poll(
+                poll,
+                at.saturating_duration_since(started).as_millis() as u64,
+            );
             dirty = true;
         }
         if app.should_quit {

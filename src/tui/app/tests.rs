@@ -56,12 +56,21 @@ fn selection_moves_within_the_list_and_enter_opens_the_topic() {
 fn page_keys_move_by_the_screens_rows() {
     let mut app = fixtures::app();
     let many = (0..50)
-        .map(|i| fixtures::topic(&format!("t{i:02}"), vec![fixtures::partition(0, &[0], &[0])]))
+        .map(|i| {
+            fixtures::topic(
+                &format!("t{i:02}"),
+                vec![fixtures::partition(0, &[0], &[0])],
+            )
+        })
         .collect();
     app.on_poll(fixtures::cluster(many), 0);
     keys(
         &mut app,
-        &[Input::Char('2'), Input::Resize { rows: 20 }, Input::PageDown],
+        &[
+            Input::Char('2'),
+            Input::Resize { rows: 20 },
+            Input::PageDown,
+        ],
     );
     assert_eq!(app.selected(ListId::Topics, 50), 20);
     keys(&mut app, &[Input::PageDown, Input::PageDown]);
@@ -84,7 +93,10 @@ fn a_filter_narrows_the_current_list_only_and_esc_clears_it() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].name, "payments");
     assert_eq!(app.filter(ListId::Brokers), "");
-    keys(&mut app, &[Input::Char('/'), Input::Backspace, Input::Backspace]);
+    keys(
+        &mut app,
+        &[Input::Char('/'), Input::Backspace, Input::Backspace],
+    );
     assert_eq!(app.filter(ListId::Topics), "P");
     keys(&mut app, &[Input::Enter, Input::Esc]);
     assert_eq!(app.filter(ListId::Topics), "");
@@ -168,7 +180,11 @@ fn a_deleted_topic_leaves_the_state_and_the_open_view_empties() {
         2_000,
     );
     assert!(partition_rows(&app).is_empty());
-    assert!(app.partitions.partitions.keys().all(|tp| tp.topic == "payments"));
+    assert!(app
+        .partitions
+        .partitions
+        .keys()
+        .all(|tp| tp.topic == "payments"));
     assert!(!app.partitions.topic_history.contains_key("orders"));
 }
 
@@ -228,16 +244,24 @@ fn a_failing_broker_marks_its_partitions_stale_and_the_offsets_feed_too() {
             kind: OffsetKind::HighWatermark,
             brokers: vec![crate::tui::model::BrokerOffsets {
                 broker_id: 0,
-                offsets: Err(PollError::Failed("ListOffsets timed out after 5000 ms".into())),
+                offsets: Err(PollError::Failed(
+                    "ListOffsets timed out after 5000 ms".into(),
+                )),
                 sizes: None,
             }],
         }),
         2_000,
     );
     let rows = rows::topic_partition_rows(&app, "orders", "");
-    assert_eq!(rows[0].stale.as_deref(), Some("ListOffsets timed out after 5000 ms"));
+    assert_eq!(
+        rows[0].stale.as_deref(),
+        Some("ListOffsets timed out after 5000 ms")
+    );
     assert_eq!(rows[0].high_watermark, Some(1_100));
-    assert!(rows[1].stale.is_none(), "led by broker 1, which did not fail");
+    assert!(
+        rows[1].stale.is_none(),
+        "led by broker 1, which did not fail"
+    );
     assert!(matches!(
         app.offsets.freshness(2_000, fixtures::INTERVAL_MS),
         crate::tui::feed::Freshness::Stale { .. }

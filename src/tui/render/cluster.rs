@@ -89,8 +89,7 @@ fn draw_brokers(frame: &mut Frame, area: Rect, app: &App) {
         frame,
         area,
         block,
-        &BROKER_HEADER,
-        &BROKER_WIDTHS,
+        (&BROKER_HEADER, &BROKER_WIDTHS),
         brokers.len(),
         Some(selected),
         |i| {
@@ -138,8 +137,7 @@ fn draw_quorum(frame: &mut Frame, area: Rect, app: &App) {
         frame,
         area,
         block,
-        &QUORUM_HEADER,
-        &QUORUM_WIDTHS,
+        (&QUORUM_HEADER, &QUORUM_WIDTHS),
         replicas.len(),
         None,
         |i| {

@@ -60,7 +60,10 @@ pub fn duration_ms(ms: u64) -> String {
 }
 
 /// The last `width` samples as block characters scaled to their maximum.
-pub fn sparkline(samples: impl DoubleEndedIterator<Item = f64> + ExactSizeIterator, width: usize) -> String {
+pub fn sparkline(
+    samples: impl DoubleEndedIterator<Item = f64> + ExactSizeIterator,
+    width: usize,
+) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let skip = samples.len().saturating_sub(width);
     let tail: Vec<f64> = samples.skip(skip).collect();

@@ -11,7 +11,9 @@ use super::{draw_list, draw_placeholder, pane};
 use crate::tui::app::{App, ListId};
 use crate::tui::rows;
 
-const HEADER: [&str; 7] = ["GROUP", "STATE", "TYPE", "PROTOCOL", "MEMBERS", "LAG", "TREND"];
+const HEADER: [&str; 7] = [
+    "GROUP", "STATE", "TYPE", "PROTOCOL", "MEMBERS", "LAG", "TREND",
+];
 const TREND_WIDTH: u16 = 12;
 const WIDTHS: [Constraint; 7] = [
     Constraint::Min(12),
@@ -38,8 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         frame,
         area,
         block,
-        &HEADER,
-        &WIDTHS,
+        (&HEADER, &WIDTHS),
         groups.len(),
         Some(selected),
         |i| {
@@ -100,8 +101,7 @@ fn draw_group(frame: &mut Frame, area: Rect, app: &App) {
         frame,
         members,
         pane(title, &freshness),
-        &MEMBER_HEADER,
-        &MEMBER_WIDTHS,
+        (&MEMBER_HEADER, &MEMBER_WIDTHS),
         group.members.len(),
         None,
         |i| {
@@ -124,8 +124,7 @@ fn draw_group(frame: &mut Frame, area: Rect, app: &App) {
             format!("Committed offsets · total lag {}", group.total_lag()),
             &freshness,
         ),
-        &OFFSET_HEADER,
-        &OFFSET_WIDTHS,
+        (&OFFSET_HEADER, &OFFSET_WIDTHS),
         rows.len(),
         Some(selected),
         |i| {

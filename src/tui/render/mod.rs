@@ -129,7 +129,9 @@ fn draw_placeholder(frame: &mut Frame, area: Rect, block: Block, freshness: &Fre
 /// The rows of a `len`-row list that fit `height` lines with `selected` visible.
 fn window(len: usize, selected: usize, height: u16) -> std::ops::Range<usize> {
     let height = usize::from(height).max(1);
-    let start = selected.saturating_sub(height - 1).min(len.saturating_sub(height));
+    let start = selected
+        .saturating_sub(height - 1)
+        .min(len.saturating_sub(height));
     start..len.min(start + height)
 }
 
@@ -140,8 +142,7 @@ fn draw_list<'a>(
     frame: &mut Frame,
     area: Rect,
     block: Block<'a>,
-    header: &'a [&'a str],
-    widths: &'a [Constraint],
+    (header, widths): (&'a [&'a str], &'a [Constraint]),
     len: usize,
     selected: Option<usize>,
     make: impl Fn(usize) -> Row<'a>,

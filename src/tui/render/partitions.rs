@@ -17,7 +17,16 @@ use crate::tui::rows;
 
 const TREND_WIDTH: u16 = 10;
 const HEADER: [&str; 11] = [
-    "P", "LEADER", "REPLICAS", "ISR", "LOG START", "LSO", "HW", "SIZE", "REC/S", "BYTES/S",
+    "P",
+    "LEADER",
+    "REPLICAS",
+    "ISR",
+    "LOG START",
+    "LSO",
+    "HW",
+    "SIZE",
+    "REC/S",
+    "BYTES/S",
     "TREND",
 ];
 const WIDTHS: [Constraint; 11] = [
@@ -68,8 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         frame,
         area,
         block,
-        &header,
-        &widths,
+        (&header, &widths),
         partitions.len(),
         Some(selected),
         |i| {
@@ -113,7 +121,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 Some(opt_bytes_rate(p.bytes_per_s).into()),
                 Some(trend.green()),
             ];
-            Row::new(columns.iter().filter_map(|c| cells[*c].take()).collect::<Vec<_>>())
+            Row::new(
+                columns
+                    .iter()
+                    .filter_map(|c| cells[*c].take())
+                    .collect::<Vec<_>>(),
+            )
         },
     );
 }

@@ -70,7 +70,9 @@ fn cluster_view_when_the_cluster_cannot_be_read_and_has_no_quorum() {
 fn cluster_view_stale_after_a_failed_poll() {
     let mut app = busy_app();
     app.on_poll(
-        Poll::Cluster(Err(PollError::Failed("Metadata timed out after 5000 ms".into()))),
+        Poll::Cluster(Err(PollError::Failed(
+            "Metadata timed out after 5000 ms".into(),
+        ))),
         6_000,
     );
     app.on_tick(7_000);
@@ -166,4 +168,69 @@ fn transactions_view_when_the_cluster_does_not_offer_them() {
 fn help_and_pause() {
     let app = with_keys(busy_app(), &[Input::Char('p'), Input::Char('?')]);
     insta::assert_snapshot!("help_paused_80x24", screen(&app, 80, 24));
+}
+
+/// 10,000 partitions (one topic of 5,000 and 500 of 10): a key and the redraw after it stay
+/// far under the 50 ms budget. The bound asserted is generous for a loaded debug build; the
+/// time is printed (`--nocapture`) for a release measurement.
+#[test]
+fn ten_thousand_partitions_stay_responsive() {
+    let mut app = fixtures::app();
+    let mut topics = vec![fixtures::topic(
+        "big",
+        (0..5_000)
+            .map(|p| fixtures::partition(p, &[p % 3, (p + 1) % 3], &[p % 3, (p + 1) % 3]))
+            .collect(),
+    )];
+    topics.extend((0..500).map(|t| {
+        fixtures::topic(
+            &format!("t{t:03}"),
+            (0..10)
+                .map(|p| fixtures::partition(p, &[0], &[0]))
+                .collect(),
+        )
+    }));
+    app.on_poll(fixtures::cluster(topics), 0);
+    for round in 0..3u64 {
+        let mut values: Vec<(String, i32, i64)> = (0..5_000)
+            .map(|p| ("big".to_string(), p, (round * 10) as i64))
+            .collect();
+        values.extend(
+            (0..500)
+                .flat_map(|t| (0..10).map(move |p| (format!("t{t:03}"), p, (round * 5) as i64))),
+        );
+        let borrowed: Vec<(&str, i32, i64)> = values
+            .iter()
+            .map(|(t, p, o)| (t.as_str(), *p, *o))
+            .collect();
+        app.on_poll(
+            fixtures::offsets(OffsetKind::HighWatermark, 0, &borrowed),
+            round * 1_000,
+        );
+    }
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).unwrap();
+    let mut worst = std::time::Duration::ZERO;
+    let keys = [
+        Input::Char('2'),
+        Input::Down,
+        Input::End,
+        Input::Home,
+        Input::Enter,
+        Input::PageDown,
+        Input::End,
+        Input::Char('/'),
+        Input::Char('4'),
+        Input::Enter,
+        Input::Esc,
+        Input::Esc,
+    ];
+    for key in keys {
+        let started = std::time::Instant::now();
+        app.on_input(key);
+        terminal.draw(|frame| draw(frame, &app)).unwrap();
+        worst = worst.max(started.elapsed());
+    }
+    assert_eq!(app.open_topic, None);
+    println!("10,000 partitions: slowest key + redraw {worst:?}");
+    assert!(worst < std::time::Duration::from_millis(1_000), "{worst:?}");
 }

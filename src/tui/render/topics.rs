@@ -45,8 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         frame,
         area,
         block,
-        &HEADER,
-        &WIDTHS,
+        (&HEADER, &WIDTHS),
         topics.len(),
         Some(selected),
         |i| {

@@ -49,8 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         frame,
         list,
         block,
-        &HEADER,
-        &WIDTHS,
+        (&HEADER, &WIDTHS),
         transactions.len(),
         Some(selected),
         |i| {
@@ -90,8 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         frame,
         changes,
         pane("Latest state transitions", &freshness),
-        &TRANSITION_HEADER,
-        &TRANSITION_WIDTHS,
+        (&TRANSITION_HEADER, &TRANSITION_WIDTHS),
         recent.len(),
         None,
         |i| {
