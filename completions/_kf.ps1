@@ -298,8 +298,8 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)')
             [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Print one snapshot of every view and exit instead of drawing the dashboard')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'kf;bench' {

@@ -266,8 +266,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
             cand --once 'Print one snapshot of every view and exit instead of drawing the dashboard'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;bench'= {
             cand -h 'Print help'

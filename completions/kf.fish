@@ -185,7 +185,7 @@ complete -c kf -n "__fish_kf_using_subcommand top" -s b -l bootstrap-server -d '
 complete -c kf -n "__fish_kf_using_subcommand top" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand top" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand top" -l once -d 'Print one snapshot of every view and exit instead of drawing the dashboard'
-complete -c kf -n "__fish_kf_using_subcommand top" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand bench; and not __fish_seen_subcommand_from produce consume help" -s h -l help -d 'Print help'
 complete -c kf -n "__fish_kf_using_subcommand bench; and not __fish_seen_subcommand_from produce consume help" -f -a "produce" -d 'Produce generated records as fast as allowed and report throughput and latency, like Kafka\'s kafka-producer-perf-test'
 complete -c kf -n "__fish_kf_using_subcommand bench; and not __fish_seen_subcommand_from produce consume help" -f -a "consume" -d 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka\'s kafka-consumer-perf-test'
