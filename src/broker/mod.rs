@@ -3,6 +3,7 @@
 //! own [`MetadataImage`](crate::metadata::MetadataImage); metadata changes go to the active
 //! controller through the quorum.
 
+pub mod cleaner;
 pub mod connection;
 pub mod dispatch;
 pub mod fetch_sessions;
@@ -38,7 +39,7 @@ pub struct Broker {
     pub logs: LogManager,
     /// Bumped after every append, so long-polling fetches wake on new data instead of sleeping.
     pub appends: watch::Sender<u64>,
-    pub fetch_sessions: Mutex<fetch_sessions::FetchSessionCache>,
+    pub fetch_sessions: fetch_sessions::FetchSessions,
     /// Producer ids this broker may still hand out.
     pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
 }
@@ -52,6 +53,9 @@ impl Broker {
         quorum: MetadataQuorum,
         logs: LogManager,
     ) -> Arc<Self> {
+        let fetch_sessions = fetch_sessions::FetchSessions::new(
+            usize::try_from(config.max_incremental_fetch_session_cache_slots).unwrap_or(0),
+        );
         Arc::new(Broker {
             broker_id,
             config,
@@ -60,7 +64,7 @@ impl Broker {
             quorum,
             logs,
             appends: watch::channel(0).0,
-            fetch_sessions: Mutex::new(fetch_sessions::FetchSessionCache::default()),
+            fetch_sessions,
             producer_ids: Mutex::new(producer_ids::ProducerIdPool::default()),
         })
     }

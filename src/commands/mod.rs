@@ -8,6 +8,7 @@ pub mod connect;
 pub mod consume;
 pub mod format;
 pub mod generate;
+pub mod group;
 pub mod produce;
 pub mod top;
 pub mod topic;
@@ -46,6 +47,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Cluster(command) => cluster::run(command).await,
         Command::Topic(command) => topic::run(command).await,
+        Command::Group(command) => group::run(command).await,
         Command::Produce(args) => produce::run(args).await,
         Command::Consume(args) => consume::run(args).await,
         Command::Top(args) => top::run(args).await,
