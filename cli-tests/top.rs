@@ -224,6 +224,16 @@ fn output_without_once_is_a_usage_error() {
         .code(2);
 }
 
+#[test]
+fn the_dashboard_without_a_terminal_says_so() {
+    let cluster = TestCluster::start(1);
+    cluster
+        .kf(&["top"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("needs a terminal; use --once"));
+}
+
 /// A tmux server of its own, killed on drop.
 struct Tmux {
     socket: String,

@@ -1,5 +1,6 @@
 //! `kf top`: the live dashboard (see `tui/`), or with `--once` one snapshot of every view.
 
+use std::io::IsTerminal;
 use std::sync::mpsc;
 use std::time::Instant;
 
@@ -28,6 +29,9 @@ pub async fn run(args: TopArgs) -> anyhow::Result<()> {
         }
         let snapshot = snapshot::snapshot(&app);
         return emit(&render(&snapshot, args.output, snapshot::text)?);
+    }
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("the dashboard needs a terminal; use --once for a snapshot");
     }
     let (answers, received) = mpsc::channel();
     let poller = Poller::spawn(&admin, args.interval, &answers);
