@@ -7,16 +7,19 @@ pub mod connection;
 pub mod dispatch;
 pub mod fetch_sessions;
 pub mod handlers;
+pub mod inter_broker;
 pub mod listener;
 pub mod partitions;
 pub mod producer_ids;
 pub mod retention;
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::watch;
 
 use crate::config::BrokerConfig;
+use crate::coord::txn::TxnCoordinator;
 use crate::log::LogManager;
 use kafka_protocol::error::ResponseError;
 
@@ -25,6 +28,7 @@ use crate::metadata::{
     QuorumError,
 };
 
+pub use inter_broker::InterBrokerRouter;
 pub use listener::BrokerListener;
 
 /// Everything a handler needs, shared by all connections of one broker.
@@ -41,6 +45,12 @@ pub struct Broker {
     pub fetch_sessions: Mutex<fetch_sessions::FetchSessionCache>,
     /// Producer ids this broker may still hand out.
     pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
+    /// Requests to other brokers (WriteTxnMarkers).
+    pub peers: InterBrokerRouter,
+    pub txn_coordinator: TxnCoordinator,
+    /// Itself, for the tasks it spawns to hold without keeping it alive.
+    pub me: Weak<Broker>,
+    stopped: AtomicBool,
 }
 
 impl Broker {
@@ -51,8 +61,9 @@ impl Broker {
         advertised_port: i32,
         quorum: MetadataQuorum,
         logs: LogManager,
+        peers: InterBrokerRouter,
     ) -> Arc<Self> {
-        Arc::new(Broker {
+        let broker = Arc::new_cyclic(|me| Broker {
             broker_id,
             config,
             advertised_host,
@@ -62,7 +73,24 @@ impl Broker {
             appends: watch::channel(0).0,
             fetch_sessions: Mutex::new(fetch_sessions::FetchSessionCache::default()),
             producer_ids: Mutex::new(producer_ids::ProducerIdPool::default()),
-        })
+            peers: peers.clone(),
+            txn_coordinator: TxnCoordinator::default(),
+            me: me.clone(),
+            stopped: AtomicBool::new(false),
+        });
+        peers.register(&broker);
+        broker
+    }
+
+    /// Marks the broker stopped: other brokers can no longer reach it and its coordinators
+    /// let go of their state.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::Release);
+        self.txn_coordinator.shutdown();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
     }
 
     /// The latest metadata image this broker has applied.

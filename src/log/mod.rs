@@ -40,6 +40,6 @@ pub use error::LogError;
 pub use leader_epoch::{EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 pub use manager::{parse_partition_dir_name, LogManager};
 pub use partition_log::{AppendInfo, PartitionLog};
-pub use producer_state::AbortedTransaction;
+pub use producer_state::{AbortedTransaction, ActiveProducer};
 pub use timestamp_lookup::TimestampAndOffset;
 pub use txn_marker::TxnMarker;

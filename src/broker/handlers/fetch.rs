@@ -5,17 +5,22 @@
 //! data returns at least one whole batch even past the size limits. KIP-227 incremental fetch
 //! sessions are in `broker/fetch_sessions.rs`. Topics are named by id from v13 on.
 //!
+//! read_committed fetches stop at the last stable offset (the first offset of the oldest open
+//! transaction, or the high watermark when none is open) and carry the aborted transactions that
+//! overlap what they return, so the client can drop those records.
+//!
 //! Differs from Kafka (until the issues that bring them): no follower fetching (replica_id is
-//! ignored) and no transactions, so the last stable offset is the high watermark and
-//! read_committed fetches carry an empty aborted-transactions list.
+//! ignored).
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
-use kafka_protocol::messages::{FetchRequest, FetchResponse, RequestHeader, TopicName};
+use kafka_protocol::messages::fetch_response::{
+    AbortedTransaction, FetchableTopicResponse, PartitionData,
+};
+use kafka_protocol::messages::{FetchRequest, FetchResponse, ProducerId, RequestHeader, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use tokio::time::Instant;
 
@@ -47,7 +52,8 @@ pub async fn handle(
 
     let mut appends = broker.appends.subscribe();
     let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
-    let mut reads = read_partitions(broker, &partitions, request.max_bytes);
+    let read_committed = request.isolation_level == READ_COMMITTED;
+    let mut reads = read_partitions(broker, &partitions, request.max_bytes, read_committed);
     loop {
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
         let has_error = reads.iter().any(|r| r.error != 0);
@@ -55,18 +61,14 @@ pub async fn handle(
             break;
         }
         match tokio::time::timeout_at(deadline, appends.changed()).await {
-            Ok(Ok(())) => reads = read_partitions(broker, &partitions, request.max_bytes),
+            Ok(Ok(())) => {
+                reads = read_partitions(broker, &partitions, request.max_bytes, read_committed)
+            }
             _ => break,
         }
     }
 
-    let responses = respond(
-        broker,
-        session_id,
-        incremental,
-        reads,
-        request.isolation_level,
-    );
+    let responses = respond(broker, session_id, incremental, reads);
     FetchResponse::default()
         .with_session_id(session_id)
         .with_responses(responses)
@@ -171,14 +173,18 @@ struct PartitionRead {
     key: SessionPartitionKey,
     error: i16,
     high_watermark: i64,
+    last_stable_offset: i64,
     log_start_offset: i64,
     records: Bytes,
+    /// `Some` (maybe empty) for read_committed.
+    aborted: Option<Vec<AbortedTransaction>>,
 }
 
 fn read_partitions(
     broker: &Broker,
     partitions: &SessionPartitions,
     max_bytes: i32,
+    read_committed: bool,
 ) -> Vec<PartitionRead> {
     let image = broker.image();
     let mut remaining = max_bytes.max(0) as usize;
@@ -186,7 +192,7 @@ fn read_partitions(
     partitions
         .iter()
         .map(|(key, asked)| {
-            let mut read = read_partition(broker, &image, key, asked, remaining);
+            let mut read = read_partition(broker, &image, key, asked, remaining, read_committed);
             if any_data && read.records.len() > remaining {
                 // Only the first partition with data may go past the response limit (KIP-74).
                 read.records = Bytes::new();
@@ -204,13 +210,16 @@ fn read_partition(
     key: &SessionPartitionKey,
     asked: &SessionPartition,
     remaining: usize,
+    read_committed: bool,
 ) -> PartitionRead {
     let mut read = PartitionRead {
         key: key.clone(),
         error: 0,
         high_watermark: -1,
+        last_stable_offset: -1,
         log_start_offset: -1,
         records: Bytes::new(),
+        aborted: None,
     };
     if key.topic.is_empty() {
         read.error = ResponseError::UnknownTopicId.code();
@@ -236,11 +245,36 @@ fn read_partition(
         return read;
     };
     read.high_watermark = log.log_end_offset();
+    read.last_stable_offset = log
+        .first_unstable_offset()
+        .map_or(read.high_watermark, |first| first.min(read.high_watermark));
     read.log_start_offset = log.log_start_offset();
     let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
-    match log.read(asked.fetch_offset, max_bytes, read.high_watermark) {
+    let max_offset = if read_committed {
+        read.last_stable_offset
+    } else {
+        read.high_watermark
+    };
+    match log.read(asked.fetch_offset, max_bytes, max_offset) {
         Ok(bytes) => read.records = bytes,
         Err(e) => read.error = e.error().code(),
+    }
+    if read_committed {
+        let aborted = if read.records.is_empty() {
+            Vec::new()
+        } else {
+            log.aborted_transactions(asked.fetch_offset, max_offset)
+        };
+        read.aborted = Some(
+            aborted
+                .into_iter()
+                .map(|t| {
+                    AbortedTransaction::default()
+                        .with_producer_id(ProducerId(t.producer_id))
+                        .with_first_offset(t.first_offset)
+                })
+                .collect(),
+        );
     }
     read
 }
@@ -251,7 +285,6 @@ fn respond(
     session_id: i32,
     incremental: bool,
     reads: Vec<PartitionRead>,
-    isolation_level: i8,
 ) -> Vec<FetchableTopicResponse> {
     let mut sessions = broker.fetch_sessions.lock().ok();
     let mut session = sessions.as_mut().and_then(|s| {
@@ -278,14 +311,13 @@ fn respond(
         if incremental && !news {
             continue;
         }
-        let aborted = (isolation_level == READ_COMMITTED).then(Vec::new);
         let data = PartitionData::default()
             .with_partition_index(read.key.partition)
             .with_error_code(read.error)
             .with_high_watermark(read.high_watermark)
-            .with_last_stable_offset(read.high_watermark)
+            .with_last_stable_offset(read.last_stable_offset)
             .with_log_start_offset(read.log_start_offset)
-            .with_aborted_transactions(aborted)
+            .with_aborted_transactions(read.aborted)
             .with_preferred_read_replica((-1).into())
             .with_records(Some(read.records));
         topics
