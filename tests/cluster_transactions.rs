@@ -9,13 +9,24 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use bytes::{Bytes, BytesMut};
 use common::raw::RawConnection;
 use common::*;
+use kafka_protocol::messages::describe_producers_request::TopicRequest;
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::write_txn_markers_request::{
+    WritableTxnMarker, WritableTxnMarkerTopic,
+};
 use kafka_protocol::messages::{
-    ApiKey, DescribeTransactionsRequest, DescribeTransactionsResponse, FindCoordinatorRequest,
-    FindCoordinatorResponse, TransactionalId,
+    ApiKey, DescribeProducersRequest, DescribeProducersResponse, DescribeTransactionsRequest,
+    DescribeTransactionsResponse, FindCoordinatorRequest, FindCoordinatorResponse,
+    ListTransactionsRequest, ListTransactionsResponse, ProduceRequest, ProduceResponse, ProducerId,
+    TopicName, TransactionalId, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::records::{
+    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
@@ -291,6 +302,161 @@ async fn a_restarted_coordinator_completes_a_prepared_commit() {
     }
     assert_eq!(state, "CompleteCommit");
     cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admin_apis_see_and_abort_a_transaction_written_without_a_coordinator() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "raw", 1).await;
+    let mut conn = RawConnection::connect(&bootstrap).await;
+    let (producer_id, producer_epoch) = (424_242, 3);
+    let produced: ProduceResponse = conn
+        .call(
+            ApiKey::Produce,
+            9,
+            &transactional_produce("raw", producer_id, producer_epoch),
+        )
+        .await;
+    assert_eq!(produced.responses[0].partition_responses[0].error_code, 0);
+
+    // The open transaction holds the last stable offset: DescribeProducers shows where it began.
+    let producers: DescribeProducersResponse = conn
+        .call(
+            ApiKey::DescribeProducers,
+            0,
+            &DescribeProducersRequest::default().with_topics(vec![TopicRequest::default()
+                .with_name(TopicName(StrBytes::from_static_str("raw")))
+                .with_partition_indexes(vec![0])]),
+        )
+        .await;
+    let partition = &producers.topics[0].partitions[0];
+    assert_eq!(partition.error_code, 0);
+    let producer = &partition.active_producers[0];
+    assert_eq!(producer.producer_id, ProducerId(producer_id));
+    assert_eq!(producer.producer_epoch, i32::from(producer_epoch));
+    assert_eq!(producer.current_txn_start_offset, 0);
+
+    // An admin aborts it with WriteTxnMarkers, as `kafka-transactions.sh abort` does.
+    let marker = WritableTxnMarker::default()
+        .with_producer_id(ProducerId(producer_id))
+        .with_producer_epoch(producer_epoch)
+        .with_transaction_result(false)
+        .with_coordinator_epoch(0)
+        .with_topics(vec![WritableTxnMarkerTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str("raw")))
+            .with_partition_indexes(vec![0])]);
+    let written: WriteTxnMarkersResponse = conn
+        .call(
+            ApiKey::WriteTxnMarkers,
+            1,
+            &WriteTxnMarkersRequest::default().with_markers(vec![marker.clone()]),
+        )
+        .await;
+    assert_eq!(written.markers[0].topics[0].partitions[0].error_code, 0);
+    // A stale epoch is refused.
+    let stale: WriteTxnMarkersResponse = conn
+        .call(
+            ApiKey::WriteTxnMarkers,
+            1,
+            &WriteTxnMarkersRequest::default()
+                .with_markers(vec![marker.with_producer_epoch(producer_epoch - 1)]),
+        )
+        .await;
+    assert_eq!(
+        stale.markers[0].topics[0].partitions[0].error_code,
+        kafka_protocol::error::ResponseError::InvalidProducerEpoch.code()
+    );
+
+    let b = bootstrap.clone();
+    tokio::task::spawn_blocking(move || {
+        let producer = txn_producer(&b, "tx-after-raw", &[]);
+        producer.begin_transaction().unwrap();
+        send(&producer, "raw", 0, "last");
+        producer.commit_transaction(TIMEOUT).expect("commit");
+    })
+    .await
+    .unwrap();
+    let b = bootstrap.clone();
+    let committed =
+        tokio::task::spawn_blocking(move || read_until(&b, "raw", &[0], "read_committed", "last"))
+            .await
+            .unwrap();
+    assert_eq!(committed[&0], vec!["last".to_string()]);
+
+    // ListTransactions: filters by state and producer id; unknown state names come back.
+    let listed: ListTransactionsResponse = conn
+        .call(
+            ApiKey::ListTransactions,
+            1,
+            &ListTransactionsRequest::default()
+                .with_state_filters(vec![
+                    StrBytes::from_static_str("CompleteCommit"),
+                    StrBytes::from_static_str("Bogus"),
+                ])
+                .with_duration_filter(-1),
+        )
+        .await;
+    assert_eq!(listed.error_code, 0);
+    assert_eq!(
+        listed.unknown_state_filters,
+        vec![StrBytes::from_static_str("Bogus")]
+    );
+    let ids: Vec<String> = listed
+        .transaction_states
+        .iter()
+        .map(|t| t.transactional_id.to_string())
+        .collect();
+    assert_eq!(ids, vec!["tx-after-raw".to_string()]);
+    let none: ListTransactionsResponse = conn
+        .call(
+            ApiKey::ListTransactions,
+            1,
+            &ListTransactionsRequest::default()
+                .with_producer_id_filters(vec![ProducerId(producer_id)])
+                .with_duration_filter(-1),
+        )
+        .await;
+    assert!(none.transaction_states.is_empty());
+    cluster.shutdown().await;
+}
+
+/// A Produce (v9) of one transactional batch, sent without asking any coordinator.
+fn transactional_produce(topic: &str, producer_id: i64, producer_epoch: i16) -> ProduceRequest {
+    let record = Record {
+        transactional: true,
+        control: false,
+        partition_leader_epoch: -1,
+        producer_id,
+        producer_epoch,
+        timestamp_type: TimestampType::Creation,
+        offset: 0,
+        sequence: 0,
+        timestamp: 0,
+        key: None,
+        value: Some(Bytes::from_static(b"hanging")),
+        headers: Default::default(),
+        delete_horizon: false,
+    };
+    let mut batch = BytesMut::new();
+    RecordBatchEncoder::encode(
+        &mut batch,
+        [&record],
+        &RecordEncodeOptions {
+            version: 2,
+            compression: Compression::None,
+        },
+    )
+    .unwrap();
+    ProduceRequest::default()
+        .with_acks(-1)
+        .with_timeout_ms(30_000)
+        .with_topic_data(vec![TopicProduceData::default()
+            .with_name(TopicName(StrBytes::from_string(topic.to_string())))
+            .with_partition_data(vec![PartitionProduceData::default()
+                .with_index(0)
+                .with_records(Some(batch.freeze()))])])
 }
 
 /// The broker id coordinating `transactional_id`, asked until the answer has no error.
