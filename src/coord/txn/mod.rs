@@ -245,18 +245,23 @@ impl TxnCoordinator {
             .ok_or(ResponseError::TransactionalIdNotFound)
     }
 
-    /// Every id this broker coordinates (ListTransactions), in no particular order.
+    /// Every id this broker coordinates (ListTransactions), in no particular order;
+    /// COORDINATOR_LOAD_IN_PROGRESS while a partition is loading, as Kafka answers.
     pub fn list(&self) -> Result<Vec<TxnView>, ResponseError> {
         let partitions = self.partitions()?;
-        Ok(partitions
-            .values()
-            .filter_map(|p| match p {
-                PartitionState::Loaded(loaded) => Some(loaded),
-                PartitionState::Loading => None,
-            })
-            .flat_map(|loaded| loaded.txns.values())
-            .filter_map(|h| h.view.borrow().clone())
-            .collect())
+        let mut txns = Vec::new();
+        for partition in partitions.values() {
+            match partition {
+                PartitionState::Loading => return Err(ResponseError::CoordinatorLoadInProgress),
+                PartitionState::Loaded(loaded) => txns.extend(
+                    loaded
+                        .txns
+                        .values()
+                        .filter_map(|h| h.view.borrow().clone()),
+                ),
+            }
+        }
+        Ok(txns)
     }
 
     /// Sends `command(metadata)` to every loaded id's task for which it gives one.
