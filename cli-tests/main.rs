@@ -6,7 +6,9 @@ mod cluster;
 mod cluster_info;
 mod connect;
 mod consume;
+mod first_hour;
 mod generate;
+mod help_examples;
 mod produce;
 mod topic;
 

@@ -13,6 +13,7 @@
 //! - [`commands`]: one file per `kf` subcommand.
 //! - [`output`]: text, JSON and YAML rendering shared by commands.
 //! - [`clock`]: the wall clock in Kafka's milliseconds.
+//! - [`diagnostics`]: kf's log output on stderr (`$KF_LOG`), quiet about expected transient states.
 //! - `huge_alloc`: the global allocator, which maps huge blocks lazily (see its header for why).
 
 pub mod broker;
@@ -23,6 +24,7 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod coord;
+pub mod diagnostics;
 mod huge_alloc;
 pub mod log;
 pub mod metadata;

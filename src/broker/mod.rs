@@ -42,7 +42,7 @@ pub struct Broker {
     pub logs: LogManager,
     /// Bumped after every append, so long-polling fetches wake on new data instead of sleeping.
     pub appends: watch::Sender<u64>,
-    pub fetch_sessions: Mutex<fetch_sessions::FetchSessionCache>,
+    pub fetch_sessions: fetch_sessions::FetchSessions,
     /// Producer ids this broker may still hand out.
     pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
     /// Requests to other brokers (WriteTxnMarkers).
@@ -63,6 +63,9 @@ impl Broker {
         logs: LogManager,
         peers: InterBrokerRouter,
     ) -> Arc<Self> {
+        let fetch_sessions = fetch_sessions::FetchSessions::new(
+            usize::try_from(config.max_incremental_fetch_session_cache_slots).unwrap_or(0),
+        );
         let broker = Arc::new_cyclic(|me| Broker {
             broker_id,
             config,
@@ -71,7 +74,7 @@ impl Broker {
             quorum,
             logs,
             appends: watch::channel(0).0,
-            fetch_sessions: Mutex::new(fetch_sessions::FetchSessionCache::default()),
+            fetch_sessions,
             producer_ids: Mutex::new(producer_ids::ProducerIdPool::default()),
             peers: peers.clone(),
             txn_coordinator: TxnCoordinator::default(),

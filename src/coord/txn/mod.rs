@@ -253,12 +253,9 @@ impl TxnCoordinator {
         for partition in partitions.values() {
             match partition {
                 PartitionState::Loading => return Err(ResponseError::CoordinatorLoadInProgress),
-                PartitionState::Loaded(loaded) => txns.extend(
-                    loaded
-                        .txns
-                        .values()
-                        .filter_map(|h| h.view.borrow().clone()),
-                ),
+                PartitionState::Loaded(loaded) => {
+                    txns.extend(loaded.txns.values().filter_map(|h| h.view.borrow().clone()))
+                }
             }
         }
         Ok(txns)
