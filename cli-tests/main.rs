@@ -9,6 +9,7 @@ mod consume;
 mod first_hour;
 mod generate;
 mod help_examples;
+mod open_files;
 mod produce;
 mod top;
 mod topic;

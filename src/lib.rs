@@ -5,6 +5,7 @@
 //! - [`log`]: a partition's segmented log on disk (segments, indexes, recovery, retention).
 //! - [`config`]: Kafka's topic and broker config definitions, typed broker config, log config.
 //! - [`metadata`]: metadata records, each broker's `MetadataImage`, the Raft quorum, the controller.
+//! - [`coord`]: coordinators keeping their state in internal topics (transactions).
 //! - [`broker`]: one broker: listener, connections, dispatch, one handler file per Kafka API.
 //! - [`cluster`]: start and stop N brokers in one process; broker configuration; the state file.
 //! - [`client`]: a Kafka client on standard APIs only (connections, metadata, producer, consumer, admin).
@@ -23,6 +24,7 @@ pub mod clock;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod coord;
 pub mod diagnostics;
 mod huge_alloc;
 pub mod log;
