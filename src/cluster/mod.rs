@@ -16,7 +16,7 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::broker::{partitions::run_partition_sync, Broker, BrokerListener};
+use crate::broker::{partitions::run_partition_sync, Broker, BrokerListener, InterBrokerRouter};
 use crate::config::{BrokerConfig, ConfigError};
 use crate::coord::partition_loader::run_partition_loader;
 use crate::log::{LogManager, OfflinePartition, OpenFileLimit};
@@ -79,6 +79,7 @@ pub struct Cluster {
     /// The process's open-file limit after raising it at start.
     open_file_limit: Option<OpenFileLimit>,
     router: QuorumRouter,
+    peers: InterBrokerRouter,
     /// Every broker's address, kept when it stops so it restarts on the same port.
     addrs: BTreeMap<i32, SocketAddr>,
     running: BTreeMap<i32, RunningBroker>,
@@ -108,6 +109,7 @@ impl Cluster {
             broker_config,
             open_file_limit,
             router: QuorumRouter::new(),
+            peers: InterBrokerRouter::new(),
             addrs: BTreeMap::new(),
             running: BTreeMap::new(),
             config,
@@ -176,6 +178,7 @@ impl Cluster {
             addr.port() as i32,
             quorum,
             logs,
+            self.peers.clone(),
         );
         let tasks = vec![
             tokio::spawn(run_partition_sync(broker.clone())),
@@ -185,6 +188,7 @@ impl Cluster {
                 broker.groups.clone(),
                 broker.groups.partitions.clone(),
             )),
+            tokio::spawn(crate::coord::txn::sync::run_txn_coordinator(broker.clone())),
             tokio::spawn(crate::broker::cleaner::run_cleaner(broker.clone())),
         ];
         let listener = BrokerListener::start(broker.clone(), listener)
@@ -300,6 +304,16 @@ impl Cluster {
         Ok(())
     }
 
+    /// Requests from broker `from` to broker `to` (WriteTxnMarkers) fail until
+    /// [`Self::heal_link`]: fault injection on the inter-broker path.
+    pub fn cut_link(&self, from: i32, to: i32) {
+        self.peers.cut(from, to);
+    }
+
+    pub fn heal_link(&self, from: i32, to: i32) {
+        self.peers.heal(from, to);
+    }
+
     /// Restarts a stopped broker on its old address and data.
     pub async fn start_broker(&mut self, broker_id: i32) -> Result<(), ClusterError> {
         if self.running.contains_key(&broker_id) {
@@ -345,6 +359,7 @@ async fn register(broker: &Broker) -> Result<(), ClusterError> {
 
 async fn stop_running(running: RunningBroker) {
     running.listener.stop();
+    running.broker.stop();
     for task in running.tasks {
         task.abort();
     }

@@ -8,7 +8,9 @@
 //! - [`partition_loader`]: following leadership of an internal topic's partitions, replaying
 //!   each one this broker comes to lead, and appending records to it.
 //! - [`group`]: the group coordinator (`__consumer_offsets`).
+//! - [`txn`]: the transaction coordinator (`__transaction_state`).
 
 pub mod group;
 pub mod internal_topic;
 pub mod partition_loader;
+pub mod txn;

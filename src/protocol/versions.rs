@@ -32,7 +32,12 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::CreateTopics, 2, 7),
     range(ApiKey::DeleteTopics, 1, 6),
     range(ApiKey::DeleteRecords, 0, 2),
+    range(ApiKey::FindCoordinator, 0, 6),
     range(ApiKey::InitProducerId, 0, 5),
+    range(ApiKey::AddPartitionsToTxn, 0, 5),
+    range(ApiKey::AddOffsetsToTxn, 0, 4),
+    range(ApiKey::EndTxn, 0, 5),
+    range(ApiKey::WriteTxnMarkers, 1, 1),
     range(ApiKey::DescribeConfigs, 1, 4),
     range(ApiKey::DescribeLogDirs, 1, 4),
     range(ApiKey::CreatePartitions, 0, 3),
@@ -41,7 +46,6 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::DescribeCluster, 0, 2),
     range(ApiKey::OffsetCommit, 2, 9),
     range(ApiKey::OffsetFetch, 1, 9),
-    range(ApiKey::FindCoordinator, 0, 6),
     range(ApiKey::JoinGroup, 2, 9),
     range(ApiKey::Heartbeat, 0, 4),
     range(ApiKey::LeaveGroup, 0, 5),
@@ -50,6 +54,9 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::ListGroups, 0, 5),
     range(ApiKey::DeleteGroups, 0, 2),
     range(ApiKey::OffsetDelete, 0, 0),
+    range(ApiKey::DescribeProducers, 0, 0),
+    range(ApiKey::DescribeTransactions, 0, 0),
+    range(ApiKey::ListTransactions, 0, 1),
 ];
 
 /// The supported range of `api_key`, if kf serves it.

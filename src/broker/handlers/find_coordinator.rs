@@ -6,9 +6,9 @@
 //!
 //! Differs from Kafka: Kafka answers COORDINATOR_NOT_AVAILABLE while it creates
 //! `__consumer_offsets` and lets the client ask again; kf waits for the creation (it takes
-//! milliseconds in-process) and answers with the coordinator. Transaction keys get
-//! COORDINATOR_NOT_AVAILABLE until the transaction coordinator arrives; share-group keys get
-//! INVALID_REQUEST (no share groups).
+//! milliseconds in-process) and answers with the coordinator; likewise `__transaction_state` for
+//! transaction keys, whose coordinator is the leader of the partition the transactional id hashes
+//! to. Share-group keys get INVALID_REQUEST (no share groups).
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
@@ -18,8 +18,8 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::Broker;
-use crate::coord::group::OFFSETS_TOPIC;
 use crate::coord::internal_topic::partition_for;
+use crate::coord::txn::store::transaction_state_topic;
 use crate::metadata::ApiError;
 
 const KEY_TYPE_GROUP: i8 = 0;
@@ -57,23 +57,18 @@ pub async fn handle(
 
 /// The coordinator's broker id, host and port.
 async fn find(broker: &Broker, key_type: i8, key: &str) -> Result<(i32, String, i32), ApiError> {
-    match key_type {
-        KEY_TYPE_GROUP => {}
-        KEY_TYPE_TRANSACTION => {
-            return Err(ApiError::new(
-                ResponseError::CoordinatorNotAvailable,
-                "kf has no transaction coordinator yet",
-            ))
-        }
+    let topic = match key_type {
+        KEY_TYPE_GROUP => broker.groups.offsets_topic().clone(),
+        KEY_TYPE_TRANSACTION => transaction_state_topic(broker),
         other => {
             return Err(ApiError::new(
                 ResponseError::InvalidRequest,
                 format!("Unsupported key type {other}"),
             ))
         }
-    }
+    };
     broker
-        .ensure_internal_topic(broker.groups.offsets_topic())
+        .ensure_internal_topic(&topic)
         .await
         .map_err(|e| ApiError {
             code: ResponseError::CoordinatorNotAvailable,
@@ -81,7 +76,7 @@ async fn find(broker: &Broker, key_type: i8, key: &str) -> Result<(i32, String, 
         })?;
     let image = broker.image();
     let not_available = || ApiError::bare(ResponseError::CoordinatorNotAvailable);
-    let topic = image.topic(OFFSETS_TOPIC).ok_or_else(not_available)?;
+    let topic = image.topic(topic.name).ok_or_else(not_available)?;
     let count = i32::try_from(topic.partitions.len()).unwrap_or(i32::MAX);
     if count == 0 {
         return Err(not_available());

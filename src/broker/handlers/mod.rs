@@ -1,7 +1,9 @@
 //! One file per Kafka API. Each opens with `ApiKey N · Name · vMIN-vMAX` and names any way it
 //! differs from Apache Kafka. A handler translates request to response; the logic lives in `log/`,
-//! `metadata/` and `broker/partitions.rs`.
+//! `metadata/`, `coord/` and `broker/partitions.rs`.
 
+pub mod add_offsets_to_txn;
+pub mod add_partitions_to_txn;
 pub mod api_versions;
 pub mod create_partitions;
 pub mod create_topics;
@@ -12,7 +14,10 @@ pub mod describe_cluster;
 pub mod describe_configs;
 pub mod describe_groups;
 pub mod describe_log_dirs;
+pub mod describe_producers;
 pub mod describe_quorum;
+pub mod describe_transactions;
+pub mod end_txn;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod heartbeat;
@@ -22,9 +27,11 @@ pub mod join_group;
 pub mod leave_group;
 pub mod list_groups;
 pub mod list_offsets;
+pub mod list_transactions;
 pub mod metadata;
 pub mod offset_commit;
 pub mod offset_delete;
 pub mod offset_fetch;
 pub mod produce;
 pub mod sync_group;
+pub mod write_txn_markers;
