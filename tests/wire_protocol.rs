@@ -686,16 +686,27 @@ async fn group_apis_answer_kafkas_error_codes() {
         ),
         ("Stable", "classic")
     );
-    let described: DescribeGroupsResponse = conn
-        .call(
-            ApiKey::DescribeGroups,
-            6,
-            &DescribeGroupsRequest::default().with_groups(vec![
-                StrBytes::from_static_str("wire-group").into(),
-                StrBytes::from_static_str("nobody").into(),
-            ]),
-        )
-        .await;
+    // "nobody" may hash to a partition still loading (COORDINATOR_LOAD_IN_PROGRESS): retry.
+    let described = loop {
+        let described: DescribeGroupsResponse = conn
+            .call(
+                ApiKey::DescribeGroups,
+                6,
+                &DescribeGroupsRequest::default().with_groups(vec![
+                    StrBytes::from_static_str("wire-group").into(),
+                    StrBytes::from_static_str("nobody").into(),
+                ]),
+            )
+            .await;
+        if described
+            .groups
+            .iter()
+            .all(|g| g.error_code != code(ResponseError::CoordinatorLoadInProgress))
+        {
+            break described;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(described.groups[0].group_state.as_str(), "Stable");
     assert_eq!(
         described.groups[0].members[0].member_assignment.as_ref(),
