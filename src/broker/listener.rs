@@ -1,4 +1,6 @@
-//! A broker's TCP listener: accepts connections and serves each on its own task.
+//! One of a broker's TCP listeners (Kafka's `listeners`): accepts connections and serves each
+//! on its own task. Every connection knows the listener it came through, so that handlers answer
+//! with the addresses advertised on that listener.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,23 +11,47 @@ use tokio::task::JoinHandle;
 use super::connection::serve_connection;
 use super::Broker;
 
+/// A listener's name, upper case as Kafka normalises it (PLAINTEXT, INTERNAL, ...).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ListenerName(Arc<str>);
+
+impl ListenerName {
+    pub fn new(name: &str) -> Self {
+        ListenerName(Arc::from(name.to_ascii_uppercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A running accept loop; dropping it does not stop it, [`BrokerListener::stop`] does.
 pub struct BrokerListener {
+    pub name: ListenerName,
     pub local_addr: SocketAddr,
     accept_task: JoinHandle<()>,
 }
 
 impl BrokerListener {
-    /// Starts serving `broker` on an already bound listener.
-    pub fn start(broker: Arc<Broker>, listener: TcpListener) -> std::io::Result<Self> {
+    /// Starts serving `broker` on an already bound listener named `name`.
+    pub fn start(
+        broker: Arc<Broker>,
+        name: ListenerName,
+        listener: TcpListener,
+    ) -> std::io::Result<Self> {
         let local_addr = listener.local_addr()?;
+        let connection_listener = name.clone();
         let accept_task = tokio::spawn(async move {
             let mut connections = tokio::task::JoinSet::new();
             loop {
                 tokio::select! {
                     accepted = listener.accept() => {
                         if let Ok((stream, _)) = accepted {
-                            connections.spawn(serve_connection(broker.clone(), stream));
+                            connections.spawn(serve_connection(
+                                broker.clone(),
+                                connection_listener.clone(),
+                                stream,
+                            ));
                         }
                     }
                     Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -33,6 +59,7 @@ impl BrokerListener {
             }
         });
         Ok(BrokerListener {
+            name,
             local_addr,
             accept_task,
         })

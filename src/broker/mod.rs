@@ -21,19 +21,20 @@ use crate::log::LogManager;
 use kafka_protocol::error::ResponseError;
 
 use crate::metadata::{
-    ApiError, ControllerRequest, ControllerResponse, MetadataImage, MetadataQuorum, NewTopic,
-    QuorumError,
+    ApiError, ControllerRequest, ControllerResponse, ListenerEndpoint, MetadataImage,
+    MetadataQuorum, NewTopic, QuorumError,
 };
 
-pub use listener::BrokerListener;
+pub use listener::{BrokerListener, ListenerName};
 
 /// Everything a handler needs, shared by all connections of one broker.
 pub struct Broker {
     pub broker_id: i32,
     pub config: BrokerConfig,
-    /// The host and port clients are told to connect to.
-    pub advertised_host: String,
-    pub advertised_port: i32,
+    /// What this broker advertises on each of its listeners (`advertised.listeners`).
+    pub advertised_listeners: Vec<ListenerEndpoint>,
+    /// The listener whose address is this broker's address among brokers.
+    pub inter_broker_listener: String,
     pub quorum: MetadataQuorum,
     pub logs: LogManager,
     /// Bumped after every append, so long-polling fetches wake on new data instead of sleeping.
@@ -47,8 +48,8 @@ impl Broker {
     pub fn new(
         broker_id: i32,
         config: BrokerConfig,
-        advertised_host: String,
-        advertised_port: i32,
+        advertised_listeners: Vec<ListenerEndpoint>,
+        inter_broker_listener: String,
         quorum: MetadataQuorum,
         logs: LogManager,
     ) -> Arc<Self> {
@@ -58,8 +59,8 @@ impl Broker {
         Arc::new(Broker {
             broker_id,
             config,
-            advertised_host,
-            advertised_port,
+            advertised_listeners,
+            inter_broker_listener,
             quorum,
             logs,
             appends: watch::channel(0).0,
