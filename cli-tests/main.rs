@@ -8,6 +8,8 @@ mod connect;
 mod consume;
 mod first_hour;
 mod generate;
+mod help_examples;
+mod open_files;
 mod produce;
 mod topic;
 

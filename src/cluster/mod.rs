@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use crate::broker::{partitions::run_partition_sync, Broker, BrokerListener, ListenerName};
 use crate::config::listeners::{ListenerConfig, ListenerError};
 use crate::config::{BrokerConfig, ConfigError};
-use crate::log::LogManager;
+use crate::log::{LogManager, OfflinePartition, OpenFileLimit};
 use crate::metadata::{
     ControllerRequest, ControllerSettings, ListenerEndpoint, MetadataImage, MetadataQuorum,
     QuorumConfig, QuorumError, QuorumRouter,
@@ -83,6 +83,8 @@ struct RunningBroker {
 pub struct Cluster {
     config: ClusterConfig,
     broker_config: BrokerConfig,
+    /// The process's open-file limit after raising it at start.
+    open_file_limit: Option<OpenFileLimit>,
     router: QuorumRouter,
     /// Every broker's listener configuration, ports moved up by its id.
     listener_configs: BTreeMap<i32, ListenerConfig>,
@@ -108,6 +110,9 @@ impl Cluster {
             listener_configs.insert(i as i32, listener_config.for_broker(index)?);
         }
         prepare_dir(&config.data_dir)?;
+        let open_file_limit = crate::log::configure_open_files(
+            usize::try_from(broker_config.log_open_files_max).unwrap_or(0),
+        );
         let wildcard = if config.bind.is_unspecified() {
             config.bind
         } else {
@@ -119,6 +124,7 @@ impl Cluster {
         }
         let mut cluster = Cluster {
             broker_config,
+            open_file_limit,
             router: QuorumRouter::new(),
             listener_configs,
             bound: BTreeMap::new(),
@@ -198,6 +204,7 @@ impl Cluster {
         let tasks = vec![
             tokio::spawn(run_partition_sync(broker.clone())),
             tokio::spawn(crate::broker::retention::run_retention(broker.clone())),
+            tokio::spawn(crate::broker::cleaner::run_cleaner(broker.clone())),
         ];
         let mut running = Vec::with_capacity(listeners.len());
         for (name, listener) in listeners {
@@ -228,13 +235,22 @@ impl Cluster {
     /// alive, so that the first Metadata or DescribeCluster answer of any broker lists them all
     /// (a registration is committed before every broker has applied it).
     async fn wait_until_brokers_known(&self) -> Result<(), ClusterError> {
-        let expected: Vec<i32> = self.running.keys().copied().collect();
+        // The listeners too: after a restart the image holds the last run's registrations, alive
+        // and with the old ports, until the new ones are applied.
+        let expected: Vec<(i32, &[ListenerEndpoint])> = self
+            .running
+            .values()
+            .map(|r| (r.broker.broker_id, r.broker.advertised_listeners.as_slice()))
+            .collect();
         for running in self.running.values() {
             let mut images = running.broker.quorum.subscribe();
             let knows_all = |image: &Arc<MetadataImage>| {
-                expected
-                    .iter()
-                    .all(|id| image.brokers.get(id).is_some_and(|b| b.alive))
+                expected.iter().all(|(id, listeners)| {
+                    image
+                        .brokers
+                        .get(id)
+                        .is_some_and(|b| b.alive && b.listeners == *listeners)
+                })
             };
             tokio::time::timeout(ELECTION_TIMEOUT, images.wait_for(knows_all))
                 .await
@@ -304,6 +320,25 @@ impl Cluster {
 
     pub fn data_dir(&self) -> &Path {
         &self.config.data_dir
+    }
+
+    /// The open-file limit the process runs with (after raising it at start).
+    pub fn open_file_limit(&self) -> Option<OpenFileLimit> {
+        self.open_file_limit
+    }
+
+    /// The partitions each running broker cannot serve now, with the reason.
+    pub fn offline_partitions(&self) -> Vec<(i32, OfflinePartition)> {
+        self.running
+            .iter()
+            .flat_map(|(id, r)| {
+                r.broker
+                    .logs
+                    .offline_partitions()
+                    .into_iter()
+                    .map(move |p| (*id, p))
+            })
+            .collect()
     }
 
     /// The broker that is the active controller, as the running brokers see it.
@@ -394,8 +429,9 @@ async fn stop_running(running: RunningBroker) {
     for task in running.tasks {
         task.abort();
     }
-    // A clean stop moves every log's recovery point, so the next start need not scan them.
-    if let Err(e) = running.broker.logs.flush_all() {
+    // A clean stop moves every log's recovery point and leaves the clean-shutdown marker, so
+    // the next start need not scan them.
+    if let Err(e) = running.broker.logs.shutdown() {
         tracing::warn!(broker = running.broker.broker_id, error = %e, "flushing logs at shutdown");
     }
     running.broker.quorum.shutdown().await;
