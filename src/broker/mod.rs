@@ -8,16 +8,19 @@ pub mod connection;
 pub mod dispatch;
 pub mod fetch_sessions;
 pub mod handlers;
+pub mod inter_broker;
 pub mod listener;
 pub mod partitions;
 pub mod producer_ids;
 pub mod retention;
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::watch;
 
 use crate::config::BrokerConfig;
+use crate::coord::txn::TxnCoordinator;
 use crate::log::LogManager;
 use kafka_protocol::error::ResponseError;
 
@@ -26,6 +29,7 @@ use crate::metadata::{
     MetadataQuorum, NewTopic, QuorumError,
 };
 
+pub use inter_broker::InterBrokerRouter;
 pub use listener::{BrokerListener, ListenerName};
 
 /// Everything a handler needs, shared by all connections of one broker.
@@ -43,6 +47,12 @@ pub struct Broker {
     pub fetch_sessions: fetch_sessions::FetchSessions,
     /// Producer ids this broker may still hand out.
     pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
+    /// Requests to other brokers (WriteTxnMarkers).
+    pub peers: InterBrokerRouter,
+    pub txn_coordinator: TxnCoordinator,
+    /// Itself, for the tasks it spawns to hold without keeping it alive.
+    pub me: Weak<Broker>,
+    stopped: AtomicBool,
 }
 
 impl Broker {
@@ -53,11 +63,12 @@ impl Broker {
         inter_broker_listener: String,
         quorum: MetadataQuorum,
         logs: LogManager,
+        peers: InterBrokerRouter,
     ) -> Arc<Self> {
         let fetch_sessions = fetch_sessions::FetchSessions::new(
             usize::try_from(config.max_incremental_fetch_session_cache_slots).unwrap_or(0),
         );
-        Arc::new(Broker {
+        let broker = Arc::new_cyclic(|me| Broker {
             broker_id,
             config,
             advertised_listeners,
@@ -67,7 +78,24 @@ impl Broker {
             appends: watch::channel(0).0,
             fetch_sessions,
             producer_ids: Mutex::new(producer_ids::ProducerIdPool::default()),
-        })
+            peers: peers.clone(),
+            txn_coordinator: TxnCoordinator::default(),
+            me: me.clone(),
+            stopped: AtomicBool::new(false),
+        });
+        peers.register(&broker);
+        broker
+    }
+
+    /// Marks the broker stopped: other brokers can no longer reach it and its coordinators
+    /// let go of their state.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::Release);
+        self.txn_coordinator.shutdown();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
     }
 
     /// The latest metadata image this broker has applied.

@@ -17,7 +17,9 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::broker::{partitions::run_partition_sync, Broker, BrokerListener, ListenerName};
+use crate::broker::{
+    partitions::run_partition_sync, Broker, BrokerListener, InterBrokerRouter, ListenerName,
+};
 use crate::config::listeners::{ListenerConfig, ListenerError};
 use crate::config::{BrokerConfig, ConfigError};
 use crate::log::{LogManager, OfflinePartition, OpenFileLimit};
@@ -86,6 +88,7 @@ pub struct Cluster {
     /// The process's open-file limit after raising it at start.
     open_file_limit: Option<OpenFileLimit>,
     router: QuorumRouter,
+    peers: InterBrokerRouter,
     /// Every broker's listener configuration, ports moved up by its id.
     listener_configs: BTreeMap<i32, ListenerConfig>,
     /// Every broker's bound listeners, kept when it stops so it restarts on the same ports.
@@ -126,6 +129,7 @@ impl Cluster {
             broker_config,
             open_file_limit,
             router: QuorumRouter::new(),
+            peers: InterBrokerRouter::new(),
             listener_configs,
             bound: BTreeMap::new(),
             running: BTreeMap::new(),
@@ -200,10 +204,12 @@ impl Cluster {
             listener_config.inter_broker_listener.clone(),
             quorum,
             logs,
+            self.peers.clone(),
         );
         let tasks = vec![
             tokio::spawn(run_partition_sync(broker.clone())),
             tokio::spawn(crate::broker::retention::run_retention(broker.clone())),
+            tokio::spawn(crate::coord::txn::sync::run_txn_coordinator(broker.clone())),
             tokio::spawn(crate::broker::cleaner::run_cleaner(broker.clone())),
         ];
         let mut running = Vec::with_capacity(listeners.len());
@@ -367,6 +373,16 @@ impl Cluster {
         Ok(())
     }
 
+    /// Requests from broker `from` to broker `to` (WriteTxnMarkers) fail until
+    /// [`Self::heal_link`]: fault injection on the inter-broker path.
+    pub fn cut_link(&self, from: i32, to: i32) {
+        self.peers.cut(from, to);
+    }
+
+    pub fn heal_link(&self, from: i32, to: i32) {
+        self.peers.heal(from, to);
+    }
+
     /// Restarts a stopped broker on its old address and data.
     pub async fn start_broker(&mut self, broker_id: i32) -> Result<(), ClusterError> {
         if self.running.contains_key(&broker_id) {
@@ -426,6 +442,7 @@ async fn stop_running(running: RunningBroker) {
     for listener in running.listeners {
         listener.stop();
     }
+    running.broker.stop();
     for task in running.tasks {
         task.abort();
     }

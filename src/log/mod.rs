@@ -53,6 +53,6 @@ pub use open_files::{
     OpenFileLimit, OpenFilesStats,
 };
 pub use partition_log::{AppendInfo, PartitionLog};
-pub use producer_state::AbortedTransaction;
+pub use producer_state::{AbortedTransaction, ActiveProducer};
 pub use timestamp_lookup::TimestampAndOffset;
 pub use txn_marker::TxnMarker;

@@ -7,8 +7,12 @@
 //! Idempotent producers: the log's producer state checks epochs and sequence numbers and answers
 //! a retried batch with its original offsets.
 //!
+//! Transactional batches open the producer's transaction in the partition (the log's producer
+//! state), which holds the last stable offset until the coordinator's marker closes it.
+//!
 //! Differs from Kafka (until the issues that bring them): no replication, so acks=all waits for
-//! nothing more than acks=1; no transactions; records inside a compressed batch are not
+//! nothing more than acks=1; no KIP-890 verification of transactional batches against the
+//! coordinator (`transaction.partition.verification.enable`); records inside a compressed batch are not
 //! decompressed to check each record, only the batch header and CRC.
 
 use crate::clock::now_ms;
