@@ -11,6 +11,7 @@ mod generate;
 mod help_examples;
 mod open_files;
 mod produce;
+mod top;
 mod topic;
 
 use assert_cmd::Command;

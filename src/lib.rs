@@ -11,6 +11,7 @@
 //! - [`client`]: a Kafka client on standard APIs only (connections, metadata, producer, consumer, admin).
 //! - [`cli`]: the clap definitions, the one source of help, completions and man pages.
 //! - [`commands`]: one file per `kf` subcommand.
+//! - [`tui`]: `kf top`: dashboard state, poller, event loop and one render file per view.
 //! - [`output`]: text, JSON and YAML rendering shared by commands.
 //! - [`clock`]: the wall clock in Kafka's milliseconds.
 //! - [`diagnostics`]: kf's log output on stderr (`$KF_LOG`), quiet about expected transient states.
@@ -30,6 +31,7 @@ pub mod log;
 pub mod metadata;
 pub mod output;
 pub mod protocol;
+pub mod tui;
 
 /// Huge allocations are mapped lazily so a malformed request cannot abort the process.
 #[global_allocator]
