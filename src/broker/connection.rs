@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tracing::debug;
 
 use super::dispatch::handle_frame;
+use super::listener::ListenerName;
 use super::Broker;
 use crate::protocol::response_frame::ResponseFrame;
 use crate::protocol::{read_frame, MAX_REQUEST_BYTES};
@@ -23,7 +24,7 @@ const READ_AHEAD_FRAMES: usize = 8;
 /// Chunks handed to one vectored write (Linux takes up to 1024).
 const WRITE_CHUNKS: usize = 64;
 
-pub async fn serve_connection(broker: Arc<Broker>, stream: TcpStream) {
+pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, stream: TcpStream) {
     let peer = stream.peer_addr().ok();
     let _ = stream.set_nodelay(true);
     let (mut reader, mut writer) = stream.into_split();
@@ -56,7 +57,7 @@ pub async fn serve_connection(broker: Arc<Broker>, stream: TcpStream) {
     });
 
     while let Some(frame) = frame_rx.recv().await {
-        match handle_frame(&broker, peer, frame.freeze()).await {
+        match handle_frame(&broker, &listener, peer, frame.freeze()).await {
             Ok(Some(response)) => {
                 if response_tx.send(response).await.is_err() {
                     break;
