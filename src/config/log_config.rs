@@ -39,10 +39,12 @@ impl LogConfig {
             ConfigValue::String(s) if s == "LogAppendTime" => MessageTimestampType::LogAppendTime,
             _ => MessageTimestampType::CreateTime,
         };
-        let cleanup_policy_delete = match effective("cleanup.policy")? {
-            ConfigValue::List(items) => items.iter().any(|p| p == "delete"),
-            _ => true,
+        let cleanup_policy = match effective("cleanup.policy")? {
+            ConfigValue::List(items) => items,
+            _ => vec!["delete".to_owned()],
         };
+        let cleanup_policy_delete = cleanup_policy.iter().any(|p| p == "delete");
+        let cleanup_policy_compact = cleanup_policy.iter().any(|p| p == "compact");
         Ok(LogConfig {
             segment_bytes: int("segment.bytes")?,
             segment_ms: number("segment.ms")?,
@@ -54,6 +56,7 @@ impl LogConfig {
             message_timestamp_before_max_ms: number("message.timestamp.before.max.ms")?,
             message_timestamp_after_max_ms: number("message.timestamp.after.max.ms")?,
             cleanup_policy_delete,
+            cleanup_policy_compact,
         })
     }
 }
@@ -95,6 +98,7 @@ mod tests {
             MessageTimestampType::LogAppendTime
         );
         assert!(!config.cleanup_policy_delete);
+        assert!(config.cleanup_policy_compact);
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub struct LogConfig {
     pub message_timestamp_after_max_ms: i64,
     /// `cleanup.policy` contains `delete`: retention applies.
     pub cleanup_policy_delete: bool,
+    /// `cleanup.policy` contains `compact`: every record needs a key.
+    pub cleanup_policy_compact: bool,
 }
 
 impl Default for LogConfig {
@@ -56,6 +58,7 @@ impl Default for LogConfig {
             message_timestamp_before_max_ms: i64::MAX,
             message_timestamp_after_max_ms: 3_600_000,
             cleanup_policy_delete: true,
+            cleanup_policy_compact: false,
         }
     }
 }

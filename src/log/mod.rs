@@ -31,6 +31,7 @@ mod time_index;
 mod timestamp_lookup;
 mod transactions;
 mod txn_marker;
+mod validator;
 
 #[cfg(test)]
 mod tests;
@@ -43,3 +44,4 @@ pub use partition_log::{AppendInfo, PartitionLog};
 pub use producer_state::AbortedTransaction;
 pub use timestamp_lookup::TimestampAndOffset;
 pub use txn_marker::TxnMarker;
+pub use validator::{InvalidRecords, RecordError};
