@@ -10,6 +10,7 @@ pub mod handlers;
 pub mod listener;
 pub mod partitions;
 pub mod producer_ids;
+pub mod queued_bytes;
 pub mod retention;
 
 use std::sync::{Arc, Mutex};
@@ -41,6 +42,8 @@ pub struct Broker {
     pub fetch_sessions: Mutex<fetch_sessions::FetchSessionCache>,
     /// Producer ids this broker may still hand out.
     pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
+    /// Request and response bytes all connections hold, within their limits.
+    pub queued: queued_bytes::QueuedBytes,
 }
 
 impl Broker {
@@ -52,6 +55,10 @@ impl Broker {
         quorum: MetadataQuorum,
         logs: LogManager,
     ) -> Arc<Self> {
+        let queued = queued_bytes::QueuedBytes::new(
+            config.queued_max_request_bytes,
+            config.queued_max_response_bytes,
+        );
         Arc::new(Broker {
             broker_id,
             config,
@@ -62,6 +69,7 @@ impl Broker {
             appends: watch::channel(0).0,
             fetch_sessions: Mutex::new(fetch_sessions::FetchSessionCache::default()),
             producer_ids: Mutex::new(producer_ids::ProducerIdPool::default()),
+            queued,
         })
     }
 

@@ -3,7 +3,9 @@
 //! Serves log bytes as stored: no per-record work. Long-polls until `min_bytes` are ready or
 //! `max_wait_ms` passes, woken by appends (never by sleeping). KIP-74: the first partition with
 //! data returns at least one whole batch even past the size limits. KIP-227 incremental fetch
-//! sessions are in `broker/fetch_sessions.rs`. Topics are named by id from v13 on.
+//! sessions are in `broker/fetch_sessions.rs`. Topics are named by id from v13 on. A response
+//! carries at most `fetch.max.bytes` and, beyond its first batch, no more than
+//! `queued.max.response.bytes` leaves (kf's own bound on unsent responses).
 //!
 //! Differs from Kafka (until the issues that bring them): no follower fetching (replica_id is
 //! ignored) and no transactions, so the last stable offset is the high watermark and
@@ -20,6 +22,7 @@ use kafka_protocol::protocol::StrBytes;
 use tokio::time::Instant;
 
 use crate::broker::fetch_sessions::{SessionPartition, SessionPartitionKey};
+use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
 use crate::metadata::MetadataImage;
 
@@ -47,7 +50,11 @@ pub async fn handle(
 
     let mut appends = broker.appends.subscribe();
     let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
-    let mut reads = read_partitions(broker, &partitions, request.max_bytes);
+    // Kafka caps a response at fetch.max.bytes; kf also at what queued.max.response.bytes
+    // leaves (the charge is the connection's to keep until the answer is sent).
+    let max_bytes = request.max_bytes.min(broker.config.fetch_max_bytes).max(0) as usize;
+    let mut charge = broker.queued.response_reservation();
+    let mut reads = read_within(broker, &partitions, max_bytes, &mut charge);
     loop {
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
         let has_error = reads.iter().any(|r| r.error != 0);
@@ -55,7 +62,7 @@ pub async fn handle(
             break;
         }
         match tokio::time::timeout_at(deadline, appends.changed()).await {
-            Ok(Ok(())) => reads = read_partitions(broker, &partitions, request.max_bytes),
+            Ok(Ok(())) => reads = read_within(broker, &partitions, max_bytes, &mut charge),
             _ => break,
         }
     }
@@ -173,6 +180,24 @@ struct PartitionRead {
     high_watermark: i64,
     log_start_offset: i64,
     records: Bytes,
+}
+
+/// [`read_partitions`] within the broker's response budget: up to `max_bytes` of what it has
+/// left (the first batch goes whatever the budget, KIP-74), then `charge` holds what was read.
+fn read_within(
+    broker: &Broker,
+    partitions: &SessionPartitions,
+    max_bytes: usize,
+    charge: &mut ResponseCharge,
+) -> Vec<PartitionRead> {
+    let granted = charge.grow_up_to(max_bytes);
+    let reads = read_partitions(
+        broker,
+        partitions,
+        i32::try_from(granted).unwrap_or(i32::MAX),
+    );
+    charge.set(reads.iter().map(|r| r.records.len()).sum());
+    reads
 }
 
 fn read_partitions(
