@@ -6,6 +6,7 @@ mod cluster;
 mod cluster_info;
 mod connect;
 mod consume;
+mod first_hour;
 mod generate;
 mod produce;
 mod topic;

@@ -210,7 +210,7 @@ fn failed_records_are_named_and_the_rest_delivered() {
             "kf: record 2 failed: does not match the format",
         ))
         .stderr(predicate::str::contains(
-            "kf: record 3 failed: unknown topic or partition partial-7",
+            "kf: record 3 failed: topic 'partial' has no partition 7",
         ))
         .stderr(predicate::str::contains(
             "kf: error: 2 of 4 record(s) failed",
@@ -227,7 +227,7 @@ fn failed_records_are_named_and_the_rest_delivered() {
 fn a_missing_topic_fails_at_once() {
     let cluster = TestCluster::start();
     cluster
-        .kf(&["produce", "nowhere"])
+        .kf(&["produce", "nowhere", "-X", "allow.auto.create.topics=false"])
         .write_stdin("x\n")
         .timeout(Duration::from_secs(20))
         .assert()

@@ -29,6 +29,11 @@ pub struct TestCluster {
 
 impl TestCluster {
     pub fn start(brokers: usize) -> TestCluster {
+        TestCluster::start_with(brokers, &[])
+    }
+
+    /// A cluster with these broker properties (`-c key=value` of `kf cluster up`).
+    pub fn start_with(brokers: usize, properties: &[(&str, &str)]) -> TestCluster {
         let home = tempfile::tempdir().unwrap();
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let config = ClusterConfig {
@@ -36,7 +41,10 @@ impl TestCluster {
             base_port: 0,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             data_dir: home.path().join("cluster"),
-            broker_properties: BTreeMap::new(),
+            broker_properties: properties
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         let cluster = runtime.block_on(Cluster::start(config)).unwrap();
         TestCluster {

@@ -74,8 +74,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;cluster;help'= {
             cand up 'Start a local cluster (foreground; Ctrl-C stops it)'
@@ -118,8 +118,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
             cand --if-not-exists 'Succeed quietly when the topic already exists'
             cand --validate-only 'Ask the broker to check the request without creating the topic'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;topic;list'= {
             cand -o 'Output format'
@@ -130,8 +130,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
             cand -i 'Include internal topics (__consumer_offsets, ...)'
             cand --internal 'Include internal topics (__consumer_offsets, ...)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;topic;describe'= {
             cand -o 'Output format'
@@ -142,8 +142,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
             cand -a 'Show every config with its source, not only the topic''s overrides'
             cand --all-configs 'Show every config with its source, not only the topic''s overrides'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;topic;delete'= {
             cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
@@ -151,8 +151,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
             cand --if-exists 'Succeed quietly for topics that do not exist'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;topic;alter-config'= {
             cand -s 'Set a config override (repeatable)'
@@ -166,8 +166,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
             cand --validate-only 'Ask the broker to check the change without applying it'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;topic;add-partitions'= {
             cand -n 'How many partitions to add'
@@ -178,8 +178,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
             cand --validate-only 'Ask the broker to check the change without applying it'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;topic;help'= {
             cand create 'Create a topic'
@@ -280,8 +280,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;bench;consume'= {
             cand -n 'Stop after this many records (default: at the end offsets seen at the start)'
@@ -294,8 +294,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'kf;bench;help'= {
             cand produce 'Produce generated records as fast as allowed and report throughput and latency, like Kafka''s kafka-producer-perf-test'

@@ -12,6 +12,7 @@
 //! - [`commands`]: one file per `kf` subcommand.
 //! - [`output`]: text, JSON and YAML rendering shared by commands.
 //! - [`clock`]: the wall clock in Kafka's milliseconds.
+//! - [`diagnostics`]: kf's log output on stderr (`$KF_LOG`), quiet about expected transient states.
 //! - `huge_alloc`: the global allocator, which maps huge blocks lazily (see its header for why).
 
 pub mod broker;
@@ -21,6 +22,7 @@ pub mod clock;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod diagnostics;
 mod huge_alloc;
 pub mod log;
 pub mod metadata;

@@ -9,14 +9,7 @@ use kf::commands::{self, Interrupted, UsageError};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KF_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,openraft=error")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(use_color())
-        .init();
+    kf::diagnostics::init(use_color());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -30,11 +23,11 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<Interrupted>().is_some() => ExitCode::from(130),
         Err(e) if e.downcast_ref::<UsageError>().is_some() => {
-            eprintln!("kf: error: {e:#}");
+            eprintln!("kf: error: {}", commands::error_text(&e));
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("kf: error: {e:#}");
+            eprintln!("kf: error: {}", commands::error_text(&e));
             ExitCode::FAILURE
         }
     }

@@ -21,14 +21,15 @@ async fn bootstrap_fails_clearly_when_no_server_answers() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let mut config = ClientConfig::new(&addr.to_string());
-    config.set("default.api.timeout.ms", "1000").unwrap();
+    config.set("default.api.timeout.ms", "30000").unwrap();
     let started = Instant::now();
     let error = Client::connect(config).await.unwrap_err();
+    // Nothing listens: waiting cannot help, so the answer comes before any retry.
     assert!(
-        matches!(error, ClientError::NoBootstrapServer { .. }),
+        matches!(error, ClientError::ConnectionRefused { .. }),
         "{error}"
     );
-    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(started.elapsed() < Duration::from_secs(5));
     assert!(error.to_string().contains(&addr.to_string()));
 }
 

@@ -1,6 +1,7 @@
 //! Protocol behaviour over a raw socket: every advertised API answers at every advertised
-//! version, pipelined requests are answered in order, a waiting fetch is woken by a produce, and
-//! the APIs librdkafka's admin client does not cover (DescribeLogDirs, IncrementalAlterConfigs).
+//! version, pipelined requests are answered in order, a waiting fetch is woken by a produce,
+//! fetch sessions (KIP-227) answer every session id and epoch as Kafka does, and the APIs
+//! librdkafka's admin client does not cover (DescribeLogDirs, IncrementalAlterConfigs).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -311,5 +312,217 @@ async fn alter_topic_configs_then_describe_them_and_the_log_dirs() {
         .find(|t| t.name.as_str() == "tuned")
         .unwrap();
     assert_eq!(tuned.partitions.len(), 2);
+    cluster.shutdown().await;
+}
+
+/// Which session a row of the fetch-session table names.
+#[derive(Clone, Copy, Debug)]
+enum Named {
+    /// No session (id 0).
+    None,
+    /// The n-th session the table opened.
+    Opened(usize),
+    /// An id no session ever had.
+    Unknown,
+}
+
+/// What a row expects as the answer's session id.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Answered {
+    /// 0: no session.
+    NoSession,
+    /// A new session, remembered as the next `Named::Opened`.
+    NewSession,
+    /// The session the row named.
+    Same,
+}
+
+struct SessionRow {
+    what: &'static str,
+    version: i16,
+    session: Named,
+    epoch: i32,
+    /// A follower's fetch (replica id 1): its session may evict a consumer's.
+    follower: bool,
+    /// Partition 0 of the topic, by name or id as the version needs; `Some(false)`: a topic id
+    /// the broker does not know.
+    fetch: Option<bool>,
+    forget: bool,
+    error: Option<ResponseError>,
+    answered: Answered,
+    /// The error of the one partition the answer names; `None`: the answer names none.
+    partition_error: Option<i16>,
+}
+
+/// One row of the table, its columns in order.
+#[allow(clippy::too_many_arguments)]
+fn row(
+    what: &'static str,
+    version: i16,
+    session: Named,
+    epoch: i32,
+    fetch: Option<bool>,
+    error: Option<ResponseError>,
+    answered: Answered,
+    partition_error: Option<i16>,
+) -> SessionRow {
+    SessionRow {
+        what,
+        version,
+        session,
+        epoch,
+        follower: false,
+        fetch,
+        forget: false,
+        error,
+        answered,
+        partition_error,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_sessions_answer_every_session_id_and_epoch_as_kafka() {
+    use Answered::*;
+    use Named::{None as NoId, Opened, Unknown};
+    const EPOCH: Option<ResponseError> = Some(ResponseError::InvalidFetchSessionEpoch);
+    const NOT_FOUND: Option<ResponseError> = Some(ResponseError::FetchSessionIdNotFound);
+    const TOPIC_IDS: Option<ResponseError> = Some(ResponseError::FetchSessionTopicIdError);
+    let unknown_topic_id = ResponseError::UnknownTopicId.code();
+    #[rustfmt::skip]
+    let table = [
+        row("v6 carries no session", 6, NoId, -1, Some(true), None, NoSession, Some(0)),
+        row("epoch -1 without a session: sessionless", 12, NoId, -1, Some(true), None, NoSession, Some(0)),
+        row("epoch 0 without a session opens one", 12, NoId, 0, Some(true), None, NewSession, Some(0)),
+        row("epoch 1 continues it", 12, Opened(0), 1, None, None, Same, Some(0)),
+        row("a stale epoch", 12, Opened(0), 1, None, EPOCH, NoSession, None),
+        row("a future epoch", 12, Opened(0), 7, None, EPOCH, NoSession, None),
+        row("the session survives a wrong epoch", 12, Opened(0), 2, None, None, Same, Some(0)),
+        row("epoch 0 naming it closes it and opens another", 12, Opened(0), 0, Some(true), None, NewSession, Some(0)),
+        row("the closed session is gone", 12, Opened(0), 3, None, NOT_FOUND, NoSession, None),
+        row("the new one starts at epoch 1", 12, Opened(1), 1, None, None, Same, Some(0)),
+        row("v13 cannot continue a v12 session", 13, Opened(1), 2, None, TOPIC_IDS, NoSession, None),
+        row("the v12 session goes on", 12, Opened(1), 2, None, None, Same, Some(0)),
+        row("epoch -1 naming it closes it", 12, Opened(1), -1, Some(true), None, NoSession, Some(0)),
+        row("so it is gone", 12, Opened(1), 3, None, NOT_FOUND, NoSession, None),
+        row("an unknown session id", 12, Unknown, 1, None, NOT_FOUND, NoSession, None),
+        row("epoch 1 without a session", 12, NoId, 1, None, NOT_FOUND, NoSession, None),
+        row("epoch 0 naming an unknown session opens one", 12, Unknown, 0, Some(true), None, NewSession, Some(0)),
+        row("epoch -1 naming an unknown one", 12, Unknown, -1, Some(true), None, NoSession, Some(0)),
+        row("epoch -2 is no full fetch", 12, Opened(2), -2, None, EPOCH, NoSession, None),
+        SessionRow { forget: true, ..row("forgetting its last partition closes it", 12, Opened(2), 1, None, None, NoSession, None) },
+        row("closed", 12, Opened(2), 2, None, NOT_FOUND, NoSession, None),
+        row("a v13 session names topics by id", 13, NoId, 0, Some(true), None, NewSession, Some(0)),
+        row("and goes on at v13", 13, Opened(3), 1, None, None, Same, Some(0)),
+        row("v12 cannot continue a v13 session", 12, Opened(3), 2, None, TOPIC_IDS, NoSession, None),
+        // The cache has one slot (max.incremental.fetch.session.cache.slots=1), held by a
+        // young session: a consumer's full fetch is served without a session.
+        row("a full cache: no session", 13, NoId, 0, Some(false), None, NoSession, Some(unknown_topic_id)),
+        SessionRow { follower: true, ..row("a follower's session evicts a consumer's", 12, NoId, 0, Some(true), None, NewSession, Some(0)) },
+        row("the evicted session is gone", 13, Opened(3), 2, None, NOT_FOUND, NoSession, None),
+        row("the follower's goes on", 12, Opened(4), 1, None, None, Same, Some(0)),
+    ];
+
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(
+        dir.path(),
+        1,
+        &[("max.incremental.fetch.session.cache.slots", "1")],
+    )
+    .await;
+    let addr = cluster.bootstrap_servers();
+    create_topic(&addr, "sessions", 1).await;
+    let mut conn = RawConnection::connect(&addr).await;
+    let produced: ProduceResponse = conn
+        .call(
+            ApiKey::Produce,
+            9,
+            &ProduceRequest::default()
+                .with_acks(1)
+                .with_timeout_ms(10_000)
+                .with_topic_data(vec![produce_request::TopicProduceData::default()
+                    .with_name(topic_name("sessions"))
+                    .with_partition_data(vec![
+                        produce_request::PartitionProduceData::default()
+                            .with_index(0)
+                            .with_records(Some(one_record_batch("kept"))),
+                    ])]),
+        )
+        .await;
+    assert_eq!(produced.responses[0].partition_responses[0].error_code, 0);
+    let metadata: MetadataResponse = conn
+        .call(
+            ApiKey::Metadata,
+            12,
+            &MetadataRequest::default().with_topics(None),
+        )
+        .await;
+    let topic_id = metadata.topics[0].topic_id;
+
+    let mut opened: Vec<i32> = Vec::new();
+    for row in &table {
+        let session_id = match row.session {
+            Named::None => 0,
+            Named::Opened(n) => opened[n],
+            Named::Unknown => 424_242,
+        };
+        // Offset 0 always has the record, so a partition in a session is always news.
+        let partition = || {
+            vec![fetch_request::FetchPartition::default()
+                .with_partition(0)
+                .with_fetch_offset(0)
+                .with_partition_max_bytes(1 << 20)]
+        };
+        let mut topic = fetch_request::FetchTopic::default().with_partitions(partition());
+        if row.version >= 13 {
+            let known = row.fetch != Some(false);
+            topic = topic.with_topic_id(if known {
+                topic_id
+            } else {
+                uuid::Uuid::from_u128(9)
+            });
+        } else {
+            topic = topic.with_topic(topic_name("sessions"));
+        }
+        let mut request = FetchRequest::default()
+            .with_replica_id(BrokerId(if row.follower { 1 } else { -1 }))
+            .with_max_wait_ms(0)
+            .with_max_bytes(1 << 20)
+            .with_session_id(session_id)
+            .with_session_epoch(row.epoch)
+            .with_topics(if row.fetch.is_some() {
+                vec![topic]
+            } else {
+                vec![]
+            });
+        if row.forget {
+            request =
+                request.with_forgotten_topics_data(vec![fetch_request::ForgottenTopic::default()
+                    .with_topic(topic_name("sessions"))
+                    .with_partitions(vec![0])]);
+        }
+        let response: FetchResponse = conn.call(ApiKey::Fetch, row.version, &request).await;
+        let want_error = row.error.map_or(0, |e| e.code());
+        assert_eq!(response.error_code, want_error, "{}: error", row.what);
+        match row.answered {
+            Answered::NoSession => assert_eq!(response.session_id, 0, "{}", row.what),
+            Answered::Same => assert_eq!(response.session_id, session_id, "{}", row.what),
+            Answered::NewSession => {
+                assert!(response.session_id > 0, "{}: a new session", row.what);
+                assert!(!opened.contains(&response.session_id), "{}", row.what);
+                opened.push(response.session_id);
+            }
+        }
+        let errors: Vec<i16> = response
+            .responses
+            .iter()
+            .flat_map(|t| t.partitions.iter().map(|p| p.error_code))
+            .collect();
+        assert_eq!(
+            errors,
+            row.partition_error.into_iter().collect::<Vec<_>>(),
+            "{}",
+            row.what
+        );
+    }
     cluster.shutdown().await;
 }

@@ -39,7 +39,7 @@ pub struct Broker {
     pub logs: LogManager,
     /// Bumped after every append, so long-polling fetches wake on new data instead of sleeping.
     pub appends: watch::Sender<u64>,
-    pub fetch_sessions: Mutex<fetch_sessions::FetchSessionCache>,
+    pub fetch_sessions: fetch_sessions::FetchSessions,
     /// Producer ids this broker may still hand out.
     pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
     /// Request and response bytes all connections hold, within their limits.
@@ -55,6 +55,9 @@ impl Broker {
         quorum: MetadataQuorum,
         logs: LogManager,
     ) -> Arc<Self> {
+        let fetch_sessions = fetch_sessions::FetchSessions::new(
+            usize::try_from(config.max_incremental_fetch_session_cache_slots).unwrap_or(0),
+        );
         let queued = queued_bytes::QueuedBytes::new(
             config.queued_max_request_bytes,
             config.queued_max_response_bytes,
@@ -67,7 +70,7 @@ impl Broker {
             quorum,
             logs,
             appends: watch::channel(0).0,
-            fetch_sessions: Mutex::new(fetch_sessions::FetchSessionCache::default()),
+            fetch_sessions,
             producer_ids: Mutex::new(producer_ids::ProducerIdPool::default()),
             queued,
         })

@@ -57,7 +57,21 @@ pub struct ConnectArgs {
     #[arg(long = "profile", value_name = "NAME")]
     pub profile: Option<String>,
     /// A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)
-    #[arg(short = 'X', value_name = "KEY=VALUE")]
+    #[arg(
+        short = 'X',
+        value_name = "KEY=VALUE",
+        long_help = "A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable). \
+                     Names are the Java client's; these librdkafka names are accepted for the \
+                     Java name they equal: metadata.broker.list (bootstrap.servers), \
+                     message.max.bytes (max.request.size), queue.buffering.max.ms (linger.ms), \
+                     message.send.max.retries (retries), message.timeout.ms \
+                     (delivery.timeout.ms), request.required.acks (acks), compression.codec \
+                     (compression.type), max.in.flight \
+                     (max.in.flight.requests.per.connection), fetch.wait.max.ms \
+                     (fetch.max.wait.ms), fetch.message.max.bytes (max.partition.fetch.bytes). \
+                     allow.auto.create.topics (both clients' name) decides whether a missing \
+                     topic is created on use: on for producing, off for consuming by default."
+    )]
     pub client_properties: Vec<String>,
 }
 

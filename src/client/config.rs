@@ -122,6 +122,10 @@ pub struct ClientConfig {
     pub enable_auto_commit: bool,
     /// `auto.commit.interval.ms`.
     pub auto_commit_interval: Duration,
+    /// `allow.auto.create.topics`: whether Metadata asks the broker to create a missing topic.
+    /// `None` keeps each client's own default: producers ask (as Kafka's Java producer and
+    /// librdkafka's do), consumers do not (as librdkafka's; the Java consumer asks).
+    pub allow_auto_create_topics: Option<bool>,
 }
 
 impl Default for ClientConfig {
@@ -160,6 +164,7 @@ impl Default for ClientConfig {
             ],
             enable_auto_commit: true,
             auto_commit_interval: Duration::from_millis(5_000),
+            allow_auto_create_topics: None,
         }
     }
 }
@@ -173,8 +178,20 @@ impl ClientConfig {
         }
     }
 
-    /// Sets one property by its Kafka name, as `-X key=value` does.
+    /// Whether a producer's Metadata requests ask for missing topics to be created.
+    pub fn producer_auto_create(&self) -> bool {
+        self.allow_auto_create_topics.unwrap_or(true)
+    }
+
+    /// Whether a consumer's Metadata requests ask for missing topics to be created.
+    pub fn consumer_auto_create(&self) -> bool {
+        self.allow_auto_create_topics.unwrap_or(false)
+    }
+
+    /// Sets one property by its Kafka (Java client) name, or by a librdkafka name that means
+    /// the same ([`LIBRDKAFKA_ALIASES`]), as `-X key=value` does.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), ClientError> {
+        let key = java_name(key);
         let invalid = |reason: &str| ClientError::InvalidConfig {
             key: key.to_string(),
             value: value.to_string(),
@@ -258,6 +275,7 @@ impl ClientConfig {
             }
             "enable.auto.commit" => self.enable_auto_commit = boolean()?,
             "auto.commit.interval.ms" => self.auto_commit_interval = millis()?,
+            "allow.auto.create.topics" => self.allow_auto_create_topics = Some(boolean()?),
             "isolation.level" => {
                 self.isolation_level = match value.trim() {
                     "read_uncommitted" => IsolationLevel::ReadUncommitted,
@@ -270,14 +288,20 @@ impl ClientConfig {
             "fetch.max.bytes" => self.fetch_max_bytes = positive_i32()?,
             "max.partition.fetch.bytes" => self.max_partition_fetch_bytes = positive_i32()?,
             "auto.offset.reset" => {
+                // librdkafka's synonyms too: smallest/beginning, largest/end, error.
                 self.auto_offset_reset = match value.trim() {
-                    "earliest" => AutoOffsetReset::Earliest,
-                    "latest" => AutoOffsetReset::Latest,
-                    "none" => AutoOffsetReset::None,
+                    "earliest" | "smallest" | "beginning" => AutoOffsetReset::Earliest,
+                    "latest" | "largest" | "end" => AutoOffsetReset::Latest,
+                    "none" | "error" => AutoOffsetReset::None,
                     _ => return Err(invalid("expected earliest, latest or none")),
                 }
             }
-            _ => return Err(invalid("unknown property")),
+            _ => {
+                return Err(ClientError::UnknownConfig {
+                    key: key.to_string(),
+                    suggestion: nearest_name(key).map(str::to_string),
+                })
+            }
         }
         Ok(())
     }
@@ -289,6 +313,96 @@ impl ClientConfig {
     ) -> Result<(), ClientError> {
         pairs.into_iter().try_for_each(|(k, v)| self.set(k, v))
     }
+}
+
+/// Every property name [`ClientConfig::set`] takes under the Java client's name.
+pub const PROPERTY_NAMES: &[&str] = &[
+    "bootstrap.servers",
+    "client.id",
+    "request.timeout.ms",
+    "socket.connection.setup.timeout.ms",
+    "default.api.timeout.ms",
+    "retry.backoff.ms",
+    "retry.backoff.max.ms",
+    "retries",
+    "delivery.timeout.ms",
+    "linger.ms",
+    "batch.size",
+    "max.request.size",
+    "max.in.flight.requests.per.connection",
+    "acks",
+    "compression.type",
+    "enable.idempotence",
+    "group.id",
+    "group.instance.id",
+    "session.timeout.ms",
+    "heartbeat.interval.ms",
+    "max.poll.interval.ms",
+    "partition.assignment.strategy",
+    "enable.auto.commit",
+    "auto.commit.interval.ms",
+    "allow.auto.create.topics",
+    "isolation.level",
+    "fetch.max.wait.ms",
+    "fetch.min.bytes",
+    "fetch.max.bytes",
+    "max.partition.fetch.bytes",
+    "auto.offset.reset",
+];
+
+/// librdkafka's names for properties that mean exactly what a Java client name means, as
+/// (librdkafka, Java). Names both clients share (`linger.ms`, `acks`, `batch.size`, ...) need
+/// no entry.
+pub const LIBRDKAFKA_ALIASES: &[(&str, &str)] = &[
+    ("metadata.broker.list", "bootstrap.servers"),
+    ("message.max.bytes", "max.request.size"),
+    ("queue.buffering.max.ms", "linger.ms"),
+    ("message.send.max.retries", "retries"),
+    ("message.timeout.ms", "delivery.timeout.ms"),
+    ("request.required.acks", "acks"),
+    ("compression.codec", "compression.type"),
+    ("max.in.flight", "max.in.flight.requests.per.connection"),
+    ("fetch.wait.max.ms", "fetch.max.wait.ms"),
+    ("fetch.message.max.bytes", "max.partition.fetch.bytes"),
+];
+
+/// The Java client's name for `key` (itself unless it is a librdkafka alias).
+fn java_name(key: &str) -> &str {
+    LIBRDKAFKA_ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == key)
+        .map_or(key, |(_, java)| java)
+}
+
+/// The known name closest to `key` by edit distance, when close enough to be a likely typo
+/// (at most a third of the name's length, and at least 2 edits allowed).
+fn nearest_name(key: &str) -> Option<&'static str> {
+    let limit = (key.chars().count() / 3).max(2);
+    PROPERTY_NAMES
+        .iter()
+        .chain(LIBRDKAFKA_ALIASES.iter().map(|(alias, _)| alias))
+        .map(|name| (edit_distance(key, name), *name))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| name)
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 fn split_servers(servers: &str) -> Vec<String> {
@@ -369,5 +483,66 @@ mod tests {
         assert!(config.set("no.such.property", "1").is_err());
         assert!(config.set("acks", "2").is_err());
         assert!(config.set("batch.size", "-1").is_err());
+    }
+
+    #[test]
+    fn librdkafka_names_map_to_the_java_ones() {
+        let mut config = ClientConfig::default();
+        config
+            .set_all([
+                ("message.max.bytes", "2000000"),
+                ("queue.buffering.max.ms", "7"),
+                ("compression.codec", "lz4"),
+                ("fetch.wait.max.ms", "20"),
+                ("auto.offset.reset", "smallest"),
+            ])
+            .unwrap();
+        assert_eq!(config.max_request_size, 2_000_000);
+        assert_eq!(config.linger, Duration::from_millis(7));
+        assert_eq!(config.compression, Compression::Lz4);
+        assert_eq!(config.fetch_max_wait, Duration::from_millis(20));
+        assert_eq!(config.auto_offset_reset, AutoOffsetReset::Earliest);
+        for (alias, java) in LIBRDKAFKA_ALIASES {
+            assert!(PROPERTY_NAMES.contains(java), "{alias} -> {java}");
+            assert!(!PROPERTY_NAMES.contains(alias), "{alias} is a Java name");
+        }
+    }
+
+    #[test]
+    fn every_listed_name_is_known() {
+        for name in PROPERTY_NAMES {
+            let outcome = ClientConfig::default().set(name, "not-a-value");
+            assert!(
+                !matches!(outcome, Err(ClientError::UnknownConfig { .. })),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_name_suggests_the_nearest_known_one() {
+        let mut config = ClientConfig::default();
+        let suggestion = |config: &mut ClientConfig, key: &str| match config.set(key, "1") {
+            Err(ClientError::UnknownConfig { suggestion, .. }) => suggestion,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            suggestion(&mut config, "linger.msx").as_deref(),
+            Some("linger.ms")
+        );
+        assert_eq!(
+            suggestion(&mut config, "max.request.bytes").as_deref(),
+            Some("max.request.size")
+        );
+        assert_eq!(
+            suggestion(&mut config, "message.max.byte").as_deref(),
+            Some("message.max.bytes")
+        );
+        assert_eq!(suggestion(&mut config, "zzz"), None);
+        let error = config.set("linger.msx", "1").unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "unknown property 'linger.msx' (did you mean 'linger.ms'?)"
+        );
     }
 }

@@ -61,13 +61,12 @@ impl Drop for BrokerConnection {
 impl BrokerConnection {
     /// Connects to `addr` (`host:port`) and negotiates API versions.
     pub async fn connect(addr: &str, settings: &ConnectionSettings) -> ClientResult<Self> {
-        let stream = tokio::time::timeout(settings.connect_timeout, TcpStream::connect(addr))
+        let stream = tokio::time::timeout(settings.connect_timeout, open_socket(addr))
             .await
             .map_err(|_| ClientError::ConnectTimeout {
                 addr: addr.to_string(),
                 timeout: settings.connect_timeout,
-            })?
-            .map_err(|source| io_error(addr, source))?;
+            })??;
         stream
             .set_nodelay(true)
             .map_err(|source| io_error(addr, source))?;
@@ -366,6 +365,32 @@ fn api_key<R: Request>() -> ClientResult<ApiKey> {
 
 fn api_name<R: Request>() -> String {
     ApiKey::try_from(R::KEY).map_or_else(|_| R::KEY.to_string(), |api| format!("{api:?}"))
+}
+
+/// Resolves `addr` and connects to the first of its addresses that accepts. A name without an
+/// address and a refused connection get their own errors: retrying cannot help them soon.
+async fn open_socket(addr: &str) -> ClientResult<TcpStream> {
+    let resolved: Vec<std::net::SocketAddr> = tokio::net::lookup_host(addr)
+        .await
+        .map_err(|e| ClientError::UnresolvableHost {
+            addr: addr.to_string(),
+            reason: e.to_string(),
+        })?
+        .collect();
+    if resolved.is_empty() {
+        return Err(ClientError::UnresolvableHost {
+            addr: addr.to_string(),
+            reason: "the name has no address".to_string(),
+        });
+    }
+    TcpStream::connect(&resolved[..])
+        .await
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::ConnectionRefused => ClientError::ConnectionRefused {
+                servers: addr.to_string(),
+            },
+            _ => io_error(addr, source),
+        })
 }
 
 fn io_error(addr: &str, source: std::io::Error) -> ClientError {

@@ -29,6 +29,12 @@ pub enum ClientError {
     /// None of the bootstrap servers answered a Metadata request.
     #[error("no bootstrap server answered ({servers}): {last_error}")]
     NoBootstrapServer { servers: String, last_error: String },
+    /// The server refused the connection: nothing listens there.
+    #[error("connection refused by {servers} (is the cluster running?)")]
+    ConnectionRefused { servers: String },
+    /// The host name has no address.
+    #[error("cannot resolve {addr}: {reason}")]
+    UnresolvableHost { addr: String, reason: String },
     /// A frame could not be encoded or decoded.
     #[error("protocol error: {0}")]
     Protocol(String),
@@ -44,9 +50,21 @@ pub enum ClientError {
     /// A broker id in metadata has no known address.
     #[error("unknown broker {0}")]
     UnknownBroker(i32),
-    /// The topic does not exist or has no such partition.
-    #[error("unknown topic or partition {topic}-{partition}")]
-    UnknownTopicOrPartition { topic: String, partition: i32 },
+    /// The topic does not exist.
+    #[error("topic '{topic}' does not exist")]
+    UnknownTopic { topic: String },
+    /// The topic exists but has no such partition.
+    #[error("topic '{topic}' has no partition {partition}")]
+    UnknownPartition { topic: String, partition: i32 },
+    /// The topic's name breaks Kafka's rules; asking a broker cannot help.
+    #[error("{reason}")]
+    InvalidTopic { topic: String, reason: String },
+    /// A client property name kf does not know.
+    #[error("unknown property '{key}'{}", suggestion.as_ref().map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default())]
+    UnknownConfig {
+        key: String,
+        suggestion: Option<String>,
+    },
     /// A configuration property was not accepted.
     #[error("invalid value {value:?} for {key}: {reason}")]
     InvalidConfig {
@@ -96,10 +114,21 @@ impl ClientError {
         }
     }
 
+    /// Whether this broker cannot be reached now and waiting would not change that soon:
+    /// nothing listens on its port, or its name has no address.
+    pub fn is_unreachable_for_good(&self) -> bool {
+        matches!(
+            self,
+            ClientError::ConnectionRefused { .. } | ClientError::UnresolvableHost { .. }
+        )
+    }
+
     /// Whether retrying (after refreshing metadata) may succeed.
     pub fn is_retriable(&self) -> bool {
         match self {
             ClientError::Io { .. }
+            | ClientError::ConnectionRefused { .. }
+            | ClientError::UnresolvableHost { .. }
             | ClientError::ConnectTimeout { .. }
             | ClientError::RequestTimeout { .. }
             | ClientError::ConnectionClosed { .. }
@@ -124,7 +153,7 @@ impl ClientError {
                     | ResponseError::UnknownTopicId
                     | ResponseError::KafkaStorageError
             ),
-            ClientError::UnknownTopicOrPartition { .. } => true,
+            ClientError::UnknownTopic { .. } | ClientError::UnknownPartition { .. } => true,
             other => other.is_retriable(),
         }
     }

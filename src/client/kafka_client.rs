@@ -62,18 +62,35 @@ impl Client {
         let deadline = Instant::now() + config.default_api_timeout;
         let mut attempt = 0;
         while !config.bootstrap_servers.is_empty() {
+            // Waiting only helps when some server may still answer: a refused connection or a
+            // name without an address fails the same way on every retry.
+            let mut hopeless: Option<ClientError> = None;
+            let mut all_hopeless = true;
             for addr in &config.bootstrap_servers {
                 let remaining = deadline.saturating_duration_since(Instant::now());
                 let attempt_result = tokio::time::timeout(remaining, async {
                     let connection = self.connection_to(addr).await?;
-                    self.fetch_metadata(&connection, Some(&[])).await
+                    self.fetch_metadata(&connection, Some(&[]), false).await
                 })
                 .await;
                 match attempt_result {
                     Ok(Ok(())) => return Ok(()),
-                    Ok(Err(error)) => last_error = error.to_string(),
-                    Err(_) => last_error = format!("gave up connecting to {addr}"),
+                    Ok(Err(error)) => {
+                        last_error = error.to_string();
+                        if error.is_unreachable_for_good() {
+                            hopeless = Some(merge_hopeless(hopeless, error));
+                        } else {
+                            all_hopeless = false;
+                        }
+                    }
+                    Err(_) => {
+                        last_error = format!("gave up connecting to {addr}");
+                        all_hopeless = false;
+                    }
                 }
+            }
+            if let Some(error) = hopeless.filter(|_| all_hopeless) {
+                return Err(error);
             }
             let pause = self.backoff(attempt);
             if Instant::now() + pause >= deadline {
@@ -101,7 +118,20 @@ impl Client {
     /// Refreshes metadata for `topics` (all topics when `None`) from any reachable broker.
     pub async fn refresh_metadata(&self, topics: Option<&[String]>) -> ClientResult<()> {
         let connection = self.any_broker().await?;
-        self.fetch_metadata(&connection, topics).await
+        self.fetch_metadata(&connection, topics, false).await
+    }
+
+    /// Refreshes metadata for `topics`, asking the broker to create missing ones when
+    /// `allow_auto_create` (Metadata's `allow_auto_topic_creation`; the broker also needs
+    /// `auto.create.topics.enable`).
+    pub async fn refresh_topics(
+        &self,
+        topics: &[String],
+        allow_auto_create: bool,
+    ) -> ClientResult<()> {
+        let connection = self.any_broker().await?;
+        self.fetch_metadata(&connection, Some(topics), allow_auto_create)
+            .await
     }
 
     /// Refreshes the topics already in the cache (and the broker list).
@@ -114,6 +144,7 @@ impl Client {
         &self,
         connection: &BrokerConnection,
         topics: Option<&[String]>,
+        allow_auto_create: bool,
     ) -> ClientResult<()> {
         let request = MetadataRequest::default()
             .with_topics(topics.map(|names| {
@@ -125,7 +156,7 @@ impl Client {
                     })
                     .collect()
             }))
-            .with_allow_auto_topic_creation(false);
+            .with_allow_auto_topic_creation(allow_auto_create);
         let response = connection.send(&request).await?;
         let fresh = ClusterMetadata::from_response(&response);
         write(&self.inner.metadata).merge(fresh, topics.is_none());
@@ -133,21 +164,53 @@ impl Client {
         Ok(())
     }
 
-    /// A topic's metadata, from the cache or else fetched; retriable topic errors
-    /// (unknown topic, leader not available) are retried until `default.api.timeout.ms`.
+    /// A topic's metadata, from the cache or else fetched (never creating the topic);
+    /// retriable topic errors (unknown topic, leader not available) are retried until
+    /// `default.api.timeout.ms`.
     pub async fn topic_metadata(&self, topic: &str) -> ClientResult<TopicMetadata> {
+        self.topic_metadata_for(topic, false).await
+    }
+
+    /// Like [`Client::topic_metadata`], asking the broker to create the topic when
+    /// `allow_auto_create` (producers do, as Kafka's producers do).
+    pub async fn topic_metadata_for(
+        &self,
+        topic: &str,
+        allow_auto_create: bool,
+    ) -> ClientResult<TopicMetadata> {
         if let Some(cached) = self.cached_topic(topic) {
             return Ok(cached);
         }
+        check_topic_name(topic)?;
+        let topics = [topic.to_string()];
         self.retry(|| async {
-            self.refresh_metadata(Some(&[topic.to_string()])).await?;
-            self.cached_topic(topic)
-                .ok_or_else(|| ClientError::UnknownTopicOrPartition {
-                    topic: topic.to_string(),
-                    partition: -1,
-                })
+            self.refresh_topics(&topics, allow_auto_create).await?;
+            self.usable_topic(topic)
         })
         .await
+    }
+
+    /// The cached topic, or why it cannot be used yet (or at all).
+    fn usable_topic(&self, topic: &str) -> ClientResult<TopicMetadata> {
+        let metadata = read(&self.inner.metadata);
+        let Some(cached) = metadata.topics.get(topic) else {
+            return Err(ClientError::UnknownTopic {
+                topic: topic.to_string(),
+            });
+        };
+        if cached.error_code == ResponseError::UnknownTopicOrPartition.code() {
+            return Err(ClientError::UnknownTopic {
+                topic: topic.to_string(),
+            });
+        }
+        ClientError::check(cached.error_code, || format!("topic '{topic}'"))?;
+        if !usable(cached) {
+            return Err(ClientError::Kafka {
+                error: ResponseError::LeaderNotAvailable,
+                context: format!("topic '{topic}'"),
+            });
+        }
+        Ok(cached.clone())
     }
 
     /// The cached topic if it is usable: no topic error and every partition led.
@@ -189,7 +252,7 @@ impl Client {
             .iter()
             .find(|p| p.partition == partition)
             .map(|p| p.leader_id)
-            .ok_or_else(|| ClientError::UnknownTopicOrPartition {
+            .ok_or_else(|| ClientError::UnknownPartition {
                 topic: topic.to_string(),
                 partition,
             })
@@ -304,8 +367,33 @@ impl Client {
 }
 
 fn is_unknown_topic(error: &ClientError) -> bool {
-    matches!(error, ClientError::UnknownTopicOrPartition { .. })
+    matches!(error, ClientError::UnknownTopic { .. })
         || error.kafka_error() == Some(ResponseError::UnknownTopicOrPartition)
+}
+
+/// Kafka's topic name rules, checked before asking a broker about a name it must refuse.
+pub fn check_topic_name(topic: &str) -> ClientResult<()> {
+    match crate::metadata::controller::topic_name::invalid_reason(topic) {
+        None => Ok(()),
+        Some(reason) => Err(ClientError::InvalidTopic {
+            topic: topic.to_string(),
+            reason,
+        }),
+    }
+}
+
+/// Of two errors that make waiting pointless, the one to report: a refused connection merges
+/// with another into one error naming every refusing server.
+fn merge_hopeless(earlier: Option<ClientError>, error: ClientError) -> ClientError {
+    match (earlier, error) {
+        (
+            Some(ClientError::ConnectionRefused { servers: before }),
+            ClientError::ConnectionRefused { servers },
+        ) => ClientError::ConnectionRefused {
+            servers: format!("{before},{servers}"),
+        },
+        (_, error) => error,
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -24,5 +24,5 @@ pub mod wire;
 
 pub use config::{Acks, AutoOffsetReset, ClientConfig, IsolationLevel};
 pub use error::{ClientError, ClientResult};
-pub use kafka_client::Client;
+pub use kafka_client::{check_topic_name, Client};
 pub use wire::TopicPartition;

@@ -250,6 +250,7 @@ fn detach(config: &ClusterConfig) -> anyhow::Result<()> {
         if let Some(exit) = child.try_wait()? {
             let log = std::fs::read_to_string(&log_path).unwrap_or_default();
             let last = log.lines().last().unwrap_or("no output");
+            let last = last.strip_prefix("kf: error: ").unwrap_or(last);
             bail!("the background cluster exited ({exit}): {last}");
         }
         if let Ok(state) = ClusterState::load(Some(&config.data_dir)) {

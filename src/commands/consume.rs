@@ -105,7 +105,7 @@ pub async fn run(args: ConsumeArgs) -> anyhow::Result<()> {
     }
     let client = connect::connect(&args.connect, &overrides).await?;
     for topic in &args.topics {
-        require_topic(&client, topic).await?;
+        require_topic(&client, topic, client.config().consumer_auto_create()).await?;
     }
     let admin = Admin::new(client.clone());
     let mut source = match &args.group {

@@ -25,6 +25,22 @@ pub struct UsageError(pub String);
 #[error("interrupted")]
 pub struct Interrupted;
 
+/// The one line kf prints for a failure: each cause in the chain once. A cause whose text its
+/// parent already includes (thiserror's `"...: {source}"` with `#[source]`) is not repeated.
+pub fn error_text(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    let mut parent = text.clone();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !parent.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+        parent = cause;
+    }
+    text
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Cluster(command) => cluster::run(command).await,
@@ -33,5 +49,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Consume(args) => consume::run(args).await,
         Command::Bench(command) => bench::run(command).await,
         Command::Generate(args) => generate::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Error)]
+    #[error("cannot listen on {addr}: {source}")]
+    struct Listen {
+        addr: String,
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn each_cause_is_printed_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::AddrInUse, "Address already in use");
+        let error = anyhow::Error::new(Listen {
+            addr: "127.0.0.1:9092".into(),
+            source: io,
+        })
+        .context("cannot start the cluster");
+        assert_eq!(
+            error_text(&error),
+            "cannot start the cluster: cannot listen on 127.0.0.1:9092: Address already in use"
+        );
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_text(&plain), "outer: inner");
     }
 }

@@ -19,7 +19,7 @@ use super::format::{parse_record, unescape, InputLayout, InputOptions, RecordSpl
 use super::{Interrupted, UsageError};
 use crate::cli::produce::ProduceArgs;
 use crate::client::producer::{DeliveryHandler, DeliveryReport, Producer, RecordRef};
-use crate::client::Client;
+use crate::client::{check_topic_name, Client};
 use kafka_protocol::error::ResponseError;
 
 /// Input is read in large chunks: `seq 1 1000000 | kf produce` is mostly reading.
@@ -44,7 +44,8 @@ pub async fn run(args: ProduceArgs) -> anyhow::Result<()> {
         overrides.push(("compression.type", codec.as_str()));
     }
     let client = connect::connect(&args.connect, &overrides).await?;
-    require_topic(&client, &args.topic).await?;
+    let allow_auto_create = client.config().producer_auto_create();
+    require_topic(&client, &args.topic, allow_auto_create).await?;
     let failures = Arc::new(Failures::default());
     let producer = Producer::with_delivery_handler(client, failures.clone())
         .await
@@ -87,11 +88,18 @@ pub async fn run(args: ProduceArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fails at once when `topic` does not exist (rather than retrying for
-/// `default.api.timeout.ms`, as the client does for a topic that may be being created).
-pub(super) async fn require_topic(client: &Client, topic: &str) -> anyhow::Result<()> {
+/// Fails at once when `topic` cannot be used: a name Kafka refuses (a usage error), or a topic
+/// that does not exist after asking for it (with `allow_auto_create`, the cluster was asked to
+/// create it). The client itself would retry an unknown topic for `default.api.timeout.ms`, in
+/// case it is being created; a command line user wants the answer now.
+pub(super) async fn require_topic(
+    client: &Client,
+    topic: &str,
+    allow_auto_create: bool,
+) -> anyhow::Result<()> {
+    check_topic_name(topic).map_err(|e| UsageError(e.to_string()))?;
     client
-        .refresh_metadata(Some(&[topic.to_string()]))
+        .refresh_topics(&[topic.to_string()], allow_auto_create)
         .await
         .context("cannot fetch metadata")?;
     let unknown = client
@@ -99,6 +107,9 @@ pub(super) async fn require_topic(client: &Client, topic: &str) -> anyhow::Resul
         .topics
         .get(topic)
         .is_some_and(|t| t.error_code == ResponseError::UnknownTopicOrPartition.code());
+    if unknown && allow_auto_create {
+        bail!("topic '{topic}' does not exist, and the cluster does not create topics on use");
+    }
     if unknown {
         bail!("topic '{topic}' does not exist");
     }

@@ -73,6 +73,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "Default segment.ms of topics."),
     broker("log.segment.bytes", Int, Some("1073741824"), AtLeast(1_048_576),
         "Default segment.bytes of topics."),
+    broker("max.incremental.fetch.session.cache.slots", Int, Some("1000"), AtLeast(0),
+        "The most incremental fetch sessions a broker keeps."),
     broker("message.max.bytes", Int, Some("1048588"), AtLeast(0),
         "Default max.message.bytes of topics."),
     broker("min.insync.replicas", Int, Some("1"), AtLeast(1),
@@ -133,6 +135,7 @@ pub struct BrokerConfig {
     /// From log.roll.ms, else log.roll.hours.
     pub log_roll_ms: i64,
     pub log_segment_bytes: i32,
+    pub max_incremental_fetch_session_cache_slots: i32,
     pub message_max_bytes: i32,
     pub min_insync_replicas: i32,
     pub num_partitions: i32,
@@ -234,6 +237,9 @@ impl BrokerConfig {
             log_retention_ms,
             log_roll_ms,
             log_segment_bytes: int("log.segment.bytes"),
+            max_incremental_fetch_session_cache_slots: int(
+                "max.incremental.fetch.session.cache.slots",
+            ),
             message_max_bytes: int("message.max.bytes"),
             min_insync_replicas: int("min.insync.replicas"),
             num_partitions: int("num.partitions"),

@@ -1,15 +1,18 @@
 //! ApiKey 1 · Fetch · v4-17
 //!
 //! Serves log bytes as stored: no per-record work. Long-polls until `min_bytes` are ready or
-//! `max_wait_ms` passes, woken by appends (never by sleeping). KIP-74: the first partition with
-//! data returns at least one whole batch even past the size limits. KIP-227 incremental fetch
-//! sessions are in `broker/fetch_sessions.rs`. Topics are named by id from v13 on. A response
-//! carries at most `fetch.max.bytes` and, beyond its first batch, no more than
+//! `max_wait_ms` passes, woken by appends (never by sleeping); a fetch with nothing to read
+//! answers at once. KIP-74: the first partition with data returns at least one whole batch even
+//! past the size limits. Which partitions a fetch reads and which its answer names (KIP-227
+//! sessions) is decided by `broker/fetch_sessions/`. Topics are named by id from v13 on: an id
+//! the broker does not know is UNKNOWN_TOPIC_ID, and a session's partition whose topic was
+//! deleted and created again under the same name is INCONSISTENT_TOPIC_ID. A response carries
+//! at most `fetch.max.bytes` and, beyond its first batch, no more than
 //! `queued.max.response.bytes` leaves (kf's own bound on unsent responses).
 //!
-//! Differs from Kafka (until the issues that bring them): no follower fetching (replica_id is
-//! ignored) and no transactions, so the last stable offset is the high watermark and
-//! read_committed fetches carry an empty aborted-transactions list.
+//! Differs from Kafka (until the issues that bring them): no follower fetching (a replica id
+//! only makes the session privileged) and no transactions, so the last stable offset is the
+//! high watermark and read_committed fetches carry an empty aborted-transactions list.
 
 use std::time::Duration;
 
@@ -20,15 +23,17 @@ use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, Partition
 use kafka_protocol::messages::{FetchRequest, FetchResponse, RequestHeader, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use tokio::time::Instant;
+use uuid::Uuid;
 
-use crate::broker::fetch_sessions::{SessionPartition, SessionPartitionKey};
+use crate::broker::fetch_sessions::{
+    FetchMetadata, FetchPartition, PartitionKey, PartitionRead, PartitionRequest, SessionRequest,
+    TopicKey,
+};
 use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
+use crate::clock;
 use crate::metadata::MetadataImage;
 
-/// Kafka's session sentinels.
-const INITIAL_EPOCH: i32 = 0;
-const FINAL_EPOCH: i32 = -1;
 const READ_COMMITTED: i8 = 1;
 
 pub async fn handle(
@@ -38,155 +43,113 @@ pub async fn handle(
 ) -> FetchResponse {
     let version = header.request_api_version;
     let image = broker.image();
-    let (session_id, partitions, incremental) =
-        match open_session(broker, &image, &request, version) {
-            Ok(opened) => opened,
-            Err(error) => {
-                return FetchResponse::default()
-                    .with_error_code(error.code())
-                    .with_session_id(request.session_id)
-            }
-        };
+    let context = broker.fetch_sessions.new_context(
+        clock::now_ms(),
+        session_request(&image, &request, version),
+        |id| image.topic_by_id(id).map(|t| t.name.clone()),
+    );
 
+    let partitions = context.partitions();
     let mut appends = broker.appends.subscribe();
     let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
     // Kafka caps a response at fetch.max.bytes; kf also at what queued.max.response.bytes
-    // leaves (the charge is the connection's to keep until the answer is sent).
+    // leaves (the connection counts the answer itself until it is sent).
     let max_bytes = request.max_bytes.min(broker.config.fetch_max_bytes).max(0) as usize;
     let mut charge = broker.queued.response_reservation();
-    let mut reads = read_within(broker, &partitions, max_bytes, &mut charge);
-    loop {
+    let mut reads = read_within(broker, partitions, max_bytes, &mut charge);
+    while !partitions.is_empty() {
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
         let has_error = reads.iter().any(|r| r.error != 0);
         if bytes >= request.min_bytes.max(0) as usize || has_error || Instant::now() >= deadline {
             break;
         }
         match tokio::time::timeout_at(deadline, appends.changed()).await {
-            Ok(Ok(())) => reads = read_within(broker, &partitions, max_bytes, &mut charge),
+            Ok(Ok(())) => reads = read_within(broker, partitions, max_bytes, &mut charge),
             _ => break,
         }
     }
 
-    let responses = respond(
-        broker,
-        session_id,
-        incremental,
-        reads,
-        request.isolation_level,
-    );
+    let answer = context.respond(reads);
     FetchResponse::default()
-        .with_session_id(session_id)
-        .with_responses(responses)
+        .with_error_code(answer.error.map_or(0, |e| e.code()))
+        .with_session_id(answer.session_id)
+        .with_responses(topic_responses(answer.partitions, request.isolation_level))
 }
 
-type SessionPartitions = Vec<(SessionPartitionKey, SessionPartition)>;
-
-/// Resolves the partitions this request fetches, opening, continuing or closing its session.
-/// Returns the session id to answer with, the partitions, and whether the answer is incremental.
-fn open_session(
-    broker: &Broker,
-    image: &MetadataImage,
-    request: &FetchRequest,
-    version: i16,
-) -> Result<(i32, SessionPartitions, bool), ResponseError> {
-    let requested = requested_partitions(image, request, version);
-    let mut sessions = broker
-        .fetch_sessions
-        .lock()
-        .map_err(|_| ResponseError::UnknownServerError)?;
-    if request.session_id == 0 || request.session_epoch == FINAL_EPOCH {
-        if request.session_id != 0 {
-            sessions.remove(request.session_id);
+/// The request as the session rules see it; topic ids are resolved against `image`.
+fn session_request(image: &MetadataImage, request: &FetchRequest, version: i16) -> SessionRequest {
+    let metadata = if version >= 7 {
+        FetchMetadata {
+            session_id: request.session_id,
+            epoch: request.session_epoch,
         }
-        let session_id = if request.session_epoch == INITIAL_EPOCH && version >= 7 {
-            sessions.create(requested.iter().cloned().collect())
-        } else {
-            0
-        };
-        return Ok((session_id, requested, false));
-    }
-    let session = sessions.get_for_epoch(request.session_id, request.session_epoch)?;
-    for forgotten in &request.forgotten_topics_data {
-        let topic = resolve_name(image, &forgotten.topic, &forgotten.topic_id, version);
-        for partition in &forgotten.partitions {
-            session.partitions.shift_remove(&SessionPartitionKey {
-                topic: topic.clone(),
-                topic_id: forgotten.topic_id,
-                partition: *partition,
-            });
-        }
-    }
-    for (key, asked) in requested {
-        match session.partitions.get_mut(&key) {
-            Some(cached) => {
-                cached.fetch_offset = asked.fetch_offset;
-                cached.partition_max_bytes = asked.partition_max_bytes;
-                cached.current_leader_epoch = asked.current_leader_epoch;
-            }
-            None => {
-                session.partitions.insert(key, asked);
-            }
-        }
-    }
-    let partitions = session
-        .partitions
+    } else {
+        FetchMetadata::LEGACY
+    };
+    let replica_id = if version >= 15 {
+        request.replica_state.replica_id
+    } else {
+        request.replica_id
+    };
+    let fetch_data = request
+        .topics
         .iter()
-        .map(|(k, p)| (k.clone(), p.clone()))
-        .collect();
-    Ok((request.session_id, partitions, true))
-}
-
-fn requested_partitions(
-    image: &MetadataImage,
-    request: &FetchRequest,
-    version: i16,
-) -> SessionPartitions {
-    let mut out = Vec::new();
-    for topic in &request.topics {
-        let name = resolve_name(image, &topic.topic, &topic.topic_id, version);
-        for p in &topic.partitions {
-            out.push((
-                SessionPartitionKey {
-                    topic: name.clone(),
-                    topic_id: topic.topic_id,
+        .flat_map(|topic| {
+            let (key, name) = topic_key(image, &topic.topic, topic.topic_id, version);
+            topic.partitions.iter().map(move |p| FetchPartition {
+                key: PartitionKey {
+                    topic: key.clone(),
                     partition: p.partition,
                 },
-                SessionPartition::new(
-                    p.fetch_offset,
-                    p.partition_max_bytes,
-                    p.current_leader_epoch,
-                ),
-            ));
-        }
+                topic: name.clone(),
+                request: PartitionRequest {
+                    fetch_offset: p.fetch_offset,
+                    partition_max_bytes: p.partition_max_bytes,
+                    current_leader_epoch: p.current_leader_epoch,
+                },
+            })
+        })
+        .collect();
+    let to_forget = request
+        .forgotten_topics_data
+        .iter()
+        .flat_map(|topic| {
+            let (key, _) = topic_key(image, &topic.topic, topic.topic_id, version);
+            topic.partitions.iter().map(move |&partition| PartitionKey {
+                topic: key.clone(),
+                partition,
+            })
+        })
+        .collect();
+    SessionRequest {
+        version,
+        metadata,
+        privileged: replica_id.0 >= 0,
+        fetch_data,
+        to_forget,
     }
-    out
 }
 
-/// The topic's name: from the request before v13, from its id from v13 on ("" when unknown).
-fn resolve_name(image: &MetadataImage, name: &TopicName, id: &uuid::Uuid, version: i16) -> String {
+/// How the request names a topic, and its name when this broker knows it.
+fn topic_key(
+    image: &MetadataImage,
+    name: &TopicName,
+    id: Uuid,
+    version: i16,
+) -> (TopicKey, Option<String>) {
     if version >= 13 {
-        image
-            .topic_by_id(id)
-            .map(|t| t.name.clone())
-            .unwrap_or_default()
+        let name = image.topic_by_id(&id).map(|t| t.name.clone());
+        (TopicKey::Id(id), name)
     } else {
-        name.to_string()
+        (TopicKey::Name(name.to_string()), Some(name.to_string()))
     }
-}
-
-struct PartitionRead {
-    key: SessionPartitionKey,
-    error: i16,
-    high_watermark: i64,
-    log_start_offset: i64,
-    records: Bytes,
 }
 
 /// [`read_partitions`] within the broker's response budget: up to `max_bytes` of what it has
 /// left (the first batch goes whatever the budget, KIP-74), then `charge` holds what was read.
 fn read_within(
     broker: &Broker,
-    partitions: &SessionPartitions,
+    partitions: &[FetchPartition],
     max_bytes: usize,
     charge: &mut ResponseCharge,
 ) -> Vec<PartitionRead> {
@@ -202,7 +165,7 @@ fn read_within(
 
 fn read_partitions(
     broker: &Broker,
-    partitions: &SessionPartitions,
+    partitions: &[FetchPartition],
     max_bytes: i32,
 ) -> Vec<PartitionRead> {
     let image = broker.image();
@@ -210,8 +173,8 @@ fn read_partitions(
     let mut any_data = false;
     partitions
         .iter()
-        .map(|(key, asked)| {
-            let mut read = read_partition(broker, &image, key, asked, remaining);
+        .map(|partition| {
+            let mut read = read_partition(broker, &image, partition, remaining);
             if any_data && read.records.len() > remaining {
                 // Only the first partition with data may go past the response limit (KIP-74).
                 read.records = Bytes::new();
@@ -226,86 +189,68 @@ fn read_partitions(
 fn read_partition(
     broker: &Broker,
     image: &MetadataImage,
-    key: &SessionPartitionKey,
-    asked: &SessionPartition,
+    partition: &FetchPartition,
     remaining: usize,
 ) -> PartitionRead {
     let mut read = PartitionRead {
-        key: key.clone(),
+        partition: partition.clone(),
         error: 0,
         high_watermark: -1,
         log_start_offset: -1,
         records: Bytes::new(),
     };
-    if key.topic.is_empty() {
-        read.error = ResponseError::UnknownTopicId.code();
-        return read;
-    }
-    let leader = match broker.leader_partition(image, &key.topic, key.partition) {
-        Ok(leader) => leader,
-        Err(e) => {
-            read.error = e.code();
-            return read;
-        }
-    };
-    if asked.current_leader_epoch >= 0 && asked.current_leader_epoch != leader.leader_epoch {
-        read.error = if asked.current_leader_epoch > leader.leader_epoch {
-            ResponseError::UnknownLeaderEpoch.code()
-        } else {
-            ResponseError::FencedLeaderEpoch.code()
-        };
-        return read;
-    }
-    let Ok(log) = leader.log.lock() else {
-        read.error = ResponseError::KafkaStorageError.code();
-        return read;
-    };
-    read.high_watermark = log.log_end_offset();
-    read.log_start_offset = log.log_start_offset();
-    let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
-    match log.read(asked.fetch_offset, max_bytes, read.high_watermark) {
-        Ok(bytes) => read.records = bytes,
-        Err(e) => read.error = e.error().code(),
+    if let Err(error) = read_into(broker, image, partition, remaining, &mut read) {
+        read.error = error.code();
     }
     read
 }
 
-/// Builds the topic responses; an incremental response leaves out partitions with no news.
-fn respond(
+fn read_into(
     broker: &Broker,
-    session_id: i32,
-    incremental: bool,
-    reads: Vec<PartitionRead>,
-    isolation_level: i8,
-) -> Vec<FetchableTopicResponse> {
-    let mut sessions = broker.fetch_sessions.lock().ok();
-    let mut session = sessions.as_mut().and_then(|s| {
-        if session_id != 0 {
-            s.get_mut(session_id)
+    image: &MetadataImage,
+    partition: &FetchPartition,
+    remaining: usize,
+    read: &mut PartitionRead,
+) -> Result<(), ResponseError> {
+    let topic = partition
+        .topic
+        .as_deref()
+        .ok_or(ResponseError::UnknownTopicId)?;
+    let leader = broker.leader_partition(image, topic, partition.key.partition)?;
+    if let TopicKey::Id(id) = partition.key.topic {
+        if image.topic(topic).map(|t| t.topic_id) != Some(id) {
+            return Err(ResponseError::InconsistentTopicId);
+        }
+    }
+    let asked = &partition.request;
+    if asked.current_leader_epoch >= 0 && asked.current_leader_epoch != leader.leader_epoch {
+        return Err(if asked.current_leader_epoch > leader.leader_epoch {
+            ResponseError::UnknownLeaderEpoch
         } else {
-            None
-        }
-    });
-    let mut topics: IndexMap<(String, uuid::Uuid), Vec<PartitionData>> = IndexMap::new();
+            ResponseError::FencedLeaderEpoch
+        });
+    }
+    let log = leader
+        .log
+        .lock()
+        .map_err(|_| ResponseError::KafkaStorageError)?;
+    read.high_watermark = log.log_end_offset();
+    read.log_start_offset = log.log_start_offset();
+    let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
+    read.records = log
+        .read(asked.fetch_offset, max_bytes, read.high_watermark)
+        .map_err(|e| e.error())?;
+    Ok(())
+}
+
+/// Groups the answered partitions by topic, in the order they were read.
+fn topic_responses(reads: Vec<PartitionRead>, isolation_level: i8) -> Vec<FetchableTopicResponse> {
+    let mut topics: IndexMap<TopicKey, (String, Uuid, Vec<PartitionData>)> = IndexMap::new();
     for read in reads {
-        let news = match session
-            .as_mut()
-            .and_then(|s| s.partitions.get_mut(&read.key))
-        {
-            Some(cached) => cached.note_response(
-                !read.records.is_empty(),
-                read.error,
-                read.high_watermark,
-                read.log_start_offset,
-            ),
-            None => true,
-        };
-        if incremental && !news {
-            continue;
-        }
+        let key = read.partition.key;
         let aborted = (isolation_level == READ_COMMITTED).then(Vec::new);
         let data = PartitionData::default()
-            .with_partition_index(read.key.partition)
+            .with_partition_index(key.partition)
             .with_error_code(read.error)
             .with_high_watermark(read.high_watermark)
             .with_last_stable_offset(read.high_watermark)
@@ -313,17 +258,20 @@ fn respond(
             .with_aborted_transactions(aborted)
             .with_preferred_read_replica((-1).into())
             .with_records(Some(read.records));
+        let name = read.partition.topic.unwrap_or_default();
+        let topic_id = match &key.topic {
+            TopicKey::Id(id) => *id,
+            TopicKey::Name(_) => Uuid::nil(),
+        };
         topics
-            .entry((read.key.topic, read.key.topic_id))
-            .or_default()
+            .entry(key.topic)
+            .or_insert_with(|| (name, topic_id, Vec::new()))
+            .2
             .push(data);
     }
-    if let Some(session) = session.filter(|_| incremental) {
-        session.next_epoch = session.next_epoch.wrapping_add(1).max(1);
-    }
     topics
-        .into_iter()
-        .map(|((name, topic_id), partitions)| {
+        .into_values()
+        .map(|(name, topic_id, partitions)| {
             FetchableTopicResponse::default()
                 .with_topic(TopicName(StrBytes::from_string(name)))
                 .with_topic_id(topic_id)

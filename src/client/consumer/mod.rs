@@ -70,14 +70,13 @@ impl Consumer {
         let bounds = position::fetch_bounds(&self.admin, &tps, isolation).await?;
         let mut partitions = BTreeMap::new();
         for (tp, start) in assignment {
-            let bounds =
-                bounds
-                    .get(tp)
-                    .copied()
-                    .ok_or_else(|| ClientError::UnknownTopicOrPartition {
-                        topic: tp.topic.clone(),
-                        partition: tp.partition,
-                    })?;
+            let bounds = bounds
+                .get(tp)
+                .copied()
+                .ok_or_else(|| ClientError::UnknownPartition {
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                })?;
             let position = position::resolve(&self.admin, tp, *start, bounds, isolation).await?;
             partitions.insert(
                 tp.clone(),

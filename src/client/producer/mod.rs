@@ -198,7 +198,11 @@ impl Producer {
         let partitions = match self.client.cached_partition_count(topic) {
             Some(count) => count,
             None => {
-                let metadata = self.client.topic_metadata(topic).await?;
+                let allow_auto_create = self.client.config().producer_auto_create();
+                let metadata = self
+                    .client
+                    .topic_metadata_for(topic, allow_auto_create)
+                    .await?;
                 i32::try_from(metadata.partitions.len()).unwrap_or(i32::MAX)
             }
         };
@@ -221,7 +225,7 @@ impl Producer {
             (Some(partition), _) if (0..count).contains(&partition) => {
                 Ok(Destination::Partition(partition))
             }
-            (Some(partition), _) => Err(ClientError::UnknownTopicOrPartition {
+            (Some(partition), _) => Err(ClientError::UnknownPartition {
                 topic: record.topic.to_string(),
                 partition,
             }),

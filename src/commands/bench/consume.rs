@@ -13,9 +13,12 @@ use crate::cli::bench::BenchConsumeArgs;
 use crate::client::consumer::{Consumer, StartOffset};
 use crate::client::TopicPartition;
 use crate::commands::connect;
+use crate::commands::produce::require_topic;
 
 pub async fn run(args: BenchConsumeArgs) -> anyhow::Result<()> {
     let client = connect::connect(&args.connect, &[]).await?;
+    let allow_auto_create = client.config().consumer_auto_create();
+    require_topic(&client, &args.topic, allow_auto_create).await?;
     let mut consumer = Consumer::new(client);
     let partitions = if args.partitions.is_empty() {
         consumer

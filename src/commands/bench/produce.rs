@@ -15,6 +15,7 @@ use super::stats::Stats;
 use super::throttle::Throttler;
 use crate::cli::bench::BenchProduceArgs;
 use crate::client::producer::{DeliveryHandler, DeliveryReport, Producer, RecordRef};
+use crate::commands::produce::require_topic;
 use crate::commands::{connect, UsageError};
 
 pub async fn run(args: BenchProduceArgs) -> anyhow::Result<()> {
@@ -29,6 +30,8 @@ pub async fn run(args: BenchProduceArgs) -> anyhow::Result<()> {
         overrides.push(("compression.type", compression.as_str()));
     }
     let client = connect::connect(&args.connect, &overrides).await?;
+    let allow_auto_create = client.config().producer_auto_create();
+    require_topic(&client, &args.topic, allow_auto_create).await?;
 
     let start = Instant::now();
     let stats = Stats::new(

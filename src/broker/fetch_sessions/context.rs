@@ -1,0 +1,126 @@
+//! How one Fetch is served once its session is decided (Kafka's `FetchContext`s): which
+//! partitions it reads, and how its answer is made from what was read.
+
+use kafka_protocol::error::ResponseError;
+
+use super::{lock, next_epoch, FetchPartition, PartitionRead, SharedSession, INVALID_SESSION_ID};
+
+#[derive(Debug)]
+pub enum FetchContext {
+    /// The session could not be used: answered with this error and nothing else.
+    SessionError(ResponseError),
+    /// A fetch without a session.
+    Sessionless(Vec<FetchPartition>),
+    /// A full fetch, with the session it opened (none when the cache had no room).
+    Full {
+        partitions: Vec<FetchPartition>,
+        session: Option<SharedSession>,
+    },
+    /// A fetch continuing a session: it reads every partition of the session.
+    Incremental {
+        session: SharedSession,
+        request_epoch: i32,
+        partitions: Vec<FetchPartition>,
+    },
+}
+
+/// The top level of a Fetch answer and the partitions it names.
+#[derive(Debug)]
+pub struct FetchAnswer {
+    pub error: Option<ResponseError>,
+    pub session_id: i32,
+    pub partitions: Vec<PartitionRead>,
+}
+
+impl FetchContext {
+    /// The partitions to read, in the order to read them.
+    pub fn partitions(&self) -> &[FetchPartition] {
+        match self {
+            FetchContext::SessionError(_) => &[],
+            FetchContext::Sessionless(partitions)
+            | FetchContext::Full { partitions, .. }
+            | FetchContext::Incremental { partitions, .. } => partitions,
+        }
+    }
+
+    /// Makes the answer from the reads of [`Self::partitions`], noting in the session what
+    /// the client is told.
+    pub fn respond(self, reads: Vec<PartitionRead>) -> FetchAnswer {
+        match self {
+            FetchContext::SessionError(error) => FetchAnswer {
+                error: Some(error),
+                session_id: INVALID_SESSION_ID,
+                partitions: Vec::new(),
+            },
+            FetchContext::Sessionless(_) | FetchContext::Full { session: None, .. } => {
+                FetchAnswer {
+                    error: None,
+                    session_id: INVALID_SESSION_ID,
+                    partitions: reads,
+                }
+            }
+            FetchContext::Full {
+                session: Some(session),
+                ..
+            } => {
+                let mut session = lock(&session);
+                for read in &reads {
+                    if let Some(cached) = session.partitions.get_mut(&read.partition.key) {
+                        cached.high_watermark = read.high_watermark;
+                        cached.log_start_offset = read.log_start_offset;
+                    }
+                }
+                FetchAnswer {
+                    error: None,
+                    session_id: session.id,
+                    partitions: reads,
+                }
+            }
+            FetchContext::Incremental {
+                session,
+                request_epoch,
+                ..
+            } => respond_incremental(&session, request_epoch, reads),
+        }
+    }
+}
+
+/// Keeps only the partitions with news; those with records move to the back of the session,
+/// so the next fetch reads the others first.
+fn respond_incremental(
+    session: &SharedSession,
+    request_epoch: i32,
+    reads: Vec<PartitionRead>,
+) -> FetchAnswer {
+    let mut session = lock(session);
+    if session.epoch != next_epoch(request_epoch) {
+        // Another fetch of this session (a duplicate) was served meanwhile.
+        return FetchAnswer {
+            error: Some(ResponseError::InvalidFetchSessionEpoch),
+            session_id: session.id,
+            partitions: Vec::new(),
+        };
+    }
+    let mut partitions = Vec::with_capacity(reads.len());
+    for read in reads {
+        let key = &read.partition.key;
+        let must_respond = session
+            .partitions
+            .get_mut(key)
+            .is_none_or(|cached| cached.note_response(&read));
+        if !must_respond {
+            continue;
+        }
+        if !read.records.is_empty() {
+            if let Some(cached) = session.partitions.shift_remove(key) {
+                session.partitions.insert(key.clone(), cached);
+            }
+        }
+        partitions.push(read);
+    }
+    FetchAnswer {
+        error: None,
+        session_id: session.id,
+        partitions,
+    }
+}
