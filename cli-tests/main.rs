@@ -8,6 +8,7 @@ mod connect;
 mod consume;
 mod first_hour;
 mod generate;
+mod help_examples;
 mod produce;
 mod topic;
 

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --version 'Print version'
             cand cluster 'Run and inspect a local Kafka cluster'
             cand topic 'Create, list, describe, change and delete topics'
+            cand group 'Inspect consumer groups, reset and delete their offsets'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
             cand bench 'Measure produce and consume throughput and latency'
@@ -204,6 +205,117 @@ set edit:completion:arg-completer[kf] = {|@words|
         }
         &'kf;topic;help;help'= {
         }
+        &'kf;group'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List consumer groups on every broker'
+            cand describe 'Describe groups: state, assignor, coordinator, members and per-partition offsets and lag'
+            cand lag 'Show the total and per-partition lag of groups'
+            cand reset-offsets 'Move a group''s committed offsets (prints the plan; changes nothing without --execute)'
+            cand delete 'Delete groups that have no active members, with their committed offsets'
+            cand delete-offsets 'Delete a group''s committed offsets of some topics or partitions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kf;group;list'= {
+            cand --state 'Only groups in this state, e.g. Stable, Empty, PreparingRebalance (repeatable)'
+            cand --type 'Only groups of this type (repeatable)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;group;describe'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --read-committed 'Compute lag against the last stable offset, as a read_committed consumer sees the log'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;group;lag'= {
+            cand --interval 'Time between refreshes with --watch, e.g. 500ms, 2s'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --read-committed 'Compute lag against the last stable offset, as a read_committed consumer sees the log'
+            cand -w 'Refresh in place until interrupted'
+            cand --watch 'Refresh in place until interrupted'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;group;reset-offsets'= {
+            cand --topic 'A topic, or some of its partitions as TOPIC:P,P,... (repeatable)'
+            cand --to-offset 'To this offset'
+            cand --shift-by 'Move the committed offset by N (negative: back)'
+            cand --to-datetime 'To the first offset at or after this time: RFC 3339 (2026-01-31T12:00:00Z), local YYYY-MM-DDTHH:MM:SS[.mmm], or milliseconds since the epoch'
+            cand --by-duration 'To the first offset at or after now minus this duration: 30m, 2h, 1d or ISO 8601 (PT1H30M, P1DT2H)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --all-topics 'Every topic the group has committed offsets for'
+            cand --to-earliest 'To each partition''s log start offset'
+            cand --to-latest 'To each partition''s log end offset'
+            cand --execute 'Commit the new offsets (without it only the plan is printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;group;delete'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;group;delete-offsets'= {
+            cand --topic 'A topic, or some of its partitions as TOPIC:P,P,... (repeatable)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;group;help'= {
+            cand list 'List consumer groups on every broker'
+            cand describe 'Describe groups: state, assignor, coordinator, members and per-partition offsets and lag'
+            cand lag 'Show the total and per-partition lag of groups'
+            cand reset-offsets 'Move a group''s committed offsets (prints the plan; changes nothing without --execute)'
+            cand delete 'Delete groups that have no active members, with their committed offsets'
+            cand delete-offsets 'Delete a group''s committed offsets of some topics or partitions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kf;group;help;list'= {
+        }
+        &'kf;group;help;describe'= {
+        }
+        &'kf;group;help;lag'= {
+        }
+        &'kf;group;help;reset-offsets'= {
+        }
+        &'kf;group;help;delete'= {
+        }
+        &'kf;group;help;delete-offsets'= {
+        }
+        &'kf;group;help;help'= {
+        }
         &'kf;produce'= {
             cand --file 'Read records from this file instead of stdin'
             cand -D 'Record delimiter (escapes such as \n, \t, \0 and \xHH allowed)'
@@ -316,6 +428,7 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help'= {
             cand cluster 'Run and inspect a local Kafka cluster'
             cand topic 'Create, list, describe, change and delete topics'
+            cand group 'Inspect consumer groups, reset and delete their offsets'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
             cand bench 'Measure produce and consume throughput and latency'
@@ -355,6 +468,26 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help;topic;alter-config'= {
         }
         &'kf;help;topic;add-partitions'= {
+        }
+        &'kf;help;group'= {
+            cand list 'List consumer groups on every broker'
+            cand describe 'Describe groups: state, assignor, coordinator, members and per-partition offsets and lag'
+            cand lag 'Show the total and per-partition lag of groups'
+            cand reset-offsets 'Move a group''s committed offsets (prints the plan; changes nothing without --execute)'
+            cand delete 'Delete groups that have no active members, with their committed offsets'
+            cand delete-offsets 'Delete a group''s committed offsets of some topics or partitions'
+        }
+        &'kf;help;group;list'= {
+        }
+        &'kf;help;group;describe'= {
+        }
+        &'kf;help;group;lag'= {
+        }
+        &'kf;help;group;reset-offsets'= {
+        }
+        &'kf;help;group;delete'= {
+        }
+        &'kf;help;group;delete-offsets'= {
         }
         &'kf;help;produce'= {
         }

@@ -28,6 +28,7 @@ complete -c kf -n "__fish_kf_needs_command" -s h -l help -d 'Print help (see mor
 complete -c kf -n "__fish_kf_needs_command" -s V -l version -d 'Print version'
 complete -c kf -n "__fish_kf_needs_command" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
 complete -c kf -n "__fish_kf_needs_command" -f -a "topic" -d 'Create, list, describe, change and delete topics'
+complete -c kf -n "__fish_kf_needs_command" -f -a "group" -d 'Inspect consumer groups, reset and delete their offsets'
 complete -c kf -n "__fish_kf_needs_command" -f -a "produce" -d 'Produce records from stdin or a file'
 complete -c kf -n "__fish_kf_needs_command" -f -a "consume" -d 'Print records of one or more topics'
 complete -c kf -n "__fish_kf_needs_command" -f -a "bench" -d 'Measure produce and consume throughput and latency'
@@ -130,6 +131,80 @@ complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand group; and not __fish_seen_subcommand_from list describe lag reset-offsets delete delete-offsets help" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand group; and not __fish_seen_subcommand_from list describe lag reset-offsets delete delete-offsets help" -f -a "list" -d 'List consumer groups on every broker'
+complete -c kf -n "__fish_kf_using_subcommand group; and not __fish_seen_subcommand_from list describe lag reset-offsets delete delete-offsets help" -f -a "describe" -d 'Describe groups: state, assignor, coordinator, members and per-partition offsets and lag'
+complete -c kf -n "__fish_kf_using_subcommand group; and not __fish_seen_subcommand_from list describe lag reset-offsets delete delete-offsets help" -f -a "lag" -d 'Show the total and per-partition lag of groups'
+complete -c kf -n "__fish_kf_using_subcommand group; and not __fish_seen_subcommand_from list describe lag reset-offsets delete delete-offsets help" -f -a "reset-offsets" -d 'Move a group\'s committed offsets (prints the plan; changes nothing without --execute)'
+complete -c kf -n "__fish_kf_using_subcommand group; and not __fish_seen_subcommand_from list describe lag reset-offsets delete delete-offsets help" -f -a "delete" -d 'Delete groups that have no active members, with their committed offsets'
+complete -c kf -n "__fish_kf_using_subcommand group; and not __fish_seen_subcommand_from list describe lag reset-offsets delete delete-offsets help" -f -a "delete-offsets" -d 'Delete a group\'s committed offsets of some topics or partitions'
+complete -c kf -n "__fish_kf_using_subcommand group; and not __fish_seen_subcommand_from list describe lag reset-offsets delete delete-offsets help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from list" -l state -d 'Only groups in this state, e.g. Stable, Empty, PreparingRebalance (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from list" -l type -d 'Only groups of this type (repeatable)' -r -f -a "classic\t'Groups on the classic protocol (JoinGroup/SyncGroup)'
+consumer\t'Groups on the consumer protocol (KIP-848, ConsumerGroupHeartbeat)'"
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from list" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from list" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from list" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from describe" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from describe" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from describe" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from describe" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from describe" -l read-committed -d 'Compute lag against the last stable offset, as a read_committed consumer sees the log'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -l interval -d 'Time between refreshes with --watch, e.g. 500ms, 2s' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -l read-committed -d 'Compute lag against the last stable offset, as a read_committed consumer sees the log'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -s w -l watch -d 'Refresh in place until interrupted'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from lag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l topic -d 'A topic, or some of its partitions as TOPIC:P,P,... (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-offset -d 'To this offset' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l shift-by -d 'Move the committed offset by N (negative: back)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-datetime -d 'To the first offset at or after this time: RFC 3339 (2026-01-31T12:00:00Z), local YYYY-MM-DDTHH:MM:SS[.mmm], or milliseconds since the epoch' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l by-duration -d 'To the first offset at or after now minus this duration: 30m, 2h, 1d or ISO 8601 (PT1H30M, P1DT2H)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l all-topics -d 'Every topic the group has committed offsets for'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-earliest -d 'To each partition\'s log start offset'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l to-latest -d 'To each partition\'s log end offset'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -l execute -d 'Commit the new offsets (without it only the plan is printed)'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from reset-offsets" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -l topic -d 'A topic, or some of its partitions as TOPIC:P,P,... (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from delete-offsets" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "list" -d 'List consumer groups on every broker'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Describe groups: state, assignor, coordinator, members and per-partition offsets and lag'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "lag" -d 'Show the total and per-partition lag of groups'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "reset-offsets" -d 'Move a group\'s committed offsets (prints the plan; changes nothing without --execute)'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete groups that have no active members, with their committed offsets'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete-offsets" -d 'Delete a group\'s committed offsets of some topics or partitions'
+complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand produce" -l file -d 'Read records from this file instead of stdin' -r -F
 complete -c kf -n "__fish_kf_using_subcommand produce" -s D -l delimiter -d 'Record delimiter (escapes such as \\n, \\t, \\0 and \\xHH allowed)' -r
 complete -c kf -n "__fish_kf_using_subcommand produce" -s k -l key-delimiter -d 'Split each record at the first DELIM into key and value (no DELIM: no key)' -r
@@ -211,13 +286,14 @@ complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand generate" -l out-dir -d 'The directory to write `completions/` and `man/` under' -r -F
 complete -c kf -n "__fish_kf_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "produce" -d 'Produce records from stdin or a file'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "consume" -d 'Print records of one or more topics'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "bench" -d 'Measure produce and consume throughput and latency'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic produce consume bench generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume bench generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume bench generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume bench generate help" -f -a "group" -d 'Inspect consumer groups, reset and delete their offsets'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume bench generate help" -f -a "produce" -d 'Produce records from stdin or a file'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume bench generate help" -f -a "consume" -d 'Print records of one or more topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume bench generate help" -f -a "bench" -d 'Measure produce and consume throughput and latency'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume bench generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume bench generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "down" -d 'Stop the running local cluster'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
@@ -228,5 +304,11 @@ complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_f
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "delete" -d 'Delete topics'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "list" -d 'List consumer groups on every broker'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "describe" -d 'Describe groups: state, assignor, coordinator, members and per-partition offsets and lag'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "lag" -d 'Show the total and per-partition lag of groups'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "reset-offsets" -d 'Move a group\'s committed offsets (prints the plan; changes nothing without --execute)'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete" -d 'Delete groups that have no active members, with their committed offsets'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete-offsets" -d 'Delete a group\'s committed offsets of some topics or partitions'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Produce generated records as fast as allowed and report throughput and latency, like Kafka\'s kafka-producer-perf-test'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka\'s kafka-consumer-perf-test'

@@ -26,12 +26,16 @@ fn produce(bootstrap: &str, topic: &str, values: &[String]) {
 }
 
 fn consume_group(bootstrap: &str, extra: &[&str]) -> Vec<String> {
+    consume_group_as(bootstrap, "readers", extra)
+}
+
+fn consume_group_as(bootstrap: &str, group: &str, extra: &[&str]) -> Vec<String> {
     let home = tempfile::tempdir().unwrap();
     let output = assert_cmd::Command::cargo_bin("kf")
         .unwrap()
         .env("HOME", home.path())
         .env_remove("KF_BOOTSTRAP")
-        .args(["consume", "events", "-G", "readers", "-e", "-b", bootstrap])
+        .args(["consume", "events", "-G", group, "-e", "-b", bootstrap])
         .args([
             "-X",
             "heartbeat.interval.ms=100",
@@ -99,4 +103,177 @@ fn group_mode_on_an_empty_topic_exits_at_once() {
     let bootstrap = cluster.bootstrap_servers();
     cluster.create_topic("events", 2, 1).unwrap();
     assert!(consume_group(&bootstrap, &[]).is_empty());
+}
+
+fn kf_group(bootstrap: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+    let home = tempfile::tempdir().unwrap();
+    assert_cmd::Command::cargo_bin("kf")
+        .unwrap()
+        .env("HOME", home.path())
+        .env_remove("KF_BOOTSTRAP")
+        .arg("group")
+        .args(args)
+        .args(["-b", bootstrap])
+        .timeout(TIMEOUT)
+        .assert()
+}
+
+fn json(assert: assert_cmd::assert::Assert) -> serde_json::Value {
+    serde_json::from_slice(&assert.success().get_output().stdout).unwrap()
+}
+
+/// The reset plan of `events` to the earliest offsets: each partition's committed offset.
+fn committed(bootstrap: &str, group: &str) -> Vec<serde_json::Value> {
+    let plan = json(kf_group(
+        bootstrap,
+        &[
+            "reset-offsets",
+            group,
+            "--topic",
+            "events",
+            "--to-earliest",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(plan["executed"], false);
+    plan["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["current_offset"].clone())
+        .collect()
+}
+
+/// `kf group reset-offsets` against the mock, which serves FindCoordinator, OffsetFetch (of
+/// named partitions) and OffsetCommit but not DescribeGroups; the rest of `kf group` is
+/// checked against kf's own coordinator. The mock refuses admin commits (generation -1) to
+/// any group that ever had members, where Kafka accepts them once the group is empty, so the
+/// executed resets here go to groups no consumer has joined yet.
+#[test]
+fn reset_offsets_plans_and_executes() {
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("events", 2, 1).unwrap();
+    let values: Vec<String> = (0..6).map(|i| format!("v{i}")).collect();
+    produce(&bootstrap, "events", &values);
+    assert_eq!(consume_group(&bootstrap, &["-o", "beginning"]).len(), 6);
+    let ends = committed(&bootstrap, "readers");
+    let total: i64 = ends.iter().map(|o| o.as_i64().unwrap()).sum();
+    assert_eq!(total, 6, "{ends:?}");
+
+    // The plan (text) changes nothing.
+    let plan = kf_group(
+        &bootstrap,
+        &[
+            "reset-offsets",
+            "readers",
+            "--topic",
+            "events",
+            "--to-earliest",
+        ],
+    )
+    .success()
+    .get_output()
+    .stdout
+    .clone();
+    let plan = String::from_utf8(plan).unwrap();
+    assert!(plan.contains("NEW-OFFSET"), "{plan}");
+    assert!(plan.contains("Add --execute"), "{plan}");
+    assert_eq!(committed(&bootstrap, "readers"), ends);
+    assert!(consume_group(&bootstrap, &[]).is_empty());
+
+    // One partition, then a shift where there is nothing to shift from.
+    let plan = json(kf_group(
+        &bootstrap,
+        &[
+            "reset-offsets",
+            "fresh",
+            "--topic",
+            "events:1",
+            "--to-latest",
+            "--execute",
+            "-o",
+            "json",
+        ],
+    ));
+    assert_eq!(plan["executed"], true);
+    assert_eq!(plan["partitions"][0]["new_offset"], ends[1]);
+    assert_eq!(
+        committed(&bootstrap, "fresh"),
+        vec![serde_json::Value::Null, ends[1].clone()]
+    );
+    kf_group(
+        &bootstrap,
+        &[
+            "reset-offsets",
+            "fresh",
+            "--topic",
+            "events",
+            "--shift-by",
+            "-1",
+        ],
+    )
+    .code(1)
+    .stderr(predicates::str::contains("has no committed offset"));
+
+    // Targets beyond the log clamp to its end; a consumer of the group then reads nothing.
+    kf_group(
+        &bootstrap,
+        &[
+            "reset-offsets",
+            "fresh",
+            "--topic",
+            "events",
+            "--to-offset",
+            "100",
+            "--execute",
+        ],
+    )
+    .success();
+    assert_eq!(committed(&bootstrap, "fresh"), ends);
+    assert!(consume_group_as(&bootstrap, "fresh", &["-o", "beginning"]).is_empty());
+
+    // A consumer starts where the reset put it, whatever -o says.
+    kf_group(
+        &bootstrap,
+        &[
+            "reset-offsets",
+            "again",
+            "--topic",
+            "events",
+            "--to-earliest",
+            "--execute",
+        ],
+    )
+    .success();
+    assert_eq!(
+        consume_group_as(&bootstrap, "again", &["-o", "end"]).len(),
+        6
+    );
+
+    // Usage errors exit 2; a missing topic or partition is a clear failure.
+    kf_group(
+        &bootstrap,
+        &["reset-offsets", "readers", "--topic", "events"],
+    )
+    .code(2);
+    kf_group(
+        &bootstrap,
+        &["reset-offsets", "readers", "--topic", "nope", "--to-latest"],
+    )
+    .code(1)
+    .stderr(predicates::str::contains("topic 'nope' does not exist"));
+    kf_group(
+        &bootstrap,
+        &[
+            "reset-offsets",
+            "readers",
+            "--topic",
+            "events:9",
+            "--to-latest",
+        ],
+    )
+    .code(1)
+    .stderr(predicates::str::contains("has no partition 9"));
 }

@@ -366,3 +366,95 @@ async fn idempotent_producer_gets_a_producer_id_and_keeps_order() {
     assert_eq!(records.len(), 3_000, "no duplicates, nothing lost");
     cluster.shutdown().await;
 }
+
+/// Every record of partition 0 up to the high watermark: (offset, key, value or tombstone).
+fn read_partition(bootstrap: &str, topic: &str) -> Vec<(i64, String, Option<String>)> {
+    let consumer = consumer(bootstrap, &[]);
+    let (_, high) = consumer.fetch_watermarks(topic, 0, TIMEOUT).unwrap();
+    assign_from_beginning(&consumer, topic, 1);
+    let deadline = Instant::now() + TIMEOUT;
+    let mut out = Vec::new();
+    while out.last().is_none_or(|(offset, _, _)| offset + 1 < high) {
+        assert!(
+            Instant::now() < deadline,
+            "read {} records of {topic}",
+            out.len()
+        );
+        let Some(message) = consumer.poll(Duration::from_millis(200)) else {
+            continue;
+        };
+        let m = message.expect("no consume error");
+        let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8(b.to_vec()).unwrap());
+        out.push((m.offset(), text(m.key()).unwrap(), text(m.payload())));
+    }
+    out
+}
+
+/// A compacted topic: the broker's log cleaner rewrites the rolled segments, and librdkafka
+/// reads back the last value per key at its original offset, tombstones gone once
+/// delete.retention.ms has passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compacted_topic_keeps_the_last_value_per_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[("log.cleaner.backoff.ms", "50")]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    let admin = admin(&bootstrap);
+    let topic =
+        rdkafka::admin::NewTopic::new("latest", 1, rdkafka::admin::TopicReplication::Fixed(1))
+            .set("cleanup.policy", "compact")
+            .set("segment.ms", "100")
+            .set("min.cleanable.dirty.ratio", "0.01")
+            .set("delete.retention.ms", "500");
+    for result in admin
+        .create_topics([&topic], &admin_options())
+        .await
+        .unwrap()
+    {
+        result.unwrap();
+    }
+    let after = tokio::task::spawn_blocking(move || {
+        let producer = producer(&bootstrap, &[("linger.ms", "0")]);
+        for round in 0..4 {
+            for k in 0..10 {
+                let key = format!("k{k}");
+                let value = format!("v{round}");
+                let record = BaseRecord::to("latest").key(&key).partition(0);
+                let record = if round == 3 && k == 0 {
+                    record // a tombstone for k0
+                } else {
+                    record.payload(&value)
+                };
+                producer.send(record).map_err(|(e, _)| e).unwrap();
+            }
+            producer.flush(TIMEOUT).unwrap();
+            // The next batch is past segment.ms: it rolls the segment this round filled.
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        producer
+            .send(
+                BaseRecord::to("latest")
+                    .key("end")
+                    .payload("x")
+                    .partition(0),
+            )
+            .map_err(|(e, _)| e)
+            .unwrap();
+        producer.flush(TIMEOUT).unwrap();
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let after = read_partition(&bootstrap, "latest");
+            if after.len() == 10 || Instant::now() > deadline {
+                return after;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    })
+    .await
+    .unwrap();
+    let expected: Vec<(i64, String, Option<String>)> = (1..10)
+        .map(|k| (30 + k as i64, format!("k{k}"), Some("v3".to_string())))
+        .chain([(40, "end".to_string(), Some("x".to_string()))])
+        .collect();
+    assert_eq!(after, expected);
+    cluster.shutdown().await;
+}

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod cluster;
 pub mod consume;
+pub mod group;
 pub mod produce;
 pub mod topic;
 
@@ -34,6 +35,9 @@ pub enum Command {
     /// Create, list, describe, change and delete topics
     #[command(subcommand)]
     Topic(topic::TopicCommand),
+    /// Inspect consumer groups, reset and delete their offsets
+    #[command(subcommand)]
+    Group(group::GroupCommand),
     /// Produce records from stdin or a file
     Produce(produce::ProduceArgs),
     /// Print records of one or more topics

@@ -34,6 +34,11 @@ pub fn client_max_version(api: ApiKey) -> Option<i16> {
         ApiKey::LeaveGroup => 2,
         ApiKey::OffsetCommit => 9,
         ApiKey::OffsetFetch => 7,
+        ApiKey::ListGroups => 5,
+        ApiKey::DescribeGroups => 5,
+        ApiKey::DeleteGroups => 2,
+        ApiKey::OffsetDelete => 0,
+        ApiKey::ConsumerGroupDescribe => 1,
         _ => return None,
     };
     Some(max.min(api.valid_versions().max))

@@ -14,7 +14,7 @@ pub fn topic_name(s: &str) -> TopicName {
 }
 
 /// A topic and a partition index: the unit of leadership and of offsets.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct TopicPartition {
     pub topic: String,
     pub partition: i32,

@@ -173,6 +173,7 @@ impl Cluster {
         let tasks = vec![
             tokio::spawn(run_partition_sync(broker.clone())),
             tokio::spawn(crate::broker::retention::run_retention(broker.clone())),
+            tokio::spawn(crate::broker::cleaner::run_cleaner(broker.clone())),
         ];
         let listener = BrokerListener::start(broker.clone(), listener)
             .map_err(|source| ClusterError::Bind { addr, source })?;

@@ -8,6 +8,7 @@ pub mod connect;
 pub mod consume;
 pub mod format;
 pub mod generate;
+pub mod group;
 pub mod produce;
 pub mod topic;
 
@@ -45,6 +46,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Cluster(command) => cluster::run(command).await,
         Command::Topic(command) => topic::run(command).await,
+        Command::Group(command) => group::run(command).await,
         Command::Produce(args) => produce::run(args).await,
         Command::Consume(args) => consume::run(args).await,
         Command::Bench(command) => bench::run(command).await,

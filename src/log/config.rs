@@ -18,7 +18,7 @@ impl MessageTimestampType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LogConfig {
     /// `segment.bytes`: roll a segment before it would grow past this.
     pub segment_bytes: i32,
@@ -40,8 +40,14 @@ pub struct LogConfig {
     pub message_timestamp_after_max_ms: i64,
     /// `cleanup.policy` contains `delete`: retention applies.
     pub cleanup_policy_delete: bool,
-    /// `cleanup.policy` contains `compact`: every record needs a key.
+    /// `cleanup.policy` contains `compact`: the log cleaner keeps the last record per key.
     pub cleanup_policy_compact: bool,
+    /// `min.cleanable.dirty.ratio`: clean once dirty bytes are this share of the log.
+    pub min_cleanable_dirty_ratio: f64,
+    /// `min.compaction.lag.ms`: records younger than this are not compacted.
+    pub min_compaction_lag_ms: i64,
+    /// `delete.retention.ms`: how long the cleaner keeps tombstones once it has seen them.
+    pub delete_retention_ms: i64,
 }
 
 impl Default for LogConfig {
@@ -59,6 +65,9 @@ impl Default for LogConfig {
             message_timestamp_after_max_ms: 3_600_000,
             cleanup_policy_delete: true,
             cleanup_policy_compact: false,
+            min_cleanable_dirty_ratio: 0.5,
+            min_compaction_lag_ms: 0,
+            delete_retention_ms: 24 * 60 * 60 * 1000,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! - [`PartitionLog`]: append, read, timestamp lookups, retention, DeleteRecords, follower
 //!   append and truncation, idempotent producer state, transaction markers, recovery on open.
 //! - [`LogManager`]: the logs of one broker log directory.
+//! - `cleaner`: log compaction (`PartitionLog::clean`), crash-safe with `.cleaned`/`.swap`.
 //!
 //! What the log leaves to its owner: the high watermark (replication keeps it and passes it to
 //! `read` as `max_offset` and to `apply_retention_up_to`); the last stable offset, which is
@@ -14,6 +15,7 @@
 //! the next open scans only what came after the recovery point.
 
 mod checkpoint;
+mod cleaner;
 mod config;
 mod error;
 mod follower;
@@ -36,6 +38,7 @@ mod validator;
 #[cfg(test)]
 mod tests;
 
+pub use cleaner::CleanResult;
 pub use config::{LogConfig, MessageTimestampType};
 pub use error::LogError;
 pub use leader_epoch::{EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};

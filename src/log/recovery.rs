@@ -20,6 +20,7 @@ const STRAY_SUFFIXES: [&str; 4] = ["tmp", "deleted", "cleaned", "swap"];
 
 /// Segment base offsets present in `dir`, after removing stray and orphaned files.
 fn scan_dir(dir: &Path) -> Result<Vec<i64>, LogError> {
+    super::cleaner::complete_interrupted_swaps(dir)?;
     let mut logs = Vec::new();
     let mut indexes = Vec::new();
     for entry in fs::read_dir(dir).at(dir)? {

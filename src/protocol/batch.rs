@@ -37,6 +37,9 @@ const COMPRESSION_MASK: i16 = 0x07;
 const TIMESTAMP_TYPE_BIT: i16 = 0x08;
 const TRANSACTIONAL_BIT: i16 = 0x10;
 const CONTROL_BIT: i16 = 0x20;
+/// KIP-534: the base timestamp holds the time after which the log cleaner may remove the
+/// batch's tombstones and transaction markers.
+pub const DELETE_HORIZON_BIT: i16 = 0x40;
 
 /// Why a batch was refused; [`BatchError::error`] gives the Kafka error Kafka answers with.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -151,6 +154,11 @@ impl BatchHeader {
 
     pub fn is_control(&self) -> bool {
         self.attributes & CONTROL_BIT != 0
+    }
+
+    /// The delete horizon the log cleaner stored in the batch (KIP-534), if any.
+    pub fn delete_horizon_ms(&self) -> Option<i64> {
+        (self.attributes & DELETE_HORIZON_BIT != 0).then_some(self.base_timestamp)
     }
 
     /// Whether the batch was written by an idempotent or transactional producer.

@@ -2,7 +2,7 @@
 //! in its wire form as it is appended, so sealing the batch only fills in the 61-byte header
 //! (and compresses the records when asked). No per-record structures are kept.
 
-use super::batch::{stamp_crc, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2};
+use super::batch::{stamp_crc, BatchHeader, BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_V2};
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::compression::{Compressor, Gzip, Lz4, Snappy, Zstd};
 use kafka_protocol::records::Compression;
@@ -67,6 +67,8 @@ pub struct RecordBatchBuilder {
     buf: BytesMut,
     record_count: i32,
     base_timestamp: i64,
+    /// Set by [`Self::with_base_timestamp`]: the first record does not choose it.
+    base_timestamp_fixed: bool,
     max_timestamp: i64,
 }
 
@@ -79,8 +81,21 @@ impl RecordBatchBuilder {
             buf,
             record_count: 0,
             base_timestamp: 0,
+            base_timestamp_fixed: false,
             max_timestamp: -1,
         }
+    }
+
+    /// Fixes the base timestamp that record timestamps are written relative to (the log
+    /// cleaner stores Kafka's delete horizon there, KIP-534).
+    pub fn with_base_timestamp(mut self, base_timestamp: i64) -> Self {
+        debug_assert_eq!(
+            self.record_count, 0,
+            "the base timestamp is fixed before appends"
+        );
+        self.base_timestamp = base_timestamp;
+        self.base_timestamp_fixed = true;
+        self
     }
 
     /// How many records the batch holds.
@@ -95,11 +110,16 @@ impl RecordBatchBuilder {
 
     /// Writes `record` as the next record; returns the bytes it took.
     pub fn append(&mut self, record: &RecordParts<'_>) -> usize {
-        if self.record_count == 0 {
+        self.append_at(record, self.record_count)
+    }
+
+    /// Writes `record` at `offset_delta`, for rewrites of stored batches whose offsets keep
+    /// their gaps (the log cleaner); deltas must grow.
+    pub fn append_at(&mut self, record: &RecordParts<'_>, offset_delta: i32) -> usize {
+        if self.record_count == 0 && !self.base_timestamp_fixed {
             self.base_timestamp = record.timestamp;
         }
         let timestamp_delta = record.timestamp.wrapping_sub(self.base_timestamp);
-        let offset_delta = self.record_count;
         let body = record.body_size(timestamp_delta, offset_delta);
         let before = self.buf.len();
         put_varint(
@@ -129,6 +149,32 @@ impl RecordBatchBuilder {
         stamp: BatchStamp,
         compression: Compression,
     ) -> Result<Bytes, BatchBuildError> {
+        let record_count = self.record_count;
+        let template = BatchHeader {
+            base_offset: 0,
+            batch_length: 0,
+            partition_leader_epoch: -1, // the broker's to set
+            magic: MAGIC_V2,
+            crc: 0,
+            attributes: compression as i16, // CreateTime, not transactional, not control
+            last_offset_delta: record_count - 1,
+            base_timestamp: self.base_timestamp,
+            max_timestamp: self.max_timestamp,
+            producer_id: stamp.producer_id,
+            producer_epoch: stamp.producer_epoch,
+            base_sequence: stamp.base_sequence,
+            records_count: record_count,
+        };
+        self.seal_as(&template, compression)
+    }
+
+    /// The finished batch with `template`'s header fields (its length, CRC, base timestamp
+    /// and record count are this builder's), the records compressed with `compression`.
+    pub fn seal_as(
+        self,
+        template: &BatchHeader,
+        compression: Compression,
+    ) -> Result<Bytes, BatchBuildError> {
         let mut buf = match compression {
             Compression::None => self.buf,
             codec => {
@@ -145,18 +191,18 @@ impl RecordBatchBuilder {
         let batch_length = i32::try_from(buf.len() - LOG_OVERHEAD)
             .map_err(|_| BatchBuildError::TooLarge(buf.len()))?;
         let mut header = &mut buf[..BATCH_HEADER_SIZE];
-        header.put_i64(0); // base offset
+        header.put_i64(template.base_offset);
         header.put_i32(batch_length);
-        header.put_i32(-1); // partition leader epoch: the broker's to set
+        header.put_i32(template.partition_leader_epoch);
         header.put_i8(MAGIC_V2);
         header.put_u32(0); // crc, below
-        header.put_i16(compression as i16); // CreateTime, not transactional, not control
-        header.put_i32(self.record_count - 1);
+        header.put_i16(template.attributes);
+        header.put_i32(template.last_offset_delta);
         header.put_i64(self.base_timestamp);
-        header.put_i64(self.max_timestamp);
-        header.put_i64(stamp.producer_id);
-        header.put_i16(stamp.producer_epoch);
-        header.put_i32(stamp.base_sequence);
+        header.put_i64(template.max_timestamp);
+        header.put_i64(template.producer_id);
+        header.put_i16(template.producer_epoch);
+        header.put_i32(template.base_sequence);
         header.put_i32(self.record_count);
         stamp_crc(&mut buf);
         Ok(buf.freeze())

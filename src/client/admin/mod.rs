@@ -1,13 +1,15 @@
 //! Administrative operations on standard Kafka APIs: topics, configs, the cluster and its
-//! quorum, offsets and record deletion. Each concept lives in its own file as `impl Admin`.
+//! quorum, offsets and record deletion, consumer groups. Each concept lives in its own file as `impl Admin`.
 
 mod cluster;
 mod configs;
+mod groups;
 mod offsets;
 mod topics;
 
 pub use cluster::{ClusterDescription, QuorumDescription, QuorumReplica};
 pub use configs::{AlterConfigOp, ConfigEntry, ConfigResource};
+pub use groups::{CommittedOffset, GroupCoordinator, GroupDescription, GroupMember, ListedGroup};
 pub use offsets::{ListedOffset, OffsetSpec};
 pub use topics::NewTopic;
 

@@ -55,6 +55,54 @@ fn parse_duration_ms(text: &str) -> Result<i64, String> {
     Ok(number.saturating_mul(unit_ms))
 }
 
+/// A duration as `30m`, `2h`, `1d`, `500ms`, `10s`, or ISO 8601 (`PT1H30M`, `P1DT2H`,
+/// `PT0.5S`), in ms.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let iso = text
+        .strip_prefix('P')
+        .or_else(|| text.strip_prefix('p'))
+        .map(|rest| parse_iso_duration(&rest.to_ascii_uppercase()));
+    match iso {
+        Some(Some(ms)) => Ok(ms),
+        Some(None) => Err(format!(
+            "'{text}' is not an ISO 8601 duration such as PT1H30M"
+        )),
+        None => parse_duration_ms(text)
+            .map_err(|_| format!("'{text}' is not a duration such as 30m, 2h, 1d or PT1H30M")),
+    }
+}
+
+/// The part of an ISO 8601 duration after `P`: `[nD][T[nH][nM][n[.n]S]]`.
+fn parse_iso_duration(text: &str) -> Option<i64> {
+    let (days, time) = match text.split_once('T') {
+        Some((days, time)) => (days, Some(time)),
+        None => (text, None),
+    };
+    let mut ms: f64 = 0.0;
+    let mut any = false;
+    let mut add = |part: &str, units: &[(char, f64)]| -> Option<()> {
+        let mut rest = part;
+        for (unit, unit_ms) in units {
+            if let Some((number, tail)) = rest.split_once(*unit) {
+                let value: f64 = number.parse().ok()?;
+                if !value.is_finite() || value < 0.0 {
+                    return None;
+                }
+                ms += value * unit_ms;
+                any = true;
+                rest = tail;
+            }
+        }
+        rest.is_empty().then_some(())
+    };
+    add(days, &[('D', 86_400_000.0)])?;
+    if let Some(time) = time {
+        add(time, &[('H', 3_600_000.0), ('M', 60_000.0), ('S', 1_000.0)])?;
+    }
+    // Saturating: a float beyond i64 converts to i64::MAX.
+    any.then_some(ms as i64)
+}
+
 /// Appends `ms` as RFC 3339 in UTC with milliseconds, or per a strftime pattern.
 pub fn format_time(ms: i64, pattern: Option<&[Item<'static>]>, out: &mut Vec<u8>) {
     let Some(time) = DateTime::<Utc>::from_timestamp_millis(ms) else {
@@ -106,6 +154,20 @@ mod tests {
         assert!(parse_time("-1y", NOW).is_err());
         assert!(parse_time("-h", NOW).is_err());
         assert!(parse_time("yesterday", NOW).is_err());
+    }
+
+    #[test]
+    fn durations_parse_short_and_iso() {
+        assert_eq!(parse_duration("30m").unwrap(), 1_800_000);
+        assert_eq!(parse_duration("1d").unwrap(), 86_400_000);
+        assert_eq!(parse_duration("PT1H30M").unwrap(), 5_400_000);
+        assert_eq!(parse_duration("P1DT2H").unwrap(), 93_600_000);
+        assert_eq!(parse_duration("PT0.5S").unwrap(), 500);
+        assert_eq!(parse_duration("P2D").unwrap(), 172_800_000);
+        assert!(parse_duration("P").is_err());
+        assert!(parse_duration("PT1X").is_err());
+        assert!(parse_duration("1y").is_err());
+        assert!(parse_duration("").is_err());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod append_read;
+mod cleaner;
 mod idempotence;
 mod recovery;
 mod retention;

@@ -4,7 +4,7 @@
 
 pub mod assignor;
 mod membership;
-mod wire_format;
+pub(crate) mod wire_format;
 
 pub use membership::HeartbeatOutcome;
 
