@@ -67,6 +67,9 @@ fn skip_reason(example: &Example) -> Option<&'static str> {
     if line.contains(" -r 3") {
         return Some("replication factor 3 needs replication (issue #7)");
     }
+    if example.command == "kf top" && !line.contains("--once") {
+        return Some("the dashboard needs a terminal: cli-tests/top.rs runs it in tmux");
+    }
     if line.contains(" -G ") || example.command.starts_with("kf group") {
         return Some("consumer groups need the group coordinator (coord/group/, in progress)");
     }

@@ -9,7 +9,9 @@ mod consume;
 mod first_hour;
 mod generate;
 mod help_examples;
+mod open_files;
 mod produce;
+mod top;
 mod topic;
 
 use assert_cmd::Command;

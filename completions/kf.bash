@@ -37,6 +37,9 @@ _kf() {
             kf,produce)
                 cmd="kf__subcmd__produce"
                 ;;
+            kf,top)
+                cmd="kf__subcmd__top"
+                ;;
             kf,topic)
                 cmd="kf__subcmd__topic"
                 ;;
@@ -151,6 +154,9 @@ _kf() {
             kf__subcmd__help,produce)
                 cmd="kf__subcmd__help__subcmd__produce"
                 ;;
+            kf__subcmd__help,top)
+                cmd="kf__subcmd__help__subcmd__top"
+                ;;
             kf__subcmd__help,topic)
                 cmd="kf__subcmd__help__subcmd__topic"
                 ;;
@@ -257,7 +263,7 @@ _kf() {
 
     case "${cmd}" in
         kf)
-            opts="-h -V --help --version cluster topic group produce consume bench generate help"
+            opts="-h -V --help --version cluster topic group produce consume top bench generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1201,7 +1207,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__help)
-            opts="cluster topic group produce consume bench generate help"
+            opts="cluster topic group produce consume top bench generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1480,6 +1486,20 @@ _kf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kf__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kf__subcmd__help__subcmd__topic)
             opts="create list describe delete alter-config add-partitions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1647,6 +1667,48 @@ _kf() {
                     ;;
                 --value-encoding)
                     COMPREPLY=($(compgen -W "text hex base64" -- "${cur}"))
+                    return 0
+                    ;;
+                --bootstrap-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__top)
+            opts="-o -b -X -h --interval --once --output --bootstrap-server --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --bootstrap-server)

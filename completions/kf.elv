@@ -27,6 +27,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand group 'Inspect consumer groups, reset and delete their offsets'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
+            cand top 'A live dashboard of brokers, topics, partitions, groups and transactions'
             cand bench 'Measure produce and consume throughput and latency'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -368,6 +369,18 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'kf;top'= {
+            cand --interval 'Refresh interval, e.g. 1s, 500ms, 2s'
+            cand -o 'Output format of --once'
+            cand --output 'Output format of --once'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --once 'Print one snapshot of every view and exit instead of drawing the dashboard'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'kf;bench'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -431,6 +444,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand group 'Inspect consumer groups, reset and delete their offsets'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
+            cand top 'A live dashboard of brokers, topics, partitions, groups and transactions'
             cand bench 'Measure produce and consume throughput and latency'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -492,6 +506,8 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help;produce'= {
         }
         &'kf;help;consume'= {
+        }
+        &'kf;help;top'= {
         }
         &'kf;help;bench'= {
             cand produce 'Produce generated records as fast as allowed and report throughput and latency, like Kafka''s kafka-producer-perf-test'

@@ -5,11 +5,13 @@
 //! - [`log`]: a partition's segmented log on disk (segments, indexes, recovery, retention).
 //! - [`config`]: Kafka's topic and broker config definitions, typed broker config, log config.
 //! - [`metadata`]: metadata records, each broker's `MetadataImage`, the Raft quorum, the controller.
+//! - [`coord`]: coordinators keeping their state in internal topics (transactions).
 //! - [`broker`]: one broker: listener, connections, dispatch, one handler file per Kafka API.
 //! - [`cluster`]: start and stop N brokers in one process; broker configuration; the state file.
 //! - [`client`]: a Kafka client on standard APIs only (connections, metadata, producer, consumer, admin).
 //! - [`cli`]: the clap definitions, the one source of help, completions and man pages.
 //! - [`commands`]: one file per `kf` subcommand.
+//! - [`tui`]: `kf top`: dashboard state, poller, event loop and one render file per view.
 //! - [`output`]: text, JSON and YAML rendering shared by commands.
 //! - [`clock`]: the wall clock in Kafka's milliseconds.
 //! - [`diagnostics`]: kf's log output on stderr (`$KF_LOG`), quiet about expected transient states.
@@ -22,12 +24,14 @@ pub mod clock;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod coord;
 pub mod diagnostics;
 mod huge_alloc;
 pub mod log;
 pub mod metadata;
 pub mod output;
 pub mod protocol;
+pub mod tui;
 
 /// Huge allocations are mapped lazily so a malformed request cannot abort the process.
 #[global_allocator]

@@ -134,6 +134,30 @@ async fn route(
         RequestKind::InitProducerId(r) => ResponseKind::InitProducerId(
             handlers::init_producer_id::handle(broker, header, r).await,
         ),
+        RequestKind::FindCoordinator(r) => ResponseKind::FindCoordinator(
+            handlers::find_coordinator::handle(broker, header, r).await,
+        ),
+        RequestKind::AddPartitionsToTxn(r) => ResponseKind::AddPartitionsToTxn(
+            handlers::add_partitions_to_txn::handle(broker, header, r).await,
+        ),
+        RequestKind::AddOffsetsToTxn(r) => ResponseKind::AddOffsetsToTxn(
+            handlers::add_offsets_to_txn::handle(broker, header, r).await,
+        ),
+        RequestKind::EndTxn(r) => {
+            ResponseKind::EndTxn(handlers::end_txn::handle(broker, header, r).await)
+        }
+        RequestKind::WriteTxnMarkers(r) => {
+            ResponseKind::WriteTxnMarkers(handlers::write_txn_markers::handle(broker, r).await)
+        }
+        RequestKind::DescribeTransactions(r) => ResponseKind::DescribeTransactions(
+            handlers::describe_transactions::handle(broker, header, r),
+        ),
+        RequestKind::ListTransactions(r) => {
+            ResponseKind::ListTransactions(handlers::list_transactions::handle(broker, header, r))
+        }
+        RequestKind::DescribeProducers(r) => {
+            ResponseKind::DescribeProducers(handlers::describe_producers::handle(broker, header, r))
+        }
         RequestKind::DescribeLogDirs(r) => {
             ResponseKind::DescribeLogDirs(handlers::describe_log_dirs::handle(broker, header, r))
         }

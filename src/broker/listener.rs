@@ -9,6 +9,9 @@ use tokio::task::JoinHandle;
 use super::connection::serve_connection;
 use super::Broker;
 
+/// How long the accept loop waits after a failed accept (such as EMFILE), as Kafka's acceptor.
+const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// A running accept loop; dropping it does not stop it, [`BrokerListener::stop`] does.
 pub struct BrokerListener {
     pub local_addr: SocketAddr,
@@ -23,11 +26,14 @@ impl BrokerListener {
             let mut connections = tokio::task::JoinSet::new();
             loop {
                 tokio::select! {
-                    accepted = listener.accept() => {
-                        if let Ok((stream, _)) = accepted {
+                    accepted = listener.accept() => match accepted {
+                        Ok((stream, _)) => {
                             connections.spawn(serve_connection(broker.clone(), stream));
                         }
-                    }
+                        // Out of descriptors: the waiting connection stays queued, so accepting
+                        // again at once would spin; wait for connections or logs to close some.
+                        Err(_) => tokio::time::sleep(ACCEPT_BACKOFF).await,
+                    },
                     Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 }
             }

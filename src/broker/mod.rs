@@ -8,17 +8,20 @@ pub mod connection;
 pub mod dispatch;
 pub mod fetch_sessions;
 pub mod handlers;
+pub mod inter_broker;
 pub mod listener;
 pub mod partitions;
 pub mod producer_ids;
 pub mod queued_bytes;
 pub mod retention;
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::watch;
 
 use crate::config::BrokerConfig;
+use crate::coord::txn::TxnCoordinator;
 use crate::log::LogManager;
 use kafka_protocol::error::ResponseError;
 
@@ -27,6 +30,7 @@ use crate::metadata::{
     QuorumError,
 };
 
+pub use inter_broker::InterBrokerRouter;
 pub use listener::BrokerListener;
 
 /// Everything a handler needs, shared by all connections of one broker.
@@ -45,6 +49,12 @@ pub struct Broker {
     pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
     /// Request and response bytes all connections hold, within their limits.
     pub queued: queued_bytes::QueuedBytes,
+    /// Requests to other brokers (WriteTxnMarkers).
+    pub peers: InterBrokerRouter,
+    pub txn_coordinator: TxnCoordinator,
+    /// Itself, for the tasks it spawns to hold without keeping it alive.
+    pub me: Weak<Broker>,
+    stopped: AtomicBool,
 }
 
 impl Broker {
@@ -55,6 +65,7 @@ impl Broker {
         advertised_port: i32,
         quorum: MetadataQuorum,
         logs: LogManager,
+        peers: InterBrokerRouter,
     ) -> Arc<Self> {
         let fetch_sessions = fetch_sessions::FetchSessions::new(
             usize::try_from(config.max_incremental_fetch_session_cache_slots).unwrap_or(0),
@@ -63,7 +74,7 @@ impl Broker {
             config.queued_max_request_bytes,
             config.queued_max_response_bytes,
         );
-        Arc::new(Broker {
+        let broker = Arc::new_cyclic(|me| Broker {
             broker_id,
             config,
             advertised_host,
@@ -74,7 +85,24 @@ impl Broker {
             fetch_sessions,
             producer_ids: Mutex::new(producer_ids::ProducerIdPool::default()),
             queued,
-        })
+            peers: peers.clone(),
+            txn_coordinator: TxnCoordinator::default(),
+            me: me.clone(),
+            stopped: AtomicBool::new(false),
+        });
+        peers.register(&broker);
+        broker
+    }
+
+    /// Marks the broker stopped: other brokers can no longer reach it and its coordinators
+    /// let go of their state.
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::Release);
+        self.txn_coordinator.shutdown();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
     }
 
     /// The latest metadata image this broker has applied.

@@ -46,16 +46,10 @@ impl Broker {
         if state.leader != self.broker_id {
             return Err(ResponseError::NotLeaderOrFollower);
         }
-        let log = match self.logs.get(topic, partition) {
-            Some(log) => log,
-            None => self
-                .logs
-                .get_or_create(topic, partition, self.log_config(image, topic))
-                .map_err(|e| {
-                    warn!(topic, partition, error = %e, "cannot open partition log");
-                    ResponseError::KafkaStorageError
-                })?,
-        };
+        let log = self
+            .logs
+            .get_or_open(topic, partition, || self.log_config(image, topic))
+            .map_err(|e| e.error())?;
         Ok(LeaderPartition {
             log,
             leader_epoch: state.leader_epoch,
@@ -84,13 +78,9 @@ impl Broker {
                         }
                     }
                     Some(_) => {}
+                    // The log itself is opened at its first use; a failure is logged there.
                     None => {
-                        if let Err(e) =
-                            self.logs
-                                .get_or_create(&topic.name, state.partition, config.clone())
-                        {
-                            warn!(topic = %topic.name, partition = state.partition, error = %e, "cannot create partition log");
-                        }
+                        let _ = self.logs.create(&topic.name, state.partition);
                     }
                 }
             }
@@ -117,14 +107,27 @@ impl Broker {
     }
 }
 
-/// Follows this broker's metadata image and keeps its logs in step, until the image sender closes.
+/// Follows this broker's metadata image and keeps its logs in step, until the image sender
+/// closes; between images, tries the logs of offline partitions again.
 pub async fn run_partition_sync(broker: Arc<Broker>) {
     let mut images = broker.quorum.subscribe();
     let mut previous = images.borrow_and_update().clone();
     broker.sync_partitions(None, &previous);
-    while images.changed().await.is_ok() {
-        let image = images.borrow_and_update().clone();
-        broker.sync_partitions(Some(&previous), &image);
-        previous = image;
+    let mut retries = tokio::time::interval(crate::log::OFFLINE_RETRY);
+    loop {
+        tokio::select! {
+            changed = images.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let image = images.borrow_and_update().clone();
+                broker.sync_partitions(Some(&previous), &image);
+                previous = image;
+            }
+            _ = retries.tick() => {
+                let image = broker.image();
+                broker.logs.retry_offline(|topic| broker.log_config(&image, topic));
+            }
+        }
     }
 }

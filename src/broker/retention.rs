@@ -20,13 +20,11 @@ pub async fn run_retention(broker: Arc<Broker>) {
     }
 }
 
-/// One pass over every log of this broker.
+/// One pass over every log of this broker opened since it started: a log not opened yet has
+/// not been written to in this run, and is checked once it is opened.
 pub fn apply_retention_once(broker: &Broker) {
     let now = now_ms();
-    for (topic, partition) in broker.logs.partitions() {
-        let Some(log) = broker.logs.get(&topic, partition) else {
-            continue;
-        };
+    for ((topic, partition), log) in broker.logs.open_logs() {
         let Ok(mut log) = log.lock() else { continue };
         if let Err(e) = log.apply_retention(now) {
             warn!(%topic, partition, error = %e, "retention check failed");

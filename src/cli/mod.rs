@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod consume;
 pub mod group;
 pub mod produce;
+pub mod top;
 pub mod topic;
 
 use std::path::PathBuf;
@@ -42,6 +43,11 @@ pub enum Command {
     Produce(produce::ProduceArgs),
     /// Print records of one or more topics
     Consume(consume::ConsumeArgs),
+    /// A live dashboard of brokers, topics, partitions, groups and transactions
+    #[command(
+        after_help = "Examples:\n  kf top                          watch the running local cluster\n  kf top -b kafka1:9092 --interval 2s\n  kf top --once -o json           one snapshot of every view, then exit\n\nKeys: 1-4 or Tab switch views, Enter opens a topic or group, / filters, p pauses,\n? shows every key, q or Ctrl-C quits."
+    )]
+    Top(top::TopArgs),
     /// Measure produce and consume throughput and latency
     #[command(subcommand)]
     Bench(bench::BenchCommand),

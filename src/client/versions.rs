@@ -26,6 +26,7 @@ pub fn client_max_version(api: ApiKey) -> Option<i16> {
         ApiKey::DescribeCluster => 1,
         ApiKey::DescribeQuorum => 2,
         ApiKey::DeleteRecords => 2,
+        ApiKey::DescribeLogDirs => 4,
         ApiKey::InitProducerId => 5,
         ApiKey::FindCoordinator => 3,
         ApiKey::JoinGroup => 5,

@@ -30,6 +30,32 @@ pub struct ClusterStatus {
     pub bootstrap_servers: String,
     pub controller: Option<i32>,
     pub brokers: Vec<BrokerStatus>,
+    #[serde(default)]
+    pub open_files: Option<OpenFilesStatus>,
+    #[serde(default)]
+    pub offline_partitions: Vec<OfflinePartitionStatus>,
+}
+
+/// The process's descriptors: its limit, how many are open, and the log files among them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OpenFilesStatus {
+    /// The soft limit in force (raised to the hard limit at start where allowed).
+    pub limit: Option<u64>,
+    pub hard_limit: Option<u64>,
+    /// Descriptors open now, of every kind.
+    pub in_use: Option<u64>,
+    /// Log files (segments and indexes) open now, and the most that are kept open.
+    pub log_files_open: u64,
+    pub log_files_max: u64,
+}
+
+/// A partition a broker cannot serve (KAFKA_STORAGE_ERROR), and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OfflinePartitionStatus {
+    pub broker: i32,
+    pub topic: String,
+    pub partition: i32,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

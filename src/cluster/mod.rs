@@ -16,9 +16,9 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::broker::{partitions::run_partition_sync, Broker, BrokerListener};
+use crate::broker::{partitions::run_partition_sync, Broker, BrokerListener, InterBrokerRouter};
 use crate::config::{BrokerConfig, ConfigError};
-use crate::log::LogManager;
+use crate::log::{LogManager, OfflinePartition, OpenFileLimit};
 use crate::metadata::{
     ControllerRequest, ControllerSettings, MetadataImage, MetadataQuorum, QuorumConfig,
     QuorumError, QuorumRouter,
@@ -75,7 +75,10 @@ struct RunningBroker {
 pub struct Cluster {
     config: ClusterConfig,
     broker_config: BrokerConfig,
+    /// The process's open-file limit after raising it at start.
+    open_file_limit: Option<OpenFileLimit>,
     router: QuorumRouter,
+    peers: InterBrokerRouter,
     /// Every broker's address, kept when it stops so it restarts on the same port.
     addrs: BTreeMap<i32, SocketAddr>,
     running: BTreeMap<i32, RunningBroker>,
@@ -89,6 +92,9 @@ impl Cluster {
         }
         let broker_config = BrokerConfig::from_properties(&config.broker_properties)?;
         prepare_dir(&config.data_dir)?;
+        let open_file_limit = crate::log::configure_open_files(
+            usize::try_from(broker_config.log_open_files_max).unwrap_or(0),
+        );
         let mut listeners = Vec::with_capacity(config.brokers);
         for i in 0..config.brokers {
             let port = if config.base_port == 0 {
@@ -100,7 +106,9 @@ impl Cluster {
         }
         let mut cluster = Cluster {
             broker_config,
+            open_file_limit,
             router: QuorumRouter::new(),
+            peers: InterBrokerRouter::new(),
             addrs: BTreeMap::new(),
             running: BTreeMap::new(),
             config,
@@ -169,10 +177,12 @@ impl Cluster {
             addr.port() as i32,
             quorum,
             logs,
+            self.peers.clone(),
         );
         let tasks = vec![
             tokio::spawn(run_partition_sync(broker.clone())),
             tokio::spawn(crate::broker::retention::run_retention(broker.clone())),
+            tokio::spawn(crate::coord::txn::sync::run_txn_coordinator(broker.clone())),
             tokio::spawn(crate::broker::cleaner::run_cleaner(broker.clone())),
         ];
         let listener = BrokerListener::start(broker.clone(), listener)
@@ -195,13 +205,22 @@ impl Cluster {
     /// alive, so that the first Metadata or DescribeCluster answer of any broker lists them all
     /// (a registration is committed before every broker has applied it).
     async fn wait_until_brokers_known(&self) -> Result<(), ClusterError> {
-        let expected: Vec<i32> = self.running.keys().copied().collect();
+        // The address too: after a restart the image holds the last run's registrations, alive
+        // and with the old ports, until the new ones are applied.
+        let expected: Vec<(i32, i32)> = self
+            .running
+            .values()
+            .map(|r| (r.broker.broker_id, r.broker.advertised_port))
+            .collect();
         for running in self.running.values() {
             let mut images = running.broker.quorum.subscribe();
             let knows_all = |image: &Arc<MetadataImage>| {
-                expected
-                    .iter()
-                    .all(|id| image.brokers.get(id).is_some_and(|b| b.alive))
+                expected.iter().all(|(id, port)| {
+                    image
+                        .brokers
+                        .get(id)
+                        .is_some_and(|b| b.alive && b.port == *port)
+                })
             };
             tokio::time::timeout(ELECTION_TIMEOUT, images.wait_for(knows_all))
                 .await
@@ -234,6 +253,25 @@ impl Cluster {
         &self.config.data_dir
     }
 
+    /// The open-file limit the process runs with (after raising it at start).
+    pub fn open_file_limit(&self) -> Option<OpenFileLimit> {
+        self.open_file_limit
+    }
+
+    /// The partitions each running broker cannot serve now, with the reason.
+    pub fn offline_partitions(&self) -> Vec<(i32, OfflinePartition)> {
+        self.running
+            .iter()
+            .flat_map(|(id, r)| {
+                r.broker
+                    .logs
+                    .offline_partitions()
+                    .into_iter()
+                    .map(move |p| (*id, p))
+            })
+            .collect()
+    }
+
     /// The broker that is the active controller, as the running brokers see it.
     pub fn controller_id(&self) -> Option<i32> {
         self.running
@@ -258,6 +296,16 @@ impl Cluster {
                 .await;
         }
         Ok(())
+    }
+
+    /// Requests from broker `from` to broker `to` (WriteTxnMarkers) fail until
+    /// [`Self::heal_link`]: fault injection on the inter-broker path.
+    pub fn cut_link(&self, from: i32, to: i32) {
+        self.peers.cut(from, to);
+    }
+
+    pub fn heal_link(&self, from: i32, to: i32) {
+        self.peers.heal(from, to);
     }
 
     /// Restarts a stopped broker on its old address and data.
@@ -305,11 +353,13 @@ async fn register(broker: &Broker) -> Result<(), ClusterError> {
 
 async fn stop_running(running: RunningBroker) {
     running.listener.stop();
+    running.broker.stop();
     for task in running.tasks {
         task.abort();
     }
-    // A clean stop moves every log's recovery point, so the next start need not scan them.
-    if let Err(e) = running.broker.logs.flush_all() {
+    // A clean stop moves every log's recovery point and leaves the clean-shutdown marker, so
+    // the next start need not scan them.
+    if let Err(e) = running.broker.logs.shutdown() {
         tracing::warn!(broker = running.broker.broker_id, error = %e, "flushing logs at shutdown");
     }
     running.broker.quorum.shutdown().await;

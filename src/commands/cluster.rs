@@ -219,7 +219,66 @@ fn cluster_status(cluster: &Cluster, state: &ClusterState) -> ClusterStatus {
                 running: cluster.is_running(*id),
             })
             .collect(),
+        open_files: Some(open_files_status(cluster)),
+        offline_partitions: cluster
+            .offline_partitions()
+            .into_iter()
+            .map(|(broker, p)| control::OfflinePartitionStatus {
+                broker,
+                topic: p.topic,
+                partition: p.partition,
+                reason: p.reason,
+            })
+            .collect(),
     }
+}
+
+fn open_files_status(cluster: &Cluster) -> control::OpenFilesStatus {
+    let limit = cluster.open_file_limit();
+    let stats = crate::log::open_files_stats();
+    control::OpenFilesStatus {
+        limit: limit.map(|l| l.soft),
+        hard_limit: limit.map(|l| l.hard),
+        in_use: crate::log::descriptors_in_use(),
+        log_files_open: stats.open as u64,
+        log_files_max: stats.capacity as u64,
+    }
+}
+
+/// The text lines of `kf cluster status` about descriptors and offline partitions.
+fn open_files_text(status: &ClusterStatus) -> String {
+    let known = |n: Option<u64>| n.map_or_else(|| "unknown".to_string(), |n| n.to_string());
+    let mut text = String::new();
+    if let Some(files) = &status.open_files {
+        text.push_str(&format!(
+            "open files: {} in use, limit {} (hard {}); log files open: {} of at most {}\n",
+            known(files.in_use),
+            known(files.limit),
+            known(files.hard_limit),
+            files.log_files_open,
+            files.log_files_max
+        ));
+    }
+    if !status.offline_partitions.is_empty() {
+        let rows: Vec<Vec<String>> = status
+            .offline_partitions
+            .iter()
+            .map(|p| {
+                vec![
+                    p.broker.to_string(),
+                    p.topic.clone(),
+                    p.partition.to_string(),
+                    p.reason.clone(),
+                ]
+            })
+            .collect();
+        text.push_str(&format!(
+            "offline partitions (KAFKA_STORAGE_ERROR): {}\n{}",
+            rows.len(),
+            table(&["BROKER", "TOPIC", "PARTITION", "REASON"], &rows)
+        ));
+    }
+    text
 }
 
 /// Re-runs this command without `--detach` in the background and waits until it is ready.
@@ -316,11 +375,12 @@ async fn status(args: StateArgs) -> anyhow::Result<()> {
             })
             .collect();
         format!(
-            "{}\nbootstrap servers: {}\ndata directory: {}\npid: {}\n",
+            "{}\nbootstrap servers: {}\ndata directory: {}\npid: {}\n{}",
             table(&["BROKER", "ADDRESS", "STATE", "CONTROLLER"], &rows),
             s.bootstrap_servers,
             s.data_dir,
-            s.pid
+            s.pid,
+            open_files_text(s)
         )
     })?;
     print!("{text}");

@@ -384,6 +384,9 @@ async fn lag(args: LagArgs) -> anyhow::Result<()> {
         if in_place {
             // Home the cursor and clear the screen, so each refresh replaces the last.
             emit(&format!("\x1b[H\x1b[2J{text}"))?;
+        } else if args.watch && args.output == crate::cli::OutputFormat::Text {
+            // Piped: one refresh after another, a blank line between them.
+            emit(&format!("{text}\n"))?;
         } else {
             emit(&text)?;
         }

@@ -10,6 +10,7 @@ pub mod format;
 pub mod generate;
 pub mod group;
 pub mod produce;
+pub mod top;
 pub mod topic;
 
 use thiserror::Error;
@@ -49,6 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Group(command) => group::run(command).await,
         Command::Produce(args) => produce::run(args).await,
         Command::Consume(args) => consume::run(args).await,
+        Command::Top(args) => top::run(args).await,
         Command::Bench(command) => bench::run(command).await,
         Command::Generate(args) => generate::run(&args),
     }

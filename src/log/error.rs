@@ -57,6 +57,9 @@ pub enum LogError {
     },
     #[error("the log in {0} has been deleted")]
     Deleted(PathBuf),
+    /// The partition's log could not be opened or created; the reason, until it is retried.
+    #[error("{0}")]
+    Offline(String),
     #[error("{0} is not a <topic>-<partition> directory name")]
     InvalidPartitionDir(String),
 }
@@ -80,7 +83,7 @@ impl LogError {
                 ResponseError::TransactionCoordinatorFenced
             }
             Self::Deleted(_) => ResponseError::UnknownTopicOrPartition,
-            Self::InvalidPartitionDir(_) => ResponseError::KafkaStorageError,
+            Self::InvalidPartitionDir(_) | Self::Offline(_) => ResponseError::KafkaStorageError,
         }
     }
 

@@ -84,6 +84,10 @@ impl OffsetIndex {
         self.file.flush()
     }
 
+    pub(crate) fn close(&self) {
+        self.file.close();
+    }
+
     pub(crate) fn delete(&self) -> Result<(), LogError> {
         self.file.delete()
     }

@@ -1,29 +1,27 @@
 //! A file of fixed-size index entries, mirrored in memory: appends go to the end of the file,
-//! lookups are served from memory. Shared by the offset index and the time index.
+//! lookups are served from memory, so an index holds no descriptor between appends (its file
+//! is reached through the process's open-file cache). Shared by the offset and time indexes.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
 
 use super::error::{IoContext, LogError};
+use super::open_files::FileHandle;
 
 pub(crate) struct IndexFile<const N: usize> {
-    path: PathBuf,
-    file: File,
+    file: FileHandle,
+    /// Invariant: the file holds exactly these entries.
     entries: Vec<[u8; N]>,
 }
 
 impl<const N: usize> IndexFile<N> {
-    /// Creates an empty index file, replacing any existing one.
+    /// Creates an empty index file, replacing any existing one. Its descriptor is closed at
+    /// once: most indexes never get an entry while their segment is active.
     pub(crate) fn create(path: &Path) -> Result<Self, LogError> {
-        let file = OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .open(path)
-            .at(path)?;
+        let file = FileHandle::create(path).at(path)?;
+        file.close();
         Ok(Self {
-            path: path.to_path_buf(),
             file,
             entries: Vec::new(),
         })
@@ -48,10 +46,8 @@ impl<const N: usize> IndexFile<N> {
                 entry
             })
             .collect();
-        let file = OpenOptions::new().append(true).open(path).at(path)?;
         Ok(Some(Self {
-            path: path.to_path_buf(),
-            file,
+            file: FileHandle::existing(path),
             entries,
         }))
     }
@@ -61,18 +57,32 @@ impl<const N: usize> IndexFile<N> {
     }
 
     pub(crate) fn push(&mut self, entry: [u8; N]) -> Result<(), LogError> {
-        self.file.write_all(&entry).at(&self.path)?;
+        let at = (self.entries.len() * N) as u64;
+        let path = self.file.path();
+        self.file
+            .file()
+            .at(path)?
+            .write_all_at(&entry, at)
+            .at(path)?;
         self.entries.push(entry);
         Ok(())
     }
 
     pub(crate) fn flush(&self) -> Result<(), LogError> {
-        self.file.sync_data().at(&self.path)
+        let path = self.file.path();
+        self.file.file().at(path)?.sync_data().at(path)
+    }
+
+    /// Closes the descriptor, if open.
+    pub(crate) fn close(&self) {
+        self.file.close();
     }
 
     pub(crate) fn delete(&self) -> Result<(), LogError> {
-        match fs::remove_file(&self.path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).at(&self.path),
+        self.file.close();
+        let path = self.file.path();
+        match fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).at(path),
             _ => Ok(()),
         }
     }

@@ -117,13 +117,25 @@ impl LeaderEpochCache {
         }
     }
 
+    /// Writes the checkpoint without syncing it (as Kafka since KAFKA-15046: an fsync per new
+    /// epoch stalled appends); [`PartitionLog::flush`](super::PartitionLog::flush) and a clean
+    /// shutdown make it durable, and recovery rebuilds epochs from the batches it scans.
     pub(crate) fn persist(&self) -> Result<(), LogError> {
+        self.write(false)
+    }
+
+    /// Writes the checkpoint and syncs it.
+    pub(crate) fn persist_durably(&self) -> Result<(), LogError> {
+        self.write(true)
+    }
+
+    fn write(&self, durable: bool) -> Result<(), LogError> {
         let lines: Vec<String> = self
             .entries
             .iter()
             .map(|e| format!("{} {}", e.epoch, e.start_offset))
             .collect();
-        write_checkpoint(&self.path, &lines)
+        write_checkpoint(&self.path, &lines, durable)
     }
 }
 

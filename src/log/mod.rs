@@ -5,14 +5,17 @@
 //!
 //! - [`PartitionLog`]: append, read, timestamp lookups, retention, DeleteRecords, follower
 //!   append and truncation, idempotent producer state, transaction markers, recovery on open.
-//! - [`LogManager`]: the logs of one broker log directory.
+//! - [`LogManager`]: the logs of one broker log directory, opened at first use; a log that
+//!   cannot be opened makes its partition offline.
+//! - `open_files`: segments and indexes hold no descriptor; the process keeps a bounded cache of
+//!   open log files (`log.open.files.max`), least recently used closed first.
 //! - `cleaner`: log compaction (`PartitionLog::clean`), crash-safe with `.cleaned`/`.swap`.
 //!
 //! What the log leaves to its owner: the high watermark (replication keeps it and passes it to
 //! `read` as `max_offset` and to `apply_retention_up_to`); the last stable offset, which is
 //! `min(first_unstable_offset, high watermark)`; calling `apply_retention` every
-//! `log.retention.check.interval.ms`; and `flush` (or `LogManager::flush_all`) on shutdown, so
-//! the next open scans only what came after the recovery point.
+//! `log.retention.check.interval.ms`; and `LogManager::shutdown` on a clean stop, so the next
+//! open scans nothing (or `flush`, so it scans only what came after the recovery point).
 
 mod checkpoint;
 mod cleaner;
@@ -23,6 +26,7 @@ mod index;
 mod index_file;
 mod leader_epoch;
 mod manager;
+mod open_files;
 mod partition_log;
 mod producer_state;
 mod read;
@@ -42,9 +46,15 @@ pub use cleaner::CleanResult;
 pub use config::{LogConfig, MessageTimestampType};
 pub use error::LogError;
 pub use leader_epoch::{EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
-pub use manager::{parse_partition_dir_name, LogManager};
+pub use manager::{
+    parse_partition_dir_name, LogManager, OfflinePartition, CLEAN_SHUTDOWN_FILE, OFFLINE_RETRY,
+};
+pub use open_files::{
+    configure as configure_open_files, descriptors_in_use, stats as open_files_stats,
+    OpenFileLimit, OpenFilesStats,
+};
 pub use partition_log::{AppendInfo, PartitionLog};
-pub use producer_state::AbortedTransaction;
+pub use producer_state::{AbortedTransaction, ActiveProducer};
 pub use timestamp_lookup::TimestampAndOffset;
 pub use txn_marker::TxnMarker;
 pub use validator::{InvalidRecords, RecordError};

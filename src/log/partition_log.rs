@@ -290,24 +290,48 @@ impl PartitionLog {
     pub fn flush(&mut self) -> Result<(), LogError> {
         self.ensure_not_deleted()?;
         let recovery_point = self.recovery_point;
+        let checkpoint = self.dir.join(RECOVERY_POINT_CHECKPOINT);
+        // Nothing was appended since the last flush: no descriptor to open, nothing to sync.
+        if recovery_point == self.log_end_offset() && checkpoint.exists() {
+            return Ok(());
+        }
         for segment in self
             .segments()
             .filter(|s| s.next_offset() > recovery_point || s.size() == 0)
         {
             segment.flush()?;
         }
+        self.leader_epochs.persist_durably()?;
         self.recovery_point = self.log_end_offset();
-        write_offset_checkpoint(
-            &self.dir.join(RECOVERY_POINT_CHECKPOINT),
-            self.recovery_point,
-        )
+        write_offset_checkpoint(&checkpoint, self.recovery_point, true)
+    }
+
+    /// Moves the recovery point to the log end without syncing anything: for a clean shutdown,
+    /// which syncs the whole filesystem before and after (see `LogManager::shutdown`).
+    pub(crate) fn mark_flushed(&mut self) -> Result<(), LogError> {
+        self.ensure_not_deleted()?;
+        let checkpoint = self.dir.join(RECOVERY_POINT_CHECKPOINT);
+        if self.recovery_point == self.log_end_offset() && checkpoint.exists() {
+            return Ok(());
+        }
+        self.leader_epochs.persist()?;
+        self.recovery_point = self.log_end_offset();
+        write_offset_checkpoint(&checkpoint, self.recovery_point, false)
     }
 
     pub(super) fn persist_log_start_offset(&self) -> Result<(), LogError> {
         write_offset_checkpoint(
             &self.dir.join(LOG_START_OFFSET_CHECKPOINT),
             self.log_start_offset,
+            true,
         )
+    }
+
+    /// Closes every descriptor of this log (reopened at the next use).
+    pub fn close_files(&self) {
+        for segment in self.segments() {
+            segment.close();
+        }
     }
 
     /// Removes the partition directory and everything in it.
@@ -318,6 +342,7 @@ impl PartitionLog {
     /// Removes the partition directory; later calls on this log fail with [`LogError::Deleted`].
     pub fn delete_files(&mut self) -> Result<(), LogError> {
         self.deleted = true;
+        self.close_files();
         match fs::remove_dir_all(&self.dir) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).at(&self.dir),
             _ => Ok(()),

@@ -43,6 +43,18 @@ pub struct AbortedTransaction {
     pub last_offset: i64,
 }
 
+/// A producer with state in a partition, as DescribeProducers shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveProducer {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// -1 when none of its batches is remembered.
+    pub last_sequence: i32,
+    pub last_timestamp: i64,
+    pub coordinator_epoch: i32,
+    pub current_txn_start_offset: Option<i64>,
+}
+
 /// What to do with a client batch that carries a producer id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SequenceCheck {
@@ -228,7 +240,25 @@ impl ProducerStateManager {
             .collect()
     }
 
-    /// The producer ids with state, for DescribeProducers.
+    /// Every producer with state, by producer id.
+    pub(crate) fn active_producers(&self) -> Vec<ActiveProducer> {
+        let mut producers: Vec<ActiveProducer> = self
+            .producers
+            .iter()
+            .map(|(id, e)| ActiveProducer {
+                producer_id: *id,
+                producer_epoch: e.epoch,
+                last_sequence: e.batches.back().map_or(-1, |b| b.last_seq),
+                last_timestamp: e.batches.back().map_or(-1, |b| b.max_timestamp),
+                coordinator_epoch: e.coordinator_epoch,
+                current_txn_start_offset: e.current_txn_first_offset,
+            })
+            .collect();
+        producers.sort_unstable_by_key(|p| p.producer_id);
+        producers
+    }
+
+    /// The producer ids with state.
     pub(crate) fn producer_ids(&self) -> Vec<i64> {
         let mut ids: Vec<i64> = self.producers.keys().copied().collect();
         ids.sort_unstable();
@@ -266,6 +296,11 @@ impl PartitionLog {
         }
         self.producer_state.truncate_head(self.log_start_offset);
         Ok(())
+    }
+
+    /// The producers with state in this log (DescribeProducers), by producer id.
+    pub fn active_producers(&self) -> Vec<ActiveProducer> {
+        self.producer_state.active_producers()
     }
 
     /// Producer ids with idempotence state in this log, sorted.

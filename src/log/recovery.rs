@@ -62,13 +62,24 @@ impl PartitionLog {
 
     /// [`Self::open`] with an explicit clock reading (segment ages start from it).
     pub fn open_at(dir: &Path, config: LogConfig, now_ms: i64) -> Result<Self, LogError> {
+        Self::open_after(dir, config, now_ms, false)
+    }
+
+    /// Opens a log; after a clean shutdown (Kafka's `.kafka_cleanshutdown` marker) every segment
+    /// was flushed, so the active one is trusted like the others when its indexes agree.
+    pub(crate) fn open_after(
+        dir: &Path,
+        config: LogConfig,
+        now_ms: i64,
+        clean_shutdown: bool,
+    ) -> Result<Self, LogError> {
         fs::create_dir_all(dir).at(dir)?;
         let bases = scan_dir(dir)?;
         let recovery_point =
             read_offset_checkpoint(&dir.join(RECOVERY_POINT_CHECKPOINT))?.unwrap_or(0);
         let checkpointed_start = read_offset_checkpoint(&dir.join(LOG_START_OFFSET_CHECKPOINT))?;
         let (mut segments, epoch_starts) =
-            load_segments(dir, &bases, recovery_point, &config, now_ms)?;
+            load_segments(dir, &bases, recovery_point, &config, now_ms, clean_shutdown)?;
         let active = match segments.pop_last() {
             Some((_, segment)) => segment,
             None => LogSegment::create(dir, checkpointed_start.unwrap_or(0).max(0), now_ms)?,
@@ -121,6 +132,7 @@ fn load_segments(
     recovery_point: i64,
     config: &LogConfig,
     now_ms: i64,
+    clean_shutdown: bool,
 ) -> Result<(BTreeMap<i64, LogSegment>, Vec<EpochStart>), LogError> {
     let mut segments = BTreeMap::new();
     let mut epoch_starts = Vec::new();
@@ -132,7 +144,7 @@ fn load_segments(
             continue;
         }
         let next_base = bases.get(i + 1).copied();
-        let unflushed = next_base.is_none_or(|next| next > recovery_point);
+        let unflushed = !clean_shutdown && next_base.is_none_or(|next| next > recovery_point);
         let needs_scan = unflushed || !segment.load_from_indexes(config.index_interval_bytes)?;
         if needs_scan {
             let (truncated, starts) = segment.recover(dir, config.index_interval_bytes)?;

@@ -1,8 +1,9 @@
 //! One log segment: `{base_offset:020}.log` holding whole v2 batches back to back, with its
 //! sparse `.index` and `.timeindex`. Reads and writes are positional (`FileExt`), so no seek
-//! position is shared.
+//! position is shared. A segment holds no descriptor of its own: its files are reached through
+//! the process's open-file cache, which reopens them when it closed them.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use bytes::Bytes;
 use super::config::LogConfig;
 use super::error::{IoContext, LogError};
 use super::index::OffsetIndex;
+use super::open_files::FileHandle;
 use super::time_index::TimeIndex;
 use crate::protocol::batch::{
     check_batch_length, parse_batch_header, verify_crc, BatchHeader, BATCH_HEADER_SIZE, MAGIC_V2,
@@ -36,8 +38,7 @@ pub(crate) struct EpochStart {
 
 pub(crate) struct LogSegment {
     base_offset: i64,
-    log_path: PathBuf,
-    log: File,
+    log: FileHandle,
     size: u64,
     index: OffsetIndex,
     time_index: TimeIndex,
@@ -56,16 +57,9 @@ impl LogSegment {
     /// Creates an empty segment, replacing any files of the same base offset.
     pub(crate) fn create(dir: &Path, base_offset: i64, now_ms: i64) -> Result<Self, LogError> {
         let log_path = segment_path(dir, base_offset, LOG_SUFFIX);
-        let log = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .write(true)
-            .truncate(true)
-            .open(&log_path)
-            .at(&log_path)?;
+        let log = FileHandle::create(&log_path).at(&log_path)?;
         Ok(Self {
             base_offset,
-            log_path,
             log,
             size: 0,
             index: OffsetIndex::create(&segment_path(dir, base_offset, INDEX_SUFFIX), base_offset)?,
@@ -87,12 +81,8 @@ impl LogSegment {
     /// successful [`Self::load_from_indexes`].
     pub(crate) fn open(dir: &Path, base_offset: i64, now_ms: i64) -> Result<Self, LogError> {
         let log_path = segment_path(dir, base_offset, LOG_SUFFIX);
-        let log = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&log_path)
-            .at(&log_path)?;
-        let size = log.metadata().at(&log_path)?.len();
+        let size = fs::metadata(&log_path).at(&log_path)?.len();
+        let log = FileHandle::existing(&log_path);
         let index_path = segment_path(dir, base_offset, INDEX_SUFFIX);
         let time_index_path = segment_path(dir, base_offset, TIME_INDEX_SUFFIX);
         let loaded_index = OffsetIndex::load(&index_path, base_offset)?;
@@ -108,7 +98,6 @@ impl LogSegment {
         };
         Ok(Self {
             base_offset,
-            log_path,
             log,
             size,
             index,
@@ -146,8 +135,7 @@ impl LogSegment {
         if self.max_timestamp >= 0 {
             return self.max_timestamp;
         }
-        self.log
-            .metadata()
+        fs::metadata(self.log.path())
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
@@ -177,10 +165,11 @@ impl LogSegment {
         header: &BatchHeader,
         index_interval_bytes: i32,
     ) -> Result<(), LogError> {
-        self.log.write_all_at(head, self.size).at(&self.log_path)?;
+        let log = self.file()?;
+        log.write_all_at(head, self.size).at(self.log.path())?;
         if !rest.is_empty() {
             let at = self.size + head.len() as u64;
-            self.log.write_all_at(rest, at).at(&self.log_path)?;
+            log.write_all_at(rest, at).at(self.log.path())?;
         }
         let position = self.size;
         self.size += (head.len() + rest.len()) as u64;
@@ -221,9 +210,9 @@ impl LogSegment {
             return Ok(None);
         }
         let mut buf = [0u8; BATCH_HEADER_SIZE];
-        self.log
+        self.file()?
             .read_exact_at(&mut buf, position)
-            .at(&self.log_path)?;
+            .at(self.log.path())?;
         let header = parse_batch_header(&buf)?;
         if header.magic != MAGIC_V2
             || check_batch_length(&header).is_err()
@@ -251,6 +240,7 @@ impl LogSegment {
     pub(crate) fn read_range(&self, start: u64, end: u64) -> Result<Bytes, LogError> {
         let len = usize::try_from(end.saturating_sub(start)).unwrap_or(0);
         let mut buf: Vec<u8> = Vec::with_capacity(len);
+        let log = self.file()?;
         while buf.len() < len {
             let filled = buf.len();
             let position = start + filled as u64;
@@ -259,7 +249,7 @@ impl LogSegment {
             // SAFETY: pread writes at most `spare.len()` bytes into `spare`, memory `buf` owns.
             let read = unsafe {
                 libc::pread(
-                    self.log.as_raw_fd(),
+                    log.as_raw_fd(),
                     spare.as_mut_ptr().cast(),
                     spare.len(),
                     offset,
@@ -268,14 +258,14 @@ impl LogSegment {
             match usize::try_from(read) {
                 Ok(0) => {
                     let eof = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
-                    return Err(eof).at(&self.log_path);
+                    return Err(eof).at(self.log.path());
                 }
                 // SAFETY: pread initialised the first `read` bytes of the spare capacity.
                 Ok(read) => unsafe { buf.set_len(filled + read) },
                 Err(_) => {
                     let error = std::io::Error::last_os_error();
                     if error.kind() != std::io::ErrorKind::Interrupted {
-                        return Err(error).at(&self.log_path);
+                        return Err(error).at(self.log.path());
                     }
                 }
             }
@@ -325,7 +315,7 @@ impl LogSegment {
         }
         let truncated = self.size - position;
         if truncated > 0 {
-            self.log.set_len(position).at(&self.log_path)?;
+            self.file()?.set_len(position).at(self.log.path())?;
             self.size = position;
         }
         Ok((truncated, epochs))
@@ -415,7 +405,7 @@ impl LogSegment {
         index_interval_bytes: i32,
     ) -> Result<(), LogError> {
         if let Some((position, _)) = self.find_batch(offset)? {
-            self.log.set_len(position).at(&self.log_path)?;
+            self.file()?.set_len(position).at(self.log.path())?;
             self.size = position;
             self.recover(dir, index_interval_bytes)?;
         }
@@ -430,8 +420,20 @@ impl LogSegment {
         }
     }
 
+    /// The segment file's descriptor, from the process's open-file cache.
+    fn file(&self) -> Result<std::sync::Arc<File>, LogError> {
+        self.log.file().at(self.log.path())
+    }
+
+    /// Closes the segment's descriptors (they are reopened at the next use).
+    pub(crate) fn close(&self) {
+        self.log.close();
+        self.index.close();
+        self.time_index.close();
+    }
+
     pub(crate) fn flush(&self) -> Result<(), LogError> {
-        self.log.sync_data().at(&self.log_path)?;
+        self.file()?.sync_data().at(self.log.path())?;
         self.index.flush()?;
         self.time_index.flush()
     }
@@ -439,8 +441,9 @@ impl LogSegment {
     pub(crate) fn delete(&self) -> Result<(), LogError> {
         self.index.delete()?;
         self.time_index.delete()?;
-        match fs::remove_file(&self.log_path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).at(&self.log_path),
+        self.log.close();
+        match fs::remove_file(self.log.path()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).at(self.log.path()),
             _ => Ok(()),
         }
     }

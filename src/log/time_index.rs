@@ -82,6 +82,10 @@ impl TimeIndex {
         self.file.flush()
     }
 
+    pub(crate) fn close(&self) {
+        self.file.close();
+    }
+
     pub(crate) fn delete(&self) -> Result<(), LogError> {
         self.file.delete()
     }

@@ -23,6 +23,7 @@ mod tests;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use crate::log::AbortedTransaction;
 use bytes::Bytes;
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
@@ -105,8 +106,11 @@ pub struct PartitionRead {
     pub partition: FetchPartition,
     pub error: i16,
     pub high_watermark: i64,
+    pub last_stable_offset: i64,
     pub log_start_offset: i64,
     pub records: Bytes,
+    /// read_committed: the aborted transactions overlapping what was read.
+    pub aborted_transactions: Option<Vec<AbortedTransaction>>,
 }
 
 /// A partition in a session: what the client asked last and what it was last told.

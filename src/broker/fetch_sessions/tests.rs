@@ -44,8 +44,10 @@ fn read(partition: &FetchPartition, high_watermark: i64, records: &'static [u8])
         partition: partition.clone(),
         error: 0,
         high_watermark,
+        last_stable_offset: high_watermark,
         log_start_offset: 0,
         records: Bytes::from_static(records),
+        aborted_transactions: None,
     }
 }
 

@@ -32,10 +32,9 @@ pub fn handle(
         if !wanted(&topic, partition) {
             continue;
         }
-        let Some(log) = broker.logs.get(&topic, partition) else {
+        let Some(size) = broker.logs.size_bytes(&topic, partition) else {
             continue;
         };
-        let size = log.lock().map(|l| l.size_bytes()).unwrap_or(0);
         topics.entry(topic).or_default().push(
             DescribeLogDirsPartition::default()
                 .with_partition_index(partition)

@@ -10,17 +10,22 @@
 //! at most `fetch.max.bytes` and, beyond its first batch, no more than
 //! `queued.max.response.bytes` leaves (kf's own bound on unsent responses).
 //!
+//! read_committed fetches stop at the last stable offset (the first offset of the oldest open
+//! transaction, or the high watermark when none is open) and carry the aborted transactions that
+//! overlap what they return, so the client can drop those records.
+//!
 //! Differs from Kafka (until the issues that bring them): no follower fetching (a replica id
-//! only makes the session privileged) and no transactions, so the last stable offset is the
-//! high watermark and read_committed fetches carry an empty aborted-transactions list.
+//! only makes the session privileged).
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::fetch_response::{FetchableTopicResponse, PartitionData};
-use kafka_protocol::messages::{FetchRequest, FetchResponse, RequestHeader, TopicName};
+use kafka_protocol::messages::fetch_response::{
+    AbortedTransaction, FetchableTopicResponse, PartitionData,
+};
+use kafka_protocol::messages::{FetchRequest, FetchResponse, ProducerId, RequestHeader, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use tokio::time::Instant;
 use uuid::Uuid;
@@ -52,11 +57,12 @@ pub async fn handle(
     let partitions = context.partitions();
     let mut appends = broker.appends.subscribe();
     let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
+    let read_committed = request.isolation_level == READ_COMMITTED;
     // Kafka caps a response at fetch.max.bytes; kf also at what queued.max.response.bytes
     // leaves (the connection counts the answer itself until it is sent).
     let max_bytes = request.max_bytes.min(broker.config.fetch_max_bytes).max(0) as usize;
     let mut charge = broker.queued.response_reservation();
-    let mut reads = read_within(broker, partitions, max_bytes, &mut charge);
+    let mut reads = read_within(broker, partitions, max_bytes, read_committed, &mut charge);
     while !partitions.is_empty() {
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
         let has_error = reads.iter().any(|r| r.error != 0);
@@ -64,7 +70,9 @@ pub async fn handle(
             break;
         }
         match tokio::time::timeout_at(deadline, appends.changed()).await {
-            Ok(Ok(())) => reads = read_within(broker, partitions, max_bytes, &mut charge),
+            Ok(Ok(())) => {
+                reads = read_within(broker, partitions, max_bytes, read_committed, &mut charge)
+            }
             _ => break,
         }
     }
@@ -73,7 +81,7 @@ pub async fn handle(
     FetchResponse::default()
         .with_error_code(answer.error.map_or(0, |e| e.code()))
         .with_session_id(answer.session_id)
-        .with_responses(topic_responses(answer.partitions, request.isolation_level))
+        .with_responses(topic_responses(answer.partitions))
 }
 
 /// The request as the session rules see it; topic ids are resolved against `image`.
@@ -151,14 +159,11 @@ fn read_within(
     broker: &Broker,
     partitions: &[FetchPartition],
     max_bytes: usize,
+    read_committed: bool,
     charge: &mut ResponseCharge,
 ) -> Vec<PartitionRead> {
-    let granted = charge.grow_up_to(max_bytes);
-    let reads = read_partitions(
-        broker,
-        partitions,
-        i32::try_from(granted).unwrap_or(i32::MAX),
-    );
+    let granted = i32::try_from(charge.grow_up_to(max_bytes)).unwrap_or(i32::MAX);
+    let reads = read_partitions(broker, partitions, granted, read_committed);
     charge.set(reads.iter().map(|r| r.records.len()).sum());
     reads
 }
@@ -167,6 +172,7 @@ fn read_partitions(
     broker: &Broker,
     partitions: &[FetchPartition],
     max_bytes: i32,
+    read_committed: bool,
 ) -> Vec<PartitionRead> {
     let image = broker.image();
     let mut remaining = max_bytes.max(0) as usize;
@@ -174,7 +180,7 @@ fn read_partitions(
     partitions
         .iter()
         .map(|partition| {
-            let mut read = read_partition(broker, &image, partition, remaining);
+            let mut read = read_partition(broker, &image, partition, remaining, read_committed);
             if any_data && read.records.len() > remaining {
                 // Only the first partition with data may go past the response limit (KIP-74).
                 read.records = Bytes::new();
@@ -191,15 +197,25 @@ fn read_partition(
     image: &MetadataImage,
     partition: &FetchPartition,
     remaining: usize,
+    read_committed: bool,
 ) -> PartitionRead {
     let mut read = PartitionRead {
         partition: partition.clone(),
         error: 0,
         high_watermark: -1,
+        last_stable_offset: -1,
         log_start_offset: -1,
         records: Bytes::new(),
+        aborted_transactions: None,
     };
-    if let Err(error) = read_into(broker, image, partition, remaining, &mut read) {
+    if let Err(error) = read_into(
+        broker,
+        image,
+        partition,
+        remaining,
+        read_committed,
+        &mut read,
+    ) {
         read.error = error.code();
     }
     read
@@ -210,6 +226,7 @@ fn read_into(
     image: &MetadataImage,
     partition: &FetchPartition,
     remaining: usize,
+    read_committed: bool,
     read: &mut PartitionRead,
 ) -> Result<(), ResponseError> {
     let topic = partition
@@ -235,25 +252,49 @@ fn read_into(
         .lock()
         .map_err(|_| ResponseError::KafkaStorageError)?;
     read.high_watermark = log.log_end_offset();
+    read.last_stable_offset = log
+        .first_unstable_offset()
+        .map_or(read.high_watermark, |first| first.min(read.high_watermark));
     read.log_start_offset = log.log_start_offset();
     let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
+    let max_offset = if read_committed {
+        read.last_stable_offset
+    } else {
+        read.high_watermark
+    };
     read.records = log
-        .read(asked.fetch_offset, max_bytes, read.high_watermark)
+        .read(asked.fetch_offset, max_bytes, max_offset)
         .map_err(|e| e.error())?;
+    if read_committed {
+        read.aborted_transactions = Some(if read.records.is_empty() {
+            Vec::new()
+        } else {
+            log.aborted_transactions(asked.fetch_offset, max_offset)
+        });
+    }
     Ok(())
 }
 
 /// Groups the answered partitions by topic, in the order they were read.
-fn topic_responses(reads: Vec<PartitionRead>, isolation_level: i8) -> Vec<FetchableTopicResponse> {
+fn topic_responses(reads: Vec<PartitionRead>) -> Vec<FetchableTopicResponse> {
     let mut topics: IndexMap<TopicKey, (String, Uuid, Vec<PartitionData>)> = IndexMap::new();
     for read in reads {
         let key = read.partition.key;
-        let aborted = (isolation_level == READ_COMMITTED).then(Vec::new);
+        let aborted = read.aborted_transactions.map(|aborted| {
+            aborted
+                .into_iter()
+                .map(|t| {
+                    AbortedTransaction::default()
+                        .with_producer_id(ProducerId(t.producer_id))
+                        .with_first_offset(t.first_offset)
+                })
+                .collect()
+        });
         let data = PartitionData::default()
             .with_partition_index(key.partition)
             .with_error_code(read.error)
             .with_high_watermark(read.high_watermark)
-            .with_last_stable_offset(read.high_watermark)
+            .with_last_stable_offset(read.last_stable_offset)
             .with_log_start_offset(read.log_start_offset)
             .with_aborted_transactions(aborted)
             .with_preferred_read_replica((-1).into())

@@ -1,11 +1,15 @@
 //! ApiKey 22 · InitProducerId · v0-5
 //!
-//! Gives an idempotent producer (no transactional id) a new producer id at epoch 0; sequence
-//! numbers are then checked per partition by the log's producer state.
+//! Without a transactional id: an idempotent producer gets a new producer id at epoch 0;
+//! sequence numbers are then checked per partition by the log's producer state.
 //!
-//! Differs from Kafka until transactions arrive: a request with a transactional id gets
-//! NOT_COORDINATOR, as from a broker that does not coordinate that id (and kf does not serve
-//! FindCoordinator yet, so transactional clients stop there).
+//! With one: the transaction coordinator of that id (`coord/txn`) bumps the epoch, fencing the
+//! previous producer (aborting its open transaction first and answering CONCURRENT_TRANSACTIONS,
+//! so the producer retries), and from v3 checks the producer id and epoch the producer says it
+//! has (KIP-360). Before v4 PRODUCER_FENCED is answered as INVALID_PRODUCER_EPOCH, as Kafka does
+//! for clients that predate it.
+//!
+//! Differs from Kafka: `keep_prepared_txn` (KIP-939, v6) is not served.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{
@@ -16,23 +20,45 @@ use crate::broker::Broker;
 
 pub async fn handle(
     broker: &Broker,
-    _header: &RequestHeader,
+    header: &RequestHeader,
     request: InitProducerIdRequest,
 ) -> InitProducerIdResponse {
+    let result = match &request.transactional_id {
+        Some(transactional_id) => {
+            let expected = (request.producer_id.0 >= 0 || request.producer_epoch >= 0)
+                .then_some((request.producer_id.0, request.producer_epoch));
+            broker
+                .txn_coordinator
+                .init_producer_id(
+                    broker,
+                    transactional_id,
+                    request.transaction_timeout_ms,
+                    expected,
+                )
+                .await
+        }
+        None => broker
+            .next_producer_id(&broker.producer_ids)
+            .await
+            .map(|id| (id, 0))
+            .map_err(|e| e.code),
+    };
     let response = InitProducerIdResponse::default();
-    if request.transactional_id.is_some() {
-        return response
-            .with_error_code(ResponseError::NotCoordinator.code())
-            .with_producer_id(ProducerId(-1))
-            .with_producer_epoch(-1);
-    }
-    match broker.next_producer_id(&broker.producer_ids).await {
-        Ok(id) => response
-            .with_producer_id(ProducerId(id))
-            .with_producer_epoch(0),
-        Err(e) => response
-            .with_error_code(e.code.code())
-            .with_producer_id(ProducerId(-1))
-            .with_producer_epoch(-1),
+    match result {
+        Ok((producer_id, producer_epoch)) => response
+            .with_producer_id(ProducerId(producer_id))
+            .with_producer_epoch(producer_epoch),
+        Err(error) => {
+            let error = if error == ResponseError::ProducerFenced && header.request_api_version < 4
+            {
+                ResponseError::InvalidProducerEpoch
+            } else {
+                error
+            };
+            response
+                .with_error_code(error.code())
+                .with_producer_id(ProducerId(-1))
+                .with_producer_epoch(-1)
+        }
     }
 }

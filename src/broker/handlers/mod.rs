@@ -1,7 +1,9 @@
 //! One file per Kafka API. Each opens with `ApiKey N · Name · vMIN-vMAX` and names any way it
 //! differs from Apache Kafka. A handler translates request to response; the logic lives in `log/`,
-//! `metadata/` and `broker/partitions.rs`.
+//! `metadata/`, `coord/` and `broker/partitions.rs`.
 
+pub mod add_offsets_to_txn;
+pub mod add_partitions_to_txn;
 pub mod api_versions;
 pub mod create_partitions;
 pub mod create_topics;
@@ -10,10 +12,16 @@ pub mod delete_topics;
 pub mod describe_cluster;
 pub mod describe_configs;
 pub mod describe_log_dirs;
+pub mod describe_producers;
 pub mod describe_quorum;
+pub mod describe_transactions;
+pub mod end_txn;
 pub mod fetch;
+pub mod find_coordinator;
 pub mod incremental_alter_configs;
 pub mod init_producer_id;
 pub mod list_offsets;
+pub mod list_transactions;
 pub mod metadata;
 pub mod produce;
+pub mod write_txn_markers;

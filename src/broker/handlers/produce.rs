@@ -10,8 +10,13 @@
 //! Idempotent producers: the log's producer state checks epochs and sequence numbers and answers
 //! a retried batch with its original offsets.
 //!
+//! Transactional batches open the producer's transaction in the partition (the log's producer
+//! state), which holds the last stable offset until the coordinator's marker closes it.
+//!
 //! Differs from Kafka (until the issues that bring them): no replication, so acks=all waits for
-//! nothing more than acks=1; record-level differences are listed in `log/validator.rs`.
+//! nothing more than acks=1; no KIP-890 verification of transactional batches against the
+//! coordinator (`transaction.partition.verification.enable`); record-level differences are
+//! listed in `log/validator.rs`.
 
 use crate::clock::now_ms;
 use kafka_protocol::error::ResponseError;

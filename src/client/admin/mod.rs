@@ -1,6 +1,7 @@
 //! Administrative operations on standard Kafka APIs: topics, configs, the cluster and its
 //! quorum, offsets and record deletion, consumer groups. Each concept lives in its own file as `impl Admin`.
 
+mod broker_stats;
 mod cluster;
 mod configs;
 mod groups;

@@ -26,7 +26,7 @@ pub enum OffsetSpec {
 }
 
 impl OffsetSpec {
-    fn wire_timestamp(self) -> i64 {
+    pub(super) fn wire_timestamp(self) -> i64 {
         match self {
             OffsetSpec::Earliest => -2,
             OffsetSpec::Latest => -1,

@@ -1,0 +1,368 @@
+//! `kf top`: `--once -o json|text` checked against the cluster as librdkafka sees it, a broker
+//! kf did not write (librdkafka's mock, without DescribeQuorum), and the live dashboard run
+//! in tmux: a topic and its partition rows appear after a produce, and `q` restores the
+//! terminal.
+
+use std::process::Command as Process;
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+use super::kf;
+use super::topic::TestCluster;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn json(output: &std::process::Output) -> serde_json::Value {
+    assert!(output.status.success(), "{output:?}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Produces `counts[p]` records to partition `p` of `topic` with librdkafka.
+fn produce(cluster: &TestCluster, topic: &str, counts: &[usize]) {
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", cluster.bootstrap())
+        .set("broker.address.family", "v4")
+        .create()
+        .unwrap();
+    for (partition, count) in counts.iter().enumerate() {
+        for i in 0..*count {
+            let value = format!("record-{i}");
+            producer
+                .send(
+                    BaseRecord::<(), str>::to(topic)
+                        .partition(partition as i32)
+                        .payload(&value),
+                )
+                .unwrap();
+        }
+    }
+    producer.flush(TIMEOUT).unwrap();
+}
+
+fn ids(value: &serde_json::Value) -> Vec<i32> {
+    let mut ids: Vec<i32> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap() as i32)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn once_json_matches_the_clusters_state() {
+    let cluster = TestCluster::start(3);
+    cluster
+        .kf(&["topic", "create", "orders", "-p", "3"])
+        .assert()
+        .success();
+    let counts = [5, 3, 0];
+    produce(&cluster, "orders", &counts);
+
+    let top = json(
+        &cluster
+            .kf(&["top", "--once", "-o", "json"])
+            .output()
+            .unwrap(),
+    );
+    let metadata = cluster.rdkafka_metadata(None);
+
+    let mut expected: Vec<(i64, i64)> = metadata
+        .brokers()
+        .iter()
+        .map(|b| (i64::from(b.id()), i64::from(b.port())))
+        .collect();
+    expected.sort();
+    let brokers: Vec<(i64, i64)> = top["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["id"].as_i64().unwrap(), b["port"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(brokers, expected);
+    assert_eq!(top["metadata"]["status"], "fresh");
+    assert_eq!(top["offsets"]["status"], "fresh");
+
+    let orders = metadata
+        .topics()
+        .iter()
+        .find(|t| t.name() == "orders")
+        .unwrap();
+    let topic = top["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "orders")
+        .unwrap();
+    assert_eq!(topic["partitions"], 3);
+    assert_eq!(topic["records"], 8);
+    assert_eq!(top["totals"]["partitions"].as_u64().unwrap() as usize, {
+        metadata
+            .topics()
+            .iter()
+            .map(|t| t.partitions().len())
+            .sum::<usize>()
+    });
+
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", cluster.bootstrap())
+        .set("broker.address.family", "v4")
+        .create()
+        .unwrap();
+    let mut leaders_per_broker = std::collections::BTreeMap::<i32, u64>::new();
+    for p in orders.partitions() {
+        *leaders_per_broker.entry(p.leader()).or_default() += 1;
+        let row = topic["partition_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["partition"] == p.id())
+            .unwrap();
+        assert_eq!(row["leader"], p.leader());
+        assert_eq!(ids(&row["replicas"]), {
+            let mut r = p.replicas().to_vec();
+            r.sort();
+            r
+        });
+        assert_eq!(ids(&row["isr"]), {
+            let mut r = p.isr().to_vec();
+            r.sort();
+            r
+        });
+        let (low, high) = consumer
+            .fetch_watermarks("orders", p.id(), TIMEOUT)
+            .unwrap();
+        assert_eq!(row["log_start_offset"], low);
+        assert_eq!(row["high_watermark"], high);
+        assert_eq!(high, counts[p.id() as usize] as i64);
+        // No transactions: the last stable offset is the high watermark.
+        assert_eq!(row["last_stable_offset"], high);
+        let size = row["size_bytes"].as_i64().unwrap();
+        assert_eq!(size > 0, high > 0, "{row}");
+        // One poll: no rate yet.
+        assert_eq!(row["records_per_s"], serde_json::Value::Null);
+    }
+    let controller = top["controller_id"].as_i64().unwrap();
+    for b in top["brokers"].as_array().unwrap() {
+        let id = b["id"].as_i64().unwrap() as i32;
+        assert_eq!(b["controller"], id as i64 == controller);
+        assert!(
+            b["leaders"].as_u64().unwrap() >= leaders_per_broker.get(&id).copied().unwrap_or(0)
+        );
+    }
+
+    let quorum = &top["quorum"];
+    assert_eq!(quorum["status"], "fresh");
+    assert_eq!(quorum["replicas"].as_array().unwrap().len(), 3);
+    assert!(quorum["high_watermark"].as_i64().unwrap() > 0);
+    assert_eq!(top["groups"]["status"], "unsupported");
+    assert!(top["groups"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("ListGroups"));
+    assert_eq!(top["transactions"]["status"], "unsupported");
+
+    let text = cluster.kf(&["top", "--once"]).output().unwrap();
+    assert!(text.status.success(), "{text:?}");
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("topics 1  partitions 3"), "{text}");
+    let orders_line = text
+        .lines()
+        .find(|l| l.starts_with("orders ") && l.split_whitespace().nth(1) == Some("0"))
+        .unwrap();
+    assert_eq!(orders_line.split_whitespace().nth(7), Some("5"), "{text}");
+}
+
+#[test]
+fn once_against_a_broker_without_describe_quorum_says_why() {
+    let mock = MockCluster::new(2).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let top = json(
+        &kf(home.path())
+            .args([
+                "top",
+                "--once",
+                "-o",
+                "json",
+                "-b",
+                &mock.bootstrap_servers(),
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        ids(&serde_json::json!(top["brokers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["id"].clone())
+            .collect::<Vec<_>>())),
+        [1, 2]
+    );
+    assert_eq!(top["quorum"]["status"], "unsupported");
+    assert!(top["quorum"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("DescribeQuorum"));
+}
+
+#[test]
+fn output_without_once_is_a_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    kf(home.path())
+        .args(["top", "-o", "json", "-b", "127.0.0.1:1"])
+        .assert()
+        .code(2);
+    kf(home.path())
+        .args(["top", "--interval", "5ms", "-b", "127.0.0.1:1"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn the_dashboard_without_a_terminal_says_so() {
+    let cluster = TestCluster::start(1);
+    cluster
+        .kf(&["top"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("needs a terminal; use --once"));
+}
+
+/// A tmux server of its own, killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Tmux {
+        let available = Process::new("tmux").arg("-V").output();
+        assert!(
+            available.is_ok_and(|o| o.status.success()),
+            "this test needs tmux (apt-get install tmux)"
+        );
+        Tmux {
+            socket: format!("kf-top-test-{}", std::process::id()),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let output = Process::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "tmux {args:?}: {output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "top"])
+    }
+
+    /// Waits until the screen satisfies `check`, returning it.
+    fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {what} on the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "top"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Process::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+#[test]
+fn dashboard_in_tmux_shows_a_new_topics_partitions_and_q_restores_the_terminal() {
+    let cluster = TestCluster::start(3);
+    let tmux = Tmux::new();
+    let kf_bin = assert_cmd::cargo::cargo_bin("kf");
+    let home = cluster.home.path();
+    let command = format!(
+        "env HOME={home} XDG_STATE_HOME={home}/state XDG_DATA_HOME={home}/data \
+         XDG_CONFIG_HOME={home}/.config {kf} top -b {bootstrap} --interval 300ms; \
+         echo KF-EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; echo KF-DONE; sleep 600",
+        home = home.display(),
+        kf = kf_bin.display(),
+        bootstrap = cluster.bootstrap(),
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "top",
+        "-x",
+        "120",
+        "-y",
+        "30",
+        &command,
+    ]);
+    tmux.wait_for("brokers", |s| s.contains("Brokers (3)"));
+    tmux.keys(&["2"]);
+    tmux.wait_for("the topic list", |s| s.contains("Topics ("));
+
+    cluster
+        .kf(&["topic", "create", "live", "-p", "2"])
+        .assert()
+        .success();
+    produce(&cluster, "live", &[7, 0]);
+    tmux.wait_for("the new topic", |s| {
+        s.lines()
+            .any(|l| l.starts_with("│live ") && l.contains(" 7 "))
+    });
+
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the topic's partitions with offsets", |s| {
+        s.contains("Topic live · 2 partitions")
+            && s.lines().any(|l| {
+                let cells: Vec<&str> = l.trim_start_matches('│').split_whitespace().collect();
+                cells.first() == Some(&"0") && cells.get(6) == Some(&"7")
+            })
+    });
+    assert!(
+        screen.lines().any(|l| {
+            let cells: Vec<&str> = l.trim_start_matches('│').split_whitespace().collect();
+            cells.first() == Some(&"1") && cells.get(6) == Some(&"0")
+        }),
+        "{screen}"
+    );
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("kf's exit", |s| s.contains("KF-DONE"));
+    assert!(screen.contains("KF-EXIT=0"), "{screen}");
+    // Raw mode is off again (canonical input), and the dashboard left the alternate screen.
+    assert!(screen.lines().any(|l| l.trim() == "icanon"), "{screen}");
+    assert!(!screen.contains("Topic live"), "{screen}");
+    let modes = tmux.run(&[
+        "display",
+        "-p",
+        "-t",
+        "top",
+        "#{alternate_on} #{mouse_any_flag}",
+    ]);
+    assert_eq!(modes.trim(), "0 0");
+}

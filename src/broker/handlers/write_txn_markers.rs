@@ -1,0 +1,83 @@
+//! ApiKey 27 · WriteTxnMarkers · v1
+//!
+//! Writes commit or abort markers (control batches) for a producer's transaction at the end of
+//! each named partition this broker leads. Sent by transaction coordinators through the
+//! inter-broker path (`broker/inter_broker.rs`), and by admin tools to abort a hanging
+//! transaction. A stale producer epoch is INVALID_PRODUCER_EPOCH, a stale coordinator epoch
+//! TRANSACTION_COORDINATOR_FENCED (checked by the log's producer state).
+//!
+//! Differs from Kafka: no authorization (Kafka restricts it to CLUSTER_ACTION).
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::write_txn_markers_request::WritableTxnMarker;
+use kafka_protocol::messages::write_txn_markers_response::{
+    WritableTxnMarkerPartitionResult, WritableTxnMarkerResult, WritableTxnMarkerTopicResult,
+};
+use kafka_protocol::messages::{WriteTxnMarkersRequest, WriteTxnMarkersResponse};
+
+use crate::broker::Broker;
+use crate::clock::now_ms;
+use crate::log::TxnMarker;
+
+pub async fn handle(broker: &Broker, request: WriteTxnMarkersRequest) -> WriteTxnMarkersResponse {
+    let mut written = false;
+    let markers = request
+        .markers
+        .iter()
+        .map(|marker| write_marker(broker, marker, &mut written))
+        .collect();
+    if written {
+        broker.notify_append();
+    }
+    WriteTxnMarkersResponse::default().with_markers(markers)
+}
+
+fn write_marker(
+    broker: &Broker,
+    marker: &WritableTxnMarker,
+    written: &mut bool,
+) -> WritableTxnMarkerResult {
+    let image = broker.image();
+    let txn_marker = TxnMarker {
+        commit: marker.transaction_result,
+        coordinator_epoch: marker.coordinator_epoch,
+    };
+    let topics = marker
+        .topics
+        .iter()
+        .map(|topic| {
+            let partitions = topic
+                .partition_indexes
+                .iter()
+                .map(|partition| {
+                    let result = broker
+                        .leader_partition(&image, &topic.name, *partition)
+                        .and_then(|leader| {
+                            let mut log = leader
+                                .log
+                                .lock()
+                                .map_err(|_| ResponseError::KafkaStorageError)?;
+                            log.append_transaction_marker(
+                                marker.producer_id.0,
+                                marker.producer_epoch,
+                                txn_marker,
+                                leader.leader_epoch,
+                                now_ms(),
+                            )
+                            .map_err(|e| e.error())
+                        });
+                    *written |= result.is_ok();
+                    WritableTxnMarkerPartitionResult::default()
+                        .with_partition_index(*partition)
+                        .with_error_code(result.err().map_or(0, |e| e.code()))
+                })
+                .collect();
+            WritableTxnMarkerTopicResult::default()
+                .with_name(topic.name.clone())
+                .with_partitions(partitions)
+        })
+        .collect();
+    WritableTxnMarkerResult::default()
+        .with_producer_id(marker.producer_id)
+        .with_topics(topics)
+}

@@ -1,0 +1,84 @@
+//! The path between brokers for requests one broker makes of another (today WriteTxnMarkers
+//! from a transaction coordinator to a partition leader). Brokers share no memory: a request is a
+//! Kafka request value handed to the target broker's handler, in process. Links can be cut one
+//! way for fault injection; a request over a cut link, or to a broker that is not running, fails
+//! as an unreachable broker would.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, RwLock, Weak};
+
+use kafka_protocol::messages::{WriteTxnMarkersRequest, WriteTxnMarkersResponse};
+use thiserror::Error;
+
+use super::handlers;
+use super::Broker;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum LinkError {
+    #[error("broker {0} is not reachable")]
+    Unreachable(i32),
+}
+
+#[derive(Default)]
+struct Links {
+    brokers: HashMap<i32, Weak<Broker>>,
+    /// (from, to) pairs whose requests fail.
+    cut: BTreeSet<(i32, i32)>,
+}
+
+/// Shared by every broker of a cluster.
+#[derive(Clone, Default)]
+pub struct InterBrokerRouter {
+    links: Arc<RwLock<Links>>,
+}
+
+impl InterBrokerRouter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes `broker` reachable (again, after a restart).
+    pub fn register(&self, broker: &Arc<Broker>) {
+        if let Ok(mut links) = self.links.write() {
+            links
+                .brokers
+                .insert(broker.broker_id, Arc::downgrade(broker));
+        }
+    }
+
+    /// Requests from `from` to `to` fail until [`Self::heal`].
+    pub fn cut(&self, from: i32, to: i32) {
+        if let Ok(mut links) = self.links.write() {
+            links.cut.insert((from, to));
+        }
+    }
+
+    pub fn heal(&self, from: i32, to: i32) {
+        if let Ok(mut links) = self.links.write() {
+            links.cut.remove(&(from, to));
+        }
+    }
+
+    fn target(&self, from: i32, to: i32) -> Result<Arc<Broker>, LinkError> {
+        let links = self.links.read().map_err(|_| LinkError::Unreachable(to))?;
+        if links.cut.contains(&(from, to)) {
+            return Err(LinkError::Unreachable(to));
+        }
+        links
+            .brokers
+            .get(&to)
+            .and_then(Weak::upgrade)
+            .filter(|b| !b.is_stopped())
+            .ok_or(LinkError::Unreachable(to))
+    }
+
+    pub async fn write_txn_markers(
+        &self,
+        from: i32,
+        to: i32,
+        request: WriteTxnMarkersRequest,
+    ) -> Result<WriteTxnMarkersResponse, LinkError> {
+        let target = self.target(from, to)?;
+        Ok(handlers::write_txn_markers::handle(&target, request).await)
+    }
+}

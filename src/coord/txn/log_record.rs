@@ -1,0 +1,348 @@
+//! The records of `__transaction_state`, in Kafka's schemas (TransactionLogKey v0 and
+//! TransactionLogValue v0/v1, each prefixed by its i16 version): the key is the transactional id,
+//! the value the transaction's metadata after a transition; a null value (tombstone) is an
+//! expired transactional id. kf writes value v0, as Kafka does while `transaction.version` is
+//! below 1; it reads v0 and v1 (flexible, with the tagged previous/next producer ids and client
+//! transaction version), so it also reads a real Kafka cluster's log.
+
+use bytes::{Buf, BufMut};
+use thiserror::Error;
+
+use super::state::TxnState;
+
+/// The only TransactionLogKey version.
+const KEY_VERSION: i16 = 0;
+/// The value version kf writes (classic transactions, `transaction.version` 0).
+const VALUE_VERSION: i16 = 0;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum TxnRecordError {
+    #[error("__transaction_state record is truncated")]
+    Truncated,
+    #[error("unknown __transaction_state {what} version {version}")]
+    UnknownVersion { what: &'static str, version: i16 },
+    #[error("unknown transaction state {0}")]
+    UnknownState(i8),
+    #[error("a string in a __transaction_state record is not UTF-8")]
+    NotUtf8,
+}
+
+/// TransactionLogValue: what the coordinator knows of a transactional id after a transition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxnLogValue {
+    pub producer_id: i64,
+    /// Tagged in v1; -1 in v0.
+    pub previous_producer_id: i64,
+    /// Tagged in v1; -1 in v0.
+    pub next_producer_id: i64,
+    pub producer_epoch: i16,
+    pub transaction_timeout_ms: i32,
+    pub state: TxnState,
+    /// (topic, partitions); empty (written as null) in state Empty.
+    pub partitions: Vec<(String, Vec<i32>)>,
+    pub last_update_timestamp_ms: i64,
+    pub start_timestamp_ms: i64,
+    /// Tagged in v1; 0 in v0.
+    pub client_transaction_version: i16,
+}
+
+pub fn encode_key(transactional_id: &str) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(4 + transactional_id.len());
+    buf.put_i16(KEY_VERSION);
+    put_string(&mut buf, transactional_id);
+    buf
+}
+
+pub fn decode_key(mut buf: &[u8]) -> Result<String, TxnRecordError> {
+    let version = get_i16(&mut buf)?;
+    if version != KEY_VERSION {
+        return Err(TxnRecordError::UnknownVersion {
+            what: "key",
+            version,
+        });
+    }
+    get_string(&mut buf)
+}
+
+pub fn encode_value(value: &TxnLogValue) -> Vec<u8> {
+    debug_assert!(value.state != TxnState::Empty || value.partitions.is_empty());
+    let mut buf = Vec::with_capacity(64);
+    buf.put_i16(VALUE_VERSION);
+    buf.put_i64(value.producer_id);
+    buf.put_i16(value.producer_epoch);
+    buf.put_i32(value.transaction_timeout_ms);
+    buf.put_i8(value.state.id());
+    if value.state == TxnState::Empty {
+        buf.put_i32(-1);
+    } else {
+        buf.put_i32(value.partitions.len() as i32);
+        for (topic, partitions) in &value.partitions {
+            put_string(&mut buf, topic);
+            buf.put_i32(partitions.len() as i32);
+            for p in partitions {
+                buf.put_i32(*p);
+            }
+        }
+    }
+    buf.put_i64(value.last_update_timestamp_ms);
+    buf.put_i64(value.start_timestamp_ms);
+    buf
+}
+
+pub fn decode_value(mut buf: &[u8]) -> Result<TxnLogValue, TxnRecordError> {
+    let version = get_i16(&mut buf)?;
+    let flexible = match version {
+        0 => false,
+        1 => true,
+        _ => {
+            return Err(TxnRecordError::UnknownVersion {
+                what: "value",
+                version,
+            })
+        }
+    };
+    let producer_id = get_i64(&mut buf)?;
+    let producer_epoch = get_i16(&mut buf)?;
+    let transaction_timeout_ms = get_i32(&mut buf)?;
+    let status = get_i8(&mut buf)?;
+    let state = TxnState::from_id(status).ok_or(TxnRecordError::UnknownState(status))?;
+    let count = if flexible {
+        get_uvarint(&mut buf)? as i64 - 1
+    } else {
+        i64::from(get_i32(&mut buf)?)
+    };
+    let mut partitions = Vec::new();
+    for _ in 0..count.max(0) {
+        let topic = if flexible {
+            get_compact_string(&mut buf)?
+        } else {
+            get_string(&mut buf)?
+        };
+        let n = if flexible {
+            get_uvarint(&mut buf)? as i64 - 1
+        } else {
+            i64::from(get_i32(&mut buf)?)
+        };
+        let mut ids = Vec::new();
+        for _ in 0..n.max(0) {
+            ids.push(get_i32(&mut buf)?);
+        }
+        if flexible {
+            skip_tagged_fields(&mut buf)?;
+        }
+        partitions.push((topic, ids));
+    }
+    let mut value = TxnLogValue {
+        producer_id,
+        previous_producer_id: -1,
+        next_producer_id: -1,
+        producer_epoch,
+        transaction_timeout_ms,
+        state,
+        partitions,
+        last_update_timestamp_ms: get_i64(&mut buf)?,
+        start_timestamp_ms: get_i64(&mut buf)?,
+        client_transaction_version: 0,
+    };
+    if flexible {
+        read_value_tags(&mut buf, &mut value)?;
+    }
+    Ok(value)
+}
+
+/// The tagged fields of a v1 value: 0 previous producer id, 1 next producer id, 2 client
+/// transaction version; unknown tags are skipped.
+fn read_value_tags(buf: &mut &[u8], value: &mut TxnLogValue) -> Result<(), TxnRecordError> {
+    let tags = get_uvarint(buf)?;
+    for _ in 0..tags {
+        let tag = get_uvarint(buf)?;
+        let size = get_uvarint(buf)? as usize;
+        if buf.len() < size {
+            return Err(TxnRecordError::Truncated);
+        }
+        let (mut field, rest) = buf.split_at(size);
+        match tag {
+            0 => value.previous_producer_id = get_i64(&mut field)?,
+            1 => value.next_producer_id = get_i64(&mut field)?,
+            2 => value.client_transaction_version = get_i16(&mut field)?,
+            _ => {}
+        }
+        *buf = rest;
+    }
+    Ok(())
+}
+
+fn skip_tagged_fields(buf: &mut &[u8]) -> Result<(), TxnRecordError> {
+    let tags = get_uvarint(buf)?;
+    for _ in 0..tags {
+        get_uvarint(buf)?;
+        let size = get_uvarint(buf)? as usize;
+        if buf.len() < size {
+            return Err(TxnRecordError::Truncated);
+        }
+        buf.advance(size);
+    }
+    Ok(())
+}
+
+fn put_string(buf: &mut Vec<u8>, s: &str) {
+    debug_assert!(s.len() <= i16::MAX as usize);
+    buf.put_i16(s.len() as i16);
+    buf.put_slice(s.as_bytes());
+}
+
+fn need(buf: &[u8], n: usize) -> Result<(), TxnRecordError> {
+    if buf.len() < n {
+        return Err(TxnRecordError::Truncated);
+    }
+    Ok(())
+}
+
+fn get_i8(buf: &mut &[u8]) -> Result<i8, TxnRecordError> {
+    need(buf, 1)?;
+    Ok(buf.get_i8())
+}
+
+fn get_i16(buf: &mut &[u8]) -> Result<i16, TxnRecordError> {
+    need(buf, 2)?;
+    Ok(buf.get_i16())
+}
+
+fn get_i32(buf: &mut &[u8]) -> Result<i32, TxnRecordError> {
+    need(buf, 4)?;
+    Ok(buf.get_i32())
+}
+
+fn get_i64(buf: &mut &[u8]) -> Result<i64, TxnRecordError> {
+    need(buf, 8)?;
+    Ok(buf.get_i64())
+}
+
+fn get_uvarint(buf: &mut &[u8]) -> Result<u32, TxnRecordError> {
+    let mut value: u32 = 0;
+    for shift in (0..35).step_by(7) {
+        let byte = get_i8(buf)? as u8;
+        value |= u32::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    Err(TxnRecordError::Truncated)
+}
+
+fn take_utf8(buf: &mut &[u8], len: usize) -> Result<String, TxnRecordError> {
+    need(buf, len)?;
+    let (s, rest) = buf.split_at(len);
+    *buf = rest;
+    String::from_utf8(s.to_vec()).map_err(|_| TxnRecordError::NotUtf8)
+}
+
+fn get_string(buf: &mut &[u8]) -> Result<String, TxnRecordError> {
+    let len = get_i16(buf)?;
+    take_utf8(
+        buf,
+        usize::try_from(len).map_err(|_| TxnRecordError::Truncated)?,
+    )
+}
+
+fn get_compact_string(buf: &mut &[u8]) -> Result<String, TxnRecordError> {
+    let len = get_uvarint(buf)?;
+    let len = len.checked_sub(1).ok_or(TxnRecordError::Truncated)?;
+    take_utf8(buf, len as usize)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn ongoing() -> TxnLogValue {
+        TxnLogValue {
+            producer_id: 4000,
+            previous_producer_id: -1,
+            next_producer_id: -1,
+            producer_epoch: 3,
+            transaction_timeout_ms: 60_000,
+            state: TxnState::Ongoing,
+            partitions: vec![
+                ("orders".into(), vec![0, 2]),
+                ("__consumer_offsets".into(), vec![7]),
+            ],
+            last_update_timestamp_ms: 1_700_000_000_500,
+            start_timestamp_ms: 1_700_000_000_000,
+            client_transaction_version: 0,
+        }
+    }
+
+    #[test]
+    fn key_and_value_round_trip() {
+        assert_eq!(decode_key(&encode_key("tx-1")).unwrap(), "tx-1");
+        let value = ongoing();
+        assert_eq!(decode_value(&encode_value(&value)).unwrap(), value);
+    }
+
+    #[test]
+    fn key_bytes_are_kafkas() {
+        // version 0, then a STRING: i16 length and the bytes.
+        assert_eq!(encode_key("ab"), vec![0, 0, 0, 2, b'a', b'b']);
+    }
+
+    #[test]
+    fn empty_state_writes_null_partitions() {
+        let value = TxnLogValue {
+            state: TxnState::Empty,
+            partitions: vec![],
+            start_timestamp_ms: -1,
+            ..ongoing()
+        };
+        let bytes = encode_value(&value);
+        // version, producer id, epoch, timeout, status, then the null array (-1).
+        assert_eq!(&bytes[17..21], &(-1i32).to_be_bytes());
+        assert_eq!(decode_value(&bytes).unwrap(), value);
+    }
+
+    #[test]
+    fn reads_a_flexible_v1_value_with_tags() {
+        let mut buf = Vec::new();
+        buf.put_i16(1);
+        buf.put_i64(9);
+        buf.put_i16(2);
+        buf.put_i32(1000);
+        buf.put_i8(TxnState::PrepareCommit.id());
+        buf.put_u8(2); // one topic
+        buf.put_u8(2); // "t"
+        buf.put_slice(b"t");
+        buf.put_u8(2); // one partition
+        buf.put_i32(5);
+        buf.put_u8(0); // topic's tagged fields
+        buf.put_i64(10);
+        buf.put_i64(11);
+        buf.put_u8(2); // two tags
+        buf.put_u8(0);
+        buf.put_u8(8);
+        buf.put_i64(8);
+        buf.put_u8(2);
+        buf.put_u8(2);
+        buf.put_i16(2);
+        let value = decode_value(&buf).unwrap();
+        assert_eq!(value.state, TxnState::PrepareCommit);
+        assert_eq!(value.partitions, vec![("t".to_string(), vec![5])]);
+        assert_eq!(
+            (value.previous_producer_id, value.client_transaction_version),
+            (8, 2)
+        );
+    }
+
+    #[test]
+    fn truncated_and_unknown_records_are_errors() {
+        let bytes = encode_value(&ongoing());
+        assert_eq!(
+            decode_value(&bytes[..20]).unwrap_err(),
+            TxnRecordError::Truncated
+        );
+        assert!(matches!(
+            decode_key(&[0, 5, 0, 0]).unwrap_err(),
+            TxnRecordError::UnknownVersion { .. }
+        ));
+    }
+}

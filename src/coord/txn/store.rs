@@ -1,0 +1,168 @@
+//! `__transaction_state` as the coordinator uses it: which partition a transactional id lives in,
+//! appending a transition's record to that partition (only while this broker leads it in the
+//! coordinator epoch the state was loaded in), and replaying a partition when this broker comes to
+//! lead it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use bytes::Bytes;
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::records::{
+    Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+};
+use tracing::warn;
+
+use super::log_record::{decode_key, decode_value, encode_key, encode_value, TxnLogValue};
+use super::state::TxnMetadata;
+use crate::broker::Broker;
+use crate::clock::now_ms;
+use crate::coord::internal_topic::InternalTopic;
+
+pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
+
+/// How `__transaction_state` is created (Kafka's TransactionLog topic configs).
+pub fn transaction_state_topic(broker: &Broker) -> InternalTopic {
+    let segment_bytes = broker
+        .config
+        .transaction_state_log_segment_bytes
+        .to_string();
+    InternalTopic {
+        name: TRANSACTION_STATE_TOPIC,
+        num_partitions: broker.config.transaction_state_log_num_partitions,
+        replication_factor: broker.config.transaction_state_log_replication_factor,
+        configs: BTreeMap::from([
+            ("cleanup.policy".to_string(), "compact".to_string()),
+            ("compression.type".to_string(), "uncompressed".to_string()),
+            (
+                "unclean.leader.election.enable".to_string(),
+                "false".to_string(),
+            ),
+            (
+                "min.insync.replicas".to_string(),
+                broker.config.transaction_state_log_min_isr.to_string(),
+            ),
+            ("segment.bytes".to_string(), segment_bytes),
+        ]),
+    }
+}
+
+/// Appends one transition of `transactional_id` (a tombstone when `value` is `None`) to its
+/// partition, as Kafka's appendTransactionToLog: only the leader in `coordinator_epoch` may, and
+/// log errors become the coordinator errors a client retries on.
+pub fn append_transition(
+    broker: &Broker,
+    partition: i32,
+    coordinator_epoch: i32,
+    transactional_id: &str,
+    value: Option<&TxnMetadata>,
+) -> Result<(), ResponseError> {
+    let image = broker.image();
+    let leader = broker
+        .leader_partition(&image, TRANSACTION_STATE_TOPIC, partition)
+        .map_err(|e| match e {
+            ResponseError::UnknownTopicOrPartition => ResponseError::CoordinatorNotAvailable,
+            _ => ResponseError::NotCoordinator,
+        })?;
+    if leader.leader_epoch != coordinator_epoch {
+        return Err(ResponseError::NotCoordinator);
+    }
+    let now = now_ms();
+    let record = Record {
+        transactional: false,
+        control: false,
+        partition_leader_epoch: -1,
+        producer_id: -1,
+        producer_epoch: -1,
+        timestamp_type: TimestampType::Creation,
+        offset: 0,
+        sequence: -1,
+        timestamp: now,
+        key: Some(Bytes::from(encode_key(transactional_id))),
+        value: value.map(|m| Bytes::from(encode_value(&m.to_log_value()))),
+        headers: Default::default(),
+        delete_horizon: false,
+    };
+    let mut batch = bytes::BytesMut::new();
+    let options = RecordEncodeOptions {
+        version: 2,
+        compression: Compression::None,
+    };
+    RecordBatchEncoder::encode(&mut batch, [&record], &options)
+        .map_err(|_| ResponseError::UnknownServerError)?;
+    let mut log = leader
+        .log
+        .lock()
+        .map_err(|_| ResponseError::NotCoordinator)?;
+    log.append(&batch, coordinator_epoch, now).map_err(|e| {
+        warn!(partition, error = %e, "cannot append to __transaction_state");
+        match e.error() {
+            ResponseError::MessageTooLarge | ResponseError::RecordListTooLarge => {
+                ResponseError::UnknownServerError
+            }
+            ResponseError::NotLeaderOrFollower | ResponseError::KafkaStorageError => {
+                ResponseError::NotCoordinator
+            }
+            _ => ResponseError::CoordinatorNotAvailable,
+        }
+    })?;
+    drop(log);
+    broker.notify_append();
+    Ok(())
+}
+
+/// The latest value of every transactional id in a partition of `__transaction_state`, read
+/// from its start to its end; ids whose latest record is a tombstone are left out.
+pub fn replay_partition(
+    broker: &Broker,
+    partition: i32,
+) -> Result<(i32, HashMap<String, TxnLogValue>), ResponseError> {
+    let image = broker.image();
+    let leader = broker
+        .leader_partition(&image, TRANSACTION_STATE_TOPIC, partition)
+        .map_err(|_| ResponseError::NotCoordinator)?;
+    let log = leader
+        .log
+        .lock()
+        .map_err(|_| ResponseError::NotCoordinator)?;
+    let end = log.log_end_offset();
+    let mut offset = log.log_start_offset();
+    let mut latest: HashMap<String, Option<TxnLogValue>> = HashMap::new();
+    while offset < end {
+        let mut bytes = log
+            .read(offset, 1 << 20, end)
+            .map_err(|_| ResponseError::CoordinatorLoadInProgress)?;
+        if bytes.is_empty() {
+            break;
+        }
+        while !bytes.is_empty() {
+            let set = RecordBatchDecoder::decode(&mut bytes)
+                .map_err(|_| ResponseError::CoordinatorLoadInProgress)?;
+            for record in set.records {
+                offset = offset.max(record.offset + 1);
+                if record.control {
+                    continue;
+                }
+                let Some(key) = record.key.as_deref() else {
+                    continue;
+                };
+                let Ok(id) = decode_key(key) else {
+                    continue;
+                };
+                match record.value.as_deref().map(decode_value) {
+                    None => {
+                        latest.insert(id, None);
+                    }
+                    Some(Ok(value)) => {
+                        latest.insert(id, Some(value));
+                    }
+                    Some(Err(e)) => warn!(partition, error = %e, "skipping a bad record"),
+                }
+            }
+        }
+    }
+    let values = latest
+        .into_iter()
+        .filter_map(|(id, value)| value.map(|v| (id, v)))
+        .collect();
+    Ok((leader.leader_epoch, values))
+}

@@ -1,0 +1,420 @@
+//! The task that owns one transactional id: it alone changes the id's metadata, one command at a
+//! time, writing each transition to `__transaction_state` before it makes it current and before it
+//! acts on it (Kafka's TransactionCoordinator logic, with the task in place of the metadata lock).
+//! Markers are written by a helper task while this one keeps answering (with
+//! CONCURRENT_TRANSACTIONS in Prepare*, as Kafka does); the helper reports back with
+//! [`Command::MarkersWritten`], and the Complete* record follows.
+
+use std::sync::Weak;
+use std::time::Duration;
+
+use kafka_protocol::error::ResponseError;
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::{debug, info};
+
+use super::markers::write_markers;
+use super::state::{is_epoch_exhausted, TopicPartition, TxnMetadata, TxnState, NO_PRODUCER_EPOCH};
+use super::store::append_transition;
+use crate::broker::Broker;
+use crate::clock::now_ms;
+
+pub(crate) type Reply<T> = oneshot::Sender<Result<T, ResponseError>>;
+
+/// What a handler (or the coordinator's timers) asks of a transactional id's task.
+pub(crate) enum Command {
+    InitProducerId {
+        timeout_ms: i32,
+        /// KIP-360: the producer id and epoch the producer has, when it has one.
+        expected: Option<(i64, i16)>,
+        reply: Reply<(i64, i16)>,
+    },
+    AddPartitions {
+        producer_id: i64,
+        producer_epoch: i16,
+        partitions: Vec<TopicPartition>,
+        reply: Reply<()>,
+    },
+    EndTxn {
+        producer_id: i64,
+        producer_epoch: i16,
+        commit: bool,
+        reply: Reply<(i64, i16)>,
+    },
+    /// The transaction outlived its timeout: fence its producer and abort it.
+    AbortTimedOut {
+        producer_id: i64,
+        producer_epoch: i16,
+    },
+    /// Every partition of the transaction has its marker.
+    MarkersWritten,
+    /// The id was idle past `transactional.id.expiration.ms`: remove it.
+    Expire { expiration_ms: i64 },
+}
+
+pub(crate) struct TxnTask {
+    pub broker: Weak<Broker>,
+    pub partition: i32,
+    pub coordinator_epoch: i32,
+    pub transactional_id: String,
+    /// `None` until the id's first record is written, and again once it expired.
+    pub metadata: Option<TxnMetadata>,
+    pub view: watch::Sender<Option<TxnMetadata>>,
+    pub commands: mpsc::WeakUnboundedSender<Command>,
+    pub markers_in_flight: bool,
+}
+
+impl TxnTask {
+    pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+        self.resume_markers();
+        while let Some(command) = commands.recv().await {
+            let Some(broker) = self.broker.upgrade() else {
+                return;
+            };
+            if self.handle(&broker, command).await == Flow::Expired {
+                break;
+            }
+        }
+        // Expired: whatever was queued meanwhile retries against the id's next task.
+        commands.close();
+        while let Ok(command) = commands.try_recv() {
+            reply_retriable(command);
+        }
+    }
+
+    async fn handle(&mut self, broker: &Broker, command: Command) -> Flow {
+        match command {
+            Command::InitProducerId {
+                timeout_ms,
+                expected,
+                reply,
+            } => {
+                let _ = reply.send(self.init_producer_id(broker, timeout_ms, expected).await);
+            }
+            Command::AddPartitions {
+                producer_id,
+                producer_epoch,
+                partitions,
+                reply,
+            } => {
+                let _ = reply.send(self.add_partitions(
+                    broker,
+                    producer_id,
+                    producer_epoch,
+                    partitions,
+                ));
+            }
+            Command::EndTxn {
+                producer_id,
+                producer_epoch,
+                commit,
+                reply,
+            } => {
+                let _ = reply.send(self.end_txn(broker, producer_id, producer_epoch, commit));
+            }
+            Command::AbortTimedOut {
+                producer_id,
+                producer_epoch,
+            } => self.abort_timed_out(broker, producer_id, producer_epoch),
+            Command::MarkersWritten => self.complete(broker),
+            Command::Expire { expiration_ms } => return self.expire(broker, expiration_ms),
+        }
+        Flow::Continue
+    }
+
+    /// Writes `next` and makes it current.
+    fn write(&mut self, broker: &Broker, next: TxnMetadata) -> Result<(), ResponseError> {
+        append_transition(
+            broker,
+            self.partition,
+            self.coordinator_epoch,
+            &self.transactional_id,
+            Some(&next),
+        )?;
+        match &mut self.metadata {
+            Some(current) => current.complete_transition(next),
+            None => self.metadata = Some(next),
+        }
+        self.view.send_replace(self.metadata.clone());
+        Ok(())
+    }
+
+    async fn init_producer_id(
+        &mut self,
+        broker: &Broker,
+        timeout_ms: i32,
+        expected: Option<(i64, i16)>,
+    ) -> Result<(i64, i16), ResponseError> {
+        let now = now_ms();
+        let current = match self.metadata.clone() {
+            Some(current) => current,
+            None => {
+                let producer_id = broker
+                    .next_producer_id(&broker.producer_ids)
+                    .await
+                    .map_err(|e| e.code)?;
+                TxnMetadata::new(self.transactional_id.clone(), producer_id, timeout_ms, now)
+            }
+        };
+        let valid_expected = |(producer_id, epoch): (i64, i16)| {
+            current.producer_epoch == NO_PRODUCER_EPOCH
+                || producer_id == current.producer_id
+                || (producer_id == current.previous_producer_id && is_epoch_exhausted(epoch))
+        };
+        if !expected.is_none_or(valid_expected) {
+            return Err(ResponseError::ProducerFenced);
+        }
+        let next = match current.state {
+            TxnState::PrepareCommit | TxnState::PrepareAbort => {
+                return Err(ResponseError::ConcurrentTransactions)
+            }
+            TxnState::Ongoing => {
+                // Abort the open transaction with a bumped epoch first; the producer retries
+                // and then gets the epoch after that one.
+                self.fence_and_abort(broker, &current)?;
+                return Err(ResponseError::ConcurrentTransactions);
+            }
+            TxnState::Empty | TxnState::CompleteCommit | TxnState::CompleteAbort => {
+                if current.is_producer_epoch_exhausted()
+                    && expected.is_none_or(|(_, e)| e == current.producer_epoch)
+                {
+                    let producer_id = broker
+                        .next_producer_id(&broker.producer_ids)
+                        .await
+                        .map_err(|e| e.code)?;
+                    current.prepare_producer_id_rotation(
+                        producer_id,
+                        timeout_ms,
+                        now,
+                        expected.is_some(),
+                    )
+                } else {
+                    current.prepare_increment_producer_epoch(
+                        timeout_ms,
+                        expected.map(|(_, e)| e),
+                        now,
+                    )?
+                }
+            }
+            TxnState::Dead | TxnState::PrepareEpochFence => {
+                return Err(ResponseError::ConcurrentTransactions)
+            }
+        };
+        if self.metadata.is_none() {
+            self.metadata = Some(current);
+        }
+        let answer = (next.producer_id, next.producer_epoch);
+        self.write(broker, next)?;
+        info!(transactional_id = %self.transactional_id, producer_id = answer.0, producer_epoch = answer.1, "initialized transactional producer");
+        Ok(answer)
+    }
+
+    fn add_partitions(
+        &mut self,
+        broker: &Broker,
+        producer_id: i64,
+        producer_epoch: i16,
+        partitions: Vec<TopicPartition>,
+    ) -> Result<(), ResponseError> {
+        let current = self.current_for(producer_id, producer_epoch)?;
+        if current.state.is_prepare() {
+            return Err(ResponseError::ConcurrentTransactions);
+        }
+        if current.state == TxnState::Ongoing
+            && partitions.iter().all(|p| current.partitions.contains(p))
+        {
+            return Ok(());
+        }
+        let next = current.prepare_add_partitions(partitions, now_ms());
+        self.write(broker, next)
+    }
+
+    fn end_txn(
+        &mut self,
+        broker: &Broker,
+        producer_id: i64,
+        producer_epoch: i16,
+        commit: bool,
+    ) -> Result<(i64, i16), ResponseError> {
+        let current = self.current_for(producer_id, producer_epoch)?;
+        let answer = (current.producer_id, current.producer_epoch);
+        match (current.state, commit) {
+            (TxnState::Ongoing, _) => {
+                let next = current.prepare_abort_or_commit(commit, now_ms());
+                self.write(broker, next)?;
+                self.start_markers();
+                Ok(answer)
+            }
+            (TxnState::CompleteCommit, true) | (TxnState::CompleteAbort, false) => Ok(answer),
+            (TxnState::PrepareCommit, true) | (TxnState::PrepareAbort, false) => {
+                Err(ResponseError::ConcurrentTransactions)
+            }
+            _ => Err(ResponseError::InvalidTxnState),
+        }
+    }
+
+    /// The current metadata, if it belongs to this producer id and epoch.
+    fn current_for(
+        &self,
+        producer_id: i64,
+        producer_epoch: i16,
+    ) -> Result<TxnMetadata, ResponseError> {
+        let current = self
+            .metadata
+            .as_ref()
+            .ok_or(ResponseError::InvalidProducerIdMapping)?;
+        if current.producer_id != producer_id {
+            return Err(ResponseError::InvalidProducerIdMapping);
+        }
+        if current.producer_epoch != producer_epoch {
+            return Err(ResponseError::ProducerFenced);
+        }
+        Ok(current.clone())
+    }
+
+    /// Bumps the epoch (fencing the producer) and writes PrepareAbort, then sends the markers.
+    fn fence_and_abort(
+        &mut self,
+        broker: &Broker,
+        current: &TxnMetadata,
+    ) -> Result<(), ResponseError> {
+        let next = current.prepare_fence_and_abort(now_ms());
+        let bumped = next.producer_epoch;
+        if let Err(e) = self.write(broker, next) {
+            // The bumped epoch was never given out; the next fence reuses it.
+            if let Some(current) = &mut self.metadata {
+                current.producer_epoch = bumped;
+                current.has_failed_epoch_fence = true;
+            }
+            return Err(e);
+        }
+        self.start_markers();
+        Ok(())
+    }
+
+    fn abort_timed_out(&mut self, broker: &Broker, producer_id: i64, producer_epoch: i16) {
+        let Some(current) = self.metadata.clone() else {
+            return;
+        };
+        if current.producer_id != producer_id
+            || current.producer_epoch != producer_epoch
+            || current.state != TxnState::Ongoing
+        {
+            return;
+        }
+        match self.fence_and_abort(broker, &current) {
+            Ok(()) => {
+                info!(transactional_id = %self.transactional_id, "aborting a transaction that outlived its timeout")
+            }
+            Err(e) => {
+                debug!(transactional_id = %self.transactional_id, error = ?e, "timed-out abort failed")
+            }
+        }
+    }
+
+    /// After a Prepare* record: markers to every partition (by a helper task).
+    fn start_markers(&mut self) {
+        let Some(current) = &self.metadata else {
+            return;
+        };
+        if self.markers_in_flight || !current.state.is_prepare() {
+            return;
+        }
+        self.markers_in_flight = true;
+        tokio::spawn(write_markers(
+            self.broker.clone(),
+            self.commands.clone(),
+            self.coordinator_epoch,
+            current.producer_id,
+            current.producer_epoch,
+            current.state == TxnState::PrepareCommit,
+            current.partitions.iter().cloned().collect(),
+        ));
+    }
+
+    /// A coordinator that loaded a Prepare* transaction finishes it.
+    fn resume_markers(&mut self) {
+        self.start_markers();
+    }
+
+    fn complete(&mut self, broker: &Broker) {
+        self.markers_in_flight = false;
+        let Some(current) = self.metadata.clone() else {
+            return;
+        };
+        if !current.state.is_prepare() {
+            return;
+        }
+        match self.write(broker, current.prepare_complete(now_ms())) {
+            Ok(()) => {}
+            Err(ResponseError::NotCoordinator) => {
+                // No longer ours: the next coordinator loads PrepareX and completes it.
+            }
+            Err(e) => {
+                debug!(transactional_id = %self.transactional_id, error = ?e, "retrying the Complete record");
+                let commands = self.commands.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    if let Some(commands) = commands.upgrade() {
+                        let _ = commands.send(Command::MarkersWritten);
+                    }
+                });
+                self.markers_in_flight = true;
+            }
+        }
+    }
+
+    fn expire(&mut self, broker: &Broker, expiration_ms: i64) -> Flow {
+        let Some(current) = &self.metadata else {
+            return Flow::Continue;
+        };
+        let idle = matches!(
+            current.state,
+            TxnState::Empty | TxnState::CompleteCommit | TxnState::CompleteAbort
+        ) && !self.markers_in_flight
+            && current
+                .txn_last_update_timestamp_ms
+                .saturating_add(expiration_ms)
+                <= now_ms();
+        if !idle {
+            return Flow::Continue;
+        }
+        let dead = current.prepare_dead();
+        debug_assert_eq!(dead.state, TxnState::Dead);
+        let written = append_transition(
+            broker,
+            self.partition,
+            self.coordinator_epoch,
+            &self.transactional_id,
+            None,
+        );
+        if written.is_err() {
+            return Flow::Continue;
+        }
+        info!(transactional_id = %self.transactional_id, "transactional id expired");
+        self.metadata = None;
+        self.view.send_replace(None);
+        broker
+            .txn_coordinator
+            .forget(self.partition, &self.transactional_id);
+        Flow::Expired
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Expired,
+}
+
+fn reply_retriable(command: Command) {
+    let error = ResponseError::ConcurrentTransactions;
+    match command {
+        Command::InitProducerId { reply, .. } | Command::EndTxn { reply, .. } => {
+            let _ = reply.send(Err(error));
+        }
+        Command::AddPartitions { reply, .. } => {
+            let _ = reply.send(Err(error));
+        }
+        Command::AbortTimedOut { .. } | Command::MarkersWritten | Command::Expire { .. } => {}
+    }
+}

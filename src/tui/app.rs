@@ -1,0 +1,438 @@
+//! The dashboard's state and the pure functions that change it: `on_input` for keys and
+//! mouse, `on_poll` for the poller's answers, `on_tick` for the clock. No I/O here, so every
+//! behaviour is a unit test away.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::feed::{Feed, PollError};
+use super::model::{ClusterPoll, GroupSummary, OffsetKind, Poll, TransactionSummary};
+use super::rows;
+use super::stats::{History, PartitionTable};
+use crate::client::admin::QuorumDescription;
+use crate::client::TopicPartition;
+
+/// The four views, in the order of their number keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    Cluster,
+    Topics,
+    Groups,
+    Transactions,
+}
+
+impl View {
+    pub const ALL: [View; 4] = [
+        View::Cluster,
+        View::Topics,
+        View::Groups,
+        View::Transactions,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Cluster => "Cluster",
+            View::Topics => "Topics",
+            View::Groups => "Groups",
+            View::Transactions => "Transactions",
+        }
+    }
+
+    fn index(self) -> usize {
+        View::ALL.iter().position(|v| *v == self).unwrap_or(0)
+    }
+}
+
+/// A list that has its own selection and filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListId {
+    Brokers,
+    Topics,
+    Partitions,
+    Groups,
+    GroupOffsets,
+    Transactions,
+}
+
+/// What the terminal delivered, already free of the terminal library's types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Backspace,
+    /// Ctrl-C.
+    Interrupt,
+    ScrollUp,
+    ScrollDown,
+    /// The terminal's body now shows this many list rows.
+    Resize {
+        rows: u16,
+    },
+}
+
+/// Everything the dashboard shows and how the user is looking at it.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub view: View,
+    pub open_topic: Option<String>,
+    pub open_group: Option<String>,
+    pub paused: bool,
+    pub show_help: bool,
+    /// Keys go to the current list's filter while true.
+    pub editing_filter: bool,
+    pub should_quit: bool,
+    /// Ms since the dashboard started, as of the latest tick.
+    pub now_ms: u64,
+    pub interval_ms: u64,
+    /// Where the dashboard is connected, for the title bar.
+    pub source: String,
+    filters: HashMap<ListId, String>,
+    selection: HashMap<ListId, usize>,
+    page_rows: usize,
+    pub cluster: Feed<ClusterPoll>,
+    pub quorum: Feed<QuorumDescription>,
+    /// When the latest high-watermark round arrived, and whether every broker answered it.
+    pub offsets: Feed<()>,
+    pub partitions: PartitionTable,
+    pub groups: Feed<Vec<GroupSummary>>,
+    pub transactions: Feed<Vec<TransactionSummary>>,
+    /// Each group's total lag, one sample per groups poll.
+    pub group_lag_history: HashMap<String, History>,
+    /// The latest transaction state changes seen between polls, newest last.
+    pub transitions: VecDeque<Transition>,
+    /// The wall clock (ms since the epoch) when `now_ms` was 0, to age transactions.
+    pub started_wall_ms: i64,
+}
+
+/// How many transaction state changes the Transactions view keeps.
+pub const TRANSITIONS_KEPT: usize = 100;
+
+/// A transactional id seen in a new state.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Transition {
+    /// Ms since the dashboard started.
+    pub at_ms: u64,
+    pub transactional_id: String,
+    /// `None` when the id was not listed before.
+    pub from: Option<String>,
+    pub to: String,
+}
+
+impl App {
+    pub fn new(source: impl Into<String>, interval_ms: u64, started_wall_ms: i64) -> Self {
+        App {
+            view: View::Cluster,
+            open_topic: None,
+            open_group: None,
+            paused: false,
+            show_help: false,
+            editing_filter: false,
+            should_quit: false,
+            now_ms: 0,
+            interval_ms,
+            source: source.into(),
+            filters: HashMap::new(),
+            selection: HashMap::new(),
+            page_rows: 10,
+            cluster: Feed::default(),
+            quorum: Feed::default(),
+            offsets: Feed::default(),
+            partitions: PartitionTable::default(),
+            groups: Feed::default(),
+            transactions: Feed::default(),
+            group_lag_history: HashMap::new(),
+            transitions: VecDeque::new(),
+            started_wall_ms,
+        }
+    }
+
+    /// The list the keys move in.
+    pub fn current_list(&self) -> ListId {
+        match self.view {
+            View::Cluster => ListId::Brokers,
+            View::Topics if self.open_topic.is_some() => ListId::Partitions,
+            View::Topics => ListId::Topics,
+            View::Groups if self.open_group.is_some() => ListId::GroupOffsets,
+            View::Groups => ListId::Groups,
+            View::Transactions => ListId::Transactions,
+        }
+    }
+
+    pub fn filter(&self, list: ListId) -> &str {
+        self.filters.get(&list).map_or("", String::as_str)
+    }
+
+    /// The selected row of `list`, clamped to its length `len`.
+    pub fn selected(&self, list: ListId, len: usize) -> usize {
+        self.selection
+            .get(&list)
+            .copied()
+            .unwrap_or(0)
+            .min(len.saturating_sub(1))
+    }
+
+    pub fn on_tick(&mut self, now_ms: u64) {
+        self.now_ms = self.now_ms.max(now_ms);
+    }
+
+    /// Takes a poll answered at `now_ms`; while paused the screen keeps what it shows.
+    pub fn on_poll(&mut self, poll: Poll, now_ms: u64) {
+        self.on_tick(now_ms);
+        if self.paused {
+            return;
+        }
+        match poll {
+            Poll::Cluster(outcome) => self.on_cluster(outcome),
+            Poll::Quorum(outcome) => self.quorum.apply(outcome, self.now_ms),
+            Poll::Offsets(round) => {
+                let kind = round.kind;
+                let failed: Vec<String> = round
+                    .brokers
+                    .iter()
+                    .filter_map(|b| b.offsets.as_ref().err())
+                    .map(|e| match e {
+                        PollError::Unsupported(r) | PollError::Failed(r) => r.clone(),
+                    })
+                    .collect();
+                self.partitions.apply(round, self.now_ms);
+                self.partitions.mark_failed_leaders(&self.leaders());
+                if kind == OffsetKind::HighWatermark {
+                    let outcome = match failed.first() {
+                        None => Ok(()),
+                        Some(reason) => Err(PollError::Failed(reason.clone())),
+                    };
+                    self.offsets.apply(outcome, self.now_ms);
+                }
+            }
+            Poll::Groups(outcome) => {
+                if let Ok(groups) = &outcome {
+                    self.group_lag_history
+                        .retain(|id, _| groups.iter().any(|g| &g.group_id == id));
+                    for group in groups {
+                        self.group_lag_history
+                            .entry(group.group_id.clone())
+                            .or_default()
+                            .push(group.total_lag() as f64);
+                    }
+                }
+                self.groups.apply(outcome, self.now_ms);
+            }
+            Poll::Transactions(outcome) => {
+                if let Ok(transactions) = &outcome {
+                    self.record_transitions(transactions);
+                }
+                self.transactions.apply(outcome, self.now_ms);
+            }
+        }
+    }
+
+    fn on_cluster(&mut self, outcome: Result<ClusterPoll, PollError>) {
+        let mut outcome = outcome;
+        if let Ok(poll) = &mut outcome {
+            poll.topics.sort_by(|a, b| a.name.cmp(&b.name));
+            let old: HashMap<TopicPartition, &[i32]> = self
+                .cluster
+                .value()
+                .map(|c| {
+                    c.topics
+                        .iter()
+                        .flat_map(|t| {
+                            t.partitions.iter().map(|p| {
+                                (TopicPartition::new(&t.name, p.partition), p.isr.as_slice())
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            for topic in &poll.topics {
+                for p in &topic.partitions {
+                    let tp = TopicPartition::new(&topic.name, p.partition);
+                    let before = old.get(&tp).copied();
+                    self.partitions
+                        .partitions
+                        .entry(tp)
+                        .or_default()
+                        .observe_isr(before, &p.isr, self.now_ms);
+                }
+            }
+            let names: std::collections::HashSet<&str> =
+                poll.topics.iter().map(|t| t.name.as_str()).collect();
+            self.partitions.retain_topics(|t| names.contains(t));
+        }
+        self.cluster.apply(outcome, self.now_ms);
+    }
+
+    fn record_transitions(&mut self, now: &[TransactionSummary]) {
+        let before: HashMap<&str, &str> = self
+            .transactions
+            .value()
+            .map(|t| {
+                t.iter()
+                    .map(|t| (t.transactional_id.as_str(), t.state.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for t in now {
+            let from = before.get(t.transactional_id.as_str()).copied();
+            if from == Some(t.state.as_str()) {
+                continue;
+            }
+            if self.transitions.len() == TRANSITIONS_KEPT {
+                self.transitions.pop_front();
+            }
+            self.transitions.push_back(Transition {
+                at_ms: self.now_ms,
+                transactional_id: t.transactional_id.clone(),
+                from: from.map(str::to_string),
+                to: t.state.clone(),
+            });
+        }
+    }
+
+    /// The wall clock now, in ms since the epoch.
+    pub fn wall_ms(&self) -> i64 {
+        self.started_wall_ms
+            .saturating_add(i64::try_from(self.now_ms).unwrap_or(i64::MAX))
+    }
+
+    /// Each partition's leader, from the latest metadata.
+    pub fn leaders(&self) -> HashMap<TopicPartition, i32> {
+        self.cluster
+            .value()
+            .map(|c| {
+                c.topics
+                    .iter()
+                    .flat_map(|t| {
+                        t.partitions
+                            .iter()
+                            .map(|p| (TopicPartition::new(&t.name, p.partition), p.leader_id))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn on_input(&mut self, input: Input) {
+        if input == Input::Interrupt {
+            self.should_quit = true;
+            return;
+        }
+        if let Input::Resize { rows } = input {
+            self.page_rows = usize::from(rows).max(1);
+            return;
+        }
+        if self.show_help {
+            match input {
+                Input::Char('q') => self.should_quit = true,
+                _ => self.show_help = false,
+            }
+            return;
+        }
+        if self.editing_filter {
+            self.edit_filter(input);
+            return;
+        }
+        match input {
+            Input::Char('q') => self.should_quit = true,
+            Input::Char('?') => self.show_help = true,
+            Input::Char('p') => self.paused = !self.paused,
+            Input::Char('/') => self.editing_filter = true,
+            Input::Char(c @ '1'..='4') => {
+                let index = usize::from(c as u8 - b'1');
+                self.view = View::ALL[index];
+            }
+            Input::Tab => self.view = View::ALL[(self.view.index() + 1) % View::ALL.len()],
+            Input::BackTab => {
+                self.view = View::ALL[(self.view.index() + View::ALL.len() - 1) % View::ALL.len()]
+            }
+            Input::Enter => self.open_selected(),
+            Input::Esc => self.back(),
+            Input::Up | Input::Char('k') => self.move_selection(-1),
+            Input::Down | Input::Char('j') => self.move_selection(1),
+            Input::ScrollUp => self.move_selection(-3),
+            Input::ScrollDown => self.move_selection(3),
+            Input::PageUp => self.move_selection(-page(self.page_rows)),
+            Input::PageDown => self.move_selection(page(self.page_rows)),
+            Input::Home | Input::Char('g') => self.move_selection(isize::MIN / 2),
+            Input::End | Input::Char('G') => self.move_selection(isize::MAX / 2),
+            _ => {}
+        }
+    }
+
+    fn edit_filter(&mut self, input: Input) {
+        let list = self.current_list();
+        match input {
+            Input::Enter => self.editing_filter = false,
+            Input::Esc => {
+                self.editing_filter = false;
+                self.filters.remove(&list);
+            }
+            Input::Backspace => {
+                if let Some(text) = self.filters.get_mut(&list) {
+                    text.pop();
+                }
+            }
+            Input::Char(c) => self.filters.entry(list).or_default().push(c),
+            _ => return,
+        }
+        self.selection.insert(list, 0);
+    }
+
+    fn back(&mut self) {
+        let list = self.current_list();
+        if self.filters.remove(&list).is_some() {
+            self.selection.insert(list, 0);
+            return;
+        }
+        match self.view {
+            View::Topics => self.open_topic = None,
+            View::Groups => self.open_group = None,
+            View::Cluster | View::Transactions => {}
+        }
+    }
+
+    fn open_selected(&mut self) {
+        match self.current_list() {
+            ListId::Topics => {
+                let rows = rows::topic_rows(self);
+                let index = self.selected(ListId::Topics, rows.len());
+                if let Some(row) = rows.into_iter().nth(index) {
+                    self.open_topic = Some(row.name);
+                    self.selection.insert(ListId::Partitions, 0);
+                }
+            }
+            ListId::Groups => {
+                let rows = rows::group_rows(self);
+                let index = self.selected(ListId::Groups, rows.len());
+                if let Some(group) = rows.into_iter().nth(index) {
+                    self.open_group = Some(group.group_id.clone());
+                    self.selection.insert(ListId::GroupOffsets, 0);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn move_selection(&mut self, by: isize) {
+        let list = self.current_list();
+        let len = rows::list_len(self, list);
+        let current = self.selected(list, len);
+        let next = current.saturating_add_signed(by).min(len.saturating_sub(1));
+        self.selection.insert(list, next);
+    }
+}
+
+fn page(rows: usize) -> isize {
+    isize::try_from(rows).unwrap_or(isize::MAX)
+}
+
+#[cfg(test)]
+mod tests;

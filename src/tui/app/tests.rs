@@ -1,0 +1,269 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use crate::tui::fixtures::{self, busy_app};
+use crate::tui::rows::{partition_rows, topic_rows};
+
+fn keys(app: &mut App, inputs: &[Input]) {
+    for input in inputs {
+        app.on_input(*input);
+    }
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.on_input(Input::Char(c));
+    }
+}
+
+#[test]
+fn number_keys_and_tab_switch_views() {
+    let mut app = fixtures::app();
+    assert_eq!(app.view, View::Cluster);
+    keys(&mut app, &[Input::Char('3')]);
+    assert_eq!(app.view, View::Groups);
+    keys(&mut app, &[Input::Tab]);
+    assert_eq!(app.view, View::Transactions);
+    keys(&mut app, &[Input::Tab]);
+    assert_eq!(app.view, View::Cluster);
+    keys(&mut app, &[Input::BackTab]);
+    assert_eq!(app.view, View::Transactions);
+    keys(&mut app, &[Input::Char('9')]);
+    assert_eq!(app.view, View::Transactions);
+}
+
+#[test]
+fn selection_moves_within_the_list_and_enter_opens_the_topic() {
+    let mut app = busy_app();
+    keys(&mut app, &[Input::Char('2'), Input::Up]);
+    assert_eq!(app.selected(ListId::Topics, 2), 0);
+    keys(&mut app, &[Input::Down, Input::Down, Input::Down]);
+    assert_eq!(app.selected(ListId::Topics, 2), 1);
+    keys(&mut app, &[Input::ScrollUp]);
+    assert_eq!(app.selected(ListId::Topics, 2), 0);
+    keys(&mut app, &[Input::End, Input::Enter]);
+    assert_eq!(app.open_topic.as_deref(), Some("payments"));
+    assert_eq!(app.current_list(), ListId::Partitions);
+    assert_eq!(partition_rows(&app).len(), 1);
+    keys(&mut app, &[Input::Esc]);
+    assert_eq!(app.open_topic, None);
+    keys(&mut app, &[Input::Home, Input::Enter]);
+    assert_eq!(app.open_topic.as_deref(), Some("orders"));
+    assert_eq!(partition_rows(&app).len(), 3);
+}
+
+#[test]
+fn page_keys_move_by_the_screens_rows() {
+    let mut app = fixtures::app();
+    let many = (0..50)
+        .map(|i| {
+            fixtures::topic(
+                &format!("t{i:02}"),
+                vec![fixtures::partition(0, &[0], &[0])],
+            )
+        })
+        .collect();
+    app.on_poll(fixtures::cluster(many), 0);
+    keys(
+        &mut app,
+        &[
+            Input::Char('2'),
+            Input::Resize { rows: 20 },
+            Input::PageDown,
+        ],
+    );
+    assert_eq!(app.selected(ListId::Topics, 50), 20);
+    keys(&mut app, &[Input::PageDown, Input::PageDown]);
+    assert_eq!(app.selected(ListId::Topics, 50), 49);
+    keys(&mut app, &[Input::PageUp]);
+    assert_eq!(app.selected(ListId::Topics, 50), 29);
+}
+
+#[test]
+fn a_filter_narrows_the_current_list_only_and_esc_clears_it() {
+    let mut app = busy_app();
+    keys(&mut app, &[Input::Char('2'), Input::Char('/')]);
+    assert!(app.editing_filter);
+    type_text(&mut app, "PAY");
+    // Keys typed into the filter are not commands: 'p' did not pause.
+    assert!(!app.paused);
+    keys(&mut app, &[Input::Enter]);
+    assert!(!app.editing_filter);
+    let rows = topic_rows(&app);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].name, "payments");
+    assert_eq!(app.filter(ListId::Brokers), "");
+    keys(
+        &mut app,
+        &[Input::Char('/'), Input::Backspace, Input::Backspace],
+    );
+    assert_eq!(app.filter(ListId::Topics), "P");
+    keys(&mut app, &[Input::Enter, Input::Esc]);
+    assert_eq!(app.filter(ListId::Topics), "");
+    assert_eq!(topic_rows(&app).len(), 2);
+    keys(&mut app, &[Input::Char('/'), Input::Char('x'), Input::Esc]);
+    assert_eq!(app.filter(ListId::Topics), "");
+    assert!(!app.editing_filter);
+}
+
+#[test]
+fn pause_keeps_the_screen_until_unpaused() {
+    let mut app = busy_app();
+    keys(&mut app, &[Input::Char('p')]);
+    assert!(app.paused);
+    app.on_poll(
+        fixtures::offsets(OffsetKind::HighWatermark, 0, &[("orders", 0, 5_000)]),
+        2_000,
+    );
+    let tp = TopicPartition::new("orders", 0);
+    assert_eq!(app.partitions.partitions[&tp].high_watermark, Some(1_100));
+    keys(&mut app, &[Input::Char('p')]);
+    app.on_poll(
+        fixtures::offsets(OffsetKind::HighWatermark, 0, &[("orders", 0, 1_300)]),
+        3_000,
+    );
+    assert_eq!(app.partitions.partitions[&tp].high_watermark, Some(1_300));
+    // The rate spans the two samples the dashboard took, 2 s apart.
+    assert_eq!(app.partitions.partitions[&tp].records_per_s, Some(100.0));
+}
+
+#[test]
+fn two_polls_give_records_bytes_and_rates_per_topic() {
+    let app = busy_app();
+    let rows = topic_rows(&app);
+    let orders = rows.iter().find(|t| t.name == "orders").unwrap();
+    assert_eq!(orders.records_per_s, Some(150.0));
+    assert_eq!(orders.bytes_per_s, Some(15_000.0));
+    // 1100-100 for partition 0 (log start known); the others have no log start yet.
+    assert_eq!(orders.records, 1_000);
+    assert_eq!(orders.under_replicated, 1);
+    assert_eq!(orders.replication_factor, 3);
+    let partitions = rows::topic_partition_rows(&app, "orders", "");
+    assert_eq!(partitions[0].records_per_s, Some(100.0));
+    assert_eq!(partitions[1].records_per_s, Some(50.0));
+    assert_eq!(partitions[2].records_per_s, Some(0.0));
+}
+
+#[test]
+fn an_isr_change_is_highlighted_for_a_while() {
+    let mut app = busy_app();
+    let shrunk = fixtures::cluster(vec![
+        fixtures::topic(
+            "orders",
+            vec![
+                fixtures::partition(0, &[0, 1, 2], &[0, 2]),
+                fixtures::partition(1, &[1, 2, 0], &[1, 2, 0]),
+                fixtures::partition(2, &[2, 0, 1], &[2, 0]),
+            ],
+        ),
+        fixtures::topic("payments", vec![fixtures::partition(0, &[1], &[1])]),
+    ]);
+    app.on_poll(shrunk, 2_000);
+    let rows = rows::topic_partition_rows(&app, "orders", "");
+    assert_eq!(rows[0].isr_changed_from.as_deref(), Some(&[0, 1, 2][..]));
+    assert_eq!(rows[1].isr_changed_from, None);
+    app.on_tick(2_000 + rows::ISR_HIGHLIGHT_MS);
+    let rows = rows::topic_partition_rows(&app, "orders", "");
+    assert_eq!(rows[0].isr_changed_from, None);
+}
+
+#[test]
+fn a_deleted_topic_leaves_the_state_and_the_open_view_empties() {
+    let mut app = busy_app();
+    keys(&mut app, &[Input::Char('2'), Input::Enter]);
+    assert_eq!(app.open_topic.as_deref(), Some("orders"));
+    app.on_poll(
+        fixtures::cluster(vec![fixtures::topic(
+            "payments",
+            vec![fixtures::partition(0, &[1], &[1])],
+        )]),
+        2_000,
+    );
+    assert!(partition_rows(&app).is_empty());
+    assert!(app
+        .partitions
+        .partitions
+        .keys()
+        .all(|tp| tp.topic == "payments"));
+    assert!(!app.partitions.topic_history.contains_key("orders"));
+}
+
+#[test]
+fn groups_enter_opens_a_group_and_lag_has_a_trend() {
+    let mut app = busy_app();
+    app.on_poll(fixtures::groups(), 1_000);
+    app.on_poll(fixtures::groups(), 2_000);
+    keys(&mut app, &[Input::Char('3'), Input::Down, Input::Enter]);
+    assert_eq!(app.open_group.as_deref(), Some("billing"));
+    assert_eq!(rows::group_offset_rows(&app).len(), 2);
+    assert_eq!(app.group_lag_history["billing"].samples().len(), 2);
+    assert_eq!(app.group_lag_history["billing"].last(), Some(10.0));
+}
+
+#[test]
+fn transaction_state_changes_are_recorded_as_transitions() {
+    let mut app = fixtures::app();
+    app.on_poll(fixtures::transactions("Ongoing"), 1_000);
+    app.on_poll(fixtures::transactions("Ongoing"), 2_000);
+    app.on_poll(fixtures::transactions("CompleteCommit"), 3_000);
+    let changes: Vec<(Option<&str>, &str)> = app
+        .transitions
+        .iter()
+        .filter(|t| t.transactional_id == "orders-writer")
+        .map(|t| (t.from.as_deref(), t.to.as_str()))
+        .collect();
+    assert_eq!(
+        changes,
+        [(None, "Ongoing"), (Some("Ongoing"), "CompleteCommit")]
+    );
+    assert_eq!(app.transitions.back().unwrap().at_ms, 3_000);
+}
+
+#[test]
+fn help_closes_on_any_key_and_q_or_ctrl_c_quit() {
+    let mut app = fixtures::app();
+    keys(&mut app, &[Input::Char('?')]);
+    assert!(app.show_help);
+    keys(&mut app, &[Input::Char('2')]);
+    assert!(!app.show_help);
+    assert_eq!(app.view, View::Cluster);
+    keys(&mut app, &[Input::Char('/'), Input::Char('q')]);
+    assert!(!app.should_quit);
+    keys(&mut app, &[Input::Interrupt]);
+    assert!(app.should_quit);
+    let mut app = fixtures::app();
+    keys(&mut app, &[Input::Char('q')]);
+    assert!(app.should_quit);
+}
+
+#[test]
+fn a_failing_broker_marks_its_partitions_stale_and_the_offsets_feed_too() {
+    let mut app = busy_app();
+    app.on_poll(
+        Poll::Offsets(crate::tui::model::OffsetsPoll {
+            kind: OffsetKind::HighWatermark,
+            brokers: vec![crate::tui::model::BrokerOffsets {
+                broker_id: 0,
+                offsets: Err(PollError::Failed(
+                    "ListOffsets timed out after 5000 ms".into(),
+                )),
+                sizes: None,
+            }],
+        }),
+        2_000,
+    );
+    let rows = rows::topic_partition_rows(&app, "orders", "");
+    assert_eq!(
+        rows[0].stale.as_deref(),
+        Some("ListOffsets timed out after 5000 ms")
+    );
+    assert_eq!(rows[0].high_watermark, Some(1_100));
+    assert!(
+        rows[1].stale.is_none(),
+        "led by broker 1, which did not fail"
+    );
+    assert!(matches!(
+        app.offsets.freshness(2_000, fixtures::INTERVAL_MS),
+        crate::tui::feed::Freshness::Stale { .. }
+    ));
+}

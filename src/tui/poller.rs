@@ -1,0 +1,280 @@
+//! The poller: one task per source (cluster and metadata, quorum, offsets, groups,
+//! transactions), each on its own cadence off the drawing thread, each bounded by a timeout so
+//! a slow API yields a failed poll (a stale pane) rather than a frozen screen. Offsets are
+//! batched per broker: one ListOffsets per broker per refresh for every partition it leads.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use kafka_protocol::messages::ApiKey;
+use tokio::task::JoinHandle;
+
+use super::feed::PollError;
+use super::model::{BrokerOffsets, ClusterPoll, OffsetKind, OffsetsPoll, Poll};
+use crate::client::admin::{Admin, OffsetSpec};
+use crate::client::{ClientError, IsolationLevel, TopicPartition};
+
+/// The log start and last stable offsets move rarely; they are asked for on every
+/// `SLOW_EVERY`-th refresh (alternately), on top of the high watermark every refresh.
+const SLOW_EVERY: u64 = 5;
+
+/// A poll and when it was answered.
+pub type Answer = (Poll, Instant);
+
+/// The running poll tasks; dropping this stops them.
+pub struct Poller {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// How long one poll may take before it counts as failed.
+pub fn poll_timeout(interval: Duration) -> Duration {
+    (interval * 3).max(Duration::from_secs(5))
+}
+
+impl Poller {
+    /// Starts every source on the current runtime; answers go to `answers`.
+    pub fn spawn(admin: &Admin, interval: Duration, answers: &Sender<Answer>) -> Poller {
+        let timeout = poll_timeout(interval);
+        let mut tasks = Vec::new();
+        let mut source = |make: fn(Admin, u64, Duration) -> BoxedPolls| {
+            let (admin, answers) = (admin.clone(), answers.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut round = 0u64;
+                loop {
+                    let started = tokio::time::Instant::now();
+                    for poll in make(admin.clone(), round, timeout).await {
+                        if answers.send((poll, Instant::now())).is_err() {
+                            return;
+                        }
+                    }
+                    round += 1;
+                    tokio::time::sleep_until(started + interval).await;
+                }
+            }));
+        };
+        source(|admin, _, timeout| {
+            Box::pin(async move { vec![poll_cluster(&admin, timeout).await] })
+        });
+        source(|admin, _, timeout| {
+            Box::pin(async move { vec![poll_quorum(&admin, timeout).await] })
+        });
+        source(|admin, round, timeout| {
+            Box::pin(async move {
+                let mut polls = Vec::new();
+                for kind in kinds_of_round(round) {
+                    polls.push(poll_offsets(&admin, kind, timeout).await);
+                }
+                polls
+            })
+        });
+        source(|admin, _, _| Box::pin(async move { vec![poll_groups(&admin).await] }));
+        source(|admin, _, _| Box::pin(async move { vec![poll_transactions(&admin).await] }));
+        Poller { tasks }
+    }
+}
+
+type BoxedPolls = std::pin::Pin<Box<dyn Future<Output = Vec<Poll>> + Send>>;
+
+/// Every round asks for high watermarks; every `SLOW_EVERY`-th round also for one of the
+/// slow kinds, alternating.
+fn kinds_of_round(round: u64) -> Vec<OffsetKind> {
+    let mut kinds = vec![OffsetKind::HighWatermark];
+    if round % SLOW_EVERY == 0 {
+        kinds.push(if (round / SLOW_EVERY) % 2 == 0 {
+            OffsetKind::LogStart
+        } else {
+            OffsetKind::LastStable
+        });
+    }
+    kinds
+}
+
+/// Every source once, for `kf top --once`, with all three offset kinds.
+pub async fn poll_once(admin: &Admin, timeout: Duration) -> Vec<Poll> {
+    let mut polls = vec![
+        poll_cluster(admin, timeout).await,
+        poll_quorum(admin, timeout).await,
+    ];
+    for kind in [
+        OffsetKind::HighWatermark,
+        OffsetKind::LogStart,
+        OffsetKind::LastStable,
+    ] {
+        polls.push(poll_offsets(admin, kind, timeout).await);
+    }
+    polls.push(poll_groups(admin).await);
+    polls.push(poll_transactions(admin).await);
+    polls
+}
+
+/// Runs `call` for at most `timeout`; a broker without the API gives `unsupported` as the
+/// reason the pane shows.
+async fn bounded<T>(
+    timeout: Duration,
+    what: &str,
+    unsupported: &str,
+    call: impl Future<Output = Result<T, ClientError>>,
+) -> Result<T, PollError> {
+    match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(ClientError::UnsupportedApi { .. })) => {
+            Err(PollError::Unsupported(unsupported.to_string()))
+        }
+        Ok(Err(error)) => Err(PollError::Failed(error.to_string())),
+        Err(_) => Err(PollError::Failed(format!(
+            "{what} timed out after {} ms",
+            timeout.as_millis()
+        ))),
+    }
+}
+
+async fn poll_cluster(admin: &Admin, timeout: Duration) -> Poll {
+    let outcome = bounded(timeout, "Metadata", "", async {
+        admin.client().refresh_metadata(None).await?;
+        let cluster = admin.describe_cluster().await?;
+        let topics = admin.client().metadata().topics.into_values().collect();
+        Ok(ClusterPoll { cluster, topics })
+    })
+    .await;
+    Poll::Cluster(outcome)
+}
+
+async fn poll_quorum(admin: &Admin, timeout: Duration) -> Poll {
+    Poll::Quorum(
+        bounded(
+            timeout,
+            "DescribeQuorum",
+            "this cluster does not offer DescribeQuorum (API key 55): it is not KRaft, or older \
+             than Kafka 3.3",
+            admin.describe_quorum(),
+        )
+        .await,
+    )
+}
+
+/// One round of `kind`: one ListOffsets per broker for the partitions it leads (and, for high
+/// watermarks, one DescribeLogDirs per broker), all brokers at once.
+async fn poll_offsets(admin: &Admin, kind: OffsetKind, timeout: Duration) -> Poll {
+    let metadata = admin.client().metadata();
+    let mut led: BTreeMap<i32, Vec<TopicPartition>> = metadata
+        .brokers
+        .keys()
+        .map(|id| (*id, Vec::new()))
+        .collect();
+    for topic in metadata.topics.values() {
+        for p in topic.partitions.iter().filter(|p| p.leader_id >= 0) {
+            led.entry(p.leader_id)
+                .or_default()
+                .push(TopicPartition::new(&topic.name, p.partition));
+        }
+    }
+    let (spec, isolation) = match kind {
+        OffsetKind::HighWatermark => (OffsetSpec::Latest, IsolationLevel::ReadUncommitted),
+        OffsetKind::LogStart => (OffsetSpec::Earliest, IsolationLevel::ReadUncommitted),
+        OffsetKind::LastStable => (OffsetSpec::Latest, IsolationLevel::ReadCommitted),
+    };
+    let brokers = led.into_iter().map(|(broker_id, partitions)| async move {
+        let offsets = if partitions.is_empty() {
+            Ok(BTreeMap::new())
+        } else {
+            let call = admin.list_offsets_at(broker_id, &partitions, spec, isolation);
+            bounded(timeout, "ListOffsets", "no ListOffsets", call)
+                .await
+                // A partition's own error (its leader just moved) leaves its last value.
+                .map(|listed| {
+                    listed
+                        .into_iter()
+                        .filter_map(|(tp, offset)| Some((tp, offset.ok()?)))
+                        .collect()
+                })
+        };
+        let sizes = match kind {
+            OffsetKind::HighWatermark => Some(
+                bounded(
+                    timeout,
+                    "DescribeLogDirs",
+                    "this cluster does not offer DescribeLogDirs (API key 35)",
+                    admin.describe_log_dirs(broker_id),
+                )
+                .await,
+            ),
+            OffsetKind::LogStart | OffsetKind::LastStable => None,
+        };
+        BrokerOffsets {
+            broker_id,
+            offsets,
+            sizes,
+        }
+    });
+    Poll::Offsets(OffsetsPoll {
+        kind,
+        brokers: join_all(brokers).await,
+    })
+}
+
+/// Whether the cluster advertises `api` at all (whatever kf's client speaks).
+async fn offered(admin: &Admin, api: ApiKey) -> Result<bool, PollError> {
+    let connection = admin
+        .client()
+        .any_broker()
+        .await
+        .map_err(|e| PollError::Failed(e.to_string()))?;
+    Ok(connection
+        .api_versions()
+        .advertised()
+        .iter()
+        .any(|a| a.api_key == api as i16))
+}
+
+/// The first of `apis` the cluster does not offer, as the reason a pane shows.
+async fn missing_api(admin: &Admin, apis: &[(ApiKey, &str)]) -> Result<Option<String>, PollError> {
+    for (api, name) in apis {
+        if !offered(admin, *api).await? {
+            return Ok(Some(format!(
+                "this cluster does not offer {name} (API key {})",
+                *api as i16
+            )));
+        }
+    }
+    Ok(None)
+}
+
+async fn poll_groups(admin: &Admin) -> Poll {
+    let apis = [
+        (ApiKey::ListGroups, "ListGroups"),
+        (ApiKey::DescribeGroups, "DescribeGroups"),
+        (ApiKey::OffsetFetch, "OffsetFetch"),
+    ];
+    Poll::Groups(match missing_api(admin, &apis).await {
+        Err(error) => Err(error),
+        Ok(Some(reason)) => Err(PollError::Unsupported(reason)),
+        Ok(None) => Err(PollError::Unsupported(
+            "kf's admin client does not list consumer groups yet".to_string(),
+        )),
+    })
+}
+
+async fn poll_transactions(admin: &Admin) -> Poll {
+    let apis = [
+        (ApiKey::ListTransactions, "ListTransactions"),
+        (ApiKey::DescribeTransactions, "DescribeTransactions"),
+    ];
+    Poll::Transactions(match missing_api(admin, &apis).await {
+        Err(error) => Err(error),
+        Ok(Some(reason)) => Err(PollError::Unsupported(reason)),
+        Ok(None) => Err(PollError::Unsupported(
+            "kf's admin client does not list transactions yet".to_string(),
+        )),
+    })
+}
