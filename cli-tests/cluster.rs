@@ -206,3 +206,117 @@ fn ctrl_c_stops_a_foreground_cluster_cleanly() {
         "the state file is removed"
     );
 }
+
+#[test]
+fn listener_configs_are_validated_as_kafka_does() {
+    let home = tempfile::tempdir().unwrap();
+    let up = |args: &[&str]| {
+        let mut cmd = kf(home.path());
+        cmd.args(["cluster", "up", "-n", "1"])
+            .args(args)
+            .arg("--data-dir")
+            .arg(home.path().join("d"));
+        cmd
+    };
+    let refused = [
+        (
+            "listeners=PLAINTEXT://0.0.0.0:0",
+            "advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.",
+        ),
+        (
+            "listeners=PLAINTEXT://:0,SSL://:0",
+            "listener SSL uses security protocol SSL, which kf does not support yet",
+        ),
+        ("listeners=PLAINTEXT:9092", "Unable to parse PLAINTEXT:9092 to a broker endpoint"),
+        ("listeners=EXTERNAL://:0", "No security protocol defined for listener EXTERNAL"),
+    ];
+    for (setting, message) in refused {
+        let output = up(&["-c", setting])
+            .assert()
+            .failure()
+            .code(1)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(message), "{setting}: {stderr}");
+    }
+    up(&["-c", "listeners=PLAINTEXT://127.0.0.1:0", "-p", "0"])
+        .assert()
+        .failure()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "put the ports and addresses in listeners",
+        ));
+}
+
+#[test]
+fn advertise_binds_every_interface_and_tells_clients_the_host() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("advertised");
+    for (args, message) in [
+        (&["--advertise", "0.0.0.0"][..], "not one"),
+        (
+            &[
+                "--advertise",
+                "h",
+                "-c",
+                "advertised.listeners=PLAINTEXT://h:1",
+            ][..],
+            "cannot be combined",
+        ),
+    ] {
+        kf(home.path())
+            .args(["cluster", "up", "-p", "0"])
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .assert()
+            .failure()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    kf(home.path())
+        .args([
+            "cluster",
+            "up",
+            "-n",
+            "2",
+            "-p",
+            "0",
+            "--advertise",
+            "kf.example.test",
+        ])
+        .args(["--detach", "--data-dir"])
+        .arg(&data)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("PLAINTEXT://0.0.0.0:"))
+        .stdout(predicate::str::contains("(advertised kf.example.test:"))
+        .stdout(predicate::str::contains(
+            "bootstrap servers: kf.example.test:",
+        ));
+    let status = kf(home.path())
+        .args(["cluster", "status", "-o", "json", "--data-dir"])
+        .arg(&data)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let status: serde_json::Value = serde_json::from_slice(&status).unwrap();
+    for broker in status["brokers"].as_array().unwrap() {
+        let listener = &broker["listeners"][0];
+        assert_eq!(listener["name"], "PLAINTEXT");
+        assert!(listener["bound"].as_str().unwrap().starts_with("0.0.0.0:"));
+        assert!(listener["advertised"]
+            .as_str()
+            .unwrap()
+            .starts_with("kf.example.test:"));
+    }
+    kf(home.path())
+        .args(["cluster", "down", "--data-dir"])
+        .arg(&data)
+        .assert()
+        .success();
+}

@@ -205,6 +205,8 @@ fn once_against_a_broker_without_describe_quorum_says_why() {
         [1, 2]
     );
     assert_eq!(top["quorum"]["status"], "unsupported");
+    // Neither does the mock offer ListGroups.
+    assert_eq!(top["groups"]["status"], "unsupported");
     assert!(top["quorum"]["reason"]
         .as_str()
         .unwrap()

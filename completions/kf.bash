@@ -667,7 +667,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__cluster__subcmd__up)
-            opts="-n -p -c -h --brokers --port --data-dir --broker-config --config --bind --detach --help"
+            opts="-n -p -c -h --brokers --port --data-dir --broker-config --config --bind --advertise --detach --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,6 +706,10 @@ _kf() {
                     return 0
                     ;;
                 --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --advertise)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

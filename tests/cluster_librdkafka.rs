@@ -367,6 +367,81 @@ async fn idempotent_producer_gets_a_producer_id_and_keeps_order() {
     cluster.shutdown().await;
 }
 
+/// Two listeners stand for two networks: 127.0.0.1 and 127.0.0.2. A client that bootstraps
+/// through one is told that listener's addresses, and produces and consumes through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_listener_answers_with_its_own_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(
+        dir.path(),
+        2,
+        &[
+            ("listeners", "INTERNAL://127.0.0.1:0,EXTERNAL://127.0.0.2:0"),
+            (
+                "listener.security.protocol.map",
+                "INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT",
+            ),
+            ("inter.broker.listener.name", "INTERNAL"),
+        ],
+    )
+    .await;
+    let topic = "two-networks";
+    create_topic(&cluster.listener_bootstrap_servers("INTERNAL"), topic, 2).await;
+    for (round, (listener, host)) in [("INTERNAL", "127.0.0.1"), ("EXTERNAL", "127.0.0.2")]
+        .into_iter()
+        .enumerate()
+    {
+        let bootstrap = cluster.listener_bootstrap_servers(listener);
+        assert_eq!(bootstrap.matches(host).count(), 2, "{bootstrap}");
+        let expected: BTreeMap<i32, String> = bootstrap
+            .split(',')
+            .enumerate()
+            .map(|(id, addr)| (id as i32, addr.to_string()))
+            .collect();
+        let seen = tokio::task::spawn_blocking(move || {
+            let values: Vec<String> = (0..50).map(|i| format!("{listener}-{i}")).collect();
+            let producer = producer(&bootstrap, &[]);
+            for (i, value) in values.iter().enumerate() {
+                let partition = (i % 2) as i32;
+                producer
+                    .send(
+                        BaseRecord::to(topic)
+                            .partition(partition)
+                            .key(value)
+                            .payload(value),
+                    )
+                    .map_err(|(e, _)| e)
+                    .unwrap();
+            }
+            producer.flush(TIMEOUT).expect("every record acknowledged");
+            let consumer = consumer(&bootstrap, &[]);
+            let brokers: BTreeMap<i32, String> = consumer
+                .fetch_metadata(Some(topic), TIMEOUT)
+                .unwrap()
+                .brokers()
+                .iter()
+                .map(|b| (b.id(), format!("{}:{}", b.host(), b.port())))
+                .collect();
+            assign_from_beginning(&consumer, topic, 2);
+            // Both rounds' records are in the topic by now.
+            let read: Vec<String> = consume_n(&consumer, 50 * (round + 1))
+                .into_iter()
+                .map(|c| c.value)
+                .filter(|v| v.starts_with(listener))
+                .collect();
+            (brokers, values, read)
+        })
+        .await
+        .unwrap();
+        let (brokers, mut values, mut read) = seen;
+        assert_eq!(brokers, expected, "{listener}'s Metadata");
+        values.sort();
+        read.sort();
+        assert_eq!(read, values, "{listener}'s records");
+    }
+    cluster.shutdown().await;
+}
+
 /// Every record of partition 0 up to the high watermark: (offset, key, value or tombstone).
 fn read_partition(bootstrap: &str, topic: &str) -> Vec<(i64, String, Option<String>)> {
     let consumer = consumer(bootstrap, &[]);

@@ -12,16 +12,20 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use common::raw::RawConnection;
 use common::*;
+use kafka_protocol::messages::add_partitions_to_txn_request::{
+    AddPartitionsToTxnTopic, AddPartitionsToTxnTransaction,
+};
 use kafka_protocol::messages::describe_producers_request::TopicRequest;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::write_txn_markers_request::{
     WritableTxnMarker, WritableTxnMarkerTopic,
 };
 use kafka_protocol::messages::{
-    ApiKey, DescribeProducersRequest, DescribeProducersResponse, DescribeTransactionsRequest,
-    DescribeTransactionsResponse, FindCoordinatorRequest, FindCoordinatorResponse,
-    ListTransactionsRequest, ListTransactionsResponse, ProduceRequest, ProduceResponse, ProducerId,
-    TopicName, TransactionalId, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, ApiKey, DescribeProducersRequest,
+    DescribeProducersResponse, DescribeTransactionsRequest, DescribeTransactionsResponse,
+    FindCoordinatorRequest, FindCoordinatorResponse, ListTransactionsRequest,
+    ListTransactionsResponse, ProduceRequest, ProduceResponse, ProducerId, TopicName,
+    TransactionalId, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::{
@@ -419,6 +423,62 @@ async fn admin_apis_see_and_abort_a_transaction_written_without_a_coordinator() 
         )
         .await;
     assert!(none.transaction_states.is_empty());
+
+    // KIP-890's verify-only form (v4, as brokers send it): a partition in the ongoing
+    // transaction is NONE, one outside it TRANSACTION_ABORTABLE, a stale epoch PRODUCER_FENCED.
+    create_topic(&bootstrap, "verify", 2).await;
+    let b = bootstrap.clone();
+    let open = tokio::task::spawn_blocking(move || {
+        let producer = txn_producer(&b, "tx-verify", &[]);
+        producer.begin_transaction().unwrap();
+        send(&producer, "verify", 0, "open");
+        producer.flush(TIMEOUT).unwrap();
+        producer
+    })
+    .await
+    .unwrap();
+    let described: DescribeTransactionsResponse = conn
+        .call(
+            ApiKey::DescribeTransactions,
+            0,
+            &DescribeTransactionsRequest::default().with_transactional_ids(vec![TransactionalId(
+                StrBytes::from_static_str("tx-verify"),
+            )]),
+        )
+        .await;
+    let txn = &described.transaction_states[0];
+    assert_eq!(txn.transaction_state.as_str(), "Ongoing");
+    let verify = |epoch: i16| {
+        AddPartitionsToTxnTransaction::default()
+            .with_transactional_id(TransactionalId(StrBytes::from_static_str("tx-verify")))
+            .with_producer_id(txn.producer_id)
+            .with_producer_epoch(epoch)
+            .with_verify_only(true)
+            .with_topics(vec![AddPartitionsToTxnTopic::default()
+                .with_name(TopicName(StrBytes::from_static_str("verify")))
+                .with_partitions(vec![0, 1])])
+    };
+    let verified: AddPartitionsToTxnResponse = conn
+        .call(
+            ApiKey::AddPartitionsToTxn,
+            4,
+            &AddPartitionsToTxnRequest::default().with_transactions(vec![
+                verify(txn.producer_epoch),
+                verify(txn.producer_epoch - 1),
+            ]),
+        )
+        .await;
+    let codes = |i: usize| -> Vec<i16> {
+        verified.results_by_transaction[i].topic_results[0]
+            .results_by_partition
+            .iter()
+            .map(|p| p.partition_error_code)
+            .collect()
+    };
+    use kafka_protocol::error::ResponseError::{ProducerFenced, TransactionAbortable};
+    assert_eq!(codes(0), vec![0, TransactionAbortable.code()]);
+    assert_eq!(codes(1), vec![ProducerFenced.code(); 2]);
+    drop(open);
     cluster.shutdown().await;
 }
 

@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 use tracing::debug;
 
 use super::dispatch::handle_frame;
+use super::listener::ListenerName;
 use super::queued_bytes::RequestPermit;
 use super::Broker;
 use crate::protocol::response_frame::ResponseFrame;
@@ -28,7 +29,7 @@ const READ_AHEAD_FRAMES: usize = 1;
 /// Chunks handed to one vectored write (Linux takes up to 1024).
 const WRITE_CHUNKS: usize = 64;
 
-pub async fn serve_connection(broker: Arc<Broker>, stream: TcpStream) {
+pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, stream: TcpStream) {
     let peer = stream.peer_addr().ok();
     let _ = stream.set_nodelay(true);
     let (mut reader, mut writer) = stream.into_split();
@@ -55,7 +56,7 @@ pub async fn serve_connection(broker: Arc<Broker>, stream: TcpStream) {
     };
 
     while let Some((frame, permit)) = frame_rx.recv().await {
-        let handled = handle_frame(&broker, frame.freeze()).await;
+        let handled = handle_frame(&broker, &listener, frame.freeze()).await;
         drop(permit);
         match handled {
             Ok(Some(response)) => {

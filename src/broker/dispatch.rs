@@ -11,6 +11,7 @@ use kafka_protocol::protocol::{Decodable, Encodable};
 use thiserror::Error;
 
 use super::handlers;
+use super::listener::ListenerName;
 use super::Broker;
 use crate::protocol::frame::finish_frame;
 use crate::protocol::response_frame::{ResponseFrame, SplicingBuf};
@@ -40,9 +41,12 @@ pub enum DispatchError {
     },
 }
 
-/// Handles one request frame. `Ok(None)`: no response is due (a Produce with acks=0).
+/// Handles one request frame that came through `listener`. `Ok(None)`: no response is due (a
+/// Produce with acks=0). Handlers that answer with broker addresses take the listener and
+/// answer with what each broker advertises on it (`BrokerRegistration::endpoint`), as Kafka does.
 pub async fn handle_frame(
     broker: &Broker,
+    listener: &ListenerName,
     frame: Bytes,
 ) -> Result<Option<ResponseFrame>, DispatchError> {
     if frame.len() < 8 {
@@ -84,12 +88,13 @@ pub async fn handle_frame(
     }
 
     let request = RequestKind::decode(api_key, &mut body, version).map_err(malformed)?;
-    let response = route(broker, api_key, &header, request).await?;
+    let response = route(broker, listener, api_key, &header, request).await?;
     encode_response(api_key, &header, version, response).map(Some)
 }
 
 async fn route(
     broker: &Broker,
+    listener: &ListenerName,
     api_key: ApiKey,
     header: &RequestHeader,
     request: RequestKind,
@@ -99,7 +104,7 @@ async fn route(
             ResponseKind::ApiVersions(handlers::api_versions::handle(broker, header, r))
         }
         RequestKind::Metadata(r) => {
-            ResponseKind::Metadata(handlers::metadata::handle(broker, header, r).await)
+            ResponseKind::Metadata(handlers::metadata::handle(broker, listener, header, r).await)
         }
         RequestKind::Fetch(r) => {
             ResponseKind::Fetch(handlers::fetch::handle(broker, header, r).await)
@@ -125,9 +130,9 @@ async fn route(
         RequestKind::IncrementalAlterConfigs(r) => ResponseKind::IncrementalAlterConfigs(
             handlers::incremental_alter_configs::handle(broker, header, r).await,
         ),
-        RequestKind::DescribeCluster(r) => {
-            ResponseKind::DescribeCluster(handlers::describe_cluster::handle(broker, header, r))
-        }
+        RequestKind::DescribeCluster(r) => ResponseKind::DescribeCluster(
+            handlers::describe_cluster::handle(broker, listener, header, r),
+        ),
         RequestKind::DescribeQuorum(r) => {
             ResponseKind::DescribeQuorum(handlers::describe_quorum::handle(broker, header, r))
         }

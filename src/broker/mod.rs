@@ -26,20 +26,21 @@ use crate::log::LogManager;
 use kafka_protocol::error::ResponseError;
 
 use crate::metadata::{
-    ApiError, ControllerRequest, ControllerResponse, MetadataImage, MetadataQuorum, NewTopic,
-    QuorumError,
+    ApiError, ControllerRequest, ControllerResponse, ListenerEndpoint, MetadataImage,
+    MetadataQuorum, NewTopic, QuorumError,
 };
 
 pub use inter_broker::InterBrokerRouter;
-pub use listener::BrokerListener;
+pub use listener::{BrokerListener, ListenerName};
 
 /// Everything a handler needs, shared by all connections of one broker.
 pub struct Broker {
     pub broker_id: i32,
     pub config: BrokerConfig,
-    /// The host and port clients are told to connect to.
-    pub advertised_host: String,
-    pub advertised_port: i32,
+    /// What this broker advertises on each of its listeners (`advertised.listeners`).
+    pub advertised_listeners: Vec<ListenerEndpoint>,
+    /// The listener whose address is this broker's address among brokers.
+    pub inter_broker_listener: String,
     pub quorum: MetadataQuorum,
     pub logs: LogManager,
     /// Bumped after every append, so long-polling fetches wake on new data instead of sleeping.
@@ -61,8 +62,8 @@ impl Broker {
     pub fn new(
         broker_id: i32,
         config: BrokerConfig,
-        advertised_host: String,
-        advertised_port: i32,
+        advertised_listeners: Vec<ListenerEndpoint>,
+        inter_broker_listener: String,
         quorum: MetadataQuorum,
         logs: LogManager,
         peers: InterBrokerRouter,
@@ -77,8 +78,8 @@ impl Broker {
         let broker = Arc::new_cyclic(|me| Broker {
             broker_id,
             config,
-            advertised_host,
-            advertised_port,
+            advertised_listeners,
+            inter_broker_listener,
             quorum,
             logs,
             appends: watch::channel(0).0,

@@ -1,6 +1,7 @@
 //! The control socket of a running `kf cluster up` (`<data-dir>/control.sock`): one JSON request
 //! line, one JSON answer line. `kf cluster status` and `kf cluster down` use it.
 
+use super::listeners::ListenerInfo;
 use std::path::Path;
 use std::time::Duration;
 
@@ -19,8 +20,11 @@ pub enum ControlRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct BrokerStatus {
     pub id: i32,
+    /// What the broker advertises on its first listener.
     pub address: String,
     pub running: bool,
+    #[serde(default)]
+    pub listeners: Vec<ListenerInfo>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

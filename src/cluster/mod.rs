@@ -1,13 +1,14 @@
-//! A local cluster: N brokers in this process, each with its own listener on `BASE + i`, its
-//! own log directory `<data-dir>/broker-<i>/` and its own metadata image. The first min(3, N)
+//! A local cluster: N brokers in this process, each with its own listeners (by default one on
+//! `BASE + i`; see `listeners.rs`), its own log directory `<data-dir>/broker-<i>/` and its own metadata image. The first min(3, N)
 //! brokers are the metadata quorum's voters. Also the state file and control socket through which
 //! other `kf` commands find and steer a running `kf cluster up`.
 
 pub mod control;
+pub mod listeners;
 pub mod state;
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,13 +17,17 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::broker::{partitions::run_partition_sync, Broker, BrokerListener, InterBrokerRouter};
+use crate::broker::{
+    partitions::run_partition_sync, Broker, BrokerListener, InterBrokerRouter, ListenerName,
+};
+use crate::config::listeners::{ListenerConfig, ListenerError};
 use crate::config::{BrokerConfig, ConfigError};
 use crate::log::{LogManager, OfflinePartition, OpenFileLimit};
 use crate::metadata::{
-    ControllerRequest, ControllerSettings, MetadataImage, MetadataQuorum, QuorumConfig,
-    QuorumError, QuorumRouter,
+    ControllerRequest, ControllerSettings, ListenerEndpoint, MetadataImage, MetadataQuorum,
+    QuorumConfig, QuorumError, QuorumRouter,
 };
+use listeners::{advertised, bind, bind_all, default_listeners, host_port, ListenerInfo};
 
 /// How long `start` waits for the quorum to elect a controller.
 const ELECTION_TIMEOUT: Duration = Duration::from_secs(15);
@@ -32,8 +37,11 @@ const MAX_VOTERS: usize = 3;
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {
     pub brokers: usize,
-    /// Broker i listens on `base_port + i`; 0 picks free ports.
+    /// Broker i listens on `base_port + i`; 0 picks free ports. Stands for `listeners` when
+    /// the broker properties do not set it.
     pub base_port: u16,
+    /// What `base_port` is bound to; a wildcard here is also what a listener with an empty host
+    /// binds to (0.0.0.0 otherwise).
     pub bind: IpAddr,
     pub data_dir: PathBuf,
     /// Kafka broker properties (`num.partitions`, `log.segment.bytes`, ...).
@@ -44,6 +52,8 @@ pub struct ClusterConfig {
 pub enum ClusterError {
     #[error("{0}")]
     Config(#[from] ConfigError),
+    #[error("{0}")]
+    Listeners(#[from] ListenerError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -68,7 +78,7 @@ pub enum ClusterError {
 
 struct RunningBroker {
     broker: Arc<Broker>,
-    listener: BrokerListener,
+    listeners: Vec<BrokerListener>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -79,8 +89,10 @@ pub struct Cluster {
     open_file_limit: Option<OpenFileLimit>,
     router: QuorumRouter,
     peers: InterBrokerRouter,
-    /// Every broker's address, kept when it stops so it restarts on the same port.
-    addrs: BTreeMap<i32, SocketAddr>,
+    /// Every broker's listener configuration, ports moved up by its id.
+    listener_configs: BTreeMap<i32, ListenerConfig>,
+    /// Every broker's bound listeners, kept when it stops so it restarts on the same ports.
+    bound: BTreeMap<i32, Vec<(ListenerName, SocketAddr)>>,
     running: BTreeMap<i32, RunningBroker>,
 }
 
@@ -91,38 +103,52 @@ impl Cluster {
             return Err(ClusterError::NoBrokers);
         }
         let broker_config = BrokerConfig::from_properties(&config.broker_properties)?;
+        let listener_config = ListenerConfig::from_properties(
+            &config.broker_properties,
+            &default_listeners(config.bind, config.base_port),
+        )?;
+        let mut listener_configs = BTreeMap::new();
+        for i in 0..config.brokers {
+            let index = u16::try_from(i).unwrap_or(u16::MAX);
+            listener_configs.insert(i as i32, listener_config.for_broker(index)?);
+        }
         prepare_dir(&config.data_dir)?;
         let open_file_limit = crate::log::configure_open_files(
             usize::try_from(broker_config.log_open_files_max).unwrap_or(0),
         );
+        let wildcard = if config.bind.is_unspecified() {
+            config.bind
+        } else {
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        };
         let mut listeners = Vec::with_capacity(config.brokers);
-        for i in 0..config.brokers {
-            let port = if config.base_port == 0 {
-                0
-            } else {
-                config.base_port.saturating_add(i as u16)
-            };
-            listeners.push(bind(SocketAddr::new(config.bind, port)).await?);
+        for listener_config in listener_configs.values() {
+            listeners.push(bind_all(listener_config, wildcard).await?);
         }
         let mut cluster = Cluster {
             broker_config,
             open_file_limit,
             router: QuorumRouter::new(),
             peers: InterBrokerRouter::new(),
-            addrs: BTreeMap::new(),
+            listener_configs,
+            bound: BTreeMap::new(),
             running: BTreeMap::new(),
             config,
         };
-        let mut starts = Vec::new();
-        for (i, listener) in listeners.iter().enumerate() {
-            let addr = listener.local_addr().map_err(|source| ClusterError::Bind {
-                addr: SocketAddr::new(cluster.config.bind, 0),
-                source,
-            })?;
-            cluster.addrs.insert(i as i32, addr);
+        for (i, broker_listeners) in listeners.iter().enumerate() {
+            let mut bound = Vec::with_capacity(broker_listeners.len());
+            for (name, listener) in broker_listeners {
+                let addr = listener.local_addr().map_err(|source| ClusterError::Bind {
+                    addr: SocketAddr::new(cluster.config.bind, 0),
+                    source,
+                })?;
+                bound.push((name.clone(), addr));
+            }
+            cluster.bound.insert(i as i32, bound);
         }
-        for (i, listener) in listeners.into_iter().enumerate() {
-            starts.push(cluster.start_broker_on(i as i32, listener));
+        let mut starts = Vec::new();
+        for (i, broker_listeners) in listeners.into_iter().enumerate() {
+            starts.push(cluster.start_broker_on(i as i32, broker_listeners));
         }
         let started = futures::future::try_join_all(starts).await?;
         for running in started {
@@ -144,12 +170,8 @@ impl Cluster {
     async fn start_broker_on(
         &self,
         broker_id: i32,
-        listener: TcpListener,
+        listeners: Vec<(ListenerName, TcpListener)>,
     ) -> Result<RunningBroker, ClusterError> {
-        let addr = listener.local_addr().map_err(|source| ClusterError::Bind {
-            addr: SocketAddr::new(self.config.bind, 0),
-            source,
-        })?;
         let dir = self.broker_dir(broker_id);
         let logs = LogManager::open(&dir).map_err(|e| ClusterError::Logs {
             broker_id,
@@ -170,11 +192,16 @@ impl Cluster {
             },
         ))
         .await?;
+        let listener_config = self
+            .listener_configs
+            .get(&broker_id)
+            .ok_or(ClusterError::UnknownBroker(broker_id))?;
+        let bound = self.bound.get(&broker_id).map_or(&[][..], Vec::as_slice);
         let broker = Broker::new(
             broker_id,
             self.broker_config.clone(),
-            advertised_host(addr.ip()),
-            addr.port() as i32,
+            advertised(listener_config, bound),
+            listener_config.inter_broker_listener.clone(),
             quorum,
             logs,
             self.peers.clone(),
@@ -185,11 +212,20 @@ impl Cluster {
             tokio::spawn(crate::coord::txn::sync::run_txn_coordinator(broker.clone())),
             tokio::spawn(crate::broker::cleaner::run_cleaner(broker.clone())),
         ];
-        let listener = BrokerListener::start(broker.clone(), listener)
-            .map_err(|source| ClusterError::Bind { addr, source })?;
+        let mut running = Vec::with_capacity(listeners.len());
+        for (name, listener) in listeners {
+            let addr = listener.local_addr().map_err(|source| ClusterError::Bind {
+                addr: SocketAddr::new(self.config.bind, 0),
+                source,
+            })?;
+            running.push(
+                BrokerListener::start(broker.clone(), name, listener)
+                    .map_err(|source| ClusterError::Bind { addr, source })?,
+            );
+        }
         Ok(RunningBroker {
             broker,
-            listener,
+            listeners: running,
             tasks,
         })
     }
@@ -205,21 +241,21 @@ impl Cluster {
     /// alive, so that the first Metadata or DescribeCluster answer of any broker lists them all
     /// (a registration is committed before every broker has applied it).
     async fn wait_until_brokers_known(&self) -> Result<(), ClusterError> {
-        // The address too: after a restart the image holds the last run's registrations, alive
+        // The listeners too: after a restart the image holds the last run's registrations, alive
         // and with the old ports, until the new ones are applied.
-        let expected: Vec<(i32, i32)> = self
+        let expected: Vec<(i32, &[ListenerEndpoint])> = self
             .running
             .values()
-            .map(|r| (r.broker.broker_id, r.broker.advertised_port))
+            .map(|r| (r.broker.broker_id, r.broker.advertised_listeners.as_slice()))
             .collect();
         for running in self.running.values() {
             let mut images = running.broker.quorum.subscribe();
             let knows_all = |image: &Arc<MetadataImage>| {
-                expected.iter().all(|(id, port)| {
+                expected.iter().all(|(id, listeners)| {
                     image
                         .brokers
                         .get(id)
-                        .is_some_and(|b| b.alive && b.port == *port)
+                        .is_some_and(|b| b.alive && b.listeners == *listeners)
                 })
             };
             tokio::time::timeout(ELECTION_TIMEOUT, images.wait_for(knows_all))
@@ -230,19 +266,58 @@ impl Cluster {
         Ok(())
     }
 
-    /// `host:port` of every running broker, comma separated, as clients take it.
+    /// `host:port` every running broker advertises on its first listener, comma separated, as
+    /// clients take it.
     pub fn bootstrap_servers(&self) -> String {
         self.running
-            .keys()
-            .filter_map(|id| self.addrs.get(id))
-            .map(|a| a.to_string())
+            .values()
+            .filter_map(|r| r.broker.advertised_listeners.first())
+            .map(|e| host_port(&e.host, e.port))
             .collect::<Vec<_>>()
             .join(",")
     }
 
-    /// Every broker's id and address, running or not.
-    pub fn broker_addrs(&self) -> &BTreeMap<i32, SocketAddr> {
-        &self.addrs
+    /// `host:port` every running broker advertises on `listener`, comma separated.
+    pub fn listener_bootstrap_servers(&self, listener: &str) -> String {
+        self.running
+            .values()
+            .filter_map(|r| {
+                let name = listener.to_ascii_uppercase();
+                r.broker
+                    .advertised_listeners
+                    .iter()
+                    .find(|e| e.name == name)
+            })
+            .map(|e| host_port(&e.host, e.port))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Every broker's listeners, running or not: where each is bound and what it advertises.
+    pub fn broker_listeners(&self) -> BTreeMap<i32, Vec<ListenerInfo>> {
+        self.bound
+            .iter()
+            .map(|(id, bound)| {
+                let advertised = self
+                    .listener_configs
+                    .get(id)
+                    .map(|c| advertised(c, bound))
+                    .unwrap_or_default();
+                let infos = bound
+                    .iter()
+                    .map(|(name, addr)| ListenerInfo {
+                        name: name.as_str().to_string(),
+                        bound: addr.to_string(),
+                        advertised: advertised
+                            .iter()
+                            .find(|e: &&ListenerEndpoint| e.name == name.as_str())
+                            .map(|e| host_port(&e.host, e.port))
+                            .unwrap_or_default(),
+                    })
+                    .collect();
+                (*id, infos)
+            })
+            .collect()
     }
 
     pub fn is_running(&self, broker_id: i32) -> bool {
@@ -313,12 +388,16 @@ impl Cluster {
         if self.running.contains_key(&broker_id) {
             return Err(ClusterError::AlreadyRunning(broker_id));
         }
-        let addr = *self
-            .addrs
+        let bound = self
+            .bound
             .get(&broker_id)
-            .ok_or(ClusterError::UnknownBroker(broker_id))?;
-        let listener = bind(addr).await?;
-        let running = self.start_broker_on(broker_id, listener).await?;
+            .ok_or(ClusterError::UnknownBroker(broker_id))?
+            .clone();
+        let mut listeners = Vec::with_capacity(bound.len());
+        for (name, addr) in bound {
+            listeners.push((name, bind(addr).await?));
+        }
+        let running = self.start_broker_on(broker_id, listeners).await?;
         register(&running.broker).await?;
         self.running.insert(broker_id, running);
         self.wait_until_brokers_known().await
@@ -339,20 +418,30 @@ impl Cluster {
 
 async fn register(broker: &Broker) -> Result<(), ClusterError> {
     broker.quorum.wait_for_leader(ELECTION_TIMEOUT).await?;
+    // Validation made sure the inter-broker listener is advertised.
+    let (host, port) = broker
+        .advertised_listeners
+        .iter()
+        .find(|e| e.name == broker.inter_broker_listener)
+        .map(|e| (e.host.clone(), e.port))
+        .unwrap_or_default();
     broker
         .quorum
         .controller_call(ControllerRequest::RegisterBroker {
             broker_id: broker.broker_id,
-            host: broker.advertised_host.clone(),
-            port: broker.advertised_port,
+            host,
+            port,
             rack: None,
+            listeners: broker.advertised_listeners.clone(),
         })
         .await?;
     Ok(())
 }
 
 async fn stop_running(running: RunningBroker) {
-    running.listener.stop();
+    for listener in running.listeners {
+        listener.stop();
+    }
     running.broker.stop();
     for task in running.tasks {
         task.abort();
@@ -363,21 +452,6 @@ async fn stop_running(running: RunningBroker) {
         tracing::warn!(broker = running.broker.broker_id, error = %e, "flushing logs at shutdown");
     }
     running.broker.quorum.shutdown().await;
-}
-
-async fn bind(addr: SocketAddr) -> Result<TcpListener, ClusterError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| ClusterError::Bind { addr, source })
-}
-
-/// Clients must be told an address they can reach: a wildcard bind advertises loopback.
-fn advertised_host(ip: IpAddr) -> String {
-    if ip.is_unspecified() {
-        "127.0.0.1".to_string()
-    } else {
-        ip.to_string()
-    }
 }
 
 fn prepare_dir(path: &Path) -> Result<(), ClusterError> {

@@ -2,6 +2,7 @@
 //! last started one under the user's state directory, so that other `kf` commands given no
 //! bootstrap servers find it.
 
+use super::listeners::ListenerInfo;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -34,7 +35,10 @@ pub enum StateError {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct BrokerState {
     pub id: i32,
+    /// What the broker advertises on its first listener.
     pub address: String,
+    #[serde(default)]
+    pub listeners: Vec<ListenerInfo>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -11,8 +11,10 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::cli::cluster::{ClusterCommand, StateArgs, UpArgs};
 use crate::cluster::control::{self, ClusterStatus, ControlRequest, ControlResponse};
+use crate::cluster::listeners::ListenerInfo;
 use crate::cluster::state::{control_socket_path, default_data_dir, BrokerState, ClusterState};
 use crate::cluster::{Cluster, ClusterConfig};
+use crate::config::listeners::{ADVERTISED_LISTENERS, LISTENERS};
 use crate::output::{render, table};
 
 use super::UsageError;
@@ -83,13 +85,22 @@ fn cluster_config(args: &UpArgs) -> anyhow::Result<ClusterConfig> {
         let (key, value) = parse_key_value(arg, "-c/--broker-config")?;
         broker_properties.insert(key, value);
     }
+    let port = args.port.or(file.port);
+    let bind = args.bind.or(file.bind);
+    if broker_properties.contains_key(LISTENERS) && (port.is_some() || bind.is_some()) {
+        return Err(UsageError(format!(
+            "-p/--port and --bind do not apply when {LISTENERS} is set: put the ports and \
+             addresses in {LISTENERS}"
+        ))
+        .into());
+    }
+    if let Some(host) = &args.advertise {
+        advertise(host, port.unwrap_or(DEFAULT_PORT), &mut broker_properties)?;
+    }
     Ok(ClusterConfig {
         brokers: args.brokers.or(file.brokers).unwrap_or(DEFAULT_BROKERS),
-        base_port: args.port.or(file.port).unwrap_or(DEFAULT_PORT),
-        bind: args
-            .bind
-            .or(file.bind)
-            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        base_port: port.unwrap_or(DEFAULT_PORT),
+        bind: bind.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         data_dir: args
             .data_dir
             .clone()
@@ -97,6 +108,39 @@ fn cluster_config(args: &UpArgs) -> anyhow::Result<ClusterConfig> {
             .unwrap_or_else(default_data_dir),
         broker_properties,
     })
+}
+
+/// `--advertise HOST`: one PLAINTEXT listener on every interface, advertised as HOST.
+fn advertise(
+    host: &str,
+    port: u16,
+    properties: &mut BTreeMap<String, String>,
+) -> Result<(), UsageError> {
+    if let Some(set) = [LISTENERS, ADVERTISED_LISTENERS]
+        .into_iter()
+        .find(|k| properties.contains_key(*k))
+    {
+        return Err(UsageError(format!(
+            "--advertise cannot be combined with {set}: set both listeners and \
+             advertised.listeners instead"
+        )));
+    }
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    let wildcard = host.parse::<IpAddr>().is_ok_and(|ip| ip.is_unspecified());
+    if host.is_empty() || wildcard {
+        return Err(UsageError(format!(
+            "--advertise needs the name or address clients reach this machine by; '{host}' is \
+             not one (every interface is bound anyway)"
+        )));
+    }
+    let advertised = if host.contains(':') {
+        format!("PLAINTEXT://[{host}]:{port}")
+    } else {
+        format!("PLAINTEXT://{host}:{port}")
+    };
+    properties.insert(LISTENERS.to_string(), format!("PLAINTEXT://:{port}"));
+    properties.insert(ADVERTISED_LISTENERS.to_string(), advertised);
+    Ok(())
 }
 
 async fn up(args: UpArgs) -> anyhow::Result<()> {
@@ -117,11 +161,12 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         data_dir: std::fs::canonicalize(&config.data_dir).unwrap_or(config.data_dir.clone()),
         bootstrap_servers: cluster.bootstrap_servers(),
         brokers: cluster
-            .broker_addrs()
-            .iter()
-            .map(|(id, addr)| BrokerState {
-                id: *id,
-                address: addr.to_string(),
+            .broker_listeners()
+            .into_iter()
+            .map(|(id, listeners)| BrokerState {
+                id,
+                address: first_advertised(&listeners),
+                listeners,
             })
             .collect(),
         control_socket: control_socket.clone(),
@@ -152,12 +197,39 @@ fn ready_banner(cluster: &Cluster, state: &ClusterState, ready_ms: u128) -> Stri
         };
         out.push_str(&format!(
             "  broker {}  {}{role}\n",
-            broker.id, broker.address
+            broker.id,
+            listeners_line(&broker.listeners)
         ));
     }
     out.push_str(&format!("bootstrap servers: {}\n", state.bootstrap_servers));
     out.push_str(&format!("{BANNER_LAST_LINE}{}\n", state.data_dir.display()));
     out
+}
+
+fn first_advertised(listeners: &[ListenerInfo]) -> String {
+    listeners
+        .first()
+        .map(|l| l.advertised.clone())
+        .unwrap_or_default()
+}
+
+/// `127.0.0.1:9092`, or with several listeners or a bind address that differs from what is
+/// advertised: `PLAINTEXT://0.0.0.0:9092 (advertised host:9092)  EXTERNAL://...`.
+fn listeners_line(listeners: &[ListenerInfo]) -> String {
+    match listeners {
+        [one] if one.bound == one.advertised && one.name == "PLAINTEXT" => one.advertised.clone(),
+        _ => listeners
+            .iter()
+            .map(|l| {
+                if l.bound == l.advertised {
+                    format!("{}://{}", l.name, l.bound)
+                } else {
+                    format!("{}://{} (advertised {})", l.name, l.bound, l.advertised)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  "),
+    }
 }
 
 /// SIGINT (Ctrl-C) and SIGTERM, caught from the moment they are installed.
@@ -211,12 +283,13 @@ fn cluster_status(cluster: &Cluster, state: &ClusterState) -> ClusterStatus {
         bootstrap_servers: cluster.bootstrap_servers(),
         controller: cluster.controller_id(),
         brokers: cluster
-            .broker_addrs()
-            .iter()
-            .map(|(id, addr)| control::BrokerStatus {
-                id: *id,
-                address: addr.to_string(),
-                running: cluster.is_running(*id),
+            .broker_listeners()
+            .into_iter()
+            .map(|(id, listeners)| control::BrokerStatus {
+                id,
+                address: first_advertised(&listeners),
+                running: cluster.is_running(id),
+                listeners,
             })
             .collect(),
         open_files: Some(open_files_status(cluster)),
@@ -363,7 +436,11 @@ async fn status(args: StateArgs) -> anyhow::Result<()> {
             .map(|b| {
                 vec![
                     b.id.to_string(),
-                    b.address.clone(),
+                    if b.listeners.is_empty() {
+                        b.address.clone()
+                    } else {
+                        listeners_line(&b.listeners)
+                    },
                     if b.running { "running" } else { "stopped" }.to_string(),
                     if Some(b.id) == s.controller {
                         "yes"
@@ -376,7 +453,7 @@ async fn status(args: StateArgs) -> anyhow::Result<()> {
             .collect();
         format!(
             "{}\nbootstrap servers: {}\ndata directory: {}\npid: {}\n{}",
-            table(&["BROKER", "ADDRESS", "STATE", "CONTROLLER"], &rows),
+            table(&["BROKER", "LISTENERS", "STATE", "CONTROLLER"], &rows),
             s.bootstrap_servers,
             s.data_dir,
             s.pid,

@@ -31,6 +31,8 @@ const fn broker(
 }
 
 static BROKER_CONFIGS: &[ConfigDef] = &[
+    broker("advertised.listeners", Str, None, Any,
+        "NAME://HOST:PORT clients are told for each listener; default: the listeners."),
     broker("auto.create.topics.enable", Boolean, Some("true"), Any,
         "Create a topic when a client asks for metadata of one that does not exist."),
     broker("compression.type", Str, Some("producer"), OneOf(COMPRESSION_TYPES),
@@ -47,6 +49,14 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "The largest session timeout a consumer may ask for."),
     broker("group.min.session.timeout.ms", Int, Some("6000"), Any,
         "The smallest session timeout a consumer may ask for."),
+    broker("inter.broker.listener.name", Str, None, Any,
+        "The listener whose address brokers know each other by."),
+    broker("listener.security.protocol.map", Str,
+        Some("SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT"), Any,
+        "The security protocol of each listener name (kf serves PLAINTEXT only)."),
+    broker("listeners", Str, Some("PLAINTEXT://:9092"), Any,
+        "NAME://HOST:PORT of each listener; broker i adds i to each port. kf's default: \
+         PLAINTEXT on --bind and -p."),
     broker("log.cleaner.backoff.ms", Long, Some("15000"), AtLeast(0),
         "How long the log cleaner waits between passes over the compacted logs."),
     broker("log.cleanup.policy", List, Some("delete"), ListOf(CLEANUP_POLICIES),

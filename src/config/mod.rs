@@ -6,6 +6,7 @@
 mod broker;
 mod def;
 mod describe;
+pub mod listeners;
 mod log_config;
 mod topic;
 

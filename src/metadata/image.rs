@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::records::{ConfigResource, MetadataRecord};
+use super::records::{ConfigResource, ListenerEndpoint, MetadataRecord};
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct BrokerRegistration {
@@ -14,8 +14,25 @@ pub struct BrokerRegistration {
     pub host: String,
     pub port: i32,
     pub rack: Option<String>,
+    /// Every advertised listener (empty in registrations written before kf had listeners).
+    #[serde(default)]
+    pub listeners: Vec<ListenerEndpoint>,
     /// False once the broker shut down (fenced) until it registers again.
     pub alive: bool,
+}
+
+impl BrokerRegistration {
+    /// The host and port this broker advertises on `listener`; `None` when it has no such
+    /// listener. A registration without listeners has its one address on every listener.
+    pub fn endpoint(&self, listener: &str) -> Option<(&str, i32)> {
+        if self.listeners.is_empty() {
+            return Some((&self.host, self.port));
+        }
+        self.listeners
+            .iter()
+            .find(|l| l.name == listener)
+            .map(|l| (l.host.as_str(), l.port))
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -58,6 +75,7 @@ impl MetadataImage {
                 host,
                 port,
                 rack,
+                listeners,
             } => {
                 self.brokers.insert(
                     *broker_id,
@@ -66,6 +84,7 @@ impl MetadataImage {
                         host: host.clone(),
                         port: *port,
                         rack: rack.clone(),
+                        listeners: listeners.clone(),
                         alive: true,
                     },
                 );

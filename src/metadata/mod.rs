@@ -25,4 +25,4 @@ pub use description::{QuorumDescription, ReplicaState};
 pub use image::{BrokerRegistration, MetadataImage, PartitionImage, TopicImage};
 pub use quorum::{MetadataQuorum, QuorumConfig, QuorumError};
 pub use raft::QuorumRouter;
-pub use records::{ConfigResource, MetadataRecord};
+pub use records::{ConfigResource, ListenerEndpoint, MetadataRecord};

@@ -13,6 +13,17 @@ pub enum ConfigResource {
     Broker(i32),
 }
 
+/// One advertised listener of a broker, as KRaft's `BrokerEndpoint`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ListenerEndpoint {
+    /// The listener's name, upper case (PLAINTEXT, INTERNAL, ...).
+    pub name: String,
+    pub host: String,
+    pub port: i32,
+    /// Kafka's `SecurityProtocol` id.
+    pub security_protocol: i16,
+}
+
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub enum MetadataRecord {
     /// Sets the cluster id; written once, by the controller that first bootstraps the log.
@@ -23,6 +34,9 @@ pub enum MetadataRecord {
         host: String,
         port: i32,
         rack: Option<String>,
+        /// Every advertised listener; `host` and `port` are the inter-broker listener's.
+        #[serde(default)]
+        listeners: Vec<ListenerEndpoint>,
     },
     /// A broker shut down cleanly; it stays known but is no longer alive. KRaft: UnregisterBrokerRecord.
     FenceBroker { broker_id: i32 },

@@ -212,8 +212,9 @@ impl App {
                     self.offsets.apply(outcome, self.now_ms);
                 }
             }
-            Poll::Groups(outcome) => {
-                if let Ok(groups) = &outcome {
+            Poll::Groups(mut outcome) => {
+                if let Ok(groups) = &mut outcome {
+                    self.fill_group_lag(groups);
                     self.group_lag_history
                         .retain(|id, _| groups.iter().any(|g| &g.group_id == id));
                     for group in groups {
@@ -268,6 +269,19 @@ impl App {
             self.partitions.retain_topics(|t| names.contains(t));
         }
         self.cluster.apply(outcome, self.now_ms);
+    }
+
+    /// Lag is the partition's high watermark (as last polled) minus the committed offset.
+    fn fill_group_lag(&self, groups: &mut [GroupSummary]) {
+        for offset in groups.iter_mut().flat_map(|g| g.offsets.iter_mut()) {
+            let tp = TopicPartition::new(&offset.topic, offset.partition);
+            let high_watermark = self
+                .partitions
+                .partitions
+                .get(&tp)
+                .and_then(|s| s.high_watermark);
+            offset.lag = high_watermark.map(|hw| (hw - offset.committed_offset).max(0));
+        }
     }
 
     fn record_transitions(&mut self, now: &[TransactionSummary]) {

@@ -13,7 +13,10 @@ use kafka_protocol::messages::ApiKey;
 use tokio::task::JoinHandle;
 
 use super::feed::PollError;
-use super::model::{BrokerOffsets, ClusterPoll, OffsetKind, OffsetsPoll, Poll};
+use super::model::{
+    BrokerOffsets, ClusterPoll, GroupMember, GroupOffset, GroupSummary, OffsetKind, OffsetsPoll,
+    Poll,
+};
 use crate::client::admin::{Admin, OffsetSpec};
 use crate::client::{ClientError, IsolationLevel, TopicPartition};
 
@@ -78,7 +81,9 @@ impl Poller {
                 polls
             })
         });
-        source(|admin, _, _| Box::pin(async move { vec![poll_groups(&admin).await] }));
+        source(|admin, _, timeout| {
+            Box::pin(async move { vec![poll_groups(&admin, timeout).await] })
+        });
         source(|admin, _, _| Box::pin(async move { vec![poll_transactions(&admin).await] }));
         Poller { tasks }
     }
@@ -113,7 +118,7 @@ pub async fn poll_once(admin: &Admin, timeout: Duration) -> Vec<Poll> {
     ] {
         polls.push(poll_offsets(admin, kind, timeout).await);
     }
-    polls.push(poll_groups(admin).await);
+    polls.push(poll_groups(admin, timeout).await);
     polls.push(poll_transactions(admin).await);
     polls
 }
@@ -250,7 +255,7 @@ async fn missing_api(admin: &Admin, apis: &[(ApiKey, &str)]) -> Result<Option<St
     Ok(None)
 }
 
-async fn poll_groups(admin: &Admin) -> Poll {
+async fn poll_groups(admin: &Admin, timeout: Duration) -> Poll {
     let apis = [
         (ApiKey::ListGroups, "ListGroups"),
         (ApiKey::DescribeGroups, "DescribeGroups"),
@@ -259,10 +264,52 @@ async fn poll_groups(admin: &Admin) -> Poll {
     Poll::Groups(match missing_api(admin, &apis).await {
         Err(error) => Err(error),
         Ok(Some(reason)) => Err(PollError::Unsupported(reason)),
-        Ok(None) => Err(PollError::Unsupported(
-            "kf's admin client does not list consumer groups yet".to_string(),
-        )),
+        Ok(None) => {
+            bounded(
+                timeout,
+                "ListGroups",
+                "no group APIs",
+                describe_groups(admin),
+            )
+            .await
+        }
     })
+}
+
+/// Every group with its members and committed offsets; lag is left to the dashboard, which
+/// knows the high watermarks.
+async fn describe_groups(admin: &Admin) -> Result<Vec<GroupSummary>, ClientError> {
+    let mut groups = Vec::new();
+    for listed in admin.list_groups(&[], &[]).await? {
+        let description = admin.describe_group(&listed.group_id).await?;
+        let offsets = admin.list_group_offsets(&listed.group_id, None).await?;
+        groups.push(GroupSummary {
+            group_id: listed.group_id,
+            state: description.state,
+            protocol_type: description.protocol_type,
+            protocol: description.assignor,
+            members: description
+                .members
+                .into_iter()
+                .map(|m| GroupMember {
+                    member_id: m.member_id,
+                    client_id: m.client_id,
+                    host: m.host,
+                    assignment: m.assignment,
+                })
+                .collect(),
+            offsets: offsets
+                .into_iter()
+                .map(|(tp, committed)| GroupOffset {
+                    topic: tp.topic,
+                    partition: tp.partition,
+                    committed_offset: committed.offset,
+                    lag: None,
+                })
+                .collect(),
+        });
+    }
+    Ok(groups)
 }
 
 async fn poll_transactions(admin: &Admin) -> Poll {

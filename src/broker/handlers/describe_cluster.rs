@@ -3,7 +3,8 @@
 //! The cluster id, the active controller and the brokers, from this broker's metadata image.
 //! Fenced (stopped) brokers are listed only when v2's `include_fenced_brokers` asks. Only the
 //! broker endpoint type (1) exists here; asking for controllers (2) gets UNSUPPORTED_ENDPOINT_TYPE
-//! as from a Kafka broker.
+//! as from a Kafka broker. Brokers are answered with the address they advertise on the listener
+//! the request came through; a broker without that listener is left out.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
@@ -12,6 +13,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
+use crate::broker::listener::ListenerName;
 use crate::broker::Broker;
 
 const BROKER_ENDPOINTS: i8 = 1;
@@ -19,6 +21,7 @@ const OPERATIONS_OMITTED: i32 = i32::MIN;
 
 pub fn handle(
     broker: &Broker,
+    listener: &ListenerName,
     header: &RequestHeader,
     request: DescribeClusterRequest,
 ) -> DescribeClusterResponse {
@@ -41,13 +44,16 @@ pub fn handle(
         .brokers
         .values()
         .filter(|b| b.alive || request.include_fenced_brokers)
-        .map(|b| {
-            DescribeClusterBroker::default()
-                .with_broker_id(BrokerId(b.broker_id))
-                .with_host(StrBytes::from_string(b.host.clone()))
-                .with_port(b.port)
-                .with_rack(b.rack.clone().map(StrBytes::from_string))
-                .with_is_fenced(!b.alive)
+        .filter_map(|b| {
+            let (host, port) = b.endpoint(listener.as_str())?;
+            Some(
+                DescribeClusterBroker::default()
+                    .with_broker_id(BrokerId(b.broker_id))
+                    .with_host(StrBytes::from_string(host.to_string()))
+                    .with_port(port)
+                    .with_rack(b.rack.clone().map(StrBytes::from_string))
+                    .with_is_fenced(!b.alive),
+            )
         })
         .collect();
     response

@@ -8,6 +8,8 @@
 //! Differs from Kafka: an auto-created topic is answered with its partitions at once (Kafka says
 //! LEADER_NOT_AVAILABLE first), since the controller call returns after this broker applied it.
 //! The controller id is the active controller's broker (kf brokers are combined-mode nodes).
+//! Brokers are answered with the address they advertise on the listener the request came
+//! through; a broker without that listener is left out, as Kafka does.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::metadata_response::{
@@ -18,6 +20,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
+use crate::broker::listener::ListenerName;
 use crate::broker::Broker;
 use crate::metadata::{MetadataImage, TopicImage};
 
@@ -26,6 +29,7 @@ const OPERATIONS_OMITTED: i32 = i32::MIN;
 
 pub async fn handle(
     broker: &Broker,
+    listener: &ListenerName,
     header: &RequestHeader,
     request: MetadataRequest,
 ) -> MetadataResponse {
@@ -82,12 +86,15 @@ pub async fn handle(
 
     let brokers = image
         .alive_brokers()
-        .map(|b| {
-            MetadataResponseBroker::default()
-                .with_node_id(BrokerId(b.broker_id))
-                .with_host(StrBytes::from_string(b.host.clone()))
-                .with_port(b.port)
-                .with_rack(b.rack.clone().map(StrBytes::from_string))
+        .filter_map(|b| {
+            let (host, port) = b.endpoint(listener.as_str())?;
+            Some(
+                MetadataResponseBroker::default()
+                    .with_node_id(BrokerId(b.broker_id))
+                    .with_host(StrBytes::from_string(host.to_string()))
+                    .with_port(port)
+                    .with_rack(b.rack.clone().map(StrBytes::from_string)),
+            )
         })
         .collect();
     MetadataResponse::default()

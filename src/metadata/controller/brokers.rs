@@ -17,12 +17,11 @@ pub const PRODUCER_ID_BLOCK_SIZE: i32 = 1000;
 const NO_LEADER: i32 = -1;
 
 /// The records of a registration; the response (the broker epoch) is known only once written.
+/// `registration` is broker `broker_id`'s `MetadataRecord::RegisterBroker`.
 pub fn register_broker(
     image: &MetadataImage,
     broker_id: i32,
-    host: &str,
-    port: i32,
-    rack: Option<&str>,
+    registration: MetadataRecord,
 ) -> Result<Vec<MetadataRecord>, ApiError> {
     if broker_id < 0 {
         return Err(ApiError::new(
@@ -30,12 +29,7 @@ pub fn register_broker(
             format!("Invalid broker id {broker_id}."),
         ));
     }
-    let mut records = vec![MetadataRecord::RegisterBroker {
-        broker_id,
-        host: host.to_string(),
-        port,
-        rack: rack.map(str::to_string),
-    }];
+    let mut records = vec![registration];
     for (topic, partition) in partitions(image) {
         if partition.leader == NO_LEADER && partition.isr.contains(&broker_id) {
             records.push(leader_change(

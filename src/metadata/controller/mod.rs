@@ -118,10 +118,16 @@ impl Controller {
                 host,
                 port,
                 rack,
+                listeners,
             } => {
-                return self
-                    .register(&image, broker_id, &host, port, rack.as_deref())
-                    .await
+                let record = MetadataRecord::RegisterBroker {
+                    broker_id,
+                    host,
+                    port,
+                    rack,
+                    listeners,
+                };
+                return self.register(&image, broker_id, record).await;
             }
             ControllerRequest::FenceBroker { broker_id } => {
                 brokers::fence_broker(&image, broker_id)
@@ -179,11 +185,9 @@ impl Controller {
         &mut self,
         image: &MetadataImage,
         broker: i32,
-        host: &str,
-        port: i32,
-        rack: Option<&str>,
+        registration: MetadataRecord,
     ) -> Result<Committed, ControllerError> {
-        let records = match brokers::register_broker(image, broker, host, port, rack) {
+        let records = match brokers::register_broker(image, broker, registration) {
             Ok(records) => records,
             Err(error) => {
                 return Ok(Committed {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use kafka_protocol::error::ResponseError;
 use uuid::Uuid;
 
-use crate::metadata::records::ConfigResource;
+use crate::metadata::records::{ConfigResource, ListenerEndpoint};
 
 /// A Kafka error code with an optional message, as Kafka's `ApiError`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +91,7 @@ pub enum ControllerRequest {
         host: String,
         port: i32,
         rack: Option<String>,
+        listeners: Vec<ListenerEndpoint>,
     },
     /// A broker shuts down cleanly.
     FenceBroker {

@@ -26,6 +26,7 @@ fn image_with_brokers(ids: &[i32]) -> MetadataImage {
             host: "localhost".into(),
             port: 9092 + id,
             rack: None,
+            listeners: Vec::new(),
         });
     }
     image
@@ -421,7 +422,14 @@ fn fencing_moves_leadership_and_registering_takes_it_back() {
     assert_eq!(partition.leader, -1);
     assert_eq!(partition.isr, vec![0]);
     assert_eq!(partition.leader_epoch, 1);
-    let records = brokers::register_broker(&image, 0, "localhost", 9092, None).unwrap();
+    let registration = MetadataRecord::RegisterBroker {
+        broker_id: 0,
+        host: "localhost".into(),
+        port: 9092,
+        rack: None,
+        listeners: Vec::new(),
+    };
+    let records = brokers::register_broker(&image, 0, registration).unwrap();
     for record in &records {
         image.apply(record);
     }

@@ -122,6 +122,7 @@ impl TestCluster {
                 host: "127.0.0.1".to_string(),
                 port: 9092 + id,
                 rack: None,
+                listeners: Vec::new(),
             })
             .await
             .unwrap();
