@@ -1,7 +1,11 @@
 //! One client connection. A reader task splits the byte stream into frames, requests are handled
-//! one at a time in arrival order (as Kafka does: pipelined requests are answered in order), and a
-//! writer task sends the responses. Any framing or decoding error closes the connection, which is
-//! what Kafka does with a request it cannot parse.
+//! one at a time in arrival order (as Kafka does: pipelined requests are answered in order), and
+//! each answer is written before the next request is handled: like Kafka, which mutes a
+//! connection until its response is sent, a client that does not read its answers holds one
+//! unsent response, never a growing queue. The reader reads one request ahead, and each request
+//! read counts against `queued.max.request.bytes` until handled (see `queued_bytes.rs`). Any
+//! framing or decoding error closes the connection, which is what Kafka does with a request it
+//! cannot parse.
 
 use std::sync::Arc;
 
@@ -15,12 +19,13 @@ use tracing::debug;
 
 use super::dispatch::handle_frame;
 use super::listener::ListenerName;
+use super::queued_bytes::RequestPermit;
 use super::Broker;
 use crate::protocol::response_frame::ResponseFrame;
-use crate::protocol::{read_frame, MAX_REQUEST_BYTES};
+use crate::protocol::{read_frame_payload, read_frame_size, FrameError, MAX_REQUEST_BYTES};
 
-/// Requests read ahead of the one being handled; bounds memory per connection.
-const READ_AHEAD_FRAMES: usize = 8;
+/// Requests read ahead of the one being handled.
+const READ_AHEAD_FRAMES: usize = 1;
 /// Chunks handed to one vectored write (Linux takes up to 1024).
 const WRITE_CHUNKS: usize = 64;
 
@@ -28,38 +33,35 @@ pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, strea
     let peer = stream.peer_addr().ok();
     let _ = stream.set_nodelay(true);
     let (mut reader, mut writer) = stream.into_split();
-    let (frame_tx, mut frame_rx) = mpsc::channel::<BytesMut>(READ_AHEAD_FRAMES);
-    let (response_tx, mut response_rx) = mpsc::channel::<ResponseFrame>(READ_AHEAD_FRAMES);
+    let (frame_tx, mut frame_rx) = mpsc::channel::<(BytesMut, RequestPermit)>(READ_AHEAD_FRAMES);
 
-    let read_task = tokio::spawn(async move {
-        loop {
-            match read_frame(&mut reader, MAX_REQUEST_BYTES).await {
-                Ok(Some(frame)) => {
-                    if frame_tx.send(frame).await.is_err() {
+    let read_task = {
+        let broker = Arc::clone(&broker);
+        tokio::spawn(async move {
+            loop {
+                // Room in the queue first, so at most one request waits beyond the one handled.
+                let Ok(slot) = frame_tx.reserve().await else {
+                    break;
+                };
+                match read_request(&broker, &mut reader).await {
+                    Ok(Some(request)) => slot.send(request),
+                    Ok(None) => break,
+                    Err(e) => {
+                        debug!(?peer, error = %e, "closing connection");
                         break;
                     }
                 }
-                Ok(None) => break,
-                Err(e) => {
-                    debug!(?peer, error = %e, "closing connection");
-                    break;
-                }
             }
-        }
-    });
-    let write_task = tokio::spawn(async move {
-        while let Some(response) = response_rx.recv().await {
-            if write_frame(&mut writer, response).await.is_err() {
-                break;
-            }
-        }
-        let _ = writer.shutdown().await;
-    });
+        })
+    };
 
-    while let Some(frame) = frame_rx.recv().await {
-        match handle_frame(&broker, &listener, peer, frame.freeze()).await {
+    while let Some((frame, permit)) = frame_rx.recv().await {
+        let handled = handle_frame(&broker, &listener, peer, frame.freeze()).await;
+        drop(permit);
+        match handled {
             Ok(Some(response)) => {
-                if response_tx.send(response).await.is_err() {
+                let _pending = broker.queued.charge_response(response.len());
+                if write_frame(&mut writer, response).await.is_err() {
                     break;
                 }
             }
@@ -71,8 +73,20 @@ pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, strea
         }
     }
     read_task.abort();
-    drop(response_tx);
-    let _ = write_task.await;
+    let _ = writer.shutdown().await;
+}
+
+/// Reads the next request once the broker's request pool has room for it.
+async fn read_request<R: tokio::io::AsyncRead + Unpin>(
+    broker: &Broker,
+    reader: &mut R,
+) -> Result<Option<(BytesMut, RequestPermit)>, FrameError> {
+    let Some(size) = read_frame_size(reader, MAX_REQUEST_BYTES).await? else {
+        return Ok(None);
+    };
+    let permit = broker.queued.admit_request(size).await;
+    let frame = read_frame_payload(reader, size).await?;
+    Ok(Some((frame, permit)))
 }
 
 /// Writes every chunk of `frame`, several per system call.

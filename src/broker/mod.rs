@@ -12,6 +12,7 @@ pub mod inter_broker;
 pub mod listener;
 pub mod partitions;
 pub mod producer_ids;
+pub mod queued_bytes;
 pub mod retention;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -50,6 +51,8 @@ pub struct Broker {
     pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
     /// The groups whose `__consumer_offsets` partitions this broker leads.
     pub groups: Arc<GroupCoordinator>,
+    /// Request and response bytes all connections hold, within their limits.
+    pub queued: queued_bytes::QueuedBytes,
     /// Requests to other brokers (WriteTxnMarkers).
     pub peers: InterBrokerRouter,
     pub txn_coordinator: TxnCoordinator,
@@ -71,6 +74,10 @@ impl Broker {
         let fetch_sessions = fetch_sessions::FetchSessions::new(
             usize::try_from(config.max_incremental_fetch_session_cache_slots).unwrap_or(0),
         );
+        let queued = queued_bytes::QueuedBytes::new(
+            config.queued_max_request_bytes,
+            config.queued_max_response_bytes,
+        );
         let broker = Arc::new_cyclic(|me| Broker {
             groups: Arc::new(GroupCoordinator::new(me.clone(), broker_id, &config)),
             broker_id,
@@ -82,6 +89,7 @@ impl Broker {
             appends: watch::channel(0).0,
             fetch_sessions,
             producer_ids: Mutex::new(producer_ids::ProducerIdPool::default()),
+            queued,
             peers: peers.clone(),
             txn_coordinator: TxnCoordinator::default(),
             me: me.clone(),

@@ -22,7 +22,7 @@ use super::ConnectArgs;
                   seq 1 100 | kf produce orders\n  \
                   echo 'user-1:hello' | kf produce orders -k :\n  \
                   kf produce orders --file events.txt -z zstd --acks 1\n  \
-                  printf 'k1\\n\\n' | kf produce compacted -k : -Z        (empty value = tombstone)\n  \
+                  printf 'k1:v1\\nk1:\\n' | kf produce compacted -k : -Z  (empty value = tombstone)\n  \
                   echo 'user-1|2|hi' | kf produce orders -f '%k|%p|%s'\n  \
                   echo '6b6579' | kf produce orders -f '%k' --key-encoding hex -Z\n  \
                   kf produce orders -H source=cli -H trace-id=42 < lines.txt"

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use kafka_protocol::error::ResponseError;
 use thiserror::Error;
 
+use super::validator::{InvalidRecords, RecordError};
 use crate::protocol::batch::BatchError;
 
 #[derive(Debug, Error)]
@@ -14,6 +15,8 @@ pub enum LogError {
     Io { path: PathBuf, source: io::Error },
     #[error(transparent)]
     InvalidBatch(#[from] BatchError),
+    #[error(transparent)]
+    InvalidRecords(#[from] InvalidRecords),
     #[error("offset {offset} is out of range [{log_start_offset}, {log_end_offset}]")]
     OffsetOutOfRange {
         offset: i64,
@@ -24,8 +27,6 @@ pub enum LogError {
     MessageTooLarge { size: usize, max: i32 },
     #[error("message batch size is {size} bytes which exceeds segment.bytes {segment_bytes}")]
     RecordListTooLarge { size: usize, segment_bytes: i32 },
-    #[error("timestamp {timestamp} of a record batch is out of range for now = {now_ms}")]
-    InvalidTimestamp { timestamp: i64, now_ms: i64 },
     #[error("stored record batch at offset {offset} could not be decoded: {reason}")]
     Decode { offset: i64, reason: String },
     #[error("append at offset {base_offset} does not follow log end offset {log_end_offset}")]
@@ -69,10 +70,10 @@ impl LogError {
         match self {
             Self::Io { .. } => ResponseError::KafkaStorageError,
             Self::InvalidBatch(e) => e.error(),
+            Self::InvalidRecords(e) => e.error,
             Self::OffsetOutOfRange { .. } => ResponseError::OffsetOutOfRange,
             Self::MessageTooLarge { .. } => ResponseError::MessageTooLarge,
             Self::RecordListTooLarge { .. } => ResponseError::RecordListTooLarge,
-            Self::InvalidTimestamp { .. } => ResponseError::InvalidTimestamp,
             Self::Decode { .. } => ResponseError::CorruptMessage,
             Self::UnexpectedAppendOffset { .. } => ResponseError::UnknownServerError,
             Self::InvalidProducerEpoch { .. } => ResponseError::InvalidProducerEpoch,
@@ -89,6 +90,14 @@ impl LogError {
     /// The Kafka error code for this failure.
     pub fn error_code(&self) -> i16 {
         self.error().code()
+    }
+
+    /// The records at fault, for ProduceResponse's `record_errors` (KIP-467).
+    pub fn record_errors(&self) -> &[RecordError] {
+        match self {
+            Self::InvalidRecords(e) => &e.record_errors,
+            _ => &[],
+        }
     }
 }
 

@@ -37,6 +37,7 @@ mod time_index;
 mod timestamp_lookup;
 mod transactions;
 mod txn_marker;
+mod validator;
 
 #[cfg(test)]
 mod tests;
@@ -56,3 +57,4 @@ pub use partition_log::{AppendInfo, PartitionLog};
 pub use producer_state::{AbortedTransaction, ActiveProducer};
 pub use timestamp_lookup::TimestampAndOffset;
 pub use txn_marker::TxnMarker;
+pub use validator::{InvalidRecords, RecordError};

@@ -14,11 +14,12 @@ use super::leader_epoch::{EpochEntry, LeaderEpochCache};
 use super::producer_state::{ProducerStateManager, SequenceCheck};
 use super::segment::LogSegment;
 use super::txn_marker::parse_marker;
+use super::validator::{validate_records, RecordRules};
 use crate::protocol::batch::{
-    batches, patch_base_offset, patch_partition_leader_epoch, set_log_append_time_split,
+    batches, patch_base_offset, patch_partition_leader_epoch, set_max_timestamp_split,
     validate_produce_batches, BatchError, BatchHeader, BATCH_HEADER_SIZE,
 };
-use kafka_protocol::records::{TimestampType, NO_TIMESTAMP};
+use kafka_protocol::records::TimestampType;
 
 pub(crate) const LOG_START_OFFSET_CHECKPOINT: &str = "log-start-offset-checkpoint";
 pub(crate) const RECOVERY_POINT_CHECKPOINT: &str = "recovery-point-offset-checkpoint";
@@ -118,10 +119,12 @@ impl PartitionLog {
         Ok(())
     }
 
-    /// Leader append of one partition's Produce records: validates them (see
-    /// [`validate_produce_batches`]), assigns offsets from the log end, stamps `leader_epoch`,
-    /// applies LogAppendTime when configured, rolls when due and writes the batch as is.
-    /// A partial tail after the batch is dropped, as Kafka trims it.
+    /// Leader append of one partition's Produce records: validates the batch (see
+    /// [`validate_produce_batches`]) and its records (Kafka's LogValidator, see
+    /// `validator.rs`), assigns offsets from the log end, stamps `leader_epoch` and the max
+    /// timestamp (LogAppendTime when configured), rolls when due and writes the batch as is.
+    /// Nothing of a refused batch is written. A partial tail after the batch is dropped, as
+    /// Kafka trims it.
     pub fn append(
         &mut self,
         records: &[u8],
@@ -134,38 +137,46 @@ impl PartitionLog {
             .into_iter()
             .next()
             .ok_or(BatchError::NoBatches)?;
-        self.check_timestamps(&header, now_ms)?;
+        let size = header.total_size();
+        let records = &records[..size];
+        let record_max_timestamp =
+            validate_records(&header, records, &RecordRules::new(&self.config, now_ms))?;
         if header.has_producer_id() {
             if let SequenceCheck::Duplicate(original) = self.producer_state.check(&header)? {
                 return Ok(self.duplicate_append_info(original, &header));
             }
         }
-        let size = header.total_size();
         if size > usize::try_from(self.config.segment_bytes).unwrap_or(0) {
             return Err(LogError::RecordListTooLarge {
                 size,
                 segment_bytes: self.config.segment_bytes,
             });
         }
-        // Only the 61-byte header changes (offsets, leader epoch, maybe LogAppendTime): it is
-        // patched in a copy and written before the untouched records, which are never copied.
-        let (head_bytes, body) = records[..size].split_at(BATCH_HEADER_SIZE);
+        // Only the 61-byte header changes (offsets, leader epoch, maybe the max timestamp): it
+        // is patched in a copy and written before the untouched records, never copied.
+        let (head_bytes, body) = records.split_at(BATCH_HEADER_SIZE);
         let mut head = [0u8; BATCH_HEADER_SIZE];
         head.copy_from_slice(head_bytes);
         let first_offset = self.log_end_offset();
         patch_base_offset(&mut head, first_offset);
         patch_partition_leader_epoch(&mut head, leader_epoch);
-        let log_append_time_ms = match self.config.message_timestamp_type {
-            MessageTimestampType::LogAppendTime => {
-                set_log_append_time_split(&mut head, body, now_ms);
-                Some(now_ms)
+        let (timestamp_type, max_timestamp, log_append_time_ms) = match self
+            .config
+            .message_timestamp_type
+        {
+            MessageTimestampType::LogAppendTime => (TimestampType::LogAppend, now_ms, Some(now_ms)),
+            MessageTimestampType::CreateTime => {
+                (TimestampType::Creation, record_max_timestamp, None)
             }
-            MessageTimestampType::CreateTime => None,
         };
+        // As Kafka's validator, the header states the records' true max timestamp.
+        if header.timestamp_type() != timestamp_type || header.max_timestamp != max_timestamp {
+            set_max_timestamp_split(&mut head, body, timestamp_type, max_timestamp);
+        }
         let header = BatchHeader {
             base_offset: first_offset,
             partition_leader_epoch: leader_epoch,
-            max_timestamp: log_append_time_ms.unwrap_or(header.max_timestamp),
+            max_timestamp,
             ..header
         };
         self.append_batch_parts(&head, body, &header, now_ms)?;
@@ -208,29 +219,6 @@ impl PartitionLog {
                     size: batch.header.total_size(),
                     max: self.config.max_message_bytes,
                 });
-            }
-        }
-        Ok(())
-    }
-
-    /// message.timestamp.before/after.max.ms for CreateTime, checked on the batch's base and
-    /// max timestamps rather than on every record; -1 (no timestamp) passes, as in Kafka.
-    /// A producer may not set the LogAppendTime bit on a LogAppendTime topic.
-    fn check_timestamps(&self, header: &BatchHeader, now_ms: i64) -> Result<(), LogError> {
-        if self.config.message_timestamp_type == MessageTimestampType::LogAppendTime {
-            if header.timestamp_type() == TimestampType::LogAppend {
-                return Err(LogError::InvalidTimestamp {
-                    timestamp: header.max_timestamp,
-                    now_ms,
-                });
-            }
-            return Ok(());
-        }
-        let earliest = now_ms.saturating_sub(self.config.message_timestamp_before_max_ms);
-        let latest = now_ms.saturating_add(self.config.message_timestamp_after_max_ms);
-        for timestamp in [header.base_timestamp, header.max_timestamp] {
-            if timestamp != NO_TIMESTAMP && (timestamp < earliest || timestamp > latest) {
-                return Err(LogError::InvalidTimestamp { timestamp, now_ms });
             }
         }
         Ok(())

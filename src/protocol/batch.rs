@@ -372,14 +372,22 @@ pub fn patch_partition_leader_epoch(batch: &mut [u8], leader_epoch: i32) {
         .copy_from_slice(&leader_epoch.to_be_bytes());
 }
 
-/// Marks a whole batch as LogAppendTime stamped `now_ms`, as Kafka's validator does: sets the
-/// timestamp-type bit and maxTimestamp and recomputes the CRC. The batch is held as its 61-byte
-/// header (which is changed) and the records after it (read only), so a produced batch need
-/// not be copied to be stamped.
-pub fn set_log_append_time_split(head: &mut [u8], records: &[u8], now_ms: i64) {
-    let attributes = i16_at(head, ATTRIBUTES_AT) | TIMESTAMP_TYPE_BIT;
+/// Sets the timestamp type and maxTimestamp of a whole batch and recomputes its CRC, as Kafka's
+/// validator stamps a produced batch (LogAppendTime with the broker's clock, or CreateTime with
+/// the records' true maximum). The batch is held as its 61-byte header (which is changed) and
+/// the records after it (read only), so a produced batch need not be copied to be stamped.
+pub fn set_max_timestamp_split(
+    head: &mut [u8],
+    records: &[u8],
+    timestamp_type: TimestampType,
+    max_timestamp: i64,
+) {
+    let attributes = match timestamp_type {
+        TimestampType::LogAppend => i16_at(head, ATTRIBUTES_AT) | TIMESTAMP_TYPE_BIT,
+        TimestampType::Creation => i16_at(head, ATTRIBUTES_AT) & !TIMESTAMP_TYPE_BIT,
+    };
     head[ATTRIBUTES_AT..ATTRIBUTES_AT + 2].copy_from_slice(&attributes.to_be_bytes());
-    head[MAX_TIMESTAMP_AT..MAX_TIMESTAMP_AT + 8].copy_from_slice(&now_ms.to_be_bytes());
+    head[MAX_TIMESTAMP_AT..MAX_TIMESTAMP_AT + 8].copy_from_slice(&max_timestamp.to_be_bytes());
     let crc = crc32c::crc32c_append(crc32c::crc32c(&head[ATTRIBUTES_AT..]), records);
     head[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
 }
@@ -603,7 +611,7 @@ mod tests {
     fn log_append_time_sets_type_and_max_timestamp() {
         let mut buf = batch_of(2);
         let (head, records) = buf.split_at_mut(BATCH_HEADER_SIZE);
-        set_log_append_time_split(head, records, 99_000);
+        set_max_timestamp_split(head, records, TimestampType::LogAppend, 99_000);
         let header = parse_batch_header(&buf).unwrap();
         assert_eq!(header.timestamp_type(), TimestampType::LogAppend);
         assert_eq!(header.max_timestamp, 99_000);

@@ -29,6 +29,18 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
     reader: &mut R,
     limit: usize,
 ) -> Result<Option<BytesMut>, FrameError> {
+    match read_frame_size(reader, limit).await? {
+        Some(size) => read_frame_payload(reader, size).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Reads the size prefix of the next frame (checked against `limit`), so that a reader can
+/// decide when to read the payload. `Ok(None)` when the peer closed between frames.
+pub async fn read_frame_size<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    limit: usize,
+) -> Result<Option<usize>, FrameError> {
     let mut size_bytes = [0u8; 4];
     match reader.read_exact(&mut size_bytes).await {
         Ok(_) => {}
@@ -46,6 +58,14 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
             limit,
         });
     }
+    Ok(Some(size))
+}
+
+/// Reads a payload of `size` bytes, whose size prefix was read already.
+pub async fn read_frame_payload<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    size: usize,
+) -> Result<BytesMut, FrameError> {
     let mut payload = BytesMut::with_capacity(size.min(READ_CHUNK_BYTES));
     while payload.len() < size {
         let want = (size - payload.len()).min(READ_CHUNK_BYTES);
@@ -55,7 +75,7 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
             return Err(FrameError::Truncated);
         }
     }
-    Ok(Some(payload))
+    Ok(payload)
 }
 
 /// Prepends the size to an encoded payload written after 4 reserved bytes.

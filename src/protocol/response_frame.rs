@@ -18,6 +18,17 @@ pub struct ResponseFrame {
     pub chunks: Vec<Bytes>,
 }
 
+impl ResponseFrame {
+    /// Bytes of the whole frame, size prefix included.
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(Bytes::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.iter().all(Bytes::is_empty)
+    }
+}
+
 /// An encoding buffer that references, rather than copies, large slices of `shared` buffers.
 #[derive(Debug)]
 pub struct SplicingBuf {

@@ -6,7 +6,9 @@
 //! past the size limits. Which partitions a fetch reads and which its answer names (KIP-227
 //! sessions) is decided by `broker/fetch_sessions/`. Topics are named by id from v13 on: an id
 //! the broker does not know is UNKNOWN_TOPIC_ID, and a session's partition whose topic was
-//! deleted and created again under the same name is INCONSISTENT_TOPIC_ID.
+//! deleted and created again under the same name is INCONSISTENT_TOPIC_ID. A response carries
+//! at most `fetch.max.bytes` and, beyond its first batch, no more than
+//! `queued.max.response.bytes` leaves (kf's own bound on unsent responses).
 //!
 //! read_committed fetches stop at the last stable offset (the first offset of the oldest open
 //! transaction, or the high watermark when none is open) and carry the aborted transactions that
@@ -32,6 +34,7 @@ use crate::broker::fetch_sessions::{
     FetchMetadata, FetchPartition, PartitionKey, PartitionRead, PartitionRequest, SessionRequest,
     TopicKey,
 };
+use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
 use crate::clock;
 use crate::metadata::MetadataImage;
@@ -55,7 +58,11 @@ pub async fn handle(
     let mut appends = broker.appends.subscribe();
     let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
     let read_committed = request.isolation_level == READ_COMMITTED;
-    let mut reads = read_partitions(broker, partitions, request.max_bytes, read_committed);
+    // Kafka caps a response at fetch.max.bytes; kf also at what queued.max.response.bytes
+    // leaves (the connection counts the answer itself until it is sent).
+    let max_bytes = request.max_bytes.min(broker.config.fetch_max_bytes).max(0) as usize;
+    let mut charge = broker.queued.response_reservation();
+    let mut reads = read_within(broker, partitions, max_bytes, read_committed, &mut charge);
     while !partitions.is_empty() {
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
         let has_error = reads.iter().any(|r| r.error != 0);
@@ -64,7 +71,7 @@ pub async fn handle(
         }
         match tokio::time::timeout_at(deadline, appends.changed()).await {
             Ok(Ok(())) => {
-                reads = read_partitions(broker, partitions, request.max_bytes, read_committed)
+                reads = read_within(broker, partitions, max_bytes, read_committed, &mut charge)
             }
             _ => break,
         }
@@ -144,6 +151,21 @@ fn topic_key(
     } else {
         (TopicKey::Name(name.to_string()), Some(name.to_string()))
     }
+}
+
+/// [`read_partitions`] within the broker's response budget: up to `max_bytes` of what it has
+/// left (the first batch goes whatever the budget, KIP-74), then `charge` holds what was read.
+fn read_within(
+    broker: &Broker,
+    partitions: &[FetchPartition],
+    max_bytes: usize,
+    read_committed: bool,
+    charge: &mut ResponseCharge,
+) -> Vec<PartitionRead> {
+    let granted = i32::try_from(charge.grow_up_to(max_bytes)).unwrap_or(i32::MAX);
+    let reads = read_partitions(broker, partitions, granted, read_committed);
+    charge.set(reads.iter().map(|r| r.records.len()).sum());
+    reads
 }
 
 fn read_partitions(

@@ -1,8 +1,11 @@
 //! ApiKey 0 · Produce · v3-13
 //!
-//! Each partition's record batches are validated (magic 2, sizes, CRC-32C), given their offsets
-//! and leader epoch in place, and appended as the bytes they arrived as (see `log/`). Topics are
-//! named by id from v13 on.
+//! Each partition's record batch is validated (magic 2, sizes, CRC-32C, then every record as
+//! Kafka's LogValidator: framing, count, offset deltas, timestamps, keys on compacted topics,
+//! compressed records decompressed), given its offsets and leader epoch in place, and appended
+//! as the bytes it arrived as (see `log/`). A refused batch is answered with the records at
+//! fault (`record_errors`, KIP-467) and nothing of it is stored. Topics are named by id from
+//! v13 on.
 //!
 //! Idempotent producers: the log's producer state checks epochs and sequence numbers and answers
 //! a retried batch with its original offsets.
@@ -15,13 +18,15 @@
 //!
 //! Differs from Kafka (until the issues that bring them): no replication, so acks=all waits for
 //! nothing more than acks=1; no KIP-890 verification of transactional batches against the
-//! coordinator (`transaction.partition.verification.enable`); records inside a compressed batch are not
-//! decompressed to check each record, only the batch header and CRC.
+//! coordinator (`transaction.partition.verification.enable`); record-level differences are
+//! listed in `log/validator.rs`.
 
 use crate::clock::now_ms;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_request::TopicProduceData;
-use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
+use kafka_protocol::messages::produce_response::{
+    BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
+};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse, RequestHeader};
 use kafka_protocol::protocol::StrBytes;
 
@@ -57,7 +62,7 @@ pub async fn handle(
                             now_ms,
                         )
                     } else {
-                        Err((ResponseError::InvalidRequiredAcks, None))
+                        Err(AppendError::new(ResponseError::InvalidRequiredAcks, None))
                     };
                     appended |= result.is_ok();
                     partition_response(data.index, result)
@@ -90,7 +95,40 @@ struct Appended {
     log_start_offset: i64,
 }
 
-type AppendError = (ResponseError, Option<String>);
+struct AppendError {
+    error: ResponseError,
+    message: Option<String>,
+    record_errors: Vec<BatchIndexAndErrorMessage>,
+}
+
+impl AppendError {
+    fn new(error: ResponseError, message: Option<String>) -> Self {
+        Self {
+            error,
+            message,
+            record_errors: Vec::new(),
+        }
+    }
+}
+
+impl From<crate::log::LogError> for AppendError {
+    fn from(e: crate::log::LogError) -> Self {
+        let record_errors = e
+            .record_errors()
+            .iter()
+            .map(|r| {
+                BatchIndexAndErrorMessage::default()
+                    .with_batch_index(r.batch_index)
+                    .with_batch_index_error_message(Some(StrBytes::from_string(r.message.clone())))
+            })
+            .collect();
+        Self {
+            error: e.error(),
+            message: Some(e.to_string()),
+            record_errors,
+        }
+    }
+}
 
 fn append(
     broker: &Broker,
@@ -101,20 +139,20 @@ fn append(
     now_ms: i64,
 ) -> Result<Appended, AppendError> {
     let Some(topic) = topic else {
-        return Err((ResponseError::UnknownTopicId, None));
+        return Err(AppendError::new(ResponseError::UnknownTopicId, None));
     };
     if is_internal_topic(topic) {
         // Only the coordinators write their topics, as in Kafka.
-        return Err((
+        return Err(AppendError::new(
             ResponseError::InvalidTopicException,
             Some(format!("Cannot append to internal topic {topic}")),
         ));
     }
     let leader = broker
         .leader_partition(image, topic, partition)
-        .map_err(|e| (e, None))?;
+        .map_err(|e| AppendError::new(e, None))?;
     let Some(records) = records.filter(|r| !r.is_empty()) else {
-        return Err((
+        return Err(AppendError::new(
             ResponseError::InvalidRecord,
             Some("empty record set".into()),
         ));
@@ -122,10 +160,8 @@ fn append(
     let mut log = leader
         .log
         .lock()
-        .map_err(|_| (ResponseError::KafkaStorageError, None))?;
-    let info = log
-        .append(&records, leader.leader_epoch, now_ms)
-        .map_err(|e| (e.error(), Some(e.to_string())))?;
+        .map_err(|_| AppendError::new(ResponseError::KafkaStorageError, None))?;
+    let info = log.append(&records, leader.leader_epoch, now_ms)?;
     Ok(Appended {
         base_offset: info.first_offset,
         log_append_time_ms: info.log_append_time_ms.unwrap_or(-1),
@@ -143,11 +179,12 @@ fn partition_response(
             .with_base_offset(done.base_offset)
             .with_log_append_time_ms(done.log_append_time_ms)
             .with_log_start_offset(done.log_start_offset),
-        Err((error, message)) => response
-            .with_error_code(error.code())
+        Err(e) => response
+            .with_error_code(e.error.code())
             .with_base_offset(-1)
             .with_log_append_time_ms(-1)
             .with_log_start_offset(-1)
-            .with_error_message(message.map(StrBytes::from_string)),
+            .with_record_errors(e.record_errors)
+            .with_error_message(e.message.map(StrBytes::from_string)),
     }
 }

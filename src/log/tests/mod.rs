@@ -9,6 +9,7 @@ mod recovery;
 mod retention;
 mod timestamps;
 mod transactions;
+mod validation;
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::records::{
