@@ -309,3 +309,32 @@ async fn a_killed_broker_is_fenced_and_leads_again_after_start_and_elect_leaders
     producer.flush(TIMEOUT).unwrap();
     cluster.shutdown().await;
 }
+
+/// `--racks a,b` assigns broker.rack in turn; Metadata and DescribeCluster carry each broker's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racks_are_assigned_in_turn_and_advertised() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = cluster_config(dir.path(), 3, &[]);
+    config.racks = vec!["a".into(), "b".into()];
+    let cluster = kf::cluster::Cluster::start(config).await.unwrap();
+    let addr = addrs(&cluster.bootstrap_servers()).remove(0);
+    let mut conn = RawConnection::connect(&addr).await;
+    let metadata: MetadataResponse = conn
+        .call(ApiKey::Metadata, 12, &MetadataRequest::default())
+        .await;
+    let mut racks: Vec<(i32, Option<String>)> = metadata
+        .brokers
+        .iter()
+        .map(|b| (b.node_id.0, b.rack.as_ref().map(|r| r.to_string())))
+        .collect();
+    racks.sort();
+    assert_eq!(
+        racks,
+        vec![
+            (0, Some("a".into())),
+            (1, Some("b".into())),
+            (2, Some("a".into()))
+        ]
+    );
+    cluster.shutdown().await;
+}
