@@ -165,7 +165,11 @@ async fn consumer_protocol_members_share_hand_over_and_resume() {
     let mut seen = BTreeSet::new();
     let mut total = 0;
     while seen.len() < 40 {
-        assert!(std::time::Instant::now() < deadline, "read {} of 40", seen.len());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "read {} of 40",
+            seen.len()
+        );
         for records in [a.poll().await.unwrap(), b.poll().await.unwrap()] {
             total += records.len();
             seen.extend(records.into_iter().map(|r| (r.partition, r.offset)));

@@ -297,7 +297,8 @@ impl ClientConfig {
                 }
             }
             "group.remote.assignor" => {
-                self.group_remote_assignor = Some(value.trim().to_string()).filter(|v| !v.is_empty())
+                self.group_remote_assignor =
+                    Some(value.trim().to_string()).filter(|v| !v.is_empty())
             }
             "enable.auto.commit" => self.enable_auto_commit = boolean()?,
             "auto.commit.interval.ms" => self.auto_commit_interval = millis()?,
