@@ -37,7 +37,7 @@ pub enum TxnCommand {
     Abort(AbortArgs),
     /// Watch transactions change state live: one line per transition and per marker
     #[command(
-        after_help = "Examples:\n  kf txn trace\n  kf txn trace payments-writer orders-writer\n  kf txn trace --from-beginning -o json -c 10\n\nFollows __transaction_state from its end (or its beginning) and decodes Kafka's records, so\nit works against any cluster that lets you read that topic; the commit and abort markers\nare read from the transactions' partitions as each receives them. -o json prints one\nobject per line: event (transition or marker), timestamp, transactional_id, producer_id,\nproducer_epoch, state, previous_state, partitions (and marker, offset for markers)."
+        after_help = "Examples:\n  kf txn trace\n  kf txn trace payments-writer orders-writer\n  kf txn trace --from-beginning -o json -c 8\n\nFollows __transaction_state from its end (or its beginning) and decodes Kafka's records, so\nit works against any cluster that lets you read that topic; the commit and abort markers\nare read from the transactions' partitions as each receives them. -o json prints one\nobject per line: event (transition or marker), timestamp, transactional_id, producer_id,\nproducer_epoch, state, previous_state, partitions (and marker, offset for markers)."
     )]
     Trace(TraceArgs),
 }
