@@ -6,15 +6,15 @@ use std::time::Instant;
 
 use anyhow::Context;
 
+use super::cluster_faults::request_fault;
 use super::connect::connect_admin;
 use crate::cli::top::TopArgs;
 use crate::client::admin::Admin;
 use crate::clock::now_ms;
-use crate::output::{emit, render};
-use crate::tui::app::App;
-use super::cluster_faults::request_fault;
 use crate::cluster::control::ControlRequest;
 use crate::cluster::state::ClusterState;
+use crate::output::{emit, render};
+use crate::tui::app::App;
 use crate::tui::model::Poll;
 use crate::tui::poller::{poll_local, poll_once, poll_timeout, Poller};
 use crate::tui::{snapshot, terminal};
@@ -34,7 +34,10 @@ pub async fn run(args: TopArgs) -> anyhow::Result<()> {
     if args.once {
         if let Some(state) = &local {
             let at = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            app.on_poll(poll_local(&state.control_socket, poll_timeout(args.interval)).await, at);
+            app.on_poll(
+                poll_local(&state.control_socket, poll_timeout(args.interval)).await,
+                at,
+            );
         }
         for poll in poll_once(&admin, poll_timeout(args.interval)).await {
             let at = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -63,11 +66,10 @@ pub async fn run(args: TopArgs) -> anyhow::Result<()> {
             let _ = answers.send((Poll::Fault(outcome), Instant::now()));
         });
     };
-    let outcome = tokio::task::spawn_blocking(move || {
-        terminal::run(app, &received, started, send_fault)
-    })
-    .await
-    .context("the dashboard stopped")?;
+    let outcome =
+        tokio::task::spawn_blocking(move || terminal::run(app, &received, started, send_fault))
+            .await
+            .context("the dashboard stopped")?;
     drop(poller);
     outcome.context("terminal")
 }

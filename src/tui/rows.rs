@@ -148,7 +148,12 @@ pub fn broker_rows(app: &App) -> Vec<BrokerRow> {
         .cluster
         .brokers
         .iter()
-        .map(|b| (b.node_id, row(b.node_id, b.host.clone(), b.port, b.rack.clone(), "up")))
+        .map(|b| {
+            (
+                b.node_id,
+                row(b.node_id, b.host.clone(), b.port, b.rack.clone(), "up"),
+            )
+        })
         .collect();
     for b in local.map_or(&[][..], |l| l.brokers.as_slice()) {
         let (host, port) = match b.address.rsplit_once(':') {

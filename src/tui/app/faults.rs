@@ -24,19 +24,30 @@ impl App {
             .get(self.selected(ListId::Brokers, brokers.len()))
             .map(|b| b.id);
         let (request, doing) = match (key, selected) {
-            ('H', _) => (ControlRequest::Heal { broker_id: None }, "healing every link".to_string()),
+            ('H', _) => (
+                ControlRequest::Heal { broker_id: None },
+                "healing every link".to_string(),
+            ),
             (_, None) => {
                 self.notify("no broker selected".to_string(), true);
                 return;
             }
-            ('k', Some(id)) => (ControlRequest::Kill { broker_id: id }, format!("killing broker {id}")),
-            ('s', Some(id)) => (ControlRequest::Start { broker_id: id }, format!("starting broker {id}")),
+            ('k', Some(id)) => (
+                ControlRequest::Kill { broker_id: id },
+                format!("killing broker {id}"),
+            ),
+            ('s', Some(id)) => (
+                ControlRequest::Start { broker_id: id },
+                format!("starting broker {id}"),
+            ),
             ('i', Some(id)) => (
                 ControlRequest::Isolate { broker_id: id },
                 format!("isolating broker {id}"),
             ),
             ('h', Some(id)) => (
-                ControlRequest::Heal { broker_id: Some(id) },
+                ControlRequest::Heal {
+                    broker_id: Some(id),
+                },
                 format!("healing broker {id}'s links"),
             ),
             _ => return,

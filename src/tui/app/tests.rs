@@ -277,7 +277,10 @@ fn fault_keys_queue_control_requests_for_the_selected_broker_on_a_local_cluster_
     let notice = remote.current_notice().unwrap();
     assert!(notice.error && notice.text.contains("only on a local kf cluster"));
     // Elsewhere k still moves up.
-    keys(&mut remote, &[Input::Char('2'), Input::Down, Input::Char('k')]);
+    keys(
+        &mut remote,
+        &[Input::Char('2'), Input::Down, Input::Char('k')],
+    );
     assert_eq!(remote.selected(ListId::Topics, 2), 0);
 
     let mut app = busy_app().with_local_cluster();
@@ -340,11 +343,7 @@ fn broker_states_come_from_the_local_cluster_and_unlisted_replicas_stay_visible(
     );
     assert_eq!(
         states(&local),
-        [
-            (0, "up".into()),
-            (1, "isolated".into()),
-            (2, "down".into())
-        ]
+        [(0, "up".into()), (1, "isolated".into()), (2, "down".into())]
     );
     assert_eq!(broker_rows(&local)[2].address(), "127.0.0.1:9094");
 }

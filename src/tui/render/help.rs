@@ -16,7 +16,10 @@ pub const KEYS: [(&str, &str); 14] = [
     ("Esc", "clear the filter, then close the topic or group"),
     ("/", "filter this list (Enter keeps, Esc clears)"),
     ("p", "pause: keep the screen as it is"),
-    ("k s i h", "local cluster: kill, start, isolate, heal broker"),
+    (
+        "k s i h",
+        "local cluster: kill, start, isolate, heal broker",
+    ),
     ("H", "local cluster: heal every link"),
     ("?", "this help (any key closes)"),
     ("q  Ctrl-C", "quit"),
