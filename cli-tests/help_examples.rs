@@ -4,7 +4,7 @@
 //! records in each of its six partitions, payments, other, compacted; perf with records only for
 //! `kf bench consume`, so `kf bench produce perf` meets a cluster without it, as a new user's).
 //!
-//! Each example gets that world fresh, on a fresh one-broker cluster on the shared runtime
+//! Each example gets that world fresh, on a fresh one-broker cluster (three for `-r 3`) on the shared runtime
 //! (starting one takes milliseconds): examples create, delete, compact and grow the same
 //! topics, and one's changes must not decide whether the next passes. Bounded: each example
 //! has a deadline, and benchmark volumes are scaled down (the flags are what is under test).
@@ -71,9 +71,6 @@ fn examples_of(command: &clap::Command, path: &str, out: &mut Vec<Example>) {
 /// Why an example cannot run yet; `None` for every example that must work today.
 fn skip_reason(example: &Example) -> Option<&'static str> {
     let line = example.line.as_str();
-    if line.contains(" -r 3") {
-        return Some("replication factor 3 needs replication (issue #7)");
-    }
     if example.command == "kf top" && !line.contains("--once") {
         return Some("the dashboard needs a terminal: cli-tests/top.rs runs it in tmux");
     }
@@ -239,10 +236,11 @@ impl World {
     }
 }
 
-/// A fresh one-broker cluster with the topics and records examples expect.
-async fn world(data_dir: &Path, world: World) -> Cluster {
+/// A fresh cluster with the topics and records examples expect: one broker, or three for an
+/// example that asks for three replicas.
+async fn world(data_dir: &Path, world: World, brokers: usize) -> Cluster {
     let cluster = Cluster::start(ClusterConfig {
-        brokers: 1,
+        brokers,
         base_port: 0,
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         data_dir: data_dir.to_path_buf(),
@@ -468,7 +466,8 @@ fn every_help_example_works() {
         let (work, home) = (root.path().join("work"), root.path().join("home"));
         std::fs::create_dir_all(&work).unwrap();
         let kind = World::for_example(&example.line);
-        let cluster = runtime.block_on(world(&root.path().join("cluster"), kind));
+        let brokers = if example.line.contains(" -r 3") { 3 } else { 1 };
+        let cluster = runtime.block_on(world(&root.path().join("cluster"), kind, brokers));
         let bootstrap = cluster.bootstrap_servers();
         if kind == World::TopicsAndTransactions {
             for (id, topic) in [("payments-writer", "payments"), ("orders-writer", "orders")] {

@@ -533,3 +533,132 @@ async fn a_compacted_topic_keeps_the_last_value_per_key() {
     assert_eq!(after, expected);
     cluster.shutdown().await;
 }
+
+/// Replication factor 3: the leader's broker is killed between two runs of an idempotent
+/// acks=all producer; a follower from the ISR leads, librdkafka's producer and a consumer that
+/// was reading before the failover follow it, every delivered record is read once and in order,
+/// and the restarted broker rejoins the ISR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leader_dies_a_follower_in_the_isr_leads_and_the_restarted_broker_rejoins() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = start_cluster(
+        dir.path(),
+        3,
+        &[
+            ("broker.session.timeout.ms", "1500"),
+            ("broker.heartbeat.interval.ms", "250"),
+            ("auto.leader.rebalance.enable", "false"),
+        ],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    let admin = admin(&bootstrap);
+    let topic =
+        rdkafka::admin::NewTopic::new("failover", 1, rdkafka::admin::TopicReplication::Fixed(3))
+            .set("min.insync.replicas", "2");
+    for result in admin
+        .create_topics([&topic], &admin_options())
+        .await
+        .unwrap()
+    {
+        result.unwrap();
+    }
+    let leader_and_isr = |bootstrap: String| async move {
+        tokio::task::spawn_blocking(move || {
+            let consumer = consumer(&bootstrap, &[]);
+            let metadata = consumer.fetch_metadata(Some("failover"), TIMEOUT).unwrap();
+            let p = &metadata.topics()[0].partitions()[0];
+            (p.leader(), p.isr().to_vec())
+        })
+        .await
+        .unwrap()
+    };
+    let (leader, isr) = leader_and_isr(bootstrap.clone()).await;
+    assert_eq!(isr.len(), 3, "{isr:?}");
+
+    let produce = |from: usize, to: usize, bootstrap: String| {
+        tokio::task::spawn_blocking(move || {
+            let producer = producer(&bootstrap, &[("enable.idempotence", "true")]);
+            for seq in from..to {
+                let value = seq.to_string();
+                producer
+                    .send(BaseRecord::to("failover").key(&value).payload(&value))
+                    .unwrap();
+                producer.poll(Duration::ZERO);
+            }
+            producer.flush(TIMEOUT).expect("every record acknowledged");
+        })
+    };
+    // One consumer reads across the failover: half before, half after.
+    let (halfway, wait_halfway) = std::sync::mpsc::channel();
+    let (failed_over, wait_failover) = std::sync::mpsc::channel::<()>();
+    let consumer_bootstrap = bootstrap.clone();
+    let reader = std::thread::spawn(move || {
+        let consumer = consumer(&consumer_bootstrap, &[]);
+        assign_from_beginning(&consumer, "failover", 1);
+        let mut values = values_across_failures(&consumer, 1000);
+        halfway.send(()).unwrap();
+        wait_failover.recv().unwrap();
+        values.extend(values_across_failures(&consumer, 1000));
+        values
+    });
+    produce(0, 1000, bootstrap.clone()).await.unwrap();
+    tokio::task::spawn_blocking(move || wait_halfway.recv_timeout(TIMEOUT * 2).unwrap())
+        .await
+        .unwrap();
+    cluster.kill_broker(leader).await.unwrap();
+    let survivors: String = bootstrap
+        .split(',')
+        .enumerate()
+        .filter(|(i, _)| *i as i32 != leader)
+        .map(|(_, a)| a.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    failed_over.send(()).unwrap();
+    produce(1000, 2000, survivors.clone()).await.unwrap();
+    let (new_leader, isr) = leader_and_isr(survivors.clone()).await;
+    assert_ne!(new_leader, leader);
+    assert!(!isr.contains(&leader), "{isr:?}");
+    let values = tokio::task::spawn_blocking(move || reader.join().unwrap())
+        .await
+        .unwrap();
+    let seqs: Vec<usize> = values.iter().map(|v| v.parse().unwrap()).collect();
+    assert_eq!(seqs, (0..2000).collect::<Vec<_>>());
+
+    cluster.start_broker(leader).await.unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let (_, isr) = leader_and_isr(cluster.bootstrap_servers()).await;
+        if isr.contains(&leader) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never rejoined the ISR: {isr:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    cluster.shutdown().await;
+}
+
+/// The values of the next `n` records; the transport errors librdkafka reports while a broker
+/// is down are events, not failures.
+fn values_across_failures(consumer: &BaseConsumer, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + TIMEOUT * 2;
+    let mut values = Vec::with_capacity(n);
+    while values.len() < n {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} read",
+            values.len()
+        );
+        match consumer.poll(Duration::from_millis(500)) {
+            Some(Ok(m)) => values.push(String::from_utf8(m.payload().unwrap().to_vec()).unwrap()),
+            Some(Err(e)) => match e.rdkafka_error_code() {
+                Some(
+                    RDKafkaErrorCode::BrokerTransportFailure | RDKafkaErrorCode::AllBrokersDown,
+                ) => {}
+                _ => panic!("consume error: {e}"),
+            },
+            None => {}
+        }
+    }
+    values
+}
