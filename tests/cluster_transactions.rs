@@ -258,7 +258,14 @@ async fn a_hanging_transaction_is_aborted_after_its_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_restarted_coordinator_completes_a_prepared_commit() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cluster = start_cluster(dir.path(), 3, &[]).await;
+    // One replica of `__transaction_state`: the coordinator stays the restarted broker, which
+    // must finish the commit from its own log (with replicas, another broker would take over).
+    let mut cluster = start_cluster(
+        dir.path(),
+        3,
+        &[("transaction.state.log.replication.factor", "1")],
+    )
+    .await;
     let bootstrap = cluster.bootstrap_servers();
     let txn_id = "tx-restart";
     // Creates __transaction_state and tells which broker coordinates the id.
