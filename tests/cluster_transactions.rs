@@ -274,11 +274,14 @@ async fn a_restarted_coordinator_completes_a_prepared_commit() {
     create_topic(&bootstrap, "restart", 3).await;
     let partition = partition_led_by(&bootstrap, "restart", other);
 
+    // The producer id comes first: the cut link may be the coordinator's way to the controller.
+    let b = bootstrap.clone();
+    let producer = tokio::task::spawn_blocking(move || txn_producer(&b, txn_id, &[]))
+        .await
+        .unwrap();
     // The coordinator cannot reach the partition's leader: the commit stops in PrepareCommit.
     cluster.cut_link(coordinator, other);
-    let b = bootstrap.clone();
     tokio::task::spawn_blocking(move || {
-        let producer = txn_producer(&b, txn_id, &[]);
         producer.begin_transaction().unwrap();
         send(&producer, "restart", partition, "prepared");
         send(&producer, "restart", partition, "last");

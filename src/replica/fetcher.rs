@@ -31,7 +31,7 @@ const FETCH_MAX_BYTES: i32 = 1024 * 1024;
 const FETCH_RESPONSE_MAX_BYTES: i32 = 10 * 1024 * 1024;
 /// Kafka's `replica.fetch.backoff.ms`: the pause after a failed fetch.
 const FETCH_BACKOFF: Duration = Duration::from_millis(1000);
-/// The pause after a fetch whose partitions all failed (a leadership change under way).
+/// The pause after a fetch in which a partition failed.
 const ERROR_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The leaders a fetcher task runs for.
@@ -104,7 +104,9 @@ async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
             .await;
         match response {
             Ok(response) => {
-                if !apply_response(&broker, &replicas, response) {
+                // A partition in error (a leadership change under way, an offline log) answers
+                // at once: pause rather than spin until it clears.
+                if apply_response(&broker, &replicas, response) {
                     tokio::time::sleep(ERROR_BACKOFF).await;
                 }
             }
@@ -162,10 +164,10 @@ fn fetch_request(broker: &Broker, replicas: &[Replica]) -> Option<FetchRequest> 
     )
 }
 
-/// Applies the leader's answer to each partition; false when no partition got through.
+/// Applies the leader's answer to each partition; true when one of them failed.
 fn apply_response(broker: &Broker, replicas: &[Replica], response: FetchResponse) -> bool {
     let image = broker.image();
-    let mut any_ok = false;
+    let mut any_failed = response.error_code != 0;
     for topic in response.responses {
         let Some(name) = image.topic_by_id(&topic.topic_id).map(|t| t.name.clone()) else {
             continue;
@@ -176,15 +178,13 @@ fn apply_response(broker: &Broker, replicas: &[Replica], response: FetchResponse
             }) else {
                 continue;
             };
-            match apply_partition(replica, &data) {
-                Ok(()) => any_ok = true,
-                Err(e) => {
-                    debug!(partition = %replica.partition.tp, error = ?e, "replica fetch of a partition failed")
-                }
+            if let Err(e) = apply_partition(replica, &data) {
+                debug!(partition = %replica.partition.tp, error = ?e, "replica fetch of a partition failed");
+                any_failed = true;
             }
         }
     }
-    any_ok
+    any_failed
 }
 
 fn apply_partition(replica: &Replica, data: &PartitionData) -> Result<(), ResponseError> {

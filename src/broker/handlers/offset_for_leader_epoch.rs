@@ -1,4 +1,4 @@
-//! ApiKey 23 · OffsetForLeaderEpoch · v0-4
+//! ApiKey 23 · OffsetForLeaderEpoch · v2-4
 //!
 //! For each partition this broker leads: the largest leader epoch at or below the one asked and
 //! the offset where it ends (the start of the next epoch, or the log end for the latest), from
