@@ -62,6 +62,7 @@ fn default_request(api_key: ApiKey) -> RequestKind {
         ApiKey::AddOffsetsToTxn => RequestKind::AddOffsetsToTxn(AddOffsetsToTxnRequest::default()),
         ApiKey::EndTxn => RequestKind::EndTxn(EndTxnRequest::default()),
         ApiKey::WriteTxnMarkers => RequestKind::WriteTxnMarkers(WriteTxnMarkersRequest::default()),
+        ApiKey::TxnOffsetCommit => RequestKind::TxnOffsetCommit(TxnOffsetCommitRequest::default()),
         ApiKey::DescribeTransactions => {
             RequestKind::DescribeTransactions(DescribeTransactionsRequest::default())
         }
