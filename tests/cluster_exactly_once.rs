@@ -51,7 +51,12 @@ async fn find_coordinator(bootstrap: &str, key: &str, key_type: i8) -> i32 {
 
 /// OffsetFetch v7 of the input partition from the group's coordinator, asked until the
 /// coordinator has loaded the group: (partition error, committed offset).
-async fn fetch_offset(bootstrap: &str, broker: i32, group: &str, require_stable: bool) -> (i16, i64) {
+async fn fetch_offset(
+    bootstrap: &str,
+    broker: i32,
+    group: &str,
+    require_stable: bool,
+) -> (i16, i64) {
     let addrs: Vec<&str> = bootstrap.split(',').collect();
     let request = OffsetFetchRequest::default()
         .with_group_id(StrBytes::from_string(group.to_string()).into())
@@ -71,7 +76,10 @@ async fn fetch_offset(bootstrap: &str, broker: i32, group: &str, require_stable:
         if !loading.contains(&partition.error_code) {
             return (partition.error_code, partition.committed_offset);
         }
-        assert!(Instant::now() < deadline, "group never loaded: {response:?}");
+        assert!(
+            Instant::now() < deadline,
+            "group never loaded: {response:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -96,7 +104,11 @@ fn offsets(offset: i64) -> TopicPartitionList {
 fn transaction(producer: &BaseProducer, consumer: &BaseConsumer, offset: i64, commit: bool) {
     producer.begin_transaction().unwrap();
     producer
-        .send(BaseRecord::<(), str>::to(OUTPUT).partition(0).payload("out"))
+        .send(
+            BaseRecord::<(), str>::to(OUTPUT)
+                .partition(0)
+                .payload("out"),
+        )
         .map_err(|(e, _)| e)
         .expect("send");
     let metadata = consumer.group_metadata().expect("joined consumer");
@@ -185,7 +197,11 @@ async fn sent_offsets_commit_only_with_their_transaction_and_survive_restarts() 
     .unwrap();
     // The commit marker reaches the group's partition shortly after EndTxn answers.
     let deadline = Instant::now() + TIMEOUT;
-    while fetch_offset(&bootstrap, group_coordinator, &group, true).await.0 == unstable {
+    while fetch_offset(&bootstrap, group_coordinator, &group, true)
+        .await
+        .0
+        == unstable
+    {
         assert!(Instant::now() < deadline, "offsets never committed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -204,7 +220,13 @@ async fn sent_offsets_commit_only_with_their_transaction_and_survive_restarts() 
     cluster.stop_broker(group_coordinator).await.unwrap();
     cluster.start_broker(group_coordinator).await.unwrap();
     assert_eq!(
-        fetch_offset(&cluster.bootstrap_servers(), group_coordinator, &group, true).await,
+        fetch_offset(
+            &cluster.bootstrap_servers(),
+            group_coordinator,
+            &group,
+            true
+        )
+        .await,
         (0, 9)
     );
     drop(consumer);
