@@ -1,4 +1,5 @@
-//! DescribeQuorum, DescribeCluster and the placement rules, checked over the wire.
+//! DescribeQuorum, DescribeCluster, the placement rules, fencing and ElectLeaders, checked over
+//! the wire.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,6 +10,7 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
+use rdkafka::producer::{BaseRecord, Producer};
 
 fn addrs(bootstrap: &str) -> Vec<String> {
     bootstrap.split(',').map(str::to_string).collect()
@@ -145,5 +147,165 @@ async fn leaders_are_spread_and_others_answer_not_leader() {
         offsets.topics[0].partitions[0].error_code,
         ResponseError::NotLeaderOrFollower.code()
     );
+    cluster.shutdown().await;
+}
+
+/// Partition `p` of `topic` as broker `addr` answers Metadata: (error, leader, epoch, offline).
+async fn partition_state(addr: &str, topic: &str, p: i32) -> (i16, i32, i32, Vec<i32>) {
+    let mut conn = RawConnection::connect(addr).await;
+    let metadata: MetadataResponse = conn
+        .call(
+            ApiKey::Metadata,
+            12,
+            &MetadataRequest::default()
+                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                )
+                .with_name(Some(TopicName(StrBytes::from_string(topic.into()))))])),
+        )
+        .await;
+    let partition = metadata.topics[0]
+        .partitions
+        .iter()
+        .find(|x| x.partition_index == p)
+        .unwrap();
+    (
+        partition.error_code,
+        partition.leader_id.0,
+        partition.leader_epoch,
+        partition.offline_replicas.iter().map(|b| b.0).collect(),
+    )
+}
+
+async fn elect(
+    addr: &str,
+    version: i16,
+    election_type: i8,
+    partitions: Option<Vec<(&str, Vec<i32>)>>,
+) -> ElectLeadersResponse {
+    let mut conn = RawConnection::connect(addr).await;
+    let topic_partitions = partitions.map(|topics| {
+        topics
+            .into_iter()
+            .map(|(t, ps)| {
+                elect_leaders_request::TopicPartitions::default()
+                    .with_topic(TopicName(StrBytes::from_string(t.into())))
+                    .with_partitions(ps)
+            })
+            .collect()
+    });
+    conn.call(
+        ApiKey::ElectLeaders,
+        version,
+        &ElectLeadersRequest::default()
+            .with_election_type(election_type)
+            .with_topic_partitions(topic_partitions)
+            .with_timeout_ms(30_000),
+    )
+    .await
+}
+
+fn election_codes(response: &ElectLeadersResponse) -> Vec<(String, i32, i16)> {
+    response
+        .replica_election_results
+        .iter()
+        .flat_map(|t| {
+            t.partition_result
+                .iter()
+                .map(|p| (t.topic.to_string(), p.partition_id, p.error_code))
+        })
+        .collect()
+}
+
+/// A killed broker is fenced once its session expires: its partition goes offline (Metadata
+/// names it in offline_replicas, ElectLeaders finds no eligible leader); started again, it
+/// registers, leads again with a new leader epoch, and librdkafka produces to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_broker_is_fenced_and_leads_again_after_start_and_elect_leaders_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = start_cluster(
+        dir.path(),
+        3,
+        &[
+            ("broker.session.timeout.ms", "1500"),
+            ("broker.heartbeat.interval.ms", "250"),
+            ("auto.leader.rebalance.enable", "false"),
+        ],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "elect", 3).await;
+    let addrs = addrs(&bootstrap);
+
+    let all = elect(
+        &addrs[0],
+        2,
+        0,
+        Some(vec![("elect", vec![0, 1, 2]), ("nope", vec![0])]),
+    )
+    .await;
+    assert_eq!(all.error_code, 0);
+    let not_needed = ResponseError::ElectionNotNeeded.code();
+    assert_eq!(
+        election_codes(&all),
+        vec![
+            ("elect".into(), 0, not_needed),
+            ("elect".into(), 1, not_needed),
+            ("elect".into(), 2, not_needed),
+            (
+                "nope".into(),
+                0,
+                ResponseError::UnknownTopicOrPartition.code()
+            ),
+        ]
+    );
+    let bad = elect(&addrs[0], 2, 7, Some(vec![("elect", vec![0])])).await;
+    assert_eq!(bad.error_code, ResponseError::InvalidRequest.code());
+    assert_eq!(
+        election_codes(&bad),
+        vec![("elect".into(), 0, ResponseError::InvalidRequest.code())]
+    );
+    // Every partition (null): none needs an election, so none is listed.
+    let everything = elect(&addrs[0], 0, 0, None).await;
+    assert!(election_codes(&everything).is_empty(), "{everything:?}");
+
+    let (_, leader, epoch, _) = partition_state(&addrs[0], "elect", 0).await;
+    let asker = addrs[((leader + 1) % 3) as usize].clone();
+    cluster.kill_broker(leader).await.unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let (error, now_leader, _, offline) = partition_state(&asker, "elect", 0).await;
+        if now_leader == -1 {
+            assert_eq!(error, ResponseError::LeaderNotAvailable.code());
+            assert_eq!(offline, vec![leader]);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never fenced");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let unclean = elect(&asker, 2, 1, Some(vec![("elect", vec![0])])).await;
+    assert_eq!(
+        election_codes(&unclean),
+        vec![(
+            "elect".into(),
+            0,
+            ResponseError::EligibleLeadersNotAvailable.code()
+        )]
+    );
+
+    cluster.start_broker(leader).await.unwrap();
+    let (error, new_leader, new_epoch, offline) = partition_state(&asker, "elect", 0).await;
+    assert_eq!((error, new_leader), (0, leader));
+    assert!(new_epoch > epoch, "{new_epoch} after {epoch}");
+    assert!(offline.is_empty());
+
+    let producer = producer(&cluster.bootstrap_servers(), &[]);
+    producer
+        .send(
+            BaseRecord::<(), _>::to("elect")
+                .partition(0)
+                .payload("back"),
+        )
+        .unwrap();
+    producer.flush(TIMEOUT).unwrap();
     cluster.shutdown().await;
 }

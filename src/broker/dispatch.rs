@@ -125,6 +125,9 @@ async fn route(
         RequestKind::CreatePartitions(r) => ResponseKind::CreatePartitions(
             handlers::create_partitions::handle(broker, header, r).await,
         ),
+        RequestKind::ElectLeaders(r) => {
+            ResponseKind::ElectLeaders(handlers::elect_leaders::handle(broker, header, r).await)
+        }
         RequestKind::DeleteRecords(r) => {
             ResponseKind::DeleteRecords(handlers::delete_records::handle(broker, header, r))
         }

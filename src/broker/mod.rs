@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod fetch_sessions;
 pub mod handlers;
 pub mod inter_broker;
+pub mod lifecycle;
 pub mod listener;
 pub mod partitions;
 pub mod producer_ids;

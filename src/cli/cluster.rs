@@ -17,9 +17,29 @@ pub enum ClusterCommand {
         after_help = "Examples:\n  kf cluster down                   stop the cluster last started\n  kf cluster down --data-dir /tmp/kf"
     )]
     Down(StateArgs),
-    /// Show the running local cluster: brokers, addresses, controller
+    /// Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health
     #[command(after_help = "Examples:\n  kf cluster status\n  kf cluster status -o json")]
     Status(StateArgs),
+    /// Crash one broker of the running local cluster (its data stays; `kf cluster start` brings it back)
+    #[command(
+        after_help = "Examples:\n  kf cluster kill 1                   broker 1 stops at once, as a crash\n  kf cluster kill 2 --data-dir /tmp/kf\n\nThe controller fences the broker once broker.session.timeout.ms passes without its heartbeat;\nits partitions elect new leaders from their ISR."
+    )]
+    Kill(BrokerIdArgs),
+    /// Start a killed broker again, on its old ports and data
+    #[command(
+        after_help = "Examples:\n  kf cluster start 1\n  kf cluster start 2 --data-dir /tmp/kf"
+    )]
+    Start(BrokerIdArgs),
+    /// Cut one broker off from the other brokers and the metadata quorum (clients still reach it)
+    #[command(
+        after_help = "Examples:\n  kf cluster isolate 1                a network partition around broker 1\n  kf cluster heal 1                   and back"
+    )]
+    Isolate(BrokerIdArgs),
+    /// Restore the links of one broker, or of every broker
+    #[command(
+        after_help = "Examples:\n  kf cluster heal 1\n  kf cluster heal                     every link of the cluster"
+    )]
+    Heal(HealArgs),
     /// Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions
     #[command(
         after_help = "Examples:\n  kf cluster info\n  kf cluster info -b kafka1:9092 -o json"
@@ -65,6 +85,26 @@ pub struct StateArgs {
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: super::OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct BrokerIdArgs {
+    /// The broker's id
+    #[arg(value_name = "BROKER_ID")]
+    pub broker_id: i32,
+    /// Data directory of the cluster (default: the one last started)
+    #[arg(long = "data-dir", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HealArgs {
+    /// The broker whose links to restore (default: every broker's)
+    #[arg(value_name = "BROKER_ID")]
+    pub broker_id: Option<i32>,
+    /// Data directory of the cluster (default: the one last started)
+    #[arg(long = "data-dir", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
