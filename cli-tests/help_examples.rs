@@ -239,6 +239,7 @@ async fn world(data_dir: &Path, world: World) -> Cluster {
         base_port: 0,
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         data_dir: data_dir.to_path_buf(),
+        racks: Vec::new(),
         broker_properties: BTreeMap::new(),
     })
     .await

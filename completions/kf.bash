@@ -831,7 +831,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__cluster__subcmd__up)
-            opts="-n -p -c -h --brokers --port --data-dir --broker-config --config --bind --advertise --detach --help"
+            opts="-n -p -c -h --brokers --port --data-dir --broker-config --config --bind --advertise --racks --detach --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -874,6 +874,10 @@ _kf() {
                     return 0
                     ;;
                 --advertise)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --racks)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

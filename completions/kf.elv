@@ -56,6 +56,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --config 'A YAML file with the same settings (brokers, port, data-dir, bind, broker-config)'
             cand --bind 'Address the listeners bind to'
             cand --advertise 'Bind every interface and tell clients to connect to HOST (a name or address other hosts and containers reach this machine by); short for listeners=PLAINTEXT://:BASE and advertised.listeners=PLAINTEXT://HOST:BASE'
+            cand --racks 'Racks assigned to the brokers in turn (broker.rack), e.g. --racks a,b,c: replicas of a partition are spread over racks'
             cand --detach 'Start in the background and return once the cluster is ready'
             cand -h 'Print help'
             cand --help 'Print help'

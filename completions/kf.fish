@@ -52,6 +52,7 @@ complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcomman
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l config -d 'A YAML file with the same settings (brokers, port, data-dir, bind, broker-config)' -r -F
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l bind -d 'Address the listeners bind to' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l advertise -d 'Bind every interface and tell clients to connect to HOST (a name or address other hosts and containers reach this machine by); short for listeners=PLAINTEXT://:BASE and advertised.listeners=PLAINTEXT://HOST:BASE' -r
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l racks -d 'Racks assigned to the brokers in turn (broker.rack), e.g. --racks a,b,c: replicas of a partition are spread over racks' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l detach -d 'Start in the background and return once the cluster is ready'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from down" -l data-dir -d 'Data directory of the cluster (default: the one last started)' -r -F

@@ -1,118 +1,17 @@
-//! The partitions this broker hosts: finding the log of a partition it leads, and keeping the
-//! logs on disk in step with the metadata image (create the logs of new partitions, delete the
-//! logs of deleted topics, apply topic config changes).
-//!
-//! Until replication arrives every partition has one replica, its leader, so the high watermark
-//! and the last stable offset are the log end offset.
+//! Keeping the partitions this broker hosts in step with its metadata image: each new image
+//! goes to the `ReplicaManager` (create logs, become leader or follower, config changes,
+//! deletions); between images, the logs of offline partitions are tried again.
 
-use std::sync::{Arc, Mutex};
-
-use kafka_protocol::error::ResponseError;
-use tracing::warn;
+use std::sync::Arc;
 
 use super::Broker;
-use crate::log::LogConfig;
-use crate::log::PartitionLog;
-use crate::metadata::{ConfigResource, MetadataImage};
 
-/// A partition this broker leads, with the leader epoch it leads it in.
-pub struct LeaderPartition {
-    pub log: Arc<Mutex<PartitionLog>>,
-    pub leader_epoch: i32,
-}
-
-impl Broker {
-    /// The effective log config of `topic`: the broker's defaults overlaid with the topic's overrides.
-    pub fn log_config(&self, image: &MetadataImage, topic: &str) -> LogConfig {
-        let overrides = image.configs_of(&ConfigResource::Topic(topic.to_string()));
-        // The controller validated every override before writing it, so this fails only for a
-        // metadata log written by another kf version; the broker defaults are then the answer.
-        LogConfig::from_topic_configs(&self.config, &overrides).unwrap_or_else(|e| {
-            warn!(topic, error = %e, "ignoring invalid topic configs");
-            LogConfig::from_topic_configs(&self.config, &Default::default()).unwrap_or_default()
-        })
-    }
-
-    /// The log of a partition this broker leads, or the Kafka error a client must see.
-    pub fn leader_partition(
-        &self,
-        image: &MetadataImage,
-        topic: &str,
-        partition: i32,
-    ) -> Result<LeaderPartition, ResponseError> {
-        let Some(state) = image.partition(topic, partition) else {
-            return Err(ResponseError::UnknownTopicOrPartition);
-        };
-        if state.leader != self.broker_id {
-            return Err(ResponseError::NotLeaderOrFollower);
-        }
-        let log = self
-            .logs
-            .get_or_open(topic, partition, || self.log_config(image, topic))
-            .map_err(|e| e.error())?;
-        Ok(LeaderPartition {
-            log,
-            leader_epoch: state.leader_epoch,
-        })
-    }
-
-    /// Brings the logs on disk in line with a new image, given the one applied before it.
-    pub fn sync_partitions(&self, previous: Option<&MetadataImage>, image: &MetadataImage) {
-        if let Some(previous) = previous {
-            self.delete_removed_partitions(previous, image);
-        }
-        for topic in image.topics.values() {
-            let config = self.log_config(image, &topic.name);
-            let config_changed = previous.is_some_and(|p| {
-                p.configs_of(&ConfigResource::Topic(topic.name.clone()))
-                    != image.configs_of(&ConfigResource::Topic(topic.name.clone()))
-            });
-            for state in topic.partitions.values() {
-                if !state.replicas.contains(&self.broker_id) {
-                    continue;
-                }
-                match self.logs.get(&topic.name, state.partition) {
-                    Some(log) if config_changed => {
-                        if let Ok(mut log) = log.lock() {
-                            log.set_config(config.clone());
-                        }
-                    }
-                    Some(_) => {}
-                    // The log itself is opened at its first use; a failure is logged there.
-                    None => {
-                        let _ = self.logs.create(&topic.name, state.partition);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Deletes the logs of topics deleted between two images. Only a deletion seen happen is
-    /// acted on: a topic merely absent from an image still catching up must never cost its data.
-    fn delete_removed_partitions(&self, previous: &MetadataImage, image: &MetadataImage) {
-        for (name, old) in &previous.topics {
-            let deleted = image
-                .topics
-                .get(name)
-                .is_none_or(|now| now.topic_id != old.topic_id);
-            if !deleted {
-                continue;
-            }
-            for partition in old.partitions.keys() {
-                if let Err(e) = self.logs.remove(name, *partition) {
-                    warn!(topic = %name, partition, error = %e, "cannot delete partition log");
-                }
-            }
-        }
-    }
-}
-
-/// Follows this broker's metadata image and keeps its logs in step, until the image sender
-/// closes; between images, tries the logs of offline partitions again.
+/// Follows this broker's metadata image and keeps its partitions in step, until the image
+/// sender closes; between images, tries the logs of offline partitions again.
 pub async fn run_partition_sync(broker: Arc<Broker>) {
     let mut images = broker.quorum.subscribe();
     let mut previous = images.borrow_and_update().clone();
-    broker.sync_partitions(None, &previous);
+    broker.replicas.apply_image(None, &previous);
     let mut retries = tokio::time::interval(crate::log::OFFLINE_RETRY);
     loop {
         tokio::select! {
@@ -121,12 +20,12 @@ pub async fn run_partition_sync(broker: Arc<Broker>) {
                     return;
                 }
                 let image = images.borrow_and_update().clone();
-                broker.sync_partitions(Some(&previous), &image);
+                broker.replicas.apply_image(Some(&previous), &image);
                 previous = image;
             }
             _ = retries.tick() => {
                 let image = broker.image();
-                broker.logs.retry_offline(|topic| broker.log_config(&image, topic));
+                broker.logs.retry_offline(|topic| broker.replicas.log_config(&image, topic));
             }
         }
     }
