@@ -54,11 +54,7 @@ fn write_marker(broker: &Broker, marker: &WritableTxnMarker) -> WritableTxnMarke
                         Ok(())
                     };
                     let result = loaded
-                        .and_then(|()| {
-                            broker
-                                .replicas
-                                .leader(&image, &topic.name, *partition, -1)
-                        })
+                        .and_then(|()| broker.replicas.leader(&image, &topic.name, *partition, -1))
                         .and_then(|(replica, leader_epoch)| {
                             replica
                                 .append_with(leader_epoch, |log| {
