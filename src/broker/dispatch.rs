@@ -170,6 +170,12 @@ async fn route(
         RequestKind::DescribeGroups(r) => {
             ResponseKind::DescribeGroups(handlers::describe_groups::handle(broker, header, r).await)
         }
+        RequestKind::ConsumerGroupHeartbeat(r) => ResponseKind::ConsumerGroupHeartbeat(
+            handlers::consumer_group_heartbeat::handle(broker, header, r, client_host(peer)).await,
+        ),
+        RequestKind::ConsumerGroupDescribe(r) => ResponseKind::ConsumerGroupDescribe(
+            handlers::consumer_group_describe::handle(broker, header, r).await,
+        ),
         RequestKind::ListGroups(r) => {
             ResponseKind::ListGroups(handlers::list_groups::handle(broker, header, r).await)
         }

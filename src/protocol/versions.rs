@@ -59,6 +59,8 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::DescribeProducers, 0, 0),
     range(ApiKey::DescribeTransactions, 0, 0),
     range(ApiKey::ListTransactions, 0, 1),
+    range(ApiKey::ConsumerGroupHeartbeat, 0, 1),
+    range(ApiKey::ConsumerGroupDescribe, 0, 1),
 ];
 
 /// The supported range of `api_key`, if kf serves it.
