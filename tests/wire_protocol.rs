@@ -73,6 +73,12 @@ fn default_request(api_key: ApiKey) -> RequestKind {
         ApiKey::DescribeProducers => {
             RequestKind::DescribeProducers(DescribeProducersRequest::default())
         }
+        ApiKey::ConsumerGroupHeartbeat => {
+            RequestKind::ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest::default())
+        }
+        ApiKey::ConsumerGroupDescribe => {
+            RequestKind::ConsumerGroupDescribe(ConsumerGroupDescribeRequest::default())
+        }
         other => panic!("add a request for {other:?}, newly advertised, to this test"),
     }
 }
