@@ -56,5 +56,5 @@ pub use open_files::{
 pub use partition_log::{AppendInfo, AppendOrigin, PartitionLog};
 pub use producer_state::{AbortedTransaction, ActiveProducer};
 pub use timestamp_lookup::TimestampAndOffset;
-pub use txn_marker::{marker_is_commit, TxnMarker};
+pub use txn_marker::TxnMarker;
 pub use validator::{InvalidRecords, RecordError};

@@ -35,7 +35,7 @@ use crate::clock::now_ms;
 use crate::config::BrokerConfig;
 use crate::coord::internal_topic::{partition_for, InternalTopic};
 use crate::coord::partition_loader::{CoordinatorPartitions, PartitionCoordinator, StoredRecord};
-use crate::log::marker_is_commit;
+use crate::log::TxnMarker;
 use api::*;
 use classic::ClassicGroup;
 use commit::DeleteOffsetsResult;
@@ -481,7 +481,11 @@ fn replay_group_records(records: Vec<StoredRecord>) -> BTreeMap<String, LoadedGr
     for record in records {
         if record.is_control {
             // A transaction marker ends the producer's pending offsets in every group.
-            if let Some(commit) = record.key.as_deref().and_then(marker_is_commit) {
+            let marker = match (record.key.as_deref(), record.value.as_deref()) {
+                (Some(key), Some(value)) => TxnMarker::from_record(key, value),
+                _ => None,
+            };
+            if let Some(TxnMarker { commit, .. }) = marker {
                 for group in groups.values_mut() {
                     txn_offsets::complete_transaction(
                         &mut group.offsets,
