@@ -72,7 +72,9 @@ fn kill_start_isolate_heal_and_the_states_status_shows() {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("cluster");
     kf(home.path())
-        .args(["cluster", "up", "-n", "3", "-p", "0", "--detach"])
+        .args([
+            "cluster", "up", "-n", "3", "-p", "0", "--detach", "--racks", "x,y",
+        ])
         .args(["-c", "broker.session.timeout.ms=1500"])
         .args(["-c", "broker.heartbeat.interval.ms=250"])
         .arg("--data-dir")
@@ -87,7 +89,13 @@ fn kill_start_isolate_heal_and_the_states_status_shows() {
     let all_up = |s: &Value| {
         (0..3).all(|id| broker(s, id)["state"] == "up") && s["offline_partitions_count"] == 0
     };
-    wait_for(home.path(), &data, "all up", all_up);
+    let first = wait_for(home.path(), &data, "all up", all_up);
+    let racks: Vec<&Value> = (0..3).map(|id| &broker(&first, id)["rack"]).collect();
+    assert_eq!(
+        racks,
+        ["x", "y", "x"],
+        "--racks assigns broker.rack in turn"
+    );
 
     run_ok(home.path(), &data, &["kill", "1"], "broker 1 killed");
     let killed = wait_for(home.path(), &data, "broker 1 fenced", |s| {
@@ -143,6 +151,13 @@ fn kill_start_isolate_heal_and_the_states_status_shows() {
     run_ok(home.path(), &data, &["isolate", "0"], "isolated");
     run_ok(home.path(), &data, &["heal"], "every link restored");
     wait_for(home.path(), &data, "all up after healing all", all_up);
+
+    let text = kf(home.path())
+        .args(["cluster", "status", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(text.stdout).unwrap().contains("RACK"));
 
     // Refusals: one clear line, exit 1.
     for (args, says) in [
@@ -210,4 +225,11 @@ fn fault_commands_without_a_running_cluster_fail_clearly() {
         .assert()
         .failure()
         .code(2);
+    kf(home.path())
+        .args(["cluster", "up", "--racks", "a,,b", "-p", "0", "--data-dir"])
+        .arg(home.path().join("d"))
+        .assert()
+        .failure()
+        .code(2)
+        .stderr(predicate::str::contains("--racks expects rack names"));
 }

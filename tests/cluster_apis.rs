@@ -16,6 +16,20 @@ fn addrs(bootstrap: &str) -> Vec<String> {
     bootstrap.split(',').map(str::to_string).collect()
 }
 
+async fn describe_quorum(addr: &str) -> DescribeQuorumResponse {
+    let mut conn = RawConnection::connect(addr).await;
+    conn.call(
+        ApiKey::DescribeQuorum,
+        2,
+        &DescribeQuorumRequest::default().with_topics(vec![
+            describe_quorum_request::TopicData::default()
+                .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
+                .with_partitions(vec![describe_quorum_request::PartitionData::default()]),
+        ]),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_broker_describes_the_same_quorum_and_cluster() {
     let dir = tempfile::tempdir().unwrap();
@@ -293,6 +307,23 @@ async fn a_killed_broker_is_fenced_and_leads_again_after_start_and_elect_leaders
     );
 
     cluster.start_broker(leader).await.unwrap();
+    // Every broker of three is a metadata voter: the killed one rejoined the quorum and caught up
+    // with the log the other two kept committing (its fencing, the elections).
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let quorum = describe_quorum(&asker).await;
+        let partition = &quorum.topics[0].partitions[0];
+        let rejoined = partition
+            .current_voters
+            .iter()
+            .find(|v| v.replica_id.0 == leader)
+            .is_some_and(|v| v.log_end_offset >= partition.high_watermark);
+        if rejoined {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{quorum:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let (error, new_leader, new_epoch, offline) = partition_state(&asker, "elect", 0).await;
     assert_eq!((error, new_leader), (0, leader));
     assert!(new_epoch > epoch, "{new_epoch} after {epoch}");
@@ -307,5 +338,80 @@ async fn a_killed_broker_is_fenced_and_leads_again_after_start_and_elect_leaders
         )
         .unwrap();
     producer.flush(TIMEOUT).unwrap();
+    cluster.shutdown().await;
+}
+
+/// `--racks a,b` assigns broker.rack in turn; Metadata and DescribeCluster carry each broker's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racks_are_assigned_in_turn_and_advertised() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = cluster_config(dir.path(), 3, &[]);
+    config.racks = vec!["a".into(), "b".into()];
+    let cluster = kf::cluster::Cluster::start(config).await.unwrap();
+    let addr = addrs(&cluster.bootstrap_servers()).remove(0);
+    let mut conn = RawConnection::connect(&addr).await;
+    let metadata: MetadataResponse = conn
+        .call(ApiKey::Metadata, 12, &MetadataRequest::default())
+        .await;
+    let mut racks: Vec<(i32, Option<String>)> = metadata
+        .brokers
+        .iter()
+        .map(|b| (b.node_id.0, b.rack.as_ref().map(|r| r.to_string())))
+        .collect();
+    racks.sort();
+    assert_eq!(
+        racks,
+        vec![
+            (0, Some("a".into())),
+            (1, Some("b".into())),
+            (2, Some("a".into()))
+        ]
+    );
+    cluster.shutdown().await;
+}
+
+/// An isolated broker is fenced by the others while its own image goes stale (it still answers
+/// clients as the leader, as a broker behind a network partition does); healed, its heartbeats
+/// reach the controller again and it leads again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_isolated_leader_is_fenced_by_the_majority_and_returns_when_healed() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(
+        dir.path(),
+        3,
+        &[
+            ("broker.session.timeout.ms", "1500"),
+            ("broker.heartbeat.interval.ms", "250"),
+        ],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "cut", 3).await;
+    let addrs = addrs(&bootstrap);
+    let (_, leader, _, _) = partition_state(&addrs[0], "cut", 0).await;
+    let asker = addrs[((leader + 1) % 3) as usize].clone();
+    let isolated = addrs[leader as usize].clone();
+    cluster.isolate(leader).unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while partition_state(&asker, "cut", 0).await.1 != -1 {
+        assert!(std::time::Instant::now() < deadline, "never fenced");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // The isolated broker still answers, from its stale image.
+    assert_eq!(partition_state(&isolated, "cut", 0).await.1, leader);
+
+    cluster.heal(Some(leader)).unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let seen = (
+            partition_state(&asker, "cut", 0).await,
+            partition_state(&isolated, "cut", 0).await,
+        );
+        if seen.0 .1 == leader && seen.0 == seen.1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{seen:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     cluster.shutdown().await;
 }

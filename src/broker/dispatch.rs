@@ -173,6 +173,12 @@ async fn route(
         RequestKind::DescribeGroups(r) => {
             ResponseKind::DescribeGroups(handlers::describe_groups::handle(broker, header, r).await)
         }
+        RequestKind::ConsumerGroupHeartbeat(r) => ResponseKind::ConsumerGroupHeartbeat(
+            handlers::consumer_group_heartbeat::handle(broker, header, r, client_host(peer)).await,
+        ),
+        RequestKind::ConsumerGroupDescribe(r) => ResponseKind::ConsumerGroupDescribe(
+            handlers::consumer_group_describe::handle(broker, header, r).await,
+        ),
         RequestKind::ListGroups(r) => {
             ResponseKind::ListGroups(handlers::list_groups::handle(broker, header, r).await)
         }
@@ -191,6 +197,9 @@ async fn route(
         RequestKind::EndTxn(r) => {
             ResponseKind::EndTxn(handlers::end_txn::handle(broker, header, r).await)
         }
+        RequestKind::TxnOffsetCommit(r) => ResponseKind::TxnOffsetCommit(
+            handlers::txn_offset_commit::handle(broker, header, r).await,
+        ),
         RequestKind::WriteTxnMarkers(r) => {
             ResponseKind::WriteTxnMarkers(handlers::write_txn_markers::handle(broker, r).await)
         }

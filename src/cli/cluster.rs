@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 pub enum ClusterCommand {
     /// Start a local cluster (foreground; Ctrl-C stops it)
     #[command(
-        after_help = "Examples:\n  kf cluster up                         3 brokers on 127.0.0.1:9092-9094\n  kf cluster up -n 1 -p 0               one broker on a free port\n  kf cluster up -c num.partitions=4 -c auto.create.topics.enable=false\n  kf cluster up --config cluster.yaml --detach\n  kf cluster up --advertise 192.168.1.20     reachable from other hosts and containers\n  kf cluster up -c listeners=INTERNAL://127.0.0.1:9092,EXTERNAL://:9192 \\\n    -c advertised.listeners=INTERNAL://127.0.0.1:9092,EXTERNAL://host.docker.internal:9192 \\\n    -c listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT \\\n    -c inter.broker.listener.name=INTERNAL\n\nWith N brokers, each port in listeners is broker 0's and broker i adds i (as -p does).\n\nThe YAML file holds broker properties, e.g.\n  brokers: 3\n  port: 9092\n  broker-config:\n    num.partitions: 4\n    log.segment.bytes: 1048576"
+        after_help = "Examples:\n  kf cluster up                         3 brokers on 127.0.0.1:9092-9094\n  kf cluster up -n 1 -p 0               one broker on a free port\n  kf cluster up -c num.partitions=4 -c auto.create.topics.enable=false\n  kf cluster up --config cluster.yaml --detach\n  kf cluster up -n 6 --racks a,b,c          two brokers per rack, replicas spread over racks\n  kf cluster up --advertise 192.168.1.20     reachable from other hosts and containers\n  kf cluster up -c listeners=INTERNAL://127.0.0.1:9092,EXTERNAL://:9192 \\\n    -c advertised.listeners=INTERNAL://127.0.0.1:9092,EXTERNAL://host.docker.internal:9192 \\\n    -c listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT \\\n    -c inter.broker.listener.name=INTERNAL\n\nWith N brokers, each port in listeners is broker 0's and broker i adds i (as -p does).\n\nThe YAML file holds broker properties, e.g.\n  brokers: 3\n  port: 9092\n  broker-config:\n    num.partitions: 4\n    log.segment.bytes: 1048576"
     )]
     Up(UpArgs),
     /// Stop the running local cluster
@@ -72,6 +72,10 @@ pub struct UpArgs {
     /// advertised.listeners=PLAINTEXT://HOST:BASE
     #[arg(long = "advertise", value_name = "HOST", conflicts_with = "bind")]
     pub advertise: Option<String>,
+    /// Racks assigned to the brokers in turn (broker.rack), e.g. --racks a,b,c: replicas of a
+    /// partition are spread over racks
+    #[arg(long = "racks", value_name = "RACK,...", value_delimiter = ',')]
+    pub racks: Vec<String>,
     /// Start in the background and return once the cluster is ready
     #[arg(long)]
     pub detach: bool,

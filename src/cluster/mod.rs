@@ -48,6 +48,9 @@ pub struct ClusterConfig {
     /// binds to (0.0.0.0 otherwise).
     pub bind: IpAddr,
     pub data_dir: PathBuf,
+    /// Broker i's `broker.rack` is `racks[i % len]` (`kf cluster up --racks a,b,c`); empty
+    /// leaves `broker.rack` as the broker properties set it.
+    pub racks: Vec<String>,
     /// Kafka broker properties (`num.partitions`, `log.segment.bytes`, ...).
     pub broker_properties: BTreeMap<String, String>,
 }
@@ -173,6 +176,13 @@ impl Cluster {
         (0..self.config.brokers.min(MAX_VOTERS) as i32).collect()
     }
 
+    /// The rack `--racks` gives broker `broker_id`, in turn.
+    fn rack_of(&self, broker_id: i32) -> Option<String> {
+        let racks = &self.config.racks;
+        let index = usize::try_from(broker_id).ok()?.checked_rem(racks.len())?;
+        racks.get(index).cloned()
+    }
+
     fn broker_dir(&self, broker_id: i32) -> PathBuf {
         self.config.data_dir.join(format!("broker-{broker_id}"))
     }
@@ -200,9 +210,13 @@ impl Cluster {
             .get(&broker_id)
             .ok_or(ClusterError::UnknownBroker(broker_id))?;
         let bound = self.bound.get(&broker_id).map_or(&[][..], Vec::as_slice);
+        let mut broker_config = self.broker_config.clone();
+        if let Some(rack) = self.rack_of(broker_id) {
+            broker_config.broker_rack = rack;
+        }
         let broker = Broker::new(
             broker_id,
-            self.broker_config.clone(),
+            broker_config,
             advertised(listener_config, bound),
             listener_config.inter_broker_listener.clone(),
             quorum,

@@ -50,6 +50,8 @@ struct ClusterFile {
     data_dir: Option<PathBuf>,
     bind: Option<IpAddr>,
     #[serde(default)]
+    racks: Vec<String>,
+    #[serde(default)]
     broker_config: BTreeMap<String, serde_json::Value>,
 }
 
@@ -127,8 +129,24 @@ fn cluster_config(args: &UpArgs) -> anyhow::Result<ClusterConfig> {
             .clone()
             .or(file.data_dir)
             .unwrap_or_else(default_data_dir),
+        racks: racks(args, file.racks)?,
         broker_properties,
     })
+}
+
+/// `--racks`, else the file's `racks`; a rack name must not be empty.
+fn racks(args: &UpArgs, from_file: Vec<String>) -> Result<Vec<String>, UsageError> {
+    let racks: Vec<String> = match args.racks.is_empty() {
+        true => from_file,
+        false => args.racks.clone(),
+    };
+    let racks: Vec<String> = racks.iter().map(|r| r.trim().to_string()).collect();
+    if racks.iter().any(String::is_empty) {
+        return Err(UsageError(
+            "--racks expects rack names separated by commas, e.g. --racks a,b,c".into(),
+        ));
+    }
+    Ok(racks)
 }
 
 /// `--advertise HOST`: one PLAINTEXT listener on every interface, advertised as HOST.
@@ -479,11 +497,12 @@ async fn status(args: StateArgs) -> anyhow::Result<()> {
         other => bail!("unexpected answer from the cluster: {other:?}"),
     };
     let text = render(&status, args.output, |s| {
+        let racks = s.brokers.iter().any(|b| b.rack.is_some());
         let rows: Vec<Vec<String>> = s
             .brokers
             .iter()
             .map(|b| {
-                vec![
+                let mut row = vec![
                     b.id.to_string(),
                     if b.listeners.is_empty() {
                         b.address.clone()
@@ -497,12 +516,20 @@ async fn status(args: StateArgs) -> anyhow::Result<()> {
                         ""
                     }
                     .to_string(),
-                ]
+                ];
+                if racks {
+                    row.push(b.rack.clone().unwrap_or_default());
+                }
+                row
             })
             .collect();
+        let mut headers = vec!["BROKER", "LISTENERS", "STATE", "CONTROLLER"];
+        if racks {
+            headers.push("RACK");
+        }
         format!(
             "{}\npartitions: {} under-replicated, {} offline\nbootstrap servers: {}\ndata directory: {}\npid: {}\n{}",
-            table(&["BROKER", "LISTENERS", "STATE", "CONTROLLER"], &rows),
+            table(&headers, &rows),
             s.under_replicated_partitions,
             s.offline_partitions_count,
             s.bootstrap_servers,

@@ -30,6 +30,9 @@ const fn broker(
     }
 }
 
+/// The server-side assignors of KIP-848 consumer groups, by Kafka's names.
+pub const CONSUMER_ASSIGNORS: &[&str] = &["uniform", "range"];
+
 static BROKER_CONFIGS: &[ConfigDef] = &[
     broker("advertised.listeners", Str, None, Any,
         "NAME://HOST:PORT clients are told for each listener; default: the listeners."),
@@ -51,6 +54,14 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "Allow DeleteTopics to delete topics."),
     broker("fetch.max.bytes", Int, Some("57671680"), AtLeast(0),
         "The most bytes a Fetch response carries (past the first batch, which always goes)."),
+    broker("group.consumer.assignors", List, Some("uniform,range"), ListOf(CONSUMER_ASSIGNORS),
+        "Server-side assignors of consumer-protocol (KIP-848) groups; the first is the default."),
+    broker("group.consumer.heartbeat.interval.ms", Int, Some("5000"), AtLeast(1),
+        "How often members of consumer-protocol groups heartbeat."),
+    broker("group.consumer.max.size", Int, Some("2147483647"), AtLeast(1),
+        "The most members a consumer-protocol group may have."),
+    broker("group.consumer.session.timeout.ms", Int, Some("45000"), AtLeast(1),
+        "How long a consumer-protocol member may go without a heartbeat before it is removed."),
     broker("group.initial.rebalance.delay.ms", Int, Some("3000"), AtLeast(0),
         "How long a new classic group waits for more members before its first rebalance."),
     broker("group.max.session.timeout.ms", Int, Some("1800000"), Any,
@@ -161,6 +172,10 @@ pub struct BrokerConfig {
     pub default_replication_factor: i32,
     pub delete_topic_enable: bool,
     pub fetch_max_bytes: i32,
+    pub group_consumer_assignors: Vec<String>,
+    pub group_consumer_heartbeat_interval_ms: i32,
+    pub group_consumer_max_size: i32,
+    pub group_consumer_session_timeout_ms: i32,
     pub group_initial_rebalance_delay_ms: i32,
     pub group_max_session_timeout_ms: i32,
     pub group_max_size: i32,
@@ -279,6 +294,10 @@ impl BrokerConfig {
             default_replication_factor: int("default.replication.factor"),
             delete_topic_enable: boolean("delete.topic.enable"),
             fetch_max_bytes: int("fetch.max.bytes"),
+            group_consumer_assignors: list("group.consumer.assignors"),
+            group_consumer_heartbeat_interval_ms: int("group.consumer.heartbeat.interval.ms"),
+            group_consumer_max_size: int("group.consumer.max.size"),
+            group_consumer_session_timeout_ms: int("group.consumer.session.timeout.ms"),
             group_initial_rebalance_delay_ms: int("group.initial.rebalance.delay.ms"),
             group_max_session_timeout_ms: int("group.max.session.timeout.ms"),
             group_max_size: int("group.max.size"),

@@ -39,6 +39,7 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::AddOffsetsToTxn, 0, 4),
     range(ApiKey::EndTxn, 0, 5),
     range(ApiKey::WriteTxnMarkers, 1, 1),
+    range(ApiKey::TxnOffsetCommit, 0, 5),
     range(ApiKey::DescribeConfigs, 1, 4),
     range(ApiKey::DescribeLogDirs, 1, 4),
     range(ApiKey::CreatePartitions, 0, 3),
@@ -59,6 +60,8 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::DescribeProducers, 0, 0),
     range(ApiKey::DescribeTransactions, 0, 0),
     range(ApiKey::ListTransactions, 0, 1),
+    range(ApiKey::ConsumerGroupHeartbeat, 0, 1),
+    range(ApiKey::ConsumerGroupDescribe, 0, 1),
 ];
 
 /// The supported range of `api_key`, if kf serves it.

@@ -114,6 +114,8 @@ pub struct ClassicGroup {
     pub initial_delay: Option<InitialDelay>,
     pub sync_deadline_ms: Option<i64>,
     pub offsets: Offsets,
+    /// TxnOffsetCommit offsets by producer id, pending until the transaction's marker.
+    pub pending_transactional: BTreeMap<i64, Offsets>,
     /// The group's metadata changed in a way that must be written (it became Empty).
     pub needs_store: bool,
 }
@@ -139,6 +141,7 @@ impl ClassicGroup {
             initial_delay: None,
             sync_deadline_ms: None,
             offsets: Offsets::default(),
+            pending_transactional: BTreeMap::new(),
             needs_store: false,
         }
     }
@@ -219,7 +222,7 @@ impl ClassicGroup {
     }
 
     pub fn add_member(&mut self, member: Member) {
-        if self.members.is_empty() && self.protocol_type.is_none() {
+        if self.members.is_empty() {
             self.protocol_type = Some(member.protocol_type.clone());
         }
         if self.leader_id.is_none() {
@@ -269,9 +272,8 @@ impl ClassicGroup {
         if self.leader_id.as_deref() == Some(member_id) {
             self.leader_id = self.members.values().next().map(|m| m.member_id.clone());
         }
-        if self.members.is_empty() {
-            self.protocol_type = None;
-        }
+        // An Empty group keeps its protocol type, as Kafka's (ListGroups and DescribeGroups
+        // still show "consumer").
         Some(member)
     }
 

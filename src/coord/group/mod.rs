@@ -4,18 +4,21 @@
 //!
 //! - `api.rs`: what handlers ask and get back; `classic.rs`: a classic group's state;
 //!   `join.rs`, `membership.rs`: the rebalance protocol; `commit.rs`: offsets, deletion and
-//!   expiry; `records.rs`: Kafka's record schemas; `store.rs`: writing them; `task.rs`: the
-//!   owner task.
+//!   expiry; `txn_offsets.rs`: TxnOffsetCommit's offsets pending in transactions;
+//!   `records.rs`: Kafka's record schemas; `store.rs`: writing them; `task.rs`: the owner task;
+//!   `consumer/`: consumer-protocol groups (KIP-848).
 
 pub mod api;
 pub mod classic;
 pub mod commit;
+pub mod consumer;
 pub mod join;
 pub mod membership;
 pub mod offsets;
 pub mod records;
 pub mod store;
 pub mod task;
+pub mod txn_offsets;
 
 #[cfg(test)]
 mod tests;
@@ -32,15 +35,23 @@ use crate::clock::now_ms;
 use crate::config::BrokerConfig;
 use crate::coord::internal_topic::{partition_for, InternalTopic};
 use crate::coord::partition_loader::{CoordinatorPartitions, PartitionCoordinator, StoredRecord};
+use crate::log::TxnMarker;
 use api::*;
 use classic::ClassicGroup;
 use commit::DeleteOffsetsResult;
+use consumer::heartbeat::{ConsumerHeartbeat, HeartbeatAnswer};
+use consumer::records::{is_consumer_key, ConsumerRecordKey};
+use consumer::route::LoadedConsumerGroup;
+use consumer::{ConsumerConfig, ConsumerGroup, ConsumerGroupDescription};
 use offsets::Offsets;
 use records::{GroupMetadataValue, GroupRecordKey, OffsetCommitValue};
 use store::PartitionGroupLog;
 use task::{run_group, GroupMessage};
 
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
+/// The producer id of a record written outside any producer (Kafka's NO_PRODUCER_ID).
+const NO_PRODUCER_ID: i64 = -1;
 
 /// Kafka's `offsets.topic.segment.bytes` default, which `__consumer_offsets` is created with.
 const OFFSETS_TOPIC_SEGMENT_BYTES: &str = "104857600";
@@ -82,6 +93,7 @@ pub struct GroupCoordinator {
     broker: Weak<Broker>,
     broker_id: i32,
     config: GroupConfig,
+    consumer_config: ConsumerConfig,
     offsets_topic: InternalTopic,
     /// The `__consumer_offsets` partitions this broker serves.
     pub partitions: Arc<CoordinatorPartitions>,
@@ -94,6 +106,7 @@ impl GroupCoordinator {
             broker,
             broker_id,
             config: GroupConfig::from_broker(config),
+            consumer_config: ConsumerConfig::from_broker(config),
             offsets_topic: InternalTopic {
                 name: OFFSETS_TOPIC,
                 num_partitions: config.offsets_topic_num_partitions,
@@ -145,14 +158,20 @@ impl GroupCoordinator {
         Ok((partition, epoch))
     }
 
-    fn spawn_group(&self, group: ClassicGroup, partition: i32, leader_epoch: i32) -> GroupHandle {
+    fn spawn_group(
+        &self,
+        group: ClassicGroup,
+        consumer: Option<ConsumerGroup>,
+        partition: i32,
+        leader_epoch: i32,
+    ) -> GroupHandle {
         let (tx, rx) = mpsc::unbounded_channel();
         let log = Box::new(PartitionGroupLog {
             broker: self.broker.clone(),
             partition,
             leader_epoch,
         });
-        tokio::spawn(run_group(group, log, rx));
+        tokio::spawn(run_group(group, consumer, log, rx));
         GroupHandle {
             partition,
             messages: tx,
@@ -175,7 +194,7 @@ impl GroupCoordinator {
                 _ if !create => return Ok(None),
                 _ => {
                     let group = ClassicGroup::new(group_id.to_string(), self.config, now_ms());
-                    let handle = self.spawn_group(group, partition, leader_epoch);
+                    let handle = self.spawn_group(group, None, partition, leader_epoch);
                     let sender = handle.messages.clone();
                     groups.insert(group_id.to_string(), handle);
                     sender
@@ -277,32 +296,126 @@ impl GroupCoordinator {
         }
     }
 
-    /// Committed offsets of `group_id`; an unknown group has none.
+    /// TxnOffsetCommit: the producer's offsets for `group_id`, pending in its transaction. A
+    /// group that does not exist is created only by a commit without a generation (-1);
+    /// otherwise it is ILLEGAL_GENERATION, as in Kafka.
+    pub async fn commit_transactional_offsets(
+        &self,
+        group_id: &str,
+        request: TxnCommitOffsets,
+    ) -> CommitResult {
+        if group_id.is_empty() {
+            return Err(ResponseError::InvalidGroupId);
+        }
+        let create = request.generation_id < 0;
+        match self
+            .call(group_id, create, |tx| GroupMessage::TxnCommit(request, tx))
+            .await
+        {
+            Ok(Some(result)) => result,
+            Ok(None) => Err(ResponseError::IllegalGeneration),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether this broker serves `partition` of `__consumer_offsets` now (a transaction
+    /// marker for it may be written), else the error WriteTxnMarkers answers.
+    pub fn check_partition(&self, partition: i32) -> Result<(), ResponseError> {
+        let broker = self
+            .broker
+            .upgrade()
+            .ok_or(ResponseError::CoordinatorNotAvailable)?;
+        self.partitions
+            .check(&broker.image(), self.broker_id, OFFSETS_TOPIC, partition)
+            .map(|_| ())
+    }
+
+    /// A transaction marker of `producer_id` was written to `partition`: every group of that
+    /// partition materializes (`commit`) or drops the producer's pending offsets. Groups
+    /// without any ignore it; the message is queued behind the group's earlier requests.
+    pub fn complete_transaction(&self, partition: i32, producer_id: i64, commit: bool) {
+        for handle in self.groups().values().filter(|h| h.partition == partition) {
+            // A closed task is a group that is gone: nothing pending to complete.
+            let _ = handle
+                .messages
+                .send(GroupMessage::CompleteTransaction(producer_id, commit));
+        }
+    }
+
+    /// Committed offsets of `group_id`; an unknown group has none. With `require_stable`
+    /// (OffsetFetch v7+), UNSTABLE_OFFSET_COMMIT for partitions with transactional offsets
+    /// pending.
     pub async fn fetch_offsets(
         &self,
         group_id: &str,
         topics: FetchOffsets,
+        require_stable: bool,
     ) -> Result<FetchedOffsets, ResponseError> {
         let asked = topics.clone();
         match self
-            .call(group_id, false, |tx| GroupMessage::Fetch(topics, tx))
+            .call(group_id, false, |tx| {
+                GroupMessage::Fetch(topics, require_stable, tx)
+            })
             .await?
         {
             Some(fetched) => Ok(fetched),
             None => Ok(asked
                 .unwrap_or_default()
                 .into_iter()
-                .flat_map(|(t, ps)| ps.into_iter().map(move |p| (t.clone(), p, None)))
+                .flat_map(|(t, ps)| ps.into_iter().map(move |p| (t.clone(), p, Ok(None))))
                 .collect()),
         }
     }
 
-    /// `None` when the group does not exist.
+    /// `None` when the group does not exist or is not a classic group.
     pub async fn describe_group(
         &self,
         group_id: &str,
     ) -> Result<Option<GroupDescription>, ResponseError> {
-        self.call(group_id, false, GroupMessage::Describe).await
+        Ok(self
+            .call(group_id, false, GroupMessage::Describe)
+            .await?
+            .filter(|d| d.state != "Dead"))
+    }
+
+    /// ConsumerGroupHeartbeat: checked as Kafka does before any group is looked up; only a
+    /// join (epoch 0) may create the group.
+    pub async fn consumer_group_heartbeat(
+        &self,
+        group_id: &str,
+        request: ConsumerHeartbeat,
+    ) -> HeartbeatAnswer {
+        if let Err((error, message)) =
+            consumer::heartbeat::validate(group_id, &request, &self.consumer_config)
+        {
+            return HeartbeatAnswer::error(error, message);
+        }
+        let create = request.member_epoch == 0;
+        let config = self.consumer_config.clone();
+        match self
+            .call(group_id, create, |tx| {
+                GroupMessage::ConsumerHeartbeat(Box::new(request), config, tx)
+            })
+            .await
+        {
+            Ok(Some(answer)) => answer,
+            Ok(None) => HeartbeatAnswer::error(
+                ResponseError::GroupIdNotFound,
+                format!("Consumer group {group_id} not found."),
+            ),
+            Err(e) => HeartbeatAnswer::error(e, None),
+        }
+    }
+
+    /// ConsumerGroupDescribe: `None` when the group does not exist or is not a consumer group.
+    pub async fn describe_consumer_group(
+        &self,
+        group_id: &str,
+    ) -> Result<Option<ConsumerGroupDescription>, ResponseError> {
+        Ok(self
+            .call(group_id, false, GroupMessage::ConsumerDescribe)
+            .await?
+            .flatten())
     }
 
     /// Every group this broker coordinates.
@@ -358,19 +471,48 @@ impl GroupCoordinator {
 struct LoadedGroup {
     metadata: Option<GroupMetadataValue>,
     offsets: Offsets,
+    /// Transactional offsets by producer id whose marker is not in the partition (yet).
+    pending_transactional: BTreeMap<i64, Offsets>,
+    consumer: LoadedConsumerGroup,
 }
 
 fn replay_group_records(records: Vec<StoredRecord>) -> BTreeMap<String, LoadedGroup> {
     let mut groups: BTreeMap<String, LoadedGroup> = BTreeMap::new();
     for record in records {
-        // Transactional offset commits count once their transaction commits (the transaction
-        // coordinator's markers); kf writes none yet.
-        if record.is_control || record.is_transactional {
+        if record.is_control {
+            // A transaction marker ends the producer's pending offsets in every group.
+            let marker = match (record.key.as_deref(), record.value.as_deref()) {
+                (Some(key), Some(value)) => TxnMarker::from_record(key, value),
+                _ => None,
+            };
+            if let Some(TxnMarker { commit, .. }) = marker {
+                for group in groups.values_mut() {
+                    txn_offsets::complete_transaction(
+                        &mut group.offsets,
+                        &mut group.pending_transactional,
+                        record.producer_id,
+                        commit,
+                    );
+                }
+            }
             continue;
         }
         let Some(key) = record.key.as_deref() else {
             continue;
         };
+        if is_consumer_key(key) {
+            match ConsumerRecordKey::decode(key) {
+                Ok(key) => groups
+                    .entry(key.group().to_string())
+                    .or_default()
+                    .consumer
+                    .replay(&key, record.value.as_deref()),
+                Err(e) => {
+                    warn!(offset = record.offset, error = %e, "skipping unreadable __consumer_offsets key")
+                }
+            }
+            continue;
+        }
         let key = match GroupRecordKey::decode(key) {
             Ok(key) => key,
             Err(e) => {
@@ -385,19 +527,30 @@ fn replay_group_records(records: Vec<StoredRecord>) -> BTreeMap<String, LoadedGr
             } => match record.value.as_deref() {
                 None => {
                     entry.offsets.remove(&topic, partition);
+                    for pending in entry.pending_transactional.values_mut() {
+                        pending.remove(&topic, partition);
+                    }
                 }
                 Some(value) => match OffsetCommitValue::decode(value) {
-                    Ok(v) => entry.offsets.put(
-                        topic,
-                        partition,
-                        CommittedOffset {
+                    Ok(v) => {
+                        let offset = CommittedOffset {
                             offset: v.offset,
                             leader_epoch: v.leader_epoch,
                             metadata: v.metadata,
                             commit_timestamp_ms: v.commit_timestamp,
                             expire_timestamp_ms: v.expire_timestamp,
-                        },
-                    ),
+                        };
+                        // A producer's record is a TxnOffsetCommit, pending until its marker.
+                        let offsets = if record.producer_id == NO_PRODUCER_ID {
+                            &mut entry.offsets
+                        } else {
+                            entry
+                                .pending_transactional
+                                .entry(record.producer_id)
+                                .or_default()
+                        };
+                        offsets.put(topic, partition, offset, record.offset);
+                    }
                     Err(e) => {
                         warn!(offset = record.offset, error = %e, "skipping unreadable offset commit")
                     }
@@ -428,15 +581,23 @@ impl PartitionCoordinator for GroupCoordinator {
         let loaded = replay_group_records(records);
         let mut groups = self.groups();
         for (group_id, state) in loaded {
+            let consumer =
+                state
+                    .consumer
+                    .build(group_id.clone(), self.consumer_config.clone(), now);
             let mut group = match state.metadata {
                 Some(value) => ClassicGroup::from_record(group_id.clone(), self.config, value, now),
-                None if !state.offsets.is_empty() => {
+                None if !state.offsets.is_empty()
+                    || !state.pending_transactional.is_empty()
+                    || consumer.is_some() =>
+                {
                     ClassicGroup::new(group_id.clone(), self.config, now)
                 }
                 None => continue,
             };
             group.offsets = state.offsets;
-            let handle = self.spawn_group(group, partition, leader_epoch);
+            group.pending_transactional = state.pending_transactional;
+            let handle = self.spawn_group(group, consumer, partition, leader_epoch);
             groups.insert(group_id, handle);
         }
     }

@@ -144,7 +144,7 @@ fn fence_records(
 }
 
 /// Elections for every partition without a leader, among the brokers `image` has unfenced.
-fn elect_leaderless(image: &MetadataImage, unclean_default: bool) -> Vec<MetadataRecord> {
+pub fn elect_leaderless(image: &MetadataImage, unclean_default: bool) -> Vec<MetadataRecord> {
     partitions(image)
         .filter(|(_, p)| p.leader == NO_LEADER)
         .filter_map(|(topic, partition)| {

@@ -8,7 +8,8 @@
 //! memory only): a broker whose heartbeats stop for `broker.session.timeout.ms` is fenced, and a
 //! controller that becomes active starts every unfenced broker's session afresh. With
 //! `auto.leader.rebalance.enable` it moves leadership back to preferred replicas every
-//! `leader.imbalance.check.interval.seconds`.
+//! `leader.imbalance.check.interval.seconds`, and elects leaders for leaderless partitions that
+//! became electable (a topic whose `unclean.leader.election.enable` was turned on).
 
 pub mod alter_configs;
 pub mod alter_partition;
@@ -169,6 +170,16 @@ impl Controller {
             let request = ControllerRequest::FenceBroker { broker_id };
             if let Err(error) = self.serve(request).await {
                 tracing::debug!(broker = broker_id, %error, "could not fence");
+            }
+        }
+        // A partition left without a leader may have become electable without a broker event:
+        // its topic now allows unclean elections (Kafka elects when that config changes).
+        let image = self.image.borrow().clone();
+        let elected =
+            brokers::elect_leaderless(&image, self.settings.unclean_leader_election_enable);
+        if !elected.is_empty() {
+            if let Err(error) = self.write(&image, elected).await {
+                tracing::debug!(%error, "could not elect leaders");
             }
         }
         let interval = self.settings.leader_imbalance_check_interval_ms;

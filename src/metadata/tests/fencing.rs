@@ -259,3 +259,25 @@ fn election_codes(decision: &Decision) -> Vec<(i32, Option<ResponseError>)> {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn turning_unclean_election_on_makes_an_offline_partition_electable() {
+    let mut image = image();
+    for id in [0, 1, 2] {
+        fence(&mut image, id);
+    }
+    image.apply(&MetadataRecord::UnfenceBroker { broker_id: 0 });
+    // Partition 1's ISR is [2], fenced: broker 0 is alive but out of sync.
+    assert!(brokers::elect_leaderless(&image, false)
+        .iter()
+        .all(|r| !matches!(r, MetadataRecord::Partition { partition: 1, .. })));
+    image.apply(&MetadataRecord::Config {
+        resource: ConfigResource::Topic(TOPIC.into()),
+        name: "unclean.leader.election.enable".into(),
+        value: Some("true".into()),
+    });
+    let elected = brokers::elect_leaderless(&image, false);
+    apply(&mut image, &elected);
+    let p1 = partition(&image, 1);
+    assert_eq!((p1.leader, p1.isr), (0, vec![0]));
+}
