@@ -1,6 +1,7 @@
 //! kf's cluster against librdkafka's mock cluster, driven by librdkafka in one run:
 //! produce and consume of 200k 1 KiB records over 64 partitions with acks=all, plus the time to
-//! ready and the resident memory of an idle 3-broker `kf cluster up`.
+//! ready and the resident memory of an idle 3-broker `kf cluster up`; and transactions: `kf bench
+//! produce --transactional-id --transaction-size 1000` (kf's own producer) against both.
 //!
 //! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -102,6 +103,49 @@ fn report(what: &str, kf: Duration, mock: Duration) {
     );
 }
 
+/// Records and partitions of the transactional run (Kafka's perf test writes one topic).
+const TXN_RECORDS: &str = "200000";
+const TXN_SIZE: &str = "1000";
+const TXN_TOPIC: &str = "txn-bench";
+
+/// `kf bench produce --transactional-id` against `bootstrap`: its two summary lines.
+fn transactional_produce(bootstrap: &str, transactional_id: &str) -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_kf"))
+        .args([
+            "bench",
+            "produce",
+            TXN_TOPIC,
+            "-n",
+            TXN_RECORDS,
+            "-s",
+            "1024",
+        ])
+        .args([
+            "--transactional-id",
+            transactional_id,
+            "--transaction-size",
+            TXN_SIZE,
+        ])
+        .args(["--reporting-interval", "600000", "-b", bootstrap])
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "kf bench produce failed");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| l.contains("records sent") || l.contains("transactions committed"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The records/sec figure of a `kf bench produce` summary.
+fn records_per_sec(lines: &[String]) -> f64 {
+    lines
+        .iter()
+        .find_map(|l| l.split(", ").nth(1)?.split(' ').next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
 /// Starts the real binary, waits for its ready banner, and reads its resident memory once idle.
 fn idle_cluster_footprint() -> (Duration, u64) {
     let dir = tempfile::tempdir().unwrap();
@@ -154,8 +198,10 @@ fn main() {
             PARTITIONS,
             rdkafka::admin::TopicReplication::Fixed(1),
         );
+        let txn_topic =
+            rdkafka::admin::NewTopic::new(TXN_TOPIC, 1, rdkafka::admin::TopicReplication::Fixed(1));
         admin
-            .create_topics([&topic], &rdkafka::admin::AdminOptions::new())
+            .create_topics([&topic, &txn_topic], &rdkafka::admin::AdminOptions::new())
             .await
             .unwrap()
             .into_iter()
@@ -174,6 +220,23 @@ fn main() {
     let mock_consume = consume(&mock_bootstrap);
     report("produce", kf_produce, mock_produce);
     report("consume", kf_consume, mock_consume);
+
+    mock.create_topic(TXN_TOPIC, 1, 1).unwrap();
+    let kf_txn = transactional_produce(&kf_bootstrap, "bench-kf");
+    let mock_txn = transactional_produce(&mock_bootstrap, "bench-mock");
+    println!(
+        "transactional produce: kf bench produce, {TXN_RECORDS} records x 1024 B, one partition, \
+         transactions of {TXN_SIZE}"
+    );
+    for (name, lines) in [("kf cluster", &kf_txn), ("librdkafka mock", &mock_txn)] {
+        for line in lines.iter() {
+            println!("  {name:<16} {line}");
+        }
+    }
+    println!(
+        "  kf / mock throughput            {:.2}x",
+        records_per_sec(&kf_txn) / records_per_sec(&mock_txn)
+    );
     runtime.block_on(cluster.shutdown());
 
     let (to_ready, rss_kib) = idle_cluster_footprint();
