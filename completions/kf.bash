@@ -393,7 +393,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__bench__subcmd__consume)
-            opts="-n -p -b -X -h --num-records --partitions --timeout --reporting-interval --bootstrap-server --profile --help"
+            opts="-n -p -G -b -X -h --num-records --partitions --group --group-protocol --timeout --reporting-interval --bootstrap-server --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -413,6 +413,18 @@ _kf() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -G)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group-protocol)
+                    COMPREPLY=($(compgen -W "classic consumer" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)
@@ -963,7 +975,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__consume)
-            opts="-o -p -e -c -G -f -J -b -X -h --offset --partition --exit --count --group --isolation --print-control-records --format --json --key-encoding --value-encoding --bootstrap-server --profile --help"
+            opts="-o -p -e -c -G -f -J -b -X -h --offset --partition --exit --count --group --group-protocol --isolation --print-control-records --format --json --key-encoding --value-encoding --bootstrap-server --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -999,6 +1011,10 @@ _kf() {
                     ;;
                 -G)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group-protocol)
+                    COMPREPLY=($(compgen -W "classic consumer" -- "${cur}"))
                     return 0
                     ;;
                 --isolation)

@@ -331,6 +331,8 @@ complete -c kf -n "__fish_kf_using_subcommand consume" -s o -l offset -d 'Where 
 complete -c kf -n "__fish_kf_using_subcommand consume" -s p -l partition -d 'Only these partitions (repeatable; not with -G)' -r
 complete -c kf -n "__fish_kf_using_subcommand consume" -s c -l count -d 'Exit after this many records' -r
 complete -c kf -n "__fish_kf_using_subcommand consume" -s G -l group -d 'Join this consumer group; offsets are committed as records are read' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -l group-protocol -d 'The group protocol (with -G): classic works with every broker; consumer (KIP-848) needs Kafka 4.0+ or kf and rebalances without stopping the other members [default: classic]' -r -f -a "classic\t'JoinGroup/SyncGroup, a member assigns: every Kafka version (Kafka\'s clients\' default)'
+consumer\t'KIP-848: the coordinator assigns, incrementally (Kafka 4.0+ and kf)'"
 complete -c kf -n "__fish_kf_using_subcommand consume" -l isolation -d 'Which records to read: read_uncommitted sees aborted transactions\' records too' -r -f -a "read_committed\t'Only records of committed transactions (up to the last stable offset)'
 read_uncommitted\t'Every record up to the high watermark (Kafka\'s default)'"
 complete -c kf -n "__fish_kf_using_subcommand consume" -s f -l format -d 'Print each record with this format (see below)' -r
@@ -381,7 +383,10 @@ complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s n -l num-records -d 'Stop after this many records (default: at the end offsets seen at the start)' -r
-complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s p -l partitions -d 'Partitions to read, comma separated (default: all)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s p -l partitions -d 'Partitions to read, comma separated (default: all; not with -G)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s G -l group -d 'Read as a member of this consumer group (subscribe) instead of assigning partitions' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l group-protocol -d 'The group protocol (with -G): classic works with every broker; consumer (KIP-848) needs Kafka 4.0+ or kf and rebalances without stopping the other members [default: classic]' -r -f -a "classic\t'JoinGroup/SyncGroup, a member assigns: every Kafka version (Kafka\'s clients\' default)'
+consumer\t'KIP-848: the coordinator assigns, incrementally (Kafka 4.0+ and kf)'"
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l timeout -d 'Give up when no record arrives for this many milliseconds' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l reporting-interval -d 'Milliseconds between the periodic report lines' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
