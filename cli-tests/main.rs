@@ -8,6 +8,7 @@ mod connect;
 mod consume;
 mod first_hour;
 mod generate;
+mod group;
 mod help_examples;
 mod open_files;
 mod produce;

@@ -160,11 +160,9 @@ fn once_json_matches_the_clusters_state() {
     assert_eq!(quorum["status"], "fresh");
     assert_eq!(quorum["replicas"].as_array().unwrap().len(), 3);
     assert!(quorum["high_watermark"].as_i64().unwrap() > 0);
-    assert_eq!(top["groups"]["status"], "unsupported");
-    assert!(top["groups"]["reason"]
-        .as_str()
-        .unwrap()
-        .contains("ListGroups"));
+    // kf serves groups now; none exist yet.
+    assert_eq!(top["groups"]["status"], "fresh");
+    assert_eq!(top["groups"]["groups"], serde_json::json!([]));
     assert_eq!(top["transactions"]["status"], "unsupported");
 
     let text = cluster.kf(&["top", "--once"]).output().unwrap();

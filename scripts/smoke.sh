@@ -20,6 +20,10 @@ seq 1 1000 | kcat -b "$bootstrap" -P -t smoke-kcat -p 0
 got=$(kcat -b "$bootstrap" -C -t smoke-kcat -p 0 -o beginning -e -q | wc -l)
 [ "$got" = 1000 ] || { echo "kcat read $got of 1000 records"; exit 1; }
 echo "kcat: metadata and 1000-record round trip ok"
+# A consumer group: kcat -G subscribes, is given the partition, and reads every record.
+got=$(timeout 60 kcat -b "$bootstrap" -G smoke-kcat-group -o beginning -e -q smoke-kcat | wc -l)
+[ "$got" = 1000 ] || { echo "kcat -G read $got of 1000 records"; exit 1; }
+echo "kcat: -G group consumption ok"
 
 python3 "$here/smoke_kafka_python.py"
 python3 "$here/smoke_confluent_kafka.py"

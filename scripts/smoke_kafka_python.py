@@ -1,6 +1,7 @@
 """kafka-python against a running kf cluster: metadata, a produce/consume round trip, then a
 transactional producer that commits and aborts, read back read_committed and read_uncommitted."""
 import os
+import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
@@ -24,6 +25,37 @@ consumer.seek_to_beginning(*partitions)
 values = {m.value for m in consumer}
 assert values == {f"v{i}".encode() for i in range(500)}, len(values)
 print("kafka-python: metadata and 500-record round trip ok")
+
+# A consumer group (classic protocol): two members share the topic's partitions, read every
+# record once between them, commit, and the committed offsets read back.
+group_values = []
+members = [
+    KafkaConsumer(
+        "smoke-kafka-python",
+        bootstrap_servers=bootstrap,
+        group_id="smoke-kafka-python-group",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=15000,
+    )
+    for _ in range(2)
+]
+deadline = time.time() + 60
+while len(group_values) < 500 and time.time() < deadline:
+    for member in members:
+        for records in member.poll(timeout_ms=200).values():
+            group_values.extend(r.value for r in records)
+assert sorted(group_values) == sorted(f"v{i}".encode() for i in range(500)), len(group_values)
+owned = [member.assignment() for member in members]
+assert set().union(*owned) == set(partitions), owned
+for member in members:
+    member.commit()
+committed = {tp: members[0].committed(tp) for tp in partitions}
+ends = members[0].end_offsets(partitions)
+assert committed == ends, (committed, ends)
+for member in members:
+    member.close()
+print("kafka-python: two-member group read 500 records once and committed")
 
 # Fetch sessions (KIP-227): kafka-python keeps an incremental session per broker. Force a stale
 # epoch on every session now and then, as a client does whose cancelled fetch was served anyway:

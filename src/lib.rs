@@ -7,6 +7,7 @@
 //! - [`metadata`]: metadata records, each broker's `MetadataImage`, the Raft quorum, the controller.
 //! - [`coord`]: coordinators keeping their state in internal topics (transactions).
 //! - [`broker`]: one broker: listener, connections, dispatch, one handler file per Kafka API.
+//! - [`coord`]: coordinators keeping their state in internal topics; the group coordinator.
 //! - [`cluster`]: start and stop N brokers in one process; broker configuration; the state file.
 //! - [`client`]: a Kafka client on standard APIs only (connections, metadata, producer, consumer, admin).
 //! - [`cli`]: the clap definitions, the one source of help, completions and man pages.

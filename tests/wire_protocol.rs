@@ -41,7 +41,21 @@ fn default_request(api_key: ApiKey) -> RequestKind {
         }
         ApiKey::DescribeQuorum => RequestKind::DescribeQuorum(DescribeQuorumRequest::default()),
         ApiKey::DescribeCluster => RequestKind::DescribeCluster(DescribeClusterRequest::default()),
-        ApiKey::FindCoordinator => RequestKind::FindCoordinator(FindCoordinatorRequest::default()),
+        ApiKey::FindCoordinator => RequestKind::FindCoordinator(
+            FindCoordinatorRequest::default()
+                .with_key(StrBytes::from_static_str("g"))
+                .with_coordinator_keys(vec![StrBytes::from_static_str("g")]),
+        ),
+        ApiKey::JoinGroup => RequestKind::JoinGroup(JoinGroupRequest::default()),
+        ApiKey::SyncGroup => RequestKind::SyncGroup(SyncGroupRequest::default()),
+        ApiKey::Heartbeat => RequestKind::Heartbeat(HeartbeatRequest::default()),
+        ApiKey::LeaveGroup => RequestKind::LeaveGroup(LeaveGroupRequest::default()),
+        ApiKey::OffsetCommit => RequestKind::OffsetCommit(OffsetCommitRequest::default()),
+        ApiKey::OffsetFetch => RequestKind::OffsetFetch(OffsetFetchRequest::default()),
+        ApiKey::DescribeGroups => RequestKind::DescribeGroups(DescribeGroupsRequest::default()),
+        ApiKey::ListGroups => RequestKind::ListGroups(ListGroupsRequest::default()),
+        ApiKey::DeleteGroups => RequestKind::DeleteGroups(DeleteGroupsRequest::default()),
+        ApiKey::OffsetDelete => RequestKind::OffsetDelete(OffsetDeleteRequest::default()),
         ApiKey::AddPartitionsToTxn => {
             RequestKind::AddPartitionsToTxn(AddPartitionsToTxnRequest::default())
         }
@@ -540,5 +554,228 @@ async fn fetch_sessions_answer_every_session_id_and_epoch_as_kafka() {
             row.what
         );
     }
+    cluster.shutdown().await;
+}
+
+fn join_request(member_id: &str, session_timeout_ms: i32) -> JoinGroupRequest {
+    JoinGroupRequest::default()
+        .with_group_id(StrBytes::from_static_str("wire-group").into())
+        .with_session_timeout_ms(session_timeout_ms)
+        .with_rebalance_timeout_ms(10_000)
+        .with_member_id(StrBytes::from_string(member_id.to_string()))
+        .with_protocol_type(StrBytes::from_static_str("consumer"))
+        .with_protocols(vec![join_group_request::JoinGroupRequestProtocol::default(
+        )
+        .with_name(StrBytes::from_static_str("range"))
+        .with_metadata(Bytes::from_static(&[0, 0, 0, 0, 0, 0]))])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_apis_answer_kafkas_error_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = [
+        ("offsets.topic.num.partitions", "3"),
+        ("group.initial.rebalance.delay.ms", "0"),
+    ];
+    let cluster = start_cluster(dir.path(), 1, &config).await;
+    let mut conn = RawConnection::connect(&cluster.bootstrap_servers()).await;
+    let code = |e: ResponseError| e.code();
+
+    // Batched FindCoordinator (v4+): one answer per key, all this broker.
+    let keys = ["a", "b", "wire-group"]
+        .map(StrBytes::from_static_str)
+        .to_vec();
+    let found: FindCoordinatorResponse = conn
+        .call(
+            ApiKey::FindCoordinator,
+            4,
+            &FindCoordinatorRequest::default().with_coordinator_keys(keys),
+        )
+        .await;
+    assert_eq!(found.coordinators.len(), 3);
+    assert!(found
+        .coordinators
+        .iter()
+        .all(|c| c.error_code == 0 && c.node_id == BrokerId(0)));
+    let share: FindCoordinatorResponse = conn
+        .call(
+            ApiKey::FindCoordinator,
+            6,
+            &FindCoordinatorRequest::default()
+                .with_key_type(2)
+                .with_coordinator_keys(vec![StrBytes::from_static_str("a")]),
+        )
+        .await;
+    assert_eq!(
+        share.coordinators[0].error_code,
+        code(ResponseError::InvalidRequest)
+    );
+
+    // JoinGroup: the session timeout is checked, a v4+ newcomer needs an id first.
+    let too_short: JoinGroupResponse = conn.call(ApiKey::JoinGroup, 5, &join_request("", 10)).await;
+    assert_eq!(
+        too_short.error_code,
+        code(ResponseError::InvalidSessionTimeout)
+    );
+    // The new `__consumer_offsets` partition may still be loading: clients retry, so does this.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let first: JoinGroupResponse = loop {
+        let r: JoinGroupResponse = conn
+            .call(ApiKey::JoinGroup, 5, &join_request("", 10_000))
+            .await;
+        if r.error_code != code(ResponseError::CoordinatorLoadInProgress) {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the coordinator never loaded"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(first.error_code, code(ResponseError::MemberIdRequired));
+    assert!(!first.member_id.is_empty());
+    let unknown: JoinGroupResponse = conn
+        .call(ApiKey::JoinGroup, 5, &join_request("made-up", 10_000))
+        .await;
+    assert_eq!(unknown.error_code, code(ResponseError::UnknownMemberId));
+    let joined: JoinGroupResponse = conn
+        .call(
+            ApiKey::JoinGroup,
+            5,
+            &join_request(&first.member_id, 10_000),
+        )
+        .await;
+    assert_eq!(joined.error_code, 0);
+    assert_eq!(joined.generation_id, 1);
+    assert_eq!(joined.leader, first.member_id);
+
+    // Fencing by generation, then a sync that makes the group Stable.
+    let sync = |generation| {
+        SyncGroupRequest::default()
+            .with_group_id(StrBytes::from_static_str("wire-group").into())
+            .with_generation_id(generation)
+            .with_member_id(first.member_id.clone())
+            .with_assignments(vec![
+                sync_group_request::SyncGroupRequestAssignment::default()
+                    .with_member_id(first.member_id.clone())
+                    .with_assignment(Bytes::from_static(b"mine")),
+            ])
+    };
+    let stale: SyncGroupResponse = conn.call(ApiKey::SyncGroup, 3, &sync(0)).await;
+    assert_eq!(stale.error_code, code(ResponseError::IllegalGeneration));
+    let synced: SyncGroupResponse = conn.call(ApiKey::SyncGroup, 3, &sync(1)).await;
+    assert_eq!(
+        (synced.error_code, synced.assignment.as_ref()),
+        (0, &b"mine"[..])
+    );
+
+    // Listing and describing, with Kafka's state names and filters.
+    let listed: ListGroupsResponse = conn
+        .call(
+            ApiKey::ListGroups,
+            5,
+            &ListGroupsRequest::default()
+                .with_states_filter(vec![StrBytes::from_static_str("stable")]),
+        )
+        .await;
+    assert_eq!(listed.groups.len(), 1);
+    assert_eq!(
+        (
+            listed.groups[0].group_state.as_str(),
+            listed.groups[0].group_type.as_str()
+        ),
+        ("Stable", "classic")
+    );
+    // "nobody" may hash to a partition still loading (COORDINATOR_LOAD_IN_PROGRESS): retry.
+    let described = loop {
+        let described: DescribeGroupsResponse = conn
+            .call(
+                ApiKey::DescribeGroups,
+                6,
+                &DescribeGroupsRequest::default().with_groups(vec![
+                    StrBytes::from_static_str("wire-group").into(),
+                    StrBytes::from_static_str("nobody").into(),
+                ]),
+            )
+            .await;
+        if described
+            .groups
+            .iter()
+            .all(|g| g.error_code != code(ResponseError::CoordinatorLoadInProgress))
+        {
+            break described;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(described.groups[0].group_state.as_str(), "Stable");
+    assert_eq!(
+        described.groups[0].members[0].member_assignment.as_ref(),
+        b"mine"
+    );
+    assert_eq!(
+        described.groups[1].error_code,
+        code(ResponseError::GroupIdNotFound)
+    );
+
+    // A group with members cannot be deleted; an unknown one is not found.
+    let deleted: DeleteGroupsResponse = conn
+        .call(
+            ApiKey::DeleteGroups,
+            2,
+            &DeleteGroupsRequest::default().with_groups_names(vec![
+                StrBytes::from_static_str("wire-group").into(),
+                StrBytes::from_static_str("nobody").into(),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        deleted.results[0].error_code,
+        code(ResponseError::NonEmptyGroup)
+    );
+    assert_eq!(
+        deleted.results[1].error_code,
+        code(ResponseError::GroupIdNotFound)
+    );
+
+    // LeaveGroup v3+: one error per member.
+    let left: LeaveGroupResponse = conn
+        .call(
+            ApiKey::LeaveGroup,
+            3,
+            &LeaveGroupRequest::default()
+                .with_group_id(StrBytes::from_static_str("wire-group").into())
+                .with_members(vec![
+                    leave_group_request::MemberIdentity::default()
+                        .with_member_id(first.member_id.clone()),
+                    leave_group_request::MemberIdentity::default()
+                        .with_member_id(StrBytes::from_static_str("ghost")),
+                ]),
+        )
+        .await;
+    assert_eq!(left.error_code, 0);
+    assert_eq!(left.members[0].error_code, 0);
+    assert_eq!(
+        left.members[1].error_code,
+        code(ResponseError::UnknownMemberId)
+    );
+
+    // Clients cannot write the coordinator's topic.
+    let produced: ProduceResponse = conn
+        .call(
+            ApiKey::Produce,
+            9,
+            &ProduceRequest::default().with_acks(1).with_topic_data(vec![
+                produce_request::TopicProduceData::default()
+                    .with_name(StrBytes::from_static_str("__consumer_offsets").into())
+                    .with_partition_data(vec![produce_request::PartitionProduceData::default()
+                        .with_index(0)
+                        .with_records(Some(Bytes::from_static(b"not even a batch")))]),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        produced.responses[0].partition_responses[0].error_code,
+        code(ResponseError::InvalidTopicException)
+    );
     cluster.shutdown().await;
 }

@@ -6,7 +6,8 @@
 //!
 //! Differences from Kafka: one task cleans the logs one after another (Kafka has
 //! `log.cleaner.threads` threads picking the filthiest log first); the bound is the log end
-//! offset, which is the high watermark while kf keeps one replica per partition.
+//! offset, which is the high watermark while kf keeps one replica per partition; only logs
+//! opened since the broker started are cleaned (logs open on first use).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -56,7 +56,7 @@ pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, strea
     };
 
     while let Some((frame, permit)) = frame_rx.recv().await {
-        let handled = handle_frame(&broker, &listener, frame.freeze()).await;
+        let handled = handle_frame(&broker, &listener, peer, frame.freeze()).await;
         drop(permit);
         match handled {
             Ok(Some(response)) => {

@@ -3,6 +3,8 @@
 //! encode the answer. An `Err` means "close the connection", as Kafka does for an unknown API key,
 //! an unsupported version (except ApiVersions, KIP-511) or a body it cannot parse.
 
+use std::net::SocketAddr;
+
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{
     ApiKey, FetchResponse, ProduceRequest, RequestHeader, RequestKind, ResponseHeader, ResponseKind,
@@ -47,6 +49,7 @@ pub enum DispatchError {
 pub async fn handle_frame(
     broker: &Broker,
     listener: &ListenerName,
+    peer: Option<SocketAddr>,
     frame: Bytes,
 ) -> Result<Option<ResponseFrame>, DispatchError> {
     if frame.len() < 8 {
@@ -88,13 +91,14 @@ pub async fn handle_frame(
     }
 
     let request = RequestKind::decode(api_key, &mut body, version).map_err(malformed)?;
-    let response = route(broker, listener, api_key, &header, request).await?;
+    let response = route(broker, listener, peer, api_key, &header, request).await?;
     encode_response(api_key, &header, version, response).map(Some)
 }
 
 async fn route(
     broker: &Broker,
     listener: &ListenerName,
+    peer: Option<SocketAddr>,
     api_key: ApiKey,
     header: &RequestHeader,
     request: RequestKind,
@@ -142,6 +146,36 @@ async fn route(
         RequestKind::FindCoordinator(r) => ResponseKind::FindCoordinator(
             handlers::find_coordinator::handle(broker, header, r).await,
         ),
+        RequestKind::JoinGroup(r) => ResponseKind::JoinGroup(
+            handlers::join_group::handle(broker, header, r, client_host(peer)).await,
+        ),
+        RequestKind::SyncGroup(r) => {
+            ResponseKind::SyncGroup(handlers::sync_group::handle(broker, header, r).await)
+        }
+        RequestKind::Heartbeat(r) => {
+            ResponseKind::Heartbeat(handlers::heartbeat::handle(broker, header, r).await)
+        }
+        RequestKind::LeaveGroup(r) => {
+            ResponseKind::LeaveGroup(handlers::leave_group::handle(broker, header, r).await)
+        }
+        RequestKind::OffsetCommit(r) => {
+            ResponseKind::OffsetCommit(handlers::offset_commit::handle(broker, header, r).await)
+        }
+        RequestKind::OffsetFetch(r) => {
+            ResponseKind::OffsetFetch(handlers::offset_fetch::handle(broker, header, r).await)
+        }
+        RequestKind::DescribeGroups(r) => {
+            ResponseKind::DescribeGroups(handlers::describe_groups::handle(broker, header, r).await)
+        }
+        RequestKind::ListGroups(r) => {
+            ResponseKind::ListGroups(handlers::list_groups::handle(broker, header, r).await)
+        }
+        RequestKind::DeleteGroups(r) => {
+            ResponseKind::DeleteGroups(handlers::delete_groups::handle(broker, header, r).await)
+        }
+        RequestKind::OffsetDelete(r) => {
+            ResponseKind::OffsetDelete(handlers::offset_delete::handle(broker, header, r).await)
+        }
         RequestKind::AddPartitionsToTxn(r) => ResponseKind::AddPartitionsToTxn(
             handlers::add_partitions_to_txn::handle(broker, header, r).await,
         ),
@@ -169,6 +203,11 @@ async fn route(
         // Only keys of SUPPORTED_APIS get here, and each has an arm above (a test sends them all).
         _ => return Err(DispatchError::NoHandler(api_key)),
     })
+}
+
+/// The client's address as Kafka's JoinGroup records it (Java's `InetAddress.toString`).
+fn client_host(peer: Option<SocketAddr>) -> String {
+    peer.map(|p| format!("/{}", p.ip())).unwrap_or_default()
 }
 
 /// The record buffers a Fetch response carries, which its frame references instead of copying.

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::watch;
 
 use crate::config::BrokerConfig;
+use crate::coord::group::GroupCoordinator;
 use crate::coord::txn::TxnCoordinator;
 use crate::log::LogManager;
 use kafka_protocol::error::ResponseError;
@@ -48,6 +49,8 @@ pub struct Broker {
     pub fetch_sessions: fetch_sessions::FetchSessions,
     /// Producer ids this broker may still hand out.
     pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
+    /// The groups whose `__consumer_offsets` partitions this broker leads.
+    pub groups: Arc<GroupCoordinator>,
     /// Request and response bytes all connections hold, within their limits.
     pub queued: queued_bytes::QueuedBytes,
     /// Requests to other brokers (WriteTxnMarkers).
@@ -76,6 +79,7 @@ impl Broker {
             config.queued_max_response_bytes,
         );
         let broker = Arc::new_cyclic(|me| Broker {
+            groups: Arc::new(GroupCoordinator::new(me.clone(), broker_id, &config)),
             broker_id,
             config,
             advertised_listeners,

@@ -1,6 +1,10 @@
 //! The retention check: every `log.retention.check.interval.ms`, each partition log deletes the
 //! segments past its `retention.ms` / `retention.bytes`, as Kafka's log cleaner thread does for
 //! `cleanup.policy=delete`.
+//!
+//! Difference from Kafka: logs open on first use (`log/open_files.rs`), and only logs opened
+//! since the broker started are checked, so a partition untouched since a restart keeps its
+//! expired segments until something reads or writes it.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -35,3 +35,31 @@ impl std::fmt::Display for TopicPartition {
         write!(f, "{}-{}", self.topic, self.partition)
     }
 }
+
+/// OffsetCommit's topics for `offsets` (the next offset to read, per partition), grouped by
+/// topic; shared by group members and the admin client.
+pub fn offset_commit_topics<'a>(
+    offsets: impl IntoIterator<Item = (&'a TopicPartition, &'a i64)>,
+) -> Vec<kafka_protocol::messages::offset_commit_request::OffsetCommitRequestTopic> {
+    use kafka_protocol::messages::offset_commit_request::{
+        OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+    };
+    let mut topics: std::collections::BTreeMap<&str, Vec<OffsetCommitRequestPartition>> =
+        std::collections::BTreeMap::new();
+    for (tp, offset) in offsets {
+        topics.entry(tp.topic.as_str()).or_default().push(
+            OffsetCommitRequestPartition::default()
+                .with_partition_index(tp.partition)
+                .with_committed_offset(*offset)
+                .with_committed_leader_epoch(-1),
+        );
+    }
+    topics
+        .into_iter()
+        .map(|(topic, partitions)| {
+            OffsetCommitRequestTopic::default()
+                .with_name(topic_name(topic))
+                .with_partitions(partitions)
+        })
+        .collect()
+}

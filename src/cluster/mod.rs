@@ -22,6 +22,7 @@ use crate::broker::{
 };
 use crate::config::listeners::{ListenerConfig, ListenerError};
 use crate::config::{BrokerConfig, ConfigError};
+use crate::coord::partition_loader::run_partition_loader;
 use crate::log::{LogManager, OfflinePartition, OpenFileLimit};
 use crate::metadata::{
     ControllerRequest, ControllerSettings, ListenerEndpoint, MetadataImage, MetadataQuorum,
@@ -209,6 +210,11 @@ impl Cluster {
         let tasks = vec![
             tokio::spawn(run_partition_sync(broker.clone())),
             tokio::spawn(crate::broker::retention::run_retention(broker.clone())),
+            tokio::spawn(run_partition_loader(
+                broker.clone(),
+                broker.groups.clone(),
+                broker.groups.partitions.clone(),
+            )),
             tokio::spawn(crate::coord::txn::sync::run_txn_coordinator(broker.clone())),
             tokio::spawn(crate::broker::cleaner::run_cleaner(broker.clone())),
         ];
@@ -446,6 +452,7 @@ async fn stop_running(running: RunningBroker) {
     for task in running.tasks {
         task.abort();
     }
+    running.broker.groups.shutdown();
     // A clean stop moves every log's recovery point and leaves the clean-shutdown marker, so
     // the next start need not scan them.
     if let Err(e) = running.broker.logs.shutdown() {

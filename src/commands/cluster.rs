@@ -71,12 +71,20 @@ pub fn parse_key_value(arg: &str, flag: &str) -> Result<(String, String), UsageE
     }
 }
 
+/// Broker configs a dev cluster sets unless told otherwise, as Kafka's own
+/// `config/server.properties` does for development: a new group's first rebalance does not wait
+/// 3 s for more members.
+const DEV_BROKER_DEFAULTS: &[(&str, &str)] = &[("group.initial.rebalance.delay.ms", "0")];
+
 fn cluster_config(args: &UpArgs) -> anyhow::Result<ClusterConfig> {
     let file = match &args.config {
         Some(path) => load_cluster_file(path)?,
         None => ClusterFile::default(),
     };
-    let mut broker_properties = BTreeMap::new();
+    let mut broker_properties: BTreeMap<String, String> = DEV_BROKER_DEFAULTS
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     for (key, value) in file.broker_config {
         let value = property_value(&key, value)?;
         broker_properties.insert(key, value);

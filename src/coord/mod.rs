@@ -5,7 +5,12 @@
 //!
 //! - [`internal_topic`]: creating an internal topic when first needed, and which partition a key
 //!   belongs to.
+//! - [`partition_loader`]: following leadership of an internal topic's partitions, replaying
+//!   each one this broker comes to lead, and appending records to it.
+//! - [`group`]: the group coordinator (`__consumer_offsets`).
 //! - [`txn`]: the transaction coordinator (`__transaction_state`).
 
+pub mod group;
 pub mod internal_topic;
+pub mod partition_loader;
 pub mod txn;

@@ -19,7 +19,6 @@ use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::Broker;
 use crate::coord::internal_topic::partition_for;
-use crate::coord::internal_topic::InternalTopic;
 use crate::coord::txn::store::transaction_state_topic;
 use crate::metadata::ApiError;
 
@@ -59,12 +58,7 @@ pub async fn handle(
 /// The coordinator's broker id, host and port.
 async fn find(broker: &Broker, key_type: i8, key: &str) -> Result<(i32, String, i32), ApiError> {
     let topic = match key_type {
-        KEY_TYPE_GROUP => InternalTopic {
-            name: "__consumer_offsets",
-            num_partitions: broker.config.offsets_topic_num_partitions,
-            replication_factor: broker.config.offsets_topic_replication_factor,
-            configs: [("cleanup.policy".to_string(), "compact".to_string())].into(),
-        },
+        KEY_TYPE_GROUP => broker.groups.offsets_topic().clone(),
         KEY_TYPE_TRANSACTION => transaction_state_topic(broker),
         other => {
             return Err(ApiError::new(

@@ -169,7 +169,7 @@ fn topic_response(image: &MetadataImage, topic: &TopicImage) -> MetadataResponse
         .with_topic_authorized_operations(OPERATIONS_OMITTED)
 }
 
-/// Kafka's internal topics, hidden from nothing but flagged for clients.
-fn is_internal_topic(name: &str) -> bool {
+/// Kafka's internal topics, hidden from nothing but flagged for clients (and closed to Produce).
+pub fn is_internal_topic(name: &str) -> bool {
     matches!(name, "__consumer_offsets" | "__transaction_state")
 }

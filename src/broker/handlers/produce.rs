@@ -13,6 +13,9 @@
 //! Transactional batches open the producer's transaction in the partition (the log's producer
 //! state), which holds the last stable offset until the coordinator's marker closes it.
 //!
+//! Internal topics (`__consumer_offsets`, `__transaction_state`) are written only by their
+//! coordinators: a client's Produce to one gets INVALID_TOPIC_EXCEPTION, as in Kafka.
+//!
 //! Differs from Kafka (until the issues that bring them): no replication, so acks=all waits for
 //! nothing more than acks=1; no KIP-890 verification of transactional batches against the
 //! coordinator (`transaction.partition.verification.enable`); record-level differences are
@@ -27,6 +30,7 @@ use kafka_protocol::messages::produce_response::{
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse, RequestHeader};
 use kafka_protocol::protocol::StrBytes;
 
+use crate::broker::handlers::metadata::is_internal_topic;
 use crate::broker::Broker;
 use crate::metadata::MetadataImage;
 
@@ -137,6 +141,13 @@ fn append(
     let Some(topic) = topic else {
         return Err(AppendError::new(ResponseError::UnknownTopicId, None));
     };
+    if is_internal_topic(topic) {
+        // Only the coordinators write their topics, as in Kafka.
+        return Err(AppendError::new(
+            ResponseError::InvalidTopicException,
+            Some(format!("Cannot append to internal topic {topic}")),
+        ));
+    }
     let leader = broker
         .leader_partition(image, topic, partition)
         .map_err(|e| AppendError::new(e, None))?;

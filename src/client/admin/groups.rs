@@ -6,11 +6,8 @@ use super::Admin;
 use crate::client::connection::BrokerConnection;
 use crate::client::consumer::group::wire_format::decode_assignment;
 use crate::client::error::{ClientError, ClientResult};
-use crate::client::wire::{str_bytes, topic_name, TopicPartition};
+use crate::client::wire::{offset_commit_topics, str_bytes, topic_name, TopicPartition};
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::offset_commit_request::{
-    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
-};
 use kafka_protocol::messages::offset_delete_request::{
     OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
 };
@@ -275,30 +272,14 @@ impl Admin {
         group: &str,
         offsets: &[(TopicPartition, i64)],
     ) -> ClientResult<()> {
-        let mut topics: BTreeMap<&str, Vec<OffsetCommitRequestPartition>> = BTreeMap::new();
-        for (tp, offset) in offsets {
-            topics.entry(tp.topic.as_str()).or_default().push(
-                OffsetCommitRequestPartition::default()
-                    .with_partition_index(tp.partition)
-                    .with_committed_offset(*offset)
-                    .with_committed_leader_epoch(-1),
-            );
-        }
         let request = OffsetCommitRequest::default()
             .with_group_id(GroupId(str_bytes(group)))
             .with_generation_id_or_member_epoch(-1)
             .with_member_id(str_bytes(""))
             .with_retention_time_ms(-1)
-            .with_topics(
-                topics
-                    .into_iter()
-                    .map(|(topic, partitions)| {
-                        OffsetCommitRequestTopic::default()
-                            .with_name(topic_name(topic))
-                            .with_partitions(partitions)
-                    })
-                    .collect(),
-            );
+            .with_topics(offset_commit_topics(
+                offsets.iter().map(|(tp, offset)| (tp, offset)),
+            ));
         self.with_coordinator(group, |_, connection| {
             let request = &request;
             async move {

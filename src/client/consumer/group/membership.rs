@@ -8,13 +8,10 @@ use super::wire_format::{
 use crate::client::connection::BrokerConnection;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::kafka_client::Client;
-use crate::client::wire::{str_bytes, topic_name, TopicPartition};
+use crate::client::wire::{offset_commit_topics, str_bytes, topic_name, TopicPartition};
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
 use kafka_protocol::messages::leave_group_request::MemberIdentity;
-use kafka_protocol::messages::offset_commit_request::{
-    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
-};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::{
@@ -320,31 +317,13 @@ impl GroupMembership {
         if offsets.is_empty() {
             return Ok(());
         }
-        let mut topics: BTreeMap<&str, Vec<OffsetCommitRequestPartition>> = BTreeMap::new();
-        for (tp, offset) in offsets {
-            topics.entry(tp.topic.as_str()).or_default().push(
-                OffsetCommitRequestPartition::default()
-                    .with_partition_index(tp.partition)
-                    .with_committed_offset(*offset)
-                    .with_committed_leader_epoch(-1),
-            );
-        }
         let request = OffsetCommitRequest::default()
             .with_group_id(GroupId(str_bytes(&self.group_id)))
             .with_generation_id_or_member_epoch(self.generation_id)
             .with_member_id(str_bytes(&self.member_id))
             .with_group_instance_id(self.instance_id.as_deref().map(str_bytes))
             .with_retention_time_ms(-1)
-            .with_topics(
-                topics
-                    .into_iter()
-                    .map(|(topic, partitions)| {
-                        OffsetCommitRequestTopic::default()
-                            .with_name(topic_name(topic))
-                            .with_partitions(partitions)
-                    })
-                    .collect(),
-            );
+            .with_topics(offset_commit_topics(offsets));
         let response = self.coordinator().await?.send(&request).await?;
         for topic in &response.topics {
             for p in &topic.partitions {

@@ -1,0 +1,447 @@
+//! The group coordinator: each broker coordinates the groups that hash to the partitions of
+//! `__consumer_offsets` it leads. One task owns each group (`task.rs`); handlers call the
+//! methods of [`GroupCoordinator`], which route to that task and wait for its answer.
+//!
+//! - `api.rs`: what handlers ask and get back; `classic.rs`: a classic group's state;
+//!   `join.rs`, `membership.rs`: the rebalance protocol; `commit.rs`: offsets, deletion and
+//!   expiry; `records.rs`: Kafka's record schemas; `store.rs`: writing them; `task.rs`: the
+//!   owner task.
+
+pub mod api;
+pub mod classic;
+pub mod commit;
+pub mod join;
+pub mod membership;
+pub mod offsets;
+pub mod records;
+pub mod store;
+pub mod task;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+
+use kafka_protocol::error::ResponseError;
+use tokio::sync::{mpsc, oneshot};
+use tracing::warn;
+
+use crate::broker::Broker;
+use crate::clock::now_ms;
+use crate::config::BrokerConfig;
+use crate::coord::internal_topic::{partition_for, InternalTopic};
+use crate::coord::partition_loader::{CoordinatorPartitions, PartitionCoordinator, StoredRecord};
+use api::*;
+use classic::ClassicGroup;
+use commit::DeleteOffsetsResult;
+use offsets::Offsets;
+use records::{GroupMetadataValue, GroupRecordKey, OffsetCommitValue};
+use store::PartitionGroupLog;
+use task::{run_group, GroupMessage};
+
+pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
+/// Kafka's `offsets.topic.segment.bytes` default, which `__consumer_offsets` is created with.
+const OFFSETS_TOPIC_SEGMENT_BYTES: &str = "104857600";
+
+/// The broker configs a group follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupConfig {
+    pub initial_rebalance_delay_ms: i32,
+    pub min_session_timeout_ms: i32,
+    pub max_session_timeout_ms: i32,
+    pub max_size: i32,
+    pub offsets_retention_ms: i64,
+    pub offsets_retention_check_interval_ms: i64,
+    pub offset_metadata_max_bytes: usize,
+}
+
+impl GroupConfig {
+    pub fn from_broker(config: &BrokerConfig) -> Self {
+        GroupConfig {
+            initial_rebalance_delay_ms: config.group_initial_rebalance_delay_ms,
+            min_session_timeout_ms: config.group_min_session_timeout_ms,
+            max_session_timeout_ms: config.group_max_session_timeout_ms,
+            max_size: config.group_max_size,
+            offsets_retention_ms: i64::from(config.offsets_retention_minutes) * 60_000,
+            offsets_retention_check_interval_ms: config.offsets_retention_check_interval_ms,
+            offset_metadata_max_bytes: usize::try_from(config.offset_metadata_max_bytes)
+                .unwrap_or(0),
+        }
+    }
+}
+
+struct GroupHandle {
+    partition: i32,
+    messages: mpsc::UnboundedSender<GroupMessage>,
+}
+
+/// This broker's group coordinator.
+pub struct GroupCoordinator {
+    broker: Weak<Broker>,
+    broker_id: i32,
+    config: GroupConfig,
+    offsets_topic: InternalTopic,
+    /// The `__consumer_offsets` partitions this broker serves.
+    pub partitions: Arc<CoordinatorPartitions>,
+    groups: Mutex<HashMap<String, GroupHandle>>,
+}
+
+impl GroupCoordinator {
+    pub fn new(broker: Weak<Broker>, broker_id: i32, config: &BrokerConfig) -> Self {
+        GroupCoordinator {
+            broker,
+            broker_id,
+            config: GroupConfig::from_broker(config),
+            offsets_topic: InternalTopic {
+                name: OFFSETS_TOPIC,
+                num_partitions: config.offsets_topic_num_partitions,
+                replication_factor: config.offsets_topic_replication_factor,
+                configs: BTreeMap::from([
+                    ("cleanup.policy".to_string(), "compact".to_string()),
+                    (
+                        "segment.bytes".to_string(),
+                        OFFSETS_TOPIC_SEGMENT_BYTES.to_string(),
+                    ),
+                ]),
+            },
+            partitions: Arc::new(CoordinatorPartitions::default()),
+            groups: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How `__consumer_offsets` is created.
+    pub fn offsets_topic(&self) -> &InternalTopic {
+        &self.offsets_topic
+    }
+
+    fn groups(&self) -> MutexGuard<'_, HashMap<String, GroupHandle>> {
+        self.groups.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stops every group task (the broker is stopping).
+    pub fn shutdown(&self) {
+        self.groups().clear();
+    }
+
+    /// The `__consumer_offsets` partition of `group_id`, and the leader epoch this broker serves
+    /// it in (else NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS).
+    fn shard(&self, group_id: &str) -> Result<(i32, i32), ResponseError> {
+        let broker = self
+            .broker
+            .upgrade()
+            .ok_or(ResponseError::CoordinatorNotAvailable)?;
+        let image = broker.image();
+        let count = image
+            .topic(OFFSETS_TOPIC)
+            .map(|t| i32::try_from(t.partitions.len()).unwrap_or(i32::MAX))
+            .filter(|n| *n > 0)
+            .ok_or(ResponseError::NotCoordinator)?;
+        let partition = partition_for(group_id, count);
+        let epoch = self
+            .partitions
+            .check(&image, self.broker_id, OFFSETS_TOPIC, partition)?;
+        Ok((partition, epoch))
+    }
+
+    fn spawn_group(&self, group: ClassicGroup, partition: i32, leader_epoch: i32) -> GroupHandle {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let log = Box::new(PartitionGroupLog {
+            broker: self.broker.clone(),
+            partition,
+            leader_epoch,
+        });
+        tokio::spawn(run_group(group, log, rx));
+        GroupHandle {
+            partition,
+            messages: tx,
+        }
+    }
+
+    /// Sends a message to the group's task, creating the group first when `create`; `None`
+    /// when the group does not exist and was not created.
+    async fn call<T>(
+        &self,
+        group_id: &str,
+        create: bool,
+        message: impl FnOnce(oneshot::Sender<T>) -> GroupMessage,
+    ) -> Result<Option<T>, ResponseError> {
+        let (partition, leader_epoch) = self.shard(group_id)?;
+        let sender = {
+            let mut groups = self.groups();
+            match groups.get(group_id) {
+                Some(handle) if !handle.messages.is_closed() => handle.messages.clone(),
+                _ if !create => return Ok(None),
+                _ => {
+                    let group = ClassicGroup::new(group_id.to_string(), self.config, now_ms());
+                    let handle = self.spawn_group(group, partition, leader_epoch);
+                    let sender = handle.messages.clone();
+                    groups.insert(group_id.to_string(), handle);
+                    sender
+                }
+            }
+        };
+        let (tx, rx) = oneshot::channel();
+        sender
+            .send(message(tx))
+            .map_err(|_| ResponseError::NotCoordinator)?;
+        // The task dropped the request: the partition was unloaded meanwhile.
+        rx.await
+            .map(Some)
+            .map_err(|_| ResponseError::NotCoordinator)
+    }
+
+    pub async fn join_group(&self, group_id: &str, request: JoinGroup) -> JoinResult {
+        let member_id = request.member_id.clone();
+        if group_id.is_empty() {
+            return JoinResult::error(ResponseError::InvalidGroupId, &member_id);
+        }
+        // Checked before the group is looked up, as Kafka's GroupCoordinatorService does.
+        let session = request.session_timeout_ms;
+        if session < self.config.min_session_timeout_ms
+            || session > self.config.max_session_timeout_ms
+        {
+            return JoinResult::error(ResponseError::InvalidSessionTimeout, &member_id);
+        }
+        // Only a member without an id may create the group.
+        let create = member_id == UNKNOWN_MEMBER_ID;
+        match self
+            .call(group_id, create, |tx| GroupMessage::Join(request, tx))
+            .await
+        {
+            Ok(Some(result)) => result,
+            Ok(None) => JoinResult::error(ResponseError::UnknownMemberId, &member_id),
+            Err(e) => JoinResult::error(e, &member_id),
+        }
+    }
+
+    pub async fn sync_group(&self, group_id: &str, request: SyncGroup) -> SyncResult {
+        if group_id.is_empty() {
+            return SyncResult::error(ResponseError::InvalidGroupId);
+        }
+        match self
+            .call(group_id, false, |tx| GroupMessage::Sync(request, tx))
+            .await
+        {
+            Ok(Some(result)) => result,
+            Ok(None) => SyncResult::error(ResponseError::UnknownMemberId),
+            Err(e) => SyncResult::error(e),
+        }
+    }
+
+    pub async fn heartbeat(&self, group_id: &str, request: Heartbeat) -> Option<ResponseError> {
+        if group_id.is_empty() {
+            return Some(ResponseError::InvalidGroupId);
+        }
+        match self
+            .call(group_id, false, |tx| GroupMessage::Heartbeat(request, tx))
+            .await
+        {
+            Ok(Some(result)) => result,
+            Ok(None) => Some(ResponseError::UnknownMemberId),
+            Err(e) => Some(e),
+        }
+    }
+
+    pub async fn leave_group(&self, group_id: &str, members: Vec<LeavingMember>) -> LeaveResult {
+        if group_id.is_empty() {
+            return Err(ResponseError::InvalidGroupId);
+        }
+        match self
+            .call(group_id, false, |tx| GroupMessage::Leave(members, tx))
+            .await
+        {
+            Ok(Some(result)) => result,
+            Ok(None) => Err(ResponseError::UnknownMemberId),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Commits offsets for `group_id`, the generation and member checked first. A group that
+    /// does not exist is created only by a commit from outside group management (generation
+    /// -1), as Kafka does.
+    pub async fn commit_offsets(&self, group_id: &str, request: CommitOffsets) -> CommitResult {
+        if group_id.is_empty() {
+            return Err(ResponseError::InvalidGroupId);
+        }
+        let create = request.generation_id < 0;
+        let unknown = request.unknown_group_error;
+        match self
+            .call(group_id, create, |tx| GroupMessage::Commit(request, tx))
+            .await
+        {
+            Ok(Some(result)) => result,
+            Ok(None) => Err(unknown),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Committed offsets of `group_id`; an unknown group has none.
+    pub async fn fetch_offsets(
+        &self,
+        group_id: &str,
+        topics: FetchOffsets,
+    ) -> Result<FetchedOffsets, ResponseError> {
+        let asked = topics.clone();
+        match self
+            .call(group_id, false, |tx| GroupMessage::Fetch(topics, tx))
+            .await?
+        {
+            Some(fetched) => Ok(fetched),
+            None => Ok(asked
+                .unwrap_or_default()
+                .into_iter()
+                .flat_map(|(t, ps)| ps.into_iter().map(move |p| (t.clone(), p, None)))
+                .collect()),
+        }
+    }
+
+    /// `None` when the group does not exist.
+    pub async fn describe_group(
+        &self,
+        group_id: &str,
+    ) -> Result<Option<GroupDescription>, ResponseError> {
+        self.call(group_id, false, GroupMessage::Describe).await
+    }
+
+    /// Every group this broker coordinates.
+    pub async fn list_groups(&self) -> Result<Vec<GroupListing>, ResponseError> {
+        let senders: Vec<_> = self
+            .groups()
+            .values()
+            .filter(|h| !h.messages.is_closed())
+            .map(|h| h.messages.clone())
+            .collect();
+        let mut listings = Vec::with_capacity(senders.len());
+        for sender in senders {
+            let (tx, rx) = oneshot::channel();
+            if sender.send(GroupMessage::Listing(tx)).is_ok() {
+                if let Ok(listing) = rx.await {
+                    if listing.state != "Dead" {
+                        listings.push(listing);
+                    }
+                }
+            }
+        }
+        Ok(listings)
+    }
+
+    pub async fn delete_group(&self, group_id: &str) -> Option<ResponseError> {
+        match self.call(group_id, false, GroupMessage::Delete).await {
+            Ok(Some(result)) => result,
+            Ok(None) => Some(ResponseError::GroupIdNotFound),
+            Err(e) => Some(e),
+        }
+    }
+
+    pub async fn delete_offsets(
+        &self,
+        group_id: &str,
+        partitions: Vec<(String, i32)>,
+    ) -> DeleteOffsetsResult {
+        match self
+            .call(group_id, false, |tx| {
+                GroupMessage::DeleteOffsets(partitions, tx)
+            })
+            .await
+        {
+            Ok(Some(result)) => result,
+            Ok(None) => Err(ResponseError::GroupIdNotFound),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// What a partition's records leave of each group.
+#[derive(Default)]
+struct LoadedGroup {
+    metadata: Option<GroupMetadataValue>,
+    offsets: Offsets,
+}
+
+fn replay_group_records(records: Vec<StoredRecord>) -> BTreeMap<String, LoadedGroup> {
+    let mut groups: BTreeMap<String, LoadedGroup> = BTreeMap::new();
+    for record in records {
+        // Transactional offset commits count once their transaction commits (the transaction
+        // coordinator's markers); kf writes none yet.
+        if record.is_control || record.is_transactional {
+            continue;
+        }
+        let Some(key) = record.key.as_deref() else {
+            continue;
+        };
+        let key = match GroupRecordKey::decode(key) {
+            Ok(key) => key,
+            Err(e) => {
+                warn!(offset = record.offset, error = %e, "skipping unreadable __consumer_offsets key");
+                continue;
+            }
+        };
+        let entry = groups.entry(key.group().to_string()).or_default();
+        match key {
+            GroupRecordKey::OffsetCommit {
+                topic, partition, ..
+            } => match record.value.as_deref() {
+                None => {
+                    entry.offsets.remove(&topic, partition);
+                }
+                Some(value) => match OffsetCommitValue::decode(value) {
+                    Ok(v) => entry.offsets.put(
+                        topic,
+                        partition,
+                        CommittedOffset {
+                            offset: v.offset,
+                            leader_epoch: v.leader_epoch,
+                            metadata: v.metadata,
+                            commit_timestamp_ms: v.commit_timestamp,
+                            expire_timestamp_ms: v.expire_timestamp,
+                        },
+                    ),
+                    Err(e) => {
+                        warn!(offset = record.offset, error = %e, "skipping unreadable offset commit")
+                    }
+                },
+            },
+            GroupRecordKey::GroupMetadata { .. } => {
+                entry.metadata = match record.value.as_deref().map(GroupMetadataValue::decode) {
+                    None => None,
+                    Some(Ok(v)) => Some(v),
+                    Some(Err(e)) => {
+                        warn!(offset = record.offset, error = %e, "skipping unreadable group metadata");
+                        entry.metadata.take()
+                    }
+                };
+            }
+        }
+    }
+    groups
+}
+
+impl PartitionCoordinator for GroupCoordinator {
+    fn topic(&self) -> &'static str {
+        OFFSETS_TOPIC
+    }
+
+    fn load(&self, partition: i32, leader_epoch: i32, records: Vec<StoredRecord>) {
+        let now = now_ms();
+        let loaded = replay_group_records(records);
+        let mut groups = self.groups();
+        for (group_id, state) in loaded {
+            let mut group = match state.metadata {
+                Some(value) => ClassicGroup::from_record(group_id.clone(), self.config, value, now),
+                None if !state.offsets.is_empty() => {
+                    ClassicGroup::new(group_id.clone(), self.config, now)
+                }
+                None => continue,
+            };
+            group.offsets = state.offsets;
+            let handle = self.spawn_group(group, partition, leader_epoch);
+            groups.insert(group_id, handle);
+        }
+    }
+
+    fn unload(&self, partition: i32) {
+        self.groups().retain(|_, h| h.partition != partition);
+    }
+}

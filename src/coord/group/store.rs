@@ -1,0 +1,113 @@
+//! Writing a group's changes to its `__consumer_offsets` partition, in Kafka's record schemas.
+
+use std::sync::Weak;
+
+use kafka_protocol::error::ResponseError;
+
+use super::api::CommittedOffset;
+use super::classic::ClassicGroup;
+use super::records::{GroupRecordKey, OffsetCommitValue};
+use super::OFFSETS_TOPIC;
+use crate::broker::Broker;
+use crate::coord::partition_loader::CoordinatorRecord;
+
+/// Where a group's records go. A write that fails leaves the group's in-memory state as it was.
+pub trait GroupLog: Send {
+    fn append(&mut self, records: Vec<CoordinatorRecord>) -> Result<(), ResponseError>;
+}
+
+/// The group's partition of `__consumer_offsets` on this broker, in the leader epoch it was
+/// loaded in.
+pub struct PartitionGroupLog {
+    pub broker: Weak<Broker>,
+    pub partition: i32,
+    pub leader_epoch: i32,
+}
+
+impl GroupLog for PartitionGroupLog {
+    fn append(&mut self, records: Vec<CoordinatorRecord>) -> Result<(), ResponseError> {
+        let broker = self
+            .broker
+            .upgrade()
+            .ok_or(ResponseError::CoordinatorNotAvailable)?;
+        broker
+            .append_coordinator_records(OFFSETS_TOPIC, self.partition, self.leader_epoch, &records)
+            .map(|_| ())
+    }
+}
+
+pub fn group_metadata_record(group: &ClassicGroup) -> CoordinatorRecord {
+    CoordinatorRecord {
+        key: GroupRecordKey::GroupMetadata {
+            group: group.group_id.clone(),
+        }
+        .encode(),
+        value: Some(group.to_record().encode()),
+    }
+}
+
+pub fn group_tombstone(group_id: &str) -> CoordinatorRecord {
+    CoordinatorRecord {
+        key: GroupRecordKey::GroupMetadata {
+            group: group_id.to_string(),
+        }
+        .encode(),
+        value: None,
+    }
+}
+
+pub fn offset_record(
+    group_id: &str,
+    topic: &str,
+    partition: i32,
+    offset: &CommittedOffset,
+) -> CoordinatorRecord {
+    CoordinatorRecord {
+        key: offset_key(group_id, topic, partition),
+        value: Some(
+            OffsetCommitValue {
+                offset: offset.offset,
+                leader_epoch: offset.leader_epoch,
+                metadata: offset.metadata.clone(),
+                commit_timestamp: offset.commit_timestamp_ms,
+                expire_timestamp: offset.expire_timestamp_ms,
+            }
+            .encode(),
+        ),
+    }
+}
+
+pub fn offset_tombstone(group_id: &str, topic: &str, partition: i32) -> CoordinatorRecord {
+    CoordinatorRecord {
+        key: offset_key(group_id, topic, partition),
+        value: None,
+    }
+}
+
+fn offset_key(group_id: &str, topic: &str, partition: i32) -> Vec<u8> {
+    GroupRecordKey::OffsetCommit {
+        group: group_id.to_string(),
+        topic: topic.to_string(),
+        partition,
+    }
+    .encode()
+}
+
+/// Records kept by a test instead of a log.
+#[cfg(test)]
+#[derive(Default)]
+pub struct MemoryGroupLog {
+    pub records: Vec<CoordinatorRecord>,
+    pub fail_with: Option<ResponseError>,
+}
+
+#[cfg(test)]
+impl GroupLog for MemoryGroupLog {
+    fn append(&mut self, records: Vec<CoordinatorRecord>) -> Result<(), ResponseError> {
+        if let Some(e) = self.fail_with {
+            return Err(e);
+        }
+        self.records.extend(records);
+        Ok(())
+    }
+}

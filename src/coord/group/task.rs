@@ -1,0 +1,105 @@
+//! The task that owns one group: requests arrive as messages, timers fire between them, and
+//! nothing else touches the group's state. The task ends when the group is deleted or expires
+//! (Dead), or when the coordinator drops its handle (the partition was unloaded).
+
+use kafka_protocol::error::ResponseError;
+use tokio::sync::{mpsc, oneshot};
+use tracing::warn;
+
+use super::api::{
+    CommitOffsets, CommitResult, FetchOffsets, FetchedOffsets, GroupDescription, GroupListing,
+    Heartbeat, JoinGroup, JoinResult, LeaveResult, LeavingMember, SyncGroup, SyncResult,
+};
+use super::classic::{ClassicGroup, GroupState};
+use super::commit::DeleteOffsetsResult;
+use super::store::{group_metadata_record, GroupLog};
+use crate::clock::now_ms;
+
+pub enum GroupMessage {
+    Join(JoinGroup, oneshot::Sender<JoinResult>),
+    Sync(SyncGroup, oneshot::Sender<SyncResult>),
+    Heartbeat(Heartbeat, oneshot::Sender<Option<ResponseError>>),
+    Leave(Vec<LeavingMember>, oneshot::Sender<LeaveResult>),
+    Commit(CommitOffsets, oneshot::Sender<CommitResult>),
+    Fetch(FetchOffsets, oneshot::Sender<FetchedOffsets>),
+    Describe(oneshot::Sender<GroupDescription>),
+    Listing(oneshot::Sender<GroupListing>),
+    Delete(oneshot::Sender<Option<ResponseError>>),
+    DeleteOffsets(Vec<(String, i32)>, oneshot::Sender<DeleteOffsetsResult>),
+}
+
+/// Runs `group` until it is Dead or its handle is dropped.
+pub async fn run_group(
+    mut group: ClassicGroup,
+    mut log: Box<dyn GroupLog>,
+    mut messages: mpsc::UnboundedReceiver<GroupMessage>,
+) {
+    let check_interval = group.config.offsets_retention_check_interval_ms.max(1);
+    let mut next_expiry_check = now_ms() + check_interval;
+    loop {
+        let deadline = group
+            .next_deadline_ms()
+            .map_or(next_expiry_check, |d| d.min(next_expiry_check));
+        let wait = u64::try_from(deadline - now_ms()).unwrap_or(0);
+        tokio::select! {
+            message = messages.recv() => match message {
+                Some(message) => handle(&mut group, message, log.as_mut()),
+                None => return,
+            },
+            () = tokio::time::sleep(std::time::Duration::from_millis(wait)) => {
+                let now = now_ms();
+                group.on_timers(now);
+                if now >= next_expiry_check {
+                    group.expire_offsets(now, log.as_mut());
+                    next_expiry_check = now + check_interval;
+                }
+            }
+        }
+        if group.needs_store {
+            group.needs_store = false;
+            if let Err(e) = log.append(vec![group_metadata_record(&group)]) {
+                warn!(group = %group.group_id, error = ?e, "cannot write group metadata");
+            }
+        }
+        if group.state == GroupState::Dead {
+            return;
+        }
+    }
+}
+
+fn handle(group: &mut ClassicGroup, message: GroupMessage, log: &mut dyn GroupLog) {
+    let now = now_ms();
+    // A send fails only when the asking handler is gone: nobody to answer.
+    match message {
+        GroupMessage::Join(request, reply) => group.join(request, reply, now, log),
+        GroupMessage::Sync(request, reply) => group.sync(request, reply, now, log),
+        GroupMessage::Heartbeat(request, reply) => {
+            let _ = reply.send(group.heartbeat(request, now));
+        }
+        GroupMessage::Leave(members, reply) => {
+            let _ = reply.send(group.leave(members, now));
+        }
+        GroupMessage::Commit(request, reply) => {
+            let _ = reply.send(group.commit_offsets(request, now, log));
+        }
+        GroupMessage::Fetch(topics, reply) => {
+            let _ = reply.send(group.fetch_offsets(topics));
+        }
+        GroupMessage::Describe(reply) => {
+            let _ = reply.send(group.describe());
+        }
+        GroupMessage::Listing(reply) => {
+            let _ = reply.send(GroupListing {
+                group_id: group.group_id.clone(),
+                protocol_type: group.protocol_type.clone().unwrap_or_default(),
+                state: group.state.name(),
+            });
+        }
+        GroupMessage::Delete(reply) => {
+            let _ = reply.send(group.delete(now, log));
+        }
+        GroupMessage::DeleteOffsets(partitions, reply) => {
+            let _ = reply.send(group.delete_offsets(partitions, log));
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! The classic group's state machine without a broker: requests in, answers and records out.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use bytes::Bytes;
+use kafka_protocol::error::ResponseError;
+use tokio::sync::oneshot;
+
+use super::api::*;
+use super::classic::{ClassicGroup, GroupState};
+use super::records::{GroupMetadataValue, GroupRecordKey};
+use super::store::MemoryGroupLog;
+use super::{replay_group_records, GroupConfig};
+use crate::coord::partition_loader::StoredRecord;
+
+fn config() -> GroupConfig {
+    GroupConfig {
+        initial_rebalance_delay_ms: 0,
+        min_session_timeout_ms: 6_000,
+        max_session_timeout_ms: 1_800_000,
+        max_size: 10,
+        offsets_retention_ms: 60_000,
+        offsets_retention_check_interval_ms: 1_000,
+        offset_metadata_max_bytes: 10,
+    }
+}
+
+fn join_request(member_id: &str, instance: Option<&str>) -> JoinGroup {
+    JoinGroup {
+        member_id: member_id.into(),
+        group_instance_id: instance.map(Into::into),
+        client_id: "client".into(),
+        client_host: "/127.0.0.1".into(),
+        session_timeout_ms: 10_000,
+        rebalance_timeout_ms: 20_000,
+        protocol_type: "consumer".into(),
+        protocols: vec![("range".into(), Bytes::from_static(b"meta"))],
+        require_known_member_id: true,
+    }
+}
+
+fn join(
+    group: &mut ClassicGroup,
+    log: &mut MemoryGroupLog,
+    request: JoinGroup,
+    now: i64,
+) -> oneshot::Receiver<JoinResult> {
+    let (tx, rx) = oneshot::channel();
+    group.join(request, tx, now, log);
+    rx
+}
+
+fn sync(
+    group: &mut ClassicGroup,
+    log: &mut MemoryGroupLog,
+    member: &str,
+    generation: i32,
+    assignments: Vec<(String, Bytes)>,
+) -> oneshot::Receiver<SyncResult> {
+    let (tx, rx) = oneshot::channel();
+    let request = SyncGroup {
+        member_id: member.into(),
+        group_instance_id: None,
+        generation_id: generation,
+        protocol_type: Some("consumer".into()),
+        protocol_name: Some("range".into()),
+        assignments,
+    };
+    group.sync(request, tx, 0, log);
+    rx
+}
+
+/// One dynamic member through MEMBER_ID_REQUIRED, the join phase and the leader's sync.
+fn stable_group_of_one(log: &mut MemoryGroupLog) -> (ClassicGroup, String) {
+    let mut group = ClassicGroup::new("g".into(), config(), 0);
+    let first = join(&mut group, log, join_request(UNKNOWN_MEMBER_ID, None), 0)
+        .try_recv()
+        .unwrap();
+    assert_eq!(first.error, Some(ResponseError::MemberIdRequired));
+    assert!(first.member_id.starts_with("client-"));
+    let mut rx = join(&mut group, log, join_request(&first.member_id, None), 0);
+    // The initial delay (0 here) still runs as a timer.
+    assert!(rx.try_recv().is_err());
+    group.on_timers(0);
+    let joined = rx.try_recv().unwrap();
+    assert_eq!(joined.error, None);
+    assert_eq!(joined.generation_id, 1);
+    assert_eq!(joined.leader, first.member_id);
+    assert_eq!(joined.members.len(), 1);
+    let assignment = vec![(first.member_id.clone(), Bytes::from_static(b"p0"))];
+    let synced = sync(&mut group, log, &first.member_id, 1, assignment)
+        .try_recv()
+        .unwrap();
+    assert_eq!(synced.assignment, Bytes::from_static(b"p0"));
+    assert_eq!(group.state, GroupState::Stable);
+    (group, first.member_id)
+}
+
+#[test]
+fn a_new_member_needs_an_id_then_joins_and_syncs() {
+    let mut log = MemoryGroupLog::default();
+    let (group, member) = stable_group_of_one(&mut log);
+    // The sync wrote the group with its assignment, in Kafka's schema.
+    let record = log.records.last().unwrap();
+    assert_eq!(
+        GroupRecordKey::decode(&record.key).unwrap(),
+        GroupRecordKey::GroupMetadata { group: "g".into() }
+    );
+    let value = GroupMetadataValue::decode(record.value.as_ref().unwrap()).unwrap();
+    assert_eq!(value.generation, 1);
+    assert_eq!(value.members[0].member_id, member);
+    assert_eq!(value.members[0].assignment, Bytes::from_static(b"p0"));
+    assert_eq!(group.describe().state, "Stable");
+}
+
+#[test]
+fn heartbeats_are_fenced_by_generation_and_member() {
+    let mut log = MemoryGroupLog::default();
+    let (mut group, member) = stable_group_of_one(&mut log);
+    let beat = |member: &str, generation| Heartbeat {
+        member_id: member.into(),
+        group_instance_id: None,
+        generation_id: generation,
+    };
+    assert_eq!(group.heartbeat(beat(&member, 1), 1), None);
+    assert_eq!(
+        group.heartbeat(beat(&member, 0), 1),
+        Some(ResponseError::IllegalGeneration)
+    );
+    assert_eq!(
+        group.heartbeat(beat("nobody", 1), 1),
+        Some(ResponseError::UnknownMemberId)
+    );
+    // A second member joining starts a rebalance the first hears about on its next heartbeat.
+    let mut second = join_request(UNKNOWN_MEMBER_ID, None);
+    second.require_known_member_id = false;
+    let _pending = join(&mut group, &mut log, second, 2);
+    assert_eq!(group.state, GroupState::PreparingRebalance);
+    assert_eq!(
+        group.heartbeat(beat(&member, 1), 3),
+        Some(ResponseError::RebalanceInProgress)
+    );
+}
+
+#[test]
+fn a_session_that_expires_removes_the_member() {
+    let mut log = MemoryGroupLog::default();
+    let (mut group, _member) = stable_group_of_one(&mut log);
+    group.on_timers(9_999);
+    assert_eq!(group.members.len(), 1);
+    group.on_timers(10_000);
+    assert!(group.members.is_empty());
+    // Its join phase completes at once with nobody: the group is Empty in generation 2.
+    assert_eq!(group.state, GroupState::Empty);
+    assert_eq!(group.generation_id, 2);
+    assert!(group.needs_store);
+}
+
+#[test]
+fn a_static_member_rejoining_fences_its_old_id_without_a_rebalance() {
+    let mut log = MemoryGroupLog::default();
+    let mut group = ClassicGroup::new("g".into(), config(), 0);
+    let mut rx = join(
+        &mut group,
+        &mut log,
+        join_request(UNKNOWN_MEMBER_ID, Some("i1")),
+        0,
+    );
+    group.on_timers(0);
+    let joined = rx.try_recv().unwrap();
+    let old = joined.member_id.clone();
+    let assignment = vec![(old.clone(), Bytes::from_static(b"p0"))];
+    sync(&mut group, &mut log, &old, 1, assignment)
+        .try_recv()
+        .unwrap();
+    let rejoined = join(
+        &mut group,
+        &mut log,
+        join_request(UNKNOWN_MEMBER_ID, Some("i1")),
+        5,
+    )
+    .try_recv()
+    .unwrap();
+    assert_eq!(rejoined.error, None);
+    assert_ne!(rejoined.member_id, old);
+    assert_eq!(rejoined.generation_id, 1, "no new generation");
+    assert!(
+        rejoined.skip_assignment,
+        "the leader keeps the assignment it made"
+    );
+    assert_eq!(group.state, GroupState::Stable);
+    let beat = Heartbeat {
+        member_id: old,
+        group_instance_id: Some("i1".into()),
+        generation_id: 1,
+    };
+    assert_eq!(
+        group.heartbeat(beat, 6),
+        Some(ResponseError::FencedInstanceId)
+    );
+    let synced = sync(&mut group, &mut log, &rejoined.member_id, 1, vec![])
+        .try_recv()
+        .unwrap();
+    assert_eq!(synced.assignment, Bytes::from_static(b"p0"));
+}
+
+#[test]
+fn group_max_size_refuses_one_member_too_many() {
+    let mut log = MemoryGroupLog::default();
+    let (mut group, _) = stable_group_of_one(&mut log);
+    group.config.max_size = 1;
+    let refused = join(
+        &mut group,
+        &mut log,
+        join_request(UNKNOWN_MEMBER_ID, None),
+        1,
+    )
+    .try_recv()
+    .unwrap();
+    assert_eq!(refused.error, Some(ResponseError::GroupMaxSizeReached));
+}
+
+fn commit(generation: i32, member: &str, metadata: &str) -> CommitOffsets {
+    CommitOffsets {
+        generation_id: generation,
+        member_id: member.into(),
+        group_instance_id: None,
+        retention_time_ms: -1,
+        unknown_group_error: ResponseError::IllegalGeneration,
+        offsets: vec![(
+            "t".into(),
+            0,
+            CommittedOffset {
+                offset: 7,
+                leader_epoch: -1,
+                metadata: metadata.into(),
+                commit_timestamp_ms: -1,
+                expire_timestamp_ms: -1,
+            },
+        )],
+    }
+}
+
+#[test]
+fn offset_commits_are_checked_like_kafkas_classic_group() {
+    let mut log = MemoryGroupLog::default();
+    let (mut group, member) = stable_group_of_one(&mut log);
+    assert_eq!(
+        group.commit_offsets(commit(-1, "", ""), 1, &mut log),
+        Err(ResponseError::UnknownMemberId)
+    );
+    assert_eq!(
+        group.commit_offsets(commit(0, &member, ""), 1, &mut log),
+        Err(ResponseError::IllegalGeneration)
+    );
+    assert_eq!(
+        group.commit_offsets(commit(1, &member, "far too long"), 1, &mut log),
+        Ok(vec![Some(ResponseError::OffsetMetadataTooLarge)])
+    );
+    assert_eq!(
+        group.commit_offsets(commit(1, &member, "m"), 1, &mut log),
+        Ok(vec![None])
+    );
+    let fetched = group.fetch_offsets(Some(vec![("t".into(), vec![0, 1])]));
+    assert_eq!(fetched[0].2.as_ref().unwrap().offset, 7);
+    assert_eq!(fetched[1].2, None);
+    // A failed write leaves nothing committed.
+    log.fail_with = Some(ResponseError::NotCoordinator);
+    let mut other = commit(1, &member, "");
+    other.offsets[0].1 = 1;
+    assert_eq!(
+        group.commit_offsets(other, 2, &mut log),
+        Ok(vec![Some(ResponseError::NotCoordinator)])
+    );
+    assert!(group.offsets.get("t", 1).is_none());
+}
+
+#[test]
+fn a_partition_replay_rebuilds_groups_and_honours_tombstones() {
+    let mut log = MemoryGroupLog::default();
+    let (mut group, member) = stable_group_of_one(&mut log);
+    group
+        .commit_offsets(commit(1, &member, ""), 1, &mut log)
+        .unwrap();
+    let mut gone = ClassicGroup::new("gone".into(), config(), 0);
+    gone.commit_offsets(commit(-1, "", ""), 1, &mut log)
+        .unwrap();
+    gone.delete(2, &mut log);
+    let records = log
+        .records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| StoredRecord {
+            offset: i as i64,
+            timestamp: 0,
+            key: Some(Bytes::from(r.key.clone())),
+            value: r.value.clone().map(Bytes::from),
+            producer_id: -1,
+            producer_epoch: -1,
+            is_transactional: false,
+            is_control: false,
+        })
+        .collect();
+    let loaded = replay_group_records(records);
+    let g = &loaded["g"];
+    assert_eq!(g.metadata.as_ref().unwrap().members[0].member_id, member);
+    assert_eq!(g.offsets.get("t", 0).unwrap().offset, 7);
+    let gone = &loaded["gone"];
+    assert!(gone.metadata.is_none() && gone.offsets.is_empty());
+    let rebuilt = ClassicGroup::from_record("g".into(), config(), g.metadata.clone().unwrap(), 100);
+    assert_eq!(rebuilt.state, GroupState::Stable);
+    assert_eq!(rebuilt.generation_id, 1);
+    assert_eq!(
+        rebuilt.member(&member).unwrap().assignment,
+        Bytes::from_static(b"p0")
+    );
+}

@@ -1,0 +1,295 @@
+//! The partitions of an internal topic a coordinator serves: this broker serves partition P
+//! while it leads P and has replayed it. A loader task follows the metadata image; when this
+//! broker comes to lead a partition (or leads it in a new leader epoch) the partition is read
+//! back from log start to log end and handed to the coordinator, which rebuilds its state from
+//! the records; when the broker stops leading it, the coordinator drops that state.
+//!
+//! Requests for a key whose partition is loading get COORDINATOR_LOAD_IN_PROGRESS, for a key
+//! whose partition this broker does not lead NOT_COORDINATOR, as in Kafka. State changes are
+//! appended through the broker's ordinary append path, fenced by the leader epoch they were
+//! loaded in.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::records::Compression;
+use tracing::{debug, warn};
+
+use crate::broker::Broker;
+use crate::clock::now_ms;
+use crate::log::PartitionLog;
+use crate::metadata::MetadataImage;
+use crate::protocol::batch::{batches, parse_batch_header};
+use crate::protocol::batch_builder::{BatchStamp, RecordBatchBuilder, RecordParts};
+use crate::protocol::batch_reader::read_records;
+
+/// Bytes read from the log per step of a replay.
+const REPLAY_READ_BYTES: usize = 1 << 20;
+
+/// A record read back from an internal topic's partition, with the batch fields a coordinator
+/// may need (transactional offset commits are kept or dropped by their markers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    pub offset: i64,
+    pub timestamp: i64,
+    pub key: Option<Bytes>,
+    /// `None` for a tombstone.
+    pub value: Option<Bytes>,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub is_transactional: bool,
+    pub is_control: bool,
+}
+
+/// A coordinator whose state lives in the partitions of one internal topic.
+pub trait PartitionCoordinator: Send + Sync + 'static {
+    /// The internal topic.
+    fn topic(&self) -> &'static str;
+    /// This broker now leads `partition` in `leader_epoch`; `records` is the whole partition in
+    /// log order. The partition counts as loading until this returns.
+    fn load(&self, partition: i32, leader_epoch: i32, records: Vec<StoredRecord>);
+    /// This broker no longer leads `partition` (or leads it in a newer epoch and reloads it).
+    fn unload(&self, partition: i32);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoadState {
+    Loading { leader_epoch: i32 },
+    Active { leader_epoch: i32 },
+}
+
+/// Which partitions of the topic this broker serves, and in which leader epoch.
+#[derive(Debug, Default)]
+pub struct CoordinatorPartitions {
+    states: Mutex<HashMap<i32, LoadState>>,
+}
+
+impl CoordinatorPartitions {
+    /// The leader epoch this broker serves `partition` of `topic` in, or the error a client gets.
+    pub fn check(
+        &self,
+        image: &MetadataImage,
+        broker_id: i32,
+        topic: &str,
+        partition: i32,
+    ) -> Result<i32, ResponseError> {
+        let Some(state) = image.partition(topic, partition) else {
+            return Err(ResponseError::NotCoordinator);
+        };
+        if state.leader != broker_id {
+            return Err(ResponseError::NotCoordinator);
+        }
+        let states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
+        match states.get(&partition) {
+            Some(LoadState::Active { leader_epoch }) if *leader_epoch == state.leader_epoch => {
+                Ok(*leader_epoch)
+            }
+            // Led by this broker, but not replayed in this epoch yet.
+            _ => Err(ResponseError::CoordinatorLoadInProgress),
+        }
+    }
+
+    fn set(&self, partition: i32, state: Option<LoadState>) {
+        let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
+        match state {
+            Some(state) => states.insert(partition, state),
+            None => states.remove(&partition),
+        };
+    }
+
+    fn snapshot(&self) -> HashMap<i32, LoadState> {
+        self.states
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// The partitions of `topic` this broker leads in `image`, with their leader epochs.
+fn led_partitions(image: &MetadataImage, broker_id: i32, topic: &str) -> BTreeMap<i32, i32> {
+    image
+        .topic(topic)
+        .map(|t| {
+            t.partitions
+                .values()
+                .filter(|p| p.leader == broker_id)
+                .map(|p| (p.partition, p.leader_epoch))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Follows this broker's image and loads or unloads the partitions of the coordinator's topic,
+/// until the image sender closes.
+pub async fn run_partition_loader(
+    broker: Arc<Broker>,
+    coordinator: Arc<dyn PartitionCoordinator>,
+    partitions: Arc<CoordinatorPartitions>,
+) {
+    let mut images = broker.quorum.subscribe();
+    loop {
+        let image = images.borrow_and_update().clone();
+        let topic = coordinator.topic();
+        let led = led_partitions(&image, broker.broker_id, topic);
+        for (partition, state) in partitions.snapshot() {
+            let epoch = match state {
+                LoadState::Loading { leader_epoch } | LoadState::Active { leader_epoch } => {
+                    leader_epoch
+                }
+            };
+            if led.get(&partition) != Some(&epoch) {
+                debug!(topic, partition, "unloading coordinator partition");
+                partitions.set(partition, None);
+                coordinator.unload(partition);
+            }
+        }
+        for (&partition, &leader_epoch) in &led {
+            if partitions.snapshot().contains_key(&partition) {
+                continue;
+            }
+            partitions.set(partition, Some(LoadState::Loading { leader_epoch }));
+            let (broker, image, coordinator_task, partitions_task) = (
+                broker.clone(),
+                image.clone(),
+                coordinator.clone(),
+                partitions.clone(),
+            );
+            let loaded = tokio::task::spawn_blocking(move || {
+                let records = match replay(&broker, &image, topic, partition) {
+                    Ok(records) => records,
+                    Err(e) => {
+                        warn!(topic, partition, error = ?e, "cannot replay coordinator partition");
+                        return;
+                    }
+                };
+                debug!(
+                    topic,
+                    partition,
+                    records = records.len(),
+                    "loaded coordinator partition"
+                );
+                coordinator_task.load(partition, leader_epoch, records);
+                partitions_task.set(partition, Some(LoadState::Active { leader_epoch }));
+            })
+            .await;
+            if loaded.is_err() {
+                partitions.set(partition, None);
+            }
+        }
+        if images.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Every record of `partition`, from log start to log end.
+fn replay(
+    broker: &Broker,
+    image: &MetadataImage,
+    topic: &str,
+    partition: i32,
+) -> Result<Vec<StoredRecord>, ResponseError> {
+    let leader = broker.leader_partition(image, topic, partition)?;
+    let (mut offset, end) = {
+        let log = lock_log(&leader.log)?;
+        (log.log_start_offset(), log.log_end_offset())
+    };
+    let mut records = Vec::new();
+    while offset < end {
+        let chunk = lock_log(&leader.log)?
+            .read(offset, REPLAY_READ_BYTES, end)
+            .map_err(|e| e.error())?;
+        if chunk.is_empty() {
+            break;
+        }
+        for batch in batches(&chunk) {
+            let batch = batch.map_err(|e| e.error())?;
+            let header = parse_batch_header(batch.bytes).map_err(|e| e.error())?;
+            offset = header.last_offset() + 1;
+            let bytes = chunk.slice(batch.position..batch.position + batch.bytes.len());
+            let entries =
+                read_records(&bytes, &header).map_err(|_| ResponseError::CorruptMessage)?;
+            records.extend(entries.into_iter().map(|r| StoredRecord {
+                offset: header.base_offset + i64::from(r.offset_delta),
+                timestamp: header.base_timestamp.wrapping_add(r.timestamp_delta),
+                key: r.key,
+                value: r.value,
+                producer_id: header.producer_id,
+                producer_epoch: header.producer_epoch,
+                is_transactional: header.is_transactional(),
+                is_control: header.is_control(),
+            }));
+        }
+    }
+    Ok(records)
+}
+
+fn lock_log(
+    log: &Mutex<PartitionLog>,
+) -> Result<std::sync::MutexGuard<'_, PartitionLog>, ResponseError> {
+    log.lock().map_err(|_| ResponseError::KafkaStorageError)
+}
+
+/// One record a coordinator appends: key and value (`None`: a tombstone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoordinatorRecord {
+    pub key: Vec<u8>,
+    pub value: Option<Vec<u8>>,
+}
+
+impl Broker {
+    /// Appends `records` as one batch to `partition` of the internal `topic`, which this broker
+    /// must still lead in `leader_epoch` (else NOT_COORDINATOR: the state was loaded by a leader
+    /// that has since lost the partition). Returns the offset of the first record.
+    pub fn append_coordinator_records(
+        &self,
+        topic: &str,
+        partition: i32,
+        leader_epoch: i32,
+        records: &[CoordinatorRecord],
+    ) -> Result<i64, ResponseError> {
+        debug_assert!(
+            !records.is_empty(),
+            "a coordinator appends at least one record"
+        );
+        let image = self.image();
+        let leader = self
+            .leader_partition(&image, topic, partition)
+            .map_err(|_| ResponseError::NotCoordinator)?;
+        if leader.leader_epoch != leader_epoch {
+            return Err(ResponseError::NotCoordinator);
+        }
+        let now = now_ms();
+        let mut builder = RecordBatchBuilder::with_capacity(
+            records
+                .iter()
+                .map(|r| r.key.len() + r.value.as_ref().map_or(0, Vec::len) + 16)
+                .sum(),
+        );
+        for record in records {
+            builder.append(&RecordParts {
+                timestamp: now,
+                key: Some(&record.key),
+                value: record.value.as_deref(),
+                headers: &[],
+            });
+        }
+        let batch = builder
+            .seal(
+                BatchStamp {
+                    producer_id: -1,
+                    producer_epoch: -1,
+                    base_sequence: -1,
+                },
+                Compression::None,
+            )
+            .map_err(|_| ResponseError::RecordListTooLarge)?;
+        let info = lock_log(&leader.log)?
+            .append(&batch, leader_epoch, now)
+            .map_err(|e| e.error())?;
+        self.notify_append();
+        Ok(info.first_offset)
+    }
+}

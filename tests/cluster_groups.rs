@@ -1,0 +1,400 @@
+//! Consumer groups on a 3-broker cluster, driven by librdkafka (the `rdkafka` crate) with the
+//! classic protocol: partitions are shared out, handed over when members come and go, commits
+//! survive restarts of the members and of the coordinator's broker, static members restart
+//! without a rebalance, and cooperative-sticky moves only what it must.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use rdkafka::client::ClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseRecord, Producer};
+use rdkafka::topic_partition_list::TopicPartitionList;
+
+/// One rebalance callback: assigned (true) or revoked, and the partitions.
+type RebalanceEvent = (bool, BTreeSet<i32>);
+
+/// Records every rebalance a member goes through.
+#[derive(Clone, Default)]
+struct Rebalances(Arc<Mutex<Vec<RebalanceEvent>>>);
+
+impl Rebalances {
+    /// (assigned?, partitions) per callback, in order.
+    fn events(&self) -> Vec<RebalanceEvent> {
+        self.0.lock().unwrap().clone()
+    }
+    fn revoked(&self) -> BTreeSet<i32> {
+        self.events()
+            .into_iter()
+            .filter(|(a, _)| !a)
+            .flat_map(|(_, p)| p)
+            .collect()
+    }
+}
+
+impl ClientContext for Rebalances {}
+
+impl ConsumerContext for Rebalances {
+    fn pre_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let event = match rebalance {
+            Rebalance::Assign(tpl) => (true, partitions_of(tpl)),
+            Rebalance::Revoke(tpl) => (false, partitions_of(tpl)),
+            Rebalance::Error(_) => return,
+        };
+        self.0.lock().unwrap().push(event);
+    }
+}
+
+fn partitions_of(tpl: &TopicPartitionList) -> BTreeSet<i32> {
+    tpl.elements().iter().map(|e| e.partition()).collect()
+}
+
+type Member = BaseConsumer<Rebalances>;
+
+fn member(bootstrap: &str, group: &str, extra: &[(&str, &str)]) -> (Member, Rebalances) {
+    let rebalances = Rebalances::default();
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", bootstrap)
+        .set("broker.address.family", "v4")
+        .set("group.id", group)
+        .set("session.timeout.ms", "6000")
+        .set("heartbeat.interval.ms", "500")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false");
+    for (k, v) in extra {
+        config.set(*k, *v);
+    }
+    let consumer: Member = config
+        .create_with_context(rebalances.clone())
+        .expect("consumer");
+    (consumer, rebalances)
+}
+
+fn assigned(consumer: &Member) -> BTreeSet<i32> {
+    consumer
+        .assignment()
+        .map(|tpl| partitions_of(&tpl))
+        .unwrap_or_default()
+}
+
+/// Polls every member until `done` holds, collecting each member's records as (partition, value).
+fn poll_until(
+    members: &[&Member],
+    received: &mut [Vec<(i32, String)>],
+    what: &str,
+    mut done: impl FnMut(&[&Member], &[Vec<(i32, String)>]) -> bool,
+) {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        for (i, m) in members.iter().enumerate() {
+            while let Some(result) = m.poll(Duration::from_millis(20)) {
+                let msg = result.expect("consume");
+                let value = String::from_utf8(msg.payload().unwrap_or_default().to_vec()).unwrap();
+                received[i].push((msg.partition(), value));
+            }
+        }
+        if done(members, received) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+    }
+}
+
+fn produce(bootstrap: &str, topic: &str, partitions: i32, per_partition: usize, tag: &str) {
+    let producer = producer(bootstrap, &[]);
+    for p in 0..partitions {
+        for i in 0..per_partition {
+            let value = format!("{tag}-{p}-{i}");
+            producer
+                .send(BaseRecord::<(), _>::to(topic).partition(p).payload(&value))
+                .expect("queued");
+        }
+    }
+    producer.flush(TIMEOUT).expect("acknowledged");
+}
+
+fn sizes(members: &[&Member]) -> Vec<usize> {
+    let mut sizes: Vec<usize> = members.iter().map(|m| assigned(m).len()).collect();
+    sizes.sort();
+    sizes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_members_share_six_partitions_and_read_every_record_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "shared", 6).await;
+    tokio::task::spawn_blocking(move || {
+        produce(&bootstrap, "shared", 6, 50, "r");
+        let members: Vec<(Member, Rebalances)> =
+            (0..3).map(|_| member(&bootstrap, "three", &[])).collect();
+        for (m, _) in &members {
+            m.subscribe(&["shared"]).unwrap();
+        }
+        let refs: Vec<&Member> = members.iter().map(|(m, _)| m).collect();
+        let mut received = vec![Vec::new(); 3];
+        poll_until(&refs, &mut received, "every record is read", |ms, rs| {
+            sizes(ms) == [2, 2, 2] && rs.iter().map(Vec::len).sum::<usize>() >= 300
+        });
+        let all: Vec<&String> = received.iter().flatten().map(|(_, v)| v).collect();
+        let unique: BTreeSet<&String> = all.iter().copied().collect();
+        assert_eq!(all.len(), 300, "each record read once");
+        assert_eq!(unique.len(), 300);
+        // Each member read exactly the partitions it was given.
+        for (i, m) in refs.iter().enumerate() {
+            let read: BTreeSet<i32> = received[i].iter().map(|(p, _)| *p).collect();
+            assert_eq!(read, assigned(m));
+        }
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_members_on_six_partitions_leave_two_idle_and_a_leaver_hands_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "eight", 6).await;
+    tokio::task::spawn_blocking(move || {
+        let mut members: Vec<(Member, Rebalances)> =
+            (0..8).map(|_| member(&bootstrap, "eight", &[])).collect();
+        for (m, _) in &members {
+            m.subscribe(&["eight"]).unwrap();
+        }
+        let refs: Vec<&Member> = members.iter().map(|(m, _)| m).collect();
+        let mut received = vec![Vec::new(); 8];
+        poll_until(
+            &refs,
+            &mut received,
+            "six members have one partition each",
+            |ms, _| sizes(ms) == [0, 0, 1, 1, 1, 1, 1, 1],
+        );
+
+        // A member with a partition leaves: its partition goes to someone else.
+        let leaver = members
+            .iter()
+            .position(|(m, _)| assigned(m).len() == 1)
+            .unwrap();
+        let (gone, _) = members.remove(leaver);
+        let handed = assigned(&gone);
+        gone.unsubscribe();
+        drop(gone);
+        let refs: Vec<&Member> = members.iter().map(|(m, _)| m).collect();
+        let mut received = vec![Vec::new(); 7];
+        poll_until(
+            &refs,
+            &mut received,
+            "the leaver's partition is taken over",
+            |ms, _| {
+                sizes(ms) == [0, 1, 1, 1, 1, 1, 1]
+                    && ms.iter().any(|m| assigned(m).is_superset(&handed))
+            },
+        );
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
+
+/// Consumes everything `group` has not committed yet, commits it, and returns it.
+fn consume_and_commit(bootstrap: &str, group: &str, topic: &str, expect: usize) -> Vec<String> {
+    let (m, _) = member(bootstrap, group, &[]);
+    m.subscribe(&[topic]).unwrap();
+    let mut received = vec![Vec::new()];
+    poll_until(&[&m], &mut received, "the records are read", |_, rs| {
+        rs[0].len() >= expect
+    });
+    m.commit_consumer_state(CommitMode::Sync).expect("commit");
+    // Nothing beyond what was expected arrives.
+    let extra = m.poll(Duration::from_millis(500));
+    assert!(extra.is_none(), "read more than {expect}");
+    received.remove(0).into_iter().map(|(_, v)| v).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_are_fetched_back_after_members_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "committed", 3).await;
+    tokio::task::spawn_blocking(move || {
+        produce(&bootstrap, "committed", 3, 10, "first");
+        let first = consume_and_commit(&bootstrap, "resume", "committed", 30);
+        assert_eq!(first.len(), 30);
+        produce(&bootstrap, "committed", 3, 5, "second");
+        // A new incarnation of the group reads only what came after the commits.
+        let second = consume_and_commit(&bootstrap, "resume", "committed", 15);
+        assert!(
+            second.iter().all(|v| v.starts_with("second-")),
+            "{second:?}"
+        );
+        // And the committed positions are what the admin view reads back.
+        let (m, _) = member(&bootstrap, "resume", &[]);
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..3 {
+            tpl.add_partition("committed", p);
+        }
+        let committed = m.committed_offsets(tpl, TIMEOUT).unwrap();
+        for e in committed.elements() {
+            assert_eq!(
+                e.offset(),
+                rdkafka::Offset::Offset(15),
+                "partition {}",
+                e.partition()
+            );
+        }
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_static_member_restarts_without_a_rebalance() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "static", 4).await;
+    tokio::task::spawn_blocking(move || {
+        let statik = |id: &str| {
+            member(
+                &bootstrap,
+                "statics",
+                &[("group.instance.id", id), ("session.timeout.ms", "30000")],
+            )
+        };
+        let (a, a_events) = statik("a");
+        let (b, _) = statik("b");
+        a.subscribe(&["static"]).unwrap();
+        b.subscribe(&["static"]).unwrap();
+        let mut received = vec![Vec::new(); 2];
+        poll_until(&[&a, &b], &mut received, "two partitions each", |ms, _| {
+            sizes(ms) == [2, 2]
+        });
+        let b_before = assigned(&b);
+        let a_rebalances = a_events.events().len();
+        // A static member leaves no LeaveGroup behind: it comes back inside its session.
+        drop(b);
+        let (b, b_events) = statik("b");
+        b.subscribe(&["static"]).unwrap();
+        let mut received = vec![Vec::new(); 2];
+        poll_until(
+            &[&a, &b],
+            &mut received,
+            "b is back with its partitions",
+            |_, _| assigned(&b) == b_before,
+        );
+        // Give a rebalance, were one under way, the time to reach a.
+        let until = Instant::now() + Duration::from_secs(3);
+        poll_until(&[&a, &b], &mut received, "a quiet while", |_, _| {
+            Instant::now() > until
+        });
+        assert_eq!(a_events.events().len(), a_rebalances, "a saw no rebalance");
+        assert_eq!(b_events.events(), vec![(true, b_before)]);
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cooperative_sticky_revokes_only_what_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "sticky", 6).await;
+    tokio::task::spawn_blocking(move || {
+        let coop = [("partition.assignment.strategy", "cooperative-sticky")];
+        let (a, a_events) = member(&bootstrap, "coop", &coop);
+        let (b, b_events) = member(&bootstrap, "coop", &coop);
+        a.subscribe(&["sticky"]).unwrap();
+        b.subscribe(&["sticky"]).unwrap();
+        let mut received = vec![Vec::new(); 2];
+        poll_until(
+            &[&a, &b],
+            &mut received,
+            "three partitions each",
+            |ms, _| sizes(ms) == [3, 3],
+        );
+        let (a_before, b_before) = (assigned(&a), assigned(&b));
+        assert!(a_events.revoked().is_empty() && b_events.revoked().is_empty());
+        let (c, _) = member(&bootstrap, "coop", &coop);
+        c.subscribe(&["sticky"]).unwrap();
+        let mut received = vec![Vec::new(); 3];
+        poll_until(
+            &[&a, &b, &c],
+            &mut received,
+            "two partitions each",
+            |ms, _| sizes(ms) == [2, 2, 2],
+        );
+        // Each old member kept two of its three and gave up exactly the one that moved.
+        assert!(assigned(&a).is_subset(&a_before));
+        assert!(assigned(&b).is_subset(&b_before));
+        let revoked: BTreeSet<i32> = a_events
+            .revoked()
+            .union(&b_events.revoked())
+            .copied()
+            .collect();
+        assert_eq!(revoked, assigned(&c));
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
+
+/// The broker leading the group's `__consumer_offsets` partition.
+fn coordinator_of(bootstrap: &str, group: &str) -> i32 {
+    let (m, _) = member(bootstrap, group, &[]);
+    let metadata = m
+        .fetch_metadata(Some("__consumer_offsets"), TIMEOUT)
+        .expect("metadata");
+    let topic = &metadata.topics()[0];
+    let partition =
+        kf::coord::internal_topic::partition_for(group, topic.partitions().len() as i32);
+    topic
+        .partitions()
+        .iter()
+        .find(|p| p.id() == partition)
+        .map(|p| p.leader())
+        .expect("partition listed")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_resumes_from_its_commits_after_the_coordinator_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "survivor", 3).await;
+    let b = bootstrap.clone();
+    let coordinator = tokio::task::spawn_blocking(move || {
+        produce(&b, "survivor", 3, 10, "before");
+        assert_eq!(consume_and_commit(&b, "phoenix", "survivor", 30).len(), 30);
+        produce(&b, "survivor", 3, 5, "after");
+        coordinator_of(&b, "phoenix")
+    })
+    .await
+    .unwrap();
+    // The new coordinator incarnation knows the group only from `__consumer_offsets`.
+    cluster.stop_broker(coordinator).await.unwrap();
+    cluster.start_broker(coordinator).await.unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    tokio::task::spawn_blocking(move || {
+        let rest = consume_and_commit(&bootstrap, "phoenix", "survivor", 15);
+        assert!(rest.iter().all(|v| v.starts_with("after-")), "{rest:?}");
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
