@@ -1,6 +1,7 @@
 //! The partitions this broker hosts: finding the log of a partition it leads, and keeping the
 //! logs on disk in step with the metadata image (create the logs of new partitions, delete the
-//! logs of deleted topics, apply topic config changes).
+//! logs of deleted topics, apply topic config changes), and, once the image has caught up at
+//! start, deleting the stray logs a crash left (see [`Broker::remove_stray_partitions`]).
 //!
 //! Until replication arrives every partition has one replica, its leader, so the high watermark
 //! and the last stable offset are the log end offset.
@@ -40,7 +41,10 @@ impl Broker {
         topic: &str,
         partition: i32,
     ) -> Result<LeaderPartition, ResponseError> {
-        let Some(state) = image.partition(topic, partition) else {
+        let Some(topic_image) = image.topics.get(topic) else {
+            return Err(ResponseError::UnknownTopicOrPartition);
+        };
+        let Some(state) = topic_image.partitions.get(&partition) else {
             return Err(ResponseError::UnknownTopicOrPartition);
         };
         if state.leader != self.broker_id {
@@ -48,7 +52,9 @@ impl Broker {
         }
         let log = self
             .logs
-            .get_or_open(topic, partition, || self.log_config(image, topic))
+            .get_or_open(topic, partition, topic_image.topic_id, || {
+                self.log_config(image, topic)
+            })
             .map_err(|e| e.error())?;
         Ok(LeaderPartition {
             log,
@@ -61,6 +67,7 @@ impl Broker {
         if let Some(previous) = previous {
             self.delete_removed_partitions(previous, image);
         }
+        let mut created = false;
         for topic in image.topics.values() {
             let config = self.log_config(image, &topic.name);
             let config_changed = previous.is_some_and(|p| {
@@ -80,10 +87,48 @@ impl Broker {
                     Some(_) => {}
                     // The log itself is opened at its first use; a failure is logged there.
                     None => {
-                        let _ = self.logs.create(&topic.name, state.partition);
+                        created |= self
+                            .logs
+                            .create(&topic.name, state.partition, topic.topic_id)
+                            .unwrap_or(false);
                     }
                 }
             }
+        }
+        // Each new directory's topic id is durable before the partition takes a record.
+        if created {
+            if let Err(e) = self.logs.sync() {
+                warn!(error = %e, "cannot sync the new partition directories");
+            }
+        }
+    }
+
+    /// Deletes the logs this broker must not hold: those of topic ids the image does not have
+    /// (deleted while a crash stopped the deletion) and of partitions not assigned here, as a
+    /// Kafka broker does with its stray replicas. A directory written before kf recorded topic
+    /// ids is kept when the image has its topic here. Call it once the image has caught up
+    /// with the metadata log (after the broker's registration), never before: an image still
+    /// catching up lacks topics that exist.
+    pub fn remove_stray_partitions(&self) {
+        let image = self.image();
+        let hosted_here = |topic: Option<&crate::metadata::TopicImage>, partition: i32| {
+            topic
+                .and_then(|t| t.partitions.get(&partition))
+                .is_some_and(|p| p.replicas.contains(&self.broker_id))
+        };
+        let removed = self
+            .logs
+            .remove_strays(|name, partition, topic_id| match topic_id {
+                Some(id) => !hosted_here(image.topic_by_id(&id), partition),
+                None => !hosted_here(image.topics.get(name), partition),
+            });
+        if let Some((topic, partition)) = removed.first() {
+            tracing::info!(
+                broker = self.broker_id,
+                "deleted {} stray partition logs, of topics deleted before this start or not \
+                 assigned here (first: {topic}-{partition})",
+                removed.len(),
+            );
         }
     }
 
@@ -99,7 +144,7 @@ impl Broker {
                 continue;
             }
             for partition in old.partitions.keys() {
-                if let Err(e) = self.logs.remove(name, *partition) {
+                if let Err(e) = self.logs.remove(name, *partition, old.topic_id) {
                     warn!(topic = %name, partition, error = %e, "cannot delete partition log");
                 }
             }
@@ -126,7 +171,13 @@ pub async fn run_partition_sync(broker: Arc<Broker>) {
             }
             _ = retries.tick() => {
                 let image = broker.image();
-                broker.logs.retry_offline(|topic| broker.log_config(&image, topic));
+                broker.logs.retry_offline(|topic, partition| {
+                    let id = image.topics.get(topic)?.topic_id;
+                    image
+                        .partition(topic, partition)
+                        .filter(|p| p.replicas.contains(&broker.broker_id))?;
+                    Some((id, broker.log_config(&image, topic)))
+                });
             }
         }
     }

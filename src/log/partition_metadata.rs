@@ -26,8 +26,8 @@ fn parse_kafka_uuid(text: &str) -> Option<Uuid> {
     Some(Uuid::from_bytes(bytes)).filter(|id| !id.is_nil())
 }
 
-/// The topic id recorded in `dir`, `None` when the file is absent. A file that cannot be read
-/// as Kafka writes it is an error, as in Kafka.
+/// The topic id recorded in `dir`, `None` when the file is absent or empty (a crash cut its
+/// first write short). A file that cannot be read as Kafka writes it is an error, as in Kafka.
 pub fn read_topic_id(dir: &Path) -> Result<Option<Uuid>, LogError> {
     let path = dir.join(PARTITION_METADATA_FILE);
     let text = match fs::read_to_string(&path) {
@@ -35,6 +35,9 @@ pub fn read_topic_id(dir: &Path) -> Result<Option<Uuid>, LogError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).at(&path),
     };
+    if text.is_empty() {
+        return Ok(None);
+    }
     let mut lines = text.lines();
     let field = |line: Option<&str>, name: &str| -> Option<String> {
         let (key, value) = line?.split_once(':')?;
@@ -48,7 +51,7 @@ pub fn read_topic_id(dir: &Path) -> Result<Option<Uuid>, LogError> {
         .at(&path)
     };
     match field(lines.next(), "version").and_then(|v| v.parse::<u32>().ok()) {
-        Some(version) if version >= VERSION => {}
+        Some(VERSION) => {}
         _ => return malformed(),
     }
     match field(lines.next(), "topic_id").and_then(|id| parse_kafka_uuid(&id)) {
@@ -57,9 +60,10 @@ pub fn read_topic_id(dir: &Path) -> Result<Option<Uuid>, LogError> {
     }
 }
 
-/// Records `topic_id` in `dir` durably (temporary file, fsync, rename, fsync of the directory),
-/// before the partition takes any record.
-pub fn write_topic_id(dir: &Path, topic_id: &Uuid) -> Result<(), LogError> {
+/// Records `topic_id` in `dir` (temporary file, rename), before the partition takes any record.
+/// `durable` syncs the file and the directory; otherwise the caller syncs the filesystem once
+/// for a whole set of new partitions.
+pub fn write_topic_id(dir: &Path, topic_id: &Uuid, durable: bool) -> Result<(), LogError> {
     let path = dir.join(PARTITION_METADATA_FILE);
     let temporary = dir.join(format!("{PARTITION_METADATA_FILE}.tmp"));
     let text = format!(
@@ -68,9 +72,14 @@ pub fn write_topic_id(dir: &Path, topic_id: &Uuid) -> Result<(), LogError> {
     );
     let mut file = fs::File::create(&temporary).at(&temporary)?;
     file.write_all(text.as_bytes()).at(&temporary)?;
-    file.sync_all().at(&temporary)?;
+    if durable {
+        file.sync_all().at(&temporary)?;
+    }
     fs::rename(&temporary, &path).at(&path)?;
-    fs::File::open(dir).and_then(|d| d.sync_all()).at(dir)
+    if durable {
+        fs::File::open(dir).and_then(|d| d.sync_all()).at(dir)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -83,7 +92,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(read_topic_id(dir.path()).unwrap(), None);
         let id = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
-        write_topic_id(dir.path(), &id).unwrap();
+        write_topic_id(dir.path(), &id, true).unwrap();
         let text = fs::read_to_string(dir.path().join(PARTITION_METADATA_FILE)).unwrap();
         assert_eq!(text, "version: 0\ntopic_id: ASNFZ4mrze8BI0VniavN7w");
         assert_eq!(read_topic_id(dir.path()).unwrap(), Some(id));
@@ -92,7 +101,11 @@ mod tests {
     #[test]
     fn a_damaged_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        for text in ["", "version: x", "version: 0\ntopic_id: nope", "version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAA"] {
+        for text in [
+            "version: x",
+            "version: 0\ntopic_id: nope",
+            "version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAA",
+        ] {
             fs::write(dir.path().join(PARTITION_METADATA_FILE), text).unwrap();
             assert!(read_topic_id(dir.path()).is_err(), "{text:?}");
         }
