@@ -101,8 +101,15 @@ mod tests {
     #[test]
     fn a_damaged_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(PARTITION_METADATA_FILE), "").unwrap();
+        assert_eq!(
+            read_topic_id(dir.path()).unwrap(),
+            None,
+            "a first write cut short"
+        );
         for text in [
             "version: x",
+            "version: 1\ntopic_id: ASNFZ4mrze8BI0VniavN7w",
             "version: 0\ntopic_id: nope",
             "version: 0\ntopic_id: AAAAAAAAAAAAAAAAAAAAAA",
         ] {
