@@ -139,6 +139,7 @@ fn main() {
             base_port: 0,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             data_dir: dir.path().to_path_buf(),
+            racks: Vec::new(),
             broker_properties: BTreeMap::new(),
         }))
         .unwrap();

@@ -27,6 +27,7 @@ impl TestCluster {
                 base_port: 0,
                 bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
                 data_dir: dir.join("cluster"),
+                racks: Vec::new(),
                 broker_properties: Default::default(),
             }))
             .unwrap();

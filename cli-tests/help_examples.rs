@@ -93,7 +93,9 @@ enum Outcome {
 
 /// What an example expects to exist beyond the world of topics: `kf group` the groups it names
 /// (audit and billing, with offsets committed on orders and payments), `kf cluster down` and
-/// `kf cluster status` a running local cluster (started detached, in the same data directory).
+/// `kf cluster status` a running local cluster (started detached, in the same data directory),
+/// `kf cluster kill|start|isolate|heal` a running cluster of three brokers (the one `start`
+/// names killed first).
 fn setup(line: &str) -> Option<String> {
     if line.starts_with("kf group") {
         let commit = |group: &str| {
@@ -101,7 +103,10 @@ fn setup(line: &str) -> Option<String> {
         };
         return Some(format!("{} && {}", commit("audit"), commit("billing")));
     }
-    if !(line.starts_with("kf cluster down") || line.starts_with("kf cluster status")) {
+    let fault = ["kill", "start", "isolate", "heal"]
+        .iter()
+        .any(|c| line.starts_with(&format!("kf cluster {c}")));
+    if !(fault || line.starts_with("kf cluster down") || line.starts_with("kf cluster status")) {
         return None;
     }
     let words: Vec<&str> = line.split(' ').collect();
@@ -111,7 +116,12 @@ fn setup(line: &str) -> Option<String> {
         .and_then(|i| words.get(i + 1))
         .map(|dir| format!(" --data-dir {dir}"))
         .unwrap_or_default();
-    Some(format!("kf cluster up -n 1 -p 0 --detach{data_dir}"))
+    let brokers = if fault { 3 } else { 1 };
+    let mut setup = format!("kf cluster up -n {brokers} -p 0 --detach{data_dir}");
+    if let (Some(&"start"), Some(id)) = (words.get(2), words.get(3)) {
+        setup.push_str(&format!(" && kf cluster kill {id}{data_dir}"));
+    }
+    Some(setup)
 }
 
 /// What the test changes in an example before running it, and how it ends. Changes only keep
@@ -229,6 +239,7 @@ async fn world(data_dir: &Path, world: World) -> Cluster {
         base_port: 0,
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         data_dir: data_dir.to_path_buf(),
+        racks: Vec::new(),
         broker_properties: BTreeMap::new(),
     })
     .await

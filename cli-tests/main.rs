@@ -3,6 +3,7 @@
 
 mod bench;
 mod cluster;
+mod cluster_faults;
 mod cluster_info;
 mod connect;
 mod consume;

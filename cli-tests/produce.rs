@@ -36,6 +36,7 @@ impl TestCluster {
                 base_port: 0,
                 bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
                 data_dir: home.path().join("cluster"),
+                racks: Vec::new(),
                 broker_properties: BTreeMap::new(),
             }))
             .unwrap();

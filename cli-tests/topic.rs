@@ -41,6 +41,7 @@ impl TestCluster {
             base_port: 0,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             data_dir: home.path().join("cluster"),
+            racks: Vec::new(),
             broker_properties: properties
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -41,7 +41,11 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Start a local cluster (foreground; Ctrl-C stops it)')
             [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop the running local cluster')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the running local cluster: brokers, addresses, controller')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health')
+            [CompletionResult]::new('kill', 'kill', [CompletionResultType]::ParameterValue, 'Crash one broker of the running local cluster (its data stays; `kf cluster start` brings it back)')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start a killed broker again, on its old ports and data')
+            [CompletionResult]::new('isolate', 'isolate', [CompletionResultType]::ParameterValue, 'Cut one broker off from the other brokers and the metadata quorum (clients still reach it)')
+            [CompletionResult]::new('heal', 'heal', [CompletionResultType]::ParameterValue, 'Restore the links of one broker, or of every broker')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -57,6 +61,7 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'A YAML file with the same settings (brokers, port, data-dir, bind, broker-config)')
             [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Address the listeners bind to')
             [CompletionResult]::new('--advertise', '--advertise', [CompletionResultType]::ParameterName, 'Bind every interface and tell clients to connect to HOST (a name or address other hosts and containers reach this machine by); short for listeners=PLAINTEXT://:BASE and advertised.listeners=PLAINTEXT://HOST:BASE')
+            [CompletionResult]::new('--racks', '--racks', [CompletionResultType]::ParameterName, 'Racks assigned to the brokers in turn (broker.rack), e.g. --racks a,b,c: replicas of a partition are spread over racks')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Start in the background and return once the cluster is ready')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -78,6 +83,30 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'kf;cluster;kill' {
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the cluster (default: the one last started)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kf;cluster;start' {
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the cluster (default: the one last started)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kf;cluster;isolate' {
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the cluster (default: the one last started)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'kf;cluster;heal' {
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory of the cluster (default: the one last started)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'kf;cluster;info' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
@@ -92,7 +121,11 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
         'kf;cluster;help' {
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Start a local cluster (foreground; Ctrl-C stops it)')
             [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop the running local cluster')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the running local cluster: brokers, addresses, controller')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health')
+            [CompletionResult]::new('kill', 'kill', [CompletionResultType]::ParameterValue, 'Crash one broker of the running local cluster (its data stays; `kf cluster start` brings it back)')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start a killed broker again, on its old ports and data')
+            [CompletionResult]::new('isolate', 'isolate', [CompletionResultType]::ParameterValue, 'Cut one broker off from the other brokers and the metadata quorum (clients still reach it)')
+            [CompletionResult]::new('heal', 'heal', [CompletionResultType]::ParameterValue, 'Restore the links of one broker, or of every broker')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -104,6 +137,18 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             break
         }
         'kf;cluster;help;status' {
+            break
+        }
+        'kf;cluster;help;kill' {
+            break
+        }
+        'kf;cluster;help;start' {
+            break
+        }
+        'kf;cluster;help;isolate' {
+            break
+        }
+        'kf;cluster;help;heal' {
             break
         }
         'kf;cluster;help;info' {
@@ -163,6 +208,8 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Show every config with its source, not only the topic''s overrides')
             [CompletionResult]::new('--all-configs', '--all-configs', [CompletionResultType]::ParameterName, 'Show every config with its source, not only the topic''s overrides')
+            [CompletionResult]::new('--under-replicated', '--under-replicated', [CompletionResultType]::ParameterName, 'Only partitions whose ISR is smaller than their replica set')
+            [CompletionResult]::new('--unavailable', '--unavailable', [CompletionResultType]::ParameterName, 'Only partitions without a leader')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -510,7 +557,11 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
         'kf;help;cluster' {
             [CompletionResult]::new('up', 'up', [CompletionResultType]::ParameterValue, 'Start a local cluster (foreground; Ctrl-C stops it)')
             [CompletionResult]::new('down', 'down', [CompletionResultType]::ParameterValue, 'Stop the running local cluster')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the running local cluster: brokers, addresses, controller')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health')
+            [CompletionResult]::new('kill', 'kill', [CompletionResultType]::ParameterValue, 'Crash one broker of the running local cluster (its data stays; `kf cluster start` brings it back)')
+            [CompletionResult]::new('start', 'start', [CompletionResultType]::ParameterValue, 'Start a killed broker again, on its old ports and data')
+            [CompletionResult]::new('isolate', 'isolate', [CompletionResultType]::ParameterValue, 'Cut one broker off from the other brokers and the metadata quorum (clients still reach it)')
+            [CompletionResult]::new('heal', 'heal', [CompletionResultType]::ParameterValue, 'Restore the links of one broker, or of every broker')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions')
             break
         }
@@ -521,6 +572,18 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             break
         }
         'kf;help;cluster;status' {
+            break
+        }
+        'kf;help;cluster;kill' {
+            break
+        }
+        'kf;help;cluster;start' {
+            break
+        }
+        'kf;help;cluster;isolate' {
+            break
+        }
+        'kf;help;cluster;heal' {
             break
         }
         'kf;help;cluster;info' {

@@ -64,11 +64,23 @@ _kf() {
             kf__subcmd__cluster,down)
                 cmd="kf__subcmd__cluster__subcmd__down"
                 ;;
+            kf__subcmd__cluster,heal)
+                cmd="kf__subcmd__cluster__subcmd__heal"
+                ;;
             kf__subcmd__cluster,help)
                 cmd="kf__subcmd__cluster__subcmd__help"
                 ;;
             kf__subcmd__cluster,info)
                 cmd="kf__subcmd__cluster__subcmd__info"
+                ;;
+            kf__subcmd__cluster,isolate)
+                cmd="kf__subcmd__cluster__subcmd__isolate"
+                ;;
+            kf__subcmd__cluster,kill)
+                cmd="kf__subcmd__cluster__subcmd__kill"
+                ;;
+            kf__subcmd__cluster,start)
+                cmd="kf__subcmd__cluster__subcmd__start"
                 ;;
             kf__subcmd__cluster,status)
                 cmd="kf__subcmd__cluster__subcmd__status"
@@ -79,11 +91,23 @@ _kf() {
             kf__subcmd__cluster__subcmd__help,down)
                 cmd="kf__subcmd__cluster__subcmd__help__subcmd__down"
                 ;;
+            kf__subcmd__cluster__subcmd__help,heal)
+                cmd="kf__subcmd__cluster__subcmd__help__subcmd__heal"
+                ;;
             kf__subcmd__cluster__subcmd__help,help)
                 cmd="kf__subcmd__cluster__subcmd__help__subcmd__help"
                 ;;
             kf__subcmd__cluster__subcmd__help,info)
                 cmd="kf__subcmd__cluster__subcmd__help__subcmd__info"
+                ;;
+            kf__subcmd__cluster__subcmd__help,isolate)
+                cmd="kf__subcmd__cluster__subcmd__help__subcmd__isolate"
+                ;;
+            kf__subcmd__cluster__subcmd__help,kill)
+                cmd="kf__subcmd__cluster__subcmd__help__subcmd__kill"
+                ;;
+            kf__subcmd__cluster__subcmd__help,start)
+                cmd="kf__subcmd__cluster__subcmd__help__subcmd__start"
                 ;;
             kf__subcmd__cluster__subcmd__help,status)
                 cmd="kf__subcmd__cluster__subcmd__help__subcmd__status"
@@ -169,8 +193,20 @@ _kf() {
             kf__subcmd__help__subcmd__cluster,down)
                 cmd="kf__subcmd__help__subcmd__cluster__subcmd__down"
                 ;;
+            kf__subcmd__help__subcmd__cluster,heal)
+                cmd="kf__subcmd__help__subcmd__cluster__subcmd__heal"
+                ;;
             kf__subcmd__help__subcmd__cluster,info)
                 cmd="kf__subcmd__help__subcmd__cluster__subcmd__info"
+                ;;
+            kf__subcmd__help__subcmd__cluster,isolate)
+                cmd="kf__subcmd__help__subcmd__cluster__subcmd__isolate"
+                ;;
+            kf__subcmd__help__subcmd__cluster,kill)
+                cmd="kf__subcmd__help__subcmd__cluster__subcmd__kill"
+                ;;
+            kf__subcmd__help__subcmd__cluster,start)
+                cmd="kf__subcmd__help__subcmd__cluster__subcmd__start"
                 ;;
             kf__subcmd__help__subcmd__cluster,status)
                 cmd="kf__subcmd__help__subcmd__cluster__subcmd__status"
@@ -479,7 +515,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__cluster)
-            opts="-h --help up down status info help"
+            opts="-h --help up down status kill start isolate heal info help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -518,8 +554,26 @@ _kf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kf__subcmd__cluster__subcmd__heal)
+            opts="-h --data-dir --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kf__subcmd__cluster__subcmd__help)
-            opts="up down status info help"
+            opts="up down status kill start isolate heal info help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,6 +587,20 @@ _kf() {
             return 0
             ;;
         kf__subcmd__cluster__subcmd__help__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__cluster__subcmd__help__subcmd__heal)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -561,6 +629,48 @@ _kf() {
             return 0
             ;;
         kf__subcmd__cluster__subcmd__help__subcmd__info)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__cluster__subcmd__help__subcmd__isolate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__cluster__subcmd__help__subcmd__kill)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__cluster__subcmd__help__subcmd__start)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -640,6 +750,60 @@ _kf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kf__subcmd__cluster__subcmd__isolate)
+            opts="-h --data-dir --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__cluster__subcmd__kill)
+            opts="-h --data-dir --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__cluster__subcmd__start)
+            opts="-h --data-dir --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kf__subcmd__cluster__subcmd__status)
             opts="-o -h --data-dir --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -667,7 +831,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__cluster__subcmd__up)
-            opts="-n -p -c -h --brokers --port --data-dir --broker-config --config --bind --advertise --detach --help"
+            opts="-n -p -c -h --brokers --port --data-dir --broker-config --config --bind --advertise --racks --detach --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -710,6 +874,10 @@ _kf() {
                     return 0
                     ;;
                 --advertise)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --racks)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1267,7 +1435,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__help__subcmd__cluster)
-            opts="up down status info"
+            opts="up down status kill start isolate heal info"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1294,7 +1462,63 @@ _kf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kf__subcmd__help__subcmd__cluster__subcmd__heal)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kf__subcmd__help__subcmd__cluster__subcmd__info)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__help__subcmd__cluster__subcmd__isolate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__help__subcmd__cluster__subcmd__kill)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__help__subcmd__cluster__subcmd__start)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1933,7 +2157,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__topic__subcmd__describe)
-            opts="-a -o -b -X -h --all-configs --output --bootstrap-server --profile --help"
+            opts="-a -o -b -X -h --all-configs --under-replicated --unavailable --output --bootstrap-server --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -37,7 +37,11 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --help 'Print help'
             cand up 'Start a local cluster (foreground; Ctrl-C stops it)'
             cand down 'Stop the running local cluster'
-            cand status 'Show the running local cluster: brokers, addresses, controller'
+            cand status 'Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health'
+            cand kill 'Crash one broker of the running local cluster (its data stays; `kf cluster start` brings it back)'
+            cand start 'Start a killed broker again, on its old ports and data'
+            cand isolate 'Cut one broker off from the other brokers and the metadata quorum (clients still reach it)'
+            cand heal 'Restore the links of one broker, or of every broker'
             cand info 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -52,6 +56,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --config 'A YAML file with the same settings (brokers, port, data-dir, bind, broker-config)'
             cand --bind 'Address the listeners bind to'
             cand --advertise 'Bind every interface and tell clients to connect to HOST (a name or address other hosts and containers reach this machine by); short for listeners=PLAINTEXT://:BASE and advertised.listeners=PLAINTEXT://HOST:BASE'
+            cand --racks 'Racks assigned to the brokers in turn (broker.rack), e.g. --racks a,b,c: replicas of a partition are spread over racks'
             cand --detach 'Start in the background and return once the cluster is ready'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -70,6 +75,26 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'kf;cluster;kill'= {
+            cand --data-dir 'Data directory of the cluster (default: the one last started)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;cluster;start'= {
+            cand --data-dir 'Data directory of the cluster (default: the one last started)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;cluster;isolate'= {
+            cand --data-dir 'Data directory of the cluster (default: the one last started)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'kf;cluster;heal'= {
+            cand --data-dir 'Data directory of the cluster (default: the one last started)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'kf;cluster;info'= {
             cand -o 'Output format'
             cand --output 'Output format'
@@ -83,7 +108,11 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;cluster;help'= {
             cand up 'Start a local cluster (foreground; Ctrl-C stops it)'
             cand down 'Stop the running local cluster'
-            cand status 'Show the running local cluster: brokers, addresses, controller'
+            cand status 'Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health'
+            cand kill 'Crash one broker of the running local cluster (its data stays; `kf cluster start` brings it back)'
+            cand start 'Start a killed broker again, on its old ports and data'
+            cand isolate 'Cut one broker off from the other brokers and the metadata quorum (clients still reach it)'
+            cand heal 'Restore the links of one broker, or of every broker'
             cand info 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -92,6 +121,14 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;cluster;help;down'= {
         }
         &'kf;cluster;help;status'= {
+        }
+        &'kf;cluster;help;kill'= {
+        }
+        &'kf;cluster;help;start'= {
+        }
+        &'kf;cluster;help;isolate'= {
+        }
+        &'kf;cluster;help;heal'= {
         }
         &'kf;cluster;help;info'= {
         }
@@ -145,6 +182,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
             cand -a 'Show every config with its source, not only the topic''s overrides'
             cand --all-configs 'Show every config with its source, not only the topic''s overrides'
+            cand --under-replicated 'Only partitions whose ISR is smaller than their replica set'
+            cand --unavailable 'Only partitions without a leader'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -453,7 +492,11 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help;cluster'= {
             cand up 'Start a local cluster (foreground; Ctrl-C stops it)'
             cand down 'Stop the running local cluster'
-            cand status 'Show the running local cluster: brokers, addresses, controller'
+            cand status 'Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health'
+            cand kill 'Crash one broker of the running local cluster (its data stays; `kf cluster start` brings it back)'
+            cand start 'Start a killed broker again, on its old ports and data'
+            cand isolate 'Cut one broker off from the other brokers and the metadata quorum (clients still reach it)'
+            cand heal 'Restore the links of one broker, or of every broker'
             cand info 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
         }
         &'kf;help;cluster;up'= {
@@ -461,6 +504,14 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help;cluster;down'= {
         }
         &'kf;help;cluster;status'= {
+        }
+        &'kf;help;cluster;kill'= {
+        }
+        &'kf;help;cluster;start'= {
+        }
+        &'kf;help;cluster;isolate'= {
+        }
+        &'kf;help;cluster;heal'= {
         }
         &'kf;help;cluster;info'= {
         }

@@ -35,12 +35,16 @@ complete -c kf -n "__fish_kf_needs_command" -f -a "top" -d 'A live dashboard of 
 complete -c kf -n "__fish_kf_needs_command" -f -a "bench" -d 'Measure produce and consume throughput and latency'
 complete -c kf -n "__fish_kf_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
 complete -c kf -n "__fish_kf_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "down" -d 'Stop the running local cluster'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "info" -d 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status info help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status kill start isolate heal info help" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status kill start isolate heal info help" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status kill start isolate heal info help" -f -a "down" -d 'Stop the running local cluster'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status kill start isolate heal info help" -f -a "status" -d 'Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status kill start isolate heal info help" -f -a "kill" -d 'Crash one broker of the running local cluster (its data stays; `kf cluster start` brings it back)'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status kill start isolate heal info help" -f -a "start" -d 'Start a killed broker again, on its old ports and data'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status kill start isolate heal info help" -f -a "isolate" -d 'Cut one broker off from the other brokers and the metadata quorum (clients still reach it)'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status kill start isolate heal info help" -f -a "heal" -d 'Restore the links of one broker, or of every broker'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status kill start isolate heal info help" -f -a "info" -d 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and not __fish_seen_subcommand_from up down status kill start isolate heal info help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -s n -l brokers -d 'Number of brokers' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -s p -l port -d 'Base port: broker i listens on BASE+i; 0 picks free ports' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l data-dir -d 'Data directory (default: kf/cluster under the user\'s data directory)' -r -F
@@ -48,6 +52,7 @@ complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcomman
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l config -d 'A YAML file with the same settings (brokers, port, data-dir, bind, broker-config)' -r -F
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l bind -d 'Address the listeners bind to' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l advertise -d 'Bind every interface and tell clients to connect to HOST (a name or address other hosts and containers reach this machine by); short for listeners=PLAINTEXT://:BASE and advertised.listeners=PLAINTEXT://HOST:BASE' -r
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l racks -d 'Racks assigned to the brokers in turn (broker.rack), e.g. --racks a,b,c: replicas of a partition are spread over racks' -r
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -l detach -d 'Start in the background and return once the cluster is ready'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from down" -l data-dir -d 'Data directory of the cluster (default: the one last started)' -r -F
@@ -60,6 +65,14 @@ complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcomman
 json\t''
 yaml\t''"
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from kill" -l data-dir -d 'Data directory of the cluster (default: the one last started)' -r -F
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from kill" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from start" -l data-dir -d 'Data directory of the cluster (default: the one last started)' -r -F
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from isolate" -l data-dir -d 'Data directory of the cluster (default: the one last started)' -r -F
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from isolate" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from heal" -l data-dir -d 'Data directory of the cluster (default: the one last started)' -r -F
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from heal" -s h -l help -d 'Print help'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
 yaml\t''"
@@ -69,7 +82,11 @@ complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcomman
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "down" -d 'Stop the running local cluster'
-complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "kill" -d 'Crash one broker of the running local cluster (its data stays; `kf cluster start` brings it back)'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start a killed broker again, on its old ports and data'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "isolate" -d 'Cut one broker off from the other brokers and the metadata quorum (clients still reach it)'
+complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "heal" -d 'Restore the links of one broker, or of every broker'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "info" -d 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -s h -l help -d 'Print help'
@@ -104,6 +121,8 @@ complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s a -l all-configs -d 'Show every config with its source, not only the topic\'s overrides'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -l under-replicated -d 'Only partitions whose ISR is smaller than their replica set'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -l unavailable -d 'Only partitions without a leader'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from delete" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
@@ -308,7 +327,11 @@ complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcomma
 complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume top bench generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "down" -d 'Stop the running local cluster'
-complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Show the running local cluster: brokers, addresses, controller'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "kill" -d 'Crash one broker of the running local cluster (its data stays; `kf cluster start` brings it back)'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "start" -d 'Start a killed broker again, on its old ports and data'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "isolate" -d 'Cut one broker off from the other brokers and the metadata quorum (clients still reach it)'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "heal" -d 'Restore the links of one broker, or of every broker'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "info" -d 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics with their partition count and replication factor'

@@ -6,6 +6,7 @@
 //! - [`config`]: Kafka's topic and broker config definitions, typed broker config, log config.
 //! - [`metadata`]: metadata records, each broker's `MetadataImage`, the Raft quorum, the controller.
 //! - [`coord`]: coordinators keeping their state in internal topics (transactions).
+//! - [`replica`]: the partitions a broker hosts: leader epoch, ISR, high watermark, append and read.
 //! - [`broker`]: one broker: listener, connections, dispatch, one handler file per Kafka API.
 //! - [`coord`]: coordinators keeping their state in internal topics; the group coordinator.
 //! - [`cluster`]: start and stop N brokers in one process; broker configuration; the state file.
@@ -32,6 +33,7 @@ pub mod log;
 pub mod metadata;
 pub mod output;
 pub mod protocol;
+pub mod replica;
 pub mod tui;
 
 /// Huge allocations are mapped lazily so a malformed request cannot abort the process.

@@ -1,4 +1,5 @@
-//! DescribeQuorum, DescribeCluster and the placement rules, checked over the wire.
+//! DescribeQuorum, DescribeCluster, the placement rules, fencing and ElectLeaders, checked over
+//! the wire.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,9 +10,24 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
+use rdkafka::producer::{BaseRecord, Producer};
 
 fn addrs(bootstrap: &str) -> Vec<String> {
     bootstrap.split(',').map(str::to_string).collect()
+}
+
+async fn describe_quorum(addr: &str) -> DescribeQuorumResponse {
+    let mut conn = RawConnection::connect(addr).await;
+    conn.call(
+        ApiKey::DescribeQuorum,
+        2,
+        &DescribeQuorumRequest::default().with_topics(vec![
+            describe_quorum_request::TopicData::default()
+                .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
+                .with_partitions(vec![describe_quorum_request::PartitionData::default()]),
+        ]),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,5 +161,257 @@ async fn leaders_are_spread_and_others_answer_not_leader() {
         offsets.topics[0].partitions[0].error_code,
         ResponseError::NotLeaderOrFollower.code()
     );
+    cluster.shutdown().await;
+}
+
+/// Partition `p` of `topic` as broker `addr` answers Metadata: (error, leader, epoch, offline).
+async fn partition_state(addr: &str, topic: &str, p: i32) -> (i16, i32, i32, Vec<i32>) {
+    let mut conn = RawConnection::connect(addr).await;
+    let metadata: MetadataResponse = conn
+        .call(
+            ApiKey::Metadata,
+            12,
+            &MetadataRequest::default()
+                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                )
+                .with_name(Some(TopicName(StrBytes::from_string(topic.into()))))])),
+        )
+        .await;
+    let partition = metadata.topics[0]
+        .partitions
+        .iter()
+        .find(|x| x.partition_index == p)
+        .unwrap();
+    (
+        partition.error_code,
+        partition.leader_id.0,
+        partition.leader_epoch,
+        partition.offline_replicas.iter().map(|b| b.0).collect(),
+    )
+}
+
+async fn elect(
+    addr: &str,
+    version: i16,
+    election_type: i8,
+    partitions: Option<Vec<(&str, Vec<i32>)>>,
+) -> ElectLeadersResponse {
+    let mut conn = RawConnection::connect(addr).await;
+    let topic_partitions = partitions.map(|topics| {
+        topics
+            .into_iter()
+            .map(|(t, ps)| {
+                elect_leaders_request::TopicPartitions::default()
+                    .with_topic(TopicName(StrBytes::from_string(t.into())))
+                    .with_partitions(ps)
+            })
+            .collect()
+    });
+    conn.call(
+        ApiKey::ElectLeaders,
+        version,
+        &ElectLeadersRequest::default()
+            .with_election_type(election_type)
+            .with_topic_partitions(topic_partitions)
+            .with_timeout_ms(30_000),
+    )
+    .await
+}
+
+fn election_codes(response: &ElectLeadersResponse) -> Vec<(String, i32, i16)> {
+    response
+        .replica_election_results
+        .iter()
+        .flat_map(|t| {
+            t.partition_result
+                .iter()
+                .map(|p| (t.topic.to_string(), p.partition_id, p.error_code))
+        })
+        .collect()
+}
+
+/// A killed broker is fenced once its session expires: its partition goes offline (Metadata
+/// names it in offline_replicas, ElectLeaders finds no eligible leader); started again, it
+/// registers, leads again with a new leader epoch, and librdkafka produces to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_broker_is_fenced_and_leads_again_after_start_and_elect_leaders_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = start_cluster(
+        dir.path(),
+        3,
+        &[
+            ("broker.session.timeout.ms", "1500"),
+            ("broker.heartbeat.interval.ms", "250"),
+            ("auto.leader.rebalance.enable", "false"),
+        ],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "elect", 3).await;
+    let addrs = addrs(&bootstrap);
+
+    let all = elect(
+        &addrs[0],
+        2,
+        0,
+        Some(vec![("elect", vec![0, 1, 2]), ("nope", vec![0])]),
+    )
+    .await;
+    assert_eq!(all.error_code, 0);
+    let not_needed = ResponseError::ElectionNotNeeded.code();
+    assert_eq!(
+        election_codes(&all),
+        vec![
+            ("elect".into(), 0, not_needed),
+            ("elect".into(), 1, not_needed),
+            ("elect".into(), 2, not_needed),
+            (
+                "nope".into(),
+                0,
+                ResponseError::UnknownTopicOrPartition.code()
+            ),
+        ]
+    );
+    let bad = elect(&addrs[0], 2, 7, Some(vec![("elect", vec![0])])).await;
+    assert_eq!(bad.error_code, ResponseError::InvalidRequest.code());
+    assert_eq!(
+        election_codes(&bad),
+        vec![("elect".into(), 0, ResponseError::InvalidRequest.code())]
+    );
+    // Every partition (null): none needs an election, so none is listed.
+    let everything = elect(&addrs[0], 0, 0, None).await;
+    assert!(election_codes(&everything).is_empty(), "{everything:?}");
+
+    let (_, leader, epoch, _) = partition_state(&addrs[0], "elect", 0).await;
+    let asker = addrs[((leader + 1) % 3) as usize].clone();
+    cluster.kill_broker(leader).await.unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let (error, now_leader, _, offline) = partition_state(&asker, "elect", 0).await;
+        if now_leader == -1 {
+            assert_eq!(error, ResponseError::LeaderNotAvailable.code());
+            assert_eq!(offline, vec![leader]);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never fenced");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let unclean = elect(&asker, 2, 1, Some(vec![("elect", vec![0])])).await;
+    assert_eq!(
+        election_codes(&unclean),
+        vec![(
+            "elect".into(),
+            0,
+            ResponseError::EligibleLeadersNotAvailable.code()
+        )]
+    );
+
+    cluster.start_broker(leader).await.unwrap();
+    // Every broker of three is a metadata voter: the killed one rejoined the quorum and caught up
+    // with the log the other two kept committing (its fencing, the elections).
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let quorum = describe_quorum(&asker).await;
+        let partition = &quorum.topics[0].partitions[0];
+        let rejoined = partition
+            .current_voters
+            .iter()
+            .find(|v| v.replica_id.0 == leader)
+            .is_some_and(|v| v.log_end_offset >= partition.high_watermark);
+        if rejoined {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{quorum:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (error, new_leader, new_epoch, offline) = partition_state(&asker, "elect", 0).await;
+    assert_eq!((error, new_leader), (0, leader));
+    assert!(new_epoch > epoch, "{new_epoch} after {epoch}");
+    assert!(offline.is_empty());
+
+    let producer = producer(&cluster.bootstrap_servers(), &[]);
+    producer
+        .send(
+            BaseRecord::<(), _>::to("elect")
+                .partition(0)
+                .payload("back"),
+        )
+        .unwrap();
+    producer.flush(TIMEOUT).unwrap();
+    cluster.shutdown().await;
+}
+
+/// `--racks a,b` assigns broker.rack in turn; Metadata and DescribeCluster carry each broker's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racks_are_assigned_in_turn_and_advertised() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = cluster_config(dir.path(), 3, &[]);
+    config.racks = vec!["a".into(), "b".into()];
+    let cluster = kf::cluster::Cluster::start(config).await.unwrap();
+    let addr = addrs(&cluster.bootstrap_servers()).remove(0);
+    let mut conn = RawConnection::connect(&addr).await;
+    let metadata: MetadataResponse = conn
+        .call(ApiKey::Metadata, 12, &MetadataRequest::default())
+        .await;
+    let mut racks: Vec<(i32, Option<String>)> = metadata
+        .brokers
+        .iter()
+        .map(|b| (b.node_id.0, b.rack.as_ref().map(|r| r.to_string())))
+        .collect();
+    racks.sort();
+    assert_eq!(
+        racks,
+        vec![
+            (0, Some("a".into())),
+            (1, Some("b".into())),
+            (2, Some("a".into()))
+        ]
+    );
+    cluster.shutdown().await;
+}
+
+/// An isolated broker is fenced by the others while its own image goes stale (it still answers
+/// clients as the leader, as a broker behind a network partition does); healed, its heartbeats
+/// reach the controller again and it leads again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_isolated_leader_is_fenced_by_the_majority_and_returns_when_healed() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(
+        dir.path(),
+        3,
+        &[
+            ("broker.session.timeout.ms", "1500"),
+            ("broker.heartbeat.interval.ms", "250"),
+        ],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "cut", 3).await;
+    let addrs = addrs(&bootstrap);
+    let (_, leader, _, _) = partition_state(&addrs[0], "cut", 0).await;
+    let asker = addrs[((leader + 1) % 3) as usize].clone();
+    let isolated = addrs[leader as usize].clone();
+    cluster.isolate(leader).unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while partition_state(&asker, "cut", 0).await.1 != -1 {
+        assert!(std::time::Instant::now() < deadline, "never fenced");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // The isolated broker still answers, from its stale image.
+    assert_eq!(partition_state(&isolated, "cut", 0).await.1, leader);
+
+    cluster.heal(Some(leader)).unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let seen = (
+            partition_state(&asker, "cut", 0).await,
+            partition_state(&isolated, "cut", 0).await,
+        );
+        if seen.0 .1 == leader && seen.0 == seen.1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{seen:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     cluster.shutdown().await;
 }

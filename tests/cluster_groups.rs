@@ -1,7 +1,8 @@
 //! Consumer groups on a 3-broker cluster, driven by librdkafka (the `rdkafka` crate) with the
-//! classic protocol: partitions are shared out, handed over when members come and go, commits
-//! survive restarts of the members and of the coordinator's broker, static members restart
-//! without a rebalance, and cooperative-sticky moves only what it must.
+//! classic protocol and with the consumer protocol (KIP-848, `group.protocol=consumer`):
+//! partitions are shared out, handed over when members come and go, commits survive restarts of
+//! the members and of the coordinator's broker, static members restart without a rebalance,
+//! and cooperative-sticky (or the consumer protocol) moves only what it must.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -58,6 +59,13 @@ fn partitions_of(tpl: &TopicPartitionList) -> BTreeSet<i32> {
 
 type Member = BaseConsumer<Rebalances>;
 
+/// The classic protocol (librdkafka's default) and the consumer protocol (KIP-848).
+const CLASSIC: &[(&str, &str)] = &[];
+const CONSUMER: &[(&str, &str)] = &[("group.protocol", "consumer")];
+
+/// Consumer-protocol members heartbeat at the broker's pace: quick ones keep the tests short.
+const BROKER: &[(&str, &str)] = &[("group.consumer.heartbeat.interval.ms", "500")];
+
 fn member(bootstrap: &str, group: &str, extra: &[(&str, &str)]) -> (Member, Rebalances) {
     let rebalances = Rebalances::default();
     let mut config = ClientConfig::new();
@@ -65,11 +73,15 @@ fn member(bootstrap: &str, group: &str, extra: &[(&str, &str)]) -> (Member, Reba
         .set("bootstrap.servers", bootstrap)
         .set("broker.address.family", "v4")
         .set("group.id", group)
-        .set("session.timeout.ms", "6000")
-        .set("heartbeat.interval.ms", "500")
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false");
+    // The consumer protocol takes its session and heartbeat interval from the broker.
+    if !extra.contains(&("group.protocol", "consumer")) {
+        config
+            .set("session.timeout.ms", "6000")
+            .set("heartbeat.interval.ms", "500");
+    }
     for (k, v) in extra {
         config.set(*k, *v);
     }
@@ -130,19 +142,40 @@ fn sizes(members: &[&Member]) -> Vec<usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_members_share_six_partitions_and_read_every_record_once() {
+    three_members_share_six_partitions(CLASSIC).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_consumer_protocol_members_share_six_partitions_and_read_every_record_once() {
+    three_members_share_six_partitions(CONSUMER).await;
+}
+
+async fn three_members_share_six_partitions(protocol: &'static [(&'static str, &'static str)]) {
     let dir = tempfile::tempdir().unwrap();
-    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let cluster = start_cluster(dir.path(), 3, BROKER).await;
     let bootstrap = cluster.bootstrap_servers();
     create_topic(&bootstrap, "shared", 6).await;
     tokio::task::spawn_blocking(move || {
-        produce(&bootstrap, "shared", 6, 50, "r");
-        let members: Vec<(Member, Rebalances)> =
-            (0..3).map(|_| member(&bootstrap, "three", &[])).collect();
+        // The consumer protocol has no initial rebalance delay: the first member to join owns
+        // every partition until the others come, so the records come once the group settled.
+        let settle_first = protocol == CONSUMER;
+        if !settle_first {
+            produce(&bootstrap, "shared", 6, 50, "r");
+        }
+        let members: Vec<(Member, Rebalances)> = (0..3)
+            .map(|_| member(&bootstrap, "three", protocol))
+            .collect();
         for (m, _) in &members {
             m.subscribe(&["shared"]).unwrap();
         }
         let refs: Vec<&Member> = members.iter().map(|(m, _)| m).collect();
         let mut received = vec![Vec::new(); 3];
+        if settle_first {
+            poll_until(&refs, &mut received, "two partitions each", |ms, _| {
+                sizes(ms) == [2, 2, 2]
+            });
+            produce(&bootstrap, "shared", 6, 50, "r");
+        }
         poll_until(&refs, &mut received, "every record is read", |ms, rs| {
             sizes(ms) == [2, 2, 2] && rs.iter().map(Vec::len).sum::<usize>() >= 300
         });
@@ -163,13 +196,23 @@ async fn three_members_share_six_partitions_and_read_every_record_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eight_members_on_six_partitions_leave_two_idle_and_a_leaver_hands_over() {
+    eight_members_on_six_partitions(CLASSIC).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_consumer_protocol_members_leave_two_idle_and_a_leaver_hands_over() {
+    eight_members_on_six_partitions(CONSUMER).await;
+}
+
+async fn eight_members_on_six_partitions(protocol: &'static [(&'static str, &'static str)]) {
     let dir = tempfile::tempdir().unwrap();
-    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let cluster = start_cluster(dir.path(), 3, BROKER).await;
     let bootstrap = cluster.bootstrap_servers();
     create_topic(&bootstrap, "eight", 6).await;
     tokio::task::spawn_blocking(move || {
-        let mut members: Vec<(Member, Rebalances)> =
-            (0..8).map(|_| member(&bootstrap, "eight", &[])).collect();
+        let mut members: Vec<(Member, Rebalances)> = (0..8)
+            .map(|_| member(&bootstrap, "eight", protocol))
+            .collect();
         for (m, _) in &members {
             m.subscribe(&["eight"]).unwrap();
         }
@@ -209,8 +252,14 @@ async fn eight_members_on_six_partitions_leave_two_idle_and_a_leaver_hands_over(
 }
 
 /// Consumes everything `group` has not committed yet, commits it, and returns it.
-fn consume_and_commit(bootstrap: &str, group: &str, topic: &str, expect: usize) -> Vec<String> {
-    let (m, _) = member(bootstrap, group, &[]);
+fn consume_and_commit(
+    bootstrap: &str,
+    group: &str,
+    topic: &str,
+    expect: usize,
+    protocol: &[(&str, &str)],
+) -> Vec<String> {
+    let (m, _) = member(bootstrap, group, protocol);
     m.subscribe(&[topic]).unwrap();
     let mut received = vec![Vec::new()];
     poll_until(&[&m], &mut received, "the records are read", |_, rs| {
@@ -225,23 +274,32 @@ fn consume_and_commit(bootstrap: &str, group: &str, topic: &str, expect: usize) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commits_are_fetched_back_after_members_restart() {
+    commits_are_fetched_back(CLASSIC).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_protocol_commits_are_fetched_back_after_members_restart() {
+    commits_are_fetched_back(CONSUMER).await;
+}
+
+async fn commits_are_fetched_back(protocol: &'static [(&'static str, &'static str)]) {
     let dir = tempfile::tempdir().unwrap();
-    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let cluster = start_cluster(dir.path(), 3, BROKER).await;
     let bootstrap = cluster.bootstrap_servers();
     create_topic(&bootstrap, "committed", 3).await;
     tokio::task::spawn_blocking(move || {
         produce(&bootstrap, "committed", 3, 10, "first");
-        let first = consume_and_commit(&bootstrap, "resume", "committed", 30);
+        let first = consume_and_commit(&bootstrap, "resume", "committed", 30, protocol);
         assert_eq!(first.len(), 30);
         produce(&bootstrap, "committed", 3, 5, "second");
         // A new incarnation of the group reads only what came after the commits.
-        let second = consume_and_commit(&bootstrap, "resume", "committed", 15);
+        let second = consume_and_commit(&bootstrap, "resume", "committed", 15, protocol);
         assert!(
             second.iter().all(|v| v.starts_with("second-")),
             "{second:?}"
         );
         // And the committed positions are what the admin view reads back.
-        let (m, _) = member(&bootstrap, "resume", &[]);
+        let (m, _) = member(&bootstrap, "resume", protocol);
         let mut tpl = TopicPartitionList::new();
         for p in 0..3 {
             tpl.add_partition("committed", p);
@@ -263,17 +321,27 @@ async fn commits_are_fetched_back_after_members_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_static_member_restarts_without_a_rebalance() {
+    a_static_member_restarts(CLASSIC).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_static_consumer_protocol_member_restarts_without_a_rebalance() {
+    a_static_member_restarts(CONSUMER).await;
+}
+
+async fn a_static_member_restarts(protocol: &'static [(&'static str, &'static str)]) {
     let dir = tempfile::tempdir().unwrap();
-    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let cluster = start_cluster(dir.path(), 3, BROKER).await;
     let bootstrap = cluster.bootstrap_servers();
     create_topic(&bootstrap, "static", 4).await;
     tokio::task::spawn_blocking(move || {
         let statik = |id: &str| {
-            member(
-                &bootstrap,
-                "statics",
-                &[("group.instance.id", id), ("session.timeout.ms", "30000")],
-            )
+            let mut extra = vec![("group.instance.id", id)];
+            if protocol.is_empty() {
+                extra.push(("session.timeout.ms", "30000"));
+            }
+            extra.extend_from_slice(protocol);
+            member(&bootstrap, "statics", &extra)
         };
         let (a, a_events) = statik("a");
         let (b, _) = statik("b");
@@ -354,6 +422,92 @@ async fn cooperative_sticky_revokes_only_what_moves() {
     cluster.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consumer_protocol_revokes_only_what_moves_and_follows_a_regex() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, BROKER).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "rx-a", 6).await;
+    let b = bootstrap.clone();
+    let (a, a_events, b_member, b_events) = tokio::task::spawn_blocking(move || {
+        let (a, a_events) = member(&b, "regex", CONSUMER);
+        let (bm, b_events) = member(&b, "regex", CONSUMER);
+        a.subscribe(&["^rx-.*"]).unwrap();
+        bm.subscribe(&["^rx-.*"]).unwrap();
+        let mut received = vec![Vec::new(); 2];
+        poll_until(
+            &[&a, &bm],
+            &mut received,
+            "three partitions each",
+            |ms, _| sizes(ms) == [3, 3],
+        );
+        // The first to join had all six until the second came: count revocations from here.
+        let (a_seen, b_seen) = (a_events.events().len(), b_events.events().len());
+        let revoked_since = |events: &Rebalances, seen: usize| -> BTreeSet<i32> {
+            events.events()[seen..]
+                .iter()
+                .filter(|(assigned, _)| !assigned)
+                .flat_map(|(_, p)| p.iter().copied())
+                .collect()
+        };
+        let (a_before, b_before) = (assigned(&a), assigned(&bm));
+        let (c, _) = member(&b, "regex", CONSUMER);
+        c.subscribe(&["^rx-.*"]).unwrap();
+        let mut received = vec![Vec::new(); 3];
+        poll_until(
+            &[&a, &bm, &c],
+            &mut received,
+            "two partitions each",
+            |ms, _| sizes(ms) == [2, 2, 2],
+        );
+        // Each old member kept two of its three and gave up exactly the one that moved.
+        assert!(assigned(&a).is_subset(&a_before));
+        assert!(assigned(&bm).is_subset(&b_before));
+        let revoked: BTreeSet<i32> = revoked_since(&a_events, a_seen)
+            .union(&revoked_since(&b_events, b_seen))
+            .copied()
+            .collect();
+        assert_eq!(revoked, assigned(&c));
+        drop(c);
+        (a, a_events, bm, b_events)
+    })
+    .await
+    .unwrap();
+    // A new topic the regex matches joins the subscription; one it does not match stays out.
+    create_topic(&bootstrap, "rx-b", 2).await;
+    create_topic(&bootstrap, "other", 2).await;
+    tokio::task::spawn_blocking(move || {
+        let topics = |m: &Member| -> BTreeSet<String> {
+            m.assignment()
+                .map(|tpl| {
+                    tpl.elements()
+                        .iter()
+                        .map(|e| e.topic().to_string())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut received = vec![Vec::new(); 2];
+        poll_until(
+            &[&a, &b_member],
+            &mut received,
+            "rx-b is shared too",
+            |ms, _| {
+                ms.iter()
+                    .map(|m| m.assignment().map_or(0, |tpl| tpl.count()))
+                    .sum::<usize>()
+                    == 8
+                    && ms.iter().any(|m| topics(m).contains("rx-b"))
+            },
+        );
+        assert!(!topics(&a).contains("other") && !topics(&b_member).contains("other"));
+        drop((a_events, b_events));
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
+
 /// The broker leading the group's `__consumer_offsets` partition.
 fn coordinator_of(bootstrap: &str, group: &str) -> i32 {
     let (m, _) = member(bootstrap, group, &[]);
@@ -373,14 +527,26 @@ fn coordinator_of(bootstrap: &str, group: &str) -> i32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_resumes_from_its_commits_after_the_coordinator_restarts() {
+    resumes_after_the_coordinator_restarts(CLASSIC).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_protocol_group_resumes_after_the_coordinator_restarts() {
+    resumes_after_the_coordinator_restarts(CONSUMER).await;
+}
+
+async fn resumes_after_the_coordinator_restarts(protocol: &'static [(&'static str, &'static str)]) {
     let dir = tempfile::tempdir().unwrap();
-    let mut cluster = start_cluster(dir.path(), 3, &[]).await;
+    let mut cluster = start_cluster(dir.path(), 3, BROKER).await;
     let bootstrap = cluster.bootstrap_servers();
     create_topic(&bootstrap, "survivor", 3).await;
     let b = bootstrap.clone();
     let coordinator = tokio::task::spawn_blocking(move || {
         produce(&b, "survivor", 3, 10, "before");
-        assert_eq!(consume_and_commit(&b, "phoenix", "survivor", 30).len(), 30);
+        assert_eq!(
+            consume_and_commit(&b, "phoenix", "survivor", 30, protocol).len(),
+            30
+        );
         produce(&b, "survivor", 3, 5, "after");
         coordinator_of(&b, "phoenix")
     })
@@ -391,7 +557,7 @@ async fn a_group_resumes_from_its_commits_after_the_coordinator_restarts() {
     cluster.start_broker(coordinator).await.unwrap();
     let bootstrap = cluster.bootstrap_servers();
     tokio::task::spawn_blocking(move || {
-        let rest = consume_and_commit(&bootstrap, "phoenix", "survivor", 15);
+        let rest = consume_and_commit(&bootstrap, "phoenix", "survivor", 15, protocol);
         assert!(rest.iter().all(|v| v.starts_with("after-")), "{rest:?}");
     })
     .await

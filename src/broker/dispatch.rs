@@ -125,6 +125,9 @@ async fn route(
         RequestKind::CreatePartitions(r) => ResponseKind::CreatePartitions(
             handlers::create_partitions::handle(broker, header, r).await,
         ),
+        RequestKind::ElectLeaders(r) => {
+            ResponseKind::ElectLeaders(handlers::elect_leaders::handle(broker, header, r).await)
+        }
         RequestKind::DeleteRecords(r) => {
             ResponseKind::DeleteRecords(handlers::delete_records::handle(broker, header, r))
         }
@@ -167,6 +170,12 @@ async fn route(
         RequestKind::DescribeGroups(r) => {
             ResponseKind::DescribeGroups(handlers::describe_groups::handle(broker, header, r).await)
         }
+        RequestKind::ConsumerGroupHeartbeat(r) => ResponseKind::ConsumerGroupHeartbeat(
+            handlers::consumer_group_heartbeat::handle(broker, header, r, client_host(peer)).await,
+        ),
+        RequestKind::ConsumerGroupDescribe(r) => ResponseKind::ConsumerGroupDescribe(
+            handlers::consumer_group_describe::handle(broker, header, r).await,
+        ),
         RequestKind::ListGroups(r) => {
             ResponseKind::ListGroups(handlers::list_groups::handle(broker, header, r).await)
         }

@@ -1,10 +1,10 @@
 //! The path between brokers for requests one broker makes of another (today WriteTxnMarkers
 //! from a transaction coordinator to a partition leader). Brokers share no memory: a request is a
-//! Kafka request value handed to the target broker's handler, in process. Links can be cut one
-//! way for fault injection; a request over a cut link, or to a broker that is not running, fails
-//! as an unreachable broker would.
+//! Kafka request value handed to the target broker's handler, in process. Links are the cluster's
+//! fault table (`cluster::faults`); a request over a cut link, from or to an isolated broker, or to
+//! a broker that is not running, fails as an unreachable broker would.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock, Weak};
 
 use kafka_protocol::messages::{WriteTxnMarkersRequest, WriteTxnMarkersResponse};
@@ -12,6 +12,7 @@ use thiserror::Error;
 
 use super::handlers;
 use super::Broker;
+use crate::cluster::faults::Faults;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum LinkError {
@@ -22,19 +23,26 @@ pub enum LinkError {
 #[derive(Default)]
 struct Links {
     brokers: HashMap<i32, Weak<Broker>>,
-    /// (from, to) pairs whose requests fail.
-    cut: BTreeSet<(i32, i32)>,
 }
 
 /// Shared by every broker of a cluster.
 #[derive(Clone, Default)]
 pub struct InterBrokerRouter {
     links: Arc<RwLock<Links>>,
+    faults: Faults,
 }
 
 impl InterBrokerRouter {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A router whose links are `faults` (the cluster's one table).
+    pub fn with_faults(faults: Faults) -> Self {
+        Self {
+            links: Arc::default(),
+            faults,
+        }
     }
 
     /// Makes `broker` reachable (again, after a restart).
@@ -46,24 +54,11 @@ impl InterBrokerRouter {
         }
     }
 
-    /// Requests from `from` to `to` fail until [`Self::heal`].
-    pub fn cut(&self, from: i32, to: i32) {
-        if let Ok(mut links) = self.links.write() {
-            links.cut.insert((from, to));
-        }
-    }
-
-    pub fn heal(&self, from: i32, to: i32) {
-        if let Ok(mut links) = self.links.write() {
-            links.cut.remove(&(from, to));
-        }
-    }
-
     fn target(&self, from: i32, to: i32) -> Result<Arc<Broker>, LinkError> {
-        let links = self.links.read().map_err(|_| LinkError::Unreachable(to))?;
-        if links.cut.contains(&(from, to)) {
+        if !self.faults.linked(from, to) {
             return Err(LinkError::Unreachable(to));
         }
+        let links = self.links.read().map_err(|_| LinkError::Unreachable(to))?;
         links
             .brokers
             .get(&to)

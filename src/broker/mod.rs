@@ -9,6 +9,7 @@ pub mod dispatch;
 pub mod fetch_sessions;
 pub mod handlers;
 pub mod inter_broker;
+pub mod lifecycle;
 pub mod listener;
 pub mod partitions;
 pub mod producer_ids;
@@ -18,12 +19,11 @@ pub mod retention;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-use tokio::sync::watch;
-
 use crate::config::BrokerConfig;
 use crate::coord::group::GroupCoordinator;
 use crate::coord::txn::TxnCoordinator;
 use crate::log::LogManager;
+use crate::replica::ReplicaManager;
 use kafka_protocol::error::ResponseError;
 
 use crate::metadata::{
@@ -43,9 +43,9 @@ pub struct Broker {
     /// The listener whose address is this broker's address among brokers.
     pub inter_broker_listener: String,
     pub quorum: MetadataQuorum,
-    pub logs: LogManager,
-    /// Bumped after every append, so long-polling fetches wake on new data instead of sleeping.
-    pub appends: watch::Sender<u64>,
+    pub logs: Arc<LogManager>,
+    /// The partitions this broker hosts; every append and read goes through it.
+    pub replicas: ReplicaManager,
     pub fetch_sessions: fetch_sessions::FetchSessions,
     /// Producer ids this broker may still hand out.
     pub producer_ids: Mutex<producer_ids::ProducerIdPool>,
@@ -78,6 +78,8 @@ impl Broker {
             config.queued_max_request_bytes,
             config.queued_max_response_bytes,
         );
+        let logs = Arc::new(logs);
+        let replicas = ReplicaManager::new(broker_id, config.clone(), logs.clone());
         let broker = Arc::new_cyclic(|me| Broker {
             groups: Arc::new(GroupCoordinator::new(me.clone(), broker_id, &config)),
             broker_id,
@@ -86,7 +88,7 @@ impl Broker {
             inter_broker_listener,
             quorum,
             logs,
-            appends: watch::channel(0).0,
+            replicas,
             fetch_sessions,
             producer_ids: Mutex::new(producer_ids::ProducerIdPool::default()),
             queued,
@@ -113,11 +115,6 @@ impl Broker {
     /// The latest metadata image this broker has applied.
     pub fn image(&self) -> Arc<MetadataImage> {
         self.quorum.image()
-    }
-
-    /// Wakes fetches waiting for data.
-    pub fn notify_append(&self) {
-        self.appends.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 

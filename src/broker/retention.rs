@@ -13,6 +13,7 @@ use tracing::warn;
 
 use super::Broker;
 use crate::clock::now_ms;
+use crate::replica::TopicPartition;
 
 pub async fn run_retention(broker: Arc<Broker>) {
     let interval_ms = broker.config.log_retention_check_interval_ms.max(1) as u64;
@@ -29,8 +30,20 @@ pub async fn run_retention(broker: Arc<Broker>) {
 pub fn apply_retention_once(broker: &Broker) {
     let now = now_ms();
     for ((topic, partition), log) in broker.logs.open_logs() {
+        let hosted = broker
+            .replicas
+            .get(&TopicPartition::new(topic.as_str(), partition));
         let Ok(mut log) = log.lock() else { continue };
-        if let Err(e) = log.apply_retention(now) {
+        // Only what every in-sync replica holds may go, as Kafka's retention below the high
+        // watermark.
+        let high_watermark = hosted
+            .as_ref()
+            .map_or(log.log_end_offset(), |p| p.offsets(&log).high_watermark);
+        let applied = log.apply_retention_up_to(now, high_watermark);
+        if let Some(hosted) = hosted {
+            hosted.update_offsets(&log);
+        }
+        if let Err(e) = applied {
             warn!(%topic, partition, error = %e, "retention check failed");
         }
     }

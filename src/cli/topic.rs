@@ -18,7 +18,7 @@ pub enum TopicCommand {
     List(ListArgs),
     /// Describe topics: config overrides, partitions, leaders, replicas, ISR
     #[command(
-        after_help = "Examples:\n  kf topic describe orders\n  kf topic describe orders payments -o yaml\n  kf topic describe orders --all-configs"
+        after_help = "Examples:\n  kf topic describe orders\n  kf topic describe orders payments -o yaml\n  kf topic describe orders --all-configs\n  kf topic describe --under-replicated      partitions of any topic whose ISR lacks a replica\n  kf topic describe --unavailable -o json   partitions of any topic without a leader"
     )]
     Describe(DescribeArgs),
     /// Delete topics
@@ -75,12 +75,18 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct DescribeArgs {
-    /// Topic names
-    #[arg(required = true)]
+    /// Topic names (every topic with --under-replicated or --unavailable)
+    #[arg(required_unless_present_any = ["under_replicated", "unavailable"])]
     pub names: Vec<String>,
     /// Show every config with its source, not only the topic's overrides
     #[arg(short = 'a', long = "all-configs")]
     pub all_configs: bool,
+    /// Only partitions whose ISR is smaller than their replica set
+    #[arg(long = "under-replicated", conflicts_with = "all_configs")]
+    pub under_replicated: bool,
+    /// Only partitions without a leader
+    #[arg(long = "unavailable", conflicts_with = "all_configs")]
+    pub unavailable: bool,
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value_t)]
     pub output: OutputFormat,

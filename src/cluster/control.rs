@@ -1,5 +1,6 @@
 //! The control socket of a running `kf cluster up` (`<data-dir>/control.sock`): one JSON request
-//! line, one JSON answer line. `kf cluster status` and `kf cluster down` use it.
+//! line, one JSON answer line. `kf cluster status|down|kill|start|isolate|heal` and `kf top`'s
+//! fault keys use it.
 
 use super::listeners::ListenerInfo;
 use std::path::Path;
@@ -15,6 +16,46 @@ use tokio::net::{UnixListener, UnixStream};
 pub enum ControlRequest {
     Status,
     Down,
+    /// Crash a broker (its data stays).
+    Kill {
+        broker_id: i32,
+    },
+    /// Start a killed broker on its old ports and data.
+    Start {
+        broker_id: i32,
+    },
+    /// Cut a broker's links to every other broker and to the quorum.
+    Isolate {
+        broker_id: i32,
+    },
+    /// Restore a broker's links, or every link when `None`.
+    Heal {
+        broker_id: Option<i32>,
+    },
+}
+
+/// A broker's state in `kf cluster status`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerState {
+    Up,
+    /// Not running (killed or stopped).
+    Down,
+    /// Running, with its links to the other brokers and to the quorum cut.
+    Isolated,
+    /// Running, but fenced by the controller (its session expired and no heartbeat came since).
+    Fenced,
+}
+
+impl BrokerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BrokerState::Up => "up",
+            BrokerState::Down => "down",
+            BrokerState::Isolated => "isolated",
+            BrokerState::Fenced => "fenced",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -25,6 +66,15 @@ pub struct BrokerStatus {
     pub running: bool,
     #[serde(default)]
     pub listeners: Vec<ListenerInfo>,
+    /// Up, down, isolated or fenced.
+    pub state: BrokerState,
+    /// Whether the controller has fenced it (an isolated broker is fenced once its session
+    /// expires).
+    #[serde(default)]
+    pub fenced: bool,
+    /// `broker.rack`, when set.
+    #[serde(default)]
+    pub rack: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -38,6 +88,12 @@ pub struct ClusterStatus {
     pub open_files: Option<OpenFilesStatus>,
     #[serde(default)]
     pub offline_partitions: Vec<OfflinePartitionStatus>,
+    /// Partitions whose ISR is smaller than their replica set.
+    #[serde(default)]
+    pub under_replicated_partitions: u64,
+    /// Partitions without a leader (Kafka's OfflinePartitionsCount).
+    #[serde(default)]
+    pub offline_partitions_count: u64,
 }
 
 /// The process's descriptors: its limit, how many are open, and the log files among them.
@@ -67,6 +123,14 @@ pub struct OfflinePartitionStatus {
 pub enum ControlResponse {
     Status(ClusterStatus),
     Stopping,
+    /// A fault command was carried out; `message` says what was done.
+    Done {
+        message: String,
+    },
+    /// A fault command was refused (unknown broker, already running, ...).
+    Refused {
+        message: String,
+    },
 }
 
 #[derive(Debug, Error)]
@@ -79,7 +143,10 @@ pub enum ControlError {
     Protocol(String),
 }
 
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Starting a broker waits for its registration, which can take a while on a loaded machine.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the cluster waits for a connected client's request line.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Sends one request to the cluster listening on `socket` and returns its answer.
 pub async fn call(
@@ -122,7 +189,7 @@ pub async fn bind(socket: &Path) -> Result<UnixListener, ControlError> {
 pub async fn read_request(stream: &mut UnixStream) -> Option<ControlRequest> {
     let mut line = String::new();
     let mut reader = BufReader::new(stream);
-    tokio::time::timeout(ANSWER_TIMEOUT, reader.read_line(&mut line))
+    tokio::time::timeout(REQUEST_TIMEOUT, reader.read_line(&mut line))
         .await
         .ok()?
         .ok()?;

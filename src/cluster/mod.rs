@@ -4,6 +4,7 @@
 //! other `kf` commands find and steer a running `kf cluster up`.
 
 pub mod control;
+pub mod faults;
 pub mod listeners;
 pub mod state;
 
@@ -17,6 +18,7 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::broker::lifecycle::{register, run_heartbeats};
 use crate::broker::{
     partitions::run_partition_sync, Broker, BrokerListener, InterBrokerRouter, ListenerName,
 };
@@ -28,6 +30,7 @@ use crate::metadata::{
     ControllerRequest, ControllerSettings, ListenerEndpoint, MetadataImage, MetadataQuorum,
     QuorumConfig, QuorumError, QuorumRouter,
 };
+use faults::Faults;
 use listeners::{advertised, bind, bind_all, default_listeners, host_port, ListenerInfo};
 
 /// How long `start` waits for the quorum to elect a controller.
@@ -45,6 +48,9 @@ pub struct ClusterConfig {
     /// binds to (0.0.0.0 otherwise).
     pub bind: IpAddr,
     pub data_dir: PathBuf,
+    /// Broker i's `broker.rack` is `racks[i % len]` (`kf cluster up --racks a,b,c`); empty
+    /// leaves `broker.rack` as the broker properties set it.
+    pub racks: Vec<String>,
     /// Kafka broker properties (`num.partitions`, `log.segment.bytes`, ...).
     pub broker_properties: BTreeMap<String, String>,
 }
@@ -75,6 +81,8 @@ pub enum ClusterError {
     UnknownBroker(i32),
     #[error("broker {0} is already running")]
     AlreadyRunning(i32),
+    #[error("broker {0} is not running")]
+    NotRunning(i32),
 }
 
 struct RunningBroker {
@@ -88,6 +96,8 @@ pub struct Cluster {
     broker_config: BrokerConfig,
     /// The process's open-file limit after raising it at start.
     open_file_limit: Option<OpenFileLimit>,
+    /// The links between brokers, which both `router` and `peers` consult.
+    faults: Faults,
     router: QuorumRouter,
     peers: InterBrokerRouter,
     /// Every broker's listener configuration, ports moved up by its id.
@@ -126,11 +136,13 @@ impl Cluster {
         for listener_config in listener_configs.values() {
             listeners.push(bind_all(listener_config, wildcard).await?);
         }
+        let faults = Faults::new();
         let mut cluster = Cluster {
             broker_config,
             open_file_limit,
-            router: QuorumRouter::new(),
-            peers: InterBrokerRouter::new(),
+            router: QuorumRouter::with_faults(faults.clone()),
+            peers: InterBrokerRouter::with_faults(faults.clone()),
+            faults,
             listener_configs,
             bound: BTreeMap::new(),
             running: BTreeMap::new(),
@@ -168,6 +180,13 @@ impl Cluster {
         (0..self.config.brokers.min(MAX_VOTERS) as i32).collect()
     }
 
+    /// The rack `--racks` gives broker `broker_id`, in turn.
+    fn rack_of(&self, broker_id: i32) -> Option<String> {
+        let racks = &self.config.racks;
+        let index = usize::try_from(broker_id).ok()?.checked_rem(racks.len())?;
+        racks.get(index).cloned()
+    }
+
     fn broker_dir(&self, broker_id: i32) -> PathBuf {
         self.config.data_dir.join(format!("broker-{broker_id}"))
     }
@@ -187,14 +206,7 @@ impl Cluster {
             self.voters(),
             dir.join(crate::log::METADATA_LOG_DIR),
             self.router.clone(),
-            ControllerSettings {
-                num_partitions: self.broker_config.num_partitions,
-                default_replication_factor: i16::try_from(
-                    self.broker_config.default_replication_factor,
-                )
-                .unwrap_or(i16::MAX),
-                validate_config: crate::config::validate_resource_config,
-            },
+            controller_settings(&self.broker_config),
         ))
         .await?;
         let listener_config = self
@@ -202,9 +214,13 @@ impl Cluster {
             .get(&broker_id)
             .ok_or(ClusterError::UnknownBroker(broker_id))?;
         let bound = self.bound.get(&broker_id).map_or(&[][..], Vec::as_slice);
+        let mut broker_config = self.broker_config.clone();
+        if let Some(rack) = self.rack_of(broker_id) {
+            broker_config.broker_rack = rack;
+        }
         let broker = Broker::new(
             broker_id,
-            self.broker_config.clone(),
+            broker_config,
             advertised(listener_config, bound),
             listener_config.inter_broker_listener.clone(),
             quorum,
@@ -221,6 +237,7 @@ impl Cluster {
             )),
             tokio::spawn(crate::coord::txn::sync::run_txn_coordinator(broker.clone())),
             tokio::spawn(crate::broker::cleaner::run_cleaner(broker.clone())),
+            tokio::spawn(run_heartbeats(broker.clone())),
         ];
         let mut running = Vec::with_capacity(listeners.len());
         for (name, listener) in listeners {
@@ -242,7 +259,10 @@ impl Cluster {
 
     /// Waits for a controller, then registers every running broker with it.
     async fn register_all(&self) -> Result<(), ClusterError> {
-        let registrations = self.running.values().map(|r| register(&r.broker));
+        let registrations = self
+            .running
+            .values()
+            .map(|r| register(&r.broker, ELECTION_TIMEOUT));
         futures::future::try_join_all(registrations).await?;
         Ok(())
     }
@@ -383,14 +403,76 @@ impl Cluster {
         Ok(())
     }
 
-    /// Requests from broker `from` to broker `to` (WriteTxnMarkers) fail until
-    /// [`Self::heal_link`]: fault injection on the inter-broker path.
+    /// Messages from broker `from` to broker `to` (inter-broker requests and the quorum's) are
+    /// lost until [`Self::heal_link`].
     pub fn cut_link(&self, from: i32, to: i32) {
-        self.peers.cut(from, to);
+        self.faults.cut(from, to);
     }
 
     pub fn heal_link(&self, from: i32, to: i32) {
-        self.peers.heal(from, to);
+        self.faults.heal_link(from, to);
+    }
+
+    /// The cluster's table of links.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    fn check_known(&self, broker_id: i32) -> Result<(), ClusterError> {
+        match self.bound.contains_key(&broker_id) {
+            true => Ok(()),
+            false => Err(ClusterError::UnknownBroker(broker_id)),
+        }
+    }
+
+    /// Cuts `broker_id` off from every other broker and from the metadata quorum, both ways;
+    /// its listeners still answer clients. Its session at the controller then expires.
+    pub fn isolate(&self, broker_id: i32) -> Result<(), ClusterError> {
+        self.check_known(broker_id)?;
+        self.faults.isolate(broker_id);
+        Ok(())
+    }
+
+    /// Restores every link of `broker_id`, or of every broker.
+    pub fn heal(&self, broker_id: Option<i32>) -> Result<(), ClusterError> {
+        match broker_id {
+            Some(id) => {
+                self.check_known(id)?;
+                self.faults.heal(id);
+            }
+            None => self.faults.heal_all(),
+        }
+        Ok(())
+    }
+
+    /// Stops one broker as a crash would: listeners closed, tasks ended, its quorum node gone,
+    /// nothing flushed or marked clean (the next start recovers its logs); its data stays. The
+    /// controller fences it once its session expires.
+    pub async fn kill_broker(&mut self, broker_id: i32) -> Result<(), ClusterError> {
+        self.check_known(broker_id)?;
+        let running = self
+            .running
+            .remove(&broker_id)
+            .ok_or(ClusterError::NotRunning(broker_id))?;
+        for listener in running.listeners {
+            listener.stop();
+        }
+        running.broker.stop();
+        for task in running.tasks {
+            task.abort();
+        }
+        running.broker.groups.shutdown();
+        running.broker.quorum.shutdown().await;
+        Ok(())
+    }
+
+    /// The metadata image of the active controller (else of any running broker).
+    pub fn image(&self) -> Option<Arc<MetadataImage>> {
+        let controller = self.controller_id();
+        controller
+            .and_then(|id| self.running.get(&id))
+            .or_else(|| self.running.values().next())
+            .map(|r| r.broker.image())
     }
 
     /// Restarts a stopped broker on its old address and data.
@@ -408,7 +490,7 @@ impl Cluster {
             listeners.push((name, bind(addr).await?));
         }
         let running = self.start_broker_on(broker_id, listeners).await?;
-        register(&running.broker).await?;
+        register(&running.broker, ELECTION_TIMEOUT).await?;
         running.broker.remove_stray_partitions();
         self.running.insert(broker_id, running);
         self.wait_until_brokers_known().await
@@ -427,28 +509,6 @@ impl Cluster {
     }
 }
 
-async fn register(broker: &Broker) -> Result<(), ClusterError> {
-    broker.quorum.wait_for_leader(ELECTION_TIMEOUT).await?;
-    // Validation made sure the inter-broker listener is advertised.
-    let (host, port) = broker
-        .advertised_listeners
-        .iter()
-        .find(|e| e.name == broker.inter_broker_listener)
-        .map(|e| (e.host.clone(), e.port))
-        .unwrap_or_default();
-    broker
-        .quorum
-        .controller_call(ControllerRequest::RegisterBroker {
-            broker_id: broker.broker_id,
-            host,
-            port,
-            rack: None,
-            listeners: broker.advertised_listeners.clone(),
-        })
-        .await?;
-    Ok(())
-}
-
 async fn stop_running(running: RunningBroker) {
     for listener in running.listeners {
         listener.stop();
@@ -464,6 +524,48 @@ async fn stop_running(running: RunningBroker) {
         tracing::warn!(broker = running.broker.broker_id, error = %e, "flushing logs at shutdown");
     }
     running.broker.quorum.shutdown().await;
+}
+
+/// How many partitions are under-replicated and offline in an image.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionHealth {
+    /// ISR smaller than the replica set.
+    pub under_replicated: u64,
+    /// No leader.
+    pub offline: u64,
+}
+
+pub fn partition_health(image: &MetadataImage) -> PartitionHealth {
+    let mut health = PartitionHealth::default();
+    for partition in image.topics.values().flat_map(|t| t.partitions.values()) {
+        if partition.leader < 0 {
+            health.offline += 1;
+        }
+        if partition.isr.len() < partition.replicas.len() {
+            health.under_replicated += 1;
+        }
+    }
+    health
+}
+
+/// What the controller takes from the broker configs.
+fn controller_settings(config: &BrokerConfig) -> ControllerSettings {
+    let non_negative = |v: i64| u64::try_from(v).unwrap_or(0);
+    ControllerSettings {
+        broker_session_timeout_ms: non_negative(i64::from(config.broker_session_timeout_ms)),
+        unclean_leader_election_enable: config.unclean_leader_election_enable,
+        auto_leader_rebalance_enable: config.auto_leader_rebalance_enable,
+        leader_imbalance_check_interval_ms: non_negative(
+            config
+                .leader_imbalance_check_interval_seconds
+                .saturating_mul(1000),
+        ),
+        ..ControllerSettings::new(
+            config.num_partitions,
+            i16::try_from(config.default_replication_factor).unwrap_or(i16::MAX),
+            crate::config::validate_resource_config,
+        )
+    }
 }
 
 fn prepare_dir(path: &Path) -> Result<(), ClusterError> {

@@ -1,4 +1,4 @@
-//! `kf cluster up|down|status`
+//! `kf cluster up|down|status` (and `kill|start|isolate|heal` through `cluster_faults.rs`)
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -10,7 +10,9 @@ use serde::Deserialize;
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::cli::cluster::{ClusterCommand, StateArgs, UpArgs};
-use crate::cluster::control::{self, ClusterStatus, ControlRequest, ControlResponse};
+use crate::cluster::control::{
+    self, BrokerState as BrokerRunState, ClusterStatus, ControlRequest, ControlResponse,
+};
 use crate::cluster::listeners::ListenerInfo;
 use crate::cluster::state::{control_socket_path, default_data_dir, BrokerState, ClusterState};
 use crate::cluster::{Cluster, ClusterConfig};
@@ -32,6 +34,10 @@ pub async fn run(command: ClusterCommand) -> anyhow::Result<()> {
         ClusterCommand::Down(args) => down(args).await,
         ClusterCommand::Status(args) => status(args).await,
         ClusterCommand::Info(args) => super::cluster_info::run(args).await,
+        ClusterCommand::Kill(args) => super::cluster_faults::kill(args).await,
+        ClusterCommand::Start(args) => super::cluster_faults::start(args).await,
+        ClusterCommand::Isolate(args) => super::cluster_faults::isolate(args).await,
+        ClusterCommand::Heal(args) => super::cluster_faults::heal(args).await,
     }
 }
 
@@ -43,6 +49,8 @@ struct ClusterFile {
     port: Option<u16>,
     data_dir: Option<PathBuf>,
     bind: Option<IpAddr>,
+    #[serde(default)]
+    racks: Vec<String>,
     #[serde(default)]
     broker_config: BTreeMap<String, serde_json::Value>,
 }
@@ -71,10 +79,17 @@ pub fn parse_key_value(arg: &str, flag: &str) -> Result<(String, String), UsageE
     }
 }
 
-/// Broker configs a dev cluster sets unless told otherwise, as Kafka's own
+/// Broker configs a dev cluster sets unless told otherwise (README lists them), as Kafka's own
 /// `config/server.properties` does for development: a new group's first rebalance does not wait
-/// 3 s for more members.
-const DEV_BROKER_DEFAULTS: &[(&str, &str)] = &[("group.initial.rebalance.delay.ms", "0")];
+/// 3 s for more members; a killed or isolated broker is fenced, and its partitions elect new
+/// leaders, within 3 s rather than 9 s; leaders move back to preferred replicas within 10 s of a
+/// broker's return rather than 5 minutes.
+const DEV_BROKER_DEFAULTS: &[(&str, &str)] = &[
+    ("group.initial.rebalance.delay.ms", "0"),
+    ("broker.session.timeout.ms", "3000"),
+    ("broker.heartbeat.interval.ms", "500"),
+    ("leader.imbalance.check.interval.seconds", "10"),
+];
 
 fn cluster_config(args: &UpArgs) -> anyhow::Result<ClusterConfig> {
     let file = match &args.config {
@@ -114,8 +129,24 @@ fn cluster_config(args: &UpArgs) -> anyhow::Result<ClusterConfig> {
             .clone()
             .or(file.data_dir)
             .unwrap_or_else(default_data_dir),
+        racks: racks(args, file.racks)?,
         broker_properties,
     })
+}
+
+/// `--racks`, else the file's `racks`; a rack name must not be empty.
+fn racks(args: &UpArgs, from_file: Vec<String>) -> Result<Vec<String>, UsageError> {
+    let racks: Vec<String> = match args.racks.is_empty() {
+        true => from_file,
+        false => args.racks.clone(),
+    };
+    let racks: Vec<String> = racks.iter().map(|r| r.trim().to_string()).collect();
+    if racks.iter().any(String::is_empty) {
+        return Err(UsageError(
+            "--racks expects rack names separated by commas, e.g. --racks a,b,c".into(),
+        ));
+    }
+    Ok(racks)
 }
 
 /// `--advertise HOST`: one PLAINTEXT listener on every interface, advertised as HOST.
@@ -161,7 +192,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("data directory {} is not usable", config.data_dir.display()))?;
     let control = control::bind(&control_socket).await?;
-    let cluster = Cluster::start(config.clone()).await?;
+    let mut cluster = Cluster::start(config.clone()).await?;
     let ready_ms = started_at.elapsed().as_millis();
 
     let state = ClusterState {
@@ -184,7 +215,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     let signals = StopSignals::install()?;
     print!("{}", ready_banner(&cluster, &state, ready_ms));
 
-    let stop_reason = serve_until_stopped(&cluster, &state, control, signals).await;
+    let stop_reason = serve_until_stopped(&mut cluster, &state, control, signals).await;
     eprintln!("kf: stopping the cluster ({stop_reason})");
     cluster.shutdown().await;
     ClusterState::remove(&config.data_dir);
@@ -257,7 +288,7 @@ impl StopSignals {
 
 /// Answers the control socket until Ctrl-C, SIGTERM or `kf cluster down`.
 async fn serve_until_stopped(
-    cluster: &Cluster,
+    cluster: &mut Cluster,
     state: &ClusterState,
     control: tokio::net::UnixListener,
     mut signals: StopSignals,
@@ -277,6 +308,10 @@ async fn serve_until_stopped(
                         control::write_response(&mut stream, &ControlResponse::Stopping).await;
                         return "kf cluster down";
                     }
+                    Some(fault) => {
+                        let answer = super::cluster_faults::execute(cluster, fault).await;
+                        control::write_response(&mut stream, &answer).await;
+                    }
                     None => {}
                 }
             }
@@ -285,7 +320,14 @@ async fn serve_until_stopped(
 }
 
 fn cluster_status(cluster: &Cluster, state: &ClusterState) -> ClusterStatus {
+    let image = cluster.image();
+    let health = image
+        .as_deref()
+        .map(crate::cluster::partition_health)
+        .unwrap_or_default();
     ClusterStatus {
+        under_replicated_partitions: health.under_replicated,
+        offline_partitions_count: health.offline,
         pid: state.pid,
         data_dir: state.data_dir.display().to_string(),
         bootstrap_servers: cluster.bootstrap_servers(),
@@ -293,11 +335,28 @@ fn cluster_status(cluster: &Cluster, state: &ClusterState) -> ClusterStatus {
         brokers: cluster
             .broker_listeners()
             .into_iter()
-            .map(|(id, listeners)| control::BrokerStatus {
-                id,
-                address: first_advertised(&listeners),
-                running: cluster.is_running(id),
-                listeners,
+            .map(|(id, listeners)| {
+                let registration = image.as_ref().and_then(|i| i.brokers.get(&id));
+                let fenced = registration.is_some_and(|b| !b.alive);
+                let running = cluster.is_running(id);
+                let state = if !running {
+                    BrokerRunState::Down
+                } else if cluster.faults().is_isolated(id) {
+                    BrokerRunState::Isolated
+                } else if fenced {
+                    BrokerRunState::Fenced
+                } else {
+                    BrokerRunState::Up
+                };
+                control::BrokerStatus {
+                    id,
+                    address: first_advertised(&listeners),
+                    running,
+                    listeners,
+                    state,
+                    fenced,
+                    rack: registration.and_then(|b| b.rack.clone()),
+                }
             })
             .collect(),
         open_files: Some(open_files_status(cluster)),
@@ -438,30 +497,41 @@ async fn status(args: StateArgs) -> anyhow::Result<()> {
         other => bail!("unexpected answer from the cluster: {other:?}"),
     };
     let text = render(&status, args.output, |s| {
+        let racks = s.brokers.iter().any(|b| b.rack.is_some());
         let rows: Vec<Vec<String>> = s
             .brokers
             .iter()
             .map(|b| {
-                vec![
+                let mut row = vec![
                     b.id.to_string(),
                     if b.listeners.is_empty() {
                         b.address.clone()
                     } else {
                         listeners_line(&b.listeners)
                     },
-                    if b.running { "running" } else { "stopped" }.to_string(),
+                    b.state.as_str().to_string(),
                     if Some(b.id) == s.controller {
                         "yes"
                     } else {
                         ""
                     }
                     .to_string(),
-                ]
+                ];
+                if racks {
+                    row.push(b.rack.clone().unwrap_or_default());
+                }
+                row
             })
             .collect();
+        let mut headers = vec!["BROKER", "LISTENERS", "STATE", "CONTROLLER"];
+        if racks {
+            headers.push("RACK");
+        }
         format!(
-            "{}\nbootstrap servers: {}\ndata directory: {}\npid: {}\n{}",
-            table(&["BROKER", "LISTENERS", "STATE", "CONTROLLER"], &rows),
+            "{}\npartitions: {} under-replicated, {} offline\nbootstrap servers: {}\ndata directory: {}\npid: {}\n{}",
+            table(&headers, &rows),
+            s.under_replicated_partitions,
+            s.offline_partitions_count,
             s.bootstrap_servers,
             s.data_dir,
             s.pid,

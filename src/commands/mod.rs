@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod cluster;
+pub mod cluster_faults;
 pub mod cluster_info;
 pub mod connect;
 pub mod consume;

@@ -229,29 +229,69 @@ fn config_view(entry: ConfigEntry) -> ConfigView {
     }
 }
 
+impl PartitionView {
+    /// Kafka's `TopicCommand`: fewer in sync than the replication factor.
+    fn is_under_replicated(&self) -> bool {
+        self.isr.len() < self.replicas.len()
+    }
+
+    fn is_unavailable(&self) -> bool {
+        self.leader < 0
+    }
+}
+
 async fn describe(args: DescribeArgs) -> anyhow::Result<()> {
     let admin = admin(&args.connect).await?;
     let topics = existing_topics(&admin, &args.names).await?;
+    // As kafka-topics.sh --under-replicated-partitions / --unavailable-partitions: only the
+    // partitions in one of the asked states, no configs.
+    let report = args.under_replicated || args.unavailable;
+    let reported = |p: &PartitionView| {
+        !report
+            || (args.under_replicated && p.is_under_replicated())
+            || (args.unavailable && p.is_unavailable())
+    };
     let mut described = Vec::with_capacity(topics.len());
-    for topic in topics {
-        let configs = match admin
-            .describe_configs(&ConfigResource::Topic(topic.name.clone()), None)
-            .await
-        {
-            Ok(entries) => entries
-                .into_iter()
-                .filter(|c| args.all_configs || c.source == DYNAMIC_TOPIC_CONFIG)
-                .map(config_view)
-                .collect(),
-            // Partitions come from Metadata, which every broker has: still worth showing.
-            Err(error @ ClientError::UnsupportedApi { .. }) => {
-                eprintln!(
-                    "kf: warning: configs of topic {} not shown: {error}",
-                    topic.name
-                );
-                Vec::new()
+    for mut topic in topics {
+        topic.partitions.sort_by_key(|p| p.partition);
+        let partitions: Vec<PartitionView> = topic
+            .partitions
+            .iter()
+            .map(|p| PartitionView {
+                partition: p.partition,
+                leader: p.leader_id,
+                leader_epoch: p.leader_epoch,
+                replicas: p.replicas.clone(),
+                isr: p.isr.clone(),
+                offline_replicas: p.offline_replicas.clone(),
+            })
+            .filter(|p| reported(p))
+            .collect();
+        if report && partitions.is_empty() {
+            continue;
+        }
+        let configs = if report {
+            Vec::new()
+        } else {
+            match admin
+                .describe_configs(&ConfigResource::Topic(topic.name.clone()), None)
+                .await
+            {
+                Ok(entries) => entries
+                    .into_iter()
+                    .filter(|c| args.all_configs || c.source == DYNAMIC_TOPIC_CONFIG)
+                    .map(config_view)
+                    .collect(),
+                // Partitions come from Metadata, which every broker has: still worth showing.
+                Err(error @ ClientError::UnsupportedApi { .. }) => {
+                    eprintln!(
+                        "kf: warning: configs of topic {} not shown: {error}",
+                        topic.name
+                    );
+                    Vec::new()
+                }
+                Err(error) => return Err(error.into()),
             }
-            Err(error) => return Err(error.into()),
         };
         described.push(TopicDescription {
             topic_id: topic.topic_id.to_string(),
@@ -259,18 +299,7 @@ async fn describe(args: DescribeArgs) -> anyhow::Result<()> {
             partition_count: topic.partitions.len(),
             replication_factor: replication_factor(&topic),
             configs,
-            partitions: topic
-                .partitions
-                .iter()
-                .map(|p| PartitionView {
-                    partition: p.partition,
-                    leader: p.leader_id,
-                    leader_epoch: p.leader_epoch,
-                    replicas: p.replicas.clone(),
-                    isr: p.isr.clone(),
-                    offline_replicas: p.offline_replicas.clone(),
-                })
-                .collect(),
+            partitions,
             name: topic.name,
         });
     }

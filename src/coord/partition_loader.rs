@@ -19,11 +19,11 @@ use tracing::{debug, warn};
 
 use crate::broker::Broker;
 use crate::clock::now_ms;
-use crate::log::PartitionLog;
 use crate::metadata::MetadataImage;
 use crate::protocol::batch::{batches, parse_batch_header};
 use crate::protocol::batch_builder::{BatchStamp, RecordBatchBuilder, RecordParts};
 use crate::protocol::batch_reader::read_records;
+use crate::replica::{AppendError, Offsets};
 
 /// Bytes read from the log per step of a replay.
 const REPLAY_READ_BYTES: usize = 1 << 20;
@@ -191,14 +191,16 @@ fn replay(
     topic: &str,
     partition: i32,
 ) -> Result<Vec<StoredRecord>, ResponseError> {
-    let leader = broker.leader_partition(image, topic, partition)?;
-    let (mut offset, end) = {
-        let log = lock_log(&leader.log)?;
-        (log.log_start_offset(), log.log_end_offset())
-    };
+    let (replica, _) = broker.replicas.leader(image, topic, partition, -1)?;
+    let Offsets {
+        log_start: mut offset,
+        log_end: end,
+        ..
+    } = replica.offsets()?;
     let mut records = Vec::new();
     while offset < end {
-        let chunk = lock_log(&leader.log)?
+        let chunk = replica
+            .log()?
             .read(offset, REPLAY_READ_BYTES, end)
             .map_err(|e| e.error())?;
         if chunk.is_empty() {
@@ -226,12 +228,6 @@ fn replay(
     Ok(records)
 }
 
-fn lock_log(
-    log: &Mutex<PartitionLog>,
-) -> Result<std::sync::MutexGuard<'_, PartitionLog>, ResponseError> {
-    log.lock().map_err(|_| ResponseError::KafkaStorageError)
-}
-
 /// One record a coordinator appends: key and value (`None`: a tombstone).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoordinatorRecord {
@@ -255,12 +251,10 @@ impl Broker {
             "a coordinator appends at least one record"
         );
         let image = self.image();
-        let leader = self
-            .leader_partition(&image, topic, partition)
+        let (replica, _) = self
+            .replicas
+            .leader(&image, topic, partition, leader_epoch)
             .map_err(|_| ResponseError::NotCoordinator)?;
-        if leader.leader_epoch != leader_epoch {
-            return Err(ResponseError::NotCoordinator);
-        }
         let now = now_ms();
         let mut builder = RecordBatchBuilder::with_capacity(
             records
@@ -286,10 +280,12 @@ impl Broker {
                 Compression::None,
             )
             .map_err(|_| ResponseError::RecordListTooLarge)?;
-        let info = lock_log(&leader.log)?
-            .append(&batch, leader_epoch, now)
-            .map_err(|e| e.error())?;
-        self.notify_append();
+        let info = replica
+            .append_with(leader_epoch, |log| log.append(&batch, leader_epoch, now))
+            .map_err(|e| match e {
+                AppendError::Replica(_) => ResponseError::NotCoordinator,
+                AppendError::Log(e) => e.error(),
+            })?;
         Ok(info.first_offset)
     }
 }

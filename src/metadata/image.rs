@@ -94,6 +94,11 @@ impl MetadataImage {
                     broker.alive = false;
                 }
             }
+            MetadataRecord::UnfenceBroker { broker_id } => {
+                if let Some(broker) = self.brokers.get_mut(broker_id) {
+                    broker.alive = true;
+                }
+            }
             MetadataRecord::Topic { name, topic_id } => {
                 if !self.topics.contains_key(name) {
                     self.topic_names_by_id.insert(*topic_id, name.clone());

@@ -38,8 +38,12 @@ pub enum MetadataRecord {
         #[serde(default)]
         listeners: Vec<ListenerEndpoint>,
     },
-    /// A broker shut down cleanly; it stays known but is no longer alive. KRaft: UnregisterBrokerRecord.
+    /// A broker shut down cleanly or missed its session; it stays known but is no longer alive.
+    /// KRaft: BrokerRegistrationChangeRecord with fenced = true.
     FenceBroker { broker_id: i32 },
+    /// A fenced broker that registered before is alive again (its heartbeats reach the
+    /// controller). KRaft: BrokerRegistrationChangeRecord with fenced = false.
+    UnfenceBroker { broker_id: i32 },
     /// A topic was created. KRaft: TopicRecord.
     Topic { name: String, topic_id: Uuid },
     /// A partition was created or changed. KRaft: PartitionRecord / PartitionChangeRecord.

@@ -29,6 +29,7 @@ pub fn cluster_config(
         base_port: 0,
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         data_dir: data_dir.to_path_buf(),
+        racks: Vec::new(),
         broker_properties: properties
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

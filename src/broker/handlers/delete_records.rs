@@ -58,19 +58,6 @@ fn delete(
     partition: i32,
     offset: i64,
 ) -> Result<i64, ResponseError> {
-    let leader = broker.leader_partition(image, topic, partition)?;
-    let mut log = leader
-        .log
-        .lock()
-        .map_err(|_| ResponseError::KafkaStorageError)?;
-    let high_watermark = log.log_end_offset();
-    let offset = if offset == HIGH_WATERMARK {
-        high_watermark
-    } else {
-        offset
-    };
-    if offset < 0 || offset > high_watermark {
-        return Err(ResponseError::OffsetOutOfRange);
-    }
-    log.delete_records_before(offset).map_err(|e| e.error())
+    let (replica, _) = broker.replicas.leader(image, topic, partition, -1)?;
+    replica.delete_records((offset != HIGH_WATERMARK).then_some(offset))
 }

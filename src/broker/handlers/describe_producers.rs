@@ -23,42 +23,36 @@ pub fn handle(
         .topics
         .iter()
         .map(|topic| {
-            let partitions =
-                topic
-                    .partition_indexes
-                    .iter()
-                    .map(|partition| {
-                        let response =
-                            PartitionResponse::default().with_partition_index(*partition);
-                        let producers =
-                            broker
-                                .leader_partition(&image, &topic.name, *partition)
-                                .and_then(|leader| {
-                                    leader.log.lock().map(|log| log.active_producers()).map_err(
-                                        |_| kafka_protocol::error::ResponseError::KafkaStorageError,
-                                    )
-                                });
-                        match producers {
-                            Ok(producers) => response.with_active_producers(
-                                producers
-                                    .into_iter()
-                                    .map(|p| {
-                                        ProducerState::default()
-                                            .with_producer_id(ProducerId(p.producer_id))
-                                            .with_producer_epoch(i32::from(p.producer_epoch))
-                                            .with_last_sequence(p.last_sequence)
-                                            .with_last_timestamp(p.last_timestamp)
-                                            .with_coordinator_epoch(p.coordinator_epoch)
-                                            .with_current_txn_start_offset(
-                                                p.current_txn_start_offset.unwrap_or(-1),
-                                            )
-                                    })
-                                    .collect(),
-                            ),
-                            Err(e) => response.with_error_code(e.code()),
-                        }
-                    })
-                    .collect();
+            let partitions = topic
+                .partition_indexes
+                .iter()
+                .map(|partition| {
+                    let response = PartitionResponse::default().with_partition_index(*partition);
+                    let producers = broker
+                        .replicas
+                        .leader(&image, &topic.name, *partition, -1)
+                        .and_then(|(replica, _)| replica.log().map(|log| log.active_producers()));
+                    match producers {
+                        Ok(producers) => response.with_active_producers(
+                            producers
+                                .into_iter()
+                                .map(|p| {
+                                    ProducerState::default()
+                                        .with_producer_id(ProducerId(p.producer_id))
+                                        .with_producer_epoch(i32::from(p.producer_epoch))
+                                        .with_last_sequence(p.last_sequence)
+                                        .with_last_timestamp(p.last_timestamp)
+                                        .with_coordinator_epoch(p.coordinator_epoch)
+                                        .with_current_txn_start_offset(
+                                            p.current_txn_start_offset.unwrap_or(-1),
+                                        )
+                                })
+                                .collect(),
+                        ),
+                        Err(e) => response.with_error_code(e.code()),
+                    }
+                })
+                .collect();
             TopicResponse::default()
                 .with_name(topic.name.clone())
                 .with_partitions(partitions)

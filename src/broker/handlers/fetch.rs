@@ -1,7 +1,7 @@
 //! ApiKey 1 · Fetch · v4-17
 //!
 //! Serves log bytes as stored: no per-record work. Long-polls until `min_bytes` are ready or
-//! `max_wait_ms` passes, woken by appends (never by sleeping); a fetch with nothing to read
+//! `max_wait_ms` passes, woken when one of its partitions moves (never by sleeping); a fetch with nothing to read
 //! answers at once. KIP-74: the first partition with data returns at least one whole batch even
 //! past the size limits. Which partitions a fetch reads and which its answer names (KIP-227
 //! sessions) is decided by `broker/fetch_sessions/`. Topics are named by id from v13 on: an id
@@ -17,6 +17,7 @@
 //! Differs from Kafka (until the issues that bring them): no follower fetching (a replica id
 //! only makes the session privileged).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -27,6 +28,7 @@ use kafka_protocol::messages::fetch_response::{
 };
 use kafka_protocol::messages::{FetchRequest, FetchResponse, ProducerId, RequestHeader, TopicName};
 use kafka_protocol::protocol::StrBytes;
+use tokio::sync::watch;
 use tokio::time::Instant;
 use uuid::Uuid;
 
@@ -38,8 +40,40 @@ use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
 use crate::clock;
 use crate::metadata::MetadataImage;
+use crate::replica::{Isolation, Partition, TopicPartition};
 
-const READ_COMMITTED: i8 = 1;
+/// The partitions a fetch reads, each watched from before its first read, so that the fetch
+/// wakes when one of them moves (and only then).
+#[derive(Default)]
+struct Waits {
+    watched: HashMap<TopicPartition, watch::Receiver<u64>>,
+}
+
+impl Waits {
+    /// Starts watching `partition` unless it is already watched; call before reading it.
+    fn watch(&mut self, partition: &Partition) {
+        if !self.watched.contains_key(&partition.tp) {
+            self.watched
+                .insert(partition.tp.clone(), partition.subscribe());
+        }
+    }
+
+    /// Waits until a watched partition moved (true) or the deadline passed (false).
+    async fn moved(&mut self, deadline: Instant) -> bool {
+        if self.watched.is_empty() {
+            tokio::time::sleep_until(deadline).await;
+            return false;
+        }
+        let changes = self
+            .watched
+            .values_mut()
+            .map(|receiver| Box::pin(receiver.changed()));
+        // A partition deleted meanwhile ends its channel: that wakes the fetch too.
+        tokio::time::timeout_at(deadline, futures::future::select_all(changes))
+            .await
+            .is_ok()
+    }
+}
 
 pub async fn handle(
     broker: &Broker,
@@ -55,26 +89,38 @@ pub async fn handle(
     );
 
     let partitions = context.partitions();
-    let mut appends = broker.appends.subscribe();
     let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
-    let read_committed = request.isolation_level == READ_COMMITTED;
+    let isolation = Isolation::of_consumer(request.isolation_level);
     // Kafka caps a response at fetch.max.bytes; kf also at what queued.max.response.bytes
     // leaves (the connection counts the answer itself until it is sent).
     let max_bytes = request.max_bytes.min(broker.config.fetch_max_bytes).max(0) as usize;
     let mut charge = broker.queued.response_reservation();
-    let mut reads = read_within(broker, partitions, max_bytes, read_committed, &mut charge);
+    let mut waits = Waits::default();
+    let mut reads = read_within(
+        broker,
+        partitions,
+        max_bytes,
+        isolation,
+        &mut charge,
+        &mut waits,
+    );
     while !partitions.is_empty() {
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
         let has_error = reads.iter().any(|r| r.error != 0);
         if bytes >= request.min_bytes.max(0) as usize || has_error || Instant::now() >= deadline {
             break;
         }
-        match tokio::time::timeout_at(deadline, appends.changed()).await {
-            Ok(Ok(())) => {
-                reads = read_within(broker, partitions, max_bytes, read_committed, &mut charge)
-            }
-            _ => break,
+        if !waits.moved(deadline).await {
+            break;
         }
+        reads = read_within(
+            broker,
+            partitions,
+            max_bytes,
+            isolation,
+            &mut charge,
+            &mut waits,
+        );
     }
 
     let answer = context.respond(reads);
@@ -159,11 +205,12 @@ fn read_within(
     broker: &Broker,
     partitions: &[FetchPartition],
     max_bytes: usize,
-    read_committed: bool,
+    isolation: Isolation,
     charge: &mut ResponseCharge,
+    waits: &mut Waits,
 ) -> Vec<PartitionRead> {
     let granted = i32::try_from(charge.grow_up_to(max_bytes)).unwrap_or(i32::MAX);
-    let reads = read_partitions(broker, partitions, granted, read_committed);
+    let reads = read_partitions(broker, partitions, granted, isolation, waits);
     charge.set(reads.iter().map(|r| r.records.len()).sum());
     reads
 }
@@ -172,7 +219,8 @@ fn read_partitions(
     broker: &Broker,
     partitions: &[FetchPartition],
     max_bytes: i32,
-    read_committed: bool,
+    isolation: Isolation,
+    waits: &mut Waits,
 ) -> Vec<PartitionRead> {
     let image = broker.image();
     let mut remaining = max_bytes.max(0) as usize;
@@ -180,7 +228,7 @@ fn read_partitions(
     partitions
         .iter()
         .map(|partition| {
-            let mut read = read_partition(broker, &image, partition, remaining, read_committed);
+            let mut read = read_partition(broker, &image, partition, remaining, isolation, waits);
             if any_data && read.records.len() > remaining {
                 // Only the first partition with data may go past the response limit (KIP-74).
                 read.records = Bytes::new();
@@ -197,7 +245,8 @@ fn read_partition(
     image: &MetadataImage,
     partition: &FetchPartition,
     remaining: usize,
-    read_committed: bool,
+    isolation: Isolation,
+    waits: &mut Waits,
 ) -> PartitionRead {
     let mut read = PartitionRead {
         partition: partition.clone(),
@@ -209,12 +258,7 @@ fn read_partition(
         aborted_transactions: None,
     };
     if let Err(error) = read_into(
-        broker,
-        image,
-        partition,
-        remaining,
-        read_committed,
-        &mut read,
+        broker, image, partition, remaining, isolation, waits, &mut read,
     ) {
         read.error = error.code();
     }
@@ -226,52 +270,34 @@ fn read_into(
     image: &MetadataImage,
     partition: &FetchPartition,
     remaining: usize,
-    read_committed: bool,
+    isolation: Isolation,
+    waits: &mut Waits,
     read: &mut PartitionRead,
 ) -> Result<(), ResponseError> {
     let topic = partition
         .topic
         .as_deref()
         .ok_or(ResponseError::UnknownTopicId)?;
-    let leader = broker.leader_partition(image, topic, partition.key.partition)?;
+    let asked = &partition.request;
+    let (replica, _) = broker.replicas.leader(
+        image,
+        topic,
+        partition.key.partition,
+        asked.current_leader_epoch,
+    )?;
     if let TopicKey::Id(id) = partition.key.topic {
         if image.topic(topic).map(|t| t.topic_id) != Some(id) {
             return Err(ResponseError::InconsistentTopicId);
         }
     }
-    let asked = &partition.request;
-    if asked.current_leader_epoch >= 0 && asked.current_leader_epoch != leader.leader_epoch {
-        return Err(if asked.current_leader_epoch > leader.leader_epoch {
-            ResponseError::UnknownLeaderEpoch
-        } else {
-            ResponseError::FencedLeaderEpoch
-        });
-    }
-    let log = leader
-        .log
-        .lock()
-        .map_err(|_| ResponseError::KafkaStorageError)?;
-    read.high_watermark = log.log_end_offset();
-    read.last_stable_offset = log
-        .first_unstable_offset()
-        .map_or(read.high_watermark, |first| first.min(read.high_watermark));
-    read.log_start_offset = log.log_start_offset();
+    waits.watch(&replica.partition);
     let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
-    let max_offset = if read_committed {
-        read.last_stable_offset
-    } else {
-        read.high_watermark
-    };
-    read.records = log
-        .read(asked.fetch_offset, max_bytes, max_offset)
-        .map_err(|e| e.error())?;
-    if read_committed {
-        read.aborted_transactions = Some(if read.records.is_empty() {
-            Vec::new()
-        } else {
-            log.aborted_transactions(asked.fetch_offset, max_offset)
-        });
-    }
+    let result = replica.read(asked.fetch_offset, max_bytes, isolation)?;
+    read.high_watermark = result.offsets.high_watermark;
+    read.last_stable_offset = result.offsets.last_stable;
+    read.log_start_offset = result.offsets.log_start;
+    read.records = result.records;
+    read.aborted_transactions = result.aborted_transactions;
     Ok(())
 }
 

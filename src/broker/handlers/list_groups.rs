@@ -3,15 +3,13 @@
 //! The groups this broker coordinates (clients ask every broker). v4 filters by state, v5 by
 //! group type, both case-insensitively, as Kafka.
 //!
-//! Differs from Kafka: every kf group is a classic group (no KIP-848 consumer groups yet).
+//! Differs from Kafka: none known.
 
 use kafka_protocol::messages::list_groups_response::ListedGroup;
 use kafka_protocol::messages::{ListGroupsRequest, ListGroupsResponse, RequestHeader};
 use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::Broker;
-
-const CLASSIC: &str = "classic";
 
 pub async fn handle(
     broker: &Broker,
@@ -28,9 +26,6 @@ pub async fn handle(
         .iter()
         .map(|s| s.to_lowercase())
         .collect();
-    if !types.is_empty() && !types.iter().any(|t| t == CLASSIC) {
-        return ListGroupsResponse::default();
-    }
     match broker.groups.list_groups().await {
         Err(e) => ListGroupsResponse::default().with_error_code(e.code()),
         Ok(mut listings) => {
@@ -39,12 +34,13 @@ pub async fn handle(
                 listings
                     .into_iter()
                     .filter(|g| states.is_empty() || states.contains(&g.state.to_lowercase()))
+                    .filter(|g| types.is_empty() || types.iter().any(|t| t == g.group_type))
                     .map(|g| {
                         ListedGroup::default()
                             .with_group_id(StrBytes::from_string(g.group_id).into())
                             .with_protocol_type(StrBytes::from_string(g.protocol_type))
                             .with_group_state(StrBytes::from_static_str(g.state))
-                            .with_group_type(StrBytes::from_static_str(CLASSIC))
+                            .with_group_type(StrBytes::from_static_str(g.group_type))
                     })
                     .collect(),
             )

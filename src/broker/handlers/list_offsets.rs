@@ -3,7 +3,8 @@
 //! Special timestamps as Kafka: -2 earliest, -1 latest (the high watermark, or the last stable
 //! offset for read_committed), -3 max timestamp (KIP-734), -4 earliest local, -5 earliest tiered
 //! (no tiered storage here, so the log start offset). Other timestamps find the first record at
-//! or after them.
+//! or after them, among those a consumer of that isolation level may read (below the high
+//! watermark, or the last stable offset), as Kafka.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::list_offsets_response::{
@@ -14,6 +15,7 @@ use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse, RequestH
 use crate::broker::Broker;
 use crate::log::TimestampAndOffset;
 use crate::metadata::MetadataImage;
+use crate::replica::Isolation;
 
 const LATEST: i64 = -1;
 const EARLIEST: i64 = -2;
@@ -29,6 +31,7 @@ pub fn handle(
     let image = broker.image();
     // The leader epoch is in the response from v4; before it must stay at its default.
     let with_epoch = header.request_api_version >= 4;
+    let isolation = Isolation::of_consumer(request.isolation_level);
     let topics = request
         .topics
         .into_iter()
@@ -46,6 +49,7 @@ pub fn handle(
                         p.partition_index,
                         p.current_leader_epoch,
                         p.timestamp,
+                        isolation,
                     ) {
                         Ok(found) => response
                             .with_timestamp(found.timestamp)
@@ -80,27 +84,26 @@ fn lookup(
     partition: i32,
     current_leader_epoch: i32,
     timestamp: i64,
+    isolation: Isolation,
 ) -> Result<Found, ResponseError> {
-    let leader = broker.leader_partition(image, topic, partition)?;
-    if current_leader_epoch >= 0 && current_leader_epoch != leader.leader_epoch {
-        return Err(if current_leader_epoch > leader.leader_epoch {
-            ResponseError::UnknownLeaderEpoch
-        } else {
-            ResponseError::FencedLeaderEpoch
-        });
-    }
-    let log = leader
-        .log
-        .lock()
-        .map_err(|_| ResponseError::KafkaStorageError)?;
+    let (replica, leader_epoch) =
+        broker
+            .replicas
+            .leader(image, topic, partition, current_leader_epoch)?;
+    let log = replica.log()?;
+    let offsets = replica.partition.offsets(&log);
+    let last_fetchable = match isolation {
+        Isolation::Committed => offsets.last_stable,
+        _ => offsets.high_watermark,
+    };
     let at = |offset| Found {
         timestamp: -1,
         offset,
-        leader_epoch: leader.leader_epoch,
+        leader_epoch,
     };
     // A record found by timestamp carries the epoch it was written in, as in Kafka; no record
-    // found is offset -1 with no epoch.
-    let found = |t: Option<TimestampAndOffset>| match t {
+    // found (or one consumers may not read yet) is offset -1 with no epoch.
+    let found = |t: Option<TimestampAndOffset>| match t.filter(|t| t.offset < last_fetchable) {
         Some(t) => Found {
             timestamp: t.timestamp,
             offset: t.offset,
@@ -113,8 +116,8 @@ fn lookup(
         },
     };
     let found = match timestamp {
-        LATEST => at(log.log_end_offset()),
-        EARLIEST | EARLIEST_LOCAL | EARLIEST_TIERED => at(log.log_start_offset()),
+        LATEST => at(last_fetchable),
+        EARLIEST | EARLIEST_LOCAL | EARLIEST_TIERED => at(offsets.log_start),
         MAX_TIMESTAMP => found(log.max_timestamp_and_offset().map_err(|e| e.error())?),
         ts if ts < 0 => return Err(ResponseError::InvalidRequest),
         ts => found(log.offset_for_timestamp(ts).map_err(|e| e.error())?),

@@ -16,10 +16,16 @@
 //! Internal topics (`__consumer_offsets`, `__transaction_state`) are written only by their
 //! coordinators: a client's Produce to one gets INVALID_TOPIC_EXCEPTION, as in Kafka.
 //!
-//! Differs from Kafka (until the issues that bring them): no replication, so acks=all waits for
-//! nothing more than acks=1; no KIP-890 verification of transactional batches against the
+//! acks=all (through `replica/`): refused with NOT_ENOUGH_REPLICAS, nothing written, when the
+//! ISR is smaller than `min.insync.replicas`; otherwise answered once the high watermark passes
+//! the batch (REQUEST_TIMED_OUT after `timeout_ms`, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR
+//! shrank below `min.insync.replicas` meanwhile).
+//!
+//! Differs from Kafka (until the issues that bring them): no KIP-890 verification of transactional batches against the
 //! coordinator (`transaction.partition.verification.enable`); record-level differences are
 //! listed in `log/validator.rs`.
+
+use std::time::Duration;
 
 use crate::clock::now_ms;
 use kafka_protocol::error::ResponseError;
@@ -33,6 +39,7 @@ use kafka_protocol::protocol::StrBytes;
 use crate::broker::handlers::metadata::is_internal_topic;
 use crate::broker::Broker;
 use crate::metadata::MetadataImage;
+use crate::replica::{self, Acks, Appended, Replica};
 
 pub async fn handle(
     broker: &Broker,
@@ -40,42 +47,50 @@ pub async fn handle(
     request: ProduceRequest,
 ) -> ProduceResponse {
     let image = broker.image();
-    let acks_valid = matches!(request.acks, -1..=1);
+    let acks = Acks::from_wire(request.acks);
+    let timeout = Duration::from_millis(u64::try_from(request.timeout_ms).unwrap_or(0));
     let now_ms = now_ms();
-    let mut appended = false;
-    let responses = request
-        .topic_data
-        .into_iter()
-        .map(|topic| {
-            let name = topic_name(&image, &topic, header.request_api_version);
-            let partition_responses = topic
-                .partition_data
-                .into_iter()
-                .map(|data| {
-                    let result = if acks_valid {
-                        append(
-                            broker,
-                            &image,
-                            name.as_deref(),
-                            data.records,
-                            data.index,
-                            now_ms,
-                        )
-                    } else {
-                        Err(AppendError::new(ResponseError::InvalidRequiredAcks, None))
-                    };
-                    appended |= result.is_ok();
-                    partition_response(data.index, result)
-                })
-                .collect();
+    // Every batch is appended first; acks=all then waits for all of them at once, as Kafka's
+    // DelayedProduce.
+    let mut topics = Vec::with_capacity(request.topic_data.len());
+    for topic in request.topic_data {
+        let name = topic_name(&image, &topic, header.request_api_version);
+        let partitions: Vec<_> = topic
+            .partition_data
+            .into_iter()
+            .map(|data| {
+                let result = match acks {
+                    Some(acks) => append(
+                        broker,
+                        &image,
+                        name.as_deref(),
+                        data.records,
+                        data.index,
+                        acks,
+                        now_ms,
+                    ),
+                    None => Err(AppendError::new(ResponseError::InvalidRequiredAcks, None)),
+                };
+                (data.index, result)
+            })
+            .collect();
+        topics.push((topic.name, topic.topic_id, partitions));
+    }
+    let mut responses = Vec::with_capacity(topics.len());
+    for (name, topic_id, partitions) in topics {
+        let waits = partitions.into_iter().map(|(index, result)| async move {
+            let result = match result {
+                Ok(done) => done.replicated(timeout).await,
+                Err(e) => Err(e),
+            };
+            partition_response(index, result)
+        });
+        responses.push(
             TopicProduceResponse::default()
-                .with_name(topic.name)
-                .with_topic_id(topic.topic_id)
-                .with_partition_responses(partition_responses)
-        })
-        .collect();
-    if appended {
-        broker.notify_append();
+                .with_name(name)
+                .with_topic_id(topic_id)
+                .with_partition_responses(futures::future::join_all(waits).await),
+        );
     }
     ProduceResponse::default().with_responses(responses)
 }
@@ -89,10 +104,30 @@ fn topic_name(image: &MetadataImage, topic: &TopicProduceData, version: i16) -> 
     }
 }
 
-struct Appended {
-    base_offset: i64,
-    log_append_time_ms: i64,
-    log_start_offset: i64,
+/// A batch the leader wrote, and what acks=all still waits for.
+struct Pending {
+    appended: Appended,
+    replica: Replica,
+    leader_epoch: i32,
+    acks: Acks,
+    min_insync_replicas: i32,
+}
+
+impl Pending {
+    async fn replicated(self, timeout: Duration) -> Result<Appended, AppendError> {
+        if self.acks == Acks::All && !self.appended.info.duplicate {
+            self.replica
+                .wait_replicated(
+                    self.appended.required_offset,
+                    self.leader_epoch,
+                    self.min_insync_replicas,
+                    timeout,
+                )
+                .await
+                .map_err(|e| AppendError::new(e, None))?;
+        }
+        Ok(self.appended)
+    }
 }
 
 struct AppendError {
@@ -111,8 +146,12 @@ impl AppendError {
     }
 }
 
-impl From<crate::log::LogError> for AppendError {
-    fn from(e: crate::log::LogError) -> Self {
+impl From<replica::AppendError> for AppendError {
+    fn from(e: replica::AppendError) -> Self {
+        let e = match e {
+            replica::AppendError::Replica(e) => return Self::new(e, None),
+            replica::AppendError::Log(e) => e,
+        };
         let record_errors = e
             .record_errors()
             .iter()
@@ -136,8 +175,9 @@ fn append(
     topic: Option<&str>,
     records: Option<bytes::Bytes>,
     partition: i32,
+    acks: Acks,
     now_ms: i64,
-) -> Result<Appended, AppendError> {
+) -> Result<Pending, AppendError> {
     let Some(topic) = topic else {
         return Err(AppendError::new(ResponseError::UnknownTopicId, None));
     };
@@ -148,8 +188,9 @@ fn append(
             Some(format!("Cannot append to internal topic {topic}")),
         ));
     }
-    let leader = broker
-        .leader_partition(image, topic, partition)
+    let (replica, leader_epoch) = broker
+        .replicas
+        .leader(image, topic, partition, -1)
         .map_err(|e| AppendError::new(e, None))?;
     let Some(records) = records.filter(|r| !r.is_empty()) else {
         return Err(AppendError::new(
@@ -157,15 +198,15 @@ fn append(
             Some("empty record set".into()),
         ));
     };
-    let mut log = leader
-        .log
-        .lock()
-        .map_err(|_| AppendError::new(ResponseError::KafkaStorageError, None))?;
-    let info = log.append(&records, leader.leader_epoch, now_ms)?;
-    Ok(Appended {
-        base_offset: info.first_offset,
-        log_append_time_ms: info.log_append_time_ms.unwrap_or(-1),
-        log_start_offset: log.log_start_offset(),
+    let min_insync_replicas = broker.replicas.min_insync_replicas(image, topic);
+    let appended =
+        replica.append_records(&records, leader_epoch, acks, min_insync_replicas, now_ms)?;
+    Ok(Pending {
+        appended,
+        replica,
+        leader_epoch,
+        acks,
+        min_insync_replicas,
     })
 }
 
@@ -176,8 +217,8 @@ fn partition_response(
     let response = PartitionProduceResponse::default().with_index(index);
     match result {
         Ok(done) => response
-            .with_base_offset(done.base_offset)
-            .with_log_append_time_ms(done.log_append_time_ms)
+            .with_base_offset(done.info.first_offset)
+            .with_log_append_time_ms(done.info.log_append_time_ms.unwrap_or(-1))
             .with_log_start_offset(done.log_start_offset),
         Err(e) => response
             .with_error_code(e.error.code())

@@ -8,7 +8,6 @@
 //!
 //! Differs from Kafka: no authorization (Kafka restricts it to CLUSTER_ACTION).
 
-use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::write_txn_markers_request::WritableTxnMarker;
 use kafka_protocol::messages::write_txn_markers_response::{
     WritableTxnMarkerPartitionResult, WritableTxnMarkerResult, WritableTxnMarkerTopicResult,
@@ -20,23 +19,15 @@ use crate::clock::now_ms;
 use crate::log::TxnMarker;
 
 pub async fn handle(broker: &Broker, request: WriteTxnMarkersRequest) -> WriteTxnMarkersResponse {
-    let mut written = false;
     let markers = request
         .markers
         .iter()
-        .map(|marker| write_marker(broker, marker, &mut written))
+        .map(|marker| write_marker(broker, marker))
         .collect();
-    if written {
-        broker.notify_append();
-    }
     WriteTxnMarkersResponse::default().with_markers(markers)
 }
 
-fn write_marker(
-    broker: &Broker,
-    marker: &WritableTxnMarker,
-    written: &mut bool,
-) -> WritableTxnMarkerResult {
+fn write_marker(broker: &Broker, marker: &WritableTxnMarker) -> WritableTxnMarkerResult {
     let image = broker.image();
     let txn_marker = TxnMarker {
         commit: marker.transaction_result,
@@ -51,22 +42,21 @@ fn write_marker(
                 .iter()
                 .map(|partition| {
                     let result = broker
-                        .leader_partition(&image, &topic.name, *partition)
-                        .and_then(|leader| {
-                            let mut log = leader
-                                .log
-                                .lock()
-                                .map_err(|_| ResponseError::KafkaStorageError)?;
-                            log.append_transaction_marker(
-                                marker.producer_id.0,
-                                marker.producer_epoch,
-                                txn_marker,
-                                leader.leader_epoch,
-                                now_ms(),
-                            )
-                            .map_err(|e| e.error())
+                        .replicas
+                        .leader(&image, &topic.name, *partition, -1)
+                        .and_then(|(replica, leader_epoch)| {
+                            replica
+                                .append_with(leader_epoch, |log| {
+                                    log.append_transaction_marker(
+                                        marker.producer_id.0,
+                                        marker.producer_epoch,
+                                        txn_marker,
+                                        leader_epoch,
+                                        now_ms(),
+                                    )
+                                })
+                                .map_err(|e| e.error())
                         });
-                    *written |= result.is_ok();
                     WritableTxnMarkerPartitionResult::default()
                         .with_partition_index(*partition)
                         .with_error_code(result.err().map_or(0, |e| e.code()))

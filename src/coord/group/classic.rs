@@ -219,7 +219,7 @@ impl ClassicGroup {
     }
 
     pub fn add_member(&mut self, member: Member) {
-        if self.members.is_empty() && self.protocol_type.is_none() {
+        if self.members.is_empty() {
             self.protocol_type = Some(member.protocol_type.clone());
         }
         if self.leader_id.is_none() {
@@ -269,9 +269,8 @@ impl ClassicGroup {
         if self.leader_id.as_deref() == Some(member_id) {
             self.leader_id = self.members.values().next().map(|m| m.member_id.clone());
         }
-        if self.members.is_empty() {
-            self.protocol_type = None;
-        }
+        // An Empty group keeps its protocol type, as Kafka's (ListGroups and DescribeGroups
+        // still show "consumer").
         Some(member)
     }
 

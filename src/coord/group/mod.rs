@@ -5,11 +5,12 @@
 //! - `api.rs`: what handlers ask and get back; `classic.rs`: a classic group's state;
 //!   `join.rs`, `membership.rs`: the rebalance protocol; `commit.rs`: offsets, deletion and
 //!   expiry; `records.rs`: Kafka's record schemas; `store.rs`: writing them; `task.rs`: the
-//!   owner task.
+//!   owner task; `consumer/`: consumer-protocol groups (KIP-848).
 
 pub mod api;
 pub mod classic;
 pub mod commit;
+pub mod consumer;
 pub mod join;
 pub mod membership;
 pub mod offsets;
@@ -35,6 +36,10 @@ use crate::coord::partition_loader::{CoordinatorPartitions, PartitionCoordinator
 use api::*;
 use classic::ClassicGroup;
 use commit::DeleteOffsetsResult;
+use consumer::heartbeat::{ConsumerHeartbeat, HeartbeatAnswer};
+use consumer::records::{is_consumer_key, ConsumerRecordKey};
+use consumer::route::LoadedConsumerGroup;
+use consumer::{ConsumerConfig, ConsumerGroup, ConsumerGroupDescription};
 use offsets::Offsets;
 use records::{GroupMetadataValue, GroupRecordKey, OffsetCommitValue};
 use store::PartitionGroupLog;
@@ -82,6 +87,7 @@ pub struct GroupCoordinator {
     broker: Weak<Broker>,
     broker_id: i32,
     config: GroupConfig,
+    consumer_config: ConsumerConfig,
     offsets_topic: InternalTopic,
     /// The `__consumer_offsets` partitions this broker serves.
     pub partitions: Arc<CoordinatorPartitions>,
@@ -94,6 +100,7 @@ impl GroupCoordinator {
             broker,
             broker_id,
             config: GroupConfig::from_broker(config),
+            consumer_config: ConsumerConfig::from_broker(config),
             offsets_topic: InternalTopic {
                 name: OFFSETS_TOPIC,
                 num_partitions: config.offsets_topic_num_partitions,
@@ -145,14 +152,20 @@ impl GroupCoordinator {
         Ok((partition, epoch))
     }
 
-    fn spawn_group(&self, group: ClassicGroup, partition: i32, leader_epoch: i32) -> GroupHandle {
+    fn spawn_group(
+        &self,
+        group: ClassicGroup,
+        consumer: Option<ConsumerGroup>,
+        partition: i32,
+        leader_epoch: i32,
+    ) -> GroupHandle {
         let (tx, rx) = mpsc::unbounded_channel();
         let log = Box::new(PartitionGroupLog {
             broker: self.broker.clone(),
             partition,
             leader_epoch,
         });
-        tokio::spawn(run_group(group, log, rx));
+        tokio::spawn(run_group(group, consumer, log, rx));
         GroupHandle {
             partition,
             messages: tx,
@@ -175,7 +188,7 @@ impl GroupCoordinator {
                 _ if !create => return Ok(None),
                 _ => {
                     let group = ClassicGroup::new(group_id.to_string(), self.config, now_ms());
-                    let handle = self.spawn_group(group, partition, leader_epoch);
+                    let handle = self.spawn_group(group, None, partition, leader_epoch);
                     let sender = handle.messages.clone();
                     groups.insert(group_id.to_string(), handle);
                     sender
@@ -297,12 +310,55 @@ impl GroupCoordinator {
         }
     }
 
-    /// `None` when the group does not exist.
+    /// `None` when the group does not exist or is not a classic group.
     pub async fn describe_group(
         &self,
         group_id: &str,
     ) -> Result<Option<GroupDescription>, ResponseError> {
-        self.call(group_id, false, GroupMessage::Describe).await
+        Ok(self
+            .call(group_id, false, GroupMessage::Describe)
+            .await?
+            .filter(|d| d.state != "Dead"))
+    }
+
+    /// ConsumerGroupHeartbeat: checked as Kafka does before any group is looked up; only a
+    /// join (epoch 0) may create the group.
+    pub async fn consumer_group_heartbeat(
+        &self,
+        group_id: &str,
+        request: ConsumerHeartbeat,
+    ) -> HeartbeatAnswer {
+        if let Err((error, message)) =
+            consumer::heartbeat::validate(group_id, &request, &self.consumer_config)
+        {
+            return HeartbeatAnswer::error(error, message);
+        }
+        let create = request.member_epoch == 0;
+        let config = self.consumer_config.clone();
+        match self
+            .call(group_id, create, |tx| {
+                GroupMessage::ConsumerHeartbeat(Box::new(request), config, tx)
+            })
+            .await
+        {
+            Ok(Some(answer)) => answer,
+            Ok(None) => HeartbeatAnswer::error(
+                ResponseError::GroupIdNotFound,
+                format!("Consumer group {group_id} not found."),
+            ),
+            Err(e) => HeartbeatAnswer::error(e, None),
+        }
+    }
+
+    /// ConsumerGroupDescribe: `None` when the group does not exist or is not a consumer group.
+    pub async fn describe_consumer_group(
+        &self,
+        group_id: &str,
+    ) -> Result<Option<ConsumerGroupDescription>, ResponseError> {
+        Ok(self
+            .call(group_id, false, GroupMessage::ConsumerDescribe)
+            .await?
+            .flatten())
     }
 
     /// Every group this broker coordinates.
@@ -358,6 +414,7 @@ impl GroupCoordinator {
 struct LoadedGroup {
     metadata: Option<GroupMetadataValue>,
     offsets: Offsets,
+    consumer: LoadedConsumerGroup,
 }
 
 fn replay_group_records(records: Vec<StoredRecord>) -> BTreeMap<String, LoadedGroup> {
@@ -371,6 +428,19 @@ fn replay_group_records(records: Vec<StoredRecord>) -> BTreeMap<String, LoadedGr
         let Some(key) = record.key.as_deref() else {
             continue;
         };
+        if is_consumer_key(key) {
+            match ConsumerRecordKey::decode(key) {
+                Ok(key) => groups
+                    .entry(key.group().to_string())
+                    .or_default()
+                    .consumer
+                    .replay(&key, record.value.as_deref()),
+                Err(e) => {
+                    warn!(offset = record.offset, error = %e, "skipping unreadable __consumer_offsets key")
+                }
+            }
+            continue;
+        }
         let key = match GroupRecordKey::decode(key) {
             Ok(key) => key,
             Err(e) => {
@@ -428,15 +498,19 @@ impl PartitionCoordinator for GroupCoordinator {
         let loaded = replay_group_records(records);
         let mut groups = self.groups();
         for (group_id, state) in loaded {
+            let consumer =
+                state
+                    .consumer
+                    .build(group_id.clone(), self.consumer_config.clone(), now);
             let mut group = match state.metadata {
                 Some(value) => ClassicGroup::from_record(group_id.clone(), self.config, value, now),
-                None if !state.offsets.is_empty() => {
+                None if !state.offsets.is_empty() || consumer.is_some() => {
                     ClassicGroup::new(group_id.clone(), self.config, now)
                 }
                 None => continue,
             };
             group.offsets = state.offsets;
-            let handle = self.spawn_group(group, partition, leader_epoch);
+            let handle = self.spawn_group(group, consumer, partition, leader_epoch);
             groups.insert(group_id, handle);
         }
     }

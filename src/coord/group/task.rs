@@ -12,6 +12,8 @@ use super::api::{
 };
 use super::classic::{ClassicGroup, GroupState};
 use super::commit::DeleteOffsetsResult;
+use super::consumer::heartbeat::{ConsumerHeartbeat, HeartbeatAnswer};
+use super::consumer::{self, ConsumerConfig, ConsumerGroup, ConsumerGroupDescription};
 use super::store::{group_metadata_record, GroupLog};
 use crate::clock::now_ms;
 
@@ -26,11 +28,20 @@ pub enum GroupMessage {
     Listing(oneshot::Sender<GroupListing>),
     Delete(oneshot::Sender<Option<ResponseError>>),
     DeleteOffsets(Vec<(String, i32)>, oneshot::Sender<DeleteOffsetsResult>),
+    ConsumerHeartbeat(
+        Box<ConsumerHeartbeat>,
+        ConsumerConfig,
+        oneshot::Sender<HeartbeatAnswer>,
+    ),
+    /// `None` when the group is not a consumer group.
+    ConsumerDescribe(oneshot::Sender<Option<ConsumerGroupDescription>>),
 }
 
-/// Runs `group` until it is Dead or its handle is dropped.
+/// Runs `group` (and its consumer-protocol side, once it has one) until it is Dead or its handle
+/// is dropped.
 pub async fn run_group(
     mut group: ClassicGroup,
+    mut consumer: Option<ConsumerGroup>,
     mut log: Box<dyn GroupLog>,
     mut messages: mpsc::UnboundedReceiver<GroupMessage>,
 ) {
@@ -39,18 +50,25 @@ pub async fn run_group(
     loop {
         let deadline = group
             .next_deadline_ms()
-            .map_or(next_expiry_check, |d| d.min(next_expiry_check));
+            .into_iter()
+            .chain(consumer.as_ref().and_then(ConsumerGroup::next_deadline_ms))
+            .fold(next_expiry_check, i64::min);
         let wait = u64::try_from(deadline - now_ms()).unwrap_or(0);
         tokio::select! {
             message = messages.recv() => match message {
-                Some(message) => handle(&mut group, message, log.as_mut()),
+                Some(message) => {
+                    if let Some(message) = consumer_side(&mut group, &mut consumer, message, log.as_mut()) {
+                        handle(&mut group, message, log.as_mut());
+                    }
+                }
                 None => return,
             },
             () = tokio::time::sleep(std::time::Duration::from_millis(wait)) => {
                 let now = now_ms();
                 group.on_timers(now);
+                consumer::route::on_timers(&mut group, &mut consumer, now, log.as_mut());
                 if now >= next_expiry_check {
-                    group.expire_offsets(now, log.as_mut());
+                    consumer::route::expire_offsets(&mut group, &mut consumer, now, log.as_mut());
                     next_expiry_check = now + check_interval;
                 }
             }
@@ -64,6 +82,29 @@ pub async fn run_group(
         if group.state == GroupState::Dead {
             return;
         }
+    }
+}
+
+/// The consumer-protocol APIs, and whatever a consumer group handles differently; the rest
+/// goes back to the classic side.
+fn consumer_side(
+    group: &mut ClassicGroup,
+    consumer: &mut Option<ConsumerGroup>,
+    message: GroupMessage,
+    log: &mut dyn GroupLog,
+) -> Option<GroupMessage> {
+    match message {
+        GroupMessage::ConsumerHeartbeat(request, config, reply) => {
+            let answer =
+                consumer::route::heartbeat(group, consumer, &config, *request, now_ms(), log);
+            let _ = reply.send(answer);
+            None
+        }
+        GroupMessage::ConsumerDescribe(reply) => {
+            let _ = reply.send(consumer.as_ref().map(ConsumerGroup::describe));
+            None
+        }
+        message => consumer::route::route(group, consumer, message, log),
     }
 }
 
@@ -93,6 +134,7 @@ fn handle(group: &mut ClassicGroup, message: GroupMessage, log: &mut dyn GroupLo
                 group_id: group.group_id.clone(),
                 protocol_type: group.protocol_type.clone().unwrap_or_default(),
                 state: group.state.name(),
+                group_type: "classic",
             });
         }
         GroupMessage::Delete(reply) => {
@@ -100,6 +142,12 @@ fn handle(group: &mut ClassicGroup, message: GroupMessage, log: &mut dyn GroupLo
         }
         GroupMessage::DeleteOffsets(partitions, reply) => {
             let _ = reply.send(group.delete_offsets(partitions, log));
+        }
+        GroupMessage::ConsumerHeartbeat(..) | GroupMessage::ConsumerDescribe(_) => {
+            debug_assert!(
+                false,
+                "consumer-protocol messages are handled by consumer_side"
+            );
         }
     }
 }

@@ -153,6 +153,9 @@ fn a_session_that_expires_removes_the_member() {
     assert_eq!(group.state, GroupState::Empty);
     assert_eq!(group.generation_id, 2);
     assert!(group.needs_store);
+    // It keeps its protocol type, as Kafka's Empty groups do.
+    assert_eq!(group.protocol_type.as_deref(), Some("consumer"));
+    assert_eq!(group.to_record().protocol_type, "consumer");
 }
 
 #[test]

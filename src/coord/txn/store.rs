@@ -57,15 +57,18 @@ pub fn append_transition(
     value: Option<&TxnMetadata>,
 ) -> Result<(), ResponseError> {
     let image = broker.image();
-    let leader = broker
-        .leader_partition(&image, TRANSACTION_STATE_TOPIC, partition)
+    let (replica, _) = broker
+        .replicas
+        .leader(
+            &image,
+            TRANSACTION_STATE_TOPIC,
+            partition,
+            coordinator_epoch,
+        )
         .map_err(|e| match e {
             ResponseError::UnknownTopicOrPartition => ResponseError::CoordinatorNotAvailable,
             _ => ResponseError::NotCoordinator,
         })?;
-    if leader.leader_epoch != coordinator_epoch {
-        return Err(ResponseError::NotCoordinator);
-    }
     let now = now_ms();
     let record = Record {
         transactional: false,
@@ -89,24 +92,22 @@ pub fn append_transition(
     };
     RecordBatchEncoder::encode(&mut batch, [&record], &options)
         .map_err(|_| ResponseError::UnknownServerError)?;
-    let mut log = leader
-        .log
-        .lock()
-        .map_err(|_| ResponseError::NotCoordinator)?;
-    log.append(&batch, coordinator_epoch, now).map_err(|e| {
-        warn!(partition, error = %e, "cannot append to __transaction_state");
-        match e.error() {
-            ResponseError::MessageTooLarge | ResponseError::RecordListTooLarge => {
-                ResponseError::UnknownServerError
+    replica
+        .append_with(coordinator_epoch, |log| {
+            log.append(&batch, coordinator_epoch, now)
+        })
+        .map_err(|e| {
+            warn!(partition, error = %e, "cannot append to __transaction_state");
+            match e.error() {
+                ResponseError::MessageTooLarge | ResponseError::RecordListTooLarge => {
+                    ResponseError::UnknownServerError
+                }
+                ResponseError::NotLeaderOrFollower | ResponseError::KafkaStorageError => {
+                    ResponseError::NotCoordinator
+                }
+                _ => ResponseError::CoordinatorNotAvailable,
             }
-            ResponseError::NotLeaderOrFollower | ResponseError::KafkaStorageError => {
-                ResponseError::NotCoordinator
-            }
-            _ => ResponseError::CoordinatorNotAvailable,
-        }
-    })?;
-    drop(log);
-    broker.notify_append();
+        })?;
     Ok(())
 }
 
@@ -117,13 +118,11 @@ pub fn replay_partition(
     partition: i32,
 ) -> Result<(i32, HashMap<String, TxnLogValue>), ResponseError> {
     let image = broker.image();
-    let leader = broker
-        .leader_partition(&image, TRANSACTION_STATE_TOPIC, partition)
+    let (replica, leader_epoch) = broker
+        .replicas
+        .leader(&image, TRANSACTION_STATE_TOPIC, partition, -1)
         .map_err(|_| ResponseError::NotCoordinator)?;
-    let log = leader
-        .log
-        .lock()
-        .map_err(|_| ResponseError::NotCoordinator)?;
+    let log = replica.log().map_err(|_| ResponseError::NotCoordinator)?;
     let end = log.log_end_offset();
     let mut offset = log.log_start_offset();
     let mut latest: HashMap<String, Option<TxnLogValue>> = HashMap::new();
@@ -164,5 +163,5 @@ pub fn replay_partition(
         .into_iter()
         .filter_map(|(id, value)| value.map(|v| (id, v)))
         .collect();
-    Ok((leader.leader_epoch, values))
+    Ok((leader_epoch, values))
 }

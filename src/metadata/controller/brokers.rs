@@ -1,20 +1,54 @@
-//! Broker lifecycle and producer id blocks, as KRaft's `ClusterControlManager` and
-//! `ProducerIdControlManager`. A fenced broker gives up the leadership of its partitions (another
-//! alive ISR member takes over, or the partition is left without a leader); when it registers
-//! again it takes back the leaderless partitions whose ISR it is in. Each leader change bumps the
-//! leader and partition epochs.
+//! Broker lifecycle and producer id blocks, as KRaft's `ClusterControlManager`,
+//! `ReplicationControlManager` (fencing, unfencing, elections) and `ProducerIdControlManager`.
+//! A fenced broker leaves the ISR of every partition (except as its last member) and gives up its
+//! leaderships to the next in-sync replica; an unfenced or registered broker lets leaderless
+//! partitions elect again. Leader changes follow [`PartitionChange`] (Kafka's
+//! `PartitionChangeBuilder`). A registration of a broker the controller still thinks unfenced is a
+//! new incarnation after a crash: the old one is fenced first, so its leaderships move.
+
+use std::collections::BTreeMap;
 
 use kafka_protocol::error::ResponseError;
 
-use super::request::{ApiError, ControllerResponse, ProducerIdBlock};
+use super::partition_change::{online_election, partitions, Election, PartitionChange, NO_LEADER};
+use super::request::{ApiError, ControllerResponse, ElectionResults, ProducerIdBlock};
 use super::Decision;
-use crate::metadata::image::{MetadataImage, PartitionImage, TopicImage};
+use crate::metadata::image::MetadataImage;
 use crate::metadata::records::MetadataRecord;
 
 /// How many producer ids one AllocateProducerIds hands out, as Kafka's `PRODUCER_ID_BLOCK_SIZE`.
 pub const PRODUCER_ID_BLOCK_SIZE: i32 = 1000;
 
-const NO_LEADER: i32 = -1;
+/// Records written one after another, each applied to a working copy of the image so that the
+/// next decision sees it.
+struct Changes {
+    image: MetadataImage,
+    records: Vec<MetadataRecord>,
+}
+
+impl Changes {
+    fn new(image: &MetadataImage) -> Self {
+        Self {
+            image: image.clone(),
+            records: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, record: MetadataRecord) {
+        self.image.apply(&record);
+        self.records.push(record);
+    }
+
+    fn extend(&mut self, records: Vec<MetadataRecord>) {
+        for record in records {
+            self.push(record);
+        }
+    }
+}
+
+fn alive(image: &MetadataImage, id: i32) -> bool {
+    image.brokers.get(&id).is_some_and(|b| b.alive)
+}
 
 /// The records of a registration; the response (the broker epoch) is known only once written.
 /// `registration` is broker `broker_id`'s `MetadataRecord::RegisterBroker`.
@@ -22,6 +56,7 @@ pub fn register_broker(
     image: &MetadataImage,
     broker_id: i32,
     registration: MetadataRecord,
+    unclean_default: bool,
 ) -> Result<Vec<MetadataRecord>, ApiError> {
     if broker_id < 0 {
         return Err(ApiError::new(
@@ -29,55 +64,221 @@ pub fn register_broker(
             format!("Invalid broker id {broker_id}."),
         ));
     }
-    let mut records = vec![registration];
-    for (topic, partition) in partitions(image) {
-        if partition.leader == NO_LEADER && partition.isr.contains(&broker_id) {
-            records.push(leader_change(
-                topic,
-                partition,
-                partition.isr.clone(),
-                broker_id,
-            ));
-        }
+    let mut changes = Changes::new(image);
+    if alive(image, broker_id) {
+        let fenced = fence_records(&changes.image, broker_id, unclean_default);
+        changes.extend(fenced);
     }
-    Ok(records)
+    changes.push(registration);
+    let elected = elect_leaderless(&changes.image, unclean_default);
+    changes.extend(elected);
+    Ok(changes.records)
 }
 
-pub fn fence_broker(image: &MetadataImage, broker_id: i32) -> Decision {
+/// A clean shutdown or an expired session.
+pub fn fence_broker(image: &MetadataImage, broker_id: i32, unclean_default: bool) -> Decision {
     if !image.brokers.contains_key(&broker_id) {
         return Decision {
             response: ControllerResponse::FenceBroker(Err(not_registered(broker_id))),
             records: Vec::new(),
         };
     }
-    let mut records = vec![MetadataRecord::FenceBroker { broker_id }];
-    for (topic, partition) in partitions(image) {
-        if partition.leader != broker_id {
-            continue;
-        }
-        // Kafka keeps the last ISR member in the ISR so that it can lead again.
-        let others: Vec<i32> = partition
-            .isr
-            .iter()
-            .copied()
-            .filter(|id| *id != broker_id)
-            .collect();
-        let isr = if others.is_empty() {
-            partition.isr.clone()
-        } else {
-            others
-        };
-        let leader = isr
-            .iter()
-            .copied()
-            .find(|id| *id != broker_id && image.brokers.get(id).is_some_and(|b| b.alive))
-            .unwrap_or(NO_LEADER);
-        records.push(leader_change(topic, partition, isr, leader));
-    }
     Decision {
         response: ControllerResponse::FenceBroker(Ok(())),
+        records: fence_records(image, broker_id, unclean_default),
+    }
+}
+
+/// A heartbeat: an unknown broker must register (BROKER_ID_NOT_REGISTERED); a fenced one is
+/// unfenced, and leaderless partitions elect again with it eligible.
+pub fn heartbeat(image: &MetadataImage, broker_id: i32, unclean_default: bool) -> Decision {
+    let records = match image.brokers.get(&broker_id) {
+        None => {
+            return Decision {
+                response: ControllerResponse::BrokerHeartbeat(Err(not_registered(broker_id))),
+                records: Vec::new(),
+            }
+        }
+        Some(registration) if registration.alive => Vec::new(),
+        Some(_) => {
+            let mut changes = Changes::new(image);
+            changes.push(MetadataRecord::UnfenceBroker { broker_id });
+            let elected = elect_leaderless(&changes.image, unclean_default);
+            changes.extend(elected);
+            changes.records
+        }
+    };
+    Decision {
+        response: ControllerResponse::BrokerHeartbeat(Ok(())),
         records,
     }
+}
+
+/// FenceBroker, then the ISR shrinks and leader changes it causes (Kafka's `handleBrokerFenced`).
+fn fence_records(
+    image: &MetadataImage,
+    broker_id: i32,
+    unclean_default: bool,
+) -> Vec<MetadataRecord> {
+    let mut records = vec![MetadataRecord::FenceBroker { broker_id }];
+    for (topic, partition) in partitions(image) {
+        if !partition.isr.contains(&broker_id) {
+            continue;
+        }
+        let change = PartitionChange {
+            topic,
+            partition,
+            // Emptied, the ISR keeps its last member so that it can lead again.
+            target_isr: partition
+                .isr
+                .iter()
+                .copied()
+                .filter(|id| *id != broker_id)
+                .collect(),
+            election: online_election(image, &topic.name, unclean_default),
+            acceptable: |id| id != broker_id && alive(image, id),
+        };
+        records.extend(change.build());
+    }
+    records
+}
+
+/// Elections for every partition without a leader, among the brokers `image` has unfenced.
+pub fn elect_leaderless(image: &MetadataImage, unclean_default: bool) -> Vec<MetadataRecord> {
+    partitions(image)
+        .filter(|(_, p)| p.leader == NO_LEADER)
+        .filter_map(|(topic, partition)| {
+            PartitionChange {
+                topic,
+                partition,
+                target_isr: Vec::new(),
+                election: online_election(image, &topic.name, unclean_default),
+                acceptable: |id| alive(image, id),
+            }
+            .build()
+        })
+        .collect()
+}
+
+/// ElectLeaders (key 43), as Kafka's `ReplicationControlManager.electLeaders`: `None` asks for
+/// every partition and leaves out those that need no election.
+pub fn elect_leaders(
+    image: &MetadataImage,
+    election: Election,
+    requested: Option<&[(String, Vec<i32>)]>,
+) -> Decision {
+    let mut changes = Changes::new(image);
+    let mut results: ElectionResults = Vec::new();
+    let everything: Vec<(String, Vec<i32>)>;
+    let (wanted, report_all) = match requested {
+        Some(wanted) => (wanted, true),
+        None => {
+            everything = image
+                .topics
+                .values()
+                .map(|t| (t.name.clone(), t.partitions.keys().copied().collect()))
+                .collect();
+            (everything.as_slice(), false)
+        }
+    };
+    for (topic, ids) in wanted {
+        let mut outcomes = Vec::new();
+        for id in ids {
+            let outcome = elect_one(&changes.image, election, topic, *id);
+            let outcome = match outcome {
+                Ok(record) => {
+                    changes.push(record);
+                    Ok(())
+                }
+                Err(error) => Err(error),
+            };
+            let not_needed =
+                matches!(&outcome, Err(e) if e.code == ResponseError::ElectionNotNeeded);
+            if report_all || !not_needed {
+                outcomes.push((*id, outcome));
+            }
+        }
+        results.push((topic.clone(), outcomes));
+    }
+    Decision {
+        response: ControllerResponse::ElectLeaders(results),
+        records: changes.records,
+    }
+}
+
+fn elect_one(
+    image: &MetadataImage,
+    election: Election,
+    topic_name: &str,
+    partition_id: i32,
+) -> Result<MetadataRecord, ApiError> {
+    let unknown = || {
+        ApiError::new(
+            ResponseError::UnknownTopicOrPartition,
+            format!("No such partition as {topic_name}-{partition_id}"),
+        )
+    };
+    let topic = image.topic(topic_name).ok_or_else(unknown)?;
+    let partition = topic.partitions.get(&partition_id).ok_or_else(unknown)?;
+    let not_needed = match election {
+        Election::Preferred => partition.replicas.first() == Some(&partition.leader),
+        _ => partition.leader != NO_LEADER,
+    };
+    if not_needed {
+        return Err(ApiError::bare(ResponseError::ElectionNotNeeded));
+    }
+    PartitionChange {
+        topic,
+        partition,
+        target_isr: Vec::new(),
+        election,
+        acceptable: |id| alive(image, id),
+    }
+    .build()
+    .ok_or_else(|| {
+        ApiError::bare(match election {
+            Election::Preferred => ResponseError::PreferredLeaderNotAvailable,
+            _ => ResponseError::EligibleLeadersNotAvailable,
+        })
+    })
+}
+
+/// `auto.leader.rebalance.enable`: a preferred election for every partition whose preferred
+/// replica is in sync and unfenced but does not lead (KRaft's `maybeBalancePartitionLeaders`).
+pub fn balance_leaders(image: &MetadataImage) -> Vec<MetadataRecord> {
+    partitions(image)
+        .filter(|(_, p)| p.replicas.first().is_some_and(|first| *first != p.leader))
+        .filter_map(|(topic, partition)| {
+            PartitionChange {
+                topic,
+                partition,
+                target_isr: Vec::new(),
+                election: Election::Preferred,
+                acceptable: |id| alive(image, id),
+            }
+            .build()
+        })
+        .collect()
+}
+
+/// The brokers whose sessions expired: unfenced in `image` and silent for longer than
+/// `timeout_ms` by `now_ms` (`last_heartbeat` in the same clock). A broker with no session yet
+/// is not expired; the controller starts its session when it becomes active.
+pub fn expired_sessions(
+    image: &MetadataImage,
+    last_heartbeat: &BTreeMap<i32, u64>,
+    now_ms: u64,
+    timeout_ms: u64,
+) -> Vec<i32> {
+    image
+        .alive_brokers()
+        .filter(|b| {
+            last_heartbeat
+                .get(&b.broker_id)
+                .is_some_and(|last| now_ms.saturating_sub(*last) > timeout_ms)
+        })
+        .map(|b| b.broker_id)
+        .collect()
 }
 
 pub fn allocate_producer_ids(image: &MetadataImage, broker_id: i32) -> Decision {
@@ -118,28 +319,4 @@ fn not_registered(broker_id: i32) -> ApiError {
         ResponseError::BrokerIdNotRegistered,
         format!("Broker ID {broker_id} is not currently registered"),
     )
-}
-
-fn partitions(image: &MetadataImage) -> impl Iterator<Item = (&TopicImage, &PartitionImage)> {
-    image
-        .topics
-        .values()
-        .flat_map(|topic| topic.partitions.values().map(move |p| (topic, p)))
-}
-
-fn leader_change(
-    topic: &TopicImage,
-    partition: &PartitionImage,
-    isr: Vec<i32>,
-    leader: i32,
-) -> MetadataRecord {
-    MetadataRecord::Partition {
-        topic_id: topic.topic_id,
-        partition: partition.partition,
-        replicas: partition.replicas.clone(),
-        isr,
-        leader,
-        leader_epoch: partition.leader_epoch + 1,
-        partition_epoch: partition.partition_epoch + 1,
-    }
 }

@@ -81,7 +81,7 @@ fn plan(
             assignments.to_vec()
         }
         None => {
-            let alive: Vec<i32> = image.alive_brokers().map(|b| b.broker_id).collect();
+            let alive = placement::alive_brokers(image);
             let factor = i16::try_from(replication_factor).unwrap_or(i16::MAX);
             placement::assign_replicas(&alive, current, additional, factor, rng)?
         }

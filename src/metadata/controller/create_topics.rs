@@ -174,7 +174,7 @@ fn automatic_assignments(
         -1 => settings.default_replication_factor,
         n => n,
     };
-    let alive: Vec<i32> = image.alive_brokers().map(|b| b.broker_id).collect();
+    let alive = placement::alive_brokers(image);
     let replicas = placement::assign_replicas(&alive, 0, num_partitions, replication_factor, rng)?;
     Ok((0..)
         .zip(replicas)

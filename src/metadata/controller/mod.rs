@@ -3,6 +3,13 @@
 //! Each request is decided against the leader's own image by a pure function (one file per
 //! request kind) that yields the response and the records to write; the records of one request
 //! are appended as a single Raft entry, so they apply atomically on every broker.
+//!
+//! The active controller also keeps each broker's session (Kafka's `BrokerHeartbeatManager`, in
+//! memory only): a broker whose heartbeats stop for `broker.session.timeout.ms` is fenced, and a
+//! controller that becomes active starts every unfenced broker's session afresh. With
+//! `auto.leader.rebalance.enable` it moves leadership back to preferred replicas every
+//! `leader.imbalance.check.interval.seconds`, and elects leaders for leaderless partitions that
+//! became electable (a topic whose `unclean.leader.election.enable` was turned on).
 
 pub mod alter_configs;
 pub mod brokers;
@@ -11,24 +18,27 @@ pub mod create_partitions;
 pub mod create_topics;
 pub mod delete_topics;
 pub mod manual_assignment;
+pub mod partition_change;
 pub mod placement;
 pub mod request;
 pub mod topic_name;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use openraft::error::{CheckIsLeaderError, ClientWriteError, RaftError};
-use openraft::EmptyNode;
+use openraft::{EmptyNode, ServerState};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+pub use partition_change::Election;
 pub use request::{
     AlterConfigOp, AlterConfigOpType, ApiError, ConfigValidator, ControllerRequest,
     ControllerResponse, ControllerSettings, CreateTopicResult, CreatedTopic, DeleteTopicResult,
-    NewTopic, ProducerIdBlock, TopicRef,
+    ElectionResults, NewTopic, ProducerIdBlock, TopicRef,
 };
 
 use super::image::MetadataImage;
@@ -45,6 +55,10 @@ const LEADERSHIP_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long one write may take to commit before the request is answered with an error.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often the active controller looks for expired sessions and due leader rebalances, at
+/// most; a short session timeout is checked more often.
+const MAX_CHECK_INTERVAL: Duration = Duration::from_millis(500);
 
 /// What a request decides: the response and the records that make it true.
 #[derive(Debug)]
@@ -80,6 +94,12 @@ pub struct Controller {
     image: watch::Receiver<Arc<MetadataImage>>,
     settings: ControllerSettings,
     rng: StdRng,
+    /// Broker id -> when its last heartbeat arrived, in milliseconds since `started`; kept only
+    /// while this node is the active controller.
+    sessions: BTreeMap<i32, u64>,
+    started: Instant,
+    /// When leaders were last balanced (ms since `started`).
+    last_balance_ms: u64,
 }
 
 impl Controller {
@@ -95,23 +115,97 @@ impl Controller {
             image,
             settings,
             rng: StdRng::seed_from_u64(seed),
+            sessions: BTreeMap::new(),
+            started: Instant::now(),
+            last_balance_ms: 0,
         }
     }
 
-    /// Serves the mailbox until every sender is gone or the task is aborted.
+    /// Serves the mailbox until every sender is gone or the task is aborted, and checks sessions
+    /// and leader balance between requests.
     pub fn spawn(mut self, mut mailbox: mpsc::Receiver<ControllerEnvelope>) -> JoinHandle<()> {
+        let period = Duration::from_millis(self.settings.broker_session_timeout_ms / 4)
+            .clamp(Duration::from_millis(10), MAX_CHECK_INTERVAL);
         tokio::spawn(async move {
-            while let Some(envelope) = mailbox.recv().await {
-                let reply = self.serve(envelope.request).await;
-                // The caller may have given up waiting; nothing to do then.
-                let _ = envelope.reply.send(reply);
+            let mut checks = tokio::time::interval(period);
+            checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    envelope = mailbox.recv() => {
+                        let Some(envelope) = envelope else { return };
+                        let reply = self.serve(envelope.request).await;
+                        // The caller may have given up waiting; nothing to do then.
+                        let _ = envelope.reply.send(reply);
+                    }
+                    _ = checks.tick() => self.periodic_checks().await,
+                }
             }
         })
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Fences the brokers whose sessions expired and, when due, balances leaders. Only the
+    /// active controller acts; another node forgets the sessions it kept.
+    async fn periodic_checks(&mut self) {
+        if self.raft.metrics().borrow().state != ServerState::Leader {
+            self.sessions.clear();
+            return;
+        }
+        let now = self.now_ms();
+        let image = self.image.borrow().clone();
+        for broker in image.alive_brokers() {
+            self.sessions.entry(broker.broker_id).or_insert(now);
+        }
+        let expired = brokers::expired_sessions(
+            &image,
+            &self.sessions,
+            now,
+            self.settings.broker_session_timeout_ms,
+        );
+        for broker_id in expired {
+            tracing::info!(broker = broker_id, "broker session expired: fencing it");
+            self.sessions.remove(&broker_id);
+            let request = ControllerRequest::FenceBroker { broker_id };
+            if let Err(error) = self.serve(request).await {
+                tracing::debug!(broker = broker_id, %error, "could not fence");
+            }
+        }
+        // A partition left without a leader may have become electable without a broker event:
+        // its topic now allows unclean elections (Kafka elects when that config changes).
+        let image = self.image.borrow().clone();
+        let elected =
+            brokers::elect_leaderless(&image, self.settings.unclean_leader_election_enable);
+        if !elected.is_empty() {
+            if let Err(error) = self.write(&image, elected).await {
+                tracing::debug!(%error, "could not elect leaders");
+            }
+        }
+        let interval = self.settings.leader_imbalance_check_interval_ms;
+        if self.settings.auto_leader_rebalance_enable
+            && now.saturating_sub(self.last_balance_ms) >= interval
+        {
+            self.last_balance_ms = now;
+            let image = self.image.borrow().clone();
+            let records = brokers::balance_leaders(&image);
+            if !records.is_empty() {
+                tracing::info!(
+                    partitions = records.len(),
+                    "moving leaders back to preferred replicas"
+                );
+                if let Err(error) = self.write(&image, records).await {
+                    tracing::debug!(%error, "could not balance leaders");
+                }
+            }
+        }
     }
 
     async fn serve(&mut self, request: ControllerRequest) -> Result<Committed, ControllerError> {
         self.ensure_leader().await?;
         let image = self.image.borrow().clone();
+        let unclean = self.settings.unclean_leader_election_enable;
         let decision = match request {
             ControllerRequest::RegisterBroker {
                 broker_id,
@@ -130,8 +224,18 @@ impl Controller {
                 return self.register(&image, broker_id, record).await;
             }
             ControllerRequest::FenceBroker { broker_id } => {
-                brokers::fence_broker(&image, broker_id)
+                self.sessions.remove(&broker_id);
+                brokers::fence_broker(&image, broker_id, unclean)
             }
+            ControllerRequest::BrokerHeartbeat { broker_id } => {
+                let now = self.now_ms();
+                self.sessions.insert(broker_id, now);
+                brokers::heartbeat(&image, broker_id, unclean)
+            }
+            ControllerRequest::ElectLeaders {
+                election,
+                partitions,
+            } => brokers::elect_leaders(&image, election, partitions.as_deref()),
             ControllerRequest::CreateTopics {
                 topics,
                 validate_only,
@@ -187,7 +291,8 @@ impl Controller {
         broker: i32,
         registration: MetadataRecord,
     ) -> Result<Committed, ControllerError> {
-        let records = match brokers::register_broker(image, broker, registration) {
+        let unclean = self.settings.unclean_leader_election_enable;
+        let records = match brokers::register_broker(image, broker, registration, unclean) {
             Ok(records) => records,
             Err(error) => {
                 return Ok(Committed {
@@ -198,6 +303,8 @@ impl Controller {
         };
         self.add_learner_if_new(raft_node_id(broker)).await?;
         let log_index = self.write(image, records).await?;
+        let now = self.now_ms();
+        self.sessions.insert(broker, now);
         Ok(Committed {
             response: ControllerResponse::RegisterBroker(Ok(
                 i64::try_from(log_index).unwrap_or(i64::MAX)

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use kafka_protocol::error::ResponseError;
 use uuid::Uuid;
 
+use super::partition_change::Election;
 use crate::metadata::records::{ConfigResource, ListenerEndpoint};
 
 /// A Kafka error code with an optional message, as Kafka's `ApiError`.
@@ -44,6 +45,33 @@ pub struct ControllerSettings {
     /// `default.replication.factor`: used when a topic is created with `replication_factor = -1`.
     pub default_replication_factor: i16,
     pub validate_config: ConfigValidator,
+    /// `broker.session.timeout.ms`: a broker silent this long is fenced.
+    pub broker_session_timeout_ms: u64,
+    /// `unclean.leader.election.enable`: the default of topics without an override.
+    pub unclean_leader_election_enable: bool,
+    /// `auto.leader.rebalance.enable`.
+    pub auto_leader_rebalance_enable: bool,
+    /// `leader.imbalance.check.interval.seconds`, in milliseconds.
+    pub leader_imbalance_check_interval_ms: u64,
+}
+
+impl ControllerSettings {
+    /// Kafka's defaults for everything but what the caller supplies.
+    pub fn new(
+        num_partitions: i32,
+        default_replication_factor: i16,
+        validate_config: ConfigValidator,
+    ) -> Self {
+        Self {
+            num_partitions,
+            default_replication_factor,
+            validate_config,
+            broker_session_timeout_ms: 9_000,
+            unclean_leader_election_enable: false,
+            auto_leader_rebalance_enable: true,
+            leader_imbalance_check_interval_ms: 300_000,
+        }
+    }
 }
 
 /// One topic of a CreateTopics request.
@@ -97,6 +125,15 @@ pub enum ControllerRequest {
     FenceBroker {
         broker_id: i32,
     },
+    /// A broker is alive (Kafka's BrokerHeartbeat, key 63, sent in process).
+    BrokerHeartbeat {
+        broker_id: i32,
+    },
+    /// ElectLeaders (key 43); `None` for every partition.
+    ElectLeaders {
+        election: Election,
+        partitions: Option<Vec<(String, Vec<i32>)>>,
+    },
     CreateTopics {
         topics: Vec<NewTopic>,
         validate_only: bool,
@@ -147,6 +184,9 @@ pub struct DeleteTopicResult {
     pub result: Result<(), ApiError>,
 }
 
+/// Per topic, each partition's election outcome.
+pub type ElectionResults = Vec<(String, Vec<(i32, Result<(), ApiError>)>)>;
+
 /// A block of producer ids `[first_producer_id, first_producer_id + producer_id_len)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProducerIdBlock {
@@ -159,6 +199,8 @@ pub enum ControllerResponse {
     /// `broker_epoch` is the log index of the registration, as in KRaft.
     RegisterBroker(Result<i64, ApiError>),
     FenceBroker(Result<(), ApiError>),
+    BrokerHeartbeat(Result<(), ApiError>),
+    ElectLeaders(ElectionResults),
     CreateTopics(Vec<CreateTopicResult>),
     DeleteTopics(Vec<DeleteTopicResult>),
     CreatePartitions(Result<(), ApiError>),

@@ -1,10 +1,12 @@
 //! The in-process transport of the metadata quorum. [`QuorumRouter`] is the registry of the
 //! nodes running in this process (node id -> its Raft handle and its controller mailbox); a Raft
-//! RPC is a direct call on the target's handle. Links can be cut for fault injection: while a node
-//! is isolated every message to or from it fails as `Unreachable`, as a partitioned network would.
+//! RPC is a direct call on the target's handle. Links are the cluster's fault table
+//! (`cluster::faults`): while a node is isolated, or the link to it cut, every message fails as
+//! `Unreachable`, as a partitioned network would.
 
 use crate::clock::now_ms;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::cluster::faults::Faults;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -19,7 +21,7 @@ use openraft::raft::{
 use openraft::EmptyNode;
 use tokio::sync::mpsc;
 
-use super::types::{raft_node_id, MetadataRaft, MetadataTypeConfig};
+use super::types::{broker_id, MetadataRaft, MetadataTypeConfig};
 use crate::metadata::controller::ControllerEnvelope;
 use crate::metadata::description::QuorumDescription;
 
@@ -44,18 +46,26 @@ struct RegisteredNode {
 #[derive(Default)]
 struct Registry {
     nodes: BTreeMap<u64, RegisteredNode>,
-    isolated: BTreeSet<u64>,
 }
 
 /// The registry of running quorum nodes and their links. Cheap to clone; all clones share state.
 #[derive(Clone, Default)]
 pub struct QuorumRouter {
     registry: Arc<Mutex<Registry>>,
+    faults: Faults,
 }
 
 impl QuorumRouter {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A router whose links are `faults` (the cluster's one table).
+    pub fn with_faults(faults: Faults) -> Self {
+        Self {
+            registry: Arc::default(),
+            faults,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
@@ -66,25 +76,21 @@ impl QuorumRouter {
 
     /// Cuts every link to and from `broker_id`.
     pub fn isolate(&self, broker_id: i32) {
-        self.lock().isolated.insert(raft_node_id(broker_id));
+        self.faults.isolate(broker_id);
     }
 
     /// Restores the links of `broker_id`.
     pub fn heal(&self, broker_id: i32) {
-        self.lock().isolated.remove(&raft_node_id(broker_id));
+        self.faults.heal(broker_id);
     }
 
     pub fn is_isolated(&self, broker_id: i32) -> bool {
-        self.lock().isolated.contains(&raft_node_id(broker_id))
+        self.faults.is_isolated(broker_id)
     }
 
     /// The broker ids of the running nodes.
     pub fn registered(&self) -> Vec<i32> {
-        self.lock()
-            .nodes
-            .keys()
-            .map(|id| super::types::broker_id(*id))
-            .collect()
+        self.lock().nodes.keys().map(|id| broker_id(*id)).collect()
     }
 
     pub(crate) fn register(
@@ -109,11 +115,10 @@ impl QuorumRouter {
     }
 
     fn reachable(&self, from: u64, to: u64) -> Option<RegisteredNode> {
-        let registry = self.lock();
-        if registry.isolated.contains(&from) || registry.isolated.contains(&to) {
+        if !self.faults.linked(broker_id(from), broker_id(to)) {
             return None;
         }
-        registry.nodes.get(&to).cloned()
+        self.lock().nodes.get(&to).cloned()
     }
 
     /// The Raft handle of `to` as seen from `from`; `None` when stopped or cut off.

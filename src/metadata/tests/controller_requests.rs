@@ -416,7 +416,7 @@ fn fencing_moves_leadership_and_registering_takes_it_back() {
     let mut image = image_with_brokers(&[0]);
     let (_, decision) = create(&image, vec![new_topic("solo", 2)]);
     apply(&mut image, &decision);
-    let fenced = brokers::fence_broker(&image, 0);
+    let fenced = brokers::fence_broker(&image, 0, false);
     apply(&mut image, &fenced);
     let partition = image.partition("solo", 0).unwrap().clone();
     assert_eq!(partition.leader, -1);
@@ -429,13 +429,13 @@ fn fencing_moves_leadership_and_registering_takes_it_back() {
         rack: None,
         listeners: Vec::new(),
     };
-    let records = brokers::register_broker(&image, 0, registration).unwrap();
+    let records = brokers::register_broker(&image, 0, registration, false).unwrap();
     for record in &records {
         image.apply(record);
     }
     let partition = image.partition("solo", 0).unwrap();
     assert_eq!((partition.leader, partition.leader_epoch), (0, 2));
-    let unknown = brokers::fence_broker(&image, 9);
+    let unknown = brokers::fence_broker(&image, 9, false);
     assert!(matches!(
         unknown.response,
         ControllerResponse::FenceBroker(Err(ApiError {

@@ -5,6 +5,7 @@ mod controller_requests;
 mod convergence;
 mod elections;
 mod faults;
+mod fencing;
 mod log_store;
 mod restart;
 mod support;

@@ -31,11 +31,7 @@ pub fn test_validator(
 }
 
 pub fn settings() -> ControllerSettings {
-    ControllerSettings {
-        num_partitions: 1,
-        default_replication_factor: 1,
-        validate_config: test_validator,
-    }
+    ControllerSettings::new(1, 1, test_validator)
 }
 
 pub fn new_topic(name: &str, num_partitions: i32) -> NewTopic {

@@ -1,0 +1,477 @@
+//! The records of a consumer-protocol (KIP-848) group in `__consumer_offsets`, in Kafka's own
+//! schemas (group-coordinator's `ConsumerGroup*Key`/`Value`): a key is its version (3: group
+//! epoch, 4: partition metadata, 5: member metadata, 6: target assignment epoch, 7: a member's
+//! target assignment, 8: a member's current assignment) then classic strings; a value is version
+//! 0, flexible (compact strings and arrays, tagged fields).
+
+use bytes::{Buf, BufMut};
+use uuid::Uuid;
+
+use super::super::records::RecordError;
+use super::Assignment;
+
+/// A consumer group record's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsumerRecordKey {
+    GroupMetadata { group: String },
+    PartitionMetadata { group: String },
+    MemberMetadata { group: String, member: String },
+    TargetAssignmentMetadata { group: String },
+    TargetAssignmentMember { group: String, member: String },
+    CurrentMemberAssignment { group: String, member: String },
+}
+
+/// Whether a `__consumer_offsets` key is one of a consumer group's (versions 3 to 8).
+pub fn is_consumer_key(key: &[u8]) -> bool {
+    key.len() >= 2 && (3..=8).contains(&i16::from_be_bytes([key[0], key[1]]))
+}
+
+impl ConsumerRecordKey {
+    pub fn group(&self) -> &str {
+        match self {
+            ConsumerRecordKey::GroupMetadata { group }
+            | ConsumerRecordKey::PartitionMetadata { group }
+            | ConsumerRecordKey::MemberMetadata { group, .. }
+            | ConsumerRecordKey::TargetAssignmentMetadata { group }
+            | ConsumerRecordKey::TargetAssignmentMember { group, .. }
+            | ConsumerRecordKey::CurrentMemberAssignment { group, .. } => group,
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Vec::new();
+        let (version, group, member) = match self {
+            ConsumerRecordKey::GroupMetadata { group } => (3, group, None),
+            ConsumerRecordKey::PartitionMetadata { group } => (4, group, None),
+            ConsumerRecordKey::MemberMetadata { group, member } => (5, group, Some(member)),
+            ConsumerRecordKey::TargetAssignmentMetadata { group } => (6, group, None),
+            ConsumerRecordKey::TargetAssignmentMember { group, member } => (7, group, Some(member)),
+            ConsumerRecordKey::CurrentMemberAssignment { group, member } => {
+                (8, group, Some(member))
+            }
+        };
+        w.put_i16(version);
+        classic_string(&mut w, group);
+        if let Some(member) = member {
+            classic_string(&mut w, member);
+        }
+        w
+    }
+
+    pub fn decode(mut bytes: &[u8]) -> Result<Self, RecordError> {
+        let version = take_i16(&mut bytes)?;
+        let group = take_classic_string(&mut bytes)?;
+        let mut member = || take_classic_string(&mut bytes);
+        Ok(match version {
+            3 => ConsumerRecordKey::GroupMetadata { group },
+            4 => ConsumerRecordKey::PartitionMetadata { group },
+            5 => ConsumerRecordKey::MemberMetadata {
+                group,
+                member: member()?,
+            },
+            6 => ConsumerRecordKey::TargetAssignmentMetadata { group },
+            7 => ConsumerRecordKey::TargetAssignmentMember {
+                group,
+                member: member()?,
+            },
+            8 => ConsumerRecordKey::CurrentMemberAssignment {
+                group,
+                member: member()?,
+            },
+            v => return Err(RecordError::UnknownKeyVersion(v)),
+        })
+    }
+}
+
+/// ConsumerGroupMemberMetadataValue (the classic member metadata tag is neither written nor kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberMetadataValue {
+    pub instance_id: Option<String>,
+    pub rack_id: Option<String>,
+    pub client_id: String,
+    pub client_host: String,
+    pub subscribed_topic_names: Vec<String>,
+    pub subscribed_topic_regex: Option<String>,
+    pub rebalance_timeout_ms: i32,
+    pub server_assignor: Option<String>,
+}
+
+/// One topic of ConsumerGroupPartitionMetadataValue (racks are not kept: kf has none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicMetadata {
+    pub topic_id: Uuid,
+    pub name: String,
+    pub partitions: i32,
+}
+
+/// ConsumerGroupCurrentMemberAssignmentValue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentAssignmentValue {
+    pub member_epoch: i32,
+    pub previous_member_epoch: i32,
+    pub state: i8,
+    pub assigned: Assignment,
+    pub pending_revocation: Assignment,
+}
+
+/// A value, by the key it goes with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsumerRecordValue {
+    /// ConsumerGroupMetadataValue.epoch, or ConsumerGroupTargetAssignmentMetadataValue's.
+    Epoch(i32),
+    PartitionMetadata(Vec<TopicMetadata>),
+    MemberMetadata(MemberMetadataValue),
+    TargetAssignment(Assignment),
+    CurrentAssignment(CurrentAssignmentValue),
+}
+
+impl ConsumerRecordValue {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Vec::new();
+        w.put_i16(0);
+        match self {
+            ConsumerRecordValue::Epoch(epoch) => w.put_i32(*epoch),
+            ConsumerRecordValue::PartitionMetadata(topics) => {
+                array_len(&mut w, topics.len());
+                for t in topics {
+                    w.put_slice(t.topic_id.as_bytes());
+                    compact_string(&mut w, Some(&t.name));
+                    w.put_i32(t.partitions);
+                    array_len(&mut w, 0);
+                    w.put_u8(0);
+                }
+            }
+            ConsumerRecordValue::MemberMetadata(m) => {
+                compact_string(&mut w, m.instance_id.as_deref());
+                compact_string(&mut w, m.rack_id.as_deref());
+                compact_string(&mut w, Some(&m.client_id));
+                compact_string(&mut w, Some(&m.client_host));
+                array_len(&mut w, m.subscribed_topic_names.len());
+                for name in &m.subscribed_topic_names {
+                    compact_string(&mut w, Some(name));
+                }
+                compact_string(&mut w, m.subscribed_topic_regex.as_deref());
+                w.put_i32(m.rebalance_timeout_ms);
+                compact_string(&mut w, m.server_assignor.as_deref());
+            }
+            ConsumerRecordValue::TargetAssignment(assignment) => put_assignment(&mut w, assignment),
+            ConsumerRecordValue::CurrentAssignment(c) => {
+                w.put_i32(c.member_epoch);
+                w.put_i32(c.previous_member_epoch);
+                w.put_i8(c.state);
+                put_assignment(&mut w, &c.assigned);
+                put_assignment(&mut w, &c.pending_revocation);
+            }
+        }
+        w.put_u8(0);
+        w
+    }
+
+    /// Reads the value of a record whose key is `key`.
+    pub fn decode(key: &ConsumerRecordKey, mut r: &[u8]) -> Result<Self, RecordError> {
+        let version = take_i16(&mut r)?;
+        if version != 0 {
+            return Err(RecordError::UnknownValueVersion(version));
+        }
+        let r = &mut r;
+        let value = match key {
+            ConsumerRecordKey::GroupMetadata { .. }
+            | ConsumerRecordKey::TargetAssignmentMetadata { .. } => {
+                ConsumerRecordValue::Epoch(take_i32(r)?)
+            }
+            ConsumerRecordKey::PartitionMetadata { .. } => {
+                let count = take_array_len(r)?;
+                let mut topics = Vec::with_capacity(count.min(r.len() / 22));
+                for _ in 0..count {
+                    let topic_id = take_uuid(r)?;
+                    let name = take_compact_string(r)?.ok_or(RecordError::Null)?;
+                    let partitions = take_i32(r)?;
+                    for _ in 0..take_array_len(r)? {
+                        take_i32(r)?;
+                        for _ in 0..take_array_len(r)? {
+                            take_compact_string(r)?;
+                        }
+                        skip_tagged_fields(r)?;
+                    }
+                    skip_tagged_fields(r)?;
+                    topics.push(TopicMetadata {
+                        topic_id,
+                        name,
+                        partitions,
+                    });
+                }
+                ConsumerRecordValue::PartitionMetadata(topics)
+            }
+            ConsumerRecordKey::MemberMetadata { .. } => {
+                let instance_id = take_compact_string(r)?;
+                let rack_id = take_compact_string(r)?;
+                let client_id = take_compact_string(r)?.ok_or(RecordError::Null)?;
+                let client_host = take_compact_string(r)?.ok_or(RecordError::Null)?;
+                let count = take_array_len(r)?;
+                let mut subscribed_topic_names = Vec::with_capacity(count.min(r.len()));
+                for _ in 0..count {
+                    subscribed_topic_names.push(take_compact_string(r)?.ok_or(RecordError::Null)?);
+                }
+                ConsumerRecordValue::MemberMetadata(MemberMetadataValue {
+                    instance_id,
+                    rack_id,
+                    client_id,
+                    client_host,
+                    subscribed_topic_names,
+                    subscribed_topic_regex: take_compact_string(r)?,
+                    rebalance_timeout_ms: take_i32(r)?,
+                    server_assignor: take_compact_string(r)?,
+                })
+            }
+            ConsumerRecordKey::TargetAssignmentMember { .. } => {
+                ConsumerRecordValue::TargetAssignment(take_assignment(r)?)
+            }
+            ConsumerRecordKey::CurrentMemberAssignment { .. } => {
+                ConsumerRecordValue::CurrentAssignment(CurrentAssignmentValue {
+                    member_epoch: take_i32(r)?,
+                    previous_member_epoch: take_i32(r)?,
+                    state: take_i8(r)?,
+                    assigned: take_assignment(r)?,
+                    pending_revocation: take_assignment(r)?,
+                })
+            }
+        };
+        skip_tagged_fields(r)?;
+        Ok(value)
+    }
+}
+
+fn classic_string(w: &mut Vec<u8>, s: &str) {
+    let len = s.len().min(i16::MAX as usize);
+    w.put_i16(i16::try_from(len).unwrap_or(i16::MAX));
+    w.put_slice(&s.as_bytes()[..len]);
+}
+
+fn unsigned_varint(w: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        w.put_u8((v as u8 & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    w.put_u8(v as u8);
+}
+
+fn array_len(w: &mut Vec<u8>, len: usize) {
+    unsigned_varint(w, len as u64 + 1);
+}
+
+fn compact_string(w: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        None => w.put_u8(0),
+        Some(s) => {
+            unsigned_varint(w, s.len() as u64 + 1);
+            w.put_slice(s.as_bytes());
+        }
+    }
+}
+
+/// `[]TopicPartitions` of a value: topic id, partitions, tagged fields.
+fn put_assignment(w: &mut Vec<u8>, assignment: &Assignment) {
+    array_len(w, assignment.len());
+    for (topic_id, partitions) in assignment {
+        w.put_slice(topic_id.as_bytes());
+        array_len(w, partitions.len());
+        for p in partitions {
+            w.put_i32(*p);
+        }
+        w.put_u8(0);
+    }
+}
+
+fn need(r: &[u8], n: usize) -> Result<(), RecordError> {
+    if r.len() < n {
+        Err(RecordError::Truncated)
+    } else {
+        Ok(())
+    }
+}
+
+fn take_i8(r: &mut &[u8]) -> Result<i8, RecordError> {
+    need(r, 1)?;
+    Ok(r.get_i8())
+}
+
+fn take_i16(r: &mut &[u8]) -> Result<i16, RecordError> {
+    need(r, 2)?;
+    Ok(r.get_i16())
+}
+
+fn take_i32(r: &mut &[u8]) -> Result<i32, RecordError> {
+    need(r, 4)?;
+    Ok(r.get_i32())
+}
+
+fn take_uuid(r: &mut &[u8]) -> Result<Uuid, RecordError> {
+    need(r, 16)?;
+    let mut raw = [0u8; 16];
+    r.copy_to_slice(&mut raw);
+    Ok(Uuid::from_bytes(raw))
+}
+
+fn take_bytes<'a>(r: &mut &'a [u8], len: usize) -> Result<&'a [u8], RecordError> {
+    need(r, len)?;
+    let (head, tail) = r.split_at(len);
+    *r = tail;
+    Ok(head)
+}
+
+fn take_utf8(raw: &[u8]) -> Result<String, RecordError> {
+    std::str::from_utf8(raw)
+        .map(str::to_string)
+        .map_err(|_| RecordError::NotUtf8)
+}
+
+fn take_classic_string(r: &mut &[u8]) -> Result<String, RecordError> {
+    let len = usize::try_from(take_i16(r)?).map_err(|_| RecordError::Null)?;
+    take_utf8(take_bytes(r, len)?)
+}
+
+fn take_unsigned_varint(r: &mut &[u8]) -> Result<u64, RecordError> {
+    let mut value = 0u64;
+    for shift in (0..35).step_by(7) {
+        need(r, 1)?;
+        let b = r.get_u8();
+        value |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    Err(RecordError::Truncated)
+}
+
+/// A compact length: `None` for null.
+fn take_compact_len(r: &mut &[u8]) -> Result<Option<usize>, RecordError> {
+    let n = take_unsigned_varint(r)?;
+    Ok(n.checked_sub(1)
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
+}
+
+fn take_compact_string(r: &mut &[u8]) -> Result<Option<String>, RecordError> {
+    match take_compact_len(r)? {
+        None => Ok(None),
+        Some(len) => take_utf8(take_bytes(r, len)?).map(Some),
+    }
+}
+
+fn take_array_len(r: &mut &[u8]) -> Result<usize, RecordError> {
+    take_compact_len(r)?.ok_or(RecordError::Null)
+}
+
+fn take_assignment(r: &mut &[u8]) -> Result<Assignment, RecordError> {
+    let mut assignment = Assignment::new();
+    for _ in 0..take_array_len(r)? {
+        let topic_id = take_uuid(r)?;
+        let count = take_array_len(r)?;
+        let partitions = assignment.entry(topic_id).or_default();
+        for _ in 0..count {
+            partitions.insert(take_i32(r)?);
+        }
+        skip_tagged_fields(r)?;
+    }
+    assignment.retain(|_, ps| !ps.is_empty());
+    Ok(assignment)
+}
+
+fn skip_tagged_fields(r: &mut &[u8]) -> Result<(), RecordError> {
+    for _ in 0..take_unsigned_varint(r)? {
+        take_unsigned_varint(r)?;
+        let len = usize::try_from(take_unsigned_varint(r)?).map_err(|_| RecordError::Truncated)?;
+        take_bytes(r, len)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_carry_kafkas_versions_and_round_trip() {
+        let key = ConsumerRecordKey::CurrentMemberAssignment {
+            group: "g".into(),
+            member: "m".into(),
+        };
+        assert_eq!(key.encode(), [0, 8, 0, 1, b'g', 0, 1, b'm']);
+        assert!(is_consumer_key(&key.encode()));
+        assert_eq!(ConsumerRecordKey::decode(&key.encode()).unwrap(), key);
+        let epoch = ConsumerRecordKey::GroupMetadata { group: "g".into() };
+        assert_eq!(epoch.encode(), [0, 3, 0, 1, b'g']);
+        assert!(!is_consumer_key(&[0, 2, 0, 1, b'g']));
+    }
+
+    #[test]
+    fn values_round_trip_and_refuse_short_input() {
+        let topic = Uuid::from_u128(7);
+        let assigned = Assignment::from([(topic, [0, 2].into())]);
+        let values = [
+            (
+                ConsumerRecordKey::GroupMetadata { group: "g".into() },
+                ConsumerRecordValue::Epoch(4),
+            ),
+            (
+                ConsumerRecordKey::PartitionMetadata { group: "g".into() },
+                ConsumerRecordValue::PartitionMetadata(vec![TopicMetadata {
+                    topic_id: topic,
+                    name: "t".into(),
+                    partitions: 3,
+                }]),
+            ),
+            (
+                ConsumerRecordKey::MemberMetadata {
+                    group: "g".into(),
+                    member: "m".into(),
+                },
+                ConsumerRecordValue::MemberMetadata(MemberMetadataValue {
+                    instance_id: Some("i".into()),
+                    rack_id: None,
+                    client_id: "c".into(),
+                    client_host: "/127.0.0.1".into(),
+                    subscribed_topic_names: vec!["t".into()],
+                    subscribed_topic_regex: Some("t.*".into()),
+                    rebalance_timeout_ms: 300_000,
+                    server_assignor: Some("range".into()),
+                }),
+            ),
+            (
+                ConsumerRecordKey::CurrentMemberAssignment {
+                    group: "g".into(),
+                    member: "m".into(),
+                },
+                ConsumerRecordValue::CurrentAssignment(CurrentAssignmentValue {
+                    member_epoch: 5,
+                    previous_member_epoch: 4,
+                    state: 1,
+                    assigned: assigned.clone(),
+                    pending_revocation: Assignment::from([(topic, [1].into())]),
+                }),
+            ),
+        ];
+        for (key, value) in values {
+            let bytes = value.encode();
+            assert_eq!(ConsumerRecordValue::decode(&key, &bytes).unwrap(), value);
+            for cut in 0..bytes.len() {
+                assert!(ConsumerRecordValue::decode(&key, &bytes[..cut]).is_err());
+            }
+        }
+        // A TargetAssignmentMemberValue as Kafka writes it: one topic, partitions 0 and 2.
+        let kafka = [
+            &[0u8, 0, 2][..],
+            topic.as_bytes(),
+            &[3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0],
+        ]
+        .concat();
+        let key = ConsumerRecordKey::TargetAssignmentMember {
+            group: "g".into(),
+            member: "m".into(),
+        };
+        assert_eq!(
+            ConsumerRecordValue::decode(&key, &kafka).unwrap(),
+            ConsumerRecordValue::TargetAssignment(assigned)
+        );
+    }
+}

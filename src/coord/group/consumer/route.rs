@@ -1,0 +1,376 @@
+//! A group's task holds its classic state and, once a ConsumerGroupHeartbeat made it one, its
+//! consumer-protocol state (sharing the classic side's committed offsets). This file decides
+//! what each group API does to a consumer group, converts an empty group from one protocol to
+//! the other (as Kafka 4.x does whatever `group.consumer.migration.policy` says), and rebuilds a
+//! consumer group from its records on load.
+//!
+//! Differs from Kafka: no online migration (a classic group with members stays classic, a
+//! consumer group with members refuses classic joins), and OffsetFetch does not check the member
+//! epoch of a consumer-protocol member.
+
+use std::collections::BTreeMap;
+
+use kafka_protocol::error::ResponseError;
+use tracing::warn;
+
+use super::heartbeat::{ConsumerHeartbeat, HeartbeatAnswer};
+use super::records::{
+    ConsumerRecordKey, ConsumerRecordValue, CurrentAssignmentValue, MemberMetadataValue,
+    TopicMetadata,
+};
+use super::{Assignment, ConsumerConfig, ConsumerGroup, ConsumerMember, MemberState};
+use crate::coord::group::api::{
+    CommitOffsets, GroupDescription, GroupListing, JoinResult, SyncResult,
+};
+use crate::coord::group::classic::{ClassicGroup, GroupState};
+use crate::coord::group::store::{group_tombstone, GroupLog};
+use crate::coord::group::task::GroupMessage;
+use crate::coord::partition_loader::CoordinatorRecord;
+
+/// A heartbeat to the group's task. An empty classic group becomes a consumer group on a join;
+/// one with members is not a consumer group.
+pub fn heartbeat(
+    classic: &mut ClassicGroup,
+    slot: &mut Option<ConsumerGroup>,
+    config: &ConsumerConfig,
+    request: ConsumerHeartbeat,
+    now_ms: i64,
+    log: &mut dyn GroupLog,
+) -> HeartbeatAnswer {
+    let mut records = Vec::new();
+    let mut group = match slot {
+        Some(group) => group.clone(),
+        None if classic.members.is_empty() && request.member_epoch == 0 => {
+            if classic.generation_id > 0 || classic.protocol_type.is_some() {
+                records.push(group_tombstone(&classic.group_id));
+            }
+            ConsumerGroup::new(classic.group_id.clone(), config.clone())
+        }
+        None => {
+            return HeartbeatAnswer::error(
+                ResponseError::GroupIdNotFound,
+                format!("Group {} is not a consumer group.", classic.group_id),
+            )
+        }
+    };
+    let was_empty = group.is_empty();
+    let answer = match group.heartbeat(request, now_ms, &mut records) {
+        Ok(answer) => answer,
+        Err((error, message)) => {
+            return HeartbeatAnswer::error(error, Some(message).filter(|m| !m.is_empty()))
+        }
+    };
+    if let Err(e) = append(log, records) {
+        return HeartbeatAnswer::error(e, None);
+    }
+    if group.is_empty() && !was_empty {
+        // Offsets of an empty group expire counting from now.
+        classic.state_timestamp_ms = now_ms;
+    }
+    *slot = Some(group);
+    answer
+}
+
+/// Appends what a step needs; most heartbeats need nothing.
+fn append(log: &mut dyn GroupLog, records: Vec<CoordinatorRecord>) -> Result<(), ResponseError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    log.append(records)
+}
+
+/// Handles what the consumer group must; hands back what the classic side should handle.
+pub fn route(
+    classic: &mut ClassicGroup,
+    slot: &mut Option<ConsumerGroup>,
+    message: GroupMessage,
+    log: &mut dyn GroupLog,
+) -> Option<GroupMessage> {
+    let Some(group) = slot.as_mut() else {
+        return Some(message);
+    };
+    match message {
+        GroupMessage::Join(request, reply) => {
+            if group.is_empty() && convert_to_classic(group, log) {
+                *slot = None;
+                return Some(GroupMessage::Join(request, reply));
+            }
+            let _ = reply.send(JoinResult::error(
+                ResponseError::InconsistentGroupProtocol,
+                &request.member_id,
+            ));
+        }
+        GroupMessage::Sync(_, reply) => {
+            let _ = reply.send(SyncResult::error(ResponseError::UnknownMemberId));
+        }
+        GroupMessage::Heartbeat(_, reply) => {
+            let _ = reply.send(Some(ResponseError::UnknownMemberId));
+        }
+        GroupMessage::Leave(members, reply) => {
+            let _ = reply.send(Ok(members
+                .iter()
+                .map(|_| Some(ResponseError::UnknownMemberId))
+                .collect()));
+        }
+        GroupMessage::Commit(request, reply) => match validate_commit(group, &request) {
+            Err(e) => {
+                let _ = reply.send(Err(e));
+            }
+            // Checked here: the classic side (Empty) takes it as a commit from outside.
+            Ok(()) => {
+                let commit = CommitOffsets {
+                    generation_id: -1,
+                    member_id: String::new(),
+                    group_instance_id: None,
+                    ..request
+                };
+                return Some(GroupMessage::Commit(commit, reply));
+            }
+        },
+        GroupMessage::Describe(reply) => {
+            // DescribeGroups knows classic groups only: this one is not one.
+            let _ = reply.send(GroupDescription {
+                state: GroupState::Dead.name(),
+                protocol_type: String::new(),
+                protocol_name: String::new(),
+                members: Vec::new(),
+            });
+        }
+        GroupMessage::Listing(reply) => {
+            let _ = reply.send(GroupListing {
+                group_id: group.group_id.clone(),
+                protocol_type: "consumer".to_string(),
+                state: group.state().name(),
+                group_type: "consumer",
+            });
+        }
+        GroupMessage::Delete(reply) => {
+            if !group.is_empty() {
+                let _ = reply.send(Some(ResponseError::NonEmptyGroup));
+            } else if let Err(e) = log.append(group.group_tombstones()) {
+                let _ = reply.send(Some(e));
+            } else {
+                *slot = None;
+                return Some(GroupMessage::Delete(reply));
+            }
+        }
+        GroupMessage::DeleteOffsets(partitions, reply) => {
+            let subscribed: Vec<bool> = partitions
+                .iter()
+                .map(|(topic, _)| group.subscription_metadata.contains_key(topic))
+                .collect();
+            let free: Vec<(String, i32)> = partitions
+                .into_iter()
+                .zip(&subscribed)
+                .filter(|(_, s)| !**s)
+                .map(|(p, _)| p)
+                .collect();
+            let result = classic.delete_offsets(free, log).map(|results| {
+                let mut results = results.into_iter();
+                subscribed
+                    .iter()
+                    .map(|s| {
+                        if *s {
+                            Some(ResponseError::GroupSubscribedToTopic)
+                        } else {
+                            results.next().flatten()
+                        }
+                    })
+                    .collect()
+            });
+            let _ = reply.send(result);
+        }
+        other => return Some(other),
+    }
+    None
+}
+
+/// Kafka's `ConsumerGroup.validateOffsetCommit` (OffsetCommit before v9 is told
+/// UNSUPPORTED_VERSION; the classic side tells v9 from its unknown-group error).
+fn validate_commit(group: &ConsumerGroup, request: &CommitOffsets) -> Result<(), ResponseError> {
+    if request.generation_id < 0 && group.is_empty() {
+        return Ok(());
+    }
+    let member = group
+        .members
+        .get(&request.member_id)
+        .ok_or(ResponseError::UnknownMemberId)?;
+    if request.unknown_group_error != ResponseError::GroupIdNotFound {
+        return Err(ResponseError::UnsupportedVersion);
+    }
+    if request.generation_id != member.member_epoch {
+        return Err(ResponseError::StaleMemberEpoch);
+    }
+    Ok(())
+}
+
+/// An empty consumer group's records are removed before it serves classic members.
+fn convert_to_classic(group: &ConsumerGroup, log: &mut dyn GroupLog) -> bool {
+    match log.append(group.group_tombstones()) {
+        Ok(()) => true,
+        Err(e) => {
+            warn!(group = %group.group_id, error = ?e, "cannot convert the consumer group");
+            false
+        }
+    }
+}
+
+/// Timers of the consumer group; the records they need are appended here.
+pub fn on_timers(
+    classic: &mut ClassicGroup,
+    slot: &mut Option<ConsumerGroup>,
+    now_ms: i64,
+    log: &mut dyn GroupLog,
+) {
+    let Some(group) = slot.as_mut() else {
+        return;
+    };
+    if group.next_deadline_ms().is_none_or(|d| d > now_ms) {
+        return;
+    }
+    let mut changed = group.clone();
+    let mut records = Vec::new();
+    changed.on_timers(now_ms, &mut records);
+    match append(log, records) {
+        Ok(()) => {
+            if changed.is_empty() && !group.is_empty() {
+                classic.state_timestamp_ms = now_ms;
+            }
+            *group = changed;
+        }
+        Err(e) => warn!(group = %group.group_id, error = ?e, "cannot remove timed-out members"),
+    }
+}
+
+/// Offsets expire only while the consumer group (if it is one) is empty; a group expired away
+/// takes its consumer records along.
+pub fn expire_offsets(
+    classic: &mut ClassicGroup,
+    slot: &mut Option<ConsumerGroup>,
+    now_ms: i64,
+    log: &mut dyn GroupLog,
+) {
+    if slot.as_ref().is_some_and(|g| !g.is_empty()) {
+        return;
+    }
+    classic.expire_offsets(now_ms, log);
+    if classic.state == GroupState::Dead {
+        if let Some(group) = slot.take() {
+            if let Err(e) = log.append(group.group_tombstones()) {
+                warn!(group = %group.group_id, error = ?e, "cannot remove the consumer group's records");
+            }
+        }
+    }
+}
+
+/// What a partition's records leave of one consumer group.
+#[derive(Debug, Default)]
+pub struct LoadedConsumerGroup {
+    epoch: Option<i32>,
+    assignment_epoch: i32,
+    topics: Vec<TopicMetadata>,
+    members: BTreeMap<String, MemberMetadataValue>,
+    targets: BTreeMap<String, Assignment>,
+    current: BTreeMap<String, CurrentAssignmentValue>,
+}
+
+impl LoadedConsumerGroup {
+    /// Replays one record (`value` `None`: a tombstone).
+    pub fn replay(&mut self, key: &ConsumerRecordKey, value: Option<&[u8]>) {
+        let value = match value.map(|v| ConsumerRecordValue::decode(key, v)) {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(e)) => {
+                warn!(group = key.group(), error = %e, "skipping an unreadable consumer group record");
+                return;
+            }
+        };
+        match (key, value) {
+            (ConsumerRecordKey::GroupMetadata { .. }, Some(ConsumerRecordValue::Epoch(e))) => {
+                self.epoch = Some(e)
+            }
+            (ConsumerRecordKey::GroupMetadata { .. }, _) => *self = Self::default(),
+            (ConsumerRecordKey::TargetAssignmentMetadata { .. }, v) => {
+                self.assignment_epoch = match v {
+                    Some(ConsumerRecordValue::Epoch(e)) => e,
+                    _ => 0,
+                }
+            }
+            (ConsumerRecordKey::PartitionMetadata { .. }, v) => {
+                self.topics = match v {
+                    Some(ConsumerRecordValue::PartitionMetadata(t)) => t,
+                    _ => Vec::new(),
+                }
+            }
+            (ConsumerRecordKey::MemberMetadata { member, .. }, v) => match v {
+                Some(ConsumerRecordValue::MemberMetadata(m)) => {
+                    self.members.insert(member.clone(), m);
+                }
+                _ => {
+                    self.members.remove(member);
+                }
+            },
+            (ConsumerRecordKey::TargetAssignmentMember { member, .. }, v) => match v {
+                Some(ConsumerRecordValue::TargetAssignment(a)) => {
+                    self.targets.insert(member.clone(), a);
+                }
+                _ => {
+                    self.targets.remove(member);
+                }
+            },
+            (ConsumerRecordKey::CurrentMemberAssignment { member, .. }, v) => match v {
+                Some(ConsumerRecordValue::CurrentAssignment(c)) => {
+                    self.current.insert(member.clone(), c);
+                }
+                _ => {
+                    self.current.remove(member);
+                }
+            },
+        }
+    }
+
+    /// The group, if its epoch record stands; sessions start at `now_ms`.
+    pub fn build(
+        self,
+        group_id: String,
+        config: ConsumerConfig,
+        now_ms: i64,
+    ) -> Option<ConsumerGroup> {
+        let epoch = self.epoch?;
+        let mut group = ConsumerGroup::new(group_id, config);
+        group.group_epoch = epoch;
+        group.assignment_epoch = self.assignment_epoch;
+        group.subscription_metadata = self
+            .topics
+            .into_iter()
+            .map(|t| (t.name.clone(), t))
+            .collect();
+        let session = i64::from(group.config.session_timeout_ms);
+        for (member_id, m) in self.members {
+            let mut member = ConsumerMember::new(member_id.clone(), now_ms + session);
+            member.session_deadline_ms = now_ms + session;
+            member.instance_id = m.instance_id;
+            member.rack_id = m.rack_id;
+            member.client_id = m.client_id;
+            member.client_host = m.client_host;
+            member.subscribed_topic_names = m.subscribed_topic_names;
+            member.subscribed_topic_regex = m.subscribed_topic_regex;
+            member.rebalance_timeout_ms = m.rebalance_timeout_ms;
+            member.server_assignor = m.server_assignor;
+            if let Some(c) = self.current.get(&member_id) {
+                member.member_epoch = c.member_epoch;
+                member.previous_member_epoch = c.previous_member_epoch;
+                member.state = MemberState::from_code(c.state);
+                member.assigned = c.assigned.clone();
+                member.pending_revocation = c.pending_revocation.clone();
+            }
+            group.insert_member(member);
+        }
+        group.target = self
+            .targets
+            .into_iter()
+            .filter(|(m, _)| group.members.contains_key(m))
+            .collect();
+        Some(group)
+    }
+}

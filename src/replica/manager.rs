@@ -1,0 +1,225 @@
+//! `ReplicaManager`: the partitions this broker hosts, and keeping them (and their logs on disk)
+//! in step with the metadata image: a partition is created when the image names this broker
+//! among its replicas, becomes leader or follower as the image says, takes topic config changes,
+//! and is deleted with its topic.
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use kafka_protocol::error::ResponseError;
+use tracing::warn;
+
+use super::open::Replica;
+use super::partition::{Partition, Transition};
+use super::TopicPartition;
+use crate::clock::now_ms;
+use crate::config::BrokerConfig;
+use crate::log::{LogConfig, LogManager};
+use crate::metadata::{ConfigResource, MetadataImage};
+
+pub struct ReplicaManager {
+    broker_id: i32,
+    config: BrokerConfig,
+    logs: Arc<LogManager>,
+    partitions: RwLock<HashMap<TopicPartition, Arc<Partition>>>,
+}
+
+impl ReplicaManager {
+    pub fn new(broker_id: i32, config: BrokerConfig, logs: Arc<LogManager>) -> Self {
+        Self {
+            broker_id,
+            config,
+            logs,
+            partitions: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The effective log config of `topic`: the broker's defaults overlaid with the topic's overrides.
+    pub fn log_config(&self, image: &MetadataImage, topic: &str) -> LogConfig {
+        let overrides = image.configs_of(&ConfigResource::Topic(topic.to_string()));
+        // The controller validated every override before writing it, so this fails only for a
+        // metadata log written by another kf version; the broker defaults are then the answer.
+        LogConfig::from_topic_configs(&self.config, &overrides).unwrap_or_else(|e| {
+            warn!(topic, error = %e, "ignoring invalid topic configs");
+            LogConfig::from_topic_configs(&self.config, &Default::default()).unwrap_or_default()
+        })
+    }
+
+    /// The topic's `min.insync.replicas` (its override, else the broker's).
+    pub fn min_insync_replicas(&self, image: &MetadataImage, topic: &str) -> i32 {
+        image
+            .configs_of(&ConfigResource::Topic(topic.to_string()))
+            .get("min.insync.replicas")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(self.config.min_insync_replicas)
+    }
+
+    /// A hosted partition, if any.
+    pub fn get(&self, tp: &TopicPartition) -> Option<Arc<Partition>> {
+        self.partitions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(tp)
+            .cloned()
+    }
+
+    /// Every hosted partition.
+    pub fn all(&self) -> Vec<Arc<Partition>> {
+        self.partitions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    fn get_or_insert(&self, tp: &TopicPartition) -> Arc<Partition> {
+        if let Some(partition) = self.get(tp) {
+            return partition;
+        }
+        self.partitions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(tp.clone())
+            .or_insert_with(|| Arc::new(Partition::new(tp.clone(), self.broker_id)))
+            .clone()
+    }
+
+    /// The partition as `image` names it, brought up to that image: UNKNOWN_TOPIC_OR_PARTITION
+    /// when the image does not know it, NOT_LEADER_OR_FOLLOWER when this broker hosts no
+    /// replica of it.
+    pub fn hosted(
+        &self,
+        image: &MetadataImage,
+        topic: &str,
+        partition: i32,
+    ) -> Result<Arc<Partition>, ResponseError> {
+        let state = image
+            .partition(topic, partition)
+            .ok_or(ResponseError::UnknownTopicOrPartition)?;
+        if !state.replicas.contains(&self.broker_id) {
+            return Err(ResponseError::NotLeaderOrFollower);
+        }
+        let hosted = self.get_or_insert(&TopicPartition::new(topic, partition));
+        hosted.apply_image(state, now_ms());
+        Ok(hosted)
+    }
+
+    /// A hosted partition with its log open (opened now if it was not).
+    pub fn replica(
+        &self,
+        image: &MetadataImage,
+        topic: &str,
+        partition: i32,
+    ) -> Result<Replica, ResponseError> {
+        let hosted = self.hosted(image, topic, partition)?;
+        let topic_id = image
+            .topics
+            .get(topic)
+            .ok_or(ResponseError::UnknownTopicOrPartition)?
+            .topic_id;
+        let log = self
+            .logs
+            .get_or_open(topic, partition, topic_id, || self.log_config(image, topic))
+            .map_err(|e| e.error())?;
+        Ok(Replica::new(hosted, log))
+    }
+
+    /// A partition this broker leads, with its log open, and the leader epoch it leads it in;
+    /// `current_leader_epoch` is the epoch the request states (-1: none), checked as KIP-320.
+    pub fn leader(
+        &self,
+        image: &MetadataImage,
+        topic: &str,
+        partition: i32,
+        current_leader_epoch: i32,
+    ) -> Result<(Replica, i32), ResponseError> {
+        let replica = self.replica(image, topic, partition)?;
+        let leader_epoch = replica.partition.check_leader(current_leader_epoch)?;
+        Ok((replica, leader_epoch))
+    }
+
+    /// Brings the hosted partitions in line with a new image, given the one applied before it;
+    /// answers the role changes.
+    pub fn apply_image(
+        &self,
+        previous: Option<&MetadataImage>,
+        image: &MetadataImage,
+    ) -> Vec<(Arc<Partition>, Transition)> {
+        if let Some(previous) = previous {
+            self.delete_removed_partitions(previous, image);
+        }
+        let now = now_ms();
+        let mut transitions = Vec::new();
+        let mut created = false;
+        for topic in image.topics.values() {
+            let resource = ConfigResource::Topic(topic.name.clone());
+            let config_changed =
+                previous.is_some_and(|p| p.configs_of(&resource) != image.configs_of(&resource));
+            for state in topic.partitions.values() {
+                if !state.replicas.contains(&self.broker_id) {
+                    continue;
+                }
+                let tp = TopicPartition::new(&topic.name, state.partition);
+                match self.logs.get(&topic.name, state.partition) {
+                    Some(log) if config_changed => {
+                        let config = self.log_config(image, &topic.name);
+                        if let Ok(mut log) = log.lock() {
+                            log.set_config(config);
+                        }
+                    }
+                    Some(_) => {}
+                    // The log itself is opened at its first use; a failure is logged there.
+                    None => {
+                        created |= self
+                            .logs
+                            .create(&topic.name, state.partition, topic.topic_id)
+                            .unwrap_or(false);
+                    }
+                }
+                let partition = self.get_or_insert(&tp);
+                let transition = partition.apply_image(state, now);
+                if transition != Transition::Unchanged {
+                    transitions.push((partition, transition));
+                }
+            }
+        }
+        // Each new directory's topic id is durable before the partition takes a record.
+        if created {
+            if let Err(e) = self.logs.sync() {
+                warn!(error = %e, "cannot sync the new partition directories");
+            }
+        }
+        transitions
+    }
+
+    /// Deletes the partitions of topics deleted between two images. Only a deletion seen happen
+    /// is acted on: a topic merely absent from an image still catching up must never cost its
+    /// data.
+    fn delete_removed_partitions(&self, previous: &MetadataImage, image: &MetadataImage) {
+        for (name, old) in &previous.topics {
+            let deleted = image
+                .topics
+                .get(name)
+                .is_none_or(|now| now.topic_id != old.topic_id);
+            if !deleted {
+                continue;
+            }
+            for partition in old.partitions.keys() {
+                let tp = TopicPartition::new(name, *partition);
+                let removed = self
+                    .partitions
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&tp);
+                if let Err(e) = self.logs.remove(name, *partition, old.topic_id) {
+                    warn!(topic = %name, partition, error = %e, "cannot delete partition log");
+                }
+                // Waiting fetches and produces wake and find the partition gone.
+                if let Some(removed) = removed {
+                    removed.notify_moved();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! The replica layer: the partitions a broker hosts, as leader or follower, behind one owner.
+//!
+//! - [`ReplicaManager`]: the broker's partitions keyed by [`TopicPartition`]; applies each new
+//!   metadata image (become leader / follower, create and delete logs, topic config changes).
+//! - [`Partition`] (`partition.rs`): leader epoch, replicas, ISR, follower positions, high
+//!   watermark and last stable offset, and the per-partition signal waits use.
+//! - [`Replica`] (`open.rs`): a partition with its log open: append (acks, timeout), read
+//!   (isolation, max offset), offsets; handlers never compute offsets themselves.
+
+mod manager;
+mod open;
+mod partition;
+
+use std::fmt;
+
+pub use manager::ReplicaManager;
+pub use open::{Acks, AppendError, Appended, Isolation, ReadResult, Replica};
+pub use partition::{check_epoch, FollowerPosition, Offsets, Partition, ReplicaState, Transition};
+
+/// A partition named by its topic and index (Kafka's `TopicPartition`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: i32,
+}
+
+impl TopicPartition {
+    pub fn new(topic: impl Into<String>, partition: i32) -> Self {
+        Self {
+            topic: topic.into(),
+            partition,
+        }
+    }
+}
+
+impl fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
+}
+
+#[cfg(test)]
+mod tests;

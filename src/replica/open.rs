@@ -1,0 +1,262 @@
+//! A [`Partition`] with its log open: the one path appends, reads and offset questions take.
+//! Appends move the high watermark and wake the partition's waiters; reads stop where the
+//! isolation level says; acks=all waits here until the high watermark passes the batch.
+
+use std::sync::{Arc, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use kafka_protocol::error::ResponseError;
+use thiserror::Error;
+use tokio::time::Instant;
+
+use super::partition::{Offsets, Partition};
+use crate::log::{AbortedTransaction, AppendInfo, LogError, PartitionLog};
+
+type SharedLog = Arc<std::sync::Mutex<PartitionLog>>;
+
+/// Produce's `acks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acks {
+    /// 0: no answer is sent.
+    None,
+    /// 1: the leader's append is enough.
+    Leader,
+    /// -1: every replica of the ISR has the batch (the high watermark passed it).
+    All,
+}
+
+impl Acks {
+    /// Kafka's values; anything else is INVALID_REQUIRED_ACKS.
+    pub fn from_wire(acks: i16) -> Option<Self> {
+        match acks {
+            0 => Some(Self::None),
+            1 => Some(Self::Leader),
+            -1 => Some(Self::All),
+            _ => None,
+        }
+    }
+}
+
+/// How far a read may go (Kafka's `FetchIsolation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// A follower replicating: up to the log end.
+    LogEnd,
+    /// read_uncommitted consumers: up to the high watermark.
+    HighWatermark,
+    /// read_committed consumers: up to the last stable offset, with the aborted transactions.
+    Committed,
+}
+
+impl Isolation {
+    /// The consumer isolation of a Fetch or ListOffsets `isolation_level`.
+    pub fn of_consumer(isolation_level: i8) -> Self {
+        if isolation_level == 1 {
+            Self::Committed
+        } else {
+            Self::HighWatermark
+        }
+    }
+
+    fn max_offset(self, offsets: &Offsets) -> i64 {
+        match self {
+            Self::LogEnd => offsets.log_end,
+            Self::HighWatermark => offsets.high_watermark,
+            Self::Committed => offsets.last_stable,
+        }
+    }
+}
+
+/// Why an append was refused: by the replica layer or by the log.
+#[derive(Debug, Error)]
+pub enum AppendError {
+    #[error("{0}")]
+    Replica(ResponseError),
+    #[error(transparent)]
+    Log(#[from] LogError),
+}
+
+impl AppendError {
+    pub fn error(&self) -> ResponseError {
+        match self {
+            Self::Replica(e) => *e,
+            Self::Log(e) => e.error(),
+        }
+    }
+}
+
+impl From<ResponseError> for AppendError {
+    fn from(e: ResponseError) -> Self {
+        Self::Replica(e)
+    }
+}
+
+/// What a leader append wrote.
+#[derive(Debug, Clone, Copy)]
+pub struct Appended {
+    pub info: AppendInfo,
+    pub log_start_offset: i64,
+    /// The high watermark acks=all waits for: one past the batch.
+    pub required_offset: i64,
+}
+
+/// What a read returned, with the offsets it was bounded by.
+#[derive(Debug, Clone)]
+pub struct ReadResult {
+    pub offsets: Offsets,
+    pub records: Bytes,
+    /// Only for [`Isolation::Committed`]: the aborted transactions overlapping the records.
+    pub aborted_transactions: Option<Vec<AbortedTransaction>>,
+}
+
+/// A hosted partition and its open log.
+#[derive(Clone)]
+pub struct Replica {
+    pub partition: Arc<Partition>,
+    log: SharedLog,
+}
+
+impl Replica {
+    pub(super) fn new(partition: Arc<Partition>, log: SharedLog) -> Self {
+        Self { partition, log }
+    }
+
+    /// The log, locked, for what the replica layer does not model (timestamp lookups, producer
+    /// state, coordinator replays).
+    pub fn log(&self) -> Result<MutexGuard<'_, PartitionLog>, ResponseError> {
+        self.log
+            .lock()
+            .map_err(|_| ResponseError::KafkaStorageError)
+    }
+
+    pub fn offsets(&self) -> Result<Offsets, ResponseError> {
+        let log = self.log()?;
+        Ok(self.partition.offsets(&log))
+    }
+
+    /// A leader append in `leader_epoch` (the partition must still be led in it when the log is
+    /// locked): `write` appends to the log, then the high watermark and the last stable offset
+    /// move and the partition's waiters wake.
+    pub fn append_with<T>(
+        &self,
+        leader_epoch: i32,
+        write: impl FnOnce(&mut PartitionLog) -> Result<T, LogError>,
+    ) -> Result<T, AppendError> {
+        let mut log = self.log()?;
+        if self.partition.check_leader(leader_epoch)? != leader_epoch {
+            return Err(AppendError::Replica(ResponseError::NotLeaderOrFollower));
+        }
+        let written = write(&mut log);
+        if written.is_ok() {
+            self.partition.update_offsets(&log);
+        }
+        Ok(written?)
+    }
+
+    /// Appends one Produce batch as the leader in `leader_epoch`. acks=all first needs
+    /// `min_insync_replicas` in the ISR (NOT_ENOUGH_REPLICAS, nothing written), as Kafka.
+    pub fn append_records(
+        &self,
+        records: &[u8],
+        leader_epoch: i32,
+        acks: Acks,
+        min_insync_replicas: i32,
+        now_ms: i64,
+    ) -> Result<Appended, AppendError> {
+        if acks == Acks::All && self.isr_size() < min_insync_replicas {
+            return Err(AppendError::Replica(ResponseError::NotEnoughReplicas));
+        }
+        let mut log_start_offset = -1;
+        let info = self.append_with(leader_epoch, |log| {
+            let info = log.append(records, leader_epoch, now_ms)?;
+            log_start_offset = log.log_start_offset();
+            Ok(info)
+        })?;
+        Ok(Appended {
+            info,
+            log_start_offset,
+            required_offset: info.last_offset + 1,
+        })
+    }
+
+    fn isr_size(&self) -> i32 {
+        i32::try_from(self.partition.snapshot().isr.len()).unwrap_or(i32::MAX)
+    }
+
+    /// Waits until the high watermark reaches `required_offset` (acks=all), as Kafka's
+    /// DelayedProduce: REQUEST_TIMED_OUT after `timeout`, NOT_LEADER_OR_FOLLOWER when the
+    /// leadership moved meanwhile, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the batch is
+    /// replicated but the ISR shrank below `min_insync_replicas`.
+    pub async fn wait_replicated(
+        &self,
+        required_offset: i64,
+        leader_epoch: i32,
+        min_insync_replicas: i32,
+        timeout: Duration,
+    ) -> Result<(), ResponseError> {
+        let deadline = Instant::now() + timeout;
+        let mut moved = self.partition.subscribe();
+        loop {
+            moved.borrow_and_update();
+            let state = self.partition.snapshot();
+            if state.leader != self.partition.broker_id() || state.leader_epoch != leader_epoch {
+                return Err(ResponseError::NotLeaderOrFollower);
+            }
+            if state.high_watermark >= required_offset {
+                let isr = i32::try_from(state.isr.len()).unwrap_or(i32::MAX);
+                return if isr < min_insync_replicas {
+                    Err(ResponseError::NotEnoughReplicasAfterAppend)
+                } else {
+                    Ok(())
+                };
+            }
+            match tokio::time::timeout_at(deadline, moved.changed()).await {
+                Ok(Ok(())) => {}
+                _ => return Err(ResponseError::RequestTimedOut),
+            }
+        }
+    }
+
+    /// Reads from `fetch_offset` at most `max_bytes` (the first batch whole, KIP-74), up to
+    /// where `isolation` allows.
+    pub fn read(
+        &self,
+        fetch_offset: i64,
+        max_bytes: usize,
+        isolation: Isolation,
+    ) -> Result<ReadResult, ResponseError> {
+        let log = self.log()?;
+        let offsets = self.partition.offsets(&log);
+        let max_offset = isolation.max_offset(&offsets);
+        let records = log
+            .read(fetch_offset, max_bytes, max_offset)
+            .map_err(|e| e.error())?;
+        let aborted_transactions = (isolation == Isolation::Committed).then(|| {
+            if records.is_empty() {
+                Vec::new()
+            } else {
+                log.aborted_transactions(fetch_offset, max_offset)
+            }
+        });
+        Ok(ReadResult {
+            offsets,
+            records,
+            aborted_transactions,
+        })
+    }
+
+    /// DeleteRecords: moves the log start to `offset` (`None`: the high watermark); past the
+    /// high watermark is OFFSET_OUT_OF_RANGE. Answers the new log start offset.
+    pub fn delete_records(&self, offset: Option<i64>) -> Result<i64, ResponseError> {
+        let mut log = self.log()?;
+        let high_watermark = self.partition.offsets(&log).high_watermark;
+        let offset = offset.unwrap_or(high_watermark);
+        if offset < 0 || offset > high_watermark {
+            return Err(ResponseError::OffsetOutOfRange);
+        }
+        let log_start = log.delete_records_before(offset).map_err(|e| e.error())?;
+        self.partition.update_offsets(&log);
+        Ok(log_start)
+    }
+}

@@ -1,0 +1,286 @@
+//! One partition this broker hosts, as leader or follower: its place in the metadata image
+//! (leader, leader epoch, replicas, ISR), the followers' positions when it leads, its high
+//! watermark and last stable offset, and the signal a waiting fetch or produce wakes on.
+//!
+//! The log itself stays in the `LogManager` (opened at first use); a [`Replica`] is a partition
+//! with its log open, which is what appends and reads go through. Lock order: the log's mutex
+//! first, then the partition's state.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use kafka_protocol::error::ResponseError;
+use tokio::sync::watch;
+
+use super::TopicPartition;
+use crate::log::PartitionLog;
+use crate::metadata::PartitionImage;
+
+/// What the leader knows of one follower, from its fetches (Kafka's `Replica` state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FollowerPosition {
+    /// The follower's log end offset, as its last fetch offset states; -1 before its first
+    /// fetch in this leader epoch.
+    pub log_end_offset: i64,
+    /// When the follower was last caught up to the leader's log end (ISR shrink uses it).
+    pub last_caught_up_ms: i64,
+    /// The leader's log end offset at the follower's previous fetch (Kafka's
+    /// `lastFetchLeaderLogEndOffset`): reaching it counts as caught up.
+    pub last_fetch_leader_log_end: i64,
+    pub last_fetch_ms: i64,
+}
+
+/// The replication state of a partition, as this broker sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaState {
+    pub leader: i32,
+    pub leader_epoch: i32,
+    pub partition_epoch: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+    /// Leader only: every other replica's position; reset when leadership changes.
+    pub followers: BTreeMap<i32, FollowerPosition>,
+    /// `log_start <= last_stable <= high_watermark <= log_end`: the offset below which every
+    /// in-sync replica holds the records, the most consumers may read.
+    pub high_watermark: i64,
+    /// `log_start <= last_stable <= high_watermark <= log_end`: the first offset of the oldest
+    /// open transaction, or the high watermark; the most read_committed consumers may read.
+    pub last_stable: i64,
+    /// An ISR change this leader sent to the controller and has not seen applied yet (Kafka's
+    /// pending AlterPartition): no other change is sent meanwhile.
+    pub pending_isr: Option<Vec<i32>>,
+}
+
+impl ReplicaState {
+    fn new() -> Self {
+        Self {
+            leader: -1,
+            leader_epoch: -1,
+            partition_epoch: -1,
+            replicas: Vec::new(),
+            isr: Vec::new(),
+            followers: BTreeMap::new(),
+            high_watermark: 0,
+            last_stable: 0,
+            pending_isr: None,
+        }
+    }
+}
+
+/// How a partition's role changed when an image was applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Unchanged,
+    /// Only the replicas or the ISR changed.
+    Changed,
+    BecameLeader,
+    /// This broker follows `leader` (or no leader is known: -1) in a new leader epoch.
+    BecameFollower {
+        leader: i32,
+    },
+}
+
+pub struct Partition {
+    pub tp: TopicPartition,
+    broker_id: i32,
+    state: Mutex<ReplicaState>,
+    /// Bumped whenever the log end, the high watermark or the leadership moves: what fetches
+    /// and acks=all produces of this partition wait on.
+    moved: watch::Sender<u64>,
+}
+
+impl Partition {
+    pub fn new(tp: TopicPartition, broker_id: i32) -> Self {
+        Self {
+            tp,
+            broker_id,
+            state: Mutex::new(ReplicaState::new()),
+            moved: watch::channel(0).0,
+        }
+    }
+
+    pub fn broker_id(&self) -> i32 {
+        self.broker_id
+    }
+
+    pub(super) fn state(&self) -> MutexGuard<'_, ReplicaState> {
+        // The state is plain values, each change made whole under the lock: usable after a panic.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A copy of the current state.
+    pub fn snapshot(&self) -> ReplicaState {
+        self.state().clone()
+    }
+
+    /// A receiver that sees every later move of this partition.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.moved.subscribe()
+    }
+
+    pub(super) fn notify_moved(&self) {
+        self.moved.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.state().leader == self.broker_id
+    }
+
+    /// Takes the image's view of the partition when it is newer than the one held (a handler
+    /// may carry an older image than the partition sync has applied, never the other way).
+    pub fn apply_image(&self, image: &PartitionImage, now_ms: i64) -> Transition {
+        let mut state = self.state();
+        let newer = (image.leader_epoch, image.partition_epoch)
+            > (state.leader_epoch, state.partition_epoch);
+        if !newer {
+            return Transition::Unchanged;
+        }
+        let new_epoch = image.leader_epoch != state.leader_epoch || image.leader != state.leader;
+        state.leader = image.leader;
+        state.leader_epoch = image.leader_epoch;
+        state.partition_epoch = image.partition_epoch;
+        state.replicas = image.replicas.clone();
+        state.isr = image.isr.clone();
+        state.pending_isr = None;
+        let transition = if !new_epoch {
+            Transition::Changed
+        } else if image.leader == self.broker_id {
+            // As Kafka's makeLeader: every follower starts unknown but counted as caught up now,
+            // so none is dropped from the ISR before it had the time to fetch.
+            state.followers = image
+                .replicas
+                .iter()
+                .filter(|&&r| r != self.broker_id)
+                .map(|&r| {
+                    let position = FollowerPosition {
+                        log_end_offset: -1,
+                        last_caught_up_ms: now_ms,
+                        last_fetch_leader_log_end: -1,
+                        last_fetch_ms: now_ms,
+                    };
+                    (r, position)
+                })
+                .collect();
+            Transition::BecameLeader
+        } else {
+            state.followers.clear();
+            Transition::BecameFollower {
+                leader: image.leader,
+            }
+        };
+        if state.leader == self.broker_id {
+            // Followers added to the replicas (reassignment) start unknown too.
+            for &r in &image.replicas {
+                if r != self.broker_id {
+                    state.followers.entry(r).or_insert(FollowerPosition {
+                        log_end_offset: -1,
+                        last_caught_up_ms: now_ms,
+                        last_fetch_leader_log_end: -1,
+                        last_fetch_ms: now_ms,
+                    });
+                }
+            }
+            state.followers.retain(|r, _| image.replicas.contains(r));
+        }
+        drop(state);
+        self.notify_moved();
+        transition
+    }
+
+    /// The leader's epoch when this broker leads the partition, else NOT_LEADER_OR_FOLLOWER;
+    /// `current_leader_epoch` (>= 0 when the client states it) must match it (KIP-320):
+    /// older is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH.
+    pub fn check_leader(&self, current_leader_epoch: i32) -> Result<i32, ResponseError> {
+        let state = self.state();
+        check_epoch(current_leader_epoch, state.leader_epoch)?;
+        if state.leader != self.broker_id {
+            return Err(ResponseError::NotLeaderOrFollower);
+        }
+        Ok(state.leader_epoch)
+    }
+
+    /// Recomputes the high watermark and the last stable offset from the log and the ISR's
+    /// positions, after the log or a follower moved, and wakes the waiters. A follower's high
+    /// watermark is set by [`Self::set_follower_high_watermark`].
+    pub fn update_offsets(&self, log: &PartitionLog) {
+        let mut state = self.state();
+        settle(&mut state, log, self.broker_id);
+        drop(state);
+        self.notify_moved();
+    }
+
+    /// A follower takes the leader's high watermark, bounded by its own log end.
+    pub fn set_follower_high_watermark(&self, log: &PartitionLog, leader_high_watermark: i64) {
+        let mut state = self.state();
+        state.high_watermark = leader_high_watermark.min(log.log_end_offset());
+        settle(&mut state, log, self.broker_id);
+        drop(state);
+        self.notify_moved();
+    }
+
+    /// The offsets as seen with the log locked: (log start, last stable, high watermark).
+    pub fn offsets(&self, log: &PartitionLog) -> Offsets {
+        let mut state = self.state();
+        settle(&mut state, log, self.broker_id);
+        Offsets {
+            log_start: log.log_start_offset(),
+            last_stable: state.last_stable,
+            high_watermark: state.high_watermark,
+            log_end: log.log_end_offset(),
+        }
+    }
+}
+
+/// A partition's offsets at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offsets {
+    pub log_start: i64,
+    pub last_stable: i64,
+    pub high_watermark: i64,
+    pub log_end: i64,
+}
+
+/// Brings the high watermark up to date (a leader's: the least log end offset of the ISR,
+/// never going back), keeps it within the log (a truncation or a log start moved past it) and
+/// derives the last stable offset from it.
+fn settle(state: &mut ReplicaState, log: &PartitionLog, broker_id: i32) {
+    let log_start = log.log_start_offset();
+    let log_end = log.log_end_offset();
+    if state.leader == broker_id {
+        let isr_min = state
+            .isr
+            .iter()
+            .filter(|&&r| r != broker_id)
+            .map(|r| state.followers.get(r).map_or(-1, |f| f.log_end_offset))
+            .fold(log_end, i64::min);
+        state.high_watermark = state.high_watermark.max(isr_min);
+    }
+    state.high_watermark = state
+        .high_watermark
+        .clamp(log_start, log_end.max(log_start));
+    state.last_stable = log
+        .first_unstable_offset()
+        .map_or(state.high_watermark, |first| {
+            first.min(state.high_watermark)
+        })
+        .max(log_start);
+    debug_assert!(
+        log_start <= state.last_stable
+            && state.last_stable <= state.high_watermark
+            && state.high_watermark <= log_end.max(log_start),
+        "log_start {log_start} <= last_stable {} <= high_watermark {} <= log_end {log_end}",
+        state.last_stable,
+        state.high_watermark
+    );
+}
+
+/// KIP-320's check of the epoch a request states (`-1`: none) against the partition's.
+pub fn check_epoch(requested: i32, current: i32) -> Result<(), ResponseError> {
+    if requested < 0 || requested == current {
+        Ok(())
+    } else if requested > current {
+        Err(ResponseError::UnknownLeaderEpoch)
+    } else {
+        Err(ResponseError::FencedLeaderEpoch)
+    }
+}

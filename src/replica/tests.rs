@@ -1,0 +1,162 @@
+//! The replica layer on real logs in a temporary directory: offsets, waits, epochs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::records::Compression;
+use uuid::Uuid;
+
+use super::{Acks, Isolation, ReplicaManager};
+
+/// (partition, replicas, isr, leader, leader epoch)
+type PartitionSpec = (i32, Vec<i32>, Vec<i32>, i32, i32);
+use crate::config::BrokerConfig;
+use crate::log::LogManager;
+use crate::metadata::{MetadataImage, MetadataRecord};
+use crate::protocol::batch_builder::{BatchStamp, RecordBatchBuilder, RecordParts};
+
+const TOPIC_ID: Uuid = Uuid::from_u128(7);
+
+fn image(partitions: &[PartitionSpec]) -> MetadataImage {
+    let mut image = MetadataImage::default();
+    image.apply(&MetadataRecord::Topic {
+        name: "t".into(),
+        topic_id: TOPIC_ID,
+    });
+    for (partition, replicas, isr, leader, leader_epoch) in partitions {
+        image.apply(&MetadataRecord::Partition {
+            topic_id: TOPIC_ID,
+            partition: *partition,
+            replicas: replicas.clone(),
+            isr: isr.clone(),
+            leader: *leader,
+            leader_epoch: *leader_epoch,
+            partition_epoch: *leader_epoch,
+        });
+    }
+    image
+}
+
+fn batch(records: usize) -> Vec<u8> {
+    let mut builder = RecordBatchBuilder::with_capacity(64);
+    for _ in 0..records {
+        builder.append(&RecordParts {
+            timestamp: 1_000,
+            key: None,
+            value: Some(b"v"),
+            headers: &[],
+        });
+    }
+    builder
+        .seal(
+            BatchStamp {
+                producer_id: -1,
+                producer_epoch: -1,
+                base_sequence: -1,
+            },
+            Compression::None,
+        )
+        .unwrap()
+        .to_vec()
+}
+
+fn manager(dir: &std::path::Path, broker_id: i32) -> ReplicaManager {
+    let logs = Arc::new(LogManager::open(dir).unwrap());
+    ReplicaManager::new(broker_id, BrokerConfig::default(), logs)
+}
+
+#[test]
+fn a_sole_replica_s_high_watermark_is_its_log_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let image = image(&[(0, vec![1], vec![1], 1, 0)]);
+    let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
+    let appended = replica
+        .append_records(&batch(3), epoch, Acks::All, 1, 1_000)
+        .unwrap();
+    assert_eq!(appended.required_offset, 3);
+    let offsets = replica.offsets().unwrap();
+    assert_eq!((offsets.high_watermark, offsets.log_end), (3, 3));
+}
+
+#[test]
+fn the_leader_s_high_watermark_is_the_least_log_end_of_the_isr() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let image = image(&[(0, vec![1, 2, 3], vec![1, 2, 3], 1, 0)]);
+    let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
+    replica
+        .append_records(&batch(5), epoch, Acks::Leader, 1, 1_000)
+        .unwrap();
+    // Followers not heard from yet hold the high watermark where it was.
+    assert_eq!(replica.offsets().unwrap().high_watermark, 0);
+    let read = replica.read(0, 1 << 20, Isolation::HighWatermark).unwrap();
+    assert!(read.records.is_empty(), "consumers never see above the HW");
+    let read = replica.read(0, 1 << 20, Isolation::LogEnd).unwrap();
+    assert!(!read.records.is_empty(), "followers read up to the log end");
+    // min.insync.replicas above the ISR refuses acks=all before writing anything.
+    let refused = replica
+        .append_records(&batch(1), epoch, Acks::All, 4, 1_000)
+        .unwrap_err();
+    assert_eq!(refused.error(), ResponseError::NotEnoughReplicas);
+    assert_eq!(replica.offsets().unwrap().log_end, 5);
+}
+
+#[tokio::test]
+async fn acks_all_times_out_while_the_isr_lags() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let image = image(&[(0, vec![1, 2], vec![1, 2], 1, 0)]);
+    let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
+    let appended = replica
+        .append_records(&batch(1), epoch, Acks::All, 1, 1_000)
+        .unwrap();
+    let waited = replica
+        .wait_replicated(
+            appended.required_offset,
+            epoch,
+            1,
+            Duration::from_millis(50),
+        )
+        .await;
+    assert_eq!(waited, Err(ResponseError::RequestTimedOut));
+}
+
+#[tokio::test]
+async fn an_append_wakes_the_waiters_of_its_partition_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let image = image(&[(0, vec![1], vec![1], 1, 0), (1, vec![1], vec![1], 1, 0)]);
+    let (p0, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
+    let (p1, _) = replicas.leader(&image, "t", 1, -1).unwrap();
+    let mut waits0 = p0.partition.subscribe();
+    let waits1 = p1.partition.subscribe();
+    p0.append_records(&batch(1), epoch, Acks::Leader, 1, 1_000)
+        .unwrap();
+    assert!(waits0.has_changed().unwrap());
+    assert!(!waits1.has_changed().unwrap());
+    waits0.borrow_and_update();
+    assert!(!waits0.has_changed().unwrap());
+}
+
+#[test]
+fn stated_leader_epochs_are_checked_as_kip_320() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let image = image(&[
+        (0, vec![1, 2], vec![1, 2], 1, 4),
+        (1, vec![1, 2], vec![1, 2], 2, 4),
+    ]);
+    assert!(replicas.leader(&image, "t", 0, 4).is_ok());
+    let error = |p, epoch| replicas.leader(&image, "t", p, epoch).err();
+    assert_eq!(error(0, 3), Some(ResponseError::FencedLeaderEpoch));
+    assert_eq!(error(0, 5), Some(ResponseError::UnknownLeaderEpoch));
+    assert_eq!(error(1, -1), Some(ResponseError::NotLeaderOrFollower));
+    assert_eq!(error(2, -1), Some(ResponseError::UnknownTopicOrPartition));
+    // An older image than the partition has applied changes nothing.
+    let older = self::image(&[(0, vec![1, 2], vec![1, 2], 2, 3)]);
+    assert!(replicas.leader(&older, "t", 0, -1).is_ok());
+}
