@@ -1,13 +1,15 @@
-//! `kf top`: `--once -o json|text` checked against the cluster as librdkafka sees it, a broker
-//! kf did not write (librdkafka's mock, without DescribeQuorum), and the live dashboard run
-//! in tmux: a topic and its partition rows appear after a produce, and `q` restores the
-//! terminal.
+//! `kf top`: `--once -o json|text` checked against the cluster as librdkafka sees it (a
+//! librdkafka group member's assignment, committed offsets and lag included), a broker kf did
+//! not write (librdkafka's mock, without DescribeQuorum), and the live dashboard run in tmux: a
+//! topic and its partition rows appear after a produce, a group and its members on the Groups
+//! view, the fault keys kill, start, isolate and heal brokers of a local `kf cluster up`, and
+//! `q` restores the terminal.
 
 use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
@@ -41,6 +43,42 @@ fn produce(cluster: &TestCluster, topic: &str, counts: &[usize]) {
         }
     }
     producer.flush(TIMEOUT).unwrap();
+}
+
+/// A librdkafka consumer in `group` subscribed to `topic`.
+fn group_member(cluster: &TestCluster, group: &str, topic: &str) -> BaseConsumer {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", cluster.bootstrap())
+        .set("group.id", group)
+        .set("client.id", "top-test")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .set("broker.address.family", "v4")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    consumer
+}
+
+/// Polls until `n` records arrived, then commits them.
+fn consume_and_commit(consumer: &BaseConsumer, n: usize) {
+    let deadline = Instant::now() + TIMEOUT;
+    let mut seen = 0;
+    while seen < n {
+        assert!(Instant::now() < deadline, "only {seen} of {n} records");
+        if let Some(message) = consumer.poll(Duration::from_millis(200)) {
+            message.unwrap();
+            seen += 1;
+        }
+    }
+    consumer.commit_consumer_state(CommitMode::Sync).unwrap();
+}
+
+/// A table row of the screen as its cells, the borders left out.
+fn cells(line: &str) -> Vec<&str> {
+    line.trim_matches(|c: char| c == '│' || c.is_whitespace())
+        .split_whitespace()
+        .collect()
 }
 
 fn ids(value: &serde_json::Value) -> Vec<i32> {
@@ -160,7 +198,7 @@ fn once_json_matches_the_clusters_state() {
     assert_eq!(quorum["status"], "fresh");
     assert_eq!(quorum["replicas"].as_array().unwrap().len(), 3);
     assert!(quorum["high_watermark"].as_i64().unwrap() > 0);
-    // kf serves groups now; none exist yet.
+    // kf serves groups; none exist yet.
     assert_eq!(top["groups"]["status"], "fresh");
     assert_eq!(top["groups"]["groups"], serde_json::json!([]));
     assert_eq!(top["transactions"]["status"], "unsupported");
@@ -174,6 +212,67 @@ fn once_json_matches_the_clusters_state() {
         .find(|l| l.starts_with("orders ") && l.split_whitespace().nth(1) == Some("0"))
         .unwrap();
     assert_eq!(orders_line.split_whitespace().nth(7), Some("5"), "{text}");
+
+    // A librdkafka member in group `audit` read all 8 and committed; 2 more arrive at
+    // partition 0, so its lag there is 2.
+    let member = group_member(&cluster, "audit", "orders");
+    consume_and_commit(&member, 8);
+    produce(&cluster, "orders", &[2]);
+    let top = json(
+        &cluster
+            .kf(&["top", "--once", "-o", "json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(top["groups"]["status"], "fresh");
+    let groups = top["groups"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let audit = &groups[0];
+    assert_eq!(audit["group_id"], "audit");
+    assert_eq!(audit["state"], "Stable");
+    assert_eq!(audit["protocol_type"], "consumer");
+    assert_eq!(audit["protocol"], "range");
+    let members = audit["members"].as_array().unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["client_id"], "top-test");
+    let assigned: Vec<i64> = members[0]["assignment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tp| {
+            assert_eq!(tp["topic"], "orders");
+            tp["partition"].as_i64().unwrap()
+        })
+        .collect();
+    assert_eq!(assigned, [0, 1, 2]);
+    let offset = |partition: i64| {
+        audit["offsets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["topic"] == "orders" && o["partition"] == partition)
+            .unwrap_or_else(|| panic!("no committed offset of orders-{partition}: {audit}"))
+            .clone()
+    };
+    assert_eq!(offset(0)["committed_offset"], 5);
+    assert_eq!(offset(0)["lag"], 2);
+    assert_eq!(offset(1)["committed_offset"], 3);
+    assert_eq!(offset(1)["lag"], 0);
+    let text = cluster.kf(&["top", "--once"]).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    let orders_line = text
+        .lines()
+        .find(|l| l.starts_with("orders ") && l.split_whitespace().nth(1) == Some("0"))
+        .unwrap();
+    assert_eq!(orders_line.split_whitespace().nth(7), Some("7"), "{text}");
+    // The group, its protocol, one member and its lag.
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == ["audit", "Stable", "range", "1", "2"]),
+        "{text}"
+    );
+    drop(member);
 }
 
 #[test]
@@ -240,14 +339,15 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn new() -> Tmux {
+    /// A server named after the test, so tests running at once do not share it.
+    fn new(test: &str) -> Tmux {
         let available = Process::new("tmux").arg("-V").output();
         assert!(
             available.is_ok_and(|o| o.status.success()),
             "this test needs tmux (apt-get install tmux)"
         );
         Tmux {
-            socket: format!("kf-top-test-{}", std::process::id()),
+            socket: format!("kf-top-test-{}-{test}", std::process::id()),
         }
     }
 
@@ -281,6 +381,50 @@ impl Tmux {
         }
     }
 
+    /// Runs `kf top --interval 300ms ARGS` in a 120x30 window with `home` as its home; when
+    /// it exits the window shows its exit code, whether the terminal is canonical again, and
+    /// KF-DONE.
+    fn start_top(&self, home: &std::path::Path, args: &[&str]) {
+        let kf_bin = assert_cmd::cargo::cargo_bin("kf");
+        let command = format!(
+            "env HOME={home} XDG_STATE_HOME={home}/state XDG_DATA_HOME={home}/data \
+             XDG_CONFIG_HOME={home}/.config {kf} top --interval 300ms {args}; \
+             echo KF-EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; echo KF-DONE; sleep 600",
+            home = home.display(),
+            kf = kf_bin.display(),
+            args = args.join(" "),
+        );
+        self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "top",
+            "-x",
+            "120",
+            "-y",
+            "30",
+            &command,
+        ]);
+    }
+
+    /// Quits with `q` and checks the terminal is restored.
+    fn quit(&self) {
+        self.keys(&["q"]);
+        let screen = self.wait_for("kf's exit", |s| s.contains("KF-DONE"));
+        assert!(screen.contains("KF-EXIT=0"), "{screen}");
+        // Raw mode is off again (canonical input), and the dashboard left the alternate screen.
+        assert!(screen.lines().any(|l| l.trim() == "icanon"), "{screen}");
+        assert!(!screen.contains("kf top  1 Cluster"), "{screen}");
+        let modes = self.run(&[
+            "display",
+            "-p",
+            "-t",
+            "top",
+            "#{alternate_on} #{mouse_any_flag}",
+        ]);
+        assert_eq!(modes.trim(), "0 0");
+    }
+
     fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "top"];
         args.extend_from_slice(keys);
@@ -299,28 +443,8 @@ impl Drop for Tmux {
 #[test]
 fn dashboard_in_tmux_shows_a_new_topics_partitions_and_q_restores_the_terminal() {
     let cluster = TestCluster::start(3);
-    let tmux = Tmux::new();
-    let kf_bin = assert_cmd::cargo::cargo_bin("kf");
-    let home = cluster.home.path();
-    let command = format!(
-        "env HOME={home} XDG_STATE_HOME={home}/state XDG_DATA_HOME={home}/data \
-         XDG_CONFIG_HOME={home}/.config {kf} top -b {bootstrap} --interval 300ms; \
-         echo KF-EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; echo KF-DONE; sleep 600",
-        home = home.display(),
-        kf = kf_bin.display(),
-        bootstrap = cluster.bootstrap(),
-    );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "top",
-        "-x",
-        "120",
-        "-y",
-        "30",
-        &command,
-    ]);
+    let tmux = Tmux::new("dashboard");
+    tmux.start_top(cluster.home.path(), &["-b", &cluster.bootstrap()]);
     tmux.wait_for("brokers", |s| s.contains("Brokers (3)"));
     tmux.keys(&["2"]);
     tmux.wait_for("the topic list", |s| s.contains("Topics ("));
@@ -351,18 +475,112 @@ fn dashboard_in_tmux_shows_a_new_topics_partitions_and_q_restores_the_terminal()
         "{screen}"
     );
 
-    tmux.keys(&["q"]);
-    let screen = tmux.wait_for("kf's exit", |s| s.contains("KF-DONE"));
-    assert!(screen.contains("KF-EXIT=0"), "{screen}");
-    // Raw mode is off again (canonical input), and the dashboard left the alternate screen.
-    assert!(screen.lines().any(|l| l.trim() == "icanon"), "{screen}");
-    assert!(!screen.contains("Topic live"), "{screen}");
-    let modes = tmux.run(&[
-        "display",
-        "-p",
-        "-t",
-        "top",
-        "#{alternate_on} #{mouse_any_flag}",
-    ]);
-    assert_eq!(modes.trim(), "0 0");
+    // A librdkafka member reads and commits the 7 records: the Groups view lists its group,
+    // and Enter shows the member, its assignment and the committed offsets with their lag.
+    let member = group_member(&cluster, "readers", "live");
+    consume_and_commit(&member, 7);
+    tmux.keys(&["3"]);
+    tmux.wait_for("the group", |s| {
+        s.lines().any(|l| {
+            let cells: Vec<&str> = l.trim_start_matches('│').split_whitespace().collect();
+            cells.starts_with(&["readers", "Stable", "consumer", "range", "1", "0"])
+        })
+    });
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the group's members and offsets", |s| {
+        s.contains("Group readers · Stable · 1 members")
+            && s.lines().any(|l| cells(l) == ["live", "0", "7", "0"])
+    });
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("top-test") && l.contains("live-0,live-1")),
+        "{screen}"
+    );
+    drop(member);
+
+    tmux.quit();
+}
+
+/// Broker `id`'s state on the Cluster view (the STATE cell of its row).
+fn broker_state(screen: &str, id: &str) -> Option<String> {
+    screen.lines().find_map(|l| {
+        let cells = cells(l);
+        (cells.first() == Some(&id) && cells.len() >= 4).then(|| cells[3].to_string())
+    })
+}
+
+#[test]
+fn fault_keys_on_a_local_cluster_kill_start_isolate_and_heal_the_selected_broker() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("cluster");
+    kf(home.path())
+        .args(["cluster", "up", "-n", "3", "-p", "0", "--detach"])
+        .args(["-c", "broker.session.timeout.ms=1500"])
+        .args(["-c", "broker.heartbeat.interval.ms=250"])
+        .arg("--data-dir")
+        .arg(&data)
+        .assert()
+        .success();
+    kf(home.path())
+        .args(["topic", "create", "spread", "-p", "3"])
+        .assert()
+        .success();
+    let tmux = Tmux::new("faults");
+    // No -b: kf top watches the local cluster, as every client command does.
+    tmux.start_top(home.path(), &[]);
+    let state_is = |id: &'static str, state: &'static str| {
+        move |s: &str| broker_state(s, id).as_deref() == Some(state)
+    };
+    tmux.wait_for("three brokers up", |s| {
+        s.contains("k kill · s start") && ["0", "1", "2"].iter().all(|id| state_is(id, "up")(s))
+    });
+    tmux.keys(&["Down", "k"]);
+    tmux.wait_for("broker 1 killed", |s| {
+        s.contains("broker 1 killed") && state_is("1", "down")(s)
+    });
+    // Its partition has no leader now.
+    tmux.wait_for("an offline partition", |s| s.contains("offline 1"));
+    let once = json(
+        &kf(home.path())
+            .args(["top", "--once", "-o", "json"])
+            .output()
+            .unwrap(),
+    );
+    let states: Vec<(i64, String)> = once["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["id"].as_i64().unwrap(),
+                b["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [(0, "up".into()), (1, "down".into()), (2, "up".into())]
+    );
+    tmux.keys(&["s"]);
+    tmux.wait_for("broker 1 started", |s| {
+        s.contains("broker 1 started") && state_is("1", "up")(s)
+    });
+    tmux.keys(&["Down", "i"]);
+    tmux.wait_for("broker 2 isolated", |s| {
+        s.contains("broker 2 isolated") && state_is("2", "isolated")(s)
+    });
+    tmux.keys(&["h"]);
+    tmux.wait_for("broker 2 healed", |s| {
+        s.contains("broker 2's links restored") && state_is("2", "up")(s)
+    });
+    // A refusal is one red line, and the dashboard goes on.
+    tmux.keys(&["s"]);
+    tmux.wait_for("the refusal", |s| s.contains("broker 2 is already running"));
+    tmux.quit();
+    kf(home.path())
+        .args(["cluster", "down", "--data-dir"])
+        .arg(&data)
+        .assert()
+        .success();
 }

@@ -8,6 +8,7 @@ pub mod group;
 pub mod produce;
 pub mod top;
 pub mod topic;
+pub mod txn;
 
 use std::path::PathBuf;
 
@@ -39,13 +40,16 @@ pub enum Command {
     /// Inspect consumer groups, reset and delete their offsets
     #[command(subcommand)]
     Group(group::GroupCommand),
+    /// Inspect transactions and producers, find and abort hanging transactions
+    #[command(subcommand)]
+    Txn(txn::TxnCommand),
     /// Produce records from stdin or a file
     Produce(produce::ProduceArgs),
     /// Print records of one or more topics
     Consume(consume::ConsumeArgs),
     /// A live dashboard of brokers, topics, partitions, groups and transactions
     #[command(
-        after_help = "Examples:\n  kf top                          watch the running local cluster\n  kf top -b kafka1:9092 --interval 2s\n  kf top --once -o json           one snapshot of every view, then exit\n\nKeys: 1-4 or Tab switch views, Enter opens a topic or group, / filters, p pauses,\n? shows every key, q or Ctrl-C quits."
+        after_help = "Examples:\n  kf top                          watch the running local cluster\n  kf top -b kafka1:9092 --interval 2s\n  kf top --once -o json           one snapshot of every view, then exit\n\nKeys: 1-4 or Tab switch views, Enter opens a topic or group, / filters, p pauses,\n? shows every key, q or Ctrl-C quits. On a local kf cluster the Cluster view's k, s, i, h\nkill, start, isolate and heal the selected broker (H heals every link)."
     )]
     Top(top::TopArgs),
     /// Measure produce and consume throughput and latency

@@ -40,11 +40,18 @@ pub async fn heal(args: HealArgs) -> anyhow::Result<()> {
 /// Sends one fault request and prints what the cluster did.
 async fn send(data_dir: Option<&std::path::Path>, request: &ControlRequest) -> anyhow::Result<()> {
     let state = ClusterState::load(data_dir)?;
-    match control::call(&state.control_socket, request).await? {
-        ControlResponse::Done { message } => {
-            println!("{message}");
-            Ok(())
-        }
+    println!("{}", request_fault(&state.control_socket, request).await?);
+    Ok(())
+}
+
+/// Sends one fault request to the cluster listening on `socket`: what it did, or why it
+/// refused. `kf top`'s fault keys go through here too.
+pub async fn request_fault(
+    socket: &std::path::Path,
+    request: &ControlRequest,
+) -> anyhow::Result<String> {
+    match control::call(socket, request).await? {
+        ControlResponse::Done { message } => Ok(message),
         ControlResponse::Refused { message } => bail!("{message}"),
         other => bail!("unexpected answer from the cluster: {other:?}"),
     }

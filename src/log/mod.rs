@@ -58,7 +58,7 @@ pub use open_files::{
     OpenFileLimit, OpenFilesStats,
 };
 pub use partition_dir::{parse_partition_dir_name, DELETE_DIR_SUFFIX};
-pub use partition_log::{AppendInfo, PartitionLog};
+pub use partition_log::{AppendInfo, AppendOrigin, PartitionLog};
 pub use partition_metadata::{read_topic_id, PARTITION_METADATA_FILE};
 pub use producer_state::{AbortedTransaction, ActiveProducer};
 pub use timestamp_lookup::TimestampAndOffset;

@@ -10,6 +10,7 @@ use super::rows;
 use super::stats::{History, PartitionTable};
 use crate::client::admin::QuorumDescription;
 use crate::client::TopicPartition;
+use crate::cluster::control::{ClusterStatus, ControlRequest};
 
 /// The four views, in the order of their number keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -110,7 +111,24 @@ pub struct App {
     pub transitions: VecDeque<Transition>,
     /// The wall clock (ms since the epoch) when `now_ms` was 0, to age transactions.
     pub started_wall_ms: i64,
+    /// The local `kf cluster up`'s status, when the dashboard watches one (fault keys work).
+    pub local: Option<Feed<ClusterStatus>>,
+    /// Fault requests for the event loop to send to the local cluster, oldest first.
+    pub outbox: Vec<ControlRequest>,
+    /// The latest notice for the footer (a fault's outcome).
+    pub notice: Option<Notice>,
 }
+
+/// A one-line notice in the footer, shown for `NOTICE_MS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub at_ms: u64,
+    pub text: String,
+    pub error: bool,
+}
+
+/// How long a notice stays in the footer.
+pub const NOTICE_MS: u64 = 8_000;
 
 /// How many transaction state changes the Transactions view keeps.
 pub const TRANSITIONS_KEPT: usize = 100;
@@ -151,7 +169,31 @@ impl App {
             group_lag_history: HashMap::new(),
             transitions: VecDeque::new(),
             started_wall_ms,
+            local: None,
+            outbox: Vec::new(),
+            notice: None,
         }
+    }
+
+    /// The dashboard watches a local `kf cluster up`: its status is polled, fault keys work.
+    pub fn with_local_cluster(mut self) -> Self {
+        self.local = Some(Feed::default());
+        self
+    }
+
+    /// The notice to show at `now_ms`, while it is recent.
+    pub fn current_notice(&self) -> Option<&Notice> {
+        self.notice
+            .as_ref()
+            .filter(|n| self.now_ms.saturating_sub(n.at_ms) < NOTICE_MS)
+    }
+
+    fn notify(&mut self, text: String, error: bool) {
+        self.notice = Some(Notice {
+            at_ms: self.now_ms,
+            text,
+            error,
+        });
     }
 
     /// The list the keys move in.
@@ -186,6 +228,14 @@ impl App {
     /// Takes a poll answered at `now_ms`; while paused the screen keeps what it shows.
     pub fn on_poll(&mut self, poll: Poll, now_ms: u64) {
         self.on_tick(now_ms);
+        // What the user asked for is answered even while paused.
+        if let Poll::Fault(outcome) = poll {
+            match outcome {
+                Ok(message) => self.notify(message, false),
+                Err(message) => self.notify(message, true),
+            }
+            return;
+        }
         if self.paused {
             return;
         }
@@ -232,6 +282,12 @@ impl App {
                 }
                 self.transactions.apply(outcome, self.now_ms);
             }
+            Poll::Local(outcome) => {
+                if let Some(local) = &mut self.local {
+                    local.apply(outcome, self.now_ms);
+                }
+            }
+            Poll::Fault(_) => {}
         }
     }
 
@@ -369,6 +425,9 @@ impl App {
             }
             Input::Enter => self.open_selected(),
             Input::Esc => self.back(),
+            Input::Char(c @ ('k' | 's' | 'i' | 'h' | 'H')) if self.view == View::Cluster => {
+                self.fault_key(c)
+            }
             Input::Up | Input::Char('k') => self.move_selection(-1),
             Input::Down | Input::Char('j') => self.move_selection(1),
             Input::ScrollUp => self.move_selection(-3),
@@ -448,5 +507,6 @@ fn page(rows: usize) -> isize {
     isize::try_from(rows).unwrap_or(isize::MAX)
 }
 
+mod faults;
 #[cfg(test)]
 mod tests;

@@ -12,6 +12,7 @@ use super::model::{
 use crate::client::admin::{ClusterDescription, QuorumDescription, QuorumReplica};
 use crate::client::cluster_metadata::{BrokerMetadata, PartitionMetadata, TopicMetadata};
 use crate::client::TopicPartition;
+use crate::cluster::control::{BrokerState, BrokerStatus, ClusterStatus};
 
 pub const INTERVAL_MS: u64 = 1_000;
 /// 2026-11-29T12:00:00Z, so transaction ages are fixed.
@@ -201,4 +202,32 @@ pub fn transactions(state: &str) -> Poll {
             partitions: vec![TopicPartition::new("payments", 0)],
         },
     ]))
+}
+
+/// The local cluster's status: broker `i` in `states[i]`, broker 2 fenced by the controller.
+pub fn local_status(states: [BrokerState; 3]) -> Poll {
+    let brokers = states
+        .iter()
+        .enumerate()
+        .map(|(id, state)| BrokerStatus {
+            id: id as i32,
+            address: format!("127.0.0.1:{}", 9092 + id),
+            running: *state != BrokerState::Down,
+            listeners: Vec::new(),
+            state: *state,
+            fenced: *state == BrokerState::Fenced,
+            rack: None,
+        })
+        .collect();
+    Poll::Local(Ok(ClusterStatus {
+        pid: 1,
+        data_dir: "/tmp/kf".to_string(),
+        bootstrap_servers: "127.0.0.1:9092".to_string(),
+        controller: Some(0),
+        brokers,
+        open_files: None,
+        offline_partitions: Vec::new(),
+        under_replicated_partitions: 0,
+        offline_partitions_count: 0,
+    }))
 }

@@ -9,6 +9,7 @@ use super::feed::PollError;
 use crate::client::admin::{ClusterDescription, QuorumDescription};
 use crate::client::cluster_metadata::TopicMetadata;
 use crate::client::TopicPartition;
+use crate::cluster::control::ClusterStatus;
 
 /// Brokers, controller and every topic's partitions (DescribeCluster and Metadata).
 #[derive(Debug, Clone, PartialEq)]
@@ -101,4 +102,8 @@ pub enum Poll {
     Offsets(OffsetsPoll),
     Groups(Result<Vec<GroupSummary>, PollError>),
     Transactions(Result<Vec<TransactionSummary>, PollError>),
+    /// The local `kf cluster up`'s own status (control socket): broker states.
+    Local(Result<ClusterStatus, PollError>),
+    /// The answer to a fault key: what the cluster did, or why it refused.
+    Fault(Result<String, String>),
 }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::path::Path;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,7 @@ use super::model::{
 };
 use crate::client::admin::{Admin, OffsetSpec};
 use crate::client::{ClientError, IsolationLevel, TopicPartition};
+use crate::cluster::control::{self, ControlRequest, ControlResponse};
 
 /// The log start and last stable offsets move rarely; they are asked for on every
 /// `SLOW_EVERY`-th refresh (alternately), on top of the high watermark every refresh.
@@ -46,8 +48,14 @@ pub fn poll_timeout(interval: Duration) -> Duration {
 }
 
 impl Poller {
-    /// Starts every source on the current runtime; answers go to `answers`.
-    pub fn spawn(admin: &Admin, interval: Duration, answers: &Sender<Answer>) -> Poller {
+    /// Starts every source on the current runtime; answers go to `answers`. With `local` (the
+    /// control socket of the `kf cluster up` being watched) its status is polled too.
+    pub fn spawn(
+        admin: &Admin,
+        interval: Duration,
+        answers: &Sender<Answer>,
+        local: Option<&Path>,
+    ) -> Poller {
         let timeout = poll_timeout(interval);
         let mut tasks = Vec::new();
         let mut source = |make: fn(Admin, u64, Duration) -> BoxedPolls| {
@@ -85,6 +93,19 @@ impl Poller {
             Box::pin(async move { vec![poll_groups(&admin, timeout).await] })
         });
         source(|admin, _, _| Box::pin(async move { vec![poll_transactions(&admin).await] }));
+        if let Some(socket) = local {
+            let (socket, answers) = (socket.to_path_buf(), answers.clone());
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let started = tokio::time::Instant::now();
+                    let poll = poll_local(&socket, timeout).await;
+                    if answers.send((poll, Instant::now())).is_err() {
+                        return;
+                    }
+                    tokio::time::sleep_until(started + interval).await;
+                }
+            }));
+        }
         Poller { tasks }
     }
 }
@@ -323,5 +344,22 @@ async fn poll_transactions(admin: &Admin) -> Poll {
         Ok(None) => Err(PollError::Unsupported(
             "kf's admin client does not list transactions yet".to_string(),
         )),
+    })
+}
+
+/// The local cluster's status through its control socket: each broker up, down, isolated or
+/// fenced.
+pub async fn poll_local(socket: &Path, timeout: Duration) -> Poll {
+    let call = control::call(socket, &ControlRequest::Status);
+    Poll::Local(match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(ControlResponse::Status(status))) => Ok(status),
+        Ok(Ok(other)) => Err(PollError::Failed(format!(
+            "unexpected answer from the cluster: {other:?}"
+        ))),
+        Ok(Err(error)) => Err(PollError::Failed(error.to_string())),
+        Err(_) => Err(PollError::Failed(format!(
+            "the cluster's status timed out after {} ms",
+            timeout.as_millis()
+        ))),
     })
 }

@@ -22,6 +22,9 @@ pub struct BrokerRow {
     pub port: i32,
     pub rack: Option<String>,
     pub controller: bool,
+    /// `up`, `down`, `isolated` or `fenced` as the local cluster reports it; `up` for a broker
+    /// the cluster lists and `unlisted` for one only named in replica sets (down or fenced).
+    pub state: String,
     /// Partitions this broker leads.
     pub leaders: usize,
     /// Partition replicas this broker hosts.
@@ -112,6 +115,7 @@ fn matches(filter: &str, text: &str) -> bool {
     filter.is_empty() || text.to_lowercase().contains(&filter.to_lowercase())
 }
 
+/// Every broker the cluster lists, the local cluster knows or a replica set names.
 pub fn broker_rows(app: &App) -> Vec<BrokerRow> {
     let Some(cluster) = app.cluster.value() else {
         return Vec::new();
@@ -124,24 +128,60 @@ pub fn broker_rows(app: &App) -> Vec<BrokerRow> {
             *replicas.entry(*r).or_default() += 1;
         }
     }
-    let filter = app.filter(ListId::Brokers);
-    let mut rows: Vec<BrokerRow> = cluster
+    let local = app.local.as_ref().and_then(|l| l.value());
+    let local_state = |id: i32| {
+        local
+            .and_then(|l| l.brokers.iter().find(|b| b.id == id))
+            .map(|b| b.state.as_str())
+    };
+    let row = |id: i32, host: String, port: i32, rack: Option<String>, state: &str| BrokerRow {
+        id,
+        host,
+        port,
+        rack,
+        controller: id == cluster.cluster.controller_id,
+        state: local_state(id).unwrap_or(state).to_string(),
+        leaders: leaders.get(&id).copied().unwrap_or(0),
+        replicas: replicas.get(&id).copied().unwrap_or(0),
+    };
+    let mut all: BTreeMap<i32, BrokerRow> = cluster
         .cluster
         .brokers
         .iter()
-        .filter(|b| matches(filter, &format!("{} {}:{}", b.node_id, b.host, b.port)))
-        .map(|b| BrokerRow {
-            id: b.node_id,
-            host: b.host.clone(),
-            port: b.port,
-            rack: b.rack.clone(),
-            controller: b.node_id == cluster.cluster.controller_id,
-            leaders: leaders.get(&b.node_id).copied().unwrap_or(0),
-            replicas: replicas.get(&b.node_id).copied().unwrap_or(0),
+        .map(|b| {
+            (
+                b.node_id,
+                row(b.node_id, b.host.clone(), b.port, b.rack.clone(), "up"),
+            )
         })
         .collect();
-    rows.sort_by_key(|b| b.id);
-    rows
+    for b in local.map_or(&[][..], |l| l.brokers.as_slice()) {
+        let (host, port) = match b.address.rsplit_once(':') {
+            Some((host, port)) => (host.to_string(), port.parse().unwrap_or(-1)),
+            None => (b.address.clone(), -1),
+        };
+        all.entry(b.id)
+            .or_insert_with(|| row(b.id, host, port, b.rack.clone(), "down"));
+    }
+    for id in replicas.keys() {
+        all.entry(*id)
+            .or_insert_with(|| row(*id, String::new(), -1, None, "unlisted"));
+    }
+    let filter = app.filter(ListId::Brokers);
+    all.into_values()
+        .filter(|b| matches(filter, &format!("{} {} {}", b.id, b.address(), b.state)))
+        .collect()
+}
+
+impl BrokerRow {
+    /// `host:port`, or `-` when the broker is not listed.
+    pub fn address(&self) -> String {
+        if self.port < 0 {
+            "-".to_string()
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
 }
 
 pub fn totals(app: &App) -> Totals {

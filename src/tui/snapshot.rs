@@ -126,8 +126,9 @@ pub fn text(snapshot: &Snapshot) -> String {
         .map(|b| {
             vec![
                 b.id.to_string(),
-                format!("{}:{}", b.host, b.port),
+                b.address(),
                 b.rack.clone().unwrap_or_else(|| "-".to_string()),
+                b.state.clone(),
                 if b.controller { "controller" } else { "" }.to_string(),
                 b.leaders.to_string(),
                 b.replicas.to_string(),
@@ -135,7 +136,9 @@ pub fn text(snapshot: &Snapshot) -> String {
         })
         .collect();
     out.push_str(&table(
-        &["BROKER", "ADDRESS", "RACK", "ROLE", "LEADERS", "REPLICAS"],
+        &[
+            "BROKER", "ADDRESS", "RACK", "STATE", "ROLE", "LEADERS", "REPLICAS",
+        ],
         &brokers,
     ));
     out.push_str(&quorum_text(&snapshot.quorum));

@@ -20,6 +20,7 @@ use ratatui::Terminal;
 use super::app::{App, Input};
 use super::poller::Answer;
 use super::render;
+use crate::cluster::control::ControlRequest;
 
 /// How often the screen redraws without input, so ages and stale marks move.
 const TICK: Duration = Duration::from_millis(250);
@@ -70,8 +71,14 @@ fn install_panic_hook() {
     }));
 }
 
-/// Runs the dashboard until the user quits.
-pub fn run(mut app: App, answers: &Receiver<Answer>, started: Instant) -> io::Result<()> {
+/// Runs the dashboard until the user quits; `send_fault` takes each fault request the user
+/// asked for (it must not block: the answer comes back among `answers`).
+pub fn run(
+    mut app: App,
+    answers: &Receiver<Answer>,
+    started: Instant,
+    mut send_fault: impl FnMut(ControlRequest),
+) -> io::Result<()> {
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
     app.on_input(Input::Resize {
@@ -97,6 +104,7 @@ pub fn run(mut app: App, answers: &Receiver<Answer>, started: Instant) -> io::Re
                     app.on_input(input);
                 }
             }
+            app.outbox.drain(..).for_each(&mut send_fault);
         }
         while let Ok((poll, at)) = answers.try_recv() {
             app.on_poll(

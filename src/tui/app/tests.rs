@@ -267,3 +267,83 @@ fn a_failing_broker_marks_its_partitions_stale_and_the_offsets_feed_too() {
         crate::tui::feed::Freshness::Stale { .. }
     ));
 }
+
+#[test]
+fn fault_keys_queue_control_requests_for_the_selected_broker_on_a_local_cluster_only() {
+    use crate::cluster::control::{BrokerState, ControlRequest};
+    let mut remote = busy_app();
+    keys(&mut remote, &[Input::Down, Input::Char('k')]);
+    assert!(remote.outbox.is_empty());
+    let notice = remote.current_notice().unwrap();
+    assert!(notice.error && notice.text.contains("only on a local kf cluster"));
+    // Elsewhere k still moves up.
+    keys(
+        &mut remote,
+        &[Input::Char('2'), Input::Down, Input::Char('k')],
+    );
+    assert_eq!(remote.selected(ListId::Topics, 2), 0);
+
+    let mut app = busy_app().with_local_cluster();
+    app.on_poll(
+        fixtures::local_status([BrokerState::Up, BrokerState::Up, BrokerState::Up]),
+        1_000,
+    );
+    keys(&mut app, &[Input::Down, Input::Char('k')]);
+    keys(&mut app, &[Input::Char('s'), Input::Down, Input::Char('i')]);
+    keys(&mut app, &[Input::Char('h'), Input::Char('H')]);
+    assert_eq!(
+        app.outbox,
+        [
+            ControlRequest::Kill { broker_id: 1 },
+            ControlRequest::Start { broker_id: 1 },
+            ControlRequest::Isolate { broker_id: 2 },
+            ControlRequest::Heal { broker_id: Some(2) },
+            ControlRequest::Heal { broker_id: None },
+        ]
+    );
+    // The answer shows in the footer, even while paused, and goes after NOTICE_MS.
+    keys(&mut app, &[Input::Char('p')]);
+    app.on_poll(Poll::Fault(Ok("broker 1 killed".into())), 2_000);
+    assert_eq!(app.current_notice().unwrap().text, "broker 1 killed");
+    app.on_poll(Poll::Fault(Err("broker 9 is not running".into())), 2_100);
+    assert!(app.current_notice().unwrap().error);
+    app.on_tick(2_100 + NOTICE_MS);
+    assert_eq!(app.current_notice(), None);
+}
+
+#[test]
+fn broker_states_come_from_the_local_cluster_and_unlisted_replicas_stay_visible() {
+    use crate::cluster::control::BrokerState;
+    use crate::tui::rows::broker_rows;
+    let states = |app: &App| -> Vec<(i32, String)> {
+        broker_rows(app)
+            .into_iter()
+            .map(|b| (b.id, b.state))
+            .collect()
+    };
+    let mut app = busy_app();
+    assert_eq!(
+        states(&app),
+        [(0, "up".into()), (1, "up".into()), (2, "up".into())]
+    );
+    // A remote cluster stops listing broker 2 (down or fenced) while replicas name it.
+    let mut poll = fixtures::two_topics();
+    if let Poll::Cluster(Ok(c)) = &mut poll {
+        c.cluster.brokers.retain(|b| b.node_id != 2);
+    }
+    app.on_poll(poll.clone(), 2_000);
+    assert_eq!(states(&app)[2], (2, "unlisted".into()));
+    assert_eq!(broker_rows(&app)[2].address(), "-");
+
+    let mut local = busy_app().with_local_cluster();
+    local.on_poll(poll, 2_000);
+    local.on_poll(
+        fixtures::local_status([BrokerState::Up, BrokerState::Isolated, BrokerState::Down]),
+        2_000,
+    );
+    assert_eq!(
+        states(&local),
+        [(0, "up".into()), (1, "isolated".into()), (2, "down".into())]
+    );
+    assert_eq!(broker_rows(&local)[2].address(), "127.0.0.1:9094");
+}

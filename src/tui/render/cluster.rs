@@ -1,4 +1,5 @@
-//! View 1, Cluster: totals and controller, the brokers, the metadata quorum.
+//! View 1, Cluster: totals and controller, the brokers with their state (up, down, isolated,
+//! fenced: from the local cluster when it is one), the metadata quorum.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Stylize;
@@ -67,11 +68,14 @@ fn draw_summary(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-const BROKER_HEADER: [&str; 6] = ["ID", "ADDRESS", "RACK", "ROLE", "LEADERS", "REPLICAS"];
-const BROKER_WIDTHS: [Constraint; 6] = [
+const BROKER_HEADER: [&str; 7] = [
+    "ID", "ADDRESS", "RACK", "STATE", "ROLE", "LEADERS", "REPLICAS",
+];
+const BROKER_WIDTHS: [Constraint; 7] = [
     Constraint::Length(6),
     Constraint::Min(16),
     Constraint::Length(10),
+    Constraint::Length(8),
     Constraint::Length(11),
     Constraint::Length(8),
     Constraint::Length(8),
@@ -80,7 +84,15 @@ const BROKER_WIDTHS: [Constraint; 6] = [
 fn draw_brokers(frame: &mut Frame, area: Rect, app: &App) {
     let freshness = app.cluster.freshness(app.now_ms, app.interval_ms);
     let brokers = rows::broker_rows(app);
-    let block = pane(format!("Brokers ({})", brokers.len()), &freshness);
+    let title = if app.local.is_some() {
+        format!(
+            "Brokers ({}) · k kill · s start · i isolate · h heal · H heal all",
+            brokers.len()
+        )
+    } else {
+        format!("Brokers ({})", brokers.len())
+    };
+    let block = pane(title, &freshness);
     if draw_placeholder(frame, area, block.clone(), &freshness) {
         return;
     }
@@ -94,13 +106,22 @@ fn draw_brokers(frame: &mut Frame, area: Rect, app: &App) {
         Some(selected),
         |i| {
             let b = &brokers[i];
+            let state = b.state.clone();
+            let state = match b.state.as_str() {
+                "up" => state.green(),
+                "down" => state.red().bold(),
+                "isolated" => state.magenta().bold(),
+                "fenced" | "unlisted" => state.yellow().bold(),
+                _ => state.into(),
+            };
             Row::new(vec![
-                b.id.to_string(),
-                format!("{}:{}", b.host, b.port),
-                b.rack.clone().unwrap_or_else(|| "-".to_string()),
-                if b.controller { "controller" } else { "" }.to_string(),
-                b.leaders.to_string(),
-                b.replicas.to_string(),
+                b.id.to_string().into(),
+                b.address().into(),
+                b.rack.clone().unwrap_or_else(|| "-".to_string()).into(),
+                state,
+                if b.controller { "controller" } else { "" }.into(),
+                b.leaders.to_string().into(),
+                b.replicas.to_string().into(),
             ])
         },
     );

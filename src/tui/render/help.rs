@@ -6,16 +6,21 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
-pub const KEYS: [(&str, &str); 12] = [
+pub const KEYS: [(&str, &str); 14] = [
     ("1 2 3 4", "Cluster, Topics, Groups, Transactions"),
     ("Tab / Shift-Tab", "next / previous view"),
-    ("↑ ↓  j k", "move the selection"),
+    ("↑ ↓  j k", "move the selection (k: not on Cluster)"),
     ("PgUp PgDn Home End", "move by a page, to the ends"),
     ("mouse wheel", "scroll the list"),
     ("Enter", "open the selected topic or group"),
     ("Esc", "clear the filter, then close the topic or group"),
     ("/", "filter this list (Enter keeps, Esc clears)"),
     ("p", "pause: keep the screen as it is"),
+    (
+        "k s i h",
+        "local cluster: kill, start, isolate, heal broker",
+    ),
+    ("H", "local cluster: heal every link"),
     ("?", "this help (any key closes)"),
     ("q  Ctrl-C", "quit"),
     ("", "STALE: the latest poll failed or is late"),

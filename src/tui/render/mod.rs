@@ -73,6 +73,14 @@ fn key_hints(app: &App) -> Line<'static> {
             Span::from("  Enter keep · Esc clear").dim(),
         ]);
     }
+    if let Some(notice) = app.current_notice() {
+        let text = Span::from(format!(" {} ", notice.text));
+        return Line::from(if notice.error {
+            text.white().on_red()
+        } else {
+            text.black().on_green()
+        });
+    }
     let mut spans = vec![Span::from(
         " ?:keys 1-4/Tab:view ↑↓:select Enter:open Esc:back /:filter p:pause q:quit",
     )

@@ -165,6 +165,18 @@ fn transactions_view_when_the_cluster_does_not_offer_them() {
 }
 
 #[test]
+fn cluster_view_of_a_local_cluster_with_a_broker_down_and_one_isolated() {
+    use crate::cluster::control::BrokerState;
+    let mut app = busy_app().with_local_cluster();
+    app.on_poll(
+        fixtures::local_status([BrokerState::Up, BrokerState::Down, BrokerState::Isolated]),
+        1_000,
+    );
+    let app = with_keys(app, &[Input::Down, Input::Down, Input::Char('i')]);
+    both_sizes("cluster_local_faults", &app);
+}
+
+#[test]
 fn help_and_pause() {
     let app = with_keys(busy_app(), &[Input::Char('p'), Input::Char('?')]);
     insta::assert_snapshot!("help_paused_80x24", screen(&app, 80, 24));
