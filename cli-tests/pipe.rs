@@ -39,6 +39,13 @@ fn start_pipe(cluster: &TestCluster) -> Child {
             "-X",
             "fetch.max.bytes=200",
         ])
+        // A killed member leaves the group soon, so the next one is assigned soon.
+        .args([
+            "-X",
+            "session.timeout.ms=6000",
+            "-X",
+            "heartbeat.interval.ms=500",
+        ])
         .args(["-b", &cluster.bootstrap()])
         .env("HOME", cluster.home.path())
         .stdout(Stdio::null())

@@ -41,9 +41,10 @@ pub async fn run(args: PipeArgs) -> anyhow::Result<()> {
     let producer = Producer::new(producer_client)
         .await
         .context("cannot start the transactional producer")?;
-    let mut consumer = GroupConsumer::subscribe(consumer_client, &[args.input_topic.clone()])
-        .await
-        .with_context(|| format!("cannot join group '{}'", args.group))?;
+    let mut consumer =
+        GroupConsumer::subscribe(consumer_client, std::slice::from_ref(&args.input_topic))
+            .await
+            .with_context(|| format!("cannot join group '{}'", args.group))?;
     let mut transform = match &args.exec {
         Some(command) => Some(Transform::spawn(command)?),
         None => None,
