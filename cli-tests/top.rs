@@ -562,6 +562,39 @@ fn fault_keys_on_a_local_cluster_kill_start_isolate_and_heal_the_selected_broker
         states,
         [(0, "up".into()), (1, "down".into()), (2, "up".into())]
     );
+    // Seen as any cluster (not the local one of this home), the killed broker is fenced, as
+    // DescribeCluster v2 lists it.
+    let status: serde_json::Value = serde_json::from_slice(
+        &kf(home.path())
+            .args(["cluster", "status", "-o", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let bootstrap = status["bootstrap_servers"].as_str().unwrap().to_string();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let once = json(
+            &kf(elsewhere.path())
+                .args(["top", "--once", "-o", "json", "-b", &bootstrap])
+                .output()
+                .unwrap(),
+        );
+        let broker1 = once["brokers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["id"] == 1)
+            .cloned();
+        if broker1.as_ref().is_some_and(|b| b["state"] == "fenced") {
+            assert_ne!(broker1.unwrap()["port"], -1);
+            break;
+        }
+        assert!(Instant::now() < deadline, "broker 1 never fenced: {once:#}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
     tmux.keys(&["s"]);
     tmux.wait_for("broker 1 started", |s| {
         s.contains("broker 1 started") && state_is("1", "up")(s)
