@@ -1,6 +1,8 @@
 //! kf's cluster against librdkafka's mock cluster, driven by librdkafka in one run:
-//! produce and consume of 200k 1 KiB records over 64 partitions with acks=all, plus the time to
-//! ready and the resident memory of an idle 3-broker `kf cluster up`.
+//! produce and consume of 200k 1 KiB records over 64 partitions with acks=all, the same records
+//! read by a group member (subscribe, classic and KIP-848 protocols: time to all records, and
+//! from subscribe to the first record), plus the time to ready and the resident memory of an
+//! idle 3-broker `kf cluster up`.
 //!
 //! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -82,6 +84,73 @@ fn consume(bootstrap: &str) -> Duration {
     started.elapsed()
 }
 
+/// One member subscribes with `protocol`: the time from subscribe to its first record (the
+/// first assignment) and to all records, or `None` if the broker does not serve the protocol.
+fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<(Duration, Duration)> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .set("group.protocol", protocol)
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .set("fetch.wait.max.ms", "100")
+        .create()
+        .unwrap();
+    let started = Instant::now();
+    consumer.subscribe(&[TOPIC]).unwrap();
+    let mut first = None;
+    let mut count = 0;
+    while count < RECORDS {
+        // Nothing assigned after 20 s: the broker does not serve this protocol.
+        if first.is_none() && started.elapsed() > Duration::from_secs(20) {
+            return None;
+        }
+        assert!(
+            started.elapsed() < TIMEOUT,
+            "{protocol}: consumed {count} of {RECORDS}"
+        );
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(message)) => {
+                assert_eq!(message.payload().map(<[u8]>::len), Some(RECORD_BYTES));
+                first.get_or_insert_with(|| started.elapsed());
+                count += 1;
+            }
+            // The mock may not speak the consumer protocol.
+            Some(Err(e)) if count == 0 && protocol == "consumer" => {
+                eprintln!("{protocol} group on {bootstrap}: {e}");
+                return None;
+            }
+            Some(Err(e)) => panic!("{protocol}: {e}"),
+            None => {}
+        }
+    }
+    Some((first.unwrap_or_default(), started.elapsed()))
+}
+
+fn report_group(
+    protocol: &str,
+    kf: Option<(Duration, Duration)>,
+    mock: Option<(Duration, Duration)>,
+) {
+    println!("group consume ({protocol} protocol): one member subscribes, reads all {RECORDS}");
+    let line = |name: &str, run: Option<(Duration, Duration)>| match run {
+        Some((first, all)) => println!(
+            "  {name}  {}   first record after {:>5} ms",
+            rate(all),
+            first.as_millis()
+        ),
+        None => println!("  {name}  not served"),
+    };
+    line("kf cluster, 3 brokers on disk", kf);
+    line("librdkafka mock, 3 brokers    ", mock);
+    if let (Some((_, kf)), Some((_, mock))) = (kf, mock) {
+        println!(
+            "  kf / mock throughput            {:.2}x",
+            mock.as_secs_f64() / kf.as_secs_f64()
+        );
+    }
+}
+
 fn rate(elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64();
     format!(
@@ -140,7 +209,11 @@ fn main() {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             data_dir: dir.path().to_path_buf(),
             racks: Vec::new(),
-            broker_properties: BTreeMap::new(),
+            // As `kf cluster up` (a dev cluster) sets it.
+            broker_properties: BTreeMap::from([(
+                "group.initial.rebalance.delay.ms".to_string(),
+                "0".to_string(),
+            )]),
         }))
         .unwrap();
     let kf_bootstrap = cluster.bootstrap_servers();
@@ -172,8 +245,22 @@ fn main() {
     let mock_produce = produce(&mock_bootstrap);
     let kf_consume = consume(&kf_bootstrap);
     let mock_consume = consume(&mock_bootstrap);
+    let groups: Vec<_> = ["classic", "consumer"]
+        .into_iter()
+        .map(|protocol| {
+            let group = format!("bench-{protocol}");
+            (
+                protocol,
+                group_consume(&kf_bootstrap, &group, protocol),
+                group_consume(&mock_bootstrap, &group, protocol),
+            )
+        })
+        .collect();
     report("produce", kf_produce, mock_produce);
     report("consume", kf_consume, mock_consume);
+    for (protocol, kf, mock) in groups {
+        report_group(protocol, kf, mock);
+    }
     runtime.block_on(cluster.shutdown());
 
     let (to_ready, rss_kib) = idle_cluster_footprint();

@@ -121,6 +121,26 @@ fn produce_then_consume_reports_every_record() {
     let lines = stdout_lines(&consumed);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_total_line(&lines[0], 3000, "received");
+
+    // As a group member, with either protocol: the one member gets every partition.
+    for protocol in ["classic", "consumer"] {
+        let consumed = kf(home.path())
+            .args(["bench", "consume", "perf", "-G", protocol])
+            .args(["--group-protocol", protocol, "-b", &cluster.bootstrap])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let lines = stdout_lines(&consumed);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with(&format!(
+                "joined group {protocol}: 3 partitions assigned in "
+            )),
+            "{lines:?}"
+        );
+        assert_total_line(&lines[1], 3000, "received");
+    }
 }
 
 #[test]
@@ -212,6 +232,17 @@ fn bad_flags_are_usage_errors() {
         &["bench", "produce", "t", "-z", "brotli"],
         &["bench", "produce", "t", "-n", "0"],
         &["bench", "consume", "t", "-n", "0"],
+        &["bench", "consume", "t", "-G", "g", "-p", "1"],
+        &["bench", "consume", "t", "--group-protocol", "consumer"],
+        &[
+            "bench",
+            "consume",
+            "t",
+            "-G",
+            "g",
+            "--group-protocol",
+            "eager",
+        ],
     ] {
         kf(home.path()).args(args).assert().failure().code(2);
     }

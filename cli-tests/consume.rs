@@ -325,6 +325,14 @@ fn bad_flags_are_usage_errors() {
         &["consume", "t", "--isolation", "dirty"],
         "invalid value 'dirty'",
     );
+    usage(
+        &["consume", "t", "--group-protocol", "consumer"],
+        "--group <GROUP>",
+    );
+    usage(
+        &["consume", "t", "-G", "g", "--group-protocol", "eager"],
+        "invalid value 'eager'",
+    );
     usage(&["consume"], "required");
 }
 

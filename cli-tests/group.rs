@@ -194,3 +194,95 @@ fn group_commands_against_librdkafka_members() {
             .stderr("kf: error: group 'audit' does not exist\n");
     }
 }
+
+/// The consumer protocol (KIP-848) end to end: `kf consume -G --group-protocol consumer` reads
+/// and commits as a member the coordinator assigns; `kf group list --type` and `describe` show
+/// the group's type and assignor, while a librdkafka member of the same protocol holds it.
+#[test]
+fn consumer_protocol_groups_through_kf_consume_and_kf_group() {
+    let cluster = TestCluster::start_with(1, &[("group.consumer.heartbeat.interval.ms", "200")]);
+    let bootstrap = cluster.bootstrap();
+    cluster
+        .kf(&["topic", "create", "orders", "-p", "2"])
+        .assert()
+        .success();
+    cluster
+        .kf(&["produce", "orders"])
+        .write_stdin((0..10).map(|i| format!("v{i}\n")).collect::<String>())
+        .assert()
+        .success();
+    let read = cluster
+        .kf(&[
+            "consume",
+            "orders",
+            "-G",
+            "kip",
+            "--group-protocol",
+            "consumer",
+            "-o",
+            "beginning",
+            "-c",
+            "10",
+        ])
+        .assert()
+        .success();
+    let mut values: Vec<String> = String::from_utf8(read.get_output().stdout.clone())
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    values.sort();
+    assert_eq!(values.len(), 10, "{values:?}");
+
+    let listed = json(
+        &cluster,
+        &["group", "list", "--type", "consumer", "-o", "json"],
+    );
+    let kip = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "kip" || g["group_id"] == "kip")
+        .unwrap_or_else(|| panic!("kip not listed: {listed}"));
+    assert_eq!(kip["state"], "Empty");
+    let classic = json(
+        &cluster,
+        &["group", "list", "--type", "classic", "-o", "json"],
+    );
+    assert!(!classic.to_string().contains("\"kip\""), "{classic}");
+
+    // A librdkafka member holds the group: describe shows the protocol, assignor and owner.
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &bootstrap)
+        .set("group.id", "kip")
+        .set("group.protocol", "consumer")
+        .set("client.id", "kip-member")
+        .set("enable.auto.commit", "false")
+        .set("broker.address.family", "v4")
+        .create()
+        .unwrap();
+    consumer.subscribe(&["orders"]).unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while consumer.assignment().unwrap().count() < 2 {
+        assert!(Instant::now() < deadline, "never assigned");
+        consumer.poll(Duration::from_millis(100));
+    }
+    let group = json(&cluster, &["group", "describe", "kip", "-o", "json"])[0].clone();
+    assert_eq!(group["group_type"], "consumer");
+    assert_eq!(group["state"], "Stable");
+    assert_eq!(group["assignor"], "uniform");
+    assert_eq!(group["total_lag"], 0, "kf consume committed all ten");
+    let members = group["members"].as_array().unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["client_id"], "kip-member");
+    assert_eq!(members[0]["assignment"].as_array().unwrap().len(), 2);
+    let text = cluster.kf(&["group", "describe", "kip"]).assert().success();
+    let text = String::from_utf8(text.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("consumer") && text.contains("uniform"),
+        "{text}"
+    );
+    // Active members: not deletable.
+    cluster.kf(&["group", "delete", "kip"]).assert().failure();
+    drop(consumer);
+}

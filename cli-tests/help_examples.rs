@@ -149,7 +149,9 @@ fn prepare(example: &Example, bootstrap: &str, work: &Path) -> (String, Outcome)
         Outcome::RunsUntilInterrupted {
             ready: Some("ready"),
         }
-    } else if (line.starts_with("kf consume") && !ends_by_itself(&line)) || line.contains("--watch")
+    } else if (line.starts_with("kf consume") && !ends_by_itself(&line))
+        || line.contains("--watch")
+        || (line.starts_with("kf txn trace") && !line.contains(" -c "))
     {
         Outcome::RunsUntilInterrupted { ready: None }
     } else {
@@ -218,6 +220,9 @@ enum World {
     Topics,
     /// Those and perf with [`BENCH_RECORDS`] records, for `kf bench consume`.
     TopicsAndPerf,
+    /// The topics and, for `kf txn`, transactions: payments-writer and orders-writer committed
+    /// by librdkafka, and a hanging one of producer 7000 opened at offset 60 of orders-0.
+    TopicsAndTransactions,
 }
 
 impl World {
@@ -226,6 +231,8 @@ impl World {
             World::Empty
         } else if line.starts_with("kf bench consume") {
             World::TopicsAndPerf
+        } else if line.starts_with("kf txn") {
+            World::TopicsAndTransactions
         } else {
             World::Topics
         }
@@ -463,6 +470,18 @@ fn every_help_example_works() {
         let kind = World::for_example(&example.line);
         let cluster = runtime.block_on(world(&root.path().join("cluster"), kind));
         let bootstrap = cluster.bootstrap_servers();
+        if kind == World::TopicsAndTransactions {
+            for (id, topic) in [("payments-writer", "payments"), ("orders-writer", "orders")] {
+                drop(super::txn::rdkafka_transaction(
+                    &bootstrap,
+                    id,
+                    topic,
+                    &[1],
+                    true,
+                ));
+            }
+            super::txn::hanging_transaction(&bootstrap, "orders", 7000);
+        }
         write_fixtures(&work, &home, &bootstrap);
         let (line, outcome) = prepare(example, &bootstrap, &work);
         if let Some(setup) = setup(&line) {

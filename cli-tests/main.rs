@@ -15,6 +15,7 @@ mod open_files;
 mod produce;
 mod top;
 mod topic;
+mod txn;
 
 use assert_cmd::Command;
 

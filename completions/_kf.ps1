@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Run and inspect a local Kafka cluster')
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, change and delete topics')
             [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'Inspect consumer groups, reset and delete their offsets')
+            [CompletionResult]::new('txn', 'txn', [CompletionResultType]::ParameterValue, 'Inspect transactions and producers, find and abort hanging transactions')
             [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Produce records from stdin or a file')
             [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Print records of one or more topics')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'A live dashboard of brokers, topics, partitions, groups and transactions')
@@ -410,6 +411,133 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
         'kf;group;help;help' {
             break
         }
+        'kf;txn' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List transactional ids on every broker, with their state and producer id')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Describe transactional ids: state, producer id and epoch, coordinator, timeout, start time, duration and partitions')
+            [CompletionResult]::new('producers', 'producers', [CompletionResultType]::ParameterValue, 'Show a partition''s active producers: epoch, last sequence, open transaction start offset')
+            [CompletionResult]::new('find-hanging', 'find-hanging', [CompletionResultType]::ParameterValue, 'Find open transactions older than the maximum transaction timeout that their coordinator does not know of (hanging transactions)')
+            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Abort a hanging transaction in one partition (writes an abort marker at its leader)')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Watch transactions change state live: one line per transition and per marker')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kf;txn;list' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'Only transactions in this state (Kafka''s names, repeatable)')
+            [CompletionResult]::new('--producer-id', '--producer-id', [CompletionResultType]::ParameterName, 'Only transactions of this producer id (repeatable)')
+            [CompletionResult]::new('--min-duration', '--min-duration', [CompletionResultType]::ParameterName, 'Only transactions open longer than this, e.g. 30s, 5m, PT1H (ListTransactions v1)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kf;txn;describe' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kf;txn;producers' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only this partition (default: every partition)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Only this partition (default: every partition)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kf;txn;find-hanging' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Only partitions with a replica on this broker, asked of this broker')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Only this topic (default: every topic)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Only this partition of --topic')
+            [CompletionResult]::new('--max-transaction-timeout', '--max-transaction-timeout', [CompletionResultType]::ParameterName, 'The cluster''s transaction.max.timeout.ms, in minutes: only transactions open longer are candidates')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kf;txn;abort' {
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic of the partition')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Partition')
+            [CompletionResult]::new('--start-offset', '--start-offset', [CompletionResultType]::ParameterName, 'The first offset of the open transaction to abort')
+            [CompletionResult]::new('--producer-id', '--producer-id', [CompletionResultType]::ParameterName, 'The producer id of the transaction (with --producer-epoch and --coordinator-epoch)')
+            [CompletionResult]::new('--producer-epoch', '--producer-epoch', [CompletionResultType]::ParameterName, 'The producer''s epoch')
+            [CompletionResult]::new('--coordinator-epoch', '--coordinator-epoch', [CompletionResultType]::ParameterName, 'The coordinator epoch (`kf txn producers` shows it; negative means 0)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kf;txn;trace' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Exit after this many events')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Exit after this many events')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: text lines, or one JSON object per line')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: text lines, or one JSON object per line')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)')
+            [CompletionResult]::new('--from-beginning', '--from-beginning', [CompletionResultType]::ParameterName, 'Replay every transition still in __transaction_state before following new ones')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kf;txn;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List transactional ids on every broker, with their state and producer id')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Describe transactional ids: state, producer id and epoch, coordinator, timeout, start time, duration and partitions')
+            [CompletionResult]::new('producers', 'producers', [CompletionResultType]::ParameterValue, 'Show a partition''s active producers: epoch, last sequence, open transaction start offset')
+            [CompletionResult]::new('find-hanging', 'find-hanging', [CompletionResultType]::ParameterValue, 'Find open transactions older than the maximum transaction timeout that their coordinator does not know of (hanging transactions)')
+            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Abort a hanging transaction in one partition (writes an abort marker at its leader)')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Watch transactions change state live: one line per transition and per marker')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'kf;txn;help;list' {
+            break
+        }
+        'kf;txn;help;describe' {
+            break
+        }
+        'kf;txn;help;producers' {
+            break
+        }
+        'kf;txn;help;find-hanging' {
+            break
+        }
+        'kf;txn;help;abort' {
+            break
+        }
+        'kf;txn;help;trace' {
+            break
+        }
+        'kf;txn;help;help' {
+            break
+        }
         'kf;produce' {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read records from this file instead of stdin')
             [CompletionResult]::new('-D', '-D ', [CompletionResultType]::ParameterName, 'Record delimiter (escapes such as \n, \t, \0 and \xHH allowed)')
@@ -446,6 +574,7 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Exit after this many records')
             [CompletionResult]::new('-G', '-G ', [CompletionResultType]::ParameterName, 'Join this consumer group; offsets are committed as records are read')
             [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Join this consumer group; offsets are committed as records are read')
+            [CompletionResult]::new('--group-protocol', '--group-protocol', [CompletionResultType]::ParameterName, 'The group protocol (with -G): classic works with every broker; consumer (KIP-848) needs Kafka 4.0+ or kf and rebalances without stopping the other members [default: classic]')
             [CompletionResult]::new('--isolation', '--isolation', [CompletionResultType]::ParameterName, 'Which records to read: read_uncommitted sees aborted transactions'' records too')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Print each record with this format (see below)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Print each record with this format (see below)')
@@ -509,8 +638,11 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
         'kf;bench;consume' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Stop after this many records (default: at the end offsets seen at the start)')
             [CompletionResult]::new('--num-records', '--num-records', [CompletionResultType]::ParameterName, 'Stop after this many records (default: at the end offsets seen at the start)')
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Partitions to read, comma separated (default: all)')
-            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Partitions to read, comma separated (default: all)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Partitions to read, comma separated (default: all; not with -G)')
+            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Partitions to read, comma separated (default: all; not with -G)')
+            [CompletionResult]::new('-G', '-G ', [CompletionResultType]::ParameterName, 'Read as a member of this consumer group (subscribe) instead of assigning partitions')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Read as a member of this consumer group (subscribe) instead of assigning partitions')
+            [CompletionResult]::new('--group-protocol', '--group-protocol', [CompletionResultType]::ParameterName, 'The group protocol (with -G): classic works with every broker; consumer (KIP-848) needs Kafka 4.0+ or kf and rebalances without stopping the other members [default: classic]')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up when no record arrives for this many milliseconds')
             [CompletionResult]::new('--reporting-interval', '--reporting-interval', [CompletionResultType]::ParameterName, 'Milliseconds between the periodic report lines')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
@@ -546,6 +678,7 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'Run and inspect a local Kafka cluster')
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, change and delete topics')
             [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'Inspect consumer groups, reset and delete their offsets')
+            [CompletionResult]::new('txn', 'txn', [CompletionResultType]::ParameterValue, 'Inspect transactions and producers, find and abort hanging transactions')
             [CompletionResult]::new('produce', 'produce', [CompletionResultType]::ParameterValue, 'Produce records from stdin or a file')
             [CompletionResult]::new('consume', 'consume', [CompletionResultType]::ParameterValue, 'Print records of one or more topics')
             [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'A live dashboard of brokers, topics, partitions, groups and transactions')
@@ -641,6 +774,33 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             break
         }
         'kf;help;group;delete-offsets' {
+            break
+        }
+        'kf;help;txn' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List transactional ids on every broker, with their state and producer id')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Describe transactional ids: state, producer id and epoch, coordinator, timeout, start time, duration and partitions')
+            [CompletionResult]::new('producers', 'producers', [CompletionResultType]::ParameterValue, 'Show a partition''s active producers: epoch, last sequence, open transaction start offset')
+            [CompletionResult]::new('find-hanging', 'find-hanging', [CompletionResultType]::ParameterValue, 'Find open transactions older than the maximum transaction timeout that their coordinator does not know of (hanging transactions)')
+            [CompletionResult]::new('abort', 'abort', [CompletionResultType]::ParameterValue, 'Abort a hanging transaction in one partition (writes an abort marker at its leader)')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Watch transactions change state live: one line per transition and per marker')
+            break
+        }
+        'kf;help;txn;list' {
+            break
+        }
+        'kf;help;txn;describe' {
+            break
+        }
+        'kf;help;txn;producers' {
+            break
+        }
+        'kf;help;txn;find-hanging' {
+            break
+        }
+        'kf;help;txn;abort' {
+            break
+        }
+        'kf;help;txn;trace' {
             break
         }
         'kf;help;produce' {

@@ -25,6 +25,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand cluster 'Run and inspect a local Kafka cluster'
             cand topic 'Create, list, describe, change and delete topics'
             cand group 'Inspect consumer groups, reset and delete their offsets'
+            cand txn 'Inspect transactions and producers, find and abort hanging transactions'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
             cand top 'A live dashboard of brokers, topics, partitions, groups and transactions'
@@ -357,6 +358,118 @@ set edit:completion:arg-completer[kf] = {|@words|
         }
         &'kf;group;help;help'= {
         }
+        &'kf;txn'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List transactional ids on every broker, with their state and producer id'
+            cand describe 'Describe transactional ids: state, producer id and epoch, coordinator, timeout, start time, duration and partitions'
+            cand producers 'Show a partition''s active producers: epoch, last sequence, open transaction start offset'
+            cand find-hanging 'Find open transactions older than the maximum transaction timeout that their coordinator does not know of (hanging transactions)'
+            cand abort 'Abort a hanging transaction in one partition (writes an abort marker at its leader)'
+            cand trace 'Watch transactions change state live: one line per transition and per marker'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kf;txn;list'= {
+            cand --state 'Only transactions in this state (Kafka''s names, repeatable)'
+            cand --producer-id 'Only transactions of this producer id (repeatable)'
+            cand --min-duration 'Only transactions open longer than this, e.g. 30s, 5m, PT1H (ListTransactions v1)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;txn;describe'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;txn;producers'= {
+            cand -p 'Only this partition (default: every partition)'
+            cand --partition 'Only this partition (default: every partition)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;txn;find-hanging'= {
+            cand --broker 'Only partitions with a replica on this broker, asked of this broker'
+            cand --topic 'Only this topic (default: every topic)'
+            cand --partition 'Only this partition of --topic'
+            cand --max-transaction-timeout 'The cluster''s transaction.max.timeout.ms, in minutes: only transactions open longer are candidates'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;txn;abort'= {
+            cand --topic 'Topic of the partition'
+            cand --partition 'Partition'
+            cand --start-offset 'The first offset of the open transaction to abort'
+            cand --producer-id 'The producer id of the transaction (with --producer-epoch and --coordinator-epoch)'
+            cand --producer-epoch 'The producer''s epoch'
+            cand --coordinator-epoch 'The coordinator epoch (`kf txn producers` shows it; negative means 0)'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;txn;trace'= {
+            cand -c 'Exit after this many events'
+            cand --count 'Exit after this many events'
+            cand -o 'Output format: text lines, or one JSON object per line'
+            cand --output 'Output format: text lines, or one JSON object per line'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --from-beginning 'Replay every transition still in __transaction_state before following new ones'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'kf;txn;help'= {
+            cand list 'List transactional ids on every broker, with their state and producer id'
+            cand describe 'Describe transactional ids: state, producer id and epoch, coordinator, timeout, start time, duration and partitions'
+            cand producers 'Show a partition''s active producers: epoch, last sequence, open transaction start offset'
+            cand find-hanging 'Find open transactions older than the maximum transaction timeout that their coordinator does not know of (hanging transactions)'
+            cand abort 'Abort a hanging transaction in one partition (writes an abort marker at its leader)'
+            cand trace 'Watch transactions change state live: one line per transition and per marker'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'kf;txn;help;list'= {
+        }
+        &'kf;txn;help;describe'= {
+        }
+        &'kf;txn;help;producers'= {
+        }
+        &'kf;txn;help;find-hanging'= {
+        }
+        &'kf;txn;help;abort'= {
+        }
+        &'kf;txn;help;trace'= {
+        }
+        &'kf;txn;help;help'= {
+        }
         &'kf;produce'= {
             cand --file 'Read records from this file instead of stdin'
             cand -D 'Record delimiter (escapes such as \n, \t, \0 and \xHH allowed)'
@@ -392,6 +505,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --count 'Exit after this many records'
             cand -G 'Join this consumer group; offsets are committed as records are read'
             cand --group 'Join this consumer group; offsets are committed as records are read'
+            cand --group-protocol 'The group protocol (with -G): classic works with every broker; consumer (KIP-848) needs Kafka 4.0+ or kf and rebalances without stopping the other members [default: classic]'
             cand --isolation 'Which records to read: read_uncommitted sees aborted transactions'' records too'
             cand -f 'Print each record with this format (see below)'
             cand --format 'Print each record with this format (see below)'
@@ -451,8 +565,11 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;bench;consume'= {
             cand -n 'Stop after this many records (default: at the end offsets seen at the start)'
             cand --num-records 'Stop after this many records (default: at the end offsets seen at the start)'
-            cand -p 'Partitions to read, comma separated (default: all)'
-            cand --partitions 'Partitions to read, comma separated (default: all)'
+            cand -p 'Partitions to read, comma separated (default: all; not with -G)'
+            cand --partitions 'Partitions to read, comma separated (default: all; not with -G)'
+            cand -G 'Read as a member of this consumer group (subscribe) instead of assigning partitions'
+            cand --group 'Read as a member of this consumer group (subscribe) instead of assigning partitions'
+            cand --group-protocol 'The group protocol (with -G): classic works with every broker; consumer (KIP-848) needs Kafka 4.0+ or kf and rebalances without stopping the other members [default: classic]'
             cand --timeout 'Give up when no record arrives for this many milliseconds'
             cand --reporting-interval 'Milliseconds between the periodic report lines'
             cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
@@ -482,6 +599,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand cluster 'Run and inspect a local Kafka cluster'
             cand topic 'Create, list, describe, change and delete topics'
             cand group 'Inspect consumer groups, reset and delete their offsets'
+            cand txn 'Inspect transactions and producers, find and abort hanging transactions'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
             cand top 'A live dashboard of brokers, topics, partitions, groups and transactions'
@@ -554,6 +672,26 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help;group;delete'= {
         }
         &'kf;help;group;delete-offsets'= {
+        }
+        &'kf;help;txn'= {
+            cand list 'List transactional ids on every broker, with their state and producer id'
+            cand describe 'Describe transactional ids: state, producer id and epoch, coordinator, timeout, start time, duration and partitions'
+            cand producers 'Show a partition''s active producers: epoch, last sequence, open transaction start offset'
+            cand find-hanging 'Find open transactions older than the maximum transaction timeout that their coordinator does not know of (hanging transactions)'
+            cand abort 'Abort a hanging transaction in one partition (writes an abort marker at its leader)'
+            cand trace 'Watch transactions change state live: one line per transition and per marker'
+        }
+        &'kf;help;txn;list'= {
+        }
+        &'kf;help;txn;describe'= {
+        }
+        &'kf;help;txn;producers'= {
+        }
+        &'kf;help;txn;find-hanging'= {
+        }
+        &'kf;help;txn;abort'= {
+        }
+        &'kf;help;txn;trace'= {
         }
         &'kf;help;produce'= {
         }

@@ -29,6 +29,7 @@ complete -c kf -n "__fish_kf_needs_command" -s V -l version -d 'Print version'
 complete -c kf -n "__fish_kf_needs_command" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
 complete -c kf -n "__fish_kf_needs_command" -f -a "topic" -d 'Create, list, describe, change and delete topics'
 complete -c kf -n "__fish_kf_needs_command" -f -a "group" -d 'Inspect consumer groups, reset and delete their offsets'
+complete -c kf -n "__fish_kf_needs_command" -f -a "txn" -d 'Inspect transactions and producers, find and abort hanging transactions'
 complete -c kf -n "__fish_kf_needs_command" -f -a "produce" -d 'Produce records from stdin or a file'
 complete -c kf -n "__fish_kf_needs_command" -f -a "consume" -d 'Print records of one or more topics'
 complete -c kf -n "__fish_kf_needs_command" -f -a "top" -d 'A live dashboard of brokers, topics, partitions, groups and transactions'
@@ -226,6 +227,78 @@ complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete groups that have no active members, with their committed offsets'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete-offsets" -d 'Delete a group\'s committed offsets of some topics or partitions'
 complete -c kf -n "__fish_kf_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand txn; and not __fish_seen_subcommand_from list describe producers find-hanging abort trace help" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand txn; and not __fish_seen_subcommand_from list describe producers find-hanging abort trace help" -f -a "list" -d 'List transactional ids on every broker, with their state and producer id'
+complete -c kf -n "__fish_kf_using_subcommand txn; and not __fish_seen_subcommand_from list describe producers find-hanging abort trace help" -f -a "describe" -d 'Describe transactional ids: state, producer id and epoch, coordinator, timeout, start time, duration and partitions'
+complete -c kf -n "__fish_kf_using_subcommand txn; and not __fish_seen_subcommand_from list describe producers find-hanging abort trace help" -f -a "producers" -d 'Show a partition\'s active producers: epoch, last sequence, open transaction start offset'
+complete -c kf -n "__fish_kf_using_subcommand txn; and not __fish_seen_subcommand_from list describe producers find-hanging abort trace help" -f -a "find-hanging" -d 'Find open transactions older than the maximum transaction timeout that their coordinator does not know of (hanging transactions)'
+complete -c kf -n "__fish_kf_using_subcommand txn; and not __fish_seen_subcommand_from list describe producers find-hanging abort trace help" -f -a "abort" -d 'Abort a hanging transaction in one partition (writes an abort marker at its leader)'
+complete -c kf -n "__fish_kf_using_subcommand txn; and not __fish_seen_subcommand_from list describe producers find-hanging abort trace help" -f -a "trace" -d 'Watch transactions change state live: one line per transition and per marker'
+complete -c kf -n "__fish_kf_using_subcommand txn; and not __fish_seen_subcommand_from list describe producers find-hanging abort trace help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -l state -d 'Only transactions in this state (Kafka\'s names, repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -l producer-id -d 'Only transactions of this producer id (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -l min-duration -d 'Only transactions open longer than this, e.g. 30s, 5m, PT1H (ListTransactions v1)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from describe" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from describe" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from describe" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from describe" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from producers" -s p -l partition -d 'Only this partition (default: every partition)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from producers" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from producers" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from producers" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from producers" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from producers" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from find-hanging" -l broker -d 'Only partitions with a replica on this broker, asked of this broker' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from find-hanging" -l topic -d 'Only this topic (default: every topic)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from find-hanging" -l partition -d 'Only this partition of --topic' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from find-hanging" -l max-transaction-timeout -d 'The cluster\'s transaction.max.timeout.ms, in minutes: only transactions open longer are candidates' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from find-hanging" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from find-hanging" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from find-hanging" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from find-hanging" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from find-hanging" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from abort" -l topic -d 'Topic of the partition' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from abort" -l partition -d 'Partition' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from abort" -l start-offset -d 'The first offset of the open transaction to abort' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from abort" -l producer-id -d 'The producer id of the transaction (with --producer-epoch and --coordinator-epoch)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from abort" -l producer-epoch -d 'The producer\'s epoch' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from abort" -l coordinator-epoch -d 'The coordinator epoch (`kf txn producers` shows it; negative means 0)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from abort" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from abort" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from abort" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from abort" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from abort" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from trace" -s c -l count -d 'Exit after this many events' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from trace" -s o -l output -d 'Output format: text lines, or one JSON object per line' -r -f -a "text\t''
+json\t'One JSON object per line'"
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from trace" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from trace" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from trace" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from trace" -l from-beginning -d 'Replay every transition still in __transaction_state before following new ones'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from trace" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from help" -f -a "list" -d 'List transactional ids on every broker, with their state and producer id'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Describe transactional ids: state, producer id and epoch, coordinator, timeout, start time, duration and partitions'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from help" -f -a "producers" -d 'Show a partition\'s active producers: epoch, last sequence, open transaction start offset'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from help" -f -a "find-hanging" -d 'Find open transactions older than the maximum transaction timeout that their coordinator does not know of (hanging transactions)'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from help" -f -a "abort" -d 'Abort a hanging transaction in one partition (writes an abort marker at its leader)'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from help" -f -a "trace" -d 'Watch transactions change state live: one line per transition and per marker'
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand produce" -l file -d 'Read records from this file instead of stdin' -r -F
 complete -c kf -n "__fish_kf_using_subcommand produce" -s D -l delimiter -d 'Record delimiter (escapes such as \\n, \\t, \\0 and \\xHH allowed)' -r
 complete -c kf -n "__fish_kf_using_subcommand produce" -s k -l key-delimiter -d 'Split each record at the first DELIM into key and value (no DELIM: no key)' -r
@@ -256,6 +329,8 @@ complete -c kf -n "__fish_kf_using_subcommand consume" -s o -l offset -d 'Where 
 complete -c kf -n "__fish_kf_using_subcommand consume" -s p -l partition -d 'Only these partitions (repeatable; not with -G)' -r
 complete -c kf -n "__fish_kf_using_subcommand consume" -s c -l count -d 'Exit after this many records' -r
 complete -c kf -n "__fish_kf_using_subcommand consume" -s G -l group -d 'Join this consumer group; offsets are committed as records are read' -r
+complete -c kf -n "__fish_kf_using_subcommand consume" -l group-protocol -d 'The group protocol (with -G): classic works with every broker; consumer (KIP-848) needs Kafka 4.0+ or kf and rebalances without stopping the other members [default: classic]' -r -f -a "classic\t'JoinGroup/SyncGroup, a member assigns: every Kafka version (Kafka\'s clients\' default)'
+consumer\t'KIP-848: the coordinator assigns, incrementally (Kafka 4.0+ and kf)'"
 complete -c kf -n "__fish_kf_using_subcommand consume" -l isolation -d 'Which records to read: read_uncommitted sees aborted transactions\' records too' -r -f -a "read_committed\t'Only records of committed transactions (up to the last stable offset)'
 read_uncommitted\t'Every record up to the high watermark (Kafka\'s default)'"
 complete -c kf -n "__fish_kf_using_subcommand consume" -s f -l format -d 'Print each record with this format (see below)' -r
@@ -304,7 +379,10 @@ complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s n -l num-records -d 'Stop after this many records (default: at the end offsets seen at the start)' -r
-complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s p -l partitions -d 'Partitions to read, comma separated (default: all)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s p -l partitions -d 'Partitions to read, comma separated (default: all; not with -G)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s G -l group -d 'Read as a member of this consumer group (subscribe) instead of assigning partitions' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l group-protocol -d 'The group protocol (with -G): classic works with every broker; consumer (KIP-848) needs Kafka 4.0+ or kf and rebalances without stopping the other members [default: classic]' -r -f -a "classic\t'JoinGroup/SyncGroup, a member assigns: every Kafka version (Kafka\'s clients\' default)'
+consumer\t'KIP-848: the coordinator assigns, incrementally (Kafka 4.0+ and kf)'"
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l timeout -d 'Give up when no record arrives for this many milliseconds' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -l reporting-interval -d 'Milliseconds between the periodic report lines' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from consume" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
@@ -316,15 +394,16 @@ complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand generate" -l out-dir -d 'The directory to write `completions/` and `man/` under' -r -F
 complete -c kf -n "__fish_kf_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume top bench generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume top bench generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume top bench generate help" -f -a "group" -d 'Inspect consumer groups, reset and delete their offsets'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume top bench generate help" -f -a "produce" -d 'Produce records from stdin or a file'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume top bench generate help" -f -a "consume" -d 'Print records of one or more topics'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume top bench generate help" -f -a "top" -d 'A live dashboard of brokers, topics, partitions, groups and transactions'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume top bench generate help" -f -a "bench" -d 'Measure produce and consume throughput and latency'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume top bench generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group produce consume top bench generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "group" -d 'Inspect consumer groups, reset and delete their offsets'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "txn" -d 'Inspect transactions and producers, find and abort hanging transactions'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "produce" -d 'Produce records from stdin or a file'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "consume" -d 'Print records of one or more topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "top" -d 'A live dashboard of brokers, topics, partitions, groups and transactions'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "bench" -d 'Measure produce and consume throughput and latency'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "down" -d 'Stop the running local cluster'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health'
@@ -345,5 +424,11 @@ complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_f
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "reset-offsets" -d 'Move a group\'s committed offsets (prints the plan; changes nothing without --execute)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete" -d 'Delete groups that have no active members, with their committed offsets'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete-offsets" -d 'Delete a group\'s committed offsets of some topics or partitions'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from txn" -f -a "list" -d 'List transactional ids on every broker, with their state and producer id'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from txn" -f -a "describe" -d 'Describe transactional ids: state, producer id and epoch, coordinator, timeout, start time, duration and partitions'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from txn" -f -a "producers" -d 'Show a partition\'s active producers: epoch, last sequence, open transaction start offset'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from txn" -f -a "find-hanging" -d 'Find open transactions older than the maximum transaction timeout that their coordinator does not know of (hanging transactions)'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from txn" -f -a "abort" -d 'Abort a hanging transaction in one partition (writes an abort marker at its leader)'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from txn" -f -a "trace" -d 'Watch transactions change state live: one line per transition and per marker'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "produce" -d 'Produce generated records as fast as allowed and report throughput and latency, like Kafka\'s kafka-producer-perf-test'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "consume" -d 'Read a topic as fast as possible and report throughput and fetch latency, like Kafka\'s kafka-consumer-perf-test'

@@ -1,5 +1,8 @@
-//! kf's group consumer (classic protocol) against librdkafka's mock group coordinator.
+//! kf's group consumer: the classic protocol against librdkafka's mock group coordinator, the
+//! consumer protocol (KIP-848) against a kf cluster.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
 
 use kf::client::consumer::group::GroupConsumer;
 use kf::client::producer::{Producer, ProducerRecord};
@@ -124,4 +127,91 @@ async fn committed_offsets_survive_a_restart() {
     offsets.sort();
     assert_eq!(offsets, vec![(0, 5), (1, 5)]);
     second.close().await.unwrap();
+}
+
+/// kf's consumer-protocol members (KIP-848) on a kf cluster, beside a librdkafka one: the
+/// coordinator shares the partitions out, every record is read once, a member that leaves
+/// hands its partitions over, and the commits are where a restarted member starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_protocol_members_share_hand_over_and_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = common::start_cluster(
+        dir.path(),
+        1,
+        &[("group.consumer.heartbeat.interval.ms", "200")],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    common::create_topic(&bootstrap, "kip848", 4).await;
+    let settings = [("group.id", "new"), ("group.protocol", "consumer")];
+    let topics = vec!["kip848".to_string()];
+    let mut a = GroupConsumer::subscribe(client(&bootstrap, &settings).await, &topics)
+        .await
+        .unwrap();
+    let mut b = GroupConsumer::subscribe(client(&bootstrap, &settings).await, &topics)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + common::TIMEOUT;
+    while a.assignment().len() + b.assignment().len() != 4 || a.assignment().len() != 2 {
+        assert!(std::time::Instant::now() < deadline, "never two each");
+        a.poll().await.unwrap();
+        b.poll().await.unwrap();
+    }
+    let owned_by_a: BTreeSet<TopicPartition> = a.assignment().into_iter().collect();
+    assert!(b.assignment().iter().all(|tp| !owned_by_a.contains(tp)));
+    assert!(a.generation_id() > 0, "the member epoch");
+
+    produce(&bootstrap, "kip848", 4, 10).await;
+    let mut seen = BTreeSet::new();
+    let mut total = 0;
+    while seen.len() < 40 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "read {} of 40",
+            seen.len()
+        );
+        for records in [a.poll().await.unwrap(), b.poll().await.unwrap()] {
+            total += records.len();
+            seen.extend(records.into_iter().map(|r| (r.partition, r.offset)));
+        }
+    }
+    assert_eq!(total, 40, "each record read once");
+
+    // a leaves (committing what it read): b takes all four over.
+    a.close().await.unwrap();
+    while b.assignment().len() != 4 {
+        assert!(std::time::Instant::now() < deadline, "b never took over");
+        b.poll().await.unwrap();
+    }
+    b.commit().await.unwrap();
+    b.close().await.unwrap();
+
+    // A librdkafka member of the same group starts where the commits are.
+    produce(&bootstrap, "kip848", 4, 1).await;
+    let rdkafka = common::consumer(
+        &bootstrap,
+        &[
+            ("group.id", "new"),
+            ("group.protocol", "consumer"),
+            ("auto.offset.reset", "earliest"),
+        ],
+    );
+    tokio::task::spawn_blocking(move || {
+        use rdkafka::consumer::Consumer;
+        use rdkafka::message::Message;
+        rdkafka.subscribe(&["kip848"]).unwrap();
+        let mut offsets = Vec::new();
+        while offsets.len() < 4 {
+            assert!(std::time::Instant::now() < deadline, "got {offsets:?}");
+            if let Some(message) = rdkafka.poll(std::time::Duration::from_millis(100)) {
+                let message = message.unwrap();
+                offsets.push((message.partition(), message.offset()));
+            }
+        }
+        offsets.sort();
+        assert_eq!(offsets, vec![(0, 10), (1, 10), (2, 10), (3, 10)]);
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
 }

@@ -564,3 +564,194 @@ async fn resumes_after_the_coordinator_restarts(protocol: &'static [(&'static st
     .unwrap();
     cluster.shutdown().await;
 }
+
+/// ConsumerGroupHeartbeat, ConsumerGroupDescribe and their interplay with the classic APIs,
+/// over the wire: Kafka's error codes for bad requests, epochs, and what DescribeGroups,
+/// ListGroups and OffsetCommit say of a consumer-protocol group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consumer_protocol_over_the_wire() {
+    use common::raw::RawConnection;
+    use kafka_protocol::error::ResponseError;
+    use kafka_protocol::messages::*;
+    use kafka_protocol::protocol::StrBytes;
+
+    let dir = tempfile::tempdir().unwrap();
+    // One `__consumer_offsets` partition: every group id below has the same, loaded one.
+    let cluster = start_cluster(dir.path(), 1, &[("offsets.topic.num.partitions", "1")]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "wire", 2).await;
+    let mut conn = RawConnection::connect(&bootstrap).await;
+    let s = |v: &str| StrBytes::from_string(v.to_string());
+    let group = GroupId(s("wire-g"));
+    let join = |member: &str| {
+        ConsumerGroupHeartbeatRequest::default()
+            .with_group_id(GroupId(s("wire-g")))
+            .with_member_id(s(member))
+            .with_member_epoch(0)
+            .with_rebalance_timeout_ms(30_000)
+            .with_subscribed_topic_names(Some(vec![TopicName(s("wire"))]))
+            .with_topic_partitions(Some(Vec::new()))
+    };
+    // FindCoordinator creates `__consumer_offsets`; the first join waits out its loading.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let found: FindCoordinatorResponse = conn
+        .call(
+            ApiKey::FindCoordinator,
+            3,
+            &FindCoordinatorRequest::default().with_key(s("wire-g")),
+        )
+        .await;
+    assert!(
+        found.error_code == 0 || found.error_code == ResponseError::CoordinatorNotAvailable.code()
+    );
+    let joined: ConsumerGroupHeartbeatResponse = loop {
+        let r: ConsumerGroupHeartbeatResponse = conn
+            .call(ApiKey::ConsumerGroupHeartbeat, 1, &join("m1"))
+            .await;
+        if r.error_code == 0 {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "error {}",
+            r.error_code
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(joined.member_epoch, 1);
+    assert_eq!(
+        joined.heartbeat_interval_ms, 5000,
+        "Kafka's default interval"
+    );
+    let assigned = joined.assignment.unwrap().topic_partitions;
+    assert_eq!(assigned.len(), 1);
+    assert_eq!(assigned[0].partitions.len(), 2);
+
+    let error = |r: ConsumerGroupHeartbeatResponse| ResponseError::try_from_code(r.error_code);
+    let call = |req: ConsumerGroupHeartbeatRequest, version: i16| beat(&bootstrap, req, version);
+    // v1: the client names itself; v0 lets the coordinator.
+    assert_eq!(
+        error(call(join(""), 1).await),
+        Some(ResponseError::InvalidRequest)
+    );
+    let v0 = call(join(""), 0).await;
+    assert_eq!(v0.error_code, 0);
+    assert!(!v0.member_id.clone().unwrap().is_empty());
+    let sticky = join("m3").with_server_assignor(Some(s("sticky")));
+    assert_eq!(
+        error(call(sticky, 1).await),
+        Some(ResponseError::UnsupportedAssignor)
+    );
+    let regex = join("m3")
+        .with_subscribed_topic_names(None)
+        .with_subscribed_topic_regex(Some(s("wi(re")));
+    assert_eq!(
+        error(call(regex, 1).await),
+        Some(ResponseError::InvalidRegularExpression)
+    );
+    let ahead = join("m1").with_member_epoch(9);
+    assert_eq!(
+        error(call(ahead, 1).await),
+        Some(ResponseError::FencedMemberEpoch)
+    );
+    let stranger = join("m9")
+        .with_member_epoch(1)
+        .with_group_id(GroupId(s("nobody")));
+    assert_eq!(
+        error(call(stranger, 1).await),
+        Some(ResponseError::GroupIdNotFound)
+    );
+
+    // ConsumerGroupDescribe knows it; DescribeGroups (classic groups only) does not.
+    let described: ConsumerGroupDescribeResponse = conn
+        .call(
+            ApiKey::ConsumerGroupDescribe,
+            1,
+            &ConsumerGroupDescribeRequest::default()
+                .with_group_ids(vec![group.clone(), GroupId(s("nobody"))]),
+        )
+        .await;
+    let g = &described.groups[0];
+    assert_eq!((g.error_code, g.group_state.as_str()), (0, "Reconciling"));
+    assert_eq!(g.assignor_name.as_str(), "uniform");
+    assert_eq!(g.members.len(), 2);
+    assert!(g.members.iter().all(|m| m.member_type == 1));
+    assert_eq!(
+        ResponseError::try_from_code(described.groups[1].error_code),
+        Some(ResponseError::GroupIdNotFound)
+    );
+    let classic: DescribeGroupsResponse = conn
+        .call(
+            ApiKey::DescribeGroups,
+            6,
+            &DescribeGroupsRequest::default().with_groups(vec![group.clone()]),
+        )
+        .await;
+    assert_eq!(
+        ResponseError::try_from_code(classic.groups[0].error_code),
+        Some(ResponseError::GroupIdNotFound)
+    );
+    let listed: ListGroupsResponse = conn
+        .call(
+            ApiKey::ListGroups,
+            5,
+            &ListGroupsRequest::default().with_types_filter(vec![s("Consumer")]),
+        )
+        .await;
+    let ours = listed.groups.iter().find(|l| l.group_id == group).unwrap();
+    assert_eq!(
+        (ours.group_type.as_str(), ours.protocol_type.as_str()),
+        ("consumer", "consumer")
+    );
+
+    // OffsetCommit: v9 with the member epoch; a stale epoch and an older version are refused.
+    let commit = |epoch: i32| {
+        OffsetCommitRequest::default()
+            .with_group_id(GroupId(s("wire-g")))
+            .with_generation_id_or_member_epoch(epoch)
+            .with_member_id(s("m1"))
+            .with_topics(vec![
+                offset_commit_request::OffsetCommitRequestTopic::default()
+                    .with_name(TopicName(s("wire")))
+                    .with_partitions(vec![
+                        offset_commit_request::OffsetCommitRequestPartition::default()
+                            .with_partition_index(0)
+                            .with_committed_offset(3),
+                    ]),
+            ])
+    };
+    let code = |r: &OffsetCommitResponse| {
+        ResponseError::try_from_code(r.topics[0].partitions[0].error_code)
+    };
+    let ok: OffsetCommitResponse = conn.call(ApiKey::OffsetCommit, 9, &commit(1)).await;
+    assert_eq!(code(&ok), None);
+    let stale: OffsetCommitResponse = conn.call(ApiKey::OffsetCommit, 9, &commit(0)).await;
+    assert_eq!(code(&stale), Some(ResponseError::StaleMemberEpoch));
+    let old: OffsetCommitResponse = conn.call(ApiKey::OffsetCommit, 8, &commit(1)).await;
+    assert_eq!(code(&old), Some(ResponseError::UnsupportedVersion));
+
+    // Leaving: epoch -1 back.
+    let leave = ConsumerGroupHeartbeatRequest::default()
+        .with_group_id(group)
+        .with_member_id(s("m1"))
+        .with_member_epoch(-1);
+    let left: ConsumerGroupHeartbeatResponse =
+        conn.call(ApiKey::ConsumerGroupHeartbeat, 1, &leave).await;
+    assert_eq!((left.error_code, left.member_epoch), (0, -1));
+    cluster.shutdown().await;
+}
+
+/// One ConsumerGroupHeartbeat on a connection of its own.
+async fn beat(
+    addr: &str,
+    request: kafka_protocol::messages::ConsumerGroupHeartbeatRequest,
+    version: i16,
+) -> kafka_protocol::messages::ConsumerGroupHeartbeatResponse {
+    let mut conn = common::raw::RawConnection::connect(addr).await;
+    conn.call(
+        kafka_protocol::messages::ApiKey::ConsumerGroupHeartbeat,
+        version,
+        &request,
+    )
+    .await
+}

@@ -63,6 +63,7 @@ fn default_request(api_key: ApiKey) -> RequestKind {
         ApiKey::AddOffsetsToTxn => RequestKind::AddOffsetsToTxn(AddOffsetsToTxnRequest::default()),
         ApiKey::EndTxn => RequestKind::EndTxn(EndTxnRequest::default()),
         ApiKey::WriteTxnMarkers => RequestKind::WriteTxnMarkers(WriteTxnMarkersRequest::default()),
+        ApiKey::TxnOffsetCommit => RequestKind::TxnOffsetCommit(TxnOffsetCommitRequest::default()),
         ApiKey::DescribeTransactions => {
             RequestKind::DescribeTransactions(DescribeTransactionsRequest::default())
         }
@@ -71,6 +72,12 @@ fn default_request(api_key: ApiKey) -> RequestKind {
         }
         ApiKey::DescribeProducers => {
             RequestKind::DescribeProducers(DescribeProducersRequest::default())
+        }
+        ApiKey::ConsumerGroupHeartbeat => {
+            RequestKind::ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest::default())
+        }
+        ApiKey::ConsumerGroupDescribe => {
+            RequestKind::ConsumerGroupDescribe(ConsumerGroupDescribeRequest::default())
         }
         other => panic!("add a request for {other:?}, newly advertised, to this test"),
     }

@@ -194,6 +194,9 @@ async fn route(
         RequestKind::EndTxn(r) => {
             ResponseKind::EndTxn(handlers::end_txn::handle(broker, header, r).await)
         }
+        RequestKind::TxnOffsetCommit(r) => ResponseKind::TxnOffsetCommit(
+            handlers::txn_offset_commit::handle(broker, header, r).await,
+        ),
         RequestKind::WriteTxnMarkers(r) => {
             ResponseKind::WriteTxnMarkers(handlers::write_txn_markers::handle(broker, r).await)
         }

@@ -2,6 +2,7 @@
 
 use clap::{Args, Subcommand};
 
+use super::consume::GroupProtocolArg;
 use super::ConnectArgs;
 
 #[derive(Debug, Subcommand)]
@@ -15,7 +16,7 @@ pub enum BenchCommand {
     /// Read a topic as fast as possible and report throughput and fetch latency, like Kafka's
     /// kafka-consumer-perf-test
     #[command(
-        after_help = "Examples:\n  kf bench consume perf                 read every partition from the beginning to its end\n  kf bench consume perf -n 1000000      stop after a million records\n  kf bench consume perf -X fetch.max.bytes=104857600\n\nEvery --reporting-interval it prints the window line\n  N records received, X records/sec (Y MB/sec), Z ms avg latency, W ms max latency.\nand at the end the totals with latency percentiles. A record's latency is how long the\nfetch round that brought it took. MB counts key and value bytes."
+        after_help = "Examples:\n  kf bench consume perf                 read every partition from the beginning to its end\n  kf bench consume perf -n 1000000      stop after a million records\n  kf bench consume perf -X fetch.max.bytes=104857600\n  kf bench consume perf -G bench --group-protocol consumer   as a KIP-848 group member\n\nWith -G it subscribes as a member of GROUP (from the beginning when the group has no\ncommitted offset; nothing is committed) and first prints how long the first assignment took.\n\nEvery --reporting-interval it prints the window line\n  N records received, X records/sec (Y MB/sec), Z ms avg latency, W ms max latency.\nand at the end the totals with latency percentiles. A record's latency is how long the\nfetch round that brought it took. MB counts key and value bytes."
     )]
     Consume(BenchConsumeArgs),
 }
@@ -61,9 +62,27 @@ pub struct BenchConsumeArgs {
     #[arg(short = 'n', long = "num-records", value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..))]
     pub num_records: Option<u64>,
-    /// Partitions to read, comma separated (default: all)
-    #[arg(short = 'p', long = "partitions", value_delimiter = ',')]
+    /// Partitions to read, comma separated (default: all; not with -G)
+    #[arg(
+        short = 'p',
+        long = "partitions",
+        value_delimiter = ',',
+        conflicts_with = "group"
+    )]
     pub partitions: Vec<i32>,
+    /// Read as a member of this consumer group (subscribe) instead of assigning partitions
+    #[arg(short = 'G', long = "group", value_name = "GROUP")]
+    pub group: Option<String>,
+    /// The group protocol (with -G): classic works with every broker; consumer (KIP-848)
+    /// needs Kafka 4.0+ or kf and rebalances without stopping the other members [default:
+    /// classic]
+    #[arg(
+        long = "group-protocol",
+        value_enum,
+        value_name = "PROTOCOL",
+        requires = "group"
+    )]
+    pub group_protocol: Option<GroupProtocolArg>,
     /// Give up when no record arrives for this many milliseconds
     #[arg(long = "timeout", value_name = "MS", default_value_t = 10_000)]
     pub timeout_ms: u64,

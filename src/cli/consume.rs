@@ -40,7 +40,8 @@ use super::ConnectArgs;
                   kf consume orders -o @-1h -e -f '%d{%T} %k=%s\\n'\n  \
                   kf consume orders -o @2024-05-01:2024-05-02     one day of records\n  \
                   kf consume orders -o beginning -e -J --key-encoding base64\n  \
-                  kf consume orders other -G audit -o beginning -e  as a group member"
+                  kf consume orders other -G audit -o beginning -e  as a group member\n  \
+                  kf consume orders -G audit --group-protocol consumer  as a KIP-848 member"
 )]
 pub struct ConsumeArgs {
     /// Topics to consume
@@ -66,6 +67,16 @@ pub struct ConsumeArgs {
     /// Join this consumer group; offsets are committed as records are read
     #[arg(short = 'G', long = "group", value_name = "GROUP")]
     pub group: Option<String>,
+    /// The group protocol (with -G): classic works with every broker; consumer (KIP-848)
+    /// needs Kafka 4.0+ or kf and rebalances without stopping the other members [default:
+    /// classic]
+    #[arg(
+        long = "group-protocol",
+        value_enum,
+        value_name = "PROTOCOL",
+        requires = "group"
+    )]
+    pub group_protocol: Option<GroupProtocolArg>,
     /// Which records to read: read_uncommitted sees aborted transactions' records too
     #[arg(long = "isolation", value_enum, value_name = "LEVEL")]
     pub isolation: Option<Isolation>,
@@ -103,6 +114,26 @@ pub enum BytesEncoding {
     Hex,
     /// Standard base64 with padding
     Base64,
+}
+
+/// `group.protocol`: how a group member gets its partitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum GroupProtocolArg {
+    /// JoinGroup/SyncGroup, a member assigns: every Kafka version (Kafka's clients' default)
+    #[default]
+    Classic,
+    /// KIP-848: the coordinator assigns, incrementally (Kafka 4.0+ and kf)
+    Consumer,
+}
+
+impl GroupProtocolArg {
+    /// The `group.protocol` value.
+    pub fn config_value(self) -> &'static str {
+        match self {
+            GroupProtocolArg::Classic => "classic",
+            GroupProtocolArg::Consumer => "consumer",
+        }
+    }
 }
 
 /// `isolation.level`.

@@ -8,6 +8,7 @@ pub mod group;
 pub mod produce;
 pub mod top;
 pub mod topic;
+pub mod txn;
 
 use std::path::PathBuf;
 
@@ -39,6 +40,9 @@ pub enum Command {
     /// Inspect consumer groups, reset and delete their offsets
     #[command(subcommand)]
     Group(group::GroupCommand),
+    /// Inspect transactions and producers, find and abort hanging transactions
+    #[command(subcommand)]
+    Txn(txn::TxnCommand),
     /// Produce records from stdin or a file
     Produce(produce::ProduceArgs),
     /// Print records of one or more topics

@@ -116,8 +116,12 @@ pub struct ClientConfig {
     pub heartbeat_interval: Duration,
     /// `max.poll.interval.ms`: sent as the rebalance timeout.
     pub max_poll_interval: Duration,
-    /// `partition.assignment.strategy`: assignor names in preference order.
+    /// `partition.assignment.strategy`: assignor names in preference order (classic protocol).
     pub partition_assignment_strategy: Vec<String>,
+    /// `group.protocol`: the classic rebalance protocol or KIP-848's consumer protocol.
+    pub group_protocol: GroupProtocol,
+    /// `group.remote.assignor`: the server-side assignor a consumer-protocol member asks for.
+    pub group_remote_assignor: Option<String>,
     /// `enable.auto.commit`.
     pub enable_auto_commit: bool,
     /// `auto.commit.interval.ms`.
@@ -126,6 +130,16 @@ pub struct ClientConfig {
     /// `None` keeps each client's own default: producers ask (as Kafka's Java producer and
     /// librdkafka's do), consumers do not (as librdkafka's; the Java consumer asks).
     pub allow_auto_create_topics: Option<bool>,
+}
+
+/// `group.protocol`: how a group member gets its partitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupProtocol {
+    /// JoinGroup/SyncGroup, the leader member assigns (every Kafka version).
+    #[default]
+    Classic,
+    /// KIP-848: ConsumerGroupHeartbeat, the coordinator assigns (Kafka 4.0+).
+    Consumer,
 }
 
 impl Default for ClientConfig {
@@ -162,6 +176,8 @@ impl Default for ClientConfig {
                 "range".to_string(),
                 "cooperative-sticky".to_string(),
             ],
+            group_protocol: GroupProtocol::Classic,
+            group_remote_assignor: None,
             enable_auto_commit: true,
             auto_commit_interval: Duration::from_millis(5_000),
             allow_auto_create_topics: None,
@@ -273,6 +289,17 @@ impl ClientConfig {
                 }
                 self.partition_assignment_strategy = names;
             }
+            "group.protocol" => {
+                self.group_protocol = match value.trim().to_lowercase().as_str() {
+                    "classic" => GroupProtocol::Classic,
+                    "consumer" => GroupProtocol::Consumer,
+                    _ => return Err(invalid("expected classic or consumer")),
+                }
+            }
+            "group.remote.assignor" => {
+                self.group_remote_assignor =
+                    Some(value.trim().to_string()).filter(|v| !v.is_empty())
+            }
             "enable.auto.commit" => self.enable_auto_commit = boolean()?,
             "auto.commit.interval.ms" => self.auto_commit_interval = millis()?,
             "allow.auto.create.topics" => self.allow_auto_create_topics = Some(boolean()?),
@@ -339,6 +366,8 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "heartbeat.interval.ms",
     "max.poll.interval.ms",
     "partition.assignment.strategy",
+    "group.protocol",
+    "group.remote.assignor",
     "enable.auto.commit",
     "auto.commit.interval.ms",
     "allow.auto.create.topics",

@@ -9,6 +9,7 @@
 //! - [`admin`] — topics, configs, cluster description, offsets, record deletion.
 //! - [`producer`] — batching, partitioning, compression, idempotence.
 //! - [`consumer`] — assigned partitions, fetching, decoding, transactions.
+//! - [`txn_trace`] — transactions' state transitions and markers as they happen.
 //! - [`wire`] — `TopicPartition` and conversions to the protocol crate's string types.
 
 pub mod admin;
@@ -19,6 +20,7 @@ pub mod consumer;
 pub mod error;
 pub mod kafka_client;
 pub mod producer;
+pub mod txn_trace;
 pub mod versions;
 pub mod wire;
 

@@ -40,7 +40,12 @@ pub fn client_max_version(api: ApiKey) -> Option<i16> {
         ApiKey::DescribeGroups => 5,
         ApiKey::DeleteGroups => 2,
         ApiKey::OffsetDelete => 0,
+        ApiKey::ConsumerGroupHeartbeat => 1,
         ApiKey::ConsumerGroupDescribe => 1,
+        ApiKey::ListTransactions => 1,
+        ApiKey::DescribeTransactions => 0,
+        ApiKey::DescribeProducers => 0,
+        ApiKey::WriteTxnMarkers => 1,
         _ => return None,
     };
     Some(max.min(api.valid_versions().max))

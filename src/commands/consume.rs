@@ -89,6 +89,9 @@ pub async fn run(args: ConsumeArgs) -> anyhow::Result<()> {
     }
     if let Some(group) = &args.group {
         overrides.push(("group.id", group.as_str()));
+        if let Some(protocol) = args.group_protocol {
+            overrides.push(("group.protocol", protocol.config_value()));
+        }
         match offset {
             None => {}
             Some(OffsetArg::Start(StartOffset::Beginning)) => {

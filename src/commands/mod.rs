@@ -13,6 +13,7 @@ pub mod group;
 pub mod produce;
 pub mod top;
 pub mod topic;
+pub mod txn;
 
 use thiserror::Error;
 
@@ -49,6 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster(command) => cluster::run(command).await,
         Command::Topic(command) => topic::run(command).await,
         Command::Group(command) => group::run(command).await,
+        Command::Txn(command) => txn::run(command).await,
         Command::Produce(args) => produce::run(args).await,
         Command::Consume(args) => consume::run(args).await,
         Command::Top(args) => top::run(args).await,

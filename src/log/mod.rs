@@ -53,7 +53,7 @@ pub use open_files::{
     configure as configure_open_files, descriptors_in_use, stats as open_files_stats,
     OpenFileLimit, OpenFilesStats,
 };
-pub use partition_log::{AppendInfo, PartitionLog};
+pub use partition_log::{AppendInfo, AppendOrigin, PartitionLog};
 pub use producer_state::{AbortedTransaction, ActiveProducer};
 pub use timestamp_lookup::TimestampAndOffset;
 pub use txn_marker::TxnMarker;

@@ -40,6 +40,15 @@ pub struct AppendInfo {
     pub duplicate: bool,
 }
 
+/// Who an append comes from, as Kafka's `AppendOrigin`: a coordinator's batches (transactional
+/// offset commits in `__consumer_offsets`) carry no sequence numbers, so only the producer epoch
+/// and transaction state are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendOrigin {
+    Client,
+    Coordinator,
+}
+
 /// One partition's log on disk. Not thread-safe by itself: the broker wraps it in a Mutex.
 pub struct PartitionLog {
     pub(super) dir: PathBuf,
@@ -131,6 +140,18 @@ impl PartitionLog {
         leader_epoch: i32,
         now_ms: i64,
     ) -> Result<AppendInfo, LogError> {
+        self.append_from(records, leader_epoch, now_ms, AppendOrigin::Client)
+    }
+
+    /// [`Self::append`] for a batch written by a coordinator of this broker (see
+    /// [`AppendOrigin`]).
+    pub fn append_from(
+        &mut self,
+        records: &[u8],
+        leader_epoch: i32,
+        now_ms: i64,
+        origin: AppendOrigin,
+    ) -> Result<AppendInfo, LogError> {
         self.ensure_not_deleted()?;
         self.check_batch_size(records)?;
         let header = validate_produce_batches(records)?
@@ -142,7 +163,9 @@ impl PartitionLog {
         let record_max_timestamp =
             validate_records(&header, records, &RecordRules::new(&self.config, now_ms))?;
         if header.has_producer_id() {
-            if let SequenceCheck::Duplicate(original) = self.producer_state.check(&header)? {
+            if let SequenceCheck::Duplicate(original) =
+                self.producer_state.check(&header, origin)?
+            {
                 return Ok(self.duplicate_append_info(original, &header));
             }
         }

@@ -71,21 +71,29 @@ pub(crate) fn parse_marker(batch: &[u8], base_offset: i64) -> Result<Option<TxnM
     let Some(record) = set.records.first() else {
         return Ok(None);
     };
-    let (Some(key), Some(value)) = (&record.key, &record.value) else {
-        return Ok(None);
-    };
-    if key.len() < 4 || value.len() < 6 {
-        return Ok(None);
-    }
-    let kind = i16::from_be_bytes([key[2], key[3]]);
-    let coordinator_epoch = i32::from_be_bytes([value[2], value[3], value[4], value[5]]);
-    Ok(match kind {
-        ABORT | COMMIT => Some(TxnMarker {
-            commit: kind == COMMIT,
-            coordinator_epoch,
-        }),
+    Ok(match (&record.key, &record.value) {
+        (Some(key), Some(value)) => TxnMarker::from_record(key, value),
         _ => None,
     })
+}
+
+impl TxnMarker {
+    /// The marker a control record's key and value hold; `None` for another kind of control
+    /// record (or a truncated one).
+    pub fn from_record(key: &[u8], value: &[u8]) -> Option<TxnMarker> {
+        if key.len() < 4 || value.len() < 6 {
+            return None;
+        }
+        let kind = i16::from_be_bytes([key[2], key[3]]);
+        let coordinator_epoch = i32::from_be_bytes([value[2], value[3], value[4], value[5]]);
+        match kind {
+            ABORT | COMMIT => Some(TxnMarker {
+                commit: kind == COMMIT,
+                coordinator_epoch,
+            }),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

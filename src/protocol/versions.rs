@@ -38,6 +38,7 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::AddOffsetsToTxn, 0, 4),
     range(ApiKey::EndTxn, 0, 5),
     range(ApiKey::WriteTxnMarkers, 1, 1),
+    range(ApiKey::TxnOffsetCommit, 0, 5),
     range(ApiKey::DescribeConfigs, 1, 4),
     range(ApiKey::DescribeLogDirs, 1, 4),
     range(ApiKey::CreatePartitions, 0, 3),

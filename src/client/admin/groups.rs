@@ -32,7 +32,7 @@ pub struct ListedGroup {
     pub group_type: String,
 }
 
-/// The broker that coordinates a group.
+/// The broker that coordinates a group or a transactional id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupCoordinator {
     pub node_id: i32,
@@ -97,15 +97,30 @@ fn by_topic(partitions: &[TopicPartition]) -> BTreeMap<&str, Vec<i32>> {
 impl Admin {
     /// The coordinator of `group` (FindCoordinator, key type 0).
     pub async fn find_group_coordinator(&self, group: &str) -> ClientResult<GroupCoordinator> {
+        self.find_coordinator(group, 0).await
+    }
+
+    /// The coordinator of `key`: a group (key type 0) or a transactional id (key type 1).
+    pub(super) async fn find_coordinator(
+        &self,
+        key: &str,
+        key_type: i8,
+    ) -> ClientResult<GroupCoordinator> {
         let request = FindCoordinatorRequest::default()
-            .with_key(str_bytes(group))
-            .with_key_type(0);
+            .with_key(str_bytes(key))
+            .with_key_type(key_type);
         self.client
             .retry(|| async {
                 let connection = self.client.any_broker().await?;
                 let version = connection.require_version(ApiKey::FindCoordinator)?;
+                if key_type != 0 && version == 0 {
+                    return Err(ClientError::UnsupportedApi {
+                        api: "FindCoordinator for transactional ids".to_string(),
+                        addr: connection.addr().to_string(),
+                    });
+                }
                 let response = connection.send_version(&request, version).await?;
-                ClientError::check(response.error_code, || format!("FindCoordinator {group}"))?;
+                ClientError::check(response.error_code, || format!("FindCoordinator {key}"))?;
                 Ok(GroupCoordinator {
                     node_id: response.node_id.0,
                     host: response.host.to_string(),
@@ -115,7 +130,7 @@ impl Admin {
             .await
     }
 
-    async fn coordinator_connection(
+    pub(super) async fn coordinator_connection(
         &self,
         coordinator: &GroupCoordinator,
     ) -> ClientResult<Arc<BrokerConnection>> {

@@ -1,5 +1,5 @@
 //! Administrative operations on standard Kafka APIs: topics, configs, the cluster and its
-//! quorum, offsets and record deletion, consumer groups. Each concept lives in its own file as `impl Admin`.
+//! quorum, offsets and record deletion, consumer groups, transactions. Each concept lives in its own file as `impl Admin`.
 
 mod broker_stats;
 mod cluster;
@@ -7,12 +7,17 @@ mod configs;
 mod groups;
 mod offsets;
 mod topics;
+mod transactions;
 
 pub use cluster::{ClusterDescription, QuorumDescription, QuorumReplica};
 pub use configs::{AlterConfigOp, ConfigEntry, ConfigResource};
 pub use groups::{CommittedOffset, GroupCoordinator, GroupDescription, GroupMember, ListedGroup};
 pub use offsets::{ListedOffset, OffsetSpec};
 pub use topics::NewTopic;
+pub use transactions::{
+    AbortSpec, ProducerState, TransactionDescription, TransactionFilter, TransactionListing,
+    TRANSACTION_STATES,
+};
 
 use super::error::{ClientError, ClientResult};
 use super::kafka_client::Client;

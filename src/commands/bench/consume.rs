@@ -1,7 +1,10 @@
 //! `kf bench consume`: Kafka's kafka-consumer-perf-test on kf's own consumer, in assign mode
-//! (no group), from the beginning of every chosen partition. It stops after `--num-records`,
-//! or at the end offsets seen at the start, or when no record came for `--timeout`.
+//! (no group) from the beginning of every chosen partition, or with `-G` as a group member
+//! (classic or KIP-848 protocol) from the group's commits, else the beginning. It stops after
+//! `--num-records`, or at the end offsets seen at the start, or when no record came for
+//! `--timeout`.
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
@@ -10,15 +13,70 @@ use bytes::Bytes;
 use super::progress::Progress;
 use super::stats::Stats;
 use crate::cli::bench::BenchConsumeArgs;
-use crate::client::consumer::{Consumer, StartOffset};
-use crate::client::TopicPartition;
+use crate::client::consumer::group::GroupConsumer;
+use crate::client::consumer::{Consumer, ConsumerRecord, StartOffset};
+use crate::client::error::ClientResult;
+use crate::client::{Client, TopicPartition};
 use crate::commands::connect;
 use crate::commands::produce::require_topic;
 
+/// Where the records come from: assigned partitions, or a group membership.
+enum Reader {
+    Assigned(Consumer),
+    Group(Box<GroupConsumer>),
+}
+
+impl Reader {
+    async fn poll(&mut self) -> ClientResult<Vec<ConsumerRecord>> {
+        match self {
+            Reader::Assigned(consumer) => consumer.poll().await,
+            Reader::Group(member) => member.poll().await,
+        }
+    }
+
+    fn consumer(&self) -> &Consumer {
+        match self {
+            Reader::Assigned(consumer) => consumer,
+            Reader::Group(member) => member.consumer(),
+        }
+    }
+}
+
 pub async fn run(args: BenchConsumeArgs) -> anyhow::Result<()> {
-    let client = connect::connect(&args.connect, &[]).await?;
+    let mut overrides = Vec::new();
+    if let Some(group) = &args.group {
+        overrides.extend([
+            ("group.id", group.as_str()),
+            ("auto.offset.reset", "earliest"),
+            ("enable.auto.commit", "false"),
+        ]);
+        if let Some(protocol) = args.group_protocol {
+            overrides.push(("group.protocol", protocol.config_value()));
+        }
+    }
+    let client = connect::connect(&args.connect, &overrides).await?;
     let allow_auto_create = client.config().consumer_auto_create();
     require_topic(&client, &args.topic, allow_auto_create).await?;
+    let reader = match &args.group {
+        Some(group) => {
+            let joining = Instant::now();
+            let member = GroupConsumer::subscribe(client, std::slice::from_ref(&args.topic))
+                .await
+                .with_context(|| format!("cannot join group '{group}'"))?;
+            writeln!(
+                std::io::stdout().lock(),
+                "joined group {group}: {} partitions assigned in {} ms",
+                member.assignment().len(),
+                joining.elapsed().as_millis()
+            )?;
+            Reader::Group(Box::new(member))
+        }
+        None => Reader::Assigned(assign(client, &args).await?),
+    };
+    measure(reader, &args).await
+}
+
+async fn assign(client: Client, args: &BenchConsumeArgs) -> anyhow::Result<Consumer> {
     let mut consumer = Consumer::new(client);
     let partitions = if args.partitions.is_empty() {
         consumer
@@ -39,7 +97,12 @@ pub async fn run(args: BenchConsumeArgs) -> anyhow::Result<()> {
         .assign(&assignment)
         .await
         .with_context(|| format!("cannot assign partitions of {}", args.topic))?;
-    let available: u64 = consumer
+    Ok(consumer)
+}
+
+async fn measure(mut reader: Reader, args: &BenchConsumeArgs) -> anyhow::Result<()> {
+    let available: u64 = reader
+        .consumer()
         .partitions()
         .values()
         .map(|s| u64::try_from(s.end_at_assignment - s.position).unwrap_or(0))
@@ -56,9 +119,9 @@ pub async fn run(args: BenchConsumeArgs) -> anyhow::Result<()> {
     );
     let timeout = Duration::from_millis(args.timeout_ms);
     let mut last_record = start;
-    while !done(&consumer, &stats, args.num_records) {
+    while !done(reader.consumer(), &stats, args.num_records) {
         let fetch_start = Instant::now();
-        let records = consumer.poll().await?;
+        let records = reader.poll().await?;
         let now = Instant::now();
         if records.is_empty() && now - last_record > timeout {
             break;
@@ -81,6 +144,9 @@ pub async fn run(args: BenchConsumeArgs) -> anyhow::Result<()> {
     }
     progress.finish();
     progress.line(&stats.total(Instant::now()).to_string())?;
+    if let Reader::Group(member) = reader {
+        member.close().await.context("cannot leave the group")?;
+    }
     match args.num_records {
         Some(expected) if stats.count() < expected => Err(anyhow!(
             "consumed {} of {expected} records: no record for {} ms (--timeout)",

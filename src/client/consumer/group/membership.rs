@@ -38,11 +38,13 @@ pub enum HeartbeatOutcome {
 /// This member's identity in one group.
 #[derive(Debug)]
 pub struct GroupMembership {
-    client: Client,
-    group_id: String,
-    instance_id: Option<String>,
-    member_id: String,
-    generation_id: i32,
+    pub(super) client: Client,
+    pub(super) group_id: String,
+    pub(super) instance_id: Option<String>,
+    pub(super) member_id: String,
+    /// The generation (classic) or the member epoch (consumer protocol): what OffsetCommit
+    /// carries either way.
+    pub(super) generation_id: i32,
     protocol_name: Option<String>,
     coordinator: Option<i32>,
 }
@@ -75,7 +77,7 @@ impl GroupMembership {
         self.protocol_name.as_deref()
     }
 
-    async fn coordinator(&mut self) -> ClientResult<Arc<BrokerConnection>> {
+    pub(super) async fn coordinator(&mut self) -> ClientResult<Arc<BrokerConnection>> {
         if let Some(node_id) = self.coordinator {
             if let Ok(connection) = self.client.broker(node_id).await {
                 return Ok(connection);
@@ -101,7 +103,7 @@ impl GroupMembership {
     }
 
     /// Whether `error` means the coordinator moved; forgets it if so.
-    fn coordinator_lost(&mut self, error: &ClientError) -> bool {
+    pub(super) fn coordinator_lost(&mut self, error: &ClientError) -> bool {
         let lost = matches!(
             error.kafka_error(),
             Some(
@@ -412,6 +414,6 @@ impl GroupMembership {
     }
 }
 
-fn millis(duration: Duration) -> i32 {
+pub(super) fn millis(duration: Duration) -> i32 {
     i32::try_from(duration.as_millis()).unwrap_or(i32::MAX)
 }

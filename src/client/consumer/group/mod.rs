@@ -1,21 +1,27 @@
-//! The consumer in group mode (classic protocol): the group decides the assignment, positions
-//! start from committed offsets (else `auto.offset.reset`), heartbeats and auto-commits ride
-//! on `poll`, and rebalances are eager for `range` and incremental for `cooperative-sticky`.
+//! The consumer in group mode: the group decides the assignment, positions start from committed
+//! offsets (else `auto.offset.reset`), heartbeats and auto-commits ride on `poll`. With the
+//! classic protocol rebalances are eager for `range` and incremental for `cooperative-sticky`;
+//! with the consumer protocol (KIP-848) the coordinator assigns and every change is
+//! incremental: a member gives up what it lost, says so, and is then given what it gained.
 
 pub mod assignor;
+mod consumer_protocol;
 mod membership;
 pub(crate) mod wire_format;
 
 pub use membership::HeartbeatOutcome;
 
+use self::consumer_protocol::ConsumerBeat;
 use self::membership::GroupMembership;
 use super::{Consumer, ConsumerRecord, StartOffset};
-use crate::client::config::AutoOffsetReset;
+use crate::client::config::{AutoOffsetReset, GroupProtocol};
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::kafka_client::Client;
 use crate::client::wire::TopicPartition;
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 use tokio::time::Instant;
+use uuid::Uuid;
 
 /// A consumer whose partitions are assigned by its group.
 #[derive(Debug)]
@@ -25,8 +31,13 @@ pub struct GroupConsumer {
     membership: GroupMembership,
     topics: BTreeSet<String>,
     strategies: Vec<String>,
+    protocol: GroupProtocol,
     needs_rejoin: bool,
     last_heartbeat: Instant,
+    /// Consumer protocol: the interval the coordinator asks for.
+    heartbeat_interval: Duration,
+    /// Consumer protocol: the topics' ids, which its heartbeats speak in.
+    topic_ids: BTreeMap<String, Uuid>,
     last_commit: Instant,
 }
 
@@ -47,12 +58,18 @@ impl GroupConsumer {
             membership: GroupMembership::new(client.clone(), group_id),
             topics: topics.iter().cloned().collect(),
             strategies: config.partition_assignment_strategy.clone(),
+            protocol: config.group_protocol,
             needs_rejoin: true,
             last_heartbeat: Instant::now(),
+            heartbeat_interval: config.heartbeat_interval,
+            topic_ids: BTreeMap::new(),
             last_commit: Instant::now(),
             client,
         };
-        consumer.rebalance().await?;
+        match consumer.protocol {
+            GroupProtocol::Classic => consumer.rebalance().await?,
+            GroupProtocol::Consumer => consumer.join_consumer_group().await?,
+        }
         Ok(consumer)
     }
 
@@ -94,13 +111,17 @@ impl GroupConsumer {
     /// Heartbeats, rebalances and auto-commits as due, then fetches once.
     pub async fn poll(&mut self) -> ClientResult<Vec<ConsumerRecord>> {
         let config = self.client.config().clone();
-        if self.last_heartbeat.elapsed() >= config.heartbeat_interval {
+        if self.protocol == GroupProtocol::Consumer {
+            if self.needs_rejoin || self.last_heartbeat.elapsed() >= self.heartbeat_interval {
+                self.consumer_heartbeat().await?;
+            }
+        } else if self.last_heartbeat.elapsed() >= config.heartbeat_interval {
             self.last_heartbeat = Instant::now();
             if self.membership.heartbeat().await? == HeartbeatOutcome::Rejoin {
                 self.needs_rejoin = true;
             }
         }
-        if self.needs_rejoin {
+        if self.needs_rejoin && self.protocol == GroupProtocol::Classic {
             self.rebalance().await?;
         }
         if config.enable_auto_commit && self.last_commit.elapsed() >= config.auto_commit_interval {
@@ -127,7 +148,81 @@ impl GroupConsumer {
         if self.client.config().enable_auto_commit {
             self.commit().await?;
         }
-        self.membership.leave().await
+        match self.protocol {
+            GroupProtocol::Classic => self.membership.leave().await,
+            GroupProtocol::Consumer => self.membership.consumer_leave().await,
+        }
+    }
+
+    /// Consumer protocol: heartbeats until the coordinator has taken this member in.
+    async fn join_consumer_group(&mut self) -> ClientResult<()> {
+        let deadline = Instant::now() + self.client.config().default_api_timeout;
+        let mut attempt = 0;
+        while !self.consumer_heartbeat().await? {
+            if Instant::now() >= deadline {
+                return Err(ClientError::Kafka {
+                    error: kafka_protocol::error::ResponseError::CoordinatorNotAvailable,
+                    context: format!(
+                        "joining group {} with the consumer protocol",
+                        self.membership.group_id
+                    ),
+                });
+            }
+            tokio::time::sleep(self.client.backoff(attempt)).await;
+            attempt += 1;
+        }
+        Ok(())
+    }
+
+    /// Consumer protocol: one heartbeat, and the assignment it brings. Partitions the member
+    /// lost are committed (with auto-commit) and dropped; gained ones start from their
+    /// commits. Any change is acknowledged by the next heartbeat at once. Returns whether the
+    /// coordinator answered.
+    async fn consumer_heartbeat(&mut self) -> ClientResult<bool> {
+        let owned = self.assignment();
+        self.last_heartbeat = Instant::now();
+        let beat = self
+            .membership
+            .consumer_heartbeat(&self.topics, &owned, &mut self.topic_ids)
+            .await?;
+        let (assigned, interval) = match beat {
+            ConsumerBeat::Retry => {
+                self.needs_rejoin = true;
+                return Ok(false);
+            }
+            ConsumerBeat::Fenced => {
+                // Fenced: what it owned is someone else's now; nothing to commit.
+                self.consumer.assign(&[]).await?;
+                self.needs_rejoin = true;
+                return Ok(false);
+            }
+            ConsumerBeat::Assigned(assigned, interval) => (assigned, interval),
+        };
+        self.heartbeat_interval = interval;
+        let owned_set: BTreeSet<TopicPartition> = owned.iter().cloned().collect();
+        let assigned_set: BTreeSet<TopicPartition> = assigned.iter().cloned().collect();
+        self.needs_rejoin = owned_set != assigned_set;
+        if !self.needs_rejoin {
+            return Ok(true);
+        }
+        let revoked: BTreeSet<TopicPartition> =
+            owned_set.difference(&assigned_set).cloned().collect();
+        if self.client.config().enable_auto_commit && !revoked.is_empty() {
+            // A failed commit only means records may be read again by the next owner.
+            let _ = self
+                .membership
+                .commit(&self.positions(Some(&revoked)))
+                .await;
+        }
+        let start = self.start_offsets(&assigned).await?;
+        self.consumer.assign(&start).await?;
+        tracing::debug!(
+            member = %self.membership.member_id(),
+            epoch = self.membership.generation_id(),
+            ?assigned,
+            "assignment changed"
+        );
+        Ok(true)
     }
 
     fn positions(&self, only: Option<&BTreeSet<TopicPartition>>) -> BTreeMap<TopicPartition, i64> {
