@@ -12,6 +12,8 @@ use std::collections::HashMap;
 /// JoinGroup v5 and SyncGroup v3 are the newest librdkafka sends; its mock broker advertises
 /// the flexible versions above them but cannot parse them, and Kafka 4 accepts both. LeaveGroup
 /// stops at v2 because that mock answers v3+ without the member list v3 added.
+/// AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit stop at v3, the classic
+/// transaction protocol (v4 and v5 are KIP-890's).
 pub fn client_max_version(api: ApiKey) -> Option<i16> {
     let max = match api {
         ApiKey::Produce => 12,
@@ -46,6 +48,10 @@ pub fn client_max_version(api: ApiKey) -> Option<i16> {
         ApiKey::DescribeTransactions => 0,
         ApiKey::DescribeProducers => 0,
         ApiKey::WriteTxnMarkers => 1,
+        ApiKey::AddPartitionsToTxn => 3,
+        ApiKey::AddOffsetsToTxn => 3,
+        ApiKey::EndTxn => 3,
+        ApiKey::TxnOffsetCommit => 3,
         _ => return None,
     };
     Some(max.min(api.valid_versions().max))
