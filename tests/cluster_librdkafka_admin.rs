@@ -320,3 +320,93 @@ async fn a_deleted_topic_never_comes_back_after_a_crash() {
     );
     cluster.shutdown().await;
 }
+
+/// A small tmpfs the test mounts (as root), unmounted on drop.
+struct SmallFilesystem(tempfile::TempDir);
+
+impl SmallFilesystem {
+    fn mount(bytes: usize) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}")])
+            .arg("tmpfs")
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(Self(dir))
+    }
+}
+
+impl Drop for SmallFilesystem {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+/// Issue #14: a full disk stalls metadata changes (they fail with a timeout) without stopping
+/// the quorum for good: once space is freed, topics are created and served again, with no
+/// restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_metadata_quorum_survives_a_full_disk() {
+    let Some(fs) = SmallFilesystem::mount(32 * 1024 * 1024) else {
+        eprintln!("skipped: mounting a tmpfs is not permitted here (the test needs root)");
+        return;
+    };
+    let data_dir = fs.0.path().join("data");
+    let cluster = start_cluster(&data_dir, 1, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "before", 1).await;
+    let filler = fs.0.path().join("filler");
+    let mut file = std::fs::File::create(&filler).unwrap();
+    let chunk = vec![7u8; 64 * 1024];
+    while std::io::Write::write_all(&mut file, &chunk).is_ok() {}
+    drop(file);
+
+    let admin = admin(&bootstrap);
+    let short = rdkafka::admin::AdminOptions::new()
+        .request_timeout(Some(Duration::from_secs(3)))
+        .operation_timeout(Some(Duration::from_secs(2)));
+    let topic = NewTopic::new("while-full", 1, TopicReplication::Fixed(1));
+    let refused = admin.create_topics([&topic], &short).await;
+    let created = refused.is_ok_and(|results| results.iter().all(Result::is_ok));
+    assert!(!created, "a topic created on a full disk");
+
+    std::fs::remove_file(&filler).unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let topic = NewTopic::new("after", 2, TopicReplication::Fixed(1));
+    loop {
+        let results = admin.create_topics([&topic], &short).await;
+        if results.is_ok_and(|r| r.iter().all(Result::is_ok)) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the quorum never came back after space was freed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let producer_bootstrap = bootstrap.clone();
+    tokio::task::spawn_blocking(move || {
+        let producer = producer(&producer_bootstrap, &[]);
+        producer
+            .send(
+                BaseRecord::<(), _>::to("after")
+                    .partition(1)
+                    .payload("back"),
+            )
+            .map_err(|(e, _)| e)
+            .unwrap();
+        producer.flush(TIMEOUT).unwrap();
+        let (low, high) = consumer(&producer_bootstrap, &[])
+            .fetch_watermarks("after", 1, TIMEOUT)
+            .unwrap();
+        assert_eq!((low, high), (0, 1));
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
