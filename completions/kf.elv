@@ -28,6 +28,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand txn 'Inspect transactions and producers, find and abort hanging transactions'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
+            cand pipe 'Consume, transform and produce exactly once'
             cand top 'A live dashboard of brokers, topics, partitions, groups and transactions'
             cand bench 'Measure produce and consume throughput and latency'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
@@ -487,6 +488,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand --compression 'Compression codec: none, gzip, snappy, lz4, zstd [default: none, or -X compression.type]'
             cand --key-encoding 'How input keys are written: as is, or hex / base64 to decode'
             cand --value-encoding 'How input values are written: as is, or hex / base64 to decode'
+            cand --transactional-id 'Write the input in transactions with this transactional.id (fencing any older producer with it)'
+            cand --transaction-size 'Commit a transaction every N records [default: one transaction for all the input]'
             cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
             cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
@@ -523,6 +526,20 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'kf;pipe'= {
+            cand -g 'Consumer group whose committed offsets say where to resume'
+            cand --group 'Consumer group whose committed offsets say where to resume'
+            cand --transactional-id 'The producer''s transactional.id: one per running pipe (a second one fences the first)'
+            cand --exec 'Transform each value with this shell command, one line in and one line out'
+            cand -c 'Exit after this many records were committed'
+            cand --count 'Exit after this many records were committed'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'kf;top'= {
             cand --interval 'Refresh interval, e.g. 1s, 500ms, 2s'
             cand -o 'Output format of --once'
@@ -555,6 +572,8 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -p 'Produce every record to this partition (default: the sticky partitioner)'
             cand --partition 'Produce every record to this partition (default: the sticky partitioner)'
             cand --reporting-interval 'Milliseconds between the periodic report lines'
+            cand --transactional-id 'Produce in transactions with this transactional.id (as Kafka''s perf test)'
+            cand --transaction-size 'Records per transaction [default: 1000 with --transactional-id]'
             cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
             cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
             cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
@@ -602,6 +621,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand txn 'Inspect transactions and producers, find and abort hanging transactions'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
+            cand pipe 'Consume, transform and produce exactly once'
             cand top 'A live dashboard of brokers, topics, partitions, groups and transactions'
             cand bench 'Measure produce and consume throughput and latency'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
@@ -696,6 +716,8 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help;produce'= {
         }
         &'kf;help;consume'= {
+        }
+        &'kf;help;pipe'= {
         }
         &'kf;help;top'= {
         }

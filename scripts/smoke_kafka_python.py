@@ -1,10 +1,12 @@
 """kafka-python against a running kf cluster: metadata, a produce/consume round trip, then a
-transactional producer that commits and aborts, read back read_committed and read_uncommitted."""
+transactional producer that commits and aborts, read back read_committed and read_uncommitted,
+and that sends a joined consumer's offsets in its transactions (KIP-447)."""
 import os
 import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
+from kafka.structs import OffsetAndMetadata
 
 bootstrap = os.environ["KF_SMOKE_BOOTSTRAP"].split(",")
 admin = KafkaAdminClient(bootstrap_servers=bootstrap)
@@ -107,7 +109,39 @@ txn.begin_transaction()
 for p in range(2):
     txn.send("smoke-kafka-python-txn", partition=p, value=b"last")
 txn.commit_transaction()
+
+# Consume-transform-produce: the group's offsets go in the transaction with the consumer's group
+# metadata (generation and member checked by the group coordinator) and count only if it commits.
+eos = KafkaConsumer(
+    "smoke-kafka-python-txn",
+    bootstrap_servers=bootstrap,
+    group_id="smoke-kafka-python-eos",
+    enable_auto_commit=False,
+    isolation_level="read_committed",
+)
+deadline = time.time() + 60
+while not eos.assignment() and time.time() < deadline:
+    eos.poll(timeout_ms=200)
+assert eos.assignment(), "the eos consumer was never assigned"
+eos_tp = TopicPartition("smoke-kafka-python-txn", 0)
+for offset, commit in [(7, True), (9, False)]:
+    txn.begin_transaction()
+    txn.send("smoke-kafka-python-txn", partition=1, value=b"eos")
+    txn.send_offsets_to_transaction(
+        {eos_tp: OffsetAndMetadata(offset, "", -1)}, eos.group_metadata()
+    )
+    if commit:
+        txn.commit_transaction()
+    else:
+        txn.flush()
+        txn.abort_transaction()
+    deadline = time.time() + 60
+    while eos.committed(eos_tp) != 7 and time.time() < deadline:
+        time.sleep(0.1)
+    assert eos.committed(eos_tp) == 7, eos.committed(eos_tp)
+eos.close()
 txn.close()
+print("kafka-python: offsets sent in a transaction commit with it and not with an abort")
 
 
 def read_all(isolation_level):
@@ -122,7 +156,8 @@ def read_all(isolation_level):
 
 committed = {f"committed-{i}".encode() for i in range(20)} | {b"last"}
 got = read_all("read_committed")
-assert set(got) == committed and len(got) == 22, got
+assert set(got) == committed | {b"eos"} and len(got) == 23, got
 got = read_all("read_uncommitted")
-assert set(got) == committed | {f"aborted-{i}".encode() for i in range(20)} and len(got) == 42, got
+everything = committed | {f"aborted-{i}".encode() for i in range(20)} | {b"eos"}
+assert set(got) == everything and len(got) == 44, got
 print("kafka-python: transactional commit and abort ok (read_committed and read_uncommitted)")

@@ -128,6 +128,9 @@ async fn route(
         RequestKind::ElectLeaders(r) => {
             ResponseKind::ElectLeaders(handlers::elect_leaders::handle(broker, header, r).await)
         }
+        RequestKind::OffsetForLeaderEpoch(r) => ResponseKind::OffsetForLeaderEpoch(
+            handlers::offset_for_leader_epoch::handle(broker, header, r),
+        ),
         RequestKind::DeleteRecords(r) => {
             ResponseKind::DeleteRecords(handlers::delete_records::handle(broker, header, r))
         }
@@ -194,6 +197,9 @@ async fn route(
         RequestKind::EndTxn(r) => {
             ResponseKind::EndTxn(handlers::end_txn::handle(broker, header, r).await)
         }
+        RequestKind::TxnOffsetCommit(r) => ResponseKind::TxnOffsetCommit(
+            handlers::txn_offset_commit::handle(broker, header, r).await,
+        ),
         RequestKind::WriteTxnMarkers(r) => {
             ResponseKind::WriteTxnMarkers(handlers::write_txn_markers::handle(broker, r).await)
         }

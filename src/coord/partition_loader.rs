@@ -19,9 +19,12 @@ use tracing::{debug, warn};
 
 use crate::broker::Broker;
 use crate::clock::now_ms;
+use crate::log::AppendOrigin;
 use crate::metadata::MetadataImage;
-use crate::protocol::batch::{batches, parse_batch_header};
-use crate::protocol::batch_builder::{BatchStamp, RecordBatchBuilder, RecordParts};
+use crate::protocol::batch::{
+    batches, parse_batch_header, BatchHeader, MAGIC_V2, TRANSACTIONAL_BIT,
+};
+use crate::protocol::batch_builder::{RecordBatchBuilder, RecordParts};
 use crate::protocol::batch_reader::read_records;
 use crate::replica::{AppendError, Offsets};
 
@@ -235,15 +238,25 @@ pub struct CoordinatorRecord {
     pub value: Option<Vec<u8>>,
 }
 
+/// The producer of a coordinator's transactional batch (TxnOffsetCommit's offsets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxnProducer {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+}
+
 impl Broker {
     /// Appends `records` as one batch to `partition` of the internal `topic`, which this broker
     /// must still lead in `leader_epoch` (else NOT_COORDINATOR: the state was loaded by a leader
-    /// that has since lost the partition). Returns the offset of the first record.
+    /// that has since lost the partition). With `producer` the batch is transactional, as
+    /// Kafka's coordinator writes it (sequence 0, checked by producer epoch only). Returns the
+    /// offset of the first record.
     pub fn append_coordinator_records(
         &self,
         topic: &str,
         partition: i32,
         leader_epoch: i32,
+        producer: Option<TxnProducer>,
         records: &[CoordinatorRecord],
     ) -> Result<i64, ResponseError> {
         debug_assert!(
@@ -270,18 +283,33 @@ impl Broker {
                 headers: &[],
             });
         }
+        let count = i32::try_from(records.len()).map_err(|_| ResponseError::RecordListTooLarge)?;
+        let (producer_id, producer_epoch, base_sequence, attributes) = match producer {
+            Some(p) => (p.producer_id, p.producer_epoch, 0, TRANSACTIONAL_BIT),
+            None => (-1, -1, -1, 0),
+        };
+        let template = BatchHeader {
+            base_offset: 0,
+            batch_length: 0,
+            partition_leader_epoch: -1,
+            magic: MAGIC_V2,
+            crc: 0,
+            attributes,
+            last_offset_delta: count - 1,
+            base_timestamp: now,
+            max_timestamp: now,
+            producer_id,
+            producer_epoch,
+            base_sequence,
+            records_count: count,
+        };
         let batch = builder
-            .seal(
-                BatchStamp {
-                    producer_id: -1,
-                    producer_epoch: -1,
-                    base_sequence: -1,
-                },
-                Compression::None,
-            )
+            .seal_as(&template, Compression::None)
             .map_err(|_| ResponseError::RecordListTooLarge)?;
         let info = replica
-            .append_with(leader_epoch, |log| log.append(&batch, leader_epoch, now))
+            .append_with(leader_epoch, |log| {
+                log.append_from(&batch, leader_epoch, now, AppendOrigin::Coordinator)
+            })
             .map_err(|e| match e {
                 AppendError::Replica(_) => ResponseError::NotCoordinator,
                 AppendError::Log(e) => e.error(),

@@ -4,13 +4,13 @@
 //! blocks.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::checkpoint::write_offset_checkpoint;
 use super::config::{LogConfig, MessageTimestampType};
-use super::error::{IoContext, LogError};
+use super::error::LogError;
 use super::leader_epoch::{EpochEntry, LeaderEpochCache};
+use super::partition_dir::delete_partition_dir;
 use super::producer_state::{ProducerStateManager, SequenceCheck};
 use super::segment::LogSegment;
 use super::txn_marker::parse_marker;
@@ -38,6 +38,15 @@ pub struct AppendInfo {
     /// The batch was a retry of one already written: nothing was appended and the offsets
     /// are those of the original (Kafka answers such a produce with success).
     pub duplicate: bool,
+}
+
+/// Who an append comes from, as Kafka's `AppendOrigin`: a coordinator's batches (transactional
+/// offset commits in `__consumer_offsets`) carry no sequence numbers, so only the producer epoch
+/// and transaction state are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendOrigin {
+    Client,
+    Coordinator,
 }
 
 /// One partition's log on disk. Not thread-safe by itself: the broker wraps it in a Mutex.
@@ -131,6 +140,18 @@ impl PartitionLog {
         leader_epoch: i32,
         now_ms: i64,
     ) -> Result<AppendInfo, LogError> {
+        self.append_from(records, leader_epoch, now_ms, AppendOrigin::Client)
+    }
+
+    /// [`Self::append`] for a batch written by a coordinator of this broker (see
+    /// [`AppendOrigin`]).
+    pub fn append_from(
+        &mut self,
+        records: &[u8],
+        leader_epoch: i32,
+        now_ms: i64,
+        origin: AppendOrigin,
+    ) -> Result<AppendInfo, LogError> {
         self.ensure_not_deleted()?;
         self.check_batch_size(records)?;
         let header = validate_produce_batches(records)?
@@ -142,7 +163,9 @@ impl PartitionLog {
         let record_max_timestamp =
             validate_records(&header, records, &RecordRules::new(&self.config, now_ms))?;
         if header.has_producer_id() {
-            if let SequenceCheck::Duplicate(original) = self.producer_state.check(&header)? {
+            if let SequenceCheck::Duplicate(original) =
+                self.producer_state.check(&header, origin)?
+            {
                 return Ok(self.duplicate_append_info(original, &header));
             }
         }
@@ -339,13 +362,11 @@ impl PartitionLog {
         self.delete_files()
     }
 
-    /// Removes the partition directory; later calls on this log fail with [`LogError::Deleted`].
+    /// Removes the partition directory (renamed `-delete` first, see `partition_dir`); later
+    /// calls on this log fail with [`LogError::Deleted`].
     pub fn delete_files(&mut self) -> Result<(), LogError> {
         self.deleted = true;
         self.close_files();
-        match fs::remove_dir_all(&self.dir) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).at(&self.dir),
-            _ => Ok(()),
-        }
+        delete_partition_dir(&self.dir)
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use super::error::LogError;
-use super::partition_log::PartitionLog;
+use super::partition_log::{AppendOrigin, PartitionLog};
 use super::txn_marker::{parse_marker, TxnMarker};
 use crate::protocol::batch::BatchHeader;
 
@@ -82,7 +82,11 @@ impl ProducerStateManager {
     /// Validates a client batch: a stale epoch is INVALID_PRODUCER_EPOCH, a sequence that does
     /// not follow the last one (or, for a new epoch, is not 0) is OUT_OF_ORDER_SEQUENCE_NUMBER,
     /// and a batch matching one of the last five is a duplicate.
-    pub(crate) fn check(&self, header: &BatchHeader) -> Result<SequenceCheck, LogError> {
+    pub(crate) fn check(
+        &self,
+        header: &BatchHeader,
+        origin: AppendOrigin,
+    ) -> Result<SequenceCheck, LogError> {
         let Some(entry) = self.producers.get(&header.producer_id) else {
             // Unknown producer (new, or its data is gone): any sequence is accepted, as in Kafka.
             return Ok(SequenceCheck::Append);
@@ -98,6 +102,9 @@ impl ProducerStateManager {
             return Err(LogError::InvalidTxnState {
                 producer_id: header.producer_id,
             });
+        }
+        if origin == AppendOrigin::Coordinator {
+            return Ok(SequenceCheck::Append);
         }
         let first_seq = header.base_sequence;
         if header.producer_epoch != entry.epoch {
@@ -347,19 +354,28 @@ mod tests {
     fn sequences_must_follow_and_retries_are_duplicates() {
         let mut state = ProducerStateManager::default();
         assert_eq!(
-            state.check(&header(0, 0, 3, 0)).unwrap(),
+            state
+                .check(&header(0, 0, 3, 0), AppendOrigin::Client)
+                .unwrap(),
             SequenceCheck::Append
         );
         state.update_data(&header(0, 0, 3, 0));
         state.update_data(&header(0, 3, 2, 3));
-        let SequenceCheck::Duplicate(original) = state.check(&header(0, 0, 3, 0)).unwrap() else {
+        let SequenceCheck::Duplicate(original) = state
+            .check(&header(0, 0, 3, 0), AppendOrigin::Client)
+            .unwrap()
+        else {
             panic!("expected a duplicate");
         };
         assert_eq!((original.first_offset, original.last_offset), (0, 2));
-        let err = state.check(&header(0, 6, 1, 0)).unwrap_err();
+        let err = state
+            .check(&header(0, 6, 1, 0), AppendOrigin::Client)
+            .unwrap_err();
         assert_eq!(err.error_code(), 45);
         assert_eq!(
-            state.check(&header(0, 5, 1, 0)).unwrap(),
+            state
+                .check(&header(0, 5, 1, 0), AppendOrigin::Client)
+                .unwrap(),
             SequenceCheck::Append
         );
     }
@@ -369,15 +385,23 @@ mod tests {
         let mut state = ProducerStateManager::default();
         state.update_data(&header(2, 0, 1, 0));
         assert_eq!(
-            state.check(&header(1, 1, 1, 0)).unwrap_err().error_code(),
+            state
+                .check(&header(1, 1, 1, 0), AppendOrigin::Client)
+                .unwrap_err()
+                .error_code(),
             47
         );
         assert_eq!(
-            state.check(&header(3, 4, 1, 0)).unwrap_err().error_code(),
+            state
+                .check(&header(3, 4, 1, 0), AppendOrigin::Client)
+                .unwrap_err()
+                .error_code(),
             45
         );
         assert_eq!(
-            state.check(&header(3, 0, 1, 0)).unwrap(),
+            state
+                .check(&header(3, 0, 1, 0), AppendOrigin::Client)
+                .unwrap(),
             SequenceCheck::Append
         );
     }
@@ -387,12 +411,16 @@ mod tests {
         let mut state = ProducerStateManager::default();
         state.update_data(&header(0, i32::MAX - 1, 2, 0));
         assert_eq!(
-            state.check(&header(0, 0, 1, 2)).unwrap(),
+            state
+                .check(&header(0, 0, 1, 2), AppendOrigin::Client)
+                .unwrap(),
             SequenceCheck::Append
         );
         state.update_data(&header(0, i32::MAX, 2, 2));
         assert_eq!(
-            state.check(&header(0, 1, 1, 4)).unwrap(),
+            state
+                .check(&header(0, 1, 1, 4), AppendOrigin::Client)
+                .unwrap(),
             SequenceCheck::Append
         );
     }
@@ -404,11 +432,16 @@ mod tests {
             state.update_data(&header(0, i, 1, i64::from(i)));
         }
         assert_eq!(
-            state.check(&header(0, 0, 1, 0)).unwrap_err().error_code(),
+            state
+                .check(&header(0, 0, 1, 0), AppendOrigin::Client)
+                .unwrap_err()
+                .error_code(),
             45
         );
         assert!(matches!(
-            state.check(&header(0, 1, 1, 0)).unwrap(),
+            state
+                .check(&header(0, 1, 1, 0), AppendOrigin::Client)
+                .unwrap(),
             SequenceCheck::Duplicate(_)
         ));
         state.truncate_head(6);

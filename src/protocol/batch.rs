@@ -35,7 +35,7 @@ const RECORDS_COUNT_AT: usize = 57;
 
 const COMPRESSION_MASK: i16 = 0x07;
 const TIMESTAMP_TYPE_BIT: i16 = 0x08;
-const TRANSACTIONAL_BIT: i16 = 0x10;
+pub const TRANSACTIONAL_BIT: i16 = 0x10;
 const CONTROL_BIT: i16 = 0x20;
 /// KIP-534: the base timestamp holds the time after which the log cleaner may remove the
 /// batch's tombstones and transaction markers.

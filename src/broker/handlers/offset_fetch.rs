@@ -2,11 +2,12 @@
 //!
 //! A group's committed offsets, from its task (`coord/group/commit.rs`). v2+ a null topic list
 //! asks for every committed partition; v8+ several groups at once, each with its own error.
-//! A partition without a commit answers offset -1. Version 0 (offsets in ZooKeeper) was
-//! removed in Kafka 4 (KIP-896).
+//! A partition without a commit answers offset -1. v7+ `require_stable`: a partition with
+//! offsets pending in a transaction (TxnOffsetCommit) answers UNSTABLE_OFFSET_COMMIT, which
+//! before v8 is also the response's error, as Kafka's OffsetFetchResponse does. Version 0
+//! (offsets in ZooKeeper) was removed in Kafka 4 (KIP-896).
 //!
-//! Differs from Kafka: v10 (topic ids) is not served yet; `require_stable` has nothing to wait
-//! for until transactional offset commits exist.
+//! Differs from Kafka: v10 (topic ids) is not served yet.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::offset_fetch_response::{
@@ -35,7 +36,11 @@ pub async fn handle(
             let response =
                 OffsetFetchResponseGroup::default().with_group_id(group.group_id.clone());
             groups.push(
-                match broker.groups.fetch_offsets(&group.group_id, topics).await {
+                match broker
+                    .groups
+                    .fetch_offsets(&group.group_id, topics, request.require_stable)
+                    .await
+                {
                     Ok(fetched) => response.with_topics(grouped_topics(fetched)),
                     Err(e) => response.with_error_code(e.code()),
                 },
@@ -50,30 +55,40 @@ pub async fn handle(
     });
     match broker
         .groups
-        .fetch_offsets(&request.group_id, topics.clone())
+        .fetch_offsets(&request.group_id, topics.clone(), request.require_stable)
         .await
     {
-        Ok(fetched) => OffsetFetchResponse::default().with_topics(
-            grouped_topics(fetched)
-                .into_iter()
-                .map(|t| {
-                    OffsetFetchResponseTopic::default()
-                        .with_name(t.name)
-                        .with_partitions(
-                            t.partitions
-                                .into_iter()
-                                .map(|p| {
-                                    OffsetFetchResponsePartition::default()
-                                        .with_partition_index(p.partition_index)
-                                        .with_committed_offset(p.committed_offset)
-                                        .with_committed_leader_epoch(p.committed_leader_epoch)
-                                        .with_metadata(p.metadata)
-                                })
-                                .collect(),
-                        )
-                })
-                .collect(),
-        ),
+        Ok(fetched) => {
+            let unstable = fetched
+                .iter()
+                .find_map(|(_, _, o)| o.as_ref().err().copied());
+            let response = OffsetFetchResponse::default().with_topics(
+                grouped_topics(fetched)
+                    .into_iter()
+                    .map(|t| {
+                        OffsetFetchResponseTopic::default()
+                            .with_name(t.name)
+                            .with_partitions(
+                                t.partitions
+                                    .into_iter()
+                                    .map(|p| {
+                                        OffsetFetchResponsePartition::default()
+                                            .with_partition_index(p.partition_index)
+                                            .with_committed_offset(p.committed_offset)
+                                            .with_committed_leader_epoch(p.committed_leader_epoch)
+                                            .with_metadata(p.metadata)
+                                            .with_error_code(p.error_code)
+                                    })
+                                    .collect(),
+                            )
+                    })
+                    .collect(),
+            );
+            match unstable {
+                Some(e) if header.request_api_version >= 2 => response.with_error_code(e.code()),
+                _ => response,
+            }
+        }
         // Before v2 the error goes on each partition; from v2 also at the top.
         Err(e) => error_response(e, topics, header.request_api_version),
     }
@@ -128,17 +143,22 @@ fn grouped_topics(fetched: FetchedOffsets) -> Vec<OffsetFetchResponseTopics> {
 
 fn partition_response(
     partition: i32,
-    offset: Option<CommittedOffset>,
+    offset: Result<Option<CommittedOffset>, ResponseError>,
 ) -> OffsetFetchResponsePartitions {
     let response = OffsetFetchResponsePartitions::default().with_partition_index(partition);
     match offset {
-        Some(o) => response
+        Ok(Some(o)) => response
             .with_committed_offset(o.offset)
             .with_committed_leader_epoch(o.leader_epoch)
             .with_metadata(Some(StrBytes::from_string(o.metadata))),
-        None => response
+        Ok(None) => response
             .with_committed_offset(-1)
             .with_committed_leader_epoch(-1)
             .with_metadata(Some(StrBytes::default())),
+        Err(e) => response
+            .with_committed_offset(-1)
+            .with_committed_leader_epoch(-1)
+            .with_metadata(Some(StrBytes::default()))
+            .with_error_code(e.code()),
     }
 }

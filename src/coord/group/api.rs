@@ -115,8 +115,8 @@ pub struct CommittedOffset {
     pub expire_timestamp_ms: i64,
 }
 
-/// OffsetCommit (and, later, TxnOffsetCommit) for one group: the generation and member are
-/// checked as Kafka's classic group does before anything is written.
+/// OffsetCommit for one group: the generation and member are checked as Kafka's classic group
+/// does before anything is written.
 #[derive(Debug, Clone)]
 pub struct CommitOffsets {
     /// -1 for a commit from outside group management (admin tools, manual assignment).
@@ -131,14 +131,28 @@ pub struct CommitOffsets {
     pub offsets: Vec<(String, i32, CommittedOffset)>,
 }
 
+/// TxnOffsetCommit for one group (KIP-447): the producer's offsets, pending in its transaction.
+/// The generation and member are checked as for OffsetCommit, but not the group's state.
+#[derive(Debug, Clone)]
+pub struct TxnCommitOffsets {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// -1 before v3, and from a producer outside group management.
+    pub generation_id: i32,
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub offsets: Vec<(String, i32, CommittedOffset)>,
+}
+
 /// A group-level error, or one result per partition in request order.
 pub type CommitResult = Result<Vec<Option<ResponseError>>, ResponseError>;
 
 /// Offsets to fetch: `None` for every committed partition of the group.
 pub type FetchOffsets = Option<Vec<(String, Vec<i32>)>>;
 
-/// (topic, partition, committed offset if any).
-pub type FetchedOffsets = Vec<(String, i32, Option<CommittedOffset>)>;
+/// (topic, partition, committed offset if any); with `require_stable`, UNSTABLE_OFFSET_COMMIT
+/// for a partition with offsets pending in a transaction.
+pub type FetchedOffsets = Vec<(String, i32, Result<Option<CommittedOffset>, ResponseError>)>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DescribedMember {

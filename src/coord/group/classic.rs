@@ -114,6 +114,8 @@ pub struct ClassicGroup {
     pub initial_delay: Option<InitialDelay>,
     pub sync_deadline_ms: Option<i64>,
     pub offsets: Offsets,
+    /// TxnOffsetCommit offsets by producer id, pending until the transaction's marker.
+    pub pending_transactional: BTreeMap<i64, Offsets>,
     /// The group's metadata changed in a way that must be written (it became Empty).
     pub needs_store: bool,
 }
@@ -139,6 +141,7 @@ impl ClassicGroup {
             initial_delay: None,
             sync_deadline_ms: None,
             offsets: Offsets::default(),
+            pending_transactional: BTreeMap::new(),
             needs_store: false,
         }
     }

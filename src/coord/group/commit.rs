@@ -2,6 +2,8 @@
 //! `ClassicGroup.validateOffsetCommit`), OffsetFetch, OffsetDelete, DeleteGroups, and the
 //! expiry of an empty group's offsets after `offsets.retention.minutes`.
 
+use std::collections::BTreeSet;
+
 use kafka_protocol::error::ResponseError;
 use tracing::debug;
 
@@ -71,21 +73,32 @@ impl ClassicGroup {
             .iter()
             .map(|(t, p, o)| offset_record(&self.group_id, t, *p, o))
             .collect();
-        if let Err(e) = log.append(records) {
-            return Ok(results.into_iter().map(|r| r.or(Some(e))).collect());
-        }
-        for (topic, partition, offset) in accepted {
-            self.offsets.put(topic, partition, offset);
+        let first_record = match log.append(records) {
+            Ok(first) => first,
+            Err(e) => return Ok(results.into_iter().map(|r| r.or(Some(e))).collect()),
+        };
+        for (record_offset, (topic, partition, offset)) in (first_record..).zip(accepted) {
+            self.offsets.put(topic, partition, offset, record_offset);
         }
         Ok(results)
     }
 
-    pub fn fetch_offsets(&self, topics: FetchOffsets) -> FetchedOffsets {
+    /// The committed offsets of `topics` (`None`: every committed partition). With
+    /// `require_stable`, a partition with offsets pending in a transaction gets
+    /// UNSTABLE_OFFSET_COMMIT instead, as Kafka answers.
+    pub fn fetch_offsets(&self, topics: FetchOffsets, require_stable: bool) -> FetchedOffsets {
+        let fetched = |topic: &str, partition: i32| {
+            if require_stable && self.has_pending_transactional_offset(topic, partition) {
+                Err(ResponseError::UnstableOffsetCommit)
+            } else {
+                Ok(self.offsets.get(topic, partition).cloned())
+            }
+        };
         match topics {
             None => self
                 .offsets
                 .all()
-                .map(|(t, p, o)| (t.to_string(), p, Some(o.clone())))
+                .map(|(t, p, _)| (t.to_string(), p, fetched(t, p)))
                 .collect(),
             Some(topics) => topics
                 .into_iter()
@@ -93,7 +106,7 @@ impl ClassicGroup {
                     partitions.into_iter().map(move |p| (topic.clone(), p))
                 })
                 .map(|(topic, p)| {
-                    let offset = self.offsets.get(&topic, p).cloned();
+                    let offset = fetched(&topic, p);
                     (topic, p, offset)
                 })
                 .collect(),
@@ -133,7 +146,9 @@ impl ClassicGroup {
                 results.push(Some(ResponseError::GroupSubscribedToTopic));
                 continue;
             }
-            if self.offsets.get(&topic, partition).is_some() {
+            if self.offsets.get(&topic, partition).is_some()
+                || self.has_pending_transactional_offset(&topic, partition)
+            {
                 deleted.push((topic, partition));
             }
             results.push(None);
@@ -146,43 +161,56 @@ impl ClassicGroup {
             log.append(records)?;
             for (t, p) in deleted {
                 self.offsets.remove(&t, p);
+                self.remove_pending_transactional_offset(&t, p);
             }
         }
         Ok(results)
     }
 
-    /// DeleteGroups: only an empty group; its offsets and metadata get tombstones.
+    /// DeleteGroups: only an empty group; its offsets (committed or pending in a transaction)
+    /// and metadata get tombstones.
     pub fn delete(&mut self, now_ms: i64, log: &mut dyn GroupLog) -> Option<ResponseError> {
         match self.state {
             GroupState::Dead => return Some(ResponseError::GroupIdNotFound),
             GroupState::Empty => {}
             _ => return Some(ResponseError::NonEmptyGroup),
         }
-        let mut records: Vec<_> = self
-            .offsets
-            .all()
-            .map(|(t, p, _)| offset_tombstone(&self.group_id, t, p))
+        let mut partitions: BTreeSet<(&str, i32)> =
+            self.offsets.all().map(|(t, p, _)| (t, p)).collect();
+        for pending in self.pending_transactional.values() {
+            partitions.extend(pending.all().map(|(t, p, _)| (t, p)));
+        }
+        let mut records: Vec<_> = partitions
+            .into_iter()
+            .map(|(t, p)| offset_tombstone(&self.group_id, t, p))
             .collect();
         records.push(group_tombstone(&self.group_id));
         if let Err(e) = log.append(records) {
             return Some(e);
         }
         self.offsets = Default::default();
+        self.pending_transactional.clear();
         self.transition(GroupState::Dead, now_ms);
         None
     }
 
     /// Removes the offsets of an empty group that outlived `offsets.retention.minutes` (counted
-    /// from when the group became empty), and the group itself once nothing is left.
+    /// from when the group became empty), and the group itself once nothing is left. An offset
+    /// with a transaction's offset pending for its partition stays, as in Kafka.
     pub fn expire_offsets(&mut self, now_ms: i64, log: &mut dyn GroupLog) {
         if self.state != GroupState::Empty {
             return;
         }
-        let expired = self.offsets.expired(
-            now_ms,
-            self.config.offsets_retention_ms,
-            Some(self.state_timestamp_ms),
-        );
+        let expired: Vec<_> = self
+            .offsets
+            .expired(
+                now_ms,
+                self.config.offsets_retention_ms,
+                Some(self.state_timestamp_ms),
+            )
+            .into_iter()
+            .filter(|(t, p)| !self.has_pending_transactional_offset(t, *p))
+            .collect();
         if !expired.is_empty() {
             let records = expired
                 .iter()
@@ -196,7 +224,11 @@ impl ClassicGroup {
                 self.offsets.remove(&t, p);
             }
         }
-        if self.offsets.is_empty() && log.append(vec![group_tombstone(&self.group_id)]).is_ok() {
+        let pending = self.pending_transactional.values().any(|o| !o.is_empty());
+        if self.offsets.is_empty()
+            && !pending
+            && log.append(vec![group_tombstone(&self.group_id)]).is_ok()
+        {
             debug!(group = %self.group_id, "empty group without offsets removed");
             self.transition(GroupState::Dead, now_ms);
         }

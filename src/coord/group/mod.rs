@@ -4,8 +4,9 @@
 //!
 //! - `api.rs`: what handlers ask and get back; `classic.rs`: a classic group's state;
 //!   `join.rs`, `membership.rs`: the rebalance protocol; `commit.rs`: offsets, deletion and
-//!   expiry; `records.rs`: Kafka's record schemas; `store.rs`: writing them; `task.rs`: the
-//!   owner task; `consumer/`: consumer-protocol groups (KIP-848).
+//!   expiry; `txn_offsets.rs`: TxnOffsetCommit's offsets pending in transactions;
+//!   `records.rs`: Kafka's record schemas; `store.rs`: writing them; `task.rs`: the owner task;
+//!   `consumer/`: consumer-protocol groups (KIP-848).
 
 pub mod api;
 pub mod classic;
@@ -17,6 +18,7 @@ pub mod offsets;
 pub mod records;
 pub mod store;
 pub mod task;
+pub mod txn_offsets;
 
 #[cfg(test)]
 mod tests;
@@ -33,6 +35,7 @@ use crate::clock::now_ms;
 use crate::config::BrokerConfig;
 use crate::coord::internal_topic::{partition_for, InternalTopic};
 use crate::coord::partition_loader::{CoordinatorPartitions, PartitionCoordinator, StoredRecord};
+use crate::log::TxnMarker;
 use api::*;
 use classic::ClassicGroup;
 use commit::DeleteOffsetsResult;
@@ -46,6 +49,9 @@ use store::PartitionGroupLog;
 use task::{run_group, GroupMessage};
 
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
+/// The producer id of a record written outside any producer (Kafka's NO_PRODUCER_ID).
+const NO_PRODUCER_ID: i64 = -1;
 
 /// Kafka's `offsets.topic.segment.bytes` default, which `__consumer_offsets` is created with.
 const OFFSETS_TOPIC_SEGMENT_BYTES: &str = "104857600";
@@ -290,22 +296,73 @@ impl GroupCoordinator {
         }
     }
 
-    /// Committed offsets of `group_id`; an unknown group has none.
+    /// TxnOffsetCommit: the producer's offsets for `group_id`, pending in its transaction. A
+    /// group that does not exist is created only by a commit without a generation (-1);
+    /// otherwise it is ILLEGAL_GENERATION, as in Kafka.
+    pub async fn commit_transactional_offsets(
+        &self,
+        group_id: &str,
+        request: TxnCommitOffsets,
+    ) -> CommitResult {
+        if group_id.is_empty() {
+            return Err(ResponseError::InvalidGroupId);
+        }
+        let create = request.generation_id < 0;
+        match self
+            .call(group_id, create, |tx| GroupMessage::TxnCommit(request, tx))
+            .await
+        {
+            Ok(Some(result)) => result,
+            Ok(None) => Err(ResponseError::IllegalGeneration),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether this broker serves `partition` of `__consumer_offsets` now (a transaction
+    /// marker for it may be written), else the error WriteTxnMarkers answers.
+    pub fn check_partition(&self, partition: i32) -> Result<(), ResponseError> {
+        let broker = self
+            .broker
+            .upgrade()
+            .ok_or(ResponseError::CoordinatorNotAvailable)?;
+        self.partitions
+            .check(&broker.image(), self.broker_id, OFFSETS_TOPIC, partition)
+            .map(|_| ())
+    }
+
+    /// A transaction marker of `producer_id` was written to `partition`: every group of that
+    /// partition materializes (`commit`) or drops the producer's pending offsets. Groups
+    /// without any ignore it; the message is queued behind the group's earlier requests.
+    pub fn complete_transaction(&self, partition: i32, producer_id: i64, commit: bool) {
+        for handle in self.groups().values().filter(|h| h.partition == partition) {
+            // A closed task is a group that is gone: nothing pending to complete.
+            let _ = handle
+                .messages
+                .send(GroupMessage::CompleteTransaction(producer_id, commit));
+        }
+    }
+
+    /// Committed offsets of `group_id`; an unknown group has none. With `require_stable`
+    /// (OffsetFetch v7+), UNSTABLE_OFFSET_COMMIT for partitions with transactional offsets
+    /// pending.
     pub async fn fetch_offsets(
         &self,
         group_id: &str,
         topics: FetchOffsets,
+        require_stable: bool,
     ) -> Result<FetchedOffsets, ResponseError> {
         let asked = topics.clone();
         match self
-            .call(group_id, false, |tx| GroupMessage::Fetch(topics, tx))
+            .call(group_id, false, |tx| {
+                GroupMessage::Fetch(topics, require_stable, tx)
+            })
             .await?
         {
             Some(fetched) => Ok(fetched),
             None => Ok(asked
                 .unwrap_or_default()
                 .into_iter()
-                .flat_map(|(t, ps)| ps.into_iter().map(move |p| (t.clone(), p, None)))
+                .flat_map(|(t, ps)| ps.into_iter().map(move |p| (t.clone(), p, Ok(None))))
                 .collect()),
         }
     }
@@ -414,15 +471,30 @@ impl GroupCoordinator {
 struct LoadedGroup {
     metadata: Option<GroupMetadataValue>,
     offsets: Offsets,
+    /// Transactional offsets by producer id whose marker is not in the partition (yet).
+    pending_transactional: BTreeMap<i64, Offsets>,
     consumer: LoadedConsumerGroup,
 }
 
 fn replay_group_records(records: Vec<StoredRecord>) -> BTreeMap<String, LoadedGroup> {
     let mut groups: BTreeMap<String, LoadedGroup> = BTreeMap::new();
     for record in records {
-        // Transactional offset commits count once their transaction commits (the transaction
-        // coordinator's markers); kf writes none yet.
-        if record.is_control || record.is_transactional {
+        if record.is_control {
+            // A transaction marker ends the producer's pending offsets in every group.
+            let marker = match (record.key.as_deref(), record.value.as_deref()) {
+                (Some(key), Some(value)) => TxnMarker::from_record(key, value),
+                _ => None,
+            };
+            if let Some(TxnMarker { commit, .. }) = marker {
+                for group in groups.values_mut() {
+                    txn_offsets::complete_transaction(
+                        &mut group.offsets,
+                        &mut group.pending_transactional,
+                        record.producer_id,
+                        commit,
+                    );
+                }
+            }
             continue;
         }
         let Some(key) = record.key.as_deref() else {
@@ -455,19 +527,30 @@ fn replay_group_records(records: Vec<StoredRecord>) -> BTreeMap<String, LoadedGr
             } => match record.value.as_deref() {
                 None => {
                     entry.offsets.remove(&topic, partition);
+                    for pending in entry.pending_transactional.values_mut() {
+                        pending.remove(&topic, partition);
+                    }
                 }
                 Some(value) => match OffsetCommitValue::decode(value) {
-                    Ok(v) => entry.offsets.put(
-                        topic,
-                        partition,
-                        CommittedOffset {
+                    Ok(v) => {
+                        let offset = CommittedOffset {
                             offset: v.offset,
                             leader_epoch: v.leader_epoch,
                             metadata: v.metadata,
                             commit_timestamp_ms: v.commit_timestamp,
                             expire_timestamp_ms: v.expire_timestamp,
-                        },
-                    ),
+                        };
+                        // A producer's record is a TxnOffsetCommit, pending until its marker.
+                        let offsets = if record.producer_id == NO_PRODUCER_ID {
+                            &mut entry.offsets
+                        } else {
+                            entry
+                                .pending_transactional
+                                .entry(record.producer_id)
+                                .or_default()
+                        };
+                        offsets.put(topic, partition, offset, record.offset);
+                    }
                     Err(e) => {
                         warn!(offset = record.offset, error = %e, "skipping unreadable offset commit")
                     }
@@ -504,12 +587,16 @@ impl PartitionCoordinator for GroupCoordinator {
                     .build(group_id.clone(), self.consumer_config.clone(), now);
             let mut group = match state.metadata {
                 Some(value) => ClassicGroup::from_record(group_id.clone(), self.config, value, now),
-                None if !state.offsets.is_empty() || consumer.is_some() => {
+                None if !state.offsets.is_empty()
+                    || !state.pending_transactional.is_empty()
+                    || consumer.is_some() =>
+                {
                     ClassicGroup::new(group_id.clone(), self.config, now)
                 }
                 None => continue,
             };
             group.offsets = state.offsets;
+            group.pending_transactional = state.pending_transactional;
             let handle = self.spawn_group(group, consumer, partition, leader_epoch);
             groups.insert(group_id, handle);
         }

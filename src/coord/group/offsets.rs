@@ -1,14 +1,16 @@
 //! A group's committed offsets, as Kafka's `OffsetMetadataManager` keeps them per group: the
-//! last commit per partition, and which of them have expired.
+//! last commit per partition with the `__consumer_offsets` offset of its record (a
+//! transaction's offsets replace a commit only when their record is the later one), and which
+//! of them have expired.
 
 use std::collections::BTreeMap;
 
 use super::api::CommittedOffset;
 
-/// (topic, partition) -> last committed offset.
+/// (topic, partition) -> last committed offset, and the offset of its record.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Offsets {
-    committed: BTreeMap<(String, i32), CommittedOffset>,
+    committed: BTreeMap<(String, i32), (CommittedOffset, i64)>,
 }
 
 impl Offsets {
@@ -17,11 +19,27 @@ impl Offsets {
     }
 
     pub fn get(&self, topic: &str, partition: i32) -> Option<&CommittedOffset> {
-        self.committed.get(&(topic.to_string(), partition))
+        self.committed
+            .get(&(topic.to_string(), partition))
+            .map(|(o, _)| o)
     }
 
-    pub fn put(&mut self, topic: String, partition: i32, offset: CommittedOffset) {
-        self.committed.insert((topic, partition), offset);
+    /// The `__consumer_offsets` offset of the record `partition`'s commit was written in.
+    pub fn record_offset(&self, topic: &str, partition: i32) -> Option<i64> {
+        self.committed
+            .get(&(topic.to_string(), partition))
+            .map(|(_, r)| *r)
+    }
+
+    pub fn put(
+        &mut self,
+        topic: String,
+        partition: i32,
+        offset: CommittedOffset,
+        record_offset: i64,
+    ) {
+        self.committed
+            .insert((topic, partition), (offset, record_offset));
     }
 
     pub fn remove(&mut self, topic: &str, partition: i32) -> bool {
@@ -31,7 +49,16 @@ impl Offsets {
     }
 
     pub fn all(&self) -> impl Iterator<Item = (&str, i32, &CommittedOffset)> {
-        self.committed.iter().map(|((t, p), o)| (t.as_str(), *p, o))
+        self.committed
+            .iter()
+            .map(|((t, p), (o, _))| (t.as_str(), *p, o))
+    }
+
+    /// Every partition's offset with the offset of its record.
+    pub fn into_entries(self) -> impl Iterator<Item = (String, i32, CommittedOffset, i64)> {
+        self.committed
+            .into_iter()
+            .map(|((t, p), (o, r))| (t, p, o, r))
     }
 
     /// The partitions whose offsets have expired at `now_ms`, as Kafka's `isOffsetExpired`:
@@ -46,7 +73,7 @@ impl Offsets {
     ) -> Vec<(String, i32)> {
         self.committed
             .iter()
-            .filter(|(_, o)| {
+            .filter(|(_, (o, _))| {
                 if o.expire_timestamp_ms >= 0 {
                     now_ms >= o.expire_timestamp_ms
                 } else {
@@ -76,9 +103,9 @@ mod tests {
     #[test]
     fn offsets_expire_after_retention_from_emptiness_or_commit() {
         let mut offsets = Offsets::default();
-        offsets.put("t".into(), 0, at(1_000, -1));
-        offsets.put("t".into(), 1, at(5_000, -1));
-        offsets.put("t".into(), 2, at(1_000, 3_000));
+        offsets.put("t".into(), 0, at(1_000, -1), 0);
+        offsets.put("t".into(), 1, at(5_000, -1), 1);
+        offsets.put("t".into(), 2, at(1_000, 3_000), 2);
         assert_eq!(offsets.expired(2_000, 10_000, None), vec![]);
         assert_eq!(offsets.expired(3_000, 10_000, None), vec![("t".into(), 2)]);
         assert_eq!(

@@ -9,11 +9,21 @@ use super::classic::ClassicGroup;
 use super::records::{GroupRecordKey, OffsetCommitValue};
 use super::OFFSETS_TOPIC;
 use crate::broker::Broker;
-use crate::coord::partition_loader::CoordinatorRecord;
+use crate::coord::partition_loader::{CoordinatorRecord, TxnProducer};
 
-/// Where a group's records go. A write that fails leaves the group's in-memory state as it was.
+/// Where a group's records go, one batch per call; the offset of its first record is returned.
+/// A write that fails leaves the group's in-memory state as it was.
 pub trait GroupLog: Send {
-    fn append(&mut self, records: Vec<CoordinatorRecord>) -> Result<(), ResponseError>;
+    fn append(&mut self, records: Vec<CoordinatorRecord>) -> Result<i64, ResponseError> {
+        self.append_as(None, records)
+    }
+
+    /// With `producer`: a transactional batch of that producer (TxnOffsetCommit).
+    fn append_as(
+        &mut self,
+        producer: Option<TxnProducer>,
+        records: Vec<CoordinatorRecord>,
+    ) -> Result<i64, ResponseError>;
 }
 
 /// The group's partition of `__consumer_offsets` on this broker, in the leader epoch it was
@@ -25,14 +35,22 @@ pub struct PartitionGroupLog {
 }
 
 impl GroupLog for PartitionGroupLog {
-    fn append(&mut self, records: Vec<CoordinatorRecord>) -> Result<(), ResponseError> {
+    fn append_as(
+        &mut self,
+        producer: Option<TxnProducer>,
+        records: Vec<CoordinatorRecord>,
+    ) -> Result<i64, ResponseError> {
         let broker = self
             .broker
             .upgrade()
             .ok_or(ResponseError::CoordinatorNotAvailable)?;
-        broker
-            .append_coordinator_records(OFFSETS_TOPIC, self.partition, self.leader_epoch, &records)
-            .map(|_| ())
+        broker.append_coordinator_records(
+            OFFSETS_TOPIC,
+            self.partition,
+            self.leader_epoch,
+            producer,
+            &records,
+        )
     }
 }
 
@@ -93,21 +111,29 @@ fn offset_key(group_id: &str, topic: &str, partition: i32) -> Vec<u8> {
     .encode()
 }
 
-/// Records kept by a test instead of a log.
+/// Records kept by a test instead of a log, with the producer of each.
 #[cfg(test)]
 #[derive(Default)]
 pub struct MemoryGroupLog {
     pub records: Vec<CoordinatorRecord>,
+    pub producers: Vec<Option<TxnProducer>>,
     pub fail_with: Option<ResponseError>,
 }
 
 #[cfg(test)]
 impl GroupLog for MemoryGroupLog {
-    fn append(&mut self, records: Vec<CoordinatorRecord>) -> Result<(), ResponseError> {
+    fn append_as(
+        &mut self,
+        producer: Option<TxnProducer>,
+        records: Vec<CoordinatorRecord>,
+    ) -> Result<i64, ResponseError> {
         if let Some(e) = self.fail_with {
             return Err(e);
         }
+        let first = i64::try_from(self.records.len()).unwrap_or(i64::MAX);
+        self.producers
+            .extend(std::iter::repeat_n(producer, records.len()));
         self.records.extend(records);
-        Ok(())
+        Ok(first)
     }
 }

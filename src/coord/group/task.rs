@@ -9,6 +9,7 @@ use tracing::warn;
 use super::api::{
     CommitOffsets, CommitResult, FetchOffsets, FetchedOffsets, GroupDescription, GroupListing,
     Heartbeat, JoinGroup, JoinResult, LeaveResult, LeavingMember, SyncGroup, SyncResult,
+    TxnCommitOffsets,
 };
 use super::classic::{ClassicGroup, GroupState};
 use super::commit::DeleteOffsetsResult;
@@ -23,7 +24,11 @@ pub enum GroupMessage {
     Heartbeat(Heartbeat, oneshot::Sender<Option<ResponseError>>),
     Leave(Vec<LeavingMember>, oneshot::Sender<LeaveResult>),
     Commit(CommitOffsets, oneshot::Sender<CommitResult>),
-    Fetch(FetchOffsets, oneshot::Sender<FetchedOffsets>),
+    TxnCommit(TxnCommitOffsets, oneshot::Sender<CommitResult>),
+    /// A transaction's marker was written to the group's partition: (producer id, commit).
+    CompleteTransaction(i64, bool),
+    /// The offsets, and whether pending transactional ones make a partition unstable.
+    Fetch(FetchOffsets, bool, oneshot::Sender<FetchedOffsets>),
     Describe(oneshot::Sender<GroupDescription>),
     Listing(oneshot::Sender<GroupListing>),
     Delete(oneshot::Sender<Option<ResponseError>>),
@@ -123,8 +128,14 @@ fn handle(group: &mut ClassicGroup, message: GroupMessage, log: &mut dyn GroupLo
         GroupMessage::Commit(request, reply) => {
             let _ = reply.send(group.commit_offsets(request, now, log));
         }
-        GroupMessage::Fetch(topics, reply) => {
-            let _ = reply.send(group.fetch_offsets(topics));
+        GroupMessage::TxnCommit(request, reply) => {
+            let _ = reply.send(group.commit_transactional_offsets(request, now, log));
+        }
+        GroupMessage::CompleteTransaction(producer_id, commit) => {
+            group.complete_transaction(producer_id, commit);
+        }
+        GroupMessage::Fetch(topics, require_stable, reply) => {
+            let _ = reply.send(group.fetch_offsets(topics, require_stable));
         }
         GroupMessage::Describe(reply) => {
             let _ = reply.send(group.describe());

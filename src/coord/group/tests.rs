@@ -263,9 +263,9 @@ fn offset_commits_are_checked_like_kafkas_classic_group() {
         group.commit_offsets(commit(1, &member, "m"), 1, &mut log),
         Ok(vec![None])
     );
-    let fetched = group.fetch_offsets(Some(vec![("t".into(), vec![0, 1])]));
-    assert_eq!(fetched[0].2.as_ref().unwrap().offset, 7);
-    assert_eq!(fetched[1].2, None);
+    let fetched = group.fetch_offsets(Some(vec![("t".into(), vec![0, 1])]), true);
+    assert_eq!(fetched[0].2.clone().unwrap().unwrap().offset, 7);
+    assert_eq!(fetched[1].2, Ok(None));
     // A failed write leaves nothing committed.
     log.fail_with = Some(ResponseError::NotCoordinator);
     let mut other = commit(1, &member, "");
@@ -316,4 +316,128 @@ fn a_partition_replay_rebuilds_groups_and_honours_tombstones() {
         rebuilt.member(&member).unwrap().assignment,
         Bytes::from_static(b"p0")
     );
+}
+
+fn txn_commit(producer_id: i64, generation: i32, member: &str, offset: i64) -> TxnCommitOffsets {
+    let mut plain = commit(generation, member, "");
+    plain.offsets[0].2.offset = offset;
+    TxnCommitOffsets {
+        producer_id,
+        producer_epoch: 0,
+        generation_id: generation,
+        member_id: member.into(),
+        group_instance_id: None,
+        offsets: plain.offsets,
+    }
+}
+
+fn committed(group: &ClassicGroup, require_stable: bool) -> Result<Option<i64>, ResponseError> {
+    let fetched = group.fetch_offsets(Some(vec![("t".into(), vec![0])]), require_stable);
+    fetched[0].2.clone().map(|o| o.map(|o| o.offset))
+}
+
+#[test]
+fn transactional_offsets_wait_for_their_marker() {
+    let mut log = MemoryGroupLog::default();
+    let (mut group, member) = stable_group_of_one(&mut log);
+    assert_eq!(
+        group.commit_transactional_offsets(txn_commit(9, 0, &member, 5), 1, &mut log),
+        Err(ResponseError::IllegalGeneration)
+    );
+    assert_eq!(
+        group.commit_transactional_offsets(txn_commit(9, 1, "stranger", 5), 1, &mut log),
+        Err(ResponseError::UnknownMemberId)
+    );
+    // Old clients send neither generation nor member: accepted whatever the group's state.
+    assert_eq!(
+        group.commit_transactional_offsets(txn_commit(9, -1, "", 5), 1, &mut log),
+        Ok(vec![None])
+    );
+    assert_eq!(
+        log.producers.last(),
+        Some(&Some(crate::coord::partition_loader::TxnProducer {
+            producer_id: 9,
+            producer_epoch: 0
+        }))
+    );
+    assert_eq!(committed(&group, false), Ok(None));
+    assert_eq!(
+        committed(&group, true),
+        Err(ResponseError::UnstableOffsetCommit)
+    );
+    group.complete_transaction(9, true);
+    assert_eq!(committed(&group, true), Ok(Some(5)));
+
+    // An aborted transaction leaves the committed offset as it was.
+    group
+        .commit_transactional_offsets(txn_commit(9, 1, &member, 8), 2, &mut log)
+        .unwrap();
+    group.complete_transaction(9, false);
+    assert_eq!(committed(&group, true), Ok(Some(5)));
+
+    // A plain commit written after the transaction's record wins over it, as in Kafka.
+    group
+        .commit_transactional_offsets(txn_commit(9, 1, &member, 11), 3, &mut log)
+        .unwrap();
+    group
+        .commit_offsets(commit(1, &member, ""), 3, &mut log)
+        .unwrap();
+    group.complete_transaction(9, true);
+    assert_eq!(committed(&group, true), Ok(Some(7)));
+    // A marker of a producer without pending offsets changes nothing.
+    group.complete_transaction(10, true);
+    assert_eq!(committed(&group, true), Ok(Some(7)));
+}
+
+fn control_record(offset: i64, producer_id: i64, commit: bool) -> StoredRecord {
+    StoredRecord {
+        offset,
+        timestamp: 0,
+        key: Some(Bytes::from(vec![0, 0, 0, u8::from(commit)])),
+        value: Some(Bytes::from(vec![0, 0, 0, 0, 0, 0])),
+        producer_id,
+        producer_epoch: 0,
+        is_transactional: true,
+        is_control: true,
+    }
+}
+
+#[test]
+fn a_replay_keeps_pending_transactional_offsets_until_their_marker() {
+    let mut log = MemoryGroupLog::default();
+    let mut group = ClassicGroup::new("g".into(), config(), 0);
+    group
+        .commit_transactional_offsets(txn_commit(1, -1, "", 3), 1, &mut log)
+        .unwrap();
+    group
+        .commit_transactional_offsets(txn_commit(2, -1, "", 4), 1, &mut log)
+        .unwrap();
+    group
+        .commit_transactional_offsets(txn_commit(3, -1, "", 6), 1, &mut log)
+        .unwrap();
+    let mut records: Vec<StoredRecord> = log
+        .records
+        .iter()
+        .zip(&log.producers)
+        .enumerate()
+        .map(|(i, (r, producer))| StoredRecord {
+            offset: i as i64,
+            timestamp: 0,
+            key: Some(Bytes::from(r.key.clone())),
+            value: r.value.clone().map(Bytes::from),
+            producer_id: producer.map_or(-1, |p| p.producer_id),
+            producer_epoch: producer.map_or(-1, |p| p.producer_epoch),
+            is_transactional: producer.is_some(),
+            is_control: false,
+        })
+        .collect();
+    // Producer 1 commits, producer 2 aborts, producer 3's transaction is still open.
+    records.push(control_record(3, 1, true));
+    records.push(control_record(4, 2, false));
+    let loaded = replay_group_records(records);
+    let g = &loaded["g"];
+    assert_eq!(g.offsets.get("t", 0).unwrap().offset, 3);
+    assert_eq!(g.offsets.record_offset("t", 0), Some(0));
+    assert_eq!(g.pending_transactional.len(), 1);
+    assert_eq!(g.pending_transactional[&3].get("t", 0).unwrap().offset, 6);
 }

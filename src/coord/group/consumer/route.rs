@@ -20,7 +20,7 @@ use super::records::{
 };
 use super::{Assignment, ConsumerConfig, ConsumerGroup, ConsumerMember, MemberState};
 use crate::coord::group::api::{
-    CommitOffsets, GroupDescription, GroupListing, JoinResult, SyncResult,
+    CommitOffsets, GroupDescription, GroupListing, JoinResult, SyncResult, TxnCommitOffsets,
 };
 use crate::coord::group::classic::{ClassicGroup, GroupState};
 use crate::coord::group::store::{group_tombstone, GroupLog};
@@ -76,7 +76,7 @@ fn append(log: &mut dyn GroupLog, records: Vec<CoordinatorRecord>) -> Result<(),
     if records.is_empty() {
         return Ok(());
     }
-    log.append(records)
+    log.append(records).map(|_| ())
 }
 
 /// Handles what the consumer group must; hands back what the classic side should handle.
@@ -127,6 +127,23 @@ pub fn route(
                 return Some(GroupMessage::Commit(commit, reply));
             }
         },
+        GroupMessage::TxnCommit(request, reply) => {
+            match validate_transactional_commit(group, &request) {
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
+                // As for OffsetCommit: the classic side (Empty) takes it as from outside.
+                Ok(()) => {
+                    let commit = TxnCommitOffsets {
+                        generation_id: -1,
+                        member_id: String::new(),
+                        group_instance_id: None,
+                        ..request
+                    };
+                    return Some(GroupMessage::TxnCommit(commit, reply));
+                }
+            }
+        }
         GroupMessage::Describe(reply) => {
             // DescribeGroups knows classic groups only: this one is not one.
             let _ = reply.send(GroupDescription {
@@ -204,10 +221,36 @@ fn validate_commit(group: &ConsumerGroup, request: &CommitOffsets) -> Result<(),
     Ok(())
 }
 
+/// Kafka's `ConsumerGroup.validateOffsetCommit` for TxnOffsetCommit: member and epoch only
+/// when the producer sent any of them (old clients send none), a stale epoch being
+/// ILLEGAL_GENERATION there.
+fn validate_transactional_commit(
+    group: &ConsumerGroup,
+    request: &TxnCommitOffsets,
+) -> Result<(), ResponseError> {
+    if request.generation_id < 0 && group.is_empty() {
+        return Ok(());
+    }
+    if request.generation_id < 0
+        && request.member_id.is_empty()
+        && request.group_instance_id.is_none()
+    {
+        return Ok(());
+    }
+    let member = group
+        .members
+        .get(&request.member_id)
+        .ok_or(ResponseError::UnknownMemberId)?;
+    if request.generation_id != member.member_epoch {
+        return Err(ResponseError::IllegalGeneration);
+    }
+    Ok(())
+}
+
 /// An empty consumer group's records are removed before it serves classic members.
 fn convert_to_classic(group: &ConsumerGroup, log: &mut dyn GroupLog) -> bool {
     match log.append(group.group_tombstones()) {
-        Ok(()) => true,
+        Ok(_) => true,
         Err(e) => {
             warn!(group = %group.group_id, error = ?e, "cannot convert the consumer group");
             false

@@ -1,0 +1,140 @@
+//! Transactional offset commits (KIP-98, KIP-447), as Kafka's `OffsetMetadataManager` keeps
+//! them: TxnOffsetCommit's offsets are written to `__consumer_offsets` in the producer's
+//! transaction and stay pending per producer until the transaction's marker reaches the
+//! group's partition. A commit marker makes them the group's committed offsets, except where a
+//! plain commit's record came after theirs (the most recent record wins, as in Kafka); an abort
+//! marker drops them. While offsets are pending for a partition, OffsetFetch with
+//! `require_stable` answers UNSTABLE_OFFSET_COMMIT for it.
+
+use std::collections::BTreeMap;
+
+use kafka_protocol::error::ResponseError;
+
+use super::api::{CommitResult, TxnCommitOffsets, UNKNOWN_MEMBER_ID};
+use super::classic::{ClassicGroup, GroupState};
+use super::offsets::Offsets;
+use super::store::{offset_record, GroupLog};
+use crate::coord::partition_loader::TxnProducer;
+
+impl ClassicGroup {
+    /// Kafka's `validateOffsetCommit` for a transactional commit: the member and generation
+    /// when given, but neither the group's state nor (for old clients) their absence.
+    fn validate_transactional_offset_commit(
+        &self,
+        request: &TxnCommitOffsets,
+    ) -> Result<(), ResponseError> {
+        if self.state == GroupState::Dead {
+            return Err(ResponseError::CoordinatorNotAvailable);
+        }
+        if request.generation_id < 0 && self.state == GroupState::Empty {
+            return Ok(());
+        }
+        if request.generation_id >= 0
+            || request.member_id != UNKNOWN_MEMBER_ID
+            || request.group_instance_id.is_some()
+        {
+            self.validate_member(&request.member_id, request.group_instance_id.as_deref())?;
+            if request.generation_id != self.generation_id {
+                return Err(ResponseError::IllegalGeneration);
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the committer, writes every acceptable offset as one transactional batch of the
+    /// producer, then keeps them pending in its transaction.
+    pub fn commit_transactional_offsets(
+        &mut self,
+        request: TxnCommitOffsets,
+        now_ms: i64,
+        log: &mut dyn GroupLog,
+    ) -> CommitResult {
+        self.validate_transactional_offset_commit(&request)?;
+        let max = self.config.offset_metadata_max_bytes;
+        let mut results = Vec::with_capacity(request.offsets.len());
+        let mut accepted = Vec::new();
+        for (topic, partition, mut offset) in request.offsets {
+            if offset.metadata.len() > max {
+                results.push(Some(ResponseError::OffsetMetadataTooLarge));
+                continue;
+            }
+            offset.commit_timestamp_ms = now_ms;
+            offset.expire_timestamp_ms = -1;
+            results.push(None);
+            accepted.push((topic, partition, offset));
+        }
+        if accepted.is_empty() {
+            return Ok(results);
+        }
+        let records = accepted
+            .iter()
+            .map(|(t, p, o)| offset_record(&self.group_id, t, *p, o))
+            .collect();
+        let producer = TxnProducer {
+            producer_id: request.producer_id,
+            producer_epoch: request.producer_epoch,
+        };
+        let first_record = match log.append_as(Some(producer), records) {
+            Ok(first) => first,
+            Err(e) => return Ok(results.into_iter().map(|r| r.or(Some(e))).collect()),
+        };
+        let pending = self
+            .pending_transactional
+            .entry(request.producer_id)
+            .or_default();
+        for (record_offset, (topic, partition, offset)) in (first_record..).zip(accepted) {
+            pending.put(topic, partition, offset, record_offset);
+        }
+        Ok(results)
+    }
+
+    /// The producer's transaction ended (its marker is in this group's partition): its pending
+    /// offsets become committed (`commit`) or are dropped.
+    pub fn complete_transaction(&mut self, producer_id: i64, commit: bool) {
+        complete_transaction(
+            &mut self.offsets,
+            &mut self.pending_transactional,
+            producer_id,
+            commit,
+        );
+    }
+
+    /// Whether a transaction has offsets for the partition that are not yet committed.
+    pub fn has_pending_transactional_offset(&self, topic: &str, partition: i32) -> bool {
+        self.pending_transactional
+            .values()
+            .any(|offsets| offsets.get(topic, partition).is_some())
+    }
+
+    /// A tombstone for the partition was written: no transaction's offset for it remains.
+    pub fn remove_pending_transactional_offset(&mut self, topic: &str, partition: i32) {
+        for offsets in self.pending_transactional.values_mut() {
+            offsets.remove(topic, partition);
+        }
+    }
+}
+
+/// Ends `producer_id`'s transaction for a group's offsets: its pending offsets become committed
+/// where their record is later than the committed one's (`commit`), or are dropped. Shared by
+/// the live group and the replay of its partition.
+pub fn complete_transaction(
+    offsets: &mut Offsets,
+    pending: &mut BTreeMap<i64, Offsets>,
+    producer_id: i64,
+    commit: bool,
+) {
+    let Some(ended) = pending.remove(&producer_id) else {
+        return;
+    };
+    if !commit {
+        return;
+    }
+    for (topic, partition, offset, record_offset) in ended.into_entries() {
+        let newer = offsets
+            .record_offset(&topic, partition)
+            .is_none_or(|existing| record_offset > existing);
+        if newer {
+            offsets.put(topic, partition, offset, record_offset);
+        }
+    }
+}
