@@ -2,7 +2,8 @@
 //! produce and consume of 200k 1 KiB records over 64 partitions with acks=all, the same records
 //! read by a group member (subscribe, classic and KIP-848 protocols: time to all records, and
 //! from subscribe to the first record), plus the time to ready and the resident memory of an
-//! idle 3-broker `kf cluster up`.
+//! idle 3-broker `kf cluster up`; and transactions: `kf bench produce --transactional-id
+//! --transaction-size 1000` (kf's own producer) against both.
 //!
 //! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -171,6 +172,49 @@ fn report(what: &str, kf: Duration, mock: Duration) {
     );
 }
 
+/// Records and partitions of the transactional run (Kafka's perf test writes one topic).
+const TXN_RECORDS: &str = "200000";
+const TXN_SIZE: &str = "1000";
+const TXN_TOPIC: &str = "txn-bench";
+
+/// `kf bench produce --transactional-id` against `bootstrap`: its two summary lines.
+fn transactional_produce(bootstrap: &str, transactional_id: &str) -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_kf"))
+        .args([
+            "bench",
+            "produce",
+            TXN_TOPIC,
+            "-n",
+            TXN_RECORDS,
+            "-s",
+            "1024",
+        ])
+        .args([
+            "--transactional-id",
+            transactional_id,
+            "--transaction-size",
+            TXN_SIZE,
+        ])
+        .args(["--reporting-interval", "600000", "-b", bootstrap])
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "kf bench produce failed");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| l.contains("records sent") || l.contains("transactions committed"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The records/sec figure of a `kf bench produce` summary.
+fn records_per_sec(lines: &[String]) -> f64 {
+    lines
+        .iter()
+        .find_map(|l| l.split(", ").nth(1)?.split(' ').next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
 /// Starts the real binary, waits for its ready banner, and reads its resident memory once idle.
 fn idle_cluster_footprint() -> (Duration, u64) {
     let dir = tempfile::tempdir().unwrap();
@@ -227,8 +271,10 @@ fn main() {
             PARTITIONS,
             rdkafka::admin::TopicReplication::Fixed(1),
         );
+        let txn_topic =
+            rdkafka::admin::NewTopic::new(TXN_TOPIC, 1, rdkafka::admin::TopicReplication::Fixed(1));
         admin
-            .create_topics([&topic], &rdkafka::admin::AdminOptions::new())
+            .create_topics([&topic, &txn_topic], &rdkafka::admin::AdminOptions::new())
             .await
             .unwrap()
             .into_iter()
@@ -261,6 +307,23 @@ fn main() {
     for (protocol, kf, mock) in groups {
         report_group(protocol, kf, mock);
     }
+
+    mock.create_topic(TXN_TOPIC, 1, 1).unwrap();
+    let kf_txn = transactional_produce(&kf_bootstrap, "bench-kf");
+    let mock_txn = transactional_produce(&mock_bootstrap, "bench-mock");
+    println!(
+        "transactional produce: kf bench produce, {TXN_RECORDS} records x 1024 B, one partition, \
+         transactions of {TXN_SIZE}"
+    );
+    for (name, lines) in [("kf cluster", &kf_txn), ("librdkafka mock", &mock_txn)] {
+        for line in lines.iter() {
+            println!("  {name:<16} {line}");
+        }
+    }
+    println!(
+        "  kf / mock throughput            {:.2}x",
+        records_per_sec(&kf_txn) / records_per_sec(&mock_txn)
+    );
     runtime.block_on(cluster.shutdown());
 
     let (to_ready, rss_kib) = idle_cluster_footprint();

@@ -2,7 +2,8 @@
 //! librdkafka group member's assignment, committed offsets and lag included), a broker kf did
 //! not write (librdkafka's mock, without DescribeQuorum), and the live dashboard run in tmux: a
 //! topic and its partition rows appear after a produce, a group and its members on the Groups
-//! view, the fault keys kill, start, isolate and heal brokers of a local `kf cluster up`, and
+//! view, a librdkafka transaction Ongoing then CompleteCommit on the Transactions view, the
+//! fault keys kill, start, isolate and heal brokers of a local `kf cluster up`, and
 //! `q` restores the terminal.
 
 use std::process::Command as Process;
@@ -201,7 +202,9 @@ fn once_json_matches_the_clusters_state() {
     // kf serves groups; none exist yet.
     assert_eq!(top["groups"]["status"], "fresh");
     assert_eq!(top["groups"]["groups"], serde_json::json!([]));
-    assert_eq!(top["transactions"]["status"], "unsupported");
+    // kf serves ListTransactions and DescribeTransactions; no transactional id exists yet.
+    assert_eq!(top["transactions"]["status"], "fresh");
+    assert_eq!(top["transactions"]["transactions"], serde_json::json!([]));
 
     let text = cluster.kf(&["top", "--once"]).output().unwrap();
     assert!(text.status.success(), "{text:?}");
@@ -302,8 +305,9 @@ fn once_against_a_broker_without_describe_quorum_says_why() {
         [1, 2]
     );
     assert_eq!(top["quorum"]["status"], "unsupported");
-    // Neither does the mock offer ListGroups.
+    // Neither does the mock offer ListGroups nor ListTransactions.
     assert_eq!(top["groups"]["status"], "unsupported");
+    assert_eq!(top["transactions"]["status"], "unsupported");
     assert!(top["quorum"]["reason"]
         .as_str()
         .unwrap()
@@ -499,6 +503,60 @@ fn dashboard_in_tmux_shows_a_new_topics_partitions_and_q_restores_the_terminal()
     );
     drop(member);
 
+    // A librdkafka transaction left open shows as Ongoing with its partition, in --once and on
+    // the Transactions view; after the commit it is CompleteCommit, and the change is listed.
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", cluster.bootstrap())
+        .set("broker.address.family", "v4")
+        .set("transactional.id", "live-writer")
+        .set("transaction.timeout.ms", "60000")
+        .create()
+        .unwrap();
+    producer.init_transactions(TIMEOUT).unwrap();
+    producer.begin_transaction().unwrap();
+    producer
+        .send(
+            BaseRecord::<(), str>::to("live")
+                .partition(1)
+                .payload("in a transaction"),
+        )
+        .unwrap();
+    producer.flush(TIMEOUT).unwrap();
+    tmux.keys(&["4"]);
+    let txn_row = |state: &'static str| {
+        move |s: &str| {
+            s.lines().any(|l| {
+                let cells = cells(l);
+                cells.len() >= 5 && cells[0] == "live-writer" && cells[1] == state
+            })
+        }
+    };
+    let screen = tmux.wait_for("the open transaction", txn_row("Ongoing"));
+    assert!(screen.contains("live-1"), "{screen}");
+    let once = json(
+        &cluster
+            .kf(&["top", "--once", "-o", "json"])
+            .output()
+            .unwrap(),
+    );
+    let listed = &once["transactions"]["transactions"][0];
+    assert_eq!(listed["transactional_id"], "live-writer", "{once:#}");
+    assert_eq!(listed["state"], "Ongoing");
+    assert_eq!(listed["timeout_ms"], 60000);
+    assert_eq!(
+        listed["partitions"],
+        serde_json::json!([{"topic": "live", "partition": 1}])
+    );
+    assert!(listed["start_timestamp_ms"].as_i64().unwrap() > 0);
+    producer.commit_transaction(TIMEOUT).unwrap();
+    let screen = tmux.wait_for("the committed transaction", txn_row("CompleteCommit"));
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("live-writer") && l.contains("→ CompleteCommit")),
+        "{screen}"
+    );
+
     tmux.quit();
 }
 
@@ -562,6 +620,39 @@ fn fault_keys_on_a_local_cluster_kill_start_isolate_and_heal_the_selected_broker
         states,
         [(0, "up".into()), (1, "down".into()), (2, "up".into())]
     );
+    // Seen as any cluster (not the local one of this home), the killed broker is fenced, as
+    // DescribeCluster v2 lists it.
+    let status: serde_json::Value = serde_json::from_slice(
+        &kf(home.path())
+            .args(["cluster", "status", "-o", "json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let bootstrap = status["bootstrap_servers"].as_str().unwrap().to_string();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let once = json(
+            &kf(elsewhere.path())
+                .args(["top", "--once", "-o", "json", "-b", &bootstrap])
+                .output()
+                .unwrap(),
+        );
+        let broker1 = once["brokers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["id"] == 1)
+            .cloned();
+        if broker1.as_ref().is_some_and(|b| b["state"] == "fenced") {
+            assert_ne!(broker1.unwrap()["port"], -1);
+            break;
+        }
+        assert!(Instant::now() < deadline, "broker 1 never fenced: {once:#}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
     tmux.keys(&["s"]);
     tmux.wait_for("broker 1 started", |s| {
         s.contains("broker 1 started") && state_is("1", "up")(s)

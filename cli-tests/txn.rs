@@ -576,3 +576,95 @@ fn trace_follows_a_librdkafka_commit_and_abort_with_their_markers() {
     assert_eq!(states[0], "Empty");
     assert!(states.contains(&"CompleteCommit".to_string()), "{states:?}");
 }
+
+/// Values a librdkafka read_committed consumer reads from `topic`-0 until `last`.
+fn read_committed_until(bootstrap: &str, topic: &str, last: &str) -> Vec<String> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::Message;
+    use rdkafka::{Offset, TopicPartitionList};
+    let consumer: BaseConsumer = RdConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "txn-reader")
+        .set("isolation.level", "read_committed")
+        .set("broker.address.family", "v4")
+        .create()
+        .unwrap();
+    let mut assignment = TopicPartitionList::new();
+    assignment
+        .add_partition_offset(topic, 0, Offset::Beginning)
+        .unwrap();
+    consumer.assign(&assignment).unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let mut seen = Vec::new();
+    while seen.last().map(String::as_str) != Some(last) {
+        assert!(std::time::Instant::now() < deadline, "only {seen:?}");
+        if let Some(message) = consumer.poll(Duration::from_millis(200)) {
+            let message = message.unwrap();
+            seen.push(String::from_utf8_lossy(message.payload().unwrap()).into_owned());
+        }
+    }
+    seen
+}
+
+#[test]
+fn produce_writes_its_input_in_transactions_and_aborts_one_with_a_failed_record() {
+    let cluster = TestCluster::start(3);
+    let bootstrap = cluster.bootstrap();
+    cluster
+        .kf(&["topic", "create", "loads", "-p", "1"])
+        .assert()
+        .success();
+    cluster
+        .kf(&[
+            "produce",
+            "loads",
+            "--transactional-id",
+            "loader",
+            "--transaction-size",
+            "2",
+        ])
+        .write_stdin("1\n2\n3\n4\n5\n")
+        .assert()
+        .success();
+    let described = json(&cluster, &["txn", "describe", "loader", "-o", "json"]);
+    assert_eq!(described[0]["state"], "CompleteCommit");
+    // Three transactions: five records and three commit markers.
+    let producers = json(&cluster, &["txn", "producers", "loads", "-o", "json"]);
+    assert_eq!(producers[0]["producer_id"], described[0]["producer_id"]);
+    assert!(producers[0]["current_transaction_start_offset"].is_null());
+
+    // Record 3 cannot be parsed: its transaction (3 and 4) is aborted, 1 and 2 stay.
+    cluster
+        .kf(&[
+            "produce",
+            "loads",
+            "-f",
+            "%k|%s",
+            "-X",
+            "transactional.id=loader",
+            "--transaction-size",
+            "2",
+        ])
+        .write_stdin("k|a\nk|b\nbad\nk|d\nk|e\n")
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("record 3 failed"))
+        .stderr(predicates::str::contains(
+            "aborted the transaction of records 3 to 4",
+        ));
+    cluster
+        .kf(&["produce", "loads"])
+        .write_stdin("end\n")
+        .assert()
+        .success();
+    assert_eq!(
+        read_committed_until(&bootstrap, "loads", "end"),
+        ["1", "2", "3", "4", "5", "a", "b", "end"]
+    );
+    cluster
+        .kf(&["produce", "loads", "--transaction-size", "2"])
+        .write_stdin("x\n")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("needs a transactional id"));
+}

@@ -515,7 +515,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__bench__subcmd__produce)
-            opts="-n -s -t -z -p -b -X -h --num-records --record-size --throughput --acks --compression --partition --reporting-interval --bootstrap-server --profile --help"
+            opts="-n -s -t -z -p -b -X -h --num-records --record-size --throughput --acks --compression --partition --reporting-interval --transactional-id --transaction-size --bootstrap-server --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -566,6 +566,14 @@ _kf() {
                     return 0
                     ;;
                 --reporting-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transactional-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transaction-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2007,7 +2015,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__produce)
-            opts="-D -k -f -H -p -z -Z -b -X -h --file --delimiter --key-delimiter --format --header --partition --acks --compression --null-empty --key-encoding --value-encoding --bootstrap-server --profile --help"
+            opts="-D -k -f -H -p -z -Z -b -X -h --file --delimiter --key-delimiter --format --header --partition --acks --compression --null-empty --key-encoding --value-encoding --transactional-id --transaction-size --bootstrap-server --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2075,6 +2083,14 @@ _kf() {
                     ;;
                 --value-encoding)
                     COMPREPLY=($(compgen -W "text hex base64" -- "${cur}"))
+                    return 0
+                    ;;
+                --transactional-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transaction-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --bootstrap-server)

@@ -320,6 +320,8 @@ base64\t'Standard base64 with padding'"
 complete -c kf -n "__fish_kf_using_subcommand produce" -l value-encoding -d 'How input values are written: as is, or hex / base64 to decode' -r -f -a "text\t'The bytes as they are'
 hex\t'Lowercase hexadecimal'
 base64\t'Standard base64 with padding'"
+complete -c kf -n "__fish_kf_using_subcommand produce" -l transactional-id -d 'Write the input in transactions with this transactional.id (fencing any older producer with it)' -r
+complete -c kf -n "__fish_kf_using_subcommand produce" -l transaction-size -d 'Commit a transaction every N records [default: one transaction for all the input]' -r
 complete -c kf -n "__fish_kf_using_subcommand produce" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand produce" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand produce" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
@@ -374,6 +376,8 @@ lz4\t''
 zstd\t''"
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s p -l partition -d 'Produce every record to this partition (default: the sticky partitioner)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -l reporting-interval -d 'Milliseconds between the periodic report lines' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -l transactional-id -d 'Produce in transactions with this transactional.id (as Kafka\'s perf test)' -r
+complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -l transaction-size -d 'Records per transaction [default: 1000 with --transactional-id]' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from produce" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r

@@ -11,7 +11,7 @@ use rdkafka::admin::{ConfigSource, NewPartitions, NewTopic, ResourceSpecifier, T
 use rdkafka::consumer::Consumer;
 use rdkafka::producer::{BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::{Message, Offset, TopicPartitionList};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn topic_configs_are_described_with_their_sources() {
@@ -153,5 +153,260 @@ async fn partitions_grow_records_are_deleted_and_topics_go() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    cluster.shutdown().await;
+}
+
+/// Copies every `<topic>-<partition>` directory of every broker aside.
+fn copy_partition_dirs(data_dir: &std::path::Path, topic: &str, to: &std::path::Path) -> usize {
+    let mut copied = 0;
+    for broker in std::fs::read_dir(data_dir).unwrap() {
+        let broker = broker.unwrap().path();
+        if !broker.is_dir() {
+            continue;
+        }
+        let broker_name = broker.file_name().unwrap().to_owned();
+        for partition in std::fs::read_dir(&broker).unwrap() {
+            let partition = partition.unwrap().path();
+            let name = partition.file_name().unwrap().to_string_lossy().to_string();
+            if !name.starts_with(&format!("{topic}-")) {
+                continue;
+            }
+            let target = to.join(&broker_name).join(&name);
+            std::fs::create_dir_all(&target).unwrap();
+            for file in std::fs::read_dir(&partition).unwrap() {
+                let file = file.unwrap().path();
+                std::fs::copy(&file, target.join(file.file_name().unwrap())).unwrap();
+            }
+            copied += 1;
+        }
+    }
+    copied
+}
+
+fn partition_dirs_of(data_dir: &std::path::Path, topic: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for broker in std::fs::read_dir(data_dir).unwrap() {
+        let broker = broker.unwrap().path();
+        if !broker.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(&broker).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().to_string();
+            if name.starts_with(&format!("{topic}-")) {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+/// Issue #14: a topic deleted just before a crash (the deletion committed, no broker had yet
+/// removed its logs) must not come back. Its logs are put back on disk as the crash left them;
+/// the next start deletes them, and the topic created again under the same name serves nothing
+/// of the old one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_topic_never_comes_back_after_a_crash() {
+    const PARTITIONS: i32 = 300;
+    const RECORDS: usize = 30_000;
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "reborn", PARTITIONS).await;
+    let producer_bootstrap = bootstrap.clone();
+    tokio::task::spawn_blocking(move || {
+        let producer = producer(&producer_bootstrap, &[("linger.ms", "5")]);
+        for i in 0..RECORDS {
+            let value = format!("old-{i}");
+            let partition = (i % PARTITIONS as usize) as i32;
+            let record = BaseRecord::<(), _>::to("reborn")
+                .partition(partition)
+                .payload(&value);
+            producer.send(record).map_err(|(e, _)| e).unwrap();
+            producer.poll(Duration::ZERO);
+        }
+        producer.flush(TIMEOUT).unwrap();
+    })
+    .await
+    .unwrap();
+    // What the disk holds when the crash comes.
+    let crash_image = tempfile::tempdir().unwrap();
+    let copied = copy_partition_dirs(dir.path(), "reborn", crash_image.path());
+    assert_eq!(copied, PARTITIONS as usize);
+
+    let admin = admin(&bootstrap);
+    for result in admin
+        .delete_topics(&["reborn"], &admin_options())
+        .await
+        .unwrap()
+    {
+        result.unwrap();
+    }
+    // The brokers finish the deletion; the crash then puts the old logs back.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while !partition_dirs_of(dir.path(), "reborn").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "logs not deleted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cluster.shutdown().await;
+    for broker in std::fs::read_dir(crash_image.path()).unwrap() {
+        let broker = broker.unwrap().path();
+        let target = dir.path().join(broker.file_name().unwrap());
+        for partition in std::fs::read_dir(&broker).unwrap() {
+            let partition = partition.unwrap().path();
+            let restored = target.join(partition.file_name().unwrap());
+            std::fs::create_dir_all(&restored).unwrap();
+            for file in std::fs::read_dir(&partition).unwrap() {
+                let file = file.unwrap().path();
+                std::fs::copy(&file, restored.join(file.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    assert_eq!(
+        partition_dirs_of(dir.path(), "reborn"),
+        Vec::<String>::new(),
+        "the deleted topic's logs are gone after the start"
+    );
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "reborn", PARTITIONS).await;
+    let consumer_bootstrap = bootstrap.clone();
+    tokio::task::spawn_blocking(move || {
+        let consumer = consumer(&consumer_bootstrap, &[]);
+        for partition in 0..PARTITIONS {
+            let watermarks = consumer
+                .fetch_watermarks("reborn", partition, TIMEOUT)
+                .unwrap();
+            assert_eq!(
+                watermarks,
+                (0, 0),
+                "partition {partition} holds old records"
+            );
+        }
+        let producer = producer(&consumer_bootstrap, &[]);
+        producer
+            .send(
+                BaseRecord::<(), _>::to("reborn")
+                    .partition(7)
+                    .payload("new"),
+            )
+            .map_err(|(e, _)| e)
+            .unwrap();
+        producer.flush(TIMEOUT).unwrap();
+        let mut assignment = TopicPartitionList::new();
+        assignment
+            .add_partition_offset("reborn", 7, Offset::Beginning)
+            .unwrap();
+        consumer.assign(&assignment).unwrap();
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        loop {
+            assert!(std::time::Instant::now() < deadline, "no record consumed");
+            let Some(message) = consumer.poll(Duration::from_millis(200)) else {
+                continue;
+            };
+            let message = message.unwrap();
+            assert_eq!(
+                (message.offset(), message.payload()),
+                (0, Some(&b"new"[..]))
+            );
+            break;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        partition_dirs_of(dir.path(), "reborn").len(),
+        PARTITIONS as usize
+    );
+    cluster.shutdown().await;
+}
+
+/// A small tmpfs the test mounts (as root), unmounted on drop.
+struct SmallFilesystem(tempfile::TempDir);
+
+impl SmallFilesystem {
+    fn mount(bytes: usize) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}")])
+            .arg("tmpfs")
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(Self(dir))
+    }
+}
+
+impl Drop for SmallFilesystem {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+/// Issue #14: a full disk stalls metadata changes (they fail with a timeout) without stopping
+/// the quorum for good: once space is freed, topics are created and served again, with no
+/// restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_metadata_quorum_survives_a_full_disk() {
+    let Some(fs) = SmallFilesystem::mount(32 * 1024 * 1024) else {
+        eprintln!("skipped: mounting a tmpfs is not permitted here (the test needs root)");
+        return;
+    };
+    let data_dir = fs.0.path().join("data");
+    let cluster = start_cluster(&data_dir, 1, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "before", 1).await;
+    let filler = fs.0.path().join("filler");
+    let mut file = std::fs::File::create(&filler).unwrap();
+    let chunk = vec![7u8; 64 * 1024];
+    while std::io::Write::write_all(&mut file, &chunk).is_ok() {}
+    drop(file);
+
+    let admin = admin(&bootstrap);
+    let short = rdkafka::admin::AdminOptions::new()
+        .request_timeout(Some(Duration::from_secs(3)))
+        .operation_timeout(Some(Duration::from_secs(2)));
+    let topic = NewTopic::new("while-full", 1, TopicReplication::Fixed(1));
+    let refused = admin.create_topics([&topic], &short).await;
+    let created = refused.is_ok_and(|results| results.iter().all(Result::is_ok));
+    assert!(!created, "a topic created on a full disk");
+
+    std::fs::remove_file(&filler).unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let topic = NewTopic::new("after", 2, TopicReplication::Fixed(1));
+    loop {
+        let results = admin.create_topics([&topic], &short).await;
+        if results.is_ok_and(|r| r.iter().all(Result::is_ok)) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the quorum never came back after space was freed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let producer_bootstrap = bootstrap.clone();
+    tokio::task::spawn_blocking(move || {
+        let producer = producer(&producer_bootstrap, &[]);
+        producer
+            .send(
+                BaseRecord::<(), _>::to("after")
+                    .partition(1)
+                    .payload("back"),
+            )
+            .map_err(|(e, _)| e)
+            .unwrap();
+        producer.flush(TIMEOUT).unwrap();
+        let (low, high) = consumer(&producer_bootstrap, &[])
+            .fetch_watermarks("after", 1, TIMEOUT)
+            .unwrap();
+        assert_eq!((low, high), (0, 1));
+    })
+    .await
+    .unwrap();
     cluster.shutdown().await;
 }

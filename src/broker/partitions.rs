@@ -1,10 +1,13 @@
 //! Keeping the partitions this broker hosts in step with its metadata image: each new image
 //! goes to the `ReplicaManager` (create logs, become leader or follower, config changes,
-//! deletions); between images, the logs of offline partitions are tried again.
+//! deletions); between images, the logs of offline partitions are tried again. Once the image
+//! has caught up at start, the stray logs a crash left are deleted
+//! ([`Broker::remove_stray_partitions`]).
 
 use std::sync::Arc;
 
 use super::Broker;
+use crate::metadata::TopicImage;
 
 /// Follows this broker's metadata image and keeps its partitions in step, until the image
 /// sender closes; between images, tries the logs of offline partitions again.
@@ -25,8 +28,45 @@ pub async fn run_partition_sync(broker: Arc<Broker>) {
             }
             _ = retries.tick() => {
                 let image = broker.image();
-                broker.logs.retry_offline(|topic| broker.replicas.log_config(&image, topic));
+                broker.logs.retry_offline(|topic, partition| {
+                    let id = image.topics.get(topic)?.topic_id;
+                    image
+                        .partition(topic, partition)
+                        .filter(|p| p.replicas.contains(&broker.broker_id))?;
+                    Some((id, broker.replicas.log_config(&image, topic)))
+                });
             }
+        }
+    }
+}
+
+impl Broker {
+    /// Deletes the logs this broker must not hold: those of topic ids the image does not have
+    /// (deleted while a crash stopped the deletion) and of partitions not assigned here, as a
+    /// Kafka broker does with its stray replicas. A directory written before kf recorded topic
+    /// ids is kept when the image has its topic here. Call it once the image has caught up
+    /// with the metadata log (after the broker's registration), never before: an image still
+    /// catching up lacks topics that exist.
+    pub fn remove_stray_partitions(&self) {
+        let image = self.image();
+        let hosted_here = |topic: Option<&TopicImage>, partition: i32| {
+            topic
+                .and_then(|t| t.partitions.get(&partition))
+                .is_some_and(|p| p.replicas.contains(&self.broker_id))
+        };
+        let removed = self
+            .logs
+            .remove_strays(|name, partition, topic_id| match topic_id {
+                Some(id) => !hosted_here(image.topic_by_id(&id), partition),
+                None => !hosted_here(image.topics.get(name), partition),
+            });
+        if let Some((topic, partition)) = removed.first() {
+            tracing::info!(
+                broker = self.broker_id,
+                "deleted {} stray partition logs, of topics deleted before this start or not \
+                 assigned here (first: {topic}-{partition})",
+                removed.len(),
+            );
         }
     }
 }

@@ -10,7 +10,7 @@ pub enum BenchCommand {
     /// Produce generated records as fast as allowed and report throughput and latency, like
     /// Kafka's kafka-producer-perf-test
     #[command(
-        after_help = "Examples:\n  kf bench produce perf -n 1000000 -s 100\n  kf bench produce perf -n 100000 -s 1024 -t 20000 --acks 1\n  kf bench produce perf -z lz4 -X linger.ms=20 -X batch.size=131072\n\nEvery --reporting-interval it prints Kafka's window line:\n  N records sent, X records/sec (Y MB/sec), Z ms avg latency, W ms max latency.\nand at the end the totals with the 50th, 95th, 99th and 99.9th latency percentiles.\nLatency is the time from handing a record to the producer until its acknowledgement.\nPayloads are random upper-case letters, new for every record, as in Kafka's tool."
+        after_help = "Examples:\n  kf bench produce perf -n 1000000 -s 100\n  kf bench produce perf -n 100000 -s 1024 -t 20000 --acks 1\n  kf bench produce perf -z lz4 -X linger.ms=20 -X batch.size=131072\n  kf bench produce perf --transactional-id bench --transaction-size 1000\n\nWith --transactional-id the records go in transactions of --transaction-size records (1000\nby default), each committed once its records are acknowledged; the end adds the commit\nlatency (EndTxn request to response) percentiles.\nEvery --reporting-interval it prints Kafka's window line:\n  N records sent, X records/sec (Y MB/sec), Z ms avg latency, W ms max latency.\nand at the end the totals with the 50th, 95th, 99th and 99.9th latency percentiles.\nLatency is the time from handing a record to the producer until its acknowledgement.\nPayloads are random upper-case letters, new for every record, as in Kafka's tool."
     )]
     Produce(BenchProduceArgs),
     /// Read a topic as fast as possible and report throughput and fetch latency, like Kafka's
@@ -50,6 +50,13 @@ pub struct BenchProduceArgs {
     /// Milliseconds between the periodic report lines
     #[arg(long = "reporting-interval", value_name = "MS", default_value_t = 5000)]
     pub reporting_interval_ms: u64,
+    /// Produce in transactions with this transactional.id (as Kafka's perf test)
+    #[arg(long = "transactional-id", value_name = "ID")]
+    pub transactional_id: Option<String>,
+    /// Records per transaction [default: 1000 with --transactional-id]
+    #[arg(long = "transaction-size", value_name = "N", requires = "transactional_id",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub transaction_size: Option<u64>,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

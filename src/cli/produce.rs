@@ -25,7 +25,13 @@ use super::ConnectArgs;
                   printf 'k1:v1\\nk1:\\n' | kf produce compacted -k : -Z  (empty value = tombstone)\n  \
                   echo 'user-1|2|hi' | kf produce orders -f '%k|%p|%s'\n  \
                   echo '6b6579' | kf produce orders -f '%k' --key-encoding hex -Z\n  \
-                  kf produce orders -H source=cli -H trace-id=42 < lines.txt"
+                  kf produce orders -H source=cli -H trace-id=42 < lines.txt\n  \
+                  kf produce orders --transactional-id loader < lines.txt  (all or nothing)\n  \
+                  kf produce orders --transactional-id loader --transaction-size 100 --file events.txt\n\n\
+                  With a transactional id (--transactional-id or -X transactional.id) the records \
+                  are written in transactions: all of the input in one, or one per \
+                  --transaction-size records. A failed record aborts its transaction and ends kf \
+                  with 1; transactions committed before it stay."
 )]
 pub struct ProduceArgs {
     /// Topic to produce to
@@ -74,6 +80,14 @@ pub struct ProduceArgs {
     /// How input values are written: as is, or hex / base64 to decode
     #[arg(long = "value-encoding", value_enum, default_value_t = BytesEncoding::Text)]
     pub value_encoding: BytesEncoding,
+    /// Write the input in transactions with this transactional.id (fencing any older
+    /// producer with it)
+    #[arg(long = "transactional-id", value_name = "ID")]
+    pub transactional_id: Option<String>,
+    /// Commit a transaction every N records [default: one transaction for all the input]
+    #[arg(long = "transaction-size", value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub transaction_size: Option<u64>,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

@@ -94,6 +94,10 @@ pub struct ClientConfig {
     pub compression: Compression,
     /// `enable.idempotence`.
     pub enable_idempotence: bool,
+    /// `transactional.id`: a transactional producer when set (idempotent, `acks=all`).
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`: how long the coordinator lets a transaction stay open.
+    pub transaction_timeout: Duration,
     /// `isolation.level`.
     pub isolation_level: IsolationLevel,
     /// `fetch.max.wait.ms`.
@@ -161,6 +165,8 @@ impl Default for ClientConfig {
             acks: Acks::All,
             compression: Compression::None,
             enable_idempotence: true,
+            transactional_id: None,
+            transaction_timeout: Duration::from_millis(60_000),
             isolation_level: IsolationLevel::ReadUncommitted,
             fetch_max_wait: Duration::from_millis(500),
             fetch_min_bytes: 1,
@@ -268,6 +274,10 @@ impl ClientConfig {
                     .ok_or_else(|| invalid("expected none, gzip, snappy, lz4 or zstd"))?
             }
             "enable.idempotence" => self.enable_idempotence = boolean()?,
+            "transactional.id" => {
+                self.transactional_id = Some(value.to_string()).filter(|v| !v.is_empty())
+            }
+            "transaction.timeout.ms" => self.transaction_timeout = millis()?,
             "group.id" => self.group_id = Some(value.to_string()).filter(|v| !v.is_empty()),
             "group.instance.id" => {
                 self.group_instance_id = Some(value.to_string()).filter(|v| !v.is_empty())
@@ -360,6 +370,8 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "acks",
     "compression.type",
     "enable.idempotence",
+    "transactional.id",
+    "transaction.timeout.ms",
     "group.id",
     "group.instance.id",
     "session.timeout.ms",

@@ -8,9 +8,12 @@ use std::collections::HashMap;
 ///
 /// Produce and Fetch stop at v12, the last versions that name topics (v13 switched to topic ids);
 /// OffsetFetch at v7, the last with a single group; FindCoordinator at v3, the last with one key.
+/// DescribeCluster v2 (KIP-1073) lists fenced brokers when asked.
 /// JoinGroup v5 and SyncGroup v3 are the newest librdkafka sends; its mock broker advertises
 /// the flexible versions above them but cannot parse them, and Kafka 4 accepts both. LeaveGroup
 /// stops at v2 because that mock answers v3+ without the member list v3 added.
+/// AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit stop at v3, the classic
+/// transaction protocol (v4 and v5 are KIP-890's).
 pub fn client_max_version(api: ApiKey) -> Option<i16> {
     let max = match api {
         ApiKey::Produce => 12,
@@ -23,7 +26,7 @@ pub fn client_max_version(api: ApiKey) -> Option<i16> {
         ApiKey::CreatePartitions => 3,
         ApiKey::DescribeConfigs => 4,
         ApiKey::IncrementalAlterConfigs => 1,
-        ApiKey::DescribeCluster => 1,
+        ApiKey::DescribeCluster => 2,
         ApiKey::DescribeQuorum => 2,
         ApiKey::DeleteRecords => 2,
         ApiKey::DescribeLogDirs => 4,
@@ -45,6 +48,10 @@ pub fn client_max_version(api: ApiKey) -> Option<i16> {
         ApiKey::DescribeTransactions => 0,
         ApiKey::DescribeProducers => 0,
         ApiKey::WriteTxnMarkers => 1,
+        ApiKey::AddPartitionsToTxn => 3,
+        ApiKey::AddOffsetsToTxn => 3,
+        ApiKey::EndTxn => 3,
+        ApiKey::TxnOffsetCommit => 3,
         _ => return None,
     };
     Some(max.min(api.valid_versions().max))

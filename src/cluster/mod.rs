@@ -168,6 +168,10 @@ impl Cluster {
             cluster.running.insert(running.broker.broker_id, running);
         }
         cluster.register_all().await?;
+        // Registered, each broker's image has caught up with the metadata log.
+        for running in cluster.running.values() {
+            running.broker.remove_stray_partitions();
+        }
         cluster.wait_until_brokers_known().await?;
         Ok(cluster)
     }
@@ -200,7 +204,7 @@ impl Cluster {
         let quorum = MetadataQuorum::start(QuorumConfig::new(
             broker_id,
             self.voters(),
-            dir.join("__cluster_metadata-0"),
+            dir.join(crate::log::METADATA_LOG_DIR),
             self.router.clone(),
             controller_settings(&self.broker_config),
         ))
@@ -487,6 +491,7 @@ impl Cluster {
         }
         let running = self.start_broker_on(broker_id, listeners).await?;
         register(&running.broker, ELECTION_TIMEOUT).await?;
+        running.broker.remove_stray_partitions();
         self.running.insert(broker_id, running);
         self.wait_until_brokers_known().await
     }

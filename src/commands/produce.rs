@@ -43,7 +43,18 @@ pub async fn run(args: ProduceArgs) -> anyhow::Result<()> {
     if let Some(codec) = &args.compression {
         overrides.push(("compression.type", codec.as_str()));
     }
+    if let Some(id) = &args.transactional_id {
+        overrides.push(("transactional.id", id.as_str()));
+    }
     let client = connect::connect(&args.connect, &overrides).await?;
+    let transactional = client.config().transactional_id.is_some();
+    if args.transaction_size.is_some() && !transactional {
+        bail!(UsageError(
+            "--transaction-size needs a transactional id (--transactional-id or -X \
+             transactional.id)"
+                .into()
+        ));
+    }
     let allow_auto_create = client.config().producer_auto_create();
     require_topic(&client, &args.topic, allow_auto_create).await?;
     let failures = Arc::new(Failures::default());
@@ -52,15 +63,19 @@ pub async fn run(args: ProduceArgs) -> anyhow::Result<()> {
         .context("cannot start the producer")?;
 
     let read = Arc::new(AtomicU64::new(0));
-    let job = Job {
+    let mut job = Job {
         topic: args.topic.clone(),
         partition: args.partition,
         headers,
         options,
         delimiter,
+        transactions: transactional.then_some(Transactions {
+            size: args.transaction_size,
+            open: None,
+        }),
     };
     let outcome = tokio::select! {
-        outcome = produce_all(&job, producer, reader, &progress, &read, &failures) => outcome,
+        outcome = produce_all(&mut job, producer, reader, &progress, &read, &failures) => outcome,
         _ = tokio::signal::ctrl_c() => {
             progress.finish_and_clear();
             eprintln!(
@@ -127,13 +142,74 @@ struct Job {
     headers: Vec<(String, Option<Bytes>)>,
     options: InputOptions,
     delimiter: Vec<u8>,
+    /// Set when the producer is transactional.
+    transactions: Option<Transactions>,
+}
+
+/// `--transactional-id`: the input's records in transactions of `size` records (all of them
+/// when `None`).
+struct Transactions {
+    size: Option<u64>,
+    /// The open transaction: its first record's number and the failures counted before it.
+    open: Option<(u64, u64)>,
+}
+
+impl Transactions {
+    /// Opens a transaction for record `number` unless one is open.
+    fn before(
+        &mut self,
+        producer: &Producer,
+        number: u64,
+        failures: &Failures,
+    ) -> anyhow::Result<()> {
+        if self.open.is_none() {
+            producer
+                .begin_transaction()
+                .context("cannot begin a transaction")?;
+            self.open = Some((number, failures.count()));
+        }
+        Ok(())
+    }
+
+    /// Commits the open transaction when record `number` fills it (or `last`), or aborts it
+    /// and fails when one of its records failed.
+    async fn after(
+        &mut self,
+        producer: &Producer,
+        number: u64,
+        failures: &Failures,
+        last: bool,
+    ) -> anyhow::Result<()> {
+        let Some((first, failed_before)) = self.open else {
+            return Ok(());
+        };
+        let full = self.size.is_some_and(|size| number + 1 - first >= size);
+        if !(full || last) {
+            return Ok(());
+        }
+        self.open = None;
+        producer
+            .flush()
+            .await
+            .context("cannot flush the producer")?;
+        if failures.count() > failed_before {
+            producer
+                .abort_transaction()
+                .await
+                .context("cannot abort the transaction")?;
+            bail!("aborted the transaction of records {first} to {number}: a record failed");
+        }
+        producer.commit_transaction().await.with_context(|| {
+            format!("cannot commit the transaction of records {first} to {number}")
+        })
+    }
 }
 
 type Input = Box<dyn AsyncRead + Unpin + Send>;
 
 /// Sends every input record; returns how many were read. Failures go to `failures`.
 async fn produce_all(
-    job: &Job,
+    job: &mut Job,
     producer: Producer,
     reader: Input,
     progress: &ProgressBar,
@@ -155,7 +231,15 @@ async fn produce_all(
             .chain(records.iter().map(|r| &chunk[r.clone()]))
         {
             number += 1;
+            if let Some(transactions) = &mut job.transactions {
+                transactions.before(&producer, number, failures)?;
+            }
             produce_one(job, &producer, failures, number, record).await;
+            if let Some(transactions) = &mut job.transactions {
+                transactions
+                    .after(&producer, number, failures, false)
+                    .await?;
+            }
         }
         read.store(number, Ordering::Relaxed);
         progress.inc(chunk.len() as u64);
@@ -164,8 +248,16 @@ async fn produce_all(
     }
     if let Some(last) = splitter.finish() {
         number += 1;
+        if let Some(transactions) = &mut job.transactions {
+            transactions.before(&producer, number, failures)?;
+        }
         produce_one(job, &producer, failures, number, last).await;
         read.store(number, Ordering::Relaxed);
+    }
+    if let Some(transactions) = &mut job.transactions {
+        transactions
+            .after(&producer, number, failures, true)
+            .await?;
     }
     producer
         .close()

@@ -7,6 +7,12 @@
 //! Kafka, a clean shutdown leaves `.kafka_cleanshutdown` in the directory, so logs opened after
 //! it skip the recovery scan of their active segment; the marker is removed at start, so a crash
 //! in this run makes the next start scan again.
+//!
+//! Each partition directory records the id of the topic it belongs to (`partition.metadata`,
+//! as Kafka). A log is served only for the topic id the caller expects: a directory of another
+//! topic id is what a deleted topic of the same name left behind, and is deleted before a new
+//! log takes its place. A deleted log's directory is renamed `-delete` before it is removed, and
+//! such leftovers are removed at start.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -14,16 +20,23 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use uuid::Uuid;
+
 use super::checkpoint::sync_filesystem;
 use super::config::LogConfig;
 use super::error::{IoContext, LogError};
+use super::partition_dir::{delete_partition_dir, parse_partition_dir_name, remove_deleted_dirs};
 use super::partition_log::PartitionLog;
+use super::partition_metadata::{read_topic_id, write_topic_id};
 
 type SharedLog = Arc<Mutex<PartitionLog>>;
-type Slot = Arc<Mutex<LogState>>;
+type Slot = Arc<Mutex<Entry>>;
 
 /// Kafka's clean-shutdown marker, written in the log directory once every log is flushed.
 pub const CLEAN_SHUTDOWN_FILE: &str = ".kafka_cleanshutdown";
+/// The metadata log's directory, `__cluster_metadata-0`, sits among the partition logs (as in a
+/// Kafka broker whose `metadata.log.dir` is its log directory) but is never a partition log here.
+pub const METADATA_LOG_DIR: &str = "__cluster_metadata-0";
 /// How long an offline partition waits before its log is tried again.
 pub const OFFLINE_RETRY: Duration = Duration::from_secs(10);
 
@@ -36,6 +49,22 @@ enum LogState {
         reason: String,
         retry_at: Instant,
     },
+}
+
+struct Entry {
+    state: LogState,
+    /// The topic id the directory holds, once this run has read or written its
+    /// `partition.metadata`; the log is served for that topic id only.
+    topic_id: Option<Uuid>,
+}
+
+impl Entry {
+    fn closed() -> Slot {
+        Arc::new(Mutex::new(Entry {
+            state: LogState::Closed,
+            topic_id: None,
+        }))
+    }
 }
 
 /// A partition this broker cannot serve, and why.
@@ -52,16 +81,6 @@ pub struct LogManager {
     clean_shutdown: bool,
     /// The map's lock is held only to look a slot up; a log is opened under its slot's lock.
     logs: Mutex<BTreeMap<(String, i32), Slot>>,
-}
-
-/// Splits Kafka's `<topic>-<partition>` directory name; `None` for anything else (such as the
-/// `-delete` and `-future` directories Kafka leaves around, or checkpoint files).
-pub fn parse_partition_dir_name(name: &str) -> Option<(String, i32)> {
-    let (topic, partition) = name.rsplit_once('-')?;
-    if topic.is_empty() || partition.is_empty() || !partition.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some((topic.to_owned(), partition.parse().ok()?))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -93,6 +112,13 @@ impl LogManager {
     /// clean-shutdown marker.
     pub fn open(log_dir: &Path) -> Result<Self, LogError> {
         fs::create_dir_all(log_dir).at(log_dir)?;
+        let removed = remove_deleted_dirs(log_dir)?;
+        if removed > 0 {
+            tracing::info!(
+                log_dir = %log_dir.display(),
+                "removed {removed} partition directories a deletion left before a crash"
+            );
+        }
         let marker = log_dir.join(CLEAN_SHUTDOWN_FILE);
         let clean_shutdown = marker.exists();
         if clean_shutdown {
@@ -102,11 +128,15 @@ impl LogManager {
         for entry in fs::read_dir(log_dir).at(log_dir)? {
             let entry = entry.at(log_dir)?;
             let name = entry.file_name();
-            let Some(key) = name.to_str().and_then(parse_partition_dir_name) else {
+            let Some(key) = name
+                .to_str()
+                .filter(|name| *name != METADATA_LOG_DIR)
+                .and_then(parse_partition_dir_name)
+            else {
                 continue;
             };
             if entry.file_type().at(&entry.path())?.is_dir() {
-                logs.insert(key, Arc::new(Mutex::new(LogState::Closed)));
+                logs.insert(key, Entry::closed());
             }
         }
         Ok(Self {
@@ -138,55 +168,109 @@ impl LogManager {
     fn slot_or_insert(&self, topic: &str, partition: i32) -> Result<Slot, LogError> {
         let key = (topic.to_owned(), partition);
         let name = format!("{topic}-{partition}");
-        if parse_partition_dir_name(&name).as_ref() != Some(&key) {
+        if name == METADATA_LOG_DIR || parse_partition_dir_name(&name).as_ref() != Some(&key) {
             return Err(LogError::InvalidPartitionDir(name));
         }
         let mut logs = lock(&self.logs);
-        let slot = logs
-            .entry(key)
-            .or_insert_with(|| Arc::new(Mutex::new(LogState::Closed)));
+        let slot = logs.entry(key).or_insert_with(Entry::closed);
         Ok(Arc::clone(slot))
     }
 
     /// The partition's log if it is open (no I/O).
     pub fn get(&self, topic: &str, partition: i32) -> Option<SharedLog> {
         let slot = self.slot(topic, partition)?;
-        let state = lock(&slot);
-        match &*state {
+        let entry = lock(&slot);
+        match &entry.state {
             LogState::Open(log) => Some(Arc::clone(log)),
             _ => None,
         }
     }
 
-    /// The partition's log, opened now if it was not (with `config()`), created empty if it
-    /// does not exist. An offline partition answers [`LogError::Offline`] until its retry time.
+    /// The log of partition `partition` of the topic whose id is `topic_id`, opened now if it
+    /// was not (with `config()`), created empty if it does not exist. An offline partition
+    /// answers [`LogError::Offline`] until its retry time.
     pub fn get_or_open(
         &self,
         topic: &str,
         partition: i32,
+        topic_id: Uuid,
         config: impl FnOnce() -> LogConfig,
     ) -> Result<SharedLog, LogError> {
         let slot = self.slot_or_insert(topic, partition)?;
-        let mut state = lock(&slot);
-        match &*state {
-            LogState::Open(log) => return Ok(Arc::clone(log)),
+        let mut entry = lock(&slot);
+        match &entry.state {
+            LogState::Open(log) if entry.topic_id == Some(topic_id) => return Ok(Arc::clone(log)),
             LogState::Offline { reason, retry_at } if Instant::now() < *retry_at => {
                 return Err(LogError::Offline(reason.clone()));
             }
             _ => {}
+        }
+        if let Err(e) = self.bind(&mut entry, topic, partition, topic_id, true) {
+            return Err(self.take_offline(&mut entry.state, topic, partition, e));
+        }
+        if let LogState::Open(log) = &entry.state {
+            return Ok(Arc::clone(log));
         }
         let dir = self.partition_dir(topic, partition);
         match PartitionLog::open_after(&dir, config(), crate::clock::now_ms(), self.clean_shutdown)
         {
             Ok(log) => {
                 let log = Arc::new(Mutex::new(log));
-                if matches!(*state, LogState::Offline { .. }) {
+                if matches!(entry.state, LogState::Offline { .. }) {
                     tracing::info!(topic, partition, "partition log is back online");
                 }
-                *state = LogState::Open(Arc::clone(&log));
+                entry.state = LogState::Open(Arc::clone(&log));
                 Ok(log)
             }
-            Err(e) => Err(self.take_offline(&mut state, topic, partition, e)),
+            Err(e) => Err(self.take_offline(&mut entry.state, topic, partition, e)),
+        }
+    }
+
+    /// Makes the partition's directory that of topic id `topic_id`: creates it with its
+    /// `partition.metadata` if absent, records the id in a directory written before kf recorded
+    /// topic ids, and deletes a directory of another topic id first (a deleted topic of the same
+    /// name left it: its records must never be served as the new topic's). Returns whether it
+    /// wrote anything, to be made durable by the caller unless `durable`.
+    fn bind(
+        &self,
+        entry: &mut Entry,
+        topic: &str,
+        partition: i32,
+        topic_id: Uuid,
+        durable: bool,
+    ) -> Result<bool, LogError> {
+        if entry.topic_id == Some(topic_id) {
+            return Ok(false);
+        }
+        let dir = self.partition_dir(topic, partition);
+        let on_disk = match entry.topic_id {
+            Some(known) => Some(known),
+            None => read_topic_id(&dir)?,
+        };
+        if on_disk == Some(topic_id) {
+            entry.topic_id = Some(topic_id);
+            return Ok(false);
+        }
+        if let Some(stale) = on_disk {
+            tracing::warn!(
+                "deleting {}: it holds topic id {stale}, a deleted topic named {topic}, not the                  current one ({topic_id})",
+                dir.display()
+            );
+            self.delete_entry(entry, &dir)?;
+        }
+        fs::create_dir_all(&dir).at(&dir)?;
+        write_topic_id(&dir, &topic_id, durable)?;
+        entry.topic_id = Some(topic_id);
+        Ok(true)
+    }
+
+    /// Deletes the partition's directory; holders of its log see `LogError::Deleted`.
+    fn delete_entry(&self, entry: &mut Entry, dir: &Path) -> Result<(), LogError> {
+        let state = std::mem::replace(&mut entry.state, LogState::Closed);
+        entry.topic_id = None;
+        match state {
+            LogState::Open(log) => lock(&log).delete_files(),
+            _ => delete_partition_dir(dir),
         }
     }
 
@@ -216,46 +300,65 @@ impl LogManager {
         &self,
         topic: &str,
         partition: i32,
+        topic_id: Uuid,
         config: LogConfig,
     ) -> Result<SharedLog, LogError> {
         let mut given = Some(config.clone());
-        let log = self.get_or_open(topic, partition, || given.take().unwrap_or_default())?;
+        let log = self.get_or_open(topic, partition, topic_id, || {
+            given.take().unwrap_or_default()
+        })?;
         if given.is_some() {
             lock(&log).set_config(config);
         }
         Ok(log)
     }
 
-    /// Makes sure the partition has its directory, without opening its log (that waits for its
-    /// first use). A failure takes the partition offline. A partition already known is left as
-    /// it is, so this is cheap to call for every partition of every image.
-    pub fn create(&self, topic: &str, partition: i32) -> Result<(), LogError> {
-        if self.slot(topic, partition).is_some() {
-            return Ok(());
-        }
+    /// Makes sure the partition has its directory for topic id `topic_id` (see `bind`),
+    /// without opening its log (that waits for its first use). A failure takes the partition
+    /// offline. A partition already bound to that id is left as it is, so this is cheap to call
+    /// for every partition of every image. Returns whether anything was written: the caller
+    /// makes it durable with [`Self::sync`], once for many partitions.
+    pub fn create(&self, topic: &str, partition: i32, topic_id: Uuid) -> Result<bool, LogError> {
         let slot = self.slot_or_insert(topic, partition)?;
-        let mut state = lock(&slot);
-        let dir = self.partition_dir(topic, partition);
-        match fs::create_dir_all(&dir).at(&dir) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(self.take_offline(&mut state, topic, partition, e)),
+        let mut entry = lock(&slot);
+        if entry.topic_id == Some(topic_id) {
+            return Ok(false);
+        }
+        if matches!(&entry.state, LogState::Offline { retry_at, .. } if Instant::now() < *retry_at)
+        {
+            return Ok(false);
+        }
+        match self.bind(&mut entry, topic, partition, topic_id, false) {
+            Ok(wrote) => Ok(wrote),
+            Err(e) => Err(self.take_offline(&mut entry.state, topic, partition, e)),
         }
     }
 
-    /// Tries the offline partitions whose retry time has come; returns those back online.
-    pub fn retry_offline(&self, config: impl Fn(&str) -> LogConfig) -> Vec<(String, i32)> {
+    /// Makes every write to the log directory durable (one `syncfs`).
+    pub fn sync(&self) -> Result<(), LogError> {
+        sync_filesystem(&self.log_dir)
+    }
+
+    /// Tries the offline partitions whose retry time has come, with the topic id and config
+    /// `current` gives (`None`: no longer this broker's to serve); returns those back online.
+    pub fn retry_offline(
+        &self,
+        current: impl Fn(&str, i32) -> Option<(Uuid, LogConfig)>,
+    ) -> Vec<(String, i32)> {
         let now = Instant::now();
         let due: Vec<(String, i32)> = lock(&self.logs)
             .iter()
             .filter(|(_, slot)| {
-                matches!(&*lock(slot), LogState::Offline { retry_at, .. } if *retry_at <= now)
+                matches!(&lock(slot).state, LogState::Offline { retry_at, .. } if *retry_at <= now)
             })
             .map(|(key, _)| key.clone())
             .collect();
         due.into_iter()
             .filter(|(topic, partition)| {
-                self.get_or_open(topic, *partition, || config(topic))
-                    .is_ok()
+                current(topic, *partition).is_some_and(|(topic_id, config)| {
+                    self.get_or_open(topic, *partition, topic_id, || config)
+                        .is_ok()
+                })
             })
             .collect()
     }
@@ -264,7 +367,7 @@ impl LogManager {
     pub fn offline_partitions(&self) -> Vec<OfflinePartition> {
         lock(&self.logs)
             .iter()
-            .filter_map(|((topic, partition), slot)| match &*lock(slot) {
+            .filter_map(|((topic, partition), slot)| match &lock(slot).state {
                 LogState::Offline { reason, .. } => Some(OfflinePartition {
                     topic: topic.clone(),
                     partition: *partition,
@@ -279,8 +382,8 @@ impl LogManager {
     /// being opened. `None` for a partition not here or offline.
     pub fn size_bytes(&self, topic: &str, partition: i32) -> Option<u64> {
         let slot = self.slot(topic, partition)?;
-        let state = lock(&slot);
-        match &*state {
+        let entry = lock(&slot);
+        match &entry.state {
             LogState::Open(log) => Some(lock(log).size_bytes()),
             LogState::Offline { .. } => None,
             LogState::Closed => {
@@ -298,24 +401,63 @@ impl LogManager {
         }
     }
 
-    /// Forgets the partition and deletes its directory; holders of the log see
-    /// `LogError::Deleted` from then on. Removing an unknown partition is not an error.
-    pub fn remove(&self, topic: &str, partition: i32) -> Result<(), LogError> {
-        let removed = lock(&self.logs).remove(&(topic.to_owned(), partition));
-        let Some(slot) = removed else {
-            return Ok(());
+    /// Deletes the partition's log if its directory belongs to topic id `topic_id` (or records
+    /// no topic id): renamed `-delete`, then removed; holders of the log see
+    /// `LogError::Deleted` from then on. A directory of another topic id (the topic was created
+    /// again) and an unknown partition are left alone.
+    pub fn remove(&self, topic: &str, partition: i32, topic_id: Uuid) -> Result<(), LogError> {
+        self.remove_if(topic, partition, |on_disk| {
+            on_disk.is_none_or(|id| id == topic_id)
+        })
+        .map(|_| ())
+    }
+
+    /// Deletes the partition's log when `doomed` says so of the topic id its directory holds;
+    /// returns whether it did.
+    fn remove_if(
+        &self,
+        topic: &str,
+        partition: i32,
+        doomed: impl FnOnce(Option<Uuid>) -> bool,
+    ) -> Result<bool, LogError> {
+        // The map, then the slot: the order every other path takes them in.
+        let mut logs = lock(&self.logs);
+        let key = (topic.to_owned(), partition);
+        let Some(slot) = logs.get(&key).cloned() else {
+            return Ok(false);
         };
-        let state = lock(&slot);
-        match &*state {
-            LogState::Open(log) => lock(log).delete_files(),
-            _ => {
-                let dir = self.partition_dir(topic, partition);
-                match fs::remove_dir_all(&dir) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).at(&dir),
-                    _ => Ok(()),
-                }
+        let mut entry = lock(&slot);
+        let dir = self.partition_dir(topic, partition);
+        let on_disk = match entry.topic_id {
+            Some(id) => Some(id),
+            None => read_topic_id(&dir)?,
+        };
+        if !doomed(on_disk) {
+            return Ok(false);
+        }
+        logs.remove(&key);
+        drop(logs);
+        self.delete_entry(&mut entry, &dir)?;
+        Ok(true)
+    }
+
+    /// Deletes every log `is_stray` says this broker must not hold, given the topic id its
+    /// directory records (Kafka's stray replicas: a topic deleted while the broker was down or
+    /// before a crash let it finish, a partition assigned elsewhere). Call it once the image has
+    /// caught up with the metadata log. Returns the partitions deleted.
+    pub fn remove_strays(
+        &self,
+        is_stray: impl Fn(&str, i32, Option<Uuid>) -> bool,
+    ) -> Vec<(String, i32)> {
+        let mut removed = Vec::new();
+        for (topic, partition) in self.partitions() {
+            match self.remove_if(&topic, partition, |id| is_stray(&topic, partition, id)) {
+                Ok(true) => removed.push((topic, partition)),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(topic, partition, error = %e, "cannot delete a stray log"),
             }
         }
+        removed
     }
 
     /// Every (topic, partition) with a log here (open, closed or offline), sorted.
@@ -327,7 +469,7 @@ impl LogManager {
     pub fn open_logs(&self) -> Vec<((String, i32), SharedLog)> {
         lock(&self.logs)
             .iter()
-            .filter_map(|(key, slot)| match &*lock(slot) {
+            .filter_map(|(key, slot)| match &lock(slot).state {
                 LogState::Open(log) => Some((key.clone(), Arc::clone(log))),
                 _ => None,
             })
@@ -372,16 +514,12 @@ mod tests {
         assert_send_sync::<SharedLog>();
     }
 
-    #[test]
-    fn parses_topic_partition_dir_names() {
-        assert_eq!(
-            parse_partition_dir_name("my-topic-3"),
-            Some(("my-topic".to_owned(), 3))
-        );
-        assert_eq!(parse_partition_dir_name("topic-x"), None);
-        assert_eq!(parse_partition_dir_name("-1"), None);
-        assert_eq!(parse_partition_dir_name("t-+1"), None);
-        assert_eq!(parse_partition_dir_name("t.abc-delete"), None);
+    const ORDERS: Uuid = Uuid::from_u128(0x0a);
+    const ORDERS_AGAIN: Uuid = Uuid::from_u128(0x0b);
+
+    fn append_one(log: &SharedLog) {
+        let batch = crate::log::tests::produce_batch(&[1_000]);
+        lock(log).append(&batch, 0, 1_000).unwrap();
     }
 
     #[test]
@@ -389,9 +527,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let manager = LogManager::open(dir.path()).unwrap();
         manager
-            .get_or_create("orders", 0, LogConfig::default())
+            .get_or_create("orders", 0, ORDERS, LogConfig::default())
             .unwrap();
-        manager.create("orders", 1).unwrap();
+        assert!(manager.create("orders", 1, ORDERS).unwrap(), "written");
+        assert!(!manager.create("orders", 1, ORDERS).unwrap(), "known");
+        assert_eq!(
+            read_topic_id(&dir.path().join("orders-1")).unwrap(),
+            Some(ORDERS)
+        );
         assert!(manager.get("orders", 1).is_none(), "created, not opened");
         assert!(manager.get("orders", 2).is_none());
         std::fs::write(dir.path().join("meta.properties"), "x").unwrap();
@@ -411,19 +554,106 @@ mod tests {
         );
         assert_eq!(manager.size_bytes("orders", 0), Some(0));
         let log = manager
-            .get_or_open("orders", 1, LogConfig::default)
+            .get_or_open("orders", 1, ORDERS, LogConfig::default)
             .unwrap();
-        manager.remove("orders", 1).unwrap();
+        manager.remove("orders", 1, ORDERS_AGAIN).unwrap();
+        assert!(
+            dir.path().join("orders-1").exists(),
+            "another topic id's: kept"
+        );
+        manager.remove("orders", 1, ORDERS).unwrap();
         assert!(!dir.path().join("orders-1").exists());
         assert!(matches!(
             lock(&log).read(0, 100, 0),
             Err(LogError::Deleted(_))
         ));
-        manager.remove("orders", 0).unwrap();
+        manager.remove("orders", 0, ORDERS).unwrap();
         assert!(!dir.path().join("orders-0").exists());
         assert!(manager.partitions().is_empty());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "meta.properties"
+        );
         drop(manager);
         assert!(!LogManager::open(dir.path()).unwrap().clean_shutdown());
+    }
+
+    #[test]
+    fn a_directory_of_a_deleted_topic_is_never_served_for_its_successor() {
+        let dir = tempfile::tempdir().unwrap();
+        let manager = LogManager::open(dir.path()).unwrap();
+        let old = manager
+            .get_or_open("orders", 0, ORDERS, LogConfig::default)
+            .unwrap();
+        append_one(&old);
+        manager.create("orders", 1, ORDERS).unwrap();
+        drop(old);
+        manager.shutdown().unwrap();
+        drop(manager);
+
+        // The topic was deleted and created again while this broker could not delete its logs.
+        let manager = LogManager::open(dir.path()).unwrap();
+        let new = manager
+            .get_or_open("orders", 0, ORDERS_AGAIN, LogConfig::default)
+            .unwrap();
+        assert_eq!(lock(&new).log_end_offset(), 0, "a new, empty log");
+        assert!(manager.create("orders", 1, ORDERS_AGAIN).unwrap());
+        for partition in ["orders-0", "orders-1"] {
+            let id = read_topic_id(&dir.path().join(partition)).unwrap();
+            assert_eq!(id, Some(ORDERS_AGAIN), "{partition}");
+        }
+        // And the open log is replaced as well when the name changes hands while it is open.
+        let replaced = manager
+            .get_or_open("orders", 0, ORDERS, LogConfig::default)
+            .unwrap();
+        assert!(matches!(
+            lock(&new).read(0, 100, 0),
+            Err(LogError::Deleted(_))
+        ));
+        assert_eq!(lock(&replaced).log_end_offset(), 0);
+    }
+
+    #[test]
+    fn strays_and_deletion_leftovers_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let manager = LogManager::open(dir.path()).unwrap();
+        manager.create("gone", 0, ORDERS).unwrap();
+        manager.create("kept", 0, ORDERS_AGAIN).unwrap();
+        // Written before kf recorded topic ids.
+        std::fs::create_dir(dir.path().join("legacy-0")).unwrap();
+        std::fs::create_dir(dir.path().join("legacy-1")).unwrap();
+        std::fs::create_dir(dir.path().join("x-0.0123abcd-delete")).unwrap();
+        std::fs::create_dir(dir.path().join(METADATA_LOG_DIR)).unwrap();
+        drop(manager);
+
+        let manager = LogManager::open(dir.path()).unwrap();
+        assert!(!dir.path().join("x-0.0123abcd-delete").exists());
+        let removed = manager.remove_strays(|topic, partition, id| match id {
+            Some(id) => id != ORDERS_AGAIN,
+            None => !(topic == "legacy" && partition == 0),
+        });
+        assert_eq!(
+            removed,
+            vec![("gone".to_owned(), 0), ("legacy".to_owned(), 1)]
+        );
+        assert_eq!(
+            manager.partitions(),
+            vec![("kept".to_owned(), 0), ("legacy".to_owned(), 0)]
+        );
+        assert!(!dir.path().join("gone-0").exists());
+        assert!(
+            dir.path().join(METADATA_LOG_DIR).exists(),
+            "never a partition log"
+        );
+        manager
+            .get_or_open("legacy", 0, ORDERS, LogConfig::default)
+            .unwrap();
+        assert_eq!(
+            read_topic_id(&dir.path().join("legacy-0")).unwrap(),
+            Some(ORDERS),
+            "adopted"
+        );
     }
 
     #[test]
@@ -433,7 +663,7 @@ mod tests {
         // A file where the partition directory should be: its log cannot be created.
         std::fs::write(dir.path().join("bad-0"), "x").unwrap();
         let error = manager
-            .get_or_open("bad", 0, LogConfig::default)
+            .get_or_open("bad", 0, ORDERS, LogConfig::default)
             .err()
             .unwrap();
         assert_eq!(
@@ -441,13 +671,16 @@ mod tests {
             kafka_protocol::error::ResponseError::KafkaStorageError
         );
         assert!(matches!(
-            manager.get_or_open("bad", 0, LogConfig::default),
+            manager.get_or_open("bad", 0, ORDERS, LogConfig::default),
             Err(LogError::Offline(_))
         ));
         let offline = manager.offline_partitions();
         assert_eq!(offline.len(), 1);
         assert!(offline[0].reason.contains("bad-0"), "{}", offline[0].reason);
-        manager.get_or_open("good", 0, LogConfig::default).unwrap();
-        assert!(manager.retry_offline(|_| LogConfig::default()).is_empty());
+        manager
+            .get_or_open("good", 0, ORDERS_AGAIN, LogConfig::default)
+            .unwrap();
+        let retry = manager.retry_offline(|_, _| Some((ORDERS, LogConfig::default())));
+        assert!(retry.is_empty());
     }
 }

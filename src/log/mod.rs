@@ -9,6 +9,8 @@
 //!   cannot be opened makes its partition offline.
 //! - `open_files`: segments and indexes hold no descriptor; the process keeps a bounded cache of
 //!   open log files (`log.open.files.max`), least recently used closed first.
+//! - `partition_metadata`, `partition_dir`: the topic id each partition directory records, and
+//!   deletion by rename (`-delete`) then removal, finished at start after a crash.
 //! - `cleaner`: log compaction (`PartitionLog::clean`), crash-safe with `.cleaned`/`.swap`.
 //!
 //! What the log leaves to its owner: the high watermark (replication keeps it and passes it to
@@ -27,7 +29,9 @@ mod index_file;
 mod leader_epoch;
 mod manager;
 mod open_files;
+mod partition_dir;
 mod partition_log;
+mod partition_metadata;
 mod producer_state;
 mod read;
 mod recovery;
@@ -48,13 +52,15 @@ pub use config::{LogConfig, MessageTimestampType};
 pub use error::LogError;
 pub use leader_epoch::{EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 pub use manager::{
-    parse_partition_dir_name, LogManager, OfflinePartition, CLEAN_SHUTDOWN_FILE, OFFLINE_RETRY,
+    LogManager, OfflinePartition, CLEAN_SHUTDOWN_FILE, METADATA_LOG_DIR, OFFLINE_RETRY,
 };
 pub use open_files::{
     configure as configure_open_files, descriptors_in_use, stats as open_files_stats,
     OpenFileLimit, OpenFilesStats,
 };
+pub use partition_dir::{parse_partition_dir_name, DELETE_DIR_SUFFIX};
 pub use partition_log::{AppendInfo, AppendOrigin, PartitionLog};
+pub use partition_metadata::{read_topic_id, PARTITION_METADATA_FILE};
 pub use producer_state::{AbortedTransaction, ActiveProducer};
 pub use timestamp_lookup::TimestampAndOffset;
 pub use txn_marker::TxnMarker;

@@ -4,13 +4,13 @@
 //! blocks.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::checkpoint::write_offset_checkpoint;
 use super::config::{LogConfig, MessageTimestampType};
-use super::error::{IoContext, LogError};
+use super::error::LogError;
 use super::leader_epoch::{EpochEntry, LeaderEpochCache};
+use super::partition_dir::delete_partition_dir;
 use super::producer_state::{ProducerStateManager, SequenceCheck};
 use super::segment::LogSegment;
 use super::txn_index::{append_txn_index, txn_index_path, AbortedTxnEntry};
@@ -372,13 +372,11 @@ impl PartitionLog {
         self.delete_files()
     }
 
-    /// Removes the partition directory; later calls on this log fail with [`LogError::Deleted`].
+    /// Removes the partition directory (renamed `-delete` first, see `partition_dir`); later
+    /// calls on this log fail with [`LogError::Deleted`].
     pub fn delete_files(&mut self) -> Result<(), LogError> {
         self.deleted = true;
         self.close_files();
-        match fs::remove_dir_all(&self.dir) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).at(&self.dir),
-            _ => Ok(()),
-        }
+        delete_partition_dir(&self.dir)
     }
 }

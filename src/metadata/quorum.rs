@@ -19,6 +19,7 @@ use super::controller::{
 };
 use super::description::{self, QuorumDescription};
 use super::image::MetadataImage;
+use super::raft::disk_full::DiskFull;
 use super::raft::log_store::LogStore;
 use super::raft::network::{ActivityLog, QuorumNetworkFactory};
 use super::raft::state_machine::StateMachine;
@@ -107,8 +108,9 @@ impl MetadataQuorum {
         }
         let node_id = raft_node_id(config.node_id);
         let voters: BTreeSet<u64> = config.voters.iter().map(|v| raft_node_id(*v)).collect();
-        let log_store = LogStore::open(&config.dir)?;
-        let state_machine = StateMachine::open(&config.dir)?;
+        let disk_full = DiskFull::new(&config.dir);
+        let log_store = LogStore::open(&config.dir, disk_full.clone())?;
+        let state_machine = StateMachine::open(&config.dir, disk_full)?;
         let image = state_machine.subscribe();
         let applied_index = state_machine.subscribe_applied_index();
         let activity = ActivityLog::default();

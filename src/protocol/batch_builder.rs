@@ -70,6 +70,8 @@ pub struct RecordBatchBuilder {
     /// Set by [`Self::with_base_timestamp`]: the first record does not choose it.
     base_timestamp_fixed: bool,
     max_timestamp: i64,
+    /// Sealed with the transactional attribute (a transactional producer's batch).
+    transactional: bool,
 }
 
 impl RecordBatchBuilder {
@@ -83,7 +85,14 @@ impl RecordBatchBuilder {
             base_timestamp: 0,
             base_timestamp_fixed: false,
             max_timestamp: -1,
+            transactional: false,
         }
+    }
+
+    /// Seals the batch as part of its producer's transaction.
+    pub fn transactional(mut self) -> Self {
+        self.transactional = true;
+        self
     }
 
     /// Fixes the base timestamp that record timestamps are written relative to (the log
@@ -156,7 +165,13 @@ impl RecordBatchBuilder {
             partition_leader_epoch: -1, // the broker's to set
             magic: MAGIC_V2,
             crc: 0,
-            attributes: compression as i16, // CreateTime, not transactional, not control
+            // CreateTime, not control.
+            attributes: compression as i16
+                | if self.transactional {
+                    super::batch::TRANSACTIONAL_BIT
+                } else {
+                    0
+                },
             last_offset_delta: record_count - 1,
             base_timestamp: self.base_timestamp,
             max_timestamp: self.max_timestamp,

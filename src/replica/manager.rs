@@ -113,9 +113,14 @@ impl ReplicaManager {
         partition: i32,
     ) -> Result<Replica, ResponseError> {
         let hosted = self.hosted(image, topic, partition)?;
+        let topic_id = image
+            .topics
+            .get(topic)
+            .ok_or(ResponseError::UnknownTopicOrPartition)?
+            .topic_id;
         let log = self
             .logs
-            .get_or_open(topic, partition, || self.log_config(image, topic))
+            .get_or_open(topic, partition, topic_id, || self.log_config(image, topic))
             .map_err(|e| e.error())?;
         Ok(Replica::new(hosted, log))
     }
@@ -146,6 +151,7 @@ impl ReplicaManager {
         }
         let now = now_ms();
         let mut transitions = Vec::new();
+        let mut created = false;
         for topic in image.topics.values() {
             let resource = ConfigResource::Topic(topic.name.clone());
             let config_changed =
@@ -165,7 +171,10 @@ impl ReplicaManager {
                     Some(_) => {}
                     // The log itself is opened at its first use; a failure is logged there.
                     None => {
-                        let _ = self.logs.create(&topic.name, state.partition);
+                        created |= self
+                            .logs
+                            .create(&topic.name, state.partition, topic.topic_id)
+                            .unwrap_or(false);
                     }
                 }
                 let partition = self.get_or_insert(&tp);
@@ -173,6 +182,12 @@ impl ReplicaManager {
                 if transition != Transition::Unchanged {
                     transitions.push((partition, transition));
                 }
+            }
+        }
+        // Each new directory's topic id is durable before the partition takes a record.
+        if created {
+            if let Err(e) = self.logs.sync() {
+                warn!(error = %e, "cannot sync the new partition directories");
             }
         }
         transitions
@@ -197,7 +212,7 @@ impl ReplicaManager {
                     .write()
                     .unwrap_or_else(PoisonError::into_inner)
                     .remove(&tp);
-                if let Err(e) = self.logs.remove(name, *partition) {
+                if let Err(e) = self.logs.remove(name, *partition, old.topic_id) {
                     warn!(topic = %name, partition, error = %e, "cannot delete partition log");
                 }
                 // Waiting fetches and produces wake and find the partition gone.

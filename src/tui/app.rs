@@ -9,6 +9,7 @@ use super::model::{ClusterPoll, GroupSummary, OffsetKind, Poll, TransactionSumma
 use super::rows;
 use super::stats::{History, PartitionTable};
 use crate::client::admin::QuorumDescription;
+use crate::client::cluster_metadata::PartitionMetadata;
 use crate::client::TopicPartition;
 use crate::cluster::control::{ClusterStatus, ControlRequest};
 
@@ -253,7 +254,9 @@ impl App {
                     })
                     .collect();
                 self.partitions.apply(round, self.now_ms);
-                self.partitions.mark_failed_leaders(&self.leaders());
+                if !self.partitions.broker_errors.is_empty() {
+                    self.partitions.mark_failed_leaders(&self.leaders());
+                }
                 if kind == OffsetKind::HighWatermark {
                     let outcome = match failed.first() {
                         None => Ok(()),
@@ -295,29 +298,39 @@ impl App {
         let mut outcome = outcome;
         if let Ok(poll) = &mut outcome {
             poll.topics.sort_by(|a, b| a.name.cmp(&b.name));
-            let old: HashMap<TopicPartition, &[i32]> = self
+            // Both lists are sorted by name; only a changed ISR touches the stats table.
+            let old: HashMap<&str, &[PartitionMetadata]> = self
                 .cluster
                 .value()
                 .map(|c| {
                     c.topics
                         .iter()
-                        .flat_map(|t| {
-                            t.partitions.iter().map(|p| {
-                                (TopicPartition::new(&t.name, p.partition), p.isr.as_slice())
-                            })
-                        })
+                        .map(|t| (t.name.as_str(), t.partitions.as_slice()))
                         .collect()
                 })
                 .unwrap_or_default();
             for topic in &poll.topics {
+                let Some(before) = old.get(topic.name.as_str()) else {
+                    continue;
+                };
                 for p in &topic.partitions {
-                    let tp = TopicPartition::new(&topic.name, p.partition);
-                    let before = old.get(&tp).copied();
-                    self.partitions
-                        .partitions
-                        .entry(tp)
-                        .or_default()
-                        .observe_isr(before, &p.isr, self.now_ms);
+                    // Partitions come in partition order; look there first.
+                    let Some(old_isr) = usize::try_from(p.partition)
+                        .ok()
+                        .and_then(|i| before.get(i))
+                        .filter(|o| o.partition == p.partition)
+                        .or_else(|| before.iter().find(|o| o.partition == p.partition))
+                        .map(|o| o.isr.as_slice())
+                    else {
+                        continue;
+                    };
+                    if old_isr != p.isr.as_slice() {
+                        self.partitions
+                            .partitions
+                            .entry(TopicPartition::new(&topic.name, p.partition))
+                            .or_default()
+                            .observe_isr(Some(old_isr), &p.isr, self.now_ms);
+                    }
                 }
             }
             let names: std::collections::HashSet<&str> =

@@ -58,6 +58,7 @@ pub fn cluster(topics: Vec<TopicMetadata>) -> Poll {
             cluster_id: Some("kf-test-cluster".to_string()),
             controller_id: 0,
             brokers,
+            fenced_brokers: Vec::new(),
         },
         topics,
     }))

@@ -16,9 +16,9 @@ use tokio::task::JoinHandle;
 use super::feed::PollError;
 use super::model::{
     BrokerOffsets, ClusterPoll, GroupMember, GroupOffset, GroupSummary, OffsetKind, OffsetsPoll,
-    Poll,
+    Poll, TransactionSummary,
 };
-use crate::client::admin::{Admin, OffsetSpec};
+use crate::client::admin::{Admin, OffsetSpec, TransactionFilter};
 use crate::client::{ClientError, IsolationLevel, TopicPartition};
 use crate::cluster::control::{self, ControlRequest, ControlResponse};
 
@@ -92,7 +92,9 @@ impl Poller {
         source(|admin, _, timeout| {
             Box::pin(async move { vec![poll_groups(&admin, timeout).await] })
         });
-        source(|admin, _, _| Box::pin(async move { vec![poll_transactions(&admin).await] }));
+        source(|admin, _, timeout| {
+            Box::pin(async move { vec![poll_transactions(&admin, timeout).await] })
+        });
         if let Some(socket) = local {
             let (socket, answers) = (socket.to_path_buf(), answers.clone());
             tasks.push(tokio::spawn(async move {
@@ -140,7 +142,7 @@ pub async fn poll_once(admin: &Admin, timeout: Duration) -> Vec<Poll> {
         polls.push(poll_offsets(admin, kind, timeout).await);
     }
     polls.push(poll_groups(admin, timeout).await);
-    polls.push(poll_transactions(admin).await);
+    polls.push(poll_transactions(admin, timeout).await);
     polls
 }
 
@@ -333,7 +335,7 @@ async fn describe_groups(admin: &Admin) -> Result<Vec<GroupSummary>, ClientError
     Ok(groups)
 }
 
-async fn poll_transactions(admin: &Admin) -> Poll {
+async fn poll_transactions(admin: &Admin, timeout: Duration) -> Poll {
     let apis = [
         (ApiKey::ListTransactions, "ListTransactions"),
         (ApiKey::DescribeTransactions, "DescribeTransactions"),
@@ -341,10 +343,58 @@ async fn poll_transactions(admin: &Admin) -> Poll {
     Poll::Transactions(match missing_api(admin, &apis).await {
         Err(error) => Err(error),
         Ok(Some(reason)) => Err(PollError::Unsupported(reason)),
-        Ok(None) => Err(PollError::Unsupported(
-            "kf's admin client does not list transactions yet".to_string(),
-        )),
+        Ok(None) => {
+            bounded(
+                timeout,
+                "ListTransactions",
+                "no transaction APIs",
+                describe_transactions(admin),
+            )
+            .await
+        }
     })
+}
+
+/// How many DescribeTransactions are in flight at once.
+const DESCRIBES_IN_FLIGHT: usize = 16;
+
+/// Every transactional id every broker lists, described at its coordinator. An id that cannot
+/// be described (expired since the list, or not authorized) keeps what the list says.
+async fn describe_transactions(admin: &Admin) -> Result<Vec<TransactionSummary>, ClientError> {
+    let listed = admin
+        .list_transactions(&TransactionFilter::default())
+        .await?;
+    let mut described = Vec::with_capacity(listed.len());
+    for chunk in listed.chunks(DESCRIBES_IN_FLIGHT) {
+        let chunk = chunk
+            .iter()
+            .map(|t| admin.describe_transaction(&t.transactional_id));
+        described.extend(join_all(chunk).await);
+    }
+    Ok(listed
+        .iter()
+        .zip(described)
+        .map(|(listing, description)| match description {
+            Ok(d) => TransactionSummary {
+                transactional_id: d.transactional_id,
+                state: d.state,
+                producer_id: d.producer_id,
+                producer_epoch: d.producer_epoch,
+                timeout_ms: d.transaction_timeout_ms,
+                start_timestamp_ms: d.transaction_start_time_ms.unwrap_or(-1),
+                partitions: d.partitions,
+            },
+            Err(_) => TransactionSummary {
+                transactional_id: listing.transactional_id.clone(),
+                state: listing.state.clone(),
+                producer_id: listing.producer_id,
+                producer_epoch: -1,
+                timeout_ms: 0,
+                start_timestamp_ms: -1,
+                partitions: Vec::new(),
+            },
+        })
+        .collect())
 }
 
 /// The local cluster's status through its control socket: each broker up, down, isolated or

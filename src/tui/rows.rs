@@ -22,8 +22,8 @@ pub struct BrokerRow {
     pub port: i32,
     pub rack: Option<String>,
     pub controller: bool,
-    /// `up`, `down`, `isolated` or `fenced` as the local cluster reports it; `up` for a broker
-    /// the cluster lists and `unlisted` for one only named in replica sets (down or fenced).
+    /// `up`, `down`, `isolated` or `fenced` as the local cluster reports it; else `up` or
+    /// `fenced` as DescribeCluster lists it, and `unlisted` for one only replica sets name.
     pub state: String,
     /// Partitions this broker leads.
     pub leaders: usize,
@@ -115,7 +115,8 @@ fn matches(filter: &str, text: &str) -> bool {
     filter.is_empty() || text.to_lowercase().contains(&filter.to_lowercase())
 }
 
-/// Every broker the cluster lists, the local cluster knows or a replica set names.
+/// Every broker the cluster lists (fenced ones too), the local cluster knows or a replica set
+/// names.
 pub fn broker_rows(app: &App) -> Vec<BrokerRow> {
     let Some(cluster) = app.cluster.value() else {
         return Vec::new();
@@ -155,6 +156,10 @@ pub fn broker_rows(app: &App) -> Vec<BrokerRow> {
             )
         })
         .collect();
+    for b in &cluster.cluster.fenced_brokers {
+        all.entry(b.node_id)
+            .or_insert_with(|| row(b.node_id, b.host.clone(), b.port, b.rack.clone(), "fenced"));
+    }
     for b in local.map_or(&[][..], |l| l.brokers.as_slice()) {
         let (host, port) = match b.address.rsplit_once(':') {
             Some((host, port)) => (host.to_string(), port.parse().unwrap_or(-1)),

@@ -1,10 +1,12 @@
-//! The cluster: brokers and controller (DescribeCluster, else Metadata) and the KRaft quorum
+//! The cluster: brokers and controller (DescribeCluster, from v2 with the fenced brokers, else
+//! Metadata) and the KRaft quorum
 //! (DescribeQuorum, when the broker has API key 55).
 
 use super::{item_result, Admin};
 use crate::client::cluster_metadata::BrokerMetadata;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::wire::topic_name;
+use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
 use kafka_protocol::messages::describe_quorum_request::{PartitionData, TopicData};
 use kafka_protocol::messages::{ApiKey, DescribeClusterRequest, DescribeQuorumRequest};
 
@@ -13,7 +15,11 @@ use kafka_protocol::messages::{ApiKey, DescribeClusterRequest, DescribeQuorumReq
 pub struct ClusterDescription {
     pub cluster_id: Option<String>,
     pub controller_id: i32,
+    /// The unfenced brokers, the ones clients are sent to.
     pub brokers: Vec<BrokerMetadata>,
+    /// Registered brokers the controller has fenced (stopped, or cut off), as DescribeCluster
+    /// v2 lists them; empty from older brokers and from Metadata.
+    pub fenced_brokers: Vec<BrokerMetadata>,
 }
 
 /// One replica of the metadata log as the quorum leader sees it.
@@ -44,9 +50,20 @@ impl Admin {
                 .client
                 .retry(|| async {
                     let connection = self.client.any_broker().await?;
-                    connection.send(&DescribeClusterRequest::default()).await
+                    let include_fenced = connection
+                        .version(ApiKey::DescribeCluster)
+                        .is_some_and(|v| v >= 2);
+                    let request = DescribeClusterRequest::default()
+                        .with_include_fenced_brokers(include_fenced);
+                    connection.send(&request).await
                 })
                 .await?;
+            let broker = |b: &DescribeClusterBroker| BrokerMetadata {
+                node_id: b.broker_id.0,
+                host: b.host.to_string(),
+                port: b.port,
+                rack: b.rack.as_ref().map(ToString::to_string),
+            };
             item_result(
                 response.error_code,
                 response.error_message.as_deref(),
@@ -58,12 +75,14 @@ impl Admin {
                 brokers: response
                     .brokers
                     .iter()
-                    .map(|b| BrokerMetadata {
-                        node_id: b.broker_id.0,
-                        host: b.host.to_string(),
-                        port: b.port,
-                        rack: b.rack.as_ref().map(ToString::to_string),
-                    })
+                    .filter(|b| !b.is_fenced)
+                    .map(broker)
+                    .collect(),
+                fenced_brokers: response
+                    .brokers
+                    .iter()
+                    .filter(|b| b.is_fenced)
+                    .map(broker)
                     .collect(),
             });
         }
@@ -75,6 +94,7 @@ impl Admin {
             cluster_id: metadata.cluster_id,
             controller_id: metadata.controller_id,
             brokers: metadata.brokers.into_values().collect(),
+            fenced_brokers: Vec::new(),
         })
     }
 

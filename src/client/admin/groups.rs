@@ -101,7 +101,7 @@ impl Admin {
     }
 
     /// The coordinator of `key`: a group (key type 0) or a transactional id (key type 1).
-    pub(super) async fn find_coordinator(
+    pub(crate) async fn find_coordinator(
         &self,
         key: &str,
         key_type: i8,
@@ -130,7 +130,7 @@ impl Admin {
             .await
     }
 
-    pub(super) async fn coordinator_connection(
+    pub(crate) async fn coordinator_connection(
         &self,
         coordinator: &GroupCoordinator,
     ) -> ClientResult<Arc<BrokerConnection>> {

@@ -167,10 +167,12 @@ impl ProducerBatch {
     }
 
     /// The v2 record batch bytes: sealed on the first call with `identity` and the batch's
-    /// base sequence, the same bytes on every later call.
+    /// base sequence (and the transactional attribute when `transactional`), the same bytes
+    /// on every later call.
     pub fn seal(
         &mut self,
         identity: ProducerIdentity,
+        transactional: bool,
         compression: Compression,
     ) -> ClientResult<Bytes> {
         if let Contents::Sealed(bytes) = &self.contents {
@@ -185,6 +187,11 @@ impl ProducerBatch {
             producer_epoch: identity.producer_epoch,
             // Without idempotence the base sequence must be -1.
             base_sequence: self.base_sequence.unwrap_or(-1),
+        };
+        let builder = if transactional {
+            builder.transactional()
+        } else {
+            builder
         };
         let bytes = builder
             .seal(stamp, compression)

@@ -1,6 +1,7 @@
 //! The producer: partitioning, per-partition batching with `linger.ms`/`batch.size`,
 //! compression, `acks`, and idempotence (producer id, epoch, sequence numbers) by default
-//! when the cluster supports InitProducerId.
+//! when the cluster supports InitProducerId; transactions with `transactional.id`
+//! (`transaction.rs`).
 
 mod accumulator;
 mod batch;
@@ -8,15 +9,18 @@ mod delivery;
 pub mod partitioner;
 mod record;
 mod sender;
+mod transaction;
 
 pub use batch::ProducerIdentity;
 pub use delivery::{Delivered, DeliveryFuture, DeliveryHandler, DeliveryReport, ReportedRecord};
 pub use record::{ProducerRecord, RecordMetadata, RecordRef};
+pub use transaction::ConsumerGroupMetadata;
 
 use self::accumulator::{lock, Accumulator, Destination};
 use self::batch::{Ack, Acked, BatchSettings};
 use self::partitioner::partition_for_key;
 use self::sender::{Command, Sender};
+use self::transaction::Transactions;
 use super::config::Acks;
 use super::error::{ClientError, ClientResult};
 use super::kafka_client::Client;
@@ -48,11 +52,14 @@ pub struct Producer {
     memory: Arc<Semaphore>,
     commands: mpsc::Sender<Command>,
     task: JoinHandle<()>,
+    /// Set for a transactional producer (`transactional.id`).
+    transactions: Option<Arc<Transactions>>,
 }
 
 impl Producer {
     /// Starts a producer; idempotent when `enable.idempotence` and `acks=all` are set and
-    /// the cluster answers InitProducerId.
+    /// the cluster answers InitProducerId; transactional with `transactional.id` (which
+    /// fences an older producer of the same id).
     pub async fn new(client: Client) -> ClientResult<Producer> {
         Producer::start(client, None).await
     }
@@ -70,7 +77,28 @@ impl Producer {
         client: Client,
         handler: Option<Arc<dyn DeliveryHandler>>,
     ) -> ClientResult<Producer> {
-        let identity = init_producer_id(&client).await?;
+        let transactions = match &client.config().transactional_id {
+            Some(id) => {
+                let config = client.config();
+                if !config.enable_idempotence || config.acks != Acks::All {
+                    return Err(ClientError::InvalidConfig {
+                        key: "transactional.id".into(),
+                        value: id.clone(),
+                        reason: "a transactional producer needs enable.idempotence=true and \
+                                 acks=all"
+                            .into(),
+                    });
+                }
+                let timeout_ms =
+                    i32::try_from(config.transaction_timeout.as_millis()).unwrap_or(i32::MAX);
+                Some(Transactions::init(client.clone(), id, timeout_ms).await?)
+            }
+            None => None,
+        };
+        let identity = match &transactions {
+            Some(transactions) => transactions.identity(),
+            None => init_producer_id(&client).await?,
+        };
         let config = client.config();
         let memory = Arc::new(Semaphore::new(BUFFER_MEMORY as usize));
         let settings = BatchSettings {
@@ -86,6 +114,7 @@ impl Producer {
             identity,
             Arc::clone(&accumulator),
             Arc::clone(&wake),
+            transactions.clone(),
         );
         let task = tokio::spawn(sender.run(queue));
         Ok(Producer {
@@ -97,7 +126,47 @@ impl Producer {
             memory,
             commands,
             task,
+            transactions,
         })
+    }
+
+    fn transactions(&self) -> ClientResult<&Transactions> {
+        self.transactions.as_deref().ok_or_else(|| {
+            ClientError::InvalidArgument("the producer has no transactional.id".into())
+        })
+    }
+
+    /// Opens a transaction: what is sent until [`Producer::commit_transaction`] or
+    /// [`Producer::abort_transaction`] becomes visible to read_committed readers all at once,
+    /// or never.
+    pub fn begin_transaction(&self) -> ClientResult<()> {
+        self.transactions()?.begin()
+    }
+
+    /// Adds a consumer's `offsets` (the next offset to read, per partition) to the open
+    /// transaction: the group's offsets move if and only if the transaction commits.
+    pub async fn send_offsets_to_transaction(
+        &self,
+        offsets: &std::collections::BTreeMap<super::wire::TopicPartition, i64>,
+        group: &ConsumerGroupMetadata,
+    ) -> ClientResult<()> {
+        self.transactions()?.send_offsets(offsets, group).await
+    }
+
+    /// Sends what is queued, then commits the open transaction; refused (abort instead) when
+    /// one of its records failed.
+    pub async fn commit_transaction(&self) -> ClientResult<()> {
+        let transactions = self.transactions()?;
+        self.flush().await?;
+        transactions.end(true).await
+    }
+
+    /// Sends what is queued, then aborts the open transaction: none of it is visible to
+    /// read_committed readers.
+    pub async fn abort_transaction(&self) -> ClientResult<()> {
+        let transactions = self.transactions()?;
+        self.flush().await?;
+        transactions.end(false).await
     }
 
     /// The producer id and epoch in use (`producer_id` -1 when not idempotent).
@@ -124,6 +193,9 @@ impl Producer {
     }
 
     async fn append(&self, record: RecordRef<'_>, ack: Ack) -> ClientResult<Acked> {
+        if let Some(transactions) = &self.transactions {
+            transactions.check_open()?;
+        }
         let parts = RecordParts {
             timestamp: record.timestamp.unwrap_or_else(now_ms),
             key: record.key,

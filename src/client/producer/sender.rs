@@ -8,6 +8,7 @@
 
 use super::accumulator::{lock, Accumulator};
 use super::batch::{ProducerBatch, ProducerIdentity};
+use super::transaction::Transactions;
 use crate::client::config::Acks;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::kafka_client::Client;
@@ -16,7 +17,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -50,6 +51,9 @@ pub struct Sender {
     busy: HashSet<TopicPartition>,
     in_flight: FuturesUnordered<InFlight>,
     flush_waiters: Vec<oneshot::Sender<()>>,
+    /// A transactional producer's transactions: partitions are added to the open one before
+    /// their first batch, and a failed batch dooms it.
+    transactions: Option<Arc<Transactions>>,
 }
 
 impl Sender {
@@ -59,6 +63,7 @@ impl Sender {
         identity: ProducerIdentity,
         accumulator: Arc<Mutex<Accumulator>>,
         wake: Arc<Notify>,
+        transactions: Option<Arc<Transactions>>,
     ) -> Self {
         let config = client.config();
         let max_in_flight = if identity.is_idempotent() {
@@ -78,6 +83,7 @@ impl Sender {
             busy: HashSet::new(),
             in_flight: FuturesUnordered::new(),
             flush_waiters: Vec::new(),
+            transactions,
         }
     }
 
@@ -115,6 +121,9 @@ impl Sender {
         if batches.is_empty() {
             return;
         }
+        let Some(batches) = self.add_to_transaction(batches).await else {
+            return;
+        };
         let mut by_leader: BTreeMap<i32, Vec<ProducerBatch>> = BTreeMap::new();
         for mut batch in batches {
             let tp = batch.topic_partition.clone();
@@ -141,8 +150,15 @@ impl Sender {
         // Dispatched one by one, in drain order, so each partition's batches hit the wire
         // in sequence order.
         for (leader, mut batches) in by_leader {
-            let answer: InFlight = match dispatch(&self.client, self.identity, leader, &mut batches)
-                .await
+            let transactional = self.transactions.is_some();
+            let answer: InFlight = match dispatch(
+                &self.client,
+                self.identity,
+                transactional,
+                leader,
+                &mut batches,
+            )
+            .await
             {
                 Ok(Some(response)) => Box::pin(async move { (batches, response.await.map(Some)) }),
                 Ok(None) => Box::pin(std::future::ready((batches, Ok(None)))),
@@ -150,6 +166,37 @@ impl Sender {
             };
             self.in_flight.push(answer);
         }
+    }
+
+    /// Adds the batches' new partitions to the open transaction (AddPartitionsToTxn); when
+    /// that fails, so do the batches (and the transaction can only abort).
+    async fn add_to_transaction(
+        &mut self,
+        batches: Vec<ProducerBatch>,
+    ) -> Option<Vec<ProducerBatch>> {
+        let Some(transactions) = self.transactions.clone() else {
+            return Some(batches);
+        };
+        let partitions: BTreeSet<TopicPartition> =
+            batches.iter().map(|b| b.topic_partition.clone()).collect();
+        let new = transactions.new_partitions(&partitions);
+        match transactions.add_partitions(&new).await {
+            Ok(()) => Some(batches),
+            Err(error) => {
+                for batch in batches {
+                    self.fail(batch, &error);
+                }
+                None
+            }
+        }
+    }
+
+    /// Fails a batch for good.
+    fn fail(&self, batch: ProducerBatch, error: &ClientError) {
+        if let Some(transactions) = &self.transactions {
+            transactions.record_failed(error);
+        }
+        batch.fail(error);
     }
 
     /// Matches each batch to its partition's answer.
@@ -192,7 +239,7 @@ impl Sender {
                     "no produce answer for {}",
                     batch.topic_partition
                 ));
-                batch.fail(&error);
+                self.fail(batch, &error);
                 continue;
             };
             match ResponseError::try_from_code(answer.error_code) {
@@ -256,7 +303,7 @@ impl Sender {
             batch.retry_at = Some(now + backoff);
             lock(&self.accumulator).requeue(batch);
         } else {
-            batch.fail(error);
+            self.fail(batch, error);
         }
     }
 }
@@ -273,13 +320,14 @@ async fn sleep_until(deadline: Option<Instant>) {
 async fn dispatch(
     client: &Client,
     identity: ProducerIdentity,
+    transactional: bool,
     leader: i32,
     batches: &mut [ProducerBatch],
 ) -> ClientResult<Option<impl Future<Output = ClientResult<ProduceResponse>> + Send + 'static>> {
     let config = client.config();
     let mut topics: BTreeMap<&str, Vec<PartitionProduceData>> = BTreeMap::new();
     for batch in batches.iter_mut() {
-        let records = batch.seal(identity, config.compression)?;
+        let records = batch.seal(identity, transactional, config.compression)?;
         let batch: &ProducerBatch = batch;
         topics
             .entry(batch.topic_partition.topic.as_str())

@@ -2,6 +2,8 @@
 //! loop hands records to the producer (throttled when asked), each with the moment it was
 //! handed over as its opaque; the producer reports each batch as the broker answers it, so a
 //! record's latency ends when the broker answered, with no per-record future or message.
+//! With `--transactional-id` the records go in transactions, each committed once its records
+//! are acknowledged, and each commit's EndTxn round trip is timed.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -29,6 +31,9 @@ pub async fn run(args: BenchProduceArgs) -> anyhow::Result<()> {
     if let Some(compression) = &args.compression {
         overrides.push(("compression.type", compression.as_str()));
     }
+    if let Some(id) = &args.transactional_id {
+        overrides.push(("transactional.id", id.as_str()));
+    }
     let client = connect::connect(&args.connect, &overrides).await?;
     let allow_auto_create = client.config().producer_auto_create();
     require_topic(&client, &args.topic, allow_auto_create).await?;
@@ -55,7 +60,8 @@ pub async fn run(args: BenchProduceArgs) -> anyhow::Result<()> {
         .await
         .context("cannot start the producer")?;
 
-    let sent = send_all(&producer, &args, start).await;
+    let mut commits = Vec::new();
+    let sent = send_all(&producer, &args, start, &mut commits).await;
     let flushed = producer.flush().await;
     collector.progress.finish();
     sent?;
@@ -68,6 +74,9 @@ pub async fn run(args: BenchProduceArgs) -> anyhow::Result<()> {
     }
     let total = tally.stats.total(Instant::now());
     collector.progress.line(&total.to_string())?;
+    if !commits.is_empty() {
+        collector.progress.line(&commit_line(&mut commits))?;
+    }
     match &tally.first_error {
         Some(error) => Err(anyhow!(
             "{} of {} records failed; the first: {error}",
@@ -78,15 +87,61 @@ pub async fn run(args: BenchProduceArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Hands `args.num_records` generated records to the producer.
+/// Records per transaction when `--transaction-size` is not given (Kafka's perf test commits
+/// by time; the issue's goal is stated for transactions of 1,000 records).
+const DEFAULT_TRANSACTION_SIZE: u64 = 1_000;
+
+/// `N transactions of M records, commit latency (EndTxn) ...` with Kafka's percentiles.
+fn commit_line(commits: &mut [Duration]) -> String {
+    commits.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |q: f64| {
+        let index = ((commits.len() as f64 * q).ceil() as usize).clamp(1, commits.len()) - 1;
+        ms(commits[index])
+    };
+    let avg = commits.iter().map(|d| ms(*d)).sum::<f64>() / commits.len() as f64;
+    format!(
+        "{} transactions committed, commit latency (EndTxn) {avg:.2} ms avg, {:.2} ms 50th, \
+         {:.2} ms 99th, {:.2} ms max.",
+        commits.len(),
+        at(0.5),
+        at(0.99),
+        ms(commits[commits.len() - 1])
+    )
+}
+
+/// Commits the open transaction once its records are acknowledged, timing the EndTxn.
+async fn commit(producer: &Producer, commits: &mut Vec<Duration>) -> anyhow::Result<()> {
+    producer.flush().await.context("flushing the producer")?;
+    let started = Instant::now();
+    producer
+        .commit_transaction()
+        .await
+        .context("cannot commit a transaction")?;
+    commits.push(started.elapsed());
+    Ok(())
+}
+
+/// Hands `args.num_records` generated records to the producer (in transactions with
+/// `--transactional-id`, timing each commit into `commits`).
 async fn send_all(
     producer: &Producer,
     args: &BenchProduceArgs,
     start: Instant,
+    commits: &mut Vec<Duration>,
 ) -> anyhow::Result<()> {
     let mut payloads = Payloads::new(args.record_size as usize);
     let mut throttler = Throttler::new(args.throughput, start);
+    let transaction_size = args
+        .transactional_id
+        .is_some()
+        .then(|| args.transaction_size.unwrap_or(DEFAULT_TRANSACTION_SIZE));
     for sent in 0..args.num_records {
+        if transaction_size.is_some_and(|size| sent % size == 0) {
+            producer
+                .begin_transaction()
+                .context("cannot begin a transaction")?;
+        }
         let value = payloads.next_payload();
         let record = RecordRef {
             topic: &args.topic,
@@ -102,6 +157,11 @@ async fn send_all(
             .send_reported(record, opaque)
             .await
             .with_context(|| format!("cannot produce to {}", args.topic))?;
+        let last_of_transaction = transaction_size
+            .is_some_and(|size| (sent + 1) % size == 0 || sent + 1 == args.num_records);
+        if last_of_transaction {
+            commit(producer, commits).await?;
+        }
         if let Some(pause) = throttler.pause(sent, handed_over) {
             tokio::time::sleep(pause).await;
         }

@@ -19,7 +19,7 @@ use kafka_protocol::records::{
 use super::{LogConfig, PartitionLog};
 
 /// One produce batch of `count` records with the given timestamps (one per record).
-pub(super) fn produce_batch(timestamps: &[i64]) -> Vec<u8> {
+pub(crate) fn produce_batch(timestamps: &[i64]) -> Vec<u8> {
     encode_batch(timestamps, -1, -1, -1, false)
 }
 

@@ -270,9 +270,13 @@ fn index_entry_naming_the_wrong_offset_is_rebuilt() {
 fn manager_get_or_create_applies_the_new_config() {
     let dir = tempfile::tempdir().unwrap();
     let manager = crate::log::LogManager::open(dir.path()).unwrap();
-    let log = manager.get_or_create("t", 0, LogConfig::default()).unwrap();
+    let log = manager
+        .get_or_create("t", 0, uuid::Uuid::from_u128(1), LogConfig::default())
+        .unwrap();
     append(&mut log.lock().unwrap(), 1, 1_000);
-    manager.get_or_create("t", 0, small_segments()).unwrap();
+    manager
+        .get_or_create("t", 0, uuid::Uuid::from_u128(1), small_segments())
+        .unwrap();
     assert_eq!(log.lock().unwrap().config(), &small_segments());
     assert!(dir
         .path()
@@ -287,7 +291,9 @@ fn manager_get_or_create_applies_the_new_config() {
 fn a_clean_shutdown_skips_the_scan_of_the_active_segment() {
     let dir = tempfile::tempdir().unwrap();
     let manager = crate::log::LogManager::open(dir.path()).unwrap();
-    let log = manager.get_or_create("t", 0, LogConfig::default()).unwrap();
+    let log = manager
+        .get_or_create("t", 0, uuid::Uuid::from_u128(1), LogConfig::default())
+        .unwrap();
     append(&mut log.lock().unwrap(), 2, 1_000);
     append(&mut log.lock().unwrap(), 2, 1_000);
     drop(log);
@@ -301,7 +307,9 @@ fn a_clean_shutdown_skips_the_scan_of_the_active_segment() {
     fs::write(&path, &bytes).unwrap();
 
     let manager = crate::log::LogManager::open(dir.path()).unwrap();
-    let log = manager.get_or_open("t", 0, LogConfig::default).unwrap();
+    let log = manager
+        .get_or_open("t", 0, uuid::Uuid::from_u128(1), LogConfig::default)
+        .unwrap();
     assert_eq!(
         log.lock().unwrap().log_end_offset(),
         4,
@@ -312,6 +320,8 @@ fn a_clean_shutdown_skips_the_scan_of_the_active_segment() {
 
     let manager = crate::log::LogManager::open(dir.path()).unwrap();
     assert!(!manager.clean_shutdown());
-    let log = manager.get_or_open("t", 0, LogConfig::default).unwrap();
+    let log = manager
+        .get_or_open("t", 0, uuid::Uuid::from_u128(1), LogConfig::default)
+        .unwrap();
     assert_eq!(log.lock().unwrap().log_end_offset(), 2, "scanned and cut");
 }

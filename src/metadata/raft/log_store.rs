@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use openraft::storage::{LogFlushed, RaftLogStorage};
 use openraft::{LogState, RaftLogReader, StorageIOError};
 
+use super::disk_full::DiskFull;
 use super::durable_file;
 use super::types::{
     MetadataEntry, MetadataLogId, MetadataStorageError, MetadataTypeConfig, MetadataVote,
@@ -43,6 +44,8 @@ struct DurableLog {
 #[derive(Clone)]
 pub struct LogStore {
     state: Arc<Mutex<DurableLog>>,
+    /// Writes that meet a full disk wait for space (see `disk_full`).
+    disk_full: DiskFull,
 }
 
 fn io_err(e: impl std::fmt::Display) -> io::Error {
@@ -51,7 +54,7 @@ fn io_err(e: impl std::fmt::Display) -> io::Error {
 
 impl LogStore {
     /// Opens (or creates) the metadata log in `dir`, dropping a torn tail.
-    pub fn open(dir: &Path) -> io::Result<Self> {
+    pub fn open(dir: &Path, disk_full: DiskFull) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let last_purged: Option<MetadataLogId> = durable_file::read_json(&dir.join(PURGED_FILE))?;
         let vote = durable_file::read_json(&dir.join(VOTE_FILE))?;
@@ -89,6 +92,7 @@ impl LogStore {
                 vote,
                 committed,
             })),
+            disk_full,
         })
     }
 
@@ -236,10 +240,12 @@ impl RaftLogStorage<MetadataTypeConfig> for LogStore {
     }
 
     async fn save_vote(&mut self, vote: &MetadataVote) -> Result<(), MetadataStorageError> {
-        let mut state = self.lock();
-        durable_file::write_json(&state.dir.join(VOTE_FILE), vote)
+        let path = self.lock().dir.join(VOTE_FILE);
+        self.disk_full
+            .retry(|| durable_file::write_json(&path, vote))
+            .await
             .map_err(|e| StorageIOError::write_vote(&e))?;
-        state.vote = Some(*vote);
+        self.lock().vote = Some(*vote);
         Ok(())
     }
 
@@ -251,10 +257,12 @@ impl RaftLogStorage<MetadataTypeConfig> for LogStore {
         &mut self,
         committed: Option<MetadataLogId>,
     ) -> Result<(), MetadataStorageError> {
-        let mut state = self.lock();
-        durable_file::write_json(&state.dir.join(COMMITTED_FILE), &committed)
+        let path = self.lock().dir.join(COMMITTED_FILE);
+        self.disk_full
+            .retry(|| durable_file::write_json(&path, &committed))
+            .await
             .map_err(|e| StorageIOError::write(&e))?;
-        state.committed = committed;
+        self.lock().committed = committed;
         Ok(())
     }
 
@@ -271,7 +279,11 @@ impl RaftLogStorage<MetadataTypeConfig> for LogStore {
         I: IntoIterator<Item = MetadataEntry> + Send,
         I::IntoIter: Send,
     {
-        let result = self.lock().append(entries.into_iter().collect());
+        let entries: Vec<MetadataEntry> = entries.into_iter().collect();
+        let result = self
+            .disk_full
+            .retry(|| self.lock().append(entries.clone()))
+            .await;
         match result {
             Ok(()) => {
                 callback.log_io_completed(Ok(()));
@@ -286,14 +298,16 @@ impl RaftLogStorage<MetadataTypeConfig> for LogStore {
     }
 
     async fn truncate(&mut self, log_id: MetadataLogId) -> Result<(), MetadataStorageError> {
-        self.lock()
-            .truncate_from(log_id.index)
+        self.disk_full
+            .retry(|| self.lock().truncate_from(log_id.index))
+            .await
             .map_err(|e| StorageIOError::write_logs(&e).into())
     }
 
     async fn purge(&mut self, log_id: MetadataLogId) -> Result<(), MetadataStorageError> {
-        self.lock()
-            .purge_upto(log_id)
+        self.disk_full
+            .retry(|| self.lock().purge_upto(log_id))
+            .await
             .map_err(|e| StorageIOError::write_logs(&e).into())
     }
 }

@@ -2,6 +2,7 @@
 //! turns committed records into a [`MetadataImage`](super::MetadataImage), and the in-process
 //! transport between the nodes of one cluster.
 
+pub mod disk_full;
 pub mod durable_file;
 pub mod log_store;
 pub mod network;

@@ -12,6 +12,7 @@ use openraft::{EntryPayload, RaftSnapshotBuilder, Snapshot, SnapshotMeta, Storag
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
+use super::disk_full::DiskFull;
 use super::durable_file;
 use super::types::{
     MetadataEntry, MetadataLogId, MetadataMembership, MetadataStorageError, MetadataTypeConfig,
@@ -39,6 +40,8 @@ struct AppliedState {
 #[derive(Clone)]
 pub struct StateMachine {
     dir: PathBuf,
+    /// Snapshot writes that meet a full disk wait for space (see `disk_full`).
+    disk_full: DiskFull,
     state: Arc<Mutex<AppliedState>>,
     image_tx: Arc<watch::Sender<Arc<MetadataImage>>>,
     applied_index_tx: Arc<watch::Sender<Option<u64>>>,
@@ -46,7 +49,7 @@ pub struct StateMachine {
 
 impl StateMachine {
     /// Opens the state machine in `dir`, starting from the durable snapshot when there is one.
-    pub fn open(dir: &Path) -> io::Result<Self> {
+    pub fn open(dir: &Path, disk_full: DiskFull) -> io::Result<Self> {
         let snapshot: Option<SnapshotContent> = durable_file::read_json(&dir.join(SNAPSHOT_FILE))?;
         let (image, last_applied, last_membership) = match &snapshot {
             Some(content) => (
@@ -64,6 +67,7 @@ impl StateMachine {
         let (applied_index_tx, _) = watch::channel(last_applied.map(|id| id.index));
         Ok(Self {
             dir: dir.to_path_buf(),
+            disk_full,
             state: Arc::new(Mutex::new(AppliedState {
                 image,
                 last_applied,
@@ -112,28 +116,33 @@ impl RaftSnapshotBuilder<MetadataTypeConfig> for StateMachine {
     async fn build_snapshot(
         &mut self,
     ) -> Result<Snapshot<MetadataTypeConfig>, MetadataStorageError> {
-        let mut state = self.lock();
-        state.snapshots_built += 1;
-        let snapshot_id = match state.last_applied {
-            Some(id) => format!(
-                "{}-{}-{}",
-                id.leader_id.term, id.index, state.snapshots_built
-            ),
-            None => format!("empty-{}", state.snapshots_built),
+        let content = {
+            let mut state = self.lock();
+            state.snapshots_built += 1;
+            let snapshot_id = match state.last_applied {
+                Some(id) => format!(
+                    "{}-{}-{}",
+                    id.leader_id.term, id.index, state.snapshots_built
+                ),
+                None => format!("empty-{}", state.snapshots_built),
+            };
+            SnapshotContent {
+                meta: SnapshotMeta {
+                    last_log_id: state.last_applied,
+                    last_membership: state.last_membership.clone(),
+                    snapshot_id,
+                },
+                image: state.image.clone(),
+            }
         };
-        let content = SnapshotContent {
-            meta: SnapshotMeta {
-                last_log_id: state.last_applied,
-                last_membership: state.last_membership.clone(),
-                snapshot_id,
-            },
-            image: state.image.clone(),
-        };
-        durable_file::write_json(&self.dir.join(SNAPSHOT_FILE), &content)
+        let path = self.dir.join(SNAPSHOT_FILE);
+        self.disk_full
+            .retry(|| durable_file::write_json(&path, &content))
+            .await
             .map_err(|e| StorageIOError::write_snapshot(Some(content.meta.signature()), &e))?;
         let snapshot = Self::snapshot_of(&content)
             .map_err(|e| StorageIOError::read_snapshot(Some(content.meta.signature()), &e))?;
-        state.current_snapshot = Some(content);
+        self.lock().current_snapshot = Some(content);
         Ok(snapshot)
     }
 }

@@ -334,6 +334,21 @@ fn broker_states_come_from_the_local_cluster_and_unlisted_replicas_stay_visible(
     app.on_poll(poll.clone(), 2_000);
     assert_eq!(states(&app)[2], (2, "unlisted".into()));
     assert_eq!(broker_rows(&app)[2].address(), "-");
+    // DescribeCluster v2 lists it as fenced.
+    let mut fenced = poll.clone();
+    if let Poll::Cluster(Ok(c)) = &mut fenced {
+        c.cluster
+            .fenced_brokers
+            .push(crate::client::cluster_metadata::BrokerMetadata {
+                node_id: 2,
+                host: "127.0.0.1".into(),
+                port: 9094,
+                rack: None,
+            });
+    }
+    app.on_poll(fenced, 2_500);
+    assert_eq!(states(&app)[2], (2, "fenced".into()));
+    assert_eq!(broker_rows(&app)[2].address(), "127.0.0.1:9094");
 
     let mut local = busy_app().with_local_cluster();
     local.on_poll(poll, 2_000);

@@ -1,0 +1,376 @@
+//! The transactional producer's side of KIP-98, classic protocol (as Kafka's Java producer
+//! with `transaction.version` 0): InitProducerId with the transactional id at its coordinator,
+//! AddPartitionsToTxn before a partition's first batch of each transaction, AddOffsetsToTxn
+//! and TxnOffsetCommit for consumed offsets (KIP-447: with the consumer's group metadata),
+//! and EndTxn to commit or abort.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
+use kafka_protocol::messages::txn_offset_commit_request::{
+    TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
+};
+use kafka_protocol::messages::{
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, ApiKey, EndTxnRequest, GroupId,
+    InitProducerIdRequest, ProducerId, TransactionalId, TxnOffsetCommitRequest,
+};
+
+use super::batch::ProducerIdentity;
+use crate::client::admin::Admin;
+use crate::client::connection::BrokerConnection;
+use crate::client::error::{ClientError, ClientResult};
+use crate::client::kafka_client::Client;
+use crate::client::wire::{str_bytes, topic_name, TopicPartition};
+
+/// Key type of a transactional id in FindCoordinator.
+const TRANSACTION_KEY: i8 = 1;
+/// Kafka's producer retries CONCURRENT_TRANSACTIONS this soon (its AddPartitionsToTxn
+/// backoff).
+const CONCURRENT_TRANSACTIONS_PAUSE: Duration = Duration::from_millis(20);
+
+/// What a consumer's group membership says about it, sent with the offsets of a transaction
+/// so that the group coordinator can fence a zombie (KIP-447).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerGroupMetadata {
+    pub group_id: String,
+    /// -1 when the consumer is not in a generation (offsets of a standalone consumer).
+    pub generation_id: i32,
+    /// Empty when not a member.
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+}
+
+impl ConsumerGroupMetadata {
+    /// Metadata of a group with no member (offsets committed on a group's behalf).
+    pub fn new(group_id: impl Into<String>) -> Self {
+        ConsumerGroupMetadata {
+            group_id: group_id.into(),
+            generation_id: -1,
+            member_id: String::new(),
+            group_instance_id: None,
+        }
+    }
+}
+
+/// The transaction now open, as far as the producer knows.
+#[derive(Debug, Default)]
+struct Open {
+    /// Whether `begin` was called and no commit or abort since.
+    begun: bool,
+    /// Partitions the coordinator was told of in this transaction.
+    partitions: BTreeSet<TopicPartition>,
+    /// Whether the coordinator knows of the transaction (a partition or offsets were added):
+    /// only then does it need an EndTxn.
+    started: bool,
+    /// The first failure of a record in this transaction: it can only be aborted.
+    failed: Option<String>,
+}
+
+/// A transactional producer's identity and its open transaction; shared by the producer
+/// handle and its sender task.
+#[derive(Debug)]
+pub struct Transactions {
+    client: Client,
+    admin: Admin,
+    transactional_id: String,
+    identity: ProducerIdentity,
+    open: Mutex<Open>,
+}
+
+fn lock(open: &Mutex<Open>) -> MutexGuard<'_, Open> {
+    open.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Transactions {
+    /// Registers `transactional_id` with its coordinator (InitProducerId), which fences any
+    /// older producer with the same id and ends the transaction it left open.
+    pub async fn init(
+        client: Client,
+        transactional_id: &str,
+        timeout_ms: i32,
+    ) -> ClientResult<Arc<Transactions>> {
+        let admin = Admin::new(client.clone());
+        let request = InitProducerIdRequest::default()
+            .with_transactional_id(Some(TransactionalId(str_bytes(transactional_id))))
+            .with_transaction_timeout_ms(timeout_ms)
+            .with_producer_id(ProducerId(-1))
+            .with_producer_epoch(-1);
+        let request = &request;
+        let response = at_coordinator(&client, &admin, transactional_id, |connection| async move {
+            let version = connection.require_version(ApiKey::InitProducerId)?;
+            let response = connection.send_version(request, version).await?;
+            ClientError::check(response.error_code, || {
+                format!("InitProducerId {transactional_id}")
+            })?;
+            Ok(response)
+        })
+        .await?;
+        Ok(Arc::new(Transactions {
+            client,
+            admin,
+            transactional_id: transactional_id.to_string(),
+            identity: ProducerIdentity {
+                producer_id: response.producer_id.0,
+                producer_epoch: response.producer_epoch,
+            },
+            open: Mutex::new(Open::default()),
+        }))
+    }
+
+    /// The producer id and epoch the coordinator gave.
+    pub fn identity(&self) -> ProducerIdentity {
+        self.identity
+    }
+
+    /// Opens a transaction (locally: the coordinator hears of it with its first partition).
+    pub fn begin(&self) -> ClientResult<()> {
+        let mut open = lock(&self.open);
+        if open.begun {
+            return Err(ClientError::InvalidArgument(
+                "a transaction is already open".into(),
+            ));
+        }
+        *open = Open {
+            begun: true,
+            ..Open::default()
+        };
+        Ok(())
+    }
+
+    /// Refuses a record sent outside a transaction.
+    pub fn check_open(&self) -> ClientResult<()> {
+        if lock(&self.open).begun {
+            Ok(())
+        } else {
+            Err(ClientError::InvalidArgument(
+                "a transactional producer sends only inside a transaction (begin one first)".into(),
+            ))
+        }
+    }
+
+    /// Remembers that a record of the transaction failed: it can then only be aborted.
+    pub fn record_failed(&self, error: &ClientError) {
+        let mut open = lock(&self.open);
+        if open.failed.is_none() {
+            open.failed = Some(error.to_string());
+        }
+    }
+
+    /// Of `partitions`, those the coordinator was not yet told of in this transaction.
+    pub fn new_partitions(&self, partitions: &BTreeSet<TopicPartition>) -> Vec<TopicPartition> {
+        let open = lock(&self.open);
+        partitions
+            .iter()
+            .filter(|tp| !open.partitions.contains(*tp))
+            .cloned()
+            .collect()
+    }
+
+    /// Tells the coordinator that the transaction writes to `partitions`
+    /// (AddPartitionsToTxn), before their first batch.
+    pub async fn add_partitions(&self, partitions: &[TopicPartition]) -> ClientResult<()> {
+        if partitions.is_empty() {
+            return Ok(());
+        }
+        let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+        for tp in partitions {
+            topics.entry(&tp.topic).or_default().push(tp.partition);
+        }
+        let request = AddPartitionsToTxnRequest::default()
+            .with_v3_and_below_transactional_id(TransactionalId(str_bytes(&self.transactional_id)))
+            .with_v3_and_below_producer_id(ProducerId(self.identity.producer_id))
+            .with_v3_and_below_producer_epoch(self.identity.producer_epoch)
+            .with_v3_and_below_topics(
+                topics
+                    .into_iter()
+                    .map(|(topic, ps)| {
+                        AddPartitionsToTxnTopic::default()
+                            .with_name(topic_name(topic))
+                            .with_partitions(ps)
+                    })
+                    .collect(),
+            );
+        let request = &request;
+        at_coordinator(
+            &self.client,
+            &self.admin,
+            &self.transactional_id,
+            |connection| async move {
+                let version = connection.require_version(ApiKey::AddPartitionsToTxn)?;
+                let response = connection.send_version(request, version).await?;
+                ClientError::check(response.error_code, || "AddPartitionsToTxn".to_string())?;
+                for topic in &response.results_by_topic_v3_and_below {
+                    for p in &topic.results_by_partition {
+                        ClientError::check(p.partition_error_code, || {
+                            format!("AddPartitionsToTxn {}-{}", topic.name.0, p.partition_index)
+                        })?;
+                    }
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        let mut open = lock(&self.open);
+        open.partitions.extend(partitions.iter().cloned());
+        open.started = true;
+        Ok(())
+    }
+
+    /// Adds the consumed `offsets` (the next offset to read, per partition) of `group` to the
+    /// transaction: they are committed if and only if it commits.
+    pub async fn send_offsets(
+        &self,
+        offsets: &BTreeMap<TopicPartition, i64>,
+        group: &ConsumerGroupMetadata,
+    ) -> ClientResult<()> {
+        self.check_open()?;
+        let group_id = GroupId(str_bytes(&group.group_id));
+        let add = AddOffsetsToTxnRequest::default()
+            .with_transactional_id(TransactionalId(str_bytes(&self.transactional_id)))
+            .with_producer_id(ProducerId(self.identity.producer_id))
+            .with_producer_epoch(self.identity.producer_epoch)
+            .with_group_id(group_id.clone());
+        let add = &add;
+        at_coordinator(
+            &self.client,
+            &self.admin,
+            &self.transactional_id,
+            |connection| async move {
+                let version = connection.require_version(ApiKey::AddOffsetsToTxn)?;
+                let response = connection.send_version(add, version).await?;
+                ClientError::check(response.error_code, || {
+                    format!("AddOffsetsToTxn {}", group.group_id)
+                })
+            },
+        )
+        .await?;
+        lock(&self.open).started = true;
+        let mut topics: BTreeMap<&str, Vec<TxnOffsetCommitRequestPartition>> = BTreeMap::new();
+        for (tp, offset) in offsets {
+            topics.entry(&tp.topic).or_default().push(
+                TxnOffsetCommitRequestPartition::default()
+                    .with_partition_index(tp.partition)
+                    .with_committed_offset(*offset)
+                    .with_committed_leader_epoch(-1),
+            );
+        }
+        let commit = TxnOffsetCommitRequest::default()
+            .with_transactional_id(TransactionalId(str_bytes(&self.transactional_id)))
+            .with_group_id(group_id)
+            .with_producer_id(ProducerId(self.identity.producer_id))
+            .with_producer_epoch(self.identity.producer_epoch)
+            .with_generation_id(group.generation_id)
+            .with_member_id(str_bytes(&group.member_id))
+            .with_group_instance_id(group.group_instance_id.as_deref().map(str_bytes))
+            .with_topics(
+                topics
+                    .into_iter()
+                    .map(|(topic, partitions)| {
+                        TxnOffsetCommitRequestTopic::default()
+                            .with_name(topic_name(topic))
+                            .with_partitions(partitions)
+                    })
+                    .collect(),
+            );
+        self.client
+            .retry(|| async {
+                let coordinator = self.admin.find_group_coordinator(&group.group_id).await?;
+                let connection = self.admin.coordinator_connection(&coordinator).await?;
+                let version = connection.require_version(ApiKey::TxnOffsetCommit)?;
+                let response = connection.send_version(&commit, version).await?;
+                for topic in &response.topics {
+                    for p in &topic.partitions {
+                        ClientError::check(p.error_code, || {
+                            format!("TxnOffsetCommit {}-{}", topic.name.0, p.partition_index)
+                        })?;
+                    }
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    /// Ends the open transaction (EndTxn) once everything sent in it was acknowledged; a
+    /// commit of a transaction one of whose records failed is refused (abort it).
+    pub async fn end(&self, commit: bool) -> ClientResult<()> {
+        let (started, failed) = {
+            let open = lock(&self.open);
+            if !open.begun {
+                return Err(ClientError::InvalidArgument(
+                    "no transaction is open".into(),
+                ));
+            }
+            (open.started, open.failed.clone())
+        };
+        if let (true, Some(failure)) = (commit, failed) {
+            return Err(ClientError::InvalidArgument(format!(
+                "the transaction cannot commit, a record failed ({failure}): abort it"
+            )));
+        }
+        if started {
+            let request = EndTxnRequest::default()
+                .with_transactional_id(TransactionalId(str_bytes(&self.transactional_id)))
+                .with_producer_id(ProducerId(self.identity.producer_id))
+                .with_producer_epoch(self.identity.producer_epoch)
+                .with_committed(commit);
+            let request = &request;
+            let id = &self.transactional_id;
+            at_coordinator(&self.client, &self.admin, id, |connection| async move {
+                let version = connection.require_version(ApiKey::EndTxn)?;
+                let response = connection.send_version(request, version).await?;
+                ClientError::check(response.error_code, || {
+                    format!(
+                        "EndTxn ({}) {}",
+                        if commit { "commit" } else { "abort" },
+                        id
+                    )
+                })
+            })
+            .await?;
+        }
+        *lock(&self.open) = Open::default();
+        Ok(())
+    }
+}
+
+/// Runs `operation` at the coordinator of `transactional_id`, looked up again each attempt
+/// (it moves with the leadership of its `__transaction_state` partition). Besides the usual
+/// retriable errors, CONCURRENT_TRANSACTIONS (the previous transaction still completing) is
+/// retried after a short pause, as Kafka's producer does.
+async fn at_coordinator<T, F, Fut>(
+    client: &Client,
+    admin: &Admin,
+    transactional_id: &str,
+    operation: F,
+) -> ClientResult<T>
+where
+    F: Fn(Arc<BrokerConnection>) -> Fut,
+    Fut: std::future::Future<Output = ClientResult<T>>,
+{
+    let deadline = Instant::now() + client.config().default_api_timeout;
+    loop {
+        let result = client
+            .retry(|| async {
+                let coordinator = admin
+                    .find_coordinator(transactional_id, TRANSACTION_KEY)
+                    .await?;
+                let connection = admin.coordinator_connection(&coordinator).await?;
+                operation(connection).await
+            })
+            .await;
+        match result {
+            Err(e)
+                if e.kafka_error() == Some(ResponseError::ConcurrentTransactions)
+                    && Instant::now() < deadline =>
+            {
+                tokio::time::sleep(CONCURRENT_TRANSACTIONS_PAUSE).await;
+            }
+            other => return other,
+        }
+    }
+}
