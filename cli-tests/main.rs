@@ -12,6 +12,7 @@ mod generate;
 mod group;
 mod help_examples;
 mod open_files;
+mod pipe;
 mod produce;
 mod top;
 mod topic;

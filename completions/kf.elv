@@ -28,6 +28,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand txn 'Inspect transactions and producers, find and abort hanging transactions'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
+            cand pipe 'Consume, transform and produce exactly once'
             cand top 'A live dashboard of brokers, topics, partitions, groups and transactions'
             cand bench 'Measure produce and consume throughput and latency'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
@@ -525,6 +526,20 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'kf;pipe'= {
+            cand -g 'Consumer group whose committed offsets say where to resume'
+            cand --group 'Consumer group whose committed offsets say where to resume'
+            cand --transactional-id 'The producer''s transactional.id: one per running pipe (a second one fences the first)'
+            cand --exec 'Transform each value with this shell command, one line in and one line out'
+            cand -c 'Exit after this many records were committed'
+            cand --count 'Exit after this many records were committed'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'kf;top'= {
             cand --interval 'Refresh interval, e.g. 1s, 500ms, 2s'
             cand -o 'Output format of --once'
@@ -606,6 +621,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand txn 'Inspect transactions and producers, find and abort hanging transactions'
             cand produce 'Produce records from stdin or a file'
             cand consume 'Print records of one or more topics'
+            cand pipe 'Consume, transform and produce exactly once'
             cand top 'A live dashboard of brokers, topics, partitions, groups and transactions'
             cand bench 'Measure produce and consume throughput and latency'
             cand generate 'Write shell completions and man pages (for packagers and the repository)'
@@ -700,6 +716,8 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help;produce'= {
         }
         &'kf;help;consume'= {
+        }
+        &'kf;help;pipe'= {
         }
         &'kf;help;top'= {
         }

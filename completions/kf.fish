@@ -32,6 +32,7 @@ complete -c kf -n "__fish_kf_needs_command" -f -a "group" -d 'Inspect consumer g
 complete -c kf -n "__fish_kf_needs_command" -f -a "txn" -d 'Inspect transactions and producers, find and abort hanging transactions'
 complete -c kf -n "__fish_kf_needs_command" -f -a "produce" -d 'Produce records from stdin or a file'
 complete -c kf -n "__fish_kf_needs_command" -f -a "consume" -d 'Print records of one or more topics'
+complete -c kf -n "__fish_kf_needs_command" -f -a "pipe" -d 'Consume, transform and produce exactly once'
 complete -c kf -n "__fish_kf_needs_command" -f -a "top" -d 'A live dashboard of brokers, topics, partitions, groups and transactions'
 complete -c kf -n "__fish_kf_needs_command" -f -a "bench" -d 'Measure produce and consume throughput and latency'
 complete -c kf -n "__fish_kf_needs_command" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
@@ -349,6 +350,14 @@ complete -c kf -n "__fish_kf_using_subcommand consume" -s e -l exit -d 'Exit onc
 complete -c kf -n "__fish_kf_using_subcommand consume" -l print-control-records -d 'Also print transaction markers (control records)'
 complete -c kf -n "__fish_kf_using_subcommand consume" -s J -l json -d 'Print one JSON object per record, with kcat\'s field names'
 complete -c kf -n "__fish_kf_using_subcommand consume" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand pipe" -s g -l group -d 'Consumer group whose committed offsets say where to resume' -r
+complete -c kf -n "__fish_kf_using_subcommand pipe" -l transactional-id -d 'The producer\'s transactional.id: one per running pipe (a second one fences the first)' -r
+complete -c kf -n "__fish_kf_using_subcommand pipe" -l exec -d 'Transform each value with this shell command, one line in and one line out' -r
+complete -c kf -n "__fish_kf_using_subcommand pipe" -s c -l count -d 'Exit after this many records were committed' -r
+complete -c kf -n "__fish_kf_using_subcommand pipe" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand pipe" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand pipe" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand pipe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand top" -l interval -d 'Refresh interval, e.g. 1s, 500ms, 2s' -r
 complete -c kf -n "__fish_kf_using_subcommand top" -s o -l output -d 'Output format of --once' -r -f -a "text\t''
 json\t''
@@ -398,16 +407,17 @@ complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand generate" -l out-dir -d 'The directory to write `completions/` and `man/` under' -r -F
 complete -c kf -n "__fish_kf_using_subcommand generate" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "group" -d 'Inspect consumer groups, reset and delete their offsets'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "txn" -d 'Inspect transactions and producers, find and abort hanging transactions'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "produce" -d 'Produce records from stdin or a file'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "consume" -d 'Print records of one or more topics'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "top" -d 'A live dashboard of brokers, topics, partitions, groups and transactions'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "bench" -d 'Measure produce and consume throughput and latency'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
-complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume top bench generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume pipe top bench generate help" -f -a "cluster" -d 'Run and inspect a local Kafka cluster'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume pipe top bench generate help" -f -a "topic" -d 'Create, list, describe, change and delete topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume pipe top bench generate help" -f -a "group" -d 'Inspect consumer groups, reset and delete their offsets'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume pipe top bench generate help" -f -a "txn" -d 'Inspect transactions and producers, find and abort hanging transactions'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume pipe top bench generate help" -f -a "produce" -d 'Produce records from stdin or a file'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume pipe top bench generate help" -f -a "consume" -d 'Print records of one or more topics'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume pipe top bench generate help" -f -a "pipe" -d 'Consume, transform and produce exactly once'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume pipe top bench generate help" -f -a "top" -d 'A live dashboard of brokers, topics, partitions, groups and transactions'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume pipe top bench generate help" -f -a "bench" -d 'Measure produce and consume throughput and latency'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume pipe top bench generate help" -f -a "generate" -d 'Write shell completions and man pages (for packagers and the repository)'
+complete -c kf -n "__fish_kf_using_subcommand help; and not __fish_seen_subcommand_from cluster topic group txn produce consume pipe top bench generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "up" -d 'Start a local cluster (foreground; Ctrl-C stops it)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "down" -d 'Stop the running local cluster'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "status" -d 'Show the running local cluster: brokers (up, down, isolated, fenced), controller, partition health'

@@ -126,7 +126,10 @@ fn transaction(producer: &BaseProducer, consumer: &BaseConsumer, offset: i64, co
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sent_offsets_commit_only_with_their_transaction_and_survive_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cluster = start_cluster(dir.path(), 3, &[]).await;
+    // One replica of `__consumer_offsets`: the restarted coordinator itself replays the pending
+    // offsets (with replicas, another broker would take the group over).
+    let mut cluster =
+        start_cluster(dir.path(), 3, &[("offsets.topic.replication.factor", "1")]).await;
     let bootstrap = cluster.bootstrap_servers();
     create_topic(&bootstrap, INPUT, 1).await;
     create_topic(&bootstrap, OUTPUT, 1).await;

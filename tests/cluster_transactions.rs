@@ -260,7 +260,14 @@ async fn a_hanging_transaction_is_aborted_after_its_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_restarted_coordinator_completes_a_prepared_commit() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cluster = start_cluster(dir.path(), 3, &[]).await;
+    // One replica of `__transaction_state`: the coordinator stays the restarted broker, which
+    // must finish the commit from its own log (with replicas, another broker would take over).
+    let mut cluster = start_cluster(
+        dir.path(),
+        3,
+        &[("transaction.state.log.replication.factor", "1")],
+    )
+    .await;
     let bootstrap = cluster.bootstrap_servers();
     let txn_id = "tx-restart";
     // Creates __transaction_state and tells which broker coordinates the id.
@@ -274,11 +281,14 @@ async fn a_restarted_coordinator_completes_a_prepared_commit() {
     create_topic(&bootstrap, "restart", 3).await;
     let partition = partition_led_by(&bootstrap, "restart", other);
 
+    // The producer id comes first: the cut link may be the coordinator's way to the controller.
+    let b = bootstrap.clone();
+    let producer = tokio::task::spawn_blocking(move || txn_producer(&b, txn_id, &[]))
+        .await
+        .unwrap();
     // The coordinator cannot reach the partition's leader: the commit stops in PrepareCommit.
     cluster.cut_link(coordinator, other);
-    let b = bootstrap.clone();
     tokio::task::spawn_blocking(move || {
-        let producer = txn_producer(&b, txn_id, &[]);
         producer.begin_transaction().unwrap();
         send(&producer, "restart", partition, "prepared");
         send(&producer, "restart", partition, "last");

@@ -30,6 +30,9 @@ fn default_request(api_key: ApiKey) -> RequestKind {
         ApiKey::CreateTopics => RequestKind::CreateTopics(CreateTopicsRequest::default()),
         ApiKey::DeleteTopics => RequestKind::DeleteTopics(DeleteTopicsRequest::default()),
         ApiKey::DeleteRecords => RequestKind::DeleteRecords(DeleteRecordsRequest::default()),
+        ApiKey::OffsetForLeaderEpoch => {
+            RequestKind::OffsetForLeaderEpoch(OffsetForLeaderEpochRequest::default())
+        }
         ApiKey::InitProducerId => RequestKind::InitProducerId(InitProducerIdRequest::default()),
         ApiKey::DescribeConfigs => RequestKind::DescribeConfigs(DescribeConfigsRequest::default()),
         ApiKey::DescribeLogDirs => RequestKind::DescribeLogDirs(DescribeLogDirsRequest::default()),
@@ -251,6 +254,97 @@ async fn a_waiting_fetch_is_woken_by_a_produce() {
     assert_eq!(partition.error_code, 0);
     assert_eq!(partition.high_watermark, 1);
     assert!(!partition.records.as_ref().unwrap().is_empty());
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn epochs_end_where_offset_for_leader_epoch_says_and_fetches_learn_of_divergence() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let addr = cluster.bootstrap_servers();
+    create_topic(&addr, "epochs", 1).await;
+    let mut conn = RawConnection::connect(&addr).await;
+    for value in ["a", "b"] {
+        let produced: ProduceResponse = conn
+            .call(
+                ApiKey::Produce,
+                9,
+                &ProduceRequest::default()
+                    .with_acks(-1)
+                    .with_timeout_ms(10_000)
+                    .with_topic_data(vec![produce_request::TopicProduceData::default()
+                        .with_name(topic_name("epochs"))
+                        .with_partition_data(vec![
+                            produce_request::PartitionProduceData::default()
+                                .with_index(0)
+                                .with_records(Some(one_record_batch(value))),
+                        ])]),
+            )
+            .await;
+        assert_eq!(produced.responses[0].partition_responses[0].error_code, 0);
+    }
+    let ask = |topic: &'static str, leader_epoch: i32, current_leader_epoch: i32| {
+        OffsetForLeaderEpochRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_topics(vec![
+                offset_for_leader_epoch_request::OffsetForLeaderTopic::default()
+                    .with_topic(topic_name(topic))
+                    .with_partitions(vec![
+                        offset_for_leader_epoch_request::OffsetForLeaderPartition::default()
+                            .with_partition(0)
+                            .with_current_leader_epoch(current_leader_epoch)
+                            .with_leader_epoch(leader_epoch),
+                    ]),
+            ])
+    };
+    let mut answers = Vec::new();
+    for request in [
+        ask("epochs", 0, -1),
+        ask("epochs", 3, 0),
+        ask("epochs", 0, 5),
+        ask("nothing", 0, -1),
+    ] {
+        let response: OffsetForLeaderEpochResponse =
+            conn.call(ApiKey::OffsetForLeaderEpoch, 4, &request).await;
+        let p = &response.topics[0].partitions[0];
+        answers.push((p.error_code, p.leader_epoch, p.end_offset));
+    }
+    let unknown_epoch = ResponseError::UnknownLeaderEpoch.code();
+    let unknown = ResponseError::UnknownTopicOrPartition.code();
+    // Epoch 0 is the only one: it ends at the log end; a later one is unknown, as Kafka.
+    assert_eq!(
+        answers,
+        vec![
+            (0, 0, 2),
+            (0, -1, -1),
+            (unknown_epoch, -1, -1),
+            (unknown, -1, -1)
+        ]
+    );
+
+    // A fetcher whose log has epoch 0 up to offset 5 diverges from this one at 2 (KIP-320).
+    let fetch = FetchRequest::default()
+        .with_replica_id(BrokerId(-1))
+        .with_max_wait_ms(0)
+        .with_max_bytes(1 << 20)
+        .with_topics(vec![fetch_request::FetchTopic::default()
+            .with_topic(topic_name("epochs"))
+            .with_partitions(vec![fetch_request::FetchPartition::default()
+                .with_partition(0)
+                .with_fetch_offset(5)
+                .with_last_fetched_epoch(0)
+                .with_partition_max_bytes(1 << 20)])]);
+    let response: FetchResponse = conn.call(ApiKey::Fetch, 12, &fetch).await;
+    let partition = &response.responses[0].partitions[0];
+    assert_eq!(partition.error_code, 0);
+    assert_eq!(
+        (
+            partition.diverging_epoch.epoch,
+            partition.diverging_epoch.end_offset
+        ),
+        (0, 2)
+    );
+    assert!(partition.records.as_ref().is_none_or(|r| r.is_empty()));
     cluster.shutdown().await;
 }
 

@@ -1,5 +1,5 @@
-//! The path between brokers for requests one broker makes of another (today WriteTxnMarkers
-//! from a transaction coordinator to a partition leader). Brokers share no memory: a request is a
+//! The path between brokers for requests one broker makes of another: WriteTxnMarkers from a
+//! transaction coordinator to a partition leader, Fetch from a follower to its leader. Brokers share no memory: a request is a
 //! Kafka request value handed to the target broker's handler, in process. Links are the cluster's
 //! fault table (`cluster::faults`); a request over a cut link, from or to an isolated broker, or to
 //! a broker that is not running, fails as an unreachable broker would.
@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, Weak};
 
-use kafka_protocol::messages::{WriteTxnMarkersRequest, WriteTxnMarkersResponse};
+use kafka_protocol::messages::{
+    ApiKey, FetchRequest, FetchResponse, RequestHeader, WriteTxnMarkersRequest,
+    WriteTxnMarkersResponse,
+};
 use thiserror::Error;
 
 use super::handlers;
@@ -75,5 +78,20 @@ impl InterBrokerRouter {
     ) -> Result<WriteTxnMarkersResponse, LinkError> {
         let target = self.target(from, to)?;
         Ok(handlers::write_txn_markers::handle(&target, request).await)
+    }
+
+    /// A follower's Fetch (the version given) to the partitions' leader.
+    pub async fn fetch(
+        &self,
+        from: i32,
+        to: i32,
+        version: i16,
+        request: FetchRequest,
+    ) -> Result<FetchResponse, LinkError> {
+        let target = self.target(from, to)?;
+        let header = RequestHeader::default()
+            .with_request_api_key(ApiKey::Fetch as i16)
+            .with_request_api_version(version);
+        Ok(handlers::fetch::handle(&target, &header, request).await)
     }
 }

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod cluster;
 pub mod consume;
 pub mod group;
+pub mod pipe;
 pub mod produce;
 pub mod top;
 pub mod topic;
@@ -47,6 +48,8 @@ pub enum Command {
     Produce(produce::ProduceArgs),
     /// Print records of one or more topics
     Consume(consume::ConsumeArgs),
+    /// Consume, transform and produce exactly once
+    Pipe(pipe::PipeArgs),
     /// A live dashboard of brokers, topics, partitions, groups and transactions
     #[command(
         after_help = "Examples:\n  kf top                          watch the running local cluster\n  kf top -b kafka1:9092 --interval 2s\n  kf top --once -o json           one snapshot of every view, then exit\n\nKeys: 1-4 or Tab switch views, Enter opens a topic or group, / filters, p pauses,\n? shows every key, q or Ctrl-C quits. On a local kf cluster the Cluster view's k, s, i, h\nkill, start, isolate and heal the selected broker (H heals every link)."

@@ -10,6 +10,7 @@ pub mod consume;
 pub mod format;
 pub mod generate;
 pub mod group;
+pub mod pipe;
 pub mod produce;
 pub mod top;
 pub mod topic;
@@ -53,6 +54,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Txn(command) => txn::run(command).await,
         Command::Produce(args) => produce::run(args).await,
         Command::Consume(args) => consume::run(args).await,
+        Command::Pipe(args) => pipe::run(args).await,
         Command::Top(args) => top::run(args).await,
         Command::Bench(command) => bench::run(command).await,
         Command::Generate(args) => generate::run(&args),

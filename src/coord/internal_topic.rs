@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use kafka_protocol::error::ResponseError;
 
 use crate::broker::Broker;
-use crate::metadata::controller::MAX_SUPPORTED_REPLICATION_FACTOR;
 use crate::metadata::{ApiError, ControllerRequest, ControllerResponse, NewTopic};
 
 /// How an internal topic is created.
@@ -46,10 +45,9 @@ impl Broker {
             return Ok(());
         }
         let alive = self.image().alive_brokers().count().max(1);
-        let cap = alive.min(MAX_SUPPORTED_REPLICATION_FACTOR);
         let replication_factor = topic
             .replication_factor
-            .min(i16::try_from(cap).unwrap_or(i16::MAX));
+            .min(i16::try_from(alive).unwrap_or(i16::MAX));
         let request = ControllerRequest::CreateTopics {
             topics: vec![NewTopic {
                 name: topic.name.to_string(),

@@ -17,9 +17,9 @@ pub mod records;
 mod tests;
 
 pub use controller::{
-    AlterConfigOp, AlterConfigOpType, ApiError, ControllerRequest, ControllerResponse,
-    ControllerSettings, CreateTopicResult, CreatedTopic, DeleteTopicResult, NewTopic,
-    ProducerIdBlock, TopicRef,
+    AlterConfigOp, AlterConfigOpType, AlterPartitionRequest, AlteredPartition, ApiError,
+    ControllerRequest, ControllerResponse, ControllerSettings, CreateTopicResult, CreatedTopic,
+    DeleteTopicResult, NewTopic, ProducerIdBlock, TopicRef,
 };
 pub use description::{QuorumDescription, ReplicaState};
 pub use image::{BrokerRegistration, MetadataImage, PartitionImage, TopicImage};

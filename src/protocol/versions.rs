@@ -32,6 +32,7 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::CreateTopics, 2, 7),
     range(ApiKey::DeleteTopics, 1, 6),
     range(ApiKey::DeleteRecords, 0, 2),
+    range(ApiKey::OffsetForLeaderEpoch, 2, 4),
     range(ApiKey::FindCoordinator, 0, 6),
     range(ApiKey::InitProducerId, 0, 5),
     range(ApiKey::AddPartitionsToTxn, 0, 5),

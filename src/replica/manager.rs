@@ -9,6 +9,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use kafka_protocol::error::ResponseError;
 use tracing::warn;
 
+use super::fetcher::Fetchers;
 use super::open::Replica;
 use super::partition::{Partition, Transition};
 use super::TopicPartition;
@@ -22,6 +23,7 @@ pub struct ReplicaManager {
     config: BrokerConfig,
     logs: Arc<LogManager>,
     partitions: RwLock<HashMap<TopicPartition, Arc<Partition>>>,
+    fetchers: Fetchers,
 }
 
 impl ReplicaManager {
@@ -31,6 +33,7 @@ impl ReplicaManager {
             config,
             logs,
             partitions: RwLock::new(HashMap::new()),
+            fetchers: Fetchers::default(),
         }
     }
 
@@ -52,6 +55,10 @@ impl ReplicaManager {
             .get("min.insync.replicas")
             .and_then(|v| v.parse().ok())
             .unwrap_or(self.config.min_insync_replicas)
+    }
+
+    pub(super) fn fetchers(&self) -> &Fetchers {
+        &self.fetchers
     }
 
     /// A hosted partition, if any.

@@ -6,7 +6,12 @@
 //!   watermark and last stable offset, and the per-partition signal waits use.
 //! - [`Replica`] (`open.rs`): a partition with its log open: append (acks, timeout), read
 //!   (isolation, max offset), offsets; handlers never compute offsets themselves.
+//! - `fetcher.rs`: followers fetch from their leader (one task per leader), truncate on
+//!   diverging epochs (KIP-320), take the leader's high watermark.
+//! - `isr.rs`: the leader shrinks and grows the ISR through AlterPartition to the controller.
 
+pub mod fetcher;
+pub mod isr;
 mod manager;
 mod open;
 mod partition;

@@ -218,6 +218,38 @@ impl Replica {
         }
     }
 
+    /// KIP-320 on the leader: where a fetcher whose last batch has `last_fetched_epoch` (-1:
+    /// unstated) parts from this log, as (epoch, end offset): when this log's end of that epoch
+    /// is before `fetch_offset`, or this log has no such epoch.
+    pub fn diverging_epoch(
+        &self,
+        last_fetched_epoch: i32,
+        fetch_offset: i64,
+    ) -> Result<Option<(i32, i64)>, ResponseError> {
+        if last_fetched_epoch < 0 {
+            return Ok(None);
+        }
+        let (epoch, end_offset) = self.log()?.end_offset_for_epoch(last_fetched_epoch);
+        Ok(
+            (end_offset < fetch_offset || epoch < last_fetched_epoch)
+                .then_some((epoch, end_offset)),
+        )
+    }
+
+    /// A follower fetched from `fetch_offset` (see [`Partition::follower_fetched`]); true when
+    /// it should join the ISR.
+    pub fn follower_fetched(
+        &self,
+        follower: i32,
+        fetch_offset: i64,
+        now_ms: i64,
+    ) -> Result<bool, ResponseError> {
+        let log = self.log()?;
+        Ok(self
+            .partition
+            .follower_fetched(&log, follower, fetch_offset, now_ms))
+    }
+
     /// Reads from `fetch_offset` at most `max_bytes` (the first batch whole, KIP-74), up to
     /// where `isolation` allows.
     pub fn read(

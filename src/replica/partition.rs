@@ -209,6 +209,59 @@ impl Partition {
         self.notify_moved();
     }
 
+    /// A follower's fetch reached the leader (Kafka's `updateFollowerFetchState`): its fetch
+    /// offset is its log end; it counts as caught up when it reached the leader's log end now or
+    /// as of its previous fetch. The high watermark may move (waiters wake only if it did).
+    /// Answers whether the follower is out of the ISR but has caught up (to the high watermark),
+    /// so the ISR should grow.
+    pub fn follower_fetched(
+        &self,
+        log: &PartitionLog,
+        follower: i32,
+        fetch_offset: i64,
+        now_ms: i64,
+    ) -> bool {
+        let leader_log_end = log.log_end_offset();
+        let mut state = self.state();
+        let Some(position) = state.followers.get_mut(&follower) else {
+            return false;
+        };
+        if fetch_offset >= leader_log_end {
+            position.last_caught_up_ms = now_ms;
+        } else if fetch_offset >= position.last_fetch_leader_log_end {
+            position.last_caught_up_ms = position.last_caught_up_ms.max(position.last_fetch_ms);
+        }
+        position.log_end_offset = fetch_offset;
+        position.last_fetch_leader_log_end = leader_log_end;
+        position.last_fetch_ms = now_ms;
+        let before = (state.high_watermark, state.last_stable);
+        settle(&mut state, log, self.broker_id);
+        let moved = before != (state.high_watermark, state.last_stable);
+        let expand = !state.isr.contains(&follower)
+            && state.pending_isr.is_none()
+            && fetch_offset >= state.high_watermark;
+        drop(state);
+        if moved {
+            self.notify_moved();
+        }
+        expand
+    }
+
+    /// Marks an ISR change as sent to the controller; `false` when one is already pending.
+    pub fn begin_isr_change(&self, new_isr: &[i32]) -> bool {
+        let mut state = self.state();
+        if state.pending_isr.is_some() {
+            return false;
+        }
+        state.pending_isr = Some(new_isr.to_vec());
+        true
+    }
+
+    /// The controller refused or never answered an ISR change: another may be tried.
+    pub fn abort_isr_change(&self) {
+        self.state().pending_isr = None;
+    }
+
     /// A follower takes the leader's high watermark, bounded by its own log end.
     pub fn set_follower_high_watermark(&self, log: &PartitionLog, leader_high_watermark: i64) {
         let mut state = self.state();
@@ -247,9 +300,13 @@ fn settle(state: &mut ReplicaState, log: &PartitionLog, broker_id: i32) {
     let log_start = log.log_start_offset();
     let log_end = log.log_end_offset();
     if state.leader == broker_id {
+        // While an expansion is pending the wider ISR counts (Kafka's maximal ISR), so the
+        // high watermark never passes what a member-to-be lacks.
+        let pending = state.pending_isr.as_deref().unwrap_or(&[]);
         let isr_min = state
             .isr
             .iter()
+            .chain(pending)
             .filter(|&&r| r != broker_id)
             .map(|r| state.followers.get(r).map_or(-1, |f| f.log_end_offset))
             .fold(log_end, i64::min);

@@ -89,6 +89,8 @@ pub struct PartitionRequest {
     pub fetch_offset: i64,
     pub partition_max_bytes: i32,
     pub current_leader_epoch: i32,
+    /// The epoch of the last batch the fetcher holds (v12+, KIP-320); -1 when not given.
+    pub last_fetched_epoch: i32,
 }
 
 /// A partition to read: its key, its topic's name when known (a topic id this broker does not
@@ -111,6 +113,8 @@ pub struct PartitionRead {
     pub records: Bytes,
     /// read_committed: the aborted transactions overlapping what was read.
     pub aborted_transactions: Option<Vec<AbortedTransaction>>,
+    /// KIP-320: where the fetcher's log diverges from this one (epoch, end offset).
+    pub diverging_epoch: Option<(i32, i64)>,
 }
 
 /// A partition in a session: what the client asked last and what it was last told.
@@ -134,7 +138,7 @@ impl CachedPartition {
 
     /// Notes what an incremental answer says of this partition; true when it must be sent.
     fn note_response(&mut self, read: &PartitionRead) -> bool {
-        let mut must_respond = !read.records.is_empty();
+        let mut must_respond = !read.records.is_empty() || read.diverging_epoch.is_some();
         if self.high_watermark != read.high_watermark {
             self.high_watermark = read.high_watermark;
             must_respond = true;

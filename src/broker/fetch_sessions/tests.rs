@@ -13,6 +13,7 @@ fn partition(p: i32) -> FetchPartition {
             fetch_offset: 0,
             partition_max_bytes: 1024,
             current_leader_epoch: -1,
+            last_fetched_epoch: -1,
         },
     }
 }
@@ -48,6 +49,7 @@ fn read(partition: &FetchPartition, high_watermark: i64, records: &'static [u8])
         log_start_offset: 0,
         records: Bytes::from_static(records),
         aborted_transactions: None,
+        diverging_epoch: None,
     }
 }
 

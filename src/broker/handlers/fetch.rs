@@ -14,8 +14,14 @@
 //! transaction, or the high watermark when none is open) and carry the aborted transactions that
 //! overlap what they return, so the client can drop those records.
 //!
-//! Differs from Kafka (until the issues that bring them): no follower fetching (a replica id
-//! only makes the session privileged).
+//! Followers (a replica id, from v15 in `replica_state`) read up to the log end; their fetch
+//! offset is their log end, which moves the leader's high watermark and may grow the ISR
+//! (`replica/`). KIP-320: a `last_fetched_epoch` whose end in this log is before the fetch
+//! offset (or an epoch this log does not have) answers `diverging_epoch` and no records, so the
+//! fetcher truncates.
+//!
+//! Differs from Kafka (until the issues that bring them): no follower fetching for consumers
+//! (KIP-392, `preferred_read_replica` is always -1).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -24,7 +30,7 @@ use bytes::Bytes;
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::fetch_response::{
-    AbortedTransaction, FetchableTopicResponse, PartitionData,
+    AbortedTransaction, EpochEndOffset, FetchableTopicResponse, PartitionData,
 };
 use kafka_protocol::messages::{FetchRequest, FetchResponse, ProducerId, RequestHeader, TopicName};
 use kafka_protocol::protocol::StrBytes;
@@ -40,7 +46,7 @@ use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
 use crate::clock;
 use crate::metadata::MetadataImage;
-use crate::replica::{Isolation, Partition, TopicPartition};
+use crate::replica::{isr, Isolation, Partition, TopicPartition};
 
 /// The partitions a fetch reads, each watched from before its first read, so that the fetch
 /// wakes when one of them moves (and only then).
@@ -90,37 +96,35 @@ pub async fn handle(
 
     let partitions = context.partitions();
     let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
-    let isolation = Isolation::of_consumer(request.isolation_level);
+    let replica_id = replica_id(&request, version);
+    // A follower replicates up to the log end; consumers up to the HW or the LSO.
+    let isolation = match replica_id {
+        Some(_) => Isolation::LogEnd,
+        None => Isolation::of_consumer(request.isolation_level),
+    };
     // Kafka caps a response at fetch.max.bytes; kf also at what queued.max.response.bytes
     // leaves (the connection counts the answer itself until it is sent).
     let max_bytes = request.max_bytes.min(broker.config.fetch_max_bytes).max(0) as usize;
     let mut charge = broker.queued.response_reservation();
     let mut waits = Waits::default();
-    let mut reads = read_within(
+    let reader = Reader {
         broker,
-        partitions,
-        max_bytes,
         isolation,
-        &mut charge,
-        &mut waits,
-    );
+        replica_id,
+    };
+    let mut reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits);
     while !partitions.is_empty() {
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
-        let has_error = reads.iter().any(|r| r.error != 0);
+        let has_error = reads
+            .iter()
+            .any(|r| r.error != 0 || r.diverging_epoch.is_some());
         if bytes >= request.min_bytes.max(0) as usize || has_error || Instant::now() >= deadline {
             break;
         }
         if !waits.moved(deadline).await {
             break;
         }
-        reads = read_within(
-            broker,
-            partitions,
-            max_bytes,
-            isolation,
-            &mut charge,
-            &mut waits,
-        );
+        reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits);
     }
 
     let answer = context.respond(reads);
@@ -140,11 +144,6 @@ fn session_request(image: &MetadataImage, request: &FetchRequest, version: i16) 
     } else {
         FetchMetadata::LEGACY
     };
-    let replica_id = if version >= 15 {
-        request.replica_state.replica_id
-    } else {
-        request.replica_id
-    };
     let fetch_data = request
         .topics
         .iter()
@@ -160,6 +159,11 @@ fn session_request(image: &MetadataImage, request: &FetchRequest, version: i16) 
                     fetch_offset: p.fetch_offset,
                     partition_max_bytes: p.partition_max_bytes,
                     current_leader_epoch: p.current_leader_epoch,
+                    last_fetched_epoch: if version >= 12 {
+                        p.last_fetched_epoch
+                    } else {
+                        -1
+                    },
                 },
             })
         })
@@ -178,10 +182,20 @@ fn session_request(image: &MetadataImage, request: &FetchRequest, version: i16) 
     SessionRequest {
         version,
         metadata,
-        privileged: replica_id.0 >= 0,
+        privileged: replica_id(request, version).is_some(),
         fetch_data,
         to_forget,
     }
+}
+
+/// The broker a follower's fetch comes from (`None`: a consumer).
+fn replica_id(request: &FetchRequest, version: i16) -> Option<i32> {
+    let id = if version >= 15 {
+        request.replica_state.replica_id
+    } else {
+        request.replica_id
+    };
+    (id.0 >= 0).then_some(id.0)
 }
 
 /// How the request names a topic, and its name when this broker knows it.
@@ -199,106 +213,124 @@ fn topic_key(
     }
 }
 
-/// [`read_partitions`] within the broker's response budget: up to `max_bytes` of what it has
-/// left (the first batch goes whatever the budget, KIP-74), then `charge` holds what was read.
-fn read_within(
-    broker: &Broker,
-    partitions: &[FetchPartition],
-    max_bytes: usize,
+/// What every partition read of one fetch shares.
+struct Reader<'a> {
+    broker: &'a Broker,
     isolation: Isolation,
-    charge: &mut ResponseCharge,
-    waits: &mut Waits,
-) -> Vec<PartitionRead> {
-    let granted = i32::try_from(charge.grow_up_to(max_bytes)).unwrap_or(i32::MAX);
-    let reads = read_partitions(broker, partitions, granted, isolation, waits);
-    charge.set(reads.iter().map(|r| r.records.len()).sum());
-    reads
+    /// The follower fetching, if one is.
+    replica_id: Option<i32>,
 }
 
-fn read_partitions(
-    broker: &Broker,
-    partitions: &[FetchPartition],
-    max_bytes: i32,
-    isolation: Isolation,
-    waits: &mut Waits,
-) -> Vec<PartitionRead> {
-    let image = broker.image();
-    let mut remaining = max_bytes.max(0) as usize;
-    let mut any_data = false;
-    partitions
-        .iter()
-        .map(|partition| {
-            let mut read = read_partition(broker, &image, partition, remaining, isolation, waits);
-            if any_data && read.records.len() > remaining {
-                // Only the first partition with data may go past the response limit (KIP-74).
-                read.records = Bytes::new();
+impl Reader<'_> {
+    /// [`Self::read_partitions`] within the broker's response budget: up to `max_bytes` of what
+    /// it has left (the first batch goes whatever the budget, KIP-74), then `charge` holds what
+    /// was read.
+    fn read_within(
+        &self,
+        partitions: &[FetchPartition],
+        max_bytes: usize,
+        charge: &mut ResponseCharge,
+        waits: &mut Waits,
+    ) -> Vec<PartitionRead> {
+        let granted = i32::try_from(charge.grow_up_to(max_bytes)).unwrap_or(i32::MAX);
+        let reads = self.read_partitions(partitions, granted, waits);
+        charge.set(reads.iter().map(|r| r.records.len()).sum());
+        reads
+    }
+
+    fn read_partitions(
+        &self,
+        partitions: &[FetchPartition],
+        max_bytes: i32,
+        waits: &mut Waits,
+    ) -> Vec<PartitionRead> {
+        let image = self.broker.image();
+        let mut remaining = max_bytes.max(0) as usize;
+        let mut any_data = false;
+        partitions
+            .iter()
+            .map(|partition| {
+                let mut read = PartitionRead {
+                    partition: partition.clone(),
+                    error: 0,
+                    high_watermark: -1,
+                    last_stable_offset: -1,
+                    log_start_offset: -1,
+                    records: Bytes::new(),
+                    aborted_transactions: None,
+                    diverging_epoch: None,
+                };
+                if let Err(error) = self.read_into(&image, partition, remaining, waits, &mut read) {
+                    read.error = error.code();
+                }
+                if any_data && read.records.len() > remaining {
+                    // Only the first partition with data may go past the response limit (KIP-74).
+                    read.records = Bytes::new();
+                }
+                any_data |= !read.records.is_empty();
+                remaining = remaining.saturating_sub(read.records.len());
+                read
+            })
+            .collect()
+    }
+
+    fn read_into(
+        &self,
+        image: &MetadataImage,
+        partition: &FetchPartition,
+        remaining: usize,
+        waits: &mut Waits,
+        read: &mut PartitionRead,
+    ) -> Result<(), ResponseError> {
+        let topic = partition
+            .topic
+            .as_deref()
+            .ok_or(ResponseError::UnknownTopicId)?;
+        let asked = &partition.request;
+        let (replica, _) = self.broker.replicas.leader(
+            image,
+            topic,
+            partition.key.partition,
+            asked.current_leader_epoch,
+        )?;
+        if let TopicKey::Id(id) = partition.key.topic {
+            if image.topic(topic).map(|t| t.topic_id) != Some(id) {
+                return Err(ResponseError::InconsistentTopicId);
             }
-            any_data |= !read.records.is_empty();
-            remaining = remaining.saturating_sub(read.records.len());
-            read
-        })
-        .collect()
-}
-
-fn read_partition(
-    broker: &Broker,
-    image: &MetadataImage,
-    partition: &FetchPartition,
-    remaining: usize,
-    isolation: Isolation,
-    waits: &mut Waits,
-) -> PartitionRead {
-    let mut read = PartitionRead {
-        partition: partition.clone(),
-        error: 0,
-        high_watermark: -1,
-        last_stable_offset: -1,
-        log_start_offset: -1,
-        records: Bytes::new(),
-        aborted_transactions: None,
-    };
-    if let Err(error) = read_into(
-        broker, image, partition, remaining, isolation, waits, &mut read,
-    ) {
-        read.error = error.code();
-    }
-    read
-}
-
-fn read_into(
-    broker: &Broker,
-    image: &MetadataImage,
-    partition: &FetchPartition,
-    remaining: usize,
-    isolation: Isolation,
-    waits: &mut Waits,
-    read: &mut PartitionRead,
-) -> Result<(), ResponseError> {
-    let topic = partition
-        .topic
-        .as_deref()
-        .ok_or(ResponseError::UnknownTopicId)?;
-    let asked = &partition.request;
-    let (replica, _) = broker.replicas.leader(
-        image,
-        topic,
-        partition.key.partition,
-        asked.current_leader_epoch,
-    )?;
-    if let TopicKey::Id(id) = partition.key.topic {
-        if image.topic(topic).map(|t| t.topic_id) != Some(id) {
-            return Err(ResponseError::InconsistentTopicId);
         }
+        waits.watch(&replica.partition);
+        if let Some(diverging) =
+            replica.diverging_epoch(asked.last_fetched_epoch, asked.fetch_offset)?
+        {
+            // The fetcher truncates first; nothing is read past where the logs part.
+            let offsets = replica.offsets()?;
+            read.diverging_epoch = Some(diverging);
+            read.high_watermark = offsets.high_watermark;
+            read.last_stable_offset = offsets.last_stable;
+            read.log_start_offset = offsets.log_start;
+            return Ok(());
+        }
+        if let Some(follower) = self.replica_id {
+            if replica.follower_fetched(follower, asked.fetch_offset, clock::now_ms())? {
+                isr::expand(self.broker, &replica.partition, follower);
+            }
+        }
+        let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
+        let result = replica.read(asked.fetch_offset, max_bytes, self.isolation);
+        if let Err(ResponseError::OffsetOutOfRange) = result {
+            // The fetcher needs the leader's bounds to reset (a follower: to its log start).
+            let offsets = replica.offsets()?;
+            read.high_watermark = offsets.high_watermark;
+            read.log_start_offset = offsets.log_start;
+        }
+        let result = result?;
+        read.high_watermark = result.offsets.high_watermark;
+        read.last_stable_offset = result.offsets.last_stable;
+        read.log_start_offset = result.offsets.log_start;
+        read.records = result.records;
+        read.aborted_transactions = result.aborted_transactions;
+        Ok(())
     }
-    waits.watch(&replica.partition);
-    let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
-    let result = replica.read(asked.fetch_offset, max_bytes, isolation)?;
-    read.high_watermark = result.offsets.high_watermark;
-    read.last_stable_offset = result.offsets.last_stable;
-    read.log_start_offset = result.offsets.log_start;
-    read.records = result.records;
-    read.aborted_transactions = result.aborted_transactions;
-    Ok(())
 }
 
 /// Groups the answered partitions by topic, in the order they were read.
@@ -323,6 +355,11 @@ fn topic_responses(reads: Vec<PartitionRead>) -> Vec<FetchableTopicResponse> {
             .with_last_stable_offset(read.last_stable_offset)
             .with_log_start_offset(read.log_start_offset)
             .with_aborted_transactions(aborted)
+            .with_diverging_epoch(
+                EpochEndOffset::default()
+                    .with_epoch(read.diverging_epoch.map_or(-1, |d| d.0))
+                    .with_end_offset(read.diverging_epoch.map_or(-1, |d| d.1)),
+            )
             .with_preferred_read_replica((-1).into())
             .with_records(Some(read.records));
         let name = read.partition.topic.unwrap_or_default();

@@ -12,7 +12,7 @@ use super::manual_assignment::{self, invalid_assignment};
 use super::request::{
     ApiError, ControllerResponse, ControllerSettings, CreateTopicResult, CreatedTopic, NewTopic,
 };
-use super::{placement, topic_name, Decision, MAX_SUPPORTED_REPLICATION_FACTOR};
+use super::{placement, topic_name, Decision};
 use crate::metadata::image::MetadataImage;
 use crate::metadata::records::{ConfigResource, MetadataRecord};
 
@@ -107,14 +107,6 @@ fn plan_topic(
         manual_assignments(image, topic)?
     };
     let replication_factor = assignments.first().map(|(_, r, _)| r.len()).unwrap_or(0);
-    if replication_factor > MAX_SUPPORTED_REPLICATION_FACTOR {
-        return Err(ApiError::new(
-            ResponseError::InvalidReplicationFactor,
-            format!(
-                "Replication factor {replication_factor} is not supported yet: kf does not replicate partitions, so topics must have replication factor {MAX_SUPPORTED_REPLICATION_FACTOR}."
-            ),
-        ));
-    }
     let topic_id = Uuid::new_v4();
     let mut records = vec![MetadataRecord::Topic {
         name: topic.name.clone(),

@@ -12,6 +12,7 @@
 //! became electable (a topic whose `unclean.leader.election.enable` was turned on).
 
 pub mod alter_configs;
+pub mod alter_partition;
 pub mod brokers;
 pub mod cluster_id;
 pub mod create_partitions;
@@ -34,20 +35,18 @@ use rand::SeedableRng;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+pub use alter_partition::AlterPartitionRequest;
 pub use partition_change::Election;
 pub use request::{
-    AlterConfigOp, AlterConfigOpType, ApiError, ConfigValidator, ControllerRequest,
-    ControllerResponse, ControllerSettings, CreateTopicResult, CreatedTopic, DeleteTopicResult,
-    ElectionResults, NewTopic, ProducerIdBlock, TopicRef,
+    AlterConfigOp, AlterConfigOpType, AlteredPartition, ApiError, ConfigValidator,
+    ControllerRequest, ControllerResponse, ControllerSettings, CreateTopicResult, CreatedTopic,
+    DeleteTopicResult, ElectionResults, NewTopic, ProducerIdBlock, TopicRef,
 };
 
 use super::image::MetadataImage;
 use super::raft::types::{broker_id, raft_node_id};
 use super::raft::{MetadataBatch, MetadataRaft};
 use super::records::MetadataRecord;
-
-/// The largest replication factor kf accepts until partition replication arrives.
-pub const MAX_SUPPORTED_REPLICATION_FACTOR: usize = 1;
 
 /// How long the controller waits to confirm it still leads before serving a request; an
 /// isolated leader cannot confirm and answers NotController.
@@ -231,6 +230,9 @@ impl Controller {
                 let now = self.now_ms();
                 self.sessions.insert(broker_id, now);
                 brokers::heartbeat(&image, broker_id, unclean)
+            }
+            ControllerRequest::AlterPartition(request) => {
+                alter_partition::alter_partition(&image, &request)
             }
             ControllerRequest::ElectLeaders {
                 election,

@@ -129,6 +129,8 @@ pub enum ControllerRequest {
     BrokerHeartbeat {
         broker_id: i32,
     },
+    /// AlterPartition (key 56): a leader changes its partition's ISR.
+    AlterPartition(super::alter_partition::AlterPartitionRequest),
     /// ElectLeaders (key 43); `None` for every partition.
     ElectLeaders {
         election: Election,
@@ -206,4 +208,14 @@ pub enum ControllerResponse {
     CreatePartitions(Result<(), ApiError>),
     AlterConfigs(Result<(), ApiError>),
     AllocateProducerIds(Result<ProducerIdBlock, ApiError>),
+    AlterPartition(Result<AlteredPartition, ApiError>),
+}
+
+/// A partition as an AlterPartition left it (Kafka's AlterPartitionResponse partition data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlteredPartition {
+    pub leader: i32,
+    pub leader_epoch: i32,
+    pub partition_epoch: i32,
+    pub isr: Vec<i32>,
 }

@@ -162,14 +162,38 @@ fn create_topics_invalid_replication_factor() {
 }
 
 #[test]
-fn create_topics_refuses_replication_until_it_is_supported() {
+fn create_topics_places_every_replica_on_its_own_broker_leader_first() {
     let image = image_with_brokers(&[0, 1, 2]);
-    let mut topic = new_topic("replicated", 1);
+    let mut topic = new_topic("replicated", 6);
     topic.replication_factor = 3;
-    let (outcomes, _) = create(&image, vec![topic]);
-    let error = outcomes[0].clone().unwrap_err();
-    assert_eq!(error.code, ResponseError::InvalidReplicationFactor);
-    assert!(error.message.unwrap().contains("not supported yet"));
+    let (outcomes, decision) = create(&image, vec![topic]);
+    assert!(outcomes[0].is_ok());
+    let partitions: Vec<_> = decision
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            MetadataRecord::Partition {
+                replicas,
+                isr,
+                leader,
+                ..
+            } => Some((replicas.clone(), isr.clone(), *leader)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(partitions.len(), 6);
+    for (replicas, isr, leader) in &partitions {
+        let mut distinct = replicas.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct, vec![0, 1, 2]);
+        assert_eq!(isr, replicas);
+        assert_eq!(*leader, replicas[0]);
+    }
+    // Leaders are spread: each broker leads two of the six.
+    for broker in 0..3 {
+        assert_eq!(partitions.iter().filter(|p| p.2 == broker).count(), 2);
+    }
 }
 
 #[test]

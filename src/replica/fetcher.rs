@@ -1,0 +1,237 @@
+//! The follower's side of replication, as Kafka's `ReplicaFetcherThread`: one task per leader
+//! this broker follows partitions of, sending that leader Fetch requests (replica id, current
+//! leader epoch, last fetched epoch) through the inter-broker path and appending what comes back
+//! with the leader's offsets and epochs kept. A `diverging_epoch` answer (KIP-320) truncates the
+//! log to where it parts from the leader's first; the follower's high watermark is the
+//! leader's, bounded by its own log end.
+//!
+//! Differs from Kafka: sessionless full fetches (the link is in process, so incremental
+//! sessions would save nothing); a log behind the leader's log start restarts empty at it.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic, ReplicaState};
+use kafka_protocol::messages::fetch_response::PartitionData;
+use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse};
+use tracing::{debug, info, warn};
+
+use super::open::Replica;
+use crate::broker::Broker;
+use crate::clock::now_ms;
+
+/// The Fetch version followers send (v15+: the replica id is in `replica_state`).
+const FETCH_VERSION: i16 = 17;
+/// How long the leader may hold a follower's fetch (Kafka's `replica.fetch.wait.max.ms`).
+const FETCH_WAIT_MAX_MS: i32 = 500;
+/// Kafka's `replica.fetch.max.bytes` and `replica.fetch.response.max.bytes`.
+const FETCH_MAX_BYTES: i32 = 1024 * 1024;
+const FETCH_RESPONSE_MAX_BYTES: i32 = 10 * 1024 * 1024;
+/// Kafka's `replica.fetch.backoff.ms`: the pause after a failed fetch.
+const FETCH_BACKOFF: Duration = Duration::from_millis(1000);
+/// The pause after a fetch in which a partition failed.
+const ERROR_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The leaders a fetcher task runs for.
+#[derive(Default)]
+pub struct Fetchers {
+    running: Mutex<BTreeSet<i32>>,
+}
+
+/// Starts a fetcher for every leader this broker follows a partition of and has none yet.
+pub fn ensure_fetchers(broker: &Arc<Broker>) {
+    let leaders: BTreeSet<i32> = broker
+        .replicas
+        .all()
+        .iter()
+        .map(|p| p.snapshot().leader)
+        .filter(|&leader| leader >= 0 && leader != broker.broker_id)
+        .collect();
+    let mut running = broker
+        .replicas
+        .fetchers()
+        .running
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    for leader in leaders {
+        if running.insert(leader) {
+            tokio::spawn(run_fetcher(broker.clone(), leader));
+        }
+    }
+}
+
+/// The partitions this broker follows from `leader` with their logs open, or `None` (and the
+/// fetcher unregistered) when there are none left.
+fn followed(broker: &Broker, leader: i32) -> Option<Vec<Replica>> {
+    let image = broker.image();
+    let mut running = broker
+        .replicas
+        .fetchers()
+        .running
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let replicas: Vec<Replica> = broker
+        .replicas
+        .all()
+        .into_iter()
+        .filter(|p| p.snapshot().leader == leader)
+        .filter_map(|p| {
+            broker
+                .replicas
+                .replica(&image, &p.tp.topic, p.tp.partition)
+                .ok()
+        })
+        .collect();
+    if replicas.is_empty() || broker.is_stopped() {
+        running.remove(&leader);
+        return None;
+    }
+    Some(replicas)
+}
+
+async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
+    debug!(broker = broker.broker_id, leader, "replica fetcher started");
+    while let Some(replicas) = followed(&broker, leader) {
+        let Some(request) = fetch_request(&broker, &replicas) else {
+            tokio::time::sleep(ERROR_BACKOFF).await;
+            continue;
+        };
+        let response = broker
+            .peers
+            .fetch(broker.broker_id, leader, FETCH_VERSION, request)
+            .await;
+        match response {
+            Ok(response) => {
+                // A partition in error (a leadership change under way, an offline log) answers
+                // at once: pause rather than spin until it clears.
+                if apply_response(&broker, &replicas, response) {
+                    tokio::time::sleep(ERROR_BACKOFF).await;
+                }
+            }
+            Err(e) => {
+                debug!(broker = broker.broker_id, leader, error = %e, "replica fetch failed");
+                tokio::time::sleep(FETCH_BACKOFF).await;
+            }
+        }
+    }
+    debug!(broker = broker.broker_id, leader, "replica fetcher stopped");
+}
+
+/// One Fetch for every followed partition, from each log's end.
+fn fetch_request(broker: &Broker, replicas: &[Replica]) -> Option<FetchRequest> {
+    let image = broker.image();
+    let mut topics: Vec<FetchTopic> = Vec::new();
+    for replica in replicas {
+        let tp = &replica.partition.tp;
+        let Some(topic_id) = image.topic(&tp.topic).map(|t| t.topic_id) else {
+            continue;
+        };
+        let Ok(log) = replica.log() else { continue };
+        let partition = FetchPartition::default()
+            .with_partition(tp.partition)
+            .with_current_leader_epoch(replica.partition.snapshot().leader_epoch)
+            .with_fetch_offset(log.log_end_offset())
+            .with_last_fetched_epoch(log.latest_epoch().unwrap_or(-1))
+            .with_log_start_offset(log.log_start_offset())
+            .with_partition_max_bytes(FETCH_MAX_BYTES);
+        match topics.iter_mut().find(|t| t.topic_id == topic_id) {
+            Some(topic) => topic.partitions.push(partition),
+            None => topics.push(
+                FetchTopic::default()
+                    .with_topic_id(topic_id)
+                    .with_partitions(vec![partition]),
+            ),
+        }
+    }
+    if topics.is_empty() {
+        return None;
+    }
+    Some(
+        FetchRequest::default()
+            .with_replica_state(
+                ReplicaState::default()
+                    .with_replica_id(BrokerId(broker.broker_id))
+                    .with_replica_epoch(-1),
+            )
+            .with_max_wait_ms(FETCH_WAIT_MAX_MS)
+            .with_min_bytes(1)
+            .with_max_bytes(FETCH_RESPONSE_MAX_BYTES)
+            .with_session_id(0)
+            .with_session_epoch(-1)
+            .with_topics(topics),
+    )
+}
+
+/// Applies the leader's answer to each partition; true when one of them failed.
+fn apply_response(broker: &Broker, replicas: &[Replica], response: FetchResponse) -> bool {
+    let image = broker.image();
+    let mut any_failed = response.error_code != 0;
+    for topic in response.responses {
+        let Some(name) = image.topic_by_id(&topic.topic_id).map(|t| t.name.clone()) else {
+            continue;
+        };
+        for data in topic.partitions {
+            let Some(replica) = replicas.iter().find(|r| {
+                r.partition.tp.topic == name && r.partition.tp.partition == data.partition_index
+            }) else {
+                continue;
+            };
+            if let Err(e) = apply_partition(replica, &data) {
+                debug!(partition = %replica.partition.tp, error = ?e, "replica fetch of a partition failed");
+                any_failed = true;
+            }
+        }
+    }
+    any_failed
+}
+
+fn apply_partition(replica: &Replica, data: &PartitionData) -> Result<(), ResponseError> {
+    let tp = &replica.partition.tp;
+    let mut log = replica.log()?;
+    match ResponseError::try_from_code(data.error_code) {
+        None => {}
+        Some(ResponseError::OffsetOutOfRange) if data.log_start_offset > log.log_end_offset() => {
+            // The leader deleted what this log would need next: start over at its log start.
+            info!(partition = %tp, leader_log_start = data.log_start_offset, "follower log behind the leader's log start: restarting it there");
+            log.truncate_fully_and_start_at(data.log_start_offset)
+                .map_err(|e| e.error())?;
+            replica.partition.update_offsets(&log);
+            return Ok(());
+        }
+        Some(e) => return Err(e),
+    }
+    if data.diverging_epoch.epoch >= 0 || data.diverging_epoch.end_offset >= 0 {
+        let (epoch, leader_end) = (data.diverging_epoch.epoch, data.diverging_epoch.end_offset);
+        let (_, local_end) = log.end_offset_for_epoch(epoch);
+        let offsets = replica.partition.offsets(&log);
+        let target = if leader_end < 0 || local_end < 0 {
+            offsets.high_watermark
+        } else {
+            leader_end.min(local_end)
+        };
+        let target = target.max(log.log_start_offset());
+        info!(partition = %tp, epoch, leader_end, target, "truncating the follower log to where it diverges from the leader's");
+        log.truncate_to(target).map_err(|e| e.error())?;
+        replica.partition.update_offsets(&log);
+        return Ok(());
+    }
+    if let Some(records) = data.records.as_ref().filter(|r| !r.is_empty()) {
+        if let Err(e) = log.append_as_follower(records, now_ms()) {
+            warn!(partition = %tp, error = %e, "cannot append fetched records");
+            return Err(e.error());
+        }
+    }
+    if data.log_start_offset > log.log_start_offset()
+        && data.log_start_offset <= log.log_end_offset()
+    {
+        // DeleteRecords and retention at the leader move the follower's log start too.
+        log.delete_records_before(data.log_start_offset)
+            .map_err(|e| e.error())?;
+    }
+    replica
+        .partition
+        .set_follower_high_watermark(&log, data.high_watermark);
+    Ok(())
+}
