@@ -1,7 +1,8 @@
 //! Transactions (KIP-98) on an in-process cluster, driven by librdkafka's transactional producer
 //! and read_committed / read_uncommitted consumers: commit and abort, zombie fencing, the
-//! coordinator aborting a transaction that outlived its timeout, and a coordinator restarted while
-//! a transaction is in PrepareCommit finishing it.
+//! coordinator aborting a transaction that outlived its timeout, a coordinator restarted while
+//! a transaction is in PrepareCommit finishing it, and aborted ranges kept through DeleteRecords
+//! and a broker restart (the `.txnindex` files).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -31,6 +32,7 @@ use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::{
     Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
 };
+use rdkafka::admin::{NewTopic, TopicReplication};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
@@ -494,6 +496,86 @@ async fn admin_apis_see_and_abort_a_transaction_written_without_a_coordinator() 
     assert_eq!(codes(0), vec![0, TransactionAbortable.code()]);
     assert_eq!(codes(1), vec![ProducerFenced.code(); 2]);
     drop(open);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn aborted_ranges_survive_deleted_records_and_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    // segment.ms=1: nearly every batch starts a segment, so DeleteRecords removes whole ones.
+    let topic = NewTopic::new("kept-aborts", 1, TopicReplication::Fixed(1)).set("segment.ms", "1");
+    for result in admin(&bootstrap)
+        .create_topics([&topic], &admin_options())
+        .await
+        .unwrap()
+    {
+        result.unwrap();
+    }
+    let b = bootstrap.clone();
+    tokio::task::spawn_blocking(move || {
+        let producer = txn_producer(&b, "tx-kept-aborts", &[]);
+        producer.begin_transaction().unwrap();
+        for i in 0..4 {
+            send(&producer, "kept-aborts", 0, &format!("aborted-{i}"));
+            producer.flush(TIMEOUT).unwrap();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        producer.abort_transaction(TIMEOUT).expect("abort");
+        producer.begin_transaction().unwrap();
+        send(&producer, "kept-aborts", 0, "last");
+        producer.commit_transaction(TIMEOUT).expect("commit");
+    })
+    .await
+    .unwrap();
+    // The first two aborted records go; the abort marker (offset 4) stays.
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset("kept-aborts", 0, Offset::Offset(2))
+        .unwrap();
+    let deleted = admin(&bootstrap)
+        .delete_records(&tpl, &admin_options())
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted.find_partition("kept-aborts", 0).unwrap().offset(),
+        Offset::Offset(2)
+    );
+
+    let b = bootstrap.clone();
+    let leader = tokio::task::spawn_blocking(move || {
+        let metadata = consumer(&b, &[])
+            .fetch_metadata(Some("kept-aborts"), TIMEOUT)
+            .unwrap();
+        metadata.topics()[0].partitions()[0].leader()
+    })
+    .await
+    .unwrap();
+    cluster.stop_broker(leader).await.unwrap();
+    cluster.start_broker(leader).await.unwrap();
+    let b = cluster.bootstrap_servers();
+    let (committed, uncommitted) = tokio::task::spawn_blocking(move || {
+        (
+            read_until(&b, "kept-aborts", &[0], "read_committed", "last"),
+            read_until(&b, "kept-aborts", &[0], "read_uncommitted", "last"),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(committed[&0], vec!["last".to_string()]);
+    assert_eq!(uncommitted[&0], ["aborted-2", "aborted-3", "last"]);
+    // Kafka's layout: the abort is in the .txnindex of the segment holding its marker.
+    let partition_dir = dir
+        .path()
+        .join(format!("broker-{leader}"))
+        .join("kept-aborts-0");
+    let indexes: Vec<_> = std::fs::read_dir(&partition_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txnindex"))
+        .collect();
+    assert_eq!(indexes.len(), 1, "{indexes:?}");
+    assert_eq!(std::fs::metadata(&indexes[0]).unwrap().len(), 34);
     cluster.shutdown().await;
 }
 

@@ -18,7 +18,8 @@
 //! synced, and renamed to `<base>.log.swap` (the commit point); then the old segments are
 //! deleted and the swap renamed to `<base>.log`. On open, a `.cleaned` file is discarded (the
 //! old segments are intact) and a `.swap` file is completed: the segments it replaces, those
-//! based in `[swap base, swap next offset)`, are deleted and it becomes the segment.
+//! based in `[swap base, swap next offset)`, are deleted and it becomes the segment. The
+//! replaced segments' `.txnindex` entries move to the cleaned segment's.
 //!
 //! Differences from Kafka: transaction markers (control batches) are kept forever, where Kafka
 //! removes them after the delete horizon once their transaction's records are gone; the
@@ -38,6 +39,7 @@ use kafka_protocol::records::{Compression, TimestampType};
 use super::error::{IoContext, LogError};
 use super::partition_log::PartitionLog;
 use super::segment::{segment_path, LogSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
+use super::txn_index::{read_txn_index, txn_index_path, write_txn_index};
 use crate::protocol::batch::{
     check_batch_length, parse_batch_header, BatchHeader, BATCH_HEADER_SIZE, DELETE_HORIZON_BIT,
     MAGIC_V2,
@@ -310,6 +312,11 @@ impl PartitionLog {
         now_ms: i64,
     ) -> Result<(), LogError> {
         let base = bases.first().copied().unwrap_or(0);
+        // The group's aborted transaction entries move to the cleaned segment (its markers stay).
+        let mut aborted = Vec::new();
+        for b in bases {
+            aborted.extend(read_txn_index(&txn_index_path(&self.dir, *b))?);
+        }
         for b in bases {
             if let Some(segment) = self.inactive.remove(b) {
                 segment.delete()?;
@@ -321,6 +328,7 @@ impl PartitionLog {
             return sync_dir(&self.dir);
         }
         fs::rename(swap, &log_path).at(&log_path)?;
+        write_txn_index(&txn_index_path(&self.dir, base), &aborted)?;
         sync_dir(&self.dir)?;
         let mut segment = LogSegment::open(&self.dir, base, now_ms)?;
         segment.recover(&self.dir, self.config.index_interval_bytes)?;

@@ -40,6 +40,7 @@ mod segment;
 mod time_index;
 mod timestamp_lookup;
 mod transactions;
+mod txn_index;
 mod txn_marker;
 mod validator;
 

@@ -13,6 +13,7 @@ use super::leader_epoch::{EpochEntry, LeaderEpochCache};
 use super::partition_dir::delete_partition_dir;
 use super::producer_state::{ProducerStateManager, SequenceCheck};
 use super::segment::LogSegment;
+use super::txn_index::{append_txn_index, txn_index_path, AbortedTxnEntry};
 use super::txn_marker::parse_marker;
 use super::validator::{validate_records, RecordRules};
 use crate::protocol::batch::{
@@ -276,7 +277,16 @@ impl PartitionLog {
         } else {
             None
         };
-        self.producer_state.update(header, marker);
+        if let Some(aborted) = self.producer_state.update(header, marker) {
+            let entry = AbortedTxnEntry {
+                aborted,
+                last_stable_offset: self.last_stable_offset_after(aborted),
+            };
+            append_txn_index(
+                &txn_index_path(&self.dir, self.active.base_offset()),
+                &entry,
+            )?;
+        }
         self.leader_epochs
             .assign(header.partition_leader_epoch, header.base_offset)
     }

@@ -5,10 +5,13 @@
 //! (and from which offset, bounding the last stable offset) and which were aborted (for
 //! read_committed fetches). Rebuilt from the batches when a log is opened.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use super::error::LogError;
 use super::partition_log::{AppendOrigin, PartitionLog};
+use super::txn_index::{
+    append_txn_index, read_txn_index, txn_index_path, write_txn_index, AbortedTxnEntry,
+};
 use super::txn_marker::{parse_marker, TxnMarker};
 use crate::protocol::batch::BatchHeader;
 
@@ -164,9 +167,14 @@ impl ProducerStateManager {
     }
 
     /// Records a written batch (final offsets); `marker` is set for a transaction marker.
-    pub(crate) fn update(&mut self, header: &BatchHeader, marker: Option<TxnMarker>) {
+    /// Returns the transaction an abort marker ended, for the aborted transaction index.
+    pub(crate) fn update(
+        &mut self,
+        header: &BatchHeader,
+        marker: Option<TxnMarker>,
+    ) -> Option<AbortedTransaction> {
         if !header.has_producer_id() {
-            return;
+            return None;
         }
         let entry = self.producers.entry(header.producer_id).or_default();
         if header.producer_epoch != entry.epoch {
@@ -178,14 +186,16 @@ impl ProducerStateManager {
                 entry.coordinator_epoch = marker.coordinator_epoch;
                 let first_offset = entry.current_txn_first_offset.take();
                 if let (false, Some(first_offset)) = (marker.commit, first_offset) {
-                    self.aborted.push(AbortedTransaction {
+                    let aborted = AbortedTransaction {
                         producer_id: header.producer_id,
                         first_offset,
                         last_offset: header.base_offset,
-                    });
+                    };
+                    self.aborted.push(aborted);
+                    return Some(aborted);
                 }
             }
-            return;
+            return None;
         }
         if header.is_transactional() && entry.current_txn_first_offset.is_none() {
             entry.current_txn_first_offset = Some(header.base_offset);
@@ -200,6 +210,14 @@ impl ProducerStateManager {
             last_offset: header.last_offset(),
             max_timestamp: header.max_timestamp,
         });
+        None
+    }
+
+    /// Replaces the aborted transactions (those of the `.txnindex` files), by marker offset.
+    pub(crate) fn set_aborted(&mut self, mut aborted: Vec<AbortedTransaction>) {
+        aborted.sort_unstable_by_key(|t| (t.last_offset, t.producer_id, t.first_offset));
+        aborted.dedup_by_key(|t| (t.last_offset, t.producer_id));
+        self.aborted = aborted;
     }
 
     /// Forgets producers whose every batch lies below the log start offset (unless their
@@ -279,7 +297,10 @@ impl ProducerStateManager {
 }
 
 impl PartitionLog {
-    /// Replays every batch header from the log start into a fresh producer state.
+    /// Replays every batch header from the log start into a fresh producer state. The aborted
+    /// transactions are those of the segments' `.txnindex` files (kept when retention removed
+    /// a transaction's records), each file first cut to its segment and completed with the
+    /// aborts the replay finds missing from it.
     pub(super) fn rebuild_producer_state(&mut self) -> Result<(), LogError> {
         self.producer_state.clear();
         let mut batches = Vec::new();
@@ -293,16 +314,67 @@ impl PartitionLog {
                     } else {
                         None
                     };
-                    batches.push((header, marker));
+                    batches.push((segment.base_offset(), header, marker));
                 }
                 position = end;
             }
         }
-        for (header, marker) in &batches {
-            self.producer_state.update(header, *marker);
+        let mut indexes = self.load_txn_indexes()?;
+        for (segment_base, header, marker) in &batches {
+            let Some(aborted) = self.producer_state.update(header, *marker) else {
+                continue;
+            };
+            // The marker names the transaction; the index may know an earlier first offset
+            // (records since removed by DeleteRecords or retention).
+            let entries = indexes.entry(*segment_base).or_default();
+            let indexed = entries.iter().any(|e| {
+                e.aborted.producer_id == aborted.producer_id
+                    && e.aborted.last_offset == aborted.last_offset
+            });
+            if !indexed {
+                let entry = AbortedTxnEntry {
+                    aborted,
+                    last_stable_offset: self.last_stable_offset_after(aborted),
+                };
+                append_txn_index(&txn_index_path(&self.dir, *segment_base), &entry)?;
+                entries.push(entry);
+            }
         }
+        self.producer_state
+            .set_aborted(indexes.values().flatten().map(|e| e.aborted).collect());
         self.producer_state.truncate_head(self.log_start_offset);
         Ok(())
+    }
+
+    /// Every segment's `.txnindex` entries by segment base offset, each file cut to the entries
+    /// whose marker its segment holds (a truncated or recovered segment lost the others).
+    fn load_txn_indexes(&self) -> Result<BTreeMap<i64, Vec<AbortedTxnEntry>>, LogError> {
+        let mut indexes = BTreeMap::new();
+        for segment in self.segments() {
+            let path = txn_index_path(&self.dir, segment.base_offset());
+            let entries = read_txn_index(&path)?;
+            let kept: Vec<AbortedTxnEntry> = entries
+                .iter()
+                .filter(|e| {
+                    e.aborted.last_offset >= segment.base_offset()
+                        && e.aborted.last_offset < segment.next_offset()
+                })
+                .copied()
+                .collect();
+            if kept.len() != entries.len() || (kept.is_empty() && path.exists()) {
+                write_txn_index(&path, &kept)?;
+            }
+            indexes.insert(segment.base_offset(), kept);
+        }
+        Ok(indexes)
+    }
+
+    /// The last stable offset once `completed` ended: the first offset of another open
+    /// transaction, else just past its marker (Kafka's `lastStableOffset(completedTxn)`).
+    pub(super) fn last_stable_offset_after(&self, completed: AbortedTransaction) -> i64 {
+        self.producer_state
+            .first_unstable_offset()
+            .unwrap_or(completed.last_offset + 1)
     }
 
     /// The producers with state in this log (DescribeProducers), by producer id.

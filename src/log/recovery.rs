@@ -14,6 +14,7 @@ use super::leader_epoch::LeaderEpochCache;
 use super::partition_log::{PartitionLog, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT};
 use super::producer_state::ProducerStateManager;
 use super::segment::{EpochStart, LogSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
+use super::txn_index::TXN_INDEX_SUFFIX;
 
 /// Leftovers of interrupted writes and swaps that a log never reads.
 const STRAY_SUFFIXES: [&str; 4] = ["tmp", "deleted", "cleaned", "swap"];
@@ -41,7 +42,9 @@ fn scan_dir(dir: &Path) -> Result<Vec<i64>, LogError> {
         };
         match ext {
             LOG_SUFFIX => logs.push(base_offset),
-            INDEX_SUFFIX | TIME_INDEX_SUFFIX => indexes.push((base_offset, path)),
+            INDEX_SUFFIX | TIME_INDEX_SUFFIX | TXN_INDEX_SUFFIX => {
+                indexes.push((base_offset, path))
+            }
             _ => {}
         }
     }

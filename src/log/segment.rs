@@ -1,5 +1,6 @@
 //! One log segment: `{base_offset:020}.log` holding whole v2 batches back to back, with its
-//! sparse `.index` and `.timeindex`. Reads and writes are positional (`FileExt`), so no seek
+//! sparse `.index` and `.timeindex` (and the `.txnindex` of `txn_index.rs`, which it deletes
+//! with itself). Reads and writes are positional (`FileExt`), so no seek
 //! position is shared. A segment holds no descriptor of its own: its files are reached through
 //! the process's open-file cache, which reopens them when it closed them.
 
@@ -16,6 +17,7 @@ use super::error::{IoContext, LogError};
 use super::index::OffsetIndex;
 use super::open_files::FileHandle;
 use super::time_index::TimeIndex;
+use super::txn_index::{delete_txn_index, TXN_INDEX_SUFFIX};
 use crate::protocol::batch::{
     check_batch_length, parse_batch_header, verify_crc, BatchHeader, BATCH_HEADER_SIZE, MAGIC_V2,
 };
@@ -438,9 +440,11 @@ impl LogSegment {
         self.time_index.flush()
     }
 
+    /// Deletes the segment's files, its `.txnindex` included.
     pub(crate) fn delete(&self) -> Result<(), LogError> {
         self.index.delete()?;
         self.time_index.delete()?;
+        delete_txn_index(&self.log.path().with_extension(TXN_INDEX_SUFFIX))?;
         self.log.close();
         match fs::remove_file(self.log.path()) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).at(self.log.path()),

@@ -88,3 +88,51 @@ fn invalid_transactional_states_are_refused() {
         .unwrap_err();
     assert_eq!(err.error_code(), 52);
 }
+
+#[test]
+fn aborted_ranges_live_in_txnindex_files_through_retention_and_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    log.append(&transactional_batch(5, 0, 0, 2), 0, 1_000)
+        .unwrap();
+    log.roll(1_000).unwrap();
+    append(&mut log, 1, 1_000);
+    log.append_transaction_marker(5, 0, ABORT, 0, 1_000)
+        .unwrap();
+    log.roll(1_000).unwrap();
+    append(&mut log, 1, 1_000);
+    let aborted = AbortedTransaction {
+        producer_id: 5,
+        first_offset: 0,
+        last_offset: 3,
+    };
+    // The entry is in the index of the segment holding the marker, in Kafka's format.
+    let index = dir.path().join("00000000000000000002.txnindex");
+    let bytes = std::fs::read(&index).unwrap();
+    let mut expected = vec![0u8, 0];
+    for field in [5i64, 0, 3, 4] {
+        expected.extend_from_slice(&field.to_be_bytes());
+    }
+    assert_eq!(bytes, expected);
+    assert!(!dir.path().join("00000000000000000000.txnindex").exists());
+
+    // A lost index is rebuilt from the log when it is opened.
+    drop(log);
+    std::fs::remove_file(&index).unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(std::fs::read(&index).unwrap(), expected);
+
+    // Retention removes the transaction's records but not its aborted range, which a restart
+    // reads back from the index (the log alone no longer tells where the transaction began).
+    assert_eq!(log.delete_records_before(2).unwrap(), 2);
+    assert_eq!(log.segment_base_offsets(), vec![2, 4]);
+    assert_eq!(log.aborted_transactions(2, 10), vec![aborted]);
+    drop(log);
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(log.aborted_transactions(2, 10), vec![aborted]);
+
+    // Once the marker's segment goes, so do its index and the range.
+    assert_eq!(log.delete_records_before(4).unwrap(), 4);
+    assert!(!index.exists());
+    assert!(log.aborted_transactions(0, 10).is_empty());
+}
