@@ -9,7 +9,8 @@ use std::time::Duration;
 use common::*;
 use rdkafka::admin::{ConfigSource, NewPartitions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::consumer::Consumer;
-use rdkafka::producer::{BaseRecord, Producer};
+use rdkafka::error::KafkaError;
+use rdkafka::producer::{BaseRecord, FutureProducer, FutureRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Message, Offset, TopicPartitionList};
 
@@ -347,11 +348,12 @@ impl Drop for SmallFilesystem {
     }
 }
 
-/// Issue #14: a full disk stalls metadata changes (they fail with a timeout) without stopping
-/// the quorum for good: once space is freed, topics are created and served again, with no
-/// restart.
+/// Issue #14: on a full disk a produce is refused with KAFKA_STORAGE_ERROR and metadata changes
+/// stall (they fail with a timeout) without stopping the quorum for good: once space is freed,
+/// topics are created, the partition whose write failed takes writes again (holding nothing of
+/// the refused one), all with no restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_metadata_quorum_survives_a_full_disk() {
+async fn a_full_disk_refuses_writes_and_all_recovers_without_a_restart() {
     let Some(fs) = SmallFilesystem::mount(32 * 1024 * 1024) else {
         eprintln!("skipped: mounting a tmpfs is not permitted here (the test needs root)");
         return;
@@ -365,6 +367,31 @@ async fn the_metadata_quorum_survives_a_full_disk() {
     let chunk = vec![7u8; 64 * 1024];
     while std::io::Write::write_all(&mut file, &chunk).is_ok() {}
     drop(file);
+
+    // A data write that cannot be stored is refused with KAFKA_STORAGE_ERROR, never
+    // acknowledged; one record acknowledged before the disk filled stays readable after.
+    let full_producer: FutureProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &bootstrap)
+        .set("broker.address.family", "v4")
+        .set("acks", "all")
+        .set("enable.idempotence", "false")
+        .set("retries", "0")
+        .set("message.timeout.ms", "20000")
+        .create()
+        .unwrap();
+    let big = vec![b'x'; 512 * 1024];
+    let refused = full_producer
+        .send(
+            FutureRecord::<(), _>::to("before")
+                .partition(0)
+                .payload(&big),
+            Duration::from_secs(20),
+        )
+        .await;
+    match refused {
+        Err((KafkaError::MessageProduction(RDKafkaErrorCode::KafkaStorageError), _)) => {}
+        other => panic!("a write to a full disk answered {other:?}"),
+    }
 
     let admin = admin(&bootstrap);
     let short = rdkafka::admin::AdminOptions::new()
@@ -408,5 +435,32 @@ async fn the_metadata_quorum_survives_a_full_disk() {
     })
     .await
     .unwrap();
+    // The partition whose write failed takes writes again, and holds nothing of the refused one.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while full_producer
+        .send(
+            FutureRecord::<(), _>::to("before")
+                .partition(0)
+                .payload("again"),
+            Duration::from_secs(20),
+        )
+        .await
+        .is_err()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the partition never took writes again after space was freed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let watermarks_bootstrap = bootstrap.clone();
+    let watermarks = tokio::task::spawn_blocking(move || {
+        consumer(&watermarks_bootstrap, &[])
+            .fetch_watermarks("before", 0, TIMEOUT)
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(watermarks, (0, 1));
     cluster.shutdown().await;
 }
