@@ -16,25 +16,31 @@ use super::store::{group_tombstone, offset_record, offset_tombstone, GroupLog};
 pub type DeleteOffsetsResult = Result<Vec<Option<ResponseError>>, ResponseError>;
 
 impl ClassicGroup {
-    fn validate_offset_commit(&self, request: &CommitOffsets) -> Result<(), ResponseError> {
+    /// Kafka's `ClassicGroup.validateOffsetCommit`: the committer's member and generation when
+    /// given. A plain commit is also refused from outside the group while it has members and
+    /// during CompletingRebalance; a transactional one (TxnOffsetCommit) is not.
+    pub(super) fn validate_offset_commit(
+        &self,
+        generation_id: i32,
+        member_id: &str,
+        group_instance_id: Option<&str>,
+        transactional: bool,
+    ) -> Result<(), ResponseError> {
         if self.state == GroupState::Dead {
             return Err(ResponseError::CoordinatorNotAvailable);
         }
-        if request.generation_id < 0 && self.state == GroupState::Empty {
+        if generation_id < 0 && self.state == GroupState::Empty {
             return Ok(());
         }
-        if request.generation_id >= 0
-            || request.member_id != UNKNOWN_MEMBER_ID
-            || request.group_instance_id.is_some()
-        {
-            self.validate_member(&request.member_id, request.group_instance_id.as_deref())?;
-            if request.generation_id != self.generation_id {
+        if generation_id >= 0 || member_id != UNKNOWN_MEMBER_ID || group_instance_id.is_some() {
+            self.validate_member(member_id, group_instance_id)?;
+            if generation_id != self.generation_id {
                 return Err(ResponseError::IllegalGeneration);
             }
-        } else if self.state != GroupState::Empty {
+        } else if !transactional && self.state != GroupState::Empty {
             return Err(ResponseError::UnknownMemberId);
         }
-        if self.state == GroupState::CompletingRebalance {
+        if !transactional && self.state == GroupState::CompletingRebalance {
             return Err(ResponseError::RebalanceInProgress);
         }
         Ok(())
@@ -47,7 +53,12 @@ impl ClassicGroup {
         now_ms: i64,
         log: &mut dyn GroupLog,
     ) -> CommitResult {
-        self.validate_offset_commit(&request)?;
+        self.validate_offset_commit(
+            request.generation_id,
+            &request.member_id,
+            request.group_instance_id.as_deref(),
+            false,
+        )?;
         self.touch(&request.member_id, now_ms);
         let max = self.config.offset_metadata_max_bytes;
         let mut results = Vec::with_capacity(request.offsets.len());

@@ -10,37 +10,13 @@ use std::collections::BTreeMap;
 
 use kafka_protocol::error::ResponseError;
 
-use super::api::{CommitResult, TxnCommitOffsets, UNKNOWN_MEMBER_ID};
-use super::classic::{ClassicGroup, GroupState};
+use super::api::{CommitResult, TxnCommitOffsets};
+use super::classic::ClassicGroup;
 use super::offsets::Offsets;
 use super::store::{offset_record, GroupLog};
 use crate::coord::partition_loader::TxnProducer;
 
 impl ClassicGroup {
-    /// Kafka's `validateOffsetCommit` for a transactional commit: the member and generation
-    /// when given, but neither the group's state nor (for old clients) their absence.
-    fn validate_transactional_offset_commit(
-        &self,
-        request: &TxnCommitOffsets,
-    ) -> Result<(), ResponseError> {
-        if self.state == GroupState::Dead {
-            return Err(ResponseError::CoordinatorNotAvailable);
-        }
-        if request.generation_id < 0 && self.state == GroupState::Empty {
-            return Ok(());
-        }
-        if request.generation_id >= 0
-            || request.member_id != UNKNOWN_MEMBER_ID
-            || request.group_instance_id.is_some()
-        {
-            self.validate_member(&request.member_id, request.group_instance_id.as_deref())?;
-            if request.generation_id != self.generation_id {
-                return Err(ResponseError::IllegalGeneration);
-            }
-        }
-        Ok(())
-    }
-
     /// Checks the committer, writes every acceptable offset as one transactional batch of the
     /// producer, then keeps them pending in its transaction.
     pub fn commit_transactional_offsets(
@@ -49,7 +25,12 @@ impl ClassicGroup {
         now_ms: i64,
         log: &mut dyn GroupLog,
     ) -> CommitResult {
-        self.validate_transactional_offset_commit(&request)?;
+        self.validate_offset_commit(
+            request.generation_id,
+            &request.member_id,
+            request.group_instance_id.as_deref(),
+            true,
+        )?;
         let max = self.config.offset_metadata_max_bytes;
         let mut results = Vec::with_capacity(request.offsets.len());
         let mut accepted = Vec::new();
