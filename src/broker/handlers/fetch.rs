@@ -21,7 +21,10 @@
 //! fetcher truncates.
 //!
 //! Differs from Kafka (until the issues that bring them): no follower fetching for consumers
-//! (KIP-392, `preferred_read_replica` is always -1).
+//! (KIP-392, `preferred_read_replica` is always -1). A fetch with a replica id reads to the log
+//! end even from a broker that is not a replica of the partition (Kafka answers
+//! NOT_LEADER_OR_FOLLOWER and requires CLUSTER_ACTION), and the replica's broker epoch
+//! (KIP-903) is not checked.
 
 use std::collections::HashMap;
 use std::time::Duration;

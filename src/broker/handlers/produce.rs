@@ -115,7 +115,9 @@ struct Pending {
 
 impl Pending {
     async fn replicated(self, timeout: Duration) -> Result<Appended, AppendError> {
-        if self.acks == Acks::All && !self.appended.info.duplicate {
+        // A duplicate (a retried batch) waits too: its first attempt may not be replicated yet,
+        // and `required_offset` is that original batch's end.
+        if self.acks == Acks::All {
             self.replica
                 .wait_replicated(
                     self.appended.required_offset,
