@@ -154,9 +154,12 @@ impl Transform {
                 record.offset
             );
         }
-        self.stdin.write_all(value).await?;
-        self.stdin.write_all(b"\n").await?;
-        self.stdin.flush().await?;
+        // Said in words, not as the io::Error: a broken pipe to the child is a failure of this
+        // run, while main() treats a broken stdout pipe as a quiet exit 0.
+        let gone = |e: std::io::Error| anyhow!("--exec stopped reading its input: {e}");
+        self.stdin.write_all(value).await.map_err(gone)?;
+        self.stdin.write_all(b"\n").await.map_err(gone)?;
+        self.stdin.flush().await.map_err(gone)?;
         match self.stdout.next_line().await? {
             Some(line) => Ok(line.into_bytes()),
             None => {
