@@ -50,9 +50,11 @@ impl ReplicaManager {
 
     /// The topic's `min.insync.replicas` (its override, else the broker's).
     pub fn min_insync_replicas(&self, image: &MetadataImage, topic: &str) -> i32 {
+        // Looked up in place: this runs for every partition of every produce.
         image
-            .configs_of(&ConfigResource::Topic(topic.to_string()))
-            .get("min.insync.replicas")
+            .configs
+            .get(&ConfigResource::Topic(topic.to_string()))
+            .and_then(|configs| configs.get("min.insync.replicas"))
             .and_then(|v| v.parse().ok())
             .unwrap_or(self.config.min_insync_replicas)
     }

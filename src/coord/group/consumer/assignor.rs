@@ -3,7 +3,7 @@
 //! where it can (sticky), `range` gives each member a contiguous range of every topic it
 //! subscribes to, members in member id order.
 //!
-//! Differs from Kafka: no rack awareness (kf has no racks); `uniform` with members subscribed
+//! Differs from Kafka: no rack awareness (the assignors ignore a member's `rack_id`); `uniform` with members subscribed
 //! to different topics balances greedily rather than with Kafka's iterative rebalancing, and
 //! `range` is not sticky across co-partitioned topics.
 
