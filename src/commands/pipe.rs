@@ -74,15 +74,20 @@ async fn pipe(
         producer.begin_transaction()?;
         let mut next_offsets: BTreeMap<TopicPartition, i64> = BTreeMap::new();
         for record in &records {
+            // Without --exec the record is copied whole: a null value (a tombstone) stays null,
+            // and its headers go along.
             let value = match transform {
-                Some(transform) => Some(transform.apply(record).await?),
-                None => record.value.as_ref().map(|v| v.to_vec()),
+                Some(transform) => Some(transform.apply(record).await?.into()),
+                None => record.value.clone(),
             };
-            let mut output =
-                ProducerRecord::new(args.output_topic.as_str(), value.unwrap_or_default());
-            if let Some(key) = &record.key {
-                output = output.with_key(key.clone());
-            }
+            let output = ProducerRecord {
+                topic: args.output_topic.clone(),
+                partition: None,
+                key: record.key.clone(),
+                value,
+                headers: record.headers.clone(),
+                timestamp: None,
+            };
             producer.send(output).await?;
             next_offsets.insert(
                 TopicPartition::new(&record.topic, record.partition),
