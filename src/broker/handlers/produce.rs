@@ -76,23 +76,24 @@ pub async fn handle(
             .collect();
         topics.push((topic.name, topic.topic_id, partitions));
     }
-    let mut responses = Vec::with_capacity(topics.len());
-    for (name, topic_id, partitions) in topics {
-        let waits = partitions.into_iter().map(|(index, result)| async move {
-            let result = match result {
-                Ok(done) => done.replicated(timeout).await,
-                Err(e) => Err(e),
-            };
-            partition_response(index, result)
-        });
-        responses.push(
+    // Every partition of every topic waits at once, so the request's timeout bounds the whole
+    // answer, as Kafka's one DelayedProduce per request.
+    let responses = topics
+        .into_iter()
+        .map(|(name, topic_id, partitions)| async move {
+            let waits = partitions.into_iter().map(|(index, result)| async move {
+                let result = match result {
+                    Ok(done) => done.replicated(timeout).await,
+                    Err(e) => Err(e),
+                };
+                partition_response(index, result)
+            });
             TopicProduceResponse::default()
                 .with_name(name)
                 .with_topic_id(topic_id)
-                .with_partition_responses(futures::future::join_all(waits).await),
-        );
-    }
-    ProduceResponse::default().with_responses(responses)
+                .with_partition_responses(futures::future::join_all(waits).await)
+        });
+    ProduceResponse::default().with_responses(futures::future::join_all(responses).await)
 }
 
 /// The topic's name: given by the request before v13, looked up from its id from v13 on.
