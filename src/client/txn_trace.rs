@@ -16,10 +16,8 @@ use super::error::{ClientError, ClientResult};
 use super::kafka_client::Client;
 use super::wire::TopicPartition;
 use crate::coord::txn::log_record::{decode_key, decode_value};
+use crate::coord::txn::store::TRANSACTION_STATE_TOPIC;
 use crate::log::TxnMarker;
-
-/// Kafka's internal topic of transaction states.
-pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
 
 /// What an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

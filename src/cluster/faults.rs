@@ -80,16 +80,6 @@ impl Faults {
     pub fn is_isolated(&self, broker: i32) -> bool {
         self.read().isolated.contains(&broker)
     }
-
-    /// Whether `broker` has a cut link or is isolated.
-    pub fn is_impaired(&self, broker: i32) -> bool {
-        let links = self.read();
-        links.isolated.contains(&broker)
-            || links
-                .cut
-                .iter()
-                .any(|(from, to)| *from == broker || *to == broker)
-    }
 }
 
 #[cfg(test)]
@@ -107,7 +97,7 @@ mod tests {
         assert!(faults.is_isolated(1));
         faults.heal(1);
         assert!(faults.linked(0, 1) && faults.linked(1, 0));
-        assert!(!faults.is_impaired(1));
+        assert!(!faults.is_isolated(1));
     }
 
     #[test]
@@ -116,7 +106,6 @@ mod tests {
         faults.cut(0, 2);
         assert!(!faults.linked(0, 2));
         assert!(faults.linked(2, 0));
-        assert!(faults.is_impaired(2));
         faults.heal_link(0, 2);
         assert!(faults.linked(0, 2));
         faults.cut(0, 2);
