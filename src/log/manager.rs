@@ -37,7 +37,8 @@ pub const CLEAN_SHUTDOWN_FILE: &str = ".kafka_cleanshutdown";
 /// The metadata log's directory, `__cluster_metadata-0`, sits among the partition logs (as in a
 /// Kafka broker whose `metadata.log.dir` is its log directory) but is never a partition log here.
 pub const METADATA_LOG_DIR: &str = "__cluster_metadata-0";
-/// How long an offline partition waits before its log is tried again.
+/// How long an offline partition waits before its log is tried again, unless
+/// `log.offline.retry.ms` says otherwise.
 pub const OFFLINE_RETRY: Duration = Duration::from_secs(10);
 
 enum LogState {
@@ -81,6 +82,11 @@ pub struct LogManager {
     clean_shutdown: bool,
     /// The map's lock is held only to look a slot up; a log is opened under its slot's lock.
     logs: Mutex<BTreeMap<(String, i32), Slot>>,
+    /// How long a partition stays offline before its log is tried again.
+    offline_retry: Duration,
+    /// Woken when a partition goes offline or comes back, so that the broker reports it to the
+    /// controller at once rather than at its next heartbeat.
+    offline_changed: tokio::sync::Notify,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -143,7 +149,24 @@ impl LogManager {
             log_dir: log_dir.to_path_buf(),
             clean_shutdown,
             logs: Mutex::new(logs),
+            offline_retry: OFFLINE_RETRY,
+            offline_changed: tokio::sync::Notify::new(),
         })
+    }
+
+    /// Sets how long a partition stays offline before its log is tried again.
+    pub fn with_offline_retry(mut self, retry: Duration) -> Self {
+        self.offline_retry = retry;
+        self
+    }
+
+    pub fn offline_retry(&self) -> Duration {
+        self.offline_retry
+    }
+
+    /// Completes once a partition went offline or came back since the last call.
+    pub async fn offline_changed(&self) {
+        self.offline_changed.notified().await
     }
 
     pub fn log_dir(&self) -> &Path {
@@ -218,6 +241,7 @@ impl LogManager {
                 let log = Arc::new(Mutex::new(log));
                 if matches!(entry.state, LogState::Offline { .. }) {
                     tracing::info!(topic, partition, "partition log is back online");
+                    self.offline_changed.notify_one();
                 }
                 entry.state = LogState::Open(Arc::clone(&log));
                 Ok(log)
@@ -284,13 +308,16 @@ impl LogManager {
         let reason = format!("cannot open the log of {topic}-{partition}: {error}");
         tracing::error!(
             "partition {topic}-{partition} is offline (KAFKA_STORAGE_ERROR): {error}; {}; kf \
-             tries again every {}s",
+             tries again every {} ms",
             advice(&error),
-            OFFLINE_RETRY.as_secs()
+            self.offline_retry.as_millis()
         );
+        if !matches!(state, LogState::Offline { .. }) {
+            self.offline_changed.notify_one();
+        }
         *state = LogState::Offline {
             reason: reason.clone(),
-            retry_at: Instant::now() + OFFLINE_RETRY,
+            retry_at: Instant::now() + self.offline_retry,
         };
         LogError::Offline(reason)
     }

@@ -1,7 +1,7 @@
 //! The `MetadataImage`: a broker's view of the cluster, built only by applying committed
 //! [`MetadataRecord`]s in log order. Handlers read it; nothing else writes it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -19,6 +19,10 @@ pub struct BrokerRegistration {
     pub listeners: Vec<ListenerEndpoint>,
     /// False once the broker shut down (fenced) until it registers again.
     pub alive: bool,
+    /// (topic id, partition) of this broker's replicas whose logs are offline (a storage
+    /// error); a new registration starts with none. Such a replica may not lead.
+    #[serde(default)]
+    pub offline_replicas: BTreeSet<(Uuid, i32)>,
 }
 
 impl BrokerRegistration {
@@ -86,6 +90,7 @@ impl MetadataImage {
                         rack: rack.clone(),
                         listeners: listeners.clone(),
                         alive: true,
+                        offline_replicas: BTreeSet::new(),
                     },
                 );
             }
@@ -137,6 +142,9 @@ impl MetadataImage {
             }
             MetadataRecord::RemoveTopic { topic_id } => {
                 if let Some(name) = self.topic_names_by_id.remove(topic_id) {
+                    for broker in self.brokers.values_mut() {
+                        broker.offline_replicas.retain(|(id, _)| id != topic_id);
+                    }
                     self.topics.remove(&name);
                     self.configs.remove(&ConfigResource::Topic(name));
                 }
@@ -157,6 +165,14 @@ impl MetadataImage {
                 }
                 if entries.is_empty() {
                     self.configs.remove(resource);
+                }
+            }
+            MetadataRecord::OfflineReplicas {
+                broker_id,
+                partitions,
+            } => {
+                if let Some(broker) = self.brokers.get_mut(broker_id) {
+                    broker.offline_replicas = partitions.iter().copied().collect();
                 }
             }
             MetadataRecord::ProducerIds {
@@ -187,6 +203,21 @@ impl MetadataImage {
     /// Config overrides of one resource (empty when none are set).
     pub fn configs_of(&self, resource: &ConfigResource) -> BTreeMap<String, String> {
         self.configs.get(resource).cloned().unwrap_or_default()
+    }
+
+    /// Whether broker `broker_id`'s replica of the partition has its log offline.
+    pub fn replica_offline(&self, broker_id: i32, topic_id: &Uuid, partition: i32) -> bool {
+        self.brokers
+            .get(&broker_id)
+            .is_some_and(|b| b.offline_replicas.contains(&(*topic_id, partition)))
+    }
+
+    /// Whether broker `broker_id` can serve its replica of the partition: registered, unfenced
+    /// and with the replica's log online.
+    pub fn replica_online(&self, broker_id: i32, topic_id: &Uuid, partition: i32) -> bool {
+        self.brokers
+            .get(&broker_id)
+            .is_some_and(|b| b.alive && !b.offline_replicas.contains(&(*topic_id, partition)))
     }
 
     pub fn alive_brokers(&self) -> impl Iterator<Item = &BrokerRegistration> {
