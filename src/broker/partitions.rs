@@ -67,7 +67,7 @@ impl Broker {
             .logs
             .remove_strays(|name, partition, topic_id| match topic_id {
                 Some(id) => !hosted_here(image.topic_by_id(&id), partition),
-                None => !hosted_here(image.topics.get(name), partition),
+                None => !hosted_here(image.topic(name), partition),
             });
         if let Some((topic, partition)) = removed.first() {
             tracing::info!(

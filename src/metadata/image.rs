@@ -2,6 +2,7 @@
 //! [`MetadataRecord`]s in log order. Handlers read it; nothing else writes it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -60,7 +61,11 @@ pub struct TopicImage {
 pub struct MetadataImage {
     pub cluster_id: Option<String>,
     pub brokers: BTreeMap<i32, BrokerRegistration>,
-    pub topics: BTreeMap<String, TopicImage>,
+    /// Each topic behind an `Arc`: cloning the image (once per applied batch, to publish it)
+    /// shares every topic, and applying a record copies only the topic it changes, so a change
+    /// costs the size of one topic, not of the cluster; a topic unchanged between two images is
+    /// the same `Arc` in both (`Arc::ptr_eq`), which is how followers of the image skip it.
+    pub topics: BTreeMap<String, Arc<TopicImage>>,
     pub topic_names_by_id: BTreeMap<Uuid, String>,
     /// Config overrides set through the metadata log (dynamic configs), by resource.
     pub configs: BTreeMap<ConfigResource, BTreeMap<String, String>>,
@@ -109,11 +114,11 @@ impl MetadataImage {
                     self.topic_names_by_id.insert(*topic_id, name.clone());
                     self.topics.insert(
                         name.clone(),
-                        TopicImage {
+                        Arc::new(TopicImage {
                             name: name.clone(),
                             topic_id: *topic_id,
                             partitions: BTreeMap::new(),
-                        },
+                        }),
                     );
                 }
             }
@@ -182,18 +187,19 @@ impl MetadataImage {
     }
 
     pub fn topic(&self, name: &str) -> Option<&TopicImage> {
-        self.topics.get(name)
+        self.topics.get(name).map(|t| &**t)
     }
 
     pub fn topic_by_id(&self, topic_id: &Uuid) -> Option<&TopicImage> {
         self.topic_names_by_id
             .get(topic_id)
             .and_then(|name| self.topics.get(name))
+            .map(|t| &**t)
     }
 
     fn topic_by_id_mut(&mut self, topic_id: &Uuid) -> Option<&mut TopicImage> {
         let name = self.topic_names_by_id.get(topic_id)?;
-        self.topics.get_mut(name)
+        self.topics.get_mut(name).map(Arc::make_mut)
     }
 
     pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionImage> {
