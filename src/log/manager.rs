@@ -82,6 +82,9 @@ pub struct LogManager {
     clean_shutdown: bool,
     /// The map's lock is held only to look a slot up; a log is opened under its slot's lock.
     logs: Mutex<BTreeMap<(String, i32), Slot>>,
+    /// The partitions whose state is `Offline`, with the reason; kept beside their slots
+    /// (under each slot's lock) so that listing them waits for no log being opened.
+    offline: Mutex<BTreeMap<(String, i32), String>>,
     /// How long a partition stays offline before its log is tried again.
     offline_retry: Duration,
     /// Woken when a partition goes offline or comes back, so that the broker reports it to the
@@ -149,6 +152,7 @@ impl LogManager {
             log_dir: log_dir.to_path_buf(),
             clean_shutdown,
             logs: Mutex::new(logs),
+            offline: Mutex::new(BTreeMap::new()),
             offline_retry: OFFLINE_RETRY,
             offline_changed: tokio::sync::Notify::new(),
         })
@@ -239,7 +243,10 @@ impl LogManager {
         {
             Ok(log) => {
                 let log = Arc::new(Mutex::new(log));
-                if matches!(entry.state, LogState::Offline { .. }) {
+                if lock(&self.offline)
+                    .remove(&(topic.to_owned(), partition))
+                    .is_some()
+                {
                     tracing::info!(topic, partition, "partition log is back online");
                     self.offline_changed.notify_one();
                 }
@@ -312,6 +319,7 @@ impl LogManager {
             advice(&error),
             self.offline_retry.as_millis()
         );
+        lock(&self.offline).insert((topic.to_owned(), partition), reason.clone());
         if !matches!(state, LogState::Offline { .. }) {
             self.offline_changed.notify_one();
         }
@@ -390,17 +398,15 @@ impl LogManager {
             .collect()
     }
 
-    /// The partitions this broker cannot serve now, sorted.
+    /// The partitions this broker cannot serve now, sorted (asked on every heartbeat: it
+    /// takes no log's lock).
     pub fn offline_partitions(&self) -> Vec<OfflinePartition> {
-        lock(&self.logs)
+        lock(&self.offline)
             .iter()
-            .filter_map(|((topic, partition), slot)| match &lock(slot).state {
-                LogState::Offline { reason, .. } => Some(OfflinePartition {
-                    topic: topic.clone(),
-                    partition: *partition,
-                    reason: reason.clone(),
-                }),
-                _ => None,
+            .map(|((topic, partition), reason)| OfflinePartition {
+                topic: topic.clone(),
+                partition: *partition,
+                reason: reason.clone(),
             })
             .collect()
     }
@@ -464,6 +470,9 @@ impl LogManager {
         }
         logs.remove(&key);
         drop(logs);
+        if lock(&self.offline).remove(&key).is_some() {
+            self.offline_changed.notify_one();
+        }
         self.delete_entry(&mut entry, &dir)?;
         Ok(true)
     }
@@ -490,6 +499,15 @@ impl LogManager {
     /// Every (topic, partition) with a log here (open, closed or offline), sorted.
     pub fn partitions(&self) -> Vec<(String, i32)> {
         lock(&self.logs).keys().cloned().collect()
+    }
+
+    /// The partitions whose logs are on disk and not opened in this run (nor offline), sorted.
+    pub fn closed_partitions(&self) -> Vec<(String, i32)> {
+        lock(&self.logs)
+            .iter()
+            .filter(|(_, slot)| matches!(lock(slot).state, LogState::Closed))
+            .map(|(key, _)| key.clone())
+            .collect()
     }
 
     /// The logs opened in this run, sorted by partition.
