@@ -742,7 +742,7 @@ async fn follows_the_coordinator_across_its_death(
 
 /// ConsumerGroupHeartbeat, ConsumerGroupDescribe and their interplay with the classic APIs,
 /// over the wire: Kafka's error codes for bad requests, epochs, and what DescribeGroups,
-/// ListGroups and OffsetCommit say of a consumer-protocol group.
+/// ListGroups, OffsetCommit and OffsetFetch say of a consumer-protocol group.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_consumer_protocol_over_the_wire() {
     use common::raw::RawConnection;
@@ -904,6 +904,41 @@ async fn the_consumer_protocol_over_the_wire() {
     assert_eq!(code(&stale), Some(ResponseError::StaleMemberEpoch));
     let old: OffsetCommitResponse = conn.call(ApiKey::OffsetCommit, 8, &commit(1)).await;
     assert_eq!(code(&old), Some(ResponseError::UnsupportedVersion));
+
+    // OffsetFetch v9: a member names itself and its epoch; an admin names neither.
+    let fetch = |member: Option<&str>, epoch: i32| {
+        OffsetFetchRequest::default().with_groups(vec![
+            offset_fetch_request::OffsetFetchRequestGroup::default()
+                .with_group_id(GroupId(s("wire-g")))
+                .with_member_id(member.map(s))
+                .with_member_epoch(epoch)
+                .with_topics(Some(vec![
+                    offset_fetch_request::OffsetFetchRequestTopics::default()
+                        .with_name(TopicName(s("wire")))
+                        .with_partition_indexes(vec![0]),
+                ])),
+        ])
+    };
+    for (member, epoch, expected) in [
+        (Some("m1"), 1, None),
+        (None, -1, None),
+        (Some("m1"), 0, Some(ResponseError::StaleMemberEpoch)),
+        (Some("m9"), 1, Some(ResponseError::UnknownMemberId)),
+        (None, 1, Some(ResponseError::UnknownMemberId)),
+    ] {
+        let fetched: OffsetFetchResponse = conn
+            .call(ApiKey::OffsetFetch, 9, &fetch(member, epoch))
+            .await;
+        let g = &fetched.groups[0];
+        assert_eq!(
+            ResponseError::try_from_code(g.error_code),
+            expected,
+            "{member:?} at {epoch}"
+        );
+        if expected.is_none() {
+            assert_eq!(g.topics[0].partitions[0].committed_offset, 3);
+        }
+    }
 
     // Leaving: epoch -1 back.
     let leave = ConsumerGroupHeartbeatRequest::default()

@@ -344,21 +344,22 @@ impl GroupCoordinator {
 
     /// Committed offsets of `group_id`; an unknown group has none. With `require_stable`
     /// (OffsetFetch v7+), UNSTABLE_OFFSET_COMMIT for partitions with transactional offsets
-    /// pending.
+    /// pending. A consumer group checks the `fetcher`'s member id and epoch (v9+).
     pub async fn fetch_offsets(
         &self,
         group_id: &str,
         topics: FetchOffsets,
         require_stable: bool,
+        fetcher: OffsetFetcher,
     ) -> Result<FetchedOffsets, ResponseError> {
         let asked = topics.clone();
         match self
             .call(group_id, false, |tx| {
-                GroupMessage::Fetch(topics, require_stable, tx)
+                GroupMessage::Fetch(topics, require_stable, fetcher, tx)
             })
             .await?
         {
-            Some(fetched) => Ok(fetched),
+            Some(fetched) => fetched,
             None => Ok(asked
                 .unwrap_or_default()
                 .into_iter()

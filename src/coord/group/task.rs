@@ -8,8 +8,8 @@ use tracing::warn;
 
 use super::api::{
     CommitOffsets, CommitResult, FetchOffsets, FetchedOffsets, GroupDescription, GroupListing,
-    Heartbeat, JoinGroup, JoinResult, LeaveResult, LeavingMember, SyncGroup, SyncResult,
-    TxnCommitOffsets,
+    Heartbeat, JoinGroup, JoinResult, LeaveResult, LeavingMember, OffsetFetcher, SyncGroup,
+    SyncResult, TxnCommitOffsets,
 };
 use super::classic::{ClassicGroup, GroupState};
 use super::commit::DeleteOffsetsResult;
@@ -27,8 +27,14 @@ pub enum GroupMessage {
     TxnCommit(TxnCommitOffsets, oneshot::Sender<CommitResult>),
     /// A transaction's marker was written to the group's partition: (producer id, commit).
     CompleteTransaction(i64, bool),
-    /// The offsets, and whether pending transactional ones make a partition unstable.
-    Fetch(FetchOffsets, bool, oneshot::Sender<FetchedOffsets>),
+    /// The offsets, whether pending transactional ones make a partition unstable, and who asks
+    /// (a group-level error for a consumer-protocol member unknown or at another epoch).
+    Fetch(
+        FetchOffsets,
+        bool,
+        OffsetFetcher,
+        oneshot::Sender<Result<FetchedOffsets, ResponseError>>,
+    ),
     Describe(oneshot::Sender<GroupDescription>),
     Listing(oneshot::Sender<GroupListing>),
     Delete(oneshot::Sender<Option<ResponseError>>),
@@ -134,8 +140,10 @@ fn handle(group: &mut ClassicGroup, message: GroupMessage, log: &mut dyn GroupLo
         GroupMessage::CompleteTransaction(producer_id, commit) => {
             group.complete_transaction(producer_id, commit);
         }
-        GroupMessage::Fetch(topics, require_stable, reply) => {
-            let _ = reply.send(group.fetch_offsets(topics, require_stable));
+        // A classic group checks nobody's member id or generation (Kafka's
+        // `ClassicGroup.validateOffsetFetch`).
+        GroupMessage::Fetch(topics, require_stable, _, reply) => {
+            let _ = reply.send(Ok(group.fetch_offsets(topics, require_stable)));
         }
         GroupMessage::Describe(reply) => {
             let _ = reply.send(group.describe());

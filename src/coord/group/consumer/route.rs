@@ -20,7 +20,8 @@ use super::records::{
 };
 use super::{Assignment, ConsumerConfig, ConsumerGroup, ConsumerMember, MemberState};
 use crate::coord::group::api::{
-    CommitOffsets, GroupDescription, GroupListing, JoinResult, SyncResult, TxnCommitOffsets,
+    CommitOffsets, GroupDescription, GroupListing, JoinResult, OffsetFetcher, SyncResult,
+    TxnCommitOffsets,
 };
 use crate::coord::group::classic::{ClassicGroup, GroupState};
 use crate::coord::group::store::{group_tombstone, GroupLog};
@@ -144,6 +145,13 @@ pub fn route(
                 }
             }
         }
+        GroupMessage::Fetch(topics, require_stable, fetcher, reply) => {
+            if let Err(e) = validate_offset_fetch(group, &fetcher) {
+                let _ = reply.send(Err(e));
+            } else {
+                return Some(GroupMessage::Fetch(topics, require_stable, fetcher, reply));
+            }
+        }
         GroupMessage::Describe(reply) => {
             // DescribeGroups knows classic groups only: this one is not one.
             let _ = reply.send(GroupDescription {
@@ -216,6 +224,26 @@ fn validate_commit(group: &ConsumerGroup, request: &CommitOffsets) -> Result<(),
         return Err(ResponseError::UnsupportedVersion);
     }
     if request.generation_id != member.member_epoch {
+        return Err(ResponseError::StaleMemberEpoch);
+    }
+    Ok(())
+}
+
+/// Kafka's `ConsumerGroup.validateOffsetFetch`: anyone who names no member and no epoch (an
+/// admin, a client outside group management) may read; a member must be known at its epoch.
+fn validate_offset_fetch(
+    group: &ConsumerGroup,
+    fetcher: &OffsetFetcher,
+) -> Result<(), ResponseError> {
+    if fetcher.is_anonymous() {
+        return Ok(());
+    }
+    let member = fetcher
+        .member_id
+        .as_ref()
+        .and_then(|id| group.members.get(id))
+        .ok_or(ResponseError::UnknownMemberId)?;
+    if fetcher.member_epoch != member.member_epoch {
         return Err(ResponseError::StaleMemberEpoch);
     }
     Ok(())
