@@ -740,6 +740,127 @@ async fn follows_the_coordinator_across_its_death(
     cluster.shutdown().await;
 }
 
+/// The member types ConsumerGroupDescribe v1 gives the group's members (0: classic, 1: consumer),
+/// sorted; `None` when the group is not a consumer group.
+fn member_types(bootstrap: &str, group: &str) -> Option<Vec<i8>> {
+    use kafka_protocol::messages::*;
+    let coordinator = coordinator_of(bootstrap, group);
+    let addr = bootstrap
+        .split(',')
+        .nth(coordinator as usize)
+        .unwrap()
+        .to_string();
+    let request = ConsumerGroupDescribeRequest::default().with_group_ids(vec![GroupId(
+        kafka_protocol::protocol::StrBytes::from_string(group.to_string()),
+    )]);
+    let described: ConsumerGroupDescribeResponse =
+        tokio::runtime::Handle::current().block_on(async move {
+            let mut conn = common::raw::RawConnection::connect(&addr).await;
+            conn.call(ApiKey::ConsumerGroupDescribe, 1, &request).await
+        });
+    let g = &described.groups[0];
+    (g.error_code == 0).then(|| {
+        let mut types: Vec<i8> = g.members.iter().map(|m| m.member_type).collect();
+        types.sort();
+        types
+    })
+}
+
+/// Polls the members, committing after every record, until `done`; the ledger checks that no
+/// record whose commit was acknowledged is read again.
+fn read_and_commit(
+    members: &[&Member],
+    ledger: &mut Ledger,
+    what: &str,
+    mut done: impl FnMut(&[&Member], &Ledger) -> bool,
+) {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        for m in members {
+            while let Some(result) = m.poll(Duration::from_millis(20)) {
+                let msg = result.expect("consume");
+                ledger.read(msg.partition(), msg.offset());
+                // Refused while a rebalance moves the partition: the next owner reads it again.
+                if m.commit_message(&msg, CommitMode::Sync).is_ok() {
+                    ledger.committed(msg.partition(), msg.offset() + 1);
+                }
+            }
+        }
+        if done(members, ledger) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+    }
+}
+
+/// Kafka 4's online migration, with librdkafka: a classic group of two members; one restarts
+/// with `group.protocol=consumer` and the group becomes a consumer group with a classic member
+/// in it (JoinGroup, SyncGroup and Heartbeat served by the consumer group); then that member
+/// leaves, the last of the consumer protocol, and the group is classic again for a classic
+/// newcomer. Every record is read, none whose commit was acknowledged twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_with_members_converts_to_the_consumer_protocol_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, BROKER).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "migrating", 4).await;
+    tokio::task::spawn_blocking(move || {
+        const GROUP: &str = "migrating";
+        let all_read = |ledger: &Ledger, per_partition: i64| {
+            (0..4).all(|p| (0..per_partition).all(|o| ledger.reads.contains_key(&(p, o))))
+        };
+        let mut ledger = Ledger::default();
+        let (a, _) = member(&bootstrap, GROUP, CLASSIC);
+        let (b, _) = member(&bootstrap, GROUP, CLASSIC);
+        a.subscribe(&["migrating"]).unwrap();
+        b.subscribe(&["migrating"]).unwrap();
+        produce(&bootstrap, "migrating", 4, 20, "classic");
+        read_and_commit(
+            &[&a, &b],
+            &mut ledger,
+            "two classic members read",
+            |ms, l| sizes(ms) == [2, 2] && all_read(l, 20),
+        );
+        assert_eq!(member_types(&bootstrap, GROUP), None, "a classic group");
+
+        // B comes back speaking the consumer protocol: the group is upgraded, A stays classic.
+        b.unsubscribe();
+        drop(b);
+        let (b, _) = member(&bootstrap, GROUP, CONSUMER);
+        b.subscribe(&["migrating"]).unwrap();
+        produce(&bootstrap, "migrating", 4, 20, "upgraded");
+        read_and_commit(
+            &[&a, &b],
+            &mut ledger,
+            "the upgraded group shares out",
+            |ms, l| sizes(ms) == [2, 2] && all_read(l, 40),
+        );
+        assert_eq!(member_types(&bootstrap, GROUP), Some(vec![0, 1]));
+
+        // B leaves: the last consumer-protocol member, so the group is classic again, and a
+        // classic newcomer joins it.
+        b.unsubscribe();
+        drop(b);
+        read_and_commit(&[&a], &mut ledger, "A owns everything", |ms, _| {
+            sizes(ms) == [4]
+        });
+        assert_eq!(member_types(&bootstrap, GROUP), None, "downgraded");
+        let (c, _) = member(&bootstrap, GROUP, CLASSIC);
+        c.subscribe(&["migrating"]).unwrap();
+        produce(&bootstrap, "migrating", 4, 20, "downgraded");
+        read_and_commit(
+            &[&a, &c],
+            &mut ledger,
+            "the classic group shares out again",
+            |ms, l| sizes(ms) == [2, 2] && all_read(l, 60),
+        );
+        assert_eq!(member_types(&bootstrap, GROUP), None);
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
+
 /// ConsumerGroupHeartbeat, ConsumerGroupDescribe and their interplay with the classic APIs,
 /// over the wire: Kafka's error codes for bad requests, epochs, and what DescribeGroups,
 /// ListGroups, OffsetCommit and OffsetFetch say of a consumer-protocol group.

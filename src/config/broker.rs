@@ -32,6 +32,9 @@ const fn broker(
 
 /// The server-side assignors of KIP-848 consumer groups, by Kafka's names.
 pub const CONSUMER_ASSIGNORS: &[&str] = &["uniform", "range"];
+/// Kafka's `ConsumerGroupMigrationPolicy` values.
+pub const CONSUMER_MIGRATION_POLICIES: &[&str] =
+    &["disabled", "upgrade", "downgrade", "bidirectional"];
 
 static BROKER_CONFIGS: &[ConfigDef] = &[
     broker("advertised.listeners", Str, None, Any,
@@ -60,6 +63,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "How often members of consumer-protocol groups heartbeat."),
     broker("group.consumer.max.size", Int, Some("2147483647"), AtLeast(1),
         "The most members a consumer-protocol group may have."),
+    broker("group.consumer.migration.policy", Str, Some("bidirectional"), OneOf(CONSUMER_MIGRATION_POLICIES),
+        "Which way a group with members converts between the classic and the consumer protocol: upgrade (a consumer-protocol member joins a classic group), downgrade (the last consumer-protocol member leaves), both, or disabled."),
     broker("group.consumer.session.timeout.ms", Int, Some("45000"), AtLeast(1),
         "How long a consumer-protocol member may go without a heartbeat before it is removed."),
     broker("group.initial.rebalance.delay.ms", Int, Some("3000"), AtLeast(0),
@@ -175,6 +180,7 @@ pub struct BrokerConfig {
     pub group_consumer_assignors: Vec<String>,
     pub group_consumer_heartbeat_interval_ms: i32,
     pub group_consumer_max_size: i32,
+    pub group_consumer_migration_policy: String,
     pub group_consumer_session_timeout_ms: i32,
     pub group_initial_rebalance_delay_ms: i32,
     pub group_max_session_timeout_ms: i32,
@@ -297,6 +303,7 @@ impl BrokerConfig {
             group_consumer_assignors: list("group.consumer.assignors"),
             group_consumer_heartbeat_interval_ms: int("group.consumer.heartbeat.interval.ms"),
             group_consumer_max_size: int("group.consumer.max.size"),
+            group_consumer_migration_policy: string("group.consumer.migration.policy"),
             group_consumer_session_timeout_ms: int("group.consumer.session.timeout.ms"),
             group_initial_rebalance_delay_ms: int("group.initial.rebalance.delay.ms"),
             group_max_session_timeout_ms: int("group.max.session.timeout.ms"),

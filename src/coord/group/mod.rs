@@ -225,8 +225,14 @@ impl GroupCoordinator {
         }
         // Only a member without an id may create the group.
         let create = member_id == UNKNOWN_MEMBER_ID;
+        let Some(broker) = self.broker.upgrade() else {
+            return JoinResult::error(ResponseError::CoordinatorNotAvailable, &member_id);
+        };
+        let image = broker.image();
         match self
-            .call(group_id, create, |tx| GroupMessage::Join(request, tx))
+            .call(group_id, create, |tx| {
+                GroupMessage::Join(request, image, tx)
+            })
             .await
         {
             Ok(Some(result)) => result,

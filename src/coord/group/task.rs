@@ -2,6 +2,8 @@
 //! nothing else touches the group's state. The task ends when the group is deleted or expires
 //! (Dead), or when the coordinator drops its handle (the partition was unloaded).
 
+use std::sync::Arc;
+
 use kafka_protocol::error::ResponseError;
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
@@ -17,9 +19,11 @@ use super::consumer::heartbeat::{ConsumerHeartbeat, HeartbeatAnswer};
 use super::consumer::{self, ConsumerConfig, ConsumerGroup, ConsumerGroupDescription};
 use super::store::{group_metadata_record, GroupLog};
 use crate::clock::now_ms;
+use crate::metadata::image::MetadataImage;
 
 pub enum GroupMessage {
-    Join(JoinGroup, oneshot::Sender<JoinResult>),
+    /// With the broker's metadata: a consumer group resolves a classic member's topics in it.
+    Join(JoinGroup, Arc<MetadataImage>, oneshot::Sender<JoinResult>),
     Sync(SyncGroup, oneshot::Sender<SyncResult>),
     Heartbeat(Heartbeat, oneshot::Sender<Option<ResponseError>>),
     Leave(Vec<LeavingMember>, oneshot::Sender<LeaveResult>),
@@ -115,7 +119,7 @@ fn consumer_side(
             let _ = reply.send(consumer.as_ref().map(ConsumerGroup::describe));
             None
         }
-        message => consumer::route::route(group, consumer, message, log),
+        message => consumer::route::route(group, consumer, message, now_ms(), log),
     }
 }
 
@@ -123,7 +127,7 @@ fn handle(group: &mut ClassicGroup, message: GroupMessage, log: &mut dyn GroupLo
     let now = now_ms();
     // A send fails only when the asking handler is gone: nobody to answer.
     match message {
-        GroupMessage::Join(request, reply) => group.join(request, reply, now, log),
+        GroupMessage::Join(request, _, reply) => group.join(request, reply, now, log),
         GroupMessage::Sync(request, reply) => group.sync(request, reply, now, log),
         GroupMessage::Heartbeat(request, reply) => {
             let _ = reply.send(group.heartbeat(request, now));
