@@ -1,6 +1,6 @@
 //! Replication (issue #7) through librdkafka: RF=3 topics, acks=all, identical replicas, the
 //! high watermark and the ISR seen through Metadata and ListOffsets, a follower leaving the ISR
-//! when stopped and rejoining after it catches up.
+//! when stopped and rejoining after it catches up; the coordinators' writes wait for the ISR.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -16,7 +16,17 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseRecord, FutureProducer, FutureRecord, Producer};
 use rdkafka::{Message, TopicPartitionList};
 
+use common::raw::{find_coordinator, RawConnection};
 use common::{admin, admin_options, consumer, producer, start_cluster, TIMEOUT};
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::offset_commit_request::{
+    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+};
+use kafka_protocol::messages::{
+    ApiKey, GroupId, InitProducerIdRequest, InitProducerIdResponse, OffsetCommitRequest,
+    OffsetCommitResponse, ProducerId, TopicName, TransactionalId,
+};
+use kafka_protocol::protocol::StrBytes;
 
 async fn create_replicated_topic(
     bootstrap: &str,
@@ -207,5 +217,114 @@ async fn a_stopped_follower_leaves_the_isr_and_rejoins_once_caught_up() {
     })
     .await
     .unwrap();
+    cluster.shutdown().await;
+}
+
+/// OffsetCommit v8 of `data-0` at `offset` for `group`, outside group management: the
+/// partition's error code.
+async fn commit_offset(addr: &str, group: &str, offset: i64) -> i16 {
+    let request = OffsetCommitRequest::default()
+        .with_group_id(GroupId(StrBytes::from_string(group.to_string())))
+        .with_generation_id_or_member_epoch(-1)
+        .with_topics(vec![OffsetCommitRequestTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str("data")))
+            .with_partitions(vec![OffsetCommitRequestPartition::default()
+                .with_partition_index(0)
+                .with_committed_offset(offset)])]);
+    let mut conn = RawConnection::connect(addr).await;
+    let response: OffsetCommitResponse = conn.call(ApiKey::OffsetCommit, 8, &request).await;
+    response.topics[0].partitions[0].error_code
+}
+
+/// InitProducerId v4 for `transactional_id`: its error code.
+async fn init_producer_id(addr: &str, transactional_id: &str) -> i16 {
+    let request = InitProducerIdRequest::default()
+        .with_transactional_id(Some(TransactionalId(StrBytes::from_string(
+            transactional_id.to_string(),
+        ))))
+        .with_transaction_timeout_ms(60_000)
+        .with_producer_id(ProducerId(-1))
+        .with_producer_epoch(-1);
+    let mut conn = RawConnection::connect(addr).await;
+    let response: InitProducerIdResponse = conn.call(ApiKey::InitProducerId, 4, &request).await;
+    response.error_code
+}
+
+async fn wait_for_isr(cluster: &kf::cluster::Cluster, topic: &str, size: usize) {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let isr = cluster
+            .image()
+            .and_then(|image| image.partition(topic, 0).map(|p| p.isr.clone()))
+            .unwrap_or_default();
+        if isr.len() == size {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{topic}-0's ISR stays {isr:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The coordinators write as acks=all, as Kafka's: with `__consumer_offsets` and
+/// `__transaction_state` at RF=2 and min.insync.replicas=2, a coordinator whose follower cannot
+/// fetch refuses an offset commit (its record never reaches the high watermark:
+/// COORDINATOR_NOT_AVAILABLE after offsets.commit.timeout.ms) and a transactional producer's
+/// InitProducerId (NOT_ENOUGH_REPLICAS, answered COORDINATOR_NOT_AVAILABLE); once the follower
+/// is back in the ISR both succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coordinator_writes_below_min_insync_replicas_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(
+        dir.path(),
+        3,
+        &[
+            ("min.insync.replicas", "2"),
+            ("offsets.topic.num.partitions", "1"),
+            ("offsets.topic.replication.factor", "2"),
+            ("offsets.commit.timeout.ms", "1500"),
+            ("transaction.state.log.num.partitions", "1"),
+            ("transaction.state.log.replication.factor", "2"),
+            ("replica.lag.time.max.ms", "1000"),
+        ],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    let addrs: Vec<String> = bootstrap.split(',').map(str::to_string).collect();
+    create_replicated_topic(&bootstrap, "data", 1, &[]).await;
+    let group_coordinator = find_coordinator(&bootstrap, "g", 0).await;
+    let txn_coordinator = find_coordinator(&bootstrap, "t", 1).await;
+    let group_addr = &addrs[group_coordinator as usize];
+    let txn_addr = &addrs[txn_coordinator as usize];
+    let deadline = Instant::now() + TIMEOUT;
+    while commit_offset(group_addr, "g", 1).await != 0 {
+        assert!(Instant::now() < deadline, "the first commit never succeeds");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    while init_producer_id(txn_addr, "t").await != 0 {
+        assert!(Instant::now() < deadline, "the first InitProducerId never succeeds");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Each internal partition's follower can no longer fetch from its leader.
+    let image = cluster.image().unwrap();
+    let mut cut = Vec::new();
+    for topic in ["__consumer_offsets", "__transaction_state"] {
+        let p = image.partition(topic, 0).unwrap();
+        for &follower in p.replicas.iter().filter(|&&r| r != p.leader) {
+            cluster.cut_link(follower, p.leader);
+            cut.push((follower, p.leader));
+        }
+    }
+    wait_for_isr(&cluster, "__consumer_offsets", 1).await;
+    wait_for_isr(&cluster, "__transaction_state", 1).await;
+    let not_available = ResponseError::CoordinatorNotAvailable.code();
+    assert_eq!(commit_offset(group_addr, "g", 2).await, not_available);
+    assert_eq!(init_producer_id(txn_addr, "t").await, not_available);
+    for (follower, leader) in cut {
+        cluster.heal_link(follower, leader);
+    }
+    wait_for_isr(&cluster, "__consumer_offsets", 2).await;
+    wait_for_isr(&cluster, "__transaction_state", 2).await;
+    assert_eq!(commit_offset(group_addr, "g", 3).await, 0);
+    assert_eq!(init_producer_id(txn_addr, "t").await, 0);
     cluster.shutdown().await;
 }
