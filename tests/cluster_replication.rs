@@ -328,3 +328,109 @@ async fn coordinator_writes_below_min_insync_replicas_are_refused() {
     assert_eq!(init_producer_id(txn_addr, "t").await, 0);
     cluster.shutdown().await;
 }
+
+/// Every value of partition 0 of `topic`, read from the beginning through `bootstrap` until
+/// `count` are read.
+fn read_values(bootstrap: &str, topic: &str, count: usize) -> Vec<String> {
+    let c = consumer(bootstrap, &[]);
+    let mut assignment = TopicPartitionList::new();
+    assignment
+        .add_partition_offset(topic, 0, rdkafka::Offset::Beginning)
+        .unwrap();
+    c.assign(&assignment).unwrap();
+    let mut values = Vec::new();
+    wait_until(&format!("{count} records are read"), || {
+        while let Some(m) = c.poll(Duration::from_millis(100)) {
+            let m = m.expect("consume");
+            values.push(String::from_utf8(m.payload().unwrap().to_vec()).unwrap());
+        }
+        values.len() >= count
+    });
+    values
+}
+
+/// The truncation proof (KIP-320): a leader cut off from the other brokers and the quorum still
+/// answers clients, and takes acks=1 writes that never replicate (its high watermark stays);
+/// the others elect a new leader that takes acks=all writes. Healed, the old leader learns the
+/// new leader epoch, truncates its unreplicated tail and fetches the new leader's records: every
+/// acks=all record survives, none of the stale tail does, and the replicas are identical.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_isolated_leader_s_unreplicated_tail_is_truncated_when_it_rejoins() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(
+        dir.path(),
+        3,
+        &[
+            ("broker.session.timeout.ms", "1500"),
+            ("broker.heartbeat.interval.ms", "250"),
+            ("replica.lag.time.max.ms", "2000"),
+            ("auto.leader.rebalance.enable", "false"),
+        ],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    let addrs: Vec<String> = bootstrap.split(',').map(str::to_string).collect();
+    create_replicated_topic(&bootstrap, "diverge", 1, &[("min.insync.replicas", "2")]).await;
+    let b = bootstrap.clone();
+    let old_leader = tokio::task::spawn_blocking(move || {
+        produce_acks_all(&b, "diverge", 0, 20, "committed");
+        partition_metadata(&b, "diverge", 0).0
+    })
+    .await
+    .unwrap();
+    cluster.isolate(old_leader).unwrap();
+    let stale_addr = addrs[old_leader as usize].clone();
+    let survivors: String = addrs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i as i32 != old_leader)
+        .map(|(_, a)| a.clone())
+        .collect::<Vec<_>>()
+        .join(",");
+    let s = survivors.clone();
+    tokio::task::spawn_blocking(move || {
+        // Clients still reach the isolated leader, which still believes it leads.
+        let stale = producer(&stale_addr, &[("acks", "1"), ("enable.idempotence", "false")]);
+        for i in 0..10 {
+            let value = format!("stale-{i}");
+            stale
+                .send(BaseRecord::<(), _>::to("diverge").partition(0).payload(&value))
+                .expect("queued");
+        }
+        stale.flush(TIMEOUT).expect("the isolated leader acknowledges acks=1");
+        assert_eq!(
+            high_watermark(&stale_addr, "diverge", 0),
+            20,
+            "nothing of the stale tail is committed"
+        );
+        wait_until("the others elect a new leader", || {
+            let (leader, _, isr) = partition_metadata(&s, "diverge", 0);
+            leader >= 0 && leader != old_leader && !isr.contains(&old_leader)
+        });
+        produce_acks_all(&s, "diverge", 0, 20, "after");
+    })
+    .await
+    .unwrap();
+    cluster.heal(Some(old_leader)).unwrap();
+    let data_dir = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        wait_until("the old leader rejoins the ISR", || {
+            partition_metadata(&survivors, "diverge", 0)
+                .2
+                .contains(&old_leader)
+        });
+        wait_until("the old leader holds the new leader's bytes", || {
+            let copies: Vec<Vec<u8>> = (0..3).map(|b| segment(&data_dir, b, "diverge", 0)).collect();
+            copies.iter().all(|c| c == &copies[0])
+        });
+        let expected: Vec<String> = (0..20)
+            .map(|i| format!("committed-{i}"))
+            .chain((0..20).map(|i| format!("after-{i}")))
+            .collect();
+        assert_eq!(read_values(&bootstrap, "diverge", 40), expected);
+        assert_eq!(high_watermark(&bootstrap, "diverge", 0), 40);
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
