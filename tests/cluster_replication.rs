@@ -19,12 +19,14 @@ use rdkafka::{Message, TopicPartitionList};
 use common::raw::{find_coordinator, RawConnection};
 use common::{admin, admin_options, consumer, producer, start_cluster, TIMEOUT};
 use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::offset_commit_request::{
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
 };
 use kafka_protocol::messages::{
-    ApiKey, GroupId, InitProducerIdRequest, InitProducerIdResponse, OffsetCommitRequest,
-    OffsetCommitResponse, ProducerId, TopicName, TransactionalId,
+    ApiKey, BrokerId, GroupId, InitProducerIdRequest, InitProducerIdResponse, ListOffsetsRequest,
+    ListOffsetsResponse, OffsetCommitRequest, OffsetCommitResponse, ProducerId, TopicName,
+    TransactionalId,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -269,8 +271,9 @@ async fn wait_for_isr(cluster: &kf::cluster::Cluster, topic: &str, size: usize) 
 /// `__transaction_state` at RF=2 and min.insync.replicas=2, a coordinator whose follower cannot
 /// fetch refuses an offset commit (its record never reaches the high watermark:
 /// COORDINATOR_NOT_AVAILABLE after offsets.commit.timeout.ms) and a transactional producer's
-/// InitProducerId (NOT_ENOUGH_REPLICAS, answered COORDINATOR_NOT_AVAILABLE); once the follower
-/// is back in the ISR both succeed.
+/// InitProducerId (REQUEST_TIMED_OUT while the follower is in the ISR, NOT_ENOUGH_REPLICAS once
+/// it left it, both answered COORDINATOR_NOT_AVAILABLE); once the follower is back in the ISR
+/// both succeed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coordinator_writes_below_min_insync_replicas_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -282,6 +285,7 @@ async fn coordinator_writes_below_min_insync_replicas_are_refused() {
             ("offsets.topic.num.partitions", "1"),
             ("offsets.topic.replication.factor", "2"),
             ("offsets.commit.timeout.ms", "1500"),
+            ("request.timeout.ms", "1500"),
             ("transaction.state.log.num.partitions", "1"),
             ("transaction.state.log.replication.factor", "2"),
             ("replica.lag.time.max.ms", "1000"),
@@ -301,7 +305,10 @@ async fn coordinator_writes_below_min_insync_replicas_are_refused() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     while init_producer_id(txn_addr, "t").await != 0 {
-        assert!(Instant::now() < deadline, "the first InitProducerId never succeeds");
+        assert!(
+            Instant::now() < deadline,
+            "the first InitProducerId never succeeds"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Each internal partition's follower can no longer fetch from its leader.
@@ -314,19 +321,62 @@ async fn coordinator_writes_below_min_insync_replicas_are_refused() {
             cut.push((follower, p.leader));
         }
     }
-    wait_for_isr(&cluster, "__consumer_offsets", 1).await;
-    wait_for_isr(&cluster, "__transaction_state", 1).await;
+    // The followers lag behind these writes, which the high watermark never passes.
     let not_available = ResponseError::CoordinatorNotAvailable.code();
     assert_eq!(commit_offset(group_addr, "g", 2).await, not_available);
+    assert_eq!(init_producer_id(txn_addr, "t").await, not_available);
+    // Lagging past replica.lag.time.max.ms, they leave the ISR: below min.insync.replicas the
+    // high watermark stays (Kafka's strict min ISR) and acks=all appends are refused.
+    wait_for_isr(&cluster, "__consumer_offsets", 1).await;
+    wait_for_isr(&cluster, "__transaction_state", 1).await;
+    assert_eq!(commit_offset(group_addr, "g", 3).await, not_available);
     assert_eq!(init_producer_id(txn_addr, "t").await, not_available);
     for (follower, leader) in cut {
         cluster.heal_link(follower, leader);
     }
     wait_for_isr(&cluster, "__consumer_offsets", 2).await;
     wait_for_isr(&cluster, "__transaction_state", 2).await;
-    assert_eq!(commit_offset(group_addr, "g", 3).await, 0);
-    assert_eq!(init_producer_id(txn_addr, "t").await, 0);
+    // Writes pending from before may still be settling: retry as clients do.
+    let retriable = [
+        ResponseError::CoordinatorNotAvailable.code(),
+        ResponseError::ConcurrentTransactions.code(),
+    ];
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let (commit, init) = (
+            commit_offset(group_addr, "g", 4).await,
+            init_producer_id(txn_addr, "t").await,
+        );
+        if (commit, init) == (0, 0) {
+            break;
+        }
+        assert!(
+            retriable.contains(&commit) || commit == 0,
+            "commit: {commit}"
+        );
+        assert!(retriable.contains(&init) || init == 0, "init: {init}");
+        assert!(Instant::now() < deadline, "healed, still {commit} / {init}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     cluster.shutdown().await;
+}
+
+/// The high watermark of partition 0 of `topic` as the broker at `addr` answers ListOffsets v7
+/// (latest, read_uncommitted), whatever other brokers think.
+async fn raw_high_watermark(addr: &str, topic: &str) -> i64 {
+    let request = ListOffsetsRequest::default()
+        .with_replica_id(BrokerId(-1))
+        .with_topics(vec![ListOffsetsTopic::default()
+            .with_name(TopicName(StrBytes::from_string(topic.to_string())))
+            .with_partitions(vec![ListOffsetsPartition::default()
+                .with_partition_index(0)
+                .with_current_leader_epoch(-1)
+                .with_timestamp(-1)])]);
+    let mut conn = RawConnection::connect(addr).await;
+    let response: ListOffsetsResponse = conn.call(ApiKey::ListOffsets, 7, &request).await;
+    let partition = &response.topics[0].partitions[0];
+    assert_eq!(partition.error_code, 0, "{partition:?}");
+    partition.offset
 }
 
 /// Every value of partition 0 of `topic`, read from the beginning through `bootstrap` until
@@ -387,22 +437,33 @@ async fn an_isolated_leader_s_unreplicated_tail_is_truncated_when_it_rejoins() {
         .map(|(_, a)| a.clone())
         .collect::<Vec<_>>()
         .join(",");
-    let s = survivors.clone();
+    let stale = stale_addr.clone();
     tokio::task::spawn_blocking(move || {
         // Clients still reach the isolated leader, which still believes it leads.
-        let stale = producer(&stale_addr, &[("acks", "1"), ("enable.idempotence", "false")]);
+        let stale = producer(&stale, &[("acks", "1"), ("enable.idempotence", "false")]);
         for i in 0..10 {
             let value = format!("stale-{i}");
             stale
-                .send(BaseRecord::<(), _>::to("diverge").partition(0).payload(&value))
+                .send(
+                    BaseRecord::<(), _>::to("diverge")
+                        .partition(0)
+                        .payload(&value),
+                )
                 .expect("queued");
         }
-        stale.flush(TIMEOUT).expect("the isolated leader acknowledges acks=1");
-        assert_eq!(
-            high_watermark(&stale_addr, "diverge", 0),
-            20,
-            "nothing of the stale tail is committed"
-        );
+        stale
+            .flush(TIMEOUT)
+            .expect("the isolated leader acknowledges acks=1");
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        raw_high_watermark(&stale_addr, "diverge").await,
+        20,
+        "nothing of the stale tail is committed"
+    );
+    let s = survivors.clone();
+    tokio::task::spawn_blocking(move || {
         wait_until("the others elect a new leader", || {
             let (leader, _, isr) = partition_metadata(&s, "diverge", 0);
             leader >= 0 && leader != old_leader && !isr.contains(&old_leader)
@@ -420,7 +481,9 @@ async fn an_isolated_leader_s_unreplicated_tail_is_truncated_when_it_rejoins() {
                 .contains(&old_leader)
         });
         wait_until("the old leader holds the new leader's bytes", || {
-            let copies: Vec<Vec<u8>> = (0..3).map(|b| segment(&data_dir, b, "diverge", 0)).collect();
+            let copies: Vec<Vec<u8>> = (0..3)
+                .map(|b| segment(&data_dir, b, "diverge", 0))
+                .collect();
             copies.iter().all(|c| c == &copies[0])
         });
         let expected: Vec<String> = (0..20)

@@ -68,7 +68,12 @@ async fn drive(cluster: &mut Cluster, schedule: &Schedule, dir: &Path) -> Result
     let producer = ProducerThread::start(&bootstrap, TOPIC);
     let reader = ConsumerThread::start(&bootstrap, TOPIC);
     for (i, step) in schedule.steps.iter().enumerate() {
-        wait_acks(&producer, step.before, &format!("step {i} before its fault")).await?;
+        wait_acks(
+            &producer,
+            step.before,
+            &format!("step {i} before its fault"),
+        )
+        .await?;
         let broker = resolve(cluster, step.target)?;
         match step.fault {
             Fault::Kill => cluster
@@ -79,8 +84,12 @@ async fn drive(cluster: &mut Cluster, schedule: &Schedule, dir: &Path) -> Result
                 .isolate(broker)
                 .map_err(|e| format!("step {i}: isolate {broker}: {e}"))?,
         }
-        wait_acks(&producer, step.during, &format!("step {i} with broker {broker} impaired"))
-            .await?;
+        wait_acks(
+            &producer,
+            step.during,
+            &format!("step {i} with broker {broker} impaired"),
+        )
+        .await?;
         match step.fault {
             Fault::Kill => cluster
                 .start_broker(broker)
@@ -146,7 +155,9 @@ fn resolve(cluster: &Cluster, target: Target) -> Result<i32, String> {
                 .find(|&r| r != state.leader)
                 .ok_or_else(|| format!("{TOPIC}-{p} has no follower in its ISR {:?}", state.isr))
         }
-        Target::Controller => cluster.controller_id().ok_or_else(|| "no controller".into()),
+        Target::Controller => cluster
+            .controller_id()
+            .ok_or_else(|| "no controller".into()),
         Target::Broker(id) => Ok(id),
     }
 }
@@ -185,9 +196,16 @@ async fn wait_whole(cluster: &Cluster) -> Result<(), String> {
         }
         if Instant::now() > deadline {
             let states: Vec<String> = (0..PARTITIONS)
-                .filter_map(|p| image.as_ref()?.partition(TOPIC, p).map(|s| format!("{s:?}")))
+                .filter_map(|p| {
+                    image
+                        .as_ref()?
+                        .partition(TOPIC, p)
+                        .map(|s| format!("{s:?}"))
+                })
                 .collect();
-            return Err(format!("stuck: the ISR never became whole again: {states:?}"));
+            return Err(format!(
+                "stuck: the ISR never became whole again: {states:?}"
+            ));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -253,10 +271,14 @@ fn check_log(
                     read.offset
                 ));
             }
-            let (p, seq) = parse_value(&read.value)
-                .ok_or_else(|| format!("{TOPIC}-{partition}@{}: a value not produced", read.offset))?;
+            let (p, seq) = parse_value(&read.value).ok_or_else(|| {
+                format!("{TOPIC}-{partition}@{}: a value not produced", read.offset)
+            })?;
             if p != partition {
-                return Err(format!("{TOPIC}-{partition}@{}: a record of partition {p}", read.offset));
+                return Err(format!(
+                    "{TOPIC}-{partition}@{}: a record of partition {p}",
+                    read.offset
+                ));
             }
             if last_seq.is_some_and(|last| seq <= last) {
                 return Err(format!(

@@ -105,7 +105,8 @@ pub async fn append_transition(
             warn!(partition, error = %e, "cannot append to __transaction_state");
             coordinator_error(e.error())
         })?;
-    let timeout = Duration::from_millis(u64::try_from(broker.config.request_timeout_ms).unwrap_or(0));
+    let timeout =
+        Duration::from_millis(u64::try_from(broker.config.request_timeout_ms).unwrap_or(0));
     replica
         .wait_replicated(info.last_offset + 1, coordinator_epoch, timeout)
         .await
