@@ -59,7 +59,8 @@ impl Isolation {
         }
     }
 
-    fn max_offset(self, offsets: &Offsets) -> i64 {
+    /// The offset a read with this isolation stops before.
+    pub fn max_offset(self, offsets: &Offsets) -> i64 {
         match self {
             Self::LogEnd => offsets.log_end,
             Self::HighWatermark => offsets.high_watermark,
@@ -164,7 +165,7 @@ impl Replica {
         min_insync_replicas: i32,
         now_ms: i64,
     ) -> Result<Appended, AppendError> {
-        if acks == Acks::All && self.isr_size() < min_insync_replicas {
+        if acks == Acks::All && self.partition.isr_size() < min_insync_replicas {
             return Err(AppendError::Replica(ResponseError::NotEnoughReplicas));
         }
         let mut log_start_offset = -1;
@@ -178,10 +179,6 @@ impl Replica {
             log_start_offset,
             required_offset: info.last_offset + 1,
         })
-    }
-
-    fn isr_size(&self) -> i32 {
-        i32::try_from(self.partition.snapshot().isr.len()).unwrap_or(i32::MAX)
     }
 
     /// Waits until the high watermark reaches `required_offset` (acks=all), as Kafka's
@@ -199,17 +196,11 @@ impl Replica {
         let mut moved = self.partition.subscribe();
         loop {
             moved.borrow_and_update();
-            let state = self.partition.snapshot();
-            if state.leader != self.partition.broker_id() || state.leader_epoch != leader_epoch {
-                return Err(ResponseError::NotLeaderOrFollower);
-            }
-            if state.high_watermark >= required_offset {
-                let isr = i32::try_from(state.isr.len()).unwrap_or(i32::MAX);
-                return if isr < min_insync_replicas {
-                    Err(ResponseError::NotEnoughReplicasAfterAppend)
-                } else {
-                    Ok(())
-                };
+            let outcome =
+                self.partition
+                    .replicated(required_offset, leader_epoch, min_insync_replicas);
+            if let Some(outcome) = outcome {
+                return outcome;
             }
             match tokio::time::timeout_at(deadline, moved.changed()).await {
                 Ok(Ok(())) => {}

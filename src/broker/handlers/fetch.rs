@@ -110,12 +110,15 @@ pub async fn handle(
     let max_bytes = request.max_bytes.min(broker.config.fetch_max_bytes).max(0) as usize;
     let mut charge = broker.queued.response_reservation();
     let mut waits = Waits::default();
-    let reader = Reader {
+    let mut reader = Reader {
         broker,
         isolation,
         replica_id,
     };
     let mut reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits);
+    // A follower's fetch offset is recorded once per request, at its first read (as Kafka's
+    // fetchMessages): re-reads of a long poll state nothing new.
+    reader.replica_id = None;
     while !partitions.is_empty() {
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
         let has_error = reads
@@ -220,7 +223,7 @@ fn topic_key(
 struct Reader<'a> {
     broker: &'a Broker,
     isolation: Isolation,
-    /// The follower fetching, if one is.
+    /// The follower fetching, if one is and its position is still to be recorded.
     replica_id: Option<i32>,
 }
 
