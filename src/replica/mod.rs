@@ -8,6 +8,7 @@
 //!   (isolation, max offset), offsets; handlers never compute offsets themselves.
 //! - `fetcher.rs`: followers fetch from their leader (one task per leader), truncate on
 //!   diverging epochs (KIP-320), take the leader's high watermark.
+//! - `selector.rs`: KIP-392, the follower in a consumer's rack the leader sends it to.
 //! - `isr.rs`: the leader shrinks and grows the ISR through AlterPartition to the controller.
 
 pub mod fetcher;
@@ -15,6 +16,7 @@ pub mod isr;
 mod manager;
 mod open;
 mod partition;
+pub mod selector;
 
 use std::fmt;
 

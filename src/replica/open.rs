@@ -233,12 +233,13 @@ impl Replica {
         &self,
         follower: i32,
         fetch_offset: i64,
+        log_start_offset: i64,
         now_ms: i64,
     ) -> Result<bool, ResponseError> {
         let log = self.log()?;
         Ok(self
             .partition
-            .follower_fetched(&log, follower, fetch_offset, now_ms))
+            .follower_fetched(&log, follower, fetch_offset, log_start_offset, now_ms))
     }
 
     /// Reads from `fetch_offset` at most `max_bytes` (the first batch whole, KIP-74), up to

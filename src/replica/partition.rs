@@ -22,6 +22,8 @@ pub struct FollowerPosition {
     /// The follower's log end offset, as its last fetch offset states; -1 before its first
     /// fetch in this leader epoch.
     pub log_end_offset: i64,
+    /// The follower's log start offset, as its last fetch states; -1 before its first fetch.
+    pub log_start_offset: i64,
     /// When the follower was last caught up to the leader's log end (ISR shrink uses it).
     pub last_caught_up_ms: i64,
     /// The leader's log end offset at the follower's previous fetch (Kafka's
@@ -185,6 +187,7 @@ impl Partition {
                 .map(|&r| {
                     let position = FollowerPosition {
                         log_end_offset: -1,
+                        log_start_offset: -1,
                         last_caught_up_ms: now_ms,
                         last_fetch_leader_log_end: -1,
                         last_fetch_ms: now_ms,
@@ -205,6 +208,7 @@ impl Partition {
                 if r != self.broker_id {
                     state.followers.entry(r).or_insert(FollowerPosition {
                         log_end_offset: -1,
+                        log_start_offset: -1,
                         last_caught_up_ms: now_ms,
                         last_fetch_leader_log_end: -1,
                         last_fetch_ms: now_ms,
@@ -230,6 +234,15 @@ impl Partition {
         Ok(state.leader_epoch)
     }
 
+    /// Any replica's check of the leader epoch a request states (KIP-320), as Kafka's
+    /// `checkCurrentLeaderEpoch`: older is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH.
+    pub fn check_current_leader_epoch(
+        &self,
+        current_leader_epoch: i32,
+    ) -> Result<(), ResponseError> {
+        check_epoch(current_leader_epoch, self.state().leader_epoch)
+    }
+
     /// Recomputes the high watermark and the last stable offset from the log and the ISR's
     /// positions, after the log or a follower moved, and wakes the waiters. A follower's high
     /// watermark is set by [`Self::set_follower_high_watermark`].
@@ -250,6 +263,7 @@ impl Partition {
         log: &PartitionLog,
         follower: i32,
         fetch_offset: i64,
+        log_start_offset: i64,
         now_ms: i64,
     ) -> bool {
         let leader_log_end = log.log_end_offset();
@@ -263,6 +277,7 @@ impl Partition {
             position.last_caught_up_ms = position.last_caught_up_ms.max(position.last_fetch_ms);
         }
         position.log_end_offset = fetch_offset;
+        position.log_start_offset = log_start_offset;
         position.last_fetch_leader_log_end = leader_log_end;
         position.last_fetch_ms = now_ms;
         let before = state.high_watermark;
@@ -277,6 +292,22 @@ impl Partition {
             self.notify_moved();
         }
         expand
+    }
+
+    /// Leader only: the in-sync followers whose logs hold `fetch_offset`, with their positions
+    /// (KIP-392's candidates for a consumer's preferred read replica).
+    pub fn in_sync_followers_holding(&self, fetch_offset: i64) -> Vec<(i32, FollowerPosition)> {
+        let state = self.state();
+        state
+            .followers
+            .iter()
+            .filter(|(id, p)| {
+                state.isr.contains(id)
+                    && p.log_end_offset >= fetch_offset
+                    && p.log_start_offset <= fetch_offset
+            })
+            .map(|(&id, &p)| (id, p))
+            .collect()
     }
 
     /// The ISR with `follower` added, when this broker leads and `follower` is not in it.
