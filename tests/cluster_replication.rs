@@ -222,6 +222,125 @@ async fn a_stopped_follower_leaves_the_isr_and_rejoins_once_caught_up() {
     cluster.shutdown().await;
 }
 
+/// The latest librdkafka statistics of a client: which broker it fetches each partition from.
+#[derive(Clone, Default)]
+struct StatsContext {
+    latest: std::sync::Arc<std::sync::Mutex<Option<rdkafka::Statistics>>>,
+}
+
+impl rdkafka::ClientContext for StatsContext {
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        *self.latest.lock().unwrap() = Some(statistics);
+    }
+}
+
+impl rdkafka::consumer::ConsumerContext for StatsContext {}
+
+/// Reads `count` records of partition 0 from offset 0 with a consumer in `client_rack` (none:
+/// empty) and answers their values and the broker librdkafka was fetching them from.
+fn consume_from_rack(
+    bootstrap: &str,
+    topic: &str,
+    client_rack: &str,
+    count: usize,
+) -> (Vec<String>, i32) {
+    let context = StatsContext::default();
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", bootstrap)
+        .set("broker.address.family", "v4")
+        .set("group.id", "rack-readers")
+        .set("enable.auto.commit", "false")
+        .set("statistics.interval.ms", "100");
+    if !client_rack.is_empty() {
+        config.set("client.rack", client_rack);
+    }
+    let consumer: rdkafka::consumer::BaseConsumer<StatsContext> =
+        config.create_with_context(context.clone()).unwrap();
+    let mut assignment = TopicPartitionList::new();
+    assignment
+        .add_partition_offset(topic, 0, rdkafka::Offset::Beginning)
+        .unwrap();
+    consumer.assign(&assignment).unwrap();
+    let mut values = Vec::new();
+    let deadline = Instant::now() + TIMEOUT;
+    while values.len() < count {
+        assert!(
+            Instant::now() < deadline,
+            "read only {} records",
+            values.len()
+        );
+        if let Some(message) = consumer.poll(Duration::from_millis(100)) {
+            let message = message.expect("fetched");
+            values.push(String::from_utf8(message.payload().unwrap().to_vec()).unwrap());
+        }
+    }
+    // The statistics after the last record: where the fetches of the partition went.
+    let fetched_from = || {
+        let stats = context.latest.lock().unwrap().clone()?;
+        let partition = stats.topics.get(topic)?.partitions.get(&0)?;
+        (partition.fetch_state == "active").then_some(partition.broker)
+    };
+    let mut broker = None;
+    while broker.is_none() {
+        assert!(Instant::now() < deadline, "no statistics of the partition");
+        consumer.poll(Duration::from_millis(100));
+        broker = fetched_from();
+    }
+    (values, broker.unwrap())
+}
+
+/// KIP-392: with the rack-aware selector, a consumer whose client.rack holds a follower (and not
+/// the leader) is sent to that follower and reads the same records there; a consumer without a
+/// rack keeps reading the leader.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_with_client_rack_reads_the_follower_in_its_rack() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::cluster_config(
+        dir.path(),
+        3,
+        &[(
+            "replica.selector.class",
+            "org.apache.kafka.common.replica.RackAwareReplicaSelector",
+        )],
+    );
+    config.racks = vec!["a".into(), "b".into(), "c".into()];
+    let cluster = kf::cluster::Cluster::start(config).await.unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    create_replicated_topic(&bootstrap, "racked", 1, &[]).await;
+    tokio::task::spawn_blocking(move || {
+        produce_acks_all(&bootstrap, "racked", 0, 200, "v");
+        let (leader, replicas, isr) = partition_metadata(&bootstrap, "racked", 0);
+        assert_eq!(isr.len(), 3);
+        let follower = *replicas.iter().find(|&&r| r != leader).unwrap();
+        // Racks go a, b, c to brokers 0, 1, 2.
+        let rack_of = |broker: i32| ["a", "b", "c"][broker as usize];
+
+        let (from_leader, served_by) = consume_from_rack(&bootstrap, "racked", "", 200);
+        assert_eq!(
+            served_by, leader,
+            "a consumer without a rack reads the leader"
+        );
+        let expected: Vec<String> = (0..200).map(|i| format!("v-{i}")).collect();
+        assert_eq!(from_leader, expected);
+
+        let (in_rack, served_by) = consume_from_rack(&bootstrap, "racked", rack_of(follower), 200);
+        assert_eq!(
+            served_by, follower,
+            "the follower in the consumer's rack serves it"
+        );
+        assert_eq!(in_rack, expected, "the follower serves the same records");
+
+        let (leader_rack, served_by) =
+            consume_from_rack(&bootstrap, "racked", rack_of(leader), 200);
+        assert_eq!(served_by, leader, "the leader serves its own rack");
+        assert_eq!(leader_rack, expected);
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
+
 /// OffsetCommit v8 of `data-0` at `offset` for `group`, outside group management: the
 /// partition's error code.
 async fn commit_offset(addr: &str, group: &str, offset: i64) -> i16 {

@@ -30,6 +30,11 @@ const fn broker(
     }
 }
 
+/// Kafka's rack-aware `replica.selector.class` (KIP-392), the one selector kf has.
+pub const RACK_AWARE_REPLICA_SELECTOR: &str =
+    "org.apache.kafka.common.replica.RackAwareReplicaSelector";
+const REPLICA_SELECTORS: &[&str] = &[RACK_AWARE_REPLICA_SELECTOR];
+
 /// The server-side assignors of KIP-848 consumer groups, by Kafka's names.
 pub const CONSUMER_ASSIGNORS: &[&str] = &["uniform", "range"];
 
@@ -136,6 +141,9 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "Response bytes all connections may hold unsent (kf's own); Fetches shrink to fit; -1 is unbounded."),
     broker("replica.lag.time.max.ms", Long, Some("30000"), Any,
         "How long a follower may lag before it leaves the ISR."),
+    broker("replica.selector.class", Str, None, OneOf(REPLICA_SELECTORS),
+        "KIP-392: the selector that may send consumers with client.rack to a follower in their \
+         rack; unset, consumers read from leaders."),
     broker("request.timeout.ms", Int, Some("30000"), AtLeast(0),
         "How long the transaction coordinator's writes wait to be replicated to the ISR."),
     broker("transaction.abort.timed.out.transaction.cleanup.interval.ms", Int, Some("10000"),
@@ -213,6 +221,9 @@ pub struct BrokerConfig {
     pub queued_max_request_bytes: i64,
     pub queued_max_response_bytes: i64,
     pub replica_lag_time_max_ms: i64,
+    /// `replica.selector.class` is the rack-aware selector (KIP-392): a leader may send a
+    /// consumer to a follower in its rack.
+    pub rack_aware_replica_selector: bool,
     pub request_timeout_ms: i32,
     pub transaction_abort_timed_out_transaction_cleanup_interval_ms: i32,
     pub transaction_max_timeout_ms: i32,
@@ -338,6 +349,8 @@ impl BrokerConfig {
             queued_max_request_bytes: number("queued.max.request.bytes"),
             queued_max_response_bytes: number("queued.max.response.bytes"),
             replica_lag_time_max_ms: number("replica.lag.time.max.ms"),
+            rack_aware_replica_selector: string("replica.selector.class")
+                == RACK_AWARE_REPLICA_SELECTOR,
             request_timeout_ms: int("request.timeout.ms"),
             transaction_abort_timed_out_transaction_cleanup_interval_ms: int(
                 "transaction.abort.timed.out.transaction.cleanup.interval.ms",

@@ -4,6 +4,7 @@
 //! and is deleted with its topic.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use kafka_protocol::error::ResponseError;
@@ -23,6 +24,9 @@ pub struct ReplicaManager {
     config: BrokerConfig,
     logs: Arc<LogManager>,
     partitions: RwLock<HashMap<TopicPartition, Arc<Partition>>>,
+    /// Bumped after any hosted partition changed role, replicas or ISR, or was removed: the
+    /// fetchers rebuild their list of followed partitions only then.
+    generation: AtomicU64,
     fetchers: Fetchers,
 }
 
@@ -33,6 +37,7 @@ impl ReplicaManager {
             config,
             logs,
             partitions: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
             fetchers: Fetchers::default(),
         }
     }
@@ -61,6 +66,15 @@ impl ReplicaManager {
 
     pub(super) fn fetchers(&self) -> &Fetchers {
         &self.fetchers
+    }
+
+    /// Changes whenever a hosted partition's role, replicas or ISR changed or one was removed.
+    pub(super) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn bump_generation(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// A hosted partition, if any.
@@ -116,7 +130,9 @@ impl ReplicaManager {
             return Err(ResponseError::NotLeaderOrFollower);
         }
         let hosted = self.get_or_insert(image, &TopicPartition::new(topic, partition));
-        hosted.apply_image(state, now_ms());
+        if hosted.apply_image(state, now_ms()) != Transition::Unchanged {
+            self.bump_generation();
+        }
         Ok(hosted)
     }
 
@@ -201,6 +217,9 @@ impl ReplicaManager {
                 }
             }
         }
+        if !transitions.is_empty() {
+            self.bump_generation();
+        }
         // Each new directory's topic id is durable before the partition takes a record.
         if created {
             if let Err(e) = self.logs.sync() {
@@ -234,6 +253,7 @@ impl ReplicaManager {
                 }
                 // Waiting fetches and produces wake and find the partition gone.
                 if let Some(removed) = removed {
+                    self.bump_generation();
                     removed.notify_moved();
                 }
             }

@@ -59,7 +59,8 @@ impl Isolation {
         }
     }
 
-    fn max_offset(self, offsets: &Offsets) -> i64 {
+    /// The offset a read with this isolation stops before.
+    pub fn max_offset(self, offsets: &Offsets) -> i64 {
         match self {
             Self::LogEnd => offsets.log_end,
             Self::HighWatermark => offsets.high_watermark,
@@ -157,7 +158,7 @@ impl Replica {
     /// acks=all's check before an append: NOT_ENOUGH_REPLICAS while the ISR is below the
     /// effective `min.insync.replicas` (Kafka's `appendRecordsToLeader`).
     pub fn check_min_isr(&self) -> Result<(), ResponseError> {
-        match self.partition.snapshot().is_under_min_isr() {
+        match self.partition.is_under_min_isr() {
             true => Err(ResponseError::NotEnoughReplicas),
             false => Ok(()),
         }
@@ -202,16 +203,9 @@ impl Replica {
         let mut moved = self.partition.subscribe();
         loop {
             moved.borrow_and_update();
-            let state = self.partition.snapshot();
-            if state.leader != self.partition.broker_id() || state.leader_epoch != leader_epoch {
-                return Err(ResponseError::NotLeaderOrFollower);
-            }
-            if state.high_watermark >= required_offset {
-                return if state.is_under_min_isr() {
-                    Err(ResponseError::NotEnoughReplicasAfterAppend)
-                } else {
-                    Ok(())
-                };
+            let outcome = self.partition.replicated(required_offset, leader_epoch);
+            if let Some(outcome) = outcome {
+                return outcome;
             }
             match tokio::time::timeout_at(deadline, moved.changed()).await {
                 Ok(Ok(())) => {}
@@ -244,12 +238,13 @@ impl Replica {
         &self,
         follower: i32,
         fetch_offset: i64,
+        log_start_offset: i64,
         now_ms: i64,
     ) -> Result<bool, ResponseError> {
         let log = self.log()?;
         Ok(self
             .partition
-            .follower_fetched(&log, follower, fetch_offset, now_ms))
+            .follower_fetched(&log, follower, fetch_offset, log_start_offset, now_ms))
     }
 
     /// Reads from `fetch_offset` at most `max_bytes` (the first batch whole, KIP-74), up to
