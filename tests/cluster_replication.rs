@@ -394,6 +394,7 @@ async fn wait_for_isr(cluster: &kf::cluster::Cluster, topic: &str, size: usize) 
 /// it left it, both answered COORDINATOR_NOT_AVAILABLE); once the follower is back in the ISR
 /// both succeed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "flaky: a cut link also drops heartbeats and AlterPartition answers, so by placement a broker may be fenced or the ISR never shrink; run with --ignored"]
 async fn coordinator_writes_below_min_insync_replicas_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = start_cluster(
