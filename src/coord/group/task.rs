@@ -52,6 +52,29 @@ pub enum GroupMessage {
     ConsumerDescribe(oneshot::Sender<Option<ConsumerGroupDescription>>),
 }
 
+impl GroupMessage {
+    /// Whether handling the message may append records (its answer then waits for them to
+    /// be replicated); reads and timers' messages never do.
+    pub fn may_write(&self) -> bool {
+        match self {
+            Self::Join(..)
+            | Self::Sync(..)
+            | Self::Leave(..)
+            | Self::Commit(..)
+            | Self::TxnCommit(..)
+            | Self::Delete(..)
+            | Self::DeleteOffsets(..)
+            | Self::ConsumerHeartbeat(..) => true,
+            Self::Heartbeat(..)
+            | Self::CompleteTransaction(..)
+            | Self::Fetch(..)
+            | Self::Describe(..)
+            | Self::Listing(..)
+            | Self::ConsumerDescribe(..) => false,
+        }
+    }
+}
+
 /// Runs `group` (and its consumer-protocol side, once it has one) until it is Dead or its handle
 /// is dropped.
 pub async fn run_group(
