@@ -6,6 +6,10 @@
 //! order per partition; that what the consumer read across the failures is what the partition
 //! holds; and that all replicas hold identical bytes once caught up.
 //!
+//! A killed broker stays down until the producer has had more records acknowledged; an
+//! isolated one heals once the others elected leaders without it (clients still reach it, and
+//! one that reaches only it learns nothing new until it heals, as with Kafka).
+//!
 //! A failure names the seed and prints the schedule; `KF_CHECKER_SEED=N` replays it. Which
 //! broker a step names is looked up when it runs and the clients' timing is the machine's, so
 //! a replay runs the same faults in the same order, not the same interleaving.
@@ -69,6 +73,7 @@ async fn drive(cluster: &mut Cluster, schedule: &Schedule, dir: &Path) -> Result
     let reader = ConsumerThread::start(&bootstrap, TOPIC);
     for (i, step) in schedule.steps.iter().enumerate() {
         wait_acks(
+            cluster,
             &producer,
             step.before,
             &format!("step {i} before its fault"),
@@ -84,12 +89,16 @@ async fn drive(cluster: &mut Cluster, schedule: &Schedule, dir: &Path) -> Result
                 .isolate(broker)
                 .map_err(|e| format!("step {i}: isolate {broker}: {e}"))?,
         }
-        wait_acks(
-            &producer,
-            step.during,
-            &format!("step {i} with broker {broker} impaired"),
-        )
-        .await?;
+        let when = format!("step {i} with broker {broker} impaired");
+        match step.fault {
+            Fault::Kill => wait_acks(cluster, &producer, step.during, &when).await?,
+            // A client that reaches only the isolated broker learns nothing new from it until
+            // it heals (as with Kafka): the other side elects leaders, then the broker heals
+            // and the producer's progress is required again at the next step.
+            Fault::Isolate => wait_leaders_moved(cluster, broker)
+                .await
+                .map_err(|e| format!("{when}: {e}"))?,
+        }
         match step.fault {
             Fault::Kill => cluster
                 .start_broker(broker)
@@ -163,19 +172,54 @@ fn resolve(cluster: &Cluster, target: Target) -> Result<i32, String> {
 }
 
 /// Waits until `more` records beyond those acknowledged now are acknowledged.
-async fn wait_acks(producer: &ProducerThread, more: usize, when: &str) -> Result<(), String> {
+async fn wait_acks(
+    cluster: &Cluster,
+    producer: &ProducerThread,
+    more: usize,
+    when: &str,
+) -> Result<(), String> {
     let target = producer.acked() + more;
     let deadline = Instant::now() + TIMEOUT;
     while producer.acked() < target {
         if Instant::now() > deadline {
             return Err(format!(
-                "{when}: the producer made no progress ({} of {target} acknowledged)",
-                producer.acked()
+                "{when}: the producer made no progress ({} of {target} acknowledged); the controller {:?} sees {}",
+                producer.acked(),
+                cluster.controller_id(),
+                partition_states(cluster)
             ));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Ok(())
+}
+
+/// Waits until the brokers on the other side of `isolated` no longer name it the leader of
+/// any partition of the topic.
+async fn wait_leaders_moved(cluster: &Cluster, isolated: i32) -> Result<(), String> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let moved = (0..3).filter(|&b| b != isolated).all(|b| {
+            cluster.broker(b).is_some_and(|broker| {
+                let image = broker.image();
+                (0..PARTITIONS).all(|p| {
+                    image
+                        .partition(TOPIC, p)
+                        .is_some_and(|s| s.leader >= 0 && s.leader != isolated)
+                })
+            })
+        });
+        if moved {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the other brokers never elected leaders without broker {isolated}: {}",
+                partition_states(cluster)
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Waits until every broker runs and every partition of the topic has a leader and its whole
@@ -209,6 +253,40 @@ async fn wait_whole(cluster: &Cluster) -> Result<(), String> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Each partition's leader, epoch and ISR in the controller's image, and each running
+/// broker's own view: the leader and epoch it knows, its high watermark and log end.
+fn partition_states(cluster: &Cluster) -> String {
+    let image = cluster.image();
+    (0..PARTITIONS)
+        .map(|p| {
+            let controller = match image.as_ref().and_then(|i| i.partition(TOPIC, p)) {
+                Some(s) => format!(
+                    "leader {} epoch {} isr {:?}",
+                    s.leader, s.leader_epoch, s.isr
+                ),
+                None => "unknown".to_string(),
+            };
+            let brokers: Vec<String> = (0..3)
+                .filter_map(|b| {
+                    let broker = cluster.broker(b)?;
+                    let own = broker.image();
+                    let replica = broker.replicas.replica(&own, TOPIC, p).ok()?;
+                    let offsets = replica.offsets().ok()?;
+                    Some(format!(
+                        "broker {b}: leader {} epoch {} hw {} end {}",
+                        replica.partition.leader(),
+                        replica.partition.leader_epoch(),
+                        offsets.high_watermark,
+                        offsets.log_end
+                    ))
+                })
+                .collect();
+            format!("{TOPIC}-{p}: {controller} [{}]", brokers.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The bytes of every segment of a partition on one broker, in offset order.

@@ -35,7 +35,8 @@ pub struct Step {
     pub before: usize,
     pub fault: Fault,
     pub target: Target,
-    /// Records acknowledged while the broker is impaired, before it recovers.
+    /// Records acknowledged while a killed broker is down, before it starts again (an
+    /// isolated broker heals once the others elected leaders without it).
     pub during: usize,
 }
 
@@ -78,10 +79,14 @@ impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "seed {}:", self.seed)?;
         for (i, step) in self.steps.iter().enumerate() {
+            let recover = match step.fault {
+                Fault::Kill => format!("start it after {} more acks", step.during),
+                Fault::Isolate => "heal it once the others elected leaders".to_string(),
+            };
             writeln!(
                 f,
-                "  {i}: after {} acks, {:?} {:?}; recover after {} more acks",
-                step.before, step.fault, step.target, step.during
+                "  {i}: after {} acks, {:?} {:?}; {recover}",
+                step.before, step.fault, step.target
             )?;
         }
         Ok(())
