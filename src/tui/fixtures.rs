@@ -11,6 +11,7 @@ use super::model::{
 };
 use crate::client::admin::{ClusterDescription, QuorumDescription, QuorumReplica};
 use crate::client::cluster_metadata::{BrokerMetadata, PartitionMetadata, TopicMetadata};
+use crate::client::txn_trace::{EventKind, TraceEvent};
 use crate::client::TopicPartition;
 use crate::cluster::control::{BrokerState, BrokerStatus, ClusterStatus};
 
@@ -202,6 +203,35 @@ pub fn transactions(state: &str) -> Poll {
             start_timestamp_ms: STARTED_WALL_MS - 120_000,
             partitions: vec![TopicPartition::new("payments", 0)],
         },
+    ]))
+}
+
+/// `kf txn trace`'s events of one committed transaction of `orders-writer` on `orders-0`:
+/// its transitions from `Empty` and the commit marker, in the order the trace gives them.
+pub fn trace_commit() -> Poll {
+    let step = |previous: Option<&str>, state: &str, at: i64| TraceEvent {
+        event: EventKind::Transition,
+        timestamp: STARTED_WALL_MS + at,
+        transactional_id: Some("orders-writer".to_string()),
+        producer_id: 4_001,
+        producer_epoch: 2,
+        state: state.to_string(),
+        previous_state: previous.map(str::to_string),
+        partitions: vec![TopicPartition::new("orders", 0)],
+        transaction_timeout_ms: Some(60_000),
+        marker: None,
+        offset: None,
+    };
+    let mut marker = step(Some("Ongoing"), "PrepareCommit", 30);
+    marker.event = EventKind::Marker;
+    marker.transaction_timeout_ms = None;
+    marker.marker = Some("COMMIT");
+    marker.offset = Some(42);
+    Poll::Trace(Ok(vec![
+        step(Some("Empty"), "Ongoing", 10),
+        step(Some("Ongoing"), "PrepareCommit", 20),
+        marker,
+        step(Some("PrepareCommit"), "CompleteCommit", 40),
     ]))
 }
 

@@ -2,6 +2,8 @@
 //! transactions), each on its own cadence off the drawing thread, each bounded by a timeout so
 //! a slow API yields a failed poll (a stale pane) rather than a frozen screen. Offsets are
 //! batched per broker: one ListOffsets per broker per refresh for every partition it leads.
+//! The transitions pane is fed by `kf txn trace`'s follower (`client::txn_trace`), which
+//! follows `__transaction_state` from its end in a task of its own.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -19,7 +21,8 @@ use super::model::{
     Poll, TransactionSummary,
 };
 use crate::client::admin::{Admin, OffsetSpec, TransactionFilter};
-use crate::client::{ClientError, IsolationLevel, TopicPartition};
+use crate::client::txn_trace::TraceFollower;
+use crate::client::{Client, ClientError, IsolationLevel, TopicPartition};
 use crate::cluster::control::{self, ControlRequest, ControlResponse};
 
 /// The log start and last stable offsets move rarely; they are asked for on every
@@ -48,10 +51,12 @@ pub fn poll_timeout(interval: Duration) -> Duration {
 }
 
 impl Poller {
-    /// Starts every source on the current runtime; answers go to `answers`. With `local` (the
-    /// control socket of the `kf cluster up` being watched) its status is polled too.
+    /// Starts every source on the current runtime; answers go to `answers`. `trace` (a
+    /// read_committed client) follows the transactions; with `local` (the control socket of
+    /// the `kf cluster up` being watched) its status is polled too.
     pub fn spawn(
         admin: &Admin,
+        trace: Client,
         interval: Duration,
         answers: &Sender<Answer>,
         local: Option<&Path>,
@@ -95,6 +100,7 @@ impl Poller {
         source(|admin, _, timeout| {
             Box::pin(async move { vec![poll_transactions(&admin, timeout).await] })
         });
+        tasks.push(tokio::spawn(follow_trace(trace, timeout, answers.clone())));
         if let Some(socket) = local {
             let (socket, answers) = (socket.to_path_buf(), answers.clone());
             tasks.push(tokio::spawn(async move {
@@ -395,6 +401,55 @@ async fn describe_transactions(admin: &Admin) -> Result<Vec<TransactionSummary>,
             },
         })
         .collect())
+}
+
+/// The least time one round of the trace may take.
+const TRACE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long the trace waits before it tries again after the cluster refused it.
+const TRACE_RETRY: Duration = Duration::from_secs(5);
+
+/// Runs `kf txn trace`'s follower from the end of `__transaction_state`, sending each round's
+/// events (the first round even when empty: the pane then knows the trace runs). When the
+/// cluster refuses it (no right to read the internal topic, no ListTransactions) the pane is
+/// told why, and the follower starts again after `TRACE_RETRY`.
+async fn follow_trace(client: Client, timeout: Duration, answers: Sender<Answer>) {
+    let send = |poll| answers.send((Poll::Trace(poll), Instant::now())).is_ok();
+    // A round may wait for `__transaction_state` to be created, and one cut short loses what
+    // it read: only a hung cluster hits this bound.
+    let timeout = timeout.max(TRACE_TIMEOUT);
+    loop {
+        let start = TraceFollower::start(client.clone(), false);
+        let unsupported = "this cluster does not offer the APIs kf txn trace reads with";
+        let mut follower = match bounded(timeout, "kf txn trace", unsupported, start).await {
+            Ok(follower) => follower,
+            Err(error) => {
+                if !send(Err(error)) {
+                    return;
+                }
+                tokio::time::sleep(TRACE_RETRY).await;
+                continue;
+            }
+        };
+        let mut first = true;
+        loop {
+            match bounded(timeout, "kf txn trace", unsupported, follower.poll()).await {
+                Ok(events) => {
+                    if (first || !events.is_empty()) && !send(Ok(events)) {
+                        return;
+                    }
+                    first = false;
+                }
+                Err(error) => {
+                    if !send(Err(error)) {
+                        return;
+                    }
+                    tokio::time::sleep(TRACE_RETRY).await;
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// The local cluster's status through its control socket: each broker up, down, isolated or
