@@ -138,6 +138,10 @@ pub fn busy_app() -> App {
     app.on_poll(offsets(OffsetKind::HighWatermark, 0, &first), 0);
     app.on_poll(offsets(OffsetKind::LogStart, 0, &[("orders", 0, 100)]), 10);
     app.on_poll(offsets(OffsetKind::HighWatermark, 0, &second), 1_000);
+    // orders-0 has 3 records its followers have not replicated yet; payments' log end is
+    // not shown.
+    let log_end = [("orders", 0, 1_103), ("orders", 1, 550), ("orders", 2, 0)];
+    app.on_poll(offsets(OffsetKind::LogEnd, 0, &log_end), 1_010);
     app
 }
 

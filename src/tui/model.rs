@@ -28,6 +28,8 @@ pub enum OffsetKind {
     LogStart,
     /// Latest, read_committed: the last stable offset.
     LastStable,
+    /// Latest as Kafka's debugging replica: the log end offset, where the cluster shows it.
+    LogEnd,
 }
 
 /// One broker's answers in an offsets round: ListOffsets for the partitions it leads and,

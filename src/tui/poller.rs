@@ -1,7 +1,9 @@
 //! The poller: one task per source (cluster and metadata, quorum, offsets, groups,
 //! transactions), each on its own cadence off the drawing thread, each bounded by a timeout so
 //! a slow API yields a failed poll (a stale pane) rather than a frozen screen. Offsets are
-//! batched per broker: one ListOffsets per broker per refresh for every partition it leads.
+//! batched per broker: per refresh, one ListOffsets per broker for the high watermarks of every
+//! partition it leads and one for their log end offsets (as Kafka's debugging replica, which
+//! is how a client sees the log end).
 //! The transitions pane is fed by `kf txn trace`'s follower (`client::txn_trace`), which
 //! follows `__transaction_state` from its end in a task of its own.
 
@@ -120,10 +122,11 @@ impl Poller {
 
 type BoxedPolls = std::pin::Pin<Box<dyn Future<Output = Vec<Poll>> + Send>>;
 
-/// Every round asks for high watermarks; every `SLOW_EVERY`-th round also for one of the
-/// slow kinds, alternating.
+/// Every round asks for high watermarks, then log end offsets (after: so the log end shown is
+/// never older than the high watermark); every `SLOW_EVERY`-th round also for one of the slow
+/// kinds, alternating.
 fn kinds_of_round(round: u64) -> Vec<OffsetKind> {
-    let mut kinds = vec![OffsetKind::HighWatermark];
+    let mut kinds = vec![OffsetKind::HighWatermark, OffsetKind::LogEnd];
     if round % SLOW_EVERY == 0 {
         kinds.push(if (round / SLOW_EVERY) % 2 == 0 {
             OffsetKind::LogStart
@@ -142,6 +145,7 @@ pub async fn poll_once(admin: &Admin, timeout: Duration) -> Vec<Poll> {
     ];
     for kind in [
         OffsetKind::HighWatermark,
+        OffsetKind::LogEnd,
         OffsetKind::LogStart,
         OffsetKind::LastStable,
     ] {
@@ -214,7 +218,9 @@ async fn poll_offsets(admin: &Admin, kind: OffsetKind, timeout: Duration) -> Pol
         }
     }
     let (spec, isolation) = match kind {
-        OffsetKind::HighWatermark => (OffsetSpec::Latest, IsolationLevel::ReadUncommitted),
+        OffsetKind::HighWatermark | OffsetKind::LogEnd => {
+            (OffsetSpec::Latest, IsolationLevel::ReadUncommitted)
+        }
         OffsetKind::LogStart => (OffsetSpec::Earliest, IsolationLevel::ReadUncommitted),
         OffsetKind::LastStable => (OffsetSpec::Latest, IsolationLevel::ReadCommitted),
     };
@@ -222,7 +228,14 @@ async fn poll_offsets(admin: &Admin, kind: OffsetKind, timeout: Duration) -> Pol
         let offsets = if partitions.is_empty() {
             Ok(BTreeMap::new())
         } else {
-            let call = admin.list_offsets_at(broker_id, &partitions, spec, isolation);
+            let call = async {
+                if kind == OffsetKind::LogEnd {
+                    admin.log_end_offsets_at(broker_id, &partitions).await
+                } else {
+                    let call = admin.list_offsets_at(broker_id, &partitions, spec, isolation);
+                    call.await
+                }
+            };
             bounded(timeout, "ListOffsets", "no ListOffsets", call)
                 .await
                 // A partition's own error (its leader just moved) leaves its last value.
@@ -243,7 +256,7 @@ async fn poll_offsets(admin: &Admin, kind: OffsetKind, timeout: Duration) -> Pol
                 )
                 .await,
             ),
-            OffsetKind::LogStart | OffsetKind::LastStable => None,
+            OffsetKind::LogStart | OffsetKind::LastStable | OffsetKind::LogEnd => None,
         };
         BrokerOffsets {
             broker_id,
