@@ -30,8 +30,16 @@ const fn broker(
     }
 }
 
+/// Kafka's rack-aware `replica.selector.class` (KIP-392), the one selector kf has.
+pub const RACK_AWARE_REPLICA_SELECTOR: &str =
+    "org.apache.kafka.common.replica.RackAwareReplicaSelector";
+const REPLICA_SELECTORS: &[&str] = &[RACK_AWARE_REPLICA_SELECTOR];
+
 /// The server-side assignors of KIP-848 consumer groups, by Kafka's names.
 pub const CONSUMER_ASSIGNORS: &[&str] = &["uniform", "range"];
+/// Kafka's `ConsumerGroupMigrationPolicy` values.
+pub const CONSUMER_MIGRATION_POLICIES: &[&str] =
+    &["disabled", "upgrade", "downgrade", "bidirectional"];
 
 static BROKER_CONFIGS: &[ConfigDef] = &[
     broker("advertised.listeners", Str, None, Any,
@@ -60,6 +68,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "How often members of consumer-protocol groups heartbeat."),
     broker("group.consumer.max.size", Int, Some("2147483647"), AtLeast(1),
         "The most members a consumer-protocol group may have."),
+    broker("group.consumer.migration.policy", Str, Some("bidirectional"), OneOf(CONSUMER_MIGRATION_POLICIES),
+        "Which way a group with members converts between the classic and the consumer protocol: upgrade (a consumer-protocol member joins a classic group), downgrade (the last consumer-protocol member leaves), both, or disabled."),
     broker("group.consumer.session.timeout.ms", Int, Some("45000"), AtLeast(1),
         "How long a consumer-protocol member may go without a heartbeat before it is removed."),
     broker("group.initial.rebalance.delay.ms", Int, Some("3000"), AtLeast(0),
@@ -120,6 +130,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "Partition count of automatically created topics."),
     broker("offset.metadata.max.bytes", Int, Some("4096"), Any,
         "The longest metadata string an offset commit may carry."),
+    broker("offsets.commit.timeout.ms", Int, Some("5000"), AtLeast(1),
+        "How long a group coordinator's write waits to be replicated to the ISR before it fails."),
     broker("offsets.retention.check.interval.ms", Long, Some("600000"), AtLeast(1),
         "How often expired offsets are looked for."),
     broker("offsets.retention.minutes", Int, Some("10080"), AtLeast(1),
@@ -134,6 +146,11 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "Response bytes all connections may hold unsent (kf's own); Fetches shrink to fit; -1 is unbounded."),
     broker("replica.lag.time.max.ms", Long, Some("30000"), Any,
         "How long a follower may lag before it leaves the ISR."),
+    broker("replica.selector.class", Str, None, OneOf(REPLICA_SELECTORS),
+        "KIP-392: the selector that may send consumers with client.rack to a follower in their \
+         rack; unset, consumers read from leaders."),
+    broker("request.timeout.ms", Int, Some("30000"), AtLeast(0),
+        "How long the transaction coordinator's writes wait to be replicated to the ISR."),
     broker("transaction.abort.timed.out.transaction.cleanup.interval.ms", Int, Some("10000"),
         AtLeast(1), "How often the coordinator aborts transactions that outlived their timeout."),
     broker("transaction.max.timeout.ms", Int, Some("900000"), AtLeast(1),
@@ -175,6 +192,7 @@ pub struct BrokerConfig {
     pub group_consumer_assignors: Vec<String>,
     pub group_consumer_heartbeat_interval_ms: i32,
     pub group_consumer_max_size: i32,
+    pub group_consumer_migration_policy: String,
     pub group_consumer_session_timeout_ms: i32,
     pub group_initial_rebalance_delay_ms: i32,
     pub group_max_session_timeout_ms: i32,
@@ -201,6 +219,7 @@ pub struct BrokerConfig {
     pub min_insync_replicas: i32,
     pub num_partitions: i32,
     pub offset_metadata_max_bytes: i32,
+    pub offsets_commit_timeout_ms: i32,
     pub offsets_retention_check_interval_ms: i64,
     pub offsets_retention_minutes: i32,
     pub offsets_topic_num_partitions: i32,
@@ -208,6 +227,10 @@ pub struct BrokerConfig {
     pub queued_max_request_bytes: i64,
     pub queued_max_response_bytes: i64,
     pub replica_lag_time_max_ms: i64,
+    /// `replica.selector.class` is the rack-aware selector (KIP-392): a leader may send a
+    /// consumer to a follower in its rack.
+    pub rack_aware_replica_selector: bool,
+    pub request_timeout_ms: i32,
     pub transaction_abort_timed_out_transaction_cleanup_interval_ms: i32,
     pub transaction_max_timeout_ms: i32,
     pub transaction_remove_expired_transaction_cleanup_interval_ms: i32,
@@ -297,6 +320,7 @@ impl BrokerConfig {
             group_consumer_assignors: list("group.consumer.assignors"),
             group_consumer_heartbeat_interval_ms: int("group.consumer.heartbeat.interval.ms"),
             group_consumer_max_size: int("group.consumer.max.size"),
+            group_consumer_migration_policy: string("group.consumer.migration.policy"),
             group_consumer_session_timeout_ms: int("group.consumer.session.timeout.ms"),
             group_initial_rebalance_delay_ms: int("group.initial.rebalance.delay.ms"),
             group_max_session_timeout_ms: int("group.max.session.timeout.ms"),
@@ -324,6 +348,7 @@ impl BrokerConfig {
             min_insync_replicas: int("min.insync.replicas"),
             num_partitions: int("num.partitions"),
             offset_metadata_max_bytes: int("offset.metadata.max.bytes"),
+            offsets_commit_timeout_ms: int("offsets.commit.timeout.ms"),
             offsets_retention_check_interval_ms: number("offsets.retention.check.interval.ms"),
             offsets_retention_minutes: int("offsets.retention.minutes"),
             offsets_topic_num_partitions: int("offsets.topic.num.partitions"),
@@ -331,6 +356,9 @@ impl BrokerConfig {
             queued_max_request_bytes: number("queued.max.request.bytes"),
             queued_max_response_bytes: number("queued.max.response.bytes"),
             replica_lag_time_max_ms: number("replica.lag.time.max.ms"),
+            rack_aware_replica_selector: string("replica.selector.class")
+                == RACK_AWARE_REPLICA_SELECTOR,
+            request_timeout_ms: int("request.timeout.ms"),
             transaction_abort_timed_out_transaction_cleanup_interval_ms: int(
                 "transaction.abort.timed.out.transaction.cleanup.interval.ms",
             ),

@@ -91,6 +91,8 @@ pub struct PartitionRequest {
     pub current_leader_epoch: i32,
     /// The epoch of the last batch the fetcher holds (v12+, KIP-320); -1 when not given.
     pub last_fetched_epoch: i32,
+    /// A follower's log start offset (v5+); -1 from consumers.
+    pub log_start_offset: i64,
 }
 
 /// A partition to read: its key, its topic's name when known (a topic id this broker does not
@@ -115,6 +117,8 @@ pub struct PartitionRead {
     pub aborted_transactions: Option<Vec<AbortedTransaction>>,
     /// KIP-320: where the fetcher's log diverges from this one (epoch, end offset).
     pub diverging_epoch: Option<(i32, i64)>,
+    /// KIP-392: the follower the consumer should fetch this partition from instead.
+    pub preferred_read_replica: Option<i32>,
 }
 
 /// A partition in a session: what the client asked last and what it was last told.
@@ -138,7 +142,9 @@ impl CachedPartition {
 
     /// Notes what an incremental answer says of this partition; true when it must be sent.
     fn note_response(&mut self, read: &PartitionRead) -> bool {
-        let mut must_respond = !read.records.is_empty() || read.diverging_epoch.is_some();
+        let mut must_respond = !read.records.is_empty()
+            || read.diverging_epoch.is_some()
+            || read.preferred_read_replica.is_some();
         if self.high_watermark != read.high_watermark {
             self.high_watermark = read.high_watermark;
             must_respond = true;

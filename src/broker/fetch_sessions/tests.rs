@@ -14,6 +14,7 @@ fn partition(p: i32) -> FetchPartition {
             partition_max_bytes: 1024,
             current_leader_epoch: -1,
             last_fetched_epoch: -1,
+            log_start_offset: -1,
         },
     }
 }
@@ -50,6 +51,7 @@ fn read(partition: &FetchPartition, high_watermark: i64, records: &'static [u8])
         records: Bytes::from_static(records),
         aborted_transactions: None,
         diverging_epoch: None,
+        preferred_read_replica: None,
     }
 }
 

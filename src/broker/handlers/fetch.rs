@@ -20,11 +20,18 @@
 //! offset (or an epoch this log does not have) answers `diverging_epoch` and no records, so the
 //! fetcher truncates.
 //!
-//! Differs from Kafka (until the issues that bring them): no follower fetching for consumers
-//! (KIP-392, `preferred_read_replica` is always -1). A fetch with a replica id reads to the log
-//! end even from a broker that is not a replica of the partition (Kafka answers
-//! NOT_LEADER_OR_FOLLOWER and requires CLUSTER_ACTION), and the replica's broker epoch
-//! (KIP-903) is not checked.
+//! KIP-392 (v11+): a consumer's fetch may read a follower, up to the follower's high watermark
+//! (which the follower takes from its leader's answers); its leader epoch is checked as for a
+//! leader. With `replica.selector.class` set to the rack-aware selector, the leader answers a
+//! consumer whose `rack_id` names another rack holding an in-sync follower that has the fetch
+//! offset with that follower as `preferred_read_replica` and no records (`replica/selector.rs`).
+//! Fetches below v11 and followers' fetches read the leader only (NOT_LEADER_OR_FOLLOWER
+//! elsewhere). As Kafka, a follower answers an offset between its high watermark and its log
+//! end with no records, and one past its log end with OFFSET_OUT_OF_RANGE.
+//!
+//! Differs from Kafka: a fetch with a replica id reads to the log end even from a broker that
+//! is not a replica of the partition (Kafka answers NOT_LEADER_OR_FOLLOWER and requires
+//! CLUSTER_ACTION), and the replica's broker epoch (KIP-903) is not checked.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -49,7 +56,7 @@ use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
 use crate::clock;
 use crate::metadata::MetadataImage;
-use crate::replica::{isr, Isolation, Partition, TopicPartition};
+use crate::replica::{isr, selector, Isolation, Partition, Replica, TopicPartition};
 
 /// The partitions a fetch reads, each watched from before its first read, so that the fetch
 /// wakes when one of them moves (and only then).
@@ -110,17 +117,24 @@ pub async fn handle(
     let max_bytes = request.max_bytes.min(broker.config.fetch_max_bytes).max(0) as usize;
     let mut charge = broker.queued.response_reservation();
     let mut waits = Waits::default();
-    let reader = Reader {
+    // Kafka's client metadata: from v11 a consumer may read followers, and states its rack.
+    let client_rack =
+        (replica_id.is_none() && version >= 11).then(|| request.rack_id.as_str().to_owned());
+    let mut reader = Reader {
         broker,
         isolation,
         replica_id,
+        client_rack,
     };
     let mut reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits);
+    // A follower's fetch offset is recorded once per request, at its first read (as Kafka's
+    // fetchMessages): re-reads of a long poll state nothing new.
+    reader.replica_id = None;
     while !partitions.is_empty() {
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
-        let has_error = reads
-            .iter()
-            .any(|r| r.error != 0 || r.diverging_epoch.is_some());
+        let has_error = reads.iter().any(|r| {
+            r.error != 0 || r.diverging_epoch.is_some() || r.preferred_read_replica.is_some()
+        });
         if bytes >= request.min_bytes.max(0) as usize || has_error || Instant::now() >= deadline {
             break;
         }
@@ -167,6 +181,7 @@ fn session_request(image: &MetadataImage, request: &FetchRequest, version: i16) 
                     } else {
                         -1
                     },
+                    log_start_offset: p.log_start_offset,
                 },
             })
         })
@@ -220,8 +235,10 @@ fn topic_key(
 struct Reader<'a> {
     broker: &'a Broker,
     isolation: Isolation,
-    /// The follower fetching, if one is.
+    /// The follower fetching, if one is and its position is still to be recorded.
     replica_id: Option<i32>,
+    /// A consumer's rack (`rack_id`, maybe empty) from v11, when it may read followers.
+    client_rack: Option<String>,
 }
 
 impl Reader<'_> {
@@ -262,6 +279,7 @@ impl Reader<'_> {
                     records: Bytes::new(),
                     aborted_transactions: None,
                     diverging_epoch: None,
+                    preferred_read_replica: None,
                 };
                 if let Err(error) = self.read_into(&image, partition, remaining, waits, &mut read) {
                     read.error = error.code();
@@ -290,16 +308,20 @@ impl Reader<'_> {
             .as_deref()
             .ok_or(ResponseError::UnknownTopicId)?;
         let asked = &partition.request;
-        let (replica, _) = self.broker.replicas.leader(
-            image,
-            topic,
-            partition.key.partition,
-            asked.current_leader_epoch,
-        )?;
+        let replica = self.local_replica(image, topic, partition)?;
         if let TopicKey::Id(id) = partition.key.topic {
             if image.topic(topic).map(|t| t.topic_id) != Some(id) {
                 return Err(ResponseError::InconsistentTopicId);
             }
+        }
+        if let Some(preferred) = self.preferred_read_replica(image, &replica, asked.fetch_offset) {
+            // The consumer goes to the follower: no read here, only the partition's offsets.
+            let offsets = replica.offsets()?;
+            read.preferred_read_replica = Some(preferred);
+            read.high_watermark = offsets.high_watermark;
+            read.last_stable_offset = offsets.last_stable;
+            read.log_start_offset = offsets.log_start;
+            return Ok(());
         }
         waits.watch(&replica.partition);
         if let Some(diverging) =
@@ -314,7 +336,13 @@ impl Reader<'_> {
             return Ok(());
         }
         if let Some(follower) = self.replica_id {
-            if replica.follower_fetched(follower, asked.fetch_offset, clock::now_ms())? {
+            let now = clock::now_ms();
+            if replica.follower_fetched(
+                follower,
+                asked.fetch_offset,
+                asked.log_start_offset,
+                now,
+            )? {
                 isr::expand(self.broker, &replica.partition, follower);
             }
         }
@@ -333,6 +361,45 @@ impl Reader<'_> {
         read.records = result.records;
         read.aborted_transactions = result.aborted_transactions;
         Ok(())
+    }
+}
+
+impl Reader<'_> {
+    /// The partition's replica on this broker (Kafka's `localLogWithEpochOrThrow`): its leader
+    /// for followers and for consumers below v11, any replica for other consumers; the stated
+    /// leader epoch is checked either way (KIP-320).
+    fn local_replica(
+        &self,
+        image: &MetadataImage,
+        topic: &str,
+        partition: &FetchPartition,
+    ) -> Result<Replica, ResponseError> {
+        let (index, epoch) = (
+            partition.key.partition,
+            partition.request.current_leader_epoch,
+        );
+        if self.client_rack.is_none() {
+            return Ok(self.broker.replicas.leader(image, topic, index, epoch)?.0);
+        }
+        let replica = self.broker.replicas.replica(image, topic, index)?;
+        replica.partition.check_current_leader_epoch(epoch)?;
+        Ok(replica)
+    }
+
+    /// KIP-392 at the leader: the follower this consumer should read from instead, when the
+    /// broker has the rack-aware selector.
+    fn preferred_read_replica(
+        &self,
+        image: &MetadataImage,
+        replica: &Replica,
+        fetch_offset: i64,
+    ) -> Option<i32> {
+        let client_rack = self.client_rack.as_deref()?;
+        if !self.broker.config.rack_aware_replica_selector || !replica.partition.is_leader() {
+            return None;
+        }
+        let now = clock::now_ms();
+        selector::preferred_read_replica(replica, image, client_rack, fetch_offset, now)
     }
 }
 
@@ -363,7 +430,7 @@ fn topic_responses(reads: Vec<PartitionRead>) -> Vec<FetchableTopicResponse> {
                     .with_epoch(read.diverging_epoch.map_or(-1, |d| d.0))
                     .with_end_offset(read.diverging_epoch.map_or(-1, |d| d.1)),
             )
-            .with_preferred_read_replica((-1).into())
+            .with_preferred_read_replica(read.preferred_read_replica.unwrap_or(-1).into())
             .with_records(Some(read.records));
         let name = read.partition.topic.unwrap_or_default();
         let topic_id = match &key.topic {

@@ -18,7 +18,7 @@ use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse, RequestH
 use crate::broker::Broker;
 use crate::log::TimestampAndOffset;
 use crate::metadata::MetadataImage;
-use crate::replica::{check_epoch, Isolation};
+use crate::replica::Isolation;
 
 const LATEST: i64 = -1;
 const EARLIEST: i64 = -2;
@@ -103,17 +103,15 @@ fn lookup(
             .leader(image, topic, partition, current_leader_epoch)?
     } else {
         let replica = broker.replicas.replica(image, topic, partition)?;
-        let leader_epoch = replica.partition.snapshot().leader_epoch;
-        check_epoch(current_leader_epoch, leader_epoch)?;
+        replica
+            .partition
+            .check_current_leader_epoch(current_leader_epoch)?;
+        let leader_epoch = replica.partition.leader_epoch();
         (replica, leader_epoch)
     };
     let log = replica.log()?;
     let offsets = replica.partition.offsets(&log);
-    let last_fetchable = match isolation {
-        Isolation::Committed => offsets.last_stable,
-        Isolation::HighWatermark => offsets.high_watermark,
-        Isolation::LogEnd => offsets.log_end,
-    };
+    let last_fetchable = isolation.max_offset(&offsets);
     let at = |offset| Found {
         timestamp: -1,
         offset,

@@ -111,7 +111,6 @@ struct Pending {
     replica: Replica,
     leader_epoch: i32,
     acks: Acks,
-    min_insync_replicas: i32,
 }
 
 impl Pending {
@@ -120,12 +119,7 @@ impl Pending {
         // and `required_offset` is that original batch's end.
         if self.acks == Acks::All {
             self.replica
-                .wait_replicated(
-                    self.appended.required_offset,
-                    self.leader_epoch,
-                    self.min_insync_replicas,
-                    timeout,
-                )
+                .wait_replicated(self.appended.required_offset, self.leader_epoch, timeout)
                 .await
                 .map_err(|e| AppendError::new(e, None))?;
         }
@@ -201,15 +195,12 @@ fn append(
             Some("empty record set".into()),
         ));
     };
-    let min_insync_replicas = broker.replicas.min_insync_replicas(image, topic);
-    let appended =
-        replica.append_records(&records, leader_epoch, acks, min_insync_replicas, now_ms)?;
+    let appended = replica.append_records(&records, leader_epoch, acks, now_ms)?;
     Ok(Pending {
         appended,
         replica,
         leader_epoch,
         acks,
-        min_insync_replicas,
     })
 }
 

@@ -396,7 +396,10 @@ impl ConsumerGroup {
     }
 
     /// Every member's topics (names and regex matches), as they exist in `image`.
-    fn subscription_metadata_from(&self, image: &MetadataImage) -> BTreeMap<String, TopicMetadata> {
+    pub(super) fn subscription_metadata_from(
+        &self,
+        image: &MetadataImage,
+    ) -> BTreeMap<String, TopicMetadata> {
         let mut names: BTreeSet<&str> = BTreeSet::new();
         for member in self.members.values() {
             names.extend(member.subscribed_topic_names.iter().map(String::as_str));
@@ -446,7 +449,7 @@ impl ConsumerGroup {
             .collect()
     }
 
-    fn compute_target_assignment(&mut self, records: &mut Vec<CoordinatorRecord>) {
+    pub(super) fn compute_target_assignment(&mut self, records: &mut Vec<CoordinatorRecord>) {
         let subscriptions: BTreeMap<String, BTreeSet<Uuid>> = self
             .members
             .values()
@@ -471,7 +474,12 @@ impl ConsumerGroup {
     }
 
     /// One step of Kafka's `CurrentAssignmentBuilder` for `member_id`.
-    fn reconcile(&mut self, member_id: &str, owned: Option<&[(Uuid, Vec<i32>)]>, now_ms: i64) {
+    pub(super) fn reconcile(
+        &mut self,
+        member_id: &str,
+        owned: Option<&[(Uuid, Vec<i32>)]>,
+        now_ms: i64,
+    ) {
         let Some(member) = self.members.get(member_id) else {
             return;
         };
@@ -485,7 +493,12 @@ impl ConsumerGroup {
             let next = self.next_assignment(member, epoch, owned);
             self.members.insert(member_id.to_string(), next);
         }
-        if let Some(member) = self.members.get_mut(member_id) {
+        // A classic member's deadlines are its join and sync timeouts (`classic_members.rs`).
+        if let Some(member) = self
+            .members
+            .get_mut(member_id)
+            .filter(|m| m.classic.is_none())
+        {
             if member.state == MemberState::UnrevokedPartitions {
                 let timeout = i64::from(member.rebalance_timeout_ms.max(0));
                 member
