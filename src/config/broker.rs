@@ -9,7 +9,7 @@ use super::ConfigError;
 use crate::log::MessageTimestampType;
 
 use ConfigType::{Boolean, Int, List, Long, Short, String as Str};
-use Validator::{Any, AtLeast, ListOf, OneOf};
+use Validator::{Any, AtLeast, Between, ListOf, OneOf};
 
 const fn broker(
     name: &'static str,
@@ -165,6 +165,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "Replication factor of __transaction_state (capped by the broker count on creation)."),
     broker("transaction.state.log.segment.bytes", Int, Some("104857600"), AtLeast(1),
         "segment.bytes of __transaction_state."),
+    broker("transaction.version", Short, Some("2"), Between(0, 2),
+        "kf's own: the transaction.version feature level finalized when the cluster is first started (Kafka sets it with kafka-storage format --feature); 2 is KIP-890's epoch bump per transaction and implicit partition add on Produce."),
     broker("transactional.id.expiration.ms", Int, Some("604800000"), AtLeast(1),
         "How long an idle transactional id is kept."),
     broker("unclean.leader.election.enable", Boolean, Some("false"), Any,
@@ -238,6 +240,8 @@ pub struct BrokerConfig {
     pub transaction_state_log_num_partitions: i32,
     pub transaction_state_log_replication_factor: i16,
     pub transaction_state_log_segment_bytes: i32,
+    /// The `transaction.version` feature level a new cluster finalizes (0..=2).
+    pub transaction_version: i16,
     pub transactional_id_expiration_ms: i32,
     pub unclean_leader_election_enable: bool,
     /// The properties set explicitly (validated), for DescribeConfigs sources.
@@ -372,6 +376,7 @@ impl BrokerConfig {
                 "transaction.state.log.replication.factor",
             ),
             transaction_state_log_segment_bytes: int("transaction.state.log.segment.bytes"),
+            transaction_version: short("transaction.version"),
             transactional_id_expiration_ms: int("transactional.id.expiration.ms"),
             unclean_leader_election_enable: boolean("unclean.leader.election.enable"),
             explicit,
