@@ -1,5 +1,6 @@
 //! The path between brokers for requests one broker makes of another: WriteTxnMarkers from a
-//! transaction coordinator to a partition leader, Fetch from a follower to its leader. Brokers share no memory: a request is a
+//! transaction coordinator to a partition leader, AddPartitionsToTxn from a partition leader to
+//! a transaction coordinator (KIP-890), Fetch from a follower to its leader. Brokers share no memory: a request is a
 //! Kafka request value handed to the target broker's handler, in process. Links are the cluster's
 //! fault table (`cluster::faults`); a request over a cut link, from or to an isolated broker, or to
 //! a broker that is not running, fails as an unreachable broker would, and so does one whose
@@ -10,8 +11,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock, Weak};
 
 use kafka_protocol::messages::{
-    ApiKey, FetchRequest, FetchResponse, RequestHeader, WriteTxnMarkersRequest,
-    WriteTxnMarkersResponse,
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, ApiKey, FetchRequest, FetchResponse,
+    RequestHeader, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use thiserror::Error;
 
@@ -81,6 +82,21 @@ impl InterBrokerRouter {
         let target = self.target(from, to)?;
         let response = handlers::write_txn_markers::handle(&target, request).await;
         self.answer(from, to, response)
+    }
+
+    /// A partition leader's AddPartitionsToTxn (v5, the batched form) to a transaction
+    /// coordinator (KIP-890).
+    pub async fn add_partitions_to_txn(
+        &self,
+        from: i32,
+        to: i32,
+        request: AddPartitionsToTxnRequest,
+    ) -> Result<AddPartitionsToTxnResponse, LinkError> {
+        let target = self.target(from, to)?;
+        let header = RequestHeader::default()
+            .with_request_api_key(ApiKey::AddPartitionsToTxn as i16)
+            .with_request_api_version(5);
+        Ok(handlers::add_partitions_to_txn::handle(&target, &header, request).await)
     }
 
     /// A follower's Fetch (the version given) to the partitions' leader.

@@ -251,8 +251,14 @@ impl GroupCoordinator {
         }
         // Only a member without an id may create the group.
         let create = member_id == UNKNOWN_MEMBER_ID;
+        let Some(broker) = self.broker.upgrade() else {
+            return JoinResult::error(ResponseError::CoordinatorNotAvailable, &member_id);
+        };
+        let image = broker.image();
         match self
-            .call(group_id, create, |tx| GroupMessage::Join(request, tx))
+            .call(group_id, create, |tx| {
+                GroupMessage::Join(request, image, tx)
+            })
             .await
         {
             Ok(Some(result)) => result,
@@ -370,21 +376,22 @@ impl GroupCoordinator {
 
     /// Committed offsets of `group_id`; an unknown group has none. With `require_stable`
     /// (OffsetFetch v7+), UNSTABLE_OFFSET_COMMIT for partitions with transactional offsets
-    /// pending.
+    /// pending. A consumer group checks the `fetcher`'s member id and epoch (v9+).
     pub async fn fetch_offsets(
         &self,
         group_id: &str,
         topics: FetchOffsets,
         require_stable: bool,
+        fetcher: OffsetFetcher,
     ) -> Result<FetchedOffsets, ResponseError> {
         let asked = topics.clone();
         match self
             .call(group_id, false, |tx| {
-                GroupMessage::Fetch(topics, require_stable, tx)
+                GroupMessage::Fetch(topics, require_stable, fetcher, tx)
             })
             .await?
         {
-            Some(fetched) => Ok(fetched),
+            Some(fetched) => fetched,
             None => Ok(asked
                 .unwrap_or_default()
                 .into_iter()

@@ -13,7 +13,9 @@ use kafka_protocol::records::{
 };
 use tracing::warn;
 
-use super::log_record::{decode_key, decode_value, encode_key, encode_value, TxnLogValue};
+use super::log_record::{
+    decode_key, decode_value, encode_key, encode_value, value_version, TxnLogValue,
+};
 use super::state::TxnMetadata;
 use crate::broker::Broker;
 use crate::clock::now_ms;
@@ -85,7 +87,12 @@ pub async fn append_transition(
         sequence: -1,
         timestamp: now,
         key: Some(Bytes::from(encode_key(transactional_id))),
-        value: value.map(|m| Bytes::from(encode_value(&m.to_log_value()))),
+        value: value.map(|m| {
+            Bytes::from(encode_value(
+                &m.to_log_value(),
+                value_version(image.transaction_version()),
+            ))
+        }),
         headers: Default::default(),
         delete_horizon: false,
     };

@@ -13,7 +13,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info};
 
 use super::markers::write_markers;
-use super::state::{is_epoch_exhausted, TopicPartition, TxnMetadata, TxnState, NO_PRODUCER_EPOCH};
+use super::state::{
+    is_epoch_exhausted, TopicPartition, TxnMetadata, TxnState, NO_PRODUCER_EPOCH, NO_PRODUCER_ID,
+    TV_EPOCH_BUMP,
+};
 use super::store::append_transition;
 use crate::broker::Broker;
 use crate::clock::now_ms;
@@ -38,6 +41,8 @@ pub(crate) enum Command {
         producer_id: i64,
         producer_epoch: i16,
         commit: bool,
+        /// 2 for EndTxn v5+ (KIP-890: the epoch goes up with every commit or abort), else 0.
+        client_transaction_version: i16,
         reply: Reply<(i64, i16)>,
     },
     /// The transaction outlived its timeout: fence its producer and abort it.
@@ -105,10 +110,17 @@ impl TxnTask {
                 producer_id,
                 producer_epoch,
                 commit,
+                client_transaction_version,
                 reply,
             } => {
                 let ended = self
-                    .end_txn(broker, producer_id, producer_epoch, commit)
+                    .end_txn(
+                        broker,
+                        producer_id,
+                        producer_epoch,
+                        commit,
+                        client_transaction_version,
+                    )
                     .await;
                 let _ = reply.send(ended);
             }
@@ -233,18 +245,67 @@ impl TxnTask {
         self.write(broker, next).await
     }
 
+    /// EndTxn, as Kafka's `TransactionCoordinator.endTransaction`: a `transaction.version` 2
+    /// client gets the bumped epoch (or, when that used up the epochs, the next producer id at
+    /// epoch 0) to go on with, and its retry with the epoch before the bump is recognised.
     async fn end_txn(
         &mut self,
         broker: &Broker,
         producer_id: i64,
         producer_epoch: i16,
         commit: bool,
+        client_transaction_version: i16,
     ) -> Result<(i64, i16), ResponseError> {
-        let current = self.current_for(producer_id, producer_epoch)?;
+        let current = self
+            .metadata
+            .clone()
+            .ok_or(ResponseError::InvalidProducerIdMapping)?;
+        let current_is_tv2 = current.client_transaction_version >= TV_EPOCH_BUMP;
+        let retry_on_overflow = current_is_tv2
+            && current.previous_producer_id == producer_id
+            && producer_epoch == i16::MAX - 1
+            && current.producer_epoch == 0;
+        let retry_on_epoch_bump = current.end_txn_epoch_bumped(producer_epoch);
+        let valid_epoch = if current_is_tv2 {
+            match current.state {
+                TxnState::PrepareCommit | TxnState::PrepareAbort => retry_on_epoch_bump,
+                TxnState::CompleteCommit | TxnState::CompleteAbort => {
+                    retry_on_epoch_bump || retry_on_overflow
+                }
+                _ => producer_epoch == current.producer_epoch,
+            }
+        } else {
+            producer_epoch == current.producer_epoch
+        };
+        if current.producer_id != producer_id && !retry_on_overflow {
+            return Err(ResponseError::InvalidProducerIdMapping);
+        }
+        if !valid_epoch {
+            return Err(ResponseError::ProducerFenced);
+        }
         let answer = (current.producer_id, current.producer_epoch);
         match (current.state, commit) {
             (TxnState::Ongoing, _) => {
-                let next = current.prepare_abort_or_commit(commit, now_ms());
+                let bumps = client_transaction_version >= TV_EPOCH_BUMP;
+                let next_producer_id = if bumps && current.is_producer_epoch_exhausted() {
+                    broker
+                        .next_producer_id(&broker.producer_ids)
+                        .await
+                        .map_err(|e| e.code)?
+                } else {
+                    NO_PRODUCER_ID
+                };
+                let next = current.prepare_abort_or_commit(
+                    commit,
+                    client_transaction_version,
+                    next_producer_id,
+                    now_ms(),
+                );
+                let answer = if next_producer_id == NO_PRODUCER_ID {
+                    (next.producer_id, next.producer_epoch)
+                } else {
+                    (next_producer_id, 0)
+                };
                 self.write(broker, next).await?;
                 self.start_markers();
                 Ok(answer)
