@@ -353,6 +353,11 @@ impl Cluster {
             .collect()
     }
 
+    /// A running broker, for what tests check inside it.
+    pub fn broker(&self, broker_id: i32) -> Option<Arc<Broker>> {
+        self.running.get(&broker_id).map(|r| r.broker.clone())
+    }
+
     pub fn is_running(&self, broker_id: i32) -> bool {
         self.running.contains_key(&broker_id)
     }
