@@ -50,7 +50,7 @@ for n in ${SCALE_PARTITIONS:-64 1000 10000 100000}; do
     start=$(now_ns)
     kfh topic describe t -o json -b "$bootstrap" >/dev/null
     describe_ms=$(ms_since "$start")
-    kfh cluster down --data-dir "$work/cluster" >/dev/null
+    kfh cluster down --data-dir "$work/cluster" >/dev/null 2>&1
     start=$(now_ns)
     up
     restart_ms=$(ms_since "$start")
@@ -61,5 +61,5 @@ for n in ${SCALE_PARTITIONS:-64 1000 10000 100000}; do
     fi
     printf '%-11s %10s %10s %12s %10s %11s %12s %12s\n' "$n" "$create_ms" "$dirs_ms" "$describe_ms" \
         "$restart_ms" "$idle" "${produce:--}" "${consume:--}"
-    kfh cluster down --data-dir "$work/cluster" >/dev/null
+    kfh cluster down --data-dir "$work/cluster" >/dev/null 2>&1
 done
