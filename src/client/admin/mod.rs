@@ -16,7 +16,6 @@ pub use offsets::{ListedOffset, OffsetSpec};
 pub use topics::NewTopic;
 pub use transactions::{
     AbortSpec, ProducerState, TransactionDescription, TransactionFilter, TransactionListing,
-    TRANSACTION_STATES,
 };
 
 use super::error::{ClientError, ClientResult};
