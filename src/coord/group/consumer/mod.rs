@@ -29,6 +29,7 @@ use uuid::Uuid;
 use crate::config::BrokerConfig;
 use crate::coord::partition_loader::CoordinatorRecord;
 use assignor::Assignor;
+use heartbeat::TopicRegex;
 use records::{
     ClassicMemberMetadata, ConsumerRecordKey, ConsumerRecordValue, CurrentAssignmentValue,
     MemberMetadataValue, TopicMetadata,
@@ -133,7 +134,7 @@ pub struct ConsumerMember {
     pub client_id: String,
     pub client_host: String,
     pub subscribed_topic_names: Vec<String>,
-    pub subscribed_topic_regex: Option<String>,
+    pub subscribed_topic_regex: Option<TopicRegex>,
     pub rebalance_timeout_ms: i32,
     pub server_assignor: Option<String>,
     pub member_epoch: i32,
@@ -189,7 +190,10 @@ impl ConsumerMember {
             client_id: self.client_id.clone(),
             client_host: self.client_host.clone(),
             subscribed_topic_names: self.subscribed_topic_names.clone(),
-            subscribed_topic_regex: self.subscribed_topic_regex.clone(),
+            subscribed_topic_regex: self
+                .subscribed_topic_regex
+                .as_ref()
+                .map(|r| r.source().to_string()),
             rebalance_timeout_ms: self.rebalance_timeout_ms,
             server_assignor: self.server_assignor.clone(),
             classic: self.classic.clone(),
@@ -488,7 +492,10 @@ impl ConsumerGroup {
                     client_id: m.client_id.clone(),
                     client_host: m.client_host.clone(),
                     subscribed_topic_names: m.subscribed_topic_names.clone(),
-                    subscribed_topic_regex: m.subscribed_topic_regex.clone(),
+                    subscribed_topic_regex: m
+                        .subscribed_topic_regex
+                        .as_ref()
+                        .map(|r| r.source().to_string()),
                     assignment: named(&m.assigned),
                     target_assignment: named(
                         self.target.get(&m.member_id).unwrap_or(&Assignment::new()),

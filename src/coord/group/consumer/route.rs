@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use kafka_protocol::error::ResponseError;
 use tracing::warn;
 
-use super::heartbeat::{ConsumerHeartbeat, HeartbeatAnswer};
+use super::heartbeat::{ConsumerHeartbeat, HeartbeatAnswer, TopicRegex};
 use super::migration;
 use super::records::{
     ConsumerRecordKey, ConsumerRecordValue, CurrentAssignmentValue, MemberMetadataValue,
@@ -165,27 +165,31 @@ pub fn route(
                 results
             }));
         }
-        GroupMessage::Commit(request, reply) => match validate_commit(group, &request) {
-            Err(e) => {
-                let _ = reply.send(Err(e));
-            }
-            // Checked here: the classic side (Empty) takes it as a commit from outside.
-            Ok(()) => {
-                let commit = CommitOffsets {
-                    generation_id: -1,
-                    member_id: String::new(),
-                    group_instance_id: None,
-                    ..request
-                };
-                return Some(GroupMessage::Commit(commit, reply));
-            }
-        },
-        GroupMessage::TxnCommit(request, reply) => {
-            match validate_transactional_commit(group, &request) {
+        // Checked here; the classic side (Empty) then takes the commit as one from outside.
+        GroupMessage::Commit(request, reply) => {
+            let version_9 = request.unknown_group_error == ResponseError::GroupIdNotFound;
+            let committer = Committer::of(&request.member_id, &request.group_instance_id);
+            match validate_offset_commit(group, committer, request.generation_id, Some(version_9)) {
                 Err(e) => {
                     let _ = reply.send(Err(e));
                 }
-                // As for OffsetCommit: the classic side (Empty) takes it as from outside.
+                Ok(()) => {
+                    let commit = CommitOffsets {
+                        generation_id: -1,
+                        member_id: String::new(),
+                        group_instance_id: None,
+                        ..request
+                    };
+                    return Some(GroupMessage::Commit(commit, reply));
+                }
+            }
+        }
+        GroupMessage::TxnCommit(request, reply) => {
+            let committer = Committer::of(&request.member_id, &request.group_instance_id);
+            match validate_offset_commit(group, committer, request.generation_id, None) {
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
                 Ok(()) => {
                     let commit = TxnCommitOffsets {
                         generation_id: -1,
@@ -262,21 +266,57 @@ pub fn route(
     None
 }
 
-/// Kafka's `ConsumerGroup.validateOffsetCommit`: a consumer-protocol member's OffsetCommit
-/// before v9 is told UNSUPPORTED_VERSION (the classic side tells v9 from its unknown-group
-/// error); a classic member's generation is its member epoch.
-fn validate_commit(group: &ConsumerGroup, request: &CommitOffsets) -> Result<(), ResponseError> {
-    if request.generation_id < 0 && group.is_empty() {
+/// Who commits: a member id (empty from outside the group) and its instance id.
+#[derive(Clone, Copy)]
+struct Committer<'a> {
+    member_id: &'a str,
+    instance_id: Option<&'a str>,
+}
+
+impl<'a> Committer<'a> {
+    fn of(member_id: &'a str, instance_id: &'a Option<String>) -> Self {
+        Committer {
+            member_id,
+            instance_id: instance_id.as_deref(),
+        }
+    }
+}
+
+/// Kafka's `ConsumerGroup.validateOffsetCommit`, for OffsetCommit (`version_9`: whether the
+/// request is v9+) and TxnOffsetCommit (`None`). A consumer-protocol member's OffsetCommit
+/// before v9 is told UNSUPPORTED_VERSION; a classic member's generation is its member epoch; a
+/// transactional producer that names no member (an old client) is not checked, and a stale
+/// epoch is ILLEGAL_GENERATION there (TxnOffsetCommit has no STALE_MEMBER_EPOCH).
+fn validate_offset_commit(
+    group: &ConsumerGroup,
+    committer: Committer<'_>,
+    epoch: i32,
+    version_9: Option<bool>,
+) -> Result<(), ResponseError> {
+    if epoch < 0 && group.is_empty() {
+        return Ok(());
+    }
+    let transactional = version_9.is_none();
+    if transactional
+        && epoch < 0
+        && committer.member_id.is_empty()
+        && committer.instance_id.is_none()
+    {
         return Ok(());
     }
     let member = group
         .members
-        .get(&request.member_id)
+        .get(committer.member_id)
         .ok_or(ResponseError::UnknownMemberId)?;
-    if member.classic.is_none() && request.unknown_group_error != ResponseError::GroupIdNotFound {
+    if version_9 == Some(false) && member.classic.is_none() {
         return Err(ResponseError::UnsupportedVersion);
     }
-    validate_member_epoch(member, request.generation_id)
+    match validate_member_epoch(member, epoch) {
+        Err(ResponseError::StaleMemberEpoch) if transactional => {
+            Err(ResponseError::IllegalGeneration)
+        }
+        result => result,
+    }
 }
 
 /// Kafka's `ConsumerGroup.validateMemberEpoch`: ILLEGAL_GENERATION for a classic member,
@@ -304,32 +344,6 @@ fn validate_offset_fetch(
         .and_then(|id| group.members.get(id))
         .ok_or(ResponseError::UnknownMemberId)?;
     validate_member_epoch(member, fetcher.member_epoch)
-}
-
-/// Kafka's `ConsumerGroup.validateOffsetCommit` for TxnOffsetCommit: member and epoch only
-/// when the producer sent any of them (old clients send none), a stale epoch being
-/// ILLEGAL_GENERATION there.
-fn validate_transactional_commit(
-    group: &ConsumerGroup,
-    request: &TxnCommitOffsets,
-) -> Result<(), ResponseError> {
-    if request.generation_id < 0 && group.is_empty() {
-        return Ok(());
-    }
-    if request.generation_id < 0
-        && request.member_id.is_empty()
-        && request.group_instance_id.is_none()
-    {
-        return Ok(());
-    }
-    let member = group
-        .members
-        .get(&request.member_id)
-        .ok_or(ResponseError::UnknownMemberId)?;
-    if request.generation_id != member.member_epoch {
-        return Err(ResponseError::IllegalGeneration);
-    }
-    Ok(())
 }
 
 /// An empty consumer group's records are removed before it serves classic members.
@@ -490,7 +504,10 @@ impl LoadedConsumerGroup {
             member.client_id = m.client_id;
             member.client_host = m.client_host;
             member.subscribed_topic_names = m.subscribed_topic_names;
-            member.subscribed_topic_regex = m.subscribed_topic_regex;
+            member.subscribed_topic_regex = m
+                .subscribed_topic_regex
+                .as_deref()
+                .and_then(TopicRegex::new);
             member.rebalance_timeout_ms = m.rebalance_timeout_ms;
             member.server_assignor = m.server_assignor;
             if let Some(c) = self.current.get(&member_id) {
