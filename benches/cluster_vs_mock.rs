@@ -5,7 +5,10 @@
 //! idle 3-broker `kf cluster up`; and transactions: `kf bench produce --transactional-id
 //! --transaction-size 1000` (kf's own producer) against both.
 //!
-//! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md).
+//! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md);
+//! `cargo bench --bench cluster_vs_mock -- transactions` runs only the transactional part, and
+//! with `KF_BENCH_BASELINE=path/to/older/kf` also an older `kf` binary's producer in the same
+//! run, for before/after numbers side by side.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -199,9 +202,10 @@ const TXN_RECORDS: &str = "200000";
 const TXN_SIZE: &str = "1000";
 const TXN_TOPIC: &str = "txn-bench";
 
-/// `kf bench produce --transactional-id` against `bootstrap`: its two summary lines.
-fn transactional_produce(bootstrap: &str, transactional_id: &str) -> Vec<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_kf"))
+/// `kf bench produce --transactional-id` (the binary `kf`) against `bootstrap`: its two
+/// summary lines.
+fn transactional_produce(kf: &str, bootstrap: &str, transactional_id: &str) -> Vec<String> {
+    let output = Command::new(kf)
         .args([
             "bench",
             "produce",
@@ -283,6 +287,7 @@ fn main() {
         }))
         .unwrap();
     let kf_bootstrap = cluster.bootstrap_servers();
+    let only_transactions = std::env::args().any(|a| a == "transactions");
     runtime.block_on(async {
         let admin: rdkafka::admin::AdminClient<_> = ClientConfig::new()
             .set("bootstrap.servers", &kf_bootstrap)
@@ -308,45 +313,36 @@ fn main() {
     let mock = MockCluster::new(3).unwrap();
     mock.create_topic(TOPIC, PARTITIONS, 1).unwrap();
     let mock_bootstrap = mock.bootstrap_servers();
-
-    let kf_produce = produce(&kf_bootstrap);
-    let mock_produce = produce(&mock_bootstrap);
-    let kf_consume = consume(&kf_bootstrap);
-    let mock_consume = consume(&mock_bootstrap);
-    let groups: Vec<_> = ["classic", "consumer"]
-        .into_iter()
-        .map(|protocol| {
-            let group = format!("bench-{protocol}");
-            (
-                protocol,
-                group_consume(&kf_bootstrap, &group, protocol),
-                group_consume(&mock_bootstrap, &group, protocol),
-            )
-        })
-        .collect();
-    report("produce", kf_produce, mock_produce);
-    report("consume", kf_consume, mock_consume);
-    for (protocol, kf, mock) in groups {
-        report_group(protocol, kf, mock);
+    if !only_transactions {
+        compare_clusters(&kf_bootstrap, &mock_bootstrap);
     }
 
     mock.create_topic(TXN_TOPIC, 1, 1).unwrap();
-    let kf_txn = transactional_produce(&kf_bootstrap, "bench-kf");
-    let mock_txn = transactional_produce(&mock_bootstrap, "bench-mock");
-    println!(
-        "transactional produce: kf bench produce, {TXN_RECORDS} records x 1024 B, one partition, \
-         transactions of {TXN_SIZE}"
-    );
-    for (name, lines) in [("kf cluster", &kf_txn), ("librdkafka mock", &mock_txn)] {
-        for line in lines.iter() {
-            println!("  {name:<16} {line}");
-        }
+    let mut binaries = vec![("", env!("CARGO_BIN_EXE_kf").to_string())];
+    if let Ok(baseline) = std::env::var("KF_BENCH_BASELINE") {
+        binaries.push((" (baseline)", baseline));
     }
-    println!(
-        "  kf / mock throughput            {:.2}x",
-        records_per_sec(&kf_txn) / records_per_sec(&mock_txn)
-    );
+    for (label, kf) in &binaries {
+        let kf_txn = transactional_produce(kf, &kf_bootstrap, &format!("bench-kf{label}"));
+        let mock_txn = transactional_produce(kf, &mock_bootstrap, &format!("bench-mock{label}"));
+        println!(
+            "transactional produce{label}: kf bench produce, {TXN_RECORDS} records x 1024 B, one \
+             partition, transactions of {TXN_SIZE}"
+        );
+        for (name, lines) in [("kf cluster", &kf_txn), ("librdkafka mock", &mock_txn)] {
+            for line in lines.iter() {
+                println!("  {name:<16} {line}");
+            }
+        }
+        println!(
+            "  kf / mock throughput            {:.2}x",
+            records_per_sec(&kf_txn) / records_per_sec(&mock_txn)
+        );
+    }
     runtime.block_on(cluster.shutdown());
+    if only_transactions {
+        return;
+    }
 
     let (to_ready, rss_kib) = idle_cluster_footprint();
     println!("idle 3-broker `kf cluster up`");
@@ -358,4 +354,28 @@ fn main() {
         "  resident memory after 2 s idle                 {:.1} MiB",
         rss_kib as f64 / 1024.0
     );
+}
+
+/// The librdkafka runs: produce, consume and group consume against both clusters.
+fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str) {
+    let kf_produce = produce(kf_bootstrap);
+    let mock_produce = produce(mock_bootstrap);
+    let kf_consume = consume(kf_bootstrap);
+    let mock_consume = consume(mock_bootstrap);
+    let groups: Vec<_> = ["classic", "consumer"]
+        .into_iter()
+        .map(|protocol| {
+            let group = format!("bench-{protocol}");
+            (
+                protocol,
+                group_consume(kf_bootstrap, &group, protocol),
+                group_consume(mock_bootstrap, &group, protocol),
+            )
+        })
+        .collect();
+    report("produce", kf_produce, mock_produce);
+    report("consume", kf_consume, mock_consume);
+    for (protocol, kf, mock) in groups {
+        report_group(protocol, kf, mock);
+    }
 }
