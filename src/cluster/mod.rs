@@ -19,10 +19,10 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::broker::lifecycle::{register, run_heartbeats};
-use crate::client::cluster_metadata::{is_offline, is_under_replicated};
 use crate::broker::{
     partitions::run_partition_sync, Broker, BrokerListener, InterBrokerRouter, ListenerName,
 };
+use crate::client::cluster_metadata::{is_offline, is_under_replicated};
 use crate::config::listeners::{ListenerConfig, ListenerError};
 use crate::config::{BrokerConfig, ConfigError};
 use crate::coord::partition_loader::run_partition_loader;
