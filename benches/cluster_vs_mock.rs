@@ -4,11 +4,14 @@
 //! and the mock taking turns so that both see the same machine load; the p99 produce latency at
 //! half of the saturating rate at each RF; the RF=1 records
 //! read by a group member (subscribe, classic and KIP-848 protocols: time to all records, and
-//! from subscribe to the first record), plus the time to ready and the resident memory of an
+//! from subscribe to the first assignment and to the first record), plus the time to ready and the resident memory of an
 //! idle 3-broker `kf cluster up`; and transactions: `kf bench produce --transactional-id
 //! --transaction-size 1000` (kf's own producer) against both.
 //!
-//! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md).
+//! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md);
+//! `cargo bench --bench cluster_vs_mock -- transactions` runs only the transactional part, and
+//! with `KF_BENCH_BASELINE=path/to/older/kf` also an older `kf` binary's producer in the same
+//! run, for before/after numbers side by side.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -21,7 +24,7 @@ use std::time::{Duration, Instant};
 use kf::cluster::{Cluster, ClusterConfig};
 use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{
@@ -162,19 +165,39 @@ fn produce_latency(bootstrap: &str, topic: &str, rate: f64) -> (Duration, Durati
     (at(0.50), at(0.99))
 }
 
-/// One member subscribes with `protocol`: the time from subscribe to its first record (the
-/// first assignment) and to all records, or `None` if the broker does not serve the protocol.
-fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<(Duration, Duration)> {
-    let consumer: BaseConsumer = ClientConfig::new()
+/// When a member was first given partitions.
+struct FirstAssignment(Instant, std::sync::OnceLock<Duration>);
+
+impl ClientContext for FirstAssignment {}
+
+impl ConsumerContext for FirstAssignment {
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if matches!(rebalance, Rebalance::Assign(tpl) if tpl.count() > 0) {
+            let _ = self.1.set(self.0.elapsed());
+        }
+    }
+}
+
+/// From subscribe: to the first assignment, to the first record, to all records.
+struct GroupRun {
+    assigned: Duration,
+    first: Duration,
+    all: Duration,
+}
+
+/// One member subscribes with `protocol`: its run, or `None` if the broker does not serve the
+/// protocol.
+fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<GroupRun> {
+    let started = Instant::now();
+    let consumer: BaseConsumer<FirstAssignment> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", group)
         .set("group.protocol", protocol)
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
         .set("fetch.wait.max.ms", "100")
-        .create()
+        .create_with_context(FirstAssignment(started, std::sync::OnceLock::new()))
         .unwrap();
-    let started = Instant::now();
     consumer.subscribe(&[TOPIC]).unwrap();
     let mut first = None;
     let mut count = 0;
@@ -202,29 +225,30 @@ fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<(Durati
             None => {}
         }
     }
-    Some((first.unwrap_or_default(), started.elapsed()))
+    Some(GroupRun {
+        assigned: consumer.context().1.get().copied().unwrap_or_default(),
+        first: first.unwrap_or_default(),
+        all: started.elapsed(),
+    })
 }
 
-fn report_group(
-    protocol: &str,
-    kf: Option<(Duration, Duration)>,
-    mock: Option<(Duration, Duration)>,
-) {
+fn report_group(protocol: &str, kf: Option<GroupRun>, mock: Option<GroupRun>) {
     println!("group consume ({protocol} protocol): one member subscribes, reads all {RECORDS}");
-    let line = |name: &str, run: Option<(Duration, Duration)>| match run {
-        Some((first, all)) => println!(
-            "  {name}  {}   first record after {:>5} ms",
-            rate(all),
-            first.as_millis()
+    let line = |name: &str, run: &Option<GroupRun>| match run {
+        Some(run) => println!(
+            "  {name}  {}   assigned after {:>4} ms, first record after {:>4} ms",
+            rate(run.all),
+            run.assigned.as_millis(),
+            run.first.as_millis()
         ),
         None => println!("  {name}  not served"),
     };
-    line("kf cluster, 3 brokers on disk", kf);
-    line("librdkafka mock, 3 brokers    ", mock);
-    if let (Some((_, kf)), Some((_, mock))) = (kf, mock) {
+    line("kf cluster, 3 brokers on disk", &kf);
+    line("librdkafka mock, 3 brokers    ", &mock);
+    if let (Some(kf), Some(mock)) = (kf, mock) {
         println!(
             "  kf / mock throughput            {:.2}x",
-            mock.as_secs_f64() / kf.as_secs_f64()
+            mock.all.as_secs_f64() / kf.all.as_secs_f64()
         );
     }
 }
@@ -253,9 +277,10 @@ const TXN_RECORDS: &str = "200000";
 const TXN_SIZE: &str = "1000";
 const TXN_TOPIC: &str = "txn-bench";
 
-/// `kf bench produce --transactional-id` against `bootstrap`: its two summary lines.
-fn transactional_produce(bootstrap: &str, transactional_id: &str) -> Vec<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_kf"))
+/// `kf bench produce --transactional-id` (the binary `kf`) against `bootstrap`: its two
+/// summary lines.
+fn transactional_produce(kf: &str, bootstrap: &str, transactional_id: &str) -> Vec<String> {
+    let output = Command::new(kf)
         .args([
             "bench",
             "produce",
@@ -337,6 +362,7 @@ fn main() {
         }))
         .unwrap();
     let kf_bootstrap = cluster.bootstrap_servers();
+    let only_transactions = std::env::args().any(|a| a == "transactions");
     runtime.block_on(async {
         let admin: rdkafka::admin::AdminClient<_> = ClientConfig::new()
             .set("bootstrap.servers", &kf_bootstrap)
@@ -371,18 +397,62 @@ fn main() {
     mock.create_topic(TOPIC, PARTITIONS, 1).unwrap();
     mock.create_topic(TOPIC_RF3, PARTITIONS, 3).unwrap();
     let mock_bootstrap = mock.bootstrap_servers();
+    if !only_transactions {
+        compare_clusters(&kf_bootstrap, &mock_bootstrap);
+    }
 
+    mock.create_topic(TXN_TOPIC, 1, 1).unwrap();
+    let mut binaries = vec![("", env!("CARGO_BIN_EXE_kf").to_string())];
+    if let Ok(baseline) = std::env::var("KF_BENCH_BASELINE") {
+        binaries.push((" (baseline)", baseline));
+    }
+    for (label, kf) in &binaries {
+        let kf_txn = transactional_produce(kf, &kf_bootstrap, &format!("bench-kf{label}"));
+        let mock_txn = transactional_produce(kf, &mock_bootstrap, &format!("bench-mock{label}"));
+        println!(
+            "transactional produce{label}: kf bench produce, {TXN_RECORDS} records x 1024 B, one \
+             partition, transactions of {TXN_SIZE}"
+        );
+        for (name, lines) in [("kf cluster", &kf_txn), ("librdkafka mock", &mock_txn)] {
+            for line in lines.iter() {
+                println!("  {name:<16} {line}");
+            }
+        }
+        println!(
+            "  kf / mock throughput            {:.2}x",
+            records_per_sec(&kf_txn) / records_per_sec(&mock_txn)
+        );
+    }
+    runtime.block_on(cluster.shutdown());
+    if only_transactions {
+        return;
+    }
+
+    let (to_ready, rss_kib) = idle_cluster_footprint();
+    println!("idle 3-broker `kf cluster up`");
+    println!(
+        "  time to ready banner (process start included)  {} ms",
+        to_ready.as_millis()
+    );
+    println!(
+        "  resident memory after 2 s idle                 {:.1} MiB",
+        rss_kib as f64 / 1024.0
+    );
+}
+
+/// The librdkafka runs: produce, consume and group consume against both clusters.
+fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str) {
     // kf and the mock take turns, so a burst of load from elsewhere hits both alike.
     let mut produced = Vec::new();
     for topic in [TOPIC, TOPIC_RF3] {
-        let kf = produce(&kf_bootstrap, topic);
-        let mock = produce(&mock_bootstrap, topic);
+        let kf = produce(kf_bootstrap, topic);
+        let mock = produce(mock_bootstrap, topic);
         produced.push((topic, kf, mock));
     }
     let mut consumed = Vec::new();
     for topic in [TOPIC, TOPIC_RF3] {
-        let kf = consume(&kf_bootstrap, topic);
-        let mock = consume(&mock_bootstrap, topic);
+        let kf = consume(kf_bootstrap, topic);
+        let mock = consume(mock_bootstrap, topic);
         consumed.push((topic, kf, mock));
     }
     // Both at the same offered load: half of the slower one's saturating rate.
@@ -390,8 +460,8 @@ fn main() {
         .iter()
         .map(|&(topic, kf, mock)| {
             let rate = RECORDS as f64 / kf.max(mock).as_secs_f64() / 2.0;
-            let kf = produce_latency(&kf_bootstrap, topic, rate);
-            let mock = produce_latency(&mock_bootstrap, topic, rate);
+            let kf = produce_latency(kf_bootstrap, topic, rate);
+            let mock = produce_latency(mock_bootstrap, topic, rate);
             (topic, rate, kf, mock)
         })
         .collect();
@@ -401,8 +471,8 @@ fn main() {
             let group = format!("bench-{protocol}");
             (
                 protocol,
-                group_consume(&kf_bootstrap, &group, protocol),
-                group_consume(&mock_bootstrap, &group, protocol),
+                group_consume(kf_bootstrap, &group, protocol),
+                group_consume(mock_bootstrap, &group, protocol),
             )
         })
         .collect();
@@ -435,33 +505,4 @@ fn main() {
     for (protocol, kf, mock) in groups {
         report_group(protocol, kf, mock);
     }
-
-    mock.create_topic(TXN_TOPIC, 1, 1).unwrap();
-    let kf_txn = transactional_produce(&kf_bootstrap, "bench-kf");
-    let mock_txn = transactional_produce(&mock_bootstrap, "bench-mock");
-    println!(
-        "transactional produce: kf bench produce, {TXN_RECORDS} records x 1024 B, one partition, \
-         transactions of {TXN_SIZE}"
-    );
-    for (name, lines) in [("kf cluster", &kf_txn), ("librdkafka mock", &mock_txn)] {
-        for line in lines.iter() {
-            println!("  {name:<16} {line}");
-        }
-    }
-    println!(
-        "  kf / mock throughput            {:.2}x",
-        records_per_sec(&kf_txn) / records_per_sec(&mock_txn)
-    );
-    runtime.block_on(cluster.shutdown());
-
-    let (to_ready, rss_kib) = idle_cluster_footprint();
-    println!("idle 3-broker `kf cluster up`");
-    println!(
-        "  time to ready banner (process start included)  {} ms",
-        to_ready.as_millis()
-    );
-    println!(
-        "  resident memory after 2 s idle                 {:.1} MiB",
-        rss_kib as f64 / 1024.0
-    );
 }

@@ -197,10 +197,13 @@ impl Cluster {
         listeners: Vec<(ListenerName, TcpListener)>,
     ) -> Result<RunningBroker, ClusterError> {
         let dir = self.broker_dir(broker_id);
-        let logs = LogManager::open(&dir).map_err(|e| ClusterError::Logs {
-            broker_id,
-            message: e.to_string(),
-        })?;
+        let offline_retry = u64::try_from(self.broker_config.log_offline_retry_ms).unwrap_or(1);
+        let logs = LogManager::open(&dir)
+            .map_err(|e| ClusterError::Logs {
+                broker_id,
+                message: e.to_string(),
+            })?
+            .with_offline_retry(Duration::from_millis(offline_retry));
         let quorum = MetadataQuorum::start(QuorumConfig::new(
             broker_id,
             self.voters(),
@@ -348,6 +351,11 @@ impl Cluster {
                 (*id, infos)
             })
             .collect()
+    }
+
+    /// A running broker, for what tests check inside it.
+    pub fn broker(&self, broker_id: i32) -> Option<Arc<Broker>> {
+        self.running.get(&broker_id).map(|r| r.broker.clone())
     }
 
     pub fn is_running(&self, broker_id: i32) -> bool {
@@ -555,6 +563,7 @@ fn controller_settings(config: &BrokerConfig) -> ControllerSettings {
         broker_session_timeout_ms: non_negative(i64::from(config.broker_session_timeout_ms)),
         unclean_leader_election_enable: config.unclean_leader_election_enable,
         auto_leader_rebalance_enable: config.auto_leader_rebalance_enable,
+        transaction_version: config.transaction_version,
         leader_imbalance_check_interval_ms: non_negative(
             config
                 .leader_imbalance_check_interval_seconds

@@ -64,10 +64,21 @@ pub enum MetadataRecord {
         name: String,
         value: Option<String>,
     },
+    /// The replicas of broker `broker_id` whose logs are offline (a storage error on that
+    /// broker), as the broker last reported them in its heartbeat; replaces the previous set.
+    /// KRaft: BrokerRegistrationChangeRecord's online log dirs, here per partition, since a kf
+    /// broker takes one partition offline rather than its whole log directory.
+    OfflineReplicas {
+        broker_id: i32,
+        partitions: Vec<(Uuid, i32)>,
+    },
     /// A block of producer ids was handed out up to (excluding) `next_producer_id`.
     /// KRaft: ProducerIdsRecord.
     ProducerIds {
         broker_id: i32,
         next_producer_id: i64,
     },
+    /// A feature's finalized level (`transaction.version`), written when the cluster is first
+    /// started. KRaft: FeatureLevelRecord.
+    FeatureLevel { name: String, level: i16 },
 }

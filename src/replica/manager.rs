@@ -54,7 +54,7 @@ impl ReplicaManager {
     }
 
     /// The topic's `min.insync.replicas` (its override, else the broker's).
-    pub fn min_insync_replicas(&self, image: &MetadataImage, topic: &str) -> i32 {
+    fn min_insync_replicas(&self, image: &MetadataImage, topic: &str) -> i32 {
         // Looked up in place: this runs for every partition of every produce.
         image
             .configs
@@ -96,7 +96,9 @@ impl ReplicaManager {
             .collect()
     }
 
-    fn get_or_insert(&self, tp: &TopicPartition) -> Arc<Partition> {
+    /// The hosted partition `tp`, created with the topic's `min.insync.replicas` if new (each
+    /// image applied sets it again).
+    fn get_or_insert(&self, image: &MetadataImage, tp: &TopicPartition) -> Arc<Partition> {
         if let Some(partition) = self.get(tp) {
             return partition;
         }
@@ -104,7 +106,11 @@ impl ReplicaManager {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .entry(tp.clone())
-            .or_insert_with(|| Arc::new(Partition::new(tp.clone(), self.broker_id)))
+            .or_insert_with(|| {
+                let partition = Partition::new(tp.clone(), self.broker_id);
+                partition.set_min_insync_replicas(self.min_insync_replicas(image, &tp.topic));
+                Arc::new(partition)
+            })
             .clone()
     }
 
@@ -123,7 +129,7 @@ impl ReplicaManager {
         if !state.replicas.contains(&self.broker_id) {
             return Err(ResponseError::NotLeaderOrFollower);
         }
-        let hosted = self.get_or_insert(&TopicPartition::new(topic, partition));
+        let hosted = self.get_or_insert(image, &TopicPartition::new(topic, partition));
         if hosted.apply_image(state, now_ms()) != Transition::Unchanged {
             self.bump_generation();
         }
@@ -180,7 +186,15 @@ impl ReplicaManager {
         for topic in image.topics.values() {
             let resource = ConfigResource::Topic(topic.name.clone());
             let config_changed =
-                previous.is_some_and(|p| p.configs_of(&resource) != image.configs_of(&resource));
+                previous.is_some_and(|p| p.configs.get(&resource) != image.configs.get(&resource));
+            // A topic the new image shares with the previous one has nothing new to apply.
+            let unchanged = previous
+                .and_then(|p| p.topics.get(&topic.name))
+                .is_some_and(|before| Arc::ptr_eq(before, topic));
+            if unchanged && !config_changed {
+                continue;
+            }
+            let min_insync_replicas = self.min_insync_replicas(image, &topic.name);
             for state in topic.partitions.values() {
                 if !state.replicas.contains(&self.broker_id) {
                     continue;
@@ -202,7 +216,8 @@ impl ReplicaManager {
                             .unwrap_or(false);
                     }
                 }
-                let partition = self.get_or_insert(&tp);
+                let partition = self.get_or_insert(image, &tp);
+                partition.set_min_insync_replicas(min_insync_replicas);
                 let transition = partition.apply_image(state, now);
                 if transition != Transition::Unchanged {
                     transitions.push((partition, transition));

@@ -50,6 +50,8 @@ pub(super) struct ReplicaState {
     /// An ISR change this leader sent to the controller and has not seen applied yet (Kafka's
     /// pending AlterPartition): no other change is sent meanwhile.
     pub pending_isr: Option<Vec<i32>>,
+    /// The topic's `min.insync.replicas` (its override, else the broker's), >= 1.
+    pub min_insync_replicas: i32,
 }
 
 impl ReplicaState {
@@ -63,7 +65,21 @@ impl ReplicaState {
             followers: BTreeMap::new(),
             high_watermark: 0,
             pending_isr: None,
+            min_insync_replicas: 1,
         }
+    }
+
+    /// Kafka's `effectiveMinIsr`: `min.insync.replicas`, but never more than the replicas.
+    pub fn effective_min_isr(&self) -> usize {
+        usize::try_from(self.min_insync_replicas)
+            .unwrap_or(1)
+            .min(self.replicas.len())
+            .max(1)
+    }
+
+    /// Kafka's `isUnderMinIsr` for a leader: fewer in the ISR than the effective minimum.
+    pub fn is_under_min_isr(&self) -> bool {
+        self.isr.len() < self.effective_min_isr()
     }
 }
 
@@ -117,19 +133,19 @@ impl Partition {
         self.state().leader_epoch
     }
 
-    pub fn isr_size(&self) -> i32 {
-        i32::try_from(self.state().isr.len()).unwrap_or(i32::MAX)
+    /// Kafka's `isUnderMinIsr`: fewer in the ISR than the effective `min.insync.replicas`.
+    pub fn is_under_min_isr(&self) -> bool {
+        self.state().is_under_min_isr()
     }
 
     /// Where an acks=all produce that needs the high watermark at `required_offset` stands
     /// (Kafka's DelayedProduce check): `None` while it must wait; NOT_LEADER_OR_FOLLOWER when
     /// this broker no longer leads in `leader_epoch`; NOT_ENOUGH_REPLICAS_AFTER_APPEND when the
-    /// batch is replicated but the ISR is smaller than `min_insync_replicas`.
+    /// batch is replicated but the ISR is below the effective `min.insync.replicas`.
     pub fn replicated(
         &self,
         required_offset: i64,
         leader_epoch: i32,
-        min_insync_replicas: i32,
     ) -> Option<Result<(), ResponseError>> {
         let state = self.state();
         if state.leader != self.broker_id || state.leader_epoch != leader_epoch {
@@ -138,8 +154,7 @@ impl Partition {
         if state.high_watermark < required_offset {
             return None;
         }
-        let isr = i32::try_from(state.isr.len()).unwrap_or(i32::MAX);
-        Some(if isr < min_insync_replicas {
+        Some(if state.is_under_min_isr() {
             Err(ResponseError::NotEnoughReplicasAfterAppend)
         } else {
             Ok(())
@@ -157,6 +172,12 @@ impl Partition {
 
     pub fn is_leader(&self) -> bool {
         self.state().leader == self.broker_id
+    }
+
+    /// Takes the topic's `min.insync.replicas` (on every image: its config may change).
+    pub fn set_min_insync_replicas(&self, min_insync_replicas: i32) {
+        debug_assert!(min_insync_replicas >= 1, "validated as at least 1");
+        self.state().min_insync_replicas = min_insync_replicas.max(1);
     }
 
     /// Takes the image's view of the partition when it is newer than the one held (a handler
@@ -405,11 +426,13 @@ pub struct Offsets {
 }
 
 /// Brings the high watermark up to date (a leader's: the least log end offset of the ISR,
-/// never going back) and keeps it within the log (a truncation or a log start moved past it).
+/// never going back, and not moving at all while the ISR is below the effective
+/// `min.insync.replicas`, as Kafka's `maybeIncrementLeaderHW` since KIP-966's strict min ISR)
+/// and keeps it within the log (a truncation or a log start moved past it).
 fn settle(state: &mut ReplicaState, log: &PartitionLog, broker_id: i32) {
     let log_start = log.log_start_offset();
     let log_end = log.log_end_offset();
-    if state.leader == broker_id {
+    if state.leader == broker_id && !state.is_under_min_isr() {
         // While an expansion is pending the wider ISR counts (Kafka's maximal ISR), so the
         // high watermark never passes what a member-to-be lacks.
         let pending = state.pending_isr.as_deref().unwrap_or(&[]);

@@ -21,7 +21,7 @@ use kafka_protocol::messages::{
 };
 
 use super::batch::ProducerIdentity;
-use crate::client::admin::Admin;
+use crate::client::admin::{Admin, GroupCoordinator};
 use crate::client::connection::BrokerConnection;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::kafka_client::Client;
@@ -71,6 +71,16 @@ struct Open {
     failed: Option<String>,
 }
 
+/// Whether `error` says a newer producer with the same transactional id took over: Kafka's
+/// PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH, which partition leaders (and coordinators
+/// answering old request versions) send for it and Kafka's producer reads as a fence.
+fn is_fencing(error: &ClientError) -> bool {
+    matches!(
+        error.kafka_error(),
+        Some(ResponseError::ProducerFenced | ResponseError::InvalidProducerEpoch)
+    )
+}
+
 /// A transactional producer's identity and its open transaction; shared by the producer
 /// handle and its sender task.
 #[derive(Debug)]
@@ -80,6 +90,14 @@ pub struct Transactions {
     transactional_id: String,
     identity: ProducerIdentity,
     open: Mutex<Open>,
+    /// The coordinator last found for the transactional id; forgotten on any error but
+    /// CONCURRENT_TRANSACTIONS, as Kafka's producer does, so a transaction costs no
+    /// FindCoordinator round trips while the coordinator stays.
+    coordinator: Mutex<Option<GroupCoordinator>>,
+    /// Set for good once a newer producer with the same transactional id fenced this one
+    /// (what told us so): every transactional call then fails with PRODUCER_FENCED, as
+    /// Kafka's producer's fatal state.
+    fenced: Mutex<Option<String>>,
 }
 
 fn lock(open: &Mutex<Open>) -> MutexGuard<'_, Open> {
@@ -101,14 +119,22 @@ impl Transactions {
             .with_producer_id(ProducerId(-1))
             .with_producer_epoch(-1);
         let request = &request;
-        let response = at_coordinator(&client, &admin, transactional_id, |connection| async move {
-            let version = connection.require_version(ApiKey::InitProducerId)?;
-            let response = connection.send_version(request, version).await?;
-            ClientError::check(response.error_code, || {
-                format!("InitProducerId {transactional_id}")
-            })?;
-            Ok(response)
-        })
+        let coordinator = Mutex::new(None);
+        let found = &coordinator;
+        let response = at_coordinator(
+            &client,
+            &admin,
+            transactional_id,
+            found,
+            |connection| async move {
+                let version = connection.require_version(ApiKey::InitProducerId)?;
+                let response = connection.send_version(request, version).await?;
+                ClientError::check(response.error_code, || {
+                    format!("InitProducerId {transactional_id}")
+                })?;
+                Ok(response)
+            },
+        )
         .await?;
         Ok(Arc::new(Transactions {
             client,
@@ -119,6 +145,8 @@ impl Transactions {
                 producer_epoch: response.producer_epoch,
             },
             open: Mutex::new(Open::default()),
+            coordinator,
+            fenced: Mutex::new(None),
         }))
     }
 
@@ -127,8 +155,38 @@ impl Transactions {
         self.identity
     }
 
+    /// Remembers a fencing answer (see [`is_fencing`]).
+    fn remember_fence(&self, error: &ClientError) {
+        if is_fencing(error) {
+            let mut fenced = self.fenced.lock().unwrap_or_else(PoisonError::into_inner);
+            fenced.get_or_insert_with(|| error.to_string());
+        }
+    }
+
+    /// [`Transactions::remember_fence`], handing `error` back.
+    fn note_fencing(&self, error: ClientError) -> ClientError {
+        self.remember_fence(&error);
+        error
+    }
+
+    /// Fails once this producer was fenced.
+    fn check_not_fenced(&self) -> ClientResult<()> {
+        let fenced = self.fenced.lock().unwrap_or_else(PoisonError::into_inner);
+        match fenced.as_ref() {
+            None => Ok(()),
+            Some(cause) => Err(ClientError::Kafka {
+                error: ResponseError::ProducerFenced,
+                context: format!(
+                    "a newer producer with transactional id '{}' fenced this one ({cause})",
+                    self.transactional_id
+                ),
+            }),
+        }
+    }
+
     /// Opens a transaction (locally: the coordinator hears of it with its first partition).
     pub fn begin(&self) -> ClientResult<()> {
+        self.check_not_fenced()?;
         let mut open = lock(&self.open);
         if open.begun {
             return Err(ClientError::InvalidArgument(
@@ -144,6 +202,7 @@ impl Transactions {
 
     /// Refuses a record sent outside a transaction.
     pub fn check_open(&self) -> ClientResult<()> {
+        self.check_not_fenced()?;
         if lock(&self.open).begun {
             Ok(())
         } else {
@@ -155,6 +214,7 @@ impl Transactions {
 
     /// Remembers that a record of the transaction failed: it can then only be aborted.
     pub fn record_failed(&self, error: &ClientError) {
+        self.remember_fence(error);
         let mut open = lock(&self.open);
         if open.failed.is_none() {
             open.failed = Some(error.to_string());
@@ -177,6 +237,7 @@ impl Transactions {
         if partitions.is_empty() {
             return Ok(());
         }
+        self.check_not_fenced()?;
         let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
         for tp in partitions {
             topics.entry(&tp.topic).or_default().push(tp.partition);
@@ -200,6 +261,7 @@ impl Transactions {
             &self.client,
             &self.admin,
             &self.transactional_id,
+            &self.coordinator,
             |connection| async move {
                 let version = connection.require_version(ApiKey::AddPartitionsToTxn)?;
                 let response = connection.send_version(request, version).await?;
@@ -214,7 +276,8 @@ impl Transactions {
                 Ok(())
             },
         )
-        .await?;
+        .await
+        .map_err(|e| self.note_fencing(e))?;
         let mut open = lock(&self.open);
         open.partitions.extend(partitions.iter().cloned());
         open.started = true;
@@ -240,6 +303,7 @@ impl Transactions {
             &self.client,
             &self.admin,
             &self.transactional_id,
+            &self.coordinator,
             |connection| async move {
                 let version = connection.require_version(ApiKey::AddOffsetsToTxn)?;
                 let response = connection.send_version(add, version).await?;
@@ -248,7 +312,8 @@ impl Transactions {
                 })
             },
         )
-        .await?;
+        .await
+        .map_err(|e| self.note_fencing(e))?;
         lock(&self.open).started = true;
         let mut topics: BTreeMap<&str, Vec<TxnOffsetCommitRequestPartition>> = BTreeMap::new();
         for (tp, offset) in offsets {
@@ -293,11 +358,13 @@ impl Transactions {
                 Ok(())
             })
             .await
+            .map_err(|e| self.note_fencing(e))
     }
 
     /// Ends the open transaction (EndTxn) once everything sent in it was acknowledged; a
     /// commit of a transaction one of whose records failed is refused (abort it).
     pub async fn end(&self, commit: bool) -> ClientResult<()> {
+        self.check_not_fenced()?;
         let (started, failed) = {
             let open = lock(&self.open);
             if !open.begun {
@@ -320,32 +387,41 @@ impl Transactions {
                 .with_committed(commit);
             let request = &request;
             let id = &self.transactional_id;
-            at_coordinator(&self.client, &self.admin, id, |connection| async move {
-                let version = connection.require_version(ApiKey::EndTxn)?;
-                let response = connection.send_version(request, version).await?;
-                ClientError::check(response.error_code, || {
-                    format!(
-                        "EndTxn ({}) {}",
-                        if commit { "commit" } else { "abort" },
-                        id
-                    )
-                })
-            })
-            .await?;
+            at_coordinator(
+                &self.client,
+                &self.admin,
+                id,
+                &self.coordinator,
+                |connection| async move {
+                    let version = connection.require_version(ApiKey::EndTxn)?;
+                    let response = connection.send_version(request, version).await?;
+                    ClientError::check(response.error_code, || {
+                        format!(
+                            "EndTxn ({}) {}",
+                            if commit { "commit" } else { "abort" },
+                            id
+                        )
+                    })
+                },
+            )
+            .await
+            .map_err(|e| self.note_fencing(e))?;
         }
         *lock(&self.open) = Open::default();
         Ok(())
     }
 }
 
-/// Runs `operation` at the coordinator of `transactional_id`, looked up again each attempt
-/// (it moves with the leadership of its `__transaction_state` partition). Besides the usual
+/// Runs `operation` at the coordinator of `transactional_id`: the one in `cached`, else found
+/// with FindCoordinator; a failed attempt forgets it, so the next looks it up again (it moves
+/// with the leadership of its `__transaction_state` partition). Besides the usual
 /// retriable errors, CONCURRENT_TRANSACTIONS (the previous transaction still completing) is
 /// retried after a short pause, as Kafka's producer does.
 async fn at_coordinator<T, F, Fut>(
     client: &Client,
     admin: &Admin,
     transactional_id: &str,
+    cached: &Mutex<Option<GroupCoordinator>>,
     operation: F,
 ) -> ClientResult<T>
 where
@@ -356,11 +432,29 @@ where
     loop {
         let result = client
             .retry(|| async {
-                let coordinator = admin
-                    .find_coordinator(transactional_id, TRANSACTION_KEY)
-                    .await?;
-                let connection = admin.coordinator_connection(&coordinator).await?;
-                operation(connection).await
+                let known = cached
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                let coordinator = match known {
+                    Some(coordinator) => coordinator,
+                    None => {
+                        admin
+                            .find_coordinator(transactional_id, TRANSACTION_KEY)
+                            .await?
+                    }
+                };
+                let result = match admin.coordinator_connection(&coordinator).await {
+                    Ok(connection) => operation(connection).await,
+                    Err(e) => Err(e),
+                };
+                let keep = match &result {
+                    Ok(_) => true,
+                    Err(e) => e.kafka_error() == Some(ResponseError::ConcurrentTransactions),
+                };
+                *cached.lock().unwrap_or_else(PoisonError::into_inner) =
+                    keep.then_some(coordinator);
+                result
             })
             .await;
         match result {

@@ -226,10 +226,13 @@ impl Controller {
                 self.sessions.remove(&broker_id);
                 brokers::fence_broker(&image, broker_id, unclean)
             }
-            ControllerRequest::BrokerHeartbeat { broker_id } => {
+            ControllerRequest::BrokerHeartbeat {
+                broker_id,
+                offline_replicas,
+            } => {
                 let now = self.now_ms();
                 self.sessions.insert(broker_id, now);
-                brokers::heartbeat(&image, broker_id, unclean)
+                brokers::heartbeat(&image, broker_id, &offline_replicas, unclean)
             }
             ControllerRequest::AlterPartition(request) => {
                 alter_partition::alter_partition(&image, &request)
@@ -350,7 +353,8 @@ impl Controller {
         }
     }
 
-    /// Appends `records` as one entry (after a ClusterId record if the cluster has none yet) and
+    /// Appends `records` as one entry (after a ClusterId record and the finalized features if
+    /// the cluster has none yet) and
     /// returns its log index once committed and applied here.
     async fn write(
         &self,
@@ -362,6 +366,13 @@ impl Controller {
                 0,
                 MetadataRecord::ClusterId {
                     cluster_id: cluster_id::random_cluster_id(),
+                },
+            );
+            records.insert(
+                1,
+                MetadataRecord::FeatureLevel {
+                    name: crate::metadata::TRANSACTION_VERSION_FEATURE.to_string(),
+                    level: self.settings.transaction_version,
                 },
             );
         }
