@@ -46,7 +46,7 @@ impl Changes {
     }
 }
 
-fn alive(image: &MetadataImage, id: i32) -> bool {
+pub(super) fn alive(image: &MetadataImage, id: i32) -> bool {
     image.brokers.get(&id).is_some_and(|b| b.alive)
 }
 
@@ -137,6 +137,7 @@ fn fence_records(
                 .collect(),
             election: online_election(image, &topic.name, unclean_default),
             acceptable: |id| id != broker_id && alive(image, id),
+            target_assignment: None,
         };
         records.extend(change.build());
     }
@@ -154,6 +155,7 @@ pub fn elect_leaderless(image: &MetadataImage, unclean_default: bool) -> Vec<Met
                 target_isr: Vec::new(),
                 election: online_election(image, &topic.name, unclean_default),
                 acceptable: |id| alive(image, id),
+                target_assignment: None,
             }
             .build()
         })
@@ -233,6 +235,7 @@ fn elect_one(
         target_isr: Vec::new(),
         election,
         acceptable: |id| alive(image, id),
+        target_assignment: None,
     }
     .build()
     .ok_or_else(|| {
@@ -255,6 +258,7 @@ pub fn balance_leaders(image: &MetadataImage) -> Vec<MetadataRecord> {
                 target_isr: Vec::new(),
                 election: Election::Preferred,
                 acceptable: |id| alive(image, id),
+                target_assignment: None,
             }
             .build()
         })
