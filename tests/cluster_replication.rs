@@ -253,7 +253,11 @@ fn consume_from_rack(
     let mut values = Vec::new();
     let deadline = Instant::now() + TIMEOUT;
     while values.len() < count {
-        assert!(Instant::now() < deadline, "read only {} records", values.len());
+        assert!(
+            Instant::now() < deadline,
+            "read only {} records",
+            values.len()
+        );
         if let Some(message) = consumer.poll(Duration::from_millis(100)) {
             let message = message.expect("fetched");
             values.push(String::from_utf8(message.payload().unwrap().to_vec()).unwrap());
@@ -301,13 +305,18 @@ async fn a_consumer_with_client_rack_reads_the_follower_in_its_rack() {
         let rack_of = |broker: i32| ["a", "b", "c"][broker as usize];
 
         let (from_leader, served_by) = consume_from_rack(&bootstrap, "racked", "", 200);
-        assert_eq!(served_by, leader, "a consumer without a rack reads the leader");
+        assert_eq!(
+            served_by, leader,
+            "a consumer without a rack reads the leader"
+        );
         let expected: Vec<String> = (0..200).map(|i| format!("v-{i}")).collect();
         assert_eq!(from_leader, expected);
 
-        let (in_rack, served_by) =
-            consume_from_rack(&bootstrap, "racked", rack_of(follower), 200);
-        assert_eq!(served_by, follower, "the follower in the consumer's rack serves it");
+        let (in_rack, served_by) = consume_from_rack(&bootstrap, "racked", rack_of(follower), 200);
+        assert_eq!(
+            served_by, follower,
+            "the follower in the consumer's rack serves it"
+        );
         assert_eq!(in_rack, expected, "the follower serves the same records");
 
         let (leader_rack, served_by) =

@@ -246,13 +246,9 @@ impl Replica {
         now_ms: i64,
     ) -> Result<bool, ResponseError> {
         let log = self.log()?;
-        Ok(self.partition.follower_fetched(
-            &log,
-            follower,
-            fetch_offset,
-            log_start_offset,
-            now_ms,
-        ))
+        Ok(self
+            .partition
+            .follower_fetched(&log, follower, fetch_offset, log_start_offset, now_ms))
     }
 
     /// Reads from `fetch_offset` at most `max_bytes` (the first batch whole, KIP-74), up to

@@ -205,7 +205,10 @@ impl Partition {
 
     /// Any replica's check of the leader epoch a request states (KIP-320), as Kafka's
     /// `checkCurrentLeaderEpoch`: older is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH.
-    pub fn check_current_leader_epoch(&self, current_leader_epoch: i32) -> Result<(), ResponseError> {
+    pub fn check_current_leader_epoch(
+        &self,
+        current_leader_epoch: i32,
+    ) -> Result<(), ResponseError> {
         check_epoch(current_leader_epoch, self.state().leader_epoch)
     }
 

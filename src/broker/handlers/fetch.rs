@@ -118,8 +118,8 @@ pub async fn handle(
     let mut charge = broker.queued.response_reservation();
     let mut waits = Waits::default();
     // Kafka's client metadata: from v11 a consumer may read followers, and states its rack.
-    let client_rack = (replica_id.is_none() && version >= 11)
-        .then(|| request.rack_id.as_str().to_owned());
+    let client_rack =
+        (replica_id.is_none() && version >= 11).then(|| request.rack_id.as_str().to_owned());
     let reader = Reader {
         broker,
         isolation,
@@ -334,7 +334,12 @@ impl Reader<'_> {
         }
         if let Some(follower) = self.replica_id {
             let now = clock::now_ms();
-            if replica.follower_fetched(follower, asked.fetch_offset, asked.log_start_offset, now)? {
+            if replica.follower_fetched(
+                follower,
+                asked.fetch_offset,
+                asked.log_start_offset,
+                now,
+            )? {
                 isr::expand(self.broker, &replica.partition, follower);
             }
         }
@@ -366,7 +371,10 @@ impl Reader<'_> {
         topic: &str,
         partition: &FetchPartition,
     ) -> Result<Replica, ResponseError> {
-        let (index, epoch) = (partition.key.partition, partition.request.current_leader_epoch);
+        let (index, epoch) = (
+            partition.key.partition,
+            partition.request.current_leader_epoch,
+        );
         if self.client_rack.is_none() {
             return Ok(self.broker.replicas.leader(image, topic, index, epoch)?.0);
         }
