@@ -208,7 +208,10 @@ impl ReplicaManager {
     /// acted on: a topic merely absent from an image still catching up must never cost its data.
     fn delete_removed_partitions(&self, previous: &MetadataImage, image: &MetadataImage) {
         for (name, old) in &previous.topics {
-            let now = image.topics.get(name).filter(|now| now.topic_id == old.topic_id);
+            let now = image
+                .topics
+                .get(name)
+                .filter(|now| now.topic_id == old.topic_id);
             for (index, was) in &old.partitions {
                 let gone = match now {
                     None => true,

@@ -11,10 +11,12 @@ use std::collections::BTreeSet;
 
 use kafka_protocol::error::ResponseError;
 
-use super::manual_assignment::{self, invalid_assignment};
 use super::brokers::alive;
+use super::manual_assignment::{self, invalid_assignment};
 use super::partition_change::{unclean_allowed, Election, PartitionChange};
-use super::request::{ApiError, ControllerResponse, OngoingReassignment, ReassignmentResults};
+use super::request::{
+    ApiError, ControllerResponse, OngoingReassignment, ReassignmentResults, TargetReplicas,
+};
 use super::Decision;
 use crate::metadata::image::{MetadataImage, PartitionImage, TopicImage};
 use crate::metadata::records::MetadataRecord;
@@ -103,7 +105,7 @@ fn difference(a: &[i32], b: &[i32]) -> Vec<i32> {
 pub fn alter_partition_reassignments(
     image: &MetadataImage,
     unclean_default: bool,
-    topics: &[(String, Vec<(i32, Option<Vec<i32>>)>)],
+    topics: &[TargetReplicas],
 ) -> Decision {
     let mut records = Vec::new();
     let mut results: ReassignmentResults = Vec::new();
@@ -148,7 +150,14 @@ fn alter_one(
         Some(target) => {
             manual_assignment::validate(image, target, None)?;
             let assignment = Assignment::reassign(&partition.replicas, target);
-            Ok(change(image, topic, partition, Election::Online, assignment, Vec::new()))
+            Ok(change(
+                image,
+                topic,
+                partition,
+                Election::Online,
+                assignment,
+                Vec::new(),
+            ))
         }
     }
 }
@@ -236,5 +245,63 @@ pub fn list_partition_reassignments(
     Decision {
         response: ControllerResponse::ListPartitionReassignments(listed),
         records: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn partition(
+        replicas: &[i32],
+        isr: &[i32],
+        adding: &[i32],
+        removing: &[i32],
+    ) -> PartitionImage {
+        PartitionImage {
+            partition: 0,
+            replicas: replicas.to_vec(),
+            isr: isr.to_vec(),
+            leader: isr[0],
+            leader_epoch: 3,
+            partition_epoch: 7,
+            adding_replicas: adding.to_vec(),
+            removing_replicas: removing.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_move_lists_the_targets_then_the_removed_replicas() {
+        let moved = Assignment::reassign(&[1, 2], &[2, 3]);
+        assert_eq!(moved.replicas, vec![2, 3, 1]);
+        assert_eq!((moved.adding, moved.removing), (vec![3], vec![1]));
+        let reordered = Assignment::reassign(&[1, 2], &[2, 1]);
+        assert_eq!(reordered.replicas, vec![2, 1]);
+        assert!(reordered.adding.is_empty() && reordered.removing.is_empty());
+    }
+
+    #[test]
+    fn a_reassignment_completes_only_once_every_target_is_in_sync() {
+        let moving = Assignment::reassign(&[1, 2], &[2, 3]);
+        assert_eq!(moving.complete(&[1, 2]), None);
+        let (done, isr) = moving.complete(&[1, 2, 3]).unwrap();
+        assert_eq!((done.replicas, isr), (vec![2, 3], vec![2, 3]));
+        assert!(done.adding.is_empty() && done.removing.is_empty());
+        assert_eq!(
+            Assignment::of(&partition(&[1], &[1], &[], &[])).complete(&[1]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_cancel_drops_the_added_replicas_and_is_unclean_when_only_they_are_in_sync() {
+        let (back, isr, unclean) = Assignment::revert(&partition(&[2, 3, 1], &[1, 2], &[3], &[1]));
+        assert_eq!(
+            (back.replicas, isr, unclean),
+            (vec![2, 1], vec![1, 2], false)
+        );
+        let (back, isr, unclean) = Assignment::revert(&partition(&[3, 1], &[3], &[3], &[1]));
+        assert_eq!((back.replicas, isr, unclean), (vec![1], vec![1], true));
     }
 }

@@ -162,7 +162,7 @@ pub enum ControllerRequest {
     /// AlterPartitionReassignments (key 45): per topic, each partition's target replicas
     /// (`None` cancels its reassignment).
     AlterPartitionReassignments {
-        topics: Vec<(String, Vec<(i32, Option<Vec<i32>>)>)>,
+        topics: Vec<TargetReplicas>,
     },
     /// ListPartitionReassignments (key 46): the partitions asked, `None` for every topic.
     ListPartitionReassignments {
@@ -197,6 +197,9 @@ pub struct DeleteTopicResult {
 
 /// Per topic, each partition's election outcome.
 pub type ElectionResults = Vec<(String, Vec<(i32, Result<(), ApiError>)>)>;
+
+/// A topic's partitions with the replicas each should move to (`None`: cancel its move).
+pub type TargetReplicas = (String, Vec<(i32, Option<Vec<i32>>)>);
 
 /// Per topic, each partition's reassignment outcome.
 pub type ReassignmentResults = Vec<(String, Vec<(i32, Result<(), ApiError>)>)>;
