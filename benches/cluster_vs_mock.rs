@@ -1,7 +1,7 @@
 //! kf's cluster against librdkafka's mock cluster, driven by librdkafka in one run:
 //! produce and consume of 200k 1 KiB records over 64 partitions with acks=all, the same records
 //! read by a group member (subscribe, classic and KIP-848 protocols: time to all records, and
-//! from subscribe to the first record), plus the time to ready and the resident memory of an
+//! from subscribe to the first assignment and to the first record), plus the time to ready and the resident memory of an
 //! idle 3-broker `kf cluster up`; and transactions: `kf bench produce --transactional-id
 //! --transaction-size 1000` (kf's own producer) against both.
 //!
@@ -15,8 +15,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kf::cluster::{Cluster, ClusterConfig};
+use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
@@ -85,19 +86,39 @@ fn consume(bootstrap: &str) -> Duration {
     started.elapsed()
 }
 
-/// One member subscribes with `protocol`: the time from subscribe to its first record (the
-/// first assignment) and to all records, or `None` if the broker does not serve the protocol.
-fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<(Duration, Duration)> {
-    let consumer: BaseConsumer = ClientConfig::new()
+/// When a member was first given partitions.
+struct FirstAssignment(Instant, std::sync::OnceLock<Duration>);
+
+impl ClientContext for FirstAssignment {}
+
+impl ConsumerContext for FirstAssignment {
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if matches!(rebalance, Rebalance::Assign(tpl) if tpl.count() > 0) {
+            let _ = self.1.set(self.0.elapsed());
+        }
+    }
+}
+
+/// From subscribe: to the first assignment, to the first record, to all records.
+struct GroupRun {
+    assigned: Duration,
+    first: Duration,
+    all: Duration,
+}
+
+/// One member subscribes with `protocol`: its run, or `None` if the broker does not serve the
+/// protocol.
+fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<GroupRun> {
+    let started = Instant::now();
+    let consumer: BaseConsumer<FirstAssignment> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", group)
         .set("group.protocol", protocol)
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
         .set("fetch.wait.max.ms", "100")
-        .create()
+        .create_with_context(FirstAssignment(started, std::sync::OnceLock::new()))
         .unwrap();
-    let started = Instant::now();
     consumer.subscribe(&[TOPIC]).unwrap();
     let mut first = None;
     let mut count = 0;
@@ -125,29 +146,30 @@ fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<(Durati
             None => {}
         }
     }
-    Some((first.unwrap_or_default(), started.elapsed()))
+    Some(GroupRun {
+        assigned: consumer.context().1.get().copied().unwrap_or_default(),
+        first: first.unwrap_or_default(),
+        all: started.elapsed(),
+    })
 }
 
-fn report_group(
-    protocol: &str,
-    kf: Option<(Duration, Duration)>,
-    mock: Option<(Duration, Duration)>,
-) {
+fn report_group(protocol: &str, kf: Option<GroupRun>, mock: Option<GroupRun>) {
     println!("group consume ({protocol} protocol): one member subscribes, reads all {RECORDS}");
-    let line = |name: &str, run: Option<(Duration, Duration)>| match run {
-        Some((first, all)) => println!(
-            "  {name}  {}   first record after {:>5} ms",
-            rate(all),
-            first.as_millis()
+    let line = |name: &str, run: &Option<GroupRun>| match run {
+        Some(run) => println!(
+            "  {name}  {}   assigned after {:>4} ms, first record after {:>4} ms",
+            rate(run.all),
+            run.assigned.as_millis(),
+            run.first.as_millis()
         ),
         None => println!("  {name}  not served"),
     };
-    line("kf cluster, 3 brokers on disk", kf);
-    line("librdkafka mock, 3 brokers    ", mock);
-    if let (Some((_, kf)), Some((_, mock))) = (kf, mock) {
+    line("kf cluster, 3 brokers on disk", &kf);
+    line("librdkafka mock, 3 brokers    ", &mock);
+    if let (Some(kf), Some(mock)) = (kf, mock) {
         println!(
             "  kf / mock throughput            {:.2}x",
-            mock.as_secs_f64() / kf.as_secs_f64()
+            mock.all.as_secs_f64() / kf.all.as_secs_f64()
         );
     }
 }

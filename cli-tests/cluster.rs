@@ -320,3 +320,43 @@ fn advertise_binds_every_interface_and_tells_clients_the_host() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_cluster_whose_data_dir_is_removed_stops_and_says_why() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("doomed");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kf"))
+        .args(["cluster", "up", "-n", "1", "-p", "0", "--data-dir"])
+        .arg(&data)
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let banner = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(banner.contains("ready"), "{banner}");
+
+    std::fs::remove_dir_all(&data).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the cluster kept running without its data directory");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("data directory"), "{stderr}");
+    assert!(stderr.contains("was removed"), "{stderr}");
+}

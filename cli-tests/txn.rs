@@ -148,6 +148,50 @@ fn list_describe_and_producers_show_librdkafka_transactions() {
         &["txn", "list", "--producer-id", &by_producer, "-o", "json"],
     );
     assert_eq!(ids(&by_id), ["tx-done"]);
+    // Kafka's duration filter also matches a completed transaction (its start time stays);
+    // --min-duration lists only transactions still open.
+    let running = json(
+        &cluster,
+        &["txn", "list", "--min-duration", "0s", "-o", "json"],
+    );
+    assert_eq!(ids(&running), ["tx-open"], "{running}");
+    let long_running = json(
+        &cluster,
+        &["txn", "list", "--min-duration", "1h", "-o", "json"],
+    );
+    assert_eq!(long_running, serde_json::json!([]));
+
+    // -e ends at the last stable offset for read_committed: the open transaction's records
+    // (partitions 1 and 2 from offset 0) are not waited for, with or without a group.
+    for group in [&[][..], &["-G", "reader"][..]] {
+        let mut args = vec![
+            "consume",
+            "orders",
+            "-o",
+            "beginning",
+            "-e",
+            "--isolation",
+            "read_committed",
+        ];
+        args.extend_from_slice(group);
+        cluster
+            .kf(&args)
+            .timeout(TIMEOUT)
+            .assert()
+            .success()
+            .stdout("tx-done-0\n");
+    }
+    let uncommitted = cluster
+        .kf(&["consume", "orders", "-o", "beginning", "-e", "-f", "%s,"])
+        .timeout(TIMEOUT)
+        .assert()
+        .success();
+    let mut values: Vec<String> = String::from_utf8_lossy(&uncommitted.get_output().stdout)
+        .split_terminator(',')
+        .map(str::to_string)
+        .collect();
+    values.sort();
+    assert_eq!(values, ["tx-done-0", "tx-open-1", "tx-open-2"]);
 
     let described = json(
         &cluster,

@@ -250,7 +250,7 @@ complete -c kf -n "__fish_kf_using_subcommand txn; and not __fish_seen_subcomman
 complete -c kf -n "__fish_kf_using_subcommand txn; and not __fish_seen_subcommand_from list describe producers find-hanging abort trace help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -l state -d 'Only transactions in this state (Kafka\'s names, repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -l producer-id -d 'Only transactions of this producer id (repeatable)' -r
-complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -l min-duration -d 'Only transactions open longer than this, e.g. 30s, 5m, PT1H (ListTransactions v1)' -r
+complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -l min-duration -d 'Only transactions open longer than this, e.g. 30s, 5m, PT1H (ListTransactions v1); completed ones are left out' -r
 complete -c kf -n "__fish_kf_using_subcommand txn; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''
 yaml\t''"
@@ -358,7 +358,7 @@ base64\t'Standard base64 with padding'"
 complete -c kf -n "__fish_kf_using_subcommand consume" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
 complete -c kf -n "__fish_kf_using_subcommand consume" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
 complete -c kf -n "__fish_kf_using_subcommand consume" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
-complete -c kf -n "__fish_kf_using_subcommand consume" -s e -l exit -d 'Exit once every partition has been read to its end (as it was when assigned)'
+complete -c kf -n "__fish_kf_using_subcommand consume" -s e -l exit -d 'Exit once every partition has been read to its end as it was when assigned: its high watermark, or with --isolation read_committed its last stable offset (a transaction still open is not waited for, as kcat and Kafka\'s console consumer do)'
 complete -c kf -n "__fish_kf_using_subcommand consume" -l print-control-records -d 'Also print transaction markers (control records)'
 complete -c kf -n "__fish_kf_using_subcommand consume" -s J -l json -d 'Print one JSON object per record, with kcat\'s field names'
 complete -c kf -n "__fish_kf_using_subcommand consume" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -9,14 +9,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::raw::RawConnection;
+use common::raw::{find_coordinator, RawConnection};
 use common::*;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
-use kafka_protocol::messages::{
-    ApiKey, FindCoordinatorRequest, FindCoordinatorResponse, OffsetFetchRequest,
-    OffsetFetchResponse, TopicName,
-};
+use kafka_protocol::messages::{ApiKey, OffsetFetchRequest, OffsetFetchResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
@@ -25,29 +22,6 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 const INPUT: &str = "eos-in";
 const OUTPUT: &str = "eos-out";
 const TXN_ID: &str = "eos-tx";
-
-/// The broker coordinating `key` (key type 0: a group, 1: a transactional id).
-async fn find_coordinator(bootstrap: &str, key: &str, key_type: i8) -> i32 {
-    let addr = bootstrap.split(',').next().unwrap();
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let mut conn = RawConnection::connect(addr).await;
-        let response: FindCoordinatorResponse = conn
-            .call(
-                ApiKey::FindCoordinator,
-                3,
-                &FindCoordinatorRequest::default()
-                    .with_key(StrBytes::from_string(key.to_string()))
-                    .with_key_type(key_type),
-            )
-            .await;
-        if response.error_code == 0 {
-            return response.node_id.0;
-        }
-        assert!(Instant::now() < deadline, "no coordinator: {response:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// OffsetFetch v7 of the input partition from the group's coordinator, asked until the
 /// coordinator has loaded the group: (partition error, committed offset).

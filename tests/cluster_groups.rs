@@ -1,13 +1,15 @@
 //! Consumer groups on a 3-broker cluster, driven by librdkafka (the `rdkafka` crate) with the
 //! classic protocol and with the consumer protocol (KIP-848, `group.protocol=consumer`):
 //! partitions are shared out, handed over when members come and go, commits survive restarts of
-//! the members and of the coordinator's broker, static members restart without a rebalance,
+//! the members and of the coordinator's broker (restarted, or killed while the group reads and
+//! commits: a follower takes the group over), static members restart without a rebalance,
 //! and cooperative-sticky (or the consumer protocol) moves only what it must.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -565,9 +567,318 @@ async fn resumes_after_the_coordinator_restarts(protocol: &'static [(&'static st
     cluster.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_follows_its_coordinator_when_the_broker_dies() {
+    follows_the_coordinator_across_its_death(CLASSIC).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_protocol_group_follows_its_coordinator_when_the_broker_dies() {
+    follows_the_coordinator_across_its_death(CONSUMER).await;
+}
+
+/// What two members read and committed, checked as they go: a record is read again only from
+/// the last committed position of its partition on (never one whose commit was acknowledged).
+#[derive(Default)]
+struct Ledger {
+    reads: BTreeMap<(i32, i64), usize>,
+    committed: BTreeMap<i32, i64>,
+}
+
+impl Ledger {
+    fn read(&mut self, partition: i32, offset: i64) {
+        let committed = self.committed.get(&partition).copied().unwrap_or(0);
+        let times = self.reads.entry((partition, offset)).or_default();
+        assert!(
+            *times == 0 || offset >= committed,
+            "offset {offset} of partition {partition} read again, though {committed} was committed"
+        );
+        *times += 1;
+    }
+
+    fn committed(&mut self, partition: i32, next: i64) {
+        let position = self.committed.entry(partition).or_default();
+        *position = (*position).max(next);
+    }
+}
+
+/// `per_partition` records to each of 3 partitions with an idempotent producer: its retries
+/// across a failover write no duplicates, so the log holds exactly what was sent.
+fn produce_once(bootstrap: &str, topic: &str, per_partition: i64, tag: &str) {
+    let producer = producer(bootstrap, &[("enable.idempotence", "true")]);
+    for p in 0..3 {
+        for i in 0..per_partition {
+            let value = format!("{tag}-{p}-{i}");
+            producer
+                .send(BaseRecord::<(), _>::to(topic).partition(p).payload(&value))
+                .expect("queued");
+        }
+    }
+    producer.flush(TIMEOUT).expect("acknowledged");
+}
+
+/// RF=3 everywhere; the group's coordinator's broker is killed while two members read and
+/// commit after every record: a follower of the group's `__consumer_offsets` partition leads it,
+/// loads the group, and the members carry on with it, reading every record, none committed
+/// read again.
+async fn follows_the_coordinator_across_its_death(
+    protocol: &'static [(&'static str, &'static str)],
+) {
+    const PER_PARTITION: i64 = 100;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = start_cluster(
+        dir.path(),
+        3,
+        &[
+            BROKER[0],
+            ("broker.session.timeout.ms", "1500"),
+            ("broker.heartbeat.interval.ms", "250"),
+            ("auto.leader.rebalance.enable", "false"),
+        ],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    let topic =
+        rdkafka::admin::NewTopic::new("relay", 3, rdkafka::admin::TopicReplication::Fixed(3))
+            .set("min.insync.replicas", "2");
+    for result in admin(&bootstrap)
+        .create_topics([&topic], &admin_options())
+        .await
+        .unwrap()
+    {
+        result.unwrap();
+    }
+    let read = Arc::new(AtomicUsize::new(0));
+    let (killed, wait_killed) = std::sync::mpsc::channel::<String>();
+    let (b, count) = (bootstrap.clone(), read.clone());
+    let members = std::thread::spawn(move || {
+        produce_once(&b, "relay", PER_PARTITION, "first");
+        let members: Vec<Member> = (0..2).map(|_| member(&b, "relay", protocol).0).collect();
+        for m in &members {
+            m.subscribe(&["relay"]).unwrap();
+        }
+        let mut ledger = Ledger::default();
+        let mut survivors = None;
+        let deadline = Instant::now() + TIMEOUT * 2;
+        loop {
+            for m in &members {
+                let Some(result) = m.poll(Duration::from_millis(20)) else {
+                    continue;
+                };
+                let msg = match result {
+                    Ok(msg) => msg,
+                    // Connections to the dead broker fail: librdkafka's events, not errors.
+                    Err(_) => continue,
+                };
+                ledger.read(msg.partition(), msg.offset());
+                count.fetch_add(1, Ordering::SeqCst);
+                // Refused while the coordinator moves: a later commit covers this one.
+                if m.commit_message(&msg, CommitMode::Sync).is_ok() {
+                    ledger.committed(msg.partition(), msg.offset() + 1);
+                }
+            }
+            if survivors.is_none() {
+                survivors = wait_killed.try_recv().ok();
+            }
+            let all_read =
+                (0..3).all(|p| (0..PER_PARTITION * 2).all(|o| ledger.reads.contains_key(&(p, o))));
+            if survivors.is_some() && all_read {
+                // The last commits may have been refused mid-failover: commit the positions.
+                for m in &members {
+                    let position = m.position().unwrap();
+                    if m.commit(&position, CommitMode::Sync).is_ok() {
+                        for e in position.elements() {
+                            if let rdkafka::Offset::Offset(o) = e.offset() {
+                                ledger.committed(e.partition(), o);
+                            }
+                        }
+                    }
+                }
+                if (0..3).all(|p| ledger.committed.get(&p) == Some(&(PER_PARTITION * 2))) {
+                    break;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out: read {} of {}, committed {:?}",
+                ledger.reads.len(),
+                PER_PARTITION * 6,
+                ledger.committed
+            );
+        }
+        drop(members);
+        // A new member of the group finds everything committed.
+        let survivors = survivors.unwrap();
+        let (m, _) = member(&survivors, "relay", protocol);
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..3 {
+            tpl.add_partition("relay", p);
+        }
+        let committed = m.committed_offsets(tpl, TIMEOUT).unwrap();
+        for e in committed.elements() {
+            assert_eq!(e.offset(), rdkafka::Offset::Offset(PER_PARTITION * 2));
+        }
+        ledger.reads.values().filter(|n| **n > 1).count()
+    });
+    // Killed while the members are halfway through the first records.
+    let deadline = Instant::now() + TIMEOUT;
+    while read.load(Ordering::SeqCst) < (PER_PARTITION * 3 / 2) as usize {
+        assert!(Instant::now() < deadline, "the members read nothing");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let b = bootstrap.clone();
+    let coordinator = tokio::task::spawn_blocking(move || coordinator_of(&b, "relay"))
+        .await
+        .unwrap();
+    cluster.kill_broker(coordinator).await.unwrap();
+    let survivors: String = bootstrap
+        .split(',')
+        .enumerate()
+        .filter(|(i, _)| *i as i32 != coordinator)
+        .map(|(_, a)| a.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    killed.send(survivors.clone()).unwrap();
+    let s = survivors.clone();
+    tokio::task::spawn_blocking(move || produce_once(&s, "relay", PER_PARTITION, "second"))
+        .await
+        .unwrap();
+    let b = survivors.clone();
+    let new_coordinator = tokio::task::spawn_blocking(move || coordinator_of(&b, "relay"))
+        .await
+        .unwrap();
+    assert_ne!(new_coordinator, coordinator);
+    let reread = tokio::task::spawn_blocking(move || members.join().unwrap())
+        .await
+        .unwrap();
+    eprintln!("records read twice (uncommitted when the coordinator moved): {reread}");
+    cluster.shutdown().await;
+}
+
+/// The member types ConsumerGroupDescribe v1 gives the group's members (0: classic, 1: consumer),
+/// sorted; `None` when the group is not a consumer group.
+fn member_types(bootstrap: &str, group: &str) -> Option<Vec<i8>> {
+    use kafka_protocol::messages::*;
+    let coordinator = coordinator_of(bootstrap, group);
+    let addr = bootstrap
+        .split(',')
+        .nth(coordinator as usize)
+        .unwrap()
+        .to_string();
+    let request = ConsumerGroupDescribeRequest::default().with_group_ids(vec![GroupId(
+        kafka_protocol::protocol::StrBytes::from_string(group.to_string()),
+    )]);
+    let described: ConsumerGroupDescribeResponse =
+        tokio::runtime::Handle::current().block_on(async move {
+            let mut conn = common::raw::RawConnection::connect(&addr).await;
+            conn.call(ApiKey::ConsumerGroupDescribe, 1, &request).await
+        });
+    let g = &described.groups[0];
+    (g.error_code == 0).then(|| {
+        let mut types: Vec<i8> = g.members.iter().map(|m| m.member_type).collect();
+        types.sort();
+        types
+    })
+}
+
+/// Polls the members, committing after every record, until `done`; the ledger checks that no
+/// record whose commit was acknowledged is read again.
+fn read_and_commit(
+    members: &[&Member],
+    ledger: &mut Ledger,
+    what: &str,
+    mut done: impl FnMut(&[&Member], &Ledger) -> bool,
+) {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        for m in members {
+            while let Some(result) = m.poll(Duration::from_millis(20)) {
+                let msg = result.expect("consume");
+                ledger.read(msg.partition(), msg.offset());
+                // Refused while a rebalance moves the partition: the next owner reads it again.
+                if m.commit_message(&msg, CommitMode::Sync).is_ok() {
+                    ledger.committed(msg.partition(), msg.offset() + 1);
+                }
+            }
+        }
+        if done(members, ledger) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+    }
+}
+
+/// Kafka 4's online migration, with librdkafka: a classic group of two members; one restarts
+/// with `group.protocol=consumer` and the group becomes a consumer group with a classic member
+/// in it (JoinGroup, SyncGroup and Heartbeat served by the consumer group); then that member
+/// leaves, the last of the consumer protocol, and the group is classic again for a classic
+/// newcomer. Every record is read, none whose commit was acknowledged twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_with_members_converts_to_the_consumer_protocol_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, BROKER).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "migrating", 4).await;
+    tokio::task::spawn_blocking(move || {
+        const GROUP: &str = "migrating";
+        let all_read = |ledger: &Ledger, per_partition: i64| {
+            (0..4).all(|p| (0..per_partition).all(|o| ledger.reads.contains_key(&(p, o))))
+        };
+        let mut ledger = Ledger::default();
+        let (a, _) = member(&bootstrap, GROUP, CLASSIC);
+        let (b, _) = member(&bootstrap, GROUP, CLASSIC);
+        a.subscribe(&["migrating"]).unwrap();
+        b.subscribe(&["migrating"]).unwrap();
+        produce(&bootstrap, "migrating", 4, 20, "classic");
+        read_and_commit(
+            &[&a, &b],
+            &mut ledger,
+            "two classic members read",
+            |ms, l| sizes(ms) == [2, 2] && all_read(l, 20),
+        );
+        assert_eq!(member_types(&bootstrap, GROUP), None, "a classic group");
+
+        // B comes back speaking the consumer protocol: the group is upgraded, A stays classic.
+        b.unsubscribe();
+        drop(b);
+        let (b, _) = member(&bootstrap, GROUP, CONSUMER);
+        b.subscribe(&["migrating"]).unwrap();
+        produce(&bootstrap, "migrating", 4, 20, "upgraded");
+        read_and_commit(
+            &[&a, &b],
+            &mut ledger,
+            "the upgraded group shares out",
+            |ms, l| sizes(ms) == [2, 2] && all_read(l, 40),
+        );
+        assert_eq!(member_types(&bootstrap, GROUP), Some(vec![0, 1]));
+
+        // B leaves: the last consumer-protocol member, so the group is classic again, and a
+        // classic newcomer joins it.
+        b.unsubscribe();
+        drop(b);
+        read_and_commit(&[&a], &mut ledger, "A owns everything", |ms, _| {
+            sizes(ms) == [4]
+        });
+        assert_eq!(member_types(&bootstrap, GROUP), None, "downgraded");
+        let (c, _) = member(&bootstrap, GROUP, CLASSIC);
+        c.subscribe(&["migrating"]).unwrap();
+        produce(&bootstrap, "migrating", 4, 20, "downgraded");
+        read_and_commit(
+            &[&a, &c],
+            &mut ledger,
+            "the classic group shares out again",
+            |ms, l| sizes(ms) == [2, 2] && all_read(l, 60),
+        );
+        assert_eq!(member_types(&bootstrap, GROUP), None);
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+}
+
 /// ConsumerGroupHeartbeat, ConsumerGroupDescribe and their interplay with the classic APIs,
 /// over the wire: Kafka's error codes for bad requests, epochs, and what DescribeGroups,
-/// ListGroups and OffsetCommit say of a consumer-protocol group.
+/// ListGroups, OffsetCommit and OffsetFetch say of a consumer-protocol group.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_consumer_protocol_over_the_wire() {
     use common::raw::RawConnection;
@@ -729,6 +1040,41 @@ async fn the_consumer_protocol_over_the_wire() {
     assert_eq!(code(&stale), Some(ResponseError::StaleMemberEpoch));
     let old: OffsetCommitResponse = conn.call(ApiKey::OffsetCommit, 8, &commit(1)).await;
     assert_eq!(code(&old), Some(ResponseError::UnsupportedVersion));
+
+    // OffsetFetch v9: a member names itself and its epoch; an admin names neither.
+    let fetch = |member: Option<&str>, epoch: i32| {
+        OffsetFetchRequest::default().with_groups(vec![
+            offset_fetch_request::OffsetFetchRequestGroup::default()
+                .with_group_id(GroupId(s("wire-g")))
+                .with_member_id(member.map(s))
+                .with_member_epoch(epoch)
+                .with_topics(Some(vec![
+                    offset_fetch_request::OffsetFetchRequestTopics::default()
+                        .with_name(TopicName(s("wire")))
+                        .with_partition_indexes(vec![0]),
+                ])),
+        ])
+    };
+    for (member, epoch, expected) in [
+        (Some("m1"), 1, None),
+        (None, -1, None),
+        (Some("m1"), 0, Some(ResponseError::StaleMemberEpoch)),
+        (Some("m9"), 1, Some(ResponseError::UnknownMemberId)),
+        (None, 1, Some(ResponseError::UnknownMemberId)),
+    ] {
+        let fetched: OffsetFetchResponse = conn
+            .call(ApiKey::OffsetFetch, 9, &fetch(member, epoch))
+            .await;
+        let g = &fetched.groups[0];
+        assert_eq!(
+            ResponseError::try_from_code(g.error_code),
+            expected,
+            "{member:?} at {epoch}"
+        );
+        if expected.is_none() {
+            assert_eq!(g.topics[0].partitions[0].committed_offset, 3);
+        }
+    }
 
     // Leaving: epoch -1 back.
     let leave = ConsumerGroupHeartbeatRequest::default()

@@ -1,5 +1,6 @@
 //! Transactions (KIP-98) on an in-process cluster, driven by librdkafka's transactional producer
-//! and read_committed / read_uncommitted consumers: commit and abort, zombie fencing, the
+//! and read_committed / read_uncommitted consumers: commit and abort, zombie fencing (of
+//! librdkafka's producer and of kf's own), the
 //! coordinator aborting a transaction that outlived its timeout, a coordinator restarted while
 //! a transaction is in PrepareCommit finishing it, and aborted ranges kept through DeleteRecords
 //! and a broker restart (the `.txnindex` files).
@@ -209,6 +210,92 @@ async fn a_second_producer_fences_the_first() {
     cluster.shutdown().await;
 }
 
+/// kf's own transactional producer, on a kf cluster.
+async fn kf_txn_producer(
+    bootstrap: &str,
+    transactional_id: &str,
+) -> kf::client::producer::Producer {
+    let mut config = kf::client::ClientConfig::new(bootstrap);
+    config.set("transactional.id", transactional_id).unwrap();
+    config.set("default.api.timeout.ms", "30000").unwrap();
+    let client = kf::client::Client::connect(config).await.unwrap();
+    kf::client::producer::Producer::new(client).await.unwrap()
+}
+
+fn is_fencing(error: &kf::client::error::ClientError) -> bool {
+    use kafka_protocol::error::ResponseError;
+    matches!(
+        error.kafka_error(),
+        Some(ResponseError::ProducerFenced | ResponseError::InvalidProducerEpoch)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_second_kf_producer_fences_the_first() {
+    use kf::client::producer::ProducerRecord;
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "kf-fenced", 2).await;
+    let record = |partition: i32, value: &'static str| {
+        ProducerRecord::new("kf-fenced", value).with_partition(partition)
+    };
+
+    let zombie = kf_txn_producer(&bootstrap, "kf-zombie").await;
+    zombie.begin_transaction().unwrap();
+    zombie
+        .send(record(0, "zombie-before"))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    let successor = kf_txn_producer(&bootstrap, "kf-zombie").await;
+    assert!(successor.identity().producer_epoch > zombie.identity().producer_epoch);
+    // To a partition already in its transaction (a Produce the leader refuses) and to a new
+    // one (an AddPartitionsToTxn the coordinator refuses): both fail as fenced.
+    let after = zombie.send(record(0, "zombie-after")).await.unwrap().await;
+    assert!(after.is_err(), "a fenced producer's record was written");
+    if let Ok(delivery) = zombie.send(record(1, "zombie-elsewhere")).await {
+        assert!(
+            delivery.await.is_err(),
+            "a fenced producer's record was written"
+        );
+    }
+    let commit = zombie
+        .commit_transaction()
+        .await
+        .expect_err("fenced commit");
+    assert!(
+        is_fencing(&commit),
+        "expected a fencing error, got {commit}"
+    );
+    // Fenced for good, as Kafka's producer: no new transaction either.
+    let again = zombie
+        .begin_transaction()
+        .expect_err("fenced producer began");
+    assert!(is_fencing(&again), "{again}");
+
+    successor.begin_transaction().unwrap();
+    for p in 0..2 {
+        successor.send(record(p, "successor")).await.unwrap();
+        successor.send(record(p, "last")).await.unwrap();
+    }
+    successor.commit_transaction().await.expect("commit");
+    successor.close().await.unwrap();
+
+    let b = bootstrap.clone();
+    let committed = tokio::task::spawn_blocking(move || {
+        read_until(&b, "kf-fenced", &[0, 1], "read_committed", "last")
+    })
+    .await
+    .unwrap();
+    for p in 0..2 {
+        assert_eq!(committed[&p], ["successor", "last"], "partition {p}");
+    }
+    cluster.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hanging_transaction_is_aborted_after_its_timeout() {
     let dir = tempfile::tempdir().unwrap();
@@ -406,19 +493,31 @@ async fn admin_apis_see_and_abort_a_transaction_written_without_a_coordinator() 
             .unwrap();
     assert_eq!(committed[&0], vec!["last".to_string()]);
 
-    // ListTransactions: filters by state and producer id; unknown state names come back.
-    let listed: ListTransactionsResponse = conn
-        .call(
-            ApiKey::ListTransactions,
-            1,
-            &ListTransactionsRequest::default()
-                .with_state_filters(vec![
-                    StrBytes::from_static_str("CompleteCommit"),
-                    StrBytes::from_static_str("Bogus"),
-                ])
-                .with_duration_filter(-1),
-        )
-        .await;
+    // ListTransactions: filters by state and producer id; unknown state names come back. A
+    // coordinator partition moving (leader balancing on a loaded box) answers
+    // COORDINATOR_LOAD_IN_PROGRESS for a moment.
+    let deadline = Instant::now() + TIMEOUT;
+    let listed = loop {
+        let listed: ListTransactionsResponse = conn
+            .call(
+                ApiKey::ListTransactions,
+                1,
+                &ListTransactionsRequest::default()
+                    .with_state_filters(vec![
+                        StrBytes::from_static_str("CompleteCommit"),
+                        StrBytes::from_static_str("Bogus"),
+                    ])
+                    .with_duration_filter(-1),
+            )
+            .await;
+        if listed.error_code
+            != kafka_protocol::error::ResponseError::CoordinatorLoadInProgress.code()
+            || Instant::now() > deadline
+        {
+            break listed;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(listed.error_code, 0);
     assert_eq!(
         listed.unknown_state_filters,

@@ -1,15 +1,18 @@
 //! The path between brokers for requests one broker makes of another: WriteTxnMarkers from a
-//! transaction coordinator to a partition leader, Fetch from a follower to its leader. Brokers share no memory: a request is a
+//! transaction coordinator to a partition leader, AddPartitionsToTxn from a partition leader to
+//! a transaction coordinator (KIP-890), Fetch from a follower to its leader. Brokers share no memory: a request is a
 //! Kafka request value handed to the target broker's handler, in process. Links are the cluster's
 //! fault table (`cluster::faults`); a request over a cut link, from or to an isolated broker, or to
-//! a broker that is not running, fails as an unreachable broker would.
+//! a broker that is not running, fails as an unreachable broker would, and so does one whose
+//! answer comes back over a link cut meanwhile (a follower's long-polling fetch must not carry
+//! what the leader appended after it was isolated).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, Weak};
 
 use kafka_protocol::messages::{
-    ApiKey, FetchRequest, FetchResponse, RequestHeader, WriteTxnMarkersRequest,
-    WriteTxnMarkersResponse,
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, ApiKey, FetchRequest, FetchResponse,
+    RequestHeader, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use thiserror::Error;
 
@@ -77,7 +80,23 @@ impl InterBrokerRouter {
         request: WriteTxnMarkersRequest,
     ) -> Result<WriteTxnMarkersResponse, LinkError> {
         let target = self.target(from, to)?;
-        Ok(handlers::write_txn_markers::handle(&target, request).await)
+        let response = handlers::write_txn_markers::handle(&target, request).await;
+        self.answer(from, to, response)
+    }
+
+    /// A partition leader's AddPartitionsToTxn (v5, the batched form) to a transaction
+    /// coordinator (KIP-890).
+    pub async fn add_partitions_to_txn(
+        &self,
+        from: i32,
+        to: i32,
+        request: AddPartitionsToTxnRequest,
+    ) -> Result<AddPartitionsToTxnResponse, LinkError> {
+        let target = self.target(from, to)?;
+        let header = RequestHeader::default()
+            .with_request_api_key(ApiKey::AddPartitionsToTxn as i16)
+            .with_request_api_version(5);
+        Ok(handlers::add_partitions_to_txn::handle(&target, &header, request).await)
     }
 
     /// A follower's Fetch (the version given) to the partitions' leader.
@@ -92,6 +111,15 @@ impl InterBrokerRouter {
         let header = RequestHeader::default()
             .with_request_api_key(ApiKey::Fetch as i16)
             .with_request_api_version(version);
-        Ok(handlers::fetch::handle(&target, &header, request).await)
+        let response = handlers::fetch::handle(&target, &header, request).await;
+        self.answer(from, to, response)
+    }
+
+    /// `response` reaches `from` only if the link back from `to` still holds.
+    fn answer<T>(&self, from: i32, to: i32, response: T) -> Result<T, LinkError> {
+        match self.faults.linked(to, from) {
+            true => Ok(response),
+            false => Err(LinkError::Unreachable(to)),
+        }
     }
 }

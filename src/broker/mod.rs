@@ -8,6 +8,7 @@ pub mod connection;
 pub mod dispatch;
 pub mod fetch_sessions;
 pub mod handlers;
+pub mod implicit_add;
 pub mod inter_broker;
 pub mod lifecycle;
 pub mod listener;

@@ -58,7 +58,9 @@ pub struct ConsumeArgs {
     /// Only these partitions (repeatable; not with -G)
     #[arg(short = 'p', long = "partition", conflicts_with = "group")]
     pub partitions: Vec<i32>,
-    /// Exit once every partition has been read to its end (as it was when assigned)
+    /// Exit once every partition has been read to its end as it was when assigned: its high
+    /// watermark, or with --isolation read_committed its last stable offset (a transaction
+    /// still open is not waited for, as kcat and Kafka's console consumer do)
     #[arg(short = 'e', long = "exit")]
     pub exit_at_end: bool,
     /// Exit after this many records

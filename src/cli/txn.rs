@@ -50,7 +50,8 @@ pub struct ListArgs {
     /// Only transactions of this producer id (repeatable)
     #[arg(long = "producer-id", value_name = "N")]
     pub producer_ids: Vec<i64>,
-    /// Only transactions open longer than this, e.g. 30s, 5m, PT1H (ListTransactions v1)
+    /// Only transactions open longer than this, e.g. 30s, 5m, PT1H (ListTransactions v1);
+    /// completed ones are left out
     #[arg(long = "min-duration", value_name = "D")]
     pub min_duration: Option<String>,
     /// Output format

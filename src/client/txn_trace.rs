@@ -557,7 +557,7 @@ mod tests {
             TRANSACTION_STATE_TOPIC,
             0,
             encode_key("tx"),
-            Some(encode_value(&value)),
+            Some(encode_value(&value, 0)),
         )
     }
 

@@ -555,6 +555,7 @@ fn controller_settings(config: &BrokerConfig) -> ControllerSettings {
         broker_session_timeout_ms: non_negative(i64::from(config.broker_session_timeout_ms)),
         unclean_leader_election_enable: config.unclean_leader_election_enable,
         auto_leader_rebalance_enable: config.auto_leader_rebalance_enable,
+        transaction_version: config.transaction_version,
         leader_imbalance_check_interval_ms: non_negative(
             config
                 .leader_imbalance_check_interval_seconds

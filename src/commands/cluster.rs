@@ -25,6 +25,9 @@ const DEFAULT_BROKERS: usize = 3;
 const DEFAULT_PORT: u16 = 9092;
 /// How the ready banner's last line begins: `--detach` waits for it in the cluster's log.
 const BANNER_LAST_LINE: &str = "data directory: ";
+/// How often a running cluster checks that its data directory still exists.
+const DATA_DIR_CHECK_INTERVAL: Duration = Duration::from_secs(2);
+const DATA_DIR_REMOVED: &str = "its data directory was removed";
 /// How long `--detach` waits for the background cluster to be ready.
 const DETACH_READY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -219,6 +222,12 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     eprintln!("kf: stopping the cluster ({stop_reason})");
     cluster.shutdown().await;
     ClusterState::remove(&config.data_dir);
+    if stop_reason == DATA_DIR_REMOVED {
+        bail!(
+            "the cluster's data directory {} was removed while it ran",
+            state.data_dir.display()
+        );
+    }
     Ok(())
 }
 
@@ -293,10 +302,19 @@ async fn serve_until_stopped(
     control: tokio::net::UnixListener,
     mut signals: StopSignals,
 ) -> &'static str {
+    // Kafka halts a broker whose log directories have all failed; a cluster whose data
+    // directory was removed (`rm -rf`, a test's temporary directory dropped) likewise stops
+    // rather than run on, unreachable by `kf cluster down`, with nowhere to write.
+    let mut data_dir_check = tokio::time::interval(DATA_DIR_CHECK_INTERVAL);
     loop {
         tokio::select! {
             _ = signals.interrupt.recv() => return "interrupted",
             _ = signals.terminate.recv() => return "terminated",
+            _ = data_dir_check.tick() => {
+                if !state.data_dir.exists() {
+                    return DATA_DIR_REMOVED;
+                }
+            }
             accepted = control.accept() => {
                 let Ok((mut stream, _)) = accepted else { continue };
                 match control::read_request(&mut stream).await {

@@ -9,7 +9,7 @@ use super::ConfigError;
 use crate::log::MessageTimestampType;
 
 use ConfigType::{Boolean, Int, List, Long, Short, String as Str};
-use Validator::{Any, AtLeast, ListOf, OneOf};
+use Validator::{Any, AtLeast, Between, ListOf, OneOf};
 
 const fn broker(
     name: &'static str,
@@ -37,6 +37,9 @@ const REPLICA_SELECTORS: &[&str] = &[RACK_AWARE_REPLICA_SELECTOR];
 
 /// The server-side assignors of KIP-848 consumer groups, by Kafka's names.
 pub const CONSUMER_ASSIGNORS: &[&str] = &["uniform", "range"];
+/// Kafka's `ConsumerGroupMigrationPolicy` values.
+pub const CONSUMER_MIGRATION_POLICIES: &[&str] =
+    &["disabled", "upgrade", "downgrade", "bidirectional"];
 
 static BROKER_CONFIGS: &[ConfigDef] = &[
     broker("advertised.listeners", Str, None, Any,
@@ -65,6 +68,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "How often members of consumer-protocol groups heartbeat."),
     broker("group.consumer.max.size", Int, Some("2147483647"), AtLeast(1),
         "The most members a consumer-protocol group may have."),
+    broker("group.consumer.migration.policy", Str, Some("bidirectional"), OneOf(CONSUMER_MIGRATION_POLICIES),
+        "Which way a group with members converts between the classic and the consumer protocol: upgrade (a consumer-protocol member joins a classic group), downgrade (the last consumer-protocol member leaves), both, or disabled."),
     broker("group.consumer.session.timeout.ms", Int, Some("45000"), AtLeast(1),
         "How long a consumer-protocol member may go without a heartbeat before it is removed."),
     broker("group.initial.rebalance.delay.ms", Int, Some("3000"), AtLeast(0),
@@ -125,6 +130,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "Partition count of automatically created topics."),
     broker("offset.metadata.max.bytes", Int, Some("4096"), Any,
         "The longest metadata string an offset commit may carry."),
+    broker("offsets.commit.timeout.ms", Int, Some("5000"), AtLeast(1),
+        "How long a group coordinator's write waits to be replicated to the ISR before it fails."),
     broker("offsets.retention.check.interval.ms", Long, Some("600000"), AtLeast(1),
         "How often expired offsets are looked for."),
     broker("offsets.retention.minutes", Int, Some("10080"), AtLeast(1),
@@ -142,6 +149,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
     broker("replica.selector.class", Str, None, OneOf(REPLICA_SELECTORS),
         "KIP-392: the selector that may send consumers with client.rack to a follower in their \
          rack; unset, consumers read from leaders."),
+    broker("request.timeout.ms", Int, Some("30000"), AtLeast(0),
+        "How long the transaction coordinator's writes wait to be replicated to the ISR."),
     broker("transaction.abort.timed.out.transaction.cleanup.interval.ms", Int, Some("10000"),
         AtLeast(1), "How often the coordinator aborts transactions that outlived their timeout."),
     broker("transaction.max.timeout.ms", Int, Some("900000"), AtLeast(1),
@@ -156,6 +165,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "Replication factor of __transaction_state (capped by the broker count on creation)."),
     broker("transaction.state.log.segment.bytes", Int, Some("104857600"), AtLeast(1),
         "segment.bytes of __transaction_state."),
+    broker("transaction.version", Short, Some("2"), Between(0, 2),
+        "kf's own: the transaction.version feature level finalized when the cluster is first started (Kafka sets it with kafka-storage format --feature); 2 is KIP-890's epoch bump per transaction and implicit partition add on Produce."),
     broker("transactional.id.expiration.ms", Int, Some("604800000"), AtLeast(1),
         "How long an idle transactional id is kept."),
     broker("unclean.leader.election.enable", Boolean, Some("false"), Any,
@@ -183,6 +194,7 @@ pub struct BrokerConfig {
     pub group_consumer_assignors: Vec<String>,
     pub group_consumer_heartbeat_interval_ms: i32,
     pub group_consumer_max_size: i32,
+    pub group_consumer_migration_policy: String,
     pub group_consumer_session_timeout_ms: i32,
     pub group_initial_rebalance_delay_ms: i32,
     pub group_max_session_timeout_ms: i32,
@@ -209,6 +221,7 @@ pub struct BrokerConfig {
     pub min_insync_replicas: i32,
     pub num_partitions: i32,
     pub offset_metadata_max_bytes: i32,
+    pub offsets_commit_timeout_ms: i32,
     pub offsets_retention_check_interval_ms: i64,
     pub offsets_retention_minutes: i32,
     pub offsets_topic_num_partitions: i32,
@@ -219,6 +232,7 @@ pub struct BrokerConfig {
     /// `replica.selector.class` is the rack-aware selector (KIP-392): a leader may send a
     /// consumer to a follower in its rack.
     pub rack_aware_replica_selector: bool,
+    pub request_timeout_ms: i32,
     pub transaction_abort_timed_out_transaction_cleanup_interval_ms: i32,
     pub transaction_max_timeout_ms: i32,
     pub transaction_remove_expired_transaction_cleanup_interval_ms: i32,
@@ -226,6 +240,8 @@ pub struct BrokerConfig {
     pub transaction_state_log_num_partitions: i32,
     pub transaction_state_log_replication_factor: i16,
     pub transaction_state_log_segment_bytes: i32,
+    /// The `transaction.version` feature level a new cluster finalizes (0..=2).
+    pub transaction_version: i16,
     pub transactional_id_expiration_ms: i32,
     pub unclean_leader_election_enable: bool,
     /// The properties set explicitly (validated), for DescribeConfigs sources.
@@ -308,6 +324,7 @@ impl BrokerConfig {
             group_consumer_assignors: list("group.consumer.assignors"),
             group_consumer_heartbeat_interval_ms: int("group.consumer.heartbeat.interval.ms"),
             group_consumer_max_size: int("group.consumer.max.size"),
+            group_consumer_migration_policy: string("group.consumer.migration.policy"),
             group_consumer_session_timeout_ms: int("group.consumer.session.timeout.ms"),
             group_initial_rebalance_delay_ms: int("group.initial.rebalance.delay.ms"),
             group_max_session_timeout_ms: int("group.max.session.timeout.ms"),
@@ -335,6 +352,7 @@ impl BrokerConfig {
             min_insync_replicas: int("min.insync.replicas"),
             num_partitions: int("num.partitions"),
             offset_metadata_max_bytes: int("offset.metadata.max.bytes"),
+            offsets_commit_timeout_ms: int("offsets.commit.timeout.ms"),
             offsets_retention_check_interval_ms: number("offsets.retention.check.interval.ms"),
             offsets_retention_minutes: int("offsets.retention.minutes"),
             offsets_topic_num_partitions: int("offsets.topic.num.partitions"),
@@ -344,6 +362,7 @@ impl BrokerConfig {
             replica_lag_time_max_ms: number("replica.lag.time.max.ms"),
             rack_aware_replica_selector: string("replica.selector.class")
                 == RACK_AWARE_REPLICA_SELECTOR,
+            request_timeout_ms: int("request.timeout.ms"),
             transaction_abort_timed_out_transaction_cleanup_interval_ms: int(
                 "transaction.abort.timed.out.transaction.cleanup.interval.ms",
             ),
@@ -357,6 +376,7 @@ impl BrokerConfig {
                 "transaction.state.log.replication.factor",
             ),
             transaction_state_log_segment_bytes: int("transaction.state.log.segment.bytes"),
+            transaction_version: short("transaction.version"),
             transactional_id_expiration_ms: int("transactional.id.expiration.ms"),
             unclean_leader_election_enable: boolean("unclean.leader.election.enable"),
             explicit,

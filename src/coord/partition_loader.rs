@@ -7,10 +7,12 @@
 //! Requests for a key whose partition is loading get COORDINATOR_LOAD_IN_PROGRESS, for a key
 //! whose partition this broker does not lead NOT_COORDINATOR, as in Kafka. State changes are
 //! appended through the broker's ordinary append path, fenced by the leader epoch they were
-//! loaded in.
+//! loaded in, and answered only once the ISR has them
+//! ([`Broker::wait_coordinator_records_replicated`]), as Kafka's coordinators do.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_protocol::error::ResponseError;
@@ -315,5 +317,55 @@ impl Broker {
                 AppendError::Log(e) => e.error(),
             })?;
         Ok(info.first_offset)
+    }
+
+    /// Waits until the high watermark of `partition` of the internal `topic` passes everything
+    /// appended to it so far (so the caller's own records), as Kafka's coordinator runtime
+    /// holds a write's answer until the partition's high watermark reaches it. Errors are the
+    /// coordinator's (Kafka's `CoordinatorOperationExceptionHelper`): REQUEST_TIMED_OUT after
+    /// `timeout` (the ISR lacks the records; below `min.insync.replicas` the high watermark
+    /// does not move) becomes COORDINATOR_NOT_AVAILABLE, a lost leadership NOT_COORDINATOR.
+    pub async fn wait_coordinator_records_replicated(
+        &self,
+        topic: &str,
+        partition: i32,
+        leader_epoch: i32,
+        timeout: Duration,
+    ) -> Result<(), ResponseError> {
+        let image = self.image();
+        let (replica, _) = self
+            .replicas
+            .leader(&image, topic, partition, leader_epoch)
+            .map_err(|_| ResponseError::NotCoordinator)?;
+        let written = replica
+            .offsets()
+            .map_err(|_| ResponseError::NotCoordinator)?
+            .log_end;
+        match replica
+            .wait_replicated(written, leader_epoch, timeout)
+            .await
+        {
+            // The runtime waits for the high watermark only, not for the ISR's size after it.
+            Ok(()) | Err(ResponseError::NotEnoughReplicasAfterAppend) => Ok(()),
+            Err(e) => Err(coordinator_error(e)),
+        }
+    }
+}
+
+/// The error a coordinator answers for a failed write of its records (Kafka's
+/// `CoordinatorOperationExceptionHelper` and `TransactionStateManager.appendTransactionToLog`).
+pub fn coordinator_error(error: ResponseError) -> ResponseError {
+    match error {
+        ResponseError::UnknownTopicOrPartition
+        | ResponseError::NotEnoughReplicas
+        | ResponseError::NotEnoughReplicasAfterAppend
+        | ResponseError::RequestTimedOut => ResponseError::CoordinatorNotAvailable,
+        ResponseError::NotLeaderOrFollower | ResponseError::KafkaStorageError => {
+            ResponseError::NotCoordinator
+        }
+        ResponseError::MessageTooLarge | ResponseError::RecordListTooLarge => {
+            ResponseError::UnknownServerError
+        }
+        other => other,
     }
 }

@@ -233,6 +233,13 @@ impl ProducerStateManager {
         self.aborted.retain(|t| t.last_offset >= log_start_offset);
     }
 
+    /// Whether `producer_id` has a transaction open here at `producer_epoch`.
+    pub(crate) fn has_ongoing_transaction(&self, producer_id: i64, producer_epoch: i16) -> bool {
+        self.producers
+            .get(&producer_id)
+            .is_some_and(|e| e.epoch == producer_epoch && e.current_txn_first_offset.is_some())
+    }
+
     /// The smallest first offset of an open transaction.
     pub(crate) fn first_unstable_offset(&self) -> Option<i64> {
         self.producers
@@ -375,6 +382,12 @@ impl PartitionLog {
         self.producer_state
             .first_unstable_offset()
             .unwrap_or(completed.last_offset + 1)
+    }
+
+    /// Whether `producer_id` has a transaction open in this log at `producer_epoch`.
+    pub fn has_ongoing_transaction(&self, producer_id: i64, producer_epoch: i16) -> bool {
+        self.producer_state
+            .has_ongoing_transaction(producer_id, producer_epoch)
     }
 
     /// The producers with state in this log (DescribeProducers), by producer id.

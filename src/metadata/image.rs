@@ -75,9 +75,20 @@ pub struct MetadataImage {
     pub configs: BTreeMap<ConfigResource, BTreeMap<String, String>>,
     /// The next producer id the controller will hand out.
     pub next_producer_id: i64,
+    /// Finalized feature levels by name (ApiVersions' `finalized_features`); a feature not
+    /// here is at level 0.
+    pub features: BTreeMap<String, i16>,
 }
 
 impl MetadataImage {
+    /// The finalized `transaction.version` (0 for a cluster whose log predates the feature).
+    pub fn transaction_version(&self) -> i16 {
+        self.features
+            .get(crate::metadata::TRANSACTION_VERSION_FEATURE)
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Applies one committed record. Records are applied in log order on every broker, so this
     /// must be deterministic; a record naming something unknown is ignored, not an error.
     pub fn apply(&mut self, record: &MetadataRecord) {
@@ -179,6 +190,9 @@ impl MetadataImage {
             MetadataRecord::ProducerIds {
                 next_producer_id, ..
             } => self.next_producer_id = self.next_producer_id.max(*next_producer_id),
+            MetadataRecord::FeatureLevel { name, level } => {
+                self.features.insert(name.clone(), *level);
+            }
         }
     }
 

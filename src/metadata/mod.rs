@@ -26,3 +26,12 @@ pub use image::{BrokerRegistration, MetadataImage, PartitionImage, TopicImage};
 pub use quorum::{MetadataQuorum, QuorumConfig, QuorumError};
 pub use raft::QuorumRouter;
 pub use records::{ConfigResource, ListenerEndpoint, MetadataRecord};
+
+/// Kafka's `transaction.version` feature (KIP-890): 0 classic, 1 flexible
+/// `__transaction_state` values, 2 an epoch bump per transaction and partitions added by
+/// Produce.
+pub const TRANSACTION_VERSION_FEATURE: &str = "transaction.version";
+/// The highest `transaction.version` kf supports.
+pub const TRANSACTION_VERSION_MAX: i16 = 2;
+/// The level a new cluster finalizes, as Kafka 4.x's latest production metadata version does.
+pub const TRANSACTION_VERSION_DEFAULT: i16 = 2;

@@ -78,4 +78,7 @@ pub enum MetadataRecord {
         broker_id: i32,
         next_producer_id: i64,
     },
+    /// A feature's finalized level (`transaction.version`), written when the cluster is first
+    /// started. KRaft: FeatureLevelRecord.
+    FeatureLevel { name: String, level: i16 },
 }

@@ -5,10 +5,13 @@
 //! log to where it parts from the leader's first; the follower's high watermark is the
 //! leader's, bounded by its own log end.
 //!
+//! Each round reuses the list of followed partitions (rebuilt only when the replica manager's
+//! generation moves) and matches the answer's partitions to it by (topic id, partition).
+//!
 //! Differs from Kafka: sessionless full fetches (the link is in process, so incremental
 //! sessions would save nothing); a log behind the leader's log start restarts empty at it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -17,6 +20,7 @@ use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic, Replic
 use kafka_protocol::messages::fetch_response::PartitionData;
 use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse};
 use tracing::{debug, info, warn};
+use uuid::Uuid;
 
 use super::open::Replica;
 use crate::broker::Broker;
@@ -46,7 +50,7 @@ pub fn ensure_fetchers(broker: &Arc<Broker>) {
         .replicas
         .all()
         .iter()
-        .map(|p| p.snapshot().leader)
+        .map(|p| p.leader())
         .filter(|&leader| leader >= 0 && leader != broker.broker_id)
         .collect();
     let mut running = broker
@@ -62,39 +66,76 @@ pub fn ensure_fetchers(broker: &Arc<Broker>) {
     }
 }
 
-/// The partitions this broker follows from `leader` with their logs open, or `None` (and the
-/// fetcher unregistered) when there are none left.
-fn followed(broker: &Broker, leader: i32) -> Option<Vec<Replica>> {
-    let image = broker.image();
+/// The partitions a fetcher follows from its leader, with their logs open and indexed by how
+/// the leader's answer names them; rebuilt only when the replica manager's generation moves.
+struct Followed {
+    /// The generation this list was built at; `None` when a log could not be opened, so the
+    /// next round tries again.
+    generation: Option<u64>,
+    replicas: Vec<(Replica, Uuid)>,
+    by_partition: HashMap<(Uuid, i32), usize>,
+}
+
+impl Followed {
+    fn build(broker: &Broker, leader: i32, generation: u64) -> Self {
+        let image = broker.image();
+        let mut complete = true;
+        let mut replicas = Vec::new();
+        for partition in broker.replicas.all() {
+            if partition.leader() != leader {
+                continue;
+            }
+            let tp = &partition.tp;
+            let Some(topic_id) = image.topic(&tp.topic).map(|t| t.topic_id) else {
+                continue;
+            };
+            match broker.replicas.replica(&image, &tp.topic, tp.partition) {
+                Ok(replica) => replicas.push((replica, topic_id)),
+                Err(_) => complete = false,
+            }
+        }
+        let by_partition = replicas
+            .iter()
+            .enumerate()
+            .map(|(i, (r, topic_id))| ((*topic_id, r.partition.tp.partition), i))
+            .collect();
+        Self {
+            generation: complete.then_some(generation),
+            replicas,
+            by_partition,
+        }
+    }
+}
+
+/// Brings `followed` up to date; false (and the fetcher unregistered) when this broker follows
+/// nothing from `leader` any more or is stopping.
+fn refresh(broker: &Broker, leader: i32, followed: &mut Option<Followed>) -> bool {
     let mut running = broker
         .replicas
         .fetchers()
         .running
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    let replicas: Vec<Replica> = broker
-        .replicas
-        .all()
-        .into_iter()
-        .filter(|p| p.snapshot().leader == leader)
-        .filter_map(|p| {
-            broker
-                .replicas
-                .replica(&image, &p.tp.topic, p.tp.partition)
-                .ok()
-        })
-        .collect();
-    if replicas.is_empty() || broker.is_stopped() {
-        running.remove(&leader);
-        return None;
+    let generation = broker.replicas.generation();
+    if followed.as_ref().and_then(|f| f.generation) != Some(generation) {
+        *followed = Some(Followed::build(broker, leader, generation));
     }
-    Some(replicas)
+    let empty = followed.as_ref().is_none_or(|f| f.replicas.is_empty());
+    if empty || broker.is_stopped() {
+        running.remove(&leader);
+        return false;
+    }
+    true
 }
 
 async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
     debug!(broker = broker.broker_id, leader, "replica fetcher started");
-    while let Some(replicas) = followed(&broker, leader) {
-        let Some(request) = fetch_request(&broker, &replicas) else {
+    let mut followed = None;
+    while refresh(&broker, leader, &mut followed) {
+        let Some(followed) = followed.as_ref() else {
+            break;
+        };
+        let Some(request) = fetch_request(&broker, followed) else {
             tokio::time::sleep(ERROR_BACKOFF).await;
             continue;
         };
@@ -106,7 +147,7 @@ async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
             Ok(response) => {
                 // A partition in error (a leadership change under way, an offline log) answers
                 // at once: pause rather than spin until it clears.
-                if apply_response(&broker, &replicas, response) {
+                if apply_response(followed, response) {
                     tokio::time::sleep(ERROR_BACKOFF).await;
                 }
             }
@@ -120,30 +161,23 @@ async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
 }
 
 /// One Fetch for every followed partition, from each log's end.
-fn fetch_request(broker: &Broker, replicas: &[Replica]) -> Option<FetchRequest> {
-    let image = broker.image();
+fn fetch_request(broker: &Broker, followed: &Followed) -> Option<FetchRequest> {
     let mut topics: Vec<FetchTopic> = Vec::new();
-    for replica in replicas {
-        let tp = &replica.partition.tp;
-        let Some(topic_id) = image.topic(&tp.topic).map(|t| t.topic_id) else {
-            continue;
-        };
+    let mut topic_index: HashMap<Uuid, usize> = HashMap::new();
+    for (replica, topic_id) in &followed.replicas {
         let Ok(log) = replica.log() else { continue };
         let partition = FetchPartition::default()
-            .with_partition(tp.partition)
-            .with_current_leader_epoch(replica.partition.snapshot().leader_epoch)
+            .with_partition(replica.partition.tp.partition)
+            .with_current_leader_epoch(replica.partition.leader_epoch())
             .with_fetch_offset(log.log_end_offset())
             .with_last_fetched_epoch(log.latest_epoch().unwrap_or(-1))
             .with_log_start_offset(log.log_start_offset())
             .with_partition_max_bytes(FETCH_MAX_BYTES);
-        match topics.iter_mut().find(|t| t.topic_id == topic_id) {
-            Some(topic) => topic.partitions.push(partition),
-            None => topics.push(
-                FetchTopic::default()
-                    .with_topic_id(topic_id)
-                    .with_partitions(vec![partition]),
-            ),
-        }
+        let index = *topic_index.entry(*topic_id).or_insert_with(|| {
+            topics.push(FetchTopic::default().with_topic_id(*topic_id));
+            topics.len() - 1
+        });
+        topics[index].partitions.push(partition);
     }
     if topics.is_empty() {
         return None;
@@ -165,19 +199,17 @@ fn fetch_request(broker: &Broker, replicas: &[Replica]) -> Option<FetchRequest> 
 }
 
 /// Applies the leader's answer to each partition; true when one of them failed.
-fn apply_response(broker: &Broker, replicas: &[Replica], response: FetchResponse) -> bool {
-    let image = broker.image();
+fn apply_response(followed: &Followed, response: FetchResponse) -> bool {
     let mut any_failed = response.error_code != 0;
     for topic in response.responses {
-        let Some(name) = image.topic_by_id(&topic.topic_id).map(|t| t.name.clone()) else {
-            continue;
-        };
         for data in topic.partitions {
-            let Some(replica) = replicas.iter().find(|r| {
-                r.partition.tp.topic == name && r.partition.tp.partition == data.partition_index
-            }) else {
+            let Some(&i) = followed
+                .by_partition
+                .get(&(topic.topic_id, data.partition_index))
+            else {
                 continue;
             };
+            let replica = &followed.replicas[i].0;
             if let Err(e) = apply_partition(replica, &data) {
                 debug!(partition = %replica.partition.tp, error = ?e, "replica fetch of a partition failed");
                 any_failed = true;

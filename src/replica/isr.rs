@@ -15,13 +15,9 @@ use crate::metadata::{AlterPartitionRequest, ControllerRequest, ControllerRespon
 
 /// Asks to take `follower` back into the ISR of `partition`, which this broker leads.
 pub fn expand(broker: &Broker, partition: &Arc<Partition>, follower: i32) {
-    let state = partition.snapshot();
-    if state.isr.contains(&follower) || state.leader != broker.broker_id {
-        return;
+    if let Some(new_isr) = partition.isr_with(follower) {
+        alter(broker, partition, new_isr);
     }
-    let mut new_isr = state.isr.clone();
-    new_isr.push(follower);
-    alter(broker, partition, new_isr);
 }
 
 /// Drops from the ISR of every partition this broker leads the followers that lag by more than
@@ -30,8 +26,7 @@ pub fn shrink_lagging(broker: &Broker) {
     let now = now_ms();
     let max_lag = broker.config.replica_lag_time_max_ms;
     for partition in broker.replicas.all() {
-        let state = partition.snapshot();
-        if state.leader != broker.broker_id || state.pending_isr.is_some() {
+        if !partition.is_leader() {
             continue;
         }
         let Some(leader_log_end) = broker
@@ -41,23 +36,17 @@ pub fn shrink_lagging(broker: &Broker) {
         else {
             continue;
         };
-        let lagging = |r: &i32| {
-            state.followers.get(r).is_some_and(|f| {
-                f.log_end_offset != leader_log_end && now - f.last_caught_up_ms > max_lag
-            })
-        };
-        if !state.isr.iter().any(lagging) {
+        let Some((isr, new_isr)) = partition.isr_without_lagging(leader_log_end, now, max_lag)
+        else {
             continue;
-        }
-        let new_isr: Vec<i32> = state.isr.iter().copied().filter(|r| !lagging(r)).collect();
-        info!(partition = %partition.tp, isr = ?state.isr, ?new_isr, "shrinking the ISR: followers lag by more than replica.lag.time.max.ms");
+        };
+        info!(partition = %partition.tp, ?isr, ?new_isr, "shrinking the ISR: followers lag by more than replica.lag.time.max.ms");
         alter(broker, &partition, new_isr);
     }
 }
 
 /// Sends the ISR change unless one is pending; on refusal the partition may try again.
 fn alter(broker: &Broker, partition: &Arc<Partition>, new_isr: Vec<i32>) {
-    let state = partition.snapshot();
     let image = broker.image();
     let Some(topic_id) = image.topic(&partition.tp.topic).map(|t| t.topic_id) else {
         return;
@@ -65,15 +54,15 @@ fn alter(broker: &Broker, partition: &Arc<Partition>, new_isr: Vec<i32>) {
     let Some(broker) = broker.me.upgrade() else {
         return;
     };
-    if !partition.begin_isr_change(&new_isr) {
+    let Some((leader_epoch, partition_epoch)) = partition.begin_isr_change(&new_isr) else {
         return;
-    }
+    };
     let request = AlterPartitionRequest {
         broker_id: broker.broker_id,
         topic_id,
         partition: partition.tp.partition,
-        leader_epoch: state.leader_epoch,
-        partition_epoch: state.partition_epoch,
+        leader_epoch,
+        partition_epoch,
         new_isr,
     };
     let partition = partition.clone();

@@ -4,6 +4,7 @@
 //! and is deleted with its topic.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use kafka_protocol::error::ResponseError;
@@ -24,6 +25,9 @@ pub struct ReplicaManager {
     config: BrokerConfig,
     logs: Arc<LogManager>,
     partitions: RwLock<HashMap<TopicPartition, Arc<Partition>>>,
+    /// Bumped after any hosted partition changed role, replicas or ISR, or was removed: the
+    /// fetchers rebuild their list of followed partitions only then.
+    generation: AtomicU64,
     fetchers: Fetchers,
 }
 
@@ -34,6 +38,7 @@ impl ReplicaManager {
             config,
             logs,
             partitions: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
             fetchers: Fetchers::default(),
         }
     }
@@ -50,7 +55,7 @@ impl ReplicaManager {
     }
 
     /// The topic's `min.insync.replicas` (its override, else the broker's).
-    pub fn min_insync_replicas(&self, image: &MetadataImage, topic: &str) -> i32 {
+    fn min_insync_replicas(&self, image: &MetadataImage, topic: &str) -> i32 {
         // Looked up in place: this runs for every partition of every produce.
         image
             .configs
@@ -62,6 +67,15 @@ impl ReplicaManager {
 
     pub(super) fn fetchers(&self) -> &Fetchers {
         &self.fetchers
+    }
+
+    /// Changes whenever a hosted partition's role, replicas or ISR changed or one was removed.
+    pub(super) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn bump_generation(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// A hosted partition, if any.
@@ -83,7 +97,9 @@ impl ReplicaManager {
             .collect()
     }
 
-    fn get_or_insert(&self, tp: &TopicPartition) -> Arc<Partition> {
+    /// The hosted partition `tp`, created with the topic's `min.insync.replicas` if new (each
+    /// image applied sets it again).
+    fn get_or_insert(&self, image: &MetadataImage, tp: &TopicPartition) -> Arc<Partition> {
         if let Some(partition) = self.get(tp) {
             return partition;
         }
@@ -91,7 +107,11 @@ impl ReplicaManager {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .entry(tp.clone())
-            .or_insert_with(|| Arc::new(Partition::new(tp.clone(), self.broker_id)))
+            .or_insert_with(|| {
+                let partition = Partition::new(tp.clone(), self.broker_id);
+                partition.set_min_insync_replicas(self.min_insync_replicas(image, &tp.topic));
+                Arc::new(partition)
+            })
             .clone()
     }
 
@@ -110,8 +130,10 @@ impl ReplicaManager {
         if !state.replicas.contains(&self.broker_id) {
             return Err(ResponseError::NotLeaderOrFollower);
         }
-        let hosted = self.get_or_insert(&TopicPartition::new(topic, partition));
-        hosted.apply_image(state, now_ms());
+        let hosted = self.get_or_insert(image, &TopicPartition::new(topic, partition));
+        if hosted.apply_image(state, now_ms()) != Transition::Unchanged {
+            self.bump_generation();
+        }
         Ok(hosted)
     }
 
@@ -166,6 +188,7 @@ impl ReplicaManager {
             let resource = ConfigResource::Topic(topic.name.clone());
             let config_changed =
                 previous.is_some_and(|p| p.configs_of(&resource) != image.configs_of(&resource));
+            let min_insync_replicas = self.min_insync_replicas(image, &topic.name);
             for state in topic.partitions.values() {
                 if !state.replicas.contains(&self.broker_id) {
                     continue;
@@ -187,12 +210,16 @@ impl ReplicaManager {
                             .unwrap_or(false);
                     }
                 }
-                let partition = self.get_or_insert(&tp);
+                let partition = self.get_or_insert(image, &tp);
+                partition.set_min_insync_replicas(min_insync_replicas);
                 let transition = partition.apply_image(state, now);
                 if transition != Transition::Unchanged {
                     transitions.push((partition, transition));
                 }
             }
+        }
+        if !transitions.is_empty() {
+            self.bump_generation();
         }
         // Each new directory's topic id is durable before the partition takes a record.
         if created {
@@ -242,6 +269,7 @@ impl ReplicaManager {
         }
         // Waiting fetches and produces wake and find the partition gone.
         if let Some(removed) = removed {
+            self.bump_generation();
             removed.notify_moved();
         }
     }

@@ -3,7 +3,7 @@
 //! - [`ReplicaManager`]: the broker's partitions keyed by [`TopicPartition`]; applies each new
 //!   metadata image (become leader / follower, create and delete logs, topic config changes).
 //! - [`Partition`] (`partition.rs`): leader epoch, replicas, ISR, follower positions, high
-//!   watermark and last stable offset, and the per-partition signal waits use.
+//!   watermark (the last stable offset derives from it), and the per-partition signal waits use.
 //! - [`Replica`] (`open.rs`): a partition with its log open: append (acks, timeout), read
 //!   (isolation, max offset), offsets; handlers never compute offsets themselves.
 //! - `fetcher.rs`: followers fetch from their leader (one task per leader), truncate on
@@ -22,7 +22,7 @@ use std::fmt;
 
 pub use manager::ReplicaManager;
 pub use open::{Acks, AppendError, Appended, Isolation, ReadResult, Replica};
-pub use partition::{check_epoch, FollowerPosition, Offsets, Partition, ReplicaState, Transition};
+pub use partition::{check_epoch, FollowerPosition, Offsets, Partition, Transition};
 
 /// A partition named by its topic and index (Kafka's `TopicPartition`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

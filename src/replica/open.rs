@@ -59,7 +59,8 @@ impl Isolation {
         }
     }
 
-    fn max_offset(self, offsets: &Offsets) -> i64 {
+    /// The offset a read with this isolation stops before.
+    pub fn max_offset(self, offsets: &Offsets) -> i64 {
         match self {
             Self::LogEnd => offsets.log_end,
             Self::HighWatermark => offsets.high_watermark,
@@ -154,18 +155,26 @@ impl Replica {
         Ok(written?)
     }
 
-    /// Appends one Produce batch as the leader in `leader_epoch`. acks=all first needs
-    /// `min_insync_replicas` in the ISR (NOT_ENOUGH_REPLICAS, nothing written), as Kafka.
+    /// acks=all's check before an append: NOT_ENOUGH_REPLICAS while the ISR is below the
+    /// effective `min.insync.replicas` (Kafka's `appendRecordsToLeader`).
+    pub fn check_min_isr(&self) -> Result<(), ResponseError> {
+        match self.partition.is_under_min_isr() {
+            true => Err(ResponseError::NotEnoughReplicas),
+            false => Ok(()),
+        }
+    }
+
+    /// Appends one Produce batch as the leader in `leader_epoch`. acks=all first needs the
+    /// effective `min.insync.replicas` in the ISR (NOT_ENOUGH_REPLICAS, nothing written), as Kafka.
     pub fn append_records(
         &self,
         records: &[u8],
         leader_epoch: i32,
         acks: Acks,
-        min_insync_replicas: i32,
         now_ms: i64,
     ) -> Result<Appended, AppendError> {
-        if acks == Acks::All && self.isr_size() < min_insync_replicas {
-            return Err(AppendError::Replica(ResponseError::NotEnoughReplicas));
+        if acks == Acks::All {
+            self.check_min_isr()?;
         }
         let mut log_start_offset = -1;
         let info = self.append_with(leader_epoch, |log| {
@@ -180,36 +189,23 @@ impl Replica {
         })
     }
 
-    fn isr_size(&self) -> i32 {
-        i32::try_from(self.partition.snapshot().isr.len()).unwrap_or(i32::MAX)
-    }
-
     /// Waits until the high watermark reaches `required_offset` (acks=all), as Kafka's
     /// DelayedProduce: REQUEST_TIMED_OUT after `timeout`, NOT_LEADER_OR_FOLLOWER when the
     /// leadership moved meanwhile, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the batch is
-    /// replicated but the ISR shrank below `min_insync_replicas`.
+    /// replicated but the ISR shrank below the effective `min.insync.replicas`.
     pub async fn wait_replicated(
         &self,
         required_offset: i64,
         leader_epoch: i32,
-        min_insync_replicas: i32,
         timeout: Duration,
     ) -> Result<(), ResponseError> {
         let deadline = Instant::now() + timeout;
         let mut moved = self.partition.subscribe();
         loop {
             moved.borrow_and_update();
-            let state = self.partition.snapshot();
-            if state.leader != self.partition.broker_id() || state.leader_epoch != leader_epoch {
-                return Err(ResponseError::NotLeaderOrFollower);
-            }
-            if state.high_watermark >= required_offset {
-                let isr = i32::try_from(state.isr.len()).unwrap_or(i32::MAX);
-                return if isr < min_insync_replicas {
-                    Err(ResponseError::NotEnoughReplicasAfterAppend)
-                } else {
-                    Ok(())
-                };
+            let outcome = self.partition.replicated(required_offset, leader_epoch);
+            if let Some(outcome) = outcome {
+                return outcome;
             }
             match tokio::time::timeout_at(deadline, moved.changed()).await {
                 Ok(Ok(())) => {}

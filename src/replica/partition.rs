@@ -32,9 +32,11 @@ pub struct FollowerPosition {
     pub last_fetch_ms: i64,
 }
 
-/// The replication state of a partition, as this broker sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplicaState {
+/// The replication state of a partition, as this broker sees it. The last stable offset is not
+/// kept: it is derived from the high watermark and the log's open transactions when asked for
+/// ([`Partition::offsets`]), so it cannot go stale when a marker closes a transaction.
+#[derive(Debug)]
+pub(super) struct ReplicaState {
     pub leader: i32,
     pub leader_epoch: i32,
     pub partition_epoch: i32,
@@ -42,15 +44,14 @@ pub struct ReplicaState {
     pub isr: Vec<i32>,
     /// Leader only: every other replica's position; reset when leadership changes.
     pub followers: BTreeMap<i32, FollowerPosition>,
-    /// `log_start <= last_stable <= high_watermark <= log_end`: the offset below which every
-    /// in-sync replica holds the records, the most consumers may read.
+    /// `log_start <= high_watermark <= log_end`: the offset below which every in-sync replica
+    /// holds the records, the most consumers may read.
     pub high_watermark: i64,
-    /// `log_start <= last_stable <= high_watermark <= log_end`: the first offset of the oldest
-    /// open transaction, or the high watermark; the most read_committed consumers may read.
-    pub last_stable: i64,
     /// An ISR change this leader sent to the controller and has not seen applied yet (Kafka's
     /// pending AlterPartition): no other change is sent meanwhile.
     pub pending_isr: Option<Vec<i32>>,
+    /// The topic's `min.insync.replicas` (its override, else the broker's), >= 1.
+    pub min_insync_replicas: i32,
 }
 
 impl ReplicaState {
@@ -63,9 +64,22 @@ impl ReplicaState {
             isr: Vec::new(),
             followers: BTreeMap::new(),
             high_watermark: 0,
-            last_stable: 0,
             pending_isr: None,
+            min_insync_replicas: 1,
         }
+    }
+
+    /// Kafka's `effectiveMinIsr`: `min.insync.replicas`, but never more than the replicas.
+    pub fn effective_min_isr(&self) -> usize {
+        usize::try_from(self.min_insync_replicas)
+            .unwrap_or(1)
+            .min(self.replicas.len())
+            .max(1)
+    }
+
+    /// Kafka's `isUnderMinIsr` for a leader: fewer in the ISR than the effective minimum.
+    pub fn is_under_min_isr(&self) -> bool {
+        self.isr.len() < self.effective_min_isr()
     }
 }
 
@@ -110,9 +124,41 @@ impl Partition {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A copy of the current state.
-    pub fn snapshot(&self) -> ReplicaState {
-        self.state().clone()
+    /// The leader the image names (-1: none).
+    pub fn leader(&self) -> i32 {
+        self.state().leader
+    }
+
+    pub fn leader_epoch(&self) -> i32 {
+        self.state().leader_epoch
+    }
+
+    /// Kafka's `isUnderMinIsr`: fewer in the ISR than the effective `min.insync.replicas`.
+    pub fn is_under_min_isr(&self) -> bool {
+        self.state().is_under_min_isr()
+    }
+
+    /// Where an acks=all produce that needs the high watermark at `required_offset` stands
+    /// (Kafka's DelayedProduce check): `None` while it must wait; NOT_LEADER_OR_FOLLOWER when
+    /// this broker no longer leads in `leader_epoch`; NOT_ENOUGH_REPLICAS_AFTER_APPEND when the
+    /// batch is replicated but the ISR is below the effective `min.insync.replicas`.
+    pub fn replicated(
+        &self,
+        required_offset: i64,
+        leader_epoch: i32,
+    ) -> Option<Result<(), ResponseError>> {
+        let state = self.state();
+        if state.leader != self.broker_id || state.leader_epoch != leader_epoch {
+            return Some(Err(ResponseError::NotLeaderOrFollower));
+        }
+        if state.high_watermark < required_offset {
+            return None;
+        }
+        Some(if state.is_under_min_isr() {
+            Err(ResponseError::NotEnoughReplicasAfterAppend)
+        } else {
+            Ok(())
+        })
     }
 
     /// A receiver that sees every later move of this partition.
@@ -126,6 +172,12 @@ impl Partition {
 
     pub fn is_leader(&self) -> bool {
         self.state().leader == self.broker_id
+    }
+
+    /// Takes the topic's `min.insync.replicas` (on every image: its config may change).
+    pub fn set_min_insync_replicas(&self, min_insync_replicas: i32) {
+        debug_assert!(min_insync_replicas >= 1, "validated as at least 1");
+        self.state().min_insync_replicas = min_insync_replicas.max(1);
     }
 
     /// Takes the image's view of the partition when it is newer than the one held (a handler
@@ -249,9 +301,10 @@ impl Partition {
         position.log_start_offset = log_start_offset;
         position.last_fetch_leader_log_end = leader_log_end;
         position.last_fetch_ms = now_ms;
-        let before = (state.high_watermark, state.last_stable);
+        let before = state.high_watermark;
         settle(&mut state, log, self.broker_id);
-        let moved = before != (state.high_watermark, state.last_stable);
+        // The last stable offset derives from the high watermark: it moves only with it here.
+        let moved = before != state.high_watermark;
         let expand = !state.isr.contains(&follower)
             && state.pending_isr.is_none()
             && fetch_offset >= state.high_watermark;
@@ -278,14 +331,50 @@ impl Partition {
             .collect()
     }
 
-    /// Marks an ISR change as sent to the controller; `false` when one is already pending.
-    pub fn begin_isr_change(&self, new_isr: &[i32]) -> bool {
+    /// The ISR with `follower` added, when this broker leads and `follower` is not in it.
+    pub fn isr_with(&self, follower: i32) -> Option<Vec<i32>> {
+        let state = self.state();
+        if state.leader != self.broker_id || state.isr.contains(&follower) {
+            return None;
+        }
+        let mut isr = state.isr.clone();
+        isr.push(follower);
+        Some(isr)
+    }
+
+    /// When this leader has no ISR change pending and some in-sync followers have not caught up
+    /// with `leader_log_end` for more than `max_lag_ms`: (the ISR, the ISR without them).
+    pub fn isr_without_lagging(
+        &self,
+        leader_log_end: i64,
+        now_ms: i64,
+        max_lag_ms: i64,
+    ) -> Option<(Vec<i32>, Vec<i32>)> {
+        let state = self.state();
+        if state.leader != self.broker_id || state.pending_isr.is_some() {
+            return None;
+        }
+        let lagging = |r: &i32| {
+            state.followers.get(r).is_some_and(|f| {
+                f.log_end_offset != leader_log_end && now_ms - f.last_caught_up_ms > max_lag_ms
+            })
+        };
+        if !state.isr.iter().any(lagging) {
+            return None;
+        }
+        let kept = state.isr.iter().copied().filter(|r| !lagging(r)).collect();
+        Some((state.isr.clone(), kept))
+    }
+
+    /// Marks an ISR change as sent to the controller: the (leader epoch, partition epoch) it is
+    /// based on, or `None` when one is already pending.
+    pub fn begin_isr_change(&self, new_isr: &[i32]) -> Option<(i32, i32)> {
         let mut state = self.state();
         if state.pending_isr.is_some() {
-            return false;
+            return None;
         }
         state.pending_isr = Some(new_isr.to_vec());
-        true
+        Some((state.leader_epoch, state.partition_epoch))
     }
 
     /// The controller refused or never answered an ISR change: another may be tried.
@@ -302,14 +391,26 @@ impl Partition {
         self.notify_moved();
     }
 
-    /// The offsets as seen with the log locked: (log start, last stable, high watermark).
+    /// The offsets as seen with the log locked. The last stable offset is the first offset of
+    /// the oldest open transaction, or the high watermark when none is open (or it is above).
     pub fn offsets(&self, log: &PartitionLog) -> Offsets {
         let mut state = self.state();
         settle(&mut state, log, self.broker_id);
+        let high_watermark = state.high_watermark;
+        drop(state);
+        let log_start = log.log_start_offset();
+        let last_stable = log
+            .first_unstable_offset()
+            .map_or(high_watermark, |first| first.min(high_watermark))
+            .max(log_start);
+        debug_assert!(
+            log_start <= last_stable && last_stable <= high_watermark,
+            "log_start {log_start} <= last_stable {last_stable} <= high_watermark {high_watermark}"
+        );
         Offsets {
-            log_start: log.log_start_offset(),
-            last_stable: state.last_stable,
-            high_watermark: state.high_watermark,
+            log_start,
+            last_stable,
+            high_watermark,
             log_end: log.log_end_offset(),
         }
     }
@@ -325,12 +426,13 @@ pub struct Offsets {
 }
 
 /// Brings the high watermark up to date (a leader's: the least log end offset of the ISR,
-/// never going back), keeps it within the log (a truncation or a log start moved past it) and
-/// derives the last stable offset from it.
+/// never going back, and not moving at all while the ISR is below the effective
+/// `min.insync.replicas`, as Kafka's `maybeIncrementLeaderHW` since KIP-966's strict min ISR)
+/// and keeps it within the log (a truncation or a log start moved past it).
 fn settle(state: &mut ReplicaState, log: &PartitionLog, broker_id: i32) {
     let log_start = log.log_start_offset();
     let log_end = log.log_end_offset();
-    if state.leader == broker_id {
+    if state.leader == broker_id && !state.is_under_min_isr() {
         // While an expansion is pending the wider ISR counts (Kafka's maximal ISR), so the
         // high watermark never passes what a member-to-be lacks.
         let pending = state.pending_isr.as_deref().unwrap_or(&[]);
@@ -346,18 +448,9 @@ fn settle(state: &mut ReplicaState, log: &PartitionLog, broker_id: i32) {
     state.high_watermark = state
         .high_watermark
         .clamp(log_start, log_end.max(log_start));
-    state.last_stable = log
-        .first_unstable_offset()
-        .map_or(state.high_watermark, |first| {
-            first.min(state.high_watermark)
-        })
-        .max(log_start);
     debug_assert!(
-        log_start <= state.last_stable
-            && state.last_stable <= state.high_watermark
-            && state.high_watermark <= log_end.max(log_start),
-        "log_start {log_start} <= last_stable {} <= high_watermark {} <= log_end {log_end}",
-        state.last_stable,
+        log_start <= state.high_watermark && state.high_watermark <= log_end.max(log_start),
+        "log_start {log_start} <= high_watermark {} <= log_end {log_end}",
         state.high_watermark
     );
 }

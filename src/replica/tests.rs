@@ -77,7 +77,7 @@ fn a_sole_replica_s_high_watermark_is_its_log_end() {
     let image = image(&[(0, vec![1], vec![1], 1, 0)]);
     let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
     let appended = replica
-        .append_records(&batch(3), epoch, Acks::All, 1, 1_000)
+        .append_records(&batch(3), epoch, Acks::All, 1_000)
         .unwrap();
     assert_eq!(appended.required_offset, 3);
     let offsets = replica.offsets().unwrap();
@@ -91,7 +91,7 @@ fn the_leader_s_high_watermark_is_the_least_log_end_of_the_isr() {
     let image = image(&[(0, vec![1, 2, 3], vec![1, 2, 3], 1, 0)]);
     let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
     replica
-        .append_records(&batch(5), epoch, Acks::Leader, 1, 1_000)
+        .append_records(&batch(5), epoch, Acks::Leader, 1_000)
         .unwrap();
     // Followers not heard from yet hold the high watermark where it was.
     assert_eq!(replica.offsets().unwrap().high_watermark, 0);
@@ -99,12 +99,34 @@ fn the_leader_s_high_watermark_is_the_least_log_end_of_the_isr() {
     assert!(read.records.is_empty(), "consumers never see above the HW");
     let read = replica.read(0, 1 << 20, Isolation::LogEnd).unwrap();
     assert!(!read.records.is_empty(), "followers read up to the log end");
-    // min.insync.replicas above the ISR refuses acks=all before writing anything.
+}
+
+#[test]
+fn below_min_insync_replicas_acks_all_is_refused_and_the_high_watermark_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let image = image(&[(0, vec![1, 2, 3], vec![1], 1, 0)]);
+    let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
+    replica.partition.set_min_insync_replicas(2);
     let refused = replica
-        .append_records(&batch(1), epoch, Acks::All, 4, 1_000)
+        .append_records(&batch(1), epoch, Acks::All, 1_000)
         .unwrap_err();
     assert_eq!(refused.error(), ResponseError::NotEnoughReplicas);
-    assert_eq!(replica.offsets().unwrap().log_end, 5);
+    assert_eq!(replica.offsets().unwrap().log_end, 0, "nothing written");
+    // acks=1 is written, but the ISR alone is below the minimum: nothing is committed
+    // (Kafka's strict min ISR), so consumers do not see it.
+    replica
+        .append_records(&batch(2), epoch, Acks::Leader, 1_000)
+        .unwrap();
+    let offsets = replica.offsets().unwrap();
+    assert_eq!((offsets.high_watermark, offsets.log_end), (0, 2));
+    // The minimum counts no more than the replicas (Kafka's effective min ISR).
+    let image = self::image(&[(1, vec![1], vec![1], 1, 0)]);
+    let (sole, epoch) = replicas.leader(&image, "t", 1, -1).unwrap();
+    sole.partition.set_min_insync_replicas(2);
+    sole.append_records(&batch(1), epoch, Acks::All, 1_000)
+        .unwrap();
+    assert_eq!(sole.offsets().unwrap().high_watermark, 1);
 }
 
 #[tokio::test]
@@ -114,15 +136,10 @@ async fn acks_all_times_out_while_the_isr_lags() {
     let image = image(&[(0, vec![1, 2], vec![1, 2], 1, 0)]);
     let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
     let appended = replica
-        .append_records(&batch(1), epoch, Acks::All, 1, 1_000)
+        .append_records(&batch(1), epoch, Acks::All, 1_000)
         .unwrap();
     let waited = replica
-        .wait_replicated(
-            appended.required_offset,
-            epoch,
-            1,
-            Duration::from_millis(50),
-        )
+        .wait_replicated(appended.required_offset, epoch, Duration::from_millis(50))
         .await;
     assert_eq!(waited, Err(ResponseError::RequestTimedOut));
 }
@@ -136,7 +153,7 @@ async fn an_append_wakes_the_waiters_of_its_partition_only() {
     let (p1, _) = replicas.leader(&image, "t", 1, -1).unwrap();
     let mut waits0 = p0.partition.subscribe();
     let waits1 = p1.partition.subscribe();
-    p0.append_records(&batch(1), epoch, Acks::Leader, 1, 1_000)
+    p0.append_records(&batch(1), epoch, Acks::Leader, 1_000)
         .unwrap();
     assert!(waits0.has_changed().unwrap());
     assert!(!waits1.has_changed().unwrap());

@@ -2,8 +2,12 @@
 //! included. Encoding uses the `kafka-protocol` crate (generated from Kafka's message schemas).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::time::{Duration, Instant};
+
 use bytes::{Buf, BufMut, Bytes, BytesMut};
-use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
+use kafka_protocol::messages::{
+    ApiKey, FindCoordinatorRequest, FindCoordinatorResponse, RequestHeader, ResponseHeader,
+};
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -86,5 +90,28 @@ impl RawConnection {
             tokio::time::timeout(super::TIMEOUT, self.stream.read(&mut buf)).await,
             Ok(Ok(0)) | Ok(Err(_))
         )
+    }
+}
+
+/// The broker coordinating `key` (key type 0: a group, 1: a transactional id).
+pub async fn find_coordinator(bootstrap: &str, key: &str, key_type: i8) -> i32 {
+    let addr = bootstrap.split(',').next().unwrap();
+    let deadline = Instant::now() + super::TIMEOUT;
+    loop {
+        let mut conn = RawConnection::connect(addr).await;
+        let response: FindCoordinatorResponse = conn
+            .call(
+                ApiKey::FindCoordinator,
+                3,
+                &FindCoordinatorRequest::default()
+                    .with_key(StrBytes::from_string(key.to_string()))
+                    .with_key_type(key_type),
+            )
+            .await;
+        if response.error_code == 0 {
+            return response.node_id.0;
+        }
+        assert!(Instant::now() < deadline, "no coordinator: {response:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -19,7 +19,8 @@ use uuid::Uuid;
 
 use crate::broker::Broker;
 
-/// MemberType of v1: a member of the consumer protocol.
+/// MemberType of v1: a member speaking the classic protocol in the group, or the consumer one.
+const CLASSIC_MEMBER: i8 = 0;
 const CONSUMER_MEMBER: i8 = 1;
 
 fn assignment(partitions: Vec<(Uuid, String, Vec<i32>)>) -> Assignment {
@@ -82,10 +83,10 @@ pub async fn handle(
                                     )
                                     .with_assignment(assignment(m.assignment))
                                     .with_target_assignment(assignment(m.target_assignment))
-                                    .with_member_type(if header.request_api_version >= 1 {
-                                        CONSUMER_MEMBER
-                                    } else {
-                                        -1
+                                    .with_member_type(match header.request_api_version {
+                                        0 => -1,
+                                        _ if m.uses_classic_protocol => CLASSIC_MEMBER,
+                                        _ => CONSUMER_MEMBER,
                                     })
                             })
                             .collect(),

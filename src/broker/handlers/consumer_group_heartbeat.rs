@@ -5,8 +5,11 @@
 //! request was a full one, its assignment. The group's task decides (`coord/group/consumer/`).
 //! v1 (KIP-1082) requires the client to choose its member id; v0 lets the coordinator choose.
 //!
-//! Differs from Kafka: as `coord/group/consumer/` says (no online migration of a group with
-//! members, no rack-aware assignment); regular expressions are resolved against the broker's
+//! A join to a classic group with members upgrades it when `group.consumer.migration.policy`
+//! allows (`coord/group/consumer/migration.rs`); the last consumer-protocol member leaving a
+//! group of classic members downgrades it.
+//!
+//! Differs from Kafka: no rack-aware assignment; regular expressions are resolved against the broker's
 //! metadata at each heartbeat rather than by a background task, and no
 //! ConsumerGroupRegularExpression records are written.
 

@@ -5,8 +5,10 @@
 //! transaction afterwards, then the Complete record. From v5 the answer carries the producer id
 //! and epoch to go on with. Before v2 PRODUCER_FENCED is answered as INVALID_PRODUCER_EPOCH.
 //!
-//! Differs from Kafka: only the classic protocol (`transaction.version` 0 is the finalized
-//! level kf advertises), so the epoch is not bumped per transaction.
+//! v5+ is a `transaction.version` 2 client (KIP-890 part 2), as Kafka decides it from the
+//! request version: the coordinator bumps the epoch with the Prepare record, the markers carry
+//! the bumped epoch and the answer gives it (a retry with the epoch before the bump gets the
+//! same answer). Clients send v5 only when ApiVersions finalizes `transaction.version` 2.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{EndTxnRequest, EndTxnResponse, ProducerId, RequestHeader};
@@ -26,6 +28,11 @@ pub async fn handle(
             request.producer_id.0,
             request.producer_epoch,
             request.committed,
+            if header.request_api_version >= 5 {
+                2
+            } else {
+                0
+            },
         )
         .await;
     match result {

@@ -120,13 +120,16 @@ pub async fn handle(
     // Kafka's client metadata: from v11 a consumer may read followers, and states its rack.
     let client_rack =
         (replica_id.is_none() && version >= 11).then(|| request.rack_id.as_str().to_owned());
-    let reader = Reader {
+    let mut reader = Reader {
         broker,
         isolation,
         replica_id,
         client_rack,
     };
     let mut reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits);
+    // A follower's fetch offset is recorded once per request, at its first read (as Kafka's
+    // fetchMessages): re-reads of a long poll state nothing new.
+    reader.replica_id = None;
     while !partitions.is_empty() {
         let bytes: usize = reads.iter().map(|r| r.records.len()).sum();
         let has_error = reads.iter().any(|r| {
@@ -232,7 +235,7 @@ fn topic_key(
 struct Reader<'a> {
     broker: &'a Broker,
     isolation: Isolation,
-    /// The follower fetching, if one is.
+    /// The follower fetching, if one is and its position is still to be recorded.
     replica_id: Option<i32>,
     /// A consumer's rack (`rack_id`, maybe empty) from v11, when it may read followers.
     client_rack: Option<String>,

@@ -1,7 +1,8 @@
 //! ApiKey 12 · Heartbeat · v0-4
 //!
 //! Keeps a classic group member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin
-//! (`coord/group/membership.rs`).
+//! (`coord/group/membership.rs`; in a consumer-protocol group, when its assignment must move:
+//! `coord/group/consumer/classic_members.rs`).
 //!
 //! Differs from Kafka: none known.
 

@@ -3,7 +3,9 @@
 //! Handed to the group's task (`coord/group/join.rs`), which answers when the join phase of the
 //! rebalance completes. v4+ new members first get MEMBER_ID_REQUIRED with their id; v5+ static
 //! members (`group.instance.id`); v9 a static leader rejoining a stable group gets
-//! `skip_assignment`. Versions 0-1 were removed in Kafka 4 (KIP-896).
+//! `skip_assignment`. A consumer-protocol group with members takes the member in as a classic
+//! member and assigns its partitions itself (`coord/group/consumer/classic_members.rs`).
+//! Versions 0-1 were removed in Kafka 4 (KIP-896).
 //!
 //! Differs from Kafka: none known.
 

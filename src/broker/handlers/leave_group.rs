@@ -1,6 +1,7 @@
 //! ApiKey 13 · LeaveGroup · v0-5
 //!
-//! Removes members from a classic group, which then rebalances. v0-2 name one member by id;
+//! Removes members from a classic group, which then rebalances (or classic members from a
+//! consumer-protocol group, whose epoch then moves on). v0-2 name one member by id;
 //! v3+ a batch of members by id or `group.instance.id` (KIP-345), each with its own error.
 //!
 //! Differs from Kafka: none known.

@@ -92,10 +92,7 @@ fn lookup(
             .leader(image, topic, partition, current_leader_epoch)?;
     let log = replica.log()?;
     let offsets = replica.partition.offsets(&log);
-    let last_fetchable = match isolation {
-        Isolation::Committed => offsets.last_stable,
-        _ => offsets.high_watermark,
-    };
+    let last_fetchable = isolation.max_offset(&offsets);
     let at = |offset| Found {
         timestamp: -1,
         offset,

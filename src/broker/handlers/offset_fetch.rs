@@ -4,7 +4,9 @@
 //! asks for every committed partition; v8+ several groups at once, each with its own error.
 //! A partition without a commit answers offset -1. v7+ `require_stable`: a partition with
 //! offsets pending in a transaction (TxnOffsetCommit) answers UNSTABLE_OFFSET_COMMIT, which
-//! before v8 is also the response's error, as Kafka's OffsetFetchResponse does. Version 0
+//! before v8 is also the response's error, as Kafka's OffsetFetchResponse does. v9+ a
+//! consumer-protocol member names itself: a consumer group answers UNKNOWN_MEMBER_ID or
+//! STALE_MEMBER_EPOCH for the group when it is not a member at that epoch. Version 0
 //! (offsets in ZooKeeper) was removed in Kafka 4 (KIP-896).
 //!
 //! Differs from Kafka: v10 (topic ids) is not served yet.
@@ -18,7 +20,7 @@ use kafka_protocol::messages::{OffsetFetchRequest, OffsetFetchResponse, RequestH
 use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::Broker;
-use crate::coord::group::api::{CommittedOffset, FetchOffsets, FetchedOffsets};
+use crate::coord::group::api::{CommittedOffset, FetchOffsets, FetchedOffsets, OffsetFetcher};
 
 pub async fn handle(
     broker: &Broker,
@@ -35,10 +37,14 @@ pub async fn handle(
             });
             let response =
                 OffsetFetchResponseGroup::default().with_group_id(group.group_id.clone());
+            let fetcher = OffsetFetcher {
+                member_id: group.member_id.map(|m| m.to_string()),
+                member_epoch: group.member_epoch,
+            };
             groups.push(
                 match broker
                     .groups
-                    .fetch_offsets(&group.group_id, topics, request.require_stable)
+                    .fetch_offsets(&group.group_id, topics, request.require_stable, fetcher)
                     .await
                 {
                     Ok(fetched) => response.with_topics(grouped_topics(fetched)),
@@ -55,7 +61,12 @@ pub async fn handle(
     });
     match broker
         .groups
-        .fetch_offsets(&request.group_id, topics.clone(), request.require_stable)
+        .fetch_offsets(
+            &request.group_id,
+            topics.clone(),
+            request.require_stable,
+            OffsetFetcher::ANONYMOUS,
+        )
         .await
     {
         Ok(fetched) => {

@@ -11,7 +11,10 @@
 //! a retried batch with its original offsets.
 //!
 //! Transactional batches open the producer's transaction in the partition (the log's producer
-//! state), which holds the last stable offset until the coordinator's marker closes it.
+//! state), which holds the last stable offset until the coordinator's marker closes it. From
+//! v12 (a `transaction.version` 2 producer, KIP-890 part 2) the first transactional batch of a
+//! transaction in a partition adds that partition to the transaction at its coordinator first
+//! (`broker/implicit_add.rs`); the producer sends no AddPartitionsToTxn.
 //!
 //! Internal topics (`__consumer_offsets`, `__transaction_state`) are written only by their
 //! coordinators: a client's Produce to one gets INVALID_TOPIC_EXCEPTION, as in Kafka.
@@ -21,10 +24,11 @@
 //! the batch (REQUEST_TIMED_OUT after `timeout_ms`, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR
 //! shrank below `min.insync.replicas` meanwhile).
 //!
-//! Differs from Kafka (until the issues that bring them): no KIP-890 verification of transactional batches against the
-//! coordinator (`transaction.partition.verification.enable`); record-level differences are
-//! listed in `log/validator.rs`.
+//! Differs from Kafka (until the issues that bring them): batches of v11 and below are not
+//! verified against the coordinator (KIP-890 part 1, `transaction.partition.verification.enable`);
+//! record-level differences are listed in `log/validator.rs`.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::clock::now_ms;
@@ -37,6 +41,7 @@ use kafka_protocol::messages::{ProduceRequest, ProduceResponse, RequestHeader};
 use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::handlers::metadata::is_internal_topic;
+use crate::broker::implicit_add::{self, ProducedPartition, IMPLICIT_ADD_PRODUCE_VERSION};
 use crate::broker::Broker;
 use crate::metadata::MetadataImage;
 use crate::replica::{self, Acks, Appended, Replica};
@@ -50,6 +55,32 @@ pub async fn handle(
     let acks = Acks::from_wire(request.acks);
     let timeout = Duration::from_millis(u64::try_from(request.timeout_ms).unwrap_or(0));
     let now_ms = now_ms();
+    let refused = match request
+        .transactional_id
+        .as_ref()
+        .filter(|id| !id.is_empty())
+    {
+        Some(id) if header.request_api_version >= IMPLICIT_ADD_PRODUCE_VERSION => {
+            let names: Vec<Option<String>> = request
+                .topic_data
+                .iter()
+                .map(|t| topic_name(&image, t, header.request_api_version))
+                .collect();
+            let produced: Vec<ProducedPartition<'_>> = request
+                .topic_data
+                .iter()
+                .zip(&names)
+                .filter_map(|(t, name)| Some((t, name.as_deref()?)))
+                .flat_map(|(t, name)| {
+                    t.partition_data
+                        .iter()
+                        .filter_map(move |p| Some((name, p.index, p.records.as_ref()?)))
+                })
+                .collect();
+            implicit_add::add_partitions(broker, &image, id, &produced).await
+        }
+        _ => BTreeMap::new(),
+    };
     // Every batch is appended first; acks=all then waits for all of them at once, as Kafka's
     // DelayedProduce.
     let mut topics = Vec::with_capacity(request.topic_data.len());
@@ -59,8 +90,15 @@ pub async fn handle(
             .partition_data
             .into_iter()
             .map(|data| {
-                let result = match acks {
-                    Some(acks) => append(
+                let refusal = name
+                    .as_ref()
+                    .and_then(|n| refused.get(&(n.clone(), data.index)));
+                let result = match (acks, refusal) {
+                    (_, Some(error)) => Err(AppendError::new(
+                        *error,
+                        Some("the partition could not be added to the transaction".into()),
+                    )),
+                    (Some(acks), None) => append(
                         broker,
                         &image,
                         name.as_deref(),
@@ -69,7 +107,7 @@ pub async fn handle(
                         acks,
                         now_ms,
                     ),
-                    None => Err(AppendError::new(ResponseError::InvalidRequiredAcks, None)),
+                    (None, None) => Err(AppendError::new(ResponseError::InvalidRequiredAcks, None)),
                 };
                 (data.index, result)
             })
@@ -111,7 +149,6 @@ struct Pending {
     replica: Replica,
     leader_epoch: i32,
     acks: Acks,
-    min_insync_replicas: i32,
 }
 
 impl Pending {
@@ -120,12 +157,7 @@ impl Pending {
         // and `required_offset` is that original batch's end.
         if self.acks == Acks::All {
             self.replica
-                .wait_replicated(
-                    self.appended.required_offset,
-                    self.leader_epoch,
-                    self.min_insync_replicas,
-                    timeout,
-                )
+                .wait_replicated(self.appended.required_offset, self.leader_epoch, timeout)
                 .await
                 .map_err(|e| AppendError::new(e, None))?;
         }
@@ -201,15 +233,12 @@ fn append(
             Some("empty record set".into()),
         ));
     };
-    let min_insync_replicas = broker.replicas.min_insync_replicas(image, topic);
-    let appended =
-        replica.append_records(&records, leader_epoch, acks, min_insync_replicas, now_ms)?;
+    let appended = replica.append_records(&records, leader_epoch, acks, now_ms)?;
     Ok(Pending {
         appended,
         replica,
         leader_epoch,
         acks,
-        min_insync_replicas,
     })
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Handed to the group's task (`coord/group/membership.rs`): the leader's assignment is written
 //! to `__consumer_offsets` with the group's metadata, then every member gets its part. v5
-//! checks the protocol type and name against the group's.
+//! checks the protocol type and name against the group's. A classic member of a
+//! consumer-protocol group gets the partitions the coordinator assigned it.
 //!
 //! Differs from Kafka: none known.
 

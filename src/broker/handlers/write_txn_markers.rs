@@ -11,7 +11,13 @@
 //! coordinator's error (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) and the transaction
 //! coordinator retries, as Kafka's group coordinator answers.
 //!
+//! Each marker is appended as acks=-1, as Kafka's: NOT_ENOUGH_REPLICAS below the effective
+//! `min.insync.replicas`, and answered once the partition's ISR has it (REQUEST_TIMED_OUT after
+//! `request.timeout.ms`), so a marker the coordinator counts as written survives a failover.
+//!
 //! Differs from Kafka: no authorization (Kafka restricts it to CLUSTER_ACTION).
+
+use std::time::Duration;
 
 use kafka_protocol::messages::write_txn_markers_request::WritableTxnMarker;
 use kafka_protocol::messages::write_txn_markers_response::{
@@ -25,66 +31,86 @@ use crate::coord::group::OFFSETS_TOPIC;
 use crate::log::TxnMarker;
 
 pub async fn handle(broker: &Broker, request: WriteTxnMarkersRequest) -> WriteTxnMarkersResponse {
-    let markers = request
-        .markers
-        .iter()
-        .map(|marker| write_marker(broker, marker))
-        .collect();
+    let mut markers = Vec::with_capacity(request.markers.len());
+    for marker in &request.markers {
+        markers.push(write_marker(broker, marker).await);
+    }
     WriteTxnMarkersResponse::default().with_markers(markers)
 }
 
-fn write_marker(broker: &Broker, marker: &WritableTxnMarker) -> WritableTxnMarkerResult {
+/// Appends one marker to each named partition, then waits for all of them to reach their ISR
+/// at once (Kafka appends markers with acks=-1 and `request.timeout.ms`).
+async fn write_marker(broker: &Broker, marker: &WritableTxnMarker) -> WritableTxnMarkerResult {
     let image = broker.image();
     let txn_marker = TxnMarker {
         commit: marker.transaction_result,
         coordinator_epoch: marker.coordinator_epoch,
     };
-    let topics = marker
-        .topics
-        .iter()
-        .map(|topic| {
-            let partitions = topic
-                .partition_indexes
-                .iter()
-                .map(|partition| {
-                    let offsets_topic = topic.name.as_str() == OFFSETS_TOPIC;
-                    let loaded = if offsets_topic {
-                        broker.groups.check_partition(*partition)
-                    } else {
-                        Ok(())
-                    };
-                    let result = loaded
-                        .and_then(|()| broker.replicas.leader(&image, &topic.name, *partition, -1))
-                        .and_then(|(replica, leader_epoch)| {
-                            replica
-                                .append_with(leader_epoch, |log| {
-                                    log.append_transaction_marker(
-                                        marker.producer_id.0,
-                                        marker.producer_epoch,
-                                        txn_marker,
-                                        leader_epoch,
-                                        now_ms(),
-                                    )
-                                })
-                                .map_err(|e| e.error())
-                        });
-                    if result.is_ok() && offsets_topic {
-                        broker.groups.complete_transaction(
-                            *partition,
-                            marker.producer_id.0,
-                            marker.transaction_result,
-                        );
+    let timeout =
+        Duration::from_millis(u64::try_from(broker.config.request_timeout_ms).unwrap_or(0));
+    let mut topics = Vec::with_capacity(marker.topics.len());
+    for topic in &marker.topics {
+        let written = topic.partition_indexes.iter().map(|partition| {
+            let offsets_topic = topic.name.as_str() == OFFSETS_TOPIC;
+            let loaded = if offsets_topic {
+                broker.groups.check_partition(*partition)
+            } else {
+                Ok(())
+            };
+            let result = loaded
+                .and_then(|()| broker.replicas.leader(&image, &topic.name, *partition, -1))
+                .and_then(|(replica, leader_epoch)| {
+                    replica.check_min_isr()?;
+                    let info = replica
+                        .append_with(leader_epoch, |log| {
+                            log.append_transaction_marker(
+                                marker.producer_id.0,
+                                marker.producer_epoch,
+                                txn_marker,
+                                leader_epoch,
+                                now_ms(),
+                            )
+                        })
+                        .map_err(|e| e.error())?;
+                    Ok((replica, leader_epoch, info.last_offset + 1))
+                });
+            if result.is_ok() && offsets_topic {
+                broker.groups.complete_transaction(
+                    *partition,
+                    marker.producer_id.0,
+                    marker.transaction_result,
+                );
+            }
+            async move {
+                match result {
+                    Ok((replica, leader_epoch, required_offset)) => {
+                        replica
+                            .wait_replicated(required_offset, leader_epoch, timeout)
+                            .await
                     }
-                    WritableTxnMarkerPartitionResult::default()
-                        .with_partition_index(*partition)
-                        .with_error_code(result.err().map_or(0, |e| e.code()))
-                })
-                .collect();
+                    Err(e) => Err(e),
+                }
+            }
+        });
+        // Every partition is appended before any wait starts, so they all wait at once.
+        let written: Vec<_> = written.collect();
+        let results = futures::future::join_all(written).await;
+        let partitions = topic
+            .partition_indexes
+            .iter()
+            .zip(results)
+            .map(|(partition, result)| {
+                WritableTxnMarkerPartitionResult::default()
+                    .with_partition_index(*partition)
+                    .with_error_code(result.err().map_or(0, |e| e.code()))
+            })
+            .collect();
+        topics.push(
             WritableTxnMarkerTopicResult::default()
                 .with_name(topic.name.clone())
-                .with_partitions(partitions)
-        })
-        .collect();
+                .with_partitions(partitions),
+        );
+    }
     WritableTxnMarkerResult::default()
         .with_producer_id(marker.producer_id)
         .with_topics(topics)

@@ -35,7 +35,11 @@ pub struct TransactionFilter {
     /// Kafka's state names ([`TRANSACTION_STATES`]).
     pub states: Vec<String>,
     pub producer_ids: Vec<i64>,
-    /// Only transactions running longer than this (ListTransactions v1, Kafka 3.8+).
+    /// Only open transactions running longer than this (ListTransactions v1, Kafka 3.8+).
+    /// The broker's `duration_filter` compares against the start of the id's last
+    /// transaction even once it completed (an Empty id's start is -1), as Kafka's
+    /// `TransactionStateManager.listTransactionStates` does; so ids with no open transaction
+    /// are dropped here.
     pub min_duration_ms: Option<i64>,
 }
 
@@ -86,6 +90,11 @@ pub struct AbortSpec {
     pub coordinator_epoch: i32,
 }
 
+/// Whether a transaction in Kafka's state `state` is open: begun and not yet completed.
+fn has_open_transaction(state: &str) -> bool {
+    !matches!(state, "Empty" | "CompleteCommit" | "CompleteAbort" | "Dead")
+}
+
 fn optional(value: i64) -> Option<i64> {
     (value >= 0).then_some(value)
 }
@@ -130,6 +139,11 @@ impl Admin {
                 );
             }
             for t in response.transaction_states {
+                if filter.min_duration_ms.is_some()
+                    && !has_open_transaction(t.transaction_state.as_str())
+                {
+                    continue;
+                }
                 let listing = TransactionListing {
                     transactional_id: t.transactional_id.0.to_string(),
                     coordinator: node_id,

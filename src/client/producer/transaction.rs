@@ -71,6 +71,16 @@ struct Open {
     failed: Option<String>,
 }
 
+/// Whether `error` says a newer producer with the same transactional id took over: Kafka's
+/// PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH, which partition leaders (and coordinators
+/// answering old request versions) send for it and Kafka's producer reads as a fence.
+fn is_fencing(error: &ClientError) -> bool {
+    matches!(
+        error.kafka_error(),
+        Some(ResponseError::ProducerFenced | ResponseError::InvalidProducerEpoch)
+    )
+}
+
 /// A transactional producer's identity and its open transaction; shared by the producer
 /// handle and its sender task.
 #[derive(Debug)]
@@ -80,6 +90,10 @@ pub struct Transactions {
     transactional_id: String,
     identity: ProducerIdentity,
     open: Mutex<Open>,
+    /// Set for good once a newer producer with the same transactional id fenced this one
+    /// (what told us so): every transactional call then fails with PRODUCER_FENCED, as
+    /// Kafka's producer's fatal state.
+    fenced: Mutex<Option<String>>,
 }
 
 fn lock(open: &Mutex<Open>) -> MutexGuard<'_, Open> {
@@ -119,6 +133,7 @@ impl Transactions {
                 producer_epoch: response.producer_epoch,
             },
             open: Mutex::new(Open::default()),
+            fenced: Mutex::new(None),
         }))
     }
 
@@ -127,8 +142,38 @@ impl Transactions {
         self.identity
     }
 
+    /// Remembers a fencing answer (see [`is_fencing`]).
+    fn remember_fence(&self, error: &ClientError) {
+        if is_fencing(error) {
+            let mut fenced = self.fenced.lock().unwrap_or_else(PoisonError::into_inner);
+            fenced.get_or_insert_with(|| error.to_string());
+        }
+    }
+
+    /// [`Transactions::remember_fence`], handing `error` back.
+    fn note_fencing(&self, error: ClientError) -> ClientError {
+        self.remember_fence(&error);
+        error
+    }
+
+    /// Fails once this producer was fenced.
+    fn check_not_fenced(&self) -> ClientResult<()> {
+        let fenced = self.fenced.lock().unwrap_or_else(PoisonError::into_inner);
+        match fenced.as_ref() {
+            None => Ok(()),
+            Some(cause) => Err(ClientError::Kafka {
+                error: ResponseError::ProducerFenced,
+                context: format!(
+                    "a newer producer with transactional id '{}' fenced this one ({cause})",
+                    self.transactional_id
+                ),
+            }),
+        }
+    }
+
     /// Opens a transaction (locally: the coordinator hears of it with its first partition).
     pub fn begin(&self) -> ClientResult<()> {
+        self.check_not_fenced()?;
         let mut open = lock(&self.open);
         if open.begun {
             return Err(ClientError::InvalidArgument(
@@ -144,6 +189,7 @@ impl Transactions {
 
     /// Refuses a record sent outside a transaction.
     pub fn check_open(&self) -> ClientResult<()> {
+        self.check_not_fenced()?;
         if lock(&self.open).begun {
             Ok(())
         } else {
@@ -155,6 +201,7 @@ impl Transactions {
 
     /// Remembers that a record of the transaction failed: it can then only be aborted.
     pub fn record_failed(&self, error: &ClientError) {
+        self.remember_fence(error);
         let mut open = lock(&self.open);
         if open.failed.is_none() {
             open.failed = Some(error.to_string());
@@ -177,6 +224,7 @@ impl Transactions {
         if partitions.is_empty() {
             return Ok(());
         }
+        self.check_not_fenced()?;
         let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
         for tp in partitions {
             topics.entry(&tp.topic).or_default().push(tp.partition);
@@ -214,7 +262,8 @@ impl Transactions {
                 Ok(())
             },
         )
-        .await?;
+        .await
+        .map_err(|e| self.note_fencing(e))?;
         let mut open = lock(&self.open);
         open.partitions.extend(partitions.iter().cloned());
         open.started = true;
@@ -248,7 +297,8 @@ impl Transactions {
                 })
             },
         )
-        .await?;
+        .await
+        .map_err(|e| self.note_fencing(e))?;
         lock(&self.open).started = true;
         let mut topics: BTreeMap<&str, Vec<TxnOffsetCommitRequestPartition>> = BTreeMap::new();
         for (tp, offset) in offsets {
@@ -293,11 +343,13 @@ impl Transactions {
                 Ok(())
             })
             .await
+            .map_err(|e| self.note_fencing(e))
     }
 
     /// Ends the open transaction (EndTxn) once everything sent in it was acknowledged; a
     /// commit of a transaction one of whose records failed is refused (abort it).
     pub async fn end(&self, commit: bool) -> ClientResult<()> {
+        self.check_not_fenced()?;
         let (started, failed) = {
             let open = lock(&self.open);
             if !open.begun {
@@ -331,7 +383,8 @@ impl Transactions {
                     )
                 })
             })
-            .await?;
+            .await
+            .map_err(|e| self.note_fencing(e))?;
         }
         *lock(&self.open) = Open::default();
         Ok(())

@@ -150,6 +150,27 @@ pub type CommitResult = Result<Vec<Option<ResponseError>>, ResponseError>;
 /// Offsets to fetch: `None` for every committed partition of the group.
 pub type FetchOffsets = Option<Vec<(String, Vec<i32>)>>;
 
+/// Who asks OffsetFetch (v9+): a consumer-protocol member gives its id and epoch, which are
+/// checked as Kafka does; an admin or a client outside group management gives neither.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetFetcher {
+    pub member_id: Option<String>,
+    /// -1 when not given.
+    pub member_epoch: i32,
+}
+
+impl OffsetFetcher {
+    /// Before v9: nobody in particular.
+    pub const ANONYMOUS: OffsetFetcher = OffsetFetcher {
+        member_id: None,
+        member_epoch: -1,
+    };
+
+    pub fn is_anonymous(&self) -> bool {
+        self.member_id.is_none() && self.member_epoch < 0
+    }
+}
+
 /// (topic, partition, committed offset if any); with `require_stable`, UNSTABLE_OFFSET_COMMIT
 /// for a partition with offsets pending in a transaction.
 pub type FetchedOffsets = Vec<(String, i32, Result<Option<CommittedOffset>, ResponseError>)>;

@@ -7,6 +7,12 @@
 //!   expiry; `txn_offsets.rs`: TxnOffsetCommit's offsets pending in transactions;
 //!   `records.rs`: Kafka's record schemas; `store.rs`: writing them; `task.rs`: the owner task;
 //!   `consumer/`: consumer-protocol groups (KIP-848).
+//!
+//! A request that may write records is answered once the partition's high watermark passed
+//! them (else COORDINATOR_NOT_AVAILABLE after `offsets.commit.timeout.ms`), as Kafka's
+//! coordinator runtime. Differs from Kafka: the group's state in memory takes a write when it
+//! is appended, not when it is replicated, so a read (OffsetFetch, DescribeGroups) may show a
+//! write whose answer is still waiting or failed; Kafka reads at the high watermark.
 
 pub mod api;
 pub mod classic;
@@ -25,6 +31,7 @@ mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::Duration;
 
 use kafka_protocol::error::ResponseError;
 use tokio::sync::{mpsc, oneshot};
@@ -202,13 +209,32 @@ impl GroupCoordinator {
             }
         };
         let (tx, rx) = oneshot::channel();
+        let message = message(tx);
+        let writes = message.may_write();
         sender
-            .send(message(tx))
+            .send(message)
             .map_err(|_| ResponseError::NotCoordinator)?;
         // The task dropped the request: the partition was unloaded meanwhile.
-        rx.await
-            .map(Some)
-            .map_err(|_| ResponseError::NotCoordinator)
+        let answer = rx.await.map_err(|_| ResponseError::NotCoordinator)?;
+        if writes {
+            // Answered only once the ISR holds what the task wrote, as Kafka's runtime does.
+            let broker = self
+                .broker
+                .upgrade()
+                .ok_or(ResponseError::CoordinatorNotAvailable)?;
+            let timeout = Duration::from_millis(
+                u64::try_from(broker.config.offsets_commit_timeout_ms).unwrap_or(0),
+            );
+            broker
+                .wait_coordinator_records_replicated(
+                    OFFSETS_TOPIC,
+                    partition,
+                    leader_epoch,
+                    timeout,
+                )
+                .await?;
+        }
+        Ok(Some(answer))
     }
 
     pub async fn join_group(&self, group_id: &str, request: JoinGroup) -> JoinResult {
@@ -225,8 +251,14 @@ impl GroupCoordinator {
         }
         // Only a member without an id may create the group.
         let create = member_id == UNKNOWN_MEMBER_ID;
+        let Some(broker) = self.broker.upgrade() else {
+            return JoinResult::error(ResponseError::CoordinatorNotAvailable, &member_id);
+        };
+        let image = broker.image();
         match self
-            .call(group_id, create, |tx| GroupMessage::Join(request, tx))
+            .call(group_id, create, |tx| {
+                GroupMessage::Join(request, image, tx)
+            })
             .await
         {
             Ok(Some(result)) => result,
@@ -344,21 +376,22 @@ impl GroupCoordinator {
 
     /// Committed offsets of `group_id`; an unknown group has none. With `require_stable`
     /// (OffsetFetch v7+), UNSTABLE_OFFSET_COMMIT for partitions with transactional offsets
-    /// pending.
+    /// pending. A consumer group checks the `fetcher`'s member id and epoch (v9+).
     pub async fn fetch_offsets(
         &self,
         group_id: &str,
         topics: FetchOffsets,
         require_stable: bool,
+        fetcher: OffsetFetcher,
     ) -> Result<FetchedOffsets, ResponseError> {
         let asked = topics.clone();
         match self
             .call(group_id, false, |tx| {
-                GroupMessage::Fetch(topics, require_stable, tx)
+                GroupMessage::Fetch(topics, require_stable, fetcher, tx)
             })
             .await?
         {
-            Some(fetched) => Ok(fetched),
+            Some(fetched) => fetched,
             None => Ok(asked
                 .unwrap_or_default()
                 .into_iter()

@@ -2,14 +2,16 @@
 //! nothing else touches the group's state. The task ends when the group is deleted or expires
 //! (Dead), or when the coordinator drops its handle (the partition was unloaded).
 
+use std::sync::Arc;
+
 use kafka_protocol::error::ResponseError;
 use tokio::sync::{mpsc, oneshot};
 use tracing::warn;
 
 use super::api::{
     CommitOffsets, CommitResult, FetchOffsets, FetchedOffsets, GroupDescription, GroupListing,
-    Heartbeat, JoinGroup, JoinResult, LeaveResult, LeavingMember, SyncGroup, SyncResult,
-    TxnCommitOffsets,
+    Heartbeat, JoinGroup, JoinResult, LeaveResult, LeavingMember, OffsetFetcher, SyncGroup,
+    SyncResult, TxnCommitOffsets,
 };
 use super::classic::{ClassicGroup, GroupState};
 use super::commit::DeleteOffsetsResult;
@@ -17,9 +19,11 @@ use super::consumer::heartbeat::{ConsumerHeartbeat, HeartbeatAnswer};
 use super::consumer::{self, ConsumerConfig, ConsumerGroup, ConsumerGroupDescription};
 use super::store::{group_metadata_record, GroupLog};
 use crate::clock::now_ms;
+use crate::metadata::image::MetadataImage;
 
 pub enum GroupMessage {
-    Join(JoinGroup, oneshot::Sender<JoinResult>),
+    /// With the broker's metadata: a consumer group resolves a classic member's topics in it.
+    Join(JoinGroup, Arc<MetadataImage>, oneshot::Sender<JoinResult>),
     Sync(SyncGroup, oneshot::Sender<SyncResult>),
     Heartbeat(Heartbeat, oneshot::Sender<Option<ResponseError>>),
     Leave(Vec<LeavingMember>, oneshot::Sender<LeaveResult>),
@@ -27,8 +31,14 @@ pub enum GroupMessage {
     TxnCommit(TxnCommitOffsets, oneshot::Sender<CommitResult>),
     /// A transaction's marker was written to the group's partition: (producer id, commit).
     CompleteTransaction(i64, bool),
-    /// The offsets, and whether pending transactional ones make a partition unstable.
-    Fetch(FetchOffsets, bool, oneshot::Sender<FetchedOffsets>),
+    /// The offsets, whether pending transactional ones make a partition unstable, and who asks
+    /// (a group-level error for a consumer-protocol member unknown or at another epoch).
+    Fetch(
+        FetchOffsets,
+        bool,
+        OffsetFetcher,
+        oneshot::Sender<Result<FetchedOffsets, ResponseError>>,
+    ),
     Describe(oneshot::Sender<GroupDescription>),
     Listing(oneshot::Sender<GroupListing>),
     Delete(oneshot::Sender<Option<ResponseError>>),
@@ -40,6 +50,29 @@ pub enum GroupMessage {
     ),
     /// `None` when the group is not a consumer group.
     ConsumerDescribe(oneshot::Sender<Option<ConsumerGroupDescription>>),
+}
+
+impl GroupMessage {
+    /// Whether handling the message may append records (its answer then waits for them to
+    /// be replicated); reads and timers' messages never do.
+    pub fn may_write(&self) -> bool {
+        match self {
+            Self::Join(..)
+            | Self::Sync(..)
+            | Self::Leave(..)
+            | Self::Commit(..)
+            | Self::TxnCommit(..)
+            | Self::Delete(..)
+            | Self::DeleteOffsets(..)
+            | Self::ConsumerHeartbeat(..) => true,
+            Self::Heartbeat(..)
+            | Self::CompleteTransaction(..)
+            | Self::Fetch(..)
+            | Self::Describe(..)
+            | Self::Listing(..)
+            | Self::ConsumerDescribe(..) => false,
+        }
+    }
 }
 
 /// Runs `group` (and its consumer-protocol side, once it has one) until it is Dead or its handle
@@ -109,7 +142,7 @@ fn consumer_side(
             let _ = reply.send(consumer.as_ref().map(ConsumerGroup::describe));
             None
         }
-        message => consumer::route::route(group, consumer, message, log),
+        message => consumer::route::route(group, consumer, message, now_ms(), log),
     }
 }
 
@@ -117,7 +150,7 @@ fn handle(group: &mut ClassicGroup, message: GroupMessage, log: &mut dyn GroupLo
     let now = now_ms();
     // A send fails only when the asking handler is gone: nobody to answer.
     match message {
-        GroupMessage::Join(request, reply) => group.join(request, reply, now, log),
+        GroupMessage::Join(request, _, reply) => group.join(request, reply, now, log),
         GroupMessage::Sync(request, reply) => group.sync(request, reply, now, log),
         GroupMessage::Heartbeat(request, reply) => {
             let _ = reply.send(group.heartbeat(request, now));
@@ -134,8 +167,10 @@ fn handle(group: &mut ClassicGroup, message: GroupMessage, log: &mut dyn GroupLo
         GroupMessage::CompleteTransaction(producer_id, commit) => {
             group.complete_transaction(producer_id, commit);
         }
-        GroupMessage::Fetch(topics, require_stable, reply) => {
-            let _ = reply.send(group.fetch_offsets(topics, require_stable));
+        // A classic group checks nobody's member id or generation (Kafka's
+        // `ClassicGroup.validateOffsetFetch`).
+        GroupMessage::Fetch(topics, require_stable, _, reply) => {
+            let _ = reply.send(Ok(group.fetch_offsets(topics, require_stable)));
         }
         GroupMessage::Describe(reply) => {
             let _ = reply.send(group.describe());

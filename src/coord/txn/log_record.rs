@@ -1,9 +1,10 @@
 //! The records of `__transaction_state`, in Kafka's schemas (TransactionLogKey v0 and
 //! TransactionLogValue v0/v1, each prefixed by its i16 version): the key is the transactional id,
 //! the value the transaction's metadata after a transition; a null value (tombstone) is an
-//! expired transactional id. kf writes value v0, as Kafka does while `transaction.version` is
-//! below 1; it reads v0 and v1 (flexible, with the tagged previous/next producer ids and client
-//! transaction version), so it also reads a real Kafka cluster's log.
+//! expired transactional id. kf writes value v0 while the finalized `transaction.version` is 0
+//! and v1 (flexible, with the tagged previous/next producer ids and client transaction version,
+//! each written only when it differs from its default) from 1 on, as Kafka does; it reads both,
+//! so it also reads a real Kafka cluster's log.
 
 use bytes::{Buf, BufMut};
 use thiserror::Error;
@@ -12,8 +13,16 @@ use super::state::TxnState;
 
 /// The only TransactionLogKey version.
 const KEY_VERSION: i16 = 0;
-/// The value version kf writes (classic transactions, `transaction.version` 0).
-const VALUE_VERSION: i16 = 0;
+
+/// The value version written under a finalized `transaction.version` (Kafka's
+/// `TransactionVersion.transactionLogValueVersion`).
+pub fn value_version(transaction_version: i16) -> i16 {
+    if transaction_version >= 1 {
+        1
+    } else {
+        0
+    }
+}
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum TxnRecordError {
@@ -64,29 +73,72 @@ pub fn decode_key(mut buf: &[u8]) -> Result<String, TxnRecordError> {
     get_string(&mut buf)
 }
 
-pub fn encode_value(value: &TxnLogValue) -> Vec<u8> {
+/// `value` as TransactionLogValue `version` (0, or 1 for flexible; see [`value_version`]).
+pub fn encode_value(value: &TxnLogValue, version: i16) -> Vec<u8> {
     debug_assert!(value.state != TxnState::Empty || value.partitions.is_empty());
+    debug_assert!(version == 0 || version == 1);
+    let flexible = version >= 1;
     let mut buf = Vec::with_capacity(64);
-    buf.put_i16(VALUE_VERSION);
+    buf.put_i16(version);
     buf.put_i64(value.producer_id);
     buf.put_i16(value.producer_epoch);
     buf.put_i32(value.transaction_timeout_ms);
     buf.put_i8(value.state.id());
+    let put_len = |buf: &mut Vec<u8>, len: Option<usize>| match (flexible, len) {
+        (true, None) => put_uvarint(buf, 0),
+        (true, Some(n)) => put_uvarint(buf, n as u32 + 1),
+        (false, None) => buf.put_i32(-1),
+        (false, Some(n)) => buf.put_i32(n as i32),
+    };
     if value.state == TxnState::Empty {
-        buf.put_i32(-1);
+        put_len(&mut buf, None);
     } else {
-        buf.put_i32(value.partitions.len() as i32);
+        put_len(&mut buf, Some(value.partitions.len()));
         for (topic, partitions) in &value.partitions {
-            put_string(&mut buf, topic);
-            buf.put_i32(partitions.len() as i32);
+            if flexible {
+                put_uvarint(&mut buf, topic.len() as u32 + 1);
+                buf.put_slice(topic.as_bytes());
+            } else {
+                put_string(&mut buf, topic);
+            }
+            put_len(&mut buf, Some(partitions.len()));
             for p in partitions {
                 buf.put_i32(*p);
+            }
+            if flexible {
+                put_uvarint(&mut buf, 0);
             }
         }
     }
     buf.put_i64(value.last_update_timestamp_ms);
     buf.put_i64(value.start_timestamp_ms);
+    if flexible {
+        let mut tags: Vec<(u32, Vec<u8>)> = Vec::new();
+        if value.previous_producer_id != -1 {
+            tags.push((0, value.previous_producer_id.to_be_bytes().to_vec()));
+        }
+        if value.next_producer_id != -1 {
+            tags.push((1, value.next_producer_id.to_be_bytes().to_vec()));
+        }
+        if value.client_transaction_version != 0 {
+            tags.push((2, value.client_transaction_version.to_be_bytes().to_vec()));
+        }
+        put_uvarint(&mut buf, tags.len() as u32);
+        for (tag, field) in tags {
+            put_uvarint(&mut buf, tag);
+            put_uvarint(&mut buf, field.len() as u32);
+            buf.put_slice(&field);
+        }
+    }
     buf
+}
+
+fn put_uvarint(buf: &mut Vec<u8>, mut value: u32) {
+    while value >= 0x80 {
+        buf.put_u8((value as u8 & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    buf.put_u8(value as u8);
 }
 
 pub fn decode_value(mut buf: &[u8]) -> Result<TxnLogValue, TxnRecordError> {
@@ -278,7 +330,21 @@ mod tests {
     fn key_and_value_round_trip() {
         assert_eq!(decode_key(&encode_key("tx-1")).unwrap(), "tx-1");
         let value = ongoing();
-        assert_eq!(decode_value(&encode_value(&value)).unwrap(), value);
+        assert_eq!(decode_value(&encode_value(&value, 0)).unwrap(), value);
+        let tagged = TxnLogValue {
+            previous_producer_id: 3999,
+            client_transaction_version: 2,
+            ..value
+        };
+        let v1 = encode_value(&tagged, 1);
+        assert_eq!(&v1[..2], &[0, 1]);
+        assert_eq!(decode_value(&v1).unwrap(), tagged);
+        let empty = TxnLogValue {
+            state: TxnState::Empty,
+            partitions: vec![],
+            ..tagged
+        };
+        assert_eq!(decode_value(&encode_value(&empty, 1)).unwrap(), empty);
     }
 
     #[test]
@@ -295,7 +361,7 @@ mod tests {
             start_timestamp_ms: -1,
             ..ongoing()
         };
-        let bytes = encode_value(&value);
+        let bytes = encode_value(&value, 0);
         // version, producer id, epoch, timeout, status, then the null array (-1).
         assert_eq!(&bytes[17..21], &(-1i32).to_be_bytes());
         assert_eq!(decode_value(&bytes).unwrap(), value);
@@ -335,7 +401,7 @@ mod tests {
 
     #[test]
     fn truncated_and_unknown_records_are_errors() {
-        let bytes = encode_value(&ongoing());
+        let bytes = encode_value(&ongoing(), 0);
         assert_eq!(
             decode_value(&bytes[..20]).unwrap_err(),
             TxnRecordError::Truncated

@@ -220,6 +220,7 @@ impl TxnCoordinator {
         producer_id: i64,
         producer_epoch: i16,
         commit: bool,
+        client_transaction_version: i16,
     ) -> Result<(i64, i16), ResponseError> {
         if transactional_id.is_empty() {
             return Err(ResponseError::InvalidRequest);
@@ -228,6 +229,7 @@ impl TxnCoordinator {
             producer_id,
             producer_epoch,
             commit,
+            client_transaction_version,
             reply,
         })
         .await

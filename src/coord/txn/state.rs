@@ -105,7 +105,14 @@ pub struct TxnMetadata {
     pub txn_last_update_timestamp_ms: i64,
     /// A fencing bump whose record failed to be written: the next fence reuses that epoch.
     pub has_failed_epoch_fence: bool,
+    /// The `transaction.version` of the client that ended the transaction (Kafka's
+    /// clientTransactionVersion: 2 when it came with EndTxn v5+, whose commit or abort bumps
+    /// the epoch); back to 0 when a new transaction starts, as in Kafka.
+    pub client_transaction_version: i16,
 }
+
+/// The first `transaction.version` whose EndTxn bumps the producer epoch (KIP-890 part 2).
+pub const TV_EPOCH_BUMP: i16 = 2;
 
 /// Kafka keeps the last epoch for fencing: a producer may not use `i16::MAX`.
 pub fn is_epoch_exhausted(epoch: i16) -> bool {
@@ -128,6 +135,7 @@ impl TxnMetadata {
             txn_start_timestamp_ms: -1,
             txn_last_update_timestamp_ms: now_ms,
             has_failed_epoch_fence: false,
+            client_transaction_version: 0,
         }
     }
 
@@ -155,6 +163,7 @@ impl TxnMetadata {
             txn_start_timestamp_ms: value.start_timestamp_ms,
             txn_last_update_timestamp_ms: value.last_update_timestamp_ms,
             has_failed_epoch_fence: false,
+            client_transaction_version: value.client_transaction_version,
         }
     }
 
@@ -179,7 +188,7 @@ impl TxnMetadata {
             partitions,
             last_update_timestamp_ms: self.txn_last_update_timestamp_ms,
             start_timestamp_ms: self.txn_start_timestamp_ms,
-            client_transaction_version: 0,
+            client_transaction_version: self.client_transaction_version,
         }
     }
 
@@ -221,6 +230,7 @@ impl TxnMetadata {
         next.txn_timeout_ms = timeout_ms;
         next.partitions.clear();
         next.txn_start_timestamp_ms = -1;
+        next.client_transaction_version = 0;
         Ok(next)
     }
 
@@ -244,6 +254,7 @@ impl TxnMetadata {
         next.txn_timeout_ms = timeout_ms;
         next.partitions.clear();
         next.txn_start_timestamp_ms = -1;
+        next.client_transaction_version = 0;
         next
     }
 
@@ -262,17 +273,41 @@ impl TxnMetadata {
             next.txn_start_timestamp_ms = now_ms;
         }
         next.partitions.extend(added);
+        next.client_transaction_version = 0;
         next
     }
 
-    /// EndTxn from the producer (classic protocol: the epoch stays).
-    pub fn prepare_abort_or_commit(&self, commit: bool, now_ms: i64) -> TxnMetadata {
+    /// EndTxn from the producer. The classic protocol keeps the epoch; a `transaction.version`
+    /// 2 client's goes up by one (the markers carry it, the client goes on with it), and when
+    /// that uses up the producer id's epochs, `next_producer_id` takes over at completion.
+    pub fn prepare_abort_or_commit(
+        &self,
+        commit: bool,
+        client_transaction_version: i16,
+        next_producer_id: i64,
+        now_ms: i64,
+    ) -> TxnMetadata {
         let state = if commit {
             TxnState::PrepareCommit
         } else {
             TxnState::PrepareAbort
         };
-        self.transit(state, now_ms)
+        let mut next = self.transit(state, now_ms);
+        next.client_transaction_version = client_transaction_version;
+        if client_transaction_version >= TV_EPOCH_BUMP {
+            debug_assert!(self.producer_epoch < i16::MAX);
+            next.producer_epoch = self.producer_epoch.saturating_add(1);
+            next.last_producer_epoch = self.producer_epoch;
+            next.next_producer_id = next_producer_id;
+        }
+        next
+    }
+
+    /// Whether `producer_epoch` is the one a `transaction.version` 2 EndTxn bumped from: a
+    /// retry of that EndTxn (Kafka's endTxnEpochBumped).
+    pub fn end_txn_epoch_bumped(&self, producer_epoch: i16) -> bool {
+        self.client_transaction_version >= TV_EPOCH_BUMP
+            && i32::from(self.producer_epoch) == i32::from(producer_epoch) + 1
     }
 
     /// The coordinator fences the current producer (a new InitProducerId during a transaction,
@@ -299,6 +334,15 @@ impl TxnMetadata {
         next.partitions.clear();
         next.last_producer_epoch = self.producer_epoch;
         next.has_failed_epoch_fence = false;
+        if self.client_transaction_version >= TV_EPOCH_BUMP
+            && self.next_producer_id != NO_PRODUCER_ID
+        {
+            // The bump used up the epochs: the producer goes on with the id given in EndTxn.
+            next.previous_producer_id = self.producer_id;
+            next.producer_id = self.next_producer_id;
+            next.producer_epoch = 0;
+        }
+        next.next_producer_id = NO_PRODUCER_ID;
         next
     }
 
@@ -359,12 +403,61 @@ mod tests {
             "the clock runs from the first add"
         );
         txn.complete_transition(more);
-        txn.complete_transition(txn.prepare_abort_or_commit(true, 50));
+        txn.complete_transition(txn.prepare_abort_or_commit(true, 0, NO_PRODUCER_ID, 50));
+        assert_eq!(
+            txn.producer_epoch, 0,
+            "the classic protocol keeps the epoch"
+        );
         assert_eq!(txn.state, TxnState::PrepareCommit);
         assert_eq!(txn.partitions.len(), 2);
         txn.complete_transition(txn.prepare_complete(60));
         assert_eq!(txn.state, TxnState::CompleteCommit);
         assert!(txn.partitions.is_empty());
+    }
+
+    #[test]
+    fn a_transaction_version_2_end_bumps_the_epoch_and_knows_its_retry() {
+        let mut txn = fresh();
+        txn.complete_transition(txn.prepare_increment_producer_epoch(1, None, 0).unwrap());
+        txn.complete_transition(txn.prepare_add_partitions([("t".to_string(), 0)], 0));
+        let prepare = txn.prepare_abort_or_commit(true, 2, NO_PRODUCER_ID, 5);
+        assert_eq!(
+            (prepare.producer_epoch, prepare.last_producer_epoch),
+            (1, 0)
+        );
+        assert_eq!(prepare.to_log_value().client_transaction_version, 2);
+        txn.complete_transition(prepare);
+        assert!(txn.end_txn_epoch_bumped(0));
+        assert!(!txn.end_txn_epoch_bumped(1));
+        txn.complete_transition(txn.prepare_complete(6));
+        assert_eq!(
+            (txn.state, txn.producer_epoch),
+            (TxnState::CompleteCommit, 1)
+        );
+        // The next transaction starts at the bumped epoch, as a classic one again.
+        let next = txn.prepare_add_partitions([("t".to_string(), 1)], 7);
+        assert_eq!(
+            (next.producer_epoch, next.client_transaction_version),
+            (1, 0)
+        );
+    }
+
+    #[test]
+    fn a_transaction_version_2_end_that_uses_up_the_epochs_moves_to_the_next_producer_id() {
+        let mut txn = fresh();
+        txn.producer_epoch = i16::MAX - 1;
+        txn.complete_transition(txn.prepare_add_partitions([("t".to_string(), 0)], 0));
+        txn.complete_transition(txn.prepare_abort_or_commit(false, 2, 2000, 1));
+        assert_eq!((txn.producer_id, txn.next_producer_id), (1000, 2000));
+        txn.complete_transition(txn.prepare_complete(2));
+        assert_eq!(
+            (
+                txn.producer_id,
+                txn.producer_epoch,
+                txn.previous_producer_id
+            ),
+            (2000, 0, 1000)
+        );
     }
 
     #[test]

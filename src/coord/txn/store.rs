@@ -4,6 +4,7 @@
 //! lead it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 use bytes::Bytes;
 use kafka_protocol::error::ResponseError;
@@ -12,11 +13,14 @@ use kafka_protocol::records::{
 };
 use tracing::warn;
 
-use super::log_record::{decode_key, decode_value, encode_key, encode_value, TxnLogValue};
+use super::log_record::{
+    decode_key, decode_value, encode_key, encode_value, value_version, TxnLogValue,
+};
 use super::state::TxnMetadata;
 use crate::broker::Broker;
 use crate::clock::now_ms;
 use crate::coord::internal_topic::InternalTopic;
+use crate::coord::partition_loader::coordinator_error;
 
 pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
 
@@ -47,9 +51,11 @@ pub fn transaction_state_topic(broker: &Broker) -> InternalTopic {
 }
 
 /// Appends one transition of `transactional_id` (a tombstone when `value` is `None`) to its
-/// partition, as Kafka's appendTransactionToLog: only the leader in `coordinator_epoch` may, and
-/// log errors become the coordinator errors a client retries on.
-pub fn append_transition(
+/// partition and waits until the ISR has it, as Kafka's appendTransactionToLog (acks=all with
+/// `request.timeout.ms`): only the leader in `coordinator_epoch` may, NOT_ENOUGH_REPLICAS below
+/// `transaction.state.log.min.isr`, and log errors become the coordinator errors a client
+/// retries on.
+pub async fn append_transition(
     broker: &Broker,
     partition: i32,
     coordinator_epoch: i32,
@@ -81,7 +87,12 @@ pub fn append_transition(
         sequence: -1,
         timestamp: now,
         key: Some(Bytes::from(encode_key(transactional_id))),
-        value: value.map(|m| Bytes::from(encode_value(&m.to_log_value()))),
+        value: value.map(|m| {
+            Bytes::from(encode_value(
+                &m.to_log_value(),
+                value_version(image.transaction_version()),
+            ))
+        }),
         headers: Default::default(),
         delete_horizon: false,
     };
@@ -92,23 +103,21 @@ pub fn append_transition(
     };
     RecordBatchEncoder::encode(&mut batch, [&record], &options)
         .map_err(|_| ResponseError::UnknownServerError)?;
-    replica
+    replica.check_min_isr().map_err(coordinator_error)?;
+    let info = replica
         .append_with(coordinator_epoch, |log| {
             log.append(&batch, coordinator_epoch, now)
         })
         .map_err(|e| {
             warn!(partition, error = %e, "cannot append to __transaction_state");
-            match e.error() {
-                ResponseError::MessageTooLarge | ResponseError::RecordListTooLarge => {
-                    ResponseError::UnknownServerError
-                }
-                ResponseError::NotLeaderOrFollower | ResponseError::KafkaStorageError => {
-                    ResponseError::NotCoordinator
-                }
-                _ => ResponseError::CoordinatorNotAvailable,
-            }
+            coordinator_error(e.error())
         })?;
-    Ok(())
+    let timeout =
+        Duration::from_millis(u64::try_from(broker.config.request_timeout_ms).unwrap_or(0));
+    replica
+        .wait_replicated(info.last_offset + 1, coordinator_epoch, timeout)
+        .await
+        .map_err(coordinator_error)
 }
 
 /// The latest value of every transactional id in a partition of `__transaction_state`, read

@@ -1,6 +1,6 @@
 //! The task that owns one transactional id: it alone changes the id's metadata, one command at a
-//! time, writing each transition to `__transaction_state` before it makes it current and before it
-//! acts on it (Kafka's TransactionCoordinator logic, with the task in place of the metadata lock).
+//! time, writing each transition to `__transaction_state` (and waiting until the ISR has it)
+//! before it makes it current and before it acts on it (Kafka's TransactionCoordinator logic, with the task in place of the metadata lock).
 //! Markers are written by a helper task while this one keeps answering (with
 //! CONCURRENT_TRANSACTIONS in Prepare*, as Kafka does); the helper reports back with
 //! [`Command::MarkersWritten`], and the Complete* record follows.
@@ -13,7 +13,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info};
 
 use super::markers::write_markers;
-use super::state::{is_epoch_exhausted, TopicPartition, TxnMetadata, TxnState, NO_PRODUCER_EPOCH};
+use super::state::{
+    is_epoch_exhausted, TopicPartition, TxnMetadata, TxnState, NO_PRODUCER_EPOCH, NO_PRODUCER_ID,
+    TV_EPOCH_BUMP,
+};
 use super::store::append_transition;
 use crate::broker::Broker;
 use crate::clock::now_ms;
@@ -38,6 +41,8 @@ pub(crate) enum Command {
         producer_id: i64,
         producer_epoch: i16,
         commit: bool,
+        /// 2 for EndTxn v5+ (KIP-890: the epoch goes up with every commit or abort), else 0.
+        client_transaction_version: i16,
         reply: Reply<(i64, i16)>,
     },
     /// The transaction outlived its timeout: fence its producer and abort it.
@@ -96,40 +101,52 @@ impl TxnTask {
                 partitions,
                 reply,
             } => {
-                let _ = reply.send(self.add_partitions(
-                    broker,
-                    producer_id,
-                    producer_epoch,
-                    partitions,
-                ));
+                let added = self
+                    .add_partitions(broker, producer_id, producer_epoch, partitions)
+                    .await;
+                let _ = reply.send(added);
             }
             Command::EndTxn {
                 producer_id,
                 producer_epoch,
                 commit,
+                client_transaction_version,
                 reply,
             } => {
-                let _ = reply.send(self.end_txn(broker, producer_id, producer_epoch, commit));
+                let ended = self
+                    .end_txn(
+                        broker,
+                        producer_id,
+                        producer_epoch,
+                        commit,
+                        client_transaction_version,
+                    )
+                    .await;
+                let _ = reply.send(ended);
             }
             Command::AbortTimedOut {
                 producer_id,
                 producer_epoch,
-            } => self.abort_timed_out(broker, producer_id, producer_epoch),
-            Command::MarkersWritten => self.complete(broker),
-            Command::Expire { expiration_ms } => return self.expire(broker, expiration_ms),
+            } => {
+                self.abort_timed_out(broker, producer_id, producer_epoch)
+                    .await
+            }
+            Command::MarkersWritten => self.complete(broker).await,
+            Command::Expire { expiration_ms } => return self.expire(broker, expiration_ms).await,
         }
         Flow::Continue
     }
 
-    /// Writes `next` and makes it current.
-    fn write(&mut self, broker: &Broker, next: TxnMetadata) -> Result<(), ResponseError> {
+    /// Writes `next` and makes it current once the ISR has it.
+    async fn write(&mut self, broker: &Broker, next: TxnMetadata) -> Result<(), ResponseError> {
         append_transition(
             broker,
             self.partition,
             self.coordinator_epoch,
             &self.transactional_id,
             Some(&next),
-        )?;
+        )
+        .await?;
         match &mut self.metadata {
             Some(current) => current.complete_transition(next),
             None => self.metadata = Some(next),
@@ -170,7 +187,7 @@ impl TxnTask {
             TxnState::Ongoing => {
                 // Abort the open transaction with a bumped epoch first; the producer retries
                 // and then gets the epoch after that one.
-                self.fence_and_abort(broker, &current)?;
+                self.fence_and_abort(broker, &current).await?;
                 return Err(ResponseError::ConcurrentTransactions);
             }
             TxnState::Empty | TxnState::CompleteCommit | TxnState::CompleteAbort => {
@@ -203,12 +220,12 @@ impl TxnTask {
             self.metadata = Some(current);
         }
         let answer = (next.producer_id, next.producer_epoch);
-        self.write(broker, next)?;
+        self.write(broker, next).await?;
         info!(transactional_id = %self.transactional_id, producer_id = answer.0, producer_epoch = answer.1, "initialized transactional producer");
         Ok(answer)
     }
 
-    fn add_partitions(
+    async fn add_partitions(
         &mut self,
         broker: &Broker,
         producer_id: i64,
@@ -225,22 +242,71 @@ impl TxnTask {
             return Ok(());
         }
         let next = current.prepare_add_partitions(partitions, now_ms());
-        self.write(broker, next)
+        self.write(broker, next).await
     }
 
-    fn end_txn(
+    /// EndTxn, as Kafka's `TransactionCoordinator.endTransaction`: a `transaction.version` 2
+    /// client gets the bumped epoch (or, when that used up the epochs, the next producer id at
+    /// epoch 0) to go on with, and its retry with the epoch before the bump is recognised.
+    async fn end_txn(
         &mut self,
         broker: &Broker,
         producer_id: i64,
         producer_epoch: i16,
         commit: bool,
+        client_transaction_version: i16,
     ) -> Result<(i64, i16), ResponseError> {
-        let current = self.current_for(producer_id, producer_epoch)?;
+        let current = self
+            .metadata
+            .clone()
+            .ok_or(ResponseError::InvalidProducerIdMapping)?;
+        let current_is_tv2 = current.client_transaction_version >= TV_EPOCH_BUMP;
+        let retry_on_overflow = current_is_tv2
+            && current.previous_producer_id == producer_id
+            && producer_epoch == i16::MAX - 1
+            && current.producer_epoch == 0;
+        let retry_on_epoch_bump = current.end_txn_epoch_bumped(producer_epoch);
+        let valid_epoch = if current_is_tv2 {
+            match current.state {
+                TxnState::PrepareCommit | TxnState::PrepareAbort => retry_on_epoch_bump,
+                TxnState::CompleteCommit | TxnState::CompleteAbort => {
+                    retry_on_epoch_bump || retry_on_overflow
+                }
+                _ => producer_epoch == current.producer_epoch,
+            }
+        } else {
+            producer_epoch == current.producer_epoch
+        };
+        if current.producer_id != producer_id && !retry_on_overflow {
+            return Err(ResponseError::InvalidProducerIdMapping);
+        }
+        if !valid_epoch {
+            return Err(ResponseError::ProducerFenced);
+        }
         let answer = (current.producer_id, current.producer_epoch);
         match (current.state, commit) {
             (TxnState::Ongoing, _) => {
-                let next = current.prepare_abort_or_commit(commit, now_ms());
-                self.write(broker, next)?;
+                let bumps = client_transaction_version >= TV_EPOCH_BUMP;
+                let next_producer_id = if bumps && current.is_producer_epoch_exhausted() {
+                    broker
+                        .next_producer_id(&broker.producer_ids)
+                        .await
+                        .map_err(|e| e.code)?
+                } else {
+                    NO_PRODUCER_ID
+                };
+                let next = current.prepare_abort_or_commit(
+                    commit,
+                    client_transaction_version,
+                    next_producer_id,
+                    now_ms(),
+                );
+                let answer = if next_producer_id == NO_PRODUCER_ID {
+                    (next.producer_id, next.producer_epoch)
+                } else {
+                    (next_producer_id, 0)
+                };
+                self.write(broker, next).await?;
                 self.start_markers();
                 Ok(answer)
             }
@@ -272,14 +338,14 @@ impl TxnTask {
     }
 
     /// Bumps the epoch (fencing the producer) and writes PrepareAbort, then sends the markers.
-    fn fence_and_abort(
+    async fn fence_and_abort(
         &mut self,
         broker: &Broker,
         current: &TxnMetadata,
     ) -> Result<(), ResponseError> {
         let next = current.prepare_fence_and_abort(now_ms());
         let bumped = next.producer_epoch;
-        if let Err(e) = self.write(broker, next) {
+        if let Err(e) = self.write(broker, next).await {
             // The bumped epoch was never given out; the next fence reuses it.
             if let Some(current) = &mut self.metadata {
                 current.producer_epoch = bumped;
@@ -291,7 +357,7 @@ impl TxnTask {
         Ok(())
     }
 
-    fn abort_timed_out(&mut self, broker: &Broker, producer_id: i64, producer_epoch: i16) {
+    async fn abort_timed_out(&mut self, broker: &Broker, producer_id: i64, producer_epoch: i16) {
         let Some(current) = self.metadata.clone() else {
             return;
         };
@@ -301,7 +367,7 @@ impl TxnTask {
         {
             return;
         }
-        match self.fence_and_abort(broker, &current) {
+        match self.fence_and_abort(broker, &current).await {
             Ok(()) => {
                 info!(transactional_id = %self.transactional_id, "aborting a transaction that outlived its timeout")
             }
@@ -336,7 +402,7 @@ impl TxnTask {
         self.start_markers();
     }
 
-    fn complete(&mut self, broker: &Broker) {
+    async fn complete(&mut self, broker: &Broker) {
         self.markers_in_flight = false;
         let Some(current) = self.metadata.clone() else {
             return;
@@ -344,7 +410,7 @@ impl TxnTask {
         if !current.state.is_prepare() {
             return;
         }
-        match self.write(broker, current.prepare_complete(now_ms())) {
+        match self.write(broker, current.prepare_complete(now_ms())).await {
             Ok(()) => {}
             Err(ResponseError::NotCoordinator) => {
                 // No longer ours: the next coordinator loads PrepareX and completes it.
@@ -363,7 +429,7 @@ impl TxnTask {
         }
     }
 
-    fn expire(&mut self, broker: &Broker, expiration_ms: i64) -> Flow {
+    async fn expire(&mut self, broker: &Broker, expiration_ms: i64) -> Flow {
         let Some(current) = &self.metadata else {
             return Flow::Continue;
         };
@@ -386,7 +452,8 @@ impl TxnTask {
             self.coordinator_epoch,
             &self.transactional_id,
             None,
-        );
+        )
+        .await;
         if written.is_err() {
             return Flow::Continue;
         }

@@ -358,7 +358,8 @@ impl Controller {
         }
     }
 
-    /// Appends `records` as one entry (after a ClusterId record if the cluster has none yet) and
+    /// Appends `records` as one entry (after a ClusterId record and the finalized features if
+    /// the cluster has none yet) and
     /// returns its log index once committed and applied here.
     async fn write(
         &self,
@@ -370,6 +371,13 @@ impl Controller {
                 0,
                 MetadataRecord::ClusterId {
                     cluster_id: cluster_id::random_cluster_id(),
+                },
+            );
+            records.insert(
+                1,
+                MetadataRecord::FeatureLevel {
+                    name: crate::metadata::TRANSACTION_VERSION_FEATURE.to_string(),
+                    level: self.settings.transaction_version,
                 },
             );
         }

@@ -53,6 +53,9 @@ pub struct ControllerSettings {
     pub auto_leader_rebalance_enable: bool,
     /// `leader.imbalance.check.interval.seconds`, in milliseconds.
     pub leader_imbalance_check_interval_ms: u64,
+    /// The `transaction.version` level finalized with the cluster id (kf's
+    /// `transaction.version` broker property).
+    pub transaction_version: i16,
 }
 
 impl ControllerSettings {
@@ -70,6 +73,7 @@ impl ControllerSettings {
             unclean_leader_election_enable: false,
             auto_leader_rebalance_enable: true,
             leader_imbalance_check_interval_ms: 300_000,
+            transaction_version: crate::metadata::TRANSACTION_VERSION_DEFAULT,
         }
     }
 }

@@ -19,6 +19,7 @@ use super::{
     Assignment, ConsumerConfig, ConsumerGroup, ConsumerMember, MemberState,
     LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH,
 };
+use crate::broker::handlers::metadata::is_internal_topic;
 use crate::coord::partition_loader::CoordinatorRecord;
 use crate::metadata::image::MetadataImage;
 
@@ -76,6 +77,43 @@ fn invalid(message: &str) -> Refusal {
 pub fn compile_regex(regex: &str) -> Result<Regex, regex::Error> {
     Regex::new(&format!("^(?:{regex})$"))
 }
+
+/// A member's subscription regex, compiled once when the member sets it (heartbeats resolve
+/// it against every topic). Two are equal when their sources are.
+#[derive(Debug, Clone)]
+pub struct TopicRegex {
+    source: String,
+    compiled: Regex,
+}
+
+impl TopicRegex {
+    /// `None` for an empty regex (no regex subscription) or one that does not compile (a
+    /// heartbeat refuses those; a record might still hold one).
+    pub fn new(source: &str) -> Option<Self> {
+        let compiled = compile_regex(source).ok().filter(|_| !source.is_empty())?;
+        Some(TopicRegex {
+            source: source.to_string(),
+            compiled,
+        })
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the regex subscribes to `topic`: never to an internal topic, as Kafka's.
+    pub fn matches(&self, topic: &str) -> bool {
+        !is_internal_topic(topic) && self.compiled.is_match(topic)
+    }
+}
+
+impl PartialEq for TopicRegex {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for TopicRegex {}
 
 /// Kafka's `throwIfConsumerGroupHeartbeatRequestIsInvalid`, before any group is looked up.
 pub fn validate(
@@ -210,7 +248,14 @@ impl ConsumerGroup {
             member.subscribed_topic_names.clone_from(names);
         }
         if let Some(regex) = &request.subscribed_topic_regex {
-            member.subscribed_topic_regex = Some(regex.clone()).filter(|r| !r.is_empty());
+            if member
+                .subscribed_topic_regex
+                .as_ref()
+                .map(TopicRegex::source)
+                != Some(regex)
+            {
+                member.subscribed_topic_regex = TopicRegex::new(regex);
+            }
         }
         member.client_id.clone_from(&request.client_id);
         member.client_host.clone_from(&request.client_host);
@@ -396,20 +441,21 @@ impl ConsumerGroup {
     }
 
     /// Every member's topics (names and regex matches), as they exist in `image`.
-    fn subscription_metadata_from(&self, image: &MetadataImage) -> BTreeMap<String, TopicMetadata> {
+    pub(super) fn subscription_metadata_from(
+        &self,
+        image: &MetadataImage,
+    ) -> BTreeMap<String, TopicMetadata> {
         let mut names: BTreeSet<&str> = BTreeSet::new();
         for member in self.members.values() {
             names.extend(member.subscribed_topic_names.iter().map(String::as_str));
-            if let Some(regex) = member.subscribed_topic_regex.as_deref() {
-                if let Ok(regex) = compile_regex(regex) {
-                    names.extend(
-                        image
-                            .topics
-                            .keys()
-                            .filter(|t| !t.starts_with("__") && regex.is_match(t))
-                            .map(String::as_str),
-                    );
-                }
+            if let Some(regex) = &member.subscribed_topic_regex {
+                names.extend(
+                    image
+                        .topics
+                        .keys()
+                        .filter(|t| regex.matches(t))
+                        .map(String::as_str),
+                );
             }
         }
         names
@@ -430,23 +476,20 @@ impl ConsumerGroup {
 
     /// The topic ids a member subscribes to, among the group's subscribed topics.
     fn member_topics(&self, member: &ConsumerMember) -> BTreeSet<Uuid> {
-        let regex = member
-            .subscribed_topic_regex
-            .as_deref()
-            .and_then(|r| compile_regex(r).ok());
         self.subscription_metadata
             .values()
             .filter(|t| {
                 member.subscribed_topic_names.contains(&t.name)
-                    || regex
+                    || member
+                        .subscribed_topic_regex
                         .as_ref()
-                        .is_some_and(|r| !t.name.starts_with("__") && r.is_match(&t.name))
+                        .is_some_and(|r| r.matches(&t.name))
             })
             .map(|t| t.topic_id)
             .collect()
     }
 
-    fn compute_target_assignment(&mut self, records: &mut Vec<CoordinatorRecord>) {
+    pub(super) fn compute_target_assignment(&mut self, records: &mut Vec<CoordinatorRecord>) {
         let subscriptions: BTreeMap<String, BTreeSet<Uuid>> = self
             .members
             .values()
@@ -471,7 +514,12 @@ impl ConsumerGroup {
     }
 
     /// One step of Kafka's `CurrentAssignmentBuilder` for `member_id`.
-    fn reconcile(&mut self, member_id: &str, owned: Option<&[(Uuid, Vec<i32>)]>, now_ms: i64) {
+    pub(super) fn reconcile(
+        &mut self,
+        member_id: &str,
+        owned: Option<&[(Uuid, Vec<i32>)]>,
+        now_ms: i64,
+    ) {
         let Some(member) = self.members.get(member_id) else {
             return;
         };
@@ -485,7 +533,12 @@ impl ConsumerGroup {
             let next = self.next_assignment(member, epoch, owned);
             self.members.insert(member_id.to_string(), next);
         }
-        if let Some(member) = self.members.get_mut(member_id) {
+        // A classic member's deadlines are its join and sync timeouts (`classic_members.rs`).
+        if let Some(member) = self
+            .members
+            .get_mut(member_id)
+            .filter(|m| m.classic.is_none())
+        {
             if member.state == MemberState::UnrevokedPartitions {
                 let timeout = i64::from(member.rebalance_timeout_ms.max(0));
                 member

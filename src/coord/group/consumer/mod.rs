@@ -5,14 +5,19 @@
 //! given it up).
 //!
 //! A consumer group lives in the same task as the classic group of the same id
-//! (`task.rs`), whose committed offsets it shares; the classic side stays Empty meanwhile.
+//! (`task.rs`), whose committed offsets it shares; the classic side stays Empty meanwhile. Its
+//! members may speak either protocol (Kafka 4's online migration).
 //! - `heartbeat.rs`: ConsumerGroupHeartbeat (join, leave, reconciliation) and the timers;
 //! - `assignor.rs`: `uniform` and `range`; `records.rs`: Kafka's record schemas;
-//! - `route.rs`: the other group APIs on a consumer group, conversion to and from classic,
+//! - `classic_members.rs`: members speaking the classic protocol in a consumer group;
+//! - `migration.rs`: a group with members converting between the protocols;
+//! - `route.rs`: the other group APIs on a consumer group, conversion of an empty group,
 //!   loading.
 
 pub mod assignor;
+pub mod classic_members;
 pub mod heartbeat;
+pub mod migration;
 pub mod records;
 pub mod route;
 
@@ -24,9 +29,10 @@ use uuid::Uuid;
 use crate::config::BrokerConfig;
 use crate::coord::partition_loader::CoordinatorRecord;
 use assignor::Assignor;
+use heartbeat::TopicRegex;
 use records::{
-    ConsumerRecordKey, ConsumerRecordValue, CurrentAssignmentValue, MemberMetadataValue,
-    TopicMetadata,
+    ClassicMemberMetadata, ConsumerRecordKey, ConsumerRecordValue, CurrentAssignmentValue,
+    MemberMetadataValue, TopicMetadata,
 };
 
 /// Partitions by topic id (no empty sets).
@@ -36,6 +42,27 @@ pub type Assignment = BTreeMap<Uuid, BTreeSet<i32>>;
 pub const LEAVE_GROUP_STATIC_MEMBER_EPOCH: i32 = -2;
 pub const LEAVE_GROUP_MEMBER_EPOCH: i32 = -1;
 
+/// Kafka's `group.consumer.migration.policy`: which conversions a group with members may make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationPolicy {
+    /// A classic group becomes a consumer group when a consumer-protocol member joins.
+    pub upgrade: bool,
+    /// A consumer group becomes classic when its last consumer-protocol member leaves.
+    pub downgrade: bool,
+}
+
+impl MigrationPolicy {
+    /// `disabled`, `upgrade`, `downgrade` or `bidirectional` (Kafka's default, and what any
+    /// other value means: the config validator refuses them before this).
+    pub fn from_name(name: &str) -> Self {
+        let name = name.to_ascii_lowercase();
+        MigrationPolicy {
+            upgrade: name != "disabled" && name != "downgrade",
+            downgrade: name != "disabled" && name != "upgrade",
+        }
+    }
+}
+
 /// The broker configs of consumer groups.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumerConfig {
@@ -44,6 +71,9 @@ pub struct ConsumerConfig {
     pub max_size: i32,
     /// The first is the default.
     pub assignors: Vec<Assignor>,
+    pub migration: MigrationPolicy,
+    /// `group.max.size`: a group downgraded to classic must fit in it.
+    pub classic_max_size: i32,
 }
 
 impl ConsumerConfig {
@@ -61,6 +91,8 @@ impl ConsumerConfig {
             session_timeout_ms: config.group_consumer_session_timeout_ms,
             max_size: config.group_consumer_max_size,
             assignors,
+            migration: MigrationPolicy::from_name(&config.group_consumer_migration_policy),
+            classic_max_size: config.group_max_size,
         }
     }
 }
@@ -102,7 +134,7 @@ pub struct ConsumerMember {
     pub client_id: String,
     pub client_host: String,
     pub subscribed_topic_names: Vec<String>,
-    pub subscribed_topic_regex: Option<String>,
+    pub subscribed_topic_regex: Option<TopicRegex>,
     pub rebalance_timeout_ms: i32,
     pub server_assignor: Option<String>,
     pub member_epoch: i32,
@@ -112,8 +144,11 @@ pub struct ConsumerMember {
     pub pending_revocation: Assignment,
     /// The member is removed unless it heartbeats before then.
     pub session_deadline_ms: i64,
-    /// While revoking: the member is removed unless it has revoked by then.
+    /// While revoking: the member is removed unless it has revoked by then. For a classic
+    /// member: unless it joins (after REBALANCE_IN_PROGRESS) or syncs (after joining) by then.
     pub revocation_deadline_ms: Option<i64>,
+    /// A member speaking the classic protocol (JoinGroup, SyncGroup, Heartbeat) in the group.
+    pub classic: Option<ClassicMemberMetadata>,
 }
 
 impl ConsumerMember {
@@ -135,7 +170,17 @@ impl ConsumerMember {
             pending_revocation: Assignment::new(),
             session_deadline_ms: now_ms,
             revocation_deadline_ms: None,
+            classic: None,
         }
+    }
+
+    /// How long the member may go without a heartbeat: a classic member's own session timeout.
+    pub fn session_timeout_ms(&self, config: &ConsumerConfig) -> i64 {
+        i64::from(
+            self.classic
+                .as_ref()
+                .map_or(config.session_timeout_ms, |c| c.session_timeout_ms),
+        )
     }
 
     pub fn metadata_value(&self) -> MemberMetadataValue {
@@ -145,9 +190,13 @@ impl ConsumerMember {
             client_id: self.client_id.clone(),
             client_host: self.client_host.clone(),
             subscribed_topic_names: self.subscribed_topic_names.clone(),
-            subscribed_topic_regex: self.subscribed_topic_regex.clone(),
+            subscribed_topic_regex: self
+                .subscribed_topic_regex
+                .as_ref()
+                .map(|r| r.source().to_string()),
             rebalance_timeout_ms: self.rebalance_timeout_ms,
             server_assignor: self.server_assignor.clone(),
+            classic: self.classic.clone(),
         }
     }
 
@@ -443,11 +492,15 @@ impl ConsumerGroup {
                     client_id: m.client_id.clone(),
                     client_host: m.client_host.clone(),
                     subscribed_topic_names: m.subscribed_topic_names.clone(),
-                    subscribed_topic_regex: m.subscribed_topic_regex.clone(),
+                    subscribed_topic_regex: m
+                        .subscribed_topic_regex
+                        .as_ref()
+                        .map(|r| r.source().to_string()),
                     assignment: named(&m.assigned),
                     target_assignment: named(
                         self.target.get(&m.member_id).unwrap_or(&Assignment::new()),
                     ),
+                    uses_classic_protocol: m.classic.is_some(),
                 })
                 .collect(),
         }
@@ -467,6 +520,8 @@ pub struct DescribedConsumerMember {
     /// (topic id, topic name, partitions).
     pub assignment: Vec<(Uuid, String, Vec<i32>)>,
     pub target_assignment: Vec<(Uuid, String, Vec<i32>)>,
+    /// ConsumerGroupDescribe v1's member type: classic (0) rather than consumer (1).
+    pub uses_classic_protocol: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

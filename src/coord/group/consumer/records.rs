@@ -4,7 +4,7 @@
 //! target assignment, 8: a member's current assignment) then classic strings; a value is version
 //! 0, flexible (compact strings and arrays, tagged fields).
 
-use bytes::{Buf, BufMut};
+use bytes::{Buf, BufMut, Bytes};
 use uuid::Uuid;
 
 use super::super::records::RecordError;
@@ -83,7 +83,16 @@ impl ConsumerRecordKey {
     }
 }
 
-/// ConsumerGroupMemberMetadataValue (the classic member metadata tag is neither written nor kept).
+/// ConsumerGroupMemberMetadataValue.ClassicMemberMetadata (tag 0): a member that speaks the
+/// classic protocol inside a consumer group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassicMemberMetadata {
+    pub session_timeout_ms: i32,
+    /// (name, metadata) in the member's order of preference, as its JoinGroup listed them.
+    pub protocols: Vec<(String, Bytes)>,
+}
+
+/// ConsumerGroupMemberMetadataValue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberMetadataValue {
     pub instance_id: Option<String>,
@@ -94,6 +103,8 @@ pub struct MemberMetadataValue {
     pub subscribed_topic_regex: Option<String>,
     pub rebalance_timeout_ms: i32,
     pub server_assignor: Option<String>,
+    /// Tagged field 0; `None` for a consumer-protocol member.
+    pub classic: Option<ClassicMemberMetadata>,
 }
 
 /// One topic of ConsumerGroupPartitionMetadataValue (racks are not kept: kf has none).
@@ -153,6 +164,24 @@ impl ConsumerRecordValue {
                 compact_string(&mut w, m.subscribed_topic_regex.as_deref());
                 w.put_i32(m.rebalance_timeout_ms);
                 compact_string(&mut w, m.server_assignor.as_deref());
+                if let Some(classic) = &m.classic {
+                    let mut tag = Vec::new();
+                    tag.put_i32(classic.session_timeout_ms);
+                    array_len(&mut tag, classic.protocols.len());
+                    for (name, metadata) in &classic.protocols {
+                        compact_string(&mut tag, Some(name));
+                        unsigned_varint(&mut tag, metadata.len() as u64 + 1);
+                        tag.put_slice(metadata);
+                        tag.put_u8(0);
+                    }
+                    tag.put_u8(0);
+                    // One tagged field: tag 0, its size, its bytes.
+                    unsigned_varint(&mut w, 1);
+                    unsigned_varint(&mut w, 0);
+                    unsigned_varint(&mut w, tag.len() as u64);
+                    w.put_slice(&tag);
+                    return w;
+                }
             }
             ConsumerRecordValue::TargetAssignment(assignment) => put_assignment(&mut w, assignment),
             ConsumerRecordValue::CurrentAssignment(c) => {
@@ -212,16 +241,30 @@ impl ConsumerRecordValue {
                 for _ in 0..count {
                     subscribed_topic_names.push(take_compact_string(r)?.ok_or(RecordError::Null)?);
                 }
-                ConsumerRecordValue::MemberMetadata(MemberMetadataValue {
+                let subscribed_topic_regex = take_compact_string(r)?;
+                let rebalance_timeout_ms = take_i32(r)?;
+                let server_assignor = take_compact_string(r)?;
+                let mut classic = None;
+                for _ in 0..take_unsigned_varint(r)? {
+                    let tag = take_unsigned_varint(r)?;
+                    let len = usize::try_from(take_unsigned_varint(r)?)
+                        .map_err(|_| RecordError::Truncated)?;
+                    let mut field = take_bytes(r, len)?;
+                    if tag == 0 {
+                        classic = Some(take_classic_member(&mut field)?);
+                    }
+                }
+                return Ok(ConsumerRecordValue::MemberMetadata(MemberMetadataValue {
                     instance_id,
                     rack_id,
                     client_id,
                     client_host,
                     subscribed_topic_names,
-                    subscribed_topic_regex: take_compact_string(r)?,
-                    rebalance_timeout_ms: take_i32(r)?,
-                    server_assignor: take_compact_string(r)?,
-                })
+                    subscribed_topic_regex,
+                    rebalance_timeout_ms,
+                    server_assignor,
+                    classic,
+                }));
             }
             ConsumerRecordKey::TargetAssignmentMember { .. } => {
                 ConsumerRecordValue::TargetAssignment(take_assignment(r)?)
@@ -376,6 +419,24 @@ fn take_assignment(r: &mut &[u8]) -> Result<Assignment, RecordError> {
     Ok(assignment)
 }
 
+fn take_classic_member(r: &mut &[u8]) -> Result<ClassicMemberMetadata, RecordError> {
+    let session_timeout_ms = take_i32(r)?;
+    let count = take_array_len(r)?;
+    let mut protocols = Vec::with_capacity(count.min(r.len() / 3));
+    for _ in 0..count {
+        let name = take_compact_string(r)?.ok_or(RecordError::Null)?;
+        let len = take_compact_len(r)?.ok_or(RecordError::Null)?;
+        let metadata = Bytes::copy_from_slice(take_bytes(r, len)?);
+        skip_tagged_fields(r)?;
+        protocols.push((name, metadata));
+    }
+    skip_tagged_fields(r)?;
+    Ok(ClassicMemberMetadata {
+        session_timeout_ms,
+        protocols,
+    })
+}
+
 fn skip_tagged_fields(r: &mut &[u8]) -> Result<(), RecordError> {
     for _ in 0..take_unsigned_varint(r)? {
         take_unsigned_varint(r)?;
@@ -435,6 +496,30 @@ mod tests {
                     subscribed_topic_regex: Some("t.*".into()),
                     rebalance_timeout_ms: 300_000,
                     server_assignor: Some("range".into()),
+                    classic: None,
+                }),
+            ),
+            (
+                ConsumerRecordKey::MemberMetadata {
+                    group: "g".into(),
+                    member: "classic".into(),
+                },
+                ConsumerRecordValue::MemberMetadata(MemberMetadataValue {
+                    instance_id: None,
+                    rack_id: None,
+                    client_id: "c".into(),
+                    client_host: "/127.0.0.1".into(),
+                    subscribed_topic_names: vec!["t".into()],
+                    subscribed_topic_regex: None,
+                    rebalance_timeout_ms: 300_000,
+                    server_assignor: None,
+                    classic: Some(ClassicMemberMetadata {
+                        session_timeout_ms: 45_000,
+                        protocols: vec![
+                            ("range".into(), Bytes::from_static(&[0, 1, 0, 0])),
+                            ("roundrobin".into(), Bytes::new()),
+                        ],
+                    }),
                 }),
             ),
             (

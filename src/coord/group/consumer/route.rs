@@ -1,26 +1,26 @@
 //! A group's task holds its classic state and, once a ConsumerGroupHeartbeat made it one, its
 //! consumer-protocol state (sharing the classic side's committed offsets). This file decides
-//! what each group API does to a consumer group, converts an empty group from one protocol to
-//! the other (as Kafka 4.x does whatever `group.consumer.migration.policy` says), and rebuilds a
-//! consumer group from its records on load.
-//!
-//! Differs from Kafka: no online migration (a classic group with members stays classic, a
-//! consumer group with members refuses classic joins), and OffsetFetch does not check the member
-//! epoch of a consumer-protocol member.
+//! what each group API does to a consumer group: ConsumerGroupHeartbeat, the classic APIs of
+//! its classic members (`classic_members.rs`), commits and fetches checked against member
+//! epochs. It converts an empty group from one protocol to the other (as Kafka 4.x does whatever
+//! `group.consumer.migration.policy` says), a group with members when the policy lets it
+//! (`migration.rs`), and rebuilds a consumer group from its records on load.
 
 use std::collections::BTreeMap;
 
 use kafka_protocol::error::ResponseError;
 use tracing::warn;
 
-use super::heartbeat::{ConsumerHeartbeat, HeartbeatAnswer};
+use super::heartbeat::{ConsumerHeartbeat, HeartbeatAnswer, TopicRegex};
+use super::migration;
 use super::records::{
     ConsumerRecordKey, ConsumerRecordValue, CurrentAssignmentValue, MemberMetadataValue,
     TopicMetadata,
 };
 use super::{Assignment, ConsumerConfig, ConsumerGroup, ConsumerMember, MemberState};
 use crate::coord::group::api::{
-    CommitOffsets, GroupDescription, GroupListing, JoinResult, SyncResult, TxnCommitOffsets,
+    CommitOffsets, GroupDescription, GroupListing, JoinResult, OffsetFetcher, SyncResult,
+    TxnCommitOffsets,
 };
 use crate::coord::group::classic::{ClassicGroup, GroupState};
 use crate::coord::group::store::{group_tombstone, GroupLog};
@@ -28,7 +28,7 @@ use crate::coord::group::task::GroupMessage;
 use crate::coord::partition_loader::CoordinatorRecord;
 
 /// A heartbeat to the group's task. An empty classic group becomes a consumer group on a join;
-/// one with members is not a consumer group.
+/// one with members too when the migration policy allows (an upgrade).
 pub fn heartbeat(
     classic: &mut ClassicGroup,
     slot: &mut Option<ConsumerGroup>,
@@ -46,29 +46,66 @@ pub fn heartbeat(
             }
             ConsumerGroup::new(classic.group_id.clone(), config.clone())
         }
-        None => {
-            return HeartbeatAnswer::error(
-                ResponseError::GroupIdNotFound,
-                format!("Group {} is not a consumer group.", classic.group_id),
-            )
-        }
+        None => match (request.member_epoch == 0)
+            .then(|| migration::upgrade(classic, config, &request.image, now_ms, &mut records))
+            .flatten()
+        {
+            Some(group) => group,
+            None => {
+                return HeartbeatAnswer::error(
+                    ResponseError::GroupIdNotFound,
+                    format!("Group {} is not a consumer group.", classic.group_id),
+                )
+            }
+        },
     };
-    let was_empty = group.is_empty();
+    let upgraded = slot.is_none() && !classic.members.is_empty();
+    let before = group.clone();
     let answer = match group.heartbeat(request, now_ms, &mut records) {
         Ok(answer) => answer,
         Err((error, message)) => {
             return HeartbeatAnswer::error(error, Some(message).filter(|m| !m.is_empty()))
         }
     };
+    if migration::should_downgrade(&before, &group) {
+        return match downgrade(classic, &before, &group, now_ms, log) {
+            Ok(()) => {
+                *slot = None;
+                answer
+            }
+            Err(e) => HeartbeatAnswer::error(e, None),
+        };
+    }
     if let Err(e) = append(log, records) {
         return HeartbeatAnswer::error(e, None);
     }
-    if group.is_empty() && !was_empty {
+    if upgraded {
+        classic.hand_over(now_ms);
+    }
+    if group.is_empty() && !before.is_empty() {
         // Offsets of an empty group expire counting from now.
         classic.state_timestamp_ms = now_ms;
     }
     *slot = Some(group);
     answer
+}
+
+/// Writes the classic group `before` becomes once `after` has no consumer-protocol member, and
+/// makes it the group's classic side (with the offsets it had).
+fn downgrade(
+    classic: &mut ClassicGroup,
+    before: &ConsumerGroup,
+    after: &ConsumerGroup,
+    now_ms: i64,
+    log: &mut dyn GroupLog,
+) -> Result<(), ResponseError> {
+    let mut records = Vec::new();
+    let mut downgraded = migration::downgrade(before, after, classic.config, now_ms, &mut records);
+    append(log, records)?;
+    downgraded.offsets = std::mem::take(&mut classic.offsets);
+    downgraded.pending_transactional = std::mem::take(&mut classic.pending_transactional);
+    *classic = downgraded;
+    Ok(())
 }
 
 /// Appends what a step needs; most heartbeats need nothing.
@@ -84,55 +121,75 @@ pub fn route(
     classic: &mut ClassicGroup,
     slot: &mut Option<ConsumerGroup>,
     message: GroupMessage,
+    now_ms: i64,
     log: &mut dyn GroupLog,
 ) -> Option<GroupMessage> {
     let Some(group) = slot.as_mut() else {
         return Some(message);
     };
     match message {
-        GroupMessage::Join(request, reply) => {
+        GroupMessage::Join(request, image, reply) => {
             if group.is_empty() && convert_to_classic(group, log) {
                 *slot = None;
-                return Some(GroupMessage::Join(request, reply));
+                return Some(GroupMessage::Join(request, image, reply));
             }
-            let _ = reply.send(JoinResult::error(
-                ResponseError::InconsistentGroupProtocol,
-                &request.member_id,
-            ));
+            let mut changed = group.clone();
+            let mut records = Vec::new();
+            let result = changed
+                .classic_join(&request, &image, now_ms, &mut records)
+                .and_then(|result| append(log, records).map(|()| result));
+            let _ = reply.send(match result {
+                Ok(result) => {
+                    *group = changed;
+                    result
+                }
+                Err(e) => JoinResult::error(e, &request.member_id),
+            });
         }
-        GroupMessage::Sync(_, reply) => {
-            let _ = reply.send(SyncResult::error(ResponseError::UnknownMemberId));
+        GroupMessage::Sync(request, reply) => {
+            let _ = reply.send(
+                group
+                    .classic_sync(&request, now_ms)
+                    .unwrap_or_else(SyncResult::error),
+            );
         }
-        GroupMessage::Heartbeat(_, reply) => {
-            let _ = reply.send(Some(ResponseError::UnknownMemberId));
+        GroupMessage::Heartbeat(request, reply) => {
+            let _ = reply.send(group.classic_heartbeat(&request, now_ms).err());
         }
         GroupMessage::Leave(members, reply) => {
-            let _ = reply.send(Ok(members
-                .iter()
-                .map(|_| Some(ResponseError::UnknownMemberId))
-                .collect()));
+            let mut changed = group.clone();
+            let mut records = Vec::new();
+            let results = changed.classic_leave(&members, &mut records);
+            let _ = reply.send(append(log, records).map(|()| {
+                *group = changed;
+                results
+            }));
         }
-        GroupMessage::Commit(request, reply) => match validate_commit(group, &request) {
-            Err(e) => {
-                let _ = reply.send(Err(e));
-            }
-            // Checked here: the classic side (Empty) takes it as a commit from outside.
-            Ok(()) => {
-                let commit = CommitOffsets {
-                    generation_id: -1,
-                    member_id: String::new(),
-                    group_instance_id: None,
-                    ..request
-                };
-                return Some(GroupMessage::Commit(commit, reply));
-            }
-        },
-        GroupMessage::TxnCommit(request, reply) => {
-            match validate_transactional_commit(group, &request) {
+        // Checked here; the classic side (Empty) then takes the commit as one from outside.
+        GroupMessage::Commit(request, reply) => {
+            let version_9 = request.unknown_group_error == ResponseError::GroupIdNotFound;
+            let committer = Committer::of(&request.member_id, &request.group_instance_id);
+            match validate_offset_commit(group, committer, request.generation_id, Some(version_9)) {
                 Err(e) => {
                     let _ = reply.send(Err(e));
                 }
-                // As for OffsetCommit: the classic side (Empty) takes it as from outside.
+                Ok(()) => {
+                    let commit = CommitOffsets {
+                        generation_id: -1,
+                        member_id: String::new(),
+                        group_instance_id: None,
+                        ..request
+                    };
+                    return Some(GroupMessage::Commit(commit, reply));
+                }
+            }
+        }
+        GroupMessage::TxnCommit(request, reply) => {
+            let committer = Committer::of(&request.member_id, &request.group_instance_id);
+            match validate_offset_commit(group, committer, request.generation_id, None) {
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
                 Ok(()) => {
                     let commit = TxnCommitOffsets {
                         generation_id: -1,
@@ -142,6 +199,13 @@ pub fn route(
                     };
                     return Some(GroupMessage::TxnCommit(commit, reply));
                 }
+            }
+        }
+        GroupMessage::Fetch(topics, require_stable, fetcher, reply) => {
+            if let Err(e) = validate_offset_fetch(group, &fetcher) {
+                let _ = reply.send(Err(e));
+            } else {
+                return Some(GroupMessage::Fetch(topics, require_stable, fetcher, reply));
             }
         }
         GroupMessage::Describe(reply) => {
@@ -202,49 +266,84 @@ pub fn route(
     None
 }
 
-/// Kafka's `ConsumerGroup.validateOffsetCommit` (OffsetCommit before v9 is told
-/// UNSUPPORTED_VERSION; the classic side tells v9 from its unknown-group error).
-fn validate_commit(group: &ConsumerGroup, request: &CommitOffsets) -> Result<(), ResponseError> {
-    if request.generation_id < 0 && group.is_empty() {
-        return Ok(());
-    }
-    let member = group
-        .members
-        .get(&request.member_id)
-        .ok_or(ResponseError::UnknownMemberId)?;
-    if request.unknown_group_error != ResponseError::GroupIdNotFound {
-        return Err(ResponseError::UnsupportedVersion);
-    }
-    if request.generation_id != member.member_epoch {
-        return Err(ResponseError::StaleMemberEpoch);
-    }
-    Ok(())
+/// Who commits: a member id (empty from outside the group) and its instance id.
+#[derive(Clone, Copy)]
+struct Committer<'a> {
+    member_id: &'a str,
+    instance_id: Option<&'a str>,
 }
 
-/// Kafka's `ConsumerGroup.validateOffsetCommit` for TxnOffsetCommit: member and epoch only
-/// when the producer sent any of them (old clients send none), a stale epoch being
-/// ILLEGAL_GENERATION there.
-fn validate_transactional_commit(
+impl<'a> Committer<'a> {
+    fn of(member_id: &'a str, instance_id: &'a Option<String>) -> Self {
+        Committer {
+            member_id,
+            instance_id: instance_id.as_deref(),
+        }
+    }
+}
+
+/// Kafka's `ConsumerGroup.validateOffsetCommit`, for OffsetCommit (`version_9`: whether the
+/// request is v9+) and TxnOffsetCommit (`None`). A consumer-protocol member's OffsetCommit
+/// before v9 is told UNSUPPORTED_VERSION; a classic member's generation is its member epoch; a
+/// transactional producer that names no member (an old client) is not checked, and a stale
+/// epoch is ILLEGAL_GENERATION there (TxnOffsetCommit has no STALE_MEMBER_EPOCH).
+fn validate_offset_commit(
     group: &ConsumerGroup,
-    request: &TxnCommitOffsets,
+    committer: Committer<'_>,
+    epoch: i32,
+    version_9: Option<bool>,
 ) -> Result<(), ResponseError> {
-    if request.generation_id < 0 && group.is_empty() {
+    if epoch < 0 && group.is_empty() {
         return Ok(());
     }
-    if request.generation_id < 0
-        && request.member_id.is_empty()
-        && request.group_instance_id.is_none()
+    let transactional = version_9.is_none();
+    if transactional
+        && epoch < 0
+        && committer.member_id.is_empty()
+        && committer.instance_id.is_none()
     {
         return Ok(());
     }
     let member = group
         .members
-        .get(&request.member_id)
+        .get(committer.member_id)
         .ok_or(ResponseError::UnknownMemberId)?;
-    if request.generation_id != member.member_epoch {
-        return Err(ResponseError::IllegalGeneration);
+    if version_9 == Some(false) && member.classic.is_none() {
+        return Err(ResponseError::UnsupportedVersion);
     }
-    Ok(())
+    match validate_member_epoch(member, epoch) {
+        Err(ResponseError::StaleMemberEpoch) if transactional => {
+            Err(ResponseError::IllegalGeneration)
+        }
+        result => result,
+    }
+}
+
+/// Kafka's `ConsumerGroup.validateMemberEpoch`: ILLEGAL_GENERATION for a classic member,
+/// STALE_MEMBER_EPOCH for a consumer-protocol one.
+fn validate_member_epoch(member: &ConsumerMember, epoch: i32) -> Result<(), ResponseError> {
+    match () {
+        () if epoch == member.member_epoch => Ok(()),
+        () if member.classic.is_some() => Err(ResponseError::IllegalGeneration),
+        () => Err(ResponseError::StaleMemberEpoch),
+    }
+}
+
+/// Kafka's `ConsumerGroup.validateOffsetFetch`: anyone who names no member and no epoch (an
+/// admin, a client outside group management) may read; a member must be known at its epoch.
+fn validate_offset_fetch(
+    group: &ConsumerGroup,
+    fetcher: &OffsetFetcher,
+) -> Result<(), ResponseError> {
+    if fetcher.is_anonymous() {
+        return Ok(());
+    }
+    let member = fetcher
+        .member_id
+        .as_ref()
+        .and_then(|id| group.members.get(id))
+        .ok_or(ResponseError::UnknownMemberId)?;
+    validate_member_epoch(member, fetcher.member_epoch)
 }
 
 /// An empty consumer group's records are removed before it serves classic members.
@@ -274,6 +373,14 @@ pub fn on_timers(
     let mut changed = group.clone();
     let mut records = Vec::new();
     changed.on_timers(now_ms, &mut records);
+    if migration::should_downgrade(group, &changed) {
+        let before = group.clone();
+        match downgrade(classic, &before, &changed, now_ms, log) {
+            Ok(()) => *slot = None,
+            Err(e) => warn!(group = %before.group_id, error = ?e, "cannot downgrade the group"),
+        }
+        return;
+    }
     match append(log, records) {
         Ok(()) => {
             if changed.is_empty() && !group.is_empty() {
@@ -388,16 +495,19 @@ impl LoadedConsumerGroup {
             .into_iter()
             .map(|t| (t.name.clone(), t))
             .collect();
-        let session = i64::from(group.config.session_timeout_ms);
         for (member_id, m) in self.members {
-            let mut member = ConsumerMember::new(member_id.clone(), now_ms + session);
-            member.session_deadline_ms = now_ms + session;
+            let mut member = ConsumerMember::new(member_id.clone(), now_ms);
+            member.classic = m.classic;
+            member.session_deadline_ms = now_ms + member.session_timeout_ms(&group.config);
             member.instance_id = m.instance_id;
             member.rack_id = m.rack_id;
             member.client_id = m.client_id;
             member.client_host = m.client_host;
             member.subscribed_topic_names = m.subscribed_topic_names;
-            member.subscribed_topic_regex = m.subscribed_topic_regex;
+            member.subscribed_topic_regex = m
+                .subscribed_topic_regex
+                .as_deref()
+                .and_then(TopicRegex::new);
             member.rebalance_timeout_ms = m.rebalance_timeout_ms;
             member.server_assignor = m.server_assignor;
             if let Some(c) = self.current.get(&member_id) {

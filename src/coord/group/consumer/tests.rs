@@ -25,6 +25,8 @@ fn config() -> ConsumerConfig {
         session_timeout_ms: 10_000,
         max_size: 3,
         assignors: vec![Assignor::Uniform, Assignor::Range],
+        migration: MigrationPolicy::from_name("bidirectional"),
+        classic_max_size: 10,
     }
 }
 
@@ -299,10 +301,96 @@ fn the_records_rebuild_the_group_and_an_empty_group_changes_protocol() {
         protocols: vec![("range".into(), Default::default())],
         require_known_member_id: true,
     };
-    let message = crate::coord::group::task::GroupMessage::Join(join, tx);
-    let back = route::route(&mut f.classic, &mut f.group, message, &mut f.log);
+    let message = crate::coord::group::task::GroupMessage::Join(join, image(2), tx);
+    let back = route::route(&mut f.classic, &mut f.group, message, 0, &mut f.log);
     assert!(back.is_some(), "handed to the classic side");
     assert!(f.group.is_none());
     let last = &f.log.records[f.log.records.len() - 3..];
     assert!(last.iter().all(|r| r.value.is_none()), "tombstones");
+}
+
+/// A classic group of one member `a` at generation 3, owning partitions 0-3 of `t`.
+fn classic_group_of_one(f: &mut Fixture) {
+    use crate::coord::group::records::{GroupMetadataValue, MemberMetadata};
+    use bytes::BufMut;
+    use kafka_protocol::protocol::Encodable;
+    let mut subscription = bytes::BytesMut::new();
+    subscription.put_i16(1);
+    kafka_protocol::messages::ConsumerProtocolSubscription::default()
+        .with_topics(vec![kafka_protocol::protocol::StrBytes::from_static_str(
+            "t",
+        )])
+        .encode(&mut subscription, 1)
+        .unwrap();
+    let assignment =
+        super::classic_members::encode_assignment(&[("t".into(), vec![0, 1, 2, 3])], 1);
+    let value = GroupMetadataValue {
+        protocol_type: "consumer".into(),
+        generation: 3,
+        protocol: Some("range".into()),
+        leader: Some("a".into()),
+        current_state_timestamp: 0,
+        members: vec![MemberMetadata {
+            member_id: "a".into(),
+            group_instance_id: None,
+            client_id: "c".into(),
+            client_host: "/127.0.0.1".into(),
+            rebalance_timeout_ms: 30_000,
+            session_timeout_ms: 10_000,
+            subscription: subscription.freeze(),
+            assignment,
+        }],
+    };
+    f.classic = ClassicGroup::from_record("g".into(), f.classic.config, value, 0);
+}
+
+#[test]
+fn a_classic_group_with_members_upgrades_and_downgrades_as_the_policy_allows() {
+    let mut f = Fixture::new();
+    classic_group_of_one(&mut f);
+    let mut disabled = config();
+    disabled.migration = MigrationPolicy::from_name("downgrade");
+    let refused = route::heartbeat(
+        &mut f.classic,
+        &mut f.group,
+        &disabled,
+        request("b", 0, &[]),
+        1,
+        &mut f.log,
+    );
+    assert_eq!(refused.error, Some(ResponseError::GroupIdNotFound));
+    assert!(f.group.is_none() && f.log.records.is_empty());
+
+    // Upgraded: `a` is a classic member at epoch 3 keeping its partitions until it rejoins.
+    let answer = f.beat(request("b", 0, &[]), 1);
+    assert_eq!(answer.error, None);
+    assert!(
+        f.classic.members.is_empty(),
+        "the classic side handed its members over"
+    );
+    assert!(
+        f.log.records[0].value.is_none(),
+        "the classic group's tombstone first"
+    );
+    let a = &f.group().members["a"];
+    assert!(a.classic.is_some());
+    assert_eq!((a.member_epoch, a.assigned[&TOPIC].len()), (3, 4));
+    assert_eq!(f.group().group_epoch, 4);
+    assert!(
+        partitions(&answer).is_empty(),
+        "b waits for a to give up its share"
+    );
+
+    // `b`, the last consumer-protocol member, leaves: the group is classic again at the group
+    // epoch, `a` assigned its target, and rebalances.
+    f.beat(request("b", -1, &[]), 2);
+    assert!(f.group.is_none());
+    assert_eq!(f.classic.generation_id, 4);
+    assert_eq!(
+        f.classic.state,
+        crate::coord::group::classic::GroupState::PreparingRebalance
+    );
+    assert!(f.classic.has_member("a"));
+    let last = f.log.records.last().unwrap();
+    assert!(last.value.is_some(), "the classic group's metadata last");
 }

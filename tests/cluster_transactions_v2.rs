@@ -1,0 +1,406 @@
+//! KIP-890 part 2 (`transaction.version` 2) on an in-process cluster: ApiVersions finalizes the
+//! feature at the cluster's configured level; a raw-protocol TV2 producer's Produce v12 adds
+//! its partition to the transaction without AddPartitionsToTxn and EndTxn v5 bumps the epoch on
+//! every commit and abort (the markers carry it, and `__transaction_state` as `kf txn trace`
+//! reads it); librdkafka, a classic-protocol client, commits and aborts at every level.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use common::raw::RawConnection;
+use common::*;
+use kafka_protocol::messages::describe_producers_request::TopicRequest;
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, ApiVersionsResponse, DescribeProducersRequest,
+    DescribeProducersResponse, DescribeTransactionsRequest, DescribeTransactionsResponse,
+    EndTxnRequest, EndTxnResponse, FindCoordinatorRequest, FindCoordinatorResponse,
+    InitProducerIdRequest, InitProducerIdResponse, ProduceRequest, ProduceResponse, ProducerId,
+    TopicName, TransactionalId,
+};
+use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::records::{
+    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseRecord, Producer};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+
+const TXN_ID: &str = "tv2-raw";
+
+fn str_bytes(s: &str) -> StrBytes {
+    StrBytes::from_string(s.to_string())
+}
+
+/// `transaction.version` as one broker's ApiVersions v3 gives it: (supported max, finalized
+/// level or `None` when not finalized).
+async fn transaction_version(addr: &str) -> (i16, Option<i16>) {
+    let mut conn = RawConnection::connect(addr).await;
+    let response: ApiVersionsResponse = conn
+        .call(
+            ApiKey::ApiVersions,
+            3,
+            &ApiVersionsRequest::default()
+                .with_client_software_name(str_bytes("kf-test"))
+                .with_client_software_version(str_bytes("1")),
+        )
+        .await;
+    let supported = response
+        .supported_features
+        .iter()
+        .find(|f| f.name.as_str() == "transaction.version")
+        .map(|f| {
+            assert_eq!(f.min_version, 0);
+            f.max_version
+        })
+        .expect("transaction.version supported");
+    let finalized = response
+        .finalized_features
+        .iter()
+        .find(|f| f.name.as_str() == "transaction.version")
+        .map(|f| f.max_version_level);
+    (supported, finalized)
+}
+
+/// A connection to `TXN_ID`'s coordinator, asked until FindCoordinator answers.
+async fn coordinator(addrs: &[&str]) -> RawConnection {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let mut conn = RawConnection::connect(addrs[0]).await;
+        let response: FindCoordinatorResponse = conn
+            .call(
+                ApiKey::FindCoordinator,
+                3,
+                &FindCoordinatorRequest::default()
+                    .with_key(str_bytes(TXN_ID))
+                    .with_key_type(1),
+            )
+            .await;
+        if response.error_code == 0 {
+            return RawConnection::connect(addrs[response.node_id.0 as usize]).await;
+        }
+        assert!(Instant::now() < deadline, "no coordinator: {response:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Produce v12 of one transactional record, with the transactional id and no
+/// AddPartitionsToTxn before it.
+fn produce_v12(
+    producer_id: i64,
+    producer_epoch: i16,
+    sequence: i32,
+    value: &'static str,
+) -> ProduceRequest {
+    let record = Record {
+        transactional: true,
+        control: false,
+        partition_leader_epoch: -1,
+        producer_id,
+        producer_epoch,
+        timestamp_type: TimestampType::Creation,
+        offset: 0,
+        sequence,
+        timestamp: kf::clock::now_ms(),
+        key: None,
+        value: Some(Bytes::from_static(value.as_bytes())),
+        headers: Default::default(),
+        delete_horizon: false,
+    };
+    let mut batch = BytesMut::new();
+    RecordBatchEncoder::encode(
+        &mut batch,
+        [&record],
+        &RecordEncodeOptions {
+            version: 2,
+            compression: Compression::None,
+        },
+    )
+    .unwrap();
+    ProduceRequest::default()
+        .with_transactional_id(Some(TransactionalId(str_bytes(TXN_ID))))
+        .with_acks(-1)
+        .with_timeout_ms(30_000)
+        .with_topic_data(vec![TopicProduceData::default()
+            .with_name(TopicName(str_bytes("tv2")))
+            .with_partition_data(vec![PartitionProduceData::default()
+                .with_index(0)
+                .with_records(Some(batch.freeze()))])])
+}
+
+/// Sends a Produce to the partition's leader, retrying NOT_ENOUGH_REPLICAS (the coordinator
+/// still busy with the previous transaction's markers); returns the error code.
+async fn produce(leader: &mut RawConnection, request: &ProduceRequest) -> i16 {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let response: ProduceResponse = leader.call(ApiKey::Produce, 12, request).await;
+        let code = response.responses[0].partition_responses[0].error_code;
+        if code != kafka_protocol::error::ResponseError::NotEnoughReplicas.code()
+            || Instant::now() > deadline
+        {
+            return code;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn end_txn(
+    conn: &mut RawConnection,
+    producer_id: i64,
+    epoch: i16,
+    commit: bool,
+) -> EndTxnResponse {
+    let request = EndTxnRequest::default()
+        .with_transactional_id(TransactionalId(str_bytes(TXN_ID)))
+        .with_producer_id(ProducerId(producer_id))
+        .with_producer_epoch(epoch)
+        .with_committed(commit);
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let response: EndTxnResponse = conn.call(ApiKey::EndTxn, 5, &request).await;
+        // CONCURRENT_TRANSACTIONS: the previous transaction's markers are still going out.
+        if response.error_code != 51 || Instant::now() > deadline {
+            return response;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// (state, producer epoch, partitions) of `TXN_ID`.
+async fn describe(conn: &mut RawConnection) -> (String, i16, Vec<String>) {
+    let response: DescribeTransactionsResponse = conn
+        .call(
+            ApiKey::DescribeTransactions,
+            0,
+            &DescribeTransactionsRequest::default()
+                .with_transactional_ids(vec![TransactionalId(str_bytes(TXN_ID))]),
+        )
+        .await;
+    let state = &response.transaction_states[0];
+    assert_eq!(state.error_code, 0, "{state:?}");
+    let partitions = state
+        .topics
+        .iter()
+        .flat_map(|t| {
+            t.partitions
+                .iter()
+                .map(move |p| format!("{}-{p}", t.topic.0))
+        })
+        .collect();
+    (
+        state.transaction_state.to_string(),
+        state.producer_epoch,
+        partitions,
+    )
+}
+
+/// Values a read_committed (or read_uncommitted) librdkafka consumer reads from `topic`-0
+/// until it has seen `last`.
+fn read_until(bootstrap: &str, topic: &str, isolation: &str, last: &str) -> Vec<String> {
+    let consumer: BaseConsumer = consumer(bootstrap, &[("isolation.level", isolation)]);
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(topic, 0, Offset::Beginning)
+        .unwrap();
+    consumer.assign(&tpl).unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    let mut values = Vec::new();
+    while values.last().map(String::as_str) != Some(last) {
+        assert!(Instant::now() < deadline, "only {values:?}");
+        if let Some(message) = consumer.poll(Duration::from_millis(200)) {
+            let message = message.expect("consume");
+            values.push(String::from_utf8(message.payload().unwrap_or_default().to_vec()).unwrap());
+        }
+    }
+    values
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_tv2_producer_adds_partitions_by_producing_and_every_end_bumps_the_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    let addrs: Vec<&str> = bootstrap.split(',').collect();
+    create_topic(&bootstrap, "tv2", 1).await;
+    // A new cluster finalizes transaction.version 2, as Kafka 4's.
+    assert_eq!(transaction_version(addrs[0]).await, (2, Some(2)));
+
+    let mut coord = coordinator(&addrs).await;
+    let init: InitProducerIdResponse = coord
+        .call(
+            ApiKey::InitProducerId,
+            5,
+            &InitProducerIdRequest::default()
+                .with_transactional_id(Some(TransactionalId(str_bytes(TXN_ID))))
+                .with_transaction_timeout_ms(60_000)
+                .with_producer_id(ProducerId(-1))
+                .with_producer_epoch(-1),
+        )
+        .await;
+    assert_eq!(init.error_code, 0);
+    let (pid, e0) = (init.producer_id.0, init.producer_epoch);
+    let b = bootstrap.clone();
+    let leader = tokio::task::spawn_blocking(move || {
+        consumer(&b, &[])
+            .fetch_metadata(Some("tv2"), TIMEOUT)
+            .unwrap()
+            .topics()[0]
+            .partitions()[0]
+            .leader()
+    })
+    .await
+    .unwrap();
+    let mut leader = RawConnection::connect(addrs[leader as usize]).await;
+
+    // Transaction 1: produced without AddPartitionsToTxn; the leader added the partition.
+    assert_eq!(
+        produce(&mut leader, &produce_v12(pid, e0, 0, "one")).await,
+        0
+    );
+    assert_eq!(
+        describe(&mut coord).await,
+        ("Ongoing".to_string(), e0, vec!["tv2-0".to_string()])
+    );
+    let commit = end_txn(&mut coord, pid, e0, true).await;
+    assert_eq!(
+        (
+            commit.error_code,
+            commit.producer_id.0,
+            commit.producer_epoch
+        ),
+        (0, pid, e0 + 1),
+        "EndTxn v5 bumps the epoch"
+    );
+
+    // Transaction 2, at the bumped epoch (sequences start again): aborted.
+    assert_eq!(
+        produce(&mut leader, &produce_v12(pid, e0 + 1, 0, "two")).await,
+        0
+    );
+    let abort = end_txn(&mut coord, pid, e0 + 1, false).await;
+    assert_eq!((abort.error_code, abort.producer_epoch), (0, e0 + 2));
+    // A retry of that EndTxn (the epoch before its bump) gets the same answer...
+    let retry = end_txn(&mut coord, pid, e0 + 1, false).await;
+    assert_eq!((retry.error_code, retry.producer_epoch), (0, e0 + 2));
+    // ...an older epoch is fenced, at the coordinator and at the leader.
+    let stale = end_txn(&mut coord, pid, e0, false).await;
+    assert_eq!(stale.error_code, 90, "PRODUCER_FENCED");
+    assert_eq!(
+        produce(&mut leader, &produce_v12(pid, e0, 1, "zombie")).await,
+        47,
+        "INVALID_PRODUCER_EPOCH"
+    );
+
+    // Transaction 3 ends the test's data.
+    assert_eq!(
+        produce(&mut leader, &produce_v12(pid, e0 + 2, 0, "last")).await,
+        0
+    );
+    let commit = end_txn(&mut coord, pid, e0 + 2, true).await;
+    assert_eq!((commit.error_code, commit.producer_epoch), (0, e0 + 3));
+
+    let b = bootstrap.clone();
+    let (committed, all) = tokio::task::spawn_blocking(move || {
+        (
+            read_until(&b, "tv2", "read_committed", "last"),
+            read_until(&b, "tv2", "read_uncommitted", "last"),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(committed, ["one", "last"]);
+    assert_eq!(all, ["one", "two", "last"]);
+
+    // The markers carry the bumped epochs: the partition's producer state, which each
+    // marker's epoch moves, ends at the last one.
+    let described: DescribeProducersResponse = leader
+        .call(
+            ApiKey::DescribeProducers,
+            0,
+            &DescribeProducersRequest::default().with_topics(vec![TopicRequest::default()
+                .with_name(TopicName(str_bytes("tv2")))
+                .with_partition_indexes(vec![0])]),
+        )
+        .await;
+    let producers = &described.topics[0].partitions[0].active_producers;
+    assert_eq!(producers.len(), 1, "{producers:?}");
+    assert_eq!(producers[0].producer_epoch, i32::from(e0 + 3));
+    assert_eq!(producers[0].current_txn_start_offset, -1);
+
+    // kf txn trace's reader: every transition in __transaction_state carries the bumped epoch.
+    let client = kf::client::Client::connect(kf::client::ClientConfig::new(&bootstrap))
+        .await
+        .unwrap();
+    let mut follower = kf::client::txn_trace::TraceFollower::start(client, true)
+        .await
+        .unwrap();
+    let mut transitions: Vec<(String, i16)> = Vec::new();
+    let deadline = Instant::now() + TIMEOUT;
+    while transitions.len() < 10 {
+        assert!(Instant::now() < deadline, "trace: {transitions:?}");
+        for event in follower.poll().await.unwrap() {
+            if event.transactional_id.as_deref() == Some(TXN_ID) && event.marker.is_none() {
+                transitions.push((event.state, event.producer_epoch));
+            }
+        }
+    }
+    let expected = [
+        ("Empty", e0),
+        ("Ongoing", e0),
+        ("PrepareCommit", e0 + 1),
+        ("CompleteCommit", e0 + 1),
+        ("Ongoing", e0 + 1),
+        ("PrepareAbort", e0 + 2),
+        ("CompleteAbort", e0 + 2),
+        ("Ongoing", e0 + 2),
+        ("PrepareCommit", e0 + 3),
+        ("CompleteCommit", e0 + 3),
+    ]
+    .map(|(state, epoch)| (state.to_string(), epoch));
+    assert_eq!(transitions, expected);
+    cluster.shutdown().await;
+}
+
+/// librdkafka speaks the classic protocol (EndTxn v1): it commits and aborts whatever level
+/// the cluster finalized.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn librdkafka_commits_and_aborts_at_every_transaction_version() {
+    for level in ["0", "2"] {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = start_cluster(dir.path(), 1, &[("transaction.version", level)]).await;
+        let bootstrap = cluster.bootstrap_servers();
+        let expected = if level == "0" { None } else { Some(2) };
+        assert_eq!(transaction_version(&bootstrap).await, (2, expected));
+        create_topic(&bootstrap, "classic", 1).await;
+        let b = bootstrap.clone();
+        let committed = tokio::task::spawn_blocking(move || {
+            let producer = producer(&b, &[("transactional.id", "classic")]);
+            producer.init_transactions(TIMEOUT).unwrap();
+            for (value, commit) in [("kept", true), ("dropped", false), ("last", true)] {
+                producer.begin_transaction().unwrap();
+                producer
+                    .send(
+                        BaseRecord::<(), str>::to("classic")
+                            .partition(0)
+                            .payload(value),
+                    )
+                    .map_err(|(e, _)| e)
+                    .unwrap();
+                producer.flush(TIMEOUT).unwrap();
+                if commit {
+                    producer.commit_transaction(TIMEOUT).unwrap();
+                } else {
+                    producer.abort_transaction(TIMEOUT).unwrap();
+                }
+            }
+            read_until(&b, "classic", "read_committed", "last")
+        })
+        .await
+        .unwrap();
+        assert_eq!(committed, ["kept", "last"], "transaction.version {level}");
+        cluster.shutdown().await;
+    }
+}
