@@ -585,6 +585,8 @@ async fn a_reassignment_moves_a_partition_while_producing() {
     let mut expected = vec![b, c];
     expected.sort();
     assert_eq!(replicas, expected);
+    cluster.shutdown().await;
+}
 
 /// OffsetCommit v8 of `data-0` at `offset` for `group`, outside group management: the
 /// partition's error code.
