@@ -13,7 +13,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::producer::{
     BaseRecord, DefaultProducerContext, FutureProducer, FutureRecord, Producer, ThreadedProducer,
 };
-use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 use rdkafka::{Message, Offset, TopicPartitionList};
 use serde_json::Value;
 
@@ -193,7 +193,14 @@ fn running_out_of_descriptors_takes_partitions_offline_not_the_cluster() {
     const LIMIT: usize = 64;
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("cluster");
-    let bootstrap = up_under_limit(home.path(), &data, 1, LIMIT as u64, &[]);
+    // Offline partitions stay offline for this test's looks (kf tries them again after this).
+    let bootstrap = up_under_limit(
+        home.path(),
+        &data,
+        1,
+        LIMIT as u64,
+        &["-c", "log.offline.retry.ms=600000"],
+    );
     let pid = status(home.path(), &data)["pid"].as_u64().unwrap();
     kf(home.path())
         .args(["topic", "create", "t", "-p", "8", "-b", &bootstrap])
@@ -236,8 +243,37 @@ fn running_out_of_descriptors_takes_partitions_offline_not_the_cluster() {
             other => panic!("partition {p}: {other:?}"),
         }
     }
+    // The broker reports them to the controller, which moves their leadership away once the
+    // metadata log can be written again: clients see them offline with the storage error in
+    // Metadata, while the others serve.
     drop(hogs);
-    // Offline partitions are tried again 10 s after they failed: well after this look.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let metadata = producer
+            .client()
+            .fetch_metadata(Some("t"), Duration::from_secs(10))
+            .unwrap();
+        let partitions = metadata.topics()[0].partitions();
+        let errors: Vec<_> = partitions
+            .iter()
+            .map(|p| (p.id(), p.error(), p.leader()))
+            .collect();
+        let storage_error = Some(RDKafkaRespErr::RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR);
+        let offline = |p: &rdkafka::metadata::MetadataPartition| {
+            p.error() == storage_error && p.leader() == -1
+        };
+        if partitions.iter().all(|p| (p.id() >= 4) == offline(p)) {
+            assert!(partitions
+                .iter()
+                .all(|p| p.id() >= 4 || p.error().is_none()));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "metadata never showed them offline: {errors:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let offline = status(home.path(), &data)["offline_partitions"].clone();
     let offline = offline.as_array().unwrap();
     assert_eq!(offline.len(), 4, "{offline:?}");
@@ -248,15 +284,58 @@ fn running_out_of_descriptors_takes_partitions_offline_not_the_cluster() {
             .contains("Too many open files"),
         "{offline:?}"
     );
+    assert_eq!(status(home.path(), &data)["offline_partitions_count"], 4);
+    // `kf topic describe` names the reason; the others still serve.
+    let described = kf(home.path())
+        .args(["topic", "describe", "t", "-o", "json", "-b", &bootstrap])
+        .output()
+        .unwrap();
+    assert!(described.status.success());
+    let described: Value = serde_json::from_slice(&described.stdout).unwrap();
+    for p in described[0]["partitions"].as_array().unwrap() {
+        let id = p["partition"].as_i64().unwrap();
+        if id >= 4 {
+            assert_eq!(p["offline_replicas"], serde_json::json!([0]), "{p}");
+            assert!(
+                p["reason"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("KAFKA_STORAGE_ERROR"),
+                "{p}"
+            );
+        } else {
+            assert!(p.get("reason").is_none(), "{p}");
+        }
+    }
+    let text = kf(home.path())
+        .args(["topic", "describe", "t", "-b", &bootstrap])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("REASON") && text.contains("KAFKA_STORAGE_ERROR"),
+        "{text}"
+    );
+    for p in 0..4 {
+        deliver(p, "offline elsewhere").unwrap();
+    }
     drop(producer);
     down(home.path(), &data);
 
     // With the limit raised the same data directory starts cleanly and every partition serves.
     let bootstrap = up_under_limit(home.path(), &data, 1, 1024, &[]);
     produce_to_every_partition(&bootstrap, "t", 8, "after");
-    let read = consume_every_partition(&bootstrap, "t", 8, 16);
+    let read = consume_every_partition(&bootstrap, "t", 8, 20);
     for p in 0..4 {
-        assert_eq!(read[&p], ["before", "during", &format!("after-{p}")]);
+        assert_eq!(
+            read[&p],
+            [
+                "before",
+                "during",
+                "offline elsewhere",
+                &format!("after-{p}")
+            ]
+        );
     }
     for p in 4..8 {
         assert_eq!(read[&p], [format!("after-{p}")]);

@@ -181,6 +181,8 @@ fn once_json_matches_the_clusters_state() {
         assert_eq!(high, counts[p.id() as usize] as i64);
         // No transactions: the last stable offset is the high watermark.
         assert_eq!(row["last_stable_offset"], high);
+        // acks=all: every replica has the records, the log end is the high watermark.
+        assert_eq!(row["log_end_offset"], high);
         let size = row["size_bytes"].as_i64().unwrap();
         assert_eq!(size > 0, high > 0, "{row}");
         // One poll: no rate yet.
@@ -548,12 +550,71 @@ fn dashboard_in_tmux_shows_a_new_topics_partitions_and_q_restores_the_terminal()
         serde_json::json!([{"topic": "live", "partition": 1}])
     );
     assert!(listed["start_timestamp_ms"].as_i64().unwrap() > 0);
-    producer.commit_transaction(TIMEOUT).unwrap();
-    let screen = tmux.wait_for("the committed transaction", txn_row("CompleteCommit"));
+    // The open transaction's record is below the log end and the high watermark, not the last
+    // stable offset.
+    let live_1 = once["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "live")
+        .unwrap()["partition_list"][1]
+        .clone();
+    assert_eq!(
+        (
+            &live_1["last_stable_offset"],
+            &live_1["high_watermark"],
+            &live_1["log_end_offset"]
+        ),
+        (&0.into(), &1.into(), &1.into()),
+        "{live_1}"
+    );
+    // The pane is kf txn trace's: the transitions as the coordinator wrote them, newest first.
+    let trace_lines = |s: &str, changes: &[&str]| {
+        let lines: Vec<&str> = s
+            .lines()
+            .filter(|l| l.contains("live-writer") && l.contains(" -> "))
+            .collect();
+        changes
+            .iter()
+            .rev()
+            .enumerate()
+            .all(|(i, change)| lines.get(i).is_some_and(|l| l.contains(change)))
+    };
+    let screen = tmux.wait_for("the trace's transitions of the open transaction", |s| {
+        trace_lines(s, &["- -> Empty", "Empty -> Ongoing"])
+    });
     assert!(
         screen
             .lines()
-            .any(|l| l.contains("live-writer") && l.contains("→ CompleteCommit")),
+            .any(|l| l.contains("Empty -> Ongoing") && l.contains("live-1")),
+        "{screen}"
+    );
+    producer.commit_transaction(TIMEOUT).unwrap();
+    let screen = tmux.wait_for("the committed transaction and its trace", |s| {
+        txn_row("CompleteCommit")(s)
+            && trace_lines(
+                s,
+                &[
+                    "- -> Empty",
+                    "Empty -> Ongoing",
+                    "Ongoing -> PrepareCommit",
+                    "PrepareCommit -> CompleteCommit",
+                ],
+            )
+    });
+    // The commit marker, between the prepare and the completion, as kf txn trace prints it.
+    let marker = screen
+        .lines()
+        .position(|l| l.contains("live-writer") && l.contains("COMMIT marker at offset 1"))
+        .unwrap_or_else(|| panic!("no commit marker in the pane:\n{screen}"));
+    let position = |change: &str| screen.lines().position(|l| l.contains(change)).unwrap();
+    assert!(
+        position("PrepareCommit -> CompleteCommit") < marker,
+        "{screen}"
+    );
+    assert!(marker < position("Ongoing -> PrepareCommit"), "{screen}");
+    assert!(
+        screen.lines().any(|l| l.contains("kf txn trace")),
         "{screen}"
     );
 

@@ -662,3 +662,80 @@ fn values_across_failures(consumer: &BaseConsumer, n: usize) -> Vec<String> {
     }
     values
 }
+
+/// Retention and the log cleaner cover logs not opened since a restart: logs open on first
+/// use, and neither pass may wait for a client to touch a partition before it looks at it.
+/// The second start lowers `log.retention.ms` and lets the cleaner run; nothing reads or
+/// writes either topic after it, and only the files on disk are watched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_and_the_cleaner_reach_logs_not_opened_since_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[("log.cleaner.backoff.ms", "3600000")]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    let admin = admin(&bootstrap);
+    let fixed = || rdkafka::admin::TopicReplication::Fixed(1);
+    let expiring = rdkafka::admin::NewTopic::new("expiring", 1, fixed()).set("segment.ms", "100");
+    let latest = rdkafka::admin::NewTopic::new("latest", 1, fixed())
+        .set("segment.ms", "100")
+        .set("cleanup.policy", "compact")
+        .set("min.cleanable.dirty.ratio", "0.01");
+    for result in admin
+        .create_topics([&expiring, &latest], &admin_options())
+        .await
+        .unwrap()
+    {
+        result.unwrap();
+    }
+    tokio::task::spawn_blocking(move || {
+        let producer = producer(&bootstrap, &[("linger.ms", "0")]);
+        for round in 0..4 {
+            for topic in ["expiring", "latest"] {
+                for k in 0..10 {
+                    let (key, value) = (format!("k{k}"), format!("v{round}"));
+                    let record = BaseRecord::to(topic).key(&key).payload(&value).partition(0);
+                    producer.send(record).map_err(|(e, _)| e).unwrap();
+                }
+            }
+            producer.flush(TIMEOUT).unwrap();
+            // The next round is past segment.ms: it rolls the segment this one filled.
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    })
+    .await
+    .unwrap();
+    cluster.shutdown().await;
+    let broker_dir = dir.path().join("broker-0");
+    let first_segment = broker_dir
+        .join("expiring-0")
+        .join("00000000000000000000.log");
+    assert!(first_segment.exists());
+
+    let cluster = start_cluster(
+        dir.path(),
+        1,
+        &[
+            ("log.retention.ms", "1"),
+            ("log.retention.check.interval.ms", "100"),
+            ("log.cleaner.backoff.ms", "50"),
+        ],
+    )
+    .await;
+    let checkpoint = broker_dir.join("cleaner-offset-checkpoint");
+    let cleaned = || {
+        std::fs::read_to_string(&checkpoint)
+            .unwrap_or_default()
+            .lines()
+            .any(|line| line.starts_with("latest 0 ") && !line.ends_with(" 0"))
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    while first_segment.exists() || !cleaned() {
+        assert!(
+            Instant::now() < deadline,
+            "expired segment still there: {}, latest cleaned: {}",
+            first_segment.exists(),
+            cleaned()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cluster.shutdown().await;
+}

@@ -634,96 +634,68 @@ async fn wait_for_isr(cluster: &kf::cluster::Cluster, topic: &str, size: usize) 
 }
 
 /// The coordinators write as acks=all, as Kafka's: with `__consumer_offsets` and
-/// `__transaction_state` at RF=2 and min.insync.replicas=2, a coordinator whose follower cannot
-/// fetch refuses an offset commit (its record never reaches the high watermark:
-/// COORDINATOR_NOT_AVAILABLE after offsets.commit.timeout.ms) and a transactional producer's
-/// InitProducerId (REQUEST_TIMED_OUT while the follower is in the ISR, NOT_ENOUGH_REPLICAS once
-/// it left it, both answered COORDINATOR_NOT_AVAILABLE); once the follower is back in the ISR
-/// both succeed.
+/// `__transaction_state` at RF=2 and min.insync.replicas=2, a coordinator whose follower died
+/// (fenced, so out of the ISR) refuses an offset commit (its record never reaches the high
+/// watermark, which does not move below min.insync.replicas: COORDINATOR_NOT_AVAILABLE after
+/// offsets.commit.timeout.ms) and a transactional producer's InitProducerId
+/// (NOT_ENOUGH_REPLICAS, answered COORDINATOR_NOT_AVAILABLE); once the follower is back in the
+/// ISR both succeed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "flaky: a cut link also drops heartbeats and AlterPartition answers, so by placement a broker may be fenced or the ISR never shrink; run with --ignored"]
 async fn coordinator_writes_below_min_insync_replicas_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let cluster = start_cluster(
+    let mut cluster = start_cluster(
         dir.path(),
         3,
         &[
             ("min.insync.replicas", "2"),
+            ("broker.session.timeout.ms", "1500"),
+            ("broker.heartbeat.interval.ms", "250"),
+            ("auto.leader.rebalance.enable", "false"),
             ("offsets.topic.num.partitions", "1"),
             ("offsets.topic.replication.factor", "2"),
             ("offsets.commit.timeout.ms", "1500"),
-            ("request.timeout.ms", "1500"),
             ("transaction.state.log.num.partitions", "1"),
             ("transaction.state.log.replication.factor", "2"),
-            ("replica.lag.time.max.ms", "1000"),
         ],
     )
     .await;
     let bootstrap = cluster.bootstrap_servers();
     let addrs: Vec<String> = bootstrap.split(',').map(str::to_string).collect();
     create_replicated_topic(&bootstrap, "data", 1, &[]).await;
-    let group_coordinator = find_coordinator(&bootstrap, "g", 0).await;
-    let txn_coordinator = find_coordinator(&bootstrap, "t", 1).await;
-    let group_addr = &addrs[group_coordinator as usize];
-    let txn_addr = &addrs[txn_coordinator as usize];
-    let deadline = Instant::now() + TIMEOUT;
-    while commit_offset(group_addr, "g", 1).await != 0 {
-        assert!(Instant::now() < deadline, "the first commit never succeeds");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    while init_producer_id(txn_addr, "t").await != 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the first InitProducerId never succeeds"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // Each internal partition's follower can no longer fetch from its leader.
-    let image = cluster.image().unwrap();
-    let mut cut = Vec::new();
-    for topic in ["__consumer_offsets", "__transaction_state"] {
-        let p = image.partition(topic, 0).unwrap();
-        for &follower in p.replicas.iter().filter(|&&r| r != p.leader) {
-            cluster.cut_link(follower, p.leader);
-            cut.push((follower, p.leader));
-        }
-    }
-    // The followers lag behind these writes, which the high watermark never passes.
     let not_available = ResponseError::CoordinatorNotAvailable.code();
-    assert_eq!(commit_offset(group_addr, "g", 2).await, not_available);
-    assert_eq!(init_producer_id(txn_addr, "t").await, not_available);
-    // Lagging past replica.lag.time.max.ms, they leave the ISR: below min.insync.replicas the
-    // high watermark stays (Kafka's strict min ISR) and acks=all appends are refused.
-    wait_for_isr(&cluster, "__consumer_offsets", 1).await;
-    wait_for_isr(&cluster, "__transaction_state", 1).await;
-    assert_eq!(commit_offset(group_addr, "g", 3).await, not_available);
-    assert_eq!(init_producer_id(txn_addr, "t").await, not_available);
-    for (follower, leader) in cut {
-        cluster.heal_link(follower, leader);
-    }
-    wait_for_isr(&cluster, "__consumer_offsets", 2).await;
-    wait_for_isr(&cluster, "__transaction_state", 2).await;
-    // Writes pending from before may still be settling: retry as clients do.
-    let retriable = [
-        ResponseError::CoordinatorNotAvailable.code(),
-        ResponseError::ConcurrentTransactions.code(),
-    ];
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let (commit, init) = (
-            commit_offset(group_addr, "g", 4).await,
-            init_producer_id(txn_addr, "t").await,
-        );
-        if (commit, init) == (0, 0) {
-            break;
-        }
-        assert!(
-            retriable.contains(&commit) || commit == 0,
-            "commit: {commit}"
-        );
-        assert!(retriable.contains(&init) || init == 0, "init: {init}");
-        assert!(Instant::now() < deadline, "healed, still {commit} / {init}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    // One internal topic after the other: its partition's follower dies, then comes back.
+    for (topic, key_type) in [("__consumer_offsets", 0), ("__transaction_state", 1)] {
+        let coordinator = find_coordinator(&bootstrap, "k", key_type).await;
+        let addr = addrs[coordinator as usize].clone();
+        let write = |addr: String| async move {
+            match key_type {
+                0 => commit_offset(&addr, "k", 1).await,
+                _ => init_producer_id(&addr, "k").await,
+            }
+        };
+        // Retried as clients do while the coordinator loads or a previous write settles.
+        let written = |addr: String| async move {
+            let deadline = Instant::now() + TIMEOUT;
+            loop {
+                let error = write(addr.clone()).await;
+                if error == 0 {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "{topic}: still error {error}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        };
+        written(addr.clone()).await;
+        let image = cluster.image().unwrap();
+        let state = image.partition(topic, 0).unwrap();
+        assert_eq!(state.leader, coordinator);
+        let follower = *state.replicas.iter().find(|&&r| r != coordinator).unwrap();
+        cluster.kill_broker(follower).await.unwrap();
+        wait_for_isr(&cluster, topic, 1).await;
+        assert_eq!(write(addr.clone()).await, not_available, "{topic}");
+        cluster.start_broker(follower).await.unwrap();
+        wait_for_isr(&cluster, topic, 2).await;
+        written(addr).await;
     }
     cluster.shutdown().await;
 }

@@ -6,8 +6,10 @@
 //!
 //! Differences from Kafka: one task cleans the logs one after another (Kafka has
 //! `log.cleaner.threads` threads picking the filthiest log first); the bound is the log end
-//! offset, which is the high watermark while kf keeps one replica per partition; only logs
-//! opened since the broker started are cleaned (logs open on first use).
+//! offset, which is the high watermark while kf keeps one replica per partition. Logs open on
+//! first use: a log not opened since the broker started is opened for a pass only when its
+//! segment files say it may be dirty enough (`log/unopened.rs`), or when the checkpoint knows
+//! it and its tombstones' delete horizon may have passed.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,6 +20,7 @@ use tracing::{debug, warn};
 
 use super::Broker;
 use crate::clock::now_ms;
+use crate::log::cleaning_may_be_due;
 
 const CHECKPOINT_FILE: &str = "cleaner-offset-checkpoint";
 
@@ -57,6 +60,16 @@ fn clean_once(
 ) -> BTreeMap<(String, i32), CleanerState> {
     let partitions = broker.logs.partitions();
     states.retain(|key, _| partitions.contains(key));
+    let now = now_ms();
+    super::retention::open_logs_with_work(broker, |topic, partition, segments, config| {
+        let state = states
+            .get(&(topic.to_string(), partition))
+            .copied()
+            .unwrap_or_default();
+        let horizon_passed = state.next_delete_horizon_ms.is_some_and(|h| now >= h);
+        cleaning_may_be_due(segments, config, state.first_dirty_offset)
+            || (horizon_passed && config.cleanup_policy_compact && segments.len() > 1)
+    });
     let mut changed = false;
     for (topic, partition) in partitions {
         let Some(log) = broker.logs.get(&topic, partition) else {

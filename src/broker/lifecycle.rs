@@ -3,7 +3,9 @@
 //! carried in process). The controller fences a broker whose heartbeats stop for
 //! `broker.session.timeout.ms` (killed, or isolated from the quorum) and unfences it at its next
 //! heartbeat; a controller that no longer knows the broker answers BROKER_ID_NOT_REGISTERED and
-//! the broker registers again.
+//! the broker registers again. Each heartbeat carries the broker's replicas whose logs are
+//! offline (Kafka's `offlineLogDirs`), so that the controller moves their leaderships away and
+//! clients see them offline.
 //!
 //! Differences from Kafka: a broker is unfenced as soon as it registers, without first catching up
 //! with the metadata log (its own image is current once `register` returns).
@@ -12,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kafka_protocol::error::ResponseError;
+use uuid::Uuid;
 
 use super::Broker;
 use crate::metadata::{ControllerRequest, ControllerResponse, QuorumError};
@@ -43,17 +46,36 @@ pub async fn register(broker: &Broker, timeout: Duration) -> Result<(), QuorumEr
     Ok(())
 }
 
-/// Sends heartbeats until the broker stops; a heartbeat that cannot reach the controller is
-/// simply retried at the next interval, as the session timeout is the controller's to judge.
+/// This broker's replicas whose logs are offline, by topic id (Kafka's `offlineLogDirs`).
+fn offline_replicas(broker: &Broker) -> Vec<(Uuid, i32)> {
+    let offline = broker.logs.offline_partitions();
+    if offline.is_empty() {
+        return Vec::new();
+    }
+    let image = broker.image();
+    offline
+        .iter()
+        .filter_map(|p| Some((image.topic(&p.topic)?.topic_id, p.partition)))
+        .collect()
+}
+
+/// Sends heartbeats until the broker stops, with the replicas whose logs are offline; one goes
+/// at once when a partition goes offline or comes back. A heartbeat that cannot reach the
+/// controller is simply retried at the next interval, as the session timeout is the
+/// controller's to judge.
 pub async fn run_heartbeats(broker: Arc<Broker>) {
     let interval_ms = u64::try_from(broker.config.broker_heartbeat_interval_ms.max(1)).unwrap_or(1);
     let interval = Duration::from_millis(interval_ms);
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while !broker.is_stopped() {
-        ticks.tick().await;
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = broker.logs.offline_changed() => {}
+        }
         let request = ControllerRequest::BrokerHeartbeat {
             broker_id: broker.broker_id,
+            offline_replicas: offline_replicas(&broker),
         };
         // A heartbeat is worth no more than one interval: the next one replaces it.
         match broker

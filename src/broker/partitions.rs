@@ -19,7 +19,7 @@ pub async fn run_partition_sync(broker: Arc<Broker>) {
     let mut previous = images.borrow_and_update().clone();
     broker.replicas.apply_image(None, &previous);
     fetcher::ensure_fetchers(&broker);
-    let mut retries = tokio::time::interval(crate::log::OFFLINE_RETRY);
+    let mut retries = tokio::time::interval(broker.logs.offline_retry());
     // Kafka checks the ISR every half replica.lag.time.max.ms.
     let isr_check_ms = u64::try_from(broker.config.replica_lag_time_max_ms / 2).unwrap_or(0);
     let mut isr_checks = tokio::time::interval(Duration::from_millis(isr_check_ms.max(1)));
@@ -67,7 +67,7 @@ impl Broker {
             .logs
             .remove_strays(|name, partition, topic_id| match topic_id {
                 Some(id) => !hosted_here(image.topic_by_id(&id), partition),
-                None => !hosted_here(image.topics.get(name), partition),
+                None => !hosted_here(image.topic(name), partition),
             });
         if let Some((topic, partition)) = removed.first() {
             tracing::info!(

@@ -56,6 +56,35 @@ pub struct TraceEvent {
     pub offset: Option<i64>,
 }
 
+impl TraceEvent {
+    /// What happened, as `kf txn trace` and kf top's pane print it: `from -> to` for a
+    /// transition (`-` for an id seen for the first time), the marker and its offset for a marker.
+    pub fn change(&self) -> String {
+        match (self.event, self.marker) {
+            (EventKind::Marker, Some(marker)) => {
+                format!("{marker} marker at offset {}", self.offset.unwrap_or(-1))
+            }
+            _ => format!(
+                "{} -> {}",
+                self.previous_state.as_deref().unwrap_or("-"),
+                self.state
+            ),
+        }
+    }
+
+    /// The event's partitions as `topic-partition,...`, `-` for none.
+    pub fn partition_list(&self) -> String {
+        if self.partitions.is_empty() {
+            return "-".to_string();
+        }
+        self.partitions
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
 /// What the tracer knows of one transactional id.
 #[derive(Debug, Clone)]
 struct Known {
@@ -405,8 +434,8 @@ pub struct TraceFollower {
 }
 
 impl TraceFollower {
-    /// Starts at the end of `__transaction_state` (the current states seeded from
-    /// ListTransactions), or at its beginning to replay history. `client` should read
+    /// Starts at the end of `__transaction_state` (its records from now on, the current
+    /// states seeded from ListTransactions), or at its beginning to replay history. `client` should read
     /// committed: a data partition is joined at its last stable offset, before any marker
     /// of a transaction still open there.
     pub async fn start(client: Client, from_beginning: bool) -> ClientResult<TraceFollower> {
@@ -429,12 +458,20 @@ impl TraceFollower {
             client,
             tracer,
         };
-        follower.join_state_topic(from_beginning).await?;
+        // From the trace's start by timestamp, not from the end: the topic may be created
+        // (by the first transaction) while the metadata lookup waits for it, and that
+        // transaction's first records are then already in it.
+        let start = if from_beginning {
+            StartOffset::Beginning
+        } else {
+            StartOffset::Timestamp(follower.tracer.markers_since_ms)
+        };
+        follower.join_state_topic(start).await?;
         Ok(follower)
     }
 
-    /// Assigns every `__transaction_state` partition once the topic exists.
-    async fn join_state_topic(&mut self, from_beginning: bool) -> ClientResult<()> {
+    /// Assigns every `__transaction_state` partition at `start` once the topic exists.
+    async fn join_state_topic(&mut self, start: StartOffset) -> ClientResult<()> {
         match self.client.topic_metadata(TRANSACTION_STATE_TOPIC).await {
             Ok(_) => {}
             Err(ClientError::UnknownTopic { .. }) => return Ok(()),
@@ -442,11 +479,6 @@ impl TraceFollower {
             Err(e) => return Err(e),
         }
         let mut states = Consumer::new(self.client.clone());
-        let start = if from_beginning {
-            StartOffset::Beginning
-        } else {
-            StartOffset::End
-        };
         let assignment: Vec<(TopicPartition, StartOffset)> = states
             .partitions_of(TRANSACTION_STATE_TOPIC)
             .await?
@@ -488,7 +520,7 @@ impl TraceFollower {
     pub async fn poll(&mut self) -> ClientResult<Vec<TraceEvent>> {
         if self.states.is_none() {
             // A topic created after the trace began holds only new records: all of them.
-            self.join_state_topic(true).await?;
+            self.join_state_topic(StartOffset::Beginning).await?;
             if self.states.is_none() {
                 tokio::time::sleep(self.client.config().fetch_max_wait).await;
                 return Ok(Vec::new());

@@ -197,10 +197,13 @@ impl Cluster {
         listeners: Vec<(ListenerName, TcpListener)>,
     ) -> Result<RunningBroker, ClusterError> {
         let dir = self.broker_dir(broker_id);
-        let logs = LogManager::open(&dir).map_err(|e| ClusterError::Logs {
-            broker_id,
-            message: e.to_string(),
-        })?;
+        let offline_retry = u64::try_from(self.broker_config.log_offline_retry_ms).unwrap_or(1);
+        let logs = LogManager::open(&dir)
+            .map_err(|e| ClusterError::Logs {
+                broker_id,
+                message: e.to_string(),
+            })?
+            .with_offline_retry(Duration::from_millis(offline_retry));
         let quorum = MetadataQuorum::start(QuorumConfig::new(
             broker_id,
             self.voters(),
@@ -348,6 +351,11 @@ impl Cluster {
                 (*id, infos)
             })
             .collect()
+    }
+
+    /// A running broker, for what tests check inside it.
+    pub fn broker(&self, broker_id: i32) -> Option<Arc<Broker>> {
+        self.running.get(&broker_id).map(|r| r.broker.clone())
     }
 
     pub fn is_running(&self, broker_id: i32) -> bool {

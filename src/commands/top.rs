@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 
 use super::cluster_faults::request_fault;
-use super::connect::connect_admin;
+use super::connect::{connect, connect_admin};
 use crate::cli::top::TopArgs;
 use crate::client::admin::Admin;
 use crate::clock::now_ms;
@@ -51,7 +51,9 @@ pub async fn run(args: TopArgs) -> anyhow::Result<()> {
     }
     let (answers, received) = mpsc::channel();
     let socket = local.map(|state| state.control_socket);
-    let poller = Poller::spawn(&admin, args.interval, &answers, socket.as_deref());
+    // kf txn trace's follower joins a data partition at its last stable offset.
+    let trace = connect(&args.connect, &[("isolation.level", "read_committed")]).await?;
+    let poller = Poller::spawn(&admin, trace, args.interval, &answers, socket.as_deref());
     let runtime = tokio::runtime::Handle::current();
     let send_fault = move |request: ControlRequest| {
         let (answers, socket) = (answers.clone(), socket.clone());

@@ -55,6 +55,17 @@ pub fn failure_text(topic: &str, error: &ClientError) -> String {
     }
 }
 
+/// A partition's Metadata error as a reason to show, `None` for none.
+fn partition_reason(code: i16) -> Option<String> {
+    if code == 0 {
+        return None;
+    }
+    Some(match ResponseError::try_from_code(code) {
+        Some(error) => format!("{}: {error}", error_name(error)),
+        None => format!("error code {code}"),
+    })
+}
+
 /// `TopicAlreadyExists` → `TOPIC_ALREADY_EXISTS`, as Kafka's `Errors` enum spells it.
 fn error_name(error: ResponseError) -> String {
     let camel = format!("{error:?}");
@@ -203,6 +214,10 @@ struct PartitionView {
     replicas: Vec<i32>,
     isr: Vec<i32>,
     offline_replicas: Vec<i32>,
+    /// Why the partition cannot be served (its Metadata error), when it cannot: e.g.
+    /// KAFKA_STORAGE_ERROR when its replicas' logs are offline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 /// Kafka's `ConfigSource` names (DescribeConfigs v1+).
@@ -265,6 +280,7 @@ async fn describe(args: DescribeArgs) -> anyhow::Result<()> {
                 replicas: p.replicas.clone(),
                 isr: p.isr.clone(),
                 offline_replicas: p.offline_replicas.clone(),
+                reason: partition_reason(p.error_code),
             })
             .filter(|p| reported(p))
             .collect();
@@ -339,7 +355,7 @@ fn describe_text(topic: &TopicDescription, all_configs: bool) -> String {
         topic.replication_factor,
         overrides.join(",")
     );
-    let rows: Vec<Vec<String>> = topic
+    let mut rows: Vec<Vec<String>> = topic
         .partitions
         .iter()
         .map(|p| {
@@ -357,10 +373,16 @@ fn describe_text(topic: &TopicDescription, all_configs: bool) -> String {
             ]
         })
         .collect();
-    out.push_str(&table(
-        &["PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "OFFLINE"],
-        &rows,
-    ));
+    // A REASON column only when a partition cannot be served, so the usual table stays Kafka's.
+    let reasons = topic.partitions.iter().any(|p| p.reason.is_some());
+    let mut header = vec!["PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "OFFLINE"];
+    if reasons {
+        header.push("REASON");
+        for (row, p) in rows.iter_mut().zip(&topic.partitions) {
+            row.push(p.reason.clone().unwrap_or_default());
+        }
+    }
+    out.push_str(&table(&header, &rows));
     if all_configs {
         let rows: Vec<Vec<String>> = topic
             .configs

@@ -20,7 +20,7 @@ use crate::cli::ConnectArgs;
 use crate::client::admin::{
     AbortSpec, Admin, ProducerState, TransactionDescription, TransactionFilter, TRANSACTION_STATES,
 };
-use crate::client::txn_trace::{EventKind, TraceEvent, TraceFollower};
+use crate::client::txn_trace::{TraceEvent, TraceFollower};
 use crate::client::TopicPartition;
 use crate::clock::now_ms;
 use crate::output::{emit, render, table};
@@ -381,27 +381,18 @@ async fn abort(args: AbortArgs) -> anyhow::Result<()> {
     emit(&text)
 }
 
-/// One event as a text line: time, id, producer, `from → to` and partitions, or the marker.
+/// One event as a text line: time, id, producer, `from -> to` and partitions, or the marker.
 fn trace_line(event: &TraceEvent) -> String {
     let mut time = Vec::new();
     format_time(event.timestamp, None, &mut time);
-    let id = event.transactional_id.as_deref().unwrap_or("-");
-    let what = match (event.event, event.marker) {
-        (EventKind::Marker, Some(marker)) => {
-            format!("{marker} marker at offset {}", event.offset.unwrap_or(-1))
-        }
-        _ => format!(
-            "{} -> {}",
-            event.previous_state.as_deref().unwrap_or("-"),
-            event.state
-        ),
-    };
     format!(
-        "{}  {id}  producer {}/{}  {what}  {}\n",
+        "{}  {}  producer {}/{}  {}  {}\n",
         String::from_utf8_lossy(&time),
+        event.transactional_id.as_deref().unwrap_or("-"),
         event.producer_id,
         event.producer_epoch,
-        partition_list(&event.partitions)
+        event.change(),
+        event.partition_list()
     )
 }
 

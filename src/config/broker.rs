@@ -102,6 +102,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "Default message.timestamp.before.max.ms of topics."),
     broker("log.message.timestamp.type", Str, Some("CreateTime"), OneOf(TIMESTAMP_TYPES),
         "Default message.timestamp.type of topics."),
+    broker("log.offline.retry.ms", Long, Some("10000"), AtLeast(1),
+        "kf only: how long a partition whose log could not be opened (a storage error) stays offline before kf tries it again."),
     broker("log.open.files.max", Int, Some("0"), AtLeast(0),
         "kf only: the log files (segments and indexes) the process keeps open at most, least recently used closed first; 0 sizes it from the open-file limit."),
     broker("log.retention.bytes", Long, Some("-1"), Any,
@@ -209,6 +211,8 @@ pub struct BrokerConfig {
     pub log_message_timestamp_type: MessageTimestampType,
     /// kf only: the bound of the process's cache of open log files; 0 sizes it from the limit.
     pub log_open_files_max: i32,
+    /// `log.offline.retry.ms` (kf only).
+    pub log_offline_retry_ms: i64,
     pub log_retention_bytes: i64,
     pub log_retention_check_interval_ms: i64,
     /// From log.retention.ms, else .minutes, else .hours; -1 keeps data forever.
@@ -340,6 +344,7 @@ impl BrokerConfig {
             log_message_timestamp_before_max_ms: number("log.message.timestamp.before.max.ms"),
             log_message_timestamp_type,
             log_open_files_max: int("log.open.files.max"),
+            log_offline_retry_ms: number("log.offline.retry.ms"),
             log_retention_bytes: number("log.retention.bytes"),
             log_retention_check_interval_ms: number("log.retention.check.interval.ms"),
             log_retention_ms,

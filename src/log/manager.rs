@@ -37,7 +37,8 @@ pub const CLEAN_SHUTDOWN_FILE: &str = ".kafka_cleanshutdown";
 /// The metadata log's directory, `__cluster_metadata-0`, sits among the partition logs (as in a
 /// Kafka broker whose `metadata.log.dir` is its log directory) but is never a partition log here.
 pub const METADATA_LOG_DIR: &str = "__cluster_metadata-0";
-/// How long an offline partition waits before its log is tried again.
+/// How long an offline partition waits before its log is tried again, unless
+/// `log.offline.retry.ms` says otherwise.
 pub const OFFLINE_RETRY: Duration = Duration::from_secs(10);
 
 enum LogState {
@@ -81,6 +82,14 @@ pub struct LogManager {
     clean_shutdown: bool,
     /// The map's lock is held only to look a slot up; a log is opened under its slot's lock.
     logs: Mutex<BTreeMap<(String, i32), Slot>>,
+    /// The partitions whose state is `Offline`, with the reason; kept beside their slots
+    /// (under each slot's lock) so that listing them waits for no log being opened.
+    offline: Mutex<BTreeMap<(String, i32), String>>,
+    /// How long a partition stays offline before its log is tried again.
+    offline_retry: Duration,
+    /// Woken when a partition goes offline or comes back, so that the broker reports it to the
+    /// controller at once rather than at its next heartbeat.
+    offline_changed: tokio::sync::Notify,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -143,7 +152,25 @@ impl LogManager {
             log_dir: log_dir.to_path_buf(),
             clean_shutdown,
             logs: Mutex::new(logs),
+            offline: Mutex::new(BTreeMap::new()),
+            offline_retry: OFFLINE_RETRY,
+            offline_changed: tokio::sync::Notify::new(),
         })
+    }
+
+    /// Sets how long a partition stays offline before its log is tried again.
+    pub fn with_offline_retry(mut self, retry: Duration) -> Self {
+        self.offline_retry = retry;
+        self
+    }
+
+    pub fn offline_retry(&self) -> Duration {
+        self.offline_retry
+    }
+
+    /// Completes once a partition went offline or came back since the last call.
+    pub async fn offline_changed(&self) {
+        self.offline_changed.notified().await
     }
 
     pub fn log_dir(&self) -> &Path {
@@ -216,8 +243,12 @@ impl LogManager {
         {
             Ok(log) => {
                 let log = Arc::new(Mutex::new(log));
-                if matches!(entry.state, LogState::Offline { .. }) {
+                if lock(&self.offline)
+                    .remove(&(topic.to_owned(), partition))
+                    .is_some()
+                {
                     tracing::info!(topic, partition, "partition log is back online");
+                    self.offline_changed.notify_one();
                 }
                 entry.state = LogState::Open(Arc::clone(&log));
                 Ok(log)
@@ -284,13 +315,17 @@ impl LogManager {
         let reason = format!("cannot open the log of {topic}-{partition}: {error}");
         tracing::error!(
             "partition {topic}-{partition} is offline (KAFKA_STORAGE_ERROR): {error}; {}; kf \
-             tries again every {}s",
+             tries again every {} ms",
             advice(&error),
-            OFFLINE_RETRY.as_secs()
+            self.offline_retry.as_millis()
         );
+        lock(&self.offline).insert((topic.to_owned(), partition), reason.clone());
+        if !matches!(state, LogState::Offline { .. }) {
+            self.offline_changed.notify_one();
+        }
         *state = LogState::Offline {
             reason: reason.clone(),
-            retry_at: Instant::now() + OFFLINE_RETRY,
+            retry_at: Instant::now() + self.offline_retry,
         };
         LogError::Offline(reason)
     }
@@ -363,17 +398,15 @@ impl LogManager {
             .collect()
     }
 
-    /// The partitions this broker cannot serve now, sorted.
+    /// The partitions this broker cannot serve now, sorted (asked on every heartbeat: it
+    /// takes no log's lock).
     pub fn offline_partitions(&self) -> Vec<OfflinePartition> {
-        lock(&self.logs)
+        lock(&self.offline)
             .iter()
-            .filter_map(|((topic, partition), slot)| match &lock(slot).state {
-                LogState::Offline { reason, .. } => Some(OfflinePartition {
-                    topic: topic.clone(),
-                    partition: *partition,
-                    reason: reason.clone(),
-                }),
-                _ => None,
+            .map(|((topic, partition), reason)| OfflinePartition {
+                topic: topic.clone(),
+                partition: *partition,
+                reason: reason.clone(),
             })
             .collect()
     }
@@ -437,6 +470,9 @@ impl LogManager {
         }
         logs.remove(&key);
         drop(logs);
+        if lock(&self.offline).remove(&key).is_some() {
+            self.offline_changed.notify_one();
+        }
         self.delete_entry(&mut entry, &dir)?;
         Ok(true)
     }
@@ -463,6 +499,15 @@ impl LogManager {
     /// Every (topic, partition) with a log here (open, closed or offline), sorted.
     pub fn partitions(&self) -> Vec<(String, i32)> {
         lock(&self.logs).keys().cloned().collect()
+    }
+
+    /// The partitions whose logs are on disk and not opened in this run (nor offline), sorted.
+    pub fn closed_partitions(&self) -> Vec<(String, i32)> {
+        lock(&self.logs)
+            .iter()
+            .filter(|(_, slot)| matches!(lock(slot).state, LogState::Closed))
+            .map(|(key, _)| key.clone())
+            .collect()
     }
 
     /// The logs opened in this run, sorted by partition.

@@ -12,6 +12,8 @@
 //! - `partition_metadata`, `partition_dir`: the topic id each partition directory records, and
 //!   deletion by rename (`-delete`) then removal, finished at start after a crash.
 //! - `cleaner`: log compaction (`PartitionLog::clean`), crash-safe with `.cleaned`/`.swap`.
+//! - `unopened`: whether retention or the cleaner may have work in a log not opened in this
+//!   run, from its segment files' names, sizes and modification times alone.
 //!
 //! What the log leaves to its owner: the high watermark (replication keeps it and passes it to
 //! `read` as `max_offset` and to `apply_retention_up_to`); the last stable offset, which is
@@ -42,6 +44,7 @@ mod timestamp_lookup;
 mod transactions;
 mod txn_index;
 mod txn_marker;
+mod unopened;
 mod validator;
 
 #[cfg(test)]
@@ -64,4 +67,5 @@ pub use partition_metadata::{read_topic_id, PARTITION_METADATA_FILE};
 pub use producer_state::{AbortedTransaction, ActiveProducer};
 pub use timestamp_lookup::TimestampAndOffset;
 pub use txn_marker::TxnMarker;
+pub use unopened::{cleaning_may_be_due, retention_may_delete, segment_files, SegmentFile};
 pub use validator::{InvalidRecords, RecordError};

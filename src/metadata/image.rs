@@ -1,7 +1,8 @@
 //! The `MetadataImage`: a broker's view of the cluster, built only by applying committed
 //! [`MetadataRecord`]s in log order. Handlers read it; nothing else writes it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -19,6 +20,10 @@ pub struct BrokerRegistration {
     pub listeners: Vec<ListenerEndpoint>,
     /// False once the broker shut down (fenced) until it registers again.
     pub alive: bool,
+    /// (topic id, partition) of this broker's replicas whose logs are offline (a storage
+    /// error); a new registration starts with none. Such a replica may not lead.
+    #[serde(default)]
+    pub offline_replicas: BTreeSet<(Uuid, i32)>,
 }
 
 impl BrokerRegistration {
@@ -69,7 +74,11 @@ pub struct TopicImage {
 pub struct MetadataImage {
     pub cluster_id: Option<String>,
     pub brokers: BTreeMap<i32, BrokerRegistration>,
-    pub topics: BTreeMap<String, TopicImage>,
+    /// Each topic behind an `Arc`: cloning the image (once per applied batch, to publish it)
+    /// shares every topic, and applying a record copies only the topic it changes, so a change
+    /// costs the size of one topic, not of the cluster; a topic unchanged between two images is
+    /// the same `Arc` in both (`Arc::ptr_eq`), which is how followers of the image skip it.
+    pub topics: BTreeMap<String, Arc<TopicImage>>,
     pub topic_names_by_id: BTreeMap<Uuid, String>,
     /// Config overrides set through the metadata log (dynamic configs), by resource.
     pub configs: BTreeMap<ConfigResource, BTreeMap<String, String>>,
@@ -110,6 +119,7 @@ impl MetadataImage {
                         rack: rack.clone(),
                         listeners: listeners.clone(),
                         alive: true,
+                        offline_replicas: BTreeSet::new(),
                     },
                 );
             }
@@ -128,11 +138,11 @@ impl MetadataImage {
                     self.topic_names_by_id.insert(*topic_id, name.clone());
                     self.topics.insert(
                         name.clone(),
-                        TopicImage {
+                        Arc::new(TopicImage {
                             name: name.clone(),
                             topic_id: *topic_id,
                             partitions: BTreeMap::new(),
-                        },
+                        }),
                     );
                 }
             }
@@ -165,6 +175,9 @@ impl MetadataImage {
             }
             MetadataRecord::RemoveTopic { topic_id } => {
                 if let Some(name) = self.topic_names_by_id.remove(topic_id) {
+                    for broker in self.brokers.values_mut() {
+                        broker.offline_replicas.retain(|(id, _)| id != topic_id);
+                    }
                     self.topics.remove(&name);
                     self.configs.remove(&ConfigResource::Topic(name));
                 }
@@ -187,6 +200,14 @@ impl MetadataImage {
                     self.configs.remove(resource);
                 }
             }
+            MetadataRecord::OfflineReplicas {
+                broker_id,
+                partitions,
+            } => {
+                if let Some(broker) = self.brokers.get_mut(broker_id) {
+                    broker.offline_replicas = partitions.iter().copied().collect();
+                }
+            }
             MetadataRecord::ProducerIds {
                 next_producer_id, ..
             } => self.next_producer_id = self.next_producer_id.max(*next_producer_id),
@@ -197,18 +218,19 @@ impl MetadataImage {
     }
 
     pub fn topic(&self, name: &str) -> Option<&TopicImage> {
-        self.topics.get(name)
+        self.topics.get(name).map(|t| &**t)
     }
 
     pub fn topic_by_id(&self, topic_id: &Uuid) -> Option<&TopicImage> {
         self.topic_names_by_id
             .get(topic_id)
             .and_then(|name| self.topics.get(name))
+            .map(|t| &**t)
     }
 
     fn topic_by_id_mut(&mut self, topic_id: &Uuid) -> Option<&mut TopicImage> {
         let name = self.topic_names_by_id.get(topic_id)?;
-        self.topics.get_mut(name)
+        self.topics.get_mut(name).map(Arc::make_mut)
     }
 
     pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionImage> {
@@ -218,6 +240,21 @@ impl MetadataImage {
     /// Config overrides of one resource (empty when none are set).
     pub fn configs_of(&self, resource: &ConfigResource) -> BTreeMap<String, String> {
         self.configs.get(resource).cloned().unwrap_or_default()
+    }
+
+    /// Whether broker `broker_id`'s replica of the partition has its log offline.
+    pub fn replica_offline(&self, broker_id: i32, topic_id: &Uuid, partition: i32) -> bool {
+        self.brokers
+            .get(&broker_id)
+            .is_some_and(|b| b.offline_replicas.contains(&(*topic_id, partition)))
+    }
+
+    /// Whether broker `broker_id` can serve its replica of the partition: registered, unfenced
+    /// and with the replica's log online.
+    pub fn replica_online(&self, broker_id: i32, topic_id: &Uuid, partition: i32) -> bool {
+        self.brokers
+            .get(&broker_id)
+            .is_some_and(|b| b.alive && !b.offline_replicas.contains(&(*topic_id, partition)))
     }
 
     pub fn alive_brokers(&self) -> impl Iterator<Item = &BrokerRegistration> {

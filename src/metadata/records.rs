@@ -72,6 +72,14 @@ pub enum MetadataRecord {
         name: String,
         value: Option<String>,
     },
+    /// The replicas of broker `broker_id` whose logs are offline (a storage error on that
+    /// broker), as the broker last reported them in its heartbeat; replaces the previous set.
+    /// KRaft: BrokerRegistrationChangeRecord's online log dirs, here per partition, since a kf
+    /// broker takes one partition offline rather than its whole log directory.
+    OfflineReplicas {
+        broker_id: i32,
+        partitions: Vec<(Uuid, i32)>,
+    },
     /// A block of producer ids was handed out up to (excluding) `next_producer_id`.
     /// KRaft: ProducerIdsRecord.
     ProducerIds {

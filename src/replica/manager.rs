@@ -187,7 +187,14 @@ impl ReplicaManager {
         for topic in image.topics.values() {
             let resource = ConfigResource::Topic(topic.name.clone());
             let config_changed =
-                previous.is_some_and(|p| p.configs_of(&resource) != image.configs_of(&resource));
+                previous.is_some_and(|p| p.configs.get(&resource) != image.configs.get(&resource));
+            // A topic the new image shares with the previous one has nothing new to apply.
+            let unchanged = previous
+                .and_then(|p| p.topics.get(&topic.name))
+                .is_some_and(|before| Arc::ptr_eq(before, topic));
+            if unchanged && !config_changed {
+                continue;
+            }
             let min_insync_replicas = self.min_insync_replicas(image, &topic.name);
             for state in topic.partitions.values() {
                 if !state.replicas.contains(&self.broker_id) {

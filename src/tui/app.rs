@@ -10,6 +10,7 @@ use super::rows;
 use super::stats::{History, PartitionTable};
 use crate::client::admin::QuorumDescription;
 use crate::client::cluster_metadata::PartitionMetadata;
+use crate::client::txn_trace::{EventKind, TraceEvent};
 use crate::client::TopicPartition;
 use crate::cluster::control::{ClusterStatus, ControlRequest};
 
@@ -108,8 +109,12 @@ pub struct App {
     pub transactions: Feed<Vec<TransactionSummary>>,
     /// Each group's total lag, one sample per groups poll.
     pub group_lag_history: HashMap<String, History>,
-    /// The latest transaction state changes seen between polls, newest last.
+    /// The latest transaction events, newest last: `kf txn trace`'s, or changes between
+    /// polls when the trace cannot run (`transitions_source` says which).
     pub transitions: VecDeque<Transition>,
+    pub transitions_source: TransitionSource,
+    /// Trace events that arrived while paused, shown on resuming.
+    held_events: Vec<Transition>,
     /// The wall clock (ms since the epoch) when `now_ms` was 0, to age transactions.
     pub started_wall_ms: i64,
     /// The local `kf cluster up`'s status, when the dashboard watches one (fault keys work).
@@ -131,18 +136,26 @@ pub struct Notice {
 /// How long a notice stays in the footer.
 pub const NOTICE_MS: u64 = 8_000;
 
-/// How many transaction state changes the Transactions view keeps.
+/// How many transaction events the Transactions view keeps.
 pub const TRANSITIONS_KEPT: usize = 100;
 
-/// A transactional id seen in a new state.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A transaction event and when the dashboard saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
     /// Ms since the dashboard started.
     pub at_ms: u64,
-    pub transactional_id: String,
-    /// `None` when the id was not listed before.
-    pub from: Option<String>,
-    pub to: String,
+    pub event: TraceEvent,
+}
+
+/// Where the transitions pane's events come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionSource {
+    /// The trace has not answered yet.
+    Starting,
+    /// `kf txn trace`'s follower: every transition and marker as the cluster wrote them.
+    Trace,
+    /// The trace cannot run (why): state changes between ListTransactions polls.
+    Polls(String),
 }
 
 impl App {
@@ -169,6 +182,8 @@ impl App {
             transactions: Feed::default(),
             group_lag_history: HashMap::new(),
             transitions: VecDeque::new(),
+            transitions_source: TransitionSource::Starting,
+            held_events: Vec::new(),
             started_wall_ms,
             local: None,
             outbox: Vec::new(),
@@ -238,6 +253,14 @@ impl App {
             return;
         }
         if self.paused {
+            // The trace's events happen once: kept for the resume.
+            if let Poll::Trace(Ok(events)) = poll {
+                let at_ms = self.now_ms;
+                self.held_events
+                    .extend(events.into_iter().map(|event| Transition { at_ms, event }));
+                let excess = self.held_events.len().saturating_sub(TRANSITIONS_KEPT);
+                self.held_events.drain(..excess);
+            }
             return;
         }
         match poll {
@@ -280,10 +303,22 @@ impl App {
                 self.groups.apply(outcome, self.now_ms);
             }
             Poll::Transactions(outcome) => {
-                if let Ok(transactions) = &outcome {
+                if let (Ok(transactions), TransitionSource::Polls(_)) =
+                    (&outcome, &self.transitions_source)
+                {
                     self.record_transitions(transactions);
                 }
                 self.transactions.apply(outcome, self.now_ms);
+            }
+            Poll::Trace(Ok(events)) => {
+                self.transitions_source = TransitionSource::Trace;
+                let at_ms = self.now_ms;
+                for event in events {
+                    self.push_transition(Transition { at_ms, event });
+                }
+            }
+            Poll::Trace(Err(PollError::Unsupported(reason) | PollError::Failed(reason))) => {
+                self.transitions_source = TransitionSource::Polls(reason);
             }
             Poll::Local(outcome) => {
                 if let Some(local) = &mut self.local {
@@ -353,6 +388,16 @@ impl App {
         }
     }
 
+    fn push_transition(&mut self, transition: Transition) {
+        if self.transitions.len() == TRANSITIONS_KEPT {
+            self.transitions.pop_front();
+        }
+        self.transitions.push_back(transition);
+    }
+
+    /// The fallback when the trace cannot run: each id whose state differs from the
+    /// previous poll's, as the transition the trace would have shown (without markers and
+    /// the steps between two polls).
     fn record_transitions(&mut self, now: &[TransactionSummary]) {
         let before: HashMap<&str, &str> = self
             .transactions
@@ -363,20 +408,28 @@ impl App {
                     .collect()
             })
             .unwrap_or_default();
-        for t in now {
-            let from = before.get(t.transactional_id.as_str()).copied();
-            if from == Some(t.state.as_str()) {
-                continue;
-            }
-            if self.transitions.len() == TRANSITIONS_KEPT {
-                self.transitions.pop_front();
-            }
-            self.transitions.push_back(Transition {
-                at_ms: self.now_ms,
-                transactional_id: t.transactional_id.clone(),
-                from: from.map(str::to_string),
-                to: t.state.clone(),
-            });
+        let changed: Vec<TraceEvent> = now
+            .iter()
+            .filter_map(|t| {
+                let from = before.get(t.transactional_id.as_str()).copied();
+                (from != Some(t.state.as_str())).then(|| TraceEvent {
+                    event: EventKind::Transition,
+                    timestamp: self.wall_ms(),
+                    transactional_id: Some(t.transactional_id.clone()),
+                    producer_id: t.producer_id,
+                    producer_epoch: t.producer_epoch,
+                    state: t.state.clone(),
+                    previous_state: from.map(str::to_string),
+                    partitions: t.partitions.clone(),
+                    transaction_timeout_ms: Some(t.timeout_ms),
+                    marker: None,
+                    offset: None,
+                })
+            })
+            .collect();
+        let at_ms = self.now_ms;
+        for event in changed {
+            self.push_transition(Transition { at_ms, event });
         }
     }
 
@@ -426,7 +479,14 @@ impl App {
         match input {
             Input::Char('q') => self.should_quit = true,
             Input::Char('?') => self.show_help = true,
-            Input::Char('p') => self.paused = !self.paused,
+            Input::Char('p') => {
+                self.paused = !self.paused;
+                if !self.paused {
+                    for transition in std::mem::take(&mut self.held_events) {
+                        self.push_transition(transition);
+                    }
+                }
+            }
             Input::Char('/') => self.editing_filter = true,
             Input::Char(c @ '1'..='4') => {
                 let index = usize::from(c as u8 - b'1');

@@ -11,6 +11,7 @@ use super::model::{
 };
 use crate::client::admin::{ClusterDescription, QuorumDescription, QuorumReplica};
 use crate::client::cluster_metadata::{BrokerMetadata, PartitionMetadata, TopicMetadata};
+use crate::client::txn_trace::{EventKind, TraceEvent};
 use crate::client::TopicPartition;
 use crate::cluster::control::{BrokerState, BrokerStatus, ClusterStatus};
 
@@ -137,6 +138,10 @@ pub fn busy_app() -> App {
     app.on_poll(offsets(OffsetKind::HighWatermark, 0, &first), 0);
     app.on_poll(offsets(OffsetKind::LogStart, 0, &[("orders", 0, 100)]), 10);
     app.on_poll(offsets(OffsetKind::HighWatermark, 0, &second), 1_000);
+    // orders-0 has 3 records its followers have not replicated yet; payments' log end is
+    // not shown.
+    let log_end = [("orders", 0, 1_103), ("orders", 1, 550), ("orders", 2, 0)];
+    app.on_poll(offsets(OffsetKind::LogEnd, 0, &log_end), 1_010);
     app
 }
 
@@ -202,6 +207,35 @@ pub fn transactions(state: &str) -> Poll {
             start_timestamp_ms: STARTED_WALL_MS - 120_000,
             partitions: vec![TopicPartition::new("payments", 0)],
         },
+    ]))
+}
+
+/// `kf txn trace`'s events of one committed transaction of `orders-writer` on `orders-0`:
+/// its transitions from `Empty` and the commit marker, in the order the trace gives them.
+pub fn trace_commit() -> Poll {
+    let step = |previous: Option<&str>, state: &str, at: i64| TraceEvent {
+        event: EventKind::Transition,
+        timestamp: STARTED_WALL_MS + at,
+        transactional_id: Some("orders-writer".to_string()),
+        producer_id: 4_001,
+        producer_epoch: 2,
+        state: state.to_string(),
+        previous_state: previous.map(str::to_string),
+        partitions: vec![TopicPartition::new("orders", 0)],
+        transaction_timeout_ms: Some(60_000),
+        marker: None,
+        offset: None,
+    };
+    let mut marker = step(Some("Ongoing"), "PrepareCommit", 30);
+    marker.event = EventKind::Marker;
+    marker.transaction_timeout_ms = None;
+    marker.marker = Some("COMMIT");
+    marker.offset = Some(42);
+    Poll::Trace(Ok(vec![
+        step(Some("Empty"), "Ongoing", 10),
+        step(Some("Ongoing"), "PrepareCommit", 20),
+        marker,
+        step(Some("PrepareCommit"), "CompleteCommit", 40),
     ]))
 }
 

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::feed::PollError;
 use crate::client::admin::{ClusterDescription, QuorumDescription};
 use crate::client::cluster_metadata::TopicMetadata;
+use crate::client::txn_trace::TraceEvent;
 use crate::client::TopicPartition;
 use crate::cluster::control::ClusterStatus;
 
@@ -27,6 +28,8 @@ pub enum OffsetKind {
     LogStart,
     /// Latest, read_committed: the last stable offset.
     LastStable,
+    /// Latest as Kafka's debugging replica: the log end offset, where the cluster shows it.
+    LogEnd,
 }
 
 /// One broker's answers in an offsets round: ListOffsets for the partitions it leads and,
@@ -102,6 +105,9 @@ pub enum Poll {
     Offsets(OffsetsPoll),
     Groups(Result<Vec<GroupSummary>, PollError>),
     Transactions(Result<Vec<TransactionSummary>, PollError>),
+    /// One round of `kf txn trace`'s follower (`client::txn_trace`): the transitions and
+    /// markers it read, or why it cannot follow `__transaction_state`.
+    Trace(Result<Vec<TraceEvent>, PollError>),
     /// The local `kf cluster up`'s own status (control socket): broker states.
     Local(Result<ClusterStatus, PollError>),
     /// The answer to a fault key: what the cluster did, or why it refused.

@@ -1,7 +1,11 @@
 //! The poller: one task per source (cluster and metadata, quorum, offsets, groups,
 //! transactions), each on its own cadence off the drawing thread, each bounded by a timeout so
 //! a slow API yields a failed poll (a stale pane) rather than a frozen screen. Offsets are
-//! batched per broker: one ListOffsets per broker per refresh for every partition it leads.
+//! batched per broker: per refresh, one ListOffsets per broker for the high watermarks of every
+//! partition it leads and one for their log end offsets (as Kafka's debugging replica, which
+//! is how a client sees the log end).
+//! The transitions pane is fed by `kf txn trace`'s follower (`client::txn_trace`), which
+//! follows `__transaction_state` from its end in a task of its own.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -19,7 +23,8 @@ use super::model::{
     Poll, TransactionSummary,
 };
 use crate::client::admin::{Admin, OffsetSpec, TransactionFilter};
-use crate::client::{ClientError, IsolationLevel, TopicPartition};
+use crate::client::txn_trace::TraceFollower;
+use crate::client::{Client, ClientError, IsolationLevel, TopicPartition};
 use crate::cluster::control::{self, ControlRequest, ControlResponse};
 
 /// The log start and last stable offsets move rarely; they are asked for on every
@@ -48,10 +53,12 @@ pub fn poll_timeout(interval: Duration) -> Duration {
 }
 
 impl Poller {
-    /// Starts every source on the current runtime; answers go to `answers`. With `local` (the
-    /// control socket of the `kf cluster up` being watched) its status is polled too.
+    /// Starts every source on the current runtime; answers go to `answers`. `trace` (a
+    /// read_committed client) follows the transactions; with `local` (the control socket of
+    /// the `kf cluster up` being watched) its status is polled too.
     pub fn spawn(
         admin: &Admin,
+        trace: Client,
         interval: Duration,
         answers: &Sender<Answer>,
         local: Option<&Path>,
@@ -95,6 +102,7 @@ impl Poller {
         source(|admin, _, timeout| {
             Box::pin(async move { vec![poll_transactions(&admin, timeout).await] })
         });
+        tasks.push(tokio::spawn(follow_trace(trace, timeout, answers.clone())));
         if let Some(socket) = local {
             let (socket, answers) = (socket.to_path_buf(), answers.clone());
             tasks.push(tokio::spawn(async move {
@@ -114,10 +122,11 @@ impl Poller {
 
 type BoxedPolls = std::pin::Pin<Box<dyn Future<Output = Vec<Poll>> + Send>>;
 
-/// Every round asks for high watermarks; every `SLOW_EVERY`-th round also for one of the
-/// slow kinds, alternating.
+/// Every round asks for high watermarks, then log end offsets (after: so the log end shown is
+/// never older than the high watermark); every `SLOW_EVERY`-th round also for one of the slow
+/// kinds, alternating.
 fn kinds_of_round(round: u64) -> Vec<OffsetKind> {
-    let mut kinds = vec![OffsetKind::HighWatermark];
+    let mut kinds = vec![OffsetKind::HighWatermark, OffsetKind::LogEnd];
     if round % SLOW_EVERY == 0 {
         kinds.push(if (round / SLOW_EVERY) % 2 == 0 {
             OffsetKind::LogStart
@@ -136,6 +145,7 @@ pub async fn poll_once(admin: &Admin, timeout: Duration) -> Vec<Poll> {
     ];
     for kind in [
         OffsetKind::HighWatermark,
+        OffsetKind::LogEnd,
         OffsetKind::LogStart,
         OffsetKind::LastStable,
     ] {
@@ -208,7 +218,9 @@ async fn poll_offsets(admin: &Admin, kind: OffsetKind, timeout: Duration) -> Pol
         }
     }
     let (spec, isolation) = match kind {
-        OffsetKind::HighWatermark => (OffsetSpec::Latest, IsolationLevel::ReadUncommitted),
+        OffsetKind::HighWatermark | OffsetKind::LogEnd => {
+            (OffsetSpec::Latest, IsolationLevel::ReadUncommitted)
+        }
         OffsetKind::LogStart => (OffsetSpec::Earliest, IsolationLevel::ReadUncommitted),
         OffsetKind::LastStable => (OffsetSpec::Latest, IsolationLevel::ReadCommitted),
     };
@@ -216,7 +228,14 @@ async fn poll_offsets(admin: &Admin, kind: OffsetKind, timeout: Duration) -> Pol
         let offsets = if partitions.is_empty() {
             Ok(BTreeMap::new())
         } else {
-            let call = admin.list_offsets_at(broker_id, &partitions, spec, isolation);
+            let call = async {
+                if kind == OffsetKind::LogEnd {
+                    admin.log_end_offsets_at(broker_id, &partitions).await
+                } else {
+                    let call = admin.list_offsets_at(broker_id, &partitions, spec, isolation);
+                    call.await
+                }
+            };
             bounded(timeout, "ListOffsets", "no ListOffsets", call)
                 .await
                 // A partition's own error (its leader just moved) leaves its last value.
@@ -237,7 +256,7 @@ async fn poll_offsets(admin: &Admin, kind: OffsetKind, timeout: Duration) -> Pol
                 )
                 .await,
             ),
-            OffsetKind::LogStart | OffsetKind::LastStable => None,
+            OffsetKind::LogStart | OffsetKind::LastStable | OffsetKind::LogEnd => None,
         };
         BrokerOffsets {
             broker_id,
@@ -395,6 +414,55 @@ async fn describe_transactions(admin: &Admin) -> Result<Vec<TransactionSummary>,
             },
         })
         .collect())
+}
+
+/// The least time one round of the trace may take.
+const TRACE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long the trace waits before it tries again after the cluster refused it.
+const TRACE_RETRY: Duration = Duration::from_secs(5);
+
+/// Runs `kf txn trace`'s follower from the end of `__transaction_state`, sending each round's
+/// events (the first round even when empty: the pane then knows the trace runs). When the
+/// cluster refuses it (no right to read the internal topic, no ListTransactions) the pane is
+/// told why, and the follower starts again after `TRACE_RETRY`.
+async fn follow_trace(client: Client, timeout: Duration, answers: Sender<Answer>) {
+    let send = |poll| answers.send((Poll::Trace(poll), Instant::now())).is_ok();
+    // A round may wait for `__transaction_state` to be created, and one cut short loses what
+    // it read: only a hung cluster hits this bound.
+    let timeout = timeout.max(TRACE_TIMEOUT);
+    loop {
+        let start = TraceFollower::start(client.clone(), false);
+        let unsupported = "this cluster does not offer the APIs kf txn trace reads with";
+        let mut follower = match bounded(timeout, "kf txn trace", unsupported, start).await {
+            Ok(follower) => follower,
+            Err(error) => {
+                if !send(Err(error)) {
+                    return;
+                }
+                tokio::time::sleep(TRACE_RETRY).await;
+                continue;
+            }
+        };
+        let mut first = true;
+        loop {
+            match bounded(timeout, "kf txn trace", unsupported, follower.poll()).await {
+                Ok(events) => {
+                    if (first || !events.is_empty()) && !send(Ok(events)) {
+                        return;
+                    }
+                    first = false;
+                }
+                Err(error) => {
+                    if !send(Err(error)) {
+                        return;
+                    }
+                    tokio::time::sleep(TRACE_RETRY).await;
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// The local cluster's status through its control socket: each broker up, down, isolated or

@@ -67,6 +67,9 @@ pub struct PartitionRow {
     pub log_start_offset: Option<i64>,
     pub last_stable_offset: Option<i64>,
     pub high_watermark: Option<i64>,
+    /// The leader's log end offset, where the cluster shows it (ListOffsets as Kafka's
+    /// debugging replica).
+    pub log_end_offset: Option<i64>,
     pub size_bytes: Option<i64>,
     pub records_per_s: Option<f64>,
     pub bytes_per_s: Option<f64>,
@@ -302,6 +305,7 @@ pub fn topic_partition_rows(app: &App, name: &str, filter: &str) -> Vec<Partitio
                 log_start_offset: s.and_then(|s| s.log_start_offset),
                 last_stable_offset: s.and_then(|s| s.last_stable_offset),
                 high_watermark: s.and_then(|s| s.high_watermark),
+                log_end_offset: s.and_then(|s| s.log_end_offset),
                 size_bytes: s.and_then(|s| s.size_bytes),
                 records_per_s: s.and_then(|s| s.records_per_s),
                 bytes_per_s: s.and_then(|s| s.bytes_per_s),

@@ -178,6 +178,7 @@ pub fn text(snapshot: &Snapshot) -> String {
                 opt(p.log_start_offset),
                 opt(p.last_stable_offset),
                 opt(p.high_watermark),
+                opt(p.log_end_offset),
                 opt(p.size_bytes),
             ]
         })
@@ -192,6 +193,7 @@ pub fn text(snapshot: &Snapshot) -> String {
             "LOG-START",
             "LSO",
             "HW",
+            "LEO",
             "BYTES",
         ],
         &partitions,

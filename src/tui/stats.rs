@@ -55,6 +55,8 @@ pub struct PartitionStats {
     pub log_start_offset: Option<i64>,
     pub high_watermark: Option<i64>,
     pub last_stable_offset: Option<i64>,
+    /// The leader's log end offset, as of the latest high watermark round.
+    pub log_end_offset: Option<i64>,
     pub size_bytes: Option<i64>,
     hwm_sample: Option<Sample>,
     size_sample: Option<Sample>,
@@ -129,6 +131,7 @@ impl PartitionTable {
                             OffsetKind::HighWatermark => stats.take_high_watermark(offset, at_ms),
                             OffsetKind::LogStart => stats.log_start_offset = Some(offset),
                             OffsetKind::LastStable => stats.last_stable_offset = Some(offset),
+                            OffsetKind::LogEnd => stats.log_end_offset = Some(offset),
                         }
                     }
                 }
@@ -243,6 +246,9 @@ mod tests {
         assert_eq!(table.topic_history["t"].last(), Some(50.0));
         table.apply(round(OffsetKind::LogStart, 1, &[("t", 0, 3)]), 600);
         assert_eq!(table.partitions[&tp0].log_start_offset, Some(3));
+        table.apply(round(OffsetKind::LogEnd, 1, &[("t", 0, 32)]), 600);
+        assert_eq!(table.partitions[&tp0].log_end_offset, Some(32));
+        assert_eq!(table.partitions[&tp0].records_per_s, Some(40.0));
         assert_eq!(table.topic_history["t"].samples().len(), 2);
     }
 

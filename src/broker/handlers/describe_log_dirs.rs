@@ -3,9 +3,15 @@
 //! This broker's one log directory with the size of each partition it hosts (all, or those
 //! asked for). Offset lag is 0: every replica here is its partition's leader. v4 adds the
 //! volume's total and usable bytes, which kf does not measure (-1, as Kafka when unknown).
+//!
+//! Differs from Kafka: a storage error takes one partition offline here, not its whole log
+//! directory, so the directory stays online (no error) and an offline partition is left out
+//! of it, as Kafka leaves out the partitions of an offline directory; the directory answers
+//! KAFKA_STORAGE_ERROR only when every partition it holds is offline.
 
 use std::collections::BTreeMap;
 
+use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_log_dirs_response::{
     DescribeLogDirsPartition, DescribeLogDirsResult, DescribeLogDirsTopic,
 };
@@ -27,8 +33,19 @@ pub fn handle(
             .iter()
             .any(|t| t.topic.as_str() == topic && t.partitions.contains(&partition)),
     };
+    let hosted = broker.logs.partitions();
+    let offline = broker.logs.offline_partitions().len();
+    let log_dir = StrBytes::from_string(broker.logs.log_dir().display().to_string());
+    if offline > 0 && offline == hosted.len() {
+        let result = DescribeLogDirsResult::default()
+            .with_error_code(ResponseError::KafkaStorageError.code())
+            .with_log_dir(log_dir)
+            .with_total_bytes(-1)
+            .with_usable_bytes(-1);
+        return DescribeLogDirsResponse::default().with_results(vec![result]);
+    }
     let mut topics: BTreeMap<String, Vec<DescribeLogDirsPartition>> = BTreeMap::new();
-    for (topic, partition) in broker.logs.partitions() {
+    for (topic, partition) in hosted {
         if !wanted(&topic, partition) {
             continue;
         }
@@ -42,9 +59,7 @@ pub fn handle(
         );
     }
     let result = DescribeLogDirsResult::default()
-        .with_log_dir(StrBytes::from_string(
-            broker.logs.log_dir().display().to_string(),
-        ))
+        .with_log_dir(log_dir)
         .with_topics(
             topics
                 .into_iter()

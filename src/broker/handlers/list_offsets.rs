@@ -4,7 +4,10 @@
 //! offset for read_committed), -3 max timestamp (KIP-734), -4 earliest local, -5 earliest tiered
 //! (no tiered storage here, so the log start offset). Other timestamps find the first record at
 //! or after them, among those a consumer of that isolation level may read (below the high
-//! watermark, or the last stable offset), as Kafka.
+//! watermark, or the last stable offset), as Kafka. As Kafka, only a consumer's request (replica
+//! id -1) is bounded by its isolation level: another replica id sees up to the log end (latest
+//! is the log end offset), and the debugging replica id (-2, what tools read the log end offset
+//! with) is answered by any replica of the partition, not only its leader.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::list_offsets_response::{
@@ -22,6 +25,9 @@ const EARLIEST: i64 = -2;
 const MAX_TIMESTAMP: i64 = -3;
 const EARLIEST_LOCAL: i64 = -4;
 const EARLIEST_TIERED: i64 = -5;
+/// Kafka's `ListOffsetsRequest.CONSUMER_REPLICA_ID` and `DEBUGGING_REPLICA_ID`.
+const CONSUMER_REPLICA_ID: i32 = -1;
+const DEBUGGING_REPLICA_ID: i32 = -2;
 
 pub fn handle(
     broker: &Broker,
@@ -31,7 +37,12 @@ pub fn handle(
     let image = broker.image();
     // The leader epoch is in the response from v4; before it must stay at its default.
     let with_epoch = header.request_api_version >= 4;
-    let isolation = Isolation::of_consumer(request.isolation_level);
+    let isolation = if request.replica_id.0 == CONSUMER_REPLICA_ID {
+        Isolation::of_consumer(request.isolation_level)
+    } else {
+        Isolation::LogEnd
+    };
+    let from_leader_only = request.replica_id.0 != DEBUGGING_REPLICA_ID;
     let topics = request
         .topics
         .into_iter()
@@ -49,7 +60,7 @@ pub fn handle(
                         p.partition_index,
                         p.current_leader_epoch,
                         p.timestamp,
-                        isolation,
+                        (isolation, from_leader_only),
                     ) {
                         Ok(found) => response
                             .with_timestamp(found.timestamp)
@@ -84,12 +95,20 @@ fn lookup(
     partition: i32,
     current_leader_epoch: i32,
     timestamp: i64,
-    isolation: Isolation,
+    (isolation, from_leader_only): (Isolation, bool),
 ) -> Result<Found, ResponseError> {
-    let (replica, leader_epoch) =
+    let (replica, leader_epoch) = if from_leader_only {
         broker
             .replicas
-            .leader(image, topic, partition, current_leader_epoch)?;
+            .leader(image, topic, partition, current_leader_epoch)?
+    } else {
+        let replica = broker.replicas.replica(image, topic, partition)?;
+        replica
+            .partition
+            .check_current_leader_epoch(current_leader_epoch)?;
+        let leader_epoch = replica.partition.leader_epoch();
+        (replica, leader_epoch)
+    };
     let log = replica.log()?;
     let offsets = replica.partition.offsets(&log);
     let last_fetchable = isolation.max_offset(&offsets);

@@ -10,6 +10,11 @@
 //! The controller id is the active controller's broker (kf brokers are combined-mode nodes).
 //! Brokers are answered with the address they advertise on the listener the request came
 //! through; a broker without that listener is left out, as Kafka does.
+//! A replica whose log is offline on its broker (a storage error the broker reported in its
+//! heartbeat) is in `offline_replicas`, as Kafka's replica in an offline log dir; a partition
+//! left without a leader because of such a replica answers KAFKA_STORAGE_ERROR where Kafka
+//! says LEADER_NOT_AVAILABLE, so that clients and `kf topic describe` can tell a storage
+//! failure from a leader election.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::metadata_response::{
@@ -139,26 +144,33 @@ fn topic_response(image: &MetadataImage, topic: &TopicImage) -> MetadataResponse
         .partitions
         .values()
         .map(|p| {
-            let alive = |id: &i32| image.brokers.get(id).is_some_and(|b| b.alive);
-            let leader_alive = alive(&p.leader);
+            let online = |id: &i32| image.replica_online(*id, &topic.topic_id, p.partition);
+            let offline: Vec<BrokerId> = p
+                .replicas
+                .iter()
+                .filter(|r| !online(r))
+                .map(|r| BrokerId(*r))
+                .collect();
+            let leader_alive = image.brokers.get(&p.leader).is_some_and(|b| b.alive);
+            let error = if leader_alive {
+                0
+            } else if p
+                .replicas
+                .iter()
+                .any(|r| image.replica_offline(*r, &topic.topic_id, p.partition))
+            {
+                ResponseError::KafkaStorageError.code()
+            } else {
+                ResponseError::LeaderNotAvailable.code()
+            };
             MetadataResponsePartition::default()
-                .with_error_code(if leader_alive {
-                    0
-                } else {
-                    ResponseError::LeaderNotAvailable.code()
-                })
+                .with_error_code(error)
                 .with_partition_index(p.partition)
                 .with_leader_id(BrokerId(if leader_alive { p.leader } else { -1 }))
                 .with_leader_epoch(p.leader_epoch)
                 .with_replica_nodes(p.replicas.iter().map(|r| BrokerId(*r)).collect())
                 .with_isr_nodes(p.isr.iter().map(|r| BrokerId(*r)).collect())
-                .with_offline_replicas(
-                    p.replicas
-                        .iter()
-                        .filter(|r| !alive(r))
-                        .map(|r| BrokerId(*r))
-                        .collect(),
-                )
+                .with_offline_replicas(offline)
         })
         .collect();
     MetadataResponseTopic::default()

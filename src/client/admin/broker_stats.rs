@@ -13,10 +13,52 @@ use crate::client::config::IsolationLevel;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::wire::{topic_name, TopicPartition};
 
+/// Kafka's replica ids of a ListOffsets request: a consumer's (bounded by its isolation level)
+/// and the debugging one (answered from the log end, by any replica).
+const CONSUMER_REPLICA_ID: i32 = -1;
+const DEBUGGING_REPLICA_ID: i32 = -2;
+
 impl Admin {
     /// One ListOffsets request to `broker_id` for `partitions` (which it should lead).
     pub async fn list_offsets_at(
         &self,
+        broker_id: i32,
+        partitions: &[TopicPartition],
+        spec: OffsetSpec,
+        isolation_level: IsolationLevel,
+    ) -> ClientResult<BTreeMap<TopicPartition, ClientResult<i64>>> {
+        self.list_offsets_as(
+            CONSUMER_REPLICA_ID,
+            broker_id,
+            partitions,
+            spec,
+            isolation_level,
+        )
+        .await
+    }
+
+    /// The log end offsets of `partitions` as `broker_id`'s replicas hold them: one ListOffsets
+    /// as Kafka's debugging replica (-2), which Kafka answers from the log end rather than the
+    /// high watermark. A broker that answers it as a consumer's request gives the high
+    /// watermark instead.
+    pub async fn log_end_offsets_at(
+        &self,
+        broker_id: i32,
+        partitions: &[TopicPartition],
+    ) -> ClientResult<BTreeMap<TopicPartition, ClientResult<i64>>> {
+        self.list_offsets_as(
+            DEBUGGING_REPLICA_ID,
+            broker_id,
+            partitions,
+            OffsetSpec::Latest,
+            IsolationLevel::ReadUncommitted,
+        )
+        .await
+    }
+
+    async fn list_offsets_as(
+        &self,
+        replica_id: i32,
         broker_id: i32,
         partitions: &[TopicPartition],
         spec: OffsetSpec,
@@ -32,7 +74,7 @@ impl Admin {
             );
         }
         let request = ListOffsetsRequest::default()
-            .with_replica_id(BrokerId(-1))
+            .with_replica_id(BrokerId(replica_id))
             .with_isolation_level(isolation_level.wire_value())
             .with_timeout_ms(self.timeout_ms())
             .with_topics(

@@ -64,6 +64,22 @@ impl TxnState {
         Self::ALL.into_iter().find(|s| s.name() == name)
     }
 
+    /// Every state's name, in id order.
+    pub fn names() -> [&'static str; 8] {
+        Self::ALL.map(TxnState::name)
+    }
+
+    /// Whether a transaction is open in this state: begun and not yet completed.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            TxnState::Ongoing
+                | TxnState::PrepareCommit
+                | TxnState::PrepareAbort
+                | TxnState::PrepareEpochFence
+        )
+    }
+
     /// The states a transition into `self` may start from (Kafka's validPreviousStates).
     fn valid_previous_states(self) -> &'static [TxnState] {
         use TxnState::*;

@@ -14,7 +14,6 @@
 use kafka_protocol::error::ResponseError;
 use uuid::Uuid;
 
-use super::brokers::alive;
 use super::partition_change::{Election, PartitionChange};
 use super::request::{AlteredPartition, ApiError, ControllerResponse};
 use super::Decision;
@@ -150,7 +149,7 @@ fn change(
         partition,
         target_isr: request.new_isr.clone(),
         election: Election::Online,
-        acceptable: |id| alive(image, id),
+        acceptable: |id| image.replica_online(id, &topic.topic_id, partition.partition),
         target_assignment: None,
     };
     let Some(record) = change.build() else {

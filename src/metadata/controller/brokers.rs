@@ -6,9 +6,10 @@
 //! `PartitionChangeBuilder`). A registration of a broker the controller still thinks unfenced is a
 //! new incarnation after a crash: the old one is fenced first, so its leaderships move.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use kafka_protocol::error::ResponseError;
+use uuid::Uuid;
 
 use super::partition_change::{online_election, partitions, Election, PartitionChange, NO_LEADER};
 use super::request::{ApiError, ControllerResponse, ElectionResults, ProducerIdBlock};
@@ -46,7 +47,7 @@ impl Changes {
     }
 }
 
-pub(super) fn alive(image: &MetadataImage, id: i32) -> bool {
+fn alive(image: &MetadataImage, id: i32) -> bool {
     image.brokers.get(&id).is_some_and(|b| b.alive)
 }
 
@@ -90,28 +91,95 @@ pub fn fence_broker(image: &MetadataImage, broker_id: i32, unclean_default: bool
 }
 
 /// A heartbeat: an unknown broker must register (BROKER_ID_NOT_REGISTERED); a fenced one is
-/// unfenced, and leaderless partitions elect again with it eligible.
-pub fn heartbeat(image: &MetadataImage, broker_id: i32, unclean_default: bool) -> Decision {
-    let records = match image.brokers.get(&broker_id) {
-        None => {
-            return Decision {
-                response: ControllerResponse::BrokerHeartbeat(Err(not_registered(broker_id))),
-                records: Vec::new(),
-            }
-        }
-        Some(registration) if registration.alive => Vec::new(),
-        Some(_) => {
-            let mut changes = Changes::new(image);
-            changes.push(MetadataRecord::UnfenceBroker { broker_id });
-            let elected = elect_leaderless(&changes.image, unclean_default);
-            changes.extend(elected);
-            changes.records
-        }
+/// unfenced. `offline_replicas` are the broker's partitions whose logs are offline now (Kafka's
+/// `offlineLogDirs`, per partition here): a newly offline replica leaves the ISR and its
+/// leadership as in Kafka's `handleDirectoriesOffline`, one back online may lead again; then
+/// leaderless partitions elect among the replicas that can serve.
+pub fn heartbeat(
+    image: &MetadataImage,
+    broker_id: i32,
+    offline_replicas: &[(Uuid, i32)],
+    unclean_default: bool,
+) -> Decision {
+    let Some(registration) = image.brokers.get(&broker_id) else {
+        return Decision {
+            response: ControllerResponse::BrokerHeartbeat(Err(not_registered(broker_id))),
+            records: Vec::new(),
+        };
     };
+    // Only partitions that exist with a replica here count: a deleted topic's log may linger.
+    let reported: BTreeSet<(Uuid, i32)> = offline_replicas
+        .iter()
+        .filter(|(topic_id, partition)| {
+            image
+                .topic_by_id(topic_id)
+                .and_then(|t| t.partitions.get(partition))
+                .is_some_and(|p| p.replicas.contains(&broker_id))
+        })
+        .copied()
+        .collect();
+    let offline_changed = reported != registration.offline_replicas;
+    if registration.alive && !offline_changed {
+        return Decision {
+            response: ControllerResponse::BrokerHeartbeat(Ok(())),
+            records: Vec::new(),
+        };
+    }
+    let mut changes = Changes::new(image);
+    if !registration.alive {
+        changes.push(MetadataRecord::UnfenceBroker { broker_id });
+    }
+    if offline_changed {
+        let newly_offline: Vec<(Uuid, i32)> = reported
+            .difference(&registration.offline_replicas)
+            .copied()
+            .collect();
+        changes.push(MetadataRecord::OfflineReplicas {
+            broker_id,
+            partitions: reported.into_iter().collect(),
+        });
+        let moved =
+            offline_replica_records(&changes.image, broker_id, &newly_offline, unclean_default);
+        changes.extend(moved);
+    }
+    let elected = elect_leaderless(&changes.image, unclean_default);
+    changes.extend(elected);
     Decision {
         response: ControllerResponse::BrokerHeartbeat(Ok(())),
-        records,
+        records: changes.records,
     }
+}
+
+/// The ISR shrinks and leader changes of replicas of `broker_id` gone offline: each leaves its
+/// partition's ISR (except as its last member) and gives up its leadership, as fencing does
+/// for all of a broker's partitions.
+fn offline_replica_records(
+    image: &MetadataImage,
+    broker_id: i32,
+    offline: &[(Uuid, i32)],
+    unclean_default: bool,
+) -> Vec<MetadataRecord> {
+    offline
+        .iter()
+        .filter_map(|(topic_id, id)| {
+            let topic = image.topic_by_id(topic_id)?;
+            let partition = topic.partitions.get(id)?;
+            PartitionChange {
+                topic,
+                partition,
+                target_isr: partition
+                    .isr
+                    .iter()
+                    .copied()
+                    .filter(|r| *r != broker_id)
+                    .collect(),
+                election: online_election(image, &topic.name, unclean_default),
+                acceptable: |r| r != broker_id && image.replica_online(r, topic_id, *id),
+                target_assignment: None,
+            }
+            .build()
+        })
+        .collect()
 }
 
 /// FenceBroker, then the ISR shrinks and leader changes it causes (Kafka's `handleBrokerFenced`).
@@ -136,7 +204,9 @@ fn fence_records(
                 .filter(|id| *id != broker_id)
                 .collect(),
             election: online_election(image, &topic.name, unclean_default),
-            acceptable: |id| id != broker_id && alive(image, id),
+            acceptable: |id| {
+                id != broker_id && image.replica_online(id, &topic.topic_id, partition.partition)
+            },
             target_assignment: None,
         };
         records.extend(change.build());
@@ -154,7 +224,7 @@ pub fn elect_leaderless(image: &MetadataImage, unclean_default: bool) -> Vec<Met
                 partition,
                 target_isr: Vec::new(),
                 election: online_election(image, &topic.name, unclean_default),
-                acceptable: |id| alive(image, id),
+                acceptable: |id| image.replica_online(id, &topic.topic_id, partition.partition),
                 target_assignment: None,
             }
             .build()
@@ -234,7 +304,7 @@ fn elect_one(
         partition,
         target_isr: Vec::new(),
         election,
-        acceptable: |id| alive(image, id),
+        acceptable: |id| image.replica_online(id, &topic.topic_id, partition.partition),
         target_assignment: None,
     }
     .build()
@@ -257,7 +327,7 @@ pub fn balance_leaders(image: &MetadataImage) -> Vec<MetadataRecord> {
                 partition,
                 target_isr: Vec::new(),
                 election: Election::Preferred,
-                acceptable: |id| alive(image, id),
+                acceptable: |id| image.replica_online(id, &topic.topic_id, partition.partition),
                 target_assignment: None,
             }
             .build()

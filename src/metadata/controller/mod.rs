@@ -228,10 +228,13 @@ impl Controller {
                 self.sessions.remove(&broker_id);
                 brokers::fence_broker(&image, broker_id, unclean)
             }
-            ControllerRequest::BrokerHeartbeat { broker_id } => {
+            ControllerRequest::BrokerHeartbeat {
+                broker_id,
+                offline_replicas,
+            } => {
                 let now = self.now_ms();
                 self.sessions.insert(broker_id, now);
-                brokers::heartbeat(&image, broker_id, unclean)
+                brokers::heartbeat(&image, broker_id, &offline_replicas, unclean)
             }
             ControllerRequest::AlterPartition(request) => {
                 alter_partition::alter_partition(&image, &request)

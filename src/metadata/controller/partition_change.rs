@@ -124,7 +124,7 @@ pub fn partitions(image: &MetadataImage) -> impl Iterator<Item = (&TopicImage, &
     image
         .topics
         .values()
-        .flat_map(|topic| topic.partitions.values().map(move |p| (topic, p)))
+        .flat_map(|topic| topic.partitions.values().map(move |p| (&**topic, p)))
 }
 
 #[cfg(test)]

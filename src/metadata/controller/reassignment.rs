@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 
 use kafka_protocol::error::ResponseError;
 
-use super::brokers::alive;
 use super::manual_assignment::{self, invalid_assignment};
 use super::partition_change::{unclean_allowed, Election, PartitionChange};
 use super::request::{
@@ -203,7 +202,7 @@ fn change(
         partition,
         target_isr,
         election,
-        acceptable: |id| alive(image, id),
+        acceptable: |id| image.replica_online(id, &topic.topic_id, partition.partition),
         target_assignment: Some(assignment),
     }
     .build()

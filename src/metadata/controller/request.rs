@@ -132,6 +132,9 @@ pub enum ControllerRequest {
     /// A broker is alive (Kafka's BrokerHeartbeat, key 63, sent in process).
     BrokerHeartbeat {
         broker_id: i32,
+        /// (topic id, partition) of its replicas whose logs are offline now (Kafka's
+        /// `offlineLogDirs`).
+        offline_replicas: Vec<(Uuid, i32)>,
     },
     /// AlterPartition (key 56): a leader changes its partition's ISR.
     AlterPartition(super::alter_partition::AlterPartitionRequest),

@@ -1,5 +1,6 @@
-//! A metadata log write that meets a full disk (ENOSPC, EDQUOT) waits and is tried again instead
-//! of failing. openraft stops a node's Raft core for good on any storage error, which left the
+//! A metadata log write that meets a full disk (ENOSPC, EDQUOT), or a process out of file
+//! descriptors (EMFILE, ENFILE: the open-file limit), waits and is tried again instead of
+//! failing. openraft stops a node's Raft core for good on any storage error, which left the
 //! node out of the quorum until a restart and filled the log with errors. While the write waits,
 //! this node's Raft is stalled: the other voters carry on without it, or, when no majority can
 //! write, controller requests fail with their timeout. Once space is freed the write goes
@@ -24,6 +25,20 @@ pub fn is_disk_full(error: &io::Error) -> bool {
         || error.kind() == io::ErrorKind::StorageFull
 }
 
+/// Whether `error` is the process (or the system) out of file descriptors, which closing
+/// connections or log files frees.
+fn is_out_of_descriptors(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+/// What the user can do about a write that waits.
+fn remedy(error: &io::Error) -> &'static str {
+    match is_out_of_descriptors(error) {
+        true => "Raise the open-file limit (ulimit -n) or close connections",
+        false => "Free space on that disk",
+    }
+}
+
 /// One metadata log directory's full-disk state, shared by its log store and state machine, so
 /// that the log says once that writes wait and once that they go through again.
 #[derive(Clone)]
@@ -45,19 +60,21 @@ impl DiskFull {
         self.waiting.load(Ordering::Acquire)
     }
 
-    /// Runs `write` until it succeeds or fails for another reason than a full disk.
+    /// Runs `write` until it succeeds or fails for another reason than a full disk or a lack of
+    /// descriptors.
     pub async fn retry<T>(&self, mut write: impl FnMut() -> io::Result<T>) -> io::Result<T> {
         let mut pause = FIRST_PAUSE;
         loop {
             match write() {
-                Err(e) if is_disk_full(&e) => {
+                Err(e) if is_disk_full(&e) || is_out_of_descriptors(&e) => {
                     if !self.waiting.swap(true, Ordering::AcqRel) {
                         tracing::error!(
-                            "the metadata log in {} cannot be written: {e}. Free space on that \
-                             disk: this broker's metadata node waits and carries on by itself \
-                             once it can write (no restart needed); until then topic and \
-                             broker changes may fail with a timeout",
-                            self.dir.display()
+                            "the metadata log in {} cannot be written: {e}. {}: this broker's \
+                             metadata node waits and carries on by itself once it can write \
+                             (no restart needed); until then topic and broker changes may fail \
+                             with a timeout",
+                            self.dir.display(),
+                            remedy(&e)
                         );
                     }
                     tokio::time::sleep(pause).await;
@@ -66,7 +83,7 @@ impl DiskFull {
                 result => {
                     if result.is_ok() && self.waiting.swap(false, Ordering::AcqRel) {
                         tracing::warn!(
-                            "the metadata log in {} is written again: the disk has space",
+                            "the metadata log in {} is written again",
                             self.dir.display()
                         );
                     }
@@ -90,7 +107,8 @@ mod tests {
             .retry(|| {
                 attempts += 1;
                 match attempts {
-                    1..=3 => Err(io::Error::from_raw_os_error(libc::ENOSPC)),
+                    1..=2 => Err(io::Error::from_raw_os_error(libc::ENOSPC)),
+                    3 => Err(io::Error::from_raw_os_error(libc::EMFILE)),
                     _ => Ok(attempts),
                 }
             })

@@ -92,13 +92,13 @@ fn with_every_replica_fenced_the_last_stays_in_the_isr_and_the_partition_is_offl
     let p0 = partition(&image, 0);
     assert_eq!((p0.leader, p0.isr.clone()), (-1, vec![2]));
     // Broker 1 coming back is not in the ISR: no clean leader.
-    let back = brokers::heartbeat(&image, 1, false);
+    let back = brokers::heartbeat(&image, 1, &[], false);
     assert_eq!(back.response, ControllerResponse::BrokerHeartbeat(Ok(())));
     apply(&mut image, &back.records);
     assert!(image.brokers[&1].alive);
     assert_eq!(partition(&image, 0).leader, -1);
     // The last ISR member's heartbeat unfences it and it leads again.
-    let back = brokers::heartbeat(&image, 2, false);
+    let back = brokers::heartbeat(&image, 2, &[], false);
     apply(&mut image, &back.records);
     let p0 = partition(&image, 0);
     assert_eq!((p0.leader, p0.isr.clone()), (2, vec![2]));
@@ -115,7 +115,7 @@ fn unclean_election_follows_the_topic_override() {
         name: "unclean.leader.election.enable".into(),
         value: Some("true".into()),
     });
-    let back = brokers::heartbeat(&image, 0, false);
+    let back = brokers::heartbeat(&image, 0, &[], false);
     apply(&mut image, &back.records);
     // Partition 0's ISR was [2]; 0 is out of sync but may lead, alone in the ISR.
     let p0 = partition(&image, 0);
@@ -125,10 +125,10 @@ fn unclean_election_follows_the_topic_override() {
 #[test]
 fn heartbeats_of_live_and_unknown_brokers() {
     let image = image();
-    let live = brokers::heartbeat(&image, 1, false);
+    let live = brokers::heartbeat(&image, 1, &[], false);
     assert_eq!(live.response, ControllerResponse::BrokerHeartbeat(Ok(())));
     assert!(live.records.is_empty());
-    let unknown = brokers::heartbeat(&image, 9, false);
+    let unknown = brokers::heartbeat(&image, 9, &[], false);
     match unknown.response {
         ControllerResponse::BrokerHeartbeat(Err(e)) => {
             assert_eq!(e.code, ResponseError::BrokerIdNotRegistered)
@@ -173,7 +173,7 @@ fn a_new_registration_of_an_unfenced_broker_moves_its_leaderships_first() {
 fn preferred_elections_and_leader_balancing_bring_leadership_back() {
     let mut image = image();
     fence(&mut image, 0);
-    let back = brokers::heartbeat(&image, 0, false);
+    let back = brokers::heartbeat(&image, 0, &[], false);
     apply(&mut image, &back.records);
     // Unfenced but not in sync: no preferred election yet.
     let early = brokers::elect_leaders(
@@ -284,4 +284,80 @@ fn turning_unclean_election_on_makes_an_offline_partition_electable() {
     apply(&mut image, &elected);
     let p1 = partition(&image, 1);
     assert_eq!((p1.leader, p1.isr), (0, vec![0]));
+}
+
+#[test]
+fn an_offline_replica_leaves_its_partition_and_leads_again_once_back_online() {
+    let mut image = image();
+    let topic_id = Uuid::from_u128(7);
+    // Broker 0 reports partition 0's log offline: it leaves the ISR and its leadership moves.
+    let offline = brokers::heartbeat(&image, 0, &[(topic_id, 0)], false);
+    apply(&mut image, &offline.records);
+    assert!(image.replica_offline(0, &topic_id, 0));
+    assert!(image.brokers[&0].alive);
+    let p0 = partition(&image, 0);
+    assert_eq!((p0.leader, p0.isr.clone()), (1, vec![1, 2]));
+    // Its other partitions are untouched.
+    assert_eq!(partition(&image, 1).isr, vec![1, 2, 0]);
+    // The same report again writes nothing.
+    assert!(brokers::heartbeat(&image, 0, &[(topic_id, 0)], false)
+        .records
+        .is_empty());
+    // A preferred election cannot choose it while it is offline.
+    let balanced = brokers::balance_leaders(&image);
+    assert!(balanced.is_empty(), "{balanced:?}");
+    // Back online, it is in no ISR yet (a follower catches up first), but may lead once it is.
+    let online = brokers::heartbeat(&image, 0, &[], false);
+    apply(&mut image, &online.records);
+    assert!(!image.replica_offline(0, &topic_id, 0));
+}
+
+#[test]
+fn a_single_replica_gone_offline_leaves_its_partition_leaderless_until_it_is_back() {
+    let mut image = MetadataImage::default();
+    image.apply(&registration(0));
+    let topic_id = Uuid::from_u128(8);
+    image.apply(&MetadataRecord::Topic {
+        name: "single".into(),
+        topic_id,
+    });
+    for p in 0..2 {
+        image.apply(&MetadataRecord::Partition {
+            topic_id,
+            partition: p,
+            replicas: vec![0],
+            isr: vec![0],
+            leader: 0,
+            leader_epoch: 0,
+            partition_epoch: 0,
+            adding_replicas: Vec::new(),
+            removing_replicas: Vec::new(),
+        });
+    }
+    // Unknown partitions in the report are ignored (a deleted topic's log may linger).
+    let report = [(topic_id, 1), (Uuid::from_u128(99), 0)];
+    let offline = brokers::heartbeat(&image, 0, &report, false);
+    apply(&mut image, &offline.records);
+    let p1 = image.partition("single", 1).unwrap();
+    assert_eq!(
+        (p1.leader, p1.isr.clone(), p1.leader_epoch),
+        (-1, vec![0], 1)
+    );
+    assert_eq!(image.partition("single", 0).unwrap().leader, 0);
+    assert_eq!(
+        image.brokers[&0]
+            .offline_replicas
+            .iter()
+            .collect::<Vec<_>>(),
+        [&(topic_id, 1)]
+    );
+    let online = brokers::heartbeat(&image, 0, &[], false);
+    apply(&mut image, &online.records);
+    let p1 = image.partition("single", 1).unwrap();
+    assert_eq!((p1.leader, p1.leader_epoch), (0, 2));
+    // Deleting the topic forgets its offline replicas.
+    let offline = brokers::heartbeat(&image, 0, &[(topic_id, 1)], false);
+    apply(&mut image, &offline.records);
+    image.apply(&MetadataRecord::RemoveTopic { topic_id });
+    assert!(image.brokers[&0].offline_replicas.is_empty());
 }

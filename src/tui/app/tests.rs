@@ -200,23 +200,77 @@ fn groups_enter_opens_a_group_and_lag_has_a_trend() {
     assert_eq!(app.group_lag_history["billing"].last(), Some(10.0));
 }
 
+fn changes(app: &App) -> Vec<String> {
+    app.transitions.iter().map(|t| t.event.change()).collect()
+}
+
 #[test]
-fn transaction_state_changes_are_recorded_as_transitions() {
+fn the_pane_shows_the_traces_events_and_not_poll_differences() {
     let mut app = fixtures::app();
+    assert_eq!(app.transitions_source, TransitionSource::Starting);
+    app.on_poll(fixtures::transactions("Ongoing"), 1_000);
+    app.on_poll(fixtures::transactions("CompleteCommit"), 2_000);
+    // Until the trace answers, nothing is made up from polls.
+    assert!(app.transitions.is_empty());
+    app.on_poll(Poll::Trace(Ok(Vec::new())), 2_100);
+    assert_eq!(app.transitions_source, TransitionSource::Trace);
+    app.on_poll(fixtures::trace_commit(), 2_500);
+    app.on_poll(fixtures::transactions("Ongoing"), 3_000);
+    assert_eq!(
+        changes(&app),
+        [
+            "Empty -> Ongoing",
+            "Ongoing -> PrepareCommit",
+            "COMMIT marker at offset 42",
+            "PrepareCommit -> CompleteCommit"
+        ]
+    );
+    assert_eq!(app.transitions.back().unwrap().at_ms, 2_500);
+}
+
+#[test]
+fn a_refused_trace_falls_back_to_changes_between_polls() {
+    let mut app = fixtures::app();
+    let reason = "TOPIC_AUTHORIZATION_FAILED reading __transaction_state";
+    app.on_poll(Poll::Trace(Err(PollError::Failed(reason.into()))), 500);
+    assert_eq!(
+        app.transitions_source,
+        TransitionSource::Polls(reason.into())
+    );
     app.on_poll(fixtures::transactions("Ongoing"), 1_000);
     app.on_poll(fixtures::transactions("Ongoing"), 2_000);
     app.on_poll(fixtures::transactions("CompleteCommit"), 3_000);
-    let changes: Vec<(Option<&str>, &str)> = app
+    let writer: Vec<String> = app
         .transitions
         .iter()
-        .filter(|t| t.transactional_id == "orders-writer")
-        .map(|t| (t.from.as_deref(), t.to.as_str()))
+        .filter(|t| t.event.transactional_id.as_deref() == Some("orders-writer"))
+        .map(|t| t.event.change())
         .collect();
-    assert_eq!(
-        changes,
-        [(None, "Ongoing"), (Some("Ongoing"), "CompleteCommit")]
-    );
-    assert_eq!(app.transitions.back().unwrap().at_ms, 3_000);
+    assert_eq!(writer, ["- -> Ongoing", "Ongoing -> CompleteCommit"]);
+    let last = &app.transitions.back().unwrap();
+    assert_eq!(last.at_ms, 3_000);
+    assert_eq!(last.event.timestamp, fixtures::STARTED_WALL_MS + 3_000);
+    // The trace comes back: its events only, from then on.
+    app.on_poll(Poll::Trace(Ok(Vec::new())), 3_500);
+    let before = app.transitions.len();
+    app.on_poll(fixtures::transactions("Ongoing"), 4_000);
+    assert_eq!(app.transitions.len(), before);
+}
+
+#[test]
+fn trace_events_that_arrive_while_paused_show_on_resuming() {
+    let mut app = fixtures::app();
+    app.on_poll(Poll::Trace(Ok(Vec::new())), 0);
+    keys(&mut app, &[Input::Char('p')]);
+    app.on_poll(fixtures::trace_commit(), 1_000);
+    assert!(app.transitions.is_empty());
+    keys(&mut app, &[Input::Char('p')]);
+    assert_eq!(changes(&app).len(), 4);
+    // The pane keeps the latest TRANSITIONS_KEPT.
+    for at in 0..30 {
+        app.on_poll(fixtures::trace_commit(), 2_000 + at);
+    }
+    assert_eq!(app.transitions.len(), TRANSITIONS_KEPT);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! View 2 after Enter: one topic's partitions with leader, replicas, ISR (a recent change
-//! highlighted with what it was), offsets, size and produce rate. The log end offset is not
-//! shown: a client's ListOffsets answers with the high watermark, so it is not visible.
+//! highlighted with what it was), offsets (the log end offset where the cluster shows it), size
+//! and produce rate.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Stylize;
@@ -16,7 +16,7 @@ use crate::tui::feed::Freshness;
 use crate::tui::rows;
 
 const TREND_WIDTH: u16 = 10;
-const HEADER: [&str; 11] = [
+const HEADER: [&str; 12] = [
     "P",
     "LEADER",
     "REPLICAS",
@@ -24,12 +24,13 @@ const HEADER: [&str; 11] = [
     "LOG START",
     "LSO",
     "HW",
+    "LEO",
     "SIZE",
     "REC/S",
     "BYTES/S",
     "TREND",
 ];
-const WIDTHS: [Constraint; 11] = [
+const WIDTHS: [Constraint; 12] = [
     Constraint::Length(4),
     Constraint::Length(6),
     Constraint::Length(8),
@@ -38,14 +39,16 @@ const WIDTHS: [Constraint; 11] = [
     Constraint::Length(8),
     Constraint::Length(8),
     Constraint::Length(8),
+    Constraint::Length(8),
     Constraint::Length(6),
     Constraint::Length(10),
     Constraint::Length(TREND_WIDTH),
 ];
-/// Below this width the last stable offset and the size give way to the rest.
+/// Below this width the last stable offset, the log end offset and the size give way to the
+/// rest.
 const NARROW: u16 = 110;
 /// The columns kept when narrow, as indexes into `HEADER`.
-const NARROW_COLUMNS: [usize; 9] = [0, 1, 2, 3, 4, 6, 8, 9, 10];
+const NARROW_COLUMNS: [usize; 9] = [0, 1, 2, 3, 4, 6, 9, 10, 11];
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let topic = app.open_topic.as_deref().unwrap_or_default();
@@ -112,6 +115,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 Some(opt_offset(p.log_start_offset).into()),
                 Some(opt_offset(p.last_stable_offset).into()),
                 Some(hw.into()),
+                Some(opt_offset(p.log_end_offset).into()),
                 Some(
                     p.size_bytes
                         .map_or_else(|| "-".to_string(), |b| bytes(b as f64))

@@ -145,11 +145,29 @@ fn groups_view_when_the_cluster_does_not_offer_groups() {
 }
 
 #[test]
-fn transactions_view_with_a_hanging_transaction() {
+fn transactions_view_with_a_hanging_transaction_and_the_traces_events() {
     let mut app = busy_app();
     app.on_poll(fixtures::transactions("Ongoing"), 1_000);
-    app.on_poll(fixtures::transactions("PrepareCommit"), 2_000);
+    app.on_poll(fixtures::trace_commit(), 1_500);
+    app.on_poll(fixtures::transactions("CompleteCommit"), 2_000);
     both_sizes("transactions", &with_keys(app, &[Input::Char('4')]));
+}
+
+#[test]
+fn transactions_view_when_the_cluster_refuses_the_trace() {
+    let mut app = busy_app();
+    app.on_poll(
+        Poll::Trace(Err(PollError::Failed(
+            "Fetch __transaction_state-0: TOPIC_AUTHORIZATION_FAILED".into(),
+        ))),
+        500,
+    );
+    app.on_poll(fixtures::transactions("Ongoing"), 1_000);
+    app.on_poll(fixtures::transactions("PrepareCommit"), 2_000);
+    both_sizes(
+        "transactions_no_trace",
+        &with_keys(app, &[Input::Char('4')]),
+    );
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! View 4, Transactions: every transactional id with state, producer id and epoch, partitions
-//! and age against its timeout (hanging ones marked), and the latest state transitions.
+//! and age against its timeout (hanging ones marked), and the latest transitions and markers
+//! as `kf txn trace` prints them (or, when the cluster refuses the trace, changes between
+//! polls, the pane saying why).
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Stylize;
@@ -8,7 +10,8 @@ use ratatui::Frame;
 
 use super::format::duration_ms;
 use super::{draw_list, draw_placeholder, pane};
-use crate::tui::app::{App, ListId};
+use crate::coord::txn::state::TxnState;
+use crate::tui::app::{App, ListId, TransitionSource};
 use crate::tui::rows;
 
 const HEADER: [&str; 6] = [
@@ -27,11 +30,19 @@ const WIDTHS: [Constraint; 6] = [
     Constraint::Min(10),
     Constraint::Length(20),
 ];
-const TRANSITION_HEADER: [&str; 3] = ["AGO", "TRANSACTIONAL ID", "CHANGE"];
-const TRANSITION_WIDTHS: [Constraint; 3] = [
+const TRANSITION_HEADER: [&str; 5] = [
+    "AGO",
+    "TRANSACTIONAL ID",
+    "PRODUCER",
+    "CHANGE",
+    "PARTITIONS",
+];
+const TRANSITION_WIDTHS: [Constraint; 5] = [
     Constraint::Length(8),
     Constraint::Min(16),
-    Constraint::Min(24),
+    Constraint::Length(9),
+    Constraint::Min(30),
+    Constraint::Min(10),
 ];
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -56,7 +67,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             let t = transactions[i];
             let partitions: Vec<String> = t.partitions.iter().map(ToString::to_string).collect();
             let timeout = duration_ms(u64::try_from(t.timeout_ms).unwrap_or(0));
-            let (age, hanging) = if t.start_timestamp_ms < 0 {
+            let open = TxnState::from_name(&t.state).is_some_and(TxnState::is_open);
+            let (age, hanging) = if t.start_timestamp_ms < 0 || !open {
                 ("-".to_string(), false)
             } else {
                 let age_ms = wall_ms.saturating_sub(t.start_timestamp_ms).max(0);
@@ -85,19 +97,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         },
     );
     let recent: Vec<_> = app.transitions.iter().rev().collect();
+    let title = match &app.transitions_source {
+        TransitionSource::Starting => "Latest transitions · starting kf txn trace".to_string(),
+        TransitionSource::Trace => "Latest transitions and markers · kf txn trace".to_string(),
+        TransitionSource::Polls(reason) => {
+            format!("Latest state changes between polls · no trace: {reason}")
+        }
+    };
     draw_list(
         frame,
         changes,
-        pane("Latest state transitions", &freshness),
+        pane(title, &freshness),
         (&TRANSITION_HEADER, &TRANSITION_WIDTHS),
         recent.len(),
         None,
         |i| {
             let t = recent[i];
+            let e = &t.event;
             Row::new(vec![
                 duration_ms(app.now_ms.saturating_sub(t.at_ms)),
-                t.transactional_id.clone(),
-                format!("{} → {}", t.from.as_deref().unwrap_or("(new)"), t.to),
+                e.transactional_id
+                    .clone()
+                    .unwrap_or_else(|| "-".to_string()),
+                format!("{}/{}", e.producer_id, e.producer_epoch),
+                e.change(),
+                e.partition_list(),
             ])
         },
     );

@@ -52,7 +52,7 @@ fn image(partitions: i32) -> Arc<MetadataImage> {
             .collect(),
     };
     image.topic_names_by_id.insert(TOPIC, "t".into());
-    image.topics.insert("t".into(), topic);
+    image.topics.insert("t".into(), std::sync::Arc::new(topic));
     Arc::new(image)
 }
 
