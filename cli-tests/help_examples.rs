@@ -337,16 +337,22 @@ fn shell(line: &str, work: &Path, home: &Path, bootstrap: &str) -> Command {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // A process group of its own, so that a timeout kills what `sh` started too: a `kf` left
+    // running would hold the output pipes open and the test would wait on them for ever.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd
 }
 
-/// Waits for `child` until `deadline`; kills it when time is up.
+/// Waits for `child` until `deadline`; kills its whole process group when time is up.
 fn wait_until(child: &mut Child, deadline: Instant) -> Option<std::process::ExitStatus> {
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             return Some(status);
         }
         if Instant::now() > deadline {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
             let _ = child.kill();
             let _ = child.wait();
             return None;

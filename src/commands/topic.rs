@@ -14,7 +14,7 @@ use crate::cli::topic::{
 };
 use crate::cli::ConnectArgs;
 use crate::client::admin::{Admin, AlterConfigOp, ConfigEntry, ConfigResource, NewTopic};
-use crate::client::cluster_metadata::TopicMetadata;
+use crate::client::cluster_metadata::{self, TopicMetadata};
 use crate::client::ClientError;
 use crate::output::{emit, id_list, render, table};
 
@@ -246,13 +246,12 @@ fn config_view(entry: ConfigEntry) -> ConfigView {
 }
 
 impl PartitionView {
-    /// Kafka's `TopicCommand`: fewer in sync than the replication factor.
     fn is_under_replicated(&self) -> bool {
-        self.isr.len() < self.replicas.len()
+        cluster_metadata::is_under_replicated(&self.isr, &self.replicas)
     }
 
     fn is_unavailable(&self) -> bool {
-        self.leader < 0
+        cluster_metadata::is_offline(self.leader)
     }
 }
 

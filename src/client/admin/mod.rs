@@ -18,7 +18,6 @@ pub use reassignments::OngoingReassignment;
 pub use topics::NewTopic;
 pub use transactions::{
     AbortSpec, ProducerState, TransactionDescription, TransactionFilter, TransactionListing,
-    TRANSACTION_STATES,
 };
 
 use super::error::{ClientError, ClientResult};
