@@ -14,6 +14,7 @@ pub mod pipe;
 pub mod produce;
 pub mod top;
 pub mod topic;
+pub mod topic_reassign;
 pub mod txn;
 
 use thiserror::Error;

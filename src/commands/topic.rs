@@ -1,6 +1,6 @@
 //! `kf topic create|list|describe|delete|alter-config|add-partitions`: CreateTopics, Metadata,
 //! DescribeConfigs, DeleteTopics, IncrementalAlterConfigs and CreatePartitions, as Kafka's
-//! `kafka-topics.sh` and `kafka-configs.sh` use them.
+//! `kafka-topics.sh` and `kafka-configs.sh` use them (`kf topic reassign`: `topic_reassign.rs`).
 
 use anyhow::{anyhow, bail};
 use kafka_protocol::error::ResponseError;
@@ -29,6 +29,7 @@ pub async fn run(command: TopicCommand) -> anyhow::Result<()> {
         TopicCommand::Delete(args) => delete(args).await,
         TopicCommand::AlterConfig(args) => alter_config(args).await,
         TopicCommand::AddPartitions(args) => add_partitions(args).await,
+        TopicCommand::Reassign(args) => super::topic_reassign::run(args).await,
     }
 }
 
