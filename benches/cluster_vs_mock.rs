@@ -1,17 +1,24 @@
 //! kf's cluster against librdkafka's mock cluster, driven by librdkafka in one run:
-//! produce and consume of 200k 1 KiB records over 64 partitions with acks=all, the same records
+//! produce and consume of 200k 1 KiB records over 64 partitions with acks=all, at RF=1 and at
+//! RF=3 (kf replicates to 3 brokers on disk; the mock is given RF=3 but does not replicate), kf
+//! and the mock taking turns so that both see the same machine load; the p99 produce latency at
+//! half of the saturating rate at each RF; the RF=1 records
 //! read by a group member (subscribe, classic and KIP-848 protocols: time to all records, and
 //! from subscribe to the first assignment and to the first record), plus the time to ready and the resident memory of an
 //! idle 3-broker `kf cluster up`; and transactions: `kf bench produce --transactional-id
 //! --transaction-size 1000` (kf's own producer) against both.
 //!
-//! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md).
+//! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md);
+//! `cargo bench --bench cluster_vs_mock -- transactions` runs only the transactional part, and
+//! with `KF_BENCH_BASELINE=path/to/older/kf` also an older `kf` binary's producer in the same
+//! run, for before/after numbers side by side.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use kf::cluster::{Cluster, ClusterConfig};
@@ -20,7 +27,9 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::mocking::MockCluster;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::producer::{
+    BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer,
+};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Message, Offset, TopicPartitionList};
 
@@ -28,9 +37,12 @@ const RECORDS: usize = 200_000;
 const RECORD_BYTES: usize = 1024;
 const PARTITIONS: i32 = 64;
 const TOPIC: &str = "bench";
+const TOPIC_RF3: &str = "bench-rf3";
 const TIMEOUT: Duration = Duration::from_secs(120);
+/// Records of each paced latency run.
+const LATENCY_RECORDS: usize = 60_000;
 
-fn produce(bootstrap: &str) -> Duration {
+fn produce(bootstrap: &str, topic: &str) -> Duration {
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("acks", "all")
@@ -42,7 +54,7 @@ fn produce(bootstrap: &str) -> Duration {
     let started = Instant::now();
     for i in 0..RECORDS {
         let key = (i as u32).to_be_bytes();
-        let mut record = BaseRecord::to(TOPIC).key(&key[..]).payload(&payload[..]);
+        let mut record = BaseRecord::to(topic).key(&key[..]).payload(&payload[..]);
         loop {
             match producer.send(record) {
                 Ok(()) => break,
@@ -58,7 +70,7 @@ fn produce(bootstrap: &str) -> Duration {
     started.elapsed()
 }
 
-fn consume(bootstrap: &str) -> Duration {
+fn consume(bootstrap: &str, topic: &str) -> Duration {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         // librdkafka's assign() needs a group id; the group is never joined.
@@ -69,7 +81,7 @@ fn consume(bootstrap: &str) -> Duration {
         .unwrap();
     let mut tpl = TopicPartitionList::new();
     for p in 0..PARTITIONS {
-        tpl.add_partition_offset(TOPIC, p, Offset::Beginning)
+        tpl.add_partition_offset(topic, p, Offset::Beginning)
             .unwrap();
     }
     consumer.assign(&tpl).unwrap();
@@ -84,6 +96,73 @@ fn consume(bootstrap: &str) -> Duration {
         }
     }
     started.elapsed()
+}
+
+/// Each record's time from `send` to its delivery report, in microseconds.
+struct LatencyContext {
+    started: Instant,
+    latencies_us: Mutex<Vec<u32>>,
+}
+
+impl ClientContext for LatencyContext {}
+
+impl ProducerContext for LatencyContext {
+    /// When the record was sent, in nanoseconds since `started`.
+    type DeliveryOpaque = usize;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, sent_ns: usize) {
+        assert!(result.is_ok(), "delivery failed");
+        let now_ns = self.started.elapsed().as_nanos() as usize;
+        let latency_us = u32::try_from(now_ns.saturating_sub(sent_ns) / 1000).unwrap_or(u32::MAX);
+        self.latencies_us.lock().unwrap().push(latency_us);
+    }
+}
+
+/// Produces `LATENCY_RECORDS` at `rate` records/s (in 1 ms steps), the same producer settings
+/// as [`produce`]: (p50, p99) of the delivery latency.
+fn produce_latency(bootstrap: &str, topic: &str, rate: f64) -> (Duration, Duration) {
+    let context = LatencyContext {
+        started: Instant::now(),
+        latencies_us: Mutex::new(Vec::with_capacity(LATENCY_RECORDS)),
+    };
+    // A threaded producer serves delivery reports as they come, not when the pacing loop polls.
+    let producer: ThreadedProducer<LatencyContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("acks", "all")
+        .set("linger.ms", "5")
+        .set("queue.buffering.max.messages", "1000000")
+        .create_with_context(context)
+        .unwrap();
+    let payload = vec![b'x'; RECORD_BYTES];
+    let started = Instant::now();
+    let mut sent = 0;
+    while sent < LATENCY_RECORDS {
+        let due = ((started.elapsed().as_secs_f64() * rate) as usize).min(LATENCY_RECORDS);
+        while sent < due {
+            let key = (sent as u32).to_be_bytes();
+            let sent_ns = producer.context().started.elapsed().as_nanos() as usize;
+            producer
+                .send(
+                    BaseRecord::with_opaque_to(topic, sent_ns)
+                        .key(&key[..])
+                        .payload(&payload[..]),
+                )
+                .map_err(|(e, _)| e)
+                .unwrap();
+            sent += 1;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    producer.flush(TIMEOUT).unwrap();
+    let mut latencies = producer.context().latencies_us.lock().unwrap().clone();
+    assert_eq!(latencies.len(), LATENCY_RECORDS, "every record reported");
+    latencies.sort_unstable();
+    let at = |q: f64| {
+        Duration::from_micros(u64::from(
+            latencies[((latencies.len() - 1) as f64 * q) as usize],
+        ))
+    };
+    (at(0.50), at(0.99))
 }
 
 /// When a member was first given partitions.
@@ -184,8 +263,7 @@ fn rate(elapsed: Duration) -> String {
     )
 }
 
-fn report(what: &str, kf: Duration, mock: Duration) {
-    println!("{what}: {RECORDS} records x {RECORD_BYTES} B, {PARTITIONS} partitions, acks=all");
+fn report_lines(kf: Duration, mock: Duration) {
     println!("  kf cluster, 3 brokers on disk   {}", rate(kf));
     println!("  librdkafka mock, 3 brokers      {}", rate(mock));
     println!(
@@ -199,9 +277,10 @@ const TXN_RECORDS: &str = "200000";
 const TXN_SIZE: &str = "1000";
 const TXN_TOPIC: &str = "txn-bench";
 
-/// `kf bench produce --transactional-id` against `bootstrap`: its two summary lines.
-fn transactional_produce(bootstrap: &str, transactional_id: &str) -> Vec<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_kf"))
+/// `kf bench produce --transactional-id` (the binary `kf`) against `bootstrap`: its two
+/// summary lines.
+fn transactional_produce(kf: &str, bootstrap: &str, transactional_id: &str) -> Vec<String> {
+    let output = Command::new(kf)
         .args([
             "bench",
             "produce",
@@ -283,6 +362,7 @@ fn main() {
         }))
         .unwrap();
     let kf_bootstrap = cluster.bootstrap_servers();
+    let only_transactions = std::env::args().any(|a| a == "transactions");
     runtime.block_on(async {
         let admin: rdkafka::admin::AdminClient<_> = ClientConfig::new()
             .set("bootstrap.servers", &kf_bootstrap)
@@ -293,10 +373,18 @@ fn main() {
             PARTITIONS,
             rdkafka::admin::TopicReplication::Fixed(1),
         );
+        let replicated = rdkafka::admin::NewTopic::new(
+            TOPIC_RF3,
+            PARTITIONS,
+            rdkafka::admin::TopicReplication::Fixed(3),
+        );
         let txn_topic =
             rdkafka::admin::NewTopic::new(TXN_TOPIC, 1, rdkafka::admin::TopicReplication::Fixed(1));
         admin
-            .create_topics([&topic, &txn_topic], &rdkafka::admin::AdminOptions::new())
+            .create_topics(
+                [&topic, &replicated, &txn_topic],
+                &rdkafka::admin::AdminOptions::new(),
+            )
             .await
             .unwrap()
             .into_iter()
@@ -307,46 +395,38 @@ fn main() {
 
     let mock = MockCluster::new(3).unwrap();
     mock.create_topic(TOPIC, PARTITIONS, 1).unwrap();
+    mock.create_topic(TOPIC_RF3, PARTITIONS, 3).unwrap();
     let mock_bootstrap = mock.bootstrap_servers();
-
-    let kf_produce = produce(&kf_bootstrap);
-    let mock_produce = produce(&mock_bootstrap);
-    let kf_consume = consume(&kf_bootstrap);
-    let mock_consume = consume(&mock_bootstrap);
-    let groups: Vec<_> = ["classic", "consumer"]
-        .into_iter()
-        .map(|protocol| {
-            let group = format!("bench-{protocol}");
-            (
-                protocol,
-                group_consume(&kf_bootstrap, &group, protocol),
-                group_consume(&mock_bootstrap, &group, protocol),
-            )
-        })
-        .collect();
-    report("produce", kf_produce, mock_produce);
-    report("consume", kf_consume, mock_consume);
-    for (protocol, kf, mock) in groups {
-        report_group(protocol, kf, mock);
+    if !only_transactions {
+        compare_clusters(&kf_bootstrap, &mock_bootstrap);
     }
 
     mock.create_topic(TXN_TOPIC, 1, 1).unwrap();
-    let kf_txn = transactional_produce(&kf_bootstrap, "bench-kf");
-    let mock_txn = transactional_produce(&mock_bootstrap, "bench-mock");
-    println!(
-        "transactional produce: kf bench produce, {TXN_RECORDS} records x 1024 B, one partition, \
-         transactions of {TXN_SIZE}"
-    );
-    for (name, lines) in [("kf cluster", &kf_txn), ("librdkafka mock", &mock_txn)] {
-        for line in lines.iter() {
-            println!("  {name:<16} {line}");
-        }
+    let mut binaries = vec![("", env!("CARGO_BIN_EXE_kf").to_string())];
+    if let Ok(baseline) = std::env::var("KF_BENCH_BASELINE") {
+        binaries.push((" (baseline)", baseline));
     }
-    println!(
-        "  kf / mock throughput            {:.2}x",
-        records_per_sec(&kf_txn) / records_per_sec(&mock_txn)
-    );
+    for (label, kf) in &binaries {
+        let kf_txn = transactional_produce(kf, &kf_bootstrap, &format!("bench-kf{label}"));
+        let mock_txn = transactional_produce(kf, &mock_bootstrap, &format!("bench-mock{label}"));
+        println!(
+            "transactional produce{label}: kf bench produce, {TXN_RECORDS} records x 1024 B, one \
+             partition, transactions of {TXN_SIZE}"
+        );
+        for (name, lines) in [("kf cluster", &kf_txn), ("librdkafka mock", &mock_txn)] {
+            for line in lines.iter() {
+                println!("  {name:<16} {line}");
+            }
+        }
+        println!(
+            "  kf / mock throughput            {:.2}x",
+            records_per_sec(&kf_txn) / records_per_sec(&mock_txn)
+        );
+    }
     runtime.block_on(cluster.shutdown());
+    if only_transactions {
+        return;
+    }
 
     let (to_ready, rss_kib) = idle_cluster_footprint();
     println!("idle 3-broker `kf cluster up`");
@@ -358,4 +438,71 @@ fn main() {
         "  resident memory after 2 s idle                 {:.1} MiB",
         rss_kib as f64 / 1024.0
     );
+}
+
+/// The librdkafka runs: produce, consume and group consume against both clusters.
+fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str) {
+    // kf and the mock take turns, so a burst of load from elsewhere hits both alike.
+    let mut produced = Vec::new();
+    for topic in [TOPIC, TOPIC_RF3] {
+        let kf = produce(kf_bootstrap, topic);
+        let mock = produce(mock_bootstrap, topic);
+        produced.push((topic, kf, mock));
+    }
+    let mut consumed = Vec::new();
+    for topic in [TOPIC, TOPIC_RF3] {
+        let kf = consume(kf_bootstrap, topic);
+        let mock = consume(mock_bootstrap, topic);
+        consumed.push((topic, kf, mock));
+    }
+    // Both at the same offered load: half of the slower one's saturating rate.
+    let latencies: Vec<_> = produced
+        .iter()
+        .map(|&(topic, kf, mock)| {
+            let rate = RECORDS as f64 / kf.max(mock).as_secs_f64() / 2.0;
+            let kf = produce_latency(kf_bootstrap, topic, rate);
+            let mock = produce_latency(mock_bootstrap, topic, rate);
+            (topic, rate, kf, mock)
+        })
+        .collect();
+    let groups: Vec<_> = ["classic", "consumer"]
+        .into_iter()
+        .map(|protocol| {
+            let group = format!("bench-{protocol}");
+            (
+                protocol,
+                group_consume(kf_bootstrap, &group, protocol),
+                group_consume(mock_bootstrap, &group, protocol),
+            )
+        })
+        .collect();
+    for (what, runs) in [("produce", &produced), ("consume", &consumed)] {
+        for &(topic, kf, mock) in runs.iter() {
+            let rf = if topic == TOPIC_RF3 { 3 } else { 1 };
+            println!(
+                "{what} RF={rf}: {RECORDS} records x {RECORD_BYTES} B, {PARTITIONS} partitions, acks=all"
+            );
+            report_lines(kf, mock);
+        }
+    }
+    for (topic, rate, kf, mock) in latencies {
+        let rf = if topic == TOPIC_RF3 { 3 } else { 1 };
+        println!(
+            "produce latency RF={rf}: {LATENCY_RECORDS} records at {rate:.0} records/s (half the \
+             slower saturating rate), acks=all, linger.ms=5"
+        );
+        for (name, (p50, p99)) in [
+            ("kf cluster, 3 brokers on disk", kf),
+            ("librdkafka mock, 3 brokers    ", mock),
+        ] {
+            println!(
+                "  {name}  p50 {:>7.2} ms  p99 {:>7.2} ms",
+                p50.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3
+            );
+        }
+    }
+    for (protocol, kf, mock) in groups {
+        report_group(protocol, kf, mock);
+    }
 }

@@ -13,6 +13,47 @@ use super::kf;
 /// Generous: a loaded two-core machine may take a while to fence and elect.
 const DEADLINE: Duration = Duration::from_secs(60);
 
+/// A detached `kf cluster up` of `data`, stopped when dropped, so a failing test does not
+/// leave its brokers running.
+pub struct Detached<'a> {
+    pub home: &'a Path,
+    pub data: &'a Path,
+    stopped: bool,
+}
+
+impl<'a> Detached<'a> {
+    /// Takes charge of the cluster `kf cluster up --detach --data-dir data` started.
+    pub fn new(home: &'a Path, data: &'a Path) -> Self {
+        Detached {
+            home,
+            data,
+            stopped: false,
+        }
+    }
+
+    /// Stops the cluster, which must succeed.
+    pub fn down(mut self) {
+        self.stopped = true;
+        kf(self.home)
+            .args(["cluster", "down", "--data-dir"])
+            .arg(self.data)
+            .assert()
+            .success();
+    }
+}
+
+impl Drop for Detached<'_> {
+    fn drop(&mut self) {
+        if !self.stopped {
+            // Best effort while a test unwinds: the panic is the failure to report.
+            let _ = kf(self.home)
+                .args(["cluster", "down", "--data-dir"])
+                .arg(self.data)
+                .output();
+        }
+    }
+}
+
 fn status(home: &Path, data: &Path) -> Value {
     let output = kf(home)
         .args(["cluster", "status", "-o", "json", "--data-dir"])
@@ -81,6 +122,7 @@ fn kill_start_isolate_heal_and_the_states_status_shows() {
         .arg(&data)
         .assert()
         .success();
+    let cluster = Detached::new(home.path(), &data);
     // One partition on each broker (replication factor 1 spreads them).
     kf(home.path())
         .args(["topic", "create", "spread", "-p", "3"])
@@ -189,11 +231,7 @@ fn kill_start_isolate_heal_and_the_states_status_shows() {
         .code(1)
         .stderr(predicate::str::contains("broker 2 is not running"));
 
-    kf(home.path())
-        .args(["cluster", "down", "--data-dir"])
-        .arg(&data)
-        .assert()
-        .success();
+    cluster.down();
 }
 
 #[test]

@@ -14,10 +14,13 @@ use super::topic::TestCluster;
 /// Far below the 15 s of retrying these failures once cost, far above a loaded machine's noise.
 const AT_ONCE: Duration = Duration::from_secs(5);
 
-/// A port nothing listens on.
-fn dead_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().to_string()
+/// A port nothing listens on, held (bound, never listening) while the socket lives: a port
+/// merely freed again could be taken by a cluster another test starts meanwhile, and then
+/// connecting to it would not be refused.
+fn dead_address() -> (String, tokio::net::TcpSocket) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    (socket.local_addr().unwrap().to_string(), socket)
 }
 
 /// Runs `cmd`, asserts it exits with `code` within [`AT_ONCE`] and prints exactly one line on
@@ -36,8 +39,8 @@ fn fails_at_once(mut cmd: assert_cmd::Command, code: i32) -> String {
 #[test]
 fn a_refused_connection_fails_at_once() {
     let home = tempfile::tempdir().unwrap();
-    let dead = dead_address();
-    let other = dead_address();
+    let (dead, _held) = dead_address();
+    let (other, _also_held) = dead_address();
     let servers = format!("{dead},{other}");
     let commands: [&[&str]; 6] = [
         &["produce", "orders"],

@@ -4,7 +4,8 @@
 //! records in each of its six partitions, payments, other, compacted; perf with records only for
 //! `kf bench consume`, so `kf bench produce perf` meets a cluster without it, as a new user's).
 //!
-//! Each example gets that world fresh, on a fresh one-broker cluster (three for `-r 3`) on the shared runtime
+//! Each example gets that world fresh, on a fresh one-broker cluster (three for `-r 3` and
+//! `kf topic reassign`) on the shared runtime
 //! (starting one takes milliseconds): examples create, delete, compact and grow the same
 //! topics, and one's changes must not decide whether the next passes. Bounded: each example
 //! has a deadline, and benchmark volumes are scaled down (the flags are what is under test).
@@ -336,16 +337,22 @@ fn shell(line: &str, work: &Path, home: &Path, bootstrap: &str) -> Command {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // A process group of its own, so that a timeout kills what `sh` started too: a `kf` left
+    // running would hold the output pipes open and the test would wait on them for ever.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd
 }
 
-/// Waits for `child` until `deadline`; kills it when time is up.
+/// Waits for `child` until `deadline`; kills its whole process group when time is up.
 fn wait_until(child: &mut Child, deadline: Instant) -> Option<std::process::ExitStatus> {
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             return Some(status);
         }
         if Instant::now() > deadline {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
             let _ = child.kill();
             let _ = child.wait();
             return None;
@@ -466,7 +473,12 @@ fn every_help_example_works() {
         let (work, home) = (root.path().join("work"), root.path().join("home"));
         std::fs::create_dir_all(&work).unwrap();
         let kind = World::for_example(&example.line);
-        let brokers = if example.line.contains(" -r 3") { 3 } else { 1 };
+        // Three brokers for replicas to be placed or moved on.
+        let brokers = if example.line.contains(" -r 3") || example.command == "kf topic reassign" {
+            3
+        } else {
+            1
+        };
         let cluster = runtime.block_on(world(&root.path().join("cluster"), kind, brokers));
         let bootstrap = cluster.bootstrap_servers();
         if kind == World::TopicsAndTransactions {

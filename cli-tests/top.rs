@@ -14,6 +14,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
+use super::cluster_faults::Detached;
 use super::kf;
 use super::topic::TestCluster;
 
@@ -641,6 +642,7 @@ fn fault_keys_on_a_local_cluster_kill_start_isolate_and_heal_the_selected_broker
         .arg(&data)
         .assert()
         .success();
+    let cluster = Detached::new(home.path(), &data);
     kf(home.path())
         .args(["topic", "create", "spread", "-p", "3"])
         .assert()
@@ -730,9 +732,5 @@ fn fault_keys_on_a_local_cluster_kill_start_isolate_and_heal_the_selected_broker
     tmux.keys(&["s"]);
     tmux.wait_for("the refusal", |s| s.contains("broker 2 is already running"));
     tmux.quit();
-    kf(home.path())
-        .args(["cluster", "down", "--data-dir"])
-        .arg(&data)
-        .assert()
-        .success();
+    cluster.down();
 }

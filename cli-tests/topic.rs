@@ -500,3 +500,79 @@ fn list_and_describe_against_librdkafkas_mock_cluster() {
         predicate::str::is_match("^kf: error: .*does not support CreateTopics\n$").unwrap(),
     );
 }
+
+#[test]
+fn reassign_moves_a_partition_and_lists_and_cancels() {
+    let cluster = TestCluster::start(2);
+    cluster
+        .kf(&["topic", "create", "t", "-p", "1", "-r", "1"])
+        .assert()
+        .success();
+    let metadata = cluster.rdkafka_metadata(Some("t"));
+    let from = metadata.topics()[0].partitions()[0].replicas()[0];
+    let to = 1 - from;
+    cluster
+        .kf(&["topic", "reassign", "t:0", "--list"])
+        .assert()
+        .success()
+        .stdout("No reassignment in progress.\n");
+    cluster
+        .kf(&[
+            "topic",
+            "reassign",
+            "t:0",
+            "--replicas",
+            &to.to_string(),
+            "-o",
+            "json",
+        ])
+        .assert()
+        .success();
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let listed = json(
+            &cluster
+                .kf(&["topic", "reassign", "--list", "-o", "json"])
+                .output()
+                .unwrap(),
+        );
+        if listed.as_array().unwrap().is_empty() {
+            break;
+        }
+        assert_eq!(listed[0]["topic"], "t");
+        assert_eq!(listed[0]["adding_replicas"], serde_json::json!([to]));
+        assert_eq!(listed[0]["removing_replicas"], serde_json::json!([from]));
+        assert!(Instant::now() < deadline, "the move never completed");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let metadata =
+        cluster.rdkafka_metadata_until("t", |m| m.topics()[0].partitions()[0].replicas() == [to]);
+    assert_eq!(metadata.topics()[0].partitions()[0].replicas(), [to]);
+
+    let fails_with = |args: &[&str], error: &str| {
+        cluster
+            .kf(args)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(error));
+    };
+    fails_with(
+        &["topic", "reassign", "t:0", "--cancel"],
+        "NO_REASSIGNMENT_IN_PROGRESS",
+    );
+    fails_with(
+        &["topic", "reassign", "t:4", "--replicas", "0"],
+        "UNKNOWN_TOPIC_OR_PARTITION",
+    );
+    fails_with(
+        &["topic", "reassign", "t:0", "--replicas", "0,0"],
+        "INVALID_REPLICA_ASSIGNMENT",
+    );
+    for usage in [
+        &["topic", "reassign", "t", "--replicas", "0"][..],
+        &["topic", "reassign", "t:0"],
+        &["topic", "reassign", "t:0", "--replicas", "0", "--cancel"],
+    ] {
+        cluster.kf(usage).assert().code(2);
+    }
+}

@@ -168,6 +168,7 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete topics')
             [CompletionResult]::new('alter-config', 'alter-config', [CompletionResultType]::ParameterValue, 'Change a topic''s config overrides (IncrementalAlterConfigs)')
             [CompletionResult]::new('add-partitions', 'add-partitions', [CompletionResultType]::ParameterValue, 'Add partitions to a topic (existing partitions keep their data)')
+            [CompletionResult]::new('reassign', 'reassign', [CompletionResultType]::ParameterValue, 'Move a partition''s replicas to other brokers, list or cancel moves (KIP-455)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -255,6 +256,20 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'kf;topic;reassign' {
+            [CompletionResult]::new('--replicas', '--replicas', [CompletionResultType]::ParameterName, 'The brokers the partition moves to, its preferred leader first')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the reassignments under way (of TOPIC:PARTITION when given)')
+            [CompletionResult]::new('--cancel', '--cancel', [CompletionResultType]::ParameterName, 'Cancel the partition''s reassignment')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'kf;topic;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a topic')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List topics with their partition count and replication factor')
@@ -262,6 +277,7 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete topics')
             [CompletionResult]::new('alter-config', 'alter-config', [CompletionResultType]::ParameterValue, 'Change a topic''s config overrides (IncrementalAlterConfigs)')
             [CompletionResult]::new('add-partitions', 'add-partitions', [CompletionResultType]::ParameterValue, 'Add partitions to a topic (existing partitions keep their data)')
+            [CompletionResult]::new('reassign', 'reassign', [CompletionResultType]::ParameterValue, 'Move a partition''s replicas to other brokers, list or cancel moves (KIP-455)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -281,6 +297,9 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             break
         }
         'kf;topic;help;add-partitions' {
+            break
+        }
+        'kf;topic;help;reassign' {
             break
         }
         'kf;topic;help;help' {
@@ -750,6 +769,7 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete topics')
             [CompletionResult]::new('alter-config', 'alter-config', [CompletionResultType]::ParameterValue, 'Change a topic''s config overrides (IncrementalAlterConfigs)')
             [CompletionResult]::new('add-partitions', 'add-partitions', [CompletionResultType]::ParameterValue, 'Add partitions to a topic (existing partitions keep their data)')
+            [CompletionResult]::new('reassign', 'reassign', [CompletionResultType]::ParameterValue, 'Move a partition''s replicas to other brokers, list or cancel moves (KIP-455)')
             break
         }
         'kf;help;topic;create' {
@@ -768,6 +788,9 @@ Register-ArgumentCompleter -Native -CommandName 'kf' -ScriptBlock {
             break
         }
         'kf;help;topic;add-partitions' {
+            break
+        }
+        'kf;help;topic;reassign' {
             break
         }
         'kf;help;group' {

@@ -262,6 +262,9 @@ _kf() {
             kf__subcmd__help__subcmd__topic,list)
                 cmd="kf__subcmd__help__subcmd__topic__subcmd__list"
                 ;;
+            kf__subcmd__help__subcmd__topic,reassign)
+                cmd="kf__subcmd__help__subcmd__topic__subcmd__reassign"
+                ;;
             kf__subcmd__help__subcmd__txn,abort)
                 cmd="kf__subcmd__help__subcmd__txn__subcmd__abort"
                 ;;
@@ -301,6 +304,9 @@ _kf() {
             kf__subcmd__topic,list)
                 cmd="kf__subcmd__topic__subcmd__list"
                 ;;
+            kf__subcmd__topic,reassign)
+                cmd="kf__subcmd__topic__subcmd__reassign"
+                ;;
             kf__subcmd__topic__subcmd__help,add-partitions)
                 cmd="kf__subcmd__topic__subcmd__help__subcmd__add__subcmd__partitions"
                 ;;
@@ -321,6 +327,9 @@ _kf() {
                 ;;
             kf__subcmd__topic__subcmd__help,list)
                 cmd="kf__subcmd__topic__subcmd__help__subcmd__list"
+                ;;
+            kf__subcmd__topic__subcmd__help,reassign)
+                cmd="kf__subcmd__topic__subcmd__help__subcmd__reassign"
                 ;;
             kf__subcmd__txn,abort)
                 cmd="kf__subcmd__txn__subcmd__abort"
@@ -1839,7 +1848,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__help__subcmd__topic)
-            opts="create list describe delete alter-config add-partitions"
+            opts="create list describe delete alter-config add-partitions reassign"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1923,6 +1932,20 @@ _kf() {
             return 0
             ;;
         kf__subcmd__help__subcmd__topic__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__help__subcmd__topic__subcmd__reassign)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2233,7 +2256,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__topic)
-            opts="-h --help create list describe delete alter-config add-partitions help"
+            opts="-h --help create list describe delete alter-config add-partitions reassign help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2465,7 +2488,7 @@ _kf() {
             return 0
             ;;
         kf__subcmd__topic__subcmd__help)
-            opts="create list describe delete alter-config add-partitions help"
+            opts="create list describe delete alter-config add-partitions reassign help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2576,6 +2599,20 @@ _kf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kf__subcmd__topic__subcmd__help__subcmd__reassign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kf__subcmd__topic__subcmd__list)
             opts="-i -o -b -X -h --internal --output --bootstrap-server --profile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2583,6 +2620,48 @@ _kf() {
                 return 0
             fi
             case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --bootstrap-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -X)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kf__subcmd__topic__subcmd__reassign)
+            opts="-o -b -X -h --replicas --list --cancel --output --bootstrap-server --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
                     COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
                     return 0

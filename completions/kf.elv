@@ -145,6 +145,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand delete 'Delete topics'
             cand alter-config 'Change a topic''s config overrides (IncrementalAlterConfigs)'
             cand add-partitions 'Add partitions to a topic (existing partitions keep their data)'
+            cand reassign 'Move a partition''s replicas to other brokers, list or cancel moves (KIP-455)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kf;topic;create'= {
@@ -225,6 +226,19 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'kf;topic;reassign'= {
+            cand --replicas 'The brokers the partition moves to, its preferred leader first'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -b 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --bootstrap-server 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)'
+            cand --profile 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)'
+            cand -X 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)'
+            cand --list 'List the reassignments under way (of TOPIC:PARTITION when given)'
+            cand --cancel 'Cancel the partition''s reassignment'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'kf;topic;help'= {
             cand create 'Create a topic'
             cand list 'List topics with their partition count and replication factor'
@@ -232,6 +246,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand delete 'Delete topics'
             cand alter-config 'Change a topic''s config overrides (IncrementalAlterConfigs)'
             cand add-partitions 'Add partitions to a topic (existing partitions keep their data)'
+            cand reassign 'Move a partition''s replicas to other brokers, list or cancel moves (KIP-455)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'kf;topic;help;create'= {
@@ -245,6 +260,8 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;topic;help;alter-config'= {
         }
         &'kf;topic;help;add-partitions'= {
+        }
+        &'kf;topic;help;reassign'= {
         }
         &'kf;topic;help;help'= {
         }
@@ -660,6 +677,7 @@ set edit:completion:arg-completer[kf] = {|@words|
             cand delete 'Delete topics'
             cand alter-config 'Change a topic''s config overrides (IncrementalAlterConfigs)'
             cand add-partitions 'Add partitions to a topic (existing partitions keep their data)'
+            cand reassign 'Move a partition''s replicas to other brokers, list or cancel moves (KIP-455)'
         }
         &'kf;help;topic;create'= {
         }
@@ -672,6 +690,8 @@ set edit:completion:arg-completer[kf] = {|@words|
         &'kf;help;topic;alter-config'= {
         }
         &'kf;help;topic;add-partitions'= {
+        }
+        &'kf;help;topic;reassign'= {
         }
         &'kf;help;group'= {
             cand list 'List consumer groups on every broker'

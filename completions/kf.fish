@@ -91,14 +91,15 @@ complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcomman
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "heal" -d 'Restore the links of one broker, or of every broker'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "info" -d 'Describe any Kafka cluster: id, brokers, controller, metadata quorum, API versions'
 complete -c kf -n "__fish_kf_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -s h -l help -d 'Print help'
-complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "create" -d 'Create a topic'
-complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "list" -d 'List topics with their partition count and replication factor'
-complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "describe" -d 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
-complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "delete" -d 'Delete topics'
-complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
-complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
-complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions reassign help" -s h -l help -d 'Print help'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions reassign help" -f -a "create" -d 'Create a topic'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions reassign help" -f -a "list" -d 'List topics with their partition count and replication factor'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions reassign help" -f -a "describe" -d 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions reassign help" -f -a "delete" -d 'Delete topics'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions reassign help" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions reassign help" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions reassign help" -f -a "reassign" -d 'Move a partition\'s replicas to other brokers, list or cancel moves (KIP-455)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and not __fish_seen_subcommand_from create list describe delete alter-config add-partitions reassign help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s p -l partitions -d 'Number of partitions (default: the broker\'s num.partitions)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s r -l replication-factor -d 'Replication factor (default: the broker\'s default.replication.factor)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from create" -s c -l config -d 'A topic config, e.g. -c cleanup.policy=compact (repeatable)' -r
@@ -147,12 +148,23 @@ complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l validate-only -d 'Ask the broker to check the change without applying it'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l replicas -d 'The brokers the partition moves to, its preferred leader first' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from reassign" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+yaml\t''"
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from reassign" -s b -l bootstrap-server -d 'Bootstrap servers, comma separated (default: --profile, else $KF_BOOTSTRAP, else the default-profile of ~/.config/kf/config.yaml, else the running `kf cluster up`)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l profile -d 'A named profile from ~/.config/kf/config.yaml (bootstrap servers and client properties)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from reassign" -s X -d 'A Kafka client property, e.g. -X request.timeout.ms=5000 (repeatable)' -r
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l list -d 'List the reassignments under way (of TOPIC:PARTITION when given)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from reassign" -l cancel -d 'Cancel the partition\'s reassignment'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from reassign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a topic'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "list" -d 'List topics with their partition count and replication factor'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Describe topics: config overrides, partitions, leaders, replicas, ISR'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete topics'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
+complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "reassign" -d 'Move a partition\'s replicas to other brokers, list or cancel moves (KIP-455)'
 complete -c kf -n "__fish_kf_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kf -n "__fish_kf_using_subcommand group; and not __fish_seen_subcommand_from list describe lag reset-offsets delete delete-offsets help" -s h -l help -d 'Print help'
 complete -c kf -n "__fish_kf_using_subcommand group; and not __fish_seen_subcommand_from list describe lag reset-offsets delete delete-offsets help" -f -a "list" -d 'List consumer groups on every broker'
@@ -432,6 +444,7 @@ complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_f
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "delete" -d 'Delete topics'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "alter-config" -d 'Change a topic\'s config overrides (IncrementalAlterConfigs)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "add-partitions" -d 'Add partitions to a topic (existing partitions keep their data)'
+complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "reassign" -d 'Move a partition\'s replicas to other brokers, list or cancel moves (KIP-455)'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "list" -d 'List consumer groups on every broker'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "describe" -d 'Describe groups: state, assignor, coordinator, members and per-partition offsets and lag'
 complete -c kf -n "__fish_kf_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "lag" -d 'Show the total and per-partition lag of groups'

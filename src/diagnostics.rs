@@ -55,7 +55,8 @@ impl<S: Subscriber> Layer<S> for QuietTransient {
     }
 }
 
-/// openraft's messages for a vote or replication RPC that failed or timed out, and a call into
+/// openraft's messages for a vote, replication or leadership-check RPC that failed or timed
+/// out (the controller's leadership check answers NOT_CONTROLLER on its own), and a call into
 /// a node that was shut down.
 fn is_transient_quorum_error(event: &Event<'_>) -> bool {
     let metadata = event.metadata();
@@ -66,7 +67,10 @@ fn is_transient_quorum_error(event: &Event<'_>) -> bool {
     event.record(&mut fields);
     matches!(
         fields.message.as_str(),
-        "while requesting vote" | "timeout" | "RPCError"
+        "while requesting vote"
+            | "timeout"
+            | "RPCError"
+            | "timeout while confirming leadership for read request"
     ) || fields.core_result.contains("Stopped")
 }
 
@@ -146,6 +150,11 @@ mod tests {
             );
             tracing::error!(target: "openraft::replication", err = "Unreachable", "RPCError");
             tracing::error!(
+                target: "openraft::core::raft_core",
+                error = "timeout after 50ms",
+                "timeout while confirming leadership for read request"
+            );
+            tracing::error!(
                 target: "openraft::raft::raft_inner",
                 core_result = ?Err::<(), _>("Stopped"),
                 "failure when shutting down"
@@ -161,6 +170,7 @@ mod tests {
         let text = emit_quorum_events(DEFAULT_FILTER);
         assert!(!text.contains("requesting vote"), "{text}");
         assert!(!text.contains("RPCError"), "{text}");
+        assert!(!text.contains("confirming leadership"), "{text}");
         assert!(!text.contains("shutting down"), "{text}");
         assert!(text.contains("LogFlush error: disk full"), "{text}");
         assert!(text.contains("a broker failed"), "{text}");

@@ -341,6 +341,253 @@ async fn a_consumer_with_client_rack_reads_the_follower_in_its_rack() {
     cluster.shutdown().await;
 }
 
+async fn alter_reassignment(
+    conn: &mut common::raw::RawConnection,
+    topic: &str,
+    partition: i32,
+    replicas: Option<Vec<i32>>,
+) -> (i16, Option<String>) {
+    use kafka_protocol::messages::alter_partition_reassignments_request::{
+        ReassignablePartition, ReassignableTopic,
+    };
+    use kafka_protocol::messages::{
+        AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse, ApiKey, BrokerId,
+        TopicName,
+    };
+    use kafka_protocol::protocol::StrBytes;
+    let request = AlterPartitionReassignmentsRequest::default().with_topics(vec![
+        ReassignableTopic::default()
+            .with_name(TopicName(StrBytes::from_string(topic.to_string())))
+            .with_partitions(vec![ReassignablePartition::default()
+                .with_partition_index(partition)
+                .with_replicas(replicas.map(|r| r.into_iter().map(BrokerId).collect()))]),
+    ]);
+    let response: AlterPartitionReassignmentsResponse = conn
+        .call(ApiKey::AlterPartitionReassignments, 0, &request)
+        .await;
+    assert_eq!(response.error_code, 0);
+    let p = &response.responses[0].partitions[0];
+    assert_eq!(p.partition_index, partition);
+    (
+        p.error_code,
+        p.error_message.as_ref().map(|m| m.to_string()),
+    )
+}
+
+/// (topic, partition, replicas, adding, removing) of every ongoing reassignment listed.
+async fn list_reassignments(
+    conn: &mut common::raw::RawConnection,
+    topics: Option<Vec<(&str, Vec<i32>)>>,
+) -> Vec<(String, i32, Vec<i32>, Vec<i32>, Vec<i32>)> {
+    use kafka_protocol::messages::list_partition_reassignments_request::ListPartitionReassignmentsTopics;
+    use kafka_protocol::messages::{
+        ApiKey, ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse, TopicName,
+    };
+    use kafka_protocol::protocol::StrBytes;
+    let request = ListPartitionReassignmentsRequest::default().with_topics(topics.map(|topics| {
+        topics
+            .into_iter()
+            .map(|(name, partitions)| {
+                ListPartitionReassignmentsTopics::default()
+                    .with_name(TopicName(StrBytes::from_string(name.to_string())))
+                    .with_partition_indexes(partitions)
+            })
+            .collect()
+    }));
+    let response: ListPartitionReassignmentsResponse = conn
+        .call(ApiKey::ListPartitionReassignments, 0, &request)
+        .await;
+    assert_eq!(response.error_code, 0);
+    let ids = |v: &[kafka_protocol::messages::BrokerId]| v.iter().map(|b| b.0).collect::<Vec<_>>();
+    response
+        .topics
+        .iter()
+        .flat_map(|t| {
+            t.partitions.iter().map(move |p| {
+                (
+                    t.name.to_string(),
+                    p.partition_index,
+                    ids(&p.replicas),
+                    ids(&p.adding_replicas),
+                    ids(&p.removing_replicas),
+                )
+            })
+        })
+        .collect()
+}
+
+async fn wait_for_no_reassignment(conn: &mut common::raw::RawConnection) {
+    let deadline = Instant::now() + TIMEOUT;
+    while !list_reassignments(conn, None).await.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the reassignment never completed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// KIP-455: an RF=2 partition moves from brokers {a, b} to {b, c} while a producer writes with
+/// acks=all. The added replica catches up first (held back here by cutting its link to the
+/// leader, so the reassignment is seen in progress), then the leader a leaves: every record is
+/// read back from the new replicas, which hold identical bytes, and a's log is deleted. Then the
+/// errors Kafka gives, and a cancelled reassignment going back to the replicas it started from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reassignment_moves_a_partition_while_producing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    // The leader is not the controller, so cutting c's link to it leaves c its metadata.
+    let controller = cluster.controller_id().unwrap();
+    let a = (0..3).find(|&b| b != controller).unwrap();
+    let others: Vec<i32> = (0..3).filter(|&x| x != a).collect();
+    let (b, c) = (others[0], others[1]);
+    let admin = admin(&bootstrap);
+    let assignment: &[&[i32]] = &[&[a, b]];
+    let topic = NewTopic::new("moving", 1, TopicReplication::Variable(assignment));
+    for result in admin
+        .create_topics([&topic], &admin_options())
+        .await
+        .unwrap()
+    {
+        result.expect("topic created");
+    }
+    cluster.cut_link(c, a);
+
+    let b2 = bootstrap.clone();
+    let producing = tokio::task::spawn_blocking(move || {
+        for round in 0..20 {
+            produce_acks_all(&b2, "moving", 0, 10, &format!("m{round}"));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let addr = bootstrap.split(',').next().unwrap().to_string();
+    let mut conn = common::raw::RawConnection::connect(&addr).await;
+    assert_eq!(
+        alter_reassignment(&mut conn, "moving", 0, Some(vec![b, c]))
+            .await
+            .0,
+        0
+    );
+    let ongoing = vec![("moving".to_string(), 0, vec![b, c, a], vec![c], vec![a])];
+    assert_eq!(list_reassignments(&mut conn, None).await, ongoing);
+    assert_eq!(
+        list_reassignments(
+            &mut conn,
+            Some(vec![("moving", vec![0, 1]), ("absent", vec![0])])
+        )
+        .await,
+        ongoing
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        list_reassignments(&mut conn, None).await,
+        ongoing,
+        "still in progress while the added replica cannot catch up"
+    );
+    cluster.heal_link(c, a);
+    wait_for_no_reassignment(&mut conn).await;
+    producing.await.unwrap();
+
+    let data_dir = dir.path().to_path_buf();
+    let b2 = bootstrap.clone();
+    tokio::task::spawn_blocking(move || {
+        let (leader, mut replicas, mut isr) = partition_metadata(&b2, "moving", 0);
+        replicas.sort();
+        isr.sort();
+        let mut expected = vec![b, c];
+        expected.sort();
+        assert_eq!(replicas, expected);
+        assert_eq!(isr, expected);
+        assert_ne!(leader, a);
+        wait_until("the removed broker deletes its log", || {
+            !data_dir
+                .join(format!("broker-{a}"))
+                .join("moving-0")
+                .exists()
+        });
+        wait_until("the new replicas hold the same bytes", || {
+            let (x, y) = (
+                segment(&data_dir, b, "moving", 0),
+                segment(&data_dir, c, "moving", 0),
+            );
+            !x.is_empty() && x == y
+        });
+        let reader = consumer(&b2, &[]);
+        let mut assignment = TopicPartitionList::new();
+        assignment
+            .add_partition_offset("moving", 0, rdkafka::Offset::Beginning)
+            .unwrap();
+        reader.assign(&assignment).unwrap();
+        let mut values = Vec::new();
+        let deadline = Instant::now() + TIMEOUT;
+        while values.len() < 200 {
+            assert!(Instant::now() < deadline, "read {} of 200", values.len());
+            if let Some(message) = reader.poll(Duration::from_millis(100)) {
+                let message = message.unwrap();
+                values.push(String::from_utf8(message.payload().unwrap().to_vec()).unwrap());
+            }
+        }
+        let expected: Vec<String> = (0..20)
+            .flat_map(|r| (0..10).map(move |i| format!("m{r}-{i}")))
+            .collect();
+        assert_eq!(
+            values, expected,
+            "every acknowledged record, once, in order"
+        );
+    })
+    .await
+    .unwrap();
+
+    // Errors as Kafka: unknown topic or partition, bad replica lists, nothing to cancel.
+    use RDKafkaErrorCode as E;
+    let code = |e: E| e as i16;
+    let cases: Vec<(&str, i32, Option<Vec<i32>>, RDKafkaErrorCode)> = vec![
+        ("absent", 0, Some(vec![b]), E::UnknownTopicOrPartition),
+        ("moving", 7, Some(vec![b]), E::UnknownTopicOrPartition),
+        ("moving", 0, Some(vec![]), E::InvalidReplicaAssignment),
+        ("moving", 0, Some(vec![b, b]), E::InvalidReplicaAssignment),
+        ("moving", 0, Some(vec![b, 42]), E::InvalidReplicaAssignment),
+        ("moving", 0, None, E::NoReassignmentInProgress),
+    ];
+    for (topic, partition, replicas, expected) in cases {
+        let (error, message) = alter_reassignment(&mut conn, topic, partition, replicas).await;
+        assert_eq!(error, code(expected), "{topic}-{partition}: {message:?}");
+        assert!(message.is_some());
+    }
+
+    // A cancelled reassignment drops the replica it was adding and keeps the old ones.
+    let leader = tokio::task::spawn_blocking({
+        let b2 = bootstrap.clone();
+        move || partition_metadata(&b2, "moving", 0).0
+    })
+    .await
+    .unwrap();
+    cluster.cut_link(a, leader);
+    assert_eq!(
+        alter_reassignment(&mut conn, "moving", 0, Some(vec![b, a]))
+            .await
+            .0,
+        0
+    );
+    assert_eq!(list_reassignments(&mut conn, None).await.len(), 1);
+    assert_eq!(alter_reassignment(&mut conn, "moving", 0, None).await.0, 0);
+    assert!(list_reassignments(&mut conn, None).await.is_empty());
+    cluster.heal_link(a, leader);
+    let b2 = bootstrap.clone();
+    let replicas = tokio::task::spawn_blocking(move || {
+        let mut r = partition_metadata(&b2, "moving", 0).1;
+        r.sort();
+        r
+    })
+    .await
+    .unwrap();
+    let mut expected = vec![b, c];
+    expected.sort();
+    assert_eq!(replicas, expected);
+    cluster.shutdown().await;
+}
+
 /// OffsetCommit v8 of `data-0` at `offset` for `group`, outside group management: the
 /// partition's error code.
 async fn commit_offset(addr: &str, group: &str, offset: i64) -> i16 {

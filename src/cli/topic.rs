@@ -36,6 +36,11 @@ pub enum TopicCommand {
         after_help = "Examples:\n  kf topic add-partitions orders -n 2        two more partitions\n  kf topic add-partitions orders --total 12  grow to 12 partitions\n\nKeys map to partitions by their hash modulo the partition count, so adding partitions\nmoves keys to other partitions from then on."
     )]
     AddPartitions(AddPartitionsArgs),
+    /// Move a partition's replicas to other brokers, list or cancel moves (KIP-455)
+    #[command(
+        after_help = "Examples:\n  kf topic reassign orders:0 --replicas 2,1       move orders-0 to brokers 2 and 1 (2 its preferred leader)\n  kf topic reassign --list                      every reassignment under way\n  kf topic reassign orders:0 --list -o json     that partition's, if under way\n\nThe added replicas catch up with the leader first; once they are all in sync, the removed\nreplicas leave and delete their copies. `kf topic reassign orders:0 --cancel` stops a move\nunder way and goes back to the replicas it started from."
+    )]
+    Reassign(ReassignArgs),
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +150,33 @@ pub struct AddPartitionsArgs {
     /// Ask the broker to check the change without applying it
     #[arg(long = "validate-only")]
     pub validate_only: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReassignArgs {
+    /// The partition, as TOPIC:PARTITION (optional with --list)
+    #[arg(value_name = "TOPIC:PARTITION", required_unless_present = "list")]
+    pub partition: Option<String>,
+    /// The brokers the partition moves to, its preferred leader first
+    #[arg(
+        long = "replicas",
+        value_name = "ID,...",
+        value_delimiter = ',',
+        required_unless_present_any = ["list", "cancel"],
+        conflicts_with_all = ["list", "cancel"]
+    )]
+    pub replicas: Vec<i32>,
+    /// List the reassignments under way (of TOPIC:PARTITION when given)
+    #[arg(long = "list", conflicts_with = "cancel")]
+    pub list: bool,
+    /// Cancel the partition's reassignment
+    #[arg(long = "cancel")]
+    pub cancel: bool,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub output: OutputFormat,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

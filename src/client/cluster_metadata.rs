@@ -35,6 +35,26 @@ pub struct PartitionMetadata {
     pub offline_replicas: Vec<i32>,
 }
 
+/// Kafka's `TopicCommand`: fewer replicas in sync than assigned.
+pub fn is_under_replicated(isr: &[i32], replicas: &[i32]) -> bool {
+    isr.len() < replicas.len()
+}
+
+/// No leader (-1): nothing can be read or written.
+pub fn is_offline(leader: i32) -> bool {
+    leader < 0
+}
+
+impl PartitionMetadata {
+    pub fn is_under_replicated(&self) -> bool {
+        is_under_replicated(&self.isr, &self.replicas)
+    }
+
+    pub fn is_offline(&self) -> bool {
+        is_offline(self.leader_id)
+    }
+}
+
 /// One topic and its partitions, ordered by partition index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicMetadata {

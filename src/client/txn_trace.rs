@@ -16,6 +16,7 @@ use super::error::{ClientError, ClientResult};
 use super::kafka_client::Client;
 use super::wire::TopicPartition;
 use crate::coord::txn::log_record::{decode_key, decode_value};
+use crate::coord::txn::state::TxnState;
 use crate::coord::txn::store::TRANSACTION_STATE_TOPIC;
 use crate::log::TxnMarker;
 
@@ -125,11 +126,17 @@ const MAX_HELD_ROUNDS: u32 = 10;
 const CLOCK_SLACK_MS: i64 = 1_000;
 
 fn is_prepare(state: &str) -> bool {
-    matches!(state, "PrepareCommit" | "PrepareAbort")
+    matches!(
+        TxnState::from_name(state),
+        Some(TxnState::PrepareCommit | TxnState::PrepareAbort)
+    )
 }
 
 fn is_complete(state: &str) -> bool {
-    matches!(state, "CompleteCommit" | "CompleteAbort")
+    matches!(
+        TxnState::from_name(state),
+        Some(TxnState::CompleteCommit | TxnState::CompleteAbort)
+    )
 }
 
 /// The pure part: turns `__transaction_state` records and control records into events in
@@ -221,7 +228,7 @@ impl Tracer {
                     transactional_id: Some(transactional_id),
                     producer_id: previous.producer_id,
                     producer_epoch: previous.producer_epoch,
-                    state: "Dead".to_string(),
+                    state: TxnState::Dead.name().to_string(),
                     previous_state: Some(previous.state),
                     partitions: Vec::new(),
                     transaction_timeout_ms: None,

@@ -30,6 +30,8 @@ pub fn client_max_version(api: ApiKey) -> Option<i16> {
         ApiKey::DescribeQuorum => 2,
         ApiKey::DeleteRecords => 2,
         ApiKey::DescribeLogDirs => 4,
+        ApiKey::AlterPartitionReassignments => 0,
+        ApiKey::ListPartitionReassignments => 0,
         ApiKey::InitProducerId => 5,
         ApiKey::FindCoordinator => 3,
         ApiKey::JoinGroup => 5,

@@ -22,6 +22,7 @@ use crate::broker::lifecycle::{register, run_heartbeats};
 use crate::broker::{
     partitions::run_partition_sync, Broker, BrokerListener, InterBrokerRouter, ListenerName,
 };
+use crate::client::cluster_metadata::{is_offline, is_under_replicated};
 use crate::config::listeners::{ListenerConfig, ListenerError};
 use crate::config::{BrokerConfig, ConfigError};
 use crate::coord::partition_loader::run_partition_loader;
@@ -546,10 +547,10 @@ pub struct PartitionHealth {
 pub fn partition_health(image: &MetadataImage) -> PartitionHealth {
     let mut health = PartitionHealth::default();
     for partition in image.topics.values().flat_map(|t| t.partitions.values()) {
-        if partition.leader < 0 {
+        if is_offline(partition.leader) {
             health.offline += 1;
         }
-        if partition.isr.len() < partition.replicas.len() {
+        if is_under_replicated(&partition.isr, &partition.replicas) {
             health.under_replicated += 1;
         }
     }

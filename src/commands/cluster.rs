@@ -19,7 +19,7 @@ use crate::cluster::{Cluster, ClusterConfig};
 use crate::config::listeners::{ADVERTISED_LISTENERS, LISTENERS};
 use crate::output::{render, table};
 
-use super::UsageError;
+use super::{cluster_faults, UsageError};
 
 const DEFAULT_BROKERS: usize = 3;
 const DEFAULT_PORT: u16 = 9092;
@@ -37,10 +37,30 @@ pub async fn run(command: ClusterCommand) -> anyhow::Result<()> {
         ClusterCommand::Down(args) => down(args).await,
         ClusterCommand::Status(args) => status(args).await,
         ClusterCommand::Info(args) => super::cluster_info::run(args).await,
-        ClusterCommand::Kill(args) => super::cluster_faults::kill(args).await,
-        ClusterCommand::Start(args) => super::cluster_faults::start(args).await,
-        ClusterCommand::Isolate(args) => super::cluster_faults::isolate(args).await,
-        ClusterCommand::Heal(args) => super::cluster_faults::heal(args).await,
+        ClusterCommand::Kill(args) => {
+            let request = ControlRequest::Kill {
+                broker_id: args.broker_id,
+            };
+            cluster_faults::send(args.data_dir.as_deref(), &request).await
+        }
+        ClusterCommand::Start(args) => {
+            let request = ControlRequest::Start {
+                broker_id: args.broker_id,
+            };
+            cluster_faults::send(args.data_dir.as_deref(), &request).await
+        }
+        ClusterCommand::Isolate(args) => {
+            let request = ControlRequest::Isolate {
+                broker_id: args.broker_id,
+            };
+            cluster_faults::send(args.data_dir.as_deref(), &request).await
+        }
+        ClusterCommand::Heal(args) => {
+            let request = ControlRequest::Heal {
+                broker_id: args.broker_id,
+            };
+            cluster_faults::send(args.data_dir.as_deref(), &request).await
+        }
     }
 }
 

@@ -4,41 +4,16 @@
 
 use anyhow::bail;
 
-use crate::cli::cluster::{BrokerIdArgs, HealArgs};
 use crate::cluster::control::{self, ControlRequest, ControlResponse};
 use crate::cluster::state::ClusterState;
 use crate::cluster::Cluster;
 
-pub async fn kill(args: BrokerIdArgs) -> anyhow::Result<()> {
-    let request = ControlRequest::Kill {
-        broker_id: args.broker_id,
-    };
-    send(args.data_dir.as_deref(), &request).await
-}
-
-pub async fn start(args: BrokerIdArgs) -> anyhow::Result<()> {
-    let request = ControlRequest::Start {
-        broker_id: args.broker_id,
-    };
-    send(args.data_dir.as_deref(), &request).await
-}
-
-pub async fn isolate(args: BrokerIdArgs) -> anyhow::Result<()> {
-    let request = ControlRequest::Isolate {
-        broker_id: args.broker_id,
-    };
-    send(args.data_dir.as_deref(), &request).await
-}
-
-pub async fn heal(args: HealArgs) -> anyhow::Result<()> {
-    let request = ControlRequest::Heal {
-        broker_id: args.broker_id,
-    };
-    send(args.data_dir.as_deref(), &request).await
-}
-
-/// Sends one fault request and prints what the cluster did.
-async fn send(data_dir: Option<&std::path::Path>, request: &ControlRequest) -> anyhow::Result<()> {
+/// `kf cluster kill|start|isolate|heal`: sends one fault request to the local cluster of
+/// `data_dir` (the last started when `None`) and prints what it did.
+pub async fn send(
+    data_dir: Option<&std::path::Path>,
+    request: &ControlRequest,
+) -> anyhow::Result<()> {
     let state = ClusterState::load(data_dir)?;
     println!("{}", request_fault(&state.control_socket, request).await?);
     Ok(())

@@ -136,9 +136,10 @@ pub async fn run(args: ConsumeArgs) -> anyhow::Result<()> {
     {
         session.stops = range_stops(&admin, consumer, end_ms).await?;
     }
+    let interrupted = super::interrupt_signal()?;
     let outcome = tokio::select! {
         outcome = session.consume(&mut source) => outcome,
-        _ = tokio::signal::ctrl_c() => Err(Interrupted.into()),
+        () = interrupted => Err(Interrupted.into()),
     };
     let closed = source.close(&session.unprinted).await;
     outcome?;

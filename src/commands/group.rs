@@ -22,7 +22,7 @@ use crate::cli::ConnectArgs;
 use crate::client::admin::{Admin, GroupCoordinator, GroupDescription, GroupMember, OffsetSpec};
 use crate::client::{ClientError, IsolationLevel, TopicPartition};
 use crate::clock::now_ms;
-use crate::output::{emit, render, table};
+use crate::output::{emit, opt, render, table};
 
 pub async fn run(command: GroupCommand) -> anyhow::Result<()> {
     match command {
@@ -88,10 +88,6 @@ fn dash(s: &str) -> String {
     } else {
         s.to_string()
     }
-}
-
-fn opt(value: Option<i64>) -> String {
-    value.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
 /// One partition of a group: its committed offset, the log end and who owns it.

@@ -14,6 +14,7 @@ pub mod pipe;
 pub mod produce;
 pub mod top;
 pub mod topic;
+pub mod topic_reassign;
 pub mod txn;
 
 use thiserror::Error;
@@ -29,6 +30,17 @@ pub struct UsageError(pub String);
 #[derive(Debug, Error)]
 #[error("interrupted")]
 pub struct Interrupted;
+
+/// Ctrl-C (SIGINT), listened for from this call on. tokio's `ctrl_c()` installs its handler
+/// only when first polled, which inside a `select!` may come after the other branch already
+/// printed: a Ctrl-C answering that output would then kill kf instead of ending it cleanly.
+pub fn interrupt_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        interrupt.recv().await;
+    })
+}
 
 /// The one line kf prints for a failure: each cause in the chain once. A cause whose text its
 /// parent already includes (thiserror's `"...: {source}"` with `#[source]`) is not repeated.

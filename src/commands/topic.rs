@@ -1,6 +1,6 @@
 //! `kf topic create|list|describe|delete|alter-config|add-partitions`: CreateTopics, Metadata,
 //! DescribeConfigs, DeleteTopics, IncrementalAlterConfigs and CreatePartitions, as Kafka's
-//! `kafka-topics.sh` and `kafka-configs.sh` use them.
+//! `kafka-topics.sh` and `kafka-configs.sh` use them (`kf topic reassign`: `topic_reassign.rs`).
 
 use anyhow::{anyhow, bail};
 use kafka_protocol::error::ResponseError;
@@ -14,7 +14,7 @@ use crate::cli::topic::{
 };
 use crate::cli::ConnectArgs;
 use crate::client::admin::{Admin, AlterConfigOp, ConfigEntry, ConfigResource, NewTopic};
-use crate::client::cluster_metadata::TopicMetadata;
+use crate::client::cluster_metadata::{self, TopicMetadata};
 use crate::client::ClientError;
 use crate::output::{emit, id_list, render, table};
 
@@ -29,6 +29,7 @@ pub async fn run(command: TopicCommand) -> anyhow::Result<()> {
         TopicCommand::Delete(args) => delete(args).await,
         TopicCommand::AlterConfig(args) => alter_config(args).await,
         TopicCommand::AddPartitions(args) => add_partitions(args).await,
+        TopicCommand::Reassign(args) => super::topic_reassign::run(args).await,
     }
 }
 
@@ -245,13 +246,12 @@ fn config_view(entry: ConfigEntry) -> ConfigView {
 }
 
 impl PartitionView {
-    /// Kafka's `TopicCommand`: fewer in sync than the replication factor.
     fn is_under_replicated(&self) -> bool {
-        self.isr.len() < self.replicas.len()
+        cluster_metadata::is_under_replicated(&self.isr, &self.replicas)
     }
 
     fn is_unavailable(&self) -> bool {
-        self.leader < 0
+        cluster_metadata::is_offline(self.leader)
     }
 }
 

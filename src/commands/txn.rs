@@ -18,12 +18,13 @@ use crate::cli::txn::{
 };
 use crate::cli::ConnectArgs;
 use crate::client::admin::{
-    AbortSpec, Admin, ProducerState, TransactionDescription, TransactionFilter, TRANSACTION_STATES,
+    AbortSpec, Admin, ProducerState, TransactionDescription, TransactionFilter,
 };
 use crate::client::txn_trace::{TraceEvent, TraceFollower};
 use crate::client::TopicPartition;
 use crate::clock::now_ms;
-use crate::output::{emit, render, table};
+use crate::coord::txn::state::TxnState;
+use crate::output::{emit, opt, render, table};
 
 pub async fn run(command: TxnCommand) -> anyhow::Result<()> {
     match command {
@@ -42,20 +43,16 @@ async fn admin(connect: &ConnectArgs) -> anyhow::Result<Admin> {
 
 /// A state name as Kafka spells it, whatever its case; unknown names are a usage error.
 fn state_name(text: &str) -> anyhow::Result<String> {
-    TRANSACTION_STATES
-        .iter()
+    TxnState::names()
+        .into_iter()
         .find(|s| s.eq_ignore_ascii_case(text))
-        .map(|s| s.to_string())
+        .map(str::to_string)
         .ok_or_else(|| {
             anyhow!(UsageError(format!(
                 "unknown transaction state '{text}' (one of {})",
-                TRANSACTION_STATES.join(", ")
+                TxnState::names().join(", ")
             )))
         })
-}
-
-fn opt<T: ToString>(value: Option<T>) -> String {
-    value.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
 async fn list(args: ListArgs) -> anyhow::Result<()> {
@@ -360,6 +357,8 @@ async fn abort(args: AbortArgs) -> anyhow::Result<()> {
             topic_partition: tp.clone(),
             producer_id,
             producer_epoch: args.producer_epoch.unwrap_or_default(),
+            // As Kafka's TransactionsCommand: `kf txn producers` shows -1 for a producer no
+            // coordinator wrote a marker for, and the marker then carries 0.
             coordinator_epoch: args.coordinator_epoch.unwrap_or_default().max(0),
         },
         (None, None) => bail!(UsageError(

@@ -33,5 +33,6 @@ pub use records::{ConfigResource, ListenerEndpoint, MetadataRecord};
 pub const TRANSACTION_VERSION_FEATURE: &str = "transaction.version";
 /// The highest `transaction.version` kf supports.
 pub const TRANSACTION_VERSION_MAX: i16 = 2;
-/// The level a new cluster finalizes, as Kafka 4.x's latest production metadata version does.
+/// The level a new cluster finalizes: Kafka 4.0's TV_2 (bootstrapped from metadata version
+/// 4.0-IV2; the mirrored Kafka snapshot's LATEST_PRODUCTION, 4.0-IV0, predates it).
 pub const TRANSACTION_VERSION_DEFAULT: i16 = 2;

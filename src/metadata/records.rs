@@ -55,6 +55,14 @@ pub enum MetadataRecord {
         leader: i32,
         leader_epoch: i32,
         partition_epoch: i32,
+        /// A reassignment under way (KIP-455): the replicas it adds, which catch up first
+        /// (they are already in `replicas`)...
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        adding_replicas: Vec<i32>,
+        /// ... and the replicas it removes once every target replica is in sync (still in
+        /// `replicas`, last). Both empty when no reassignment is under way.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        removing_replicas: Vec<i32>,
     },
     /// A topic and all its partitions were deleted. KRaft: RemoveTopicRecord.
     RemoveTopic { topic_id: Uuid },

@@ -32,6 +32,11 @@ pub fn emit(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An optional value as one cell: `-` when absent.
+pub fn opt<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".to_string(), |v| v.to_string())
+}
+
 /// A list of ids as one cell: `1,2,3`.
 pub fn id_list(ids: &[i32]) -> String {
     ids.iter()

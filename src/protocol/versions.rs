@@ -44,6 +44,8 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::DescribeLogDirs, 1, 4),
     range(ApiKey::CreatePartitions, 0, 3),
     range(ApiKey::ElectLeaders, 0, 2),
+    range(ApiKey::AlterPartitionReassignments, 0, 0),
+    range(ApiKey::ListPartitionReassignments, 0, 0),
     range(ApiKey::IncrementalAlterConfigs, 0, 1),
     range(ApiKey::DescribeQuorum, 0, 2),
     range(ApiKey::DescribeCluster, 0, 2),

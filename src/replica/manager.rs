@@ -9,6 +9,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use kafka_protocol::error::ResponseError;
 use tracing::warn;
+use uuid::Uuid;
 
 use super::fetcher::Fetchers;
 use super::open::Replica;
@@ -236,34 +237,47 @@ impl ReplicaManager {
         transitions
     }
 
-    /// Deletes the partitions of topics deleted between two images. Only a deletion seen happen
-    /// is acted on: a topic merely absent from an image still catching up must never cost its
-    /// data.
+    /// Deletes the partitions of topics deleted between two images, and those a reassignment
+    /// moved off this broker (Kafka's StopReplica with deletion). Only a change seen happen is
+    /// acted on: a topic merely absent from an image still catching up must never cost its data.
     fn delete_removed_partitions(&self, previous: &MetadataImage, image: &MetadataImage) {
         for (name, old) in &previous.topics {
-            let deleted = image
+            let now = image
                 .topics
                 .get(name)
-                .is_none_or(|now| now.topic_id != old.topic_id);
-            if !deleted {
-                continue;
-            }
-            for partition in old.partitions.keys() {
-                let tp = TopicPartition::new(name, *partition);
-                let removed = self
-                    .partitions
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .remove(&tp);
-                if let Err(e) = self.logs.remove(name, *partition, old.topic_id) {
-                    warn!(topic = %name, partition, error = %e, "cannot delete partition log");
-                }
-                // Waiting fetches and produces wake and find the partition gone.
-                if let Some(removed) = removed {
-                    self.bump_generation();
-                    removed.notify_moved();
+                .filter(|now| now.topic_id == old.topic_id);
+            for (index, was) in &old.partitions {
+                let gone = match now {
+                    None => true,
+                    Some(now) => {
+                        was.replicas.contains(&self.broker_id)
+                            && now
+                                .partitions
+                                .get(index)
+                                .is_some_and(|p| !p.replicas.contains(&self.broker_id))
+                    }
+                };
+                if gone {
+                    self.delete_partition(name, *index, old.topic_id);
                 }
             }
+        }
+    }
+
+    fn delete_partition(&self, topic: &str, partition: i32, topic_id: Uuid) {
+        let tp = TopicPartition::new(topic, partition);
+        let removed = self
+            .partitions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&tp);
+        if let Err(e) = self.logs.remove(topic, partition, topic_id) {
+            warn!(%tp, error = %e, "cannot delete partition log");
+        }
+        // Waiting fetches and produces wake and find the partition gone.
+        if let Some(removed) = removed {
+            self.bump_generation();
+            removed.notify_moved();
         }
     }
 }

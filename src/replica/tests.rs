@@ -35,6 +35,8 @@ fn image(partitions: &[PartitionSpec]) -> MetadataImage {
             leader: *leader,
             leader_epoch: *leader_epoch,
             partition_epoch: *leader_epoch,
+            adding_replicas: Vec::new(),
+            removing_replicas: Vec::new(),
         });
     }
     image

@@ -198,10 +198,8 @@ pub fn totals(app: &App) -> Totals {
     Totals {
         topics: topics.len(),
         partitions: partitions().count(),
-        under_replicated: partitions()
-            .filter(|p| p.isr.len() < p.replicas.len())
-            .count(),
-        offline: partitions().filter(|p| p.leader_id < 0).count(),
+        under_replicated: partitions().filter(|p| p.is_under_replicated()).count(),
+        offline: partitions().filter(|p| p.is_offline()).count(),
     }
 }
 
@@ -238,9 +236,9 @@ pub fn topic_rows(app: &App) -> Vec<TopicRow> {
                 under_replicated: t
                     .partitions
                     .iter()
-                    .filter(|p| p.isr.len() < p.replicas.len())
+                    .filter(|p| p.is_under_replicated())
                     .count(),
-                offline: t.partitions.iter().filter(|p| p.leader_id < 0).count(),
+                offline: t.partitions.iter().filter(|p| p.is_offline()).count(),
                 records: present()
                     .filter_map(|s| Some(s.high_watermark? - s.log_start_offset?))
                     .sum(),

@@ -7,7 +7,7 @@ use super::app::App;
 use super::feed::Freshness;
 use super::model::{GroupSummary, TransactionSummary};
 use super::rows::{self, BrokerRow, PartitionRow, QuorumRow, TopicRow, Totals};
-use crate::output::{id_list, table};
+use crate::output::{id_list, opt, table};
 
 #[derive(Debug, Serialize)]
 pub struct Snapshot {
@@ -102,10 +102,6 @@ fn status_line(name: &str, status: &Freshness) -> Option<String> {
         Freshness::Unsupported { reason } => Some(format!("{name}: not shown: {reason}\n")),
         Freshness::Failed { reason } => Some(format!("{name}: cannot read: {reason}\n")),
     }
-}
-
-fn opt<T: ToString>(value: Option<T>) -> String {
-    value.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
 pub fn text(snapshot: &Snapshot) -> String {

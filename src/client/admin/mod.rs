@@ -1,11 +1,12 @@
 //! Administrative operations on standard Kafka APIs: topics, configs, the cluster and its
-//! quorum, offsets and record deletion, consumer groups, transactions. Each concept lives in its own file as `impl Admin`.
+//! quorum, offsets and record deletion, consumer groups, transactions, partition reassignments. Each concept lives in its own file as `impl Admin`.
 
 mod broker_stats;
 mod cluster;
 mod configs;
 mod groups;
 mod offsets;
+mod reassignments;
 mod topics;
 mod transactions;
 
@@ -13,10 +14,10 @@ pub use cluster::{ClusterDescription, QuorumDescription, QuorumReplica};
 pub use configs::{AlterConfigOp, ConfigEntry, ConfigResource};
 pub use groups::{CommittedOffset, GroupCoordinator, GroupDescription, GroupMember, ListedGroup};
 pub use offsets::{ListedOffset, OffsetSpec};
+pub use reassignments::OngoingReassignment;
 pub use topics::NewTopic;
 pub use transactions::{
     AbortSpec, ProducerState, TransactionDescription, TransactionFilter, TransactionListing,
-    TRANSACTION_STATES,
 };
 
 use super::error::{ClientError, ClientResult};

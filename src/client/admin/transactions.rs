@@ -17,22 +17,10 @@ use kafka_protocol::messages::{
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Kafka's names of a transaction's states (`TransactionState` in the coordinator).
-pub const TRANSACTION_STATES: [&str; 8] = [
-    "Empty",
-    "Ongoing",
-    "PrepareCommit",
-    "PrepareAbort",
-    "CompleteCommit",
-    "CompleteAbort",
-    "Dead",
-    "PrepareEpochFence",
-];
-
 /// Which transactions ListTransactions returns; empty filters match all.
 #[derive(Debug, Clone, Default)]
 pub struct TransactionFilter {
-    /// Kafka's state names ([`TRANSACTION_STATES`]).
+    /// Kafka's state names (`coord::txn::state::TxnState::name`).
     pub states: Vec<String>,
     pub producer_ids: Vec<i64>,
     /// Only open transactions running longer than this (ListTransactions v1, Kafka 3.8+).

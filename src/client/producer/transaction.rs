@@ -21,7 +21,7 @@ use kafka_protocol::messages::{
 };
 
 use super::batch::ProducerIdentity;
-use crate::client::admin::Admin;
+use crate::client::admin::{Admin, GroupCoordinator};
 use crate::client::connection::BrokerConnection;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::kafka_client::Client;
@@ -90,6 +90,10 @@ pub struct Transactions {
     transactional_id: String,
     identity: ProducerIdentity,
     open: Mutex<Open>,
+    /// The coordinator last found for the transactional id; forgotten on any error but
+    /// CONCURRENT_TRANSACTIONS, as Kafka's producer does, so a transaction costs no
+    /// FindCoordinator round trips while the coordinator stays.
+    coordinator: Mutex<Option<GroupCoordinator>>,
     /// Set for good once a newer producer with the same transactional id fenced this one
     /// (what told us so): every transactional call then fails with PRODUCER_FENCED, as
     /// Kafka's producer's fatal state.
@@ -115,14 +119,22 @@ impl Transactions {
             .with_producer_id(ProducerId(-1))
             .with_producer_epoch(-1);
         let request = &request;
-        let response = at_coordinator(&client, &admin, transactional_id, |connection| async move {
-            let version = connection.require_version(ApiKey::InitProducerId)?;
-            let response = connection.send_version(request, version).await?;
-            ClientError::check(response.error_code, || {
-                format!("InitProducerId {transactional_id}")
-            })?;
-            Ok(response)
-        })
+        let coordinator = Mutex::new(None);
+        let found = &coordinator;
+        let response = at_coordinator(
+            &client,
+            &admin,
+            transactional_id,
+            found,
+            |connection| async move {
+                let version = connection.require_version(ApiKey::InitProducerId)?;
+                let response = connection.send_version(request, version).await?;
+                ClientError::check(response.error_code, || {
+                    format!("InitProducerId {transactional_id}")
+                })?;
+                Ok(response)
+            },
+        )
         .await?;
         Ok(Arc::new(Transactions {
             client,
@@ -133,6 +145,7 @@ impl Transactions {
                 producer_epoch: response.producer_epoch,
             },
             open: Mutex::new(Open::default()),
+            coordinator,
             fenced: Mutex::new(None),
         }))
     }
@@ -248,6 +261,7 @@ impl Transactions {
             &self.client,
             &self.admin,
             &self.transactional_id,
+            &self.coordinator,
             |connection| async move {
                 let version = connection.require_version(ApiKey::AddPartitionsToTxn)?;
                 let response = connection.send_version(request, version).await?;
@@ -289,6 +303,7 @@ impl Transactions {
             &self.client,
             &self.admin,
             &self.transactional_id,
+            &self.coordinator,
             |connection| async move {
                 let version = connection.require_version(ApiKey::AddOffsetsToTxn)?;
                 let response = connection.send_version(add, version).await?;
@@ -372,17 +387,23 @@ impl Transactions {
                 .with_committed(commit);
             let request = &request;
             let id = &self.transactional_id;
-            at_coordinator(&self.client, &self.admin, id, |connection| async move {
-                let version = connection.require_version(ApiKey::EndTxn)?;
-                let response = connection.send_version(request, version).await?;
-                ClientError::check(response.error_code, || {
-                    format!(
-                        "EndTxn ({}) {}",
-                        if commit { "commit" } else { "abort" },
-                        id
-                    )
-                })
-            })
+            at_coordinator(
+                &self.client,
+                &self.admin,
+                id,
+                &self.coordinator,
+                |connection| async move {
+                    let version = connection.require_version(ApiKey::EndTxn)?;
+                    let response = connection.send_version(request, version).await?;
+                    ClientError::check(response.error_code, || {
+                        format!(
+                            "EndTxn ({}) {}",
+                            if commit { "commit" } else { "abort" },
+                            id
+                        )
+                    })
+                },
+            )
             .await
             .map_err(|e| self.note_fencing(e))?;
         }
@@ -391,14 +412,16 @@ impl Transactions {
     }
 }
 
-/// Runs `operation` at the coordinator of `transactional_id`, looked up again each attempt
-/// (it moves with the leadership of its `__transaction_state` partition). Besides the usual
+/// Runs `operation` at the coordinator of `transactional_id`: the one in `cached`, else found
+/// with FindCoordinator; a failed attempt forgets it, so the next looks it up again (it moves
+/// with the leadership of its `__transaction_state` partition). Besides the usual
 /// retriable errors, CONCURRENT_TRANSACTIONS (the previous transaction still completing) is
 /// retried after a short pause, as Kafka's producer does.
 async fn at_coordinator<T, F, Fut>(
     client: &Client,
     admin: &Admin,
     transactional_id: &str,
+    cached: &Mutex<Option<GroupCoordinator>>,
     operation: F,
 ) -> ClientResult<T>
 where
@@ -409,11 +432,29 @@ where
     loop {
         let result = client
             .retry(|| async {
-                let coordinator = admin
-                    .find_coordinator(transactional_id, TRANSACTION_KEY)
-                    .await?;
-                let connection = admin.coordinator_connection(&coordinator).await?;
-                operation(connection).await
+                let known = cached
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                let coordinator = match known {
+                    Some(coordinator) => coordinator,
+                    None => {
+                        admin
+                            .find_coordinator(transactional_id, TRANSACTION_KEY)
+                            .await?
+                    }
+                };
+                let result = match admin.coordinator_connection(&coordinator).await {
+                    Ok(connection) => operation(connection).await,
+                    Err(e) => Err(e),
+                };
+                let keep = match &result {
+                    Ok(_) => true,
+                    Err(e) => e.kafka_error() == Some(ResponseError::ConcurrentTransactions),
+                };
+                *cached.lock().unwrap_or_else(PoisonError::into_inner) =
+                    keep.then_some(coordinator);
+                result
             })
             .await;
         match result {

@@ -3,7 +3,10 @@
 //! (shrink a lagging follower out, take a caught-up one back in). The request must come from the
 //! current leader in the current leader epoch and partition epoch; the new ISR must hold the
 //! leader, only replicas, and only registered unfenced brokers. The change is written as a
-//! Partition record with the partition epoch bumped (the leader epoch stays).
+//! Partition record with the partition epoch bumped (the leader epoch stays), through
+//! `PartitionChange`: an ISR that takes in the last replica a reassignment adds completes it
+//! there, and when that removes the leader, the new leader is elected in the same record and the
+//! answer is NEW_LEADER_ELECTED, as Kafka (from AlterPartition v2).
 //!
 //! Differs from Kafka: broker epochs are not checked (kf's brokers are in process, so a stale
 //! incarnation cannot send one); leader recovery states are not modelled (always RECOVERED).
@@ -11,9 +14,10 @@
 use kafka_protocol::error::ResponseError;
 use uuid::Uuid;
 
+use super::partition_change::{Election, PartitionChange};
 use super::request::{AlteredPartition, ApiError, ControllerResponse};
 use super::Decision;
-use crate::metadata::image::MetadataImage;
+use crate::metadata::image::{MetadataImage, PartitionImage, TopicImage};
 use crate::metadata::records::MetadataRecord;
 
 /// What the leader asks: its view of the partition (epochs) and the ISR it wants.
@@ -28,15 +32,13 @@ pub struct AlterPartitionRequest {
 }
 
 pub fn alter_partition(image: &MetadataImage, request: &AlterPartitionRequest) -> Decision {
-    match validate(image, request) {
-        Ok((record, altered)) => Decision {
-            response: ControllerResponse::AlterPartition(Ok(altered)),
-            records: record.into_iter().collect(),
-        },
-        Err(e) => Decision {
-            response: ControllerResponse::AlterPartition(Err(e)),
-            records: Vec::new(),
-        },
+    let (records, response) = match validate(image, request) {
+        Ok((topic, partition)) => change(image, request, topic, partition),
+        Err(e) => (Vec::new(), Err(e)),
+    };
+    Decision {
+        response: ControllerResponse::AlterPartition(response),
+        records,
     }
 }
 
@@ -44,10 +46,10 @@ fn reject(code: ResponseError, message: String) -> ApiError {
     ApiError::new(code, message)
 }
 
-fn validate(
-    image: &MetadataImage,
+fn validate<'a>(
+    image: &'a MetadataImage,
     request: &AlterPartitionRequest,
-) -> Result<(Option<MetadataRecord>, AlteredPartition), ApiError> {
+) -> Result<(&'a TopicImage, &'a PartitionImage), ApiError> {
     let topic = image
         .topic_by_id(&request.topic_id)
         .ok_or_else(|| reject(ResponseError::UnknownTopicId, "unknown topic id".into()))?;
@@ -126,27 +128,61 @@ fn validate(
             format!("brokers {ineligible:?} are fenced or unknown: they cannot join the ISR of {name}-{id}"),
         ));
     }
-    let mut altered = AlteredPartition {
+    Ok((topic, partition))
+}
+
+/// The record of the ISR change (none when the ISR is already the one asked) and the answer.
+fn change(
+    image: &MetadataImage,
+    request: &AlterPartitionRequest,
+    topic: &TopicImage,
+    partition: &PartitionImage,
+) -> (Vec<MetadataRecord>, Result<AlteredPartition, ApiError>) {
+    let altered = AlteredPartition {
         leader: partition.leader,
         leader_epoch: partition.leader_epoch,
         partition_epoch: partition.partition_epoch,
         isr: partition.isr.clone(),
     };
-    if request.new_isr == partition.isr {
-        return Ok((None, altered));
-    }
-    altered.partition_epoch += 1;
-    altered.isr = request.new_isr.clone();
-    let record = MetadataRecord::Partition {
-        topic_id: topic.topic_id,
-        partition: id,
-        replicas: partition.replicas.clone(),
-        isr: altered.isr.clone(),
-        leader: partition.leader,
-        leader_epoch: partition.leader_epoch,
-        partition_epoch: altered.partition_epoch,
+    let change = PartitionChange {
+        topic,
+        partition,
+        target_isr: request.new_isr.clone(),
+        election: Election::Online,
+        acceptable: |id| image.replica_online(id, &topic.topic_id, partition.partition),
+        target_assignment: None,
     };
-    Ok((Some(record), altered))
+    let Some(record) = change.build() else {
+        return (Vec::new(), Ok(altered));
+    };
+    let MetadataRecord::Partition {
+        leader,
+        leader_epoch,
+        partition_epoch,
+        ref isr,
+        ..
+    } = record
+    else {
+        return (Vec::new(), Ok(altered));
+    };
+    if leader != request.broker_id {
+        // The change completed a reassignment that removed this leader.
+        let error = ApiError::new(
+            ResponseError::NewLeaderElected,
+            format!(
+                "the reassignment of {}-{} completed and moved its leadership",
+                topic.name, partition.partition
+            ),
+        );
+        return (vec![record], Err(error));
+    }
+    let altered = AlteredPartition {
+        leader,
+        leader_epoch,
+        partition_epoch,
+        isr: isr.clone(),
+    };
+    (vec![record], Ok(altered))
 }
 
 #[cfg(test)]
@@ -180,6 +216,8 @@ mod tests {
             leader: 1,
             leader_epoch: 4,
             partition_epoch: 7,
+            adding_replicas: Vec::new(),
+            removing_replicas: Vec::new(),
         });
         image
     }
@@ -241,6 +279,8 @@ mod tests {
                     leader: 1,
                     leader_epoch: 4,
                     partition_epoch: 8,
+                    adding_replicas: Vec::new(),
+                    removing_replicas: Vec::new(),
                 });
                 i
             },

@@ -175,6 +175,7 @@ fn offline_replica_records(
                     .collect(),
                 election: online_election(image, &topic.name, unclean_default),
                 acceptable: |r| r != broker_id && image.replica_online(r, topic_id, *id),
+                target_assignment: None,
             }
             .build()
         })
@@ -206,6 +207,7 @@ fn fence_records(
             acceptable: |id| {
                 id != broker_id && image.replica_online(id, &topic.topic_id, partition.partition)
             },
+            target_assignment: None,
         };
         records.extend(change.build());
     }
@@ -223,6 +225,7 @@ pub fn elect_leaderless(image: &MetadataImage, unclean_default: bool) -> Vec<Met
                 target_isr: Vec::new(),
                 election: online_election(image, &topic.name, unclean_default),
                 acceptable: |id| image.replica_online(id, &topic.topic_id, partition.partition),
+                target_assignment: None,
             }
             .build()
         })
@@ -302,6 +305,7 @@ fn elect_one(
         target_isr: Vec::new(),
         election,
         acceptable: |id| image.replica_online(id, &topic.topic_id, partition.partition),
+        target_assignment: None,
     }
     .build()
     .ok_or_else(|| {
@@ -324,6 +328,7 @@ pub fn balance_leaders(image: &MetadataImage) -> Vec<MetadataRecord> {
                 target_isr: Vec::new(),
                 election: Election::Preferred,
                 acceptable: |id| image.replica_online(id, &topic.topic_id, partition.partition),
+                target_assignment: None,
             }
             .build()
         })

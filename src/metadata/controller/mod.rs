@@ -21,6 +21,7 @@ pub mod delete_topics;
 pub mod manual_assignment;
 pub mod partition_change;
 pub mod placement;
+pub mod reassignment;
 pub mod request;
 pub mod topic_name;
 
@@ -40,7 +41,8 @@ pub use partition_change::Election;
 pub use request::{
     AlterConfigOp, AlterConfigOpType, AlteredPartition, ApiError, ConfigValidator,
     ControllerRequest, ControllerResponse, ControllerSettings, CreateTopicResult, CreatedTopic,
-    DeleteTopicResult, ElectionResults, NewTopic, ProducerIdBlock, TopicRef,
+    DeleteTopicResult, ElectionResults, NewTopic, OngoingReassignment, ProducerIdBlock,
+    ReassignmentResults, TopicRef,
 };
 
 use super::image::MetadataImage;
@@ -276,6 +278,12 @@ impl Controller {
             }
             ControllerRequest::AllocateProducerIds { broker_id } => {
                 brokers::allocate_producer_ids(&image, broker_id)
+            }
+            ControllerRequest::AlterPartitionReassignments { topics } => {
+                reassignment::alter_partition_reassignments(&image, unclean, &topics)
+            }
+            ControllerRequest::ListPartitionReassignments { topics } => {
+                reassignment::list_partition_reassignments(&image, topics.as_deref())
             }
         };
         let log_index = match decision.records.is_empty() {

@@ -1,8 +1,11 @@
-//! One partition's change of leader and ISR, as Kafka's `PartitionChangeBuilder` decides it: the
-//! record to write (none when nothing changes), with the leader epoch bumped only when the leader
-//! changes and the partition epoch bumped on every change. Eligible leader replicas (KIP-966) are
-//! not modelled: an ISR is never emptied, its last member stays in it while fenced.
+//! One partition's change of leader, ISR and assignment, as Kafka's `PartitionChangeBuilder`
+//! decides it: the record to write (none when nothing changes), with the leader epoch bumped when
+//! the leader changes or a replica leaves the assignment, and the partition epoch bumped on every
+//! change. A reassignment under way (KIP-455) completes in the change whose ISR holds every
+//! target replica: the removed replicas leave the replicas and the ISR. Eligible leader replicas
+//! (KIP-966) are not modelled: an ISR is never emptied, its last member stays in it while fenced.
 
+use super::reassignment::Assignment;
 use crate::metadata::image::{MetadataImage, PartitionImage, TopicImage};
 use crate::metadata::records::{ConfigResource, MetadataRecord};
 
@@ -29,34 +32,40 @@ pub struct PartitionChange<'a, F: Fn(i32) -> bool> {
     pub election: Election,
     /// Whether a broker may lead now: registered and not fenced.
     pub acceptable: F,
+    /// The assignment wanted (a reassignment starts or is cancelled); `None` keeps the
+    /// partition's.
+    pub target_assignment: Option<Assignment>,
 }
 
 impl<F: Fn(i32) -> bool> PartitionChange<'_, F> {
     /// The PartitionChangeRecord, or `None` when the partition would not change.
     pub fn build(self) -> Option<MetadataRecord> {
         let partition = self.partition;
-        let target_isr = if self.target_isr.is_empty() {
+        let mut target_isr = if self.target_isr.is_empty() {
             partition.isr.clone()
         } else {
             self.target_isr
         };
-        let valid = |id: i32| id != NO_LEADER && target_isr.contains(&id) && (self.acceptable)(id);
-        let preferred = partition.replicas.first().copied().filter(|id| valid(*id));
-        let current = Some(partition.leader).filter(|id| valid(*id));
-        let clean = match self.election {
-            Election::Preferred => preferred.or(current),
-            Election::Online | Election::Unclean => current,
+        let current = Assignment::of(partition);
+        let mut assignment = self.target_assignment.unwrap_or_else(|| current.clone());
+        if let Some((completed, isr)) = assignment.complete(&target_isr) {
+            assignment = completed;
+            target_isr = isr;
         }
-        .or_else(|| partition.replicas.iter().copied().find(|id| valid(*id)));
+        let replicas = &assignment.replicas;
+        let valid = |id: i32| id != NO_LEADER && target_isr.contains(&id) && (self.acceptable)(id);
+        let preferred = replicas.first().copied().filter(|id| valid(*id));
+        let current_leader = Some(partition.leader).filter(|id| valid(*id));
+        let clean = match self.election {
+            Election::Preferred => preferred.or(current_leader),
+            Election::Online | Election::Unclean => current_leader,
+        }
+        .or_else(|| replicas.iter().copied().find(|id| valid(*id)));
         let (leader, isr) = match clean {
             Some(leader) => (leader, target_isr),
             None => {
                 let unclean = match self.election {
-                    Election::Unclean => partition
-                        .replicas
-                        .iter()
-                        .copied()
-                        .find(|id| (self.acceptable)(*id)),
+                    Election::Unclean => replicas.iter().copied().find(|id| (self.acceptable)(*id)),
                     _ => None,
                 };
                 match unclean {
@@ -66,22 +75,28 @@ impl<F: Fn(i32) -> bool> PartitionChange<'_, F> {
                 }
             }
         };
-        if leader == partition.leader && isr == partition.isr {
+        if leader == partition.leader && isr == partition.isr && assignment == current {
             return None;
         }
-        let leader_epoch = match leader == partition.leader {
+        // A replica dropped from the assignment must stop following: a new leader epoch fences
+        // it (Kafka's triggerLeaderEpochBumpForReplicaReassignmentIfNeeded).
+        let dropped = partition.replicas.iter().any(|r| !replicas.contains(r));
+        let leader_epoch = match leader == partition.leader && !dropped {
             true => partition.leader_epoch,
             false => partition.leader_epoch + 1,
         };
         debug_assert!(leader == NO_LEADER || isr.contains(&leader));
+        debug_assert!(isr.iter().all(|r| replicas.contains(r)));
         Some(MetadataRecord::Partition {
             topic_id: self.topic.topic_id,
             partition: partition.partition,
-            replicas: partition.replicas.clone(),
+            replicas: assignment.replicas,
             isr,
             leader,
             leader_epoch,
             partition_epoch: partition.partition_epoch + 1,
+            adding_replicas: assignment.adding,
+            removing_replicas: assignment.removing,
         })
     }
 }
@@ -134,6 +149,8 @@ mod tests {
             leader,
             leader_epoch: 5,
             partition_epoch: 9,
+            adding_replicas: Vec::new(),
+            removing_replicas: Vec::new(),
         }
     }
 
@@ -150,6 +167,7 @@ mod tests {
             target_isr: target_isr.to_vec(),
             election,
             acceptable: |id| !down.contains(&id),
+            target_assignment: None,
         }
         .build()?;
         match record {

@@ -166,6 +166,15 @@ pub enum ControllerRequest {
     AllocateProducerIds {
         broker_id: i32,
     },
+    /// AlterPartitionReassignments (key 45): per topic, each partition's target replicas
+    /// (`None` cancels its reassignment).
+    AlterPartitionReassignments {
+        topics: Vec<TargetReplicas>,
+    },
+    /// ListPartitionReassignments (key 46): the partitions asked, `None` for every topic.
+    ListPartitionReassignments {
+        topics: Option<Vec<(String, Vec<i32>)>>,
+    },
 }
 
 /// A topic the controller created (or would create, when validating only).
@@ -196,6 +205,22 @@ pub struct DeleteTopicResult {
 /// Per topic, each partition's election outcome.
 pub type ElectionResults = Vec<(String, Vec<(i32, Result<(), ApiError>)>)>;
 
+/// A topic's partitions with the replicas each should move to (`None`: cancel its move).
+pub type TargetReplicas = (String, Vec<(i32, Option<Vec<i32>>)>);
+
+/// Per topic, each partition's reassignment outcome.
+pub type ReassignmentResults = Vec<(String, Vec<(i32, Result<(), ApiError>)>)>;
+
+/// A partition whose reassignment is under way (Kafka's `OngoingPartitionReassignment`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OngoingReassignment {
+    pub topic: String,
+    pub partition: i32,
+    pub replicas: Vec<i32>,
+    pub adding_replicas: Vec<i32>,
+    pub removing_replicas: Vec<i32>,
+}
+
 /// A block of producer ids `[first_producer_id, first_producer_id + producer_id_len)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProducerIdBlock {
@@ -216,6 +241,8 @@ pub enum ControllerResponse {
     AlterConfigs(Result<(), ApiError>),
     AllocateProducerIds(Result<ProducerIdBlock, ApiError>),
     AlterPartition(Result<AlteredPartition, ApiError>),
+    AlterPartitionReassignments(ReassignmentResults),
+    ListPartitionReassignments(Vec<OngoingReassignment>),
 }
 
 /// A partition as an AlterPartition left it (Kafka's AlterPartitionResponse partition data).

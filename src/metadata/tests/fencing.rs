@@ -46,6 +46,8 @@ fn image() -> MetadataImage {
             replicas,
             leader_epoch: 0,
             partition_epoch: 0,
+            adding_replicas: Vec::new(),
+            removing_replicas: Vec::new(),
         });
     }
     image
@@ -194,6 +196,8 @@ fn preferred_elections_and_leader_balancing_bring_leadership_back() {
         leader: p0.leader,
         leader_epoch: p0.leader_epoch,
         partition_epoch: p0.partition_epoch + 1,
+        adding_replicas: Vec::new(),
+        removing_replicas: Vec::new(),
     });
     let balanced = brokers::balance_leaders(&image);
     assert_eq!(balanced.len(), 1);
@@ -326,6 +330,8 @@ fn a_single_replica_gone_offline_leaves_its_partition_leaderless_until_it_is_bac
             leader: 0,
             leader_epoch: 0,
             partition_epoch: 0,
+            adding_replicas: Vec::new(),
+            removing_replicas: Vec::new(),
         });
     }
     // Unknown partitions in the report are ignored (a deleted topic's log may linger).

@@ -10,6 +10,7 @@ use ratatui::Frame;
 
 use super::format::{bytes, ids, opt_bytes_rate, opt_offset, opt_rate, sparkline};
 use super::{draw_list, draw_placeholder, pane};
+use crate::client::cluster_metadata::{is_offline, is_under_replicated};
 use crate::client::TopicPartition;
 use crate::tui::app::{App, ListId};
 use crate::tui::feed::Freshness;
@@ -95,10 +96,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 Some(before) => format!("{} (was {})", ids(&p.isr), ids(before))
                     .black()
                     .on_yellow(),
-                None if p.isr.len() < p.replicas.len() => ids(&p.isr).yellow(),
+                None if is_under_replicated(&p.isr, &p.replicas) => ids(&p.isr).yellow(),
                 None => ids(&p.isr).into(),
             };
-            let leader: Span = if p.leader < 0 {
+            let leader: Span = if is_offline(p.leader) {
                 "none".red().bold()
             } else {
                 p.leader.to_string().into()

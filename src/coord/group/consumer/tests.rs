@@ -44,6 +44,8 @@ fn image(partitions: i32) -> Arc<MetadataImage> {
                     leader: 0,
                     leader_epoch: 0,
                     partition_epoch: 0,
+                    adding_replicas: Vec::new(),
+                    removing_replicas: Vec::new(),
                 };
                 (p, partition)
             })
