@@ -111,6 +111,7 @@ async fn partitions_grow_records_are_deleted_and_topics_go() {
         .await
         .unwrap();
     let partition = deleted.find_partition("shrinking", 4).unwrap();
+    assert_eq!(partition.error(), Ok(()), "DeleteRecords of shrinking-4");
     assert_eq!(partition.offset(), Offset::Offset(60));
     let watermarks_bootstrap = bootstrap.clone();
     let (low, high) = tokio::task::spawn_blocking(move || {

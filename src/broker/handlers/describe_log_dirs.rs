@@ -1,8 +1,10 @@
 //! ApiKey 35 · DescribeLogDirs · v1-4
 //!
 //! This broker's one log directory with the size of each partition it hosts (all, or those
-//! asked for). Offset lag is 0: every replica here is its partition's leader. v4 adds the
-//! volume's total and usable bytes, which kf does not measure (-1, as Kafka when unknown).
+//! asked for). Offset lag is 0, as Kafka answers for every replica but a future one (its lag is
+//! the log's high watermark minus its end, floored at 0, and the one never passes the other);
+//! kf has no future replicas (no AlterReplicaLogDirs). v4 adds the volume's total and usable
+//! bytes, which kf does not measure (-1, as Kafka when unknown).
 //!
 //! Differs from Kafka: a storage error takes one partition offline here, not its whole log
 //! directory, so the directory stays online (no error) and an offline partition is left out
