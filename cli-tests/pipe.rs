@@ -147,3 +147,63 @@ fn pipe_killed_three_times_writes_each_output_exactly_once() {
     let again = read_all(&bootstrap, "out", "read_committed", None);
     assert_eq!(again.len(), RECORDS);
 }
+
+/// A missing output topic is created on use, as `kf produce` creates one; a client that asks
+/// for no auto-creation gets one clear line instead.
+#[test]
+fn a_missing_output_topic_is_created_on_use_unless_the_client_forbids_it() {
+    let cluster = TestCluster::start(1);
+    cluster
+        .kf(&["topic", "create", "source", "-p", "1"])
+        .assert()
+        .success();
+    cluster
+        .kf(&[
+            "pipe",
+            "source",
+            "forbidden",
+            "--group",
+            "g",
+            "--transactional-id",
+            "t-forbidden",
+            "-X",
+            "allow.auto.create.topics=false",
+        ])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "topic 'forbidden' does not exist",
+        ));
+
+    let mut pipe = Command::new(assert_cmd::cargo::cargo_bin("kf"))
+        .args([
+            "pipe",
+            "source",
+            "made",
+            "--group",
+            "g",
+            "--transactional-id",
+            "t-made",
+        ])
+        .args(["-b", &cluster.bootstrap()])
+        .env("HOME", cluster.home.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    let created = loop {
+        let listed = cluster.kf(&["topic", "list"]).output().unwrap();
+        if String::from_utf8_lossy(&listed.stdout).contains("made") {
+            break true;
+        }
+        if Instant::now() > deadline || pipe.try_wait().unwrap().is_some() {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = pipe.kill();
+    let _ = pipe.wait();
+    assert!(created, "kf pipe did not create its output topic");
+}

@@ -647,6 +647,11 @@ fn fault_keys_on_a_local_cluster_kill_start_isolate_and_heal_the_selected_broker
         .args(["topic", "create", "spread", "-p", "3"])
         .assert()
         .success();
+    // One partition on every broker: a killed broker leaves its ISR, a restarted one rejoins.
+    kf(home.path())
+        .args(["topic", "create", "mirrored", "-p", "1", "-r", "3"])
+        .assert()
+        .success();
     let tmux = Tmux::new("faults");
     // No -b: kf top watches the local cluster, as every client command does.
     tmux.start_top(home.path(), &[]);
@@ -660,8 +665,16 @@ fn fault_keys_on_a_local_cluster_kill_start_isolate_and_heal_the_selected_broker
     tmux.wait_for("broker 1 killed", |s| {
         s.contains("broker 1 killed") && state_is("1", "down")(s)
     });
-    // Its partition has no leader now.
+    // Its partition has no leader now, and the replicated one's ISR shrinks without it.
     tmux.wait_for("an offline partition", |s| s.contains("offline 1"));
+    tmux.wait_for("the ISR shrinking", |s| s.contains("under-replicated 1"));
+    let described = json(
+        &kf(home.path())
+            .args(["topic", "describe", "mirrored", "-o", "json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(ids(&described[0]["partitions"][0]["isr"]), [0, 2]);
     let once = json(
         &kf(home.path())
             .args(["top", "--once", "-o", "json"])
@@ -719,6 +732,9 @@ fn fault_keys_on_a_local_cluster_kill_start_isolate_and_heal_the_selected_broker
     tmux.keys(&["s"]);
     tmux.wait_for("broker 1 started", |s| {
         s.contains("broker 1 started") && state_is("1", "up")(s)
+    });
+    tmux.wait_for("the ISR growing back", |s| {
+        s.contains("under-replicated 0") && s.contains("offline 0")
     });
     tmux.keys(&["Down", "i"]);
     tmux.wait_for("broker 2 isolated", |s| {

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use common::raw::RawConnection;
 use common::*;
+use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_producers_request::TopicRequest;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
@@ -139,9 +140,7 @@ async fn produce(leader: &mut RawConnection, request: &ProduceRequest) -> i16 {
     loop {
         let response: ProduceResponse = leader.call(ApiKey::Produce, 12, request).await;
         let code = response.responses[0].partition_responses[0].error_code;
-        if code != kafka_protocol::error::ResponseError::NotEnoughReplicas.code()
-            || Instant::now() > deadline
-        {
+        if code != ResponseError::NotEnoughReplicas.code() || Instant::now() > deadline {
             return code;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -228,18 +227,32 @@ async fn a_tv2_producer_adds_partitions_by_producing_and_every_end_bumps_the_epo
     // A new cluster finalizes transaction.version 2, as Kafka 4's.
     assert_eq!(transaction_version(addrs[0]).await, (2, Some(2)));
 
-    let mut coord = coordinator(&addrs).await;
-    let init: InitProducerIdResponse = coord
-        .call(
-            ApiKey::InitProducerId,
-            5,
-            &InitProducerIdRequest::default()
-                .with_transactional_id(Some(TransactionalId(str_bytes(TXN_ID))))
-                .with_transaction_timeout_ms(60_000)
-                .with_producer_id(ProducerId(-1))
-                .with_producer_epoch(-1),
-        )
-        .await;
+    // As a client does: a coordinator found a moment before it has taken its partition over
+    // answers NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS; find it again and retry.
+    let deadline = Instant::now() + TIMEOUT;
+    let (mut coord, init) = loop {
+        let mut coord = coordinator(&addrs).await;
+        let init: InitProducerIdResponse = coord
+            .call(
+                ApiKey::InitProducerId,
+                5,
+                &InitProducerIdRequest::default()
+                    .with_transactional_id(Some(TransactionalId(str_bytes(TXN_ID))))
+                    .with_transaction_timeout_ms(60_000)
+                    .with_producer_id(ProducerId(-1))
+                    .with_producer_epoch(-1),
+            )
+            .await;
+        let retriable = [
+            ResponseError::CoordinatorLoadInProgress.code(),
+            ResponseError::CoordinatorNotAvailable.code(),
+            ResponseError::NotCoordinator.code(),
+        ];
+        if !retriable.contains(&init.error_code) || Instant::now() > deadline {
+            break (coord, init);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert_eq!(init.error_code, 0);
     let (pid, e0) = (init.producer_id.0, init.producer_epoch);
     let b = bootstrap.clone();

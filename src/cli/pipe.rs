@@ -12,7 +12,7 @@ use super::ConnectArgs;
 pub struct PipeArgs {
     /// Topic to read
     pub input_topic: String,
-    /// Topic to write (must exist)
+    /// Topic to write (created on first use where the cluster allows it, as `kf produce` does)
     pub output_topic: String,
     /// Consumer group whose committed offsets say where to resume
     #[arg(long = "group", short = 'g', value_name = "G")]

@@ -36,7 +36,9 @@ pub async fn run(args: PipeArgs) -> anyhow::Result<()> {
         &[("transactional.id", args.transactional_id.as_str())],
     )
     .await?;
-    super::produce::require_topic(&producer_client, &args.output_topic, false).await?;
+    // The output topic is created on use where the cluster allows it, as `kf produce` does.
+    let allow_auto_create = producer_client.config().producer_auto_create();
+    super::produce::require_topic(&producer_client, &args.output_topic, allow_auto_create).await?;
     // Fences an older process with this transactional id and aborts what it left open.
     let producer = Producer::new(producer_client)
         .await
