@@ -47,13 +47,7 @@ impl Admin {
             .client
             .retry(|| async { self.client.controller().await?.send(&request).await })
             .await?;
-        ClientError::check(response.error_code, || {
-            response
-                .error_message
-                .as_deref()
-                .unwrap_or_default()
-                .to_string()
-        })?;
+        check_top_level(response.error_code, response.error_message.as_deref())?;
         let item = format!("{topic}:{partition}");
         let outcome = response
             .responses
@@ -87,13 +81,7 @@ impl Admin {
             .client
             .retry(|| async { self.client.controller().await?.send(&request).await })
             .await?;
-        ClientError::check(response.error_code, || {
-            response
-                .error_message
-                .as_deref()
-                .unwrap_or_default()
-                .to_string()
-        })?;
+        check_top_level(response.error_code, response.error_message.as_deref())?;
         let ids = |ids: &[BrokerId]| ids.iter().map(|b| b.0).collect::<Vec<i32>>();
         Ok(response
             .topics
@@ -109,4 +97,9 @@ impl Admin {
             })
             .collect())
     }
+}
+
+/// A reassignment response's top-level error, with the controller's message.
+fn check_top_level(code: i16, message: Option<&str>) -> ClientResult<()> {
+    ClientError::check(code, || message.unwrap_or_default().to_string())
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::partition_change::{online_election, partitions, Election, PartitionChange, NO_LEADER};
 use super::request::{ApiError, ControllerResponse, ElectionResults, ProducerIdBlock};
 use super::Decision;
-use crate::metadata::image::MetadataImage;
+use crate::metadata::image::{MetadataImage, PartitionImage, TopicImage};
 use crate::metadata::records::MetadataRecord;
 
 /// How many producer ids one AllocateProducerIds hands out, as Kafka's `PRODUCER_ID_BLOCK_SIZE`.
@@ -164,20 +164,7 @@ fn offline_replica_records(
         .filter_map(|(topic_id, id)| {
             let topic = image.topic_by_id(topic_id)?;
             let partition = topic.partitions.get(id)?;
-            PartitionChange {
-                topic,
-                partition,
-                target_isr: partition
-                    .isr
-                    .iter()
-                    .copied()
-                    .filter(|r| *r != broker_id)
-                    .collect(),
-                election: online_election(image, &topic.name, unclean_default),
-                acceptable: |r| r != broker_id && image.replica_online(r, topic_id, *id),
-                target_assignment: None,
-            }
-            .build()
+            without_broker(image, topic, partition, broker_id, unclean_default)
         })
         .collect()
 }
@@ -190,28 +177,44 @@ fn fence_records(
 ) -> Vec<MetadataRecord> {
     let mut records = vec![MetadataRecord::FenceBroker { broker_id }];
     for (topic, partition) in partitions(image) {
-        if !partition.isr.contains(&broker_id) {
-            continue;
+        if partition.isr.contains(&broker_id) {
+            records.extend(without_broker(
+                image,
+                topic,
+                partition,
+                broker_id,
+                unclean_default,
+            ));
         }
-        let change = PartitionChange {
-            topic,
-            partition,
-            // Emptied, the ISR keeps its last member so that it can lead again.
-            target_isr: partition
-                .isr
-                .iter()
-                .copied()
-                .filter(|id| *id != broker_id)
-                .collect(),
-            election: online_election(image, &topic.name, unclean_default),
-            acceptable: |id| {
-                id != broker_id && image.replica_online(id, &topic.topic_id, partition.partition)
-            },
-            target_assignment: None,
-        };
-        records.extend(change.build());
     }
     records
+}
+
+/// The change that takes `broker_id` out of a partition's ISR and leadership. Emptied, the ISR
+/// keeps its last member so that it can lead again.
+fn without_broker(
+    image: &MetadataImage,
+    topic: &TopicImage,
+    partition: &PartitionImage,
+    broker_id: i32,
+    unclean_default: bool,
+) -> Option<MetadataRecord> {
+    PartitionChange {
+        topic,
+        partition,
+        target_isr: partition
+            .isr
+            .iter()
+            .copied()
+            .filter(|id| *id != broker_id)
+            .collect(),
+        election: online_election(image, &topic.name, unclean_default),
+        acceptable: |id| {
+            id != broker_id && image.replica_online(id, &topic.topic_id, partition.partition)
+        },
+        target_assignment: None,
+    }
+    .build()
 }
 
 /// Elections for every partition without a leader, among the brokers `image` has unfenced.

@@ -239,26 +239,10 @@ impl ConsumerGroup {
             session_timeout_ms: request.session_timeout_ms,
             protocols: request.protocols.clone(),
         });
-        let mut bump = is_new || before.subscribed_topic_names != member.subscribed_topic_names;
-        if is_new || before.metadata_value() != member.metadata_value() {
-            records.push(self.member_metadata_record(&member));
-        }
+        let bump = is_new || before.subscribed_topic_names != member.subscribed_topic_names;
+        let changed = is_new || before.metadata_value() != member.metadata_value();
         let member_id = member.member_id.clone();
-        self.insert_member(member);
-
-        let metadata = self.subscription_metadata_from(image);
-        if metadata != self.subscription_metadata {
-            self.subscription_metadata = metadata;
-            records.push(self.partition_metadata_record());
-            bump = true;
-        }
-        if bump {
-            self.group_epoch += 1;
-            records.push(self.group_epoch_record());
-        }
-        if self.group_epoch > self.assignment_epoch {
-            self.compute_target_assignment(records);
-        }
+        self.store_member(member, changed, bump, image, records);
         let owned: Vec<(Uuid, Vec<i32>)> = by_topic_id(&subscription.owned, image)
             .into_iter()
             .map(|(t, ps)| (t, ps.into_iter().collect()))

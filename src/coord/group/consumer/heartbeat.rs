@@ -260,33 +260,14 @@ impl ConsumerGroup {
         member.client_id.clone_from(&request.client_id);
         member.client_host.clone_from(&request.client_host);
         member.session_deadline_ms = now_ms + i64::from(self.config.session_timeout_ms);
-        let mut bump = is_new
+        let bump = is_new
             || before.subscribed_topic_names != member.subscribed_topic_names
             || before.subscribed_topic_regex != member.subscribed_topic_regex
             || before.server_assignor != member.server_assignor;
-        if is_new || before.metadata_value() != member.metadata_value() {
-            records.push(self.member_metadata_record(&member));
-        }
+        let changed = is_new || before.metadata_value() != member.metadata_value();
         let member_id = member.member_id.clone();
-        self.insert_member(member);
-
-        // 1. The subscribed topics as the image has them now.
-        let metadata = self.subscription_metadata_from(&request.image);
-        if metadata != self.subscription_metadata {
-            self.subscription_metadata = metadata;
-            records.push(self.partition_metadata_record());
-            bump = true;
-        }
-        if bump {
-            self.group_epoch += 1;
-            records.push(self.group_epoch_record());
-            debug!(group = %self.group_id, epoch = self.group_epoch, "group epoch bumped");
-        }
-        // 2. A new target assignment for the new group epoch.
-        if self.group_epoch > self.assignment_epoch {
-            self.compute_target_assignment(records);
-        }
-        // 3. The member one step closer to its target.
+        self.store_member(member, changed, bump, &request.image, records);
+        // The member one step closer to its target.
         let previous = self.members.get(&member_id).cloned();
         self.reconcile(&member_id, owned, now_ms);
         let Some(updated) = self.members.get(&member_id) else {
@@ -441,6 +422,38 @@ impl ConsumerGroup {
     }
 
     /// Every member's topics (names and regex matches), as they exist in `image`.
+    /// Takes an updated member (its metadata record written when `changed`), then, as Kafka's
+    /// heartbeat does for both kinds of member: the subscribed topics as the image has them
+    /// now, a group epoch bump when they or the member's subscription (`bump`) changed, and a
+    /// new target assignment for the new epoch.
+    pub(super) fn store_member(
+        &mut self,
+        member: ConsumerMember,
+        changed: bool,
+        mut bump: bool,
+        image: &MetadataImage,
+        records: &mut Vec<CoordinatorRecord>,
+    ) {
+        if changed {
+            records.push(self.member_metadata_record(&member));
+        }
+        self.insert_member(member);
+        let metadata = self.subscription_metadata_from(image);
+        if metadata != self.subscription_metadata {
+            self.subscription_metadata = metadata;
+            records.push(self.partition_metadata_record());
+            bump = true;
+        }
+        if bump {
+            self.group_epoch += 1;
+            records.push(self.group_epoch_record());
+            debug!(group = %self.group_id, epoch = self.group_epoch, "group epoch bumped");
+        }
+        if self.group_epoch > self.assignment_epoch {
+            self.compute_target_assignment(records);
+        }
+    }
+
     pub(super) fn subscription_metadata_from(
         &self,
         image: &MetadataImage,
