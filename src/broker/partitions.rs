@@ -49,6 +49,29 @@ pub async fn run_partition_sync(broker: Arc<Broker>) {
     }
 }
 
+/// Writes the hosted partitions' high watermarks to `replication-offset-checkpoint` every
+/// `replica.high.watermark.checkpoint.interval.ms`, as Kafka's ReplicaManager (a clean stop
+/// writes it once more, see `cluster::stop_running`).
+pub async fn run_high_watermark_checkpoints(broker: Arc<Broker>) {
+    let interval_ms = u64::try_from(broker.config.replica_high_watermark_checkpoint_interval_ms)
+        .unwrap_or(1)
+        .max(1);
+    let mut ticks = tokio::time::interval(Duration::from_millis(interval_ms));
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let pass = broker.clone();
+        let written =
+            tokio::task::spawn_blocking(move || pass.replicas.checkpoint_high_watermarks(true))
+                .await;
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot write the high watermark checkpoint"),
+            Err(e) => tracing::warn!(error = %e, "high watermark checkpoint task failed"),
+        }
+    }
+}
+
 impl Broker {
     /// Deletes the logs this broker must not hold: those of topic ids the image does not have
     /// (deleted while a crash stopped the deletion) and of partitions not assigned here, as a

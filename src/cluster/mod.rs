@@ -242,6 +242,9 @@ impl Cluster {
             tokio::spawn(crate::coord::txn::sync::run_txn_coordinator(broker.clone())),
             tokio::spawn(crate::broker::cleaner::run_cleaner(broker.clone())),
             tokio::spawn(run_heartbeats(broker.clone())),
+            tokio::spawn(crate::broker::partitions::run_high_watermark_checkpoints(
+                broker.clone(),
+            )),
         ];
         let mut running = Vec::with_capacity(listeners.len());
         for (name, listener) in listeners {
@@ -527,6 +530,10 @@ async fn stop_running(running: RunningBroker) {
         task.abort();
     }
     running.broker.groups.shutdown();
+    // Written before the logs' shutdown, whose filesystem syncs make it durable.
+    if let Err(e) = running.broker.replicas.checkpoint_high_watermarks(false) {
+        tracing::warn!(broker = running.broker.broker_id, error = %e, "writing the high watermark checkpoint at shutdown");
+    }
     // A clean stop moves every log's recovery point and leaves the clean-shutdown marker, so
     // the next start need not scan them.
     if let Err(e) = running.broker.logs.shutdown() {

@@ -60,10 +60,14 @@ impl LeaderEpochCache {
     }
 
     /// Records that `epoch` starts at `start_offset` when it is newer than the latest epoch.
+    /// Epochs that started at or after `start_offset` end up holding nothing (a leader that
+    /// wrote nothing in its epoch): they are dropped, as Kafka's
+    /// `maybeTruncateNonMonotonicEntries`, so that every entry starts after the one before.
     pub(crate) fn assign(&mut self, epoch: i32, start_offset: i64) -> Result<(), LogError> {
         if epoch < 0 || self.latest_epoch().is_some_and(|latest| latest >= epoch) {
             return Ok(());
         }
+        self.entries.retain(|e| e.start_offset < start_offset);
         self.entries.push(EpochEntry {
             epoch,
             start_offset,
@@ -157,6 +161,18 @@ mod tests {
         assert_eq!(cache.end_offset_for(5, 20), (-1, -1));
         let text = std::fs::read_to_string(dir.path().join(LEADER_EPOCH_CHECKPOINT)).unwrap();
         assert_eq!(text, "0\n2\n2 0\n4 10\n");
+    }
+
+    #[test]
+    fn an_epoch_that_wrote_nothing_gives_way_to_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = LeaderEpochCache::load(dir.path()).unwrap();
+        cache.assign(1, 0).unwrap();
+        cache.assign(2, 10).unwrap();
+        cache.assign(3, 10).unwrap();
+        assert_eq!(cache.entries().len(), 2);
+        assert_eq!(cache.end_offset_for(2, 15), (1, 10));
+        assert_eq!(cache.end_offset_for(3, 15), (3, 15));
     }
 
     #[test]

@@ -50,6 +50,7 @@ mod validator;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use checkpoint::{read_checkpoint, write_checkpoint};
 pub use cleaner::CleanResult;
 pub use config::{LogConfig, MessageTimestampType};
 pub use error::LogError;

@@ -118,6 +118,13 @@ impl PartitionLog {
             .end_offset_for(epoch, self.log_end_offset())
     }
 
+    /// Records that a leader starts writing `epoch` at `start_offset` (the log end when it
+    /// became leader), as Kafka's `maybeAssignEpochStartOffset`.
+    pub fn assign_leader_epoch(&mut self, epoch: i32, start_offset: i64) -> Result<(), LogError> {
+        self.ensure_not_deleted()?;
+        self.leader_epochs.assign(epoch, start_offset)
+    }
+
     pub(super) fn segments(&self) -> impl Iterator<Item = &LogSegment> {
         self.inactive.values().chain(std::iter::once(&self.active))
     }

@@ -12,6 +12,7 @@ use tracing::warn;
 use uuid::Uuid;
 
 use super::fetcher::Fetchers;
+use super::hw_checkpoint::HighWatermarkCheckpoint;
 use super::open::Replica;
 use super::partition::{Partition, Transition};
 use super::TopicPartition;
@@ -29,6 +30,8 @@ pub struct ReplicaManager {
     /// fetchers rebuild their list of followed partitions only then.
     generation: AtomicU64,
     fetchers: Fetchers,
+    /// Where a partition's high watermark starts, and where it is written periodically.
+    hw_checkpoint: HighWatermarkCheckpoint,
 }
 
 impl ReplicaManager {
@@ -36,6 +39,7 @@ impl ReplicaManager {
         Self {
             broker_id,
             config,
+            hw_checkpoint: HighWatermarkCheckpoint::load(logs.log_dir()),
             logs,
             partitions: RwLock::new(HashMap::new()),
             generation: AtomicU64::new(0),
@@ -108,7 +112,10 @@ impl ReplicaManager {
             .unwrap_or_else(PoisonError::into_inner)
             .entry(tp.clone())
             .or_insert_with(|| {
-                let partition = Partition::new(tp.clone(), self.broker_id);
+                let partition = match self.hw_checkpoint.get(tp) {
+                    Some(hw) => Partition::with_high_watermark(tp.clone(), self.broker_id, hw),
+                    None => Partition::new(tp.clone(), self.broker_id),
+                };
                 partition.set_min_insync_replicas(self.min_insync_replicas(image, &tp.topic));
                 Arc::new(partition)
             })
@@ -154,7 +161,22 @@ impl ReplicaManager {
             .logs
             .get_or_open(topic, partition, topic_id, || self.log_config(image, topic))
             .map_err(|e| e.error())?;
-        Ok(Replica::new(hosted, log))
+        let replica = Replica::new(hosted, log);
+        if replica.partition.leader_epoch_unstarted() {
+            replica.start_leader_epoch()?;
+        }
+        Ok(replica)
+    }
+
+    /// Writes every hosted partition's high watermark to the log directory's
+    /// `replication-offset-checkpoint` (synced when `durable`).
+    pub fn checkpoint_high_watermarks(&self, durable: bool) -> Result<(), crate::log::LogError> {
+        let high_watermarks: Vec<_> = self
+            .all()
+            .into_iter()
+            .map(|p| (p.tp.clone(), p.high_watermark()))
+            .collect();
+        self.hw_checkpoint.write(high_watermarks, durable)
     }
 
     /// A partition this broker leads, with its log open, and the leader epoch it leads it in;
@@ -271,6 +293,7 @@ impl ReplicaManager {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&tp);
+        self.hw_checkpoint.remove(&tp);
         if let Err(e) = self.logs.remove(topic, partition, topic_id) {
             warn!(%tp, error = %e, "cannot delete partition log");
         }

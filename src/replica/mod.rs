@@ -10,8 +10,11 @@
 //!   diverging epochs (KIP-320), take the leader's high watermark.
 //! - `selector.rs`: KIP-392, the follower in a consumer's rack the leader sends it to.
 //! - `isr.rs`: the leader shrinks and grows the ISR through AlterPartition to the controller.
+//! - `hw_checkpoint.rs`: the high watermarks in Kafka's `replication-offset-checkpoint`, so a
+//!   restarted replica starts from its last one rather than its log start.
 
 pub mod fetcher;
+mod hw_checkpoint;
 pub mod isr;
 mod manager;
 mod open;
@@ -20,6 +23,7 @@ pub mod selector;
 
 use std::fmt;
 
+pub use hw_checkpoint::REPLICATION_OFFSET_CHECKPOINT;
 pub use manager::ReplicaManager;
 pub use open::{Acks, AppendError, Appended, Isolation, ReadResult, Replica};
 pub use partition::{check_epoch, FollowerPosition, Offsets, Partition, Transition};

@@ -131,6 +131,14 @@ impl Replica {
             .map_err(|_| ResponseError::KafkaStorageError)
     }
 
+    /// See [`Partition::start_leader_epoch`].
+    pub fn start_leader_epoch(&self) -> Result<(), ResponseError> {
+        let mut log = self.log()?;
+        self.partition
+            .start_leader_epoch(&mut log)
+            .map_err(|e| e.error())
+    }
+
     pub fn offsets(&self) -> Result<Offsets, ResponseError> {
         let log = self.log()?;
         Ok(self.partition.offsets(&log))

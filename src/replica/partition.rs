@@ -52,6 +52,10 @@ pub(super) struct ReplicaState {
     pub pending_isr: Option<Vec<i32>>,
     /// The topic's `min.insync.replicas` (its override, else the broker's), >= 1.
     pub min_insync_replicas: i32,
+    /// Leader only: the log end offset when this broker started leading in `leader_epoch`
+    /// (Kafka's `leaderEpochStartOffsetOpt`), recorded in the log's leader-epoch cache at the
+    /// partition's first use in the epoch; `None` before that and on followers.
+    pub leader_epoch_start_offset: Option<i64>,
 }
 
 impl ReplicaState {
@@ -66,6 +70,7 @@ impl ReplicaState {
             high_watermark: 0,
             pending_isr: None,
             min_insync_replicas: 1,
+            leader_epoch_start_offset: None,
         }
     }
 
@@ -113,6 +118,52 @@ impl Partition {
             state: Mutex::new(ReplicaState::new()),
             moved: watch::channel(0).0,
         }
+    }
+
+    /// A partition whose high watermark starts at `high_watermark`, as the broker's
+    /// `replication-offset-checkpoint` had it (bounded by the log once opened), as Kafka's
+    /// `Partition.createLog` does, rather than at the log start.
+    pub fn with_high_watermark(tp: TopicPartition, broker_id: i32, high_watermark: i64) -> Self {
+        let partition = Self::new(tp, broker_id);
+        partition.state().high_watermark = high_watermark.max(0);
+        partition
+    }
+
+    /// The high watermark as last settled (without the log: for the checkpoint).
+    pub fn high_watermark(&self) -> i64 {
+        self.state().high_watermark
+    }
+
+    /// Leader only: records where this broker's leadership in its current epoch starts (the
+    /// log end offset now) in the log's leader-epoch cache, once per epoch, as Kafka's
+    /// `makeLeader` does, so that OffsetForLeaderEpoch answers the current epoch before its
+    /// first append and ListOffsets knows whether the high watermark has caught up with it.
+    pub fn start_leader_epoch(&self, log: &mut PartitionLog) -> Result<(), crate::log::LogError> {
+        let mut state = self.state();
+        if state.leader != self.broker_id || state.leader_epoch_start_offset.is_some() {
+            return Ok(());
+        }
+        let start = log.log_end_offset();
+        log.assign_leader_epoch(state.leader_epoch, start)?;
+        state.leader_epoch_start_offset = Some(start);
+        Ok(())
+    }
+
+    /// Whether this broker leads without having recorded its epoch's start yet (cheap check
+    /// before taking the log's lock for [`Self::start_leader_epoch`]).
+    pub fn leader_epoch_unstarted(&self) -> bool {
+        let state = self.state();
+        state.leader == self.broker_id && state.leader_epoch_start_offset.is_none()
+    }
+
+    /// Kafka's lagging high watermark after an election: this leader's high watermark has not
+    /// reached the log end offset its epoch started at, so the latest offset it could answer a
+    /// consumer may be below what the previous leader already exposed.
+    pub fn high_watermark_behind_epoch_start(&self) -> bool {
+        let state = self.state();
+        state
+            .leader_epoch_start_offset
+            .is_some_and(|start| start > state.high_watermark)
     }
 
     pub fn broker_id(&self) -> i32 {
@@ -193,6 +244,9 @@ impl Partition {
         state.leader = image.leader;
         state.leader_epoch = image.leader_epoch;
         state.partition_epoch = image.partition_epoch;
+        if new_epoch {
+            state.leader_epoch_start_offset = None;
+        }
         state.replicas = image.replicas.clone();
         state.isr = image.isr.clone();
         state.pending_isr = None;

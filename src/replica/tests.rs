@@ -179,3 +179,57 @@ fn stated_leader_epochs_are_checked_as_kip_320() {
     let older = self::image(&[(0, vec![1, 2], vec![1, 2], 2, 3)]);
     assert!(replicas.leader(&older, "t", 0, -1).is_ok());
 }
+
+#[test]
+fn a_restarted_replica_s_high_watermark_starts_from_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = manager(dir.path(), 1);
+    let image = image(&[(0, vec![1, 2], vec![1, 2], 1, 0)]);
+    let (replica, epoch) = before.leader(&image, "t", 0, -1).unwrap();
+    replica
+        .append_records(&batch(5), epoch, Acks::Leader, 1_000)
+        .unwrap();
+    replica.follower_fetched(2, 5, 0, 1_000).unwrap();
+    assert_eq!(replica.offsets().unwrap().high_watermark, 5);
+    before.checkpoint_high_watermarks(true).unwrap();
+    let text = std::fs::read_to_string(dir.path().join(super::REPLICATION_OFFSET_CHECKPOINT));
+    assert_eq!(text.unwrap(), "0\n1\nt 0 5\n");
+    drop((replica, before));
+    // Restarted and leading again: follower 2 has not fetched yet, so without the checkpoint
+    // the high watermark would be the log start.
+    let after = manager(dir.path(), 1);
+    let image = self::image(&[(0, vec![1, 2], vec![1, 2], 1, 1)]);
+    let (replica, _) = after.leader(&image, "t", 0, -1).unwrap();
+    let offsets = replica.offsets().unwrap();
+    assert_eq!((offsets.high_watermark, offsets.log_end), (5, 5));
+}
+
+#[test]
+fn a_new_leader_records_where_its_epoch_starts_as_kafka_s_make_leader() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let image = image(&[(0, vec![1, 2], vec![1, 2], 1, 0)]);
+    let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
+    replica
+        .append_records(&batch(5), epoch, Acks::Leader, 1_000)
+        .unwrap();
+    // Elected again in epoch 3 before follower 2 fetched: nothing is written in epoch 3 yet,
+    // but OffsetForLeaderEpoch knows it, and the high watermark lags the epoch's start.
+    let image = self::image(&[(0, vec![1, 2], vec![1, 2], 1, 3)]);
+    let (replica, _) = replicas.leader(&image, "t", 0, 3).unwrap();
+    {
+        let log = replica.log().unwrap();
+        assert_eq!(log.end_offset_for_epoch(3), (3, 5));
+        assert_eq!(log.end_offset_for_epoch(2), (0, 5));
+        assert_eq!(log.end_offset_for_epoch(4), (-1, -1));
+    }
+    assert_eq!(replica.offsets().unwrap().high_watermark, 0);
+    assert!(replica.partition.high_watermark_behind_epoch_start());
+    replica.follower_fetched(2, 5, 0, 1_000).unwrap();
+    assert!(!replica.partition.high_watermark_behind_epoch_start());
+    // A follower records no epoch of its own.
+    let image = self::image(&[(0, vec![1, 2], vec![1, 2], 2, 4)]);
+    let follower = replicas.replica(&image, "t", 0).unwrap();
+    assert_eq!(follower.log().unwrap().latest_epoch(), Some(3));
+    assert!(!follower.partition.high_watermark_behind_epoch_start());
+}

@@ -9,8 +9,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rdkafka::client::ClientContext;
-use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
@@ -159,8 +159,50 @@ pub struct Read {
     pub value: Vec<u8>,
 }
 
+/// What the live consumer read, and librdkafka's own account of every position it reset.
+pub struct LiveReads {
+    pub reads: BTreeMap<i32, Vec<Read>>,
+    /// librdkafka's warnings about offset resets and log truncation, in order.
+    pub resets: Vec<String>,
+}
+
+/// Keeps librdkafka's log lines that explain a position change (offset resets, KIP-320
+/// validations, fetch errors), so that a rewind names why it happened.
+#[derive(Clone, Default)]
+struct ResetLog(Arc<Mutex<Vec<String>>>);
+
+/// librdkafka's log facilities (with `debug=fetch`) that say why a fetch position moved.
+const POSITION_FACILITIES: [&str; 5] = ["OFFSET", "OFFSETVALID", "VALIDATE", "FETCHERR", "SEEK"];
+
+impl ClientContext for ResetLog {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        let warning = matches!(
+            level,
+            RDKafkaLogLevel::Emerg
+                | RDKafkaLogLevel::Alert
+                | RDKafkaLogLevel::Critical
+                | RDKafkaLogLevel::Error
+                | RDKafkaLogLevel::Warning
+        );
+        if (warning && !log_message.contains("Connection refused"))
+            || POSITION_FACILITIES.contains(&fac)
+        {
+            let at = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{at} {fac}: {log_message}"));
+        }
+    }
+}
+
+impl ConsumerContext for ResetLog {}
+
 pub struct ConsumerThread {
     stop: Arc<AtomicBool>,
+    resets: ResetLog,
     thread: JoinHandle<Result<BTreeMap<i32, Vec<Read>>, String>>,
 }
 
@@ -168,13 +210,19 @@ impl ConsumerThread {
     /// Reads every partition of `topic` from the beginning until stopped.
     pub fn start(bootstrap: &str, topic: &str) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
-        let c = consumer(
-            bootstrap,
-            &[
-                ("topic.metadata.refresh.interval.ms", "1000"),
-                ("fetch.wait.max.ms", "100"),
-            ],
-        );
+        let resets = ResetLog::default();
+        let c: BaseConsumer<ResetLog> = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .set("broker.address.family", "v4")
+            .set("group.id", "kf-checker")
+            .set("enable.auto.commit", "false")
+            .set("enable.partition.eof", "false")
+            .set("topic.metadata.refresh.interval.ms", "1000")
+            .set("fetch.wait.max.ms", "100")
+            .set("debug", "fetch")
+            .set_log_level(RDKafkaLogLevel::Debug)
+            .create_with_context(resets.clone())
+            .expect("consumer");
         assign_from_beginning(&c, topic);
         let s = stop.clone();
         let thread = std::thread::spawn(move || {
@@ -201,18 +249,25 @@ impl ConsumerThread {
             }
             Ok(reads)
         });
-        ConsumerThread { stop, thread }
+        ConsumerThread {
+            stop,
+            resets,
+            thread,
+        }
     }
 
-    pub fn finish(self) -> Result<BTreeMap<i32, Vec<Read>>, String> {
+    pub fn finish(self) -> Result<LiveReads, String> {
         self.stop.store(true, Ordering::SeqCst);
-        self.thread
+        let reads = self
+            .thread
             .join()
-            .map_err(|_| "the consumer thread panicked".to_string())?
+            .map_err(|_| "the consumer thread panicked".to_string())??;
+        let resets = self.resets.0.lock().unwrap().clone();
+        Ok(LiveReads { reads, resets })
     }
 }
 
-fn assign_from_beginning(c: &BaseConsumer, topic: &str) {
+fn assign_from_beginning<C: ConsumerContext>(c: &BaseConsumer<C>, topic: &str) {
     let mut assignment = TopicPartitionList::new();
     for partition in 0..PARTITIONS {
         assignment

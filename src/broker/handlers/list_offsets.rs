@@ -8,6 +8,11 @@
 //! id -1) is bounded by its isolation level: another replica id sees up to the log end (latest
 //! is the log end offset), and the debugging replica id (-2, what tools read the log end offset
 //! with) is answered by any replica of the partition, not only its leader.
+//!
+//! As Kafka after an election: while a new leader's high watermark is still below the log end
+//! offset its epoch started at, a consumer's latest (and a timestamp found at or past what it
+//! may read) is OFFSET_NOT_AVAILABLE (LEADER_NOT_AVAILABLE before v5), so that no consumer
+//! resets to an offset behind what the previous leader already exposed; clients retry.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::list_offsets_response::{
@@ -37,6 +42,11 @@ pub fn handle(
     let image = broker.image();
     // The leader epoch is in the response from v4; before it must stay at its default.
     let with_epoch = header.request_api_version >= 4;
+    let not_available = if header.request_api_version >= 5 {
+        ResponseError::OffsetNotAvailable
+    } else {
+        ResponseError::LeaderNotAvailable
+    };
     let isolation = if request.replica_id.0 == CONSUMER_REPLICA_ID {
         Isolation::of_consumer(request.isolation_level)
     } else {
@@ -60,7 +70,7 @@ pub fn handle(
                         p.partition_index,
                         p.current_leader_epoch,
                         p.timestamp,
-                        (isolation, from_leader_only),
+                        (isolation, from_leader_only, not_available),
                     ) {
                         Ok(found) => response
                             .with_timestamp(found.timestamp)
@@ -95,7 +105,7 @@ fn lookup(
     partition: i32,
     current_leader_epoch: i32,
     timestamp: i64,
-    (isolation, from_leader_only): (Isolation, bool),
+    (isolation, from_leader_only, not_available): (Isolation, bool, ResponseError),
 ) -> Result<Found, ResponseError> {
     let (replica, leader_epoch) = if from_leader_only {
         broker
@@ -112,6 +122,8 @@ fn lookup(
     let log = replica.log()?;
     let offsets = replica.partition.offsets(&log);
     let last_fetchable = isolation.max_offset(&offsets);
+    let lagging = isolation != Isolation::LogEnd
+        && replica.partition.high_watermark_behind_epoch_start();
     let at = |offset| Found {
         timestamp: -1,
         offset,
@@ -120,23 +132,24 @@ fn lookup(
     // A record found by timestamp carries the epoch it was written in, as in Kafka; no record
     // found (or one consumers may not read yet) is offset -1 with no epoch.
     let found = |t: Option<TimestampAndOffset>| match t.filter(|t| t.offset < last_fetchable) {
-        Some(t) => Found {
+        None if lagging => Err(not_available),
+        Some(t) => Ok(Found {
             timestamp: t.timestamp,
             offset: t.offset,
             leader_epoch: t.leader_epoch.unwrap_or(-1),
-        },
-        None => Found {
+        }),
+        None => Ok(Found {
             timestamp: -1,
             offset: -1,
             leader_epoch: -1,
-        },
+        }),
     };
-    let found = match timestamp {
-        LATEST => at(last_fetchable),
-        EARLIEST | EARLIEST_LOCAL | EARLIEST_TIERED => at(offsets.log_start),
+    match timestamp {
+        LATEST if lagging => Err(not_available),
+        LATEST => Ok(at(last_fetchable)),
+        EARLIEST | EARLIEST_LOCAL | EARLIEST_TIERED => Ok(at(offsets.log_start)),
         MAX_TIMESTAMP => found(log.max_timestamp_and_offset().map_err(|e| e.error())?),
-        ts if ts < 0 => return Err(ResponseError::InvalidRequest),
+        ts if ts < 0 => Err(ResponseError::InvalidRequest),
         ts => found(log.offset_for_timestamp(ts).map_err(|e| e.error())?),
-    };
-    Ok(found)
+    }
 }
