@@ -56,11 +56,14 @@ impl PartitionLog {
     }
 
     /// Removes every batch that ends at or after `offset` (a batch straddling it goes too), as
-    /// a follower does after OffsetForLeaderEpoch. Below the log start it empties the log.
+    /// a follower does after OffsetForLeaderEpoch. Below the log start it empties the log. At or
+    /// past the log end nothing is cut, but epochs starting at the log end are forgotten, as
+    /// Kafka's `truncateTo`: a broker that led an epoch and wrote nothing in it must not keep
+    /// stating that epoch as its last fetched one (the leader would answer it diverging again).
     pub fn truncate_to(&mut self, offset: i64) -> Result<(), LogError> {
         self.ensure_not_deleted()?;
         if offset >= self.log_end_offset() {
-            return Ok(());
+            return self.leader_epochs.truncate_from_end(self.log_end_offset());
         }
         if offset < self.log_start_offset {
             return self.truncate_fully_and_start_at(offset);

@@ -122,8 +122,8 @@ fn lookup(
     let log = replica.log()?;
     let offsets = replica.partition.offsets(&log);
     let last_fetchable = isolation.max_offset(&offsets);
-    let lagging = isolation != Isolation::LogEnd
-        && replica.partition.high_watermark_behind_epoch_start();
+    let lagging =
+        isolation != Isolation::LogEnd && replica.partition.high_watermark_behind_epoch_start();
     let at = |offset| Found {
         timestamp: -1,
         offset,

@@ -192,6 +192,11 @@ fn appends_patch_offsets_and_track_leader_epochs() {
     assert_eq!(log.latest_epoch(), Some(3));
     assert_eq!(log.end_offset_for_epoch(2), (1, 4));
     assert_eq!(log.end_offset_for_epoch(3), (3, 6));
+    // Led in epoch 5 without writing, then a follower: truncating to the log end forgets it.
+    log.assign_leader_epoch(5, 6).unwrap();
+    assert_eq!(log.latest_epoch(), Some(5));
+    log.truncate_to(6).unwrap();
+    assert_eq!((log.latest_epoch(), log.log_end_offset()), (Some(3), 6));
 }
 
 #[test]
