@@ -51,7 +51,10 @@ pub async fn run_partition_sync(broker: Arc<Broker>) {
 
 /// Writes the hosted partitions' high watermarks to `replication-offset-checkpoint` every
 /// `replica.high.watermark.checkpoint.interval.ms`, as Kafka's ReplicaManager (a clean stop
-/// writes it once more, see `cluster::stop_running`).
+/// writes it once more, see `cluster::stop_running`). Unlike Kafka the periodic write is not
+/// synced (it is replaced whole by a rename): a lost or older one only starts a restarted
+/// replica's high watermark lower, which is safe, and the fsyncs competed with the metadata
+/// log's on a busy disk.
 pub async fn run_high_watermark_checkpoints(broker: Arc<Broker>) {
     let interval_ms = u64::try_from(broker.config.replica_high_watermark_checkpoint_interval_ms)
         .unwrap_or(1)
@@ -62,7 +65,7 @@ pub async fn run_high_watermark_checkpoints(broker: Arc<Broker>) {
         ticks.tick().await;
         let pass = broker.clone();
         let written =
-            tokio::task::spawn_blocking(move || pass.replicas.checkpoint_high_watermarks(true))
+            tokio::task::spawn_blocking(move || pass.replicas.checkpoint_high_watermarks(false))
                 .await;
         match written {
             Ok(Ok(())) => {}
