@@ -183,7 +183,6 @@ impl ReplicaManager {
         }
         let now = now_ms();
         let mut transitions = Vec::new();
-        let mut created = false;
         for topic in image.topics.values() {
             let resource = ConfigResource::Topic(topic.name.clone());
             let config_changed =
@@ -209,12 +208,12 @@ impl ReplicaManager {
                         }
                     }
                     Some(_) => {}
-                    // The log itself is opened at its first use; a failure is logged there.
+                    // The log itself is opened at its first use, which makes the new directory
+                    // durable unless `LogManager::sync` did already; a failure is logged there.
                     None => {
-                        created |= self
+                        let _ = self
                             .logs
-                            .create(&topic.name, state.partition, topic.topic_id)
-                            .unwrap_or(false);
+                            .create(&topic.name, state.partition, topic.topic_id);
                     }
                 }
                 let partition = self.get_or_insert(image, &tp);
@@ -227,12 +226,6 @@ impl ReplicaManager {
         }
         if !transitions.is_empty() {
             self.bump_generation();
-        }
-        // Each new directory's topic id is durable before the partition takes a record.
-        if created {
-            if let Err(e) = self.logs.sync() {
-                warn!(error = %e, "cannot sync the new partition directories");
-            }
         }
         transitions
     }
