@@ -473,7 +473,11 @@ fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str, topics: &[&str], g
             (topic, rate, kf, mock)
         })
         .collect();
-    let protocols: &[&str] = if groups { &["classic", "consumer"] } else { &[] };
+    let protocols: &[&str] = if groups {
+        &["classic", "consumer"]
+    } else {
+        &[]
+    };
     let groups: Vec<_> = protocols
         .iter()
         .map(|&protocol| {

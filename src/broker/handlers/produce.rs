@@ -44,7 +44,7 @@ use crate::broker::handlers::metadata::is_internal_topic;
 use crate::broker::implicit_add::{self, ProducedPartition, IMPLICIT_ADD_PRODUCE_VERSION};
 use crate::broker::Broker;
 use crate::metadata::MetadataImage;
-use crate::replica::{self, Acks, Appended, Replica};
+use crate::replica::{self, Acks, Appended, Replica, Wakes};
 
 pub async fn handle(
     broker: &Broker,
@@ -81,8 +81,10 @@ pub async fn handle(
         }
         _ => BTreeMap::new(),
     };
-    // Every batch is appended first; acks=all then waits for all of them at once, as Kafka's
-    // DelayedProduce.
+    // Every batch is appended first, then the partitions' waiters wake together (a follower's
+    // fetch carries the whole request); acks=all then waits for all of them at once, as
+    // Kafka's DelayedProduce.
+    let mut wakes = Wakes::default();
     let mut topics = Vec::with_capacity(request.topic_data.len());
     for topic in request.topic_data {
         let name = topic_name(&image, &topic, header.request_api_version);
@@ -106,6 +108,7 @@ pub async fn handle(
                         data.index,
                         acks,
                         now_ms,
+                        &mut wakes,
                     ),
                     (None, None) => Err(AppendError::new(ResponseError::InvalidRequiredAcks, None)),
                 };
@@ -114,6 +117,7 @@ pub async fn handle(
             .collect();
         topics.push((topic.name, topic.topic_id, partitions));
     }
+    drop(wakes);
     // Every partition of every topic waits at once, so the request's timeout bounds the whole
     // answer, as Kafka's one DelayedProduce per request.
     let responses = topics
@@ -212,6 +216,7 @@ fn append(
     partition: i32,
     acks: Acks,
     now_ms: i64,
+    wakes: &mut Wakes,
 ) -> Result<Pending, AppendError> {
     let Some(topic) = topic else {
         return Err(AppendError::new(ResponseError::UnknownTopicId, None));
@@ -233,7 +238,8 @@ fn append(
             Some("empty record set".into()),
         ));
     };
-    let appended = replica.append_records(&records, leader_epoch, acks, now_ms)?;
+    let appended =
+        replica.append_records_waking_later(&records, leader_epoch, acks, now_ms, wakes)?;
     Ok(Pending {
         appended,
         replica,
