@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use crate::clock::now_ms;
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::produce_request::TopicProduceData;
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::produce_response::{
     BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
 };
@@ -95,6 +95,7 @@ pub async fn handle(
                 let refusal = name
                     .as_ref()
                     .and_then(|n| refused.get(&(n.clone(), data.index)));
+                let index = data.index;
                 let result = match (acks, refusal) {
                     (_, Some(error)) => Err(AppendError::new(
                         *error,
@@ -104,15 +105,14 @@ pub async fn handle(
                         broker,
                         &image,
                         name.as_deref(),
-                        data.records,
-                        data.index,
+                        data,
                         acks,
                         now_ms,
                         &mut wakes,
                     ),
                     (None, None) => Err(AppendError::new(ResponseError::InvalidRequiredAcks, None)),
                 };
-                (data.index, result)
+                (index, result)
             })
             .collect();
         topics.push((topic.name, topic.topic_id, partitions));
@@ -212,8 +212,7 @@ fn append(
     broker: &Broker,
     image: &MetadataImage,
     topic: Option<&str>,
-    records: Option<bytes::Bytes>,
-    partition: i32,
+    data: PartitionProduceData,
     acks: Acks,
     now_ms: i64,
     wakes: &mut Wakes,
@@ -230,9 +229,9 @@ fn append(
     }
     let (replica, leader_epoch) = broker
         .replicas
-        .leader(image, topic, partition, -1)
+        .leader(image, topic, data.index, -1)
         .map_err(|e| AppendError::new(e, None))?;
-    let Some(records) = records.filter(|r| !r.is_empty()) else {
+    let Some(records) = data.records.filter(|r| !r.is_empty()) else {
         return Err(AppendError::new(
             ResponseError::InvalidRecord,
             Some("empty record set".into()),
