@@ -43,10 +43,6 @@ pub struct StateMachine {
     /// Snapshot writes that meet a full disk wait for space (see `disk_full`).
     disk_full: DiskFull,
     state: Arc<Mutex<AppliedState>>,
-    /// Held while `snapshot.json` is replaced: a snapshot built here and one installed from the
-    /// leader may be written at the same time, and must neither share the temporary file nor
-    /// let an older snapshot replace a newer one (the log is purged up to the newer).
-    snapshot_file: Arc<Mutex<()>>,
     image_tx: Arc<watch::Sender<Arc<MetadataImage>>>,
     applied_index_tx: Arc<watch::Sender<Option<u64>>>,
 }
@@ -72,7 +68,6 @@ impl StateMachine {
         Ok(Self {
             dir: dir.to_path_buf(),
             disk_full,
-            snapshot_file: Arc::new(Mutex::new(())),
             state: Arc::new(Mutex::new(AppliedState {
                 image,
                 last_applied,
@@ -108,23 +103,6 @@ impl StateMachine {
             .send_replace(state.last_applied.map(|id| id.index));
     }
 
-    /// Makes `content` the durable and current snapshot unless a newer one already is;
-    /// answers the current one.
-    fn save_snapshot(&self, content: SnapshotContent) -> io::Result<SnapshotContent> {
-        let _file = self
-            .snapshot_file
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(current) = &self.lock().current_snapshot {
-            if current.meta.last_log_id > content.meta.last_log_id {
-                return Ok(current.clone());
-            }
-        }
-        durable_file::write_json(&self.dir.join(SNAPSHOT_FILE), &content)?;
-        self.lock().current_snapshot = Some(content.clone());
-        Ok(content)
-    }
-
     fn snapshot_of(content: &SnapshotContent) -> io::Result<Snapshot<MetadataTypeConfig>> {
         let bytes = serde_json::to_vec(content).map_err(io::Error::other)?;
         Ok(Snapshot {
@@ -157,14 +135,15 @@ impl RaftSnapshotBuilder<MetadataTypeConfig> for StateMachine {
                 image: state.image.clone(),
             }
         };
-        let signature = content.meta.signature();
-        let saved = self
-            .disk_full
-            .retry(|| self.save_snapshot(content.clone()))
+        let path = self.dir.join(SNAPSHOT_FILE);
+        self.disk_full
+            .retry(|| durable_file::write_json(&path, &content))
             .await
-            .map_err(|e| StorageIOError::write_snapshot(Some(signature.clone()), &e))?;
-        Self::snapshot_of(&saved)
-            .map_err(|e| StorageIOError::read_snapshot(Some(saved.meta.signature()), &e).into())
+            .map_err(|e| StorageIOError::write_snapshot(Some(content.meta.signature()), &e))?;
+        let snapshot = Self::snapshot_of(&content)
+            .map_err(|e| StorageIOError::read_snapshot(Some(content.meta.signature()), &e))?;
+        self.lock().current_snapshot = Some(content);
+        Ok(snapshot)
     }
 }
 
@@ -225,12 +204,13 @@ impl RaftStateMachine<MetadataTypeConfig> for StateMachine {
             meta: meta.clone(),
             image: received.image,
         };
-        self.save_snapshot(content.clone())
+        durable_file::write_json(&self.dir.join(SNAPSHOT_FILE), &content)
             .map_err(|e| StorageIOError::write_snapshot(Some(meta.signature()), &e))?;
         let mut state = self.lock();
-        state.image = content.image;
+        state.image = content.image.clone();
         state.last_applied = meta.last_log_id;
         state.last_membership = meta.last_membership.clone();
+        state.current_snapshot = Some(content);
         self.publish(&state);
         Ok(())
     }
