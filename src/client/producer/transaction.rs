@@ -462,6 +462,7 @@ where
                 if e.kafka_error() == Some(ResponseError::ConcurrentTransactions)
                     && Instant::now() < deadline =>
             {
+                tracing::debug!(transactional_id, "CONCURRENT_TRANSACTIONS: retrying after a pause");
                 tokio::time::sleep(CONCURRENT_TRANSACTIONS_PAUSE).await;
             }
             other => return other,
