@@ -13,10 +13,11 @@ use bytes::{Bytes, BytesMut};
 use common::raw::RawConnection;
 use common::*;
 use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
 use kafka_protocol::messages::describe_producers_request::TopicRequest;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, ApiVersionsResponse, DescribeProducersRequest,
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, ApiKey, ApiVersionsRequest, ApiVersionsResponse, DescribeProducersRequest,
     DescribeProducersResponse, DescribeTransactionsRequest, DescribeTransactionsResponse,
     EndTxnRequest, EndTxnResponse, FindCoordinatorRequest, FindCoordinatorResponse,
     InitProducerIdRequest, InitProducerIdResponse, ProduceRequest, ProduceResponse, ProducerId,
@@ -67,8 +68,9 @@ async fn transaction_version(addr: &str) -> (i16, Option<i16>) {
     (supported, finalized)
 }
 
-/// A connection to `TXN_ID`'s coordinator, asked until FindCoordinator answers.
-async fn coordinator(addrs: &[&str]) -> RawConnection {
+/// A connection to `TXN_ID`'s coordinator and its broker id, asked until FindCoordinator
+/// answers.
+async fn coordinator(addrs: &[&str]) -> (RawConnection, i32) {
     let deadline = Instant::now() + TIMEOUT;
     loop {
         let mut conn = RawConnection::connect(addrs[0]).await;
@@ -82,9 +84,40 @@ async fn coordinator(addrs: &[&str]) -> RawConnection {
             )
             .await;
         if response.error_code == 0 {
-            return RawConnection::connect(addrs[response.node_id.0 as usize]).await;
+            let id = response.node_id.0;
+            return (RawConnection::connect(addrs[id as usize]).await, id);
         }
         assert!(Instant::now() < deadline, "no coordinator: {response:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// InitProducerId for `TXN_ID` at its coordinator. As a client does: a coordinator found a
+/// moment before it has taken its partition over answers NOT_COORDINATOR or
+/// COORDINATOR_LOAD_IN_PROGRESS; find it again and retry.
+async fn init_producer_id(addrs: &[&str]) -> (RawConnection, i32, InitProducerIdResponse) {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let (mut coord, id) = coordinator(addrs).await;
+        let init: InitProducerIdResponse = coord
+            .call(
+                ApiKey::InitProducerId,
+                5,
+                &InitProducerIdRequest::default()
+                    .with_transactional_id(Some(TransactionalId(str_bytes(TXN_ID))))
+                    .with_transaction_timeout_ms(60_000)
+                    .with_producer_id(ProducerId(-1))
+                    .with_producer_epoch(-1),
+            )
+            .await;
+        let retriable = [
+            ResponseError::CoordinatorLoadInProgress.code(),
+            ResponseError::CoordinatorNotAvailable.code(),
+            ResponseError::NotCoordinator.code(),
+        ];
+        if !retriable.contains(&init.error_code) || Instant::now() > deadline {
+            return (coord, id, init);
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -227,32 +260,7 @@ async fn a_tv2_producer_adds_partitions_by_producing_and_every_end_bumps_the_epo
     // A new cluster finalizes transaction.version 2, as Kafka 4's.
     assert_eq!(transaction_version(addrs[0]).await, (2, Some(2)));
 
-    // As a client does: a coordinator found a moment before it has taken its partition over
-    // answers NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS; find it again and retry.
-    let deadline = Instant::now() + TIMEOUT;
-    let (mut coord, init) = loop {
-        let mut coord = coordinator(&addrs).await;
-        let init: InitProducerIdResponse = coord
-            .call(
-                ApiKey::InitProducerId,
-                5,
-                &InitProducerIdRequest::default()
-                    .with_transactional_id(Some(TransactionalId(str_bytes(TXN_ID))))
-                    .with_transaction_timeout_ms(60_000)
-                    .with_producer_id(ProducerId(-1))
-                    .with_producer_epoch(-1),
-            )
-            .await;
-        let retriable = [
-            ResponseError::CoordinatorLoadInProgress.code(),
-            ResponseError::CoordinatorNotAvailable.code(),
-            ResponseError::NotCoordinator.code(),
-        ];
-        if !retriable.contains(&init.error_code) || Instant::now() > deadline {
-            break (coord, init);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let (mut coord, _, init) = init_producer_id(&addrs).await;
     assert_eq!(init.error_code, 0);
     let (pid, e0) = (init.producer_id.0, init.producer_epoch);
     let b = bootstrap.clone();
@@ -416,4 +424,123 @@ async fn librdkafka_commits_and_aborts_at_every_transaction_version() {
         assert_eq!(committed, ["kept", "last"], "transaction.version {level}");
         cluster.shutdown().await;
     }
+}
+
+/// A classic (v3) AddPartitionsToTxn of `topic`-`partition`: its error code and how long the
+/// answer took.
+async fn add_partition_v3(
+    coord: &mut RawConnection,
+    (producer_id, producer_epoch): (i64, i16),
+    topic: &str,
+    partition: i32,
+) -> (i16, Duration) {
+    let request = AddPartitionsToTxnRequest::default()
+        .with_v3_and_below_transactional_id(TransactionalId(str_bytes(TXN_ID)))
+        .with_v3_and_below_producer_id(ProducerId(producer_id))
+        .with_v3_and_below_producer_epoch(producer_epoch)
+        .with_v3_and_below_topics(vec![AddPartitionsToTxnTopic::default()
+            .with_name(TopicName(str_bytes(topic)))
+            .with_partitions(vec![partition])]);
+    let started = Instant::now();
+    let response: AddPartitionsToTxnResponse =
+        coord.call(ApiKey::AddPartitionsToTxn, 3, &request).await;
+    let code = response.results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code;
+    (code, started.elapsed())
+}
+
+/// The next transaction's AddPartitionsToTxn, sent while the previous one's markers are still
+/// being written, waits for them instead of being answered CONCURRENT_TRANSACTIONS at once (which
+/// costs librdkafka and Java clients a 20 ms back-off per transaction), at most 100 ms (Kafka's
+/// `add.partitions.to.txn.retry.backoff.max.ms`), then gets CONCURRENT_TRANSACTIONS as Kafka
+/// answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_next_add_partitions_waits_for_the_previous_transactions_markers() {
+    let dir = tempfile::tempdir().unwrap();
+    // One replica of `__transaction_state`: cutting the coordinator's link to a partition leader
+    // stops its markers but not its own writes.
+    let cluster = start_cluster(
+        dir.path(),
+        3,
+        &[("transaction.state.log.replication.factor", "1")],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    let addrs: Vec<&str> = bootstrap.split(',').collect();
+    create_topic(&bootstrap, "waits", 3).await;
+    let (mut coord, coordinator, init) = init_producer_id(&addrs).await;
+    assert_eq!(init.error_code, 0);
+    let producer = (init.producer_id.0, init.producer_epoch);
+    let end_v3 = |commit: bool| {
+        EndTxnRequest::default()
+            .with_transactional_id(TransactionalId(str_bytes(TXN_ID)))
+            .with_producer_id(ProducerId(producer.0))
+            .with_producer_epoch(producer.1)
+            .with_committed(commit)
+    };
+
+    // Back to back: the next transaction's first add is answered once the markers are written,
+    // never CONCURRENT_TRANSACTIONS before its 100 ms are up.
+    assert_eq!(add_partition_v3(&mut coord, producer, "waits", 0).await.0, 0);
+    for _ in 0..5 {
+        let ended: EndTxnResponse = coord.call(ApiKey::EndTxn, 3, &end_v3(true)).await;
+        assert_eq!(ended.error_code, 0);
+        let (code, took) = add_partition_v3(&mut coord, producer, "waits", 0).await;
+        assert!(
+            code == 0 || (code == 51 && took >= Duration::from_millis(100)),
+            "{code} after {took:?}"
+        );
+        if code == 51 {
+            let deadline = Instant::now() + TIMEOUT;
+            while add_partition_v3(&mut coord, producer, "waits", 0).await.0 != 0 {
+                assert!(Instant::now() < deadline, "never added");
+            }
+        }
+        assert_eq!(
+            describe(&mut coord).await,
+            ("Ongoing".to_string(), producer.1, vec!["waits-0".to_string()])
+        );
+    }
+
+    // A partition whose leader the coordinator cannot reach: its marker waits, and so does the
+    // next add, for 100 ms, then CONCURRENT_TRANSACTIONS.
+    let controller = cluster.controller_id();
+    let other = (0..3)
+        .find(|b| *b != coordinator && Some(*b) != controller)
+        .unwrap();
+    let b = bootstrap.clone();
+    let partition = tokio::task::spawn_blocking(move || {
+        let metadata = consumer(&b, &[])
+            .fetch_metadata(Some("waits"), TIMEOUT)
+            .unwrap();
+        metadata.topics()[0]
+            .partitions()
+            .iter()
+            .find(|p| p.leader() == other)
+            .map(|p| p.id())
+    })
+    .await
+    .unwrap()
+    .expect("a partition led by neither the coordinator nor the controller");
+    assert_eq!(
+        add_partition_v3(&mut coord, producer, "waits", partition).await.0,
+        0
+    );
+    cluster.cut_link(coordinator, other);
+    let ended: EndTxnResponse = coord.call(ApiKey::EndTxn, 3, &end_v3(true)).await;
+    assert_eq!(ended.error_code, 0);
+    let (code, took) = add_partition_v3(&mut coord, producer, "waits", 0).await;
+    assert_eq!(code, 51, "CONCURRENT_TRANSACTIONS");
+    assert!(took >= Duration::from_millis(100), "answered after {took:?}");
+    assert_eq!(describe(&mut coord).await.0, "PrepareCommit");
+
+    cluster.heal_link(coordinator, other);
+    let deadline = Instant::now() + TIMEOUT;
+    while add_partition_v3(&mut coord, producer, "waits", 0).await.0 != 0 {
+        assert!(Instant::now() < deadline, "never added");
+    }
+    assert_eq!(
+        describe(&mut coord).await,
+        ("Ongoing".to_string(), producer.1, vec!["waits-0".to_string()])
+    );
+    cluster.shutdown().await;
 }

@@ -91,7 +91,9 @@ pub async fn append_transitions(
             producer_epoch: -1,
             timestamp_type: TimestampType::Creation,
             offset: i as i64,
-            sequence: -1,
+            // The encoder keeps records in one batch only while their sequences follow their
+            // offsets; the batch's base sequence stays -1 (no producer).
+            sequence: i as i32 - 1,
             timestamp: now,
             key: Some(key.clone()),
             value: value.map(|m| Bytes::from(encode_value(&m.to_log_value(), version))),
