@@ -97,7 +97,10 @@ pub(crate) async fn write_markers(
             }
         }
         if pending.is_empty() {
-            debug!(micros = started.elapsed().as_micros() as u64, commit, "markers written");
+            debug!(
+                micros = started.elapsed().as_micros() as u64,
+                commit, "markers written"
+            );
             let _ = task.send(Command::MarkersWritten);
             return;
         }
