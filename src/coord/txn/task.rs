@@ -490,7 +490,7 @@ impl TxnTask {
         }
         let written = self.write_all(broker, nexts).await;
         if let Some(parked) = riding {
-            let _ = parked.reply.send(written.clone());
+            let _ = parked.reply.send(written);
         }
         match written {
             Ok(()) => {
