@@ -12,7 +12,8 @@
 //! `cargo bench --bench cluster_vs_mock -- transactions` runs only the transactional part, and
 //! with `KF_BENCH_BASELINE=path/to/older/kf` also an older `kf` binary's producer in the same
 //! run, for before/after numbers side by side. `cargo bench --bench cluster_vs_mock -- consume`
-//! produces once and then runs only the consume comparison, `KF_BENCH_ROUNDS` times (3).
+//! produces once and then runs only the consume comparison, `KF_BENCH_ROUNDS` times (3);
+//! `-- replicated` runs only the RF=3 produce, consume and latency runs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -364,6 +365,7 @@ fn main() {
         .unwrap();
     let kf_bootstrap = cluster.bootstrap_servers();
     let only_transactions = std::env::args().any(|a| a == "transactions");
+    let only_replicated = std::env::args().any(|a| a == "replicated");
     let only_consume = std::env::args().any(|a| a == "consume");
     runtime.block_on(async {
         let admin: rdkafka::admin::AdminClient<_> = ClientConfig::new()
@@ -399,13 +401,18 @@ fn main() {
     mock.create_topic(TOPIC, PARTITIONS, 1).unwrap();
     mock.create_topic(TOPIC_RF3, PARTITIONS, 3).unwrap();
     let mock_bootstrap = mock.bootstrap_servers();
+    if only_replicated {
+        compare_clusters(&kf_bootstrap, &mock_bootstrap, &[TOPIC_RF3], false);
+        runtime.block_on(cluster.shutdown());
+        return;
+    }
     if only_consume {
         compare_consume(&kf_bootstrap, &mock_bootstrap);
         runtime.block_on(cluster.shutdown());
         return;
     }
     if !only_transactions {
-        compare_clusters(&kf_bootstrap, &mock_bootstrap);
+        compare_clusters(&kf_bootstrap, &mock_bootstrap, &[TOPIC, TOPIC_RF3], true);
     }
 
     mock.create_topic(TXN_TOPIC, 1, 1).unwrap();
@@ -484,17 +491,18 @@ fn compare_consume(kf_bootstrap: &str, mock_bootstrap: &str) {
     }
 }
 
-/// The librdkafka runs: produce, consume and group consume against both clusters.
-fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str) {
+/// The librdkafka runs: produce, consume (of `topics`) and group consume (when `groups`)
+/// against both clusters.
+fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str, topics: &[&str], groups: bool) {
     // kf and the mock take turns, so a burst of load from elsewhere hits both alike.
     let mut produced = Vec::new();
-    for topic in [TOPIC, TOPIC_RF3] {
+    for &topic in topics {
         let kf = produce(kf_bootstrap, topic);
         let mock = produce(mock_bootstrap, topic);
         produced.push((topic, kf, mock));
     }
     let mut consumed = Vec::new();
-    for topic in [TOPIC, TOPIC_RF3] {
+    for &topic in topics {
         let kf = consume(kf_bootstrap, topic);
         let mock = consume(mock_bootstrap, topic);
         consumed.push((topic, kf, mock));
@@ -509,9 +517,14 @@ fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str) {
             (topic, rate, kf, mock)
         })
         .collect();
-    let groups: Vec<_> = ["classic", "consumer"]
-        .into_iter()
-        .map(|protocol| {
+    let protocols: &[&str] = if groups {
+        &["classic", "consumer"]
+    } else {
+        &[]
+    };
+    let groups: Vec<_> = protocols
+        .iter()
+        .map(|&protocol| {
             let group = format!("bench-{protocol}");
             (
                 protocol,

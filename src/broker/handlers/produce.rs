@@ -35,7 +35,7 @@ use std::time::Duration;
 
 use crate::clock::now_ms;
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::produce_request::TopicProduceData;
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::produce_response::{
     BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
 };
@@ -46,7 +46,7 @@ use crate::broker::handlers::metadata::is_internal_topic;
 use crate::broker::implicit_add::{self, ProducedPartition};
 use crate::broker::Broker;
 use crate::metadata::MetadataImage;
-use crate::replica::{self, Acks, Appended, Replica};
+use crate::replica::{self, Acks, Appended, Replica, Wakes};
 
 pub async fn handle(
     broker: &Broker,
@@ -84,8 +84,10 @@ pub async fn handle(
         }
         None => BTreeMap::new(),
     };
-    // Every batch is appended first; acks=all then waits for all of them at once, as Kafka's
-    // DelayedProduce.
+    // Every batch is appended first, then the partitions' waiters wake together (a follower's
+    // fetch carries the whole request); acks=all then waits for all of them at once, as
+    // Kafka's DelayedProduce.
+    let mut wakes = Wakes::default();
     let mut topics = Vec::with_capacity(request.topic_data.len());
     for topic in request.topic_data {
         let name = topic_name(&image, &topic, header.request_api_version);
@@ -96,6 +98,7 @@ pub async fn handle(
                 let refusal = name
                     .as_ref()
                     .and_then(|n| refused.get(&(n.clone(), data.index)));
+                let index = data.index;
                 let result = match (acks, refusal) {
                     (_, Some(error)) => Err(AppendError::new(
                         *error,
@@ -105,18 +108,19 @@ pub async fn handle(
                         broker,
                         &image,
                         name.as_deref(),
-                        data.records,
-                        data.index,
+                        data,
                         acks,
                         now_ms,
+                        &mut wakes,
                     ),
                     (None, None) => Err(AppendError::new(ResponseError::InvalidRequiredAcks, None)),
                 };
-                (data.index, result)
+                (index, result)
             })
             .collect();
         topics.push((topic.name, topic.topic_id, partitions));
     }
+    drop(wakes);
     // Every partition of every topic waits at once, so the request's timeout bounds the whole
     // answer, as Kafka's one DelayedProduce per request.
     let responses = topics
@@ -211,10 +215,10 @@ fn append(
     broker: &Broker,
     image: &MetadataImage,
     topic: Option<&str>,
-    records: Option<bytes::Bytes>,
-    partition: i32,
+    data: PartitionProduceData,
     acks: Acks,
     now_ms: i64,
+    wakes: &mut Wakes,
 ) -> Result<Pending, AppendError> {
     let Some(topic) = topic else {
         return Err(AppendError::new(ResponseError::UnknownTopicId, None));
@@ -228,15 +232,16 @@ fn append(
     }
     let (replica, leader_epoch) = broker
         .replicas
-        .leader(image, topic, partition, -1)
+        .leader(image, topic, data.index, -1)
         .map_err(|e| AppendError::new(e, None))?;
-    let Some(records) = records.filter(|r| !r.is_empty()) else {
+    let Some(records) = data.records.filter(|r| !r.is_empty()) else {
         return Err(AppendError::new(
             ResponseError::InvalidRecord,
             Some("empty record set".into()),
         ));
     };
-    let appended = replica.append_records(&records, leader_epoch, acks, now_ms)?;
+    let appended =
+        replica.append_records_waking_later(&records, leader_epoch, acks, now_ms, wakes)?;
     Ok(Pending {
         appended,
         replica,
