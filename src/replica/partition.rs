@@ -275,10 +275,13 @@ impl Partition {
     /// positions, after the log or a follower moved, and wakes the waiters. A follower's high
     /// watermark is set by [`Self::set_follower_high_watermark`].
     pub fn update_offsets(&self, log: &PartitionLog) {
-        let mut state = self.state();
-        settle(&mut state, log, self.broker_id);
-        drop(state);
+        self.settle_offsets(log);
         self.notify_moved();
+    }
+
+    /// [`Self::update_offsets`] without the wake, for a caller that wakes the waiters itself.
+    pub(super) fn settle_offsets(&self, log: &PartitionLog) {
+        settle(&mut self.state(), log, self.broker_id);
     }
 
     /// A follower's fetch reached the leader (Kafka's `updateFollowerFetchState`): its fetch
