@@ -174,6 +174,13 @@ impl Partition {
         self.state().leader == self.broker_id
     }
 
+    /// Whether this broker leads the partition with a follower in its ISR: only then can the
+    /// ISR shrink (an RF=1 partition never can).
+    pub fn leads_in_sync_followers(&self) -> bool {
+        let state = self.state();
+        state.leader == self.broker_id && state.isr.iter().any(|r| *r != self.broker_id)
+    }
+
     /// Takes the topic's `min.insync.replicas` (on every image: its config may change).
     pub fn set_min_insync_replicas(&self, min_insync_replicas: i32) {
         debug_assert!(min_insync_replicas >= 1, "validated as at least 1");

@@ -14,7 +14,11 @@
 //! state), which holds the last stable offset until the coordinator's marker closes it. From
 //! v12 (a `transaction.version` 2 producer, KIP-890 part 2) the first transactional batch of a
 //! transaction in a partition adds that partition to the transaction at its coordinator first
-//! (`broker/implicit_add.rs`); the producer sends no AddPartitionsToTxn.
+//! (`broker/implicit_add.rs`); the producer sends no AddPartitionsToTxn. Before v12 a
+//! transaction's first batch in a partition is verified at the coordinator instead (KIP-890
+//! part 1, `transaction.partition.verification.enable`): a partition the producer did not add
+//! is refused with TRANSACTION_ABORTABLE (INVALID_TXN_STATE before v11). A Produce without a
+//! transactional id is not verified, as in Kafka.
 //!
 //! Internal topics (`__consumer_offsets`, `__transaction_state`) are written only by their
 //! coordinators: a client's Produce to one gets INVALID_TOPIC_EXCEPTION, as in Kafka.
@@ -24,9 +28,7 @@
 //! the batch (REQUEST_TIMED_OUT after `timeout_ms`, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR
 //! shrank below `min.insync.replicas` meanwhile).
 //!
-//! Differs from Kafka (until the issues that bring them): batches of v11 and below are not
-//! verified against the coordinator (KIP-890 part 1, `transaction.partition.verification.enable`);
-//! record-level differences are listed in `log/validator.rs`.
+//! Differs from Kafka: record-level differences are listed in `log/validator.rs`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -41,7 +43,7 @@ use kafka_protocol::messages::{ProduceRequest, ProduceResponse, RequestHeader};
 use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::handlers::metadata::is_internal_topic;
-use crate::broker::implicit_add::{self, ProducedPartition, IMPLICIT_ADD_PRODUCE_VERSION};
+use crate::broker::implicit_add::{self, ProducedPartition};
 use crate::broker::Broker;
 use crate::metadata::MetadataImage;
 use crate::replica::{self, Acks, Appended, Replica, Wakes};
@@ -60,7 +62,7 @@ pub async fn handle(
         .as_ref()
         .filter(|id| !id.is_empty())
     {
-        Some(id) if header.request_api_version >= IMPLICIT_ADD_PRODUCE_VERSION => {
+        Some(id) => {
             let names: Vec<Option<String>> = request
                 .topic_data
                 .iter()
@@ -77,9 +79,10 @@ pub async fn handle(
                         .filter_map(move |p| Some((name, p.index, p.records.as_ref()?)))
                 })
                 .collect();
-            implicit_add::add_partitions(broker, &image, id, &produced).await
+            implicit_add::add_partitions(broker, &image, id, header.request_api_version, &produced)
+                .await
         }
-        _ => BTreeMap::new(),
+        None => BTreeMap::new(),
     };
     // Every batch is appended first, then the partitions' waiters wake together (a follower's
     // fetch carries the whole request); acks=all then waits for all of them at once, as
