@@ -100,18 +100,21 @@ impl Broker {
     /// with the metadata log (after the broker's registration), never before: an image still
     /// catching up lacks topics that exist.
     pub fn remove_stray_partitions(&self) {
-        let image = self.image();
         let hosted_here = |topic: Option<&TopicImage>, partition: i32| {
             topic
                 .and_then(|t| t.partitions.get(&partition))
                 .is_some_and(|p| p.replicas.contains(&self.broker_id))
         };
-        let removed = self
-            .logs
-            .remove_strays(|name, partition, topic_id| match topic_id {
+        // The latest image for each directory, not one taken at the start of the sweep: the
+        // sweep runs while the broker serves, and a log bound meanwhile to a topic created
+        // since is in the image that bound it.
+        let removed = self.logs.remove_strays(|name, partition, topic_id| {
+            let image = self.image();
+            match topic_id {
                 Some(id) => !hosted_here(image.topic_by_id(&id), partition),
                 None => !hosted_here(image.topic(name), partition),
-            });
+            }
+        });
         if let Some((topic, partition)) = removed.first() {
             tracing::info!(
                 broker = self.broker_id,

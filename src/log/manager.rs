@@ -58,6 +58,10 @@ struct Entry {
     /// The topic id the directory holds, once this run has read or written its
     /// `partition.metadata`; the log is served for that topic id only.
     topic_id: Option<Uuid>,
+    /// The directory was listed at start and its `partition.metadata` is not read yet: it is
+    /// read when the log is first opened (`bind`) or by the stray sweep (`remove_strays`),
+    /// never for every partition on the way to ready. Only while `topic_id` is `None`.
+    listed: bool,
     /// The sequence number of this directory's `partition.metadata` when it was written without
     /// a sync ([`LogManager::create`]) and may not be durable yet: the log syncs it when it is
     /// opened, unless [`LogManager::sync`] got there first.
@@ -65,10 +69,11 @@ struct Entry {
 }
 
 impl Entry {
-    fn closed() -> Slot {
+    fn closed(listed: bool) -> Slot {
         Arc::new(Mutex::new(Entry {
             state: LogState::Closed,
             topic_id: None,
+            listed,
             unsynced: None,
         }))
     }
@@ -158,7 +163,7 @@ impl LogManager {
                 continue;
             };
             if entry.file_type().at(&entry.path())?.is_dir() {
-                logs.insert(key, Entry::closed());
+                logs.insert(key, Entry::closed(true));
             }
         }
         Ok(Self {
@@ -216,7 +221,7 @@ impl LogManager {
             return Err(LogError::InvalidPartitionDir(name));
         }
         let mut logs = lock(&self.logs);
-        let slot = logs.entry(key).or_insert_with(Entry::closed);
+        let slot = logs.entry(key).or_insert_with(|| Entry::closed(false));
         Ok(Arc::clone(slot))
     }
 
@@ -313,6 +318,7 @@ impl LogManager {
             Some(known) => Some(known),
             None => read_topic_id(&dir)?,
         };
+        entry.listed = false;
         if on_disk == Some(topic_id) {
             entry.topic_id = Some(topic_id);
             return Ok(false);
@@ -349,6 +355,7 @@ impl LogManager {
     fn delete_entry(&self, entry: &mut Entry, dir: &Path) -> Result<(), LogError> {
         let state = std::mem::replace(&mut entry.state, LogState::Closed);
         entry.topic_id = None;
+        entry.listed = false;
         match state {
             LogState::Open(log) => lock(&log).delete_files(),
             _ => delete_partition_dir(dir),
@@ -400,14 +407,15 @@ impl LogManager {
 
     /// Makes sure the partition has its directory for topic id `topic_id` (see `bind`),
     /// without opening its log (that waits for its first use). A failure takes the partition
-    /// offline. A partition already bound to that id is left as it is, so this is cheap to call
-    /// for every partition of every image. Returns whether anything was written: the caller
-    /// makes it durable with [`Self::sync`], once for many partitions, without waiting (a log
-    /// opened first syncs its own).
+    /// offline. A partition already bound to that id, or whose directory was on disk at start,
+    /// is left as it is (the latter's topic id is checked when it is opened, or by the stray
+    /// sweep), so this is cheap to call for every partition of every image. Returns whether
+    /// anything was written: the caller makes it durable with [`Self::sync`], once for many
+    /// partitions, without waiting (a log opened first syncs its own).
     pub fn create(&self, topic: &str, partition: i32, topic_id: Uuid) -> Result<bool, LogError> {
         let slot = self.slot_or_insert(topic, partition)?;
         let mut entry = lock(&slot);
-        if entry.topic_id == Some(topic_id) {
+        if entry.topic_id == Some(topic_id) || entry.listed {
             return Ok(false);
         }
         if matches!(&entry.state, LogState::Offline { retry_at, .. } if Instant::now() < *retry_at)
@@ -535,6 +543,11 @@ impl LogManager {
             None => read_topic_id(&dir)?,
         };
         if !doomed(on_disk) {
+            // Kept: what was read from disk is now known (a legacy directory stays unknown).
+            if on_disk.is_some() {
+                entry.topic_id = on_disk;
+                entry.listed = false;
+            }
             return Ok(false);
         }
         logs.remove(&key);
@@ -739,7 +752,15 @@ mod tests {
             .get_or_open("orders", 0, ORDERS_AGAIN, LogConfig::default)
             .unwrap();
         assert_eq!(lock(&new).log_end_offset(), 0, "a new, empty log");
-        assert!(manager.create("orders", 1, ORDERS_AGAIN).unwrap());
+        // On disk at start: its topic id is not read until the log is opened.
+        assert!(!manager.create("orders", 1, ORDERS_AGAIN).unwrap());
+        assert_eq!(
+            read_topic_id(&dir.path().join("orders-1")).unwrap(),
+            Some(ORDERS)
+        );
+        manager
+            .get_or_open("orders", 1, ORDERS_AGAIN, LogConfig::default)
+            .unwrap();
         for partition in ["orders-0", "orders-1"] {
             let id = read_topic_id(&dir.path().join(partition)).unwrap();
             assert_eq!(id, Some(ORDERS_AGAIN), "{partition}");

@@ -195,8 +195,18 @@ impl ReplicaManager {
                 continue;
             }
             let min_insync_replicas = self.min_insync_replicas(image, &topic.name);
+            let before = previous
+                .and_then(|p| p.topics.get(&topic.name))
+                .filter(|before| before.topic_id == topic.topic_id);
             for state in topic.partitions.values() {
                 if !state.replicas.contains(&self.broker_id) {
+                    continue;
+                }
+                // A partition unchanged since the previous image has nothing to apply: one
+                // partition's change must not cost a walk of every partition of its topic.
+                let unchanged =
+                    before.is_some_and(|b| b.partitions.get(&state.partition) == Some(state));
+                if unchanged && !config_changed {
                     continue;
                 }
                 let tp = TopicPartition::new(&topic.name, state.partition);
