@@ -17,6 +17,7 @@ pub fn off_runtime<T>(work: impl FnOnce() -> T) -> T {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
