@@ -11,7 +11,9 @@
 //! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md);
 //! `cargo bench --bench cluster_vs_mock -- transactions` runs only the transactional part, and
 //! with `KF_BENCH_BASELINE=path/to/older/kf` also an older `kf` binary's producer in the same
-//! run, for before/after numbers side by side.
+//! run, for before/after numbers side by side. `cargo bench --bench cluster_vs_mock -- consume`
+//! produces once and then runs only the consume comparison, `KF_BENCH_ROUNDS` times (3);
+//! `-- replicated` runs only the RF=3 produce, consume and latency runs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -363,6 +365,8 @@ fn main() {
         .unwrap();
     let kf_bootstrap = cluster.bootstrap_servers();
     let only_transactions = std::env::args().any(|a| a == "transactions");
+    let only_replicated = std::env::args().any(|a| a == "replicated");
+    let only_consume = std::env::args().any(|a| a == "consume");
     runtime.block_on(async {
         let admin: rdkafka::admin::AdminClient<_> = ClientConfig::new()
             .set("bootstrap.servers", &kf_bootstrap)
@@ -397,8 +401,18 @@ fn main() {
     mock.create_topic(TOPIC, PARTITIONS, 1).unwrap();
     mock.create_topic(TOPIC_RF3, PARTITIONS, 3).unwrap();
     let mock_bootstrap = mock.bootstrap_servers();
+    if only_replicated {
+        compare_clusters(&kf_bootstrap, &mock_bootstrap, &[TOPIC_RF3], false);
+        runtime.block_on(cluster.shutdown());
+        return;
+    }
+    if only_consume {
+        compare_consume(&kf_bootstrap, &mock_bootstrap);
+        runtime.block_on(cluster.shutdown());
+        return;
+    }
     if !only_transactions {
-        compare_clusters(&kf_bootstrap, &mock_bootstrap);
+        compare_clusters(&kf_bootstrap, &mock_bootstrap, &[TOPIC, TOPIC_RF3], true);
     }
 
     mock.create_topic(TXN_TOPIC, 1, 1).unwrap();
@@ -440,17 +454,55 @@ fn main() {
     );
 }
 
-/// The librdkafka runs: produce, consume and group consume against both clusters.
-fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str) {
+/// Consume only: both topics produced once to both clusters, then read `KF_BENCH_ROUNDS`
+/// times, kf and the mock taking turns.
+fn compare_consume(kf_bootstrap: &str, mock_bootstrap: &str) {
+    let rounds: usize = std::env::var("KF_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    for topic in [TOPIC, TOPIC_RF3] {
+        produce(kf_bootstrap, topic);
+        produce(mock_bootstrap, topic);
+    }
+    let mut totals = [
+        (TOPIC, Duration::ZERO, Duration::ZERO),
+        (TOPIC_RF3, Duration::ZERO, Duration::ZERO),
+    ];
+    for round in 1..=rounds {
+        for (topic, kf_total, mock_total) in totals.iter_mut() {
+            let kf = consume(kf_bootstrap, topic);
+            let mock = consume(mock_bootstrap, topic);
+            *kf_total += kf;
+            *mock_total += mock;
+            let rf = if *topic == TOPIC_RF3 { 3 } else { 1 };
+            println!("consume RF={rf}, round {round}: {RECORDS} records x {RECORD_BYTES} B, {PARTITIONS} partitions");
+            report_lines(kf, mock);
+        }
+    }
+    for (topic, kf, mock) in totals {
+        let rf = if topic == TOPIC_RF3 { 3 } else { 1 };
+        println!(
+            "consume RF={rf}, all {rounds} rounds: kf {:.3} s, mock {:.3} s, kf / mock {:.2}x",
+            kf.as_secs_f64(),
+            mock.as_secs_f64(),
+            mock.as_secs_f64() / kf.as_secs_f64()
+        );
+    }
+}
+
+/// The librdkafka runs: produce, consume (of `topics`) and group consume (when `groups`)
+/// against both clusters.
+fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str, topics: &[&str], groups: bool) {
     // kf and the mock take turns, so a burst of load from elsewhere hits both alike.
     let mut produced = Vec::new();
-    for topic in [TOPIC, TOPIC_RF3] {
+    for &topic in topics {
         let kf = produce(kf_bootstrap, topic);
         let mock = produce(mock_bootstrap, topic);
         produced.push((topic, kf, mock));
     }
     let mut consumed = Vec::new();
-    for topic in [TOPIC, TOPIC_RF3] {
+    for &topic in topics {
         let kf = consume(kf_bootstrap, topic);
         let mock = consume(mock_bootstrap, topic);
         consumed.push((topic, kf, mock));
@@ -465,9 +517,14 @@ fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str) {
             (topic, rate, kf, mock)
         })
         .collect();
-    let groups: Vec<_> = ["classic", "consumer"]
-        .into_iter()
-        .map(|protocol| {
+    let protocols: &[&str] = if groups {
+        &["classic", "consumer"]
+    } else {
+        &[]
+    };
+    let groups: Vec<_> = protocols
+        .iter()
+        .map(|&protocol| {
             let group = format!("bench-{protocol}");
             (
                 protocol,

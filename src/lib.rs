@@ -15,10 +15,12 @@
 //! - [`commands`]: one file per `kf` subcommand.
 //! - [`tui`]: `kf top`: dashboard state, poller, event loop and one render file per view.
 //! - [`output`]: text, JSON and YAML rendering shared by commands.
+//! - [`blocking`]: blocking file work reached from async code, run off the runtime's workers.
 //! - [`clock`]: the wall clock in Kafka's milliseconds.
 //! - [`diagnostics`]: kf's log output on stderr (`$KF_LOG`), quiet about expected transient states.
 //! - `huge_alloc`: the global allocator, which maps huge blocks lazily (see its header for why).
 
+pub mod blocking;
 pub mod broker;
 pub mod cli;
 pub mod client;

@@ -415,3 +415,115 @@ async fn an_isolated_leader_is_fenced_by_the_majority_and_returns_when_healed() 
     }
     cluster.shutdown().await;
 }
+
+/// Round trips to `addr` (ApiVersions) until `stop`; answers the slowest one.
+async fn slowest_round_trip(
+    addr: String,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> std::time::Duration {
+    let mut conn = RawConnection::connect(&addr).await;
+    let mut slowest = std::time::Duration::ZERO;
+    while !*stop.borrow() {
+        let started = std::time::Instant::now();
+        let _: ApiVersionsResponse = conn
+            .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
+            .await;
+        slowest = slowest.max(started.elapsed());
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    slowest
+}
+
+/// Commits offset 5 of `topic`-0 for `group` (no generation) at its coordinator, asking again
+/// while it loads; Ok once the commit is replicated.
+async fn commit_once(addr: &str, group: &'static str, topic: &'static str) {
+    let mut conn = RawConnection::connect(addr).await;
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let committed: OffsetCommitResponse = conn
+            .call(
+                ApiKey::OffsetCommit,
+                8,
+                &OffsetCommitRequest::default()
+                    .with_group_id(GroupId(StrBytes::from_static_str(group)))
+                    .with_generation_id_or_member_epoch(-1)
+                    .with_topics(vec![
+                        offset_commit_request::OffsetCommitRequestTopic::default()
+                            .with_name(TopicName(StrBytes::from_static_str(topic)))
+                            .with_partitions(vec![
+                                offset_commit_request::OffsetCommitRequestPartition::default()
+                                    .with_partition_index(0)
+                                    .with_committed_offset(5),
+                            ]),
+                    ]),
+            )
+            .await;
+        let code = committed.topics[0].partitions[0].error_code;
+        if code == 0 {
+            return;
+        }
+        assert_eq!(code, ResponseError::CoordinatorLoadInProgress.code());
+        assert!(std::time::Instant::now() < deadline, "commit: {code}");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// Creating partitions (directories, their sync, the logs opened by leaders, followers and the
+/// group coordinator's loader) is file work; it must not hold the runtime every broker of the
+/// process shares. Before it ran off the runtime, the first group of a new cluster (creating
+/// `__consumer_offsets`, 50 partitions at RF 3) stalled every broker for ~650 ms in a debug
+/// build, and a large topic's first records longer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn brokers_keep_answering_while_partitions_are_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "t", 1).await;
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let probes: Vec<_> = addrs(&bootstrap)
+        .into_iter()
+        .map(|addr| tokio::spawn(slowest_round_trip(addr, stop.clone())))
+        .collect();
+    // The first group: FindCoordinator creates `__consumer_offsets`; the commit waits for its
+    // partition to load and replicate.
+    let started = std::time::Instant::now();
+    let coordinator = common::raw::find_coordinator(&bootstrap, "g", 0).await;
+    let found = started.elapsed();
+    commit_once(&addrs(&bootstrap)[coordinator as usize], "g", "t").await;
+    let committed = started.elapsed();
+    // A large topic, every partition of which takes a record at acks=all (so every replica's
+    // log is opened and fetched).
+    let mut conn = RawConnection::connect(&addrs(&bootstrap)[0]).await;
+    let created: CreateTopicsResponse = conn
+        .call(
+            ApiKey::CreateTopics,
+            7,
+            &CreateTopicsRequest::default()
+                .with_timeout_ms(60_000)
+                .with_topics(vec![CreatableTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str("large")))
+                    .with_num_partitions(200)
+                    .with_replication_factor(3)]),
+        )
+        .await;
+    assert_eq!(created.topics[0].error_code, 0);
+    let producer = producer(&bootstrap, &[("acks", "all")]);
+    for p in 0..200 {
+        producer
+            .send(BaseRecord::<(), str>::to("large").partition(p).payload("x"))
+            .unwrap();
+    }
+    assert_eq!(producer.flush(TIMEOUT), Ok(()));
+    let large = started.elapsed();
+    stop_tx.send(true).unwrap();
+    for probe in probes {
+        let slowest = probe.await.unwrap();
+        eprintln!(
+            "coordinator found after {found:?}, first commit after {committed:?}, 200 \
+             partitions written after {large:?}; slowest ApiVersions {slowest:?}"
+        );
+        // Generous for a loaded 2-core box; the stalls were the length of the file work.
+        assert!(slowest < std::time::Duration::from_secs(1), "{slowest:?}");
+    }
+    cluster.shutdown().await;
+}

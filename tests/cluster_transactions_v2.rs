@@ -2,7 +2,10 @@
 //! feature at the cluster's configured level; a raw-protocol TV2 producer's Produce v12 adds
 //! its partition to the transaction without AddPartitionsToTxn and EndTxn v5 bumps the epoch on
 //! every commit and abort (the markers carry it, and `__transaction_state` as `kf txn trace`
-//! reads it); librdkafka, a classic-protocol client, commits and aborts at every level.
+//! reads it); librdkafka, a classic-protocol client, commits and aborts at every level, and kf's
+//! own producer follows the level. KIP-890 part 1: a transactional Produce before v12 is verified
+//! at the coordinator. The next transaction's AddPartitionsToTxn waits for the previous one's
+//! markers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -13,14 +16,15 @@ use bytes::{Bytes, BytesMut};
 use common::raw::RawConnection;
 use common::*;
 use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
 use kafka_protocol::messages::describe_producers_request::TopicRequest;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, ApiVersionsResponse, DescribeProducersRequest,
-    DescribeProducersResponse, DescribeTransactionsRequest, DescribeTransactionsResponse,
-    EndTxnRequest, EndTxnResponse, FindCoordinatorRequest, FindCoordinatorResponse,
-    InitProducerIdRequest, InitProducerIdResponse, ProduceRequest, ProduceResponse, ProducerId,
-    TopicName, TransactionalId,
+    AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, ApiKey, ApiVersionsRequest,
+    ApiVersionsResponse, DescribeProducersRequest, DescribeProducersResponse,
+    DescribeTransactionsRequest, DescribeTransactionsResponse, EndTxnRequest, EndTxnResponse,
+    FindCoordinatorRequest, FindCoordinatorResponse, InitProducerIdRequest, InitProducerIdResponse,
+    ProduceRequest, ProduceResponse, ProducerId, TopicName, TransactionalId,
 };
 use kafka_protocol::protocol::StrBytes;
 use kafka_protocol::records::{
@@ -67,8 +71,9 @@ async fn transaction_version(addr: &str) -> (i16, Option<i16>) {
     (supported, finalized)
 }
 
-/// A connection to `TXN_ID`'s coordinator, asked until FindCoordinator answers.
-async fn coordinator(addrs: &[&str]) -> RawConnection {
+/// A connection to `TXN_ID`'s coordinator and its broker id, asked until FindCoordinator
+/// answers.
+async fn coordinator(addrs: &[&str]) -> (RawConnection, i32) {
     let deadline = Instant::now() + TIMEOUT;
     loop {
         let mut conn = RawConnection::connect(addrs[0]).await;
@@ -82,9 +87,40 @@ async fn coordinator(addrs: &[&str]) -> RawConnection {
             )
             .await;
         if response.error_code == 0 {
-            return RawConnection::connect(addrs[response.node_id.0 as usize]).await;
+            let id = response.node_id.0;
+            return (RawConnection::connect(addrs[id as usize]).await, id);
         }
         assert!(Instant::now() < deadline, "no coordinator: {response:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// InitProducerId for `TXN_ID` at its coordinator. As a client does: a coordinator found a
+/// moment before it has taken its partition over answers NOT_COORDINATOR or
+/// COORDINATOR_LOAD_IN_PROGRESS; find it again and retry.
+async fn init_producer_id(addrs: &[&str]) -> (RawConnection, i32, InitProducerIdResponse) {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let (mut coord, id) = coordinator(addrs).await;
+        let init: InitProducerIdResponse = coord
+            .call(
+                ApiKey::InitProducerId,
+                5,
+                &InitProducerIdRequest::default()
+                    .with_transactional_id(Some(TransactionalId(str_bytes(TXN_ID))))
+                    .with_transaction_timeout_ms(60_000)
+                    .with_producer_id(ProducerId(-1))
+                    .with_producer_epoch(-1),
+            )
+            .await;
+        let retriable = [
+            ResponseError::CoordinatorLoadInProgress.code(),
+            ResponseError::CoordinatorNotAvailable.code(),
+            ResponseError::NotCoordinator.code(),
+        ];
+        if !retriable.contains(&init.error_code) || Instant::now() > deadline {
+            return (coord, id, init);
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -94,6 +130,16 @@ async fn coordinator(addrs: &[&str]) -> RawConnection {
 fn produce_v12(
     producer_id: i64,
     producer_epoch: i16,
+    sequence: i32,
+    value: &'static str,
+) -> ProduceRequest {
+    txn_produce(("tv2", 0), (producer_id, producer_epoch), sequence, value)
+}
+
+/// A Produce of one transactional record to `topic`-`partition`, naming `TXN_ID`.
+fn txn_produce(
+    (topic, partition): (&str, i32),
+    (producer_id, producer_epoch): (i64, i16),
     sequence: i32,
     value: &'static str,
 ) -> ProduceRequest {
@@ -127,10 +173,16 @@ fn produce_v12(
         .with_acks(-1)
         .with_timeout_ms(30_000)
         .with_topic_data(vec![TopicProduceData::default()
-            .with_name(TopicName(str_bytes("tv2")))
+            .with_name(TopicName(str_bytes(topic)))
             .with_partition_data(vec![PartitionProduceData::default()
-                .with_index(0)
+                .with_index(partition)
                 .with_records(Some(batch.freeze()))])])
+}
+
+/// The error code of a one-partition Produce at `version`.
+async fn produce_at(leader: &mut RawConnection, version: i16, request: &ProduceRequest) -> i16 {
+    let response: ProduceResponse = leader.call(ApiKey::Produce, version, request).await;
+    response.responses[0].partition_responses[0].error_code
 }
 
 /// Sends a Produce to the partition's leader, retrying NOT_ENOUGH_REPLICAS (the coordinator
@@ -227,32 +279,7 @@ async fn a_tv2_producer_adds_partitions_by_producing_and_every_end_bumps_the_epo
     // A new cluster finalizes transaction.version 2, as Kafka 4's.
     assert_eq!(transaction_version(addrs[0]).await, (2, Some(2)));
 
-    // As a client does: a coordinator found a moment before it has taken its partition over
-    // answers NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS; find it again and retry.
-    let deadline = Instant::now() + TIMEOUT;
-    let (mut coord, init) = loop {
-        let mut coord = coordinator(&addrs).await;
-        let init: InitProducerIdResponse = coord
-            .call(
-                ApiKey::InitProducerId,
-                5,
-                &InitProducerIdRequest::default()
-                    .with_transactional_id(Some(TransactionalId(str_bytes(TXN_ID))))
-                    .with_transaction_timeout_ms(60_000)
-                    .with_producer_id(ProducerId(-1))
-                    .with_producer_epoch(-1),
-            )
-            .await;
-        let retriable = [
-            ResponseError::CoordinatorLoadInProgress.code(),
-            ResponseError::CoordinatorNotAvailable.code(),
-            ResponseError::NotCoordinator.code(),
-        ];
-        if !retriable.contains(&init.error_code) || Instant::now() > deadline {
-            break (coord, init);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let (mut coord, _, init) = init_producer_id(&addrs).await;
     assert_eq!(init.error_code, 0);
     let (pid, e0) = (init.producer_id.0, init.producer_epoch);
     let b = bootstrap.clone();
@@ -414,6 +441,264 @@ async fn librdkafka_commits_and_aborts_at_every_transaction_version() {
         .await
         .unwrap();
         assert_eq!(committed, ["kept", "last"], "transaction.version {level}");
+        cluster.shutdown().await;
+    }
+}
+
+/// A classic (v3) AddPartitionsToTxn of `topic`-`partition`: its error code and how long the
+/// answer took.
+async fn add_partition_v3(
+    coord: &mut RawConnection,
+    (producer_id, producer_epoch): (i64, i16),
+    topic: &str,
+    partition: i32,
+) -> (i16, Duration) {
+    let request = AddPartitionsToTxnRequest::default()
+        .with_v3_and_below_transactional_id(TransactionalId(str_bytes(TXN_ID)))
+        .with_v3_and_below_producer_id(ProducerId(producer_id))
+        .with_v3_and_below_producer_epoch(producer_epoch)
+        .with_v3_and_below_topics(vec![AddPartitionsToTxnTopic::default()
+            .with_name(TopicName(str_bytes(topic)))
+            .with_partitions(vec![partition])]);
+    let started = Instant::now();
+    let response: AddPartitionsToTxnResponse =
+        coord.call(ApiKey::AddPartitionsToTxn, 3, &request).await;
+    let code =
+        response.results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code;
+    (code, started.elapsed())
+}
+
+/// The next transaction's AddPartitionsToTxn, sent while the previous one's markers are still
+/// being written, waits for them instead of being answered CONCURRENT_TRANSACTIONS at once (which
+/// costs librdkafka and Java clients a 20 ms back-off per transaction), at most 100 ms (Kafka's
+/// `add.partitions.to.txn.retry.backoff.max.ms`), then gets CONCURRENT_TRANSACTIONS as Kafka
+/// answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_next_add_partitions_waits_for_the_previous_transactions_markers() {
+    let dir = tempfile::tempdir().unwrap();
+    // One replica of `__transaction_state`: cutting the coordinator's link to a partition leader
+    // stops its markers but not its own writes.
+    let cluster = start_cluster(
+        dir.path(),
+        3,
+        &[("transaction.state.log.replication.factor", "1")],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    let addrs: Vec<&str> = bootstrap.split(',').collect();
+    create_topic(&bootstrap, "waits", 3).await;
+    let (mut coord, coordinator, init) = init_producer_id(&addrs).await;
+    assert_eq!(init.error_code, 0);
+    let producer = (init.producer_id.0, init.producer_epoch);
+    let end_v3 = |commit: bool| {
+        EndTxnRequest::default()
+            .with_transactional_id(TransactionalId(str_bytes(TXN_ID)))
+            .with_producer_id(ProducerId(producer.0))
+            .with_producer_epoch(producer.1)
+            .with_committed(commit)
+    };
+
+    // Back to back: the next transaction's first add is answered once the markers are written,
+    // never CONCURRENT_TRANSACTIONS before its 100 ms are up.
+    assert_eq!(
+        add_partition_v3(&mut coord, producer, "waits", 0).await.0,
+        0
+    );
+    for _ in 0..5 {
+        let ended: EndTxnResponse = coord.call(ApiKey::EndTxn, 3, &end_v3(true)).await;
+        assert_eq!(ended.error_code, 0);
+        let (code, took) = add_partition_v3(&mut coord, producer, "waits", 0).await;
+        assert!(
+            code == 0 || (code == 51 && took >= Duration::from_millis(100)),
+            "{code} after {took:?}"
+        );
+        if code == 51 {
+            let deadline = Instant::now() + TIMEOUT;
+            while add_partition_v3(&mut coord, producer, "waits", 0).await.0 != 0 {
+                assert!(Instant::now() < deadline, "never added");
+            }
+        }
+        assert_eq!(
+            describe(&mut coord).await,
+            (
+                "Ongoing".to_string(),
+                producer.1,
+                vec!["waits-0".to_string()]
+            )
+        );
+    }
+
+    // A partition whose leader the coordinator cannot reach: its marker waits, and so does the
+    // next add, for 100 ms, then CONCURRENT_TRANSACTIONS.
+    let controller = cluster.controller_id();
+    let other = (0..3)
+        .find(|b| *b != coordinator && Some(*b) != controller)
+        .unwrap();
+    let b = bootstrap.clone();
+    let partition = tokio::task::spawn_blocking(move || {
+        let metadata = consumer(&b, &[])
+            .fetch_metadata(Some("waits"), TIMEOUT)
+            .unwrap();
+        metadata.topics()[0]
+            .partitions()
+            .iter()
+            .find(|p| p.leader() == other)
+            .map(|p| p.id())
+    })
+    .await
+    .unwrap()
+    .expect("a partition led by neither the coordinator nor the controller");
+    assert_eq!(
+        add_partition_v3(&mut coord, producer, "waits", partition)
+            .await
+            .0,
+        0
+    );
+    cluster.cut_link(coordinator, other);
+    let ended: EndTxnResponse = coord.call(ApiKey::EndTxn, 3, &end_v3(true)).await;
+    assert_eq!(ended.error_code, 0);
+    let (code, took) = add_partition_v3(&mut coord, producer, "waits", 0).await;
+    assert_eq!(code, 51, "CONCURRENT_TRANSACTIONS");
+    assert!(
+        took >= Duration::from_millis(100),
+        "answered after {took:?}"
+    );
+    assert_eq!(describe(&mut coord).await.0, "PrepareCommit");
+
+    cluster.heal_link(coordinator, other);
+    let deadline = Instant::now() + TIMEOUT;
+    while add_partition_v3(&mut coord, producer, "waits", 0).await.0 != 0 {
+        assert!(Instant::now() < deadline, "never added");
+    }
+    assert_eq!(
+        describe(&mut coord).await,
+        (
+            "Ongoing".to_string(),
+            producer.1,
+            vec!["waits-0".to_string()]
+        )
+    );
+    cluster.shutdown().await;
+}
+
+/// kf's own producer speaks the protocol the cluster finalized, as Kafka's Java producer: with
+/// `transaction.version` 2 no AddPartitionsToTxn (its Produce v12 adds the partition, else no
+/// marker would close the transaction and read_committed would stop before "kept") and an
+/// epoch bump from every EndTxn v5; below 2 the classic protocol, whose epoch stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kf_producer_follows_the_finalized_transaction_version() {
+    use kf::client::producer::{Producer, ProducerRecord};
+    for level in ["0", "2"] {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = start_cluster(dir.path(), 1, &[("transaction.version", level)]).await;
+        let bootstrap = cluster.bootstrap_servers();
+        create_topic(&bootstrap, "kf-levels", 2).await;
+        let mut config = kf::client::ClientConfig::new(&bootstrap);
+        config.set("transactional.id", "kf-levels").unwrap();
+        config.set("default.api.timeout.ms", "30000").unwrap();
+        let client = kf::client::Client::connect(config).await.unwrap();
+        let producer = Producer::new(client).await.unwrap();
+        let first = producer.identity();
+        for (value, commit) in [("kept", true), ("dropped", false), ("last", true)] {
+            producer.begin_transaction().unwrap();
+            for partition in 0..2 {
+                producer
+                    .send(ProducerRecord::new("kf-levels", value).with_partition(partition))
+                    .await
+                    .unwrap()
+                    .await
+                    .unwrap();
+            }
+            if commit {
+                producer.commit_transaction().await.unwrap();
+            } else {
+                producer.abort_transaction().await.unwrap();
+            }
+        }
+        let last = producer.identity();
+        assert_eq!(last.producer_id, first.producer_id);
+        let bumps = if level == "2" { 3 } else { 0 };
+        assert_eq!(
+            last.producer_epoch,
+            first.producer_epoch + bumps,
+            "transaction.version {level}"
+        );
+        producer.close().await.unwrap();
+        let b = bootstrap.clone();
+        let committed = tokio::task::spawn_blocking(move || {
+            read_until(&b, "kf-levels", "read_committed", "last")
+        })
+        .await
+        .unwrap();
+        assert_eq!(committed, ["kept", "last"], "transaction.version {level}");
+        cluster.shutdown().await;
+    }
+}
+
+/// KIP-890 part 1: a transactional Produce before v12 opening a transaction in a partition is
+/// verified at the coordinator (AddPartitionsToTxn `verify_only`), as Kafka 3.6+ does while
+/// `transaction.partition.verification.enable` is set: a partition the producer did not add is
+/// refused with TRANSACTION_ABORTABLE (v11) or INVALID_TXN_STATE (v10 and below) and nothing of
+/// it is appended; with the setting off it is appended as before KIP-890.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_produce_to_a_partition_not_in_the_transaction_is_refused_after_verification() {
+    for verification in ["true", "false"] {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = start_cluster(
+            dir.path(),
+            1,
+            &[("transaction.partition.verification.enable", verification)],
+        )
+        .await;
+        let bootstrap = cluster.bootstrap_servers();
+        let addrs: Vec<&str> = bootstrap.split(',').collect();
+        create_topic(&bootstrap, "verify", 2).await;
+        let (mut coord, _, init) = init_producer_id(&addrs).await;
+        assert_eq!(init.error_code, 0);
+        let producer = (init.producer_id.0, init.producer_epoch);
+        assert_eq!(
+            add_partition_v3(&mut coord, producer, "verify", 0).await.0,
+            0
+        );
+        let mut leader = RawConnection::connect(addrs[0]).await;
+        let to = |partition: i32| txn_produce(("verify", partition), producer, 0, "v");
+        // The added partition is verified and appended.
+        assert_eq!(
+            produce_at(&mut leader, 11, &to(0)).await,
+            0,
+            "verification {verification}"
+        );
+        if verification == "true" {
+            for (version, error) in [
+                (9, ResponseError::InvalidTxnState),
+                (10, ResponseError::InvalidTxnState),
+                (11, ResponseError::TransactionAbortable),
+            ] {
+                assert_eq!(
+                    produce_at(&mut leader, version, &to(1)).await,
+                    error.code(),
+                    "Produce v{version}"
+                );
+            }
+        } else {
+            assert_eq!(produce_at(&mut leader, 11, &to(1)).await, 0);
+        }
+        // What the partition holds of the producer: nothing when refused.
+        let described: DescribeProducersResponse = leader
+            .call(
+                ApiKey::DescribeProducers,
+                0,
+                &DescribeProducersRequest::default().with_topics(vec![TopicRequest::default()
+                    .with_name(TopicName(str_bytes("verify")))
+                    .with_partition_indexes(vec![1])]),
+            )
+            .await;
+        let active = &described.topics[0].partitions[0].active_producers;
+        assert_eq!(
+            active.len(),
+            usize::from(verification == "false"),
+            "{active:?}"
+        );
         cluster.shutdown().await;
     }
 }

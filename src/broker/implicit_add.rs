@@ -1,16 +1,22 @@
-//! KIP-890 part 2 at a partition leader: a `transaction.version` 2 producer (Produce v12+)
-//! sends no AddPartitionsToTxn. Its first transactional batch in a partition (no transaction of
-//! that producer id and epoch open there yet) makes the leader add the partition at the
-//! transaction's coordinator before appending: AddPartitionsToTxn v5 in the batched form with
-//! `verify_only` false, through `inter_broker`, as Kafka's AddPartitionsToTxnManager.
+//! KIP-890 at a partition leader, for the first transactional batch of a transaction in a
+//! partition (no transaction of that producer id and epoch open there yet) of a Produce that
+//! names its transactional id, before it is appended: AddPartitionsToTxn v5 in the batched form
+//! to the transaction's coordinator, through `inter_broker`, as Kafka's
+//! AddPartitionsToTxnManager.
+//! - Part 2: a `transaction.version` 2 producer (Produce v12+) sends no AddPartitionsToTxn; the
+//!   leader adds the partition (`verify_only` false).
+//! - Part 1: a Produce v11 or below is verified (`verify_only` true) while
+//!   `transaction.partition.verification.enable` is set: a partition the producer did not add
+//!   to its transaction is refused (TRANSACTION_ABORTABLE, which v10 and below get as
+//!   INVALID_TXN_STATE), so a batch that would outlive its transaction is not appended.
+//!
 //! Coordinator errors become what Kafka's produce path answers: PRODUCER_FENCED as
 //! INVALID_PRODUCER_EPOCH, and the retriable ones (CONCURRENT_TRANSACTIONS, the coordinator
 //! moving or loading, an unreachable coordinator) as NOT_ENOUGH_REPLICAS, which a producer
 //! retries without refreshing its metadata.
 //!
-//! Differs from Kafka: no verification of Produce v11 and below (KIP-890 part 1's
-//! `transaction.partition.verification.enable`), and no VerificationGuard: the check is the
-//! log's producer state at the time of the request.
+//! Differs from Kafka: no VerificationGuard: the check is the log's producer state at the time
+//! of the request.
 
 use std::collections::BTreeMap;
 
@@ -29,20 +35,28 @@ use crate::metadata::MetadataImage;
 use crate::protocol::batch::parse_batch_header;
 
 /// The first Produce version whose transactional batches add their partition (KIP-890 part 2).
-pub const IMPLICIT_ADD_PRODUCE_VERSION: i16 = 12;
+const IMPLICIT_ADD_PRODUCE_VERSION: i16 = 12;
+/// The first Produce version whose producer knows TRANSACTION_ABORTABLE (older ones get
+/// INVALID_TXN_STATE for a partition not in the transaction).
+const TRANSACTION_ABORTABLE_PRODUCE_VERSION: i16 = 11;
 
 /// A partition of a Produce request: topic, partition, its records.
 pub type ProducedPartition<'a> = (&'a str, i32, &'a Bytes);
 
-/// Adds to `transactional_id`'s transaction every partition of `produced` whose batch is
-/// transactional and opens a transaction there; returns the partitions that must not be
-/// appended, with the error to answer.
+/// Adds to `transactional_id`'s transaction (from Produce v12) or verifies that it has (before
+/// v12) every partition of `produced` whose batch is transactional and opens a transaction
+/// there; returns the partitions that must not be appended, with the error to answer.
 pub async fn add_partitions(
     broker: &Broker,
     image: &MetadataImage,
     transactional_id: &str,
+    produce_version: i16,
     produced: &[ProducedPartition<'_>],
 ) -> BTreeMap<(String, i32), ResponseError> {
+    let verify_only = produce_version < IMPLICIT_ADD_PRODUCE_VERSION;
+    if verify_only && !broker.config.transaction_partition_verification_enable {
+        return BTreeMap::new();
+    }
     let mut needed: BTreeMap<(i64, i16), Vec<(String, i32)>> = BTreeMap::new();
     for (topic, partition, records) in produced {
         let Ok(header) = parse_batch_header(records) else {
@@ -73,14 +87,14 @@ pub async fn add_partitions(
             broker,
             image,
             transactional_id,
-            producer_id,
-            producer_epoch,
+            (producer_id, producer_epoch),
+            verify_only,
             &partitions,
         )
         .await;
         for (tp, error) in partitions.into_iter().zip(errors) {
             if let Some(error) = error {
-                refused.insert(tp, produce_error(error));
+                refused.insert(tp, produce_error(error, produce_version));
             }
         }
     }
@@ -92,8 +106,8 @@ async fn add_at_coordinator(
     broker: &Broker,
     image: &MetadataImage,
     transactional_id: &str,
-    producer_id: i64,
-    producer_epoch: i16,
+    (producer_id, producer_epoch): (i64, i16),
+    verify_only: bool,
     partitions: &[(String, i32)],
 ) -> Vec<Option<ResponseError>> {
     let all = |e: ResponseError| vec![Some(e); partitions.len()];
@@ -115,7 +129,7 @@ async fn add_at_coordinator(
         )))
         .with_producer_id(ProducerId(producer_id))
         .with_producer_epoch(producer_epoch)
-        .with_verify_only(false)
+        .with_verify_only(verify_only)
         .with_topics(
             topics
                 .into_iter()
@@ -160,9 +174,14 @@ async fn add_at_coordinator(
 
 /// What Produce answers for a coordinator's error (Kafka's AddPartitionsToTxnManager and
 /// ReplicaManager mapping).
-fn produce_error(error: ResponseError) -> ResponseError {
+fn produce_error(error: ResponseError, produce_version: i16) -> ResponseError {
     match error {
         ResponseError::ProducerFenced => ResponseError::InvalidProducerEpoch,
+        ResponseError::TransactionAbortable
+            if produce_version < TRANSACTION_ABORTABLE_PRODUCE_VERSION =>
+        {
+            ResponseError::InvalidTxnState
+        }
         ResponseError::ConcurrentTransactions
         | ResponseError::NetworkException
         | ResponseError::CoordinatorLoadInProgress

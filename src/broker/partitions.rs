@@ -3,13 +3,18 @@
 //! deletions) and followers get a fetcher for their leader; between images, the logs of offline
 //! partitions are tried again and leaders check their ISR for lagging followers. Once the image
 //! has caught up at start, the stray logs a crash left are deleted
-//! ([`Broker::remove_stray_partitions`]).
+//! ([`Broker::remove_stray_partitions`]). Applying an image creates directories, syncing them
+//! follows in the background, and a retry opens logs: all on blocking threads, never on the
+//! runtime's workers, which every broker of the process shares (a large topic created must not
+//! stall the cluster).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use tracing::warn;
+
 use super::Broker;
-use crate::metadata::TopicImage;
+use crate::metadata::{MetadataImage, TopicImage};
 use crate::replica::{fetcher, isr};
 
 /// Follows this broker's metadata image and keeps its partitions in step, until the image
@@ -17,8 +22,9 @@ use crate::replica::{fetcher, isr};
 pub async fn run_partition_sync(broker: Arc<Broker>) {
     let mut images = broker.quorum.subscribe();
     let mut previous = images.borrow_and_update().clone();
-    broker.replicas.apply_image(None, &previous);
+    apply_image(&broker, None, previous.clone()).await;
     fetcher::ensure_fetchers(&broker);
+    sync_new_directories(&broker);
     let mut retries = tokio::time::interval(broker.logs.offline_retry());
     // Kafka checks the ISR every half replica.lag.time.max.ms.
     let isr_check_ms = u64::try_from(broker.config.replica_lag_time_max_ms / 2).unwrap_or(0);
@@ -30,22 +36,59 @@ pub async fn run_partition_sync(broker: Arc<Broker>) {
                     return;
                 }
                 let image = images.borrow_and_update().clone();
-                broker.replicas.apply_image(Some(&previous), &image);
+                apply_image(&broker, Some(previous), image.clone()).await;
                 fetcher::ensure_fetchers(&broker);
+                sync_new_directories(&broker);
                 previous = image;
             }
             _ = isr_checks.tick() => isr::shrink_lagging(&broker),
             _ = retries.tick() => {
-                let image = broker.image();
-                broker.logs.retry_offline(|topic, partition| {
-                    let id = image.topics.get(topic)?.topic_id;
-                    image
-                        .partition(topic, partition)
-                        .filter(|p| p.replicas.contains(&broker.broker_id))?;
-                    Some((id, broker.replicas.log_config(&image, topic)))
+                let retrying = broker.clone();
+                let retried = tokio::task::spawn_blocking(move || {
+                    let image = retrying.image();
+                    retrying.logs.retry_offline(|topic, partition| {
+                        let id = image.topics.get(topic)?.topic_id;
+                        image
+                            .partition(topic, partition)
+                            .filter(|p| p.replicas.contains(&retrying.broker_id))?;
+                        Some((id, retrying.replicas.log_config(&image, topic)))
+                    });
                 });
+                if let Err(e) = retried.await {
+                    warn!(broker = broker.broker_id, error = %e, "retrying offline logs failed");
+                }
             }
         }
+    }
+}
+
+/// Makes the partition directories the last image created durable in the background: the
+/// followers fetch meanwhile (a log syncs its own directory when it is opened first, so no log
+/// takes a record before its topic id is durable).
+fn sync_new_directories(broker: &Arc<Broker>) {
+    if !broker.logs.has_unsynced() {
+        return;
+    }
+    let syncing = broker.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = syncing.logs.sync() {
+            warn!(broker = syncing.broker_id, error = %e, "cannot sync the new partition directories");
+        }
+    });
+}
+
+/// `ReplicaManager::apply_image` on a blocking thread; waits for it, so images apply in order.
+async fn apply_image(
+    broker: &Arc<Broker>,
+    previous: Option<Arc<MetadataImage>>,
+    image: Arc<MetadataImage>,
+) {
+    let applying = broker.clone();
+    let applied = tokio::task::spawn_blocking(move || {
+        applying.replicas.apply_image(previous.as_deref(), &image);
+    });
+    if let Err(e) = applied.await {
+        warn!(broker = broker.broker_id, error = %e, "applying a metadata image failed");
     }
 }
 
@@ -83,18 +126,21 @@ impl Broker {
     /// with the metadata log (after the broker's registration), never before: an image still
     /// catching up lacks topics that exist.
     pub fn remove_stray_partitions(&self) {
-        let image = self.image();
         let hosted_here = |topic: Option<&TopicImage>, partition: i32| {
             topic
                 .and_then(|t| t.partitions.get(&partition))
                 .is_some_and(|p| p.replicas.contains(&self.broker_id))
         };
-        let removed = self
-            .logs
-            .remove_strays(|name, partition, topic_id| match topic_id {
+        // The latest image for each directory, not one taken at the start of the sweep: the
+        // sweep runs while the broker serves, and a log bound meanwhile to a topic created
+        // since is in the image that bound it.
+        let removed = self.logs.remove_strays(|name, partition, topic_id| {
+            let image = self.image();
+            match topic_id {
                 Some(id) => !hosted_here(image.topic_by_id(&id), partition),
                 None => !hosted_here(image.topic(name), partition),
-            });
+            }
+        });
         if let Some((topic, partition)) = removed.first() {
             tracing::info!(
                 broker = self.broker_id,

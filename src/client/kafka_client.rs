@@ -115,6 +115,12 @@ impl Client {
         read(&self.inner.metadata).clone()
     }
 
+    /// What `f` takes from the cached metadata, without copying the rest (a topic of 100,000
+    /// partitions is worth not cloning twice).
+    pub fn with_metadata<T>(&self, f: impl FnOnce(&ClusterMetadata) -> T) -> T {
+        f(&read(&self.inner.metadata))
+    }
+
     /// Refreshes metadata for `topics` (all topics when `None`) from any reachable broker.
     pub async fn refresh_metadata(&self, topics: Option<&[String]>) -> ClientResult<()> {
         let connection = self.any_broker().await?;

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 /// JoinGroup v5 and SyncGroup v3 are the newest librdkafka sends; its mock broker advertises
 /// the flexible versions above them but cannot parse them, and Kafka 4 accepts both. LeaveGroup
 /// stops at v2 because that mock answers v3+ without the member list v3 added.
-/// AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit stop at v3, the classic
-/// transaction protocol (v4 and v5 are KIP-890's).
+/// AddPartitionsToTxn, AddOffsetsToTxn and TxnOffsetCommit stop at v3, the classic
+/// transaction protocol; EndTxn goes to v5, which a producer sends only when the cluster
+/// finalized `transaction.version` 2 (KIP-890 part 2; the classic protocol stops it at v3).
 pub fn client_max_version(api: ApiKey) -> Option<i16> {
     let max = match api {
         ApiKey::Produce => 12,
@@ -52,7 +53,7 @@ pub fn client_max_version(api: ApiKey) -> Option<i16> {
         ApiKey::WriteTxnMarkers => 1,
         ApiKey::AddPartitionsToTxn => 3,
         ApiKey::AddOffsetsToTxn => 3,
-        ApiKey::EndTxn => 3,
+        ApiKey::EndTxn => 5,
         ApiKey::TxnOffsetCommit => 3,
         _ => return None,
     };
@@ -72,6 +73,8 @@ pub struct AdvertisedVersions {
 pub struct ApiVersionTable {
     negotiated: HashMap<i16, i16>,
     advertised: Vec<AdvertisedVersions>,
+    /// The `transaction.version` feature level the cluster finalized (0 when not).
+    transaction_version: i16,
 }
 
 impl ApiVersionTable {
@@ -98,10 +101,22 @@ impl ApiVersionTable {
             })
             .collect();
         advertised.sort_by_key(|a| a.api_key);
+        let transaction_version = response
+            .finalized_features
+            .iter()
+            .find(|f| f.name.as_str() == "transaction.version")
+            .map_or(0, |f| f.max_version_level);
         ApiVersionTable {
             negotiated,
             advertised,
+            transaction_version,
         }
+    }
+
+    /// The `transaction.version` the cluster finalized, as this broker's ApiVersions said (0
+    /// when not finalized).
+    pub fn transaction_version(&self) -> i16 {
+        self.transaction_version
     }
 
     /// Every API the broker advertised, by API key.
@@ -154,5 +169,28 @@ mod tests {
             .map(|k| k as i16)
         );
         assert_eq!(table.advertised()[1].min_version, 4);
+    }
+
+    #[test]
+    fn the_finalized_transaction_version_is_read_from_api_versions() {
+        use kafka_protocol::messages::api_versions_response::FinalizedFeatureKey;
+        let plain = ApiVersionsResponse::default();
+        assert_eq!(ApiVersionTable::negotiate(&plain).transaction_version(), 0);
+        let finalized = ApiVersionsResponse::default().with_finalized_features(vec![
+            FinalizedFeatureKey::default()
+                .with_name(kafka_protocol::protocol::StrBytes::from_static_str(
+                    "metadata.version",
+                ))
+                .with_max_version_level(21),
+            FinalizedFeatureKey::default()
+                .with_name(kafka_protocol::protocol::StrBytes::from_static_str(
+                    "transaction.version",
+                ))
+                .with_max_version_level(2),
+        ]);
+        assert_eq!(
+            ApiVersionTable::negotiate(&finalized).transaction_version(),
+            2
+        );
     }
 }

@@ -171,7 +171,7 @@ impl Cluster {
         cluster.register_all().await?;
         // Registered, each broker's image has caught up with the metadata log.
         for running in cluster.running.values() {
-            running.broker.remove_stray_partitions();
+            sweep_strays(&running.broker);
         }
         cluster.wait_until_brokers_known().await?;
         Ok(cluster)
@@ -503,7 +503,7 @@ impl Cluster {
         }
         let running = self.start_broker_on(broker_id, listeners).await?;
         register(&running.broker, ELECTION_TIMEOUT).await?;
-        running.broker.remove_stray_partitions();
+        sweep_strays(&running.broker);
         self.running.insert(broker_id, running);
         self.wait_until_brokers_known().await
     }
@@ -595,4 +595,12 @@ fn prepare_dir(path: &Path) -> Result<(), ClusterError> {
     std::fs::write(&probe, b"").map_err(err)?;
     std::fs::remove_file(&probe).map_err(err)?;
     Ok(())
+}
+
+/// Deletes a broker's stray logs (see [`Broker::remove_stray_partitions`]) on a blocking thread,
+/// not on the way to ready: it reads every partition directory's topic id, which at 100,000
+/// partitions takes longer than the rest of a start. A log opened meanwhile checks its own.
+fn sweep_strays(broker: &Arc<Broker>) {
+    let broker = Arc::clone(broker);
+    tokio::task::spawn_blocking(move || broker.remove_stray_partitions());
 }

@@ -269,16 +269,17 @@ async fn describe(args: DescribeArgs) -> anyhow::Result<()> {
     let mut described = Vec::with_capacity(topics.len());
     for mut topic in topics {
         topic.partitions.sort_by_key(|p| p.partition);
-        let partitions: Vec<PartitionView> = topic
-            .partitions
-            .iter()
+        let partition_count = topic.partitions.len();
+        let replication_factor = replication_factor(&topic);
+        let partitions: Vec<PartitionView> = std::mem::take(&mut topic.partitions)
+            .into_iter()
             .map(|p| PartitionView {
                 partition: p.partition,
                 leader: p.leader_id,
                 leader_epoch: p.leader_epoch,
-                replicas: p.replicas.clone(),
-                isr: p.isr.clone(),
-                offline_replicas: p.offline_replicas.clone(),
+                replicas: p.replicas,
+                isr: p.isr,
+                offline_replicas: p.offline_replicas,
                 reason: partition_reason(p.error_code),
             })
             .filter(|p| reported(p))
@@ -312,8 +313,8 @@ async fn describe(args: DescribeArgs) -> anyhow::Result<()> {
         described.push(TopicDescription {
             topic_id: topic.topic_id.to_string(),
             internal: topic.is_internal,
-            partition_count: topic.partitions.len(),
-            replication_factor: replication_factor(&topic),
+            partition_count,
+            replication_factor,
             configs,
             partitions,
             name: topic.name,

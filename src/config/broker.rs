@@ -159,6 +159,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         AtLeast(1), "How often the coordinator aborts transactions that outlived their timeout."),
     broker("transaction.max.timeout.ms", Int, Some("900000"), AtLeast(1),
         "The largest transaction timeout a producer may ask for."),
+    broker("transaction.partition.verification.enable", Boolean, Some("true"), Any,
+        "Whether a partition leader checks with the coordinator that a transactional Produce (v11 and below) is for a partition in the producer's transaction (KIP-890 part 1)."),
     broker("transaction.remove.expired.transaction.cleanup.interval.ms", Int, Some("3600000"),
         AtLeast(1), "How often the coordinator removes expired transactional ids."),
     broker("transaction.state.log.min.isr", Int, Some("2"), AtLeast(1),
@@ -243,6 +245,7 @@ pub struct BrokerConfig {
     pub transaction_abort_timed_out_transaction_cleanup_interval_ms: i32,
     pub transaction_max_timeout_ms: i32,
     pub transaction_remove_expired_transaction_cleanup_interval_ms: i32,
+    pub transaction_partition_verification_enable: bool,
     pub transaction_state_log_min_isr: i32,
     pub transaction_state_log_num_partitions: i32,
     pub transaction_state_log_replication_factor: i16,
@@ -380,6 +383,9 @@ impl BrokerConfig {
             transaction_max_timeout_ms: int("transaction.max.timeout.ms"),
             transaction_remove_expired_transaction_cleanup_interval_ms: int(
                 "transaction.remove.expired.transaction.cleanup.interval.ms",
+            ),
+            transaction_partition_verification_enable: boolean(
+                "transaction.partition.verification.enable",
             ),
             transaction_state_log_min_isr: int("transaction.state.log.min.isr"),
             transaction_state_log_num_partitions: int("transaction.state.log.num.partitions"),

@@ -150,6 +150,10 @@ pub async fn run_partition_loader(
                 coordinator.unload(partition);
             }
         }
+        // The partitions new to this image load side by side (a group waits for its own
+        // partition, not for those before it), and all of them before the next image is seen,
+        // so that an unload never races the load it undoes.
+        let mut loads = Vec::new();
         for (&partition, &leader_epoch) in &led {
             if partitions.snapshot().contains_key(&partition) {
                 continue;
@@ -161,7 +165,7 @@ pub async fn run_partition_loader(
                 coordinator.clone(),
                 partitions.clone(),
             );
-            let loaded = tokio::task::spawn_blocking(move || {
+            let loading = tokio::task::spawn_blocking(move || {
                 let records = match replay(&broker, &image, topic, partition) {
                     Ok(records) => records,
                     Err(e) => {
@@ -177,8 +181,10 @@ pub async fn run_partition_loader(
                 );
                 coordinator_task.load(partition, leader_epoch, records);
                 partitions_task.set(partition, Some(LoadState::Active { leader_epoch }));
-            })
-            .await;
+            });
+            loads.push(async move { (partition, loading.await) });
+        }
+        for (partition, loaded) in futures::future::join_all(loads).await {
             if loaded.is_err() {
                 partitions.set(partition, None);
             }

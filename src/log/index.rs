@@ -80,6 +80,16 @@ impl OffsetIndex {
         }
     }
 
+    /// The position of the first indexed batch reaching `offset` (its last offset at or past
+    /// it): no batch from there on ends below `offset`. `None` when no entry reaches it.
+    pub(crate) fn position_reaching(&self, offset: i64) -> Option<u32> {
+        let entries = self.file.entries();
+        let below = entries.partition_point(|e| decode(e, self.base_offset).offset < offset);
+        entries
+            .get(below)
+            .map(|e| decode(e, self.base_offset).position)
+    }
+
     pub(crate) fn flush(&self) -> Result<(), LogError> {
         self.file.flush()
     }
@@ -109,6 +119,10 @@ mod tests {
         assert_eq!(index.lookup(110).position, 4096);
         assert_eq!(index.lookup(119).position, 4096);
         assert_eq!(index.lookup(500).position, 8192);
+        assert_eq!(index.position_reaching(105), Some(4096));
+        assert_eq!(index.position_reaching(110), Some(4096));
+        assert_eq!(index.position_reaching(111), Some(8192));
+        assert_eq!(index.position_reaching(121), None);
         let reloaded = OffsetIndex::load(&path, 100).unwrap().unwrap();
         assert_eq!(reloaded.last().unwrap().offset, 120);
     }

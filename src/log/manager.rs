@@ -17,7 +17,8 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -27,7 +28,7 @@ use super::config::LogConfig;
 use super::error::{IoContext, LogError};
 use super::partition_dir::{delete_partition_dir, parse_partition_dir_name, remove_deleted_dirs};
 use super::partition_log::PartitionLog;
-use super::partition_metadata::{read_topic_id, write_topic_id};
+use super::partition_metadata::{read_topic_id, sync_topic_id, write_topic_id};
 
 type SharedLog = Arc<Mutex<PartitionLog>>;
 type Slot = Arc<Mutex<Entry>>;
@@ -57,13 +58,23 @@ struct Entry {
     /// The topic id the directory holds, once this run has read or written its
     /// `partition.metadata`; the log is served for that topic id only.
     topic_id: Option<Uuid>,
+    /// The directory was listed at start and its `partition.metadata` is not read yet: it is
+    /// read when the log is first opened (`bind`) or by the stray sweep (`remove_strays`),
+    /// never for every partition on the way to ready. Only while `topic_id` is `None`.
+    listed: bool,
+    /// The sequence number of this directory's `partition.metadata` when it was written without
+    /// a sync ([`LogManager::create`]) and may not be durable yet: the log syncs it when it is
+    /// opened, unless [`LogManager::sync`] got there first.
+    unsynced: Option<u64>,
 }
 
 impl Entry {
-    fn closed() -> Slot {
+    fn closed(listed: bool) -> Slot {
         Arc::new(Mutex::new(Entry {
             state: LogState::Closed,
             topic_id: None,
+            listed,
+            unsynced: None,
         }))
     }
 }
@@ -90,6 +101,13 @@ pub struct LogManager {
     /// Woken when a partition goes offline or comes back, so that the broker reports it to the
     /// controller at once rather than at its next heartbeat.
     offline_changed: tokio::sync::Notify,
+    /// Numbers the `partition.metadata` files written without a sync (`Entry::unsynced`).
+    unsynced_written: AtomicU64,
+    /// Every unsynced write numbered up to this one is durable (a `sync` completed after it).
+    synced_through: AtomicU64,
+    /// Held by the one `sync` running; `sync_wanted` asks it for another round.
+    syncing: Mutex<()>,
+    sync_wanted: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -145,7 +163,7 @@ impl LogManager {
                 continue;
             };
             if entry.file_type().at(&entry.path())?.is_dir() {
-                logs.insert(key, Entry::closed());
+                logs.insert(key, Entry::closed(true));
             }
         }
         Ok(Self {
@@ -153,6 +171,10 @@ impl LogManager {
             clean_shutdown,
             logs: Mutex::new(logs),
             offline: Mutex::new(BTreeMap::new()),
+            unsynced_written: AtomicU64::new(0),
+            synced_through: AtomicU64::new(0),
+            syncing: Mutex::new(()),
+            sync_wanted: AtomicBool::new(false),
             offline_retry: OFFLINE_RETRY,
             offline_changed: tokio::sync::Notify::new(),
         })
@@ -199,7 +221,7 @@ impl LogManager {
             return Err(LogError::InvalidPartitionDir(name));
         }
         let mut logs = lock(&self.logs);
-        let slot = logs.entry(key).or_insert_with(Entry::closed);
+        let slot = logs.entry(key).or_insert_with(|| Entry::closed(false));
         Ok(Arc::clone(slot))
     }
 
@@ -232,13 +254,31 @@ impl LogManager {
             }
             _ => {}
         }
-        if let Err(e) = self.bind(&mut entry, topic, partition, topic_id, true) {
+        // Opening reads and writes files, and may sync them: off the runtime's workers.
+        crate::blocking::off_runtime(|| {
+            self.open_entry(&mut entry, topic, partition, topic_id, config)
+        })
+    }
+
+    /// `get_or_open`'s slow path, on the locked entry of a log that is not open and usable.
+    fn open_entry(
+        &self,
+        entry: &mut Entry,
+        topic: &str,
+        partition: i32,
+        topic_id: Uuid,
+        config: impl FnOnce() -> LogConfig,
+    ) -> Result<SharedLog, LogError> {
+        let dir = self.partition_dir(topic, partition);
+        let bound = self
+            .bind(entry, topic, partition, topic_id, true)
+            .and_then(|_| self.make_topic_id_durable(entry, &dir));
+        if let Err(e) = bound {
             return Err(self.take_offline(&mut entry.state, topic, partition, e));
         }
         if let LogState::Open(log) = &entry.state {
             return Ok(Arc::clone(log));
         }
-        let dir = self.partition_dir(topic, partition);
         match PartitionLog::open_after(&dir, config(), crate::clock::now_ms(), self.clean_shutdown)
         {
             Ok(log) => {
@@ -278,6 +318,7 @@ impl LogManager {
             Some(known) => Some(known),
             None => read_topic_id(&dir)?,
         };
+        entry.listed = false;
         if on_disk == Some(topic_id) {
             entry.topic_id = Some(topic_id);
             return Ok(false);
@@ -292,13 +333,29 @@ impl LogManager {
         fs::create_dir_all(&dir).at(&dir)?;
         write_topic_id(&dir, &topic_id, durable)?;
         entry.topic_id = Some(topic_id);
+        entry.unsynced =
+            (!durable).then(|| self.unsynced_written.fetch_add(1, Ordering::AcqRel) + 1);
         Ok(true)
+    }
+
+    /// Syncs the directory's `partition.metadata` if it was written without a sync that no
+    /// [`Self::sync`] has covered since, so that a log takes records only once its topic id is
+    /// durable (as Kafka's `maybeFlushMetadataFile` before an append).
+    fn make_topic_id_durable(&self, entry: &mut Entry, dir: &Path) -> Result<(), LogError> {
+        if let Some(written) = entry.unsynced {
+            if written > self.synced_through.load(Ordering::Acquire) {
+                sync_topic_id(dir)?;
+            }
+            entry.unsynced = None;
+        }
+        Ok(())
     }
 
     /// Deletes the partition's directory; holders of its log see `LogError::Deleted`.
     fn delete_entry(&self, entry: &mut Entry, dir: &Path) -> Result<(), LogError> {
         let state = std::mem::replace(&mut entry.state, LogState::Closed);
         entry.topic_id = None;
+        entry.listed = false;
         match state {
             LogState::Open(log) => lock(&log).delete_files(),
             _ => delete_partition_dir(dir),
@@ -350,13 +407,15 @@ impl LogManager {
 
     /// Makes sure the partition has its directory for topic id `topic_id` (see `bind`),
     /// without opening its log (that waits for its first use). A failure takes the partition
-    /// offline. A partition already bound to that id is left as it is, so this is cheap to call
-    /// for every partition of every image. Returns whether anything was written: the caller
-    /// makes it durable with [`Self::sync`], once for many partitions.
+    /// offline. A partition already bound to that id, or whose directory was on disk at start,
+    /// is left as it is (the latter's topic id is checked when it is opened, or by the stray
+    /// sweep), so this is cheap to call for every partition of every image. Returns whether
+    /// anything was written: the caller makes it durable with [`Self::sync`], once for many
+    /// partitions, without waiting (a log opened first syncs its own).
     pub fn create(&self, topic: &str, partition: i32, topic_id: Uuid) -> Result<bool, LogError> {
         let slot = self.slot_or_insert(topic, partition)?;
         let mut entry = lock(&slot);
-        if entry.topic_id == Some(topic_id) {
+        if entry.topic_id == Some(topic_id) || entry.listed {
             return Ok(false);
         }
         if matches!(&entry.state, LogState::Offline { retry_at, .. } if Instant::now() < *retry_at)
@@ -369,9 +428,27 @@ impl LogManager {
         }
     }
 
-    /// Makes every write to the log directory durable (one `syncfs`).
+    /// Whether [`Self::create`] wrote directories that no [`Self::sync`] has made durable yet.
+    pub fn has_unsynced(&self) -> bool {
+        self.unsynced_written.load(Ordering::Acquire) > self.synced_through.load(Ordering::Acquire)
+    }
+
+    /// Makes the directories [`Self::create`] wrote durable, with one `syncfs` for all of them
+    /// (a log opened before that syncs its own). One runs at a time: a call that finds one
+    /// running asks it for one more round and returns.
     pub fn sync(&self) -> Result<(), LogError> {
-        sync_filesystem(&self.log_dir)
+        self.sync_wanted.store(true, Ordering::Release);
+        let _running = match self.syncing.try_lock() {
+            Ok(guard) => guard,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return Ok(()),
+        };
+        while self.sync_wanted.swap(false, Ordering::AcqRel) {
+            let through = self.unsynced_written.load(Ordering::Acquire);
+            sync_filesystem(&self.log_dir)?;
+            self.synced_through.fetch_max(through, Ordering::AcqRel);
+        }
+        Ok(())
     }
 
     /// Tries the offline partitions whose retry time has come, with the topic id and config
@@ -466,6 +543,11 @@ impl LogManager {
             None => read_topic_id(&dir)?,
         };
         if !doomed(on_disk) {
+            // Kept: what was read from disk is now known (a legacy directory stays unknown).
+            if on_disk.is_some() {
+                entry.topic_id = on_disk;
+                entry.listed = false;
+            }
             return Ok(false);
         }
         logs.remove(&key);
@@ -551,6 +633,33 @@ impl LogManager {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn created_directories_are_durable_by_the_sync_or_at_their_log_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let manager = LogManager::open(dir.path()).unwrap();
+        let unsynced = |partition| lock(&manager.slot("orders", partition).unwrap()).unsynced;
+        assert!(manager.create("orders", 0, ORDERS).unwrap());
+        assert!(manager.create("orders", 1, ORDERS).unwrap());
+        assert!(manager.has_unsynced());
+        assert!(unsynced(0).is_some() && unsynced(1).is_some());
+        // Opened before any sync: it syncs its own directory.
+        manager
+            .get_or_open("orders", 0, ORDERS, LogConfig::default)
+            .unwrap();
+        assert_eq!(unsynced(0), None);
+        manager.sync().unwrap();
+        assert!(!manager.has_unsynced());
+        // Covered by the sync: opening it syncs nothing more.
+        manager
+            .get_or_open("orders", 1, ORDERS, LogConfig::default)
+            .unwrap();
+        assert_eq!(unsynced(1), None);
+        assert_eq!(
+            read_topic_id(&manager.partition_dir("orders", 1)).unwrap(),
+            Some(ORDERS)
+        );
+    }
 
     #[test]
     fn logs_can_be_shared_across_tasks() {
@@ -643,7 +752,15 @@ mod tests {
             .get_or_open("orders", 0, ORDERS_AGAIN, LogConfig::default)
             .unwrap();
         assert_eq!(lock(&new).log_end_offset(), 0, "a new, empty log");
-        assert!(manager.create("orders", 1, ORDERS_AGAIN).unwrap());
+        // On disk at start: its topic id is not read until the log is opened.
+        assert!(!manager.create("orders", 1, ORDERS_AGAIN).unwrap());
+        assert_eq!(
+            read_topic_id(&dir.path().join("orders-1")).unwrap(),
+            Some(ORDERS)
+        );
+        manager
+            .get_or_open("orders", 1, ORDERS_AGAIN, LogConfig::default)
+            .unwrap();
         for partition in ["orders-0", "orders-1"] {
             let id = read_topic_id(&dir.path().join(partition)).unwrap();
             assert_eq!(id, Some(ORDERS_AGAIN), "{partition}");

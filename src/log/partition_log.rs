@@ -129,6 +129,11 @@ impl PartitionLog {
         self.inactive.values().chain(std::iter::once(&self.active))
     }
 
+    /// Whether the log was deleted (its partition removed) while still held open.
+    pub fn is_deleted(&self) -> bool {
+        self.deleted
+    }
+
     pub(super) fn ensure_not_deleted(&self) -> Result<(), LogError> {
         if self.deleted {
             return Err(LogError::Deleted(self.dir.clone()));

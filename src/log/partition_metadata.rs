@@ -82,6 +82,14 @@ pub fn write_topic_id(dir: &Path, topic_id: &Uuid, durable: bool) -> Result<(), 
     Ok(())
 }
 
+/// Makes a `partition.metadata` that [`write_topic_id`] wrote without a sync durable: the file,
+/// then its directory (the rename), as Kafka's `PartitionMetadataFile.maybeFlush`.
+pub fn sync_topic_id(dir: &Path) -> Result<(), LogError> {
+    let path = dir.join(PARTITION_METADATA_FILE);
+    fs::File::open(&path).and_then(|f| f.sync_all()).at(&path)?;
+    fs::File::open(dir).and_then(|d| d.sync_all()).at(dir)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

@@ -2,6 +2,8 @@
 
 use bytes::Bytes;
 
+use crate::protocol::batch::batches;
+
 use super::error::LogError;
 use super::partition_log::PartitionLog;
 use super::segment::LogSegment;
@@ -31,7 +33,10 @@ impl PartitionLog {
     }
 }
 
-/// Reads from one segment; `None` when the segment has no batch at or after `offset`.
+/// Reads from one segment; `None` when the segment has no batch at or after `offset`. One
+/// read of the segment file covers everything served (the first batch whole, KIP-74, then up
+/// to `max_bytes`, never past the index's bound for `max_offset`); the batches are then cut in
+/// memory, where a header read per batch cost a system call each.
 fn read_segment(
     segment: &LogSegment,
     offset: i64,
@@ -44,14 +49,27 @@ fn read_segment(
     if first.last_offset() >= max_offset {
         return Ok(Some(Bytes::new()));
     }
-    let mut end = start + first.total_size() as u64;
-    let limit = start.saturating_add(max_bytes as u64);
-    while let Some(header) = segment.header_at(end)? {
-        let next_end = end + header.total_size() as u64;
-        if header.last_offset() >= max_offset || next_end > limit {
-            break;
+    let first_end = start + first.total_size() as u64;
+    let end = segment
+        .size()
+        .min(start.saturating_add(max_bytes as u64))
+        .min(segment.position_bound(max_offset))
+        .max(first_end);
+    let mut bytes = segment.read_range(start, end)?;
+    bytes.truncate(whole_batches_below(&bytes, max_offset));
+    debug_assert!(bytes.len() >= first.total_size());
+    Ok(Some(bytes))
+}
+
+/// The length of the leading whole batches of `buf` that end below `max_offset`.
+fn whole_batches_below(buf: &[u8], max_offset: i64) -> usize {
+    let mut batches = batches(buf);
+    for batch in batches.by_ref() {
+        match batch {
+            Ok(batch) if batch.header.last_offset() < max_offset => {}
+            Ok(batch) => return batch.position,
+            Err(_) => break,
         }
-        end = next_end;
     }
-    segment.read_range(start, end).map(Some)
+    batches.valid_bytes()
 }

@@ -237,6 +237,14 @@ impl LogSegment {
         Ok(None)
     }
 
+    /// A file position no batch ending below `offset` reaches past (from the index; the size
+    /// of the segment when the index does not say).
+    pub(crate) fn position_bound(&self, offset: i64) -> u64 {
+        self.index
+            .position_reaching(offset)
+            .map_or(self.size, u64::from)
+    }
+
     /// Reads `[start, end)` of the segment file into a buffer the read fills directly (not
     /// zeroed first: on the fetch path that zeroing cost as much as the read).
     pub(crate) fn read_range(&self, start: u64, end: u64) -> Result<Bytes, LogError> {

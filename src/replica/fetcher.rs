@@ -110,22 +110,30 @@ impl Followed {
 /// Brings `followed` up to date; false (and the fetcher unregistered) when this broker follows
 /// nothing from `leader` any more or is stopping.
 fn refresh(broker: &Broker, leader: i32, followed: &mut Option<Followed>) -> bool {
-    let mut running = broker
-        .replicas
-        .fetchers()
-        .running
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    let generation = broker.replicas.generation();
-    if followed.as_ref().and_then(|f| f.generation) != Some(generation) {
-        *followed = Some(Followed::build(broker, leader, generation));
+    loop {
+        let generation = broker.replicas.generation();
+        if followed.as_ref().and_then(|f| f.generation) != Some(generation) {
+            // Building opens logs (file work): never under the lock `ensure_fetchers` takes.
+            *followed = Some(Followed::build(broker, leader, generation));
+        }
+        let mut running = broker
+            .replicas
+            .fetchers()
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // A partition that came meanwhile found this fetcher registered: build again for it
+        // rather than stop without it.
+        if broker.replicas.generation() != generation {
+            continue;
+        }
+        let empty = followed.as_ref().is_none_or(|f| f.replicas.is_empty());
+        if empty || broker.is_stopped() {
+            running.remove(&leader);
+            return false;
+        }
+        return true;
     }
-    let empty = followed.as_ref().is_none_or(|f| f.replicas.is_empty());
-    if empty || broker.is_stopped() {
-        running.remove(&leader);
-        return false;
-    }
-    true
 }
 
 async fn run_fetcher(broker: Arc<Broker>, leader: i32) {

@@ -205,7 +205,6 @@ impl ReplicaManager {
         }
         let now = now_ms();
         let mut transitions = Vec::new();
-        let mut created = false;
         for topic in image.topics.values() {
             let resource = ConfigResource::Topic(topic.name.clone());
             let config_changed =
@@ -218,8 +217,18 @@ impl ReplicaManager {
                 continue;
             }
             let min_insync_replicas = self.min_insync_replicas(image, &topic.name);
+            let before = previous
+                .and_then(|p| p.topics.get(&topic.name))
+                .filter(|before| before.topic_id == topic.topic_id);
             for state in topic.partitions.values() {
                 if !state.replicas.contains(&self.broker_id) {
+                    continue;
+                }
+                // A partition unchanged since the previous image has nothing to apply: one
+                // partition's change must not cost a walk of every partition of its topic.
+                let unchanged =
+                    before.is_some_and(|b| b.partitions.get(&state.partition) == Some(state));
+                if unchanged && !config_changed {
                     continue;
                 }
                 let tp = TopicPartition::new(&topic.name, state.partition);
@@ -231,12 +240,12 @@ impl ReplicaManager {
                         }
                     }
                     Some(_) => {}
-                    // The log itself is opened at its first use; a failure is logged there.
+                    // The log itself is opened at its first use, which makes the new directory
+                    // durable unless `LogManager::sync` did already; a failure is logged there.
                     None => {
-                        created |= self
+                        let _ = self
                             .logs
-                            .create(&topic.name, state.partition, topic.topic_id)
-                            .unwrap_or(false);
+                            .create(&topic.name, state.partition, topic.topic_id);
                     }
                 }
                 let partition = self.get_or_insert(image, &tp);
@@ -249,12 +258,6 @@ impl ReplicaManager {
         }
         if !transitions.is_empty() {
             self.bump_generation();
-        }
-        // Each new directory's topic id is durable before the partition takes a record.
-        if created {
-            if let Err(e) = self.logs.sync() {
-                warn!(error = %e, "cannot sync the new partition directories");
-            }
         }
         transitions
     }

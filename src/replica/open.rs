@@ -111,6 +111,18 @@ pub struct ReadResult {
     pub aborted_transactions: Option<Vec<AbortedTransaction>>,
 }
 
+/// Partitions appended to whose waiters are woken together when this is dropped.
+#[derive(Default)]
+pub struct Wakes(Vec<Arc<Partition>>);
+
+impl Drop for Wakes {
+    fn drop(&mut self) {
+        for partition in self.0.drain(..) {
+            partition.notify_moved();
+        }
+    }
+}
+
 /// A hosted partition and its open log.
 #[derive(Clone)]
 pub struct Replica {
@@ -152,15 +164,25 @@ impl Replica {
         leader_epoch: i32,
         write: impl FnOnce(&mut PartitionLog) -> Result<T, LogError>,
     ) -> Result<T, AppendError> {
+        let mut wakes = Wakes::default();
+        self.append_waking_later(leader_epoch, write, &mut wakes)
+    }
+
+    /// [`Self::append_with`], but the partition's waiters wake only when `wakes` is dropped.
+    fn append_waking_later<T>(
+        &self,
+        leader_epoch: i32,
+        write: impl FnOnce(&mut PartitionLog) -> Result<T, LogError>,
+        wakes: &mut Wakes,
+    ) -> Result<T, AppendError> {
         let mut log = self.log()?;
         if self.partition.check_leader(leader_epoch)? != leader_epoch {
             return Err(AppendError::Replica(ResponseError::NotLeaderOrFollower));
         }
-        let written = write(&mut log);
-        if written.is_ok() {
-            self.partition.update_offsets(&log);
-        }
-        Ok(written?)
+        let written = write(&mut log)?;
+        self.partition.settle_offsets(&log);
+        wakes.0.push(self.partition.clone());
+        Ok(written)
     }
 
     /// acks=all's check before an append: NOT_ENOUGH_REPLICAS while the ISR is below the
@@ -181,15 +203,32 @@ impl Replica {
         acks: Acks,
         now_ms: i64,
     ) -> Result<Appended, AppendError> {
+        let mut wakes = Wakes::default();
+        self.append_records_waking_later(records, leader_epoch, acks, now_ms, &mut wakes)
+    }
+
+    /// [`Self::append_records`], but the partition's waiters (fetches, acks=all) wake only when
+    /// `wakes` is dropped: a Produce appends all its batches first, so that a follower's fetch
+    /// woken by the first one carries them all (Kafka likewise completes delayed fetches once
+    /// the whole request is appended).
+    pub fn append_records_waking_later(
+        &self,
+        records: &[u8],
+        leader_epoch: i32,
+        acks: Acks,
+        now_ms: i64,
+        wakes: &mut Wakes,
+    ) -> Result<Appended, AppendError> {
         if acks == Acks::All {
             self.check_min_isr()?;
         }
         let mut log_start_offset = -1;
-        let info = self.append_with(leader_epoch, |log| {
+        let write = |log: &mut PartitionLog| {
             let info = log.append(records, leader_epoch, now_ms)?;
             log_start_offset = log.log_start_offset();
             Ok(info)
-        })?;
+        };
+        let info = self.append_waking_later(leader_epoch, write, wakes)?;
         Ok(Appended {
             info,
             log_start_offset,
@@ -281,6 +320,18 @@ impl Replica {
             records,
             aborted_transactions,
         })
+    }
+
+    /// Where a read with `isolation` would start and stop now (the log start offset and the
+    /// isolation's end), without reading: what a waiting fetch compares after a wake. KAFKA_STORAGE_ERROR
+    /// once the log is deleted.
+    pub fn read_bounds(&self, isolation: Isolation) -> Result<(i64, i64), ResponseError> {
+        let log = self.log()?;
+        if log.is_deleted() {
+            return Err(ResponseError::KafkaStorageError);
+        }
+        let offsets = self.partition.offsets(&log);
+        Ok((offsets.log_start, isolation.max_offset(&offsets)))
     }
 
     /// DeleteRecords: moves the log start to `offset` (`None`: the high watermark); past the

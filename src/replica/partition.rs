@@ -225,6 +225,13 @@ impl Partition {
         self.state().leader == self.broker_id
     }
 
+    /// Whether this broker leads the partition with a follower in its ISR: only then can the
+    /// ISR shrink (an RF=1 partition never can).
+    pub fn leads_in_sync_followers(&self) -> bool {
+        let state = self.state();
+        state.leader == self.broker_id && state.isr.iter().any(|r| *r != self.broker_id)
+    }
+
     /// Takes the topic's `min.insync.replicas` (on every image: its config may change).
     pub fn set_min_insync_replicas(&self, min_insync_replicas: i32) {
         debug_assert!(min_insync_replicas >= 1, "validated as at least 1");
@@ -322,10 +329,13 @@ impl Partition {
     /// positions, after the log or a follower moved, and wakes the waiters. A follower's high
     /// watermark is set by [`Self::set_follower_high_watermark`].
     pub fn update_offsets(&self, log: &PartitionLog) {
-        let mut state = self.state();
-        settle(&mut state, log, self.broker_id);
-        drop(state);
+        self.settle_offsets(log);
         self.notify_moved();
+    }
+
+    /// [`Self::update_offsets`] without the wake, for a caller that wakes the waiters itself.
+    pub(super) fn settle_offsets(&self, log: &PartitionLog) {
+        settle(&mut self.state(), log, self.broker_id);
     }
 
     /// A follower's fetch reached the leader (Kafka's `updateFollowerFetchState`): its fetch

@@ -9,7 +9,7 @@ use kafka_protocol::error::ResponseError;
 use kafka_protocol::records::Compression;
 use uuid::Uuid;
 
-use super::{Acks, Isolation, ReplicaManager};
+use super::{Acks, Isolation, ReplicaManager, Wakes};
 
 /// (partition, replicas, isr, leader, leader epoch)
 type PartitionSpec = (i32, Vec<i32>, Vec<i32>, i32, i32);
@@ -159,6 +159,51 @@ async fn an_append_wakes_the_waiters_of_its_partition_only() {
     assert!(!waits1.has_changed().unwrap());
     waits0.borrow_and_update();
     assert!(!waits0.has_changed().unwrap());
+}
+
+#[tokio::test]
+async fn appends_waking_later_wake_their_partitions_together_when_the_wakes_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let image = image(&[(0, vec![1], vec![1], 1, 0), (1, vec![1], vec![1], 1, 0)]);
+    let (p0, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
+    let (p1, _) = replicas.leader(&image, "t", 1, -1).unwrap();
+    let (waits0, waits1) = (p0.partition.subscribe(), p1.partition.subscribe());
+    let mut wakes = Wakes::default();
+    for p in [&p0, &p1] {
+        p.append_records_waking_later(&batch(1), epoch, Acks::All, 1_000, &mut wakes)
+            .unwrap();
+    }
+    // Appended and settled (a sole replica's high watermark is its log end), not yet woken.
+    assert_eq!(p1.offsets().unwrap().high_watermark, 1);
+    assert!(!waits0.has_changed().unwrap() && !waits1.has_changed().unwrap());
+    drop(wakes);
+    assert!(waits0.has_changed().unwrap() && waits1.has_changed().unwrap());
+}
+
+#[test]
+fn a_follower_fetch_moves_the_high_watermark_not_what_followers_read_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let image = image(&[(0, vec![1, 2], vec![1, 2], 1, 0)]);
+    let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
+    replica
+        .append_records(&batch(3), epoch, Acks::All, 1_000)
+        .unwrap();
+    let before = |isolation| replica.read_bounds(isolation).unwrap();
+    let (follower_end, consumer_end) =
+        (before(Isolation::LogEnd), before(Isolation::HighWatermark));
+    assert_eq!((follower_end, consumer_end), ((0, 3), (0, 0)));
+    assert!(!replica.follower_fetched(2, 3, 0, 1_000).unwrap());
+    // A waiting follower fetch has nothing new; a consumer's has.
+    assert_eq!(
+        replica.read_bounds(Isolation::LogEnd).unwrap(),
+        follower_end
+    );
+    assert_eq!(
+        replica.read_bounds(Isolation::HighWatermark).unwrap(),
+        (0, 3)
+    );
 }
 
 #[test]

@@ -8,7 +8,10 @@
 //! gets UNKNOWN_TOPIC_OR_PARTITION, the others OPERATION_NOT_ATTEMPTED, as in Kafka. Before v2
 //! PRODUCER_FENCED is answered as INVALID_PRODUCER_EPOCH.
 //!
-//! Differs from Kafka: no authorization, so v4-5 is not restricted to brokers.
+//! Differs from Kafka: no authorization, so v4-5 is not restricted to brokers; an add (not
+//! `verify_only`) that arrives while the producer's previous transaction is writing its markers
+//! waits for them, up to 100 ms, instead of CONCURRENT_TRANSACTIONS at once (`coord/txn/task.rs`:
+//! Kafka 4.0 waits likewise for a Produce's implicit add).
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::add_partitions_to_txn_request::{

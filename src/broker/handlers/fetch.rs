@@ -56,38 +56,102 @@ use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
 use crate::clock;
 use crate::metadata::MetadataImage;
-use crate::replica::{isr, selector, Isolation, Partition, Replica, TopicPartition};
+use crate::replica::{isr, selector, Isolation, Offsets, Replica, TopicPartition};
 
 /// The partitions a fetch reads, each watched from before its first read, so that the fetch
-/// wakes when one of them moves (and only then).
-#[derive(Default)]
+/// wakes when one of them moves (and only then), and reads again only when a move brought it
+/// something: as Kafka's DelayedFetch, which compares offsets before reading. A follower's
+/// fetch is not re-read when only the high watermark moved, nor a consumer's when only the log
+/// end did.
 struct Waits {
-    watched: HashMap<TopicPartition, watch::Receiver<u64>>,
+    isolation: Isolation,
+    watched: HashMap<TopicPartition, Watched>,
+}
+
+struct Watched {
+    moved: watch::Receiver<u64>,
+    replica: Replica,
+    /// The leader epoch before the last read, and that read's (log start, end of what the
+    /// fetch's isolation reads to); `None` when it read nothing comparable (an error, a
+    /// diverging epoch): any move then counts.
+    read: Option<(i32, (i64, i64))>,
+    leader_epoch: i32,
 }
 
 impl Waits {
-    /// Starts watching `partition` unless it is already watched; call before reading it.
-    fn watch(&mut self, partition: &Partition) {
-        if !self.watched.contains_key(&partition.tp) {
-            self.watched
-                .insert(partition.tp.clone(), partition.subscribe());
+    fn new(isolation: Isolation) -> Self {
+        Self {
+            isolation,
+            watched: HashMap::new(),
         }
     }
 
-    /// Waits until a watched partition moved (true) or the deadline passed (false).
-    async fn moved(&mut self, deadline: Instant) -> bool {
-        if self.watched.is_empty() {
-            tokio::time::sleep_until(deadline).await;
-            return false;
-        }
-        let changes = self
+    /// Starts watching `replica` unless it is already watched; call before each read of it.
+    fn watch(&mut self, replica: &Replica) {
+        let leader_epoch = replica.partition.leader_epoch();
+        let watched = self
             .watched
-            .values_mut()
-            .map(|receiver| Box::pin(receiver.changed()));
-        // A partition deleted meanwhile ends its channel: that wakes the fetch too.
-        tokio::time::timeout_at(deadline, futures::future::select_all(changes))
-            .await
-            .is_ok()
+            .entry(replica.partition.tp.clone())
+            .or_insert_with(|| Watched {
+                moved: replica.partition.subscribe(),
+                replica: replica.clone(),
+                read: None,
+                leader_epoch,
+            });
+        watched.read = None;
+        watched.leader_epoch = leader_epoch;
+    }
+
+    /// The read of a watched partition returned what lies within `offsets`.
+    fn read(&mut self, tp: &TopicPartition, offsets: &Offsets) {
+        if let Some(watched) = self.watched.get_mut(tp) {
+            let bounds = (offsets.log_start, self.isolation.max_offset(offsets));
+            watched.read = Some((watched.leader_epoch, bounds));
+        }
+    }
+
+    /// Waits until a watched partition moved in a way that concerns this fetch (true) or the
+    /// deadline passed (false).
+    async fn moved(&mut self, deadline: Instant) -> bool {
+        loop {
+            if self.watched.is_empty() {
+                tokio::time::sleep_until(deadline).await;
+                return false;
+            }
+            let changes = self
+                .watched
+                .values_mut()
+                .map(|w| Box::pin(w.moved.changed()));
+            // A deleted partition wakes its waiters, and its log then counts as moved.
+            let woke = match tokio::time::timeout_at(deadline, futures::future::select_all(changes))
+                .await
+            {
+                Ok((_, index, _)) => index,
+                Err(_) => return false,
+            };
+            let isolation = self.isolation;
+            let news = self.watched.values_mut().enumerate().any(|(i, w)| {
+                let moved = i == woke || w.moved.has_changed().unwrap_or(true);
+                w.moved.borrow_and_update();
+                moved && w.has_news(isolation)
+            });
+            if news {
+                return true;
+            }
+        }
+    }
+}
+
+impl Watched {
+    /// Whether the partition now differs from what its last read saw (or cannot be told).
+    fn has_news(&self, isolation: Isolation) -> bool {
+        let Some(read) = self.read else {
+            return true;
+        };
+        match self.replica.read_bounds(isolation) {
+            Ok(bounds) => (self.replica.partition.leader_epoch(), bounds) != read,
+            Err(_) => true,
+        }
     }
 }
 
@@ -116,7 +180,7 @@ pub async fn handle(
     // leaves (the connection counts the answer itself until it is sent).
     let max_bytes = request.max_bytes.min(broker.config.fetch_max_bytes).max(0) as usize;
     let mut charge = broker.queued.response_reservation();
-    let mut waits = Waits::default();
+    let mut waits = Waits::new(isolation);
     // Kafka's client metadata: from v11 a consumer may read followers, and states its rack.
     let client_rack =
         (replica_id.is_none() && version >= 11).then(|| request.rack_id.as_str().to_owned());
@@ -323,7 +387,7 @@ impl Reader<'_> {
             read.log_start_offset = offsets.log_start;
             return Ok(());
         }
-        waits.watch(&replica.partition);
+        waits.watch(&replica);
         if let Some(diverging) =
             replica.diverging_epoch(asked.last_fetched_epoch, asked.fetch_offset)?
         {
@@ -355,6 +419,7 @@ impl Reader<'_> {
             read.log_start_offset = offsets.log_start;
         }
         let result = result?;
+        waits.read(&replica.partition.tp, &result.offsets);
         read.high_watermark = result.offsets.high_watermark;
         read.last_stable_offset = result.offsets.last_stable;
         read.log_start_offset = result.offsets.log_start;

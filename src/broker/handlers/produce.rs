@@ -14,7 +14,11 @@
 //! state), which holds the last stable offset until the coordinator's marker closes it. From
 //! v12 (a `transaction.version` 2 producer, KIP-890 part 2) the first transactional batch of a
 //! transaction in a partition adds that partition to the transaction at its coordinator first
-//! (`broker/implicit_add.rs`); the producer sends no AddPartitionsToTxn.
+//! (`broker/implicit_add.rs`); the producer sends no AddPartitionsToTxn. Before v12 a
+//! transaction's first batch in a partition is verified at the coordinator instead (KIP-890
+//! part 1, `transaction.partition.verification.enable`): a partition the producer did not add
+//! is refused with TRANSACTION_ABORTABLE (INVALID_TXN_STATE before v11). A Produce without a
+//! transactional id is not verified, as in Kafka.
 //!
 //! Internal topics (`__consumer_offsets`, `__transaction_state`) are written only by their
 //! coordinators: a client's Produce to one gets INVALID_TOPIC_EXCEPTION, as in Kafka.
@@ -24,16 +28,14 @@
 //! the batch (REQUEST_TIMED_OUT after `timeout_ms`, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR
 //! shrank below `min.insync.replicas` meanwhile).
 //!
-//! Differs from Kafka (until the issues that bring them): batches of v11 and below are not
-//! verified against the coordinator (KIP-890 part 1, `transaction.partition.verification.enable`);
-//! record-level differences are listed in `log/validator.rs`.
+//! Differs from Kafka: record-level differences are listed in `log/validator.rs`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::clock::now_ms;
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::produce_request::TopicProduceData;
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::produce_response::{
     BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
 };
@@ -41,10 +43,10 @@ use kafka_protocol::messages::{ProduceRequest, ProduceResponse, RequestHeader};
 use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::handlers::metadata::is_internal_topic;
-use crate::broker::implicit_add::{self, ProducedPartition, IMPLICIT_ADD_PRODUCE_VERSION};
+use crate::broker::implicit_add::{self, ProducedPartition};
 use crate::broker::Broker;
 use crate::metadata::MetadataImage;
-use crate::replica::{self, Acks, Appended, Replica};
+use crate::replica::{self, Acks, Appended, Replica, Wakes};
 
 pub async fn handle(
     broker: &Broker,
@@ -60,7 +62,7 @@ pub async fn handle(
         .as_ref()
         .filter(|id| !id.is_empty())
     {
-        Some(id) if header.request_api_version >= IMPLICIT_ADD_PRODUCE_VERSION => {
+        Some(id) => {
             let names: Vec<Option<String>> = request
                 .topic_data
                 .iter()
@@ -77,12 +79,15 @@ pub async fn handle(
                         .filter_map(move |p| Some((name, p.index, p.records.as_ref()?)))
                 })
                 .collect();
-            implicit_add::add_partitions(broker, &image, id, &produced).await
+            implicit_add::add_partitions(broker, &image, id, header.request_api_version, &produced)
+                .await
         }
-        _ => BTreeMap::new(),
+        None => BTreeMap::new(),
     };
-    // Every batch is appended first; acks=all then waits for all of them at once, as Kafka's
-    // DelayedProduce.
+    // Every batch is appended first, then the partitions' waiters wake together (a follower's
+    // fetch carries the whole request); acks=all then waits for all of them at once, as
+    // Kafka's DelayedProduce.
+    let mut wakes = Wakes::default();
     let mut topics = Vec::with_capacity(request.topic_data.len());
     for topic in request.topic_data {
         let name = topic_name(&image, &topic, header.request_api_version);
@@ -93,6 +98,7 @@ pub async fn handle(
                 let refusal = name
                     .as_ref()
                     .and_then(|n| refused.get(&(n.clone(), data.index)));
+                let index = data.index;
                 let result = match (acks, refusal) {
                     (_, Some(error)) => Err(AppendError::new(
                         *error,
@@ -102,18 +108,19 @@ pub async fn handle(
                         broker,
                         &image,
                         name.as_deref(),
-                        data.records,
-                        data.index,
+                        data,
                         acks,
                         now_ms,
+                        &mut wakes,
                     ),
                     (None, None) => Err(AppendError::new(ResponseError::InvalidRequiredAcks, None)),
                 };
-                (data.index, result)
+                (index, result)
             })
             .collect();
         topics.push((topic.name, topic.topic_id, partitions));
     }
+    drop(wakes);
     // Every partition of every topic waits at once, so the request's timeout bounds the whole
     // answer, as Kafka's one DelayedProduce per request.
     let responses = topics
@@ -208,10 +215,10 @@ fn append(
     broker: &Broker,
     image: &MetadataImage,
     topic: Option<&str>,
-    records: Option<bytes::Bytes>,
-    partition: i32,
+    data: PartitionProduceData,
     acks: Acks,
     now_ms: i64,
+    wakes: &mut Wakes,
 ) -> Result<Pending, AppendError> {
     let Some(topic) = topic else {
         return Err(AppendError::new(ResponseError::UnknownTopicId, None));
@@ -225,15 +232,16 @@ fn append(
     }
     let (replica, leader_epoch) = broker
         .replicas
-        .leader(image, topic, partition, -1)
+        .leader(image, topic, data.index, -1)
         .map_err(|e| AppendError::new(e, None))?;
-    let Some(records) = records.filter(|r| !r.is_empty()) else {
+    let Some(records) = data.records.filter(|r| !r.is_empty()) else {
         return Err(AppendError::new(
             ResponseError::InvalidRecord,
             Some("empty record set".into()),
         ));
     };
-    let appended = replica.append_records(&records, leader_epoch, acks, now_ms)?;
+    let appended =
+        replica.append_records_waking_later(&records, leader_epoch, acks, now_ms, wakes)?;
     Ok(Pending {
         appended,
         replica,

@@ -125,14 +125,13 @@ impl Admin {
         self.client
             .retry(|| self.client.refresh_metadata(wanted))
             .await?;
-        let metadata = self.client.metadata();
-        let mut topics: Vec<TopicMetadata> = match wanted {
+        let mut topics: Vec<TopicMetadata> = self.client.with_metadata(|metadata| match wanted {
             Some(names) => names
                 .iter()
                 .filter_map(|n| metadata.topics.get(n).cloned())
                 .collect(),
-            None => metadata.topics.into_values().collect(),
-        };
+            None => metadata.topics.values().cloned().collect(),
+        });
         if wanted.is_none() {
             topics.sort_by(|a, b| a.name.cmp(&b.name));
         }

@@ -169,9 +169,13 @@ impl Producer {
         transactions.end(false).await
     }
 
-    /// The producer id and epoch in use (`producer_id` -1 when not idempotent).
+    /// The producer id and epoch in use (`producer_id` -1 when not idempotent); a
+    /// `transaction.version` 2 producer's epoch goes up with every commit and abort.
     pub fn identity(&self) -> ProducerIdentity {
-        self.identity
+        match &self.transactions {
+            Some(transactions) => transactions.identity(),
+            None => self.identity,
+        }
     }
 
     /// Queues `record`; the returned future resolves with its partition and offset.

@@ -8,15 +8,15 @@
 
 use super::accumulator::{lock, Accumulator};
 use super::batch::{ProducerBatch, ProducerIdentity};
-use super::transaction::Transactions;
+use super::transaction::{Transactions, LAST_PRODUCE_VERSION_BEFORE_V2};
 use crate::client::config::Acks;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::kafka_client::Client;
-use crate::client::wire::{topic_name, TopicPartition};
+use crate::client::wire::{str_bytes, topic_name, TopicPartition};
 use futures::stream::{FuturesUnordered, StreamExt};
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse};
+use kafka_protocol::messages::{ApiKey, ProduceRequest, ProduceResponse, TransactionalId};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
@@ -121,6 +121,7 @@ impl Sender {
         if batches.is_empty() {
             return;
         }
+        self.follow_epoch();
         let Some(batches) = self.add_to_transaction(batches).await else {
             return;
         };
@@ -150,11 +151,10 @@ impl Sender {
         // Dispatched one by one, in drain order, so each partition's batches hit the wire
         // in sequence order.
         for (leader, mut batches) in by_leader {
-            let transactional = self.transactions.is_some();
             let answer: InFlight = match dispatch(
                 &self.client,
                 self.identity,
-                transactional,
+                self.transactions.as_deref(),
                 leader,
                 &mut batches,
             )
@@ -165,6 +165,21 @@ impl Sender {
                 Err(error) => Box::pin(std::future::ready((batches, Err(error)))),
             };
             self.in_flight.push(answer);
+        }
+    }
+
+    /// A `transaction.version` 2 producer's epoch goes up with every EndTxn (which comes once
+    /// nothing is in flight): the batches after it carry the new epoch, sequences from 0.
+    fn follow_epoch(&mut self) {
+        let Some(transactions) = &self.transactions else {
+            return;
+        };
+        let identity = transactions.identity();
+        if identity != self.identity {
+            debug_assert!(self.in_flight.is_empty());
+            self.identity = identity;
+            self.next_sequence.clear();
+            self.acked_sequence.clear();
         }
     }
 
@@ -316,18 +331,20 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 /// Puts one ProduceRequest with the batches for one leader on the wire; returns the future
-/// of its response (`None` for `acks=0`, which has none).
+/// of its response (`None` for `acks=0`, which has none). A transactional producer's carries
+/// its transactional id, at v11 at most in the classic protocol and v12 or later with
+/// `transaction.version` 2 (which then adds the partitions at the leader).
 async fn dispatch(
     client: &Client,
     identity: ProducerIdentity,
-    transactional: bool,
+    transactions: Option<&Transactions>,
     leader: i32,
     batches: &mut [ProducerBatch],
 ) -> ClientResult<Option<impl Future<Output = ClientResult<ProduceResponse>> + Send + 'static>> {
     let config = client.config();
     let mut topics: BTreeMap<&str, Vec<PartitionProduceData>> = BTreeMap::new();
     for batch in batches.iter_mut() {
-        let records = batch.seal(identity, transactional, config.compression)?;
+        let records = batch.seal(identity, transactions.is_some(), config.compression)?;
         let batch: &ProducerBatch = batch;
         topics
             .entry(batch.topic_partition.topic.as_str())
@@ -339,6 +356,9 @@ async fn dispatch(
             );
     }
     let request = ProduceRequest::default()
+        .with_transactional_id(
+            transactions.map(|t| TransactionalId(str_bytes(t.transactional_id()))),
+        )
         .with_acks(config.acks.wire_value())
         .with_timeout_ms(i32::try_from(config.request_timeout.as_millis()).unwrap_or(i32::MAX))
         .with_topic_data(
@@ -353,6 +373,19 @@ async fn dispatch(
         );
     let connection = client.broker(leader).await?;
     let version = connection.require_version(ApiKey::Produce)?;
+    let version = match transactions {
+        Some(t) if t.transaction_v2() => {
+            if version <= LAST_PRODUCE_VERSION_BEFORE_V2 {
+                return Err(ClientError::UnsupportedApi {
+                    api: format!("Produce v{}", LAST_PRODUCE_VERSION_BEFORE_V2 + 1),
+                    addr: connection.addr().to_string(),
+                });
+            }
+            version
+        }
+        Some(_) => version.min(LAST_PRODUCE_VERSION_BEFORE_V2),
+        None => version,
+    };
     if config.acks == Acks::None {
         connection.send_without_response(&request, version).await?;
         return Ok(None);

@@ -1,8 +1,13 @@
-//! The transactional producer's side of KIP-98, classic protocol (as Kafka's Java producer
-//! with `transaction.version` 0): InitProducerId with the transactional id at its coordinator,
-//! AddPartitionsToTxn before a partition's first batch of each transaction, AddOffsetsToTxn
-//! and TxnOffsetCommit for consumed offsets (KIP-447: with the consumer's group metadata),
-//! and EndTxn to commit or abort.
+//! The transactional producer's side of KIP-98: InitProducerId with the transactional id at its
+//! coordinator, AddOffsetsToTxn and TxnOffsetCommit for consumed offsets (KIP-447: with the
+//! consumer's group metadata), and EndTxn to commit or abort. As Kafka's Java producer, the
+//! protocol follows the `transaction.version` the coordinator's ApiVersions finalized (read once,
+//! at InitProducerId):
+//! - below 2, the classic protocol: AddPartitionsToTxn before a partition's first batch of each
+//!   transaction, Produce up to v11, EndTxn v3 (the epoch stays);
+//! - 2 (KIP-890 part 2): no AddPartitionsToTxn (a Produce v12 adds its partition at the leader),
+//!   and EndTxn v5, whose answer gives the producer id and epoch to go on with (the epoch goes up
+//!   with every commit and abort, so sequences start again).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -29,6 +34,14 @@ use crate::client::wire::{str_bytes, topic_name, TopicPartition};
 
 /// Key type of a transactional id in FindCoordinator.
 const TRANSACTION_KEY: i8 = 1;
+/// The `transaction.version` from which the producer speaks KIP-890 part 2.
+const TRANSACTION_V2: i16 = 2;
+/// The last Produce version of the classic protocol; v12 adds partitions implicitly.
+pub(super) const LAST_PRODUCE_VERSION_BEFORE_V2: i16 = 11;
+/// The first EndTxn version that bumps the epoch (KIP-890 part 2).
+const END_TXN_V2_VERSION: i16 = 5;
+/// The EndTxn version of the classic protocol.
+const CLASSIC_END_TXN_VERSION: i16 = 3;
 /// Kafka's producer retries CONCURRENT_TRANSACTIONS this soon (its AddPartitionsToTxn
 /// backoff).
 const CONCURRENT_TRANSACTIONS_PAUSE: Duration = Duration::from_millis(20);
@@ -88,7 +101,10 @@ pub struct Transactions {
     client: Client,
     admin: Admin,
     transactional_id: String,
-    identity: ProducerIdentity,
+    /// Changes only with a `transaction.version` 2 EndTxn, while nothing is in flight.
+    identity: Mutex<ProducerIdentity>,
+    /// Whether the cluster finalized `transaction.version` 2 when the producer started.
+    transaction_v2: bool,
     open: Mutex<Open>,
     /// The coordinator last found for the transactional id; forgotten on any error but
     /// CONCURRENT_TRANSACTIONS, as Kafka's producer does, so a transaction costs no
@@ -132,27 +148,42 @@ impl Transactions {
                 ClientError::check(response.error_code, || {
                     format!("InitProducerId {transactional_id}")
                 })?;
-                Ok(response)
+                let versions = connection.api_versions();
+                let transaction_v2 = versions.transaction_version() >= TRANSACTION_V2
+                    && versions.version(ApiKey::EndTxn) >= Some(END_TXN_V2_VERSION);
+                Ok((response, transaction_v2))
             },
         )
         .await?;
+        let (response, transaction_v2) = response;
         Ok(Arc::new(Transactions {
             client,
             admin,
             transactional_id: transactional_id.to_string(),
-            identity: ProducerIdentity {
+            identity: Mutex::new(ProducerIdentity {
                 producer_id: response.producer_id.0,
                 producer_epoch: response.producer_epoch,
-            },
+            }),
+            transaction_v2,
             open: Mutex::new(Open::default()),
             coordinator,
             fenced: Mutex::new(None),
         }))
     }
 
-    /// The producer id and epoch the coordinator gave.
+    /// The producer id and epoch the coordinator gave last.
     pub fn identity(&self) -> ProducerIdentity {
-        self.identity
+        *self.identity.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The producer's `transactional.id`.
+    pub fn transactional_id(&self) -> &str {
+        &self.transactional_id
+    }
+
+    /// Whether this producer speaks KIP-890 part 2 (`transaction.version` 2).
+    pub fn transaction_v2(&self) -> bool {
+        self.transaction_v2
     }
 
     /// Remembers a fencing answer (see [`is_fencing`]).
@@ -232,20 +263,28 @@ impl Transactions {
     }
 
     /// Tells the coordinator that the transaction writes to `partitions`
-    /// (AddPartitionsToTxn), before their first batch.
+    /// (AddPartitionsToTxn), before their first batch; with `transaction.version` 2 their
+    /// Produce does that at the leader.
     pub async fn add_partitions(&self, partitions: &[TopicPartition]) -> ClientResult<()> {
         if partitions.is_empty() {
             return Ok(());
         }
         self.check_not_fenced()?;
+        if self.transaction_v2 {
+            let mut open = lock(&self.open);
+            open.partitions.extend(partitions.iter().cloned());
+            open.started = true;
+            return Ok(());
+        }
+        let identity = self.identity();
         let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
         for tp in partitions {
             topics.entry(&tp.topic).or_default().push(tp.partition);
         }
         let request = AddPartitionsToTxnRequest::default()
             .with_v3_and_below_transactional_id(TransactionalId(str_bytes(&self.transactional_id)))
-            .with_v3_and_below_producer_id(ProducerId(self.identity.producer_id))
-            .with_v3_and_below_producer_epoch(self.identity.producer_epoch)
+            .with_v3_and_below_producer_id(ProducerId(identity.producer_id))
+            .with_v3_and_below_producer_epoch(identity.producer_epoch)
             .with_v3_and_below_topics(
                 topics
                     .into_iter()
@@ -292,11 +331,12 @@ impl Transactions {
         group: &ConsumerGroupMetadata,
     ) -> ClientResult<()> {
         self.check_open()?;
+        let identity = self.identity();
         let group_id = GroupId(str_bytes(&group.group_id));
         let add = AddOffsetsToTxnRequest::default()
             .with_transactional_id(TransactionalId(str_bytes(&self.transactional_id)))
-            .with_producer_id(ProducerId(self.identity.producer_id))
-            .with_producer_epoch(self.identity.producer_epoch)
+            .with_producer_id(ProducerId(identity.producer_id))
+            .with_producer_epoch(identity.producer_epoch)
             .with_group_id(group_id.clone());
         let add = &add;
         at_coordinator(
@@ -327,8 +367,8 @@ impl Transactions {
         let commit = TxnOffsetCommitRequest::default()
             .with_transactional_id(TransactionalId(str_bytes(&self.transactional_id)))
             .with_group_id(group_id)
-            .with_producer_id(ProducerId(self.identity.producer_id))
-            .with_producer_epoch(self.identity.producer_epoch)
+            .with_producer_id(ProducerId(identity.producer_id))
+            .with_producer_epoch(identity.producer_epoch)
             .with_generation_id(group.generation_id)
             .with_member_id(str_bytes(&group.member_id))
             .with_group_instance_id(group.group_instance_id.as_deref().map(str_bytes))
@@ -380,20 +420,33 @@ impl Transactions {
             )));
         }
         if started {
+            let identity = self.identity();
             let request = EndTxnRequest::default()
                 .with_transactional_id(TransactionalId(str_bytes(&self.transactional_id)))
-                .with_producer_id(ProducerId(self.identity.producer_id))
-                .with_producer_epoch(self.identity.producer_epoch)
+                .with_producer_id(ProducerId(identity.producer_id))
+                .with_producer_epoch(identity.producer_epoch)
                 .with_committed(commit);
             let request = &request;
             let id = &self.transactional_id;
-            at_coordinator(
+            let transaction_v2 = self.transaction_v2;
+            let next = at_coordinator(
                 &self.client,
                 &self.admin,
                 id,
                 &self.coordinator,
                 |connection| async move {
                     let version = connection.require_version(ApiKey::EndTxn)?;
+                    let version = if transaction_v2 {
+                        if version < END_TXN_V2_VERSION {
+                            return Err(ClientError::UnsupportedApi {
+                                api: format!("EndTxn v{END_TXN_V2_VERSION}"),
+                                addr: connection.addr().to_string(),
+                            });
+                        }
+                        version
+                    } else {
+                        version.min(CLASSIC_END_TXN_VERSION)
+                    };
                     let response = connection.send_version(request, version).await?;
                     ClientError::check(response.error_code, || {
                         format!(
@@ -401,11 +454,24 @@ impl Transactions {
                             if commit { "commit" } else { "abort" },
                             id
                         )
-                    })
+                    })?;
+                    Ok((response.producer_id.0, response.producer_epoch))
                 },
             )
             .await
             .map_err(|e| self.note_fencing(e))?;
+            if transaction_v2 {
+                let (producer_id, producer_epoch) = next;
+                if producer_id < 0 || producer_epoch < 0 {
+                    return Err(ClientError::Protocol(format!(
+                        "EndTxn v{END_TXN_V2_VERSION} gave no producer id and epoch to go on with"
+                    )));
+                }
+                *self.identity.lock().unwrap_or_else(PoisonError::into_inner) = ProducerIdentity {
+                    producer_id,
+                    producer_epoch,
+                };
+            }
         }
         *lock(&self.open) = Open::default();
         Ok(())
@@ -462,6 +528,10 @@ where
                 if e.kafka_error() == Some(ResponseError::ConcurrentTransactions)
                     && Instant::now() < deadline =>
             {
+                tracing::debug!(
+                    transactional_id,
+                    "CONCURRENT_TRANSACTIONS: retrying after a pause"
+                );
                 tokio::time::sleep(CONCURRENT_TRANSACTIONS_PAUSE).await;
             }
             other => return other,

@@ -34,6 +34,7 @@ pub(crate) async fn write_markers(
 ) {
     let mut pending: BTreeSet<TopicPartition> = partitions.into_iter().collect();
     let mut backoff = FIRST_BACKOFF;
+    let started = std::time::Instant::now();
     loop {
         // The task is gone when its partition was unloaded: the next coordinator takes over.
         let (Some(broker), Some(task)) = (broker.upgrade(), task.upgrade()) else {
@@ -96,6 +97,10 @@ pub(crate) async fn write_markers(
             }
         }
         if pending.is_empty() {
+            debug!(
+                micros = started.elapsed().as_micros() as u64,
+                commit, "markers written"
+            );
             let _ = task.send(Command::MarkersWritten);
             return;
         }

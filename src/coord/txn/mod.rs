@@ -316,6 +316,7 @@ fn spawn_task(
         view,
         commands: commands.downgrade(),
         markers_in_flight: false,
+        parked: Vec::new(),
     };
     tokio::spawn(task.run(receiver));
     TxnHandle {

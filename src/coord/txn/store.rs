@@ -50,18 +50,20 @@ pub fn transaction_state_topic(broker: &Broker) -> InternalTopic {
     }
 }
 
-/// Appends one transition of `transactional_id` (a tombstone when `value` is `None`) to its
-/// partition and waits until the ISR has it, as Kafka's appendTransactionToLog (acks=all with
+/// Appends transitions of `transactional_id` (a tombstone for a `None`) to its partition, in
+/// one batch, and waits until the ISR has them, as Kafka's appendTransactionToLog (acks=all with
 /// `request.timeout.ms`): only the leader in `coordinator_epoch` may, NOT_ENOUGH_REPLICAS below
 /// `transaction.state.log.min.isr`, and log errors become the coordinator errors a client
-/// retries on.
-pub async fn append_transition(
+/// retries on. Several transitions go together only when each follows from the one before: the
+/// log keeps them in order, so the last being replicated means all are.
+pub async fn append_transitions(
     broker: &Broker,
     partition: i32,
     coordinator_epoch: i32,
     transactional_id: &str,
-    value: Option<&TxnMetadata>,
+    values: &[Option<&TxnMetadata>],
 ) -> Result<(), ResponseError> {
+    debug_assert!(!values.is_empty());
     let image = broker.image();
     let (replica, _) = broker
         .replicas
@@ -76,32 +78,35 @@ pub async fn append_transition(
             _ => ResponseError::NotCoordinator,
         })?;
     let now = now_ms();
-    let record = Record {
-        transactional: false,
-        control: false,
-        partition_leader_epoch: -1,
-        producer_id: -1,
-        producer_epoch: -1,
-        timestamp_type: TimestampType::Creation,
-        offset: 0,
-        sequence: -1,
-        timestamp: now,
-        key: Some(Bytes::from(encode_key(transactional_id))),
-        value: value.map(|m| {
-            Bytes::from(encode_value(
-                &m.to_log_value(),
-                value_version(image.transaction_version()),
-            ))
-        }),
-        headers: Default::default(),
-        delete_horizon: false,
-    };
+    let key = Bytes::from(encode_key(transactional_id));
+    let version = value_version(image.transaction_version());
+    let records: Vec<Record> = values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| Record {
+            transactional: false,
+            control: false,
+            partition_leader_epoch: -1,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: TimestampType::Creation,
+            offset: i as i64,
+            // The encoder keeps records in one batch only while their sequences follow their
+            // offsets; the batch's base sequence stays -1 (no producer).
+            sequence: i as i32 - 1,
+            timestamp: now,
+            key: Some(key.clone()),
+            value: value.map(|m| Bytes::from(encode_value(&m.to_log_value(), version))),
+            headers: Default::default(),
+            delete_horizon: false,
+        })
+        .collect();
     let mut batch = bytes::BytesMut::new();
     let options = RecordEncodeOptions {
         version: 2,
         compression: Compression::None,
     };
-    RecordBatchEncoder::encode(&mut batch, [&record], &options)
+    RecordBatchEncoder::encode(&mut batch, &records, &options)
         .map_err(|_| ResponseError::UnknownServerError)?;
     replica.check_min_isr().map_err(coordinator_error)?;
     let info = replica

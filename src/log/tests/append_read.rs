@@ -49,6 +49,57 @@ fn read_returns_one_whole_batch_beyond_max_bytes() {
     assert_eq!(decode_offsets(bytes).len(), 5);
 }
 
+/// Every read is the whole batches from the one holding the offset, within `max_bytes` (the
+/// first whole regardless) and below `max_offset`, whatever the index's spacing: the batches
+/// are cut from one read of the segment.
+#[test]
+fn reads_cut_whole_batches_within_both_limits() {
+    for index_interval_bytes in [1, 300, 4096] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = LogConfig {
+            index_interval_bytes,
+            ..LogConfig::default()
+        };
+        let mut log = PartitionLog::open(dir.path(), config).unwrap();
+        // (base offset, last offset, size) of each batch, of 1 to 4 records.
+        let mut batches = Vec::new();
+        for i in 0..12 {
+            let count = 1 + i % 4;
+            let batch = produce_batch(&vec![1_000; count]);
+            let info = log.append(&batch, 0, 1_000).unwrap();
+            batches.push((info.first_offset, info.last_offset, batch.len()));
+        }
+        let end = log.log_end_offset();
+        for offset in 0..end {
+            for max_offset in offset..=end {
+                for max_bytes in [1, 100, 250, 600, 1 << 20] {
+                    let mut expected = 0;
+                    let mut served = 0;
+                    for &(_, last, size) in batches.iter().filter(|b| b.1 >= offset) {
+                        if last >= max_offset || (served > 0 && expected + size > max_bytes) {
+                            break;
+                        }
+                        expected += size;
+                        served += 1;
+                    }
+                    let bytes = log.read(offset, max_bytes, max_offset).unwrap();
+                    let what = format!(
+                        "interval {index_interval_bytes}, offset {offset}, max_offset \
+                         {max_offset}, max_bytes {max_bytes}"
+                    );
+                    assert_eq!(bytes.len(), expected, "{what}");
+                    if served > 0 {
+                        let holding = batches.iter().find(|b| b.1 >= offset).unwrap();
+                        assert_eq!(parse_batch_header(&bytes).unwrap().base_offset, holding.0);
+                        let records = decode_offsets(bytes);
+                        assert!(records.iter().all(|r| r.0 < max_offset), "{what}");
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn read_outside_the_log_is_offset_out_of_range() {
     let dir = tempfile::tempdir().unwrap();

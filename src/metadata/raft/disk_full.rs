@@ -61,11 +61,12 @@ impl DiskFull {
     }
 
     /// Runs `write` until it succeeds or fails for another reason than a full disk or a lack of
-    /// descriptors.
+    /// descriptors. Each attempt (file writes and syncs) runs off the runtime's workers, which
+    /// every broker of the process shares.
     pub async fn retry<T>(&self, mut write: impl FnMut() -> io::Result<T>) -> io::Result<T> {
         let mut pause = FIRST_PAUSE;
         loop {
-            match write() {
+            match crate::blocking::off_runtime(&mut write) {
                 Err(e) if is_disk_full(&e) || is_out_of_descriptors(&e) => {
                     if !self.waiting.swap(true, Ordering::AcqRel) {
                         tracing::error!(
