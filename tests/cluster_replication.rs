@@ -341,6 +341,78 @@ async fn a_consumer_with_client_rack_reads_the_follower_in_its_rack() {
     cluster.shutdown().await;
 }
 
+/// kf's own consumer with `client.rack` (KIP-392), as librdkafka above: it sends its rack in
+/// Fetch, follows the preferred read replica the leader names, and gets the same records; the
+/// broker that served every fetch that returned records is the one expected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kf_s_consumer_with_client_rack_reads_the_follower_in_its_rack() {
+    use kf::client::consumer::{Consumer, StartOffset};
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::cluster_config(
+        dir.path(),
+        3,
+        &[(
+            "replica.selector.class",
+            "org.apache.kafka.common.replica.RackAwareReplicaSelector",
+        )],
+    );
+    config.racks = vec!["a".into(), "b".into(), "c".into()];
+    let cluster = kf::cluster::Cluster::start(config).await.unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    create_replicated_topic(&bootstrap, "racked", 1, &[]).await;
+    let b = bootstrap.clone();
+    let (leader, follower) = tokio::task::spawn_blocking(move || {
+        produce_acks_all(&b, "racked", 0, 200, "v");
+        let (leader, replicas, isr) = partition_metadata(&b, "racked", 0);
+        assert_eq!(isr.len(), 3);
+        (leader, *replicas.iter().find(|&&r| r != leader).unwrap())
+    })
+    .await
+    .unwrap();
+    // Racks go a, b, c to brokers 0, 1, 2.
+    let rack_of = |broker: i32| ["a", "b", "c"][broker as usize];
+    let expected: Vec<String> = (0..200).map(|i| format!("v-{i}")).collect();
+    for (rack, server) in [
+        ("", leader),
+        (rack_of(follower), follower),
+        (rack_of(leader), leader),
+    ] {
+        let mut config = kf::client::ClientConfig::new(&bootstrap);
+        config
+            .set_all([("client.rack", rack), ("fetch.max.wait.ms", "100")])
+            .unwrap();
+        let client = kf::client::Client::connect(config).await.unwrap();
+        let mut consumer = Consumer::new(client);
+        let tp = kf::client::TopicPartition::new("racked", 0);
+        consumer
+            .assign(&[(tp.clone(), StartOffset::Beginning)])
+            .await
+            .unwrap();
+        let mut values = Vec::new();
+        let mut served_by = std::collections::BTreeSet::new();
+        let deadline = Instant::now() + TIMEOUT;
+        while values.len() < expected.len() {
+            assert!(Instant::now() < deadline, "read {} records", values.len());
+            let records = consumer.poll().await.unwrap();
+            if !records.is_empty() {
+                served_by.insert(consumer.partitions()[&tp].fetched_from);
+            }
+            values.extend(
+                records
+                    .iter()
+                    .map(|r| String::from_utf8(r.value.clone().unwrap().to_vec()).unwrap()),
+            );
+        }
+        assert_eq!(values, expected, "rack {rack:?}");
+        assert_eq!(
+            served_by,
+            [server].into(),
+            "rack {rack:?}: records came from broker {server} (leader {leader})"
+        );
+    }
+    cluster.shutdown().await;
+}
+
 async fn alter_reassignment(
     conn: &mut common::raw::RawConnection,
     topic: &str,

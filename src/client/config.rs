@@ -110,6 +110,12 @@ pub struct ClientConfig {
     pub max_partition_fetch_bytes: i32,
     /// `auto.offset.reset`.
     pub auto_offset_reset: AutoOffsetReset,
+    /// `client.rack` (KIP-392): sent in Fetch v11+, so that a leader with a rack-aware replica
+    /// selector may send the consumer to a follower in its rack; empty: none.
+    pub client_rack: String,
+    /// `metadata.max.age.ms`: also how long a consumer keeps fetching from the preferred read
+    /// replica a leader named before asking the leader again (as the Java consumer).
+    pub metadata_max_age: Duration,
     /// `group.id`: required for group mode.
     pub group_id: Option<String>,
     /// `group.instance.id`: static membership when set.
@@ -173,6 +179,8 @@ impl Default for ClientConfig {
             fetch_max_bytes: 52_428_800,
             max_partition_fetch_bytes: 1_048_576,
             auto_offset_reset: AutoOffsetReset::Latest,
+            client_rack: String::new(),
+            metadata_max_age: Duration::from_millis(300_000),
             group_id: None,
             group_instance_id: None,
             session_timeout: Duration::from_millis(45_000),
@@ -324,6 +332,8 @@ impl ClientConfig {
             "fetch.min.bytes" => self.fetch_min_bytes = positive_i32()?,
             "fetch.max.bytes" => self.fetch_max_bytes = positive_i32()?,
             "max.partition.fetch.bytes" => self.max_partition_fetch_bytes = positive_i32()?,
+            "client.rack" => self.client_rack = value.trim().to_string(),
+            "metadata.max.age.ms" => self.metadata_max_age = millis()?,
             "auto.offset.reset" => {
                 // librdkafka's synonyms too: smallest/beginning, largest/end, error.
                 self.auto_offset_reset = match value.trim() {
@@ -389,6 +399,8 @@ pub const PROPERTY_NAMES: &[&str] = &[
     "fetch.max.bytes",
     "max.partition.fetch.bytes",
     "auto.offset.reset",
+    "client.rack",
+    "metadata.max.age.ms",
 ];
 
 /// librdkafka's names for properties that mean exactly what a Java client name means, as

@@ -1,5 +1,7 @@
-//! One fetch round against one leader: build the Fetch request for its partitions and read
-//! each partition's answer (records, high watermark, last stable offset, errors).
+//! One fetch round against one broker (a leader, or the preferred read replica a leader named,
+//! KIP-392): build the Fetch request for its partitions (with `client.rack` as its rack id,
+//! v11+) and read each partition's answer (records, high watermark, last stable offset, the
+//! preferred read replica, errors).
 
 use super::batches::{decode_records, AbortedTransaction, DecodedRecords};
 use crate::client::config::{ClientConfig, IsolationLevel};
@@ -8,6 +10,7 @@ use crate::client::error::{ClientError, ClientResult};
 use crate::client::wire::{topic_name, TopicPartition};
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::{BrokerId, FetchRequest};
+use kafka_protocol::protocol::StrBytes;
 use std::collections::BTreeMap;
 
 /// One partition's outcome of a fetch.
@@ -17,10 +20,14 @@ pub struct PartitionFetch {
     pub result: ClientResult<DecodedRecords>,
     pub high_watermark: i64,
     pub last_stable_offset: i64,
+    /// KIP-392: the replica the leader wants this consumer to fetch the partition from (the
+    /// answer then holds no records).
+    pub preferred_read_replica: Option<i32>,
 }
 
-/// Fetches `positions` (all led by the broker behind `connection`).
-pub async fn fetch_from_leader(
+/// Fetches `positions` from the broker behind `connection` (their leader or a replica a
+/// leader named for them).
+pub async fn fetch_from(
     connection: &BrokerConnection,
     config: &ClientConfig,
     positions: &[(TopicPartition, i64)],
@@ -47,6 +54,7 @@ pub async fn fetch_from_leader(
         .with_isolation_level(config.isolation_level.wire_value())
         .with_session_id(0)
         .with_session_epoch(-1)
+        .with_rack_id(StrBytes::from_string(config.client_rack.clone()))
         .with_topics(
             topics
                 .into_iter()
@@ -99,6 +107,7 @@ pub async fn fetch_from_leader(
                 result,
                 high_watermark: p.high_watermark,
                 last_stable_offset: p.last_stable_offset,
+                preferred_read_replica: Some(p.preferred_read_replica.0).filter(|r| *r >= 0),
             });
         }
     }

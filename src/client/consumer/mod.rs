@@ -1,6 +1,9 @@
 //! The consumer in assign mode: explicit partitions and start positions, a fetch loop honoring
 //! `fetch.max.wait.ms` / `fetch.min.bytes` / `fetch.max.bytes`, every codec, isolation levels,
-//! `auto.offset.reset`, and "exit at end" against the end offsets seen at assignment.
+//! `auto.offset.reset`, and "exit at end" against the end offsets seen at assignment. With
+//! `client.rack` (KIP-392) a partition is fetched from the preferred read replica its leader
+//! names, until `metadata.max.age.ms` passes or that replica answers an error, then from the
+//! leader again (as the Java consumer and librdkafka).
 //! [`group::GroupConsumer`] adds group membership on top.
 
 mod batches;
@@ -20,6 +23,7 @@ use super::kafka_client::Client;
 use super::wire::TopicPartition;
 use kafka_protocol::error::ResponseError;
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 /// Per-partition consumer state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +36,10 @@ pub struct PartitionState {
     pub high_watermark: i64,
     /// The latest last stable offset seen in a fetch response (-1 before the first).
     pub last_stable_offset: i64,
+    /// The broker the latest fetch of this partition went to (-1 before the first).
+    pub fetched_from: i32,
+    /// KIP-392: the replica the leader named and until when to fetch from it.
+    pub preferred_read_replica: Option<(i32, Instant)>,
 }
 
 /// A consumer of explicitly assigned partitions.
@@ -85,6 +93,8 @@ impl Consumer {
                     end_at_assignment: bounds.end_offset,
                     high_watermark: -1,
                     last_stable_offset: -1,
+                    fetched_from: -1,
+                    preferred_read_replica: None,
                 },
             );
         }
@@ -132,31 +142,49 @@ impl Consumer {
                 "no partitions assigned".into(),
             ));
         }
-        let mut by_leader: BTreeMap<i32, Vec<(TopicPartition, i64)>> = BTreeMap::new();
-        for (tp, state) in &self.partitions {
-            let leader = self.client.leader_id(&tp.topic, tp.partition).await?;
-            by_leader
-                .entry(leader)
+        let now = Instant::now();
+        let mut by_broker: BTreeMap<i32, Vec<(TopicPartition, i64)>> = BTreeMap::new();
+        for (tp, state) in &mut self.partitions {
+            state.preferred_read_replica = state
+                .preferred_read_replica
+                .filter(|(_, until)| *until > now);
+            let broker = match state.preferred_read_replica {
+                Some((replica, _)) => replica,
+                None => self.client.leader_id(&tp.topic, tp.partition).await?,
+            };
+            state.fetched_from = broker;
+            by_broker
+                .entry(broker)
                 .or_default()
                 .push((tp.clone(), state.position));
         }
         let config = self.client.config().clone();
         let include_control = self.include_control_records;
-        let rounds = by_leader.into_iter().map(|(leader, positions)| {
+        let rounds = by_broker.into_iter().map(|(broker, positions)| {
             let client = self.client.clone();
             let config = config.clone();
             async move {
-                let connection = client.broker(leader).await?;
-                fetcher::fetch_from_leader(&connection, &config, &positions, include_control).await
+                let fetched = async {
+                    let connection = client.broker(broker).await?;
+                    fetcher::fetch_from(&connection, &config, &positions, include_control).await
+                }
+                .await;
+                (positions, fetched)
             }
         });
         let mut records = Vec::new();
         let mut stale_metadata = false;
-        for round in futures::future::join_all(rounds).await {
+        for (positions, round) in futures::future::join_all(rounds).await {
             let fetched = match round {
                 Ok(fetched) => fetched,
                 Err(error) if error.is_retriable() => {
                     stale_metadata = true;
+                    // A preferred replica out of reach: back to the leaders.
+                    for (tp, _) in &positions {
+                        if let Some(state) = self.partitions.get_mut(tp) {
+                            state.preferred_read_replica = None;
+                        }
+                    }
                     tracing::debug!(%error, "fetch failed; will retry");
                     continue;
                 }
@@ -186,6 +214,16 @@ impl Consumer {
         };
         state.high_watermark = fetched.high_watermark;
         state.last_stable_offset = fetched.last_stable_offset;
+        if let Some(replica) = fetched.preferred_read_replica {
+            let until = Instant::now() + self.client.config().metadata_max_age;
+            state.preferred_read_replica = Some((replica, until));
+            return Ok(false);
+        }
+        // Any error from a preferred replica (out of range included: it may lag the leader)
+        // sends the partition back to its leader, as the Java consumer does.
+        if fetched.result.is_err() && state.preferred_read_replica.take().is_some() {
+            return Ok(false);
+        }
         match fetched.result {
             Ok(decoded) => {
                 state.position = state.position.max(decoded.next_offset);
