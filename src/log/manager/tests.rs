@@ -1,0 +1,218 @@
+//! The log manager on real directories: lazy opening, durable creation, deletion, strays and
+//! offline partitions.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+
+#[test]
+fn created_directories_are_durable_by_the_sync_or_at_their_log_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = LogManager::open(dir.path()).unwrap();
+    let unsynced = |partition| lock(&manager.slot("orders", partition).unwrap()).unsynced;
+    assert!(manager.create("orders", 0, ORDERS).unwrap());
+    assert!(manager.create("orders", 1, ORDERS).unwrap());
+    assert!(manager.has_unsynced());
+    assert!(unsynced(0).is_some() && unsynced(1).is_some());
+    // Opened before any sync: it syncs its own directory.
+    manager
+        .get_or_open("orders", 0, ORDERS, LogConfig::default)
+        .unwrap();
+    assert_eq!(unsynced(0), None);
+    manager.sync().unwrap();
+    assert!(!manager.has_unsynced());
+    // Covered by the sync: opening it syncs nothing more.
+    manager
+        .get_or_open("orders", 1, ORDERS, LogConfig::default)
+        .unwrap();
+    assert_eq!(unsynced(1), None);
+    assert_eq!(
+        read_topic_id(&manager.partition_dir("orders", 1)).unwrap(),
+        Some(ORDERS)
+    );
+}
+
+#[test]
+fn logs_can_be_shared_across_tasks() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<LogManager>();
+    assert_send_sync::<SharedLog>();
+}
+
+const ORDERS: Uuid = Uuid::from_u128(0x0a);
+const ORDERS_AGAIN: Uuid = Uuid::from_u128(0x0b);
+
+fn append_one(log: &SharedLog) {
+    let batch = crate::log::tests::produce_batch(&[1_000]);
+    lock(log).append(&batch, 0, 1_000).unwrap();
+}
+
+#[test]
+fn reopen_finds_partitions_lazily_and_remove_deletes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = LogManager::open(dir.path()).unwrap();
+    manager
+        .get_or_create("orders", 0, ORDERS, LogConfig::default())
+        .unwrap();
+    assert!(manager.create("orders", 1, ORDERS).unwrap(), "written");
+    assert!(!manager.create("orders", 1, ORDERS).unwrap(), "known");
+    assert_eq!(
+        read_topic_id(&dir.path().join("orders-1")).unwrap(),
+        Some(ORDERS)
+    );
+    assert!(manager.get("orders", 1).is_none(), "created, not opened");
+    assert!(manager.get("orders", 2).is_none());
+    std::fs::write(dir.path().join("meta.properties"), "x").unwrap();
+    manager.shutdown().unwrap();
+    drop(manager);
+
+    let manager = LogManager::open(dir.path()).unwrap();
+    assert!(manager.clean_shutdown());
+    assert!(!dir.path().join(CLEAN_SHUTDOWN_FILE).exists());
+    assert_eq!(
+        manager.partitions(),
+        vec![("orders".to_owned(), 0), ("orders".to_owned(), 1)]
+    );
+    assert!(
+        manager.get("orders", 1).is_none(),
+        "nothing opened at start"
+    );
+    assert_eq!(manager.size_bytes("orders", 0), Some(0));
+    let log = manager
+        .get_or_open("orders", 1, ORDERS, LogConfig::default)
+        .unwrap();
+    manager.remove("orders", 1, ORDERS_AGAIN).unwrap();
+    assert!(
+        dir.path().join("orders-1").exists(),
+        "another topic id's: kept"
+    );
+    manager.remove("orders", 1, ORDERS).unwrap();
+    assert!(!dir.path().join("orders-1").exists());
+    assert!(matches!(
+        lock(&log).read(0, 100, 0),
+        Err(LogError::Deleted(_))
+    ));
+    manager.remove("orders", 0, ORDERS).unwrap();
+    assert!(!dir.path().join("orders-0").exists());
+    assert!(manager.partitions().is_empty());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "meta.properties"
+    );
+    drop(manager);
+    assert!(!LogManager::open(dir.path()).unwrap().clean_shutdown());
+}
+
+#[test]
+fn a_directory_of_a_deleted_topic_is_never_served_for_its_successor() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = LogManager::open(dir.path()).unwrap();
+    let old = manager
+        .get_or_open("orders", 0, ORDERS, LogConfig::default)
+        .unwrap();
+    append_one(&old);
+    manager.create("orders", 1, ORDERS).unwrap();
+    drop(old);
+    manager.shutdown().unwrap();
+    drop(manager);
+
+    // The topic was deleted and created again while this broker could not delete its logs.
+    let manager = LogManager::open(dir.path()).unwrap();
+    let new = manager
+        .get_or_open("orders", 0, ORDERS_AGAIN, LogConfig::default)
+        .unwrap();
+    assert_eq!(lock(&new).log_end_offset(), 0, "a new, empty log");
+    // On disk at start: its topic id is not read until the log is opened.
+    assert!(!manager.create("orders", 1, ORDERS_AGAIN).unwrap());
+    assert_eq!(
+        read_topic_id(&dir.path().join("orders-1")).unwrap(),
+        Some(ORDERS)
+    );
+    manager
+        .get_or_open("orders", 1, ORDERS_AGAIN, LogConfig::default)
+        .unwrap();
+    for partition in ["orders-0", "orders-1"] {
+        let id = read_topic_id(&dir.path().join(partition)).unwrap();
+        assert_eq!(id, Some(ORDERS_AGAIN), "{partition}");
+    }
+    // And the open log is replaced as well when the name changes hands while it is open.
+    let replaced = manager
+        .get_or_open("orders", 0, ORDERS, LogConfig::default)
+        .unwrap();
+    assert!(matches!(
+        lock(&new).read(0, 100, 0),
+        Err(LogError::Deleted(_))
+    ));
+    assert_eq!(lock(&replaced).log_end_offset(), 0);
+}
+
+#[test]
+fn strays_and_deletion_leftovers_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = LogManager::open(dir.path()).unwrap();
+    manager.create("gone", 0, ORDERS).unwrap();
+    manager.create("kept", 0, ORDERS_AGAIN).unwrap();
+    // Written before kf recorded topic ids.
+    std::fs::create_dir(dir.path().join("legacy-0")).unwrap();
+    std::fs::create_dir(dir.path().join("legacy-1")).unwrap();
+    std::fs::create_dir(dir.path().join("x-0.0123abcd-delete")).unwrap();
+    std::fs::create_dir(dir.path().join(METADATA_LOG_DIR)).unwrap();
+    drop(manager);
+
+    let manager = LogManager::open(dir.path()).unwrap();
+    assert!(!dir.path().join("x-0.0123abcd-delete").exists());
+    let removed = manager.remove_strays(|topic, partition, id| match id {
+        Some(id) => id != ORDERS_AGAIN,
+        None => !(topic == "legacy" && partition == 0),
+    });
+    assert_eq!(
+        removed,
+        vec![("gone".to_owned(), 0), ("legacy".to_owned(), 1)]
+    );
+    assert_eq!(
+        manager.partitions(),
+        vec![("kept".to_owned(), 0), ("legacy".to_owned(), 0)]
+    );
+    assert!(!dir.path().join("gone-0").exists());
+    assert!(
+        dir.path().join(METADATA_LOG_DIR).exists(),
+        "never a partition log"
+    );
+    manager
+        .get_or_open("legacy", 0, ORDERS, LogConfig::default)
+        .unwrap();
+    assert_eq!(
+        read_topic_id(&dir.path().join("legacy-0")).unwrap(),
+        Some(ORDERS),
+        "adopted"
+    );
+}
+
+#[test]
+fn a_log_that_cannot_be_opened_is_offline_and_the_others_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = LogManager::open(dir.path()).unwrap();
+    // A file where the partition directory should be: its log cannot be created.
+    std::fs::write(dir.path().join("bad-0"), "x").unwrap();
+    let error = manager
+        .get_or_open("bad", 0, ORDERS, LogConfig::default)
+        .err()
+        .unwrap();
+    assert_eq!(
+        error.error(),
+        kafka_protocol::error::ResponseError::KafkaStorageError
+    );
+    assert!(matches!(
+        manager.get_or_open("bad", 0, ORDERS, LogConfig::default),
+        Err(LogError::Offline(_))
+    ));
+    let offline = manager.offline_partitions();
+    assert_eq!(offline.len(), 1);
+    assert!(offline[0].reason.contains("bad-0"), "{}", offline[0].reason);
+    manager
+        .get_or_open("good", 0, ORDERS_AGAIN, LogConfig::default)
+        .unwrap();
+    let retry = manager.retry_offline(|_, _| Some((ORDERS, LogConfig::default())));
+    assert!(retry.is_empty());
+}
