@@ -30,6 +30,8 @@ use super::raft::{MetadataRaft, QuorumRouter};
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 const HEARTBEAT_INTERVAL_MS: u64 = 50;
+/// The most entries one AppendEntries carries (see `raft_config`).
+const MAX_PAYLOAD_ENTRIES: u64 = 4;
 const ELECTION_TIMEOUT_BASE_MS: u64 = 150;
 const ELECTION_TIMEOUT_WIDTH_MS: u64 = 100;
 /// A pause between attempts to reach the controller while leadership settles.
@@ -385,6 +387,11 @@ fn raft_config(voter_index: usize) -> Result<Arc<openraft::Config>, QuorumError>
         heartbeat_interval: HEARTBEAT_INTERVAL_MS,
         election_timeout_min: ELECTION_TIMEOUT_BASE_MS + offset,
         election_timeout_max: ELECTION_TIMEOUT_BASE_MS + ELECTION_TIMEOUT_WIDTH_MS + offset,
+        // openraft gives an AppendEntries one heartbeat interval to be persisted by the
+        // follower: with the controller's entries bounded (`MAX_RECORDS_PER_ENTRY`), so is one
+        // AppendEntries, where openraft's default (300 entries) could carry a whole restart's
+        // leader changes and time out again at every retry.
+        max_payload_entries: MAX_PAYLOAD_ENTRIES,
         ..Default::default()
     };
     config

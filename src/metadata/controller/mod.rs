@@ -54,6 +54,12 @@ use super::records::MetadataRecord;
 /// isolated leader cannot confirm and answers NotController.
 const LEADERSHIP_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The most records a non-atomic write puts in one Raft entry (Kafka's `MAX_RECORDS_PER_BATCH`
+/// is 10,000; kf's entries are JSON, twice as large): with `max_payload_entries`, this bounds
+/// what one AppendEntries carries, which a follower must persist within Raft's heartbeat
+/// interval.
+pub const MAX_RECORDS_PER_ENTRY: usize = 5000;
+
 /// How long one write may take to commit before the request is answered with an error.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -180,7 +186,7 @@ impl Controller {
         let elected =
             brokers::elect_leaderless(&image, self.settings.unclean_leader_election_enable);
         if !elected.is_empty() {
-            if let Err(error) = self.write(&image, elected).await {
+            if let Err(error) = self.write_in_batches(&image, elected).await {
                 tracing::debug!(%error, "could not elect leaders");
             }
         }
@@ -196,7 +202,7 @@ impl Controller {
                     partitions = records.len(),
                     "moving leaders back to preferred replicas"
                 );
-                if let Err(error) = self.write(&image, records).await {
+                if let Err(error) = self.write_in_batches(&image, records).await {
                     tracing::debug!(%error, "could not balance leaders");
                 }
             }
@@ -207,6 +213,14 @@ impl Controller {
         self.ensure_leader().await?;
         let image = self.image.borrow().clone();
         let unclean = self.settings.unclean_leader_election_enable;
+        // Broker lifecycle and elections may touch every partition; Kafka writes their results
+        // non-atomically, in batches (`ControllerResult.of`), and so does kf.
+        let atomic = !matches!(
+            request,
+            ControllerRequest::FenceBroker { .. }
+                | ControllerRequest::BrokerHeartbeat { .. }
+                | ControllerRequest::ElectLeaders { .. }
+        );
         let decision = match request {
             ControllerRequest::RegisterBroker {
                 broker_id,
@@ -288,7 +302,8 @@ impl Controller {
         };
         let log_index = match decision.records.is_empty() {
             true => None,
-            false => Some(self.write(&image, decision.records).await?),
+            false if atomic => Some(self.write(&image, decision.records).await?),
+            false => Some(self.write_in_batches(&image, decision.records).await?),
         };
         Ok(Committed {
             response: decision.response,
@@ -315,7 +330,7 @@ impl Controller {
             }
         };
         self.add_learner_if_new(raft_node_id(broker)).await?;
-        let log_index = self.write(image, records).await?;
+        let log_index = self.write_in_batches(image, records).await?;
         let now = self.now_ms();
         self.sessions.insert(broker, now);
         Ok(Committed {
@@ -361,6 +376,52 @@ impl Controller {
         }
     }
 
+    /// Appends `records` as entries of at most [`MAX_RECORDS_PER_ENTRY`] records, in order, and
+    /// returns the log index of the last once every one is committed and applied here. Not
+    /// atomic: a reader may see the first entries applied before the last (as Kafka's
+    /// non-atomic controller results, split at `MAX_RECORDS_PER_BATCH`).
+    async fn write_in_batches(
+        &self,
+        image: &MetadataImage,
+        mut records: Vec<MetadataRecord>,
+    ) -> Result<u64, ControllerError> {
+        if records.len() <= MAX_RECORDS_PER_ENTRY || image.cluster_id.is_none() {
+            return self.write(image, records).await;
+        }
+        let mut entries = Vec::with_capacity(records.len() / MAX_RECORDS_PER_ENTRY + 1);
+        while !records.is_empty() {
+            let rest = records.split_off(records.len().min(MAX_RECORDS_PER_ENTRY));
+            entries.push(std::mem::replace(&mut records, rest));
+        }
+        // Submitted together, so that the leader appends and replicates them without waiting
+        // for each one's commit; each answer comes once its entry is applied here.
+        let mut pending = Vec::with_capacity(entries.len());
+        for records in entries {
+            let batch = MetadataBatch {
+                records: Arc::new(records),
+            };
+            let submitted = self.raft.client_write_ff(batch).await.map_err(|fatal| {
+                ControllerError::WriteFailed(format!("the metadata quorum stopped: {fatal}"))
+            })?;
+            pending.push(submitted);
+        }
+        let committed = async {
+            let mut last = 0;
+            for answer in pending {
+                let written = answer.await.map_err(|_| {
+                    ControllerError::WriteFailed("the metadata quorum stopped".into())
+                })?;
+                last = written
+                    .map(|response| response.log_id.index)
+                    .map_err(|error| client_write_error(RaftError::APIError(error)))?;
+            }
+            Ok(last)
+        };
+        tokio::time::timeout(WRITE_TIMEOUT, committed)
+            .await
+            .map_err(|_| ControllerError::WriteFailed("the write did not commit in time".into()))?
+    }
+
     /// Appends `records` as one entry (after a ClusterId record and the finalized features if
     /// the cluster has none yet) and
     /// returns its log index once committed and applied here.
@@ -386,7 +447,9 @@ impl Controller {
         }
         let written = tokio::time::timeout(
             WRITE_TIMEOUT,
-            self.raft.client_write(MetadataBatch { records }),
+            self.raft.client_write(MetadataBatch {
+                records: Arc::new(records),
+            }),
         )
         .await
         .map_err(|_| ControllerError::WriteFailed("the write did not commit in time".into()))?;

@@ -21,6 +21,9 @@ use crate::metadata::image::MetadataImage;
 
 const SNAPSHOT_FILE: &str = "snapshot.json";
 
+/// Records from which an apply runs off the runtime's workers (see [`crate::blocking`]).
+const LARGE_APPLY_RECORDS: usize = 1000;
+
 /// What a snapshot holds: the image and the Raft position it reflects.
 #[derive(Serialize, Deserialize, Clone, Debug)]
 struct SnapshotContent {
@@ -103,6 +106,28 @@ impl StateMachine {
             .send_replace(state.last_applied.map(|id| id.index));
     }
 
+    fn apply_entries(&self, entries: Vec<MetadataEntry>) -> Vec<()> {
+        let mut state = self.lock();
+        let mut responses = Vec::with_capacity(entries.len());
+        for entry in entries {
+            state.last_applied = Some(entry.log_id);
+            match entry.payload {
+                EntryPayload::Blank => {}
+                EntryPayload::Normal(batch) => {
+                    for record in batch.records.iter() {
+                        state.image.apply(record);
+                    }
+                }
+                EntryPayload::Membership(membership) => {
+                    state.last_membership = MetadataMembership::new(Some(entry.log_id), membership);
+                }
+            }
+            responses.push(());
+        }
+        self.publish(&state);
+        responses
+    }
+
     fn snapshot_of(content: &SnapshotContent) -> io::Result<Snapshot<MetadataTypeConfig>> {
         let bytes = serde_json::to_vec(content).map_err(io::Error::other)?;
         Ok(Snapshot {
@@ -162,24 +187,21 @@ impl RaftStateMachine<MetadataTypeConfig> for StateMachine {
         I: IntoIterator<Item = MetadataEntry> + Send,
         I::IntoIter: Send,
     {
-        let mut state = self.lock();
-        let mut responses = Vec::new();
-        for entry in entries {
-            state.last_applied = Some(entry.log_id);
-            match entry.payload {
-                EntryPayload::Blank => {}
-                EntryPayload::Normal(batch) => {
-                    for record in &batch.records {
-                        state.image.apply(record);
-                    }
-                }
-                EntryPayload::Membership(membership) => {
-                    state.last_membership = MetadataMembership::new(Some(entry.log_id), membership);
-                }
-            }
-            responses.push(());
-        }
-        self.publish(&state);
+        let entries: Vec<MetadataEntry> = entries.into_iter().collect();
+        let records: usize = entries
+            .iter()
+            .map(|e| match &e.payload {
+                EntryPayload::Normal(batch) => batch.records.len(),
+                _ => 0,
+            })
+            .sum();
+        // A large batch (a fenced broker's partitions, a topic of many partitions) takes long
+        // enough to apply that it would hold a runtime worker past Raft's heartbeat interval.
+        let responses = if records >= LARGE_APPLY_RECORDS {
+            crate::blocking::off_runtime(|| self.apply_entries(entries))
+        } else {
+            self.apply_entries(entries)
+        };
         Ok(responses)
     }
 
@@ -198,14 +220,18 @@ impl RaftStateMachine<MetadataTypeConfig> for StateMachine {
         meta: &SnapshotMeta<u64, openraft::EmptyNode>,
         snapshot: Box<Cursor<Vec<u8>>>,
     ) -> Result<(), MetadataStorageError> {
-        let received: SnapshotContent = serde_json::from_slice(snapshot.get_ref())
-            .map_err(|e| StorageIOError::read_snapshot(Some(meta.signature()), &e))?;
-        let content = SnapshotContent {
-            meta: meta.clone(),
-            image: received.image,
-        };
-        durable_file::write_json(&self.dir.join(SNAPSHOT_FILE), &content)
-            .map_err(|e| StorageIOError::write_snapshot(Some(meta.signature()), &e))?;
+        // Decoding and writing the image (and its fsyncs) run off the runtime's workers.
+        let content = crate::blocking::off_runtime(|| {
+            let received: SnapshotContent = serde_json::from_slice(snapshot.get_ref())
+                .map_err(|e| StorageIOError::read_snapshot(Some(meta.signature()), &e))?;
+            let content = SnapshotContent {
+                meta: meta.clone(),
+                image: received.image,
+            };
+            durable_file::write_json(&self.dir.join(SNAPSHOT_FILE), &content)
+                .map_err(|e| StorageIOError::write_snapshot(Some(meta.signature()), &e))?;
+            Ok::<_, MetadataStorageError>(content)
+        })?;
         let mut state = self.lock();
         state.image = content.image.clone();
         state.last_applied = meta.last_log_id;
@@ -220,9 +246,11 @@ impl RaftStateMachine<MetadataTypeConfig> for StateMachine {
     ) -> Result<Option<Snapshot<MetadataTypeConfig>>, MetadataStorageError> {
         let state = self.lock();
         match &state.current_snapshot {
-            Some(content) => Self::snapshot_of(content).map(Some).map_err(|e| {
-                StorageIOError::read_snapshot(Some(content.meta.signature()), &e).into()
-            }),
+            Some(content) => crate::blocking::off_runtime(|| Self::snapshot_of(content))
+                .map(Some)
+                .map_err(|e| {
+                    StorageIOError::read_snapshot(Some(content.meta.signature()), &e).into()
+                }),
             None => Ok(None),
         }
     }

@@ -3,16 +3,19 @@
 //! KRaft's atomic record batches.
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use openraft::{EmptyNode, TokioRuntime};
 use serde::{Deserialize, Serialize};
 
 use crate::metadata::records::MetadataRecord;
 
-/// The records of one controller operation, appended as one Raft entry.
+/// The records of one controller operation, appended as one Raft entry. Shared (`Arc`): an
+/// entry is cloned by each step that keeps or sends it (the log store's memory, replication to
+/// each follower), and one entry can hold 100,000 partition records.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct MetadataBatch {
-    pub records: Vec<MetadataRecord>,
+    pub records: Arc<Vec<MetadataRecord>>,
 }
 
 openraft::declare_raft_types!(

@@ -17,9 +17,9 @@ fn entry(index: u64) -> MetadataEntry {
     Entry::<MetadataTypeConfig> {
         log_id: LogId::new(CommittedLeaderId::new(1, 0), index),
         payload: EntryPayload::Normal(MetadataBatch {
-            records: vec![MetadataRecord::FenceBroker {
+            records: std::sync::Arc::new(vec![MetadataRecord::FenceBroker {
                 broker_id: i32::try_from(index).unwrap(),
-            }],
+            }]),
         }),
     }
 }
