@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::partition_map::PartitionMap;
 use super::records::{ConfigResource, ListenerEndpoint, MetadataRecord};
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -67,7 +68,8 @@ impl PartitionImage {
 pub struct TopicImage {
     pub name: String,
     pub topic_id: Uuid,
-    pub partitions: BTreeMap<i32, PartitionImage>,
+    /// By partition id; shared in chunks, so that changing one partition does not copy them all.
+    pub partitions: PartitionMap,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
@@ -141,7 +143,7 @@ impl MetadataImage {
                         Arc::new(TopicImage {
                             name: name.clone(),
                             topic_id: *topic_id,
-                            partitions: BTreeMap::new(),
+                            partitions: PartitionMap::new(),
                         }),
                     );
                 }

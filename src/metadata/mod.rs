@@ -9,6 +9,7 @@
 pub mod controller;
 pub mod description;
 pub mod image;
+pub mod partition_map;
 pub mod quorum;
 pub mod raft;
 pub mod records;
@@ -23,6 +24,7 @@ pub use controller::{
 };
 pub use description::{QuorumDescription, ReplicaState};
 pub use image::{BrokerRegistration, MetadataImage, PartitionImage, TopicImage};
+pub use partition_map::PartitionMap;
 pub use quorum::{MetadataQuorum, QuorumConfig, QuorumError};
 pub use raft::QuorumRouter;
 pub use records::{ConfigResource, ListenerEndpoint, MetadataRecord};

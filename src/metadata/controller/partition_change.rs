@@ -130,14 +130,13 @@ pub fn partitions(image: &MetadataImage) -> impl Iterator<Item = (&TopicImage, &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
     use uuid::Uuid;
 
     fn topic() -> TopicImage {
         TopicImage {
             name: "t".into(),
             topic_id: Uuid::nil(),
-            partitions: BTreeMap::new(),
+            partitions: crate::metadata::PartitionMap::new(),
         }
     }
 
