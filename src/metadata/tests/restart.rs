@@ -79,3 +79,75 @@ async fn a_learner_joining_after_compaction_receives_the_snapshot() {
         .wait_image(3, |image| image.topic("early").is_some())
         .await;
 }
+
+/// The records of each entry of a node's metadata log file (frames of length, crc, JSON).
+fn records_per_entry(dir: &std::path::Path) -> Vec<usize> {
+    let bytes = std::fs::read(dir.join("metadata.log")).unwrap();
+    let mut counts = Vec::new();
+    let mut rest = bytes.as_slice();
+    while rest.len() >= 8 {
+        let length = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
+        let entry: serde_json::Value = serde_json::from_slice(&rest[8..8 + length]).unwrap();
+        if let Some(records) = entry["payload"]["Normal"]["records"].as_array() {
+            counts.push(records.len());
+        }
+        rest = &rest[8 + length..];
+    }
+    counts
+}
+
+/// A whole quorum stopped and started again, as `kf cluster down` and `up`: each broker's
+/// registration fences its old incarnation (every RF=1 partition it leads goes leaderless) and
+/// elects it again, as Kafka's fencing and unfencing do, one partition change each. Those are
+/// written in bounded entries, and every partition comes back led by its replica, two leader
+/// epochs on, with its ISR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_quorum_restart_brings_every_partition_back_in_bounded_entries() {
+    use crate::metadata::controller::MAX_RECORDS_PER_ENTRY;
+    const PARTITIONS: i32 = 3 * 4000;
+    let mut cluster = TestCluster::start_registered(3).await;
+    let results = cluster
+        .create_topics(0, vec![new_topic("many", PARTITIONS)], false)
+        .await;
+    assert!(results[0].result.is_ok(), "{results:?}");
+    let leader = cluster.wait_common_leader().await;
+    let before = cluster.node(leader).image();
+    for id in 0..3 {
+        cluster
+            .wait_image(id, |image| image == before.as_ref())
+            .await;
+    }
+    cluster.stop_all().await;
+    for id in 0..3 {
+        cluster.start_node(id).await;
+    }
+    cluster.node(0).wait_for_leader(WAIT).await.unwrap();
+    for id in 0..3 {
+        cluster.register(id).await;
+    }
+    let back = |image: &crate::metadata::MetadataImage| {
+        let (Some(now), Some(then)) = (image.topic("many"), before.topic("many")) else {
+            return false;
+        };
+        now.partitions.len() == then.partitions.len()
+            && now.partitions.values().zip(then.partitions.values()).all(|(p, q)| {
+                p.leader == q.replicas[0]
+                    && p.leader_epoch == q.leader_epoch + 2
+                    && p.isr == q.isr
+                    && p.replicas == q.replicas
+            })
+    };
+    for id in 0..3 {
+        cluster.wait_image(id, back).await;
+    }
+    cluster.stop_all().await;
+    let counts = records_per_entry(&cluster.dir(0));
+    assert!(
+        counts.iter().all(|n| *n <= MAX_RECORDS_PER_ENTRY || *n > PARTITIONS as usize),
+        "an entry other than the topic's creation exceeds the bound: {counts:?}"
+    );
+    assert!(
+        counts.iter().filter(|n| **n == MAX_RECORDS_PER_ENTRY).count() >= 3,
+        "each registration (8,001 records) was split: {counts:?}"
+    );
+}
