@@ -130,12 +130,16 @@ async fn a_whole_quorum_restart_brings_every_partition_back_in_bounded_entries()
             return false;
         };
         now.partitions.len() == then.partitions.len()
-            && now.partitions.values().zip(then.partitions.values()).all(|(p, q)| {
-                p.leader == q.replicas[0]
-                    && p.leader_epoch == q.leader_epoch + 2
-                    && p.isr == q.isr
-                    && p.replicas == q.replicas
-            })
+            && now
+                .partitions
+                .values()
+                .zip(then.partitions.values())
+                .all(|(p, q)| {
+                    p.leader == q.replicas[0]
+                        && p.leader_epoch == q.leader_epoch + 2
+                        && p.isr == q.isr
+                        && p.replicas == q.replicas
+                })
     };
     for id in 0..3 {
         cluster.wait_image(id, back).await;
@@ -143,11 +147,17 @@ async fn a_whole_quorum_restart_brings_every_partition_back_in_bounded_entries()
     cluster.stop_all().await;
     let counts = records_per_entry(&cluster.dir(0));
     assert!(
-        counts.iter().all(|n| *n <= MAX_RECORDS_PER_ENTRY || *n > PARTITIONS as usize),
+        counts
+            .iter()
+            .all(|n| *n <= MAX_RECORDS_PER_ENTRY || *n > PARTITIONS as usize),
         "an entry other than the topic's creation exceeds the bound: {counts:?}"
     );
     assert!(
-        counts.iter().filter(|n| **n == MAX_RECORDS_PER_ENTRY).count() >= 3,
+        counts
+            .iter()
+            .filter(|n| **n == MAX_RECORDS_PER_ENTRY)
+            .count()
+            >= 3,
         "each registration (8,001 records) was split: {counts:?}"
     );
 }
