@@ -22,6 +22,7 @@ use super::image::MetadataImage;
 use super::raft::disk_full::DiskFull;
 use super::raft::log_store::LogStore;
 use super::raft::network::{ActivityLog, QuorumNetworkFactory};
+use super::raft::snapshots;
 use super::raft::state_machine::StateMachine;
 use super::raft::types::{broker_id, raft_node_id};
 use super::raft::{MetadataRaft, QuorumRouter};
@@ -64,6 +65,8 @@ pub struct QuorumConfig {
     pub controller: ControllerSettings,
     /// The bound on [`MetadataQuorum::controller_call`], retries included.
     pub request_timeout: Duration,
+    /// KRaft's `metadata.log.max.record.bytes.between.snapshots` (see `raft::snapshots`).
+    pub max_bytes_between_snapshots: u64,
 }
 
 impl QuorumConfig {
@@ -81,6 +84,7 @@ impl QuorumConfig {
             router,
             controller,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_bytes_between_snapshots: snapshots::MAX_BYTES_BETWEEN_SNAPSHOTS,
         }
     }
 }
@@ -95,6 +99,9 @@ pub struct MetadataQuorum {
     applied_index: watch::Receiver<Option<u64>>,
     activity: ActivityLog,
     controller_task: JoinHandle<()>,
+    /// Snapshots the image once the log past the last snapshot exceeds
+    /// [`QuorumConfig::max_bytes_between_snapshots`].
+    snapshot_task: JoinHandle<()>,
     request_timeout: Duration,
 }
 
@@ -135,6 +142,12 @@ impl MetadataQuorum {
         )
         .await
         .map_err(|e| QuorumError::Raft(e.to_string()))?;
+        let snapshot_task = tokio::spawn(snapshots::snapshot_by_size(
+            raft.clone(),
+            log_store.clone(),
+            applied_index.clone(),
+            config.max_bytes_between_snapshots,
+        ));
         let (controller_tx, controller_rx) = mpsc::channel(CONTROLLER_MAILBOX);
         let controller_task =
             Controller::new(raft.clone(), image.clone(), config.controller).spawn(controller_rx);
@@ -161,6 +174,7 @@ impl MetadataQuorum {
             applied_index,
             activity,
             controller_task,
+            snapshot_task,
             request_timeout: config.request_timeout,
         })
     }
@@ -328,41 +342,18 @@ impl MetadataQuorum {
     /// Writes a snapshot of this broker's image and drops the log entries it covers, as KRaft's
     /// metadata snapshots do. Purging is asynchronous in openraft; the log shrinks shortly after.
     pub async fn snapshot_and_compact(&self, timeout: Duration) -> Result<(), QuorumError> {
-        let Some(target) = self.raft.metrics().borrow().last_applied else {
-            return Ok(());
-        };
-        self.raft.trigger().snapshot().await.map_err(raft_error)?;
-        let mut metrics = self.raft.metrics();
-        let built = async {
-            let result = metrics
-                .wait_for(|m| m.snapshot.is_some_and(|s| s.index >= target.index))
-                .await;
-            result.map(|_| ())
-        };
-        match tokio::time::timeout(timeout, built).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) => return Err(QuorumError::Raft("raft stopped".into())),
-            Err(_) => return Err(QuorumError::Timeout(timeout)),
-        }
-        self.raft
-            .trigger()
-            .purge_log(target.index)
-            .await
-            .map_err(raft_error)
+        snapshots::snapshot_and_compact(&self.raft, timeout).await
     }
 
     /// Leaves the router, stops the controller and Raft.
     pub async fn shutdown(&self) {
         self.router.deregister(self.node_id);
         self.controller_task.abort();
+        self.snapshot_task.abort();
         if let Err(error) = self.raft.shutdown().await {
             tracing::warn!(node = self.node_id, %error, "raft did not stop cleanly");
         }
     }
-}
-
-fn raft_error(error: impl std::fmt::Display) -> QuorumError {
-    QuorumError::Raft(error.to_string())
 }
 
 fn describe_node(

@@ -102,6 +102,17 @@ impl LogStore {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Bytes of the entries after `index` (of every entry for `None`): what a snapshot up to
+    /// `index` leaves in the log.
+    pub fn bytes_after(&self, index: Option<u64>) -> u64 {
+        let state = self.lock();
+        let first = match index {
+            Some(index) => state.positions.range(index + 1..).next().map(|(_, p)| *p),
+            None => state.positions.values().next().copied(),
+        };
+        first.map_or(0, |position| state.end_position.saturating_sub(position))
+    }
+
     /// The committed log id last saved by Raft (the quorum's high watermark).
     pub fn committed(&self) -> Option<MetadataLogId> {
         self.lock().committed

@@ -160,4 +160,45 @@ async fn a_whole_quorum_restart_brings_every_partition_back_in_bounded_entries()
             >= 3,
         "each registration (8,001 records) was split: {counts:?}"
     );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_entry_is_snapshotted_and_purged_and_a_restart_starts_from_the_snapshot() {
+    let mut cluster = TestCluster::start_registered(1).await;
+    cluster.stop_node(0).await;
+    let mut config = crate::metadata::QuorumConfig::new(
+        0,
+        cluster.voters.clone(),
+        cluster.dir(0),
+        cluster.router.clone(),
+        super::support::settings(),
+    );
+    config.max_bytes_between_snapshots = 4096;
+    cluster.nodes.insert(
+        0,
+        crate::metadata::MetadataQuorum::start(config)
+            .await
+            .unwrap(),
+    );
+    cluster.node(0).wait_for_leader(WAIT).await.unwrap();
+    // About 100 bytes per partition record: one entry well past the threshold.
+    cluster
+        .create_topics(0, vec![new_topic("large", 200)], false)
+        .await;
+    let log = cluster.dir(0).join("metadata.log");
+    let compacted = wait_until(|| {
+        let purged = cluster.dir(0).join("purged.json").exists();
+        let small = std::fs::metadata(&log).is_ok_and(|m| m.len() < 4096);
+        (purged && small).then_some(())
+    })
+    .await;
+    assert!(compacted.is_some(), "the large entry was never purged");
+    assert!(cluster.dir(0).join("snapshot.json").exists());
+    let before = cluster.node(0).image();
+    assert_eq!(before.topic("large").unwrap().partitions.len(), 200);
+    cluster.stop_all().await;
+
+    cluster.start_node(0).await;
+    cluster
+        .wait_image(0, |image| image == before.as_ref())
+        .await;
 }
