@@ -9,7 +9,11 @@
 #   restart    `kf cluster down`, then `kf cluster up --detach` until it reports ready
 #   produce    `kf bench produce` of $SCALE_RECORDS records of 1 KiB (acks=all), in MB/s
 #   consume    `kf bench consume` of the same records, in MB/s
-# Produce and consume run only for N <= $SCALE_THROUGHPUT_MAX (default 10000).
+#   rd_produce librdkafka (kcat 1.x -P, acks=all, linger.ms=5) of $SCALE_RECORDS more 1 KiB
+#              records, null keys (spread over every partition), in MB/s of wall time
+#   rd_consume librdkafka (kcat -C -o beginning -e) of all the topic's records, in MB/s
+# Produce and consume run only for N <= $SCALE_THROUGHPUT_MAX (default 10000); the kcat columns
+# only when kcat is installed. The load average at the start of each row is printed with it.
 # Usage: scripts/bench-scale.sh [path/to/kf]   (default: target/release/kf, built if missing)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +22,11 @@ kf=${1:-$repo/target/release/kf}
 work=$(mktemp -d /tmp/kf-scale.XXXXXX)
 trap 'HOME=$work "$kf" cluster down --data-dir "$work/cluster" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 records=${SCALE_RECORDS:-200000}
+# One 1 KiB line per record for kcat (1023 bytes and the newline), made once per run.
+lines=$work/records.txt
+if command -v kcat >/dev/null; then
+    head -c 1023 /dev/zero | tr '\0' x | awk -v n="$records" '{ for (i = 0; i < n; i++) print }' >"$lines"
+fi
 throughput_max=${SCALE_THROUGHPUT_MAX:-10000}
 
 now_ns() { date +%s%N; }
@@ -31,10 +40,15 @@ up() {
 }
 dirs() { find "$work/cluster" -mindepth 2 -maxdepth 2 -type d -name 't-*' | wc -l; }
 mbps() { sed -n 's/.*records\/sec (\([0-9.]*\) MB\/sec).*/\1/p' | tail -n1; }
+# MB/s of $2 records of 1 KiB moved in the wall time since $1.
+wall_mbps() { awk -v ns=$(($(now_ns) - $1)) -v n="$2" 'BEGIN { printf "%.1f", n * 1024 / 1e6 / (ns / 1e9) }'; }
+load() { cut -d' ' -f1 /proc/loadavg; }
 
-printf '%-11s %10s %10s %12s %10s %11s %12s %12s\n' partitions create_ms dirs_ms describe_ms restart_ms idle_B/part produce_MB/s consume_MB/s
+printf '%-11s %6s %10s %10s %12s %10s %11s %12s %12s %12s %12s\n' partitions load create_ms dirs_ms \
+    describe_ms restart_ms idle_B/part produce_MB/s consume_MB/s rd_prod_MB/s rd_cons_MB/s
 for n in ${SCALE_PARTITIONS:-64 1000 10000 100000}; do
     rm -rf "$work/cluster" "$work/state"
+    row_load=$(load)
     up
     sleep 2
     before=$(rss_kib "$pid")
@@ -54,12 +68,22 @@ for n in ${SCALE_PARTITIONS:-64 1000 10000 100000}; do
     start=$(now_ns)
     up
     restart_ms=$(ms_since "$start")
-    produce=- consume=-
+    produce=- consume=- rd_produce=- rd_consume=-
     if [ "$n" -le "$throughput_max" ]; then
         produce=$(kfh bench produce t -n "$records" -s 1024 -b "$bootstrap" 2>&1 | mbps)
         consume=$(kfh bench consume t -n "$records" -b "$bootstrap" 2>&1 | mbps)
+        if [ -s "$lines" ]; then
+            start=$(now_ns)
+            kcat -P -b "$bootstrap" -t t -X acks=all -X linger.ms=5 -X batch.size=1000000 <"$lines"
+            rd_produce=$(wall_mbps "$start" "$records")
+            start=$(now_ns)
+            got=$(kcat -C -b "$bootstrap" -t t -o beginning -e -q -X queued.min.messages=10000000 | wc -l)
+            rd_consume=$(wall_mbps "$start" "$got")
+            [ "$got" -eq $((2 * records)) ] || echo "bench-scale: kcat read $got records, not $((2 * records))" >&2
+        fi
     fi
-    printf '%-11s %10s %10s %12s %10s %11s %12s %12s\n' "$n" "$create_ms" "$dirs_ms" "$describe_ms" \
-        "$restart_ms" "$idle" "${produce:--}" "${consume:--}"
+    printf '%-11s %6s %10s %10s %12s %10s %11s %12s %12s %12s %12s\n' "$n" "$row_load" "$create_ms" \
+        "$dirs_ms" "$describe_ms" "$restart_ms" "$idle" "${produce:--}" "${consume:--}" "$rd_produce" \
+        "$rd_consume"
     kfh cluster down --data-dir "$work/cluster" >/dev/null 2>&1
 done

@@ -35,7 +35,9 @@ struct AppliedState {
     image: MetadataImage,
     last_applied: Option<MetadataLogId>,
     last_membership: MetadataMembership,
-    current_snapshot: Option<SnapshotContent>,
+    /// The durable snapshot's meta; its bytes are `snapshot.json`'s, read when asked for (the
+    /// image it holds is not kept twice in memory).
+    current_snapshot: Option<SnapshotMeta<u64, openraft::EmptyNode>>,
     snapshots_built: u64,
 }
 
@@ -46,6 +48,10 @@ pub struct StateMachine {
     /// Snapshot writes that meet a full disk wait for space (see `disk_full`).
     disk_full: DiskFull,
     state: Arc<Mutex<AppliedState>>,
+    /// Held while `snapshot.json` is replaced: a snapshot built here and one installed from the
+    /// leader may be written at the same time, and must neither share the temporary file nor
+    /// let an older snapshot replace a newer one (the log is purged up to the newer).
+    snapshot_file: Arc<Mutex<()>>,
     image_tx: Arc<watch::Sender<Arc<MetadataImage>>>,
     applied_index_tx: Arc<watch::Sender<Option<u64>>>,
 }
@@ -71,11 +77,12 @@ impl StateMachine {
         Ok(Self {
             dir: dir.to_path_buf(),
             disk_full,
+            snapshot_file: Arc::new(Mutex::new(())),
             state: Arc::new(Mutex::new(AppliedState {
                 image,
                 last_applied,
                 last_membership,
-                current_snapshot: snapshot,
+                current_snapshot: snapshot.map(|content| content.meta),
                 snapshots_built: 0,
             })),
             image_tx: Arc::new(image_tx),
@@ -128,10 +135,36 @@ impl StateMachine {
         responses
     }
 
-    fn snapshot_of(content: &SnapshotContent) -> io::Result<Snapshot<MetadataTypeConfig>> {
+    /// Makes `content` the durable and current snapshot unless a newer one already is;
+    /// answers the current one.
+    fn save_snapshot(&self, content: &SnapshotContent) -> io::Result<Snapshot<MetadataTypeConfig>> {
+        let _file = self
+            .snapshot_file
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let current = self.lock().current_snapshot.clone();
+        if let Some(current) = current {
+            if current.last_log_id > content.meta.last_log_id {
+                return self.read_snapshot(current);
+            }
+        }
         let bytes = serde_json::to_vec(content).map_err(io::Error::other)?;
+        durable_file::write_bytes(&self.dir.join(SNAPSHOT_FILE), &bytes)?;
+        self.lock().current_snapshot = Some(content.meta.clone());
         Ok(Snapshot {
             meta: content.meta.clone(),
+            snapshot: Box::new(Cursor::new(bytes)),
+        })
+    }
+
+    /// The durable snapshot whose meta is `meta`, as written (the caller holds `snapshot_file`).
+    fn read_snapshot(
+        &self,
+        meta: SnapshotMeta<u64, openraft::EmptyNode>,
+    ) -> io::Result<Snapshot<MetadataTypeConfig>> {
+        let bytes = std::fs::read(self.dir.join(SNAPSHOT_FILE))?;
+        Ok(Snapshot {
+            meta,
             snapshot: Box::new(Cursor::new(bytes)),
         })
     }
@@ -160,15 +193,12 @@ impl RaftSnapshotBuilder<MetadataTypeConfig> for StateMachine {
                 image: state.image.clone(),
             }
         };
-        let path = self.dir.join(SNAPSHOT_FILE);
-        self.disk_full
-            .retry(|| durable_file::write_json(&path, &content))
+        let saved = self
+            .disk_full
+            .retry(|| self.save_snapshot(&content))
             .await
             .map_err(|e| StorageIOError::write_snapshot(Some(content.meta.signature()), &e))?;
-        let snapshot = Self::snapshot_of(&content)
-            .map_err(|e| StorageIOError::read_snapshot(Some(content.meta.signature()), &e))?;
-        self.lock().current_snapshot = Some(content);
-        Ok(snapshot)
+        Ok(saved)
     }
 }
 
@@ -228,15 +258,14 @@ impl RaftStateMachine<MetadataTypeConfig> for StateMachine {
                 meta: meta.clone(),
                 image: received.image,
             };
-            durable_file::write_json(&self.dir.join(SNAPSHOT_FILE), &content)
+            self.save_snapshot(&content)
                 .map_err(|e| StorageIOError::write_snapshot(Some(meta.signature()), &e))?;
             Ok::<_, MetadataStorageError>(content)
         })?;
         let mut state = self.lock();
-        state.image = content.image.clone();
+        state.image = content.image;
         state.last_applied = meta.last_log_id;
         state.last_membership = meta.last_membership.clone();
-        state.current_snapshot = Some(content);
         self.publish(&state);
         Ok(())
     }
@@ -244,13 +273,20 @@ impl RaftStateMachine<MetadataTypeConfig> for StateMachine {
     async fn get_current_snapshot(
         &mut self,
     ) -> Result<Option<Snapshot<MetadataTypeConfig>>, MetadataStorageError> {
-        let state = self.lock();
-        match &state.current_snapshot {
-            Some(content) => crate::blocking::off_runtime(|| Self::snapshot_of(content))
-                .map(Some)
-                .map_err(|e| {
-                    StorageIOError::read_snapshot(Some(content.meta.signature()), &e).into()
-                }),
+        let _file = self
+            .snapshot_file
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let current = self.lock().current_snapshot.clone();
+        match current {
+            // openraft asks for it at every start: the file's bytes, not the image serialized
+            // again.
+            Some(meta) => {
+                let signature = meta.signature();
+                crate::blocking::off_runtime(|| self.read_snapshot(meta))
+                    .map(Some)
+                    .map_err(|e| StorageIOError::read_snapshot(Some(signature), &e).into())
+            }
             None => Ok(None),
         }
     }
