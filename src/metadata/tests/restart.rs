@@ -160,6 +160,7 @@ async fn a_whole_quorum_restart_brings_every_partition_back_in_bounded_entries()
             >= 3,
         "each registration (8,001 records) was split: {counts:?}"
     );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_entry_is_snapshotted_and_purged_and_a_restart_starts_from_the_snapshot() {
