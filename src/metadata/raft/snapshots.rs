@@ -37,17 +37,16 @@ pub async fn snapshot_and_compact(
         let result = metrics
             .wait_for(|m| m.snapshot.is_some_and(|s| s.index >= target.index))
             .await;
-        result.map(|_| ())
+        result.map(|m| m.snapshot.map_or(target.index, |s| s.index))
     };
-    match tokio::time::timeout(timeout, built).await {
-        Ok(Ok(())) => {}
+    // The snapshot may cover more than `target` (the metrics' applied index lags the state
+    // machine's): everything it covers is purged, or an entry it took in stays in the log.
+    let covered = match tokio::time::timeout(timeout, built).await {
+        Ok(Ok(index)) => index,
         Ok(Err(_)) => return Err(QuorumError::Raft("raft stopped".into())),
         Err(_) => return Err(QuorumError::Timeout(timeout)),
-    }
-    raft.trigger()
-        .purge_log(target.index)
-        .await
-        .map_err(raft_error)
+    };
+    raft.trigger().purge_log(covered).await.map_err(raft_error)
 }
 
 /// After each applied entry, snapshots when the log holds more than `max_bytes` past the last
