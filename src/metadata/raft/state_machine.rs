@@ -253,15 +253,17 @@ impl RaftStateMachine<MetadataTypeConfig> for StateMachine {
         // Decoding and writing the image (and its fsyncs) run off the runtime's workers.
         let content = crate::blocking::off_runtime(|| {
             let received: SnapshotContent = serde_json::from_slice(snapshot.get_ref())
-                .map_err(|e| StorageIOError::read_snapshot(Some(meta.signature()), &e))?;
+                .map_err(|e| Box::new(StorageIOError::read_snapshot(Some(meta.signature()), &e)))?;
             let content = SnapshotContent {
                 meta: meta.clone(),
                 image: received.image,
             };
-            self.save_snapshot(&content)
-                .map_err(|e| StorageIOError::write_snapshot(Some(meta.signature()), &e))?;
-            Ok::<_, MetadataStorageError>(content)
-        })?;
+            self.save_snapshot(&content).map_err(|e| {
+                Box::new(StorageIOError::write_snapshot(Some(meta.signature()), &e))
+            })?;
+            Ok(content)
+        })
+        .map_err(|e: Box<StorageIOError<u64>>| *e)?;
         let mut state = self.lock();
         state.image = content.image;
         state.last_applied = meta.last_log_id;
