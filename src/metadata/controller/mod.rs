@@ -405,21 +405,20 @@ impl Controller {
             })?;
             pending.push(submitted);
         }
-        let committed = async {
-            let mut last = 0;
-            for answer in pending {
-                let written = answer.await.map_err(|_| {
-                    ControllerError::WriteFailed("the metadata quorum stopped".into())
-                })?;
-                last = written
-                    .map(|response| response.log_id.index)
-                    .map_err(|error| client_write_error(RaftError::APIError(error)))?;
-            }
-            Ok(last)
-        };
-        tokio::time::timeout(WRITE_TIMEOUT, committed)
-            .await
-            .map_err(|_| ControllerError::WriteFailed("the write did not commit in time".into()))?
+        // Each entry has its own bound, counted from the previous one's commit.
+        let mut last = 0;
+        for answer in pending {
+            let written = tokio::time::timeout(WRITE_TIMEOUT, answer)
+                .await
+                .map_err(|_| {
+                    ControllerError::WriteFailed("the write did not commit in time".into())
+                })?
+                .map_err(|_| ControllerError::WriteFailed("the metadata quorum stopped".into()))?;
+            last = written
+                .map(|response| response.log_id.index)
+                .map_err(|error| client_write_error(RaftError::APIError(error)))?;
+        }
+        Ok(last)
     }
 
     /// Appends `records` as one entry (after a ClusterId record and the finalized features if
