@@ -55,10 +55,10 @@ use super::records::MetadataRecord;
 const LEADERSHIP_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The most records a non-atomic write puts in one Raft entry (Kafka's `MAX_RECORDS_PER_BATCH`
-/// is 10,000; kf's entries are JSON, twice as large): with `max_payload_entries`, this bounds
-/// what one AppendEntries carries, which a follower must persist within Raft's heartbeat
+/// is 10,000; kf's entries are JSON, larger): with `max_payload_entries`, this bounds what one
+/// AppendEntries carries (about 1 MB), which a follower must persist within Raft's heartbeat
 /// interval.
-pub const MAX_RECORDS_PER_ENTRY: usize = 5000;
+pub const MAX_RECORDS_PER_ENTRY: usize = 2000;
 
 /// How long one write may take to commit before the request is answered with an error.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);

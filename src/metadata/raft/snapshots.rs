@@ -18,6 +18,10 @@ use crate::metadata::QuorumError;
 
 /// The metadata log bytes past the last snapshot that make a node take a new one.
 pub const MAX_BYTES_BETWEEN_SNAPSHOTS: u64 = 8 * 1024 * 1024;
+/// How long the log must stay without a new applied entry before a snapshot by size is taken...
+const QUIET: Duration = Duration::from_millis(300);
+/// ... waiting at most this long under a steady stream of writes.
+const MAX_BURST_WAIT: Duration = Duration::from_secs(5);
 /// How long a snapshot taken by size may take to build (the image of 100,000 partitions is
 /// written as one file) before this round is given up.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(120);
@@ -61,6 +65,22 @@ pub async fn snapshot_by_size(
         let snapshot = raft.metrics().borrow().snapshot.map(|s| s.index);
         if log_store.bytes_after(snapshot) <= max_bytes {
             continue;
+        }
+        // A burst of writes (a restart's fencing and elections, tens of MB at 100,000
+        // partitions) is let finish first: one snapshot after it, not one per threshold of it,
+        // each serializing the whole image while the burst is being applied.
+        let burst_end = tokio::time::Instant::now() + MAX_BURST_WAIT;
+        loop {
+            match tokio::time::timeout_at(
+                burst_end.min(tokio::time::Instant::now() + QUIET),
+                applied.changed(),
+            )
+            .await
+            {
+                Ok(Ok(())) if tokio::time::Instant::now() < burst_end => continue,
+                Ok(Err(_)) => return,
+                _ => break,
+            }
         }
         if let Err(error) = snapshot_and_compact(&raft, BUILD_TIMEOUT).await {
             tracing::warn!(%error, "cannot snapshot the metadata image");
