@@ -41,7 +41,9 @@ use crate::broker::Broker;
 use crate::clock::now_ms;
 use crate::config::BrokerConfig;
 use crate::coord::internal_topic::{partition_for, InternalTopic};
-use crate::coord::partition_loader::{CoordinatorPartitions, PartitionCoordinator, StoredRecord};
+use crate::coord::partition_loader::{
+    CoordinatorAcks, CoordinatorPartitions, PartitionCoordinator, StoredRecord,
+};
 use crate::log::TxnMarker;
 use api::*;
 use classic::ClassicGroup;
@@ -230,6 +232,8 @@ impl GroupCoordinator {
                     OFFSETS_TOPIC,
                     partition,
                     leader_epoch,
+                    CoordinatorAcks::HighWatermark,
+                    None,
                     timeout,
                 )
                 .await?;

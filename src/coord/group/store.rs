@@ -9,7 +9,7 @@ use super::classic::ClassicGroup;
 use super::records::{GroupRecordKey, OffsetCommitValue};
 use super::OFFSETS_TOPIC;
 use crate::broker::Broker;
-use crate::coord::partition_loader::{CoordinatorRecord, TxnProducer};
+use crate::coord::partition_loader::{CoordinatorAcks, CoordinatorRecord, TxnProducer};
 
 /// Where a group's records go, one batch per call; the offset of its first record is returned.
 /// A write that fails leaves the group's in-memory state as it was.
@@ -44,13 +44,16 @@ impl GroupLog for PartitionGroupLog {
             .broker
             .upgrade()
             .ok_or(ResponseError::CoordinatorNotAvailable)?;
-        broker.append_coordinator_records(
-            OFFSETS_TOPIC,
-            self.partition,
-            self.leader_epoch,
-            producer,
-            &records,
-        )
+        broker
+            .append_coordinator_records(
+                OFFSETS_TOPIC,
+                self.partition,
+                self.leader_epoch,
+                CoordinatorAcks::HighWatermark,
+                producer,
+                &records,
+            )
+            .map(|appended| appended.first_offset)
     }
 }
 
