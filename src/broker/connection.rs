@@ -28,7 +28,7 @@ use crate::protocol::{read_frame_payload, read_frame_size, FrameError, MAX_REQUE
 const READ_AHEAD_FRAMES: usize = 1;
 /// The connection's read buffer: a request's size comes with its first bytes (and small
 /// requests whole) in one read; the rest of a larger request is read straight into its frame.
-const READ_BUFFER_BYTES: usize = 16 * 1024;
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// Chunks handed to one vectored write (Linux takes up to 1024).
 const WRITE_CHUNKS: usize = 64;
 
