@@ -13,8 +13,9 @@
 //! with `KF_BENCH_BASELINE=path/to/older/kf` also an older `kf` binary's producer in the same
 //! run, for before/after numbers side by side. `cargo bench --bench cluster_vs_mock -- consume`
 //! produces once and then runs only the consume comparison, `KF_BENCH_ROUNDS` times (3);
-//! `-- replicated` runs only the RF=3 produce, consume and latency runs; `-- group` produces
-//! once and then runs only the group comparison, `KF_BENCH_ROUNDS` times (3).
+//! `-- replicated` runs only the RF=3 produce, consume and latency runs; `-- produce` runs only
+//! the produce comparison (RF=1 and RF=3), `KF_BENCH_ROUNDS` times (3), with totals; `-- group`
+//! produces once and then runs only the group comparison, `KF_BENCH_ROUNDS` times (3).
 //! `KF_BENCH_DEBUG=cgrp,fetch` prints the group members' librdkafka debug lines, stamped with
 //! the time since subscribe.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -381,6 +382,7 @@ fn main() {
     let only_transactions = std::env::args().any(|a| a == "transactions");
     let only_replicated = std::env::args().any(|a| a == "replicated");
     let only_consume = std::env::args().any(|a| a == "consume");
+    let only_produce = std::env::args().any(|a| a == "produce");
     let only_groups = std::env::args().any(|a| a == "group");
     runtime.block_on(async {
         let admin: rdkafka::admin::AdminClient<_> = ClientConfig::new()
@@ -418,6 +420,11 @@ fn main() {
     let mock_bootstrap = mock.bootstrap_servers();
     if only_replicated {
         compare_clusters(&kf_bootstrap, &mock_bootstrap, &[TOPIC_RF3], false);
+        runtime.block_on(cluster.shutdown());
+        return;
+    }
+    if only_produce {
+        compare_produce(&kf_bootstrap, &mock_bootstrap);
         runtime.block_on(cluster.shutdown());
         return;
     }
@@ -484,13 +491,47 @@ fn main() {
     );
 }
 
+fn bench_rounds() -> usize {
+    std::env::var("KF_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+}
+
+/// Produce only: both topics produced to both clusters `KF_BENCH_ROUNDS` times, kf and the mock
+/// taking turns.
+fn compare_produce(kf_bootstrap: &str, mock_bootstrap: &str) {
+    let rounds = bench_rounds();
+    let mut totals = [
+        (TOPIC, Duration::ZERO, Duration::ZERO),
+        (TOPIC_RF3, Duration::ZERO, Duration::ZERO),
+    ];
+    for round in 1..=rounds {
+        for (topic, kf_total, mock_total) in totals.iter_mut() {
+            let kf = produce(kf_bootstrap, topic);
+            let mock = produce(mock_bootstrap, topic);
+            *kf_total += kf;
+            *mock_total += mock;
+            let rf = if *topic == TOPIC_RF3 { 3 } else { 1 };
+            println!("produce RF={rf}, round {round}: {RECORDS} records x {RECORD_BYTES} B, {PARTITIONS} partitions, acks=all");
+            report_lines(kf, mock);
+        }
+    }
+    for (topic, kf, mock) in totals {
+        let rf = if topic == TOPIC_RF3 { 3 } else { 1 };
+        println!(
+            "produce RF={rf}, all {rounds} rounds: kf {:.3} s, mock {:.3} s, kf / mock {:.2}x",
+            kf.as_secs_f64(),
+            mock.as_secs_f64(),
+            mock.as_secs_f64() / kf.as_secs_f64()
+        );
+    }
+}
+
 /// Group consume only: the RF=1 topic produced once to both clusters, then read by a new group
 /// of each protocol `KF_BENCH_ROUNDS` times, kf and the mock taking turns.
 fn compare_groups(kf_bootstrap: &str, mock_bootstrap: &str) {
-    let rounds: usize = std::env::var("KF_BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
+    let rounds = bench_rounds();
     produce(kf_bootstrap, TOPIC);
     produce(mock_bootstrap, TOPIC);
     for round in 1..=rounds {
@@ -507,10 +548,7 @@ fn compare_groups(kf_bootstrap: &str, mock_bootstrap: &str) {
 /// Consume only: both topics produced once to both clusters, then read `KF_BENCH_ROUNDS`
 /// times, kf and the mock taking turns.
 fn compare_consume(kf_bootstrap: &str, mock_bootstrap: &str) {
-    let rounds: usize = std::env::var("KF_BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
+    let rounds = bench_rounds();
     for topic in [TOPIC, TOPIC_RF3] {
         produce(kf_bootstrap, topic);
         produce(mock_bootstrap, topic);

@@ -34,6 +34,9 @@ use crate::protocol::{read_frame_payload, read_frame_size, FrameError, MAX_REQUE
 
 /// Requests read ahead of the one being handled.
 const READ_AHEAD_FRAMES: usize = 1;
+/// The connection's read buffer: a request's size comes with its first bytes (and small
+/// requests whole) in one read; the rest of a larger request is read straight into its frame.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// Chunks handed to one vectored write (Linux takes up to 1024).
 const WRITE_CHUNKS: usize = 64;
 /// Produce requests appended and waiting for their acks at once on one connection (librdkafka
@@ -49,6 +52,7 @@ pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, strea
     let read_task = {
         let broker = Arc::clone(&broker);
         tokio::spawn(async move {
+            let mut reader = tokio::io::BufReader::with_capacity(READ_BUFFER_BYTES, &mut reader);
             loop {
                 // Room in the queue first, so at most one request waits beyond the one handled.
                 let Ok(slot) = frame_tx.reserve().await else {
