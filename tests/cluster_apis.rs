@@ -34,20 +34,34 @@ async fn describe_quorum(addr: &str) -> DescribeQuorumResponse {
 async fn every_broker_describes_the_same_quorum_and_cluster() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = start_cluster(dir.path(), 4, &[]).await;
-    let controller = cluster.controller_id().unwrap();
     for addr in addrs(&cluster.bootstrap_servers()) {
         let mut conn = RawConnection::connect(&addr).await;
-        let quorum: DescribeQuorumResponse = conn
-            .call(
-                ApiKey::DescribeQuorum,
-                2,
-                &DescribeQuorumRequest::default().with_topics(vec![
-                    describe_quorum_request::TopicData::default()
-                        .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
-                        .with_partitions(vec![describe_quorum_request::PartitionData::default()]),
-                ]),
-            )
-            .await;
+        // On a loaded box a Raft heartbeat can time out and an election run meanwhile: ask
+        // until this broker names the controller the cluster has now.
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        let (quorum, controller) = loop {
+            let quorum: DescribeQuorumResponse = conn
+                .call(
+                    ApiKey::DescribeQuorum,
+                    2,
+                    &DescribeQuorumRequest::default().with_topics(vec![
+                        describe_quorum_request::TopicData::default()
+                            .with_topic_name(TopicName(StrBytes::from_static_str(
+                                "__cluster_metadata",
+                            )))
+                            .with_partitions(vec![
+                                describe_quorum_request::PartitionData::default(),
+                            ]),
+                    ]),
+                )
+                .await;
+            let controller = cluster.controller_id();
+            let leader = quorum.topics[0].partitions[0].leader_id.0;
+            if Some(leader) == controller || std::time::Instant::now() > deadline {
+                break (quorum, controller.unwrap_or(-1));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
         let partition = &quorum.topics[0].partitions[0];
         assert_eq!(partition.error_code, 0);
         assert_eq!(partition.leader_id.0, controller);
@@ -63,13 +77,23 @@ async fn every_broker_describes_the_same_quorum_and_cluster() {
         let observers: Vec<i32> = partition.observers.iter().map(|v| v.replica_id.0).collect();
         assert_eq!(observers, vec![3], "the fourth observes");
 
-        let described: DescribeClusterResponse = conn
-            .call(
-                ApiKey::DescribeCluster,
-                1,
-                &DescribeClusterRequest::default().with_endpoint_type(1),
-            )
-            .await;
+        // The broker learns a new controller from the metadata log, a moment after Raft.
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        let (described, controller) = loop {
+            let described: DescribeClusterResponse = conn
+                .call(
+                    ApiKey::DescribeCluster,
+                    1,
+                    &DescribeClusterRequest::default().with_endpoint_type(1),
+                )
+                .await;
+            let controller = cluster.controller_id();
+            if Some(described.controller_id.0) == controller || std::time::Instant::now() > deadline
+            {
+                break (described, controller.unwrap_or(-1));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
         assert_eq!(described.error_code, 0);
         assert_eq!(described.controller_id.0, controller);
         assert_eq!(described.cluster_id.len(), 22, "a Kafka-style cluster id");
