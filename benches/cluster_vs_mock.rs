@@ -13,7 +13,11 @@
 //! with `KF_BENCH_BASELINE=path/to/older/kf` also an older `kf` binary's producer in the same
 //! run, for before/after numbers side by side. `cargo bench --bench cluster_vs_mock -- consume`
 //! produces once and then runs only the consume comparison, `KF_BENCH_ROUNDS` times (3);
-//! `-- replicated` runs only the RF=3 produce, consume and latency runs.
+//! `-- replicated` runs only the RF=3 produce, consume and latency runs; `-- produce` runs only
+//! the produce comparison (RF=1 and RF=3), `KF_BENCH_ROUNDS` times (3), with totals; `-- group`
+//! produces once and then runs only the group comparison, `KF_BENCH_ROUNDS` times (3).
+//! `KF_BENCH_DEBUG=cgrp,fetch` prints the group members' librdkafka debug lines, stamped with
+//! the time since subscribe.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -170,7 +174,15 @@ fn produce_latency(bootstrap: &str, topic: &str, rate: f64) -> (Duration, Durati
 /// When a member was first given partitions.
 struct FirstAssignment(Instant, std::sync::OnceLock<Duration>);
 
-impl ClientContext for FirstAssignment {}
+impl ClientContext for FirstAssignment {
+    /// librdkafka's debug lines (`KF_BENCH_DEBUG`), stamped with the time since subscribe.
+    fn log(&self, _level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
+        eprintln!(
+            "{:>8.1} ms {fac} {message}",
+            self.0.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
 
 impl ConsumerContext for FirstAssignment {
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -191,13 +203,19 @@ struct GroupRun {
 /// protocol.
 fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<GroupRun> {
     let started = Instant::now();
-    let consumer: BaseConsumer<FirstAssignment> = ClientConfig::new()
+    let mut config = ClientConfig::new();
+    config
         .set("bootstrap.servers", bootstrap)
         .set("group.id", group)
         .set("group.protocol", protocol)
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
-        .set("fetch.wait.max.ms", "100")
+        .set("fetch.wait.max.ms", "100");
+    if let Ok(debug) = std::env::var("KF_BENCH_DEBUG") {
+        eprintln!("--- {protocol} group on {bootstrap}");
+        config.set("debug", debug);
+    }
+    let consumer: BaseConsumer<FirstAssignment> = config
         .create_with_context(FirstAssignment(started, std::sync::OnceLock::new()))
         .unwrap();
     consumer.subscribe(&[TOPIC]).unwrap();
@@ -281,17 +299,14 @@ const TXN_TOPIC: &str = "txn-bench";
 
 /// `kf bench produce --transactional-id` (the binary `kf`) against `bootstrap`: its two
 /// summary lines.
-fn transactional_produce(kf: &str, bootstrap: &str, transactional_id: &str) -> Vec<String> {
+fn transactional_produce(
+    kf: &str,
+    bootstrap: &str,
+    transactional_id: &str,
+    records: &str,
+) -> Vec<String> {
     let output = Command::new(kf)
-        .args([
-            "bench",
-            "produce",
-            TXN_TOPIC,
-            "-n",
-            TXN_RECORDS,
-            "-s",
-            "1024",
-        ])
+        .args(["bench", "produce", TXN_TOPIC, "-n", records, "-s", "1024"])
         .args([
             "--transactional-id",
             transactional_id,
@@ -367,6 +382,8 @@ fn main() {
     let only_transactions = std::env::args().any(|a| a == "transactions");
     let only_replicated = std::env::args().any(|a| a == "replicated");
     let only_consume = std::env::args().any(|a| a == "consume");
+    let only_produce = std::env::args().any(|a| a == "produce");
+    let only_groups = std::env::args().any(|a| a == "group");
     runtime.block_on(async {
         let admin: rdkafka::admin::AdminClient<_> = ClientConfig::new()
             .set("bootstrap.servers", &kf_bootstrap)
@@ -406,8 +423,18 @@ fn main() {
         runtime.block_on(cluster.shutdown());
         return;
     }
+    if only_produce {
+        compare_produce(&kf_bootstrap, &mock_bootstrap);
+        runtime.block_on(cluster.shutdown());
+        return;
+    }
     if only_consume {
         compare_consume(&kf_bootstrap, &mock_bootstrap);
+        runtime.block_on(cluster.shutdown());
+        return;
+    }
+    if only_groups {
+        compare_groups(&kf_bootstrap, &mock_bootstrap);
         runtime.block_on(cluster.shutdown());
         return;
     }
@@ -420,9 +447,19 @@ fn main() {
     if let Ok(baseline) = std::env::var("KF_BENCH_BASELINE") {
         binaries.push((" (baseline)", baseline));
     }
+    // The first transaction on a cluster pays the creation of `__transaction_state` (and
+    // the first FindCoordinator's wait for it): a short warm-up on each side first.
+    transactional_produce(&binaries[0].1, &kf_bootstrap, "bench-warm-up", TXN_SIZE);
+    transactional_produce(&binaries[0].1, &mock_bootstrap, "bench-warm-up", TXN_SIZE);
     for (label, kf) in &binaries {
-        let kf_txn = transactional_produce(kf, &kf_bootstrap, &format!("bench-kf{label}"));
-        let mock_txn = transactional_produce(kf, &mock_bootstrap, &format!("bench-mock{label}"));
+        let kf_txn =
+            transactional_produce(kf, &kf_bootstrap, &format!("bench-kf{label}"), TXN_RECORDS);
+        let mock_txn = transactional_produce(
+            kf,
+            &mock_bootstrap,
+            &format!("bench-mock{label}"),
+            TXN_RECORDS,
+        );
         println!(
             "transactional produce{label}: kf bench produce, {TXN_RECORDS} records x 1024 B, one \
              partition, transactions of {TXN_SIZE}"
@@ -454,13 +491,64 @@ fn main() {
     );
 }
 
+fn bench_rounds() -> usize {
+    std::env::var("KF_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+}
+
+/// Produce only: both topics produced to both clusters `KF_BENCH_ROUNDS` times, kf and the mock
+/// taking turns.
+fn compare_produce(kf_bootstrap: &str, mock_bootstrap: &str) {
+    let rounds = bench_rounds();
+    let mut totals = [
+        (TOPIC, Duration::ZERO, Duration::ZERO),
+        (TOPIC_RF3, Duration::ZERO, Duration::ZERO),
+    ];
+    for round in 1..=rounds {
+        for (topic, kf_total, mock_total) in totals.iter_mut() {
+            let kf = produce(kf_bootstrap, topic);
+            let mock = produce(mock_bootstrap, topic);
+            *kf_total += kf;
+            *mock_total += mock;
+            let rf = if *topic == TOPIC_RF3 { 3 } else { 1 };
+            println!("produce RF={rf}, round {round}: {RECORDS} records x {RECORD_BYTES} B, {PARTITIONS} partitions, acks=all");
+            report_lines(kf, mock);
+        }
+    }
+    for (topic, kf, mock) in totals {
+        let rf = if topic == TOPIC_RF3 { 3 } else { 1 };
+        println!(
+            "produce RF={rf}, all {rounds} rounds: kf {:.3} s, mock {:.3} s, kf / mock {:.2}x",
+            kf.as_secs_f64(),
+            mock.as_secs_f64(),
+            mock.as_secs_f64() / kf.as_secs_f64()
+        );
+    }
+}
+
+/// Group consume only: the RF=1 topic produced once to both clusters, then read by a new group
+/// of each protocol `KF_BENCH_ROUNDS` times, kf and the mock taking turns.
+fn compare_groups(kf_bootstrap: &str, mock_bootstrap: &str) {
+    let rounds = bench_rounds();
+    produce(kf_bootstrap, TOPIC);
+    produce(mock_bootstrap, TOPIC);
+    for round in 1..=rounds {
+        for protocol in ["classic", "consumer"] {
+            let group = format!("bench-{protocol}-{round}");
+            let kf = group_consume(kf_bootstrap, &group, protocol);
+            let mock = group_consume(mock_bootstrap, &group, protocol);
+            print!("round {round}: ");
+            report_group(protocol, kf, mock);
+        }
+    }
+}
+
 /// Consume only: both topics produced once to both clusters, then read `KF_BENCH_ROUNDS`
 /// times, kf and the mock taking turns.
 fn compare_consume(kf_bootstrap: &str, mock_bootstrap: &str) {
-    let rounds: usize = std::env::var("KF_BENCH_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(3);
+    let rounds = bench_rounds();
     for topic in [TOPIC, TOPIC_RF3] {
         produce(kf_bootstrap, topic);
         produce(mock_bootstrap, topic);

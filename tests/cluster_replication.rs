@@ -23,10 +23,11 @@ use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListO
 use kafka_protocol::messages::offset_commit_request::{
     OffsetCommitRequestPartition, OffsetCommitRequestTopic,
 };
+use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::{
     ApiKey, BrokerId, GroupId, InitProducerIdRequest, InitProducerIdResponse, ListOffsetsRequest,
-    ListOffsetsResponse, OffsetCommitRequest, OffsetCommitResponse, ProducerId, TopicName,
-    TransactionalId,
+    ListOffsetsResponse, OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest,
+    OffsetFetchResponse, ProducerId, TopicName, TransactionalId,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -684,6 +685,21 @@ async fn commit_offset(addr: &str, group: &str, offset: i64) -> i16 {
     response.topics[0].partitions[0].error_code
 }
 
+/// OffsetFetch v7 of `data-0` for `group`: the committed offset (-1: none).
+async fn fetch_offset(addr: &str, group: &str) -> i64 {
+    let request = OffsetFetchRequest::default()
+        .with_group_id(GroupId(StrBytes::from_string(group.to_string())))
+        .with_topics(Some(vec![OffsetFetchRequestTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str("data")))
+            .with_partition_indexes(vec![0])]));
+    let mut conn = RawConnection::connect(addr).await;
+    let response: OffsetFetchResponse = conn.call(ApiKey::OffsetFetch, 7, &request).await;
+    assert_eq!(response.error_code, 0, "{response:?}");
+    let partition = &response.topics[0].partitions[0];
+    assert_eq!(partition.error_code, 0, "{partition:?}");
+    partition.committed_offset
+}
+
 /// InitProducerId v4 for `transactional_id`: its error code.
 async fn init_producer_id(addr: &str, transactional_id: &str) -> i16 {
     let request = InitProducerIdRequest::default()
@@ -719,7 +735,8 @@ async fn wait_for_isr(cluster: &kf::cluster::Cluster, topic: &str, size: usize) 
 /// watermark, which does not move below min.insync.replicas: COORDINATOR_NOT_AVAILABLE after
 /// offsets.commit.timeout.ms) and a transactional producer's InitProducerId
 /// (NOT_ENOUGH_REPLICAS, answered COORDINATOR_NOT_AVAILABLE); once the follower is back in the
-/// ISR both succeed.
+/// ISR both succeed. The refused commit is not visible to OffsetFetch while its record is not
+/// replicated (Kafka reads offsets at the high watermark), and is once it is.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coordinator_writes_below_min_insync_replicas_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -772,9 +789,27 @@ async fn coordinator_writes_below_min_insync_replicas_are_refused() {
         let follower = *state.replicas.iter().find(|&&r| r != coordinator).unwrap();
         cluster.kill_broker(follower).await.unwrap();
         wait_for_isr(&cluster, topic, 1).await;
-        assert_eq!(write(addr.clone()).await, not_available, "{topic}");
+        let refused = match key_type {
+            0 => commit_offset(&addr, "k", 2).await,
+            _ => init_producer_id(&addr, "k").await,
+        };
+        assert_eq!(refused, not_available, "{topic}");
+        if key_type == 0 {
+            assert_eq!(fetch_offset(&addr, "k").await, 1, "an unreplicated commit");
+        }
         cluster.start_broker(follower).await.unwrap();
         wait_for_isr(&cluster, topic, 2).await;
+        if key_type == 0 {
+            // The follower caught up: the refused commit's record is replicated after all.
+            let deadline = Instant::now() + TIMEOUT;
+            while fetch_offset(&addr, "k").await != 2 {
+                assert!(
+                    Instant::now() < deadline,
+                    "the replicated commit stays invisible"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
         written(addr).await;
     }
     cluster.shutdown().await;

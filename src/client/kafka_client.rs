@@ -5,6 +5,7 @@ use super::cluster_metadata::{ClusterMetadata, TopicMetadata};
 use super::config::ClientConfig;
 use super::connection::{BrokerConnection, ConnectionSettings};
 use super::error::{ClientError, ClientResult};
+use super::versions::ApiVersionTable;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::{MetadataRequest, TopicName};
@@ -300,6 +301,18 @@ impl Client {
             servers: self.inner.config.bootstrap_servers.join(","),
             last_error: "no brokers known".to_string(),
         }))
+    }
+
+    /// Of the ApiVersions answers of the open connections, the one with the newest finalized
+    /// features (Kafka's `ApiVersions.getFinalizedFeaturesInfo`), if any reported them.
+    pub fn newest_finalized_features(&self) -> Option<ApiVersionTable> {
+        lock(&self.inner.connections)
+            .values()
+            .filter(|c| !c.is_closed())
+            .map(|c| c.api_versions())
+            .filter(|v| v.finalized_features_epoch() >= 0)
+            .max_by_key(|v| v.finalized_features_epoch())
+            .cloned()
     }
 
     /// The controller as Metadata reports it (any broker when unknown).

@@ -75,6 +75,8 @@ pub struct ApiVersionTable {
     advertised: Vec<AdvertisedVersions>,
     /// The `transaction.version` feature level the cluster finalized (0 when not).
     transaction_version: i16,
+    /// The epoch of the finalized features this broker reported (-1 when not).
+    finalized_features_epoch: i64,
 }
 
 impl ApiVersionTable {
@@ -110,6 +112,7 @@ impl ApiVersionTable {
             negotiated,
             advertised,
             transaction_version,
+            finalized_features_epoch: response.finalized_features_epoch,
         }
     }
 
@@ -117,6 +120,12 @@ impl ApiVersionTable {
     /// when not finalized).
     pub fn transaction_version(&self) -> i16 {
         self.transaction_version
+    }
+
+    /// The epoch of the finalized features this broker reported (-1 when not): of several
+    /// brokers' answers, the one with the highest epoch is the newest.
+    pub fn finalized_features_epoch(&self) -> i64 {
+        self.finalized_features_epoch
     }
 
     /// Every API the broker advertised, by API key.
@@ -191,6 +200,15 @@ mod tests {
         assert_eq!(
             ApiVersionTable::negotiate(&finalized).transaction_version(),
             2
+        );
+        assert_eq!(
+            ApiVersionTable::negotiate(&plain).finalized_features_epoch(),
+            -1
+        );
+        let epoch = finalized.with_finalized_features_epoch(7);
+        assert_eq!(
+            ApiVersionTable::negotiate(&epoch).finalized_features_epoch(),
+            7
         );
     }
 }

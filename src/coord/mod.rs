@@ -7,10 +7,12 @@
 //!   belongs to.
 //! - [`partition_loader`]: following leadership of an internal topic's partitions, replaying
 //!   each one this broker comes to lead, and appending records to it.
+//! - [`record_fields`]: the fields their record schemas are made of.
 //! - [`group`]: the group coordinator (`__consumer_offsets`).
 //! - [`txn`]: the transaction coordinator (`__transaction_state`).
 
 pub mod group;
 pub mod internal_topic;
 pub mod partition_loader;
+pub mod record_fields;
 pub mod txn;

@@ -253,20 +253,34 @@ pub struct TxnProducer {
     pub producer_epoch: i16,
 }
 
+/// How a coordinator's write waits for replication. Kafka's group coordinator runtime appends
+/// with acks=1 and then waits for the high watermark; its transaction coordinator appends with
+/// acks=all (`transaction.state.log.min.isr` checked before the append and after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoordinatorAcks {
+    /// The answer waits for the high watermark only.
+    HighWatermark,
+    /// acks=all: NOT_ENOUGH_REPLICAS before the append and NOT_ENOUGH_REPLICAS_AFTER_APPEND
+    /// after it while the ISR is below the effective `min.insync.replicas`.
+    All,
+}
+
 impl Broker {
     /// Appends `records` as one batch to `partition` of the internal `topic`, which this broker
     /// must still lead in `leader_epoch` (else NOT_COORDINATOR: the state was loaded by a leader
     /// that has since lost the partition). With `producer` the batch is transactional, as
     /// Kafka's coordinator writes it (sequence 0, checked by producer epoch only). Returns the
-    /// offset of the first record.
+    /// offsets of the first record and after the last. Errors are the coordinator's
+    /// ([`coordinator_error`]).
     pub fn append_coordinator_records(
         &self,
         topic: &str,
         partition: i32,
         leader_epoch: i32,
+        acks: CoordinatorAcks,
         producer: Option<TxnProducer>,
         records: &[CoordinatorRecord],
-    ) -> Result<i64, ResponseError> {
+    ) -> Result<AppendedRecords, ResponseError> {
         debug_assert!(
             !records.is_empty(),
             "a coordinator appends at least one record"
@@ -275,7 +289,11 @@ impl Broker {
         let (replica, _) = self
             .replicas
             .leader(&image, topic, partition, leader_epoch)
-            .map_err(|_| ResponseError::NotCoordinator)?;
+            .map_err(|e| match e {
+                // The partition is not (yet) in this broker's image: Kafka's helper.
+                ResponseError::UnknownTopicOrPartition => ResponseError::CoordinatorNotAvailable,
+                _ => ResponseError::NotCoordinator,
+            })?;
         let now = now_ms();
         let mut builder = RecordBatchBuilder::with_capacity(
             records
@@ -314,28 +332,40 @@ impl Broker {
         let batch = builder
             .seal_as(&template, Compression::None)
             .map_err(|_| ResponseError::RecordListTooLarge)?;
+        if acks == CoordinatorAcks::All {
+            replica.check_min_isr().map_err(coordinator_error)?;
+        }
         let info = replica
             .append_with(leader_epoch, |log| {
                 log.append_from(&batch, leader_epoch, now, AppendOrigin::Coordinator)
             })
-            .map_err(|e| match e {
-                AppendError::Replica(_) => ResponseError::NotCoordinator,
-                AppendError::Log(e) => e.error(),
+            .map_err(|e| {
+                warn!(topic, partition, error = %e, "cannot append coordinator records");
+                match e {
+                    AppendError::Replica(_) => ResponseError::NotCoordinator,
+                    AppendError::Log(e) => coordinator_error(e.error()),
+                }
             })?;
-        Ok(info.first_offset)
+        Ok(AppendedRecords {
+            first_offset: info.first_offset,
+            next_offset: info.last_offset + 1,
+        })
     }
 
-    /// Waits until the high watermark of `partition` of the internal `topic` passes everything
-    /// appended to it so far (so the caller's own records), as Kafka's coordinator runtime
-    /// holds a write's answer until the partition's high watermark reaches it. Errors are the
-    /// coordinator's (Kafka's `CoordinatorOperationExceptionHelper`): REQUEST_TIMED_OUT after
-    /// `timeout` (the ISR lacks the records; below `min.insync.replicas` the high watermark
-    /// does not move) becomes COORDINATOR_NOT_AVAILABLE, a lost leadership NOT_COORDINATOR.
+    /// Waits until the high watermark of `partition` of the internal `topic` passes
+    /// `next_offset` (the end of the caller's records; `None`: everything appended so far),
+    /// as Kafka's coordinators hold a write's
+    /// answer until the partition's high watermark reaches it. Errors are the coordinator's
+    /// ([`coordinator_error`]): REQUEST_TIMED_OUT after `timeout` (the ISR lacks the records;
+    /// below `min.insync.replicas` the high watermark does not move) becomes
+    /// COORDINATOR_NOT_AVAILABLE, a lost leadership NOT_COORDINATOR.
     pub async fn wait_coordinator_records_replicated(
         &self,
         topic: &str,
         partition: i32,
         leader_epoch: i32,
+        acks: CoordinatorAcks,
+        next_offset: Option<i64>,
         timeout: Duration,
     ) -> Result<(), ResponseError> {
         let image = self.image();
@@ -343,19 +373,37 @@ impl Broker {
             .replicas
             .leader(&image, topic, partition, leader_epoch)
             .map_err(|_| ResponseError::NotCoordinator)?;
-        let written = replica
-            .offsets()
-            .map_err(|_| ResponseError::NotCoordinator)?
-            .log_end;
+        let next_offset = match next_offset {
+            Some(offset) => offset,
+            None => {
+                replica
+                    .offsets()
+                    .map_err(|_| ResponseError::NotCoordinator)?
+                    .log_end
+            }
+        };
         match replica
-            .wait_replicated(written, leader_epoch, timeout)
+            .wait_replicated(next_offset, leader_epoch, timeout)
             .await
         {
-            // The runtime waits for the high watermark only, not for the ISR's size after it.
-            Ok(()) | Err(ResponseError::NotEnoughReplicasAfterAppend) => Ok(()),
+            Ok(()) => Ok(()),
+            // The group runtime waits for the high watermark only, not for the ISR's size.
+            Err(ResponseError::NotEnoughReplicasAfterAppend)
+                if acks == CoordinatorAcks::HighWatermark =>
+            {
+                Ok(())
+            }
             Err(e) => Err(coordinator_error(e)),
         }
     }
+}
+
+/// Where a coordinator's batch went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendedRecords {
+    pub first_offset: i64,
+    /// The offset after the batch's last record: replicated once the high watermark reaches it.
+    pub next_offset: i64,
 }
 
 /// The error a coordinator answers for a failed write of its records (Kafka's

@@ -58,13 +58,13 @@ impl OffsetIndex {
 
     /// Appends an entry; the caller guarantees offsets and positions only grow and that the
     /// relative offset fits in u32 (segments roll before it would not).
-    pub(crate) fn append(&mut self, offset: i64, position: u32) -> Result<(), LogError> {
+    pub(crate) fn append(&mut self, offset: i64, position: u32) {
         debug_assert!(self.last().is_none_or(|last| last.offset < offset));
         let relative = u32::try_from(offset - self.base_offset).unwrap_or(u32::MAX);
         let mut entry = [0u8; ENTRY_SIZE];
         entry[..4].copy_from_slice(&relative.to_be_bytes());
         entry[4..].copy_from_slice(&position.to_be_bytes());
-        self.file.push(entry)
+        self.file.push(entry);
     }
 
     /// The entry with the largest offset <= `offset`, or the segment start.
@@ -90,6 +90,14 @@ impl OffsetIndex {
             .map(|e| decode(e, self.base_offset).position)
     }
 
+    pub(crate) fn pending(&self) -> usize {
+        self.file.pending()
+    }
+
+    pub(crate) fn write_pending(&self) -> Result<(), LogError> {
+        self.file.write_pending()
+    }
+
     pub(crate) fn flush(&self) -> Result<(), LogError> {
         self.file.flush()
     }
@@ -113,8 +121,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("00000000000000000100.index");
         let mut index = OffsetIndex::create(&path, 100).unwrap();
-        index.append(110, 4096).unwrap();
-        index.append(120, 8192).unwrap();
+        index.append(110, 4096);
+        index.append(120, 8192);
         assert_eq!(index.lookup(105).position, 0);
         assert_eq!(index.lookup(110).position, 4096);
         assert_eq!(index.lookup(119).position, 4096);
@@ -123,6 +131,12 @@ mod tests {
         assert_eq!(index.position_reaching(110), Some(4096));
         assert_eq!(index.position_reaching(111), Some(8192));
         assert_eq!(index.position_reaching(121), None);
+        // Entries reach the file together, at the segment's call.
+        assert_eq!(index.pending(), 2);
+        let unwritten = OffsetIndex::load(&path, 100).unwrap().unwrap();
+        assert_eq!(unwritten.last(), None);
+        index.write_pending().unwrap();
+        assert_eq!(index.pending(), 0);
         let reloaded = OffsetIndex::load(&path, 100).unwrap().unwrap();
         assert_eq!(reloaded.last().unwrap().offset, 120);
     }

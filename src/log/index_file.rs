@@ -1,18 +1,27 @@
-//! A file of fixed-size index entries, mirrored in memory: appends go to the end of the file,
-//! lookups are served from memory, so an index holds no descriptor between appends (its file
-//! is reached through the process's open-file cache). Shared by the offset and time indexes.
+//! A file of fixed-size index entries, mirrored in memory: lookups are served from memory, and
+//! appended entries reach the end of the file in groups ([`IndexFile::write_pending`], called by
+//! the segment every so many entries and at every flush, roll and clean shutdown), one write
+//! for many batches, as Kafka's memory-mapped indexes reach the disk only at a flush. After a
+//! crash an index may lack its last entries: an unclean start rebuilds the indexes of unflushed
+//! segments anyway, and an index found short of the log is rebuilt like a torn one. An index
+//! holds no descriptor between writes (its file is reached through the process's open-file
+//! cache). Shared by the offset and time indexes.
 
 use std::fs;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::error::{IoContext, LogError};
 use super::open_files::FileHandle;
 
 pub(crate) struct IndexFile<const N: usize> {
     file: FileHandle,
-    /// Invariant: the file holds exactly these entries.
+    /// Invariant: the file holds exactly the first `written` of these entries.
     entries: Vec<[u8; N]>,
+    /// Entries in the file (atomic only so that a flush through `&self` can write the rest;
+    /// the segment is behind its log's lock).
+    written: AtomicUsize,
 }
 
 impl<const N: usize> IndexFile<N> {
@@ -24,6 +33,7 @@ impl<const N: usize> IndexFile<N> {
         Ok(Self {
             file,
             entries: Vec::new(),
+            written: AtomicUsize::new(0),
         })
     }
 
@@ -38,7 +48,7 @@ impl<const N: usize> IndexFile<N> {
         if bytes.len() % N != 0 {
             return Ok(None);
         }
-        let entries = bytes
+        let entries: Vec<[u8; N]> = bytes
             .chunks_exact(N)
             .map(|chunk| {
                 let mut entry = [0u8; N];
@@ -46,9 +56,11 @@ impl<const N: usize> IndexFile<N> {
                 entry
             })
             .collect();
+        let written = AtomicUsize::new(entries.len());
         Ok(Some(Self {
             file: FileHandle::existing(path),
             entries,
+            written,
         }))
     }
 
@@ -56,19 +68,35 @@ impl<const N: usize> IndexFile<N> {
         &self.entries
     }
 
-    pub(crate) fn push(&mut self, entry: [u8; N]) -> Result<(), LogError> {
-        let at = (self.entries.len() * N) as u64;
+    /// Appends an entry in memory; the file gets it at the next [`Self::write_pending`].
+    pub(crate) fn push(&mut self, entry: [u8; N]) {
+        self.entries.push(entry);
+    }
+
+    /// Entries appended but not yet in the file.
+    pub(crate) fn pending(&self) -> usize {
+        self.entries.len() - self.written.load(Ordering::Relaxed)
+    }
+
+    /// Writes the entries not yet in the file, in one write.
+    pub(crate) fn write_pending(&self) -> Result<(), LogError> {
+        let written = self.written.load(Ordering::Relaxed);
+        let Some(pending) = self.entries.get(written..).filter(|p| !p.is_empty()) else {
+            return Ok(());
+        };
         let path = self.file.path();
         self.file
             .file()
             .at(path)?
-            .write_all_at(&entry, at)
+            .write_all_at(pending.as_flattened(), (written * N) as u64)
             .at(path)?;
-        self.entries.push(entry);
+        self.written.store(self.entries.len(), Ordering::Relaxed);
         Ok(())
     }
 
+    /// Writes the pending entries and syncs the file.
     pub(crate) fn flush(&self) -> Result<(), LogError> {
+        self.write_pending()?;
         let path = self.file.path();
         self.file.file().at(path)?.sync_data().at(path)
     }

@@ -359,6 +359,10 @@ impl PartitionLog {
         if self.recovery_point == self.log_end_offset() && checkpoint.exists() {
             return Ok(());
         }
+        // The indexes' last entries, which a flush would have written (the caller syncs after).
+        for segment in self.segments() {
+            segment.write_index_entries()?;
+        }
         self.leader_epochs.persist()?;
         self.recovery_point = self.log_end_offset();
         write_offset_checkpoint(&checkpoint, self.recovery_point, false)

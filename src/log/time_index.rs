@@ -57,15 +57,15 @@ impl TimeIndex {
     }
 
     /// Appends (timestamp, offset) unless the timestamp does not exceed the last entry's.
-    pub(crate) fn maybe_append(&mut self, timestamp: i64, offset: i64) -> Result<(), LogError> {
+    pub(crate) fn maybe_append(&mut self, timestamp: i64, offset: i64) {
         if self.last().is_some_and(|last| last.timestamp >= timestamp) {
-            return Ok(());
+            return;
         }
         let relative = u32::try_from(offset - self.base_offset).unwrap_or(u32::MAX);
         let mut entry = [0u8; ENTRY_SIZE];
         entry[..8].copy_from_slice(&timestamp.to_be_bytes());
         entry[8..].copy_from_slice(&relative.to_be_bytes());
-        self.file.push(entry)
+        self.file.push(entry);
     }
 
     /// The entry with the largest timestamp strictly below `timestamp`: every record at or
@@ -76,6 +76,10 @@ impl TimeIndex {
         count
             .checked_sub(1)
             .map(|i| decode(&entries[i], self.base_offset))
+    }
+
+    pub(crate) fn write_pending(&self) -> Result<(), LogError> {
+        self.file.write_pending()
     }
 
     pub(crate) fn flush(&self) -> Result<(), LogError> {
@@ -101,13 +105,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("0.timeindex");
         let mut index = TimeIndex::create(&path, 10).unwrap();
-        index.maybe_append(1_000, 12).unwrap();
-        index.maybe_append(900, 13).unwrap();
-        index.maybe_append(2_000, 20).unwrap();
+        index.maybe_append(1_000, 12);
+        index.maybe_append(900, 13);
+        index.maybe_append(2_000, 20);
         assert_eq!(index.entries().count(), 2);
         assert_eq!(index.last_entry_before(1_000), None);
         assert_eq!(index.last_entry_before(1_001).unwrap().offset, 12);
         assert_eq!(index.last_entry_before(5_000).unwrap().offset, 20);
+        index.flush().unwrap();
         let reloaded = TimeIndex::load(&path, 10).unwrap().unwrap();
         assert_eq!(reloaded.last().unwrap().timestamp, 2_000);
     }

@@ -187,14 +187,17 @@ impl ClientContext for ResetLog {
         if (warning && !log_message.contains("Connection refused"))
             || POSITION_FACILITIES.contains(&fac)
         {
-            let at = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis());
-            self.0
-                .lock()
-                .unwrap()
-                .push(format!("{at} {fac}: {log_message}"));
+            self.push(fac, log_message);
         }
+    }
+}
+
+impl ResetLog {
+    fn push(&self, fac: &str, line: &str) {
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        self.0.lock().unwrap().push(format!("{at} {fac}: {line}"));
     }
 }
 
@@ -219,20 +222,38 @@ impl ConsumerThread {
             .set("enable.partition.eof", "false")
             .set("topic.metadata.refresh.interval.ms", "1000")
             .set("fetch.wait.max.ms", "100")
-            .set("debug", "fetch")
+            // `topic` adds the OFFSET lines of resets librdkafka makes without an error.
+            .set("debug", "fetch,topic")
             .set_log_level(RDKafkaLogLevel::Debug)
             .create_with_context(resets.clone())
             .expect("consumer");
         assign_from_beginning(&c, topic);
         let s = stop.clone();
+        let jumps = resets.clone();
+        let topic = topic.to_string();
         let thread = std::thread::spawn(move || {
             let mut reads: BTreeMap<i32, Vec<Read>> = BTreeMap::new();
             while !s.load(Ordering::SeqCst) {
                 match c.poll(Duration::from_millis(100)) {
-                    Some(Ok(m)) => reads.entry(m.partition()).or_default().push(Read {
-                        offset: m.offset(),
-                        value: m.payload().unwrap_or_default().to_vec(),
-                    }),
+                    Some(Ok(m)) => {
+                        let read = reads.entry(m.partition()).or_default();
+                        let expected = read.last().map_or(0, |r| r.offset + 1);
+                        if m.offset() != expected {
+                            // Where in librdkafka's account the application saw a jump.
+                            jumps.push(
+                                "READ",
+                                &format!(
+                                    "{topic} [{}]: read offset {} where {expected} was next",
+                                    m.partition(),
+                                    m.offset()
+                                ),
+                            );
+                        }
+                        read.push(Read {
+                            offset: m.offset(),
+                            value: m.payload().unwrap_or_default().to_vec(),
+                        });
+                    }
                     Some(Err(e)) => match e.rdkafka_error_code() {
                         Some(
                             RDKafkaErrorCode::BrokerTransportFailure
@@ -267,11 +288,18 @@ impl ConsumerThread {
     }
 }
 
+/// Assigns every partition at offset 0 (nothing deletes records here, so it is the log start),
+/// not at `Offset::Beginning`: a logical offset makes librdkafka ask ListOffsets, and
+/// librdkafka 2.12.1 restarts that query whenever a stale answer to it arrives, even once the
+/// partition is fetching (`rd_kafka_toppar_handle_Offset`: "outdated offset response"), which
+/// sends a consumer back to 0. Seen here: a ListOffsets queued for a killed leader is answered
+/// when it restarts, seconds later. Any broker would see that rewind; a concrete offset needs no
+/// ListOffsets, so every rewind left is one a broker caused.
 fn assign_from_beginning<C: ConsumerContext>(c: &BaseConsumer<C>, topic: &str) {
     let mut assignment = TopicPartitionList::new();
     for partition in 0..PARTITIONS {
         assignment
-            .add_partition_offset(topic, partition, Offset::Beginning)
+            .add_partition_offset(topic, partition, Offset::Offset(0))
             .expect("partition added");
     }
     c.assign(&assignment).expect("assigned");

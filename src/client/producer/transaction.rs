@@ -1,8 +1,9 @@
 //! The transactional producer's side of KIP-98: InitProducerId with the transactional id at its
 //! coordinator, AddOffsetsToTxn and TxnOffsetCommit for consumed offsets (KIP-447: with the
 //! consumer's group metadata), and EndTxn to commit or abort. As Kafka's Java producer, the
-//! protocol follows the `transaction.version` the coordinator's ApiVersions finalized (read once,
-//! at InitProducerId):
+//! protocol follows the `transaction.version` the brokers' ApiVersions finalized (the
+//! coordinator's at InitProducerId, then the newest finalized features the producer's
+//! connections heard of, at the start of each transaction):
 //! - below 2, the classic protocol: AddPartitionsToTxn before a partition's first batch of each
 //!   transaction, Produce up to v11, EndTxn v3 (the epoch stays);
 //! - 2 (KIP-890 part 2): no AddPartitionsToTxn (a Produce v12 adds its partition at the leader),
@@ -30,6 +31,7 @@ use crate::client::admin::{Admin, GroupCoordinator};
 use crate::client::connection::BrokerConnection;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::kafka_client::Client;
+use crate::client::versions::ApiVersionTable;
 use crate::client::wire::{str_bytes, topic_name, TopicPartition};
 
 /// Key type of a transactional id in FindCoordinator.
@@ -103,8 +105,10 @@ pub struct Transactions {
     transactional_id: String,
     /// Changes only with a `transaction.version` 2 EndTxn, while nothing is in flight.
     identity: Mutex<ProducerIdentity>,
-    /// Whether the cluster finalized `transaction.version` 2 when the producer started.
-    transaction_v2: bool,
+    /// Whether the cluster finalized `transaction.version` 2, as the newest finalized features
+    /// seen when the current (or next) transaction began said; changes only between
+    /// transactions.
+    protocol: Mutex<TxnProtocol>,
     open: Mutex<Open>,
     /// The coordinator last found for the transactional id; forgotten on any error but
     /// CONCURRENT_TRANSACTIONS, as Kafka's producer does, so a transaction costs no
@@ -114,6 +118,33 @@ pub struct Transactions {
     /// (what told us so): every transactional call then fails with PRODUCER_FENCED, as
     /// Kafka's producer's fatal state.
     fenced: Mutex<Option<String>>,
+}
+
+/// The transaction protocol, and the epoch of the finalized features it was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TxnProtocol {
+    features_epoch: i64,
+    v2: bool,
+}
+
+impl TxnProtocol {
+    /// Kafka's `TransactionManager.maybeUpdateTransactionV2Enabled`: `transaction.version` 2
+    /// finalized (and EndTxn v5 served).
+    fn of(versions: &ApiVersionTable) -> Self {
+        TxnProtocol {
+            features_epoch: versions.finalized_features_epoch(),
+            v2: versions.transaction_version() >= TRANSACTION_V2
+                && versions.version(ApiKey::EndTxn) >= Some(END_TXN_V2_VERSION),
+        }
+    }
+
+    /// Follows `newest` when its features are newer than those this protocol was read from.
+    fn follow(&mut self, newest: Option<&ApiVersionTable>) {
+        if let Some(newest) = newest.filter(|v| v.finalized_features_epoch() > self.features_epoch)
+        {
+            *self = Self::of(newest);
+        }
+    }
 }
 
 fn lock(open: &Mutex<Open>) -> MutexGuard<'_, Open> {
@@ -148,14 +179,11 @@ impl Transactions {
                 ClientError::check(response.error_code, || {
                     format!("InitProducerId {transactional_id}")
                 })?;
-                let versions = connection.api_versions();
-                let transaction_v2 = versions.transaction_version() >= TRANSACTION_V2
-                    && versions.version(ApiKey::EndTxn) >= Some(END_TXN_V2_VERSION);
-                Ok((response, transaction_v2))
+                Ok((response, TxnProtocol::of(connection.api_versions())))
             },
         )
         .await?;
-        let (response, transaction_v2) = response;
+        let (response, protocol) = response;
         Ok(Arc::new(Transactions {
             client,
             admin,
@@ -164,7 +192,7 @@ impl Transactions {
                 producer_id: response.producer_id.0,
                 producer_epoch: response.producer_epoch,
             }),
-            transaction_v2,
+            protocol: Mutex::new(protocol),
             open: Mutex::new(Open::default()),
             coordinator,
             fenced: Mutex::new(None),
@@ -183,7 +211,10 @@ impl Transactions {
 
     /// Whether this producer speaks KIP-890 part 2 (`transaction.version` 2).
     pub fn transaction_v2(&self) -> bool {
-        self.transaction_v2
+        self.protocol
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .v2
     }
 
     /// Remembers a fencing answer (see [`is_fencing`]).
@@ -224,6 +255,12 @@ impl Transactions {
                 "a transaction is already open".into(),
             ));
         }
+        // Nothing is in flight between transactions: the protocol may change here, as Kafka's
+        // producer re-reads the finalized features in beginTransaction.
+        self.protocol
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .follow(self.client.newest_finalized_features().as_ref());
         *open = Open {
             begun: true,
             ..Open::default()
@@ -270,7 +307,7 @@ impl Transactions {
             return Ok(());
         }
         self.check_not_fenced()?;
-        if self.transaction_v2 {
+        if self.transaction_v2() {
             let mut open = lock(&self.open);
             open.partitions.extend(partitions.iter().cloned());
             open.started = true;
@@ -428,7 +465,7 @@ impl Transactions {
                 .with_committed(commit);
             let request = &request;
             let id = &self.transactional_id;
-            let transaction_v2 = self.transaction_v2;
+            let transaction_v2 = self.transaction_v2();
             let next = at_coordinator(
                 &self.client,
                 &self.admin,
@@ -536,5 +573,49 @@ where
             }
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use kafka_protocol::messages::api_versions_response::{ApiVersion, FinalizedFeatureKey};
+    use kafka_protocol::messages::ApiVersionsResponse;
+    use kafka_protocol::protocol::StrBytes;
+
+    use super::*;
+
+    fn versions(epoch: i64, transaction_version: i16) -> ApiVersionTable {
+        ApiVersionTable::negotiate(
+            &ApiVersionsResponse::default()
+                .with_api_keys(vec![ApiVersion::default()
+                    .with_api_key(ApiKey::EndTxn as i16)
+                    .with_max_version(5)])
+                .with_finalized_features_epoch(epoch)
+                .with_finalized_features(vec![FinalizedFeatureKey::default()
+                    .with_name(StrBytes::from_static_str("transaction.version"))
+                    .with_max_version_level(transaction_version)]),
+        )
+    }
+
+    #[test]
+    fn the_protocol_follows_only_newer_finalized_features() {
+        let mut protocol = TxnProtocol::of(&versions(3, 0));
+        assert!(!protocol.v2);
+        // An older or equal epoch (a broker that has not caught up) changes nothing.
+        protocol.follow(Some(&versions(2, 2)));
+        protocol.follow(Some(&versions(3, 2)));
+        protocol.follow(None);
+        assert!(!protocol.v2);
+        protocol.follow(Some(&versions(4, 2)));
+        assert_eq!(
+            protocol,
+            TxnProtocol {
+                features_epoch: 4,
+                v2: true
+            }
+        );
+        protocol.follow(Some(&versions(5, 1)));
+        assert!(!protocol.v2);
     }
 }

@@ -1,16 +1,19 @@
 //! Offsets and the group's life beyond rebalances: OffsetCommit's generation checks (Kafka's
 //! `ClassicGroup.validateOffsetCommit`), OffsetFetch, OffsetDelete, DeleteGroups, and the
-//! expiry of an empty group's offsets after `offsets.retention.minutes`.
-
-use std::collections::BTreeSet;
+//! expiry of an empty group's offsets after `offsets.retention.minutes`. Commits and
+//! tombstones take effect once replicated (`offsets.rs`).
 
 use kafka_protocol::error::ResponseError;
 use tracing::debug;
 
-use super::api::{CommitOffsets, CommitResult, FetchOffsets, FetchedOffsets, UNKNOWN_MEMBER_ID};
+use super::api::{
+    CommitOffsets, CommitResult, CommittedOffset, FetchOffsets, FetchedOffsets, UNKNOWN_MEMBER_ID,
+};
 use super::classic::{ClassicGroup, GroupState};
+use super::offsets::OffsetChange;
 use super::records::subscribed_topics;
 use super::store::{group_tombstone, offset_record, offset_tombstone, GroupLog};
+use crate::coord::partition_loader::TxnProducer;
 
 /// Per partition: the error, if any.
 pub type DeleteOffsetsResult = Result<Vec<Option<ResponseError>>, ResponseError>;
@@ -46,7 +49,8 @@ impl ClassicGroup {
         Ok(())
     }
 
-    /// Checks the committer, writes every acceptable offset in one batch, then applies them.
+    /// Checks the committer, writes every acceptable offset in one batch, and stages them:
+    /// they take effect once replicated.
     pub fn commit_offsets(
         &mut self,
         request: CommitOffsets,
@@ -60,38 +64,68 @@ impl ClassicGroup {
             false,
         )?;
         self.touch(&request.member_id, now_ms);
+        let expire_timestamp_ms = if request.retention_time_ms >= 0 {
+            now_ms.saturating_add(request.retention_time_ms)
+        } else {
+            -1
+        };
+        let (results, written) =
+            self.write_offsets(request.offsets, now_ms, expire_timestamp_ms, None, log);
+        if let Some(last) = written.last() {
+            self.offsets.stage(last.record_offset + 1, written);
+        }
+        Ok(results)
+    }
+
+    /// Writes the offsets of a commit whose metadata is within `offset.metadata.max.bytes` in
+    /// one batch (`producer`'s transactional batch when given), stamped with `now_ms` and
+    /// `expire_timestamp_ms`: the error of each partition in request order, and what was
+    /// written with the offsets of its records.
+    pub(super) fn write_offsets(
+        &self,
+        offsets: Vec<(String, i32, CommittedOffset)>,
+        now_ms: i64,
+        expire_timestamp_ms: i64,
+        producer: Option<TxnProducer>,
+        log: &mut dyn GroupLog,
+    ) -> (Vec<Option<ResponseError>>, Vec<OffsetChange>) {
         let max = self.config.offset_metadata_max_bytes;
-        let mut results = Vec::with_capacity(request.offsets.len());
+        let mut results = Vec::with_capacity(offsets.len());
         let mut accepted = Vec::new();
-        for (topic, partition, mut offset) in request.offsets {
+        for (topic, partition, mut offset) in offsets {
             if offset.metadata.len() > max {
                 results.push(Some(ResponseError::OffsetMetadataTooLarge));
                 continue;
             }
             offset.commit_timestamp_ms = now_ms;
-            offset.expire_timestamp_ms = if request.retention_time_ms >= 0 {
-                now_ms.saturating_add(request.retention_time_ms)
-            } else {
-                -1
-            };
+            offset.expire_timestamp_ms = expire_timestamp_ms;
             results.push(None);
             accepted.push((topic, partition, offset));
         }
         if accepted.is_empty() {
-            return Ok(results);
+            return (results, Vec::new());
         }
         let records = accepted
             .iter()
             .map(|(t, p, o)| offset_record(&self.group_id, t, *p, o))
             .collect();
-        let first_record = match log.append(records) {
+        let first_record = match log.append_as(producer, records) {
             Ok(first) => first,
-            Err(e) => return Ok(results.into_iter().map(|r| r.or(Some(e))).collect()),
+            Err(e) => {
+                let failed = results.into_iter().map(|r| r.or(Some(e))).collect();
+                return (failed, Vec::new());
+            }
         };
-        for (record_offset, (topic, partition, offset)) in (first_record..).zip(accepted) {
-            self.offsets.put(topic, partition, offset, record_offset);
-        }
-        Ok(results)
+        let written = (first_record..)
+            .zip(accepted)
+            .map(|(record_offset, (topic, partition, offset))| OffsetChange {
+                topic,
+                partition,
+                offset: Some(offset),
+                record_offset,
+            })
+            .collect();
+        (results, written)
     }
 
     /// The committed offsets of `topics` (`None`: every committed partition). With
@@ -157,7 +191,7 @@ impl ClassicGroup {
                 results.push(Some(ResponseError::GroupSubscribedToTopic));
                 continue;
             }
-            if self.offsets.get(&topic, partition).is_some()
+            if self.offsets.has_latest(&topic, partition)
                 || self.has_pending_transactional_offset(&topic, partition)
             {
                 deleted.push((topic, partition));
@@ -169,9 +203,9 @@ impl ClassicGroup {
                 .iter()
                 .map(|(t, p)| offset_tombstone(&self.group_id, t, *p))
                 .collect();
-            log.append(records)?;
+            let first_record = log.append(records)?;
+            self.stage_tombstones(first_record, &deleted);
             for (t, p) in deleted {
-                self.offsets.remove(&t, p);
                 self.remove_pending_transactional_offset(&t, p);
             }
         }
@@ -186,8 +220,7 @@ impl ClassicGroup {
             GroupState::Empty => {}
             _ => return Some(ResponseError::NonEmptyGroup),
         }
-        let mut partitions: BTreeSet<(&str, i32)> =
-            self.offsets.all().map(|(t, p, _)| (t, p)).collect();
+        let mut partitions = self.offsets.latest_partitions();
         for pending in self.pending_transactional.values() {
             partitions.extend(pending.all().map(|(t, p, _)| (t, p)));
         }
@@ -205,6 +238,22 @@ impl ClassicGroup {
         None
     }
 
+    /// Tombstones for `partitions` were appended from `first_record` on: staged like commits.
+    fn stage_tombstones(&mut self, first_record: i64, partitions: &[(String, i32)]) {
+        let changes: Vec<_> = (first_record..)
+            .zip(partitions)
+            .map(|(record_offset, (topic, partition))| OffsetChange {
+                topic: topic.clone(),
+                partition: *partition,
+                offset: None,
+                record_offset,
+            })
+            .collect();
+        if let Some(last) = changes.last() {
+            self.offsets.stage(last.record_offset + 1, changes);
+        }
+    }
+
     /// Removes the offsets of an empty group that outlived `offsets.retention.minutes` (counted
     /// from when the group became empty), and the group itself once nothing is left. An offset
     /// with a transaction's offset pending for its partition stays, as in Kafka.
@@ -220,20 +269,21 @@ impl ClassicGroup {
                 Some(self.state_timestamp_ms),
             )
             .into_iter()
-            .filter(|(t, p)| !self.has_pending_transactional_offset(t, *p))
+            .filter(|(t, p)| {
+                !self.has_pending_transactional_offset(t, *p)
+                    && !self.offsets.is_unreplicated(t, *p)
+            })
             .collect();
         if !expired.is_empty() {
             let records = expired
                 .iter()
                 .map(|(t, p)| offset_tombstone(&self.group_id, t, *p))
                 .collect();
-            if log.append(records).is_err() {
+            let Ok(first_record) = log.append(records) else {
                 return;
-            }
+            };
             debug!(group = %self.group_id, count = expired.len(), "offsets expired");
-            for (t, p) in expired {
-                self.offsets.remove(&t, p);
-            }
+            self.stage_tombstones(first_record, &expired);
         }
         let pending = self.pending_transactional.values().any(|o| !o.is_empty());
         if self.offsets.is_empty()

@@ -10,9 +10,11 @@
 //!
 //! A request that may write records is answered once the partition's high watermark passed
 //! them (else COORDINATOR_NOT_AVAILABLE after `offsets.commit.timeout.ms`), as Kafka's
-//! coordinator runtime. Differs from Kafka: the group's state in memory takes a write when it
-//! is appended, not when it is replicated, so a read (OffsetFetch, DescribeGroups) may show a
-//! write whose answer is still waiting or failed; Kafka reads at the high watermark.
+//! coordinator runtime. Committed offsets (and their deletions) take effect once the high
+//! watermark passes their records (`offsets.rs`), so OffsetFetch reads at the high watermark as
+//! Kafka's does. Differs from Kafka: a group's membership takes a write when it is appended,
+//! not when it is replicated, so DescribeGroups may show a rebalance's outcome whose write is
+//! still waiting or failed (its members' answers wait, and fail with it).
 
 pub mod api;
 pub mod classic;
@@ -41,7 +43,9 @@ use crate::broker::Broker;
 use crate::clock::now_ms;
 use crate::config::BrokerConfig;
 use crate::coord::internal_topic::{partition_for, InternalTopic};
-use crate::coord::partition_loader::{CoordinatorPartitions, PartitionCoordinator, StoredRecord};
+use crate::coord::partition_loader::{
+    CoordinatorAcks, CoordinatorPartitions, PartitionCoordinator, StoredRecord,
+};
 use crate::log::TxnMarker;
 use api::*;
 use classic::ClassicGroup;
@@ -230,6 +234,8 @@ impl GroupCoordinator {
                     OFFSETS_TOPIC,
                     partition,
                     leader_epoch,
+                    CoordinatorAcks::HighWatermark,
+                    None,
                     timeout,
                 )
                 .await?;

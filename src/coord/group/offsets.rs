@@ -2,20 +2,122 @@
 //! last commit per partition with the `__consumer_offsets` offset of its record (a
 //! transaction's offsets replace a commit only when their record is the later one), and which
 //! of them have expired.
+//!
+//! A commit or deletion the group appends takes effect when its partition's high watermark
+//! passes its records, not at the append (Kafka reads offsets at the high watermark): until
+//! then it waits in `unreplicated`, so that OffsetFetch never shows a commit that failed to
+//! replicate. The group's own writes (deletions, expiry) see the latest state, staged changes
+//! included, as Kafka's writes do.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::api::CommittedOffset;
+
+/// One partition's commit (`Some`) or tombstone (`None`), and the offset of its record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetChange {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: Option<CommittedOffset>,
+    pub record_offset: i64,
+}
 
 /// (topic, partition) -> last committed offset, and the offset of its record.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Offsets {
     committed: BTreeMap<(String, i32), (CommittedOffset, i64)>,
+    /// Changes appended but not yet replicated, in log order, each batch with the offset after
+    /// its last record (increasing).
+    unreplicated: VecDeque<(i64, Vec<OffsetChange>)>,
 }
 
 impl Offsets {
+    /// Whether no partition has an offset, counting the changes not yet replicated.
     pub fn is_empty(&self) -> bool {
-        self.committed.is_empty()
+        self.latest_partitions().is_empty()
+    }
+
+    /// A batch of changes appended with `next_offset` after its last record: they take effect
+    /// at [`Self::apply_replicated`].
+    pub fn stage(&mut self, next_offset: i64, changes: Vec<OffsetChange>) {
+        debug_assert!(
+            self.unreplicated
+                .back()
+                .is_none_or(|(n, _)| *n <= next_offset),
+            "staged in log order"
+        );
+        self.unreplicated.push_back((next_offset, changes));
+    }
+
+    pub fn has_unreplicated(&self) -> bool {
+        !self.unreplicated.is_empty()
+    }
+
+    /// The partition's high watermark is `high_watermark`: the changes below it take effect,
+    /// each unless the partition's offset came from a later record (a transaction's commit
+    /// materialized meanwhile).
+    pub fn apply_replicated(&mut self, high_watermark: i64) {
+        while let Some((next_offset, _)) = self.unreplicated.front() {
+            if *next_offset > high_watermark {
+                break;
+            }
+            let Some((_, changes)) = self.unreplicated.pop_front() else {
+                break;
+            };
+            for change in changes {
+                let key = (change.topic, change.partition);
+                if self
+                    .committed
+                    .get(&key)
+                    .is_some_and(|(_, existing)| *existing > change.record_offset)
+                {
+                    continue;
+                }
+                match change.offset {
+                    Some(offset) => {
+                        self.committed.insert(key, (offset, change.record_offset));
+                    }
+                    None => {
+                        self.committed.remove(&key);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the partition has an offset, counting the changes not yet replicated.
+    pub fn has_latest(&self, topic: &str, partition: i32) -> bool {
+        let staged = self
+            .unreplicated
+            .iter()
+            .rev()
+            .flat_map(|(_, changes)| changes.iter().rev())
+            .find(|c| c.topic == topic && c.partition == partition);
+        match staged {
+            Some(change) => change.offset.is_some(),
+            None => self.get(topic, partition).is_some(),
+        }
+    }
+
+    /// Every partition with an offset, counting the changes not yet replicated.
+    pub fn latest_partitions(&self) -> BTreeSet<(&str, i32)> {
+        let mut partitions: BTreeSet<(&str, i32)> = self.all().map(|(t, p, _)| (t, p)).collect();
+        for change in self.unreplicated.iter().flat_map(|(_, changes)| changes) {
+            let key = (change.topic.as_str(), change.partition);
+            match change.offset {
+                Some(_) => partitions.insert(key),
+                None => partitions.remove(&key),
+            };
+        }
+        partitions
+    }
+
+    /// Whether a change of the partition waits for replication.
+    pub fn is_unreplicated(&self, topic: &str, partition: i32) -> bool {
+        self.unreplicated
+            .iter()
+            .flat_map(|(_, changes)| changes)
+            .any(|c| c.topic == topic && c.partition == partition)
     }
 
     pub fn get(&self, topic: &str, partition: i32) -> Option<&CommittedOffset> {

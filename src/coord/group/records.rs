@@ -4,8 +4,12 @@
 //! Kafka 4 writes (key v1, OffsetCommitValue v3 or v1 with an expire timestamp, GroupMetadataValue
 //! v3) and reads every version, the flexible v4 values included.
 
-use bytes::{Buf, BufMut, Bytes};
+use bytes::{BufMut, Bytes};
 use thiserror::Error;
+
+use crate::coord::record_fields::{
+    skip_tagged_fields, take_bytes, take_compact_len, take_i16, take_i32, take_i64, FieldError,
+};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum RecordError {
@@ -19,6 +23,16 @@ pub enum RecordError {
     NotUtf8,
     #[error("a required field is null")]
     Null,
+}
+
+impl From<FieldError> for RecordError {
+    fn from(e: FieldError) -> Self {
+        match e {
+            FieldError::Truncated => RecordError::Truncated,
+            FieldError::NotUtf8 => RecordError::NotUtf8,
+            FieldError::Null => RecordError::Null,
+        }
+    }
 }
 
 /// A `__consumer_offsets` key.
@@ -289,47 +303,22 @@ impl<'a> Reader<'a> {
         self.buf.len()
     }
 
-    fn need(&self, n: usize) -> Result<(), RecordError> {
-        if self.buf.len() < n {
-            Err(RecordError::Truncated)
-        } else {
-            Ok(())
-        }
-    }
-
     fn i16(&mut self) -> Result<i16, RecordError> {
-        self.need(2)?;
-        Ok(self.buf.get_i16())
+        Ok(take_i16(&mut self.buf)?)
     }
 
     fn i32(&mut self) -> Result<i32, RecordError> {
-        self.need(4)?;
-        Ok(self.buf.get_i32())
+        Ok(take_i32(&mut self.buf)?)
     }
 
     fn i64(&mut self) -> Result<i64, RecordError> {
-        self.need(8)?;
-        Ok(self.buf.get_i64())
-    }
-
-    fn unsigned_varint(&mut self) -> Result<u64, RecordError> {
-        let mut value = 0u64;
-        for shift in (0..35).step_by(7) {
-            self.need(1)?;
-            let b = self.buf.get_u8();
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(RecordError::Truncated)
+        Ok(take_i64(&mut self.buf)?)
     }
 
     /// The length of a string, bytes or array field; `None` for null.
     fn length(&mut self, wide: bool) -> Result<Option<usize>, RecordError> {
         if self.flexible {
-            let n = self.unsigned_varint()?;
-            return Ok(n.checked_sub(1).map(|n| n as usize));
+            return Ok(take_compact_len(&mut self.buf)?);
         }
         let n = if wide {
             i64::from(self.i32()?)
@@ -340,10 +329,7 @@ impl<'a> Reader<'a> {
     }
 
     fn raw(&mut self, len: usize) -> Result<&'a [u8], RecordError> {
-        self.need(len)?;
-        let (head, tail) = self.buf.split_at(len);
-        self.buf = tail;
-        Ok(head)
+        Ok(take_bytes(&mut self.buf, len)?)
     }
 
     fn nullable_string(&mut self) -> Result<Option<String>, RecordError> {
@@ -374,14 +360,7 @@ impl<'a> Reader<'a> {
         if !self.flexible {
             return Ok(());
         }
-        let count = self.unsigned_varint()?;
-        for _ in 0..count {
-            self.unsigned_varint()?;
-            let len =
-                usize::try_from(self.unsigned_varint()?).map_err(|_| RecordError::Truncated)?;
-            self.raw(len)?;
-        }
-        Ok(())
+        Ok(skip_tagged_fields(&mut self.buf)?)
     }
 }
 

@@ -9,7 +9,8 @@ use super::classic::ClassicGroup;
 use super::records::{GroupRecordKey, OffsetCommitValue};
 use super::OFFSETS_TOPIC;
 use crate::broker::Broker;
-use crate::coord::partition_loader::{CoordinatorRecord, TxnProducer};
+use crate::coord::partition_loader::{CoordinatorAcks, CoordinatorRecord, TxnProducer};
+use crate::replica::TopicPartition;
 
 /// Where a group's records go, one batch per call; the offset of its first record is returned.
 /// A write that fails leaves the group's in-memory state as it was.
@@ -24,6 +25,10 @@ pub trait GroupLog: Send {
         producer: Option<TxnProducer>,
         records: Vec<CoordinatorRecord>,
     ) -> Result<i64, ResponseError>;
+
+    /// How far the partition is replicated (its high watermark): what the group appended
+    /// below it takes effect.
+    fn high_watermark(&self) -> i64;
 }
 
 /// The group's partition of `__consumer_offsets` on this broker, in the leader epoch it was
@@ -44,13 +49,29 @@ impl GroupLog for PartitionGroupLog {
             .broker
             .upgrade()
             .ok_or(ResponseError::CoordinatorNotAvailable)?;
-        broker.append_coordinator_records(
-            OFFSETS_TOPIC,
-            self.partition,
-            self.leader_epoch,
-            producer,
-            &records,
-        )
+        broker
+            .append_coordinator_records(
+                OFFSETS_TOPIC,
+                self.partition,
+                self.leader_epoch,
+                CoordinatorAcks::HighWatermark,
+                producer,
+                &records,
+            )
+            .map(|appended| appended.first_offset)
+    }
+
+    fn high_watermark(&self) -> i64 {
+        // Without the partition (the broker stops, or lost it) nothing more takes effect: the
+        // group is about to be unloaded.
+        self.broker
+            .upgrade()
+            .and_then(|broker| {
+                broker
+                    .replicas
+                    .get(&TopicPartition::new(OFFSETS_TOPIC, self.partition))
+            })
+            .map_or(-1, |partition| partition.high_watermark())
     }
 }
 
@@ -118,6 +139,8 @@ pub struct MemoryGroupLog {
     pub records: Vec<CoordinatorRecord>,
     pub producers: Vec<Option<TxnProducer>>,
     pub fail_with: Option<ResponseError>,
+    /// `None`: everything appended is replicated.
+    pub high_watermark: Option<i64>,
 }
 
 #[cfg(test)]
@@ -135,5 +158,10 @@ impl GroupLog for MemoryGroupLog {
             .extend(std::iter::repeat_n(producer, records.len()));
         self.records.extend(records);
         Ok(first)
+    }
+
+    fn high_watermark(&self) -> i64 {
+        self.high_watermark
+            .unwrap_or_else(|| i64::try_from(self.records.len()).unwrap_or(i64::MAX))
     }
 }

@@ -95,6 +95,7 @@ pub async fn run_group(
         tokio::select! {
             message = messages.recv() => match message {
                 Some(message) => {
+                    apply_replicated(&mut group, log.as_ref());
                     if let Some(message) = consumer_side(&mut group, &mut consumer, message, log.as_mut()) {
                         handle(&mut group, message, log.as_mut());
                     }
@@ -102,6 +103,7 @@ pub async fn run_group(
                 None => return,
             },
             () = tokio::time::sleep(std::time::Duration::from_millis(wait)) => {
+                apply_replicated(&mut group, log.as_ref());
                 let now = now_ms();
                 group.on_timers(now);
                 consumer::route::on_timers(&mut group, &mut consumer, now, log.as_mut());
@@ -120,6 +122,14 @@ pub async fn run_group(
         if group.state == GroupState::Dead {
             return;
         }
+    }
+}
+
+/// The group's offset changes the partition's high watermark has passed take effect, before
+/// anything reads or writes the group.
+fn apply_replicated(group: &mut ClassicGroup, log: &dyn GroupLog) {
+    if group.offsets.has_unreplicated() {
+        group.offsets.apply_replicated(log.high_watermark());
     }
 }
 

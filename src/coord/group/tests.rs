@@ -8,7 +8,7 @@ use tokio::sync::oneshot;
 use super::api::*;
 use super::classic::{ClassicGroup, GroupState};
 use super::records::{GroupMetadataValue, GroupRecordKey};
-use super::store::MemoryGroupLog;
+use super::store::{GroupLog, MemoryGroupLog};
 use super::{replay_group_records, GroupConfig};
 use crate::coord::partition_loader::StoredRecord;
 
@@ -259,10 +259,17 @@ fn offset_commits_are_checked_like_kafkas_classic_group() {
         group.commit_offsets(commit(1, &member, "far too long"), 1, &mut log),
         Ok(vec![Some(ResponseError::OffsetMetadataTooLarge)])
     );
+    // Written, but visible only once the partition's high watermark passes its record.
+    log.high_watermark = Some(i64::try_from(log.records.len()).unwrap());
     assert_eq!(
         group.commit_offsets(commit(1, &member, "m"), 1, &mut log),
         Ok(vec![None])
     );
+    group.offsets.apply_replicated(log.high_watermark());
+    let fetched = group.fetch_offsets(Some(vec![("t".into(), vec![0])]), true);
+    assert_eq!(fetched[0].2, Ok(None));
+    log.high_watermark = None;
+    group.offsets.apply_replicated(log.high_watermark());
     let fetched = group.fetch_offsets(Some(vec![("t".into(), vec![0, 1])]), true);
     assert_eq!(fetched[0].2.clone().unwrap().unwrap().offset, 7);
     assert_eq!(fetched[1].2, Ok(None));
@@ -383,10 +390,40 @@ fn transactional_offsets_wait_for_their_marker() {
         .commit_offsets(commit(1, &member, ""), 3, &mut log)
         .unwrap();
     group.complete_transaction(9, true);
+    assert_eq!(committed(&group, true), Ok(Some(11)));
+    group.offsets.apply_replicated(log.high_watermark());
     assert_eq!(committed(&group, true), Ok(Some(7)));
     // A marker of a producer without pending offsets changes nothing.
     group.complete_transaction(10, true);
     assert_eq!(committed(&group, true), Ok(Some(7)));
+}
+
+#[test]
+fn unreplicated_commits_and_tombstones_take_effect_in_log_order() {
+    let mut log = MemoryGroupLog::default();
+    let mut group = ClassicGroup::new("g".into(), config(), 0);
+    log.high_watermark = Some(0);
+    group
+        .commit_offsets(commit(-1, "", ""), 1, &mut log)
+        .unwrap();
+    // The deletion sees the commit that is not replicated yet, and writes its tombstone.
+    assert_eq!(
+        group.delete_offsets(vec![("t".into(), 0)], &mut log),
+        Ok(vec![None])
+    );
+    assert_eq!(log.records.len(), 2);
+    assert!(log.records[1].value.is_none());
+    assert!(group.offsets.get("t", 0).is_none());
+    // The commit replicated, the tombstone not yet.
+    log.high_watermark = Some(1);
+    group.offsets.apply_replicated(log.high_watermark());
+    assert_eq!(group.offsets.get("t", 0).map(|o| o.offset), Some(7));
+    // The group's writes count the tombstone already.
+    assert!(group.offsets.is_empty());
+    log.high_watermark = Some(2);
+    group.offsets.apply_replicated(log.high_watermark());
+    assert!(group.offsets.get("t", 0).is_none());
+    assert!(group.offsets.is_empty());
 }
 
 fn control_record(offset: i64, producer_id: i64, commit: bool) -> StoredRecord {

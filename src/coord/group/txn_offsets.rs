@@ -8,12 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use kafka_protocol::error::ResponseError;
-
 use super::api::{CommitResult, TxnCommitOffsets};
 use super::classic::ClassicGroup;
 use super::offsets::Offsets;
-use super::store::{offset_record, GroupLog};
+use super::store::GroupLog;
 use crate::coord::partition_loader::TxnProducer;
 
 impl ClassicGroup {
@@ -31,40 +29,22 @@ impl ClassicGroup {
             request.group_instance_id.as_deref(),
             true,
         )?;
-        let max = self.config.offset_metadata_max_bytes;
-        let mut results = Vec::with_capacity(request.offsets.len());
-        let mut accepted = Vec::new();
-        for (topic, partition, mut offset) in request.offsets {
-            if offset.metadata.len() > max {
-                results.push(Some(ResponseError::OffsetMetadataTooLarge));
-                continue;
-            }
-            offset.commit_timestamp_ms = now_ms;
-            offset.expire_timestamp_ms = -1;
-            results.push(None);
-            accepted.push((topic, partition, offset));
-        }
-        if accepted.is_empty() {
-            return Ok(results);
-        }
-        let records = accepted
-            .iter()
-            .map(|(t, p, o)| offset_record(&self.group_id, t, *p, o))
-            .collect();
         let producer = TxnProducer {
             producer_id: request.producer_id,
             producer_epoch: request.producer_epoch,
         };
-        let first_record = match log.append_as(Some(producer), records) {
-            Ok(first) => first,
-            Err(e) => return Ok(results.into_iter().map(|r| r.or(Some(e))).collect()),
-        };
-        let pending = self
-            .pending_transactional
-            .entry(request.producer_id)
-            .or_default();
-        for (record_offset, (topic, partition, offset)) in (first_record..).zip(accepted) {
-            pending.put(topic, partition, offset, record_offset);
+        let (results, written) =
+            self.write_offsets(request.offsets, now_ms, -1, Some(producer), log);
+        if !written.is_empty() {
+            let pending = self
+                .pending_transactional
+                .entry(request.producer_id)
+                .or_default();
+            for change in written {
+                if let Some(offset) = change.offset {
+                    pending.put(change.topic, change.partition, offset, change.record_offset);
+                }
+            }
         }
         Ok(results)
     }

@@ -6,10 +6,15 @@
 //! each written only when it differs from its default) from 1 on, as Kafka does; it reads both,
 //! so it also reads a real Kafka cluster's log.
 
-use bytes::{Buf, BufMut};
+use bytes::BufMut;
 use thiserror::Error;
 
 use super::state::TxnState;
+use crate::coord::record_fields::{
+    put_classic_string, put_compact_string, put_unsigned_varint, skip_tagged_fields,
+    take_classic_string, take_compact_string, take_i16, take_i32, take_i64, take_i8,
+    take_tagged_fields, take_unsigned_varint, FieldError,
+};
 
 /// The only TransactionLogKey version.
 const KEY_VERSION: i16 = 0;
@@ -36,6 +41,15 @@ pub enum TxnRecordError {
     NotUtf8,
 }
 
+impl From<FieldError> for TxnRecordError {
+    fn from(e: FieldError) -> Self {
+        match e {
+            FieldError::Truncated | FieldError::Null => TxnRecordError::Truncated,
+            FieldError::NotUtf8 => TxnRecordError::NotUtf8,
+        }
+    }
+}
+
 /// TransactionLogValue: what the coordinator knows of a transactional id after a transition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TxnLogValue {
@@ -58,19 +72,19 @@ pub struct TxnLogValue {
 pub fn encode_key(transactional_id: &str) -> Vec<u8> {
     let mut buf = Vec::with_capacity(4 + transactional_id.len());
     buf.put_i16(KEY_VERSION);
-    put_string(&mut buf, transactional_id);
+    put_classic_string(&mut buf, transactional_id);
     buf
 }
 
 pub fn decode_key(mut buf: &[u8]) -> Result<String, TxnRecordError> {
-    let version = get_i16(&mut buf)?;
+    let version = take_i16(&mut buf)?;
     if version != KEY_VERSION {
         return Err(TxnRecordError::UnknownVersion {
             what: "key",
             version,
         });
     }
-    get_string(&mut buf)
+    Ok(take_classic_string(&mut buf)?)
 }
 
 /// `value` as TransactionLogValue `version` (0, or 1 for flexible; see [`value_version`]).
@@ -85,8 +99,8 @@ pub fn encode_value(value: &TxnLogValue, version: i16) -> Vec<u8> {
     buf.put_i32(value.transaction_timeout_ms);
     buf.put_i8(value.state.id());
     let put_len = |buf: &mut Vec<u8>, len: Option<usize>| match (flexible, len) {
-        (true, None) => put_uvarint(buf, 0),
-        (true, Some(n)) => put_uvarint(buf, n as u32 + 1),
+        (true, None) => put_unsigned_varint(buf, 0),
+        (true, Some(n)) => put_unsigned_varint(buf, n as u64 + 1),
         (false, None) => buf.put_i32(-1),
         (false, Some(n)) => buf.put_i32(n as i32),
     };
@@ -96,24 +110,23 @@ pub fn encode_value(value: &TxnLogValue, version: i16) -> Vec<u8> {
         put_len(&mut buf, Some(value.partitions.len()));
         for (topic, partitions) in &value.partitions {
             if flexible {
-                put_uvarint(&mut buf, topic.len() as u32 + 1);
-                buf.put_slice(topic.as_bytes());
+                put_compact_string(&mut buf, Some(topic));
             } else {
-                put_string(&mut buf, topic);
+                put_classic_string(&mut buf, topic);
             }
             put_len(&mut buf, Some(partitions.len()));
             for p in partitions {
                 buf.put_i32(*p);
             }
             if flexible {
-                put_uvarint(&mut buf, 0);
+                put_unsigned_varint(&mut buf, 0);
             }
         }
     }
     buf.put_i64(value.last_update_timestamp_ms);
     buf.put_i64(value.start_timestamp_ms);
     if flexible {
-        let mut tags: Vec<(u32, Vec<u8>)> = Vec::new();
+        let mut tags: Vec<(u64, Vec<u8>)> = Vec::new();
         if value.previous_producer_id != -1 {
             tags.push((0, value.previous_producer_id.to_be_bytes().to_vec()));
         }
@@ -123,26 +136,18 @@ pub fn encode_value(value: &TxnLogValue, version: i16) -> Vec<u8> {
         if value.client_transaction_version != 0 {
             tags.push((2, value.client_transaction_version.to_be_bytes().to_vec()));
         }
-        put_uvarint(&mut buf, tags.len() as u32);
+        put_unsigned_varint(&mut buf, tags.len() as u64);
         for (tag, field) in tags {
-            put_uvarint(&mut buf, tag);
-            put_uvarint(&mut buf, field.len() as u32);
+            put_unsigned_varint(&mut buf, tag);
+            put_unsigned_varint(&mut buf, field.len() as u64);
             buf.put_slice(&field);
         }
     }
     buf
 }
 
-fn put_uvarint(buf: &mut Vec<u8>, mut value: u32) {
-    while value >= 0x80 {
-        buf.put_u8((value as u8 & 0x7f) | 0x80);
-        value >>= 7;
-    }
-    buf.put_u8(value as u8);
-}
-
 pub fn decode_value(mut buf: &[u8]) -> Result<TxnLogValue, TxnRecordError> {
-    let version = get_i16(&mut buf)?;
+    let version = take_i16(&mut buf)?;
     let flexible = match version {
         0 => false,
         1 => true,
@@ -153,31 +158,31 @@ pub fn decode_value(mut buf: &[u8]) -> Result<TxnLogValue, TxnRecordError> {
             })
         }
     };
-    let producer_id = get_i64(&mut buf)?;
-    let producer_epoch = get_i16(&mut buf)?;
-    let transaction_timeout_ms = get_i32(&mut buf)?;
-    let status = get_i8(&mut buf)?;
+    let producer_id = take_i64(&mut buf)?;
+    let producer_epoch = take_i16(&mut buf)?;
+    let transaction_timeout_ms = take_i32(&mut buf)?;
+    let status = take_i8(&mut buf)?;
     let state = TxnState::from_id(status).ok_or(TxnRecordError::UnknownState(status))?;
     let count = if flexible {
-        get_uvarint(&mut buf)? as i64 - 1
+        take_unsigned_varint(&mut buf)? as i64 - 1
     } else {
-        i64::from(get_i32(&mut buf)?)
+        i64::from(take_i32(&mut buf)?)
     };
     let mut partitions = Vec::new();
     for _ in 0..count.max(0) {
         let topic = if flexible {
-            get_compact_string(&mut buf)?
+            take_compact_string(&mut buf)?.ok_or(FieldError::Null)?
         } else {
-            get_string(&mut buf)?
+            take_classic_string(&mut buf)?
         };
         let n = if flexible {
-            get_uvarint(&mut buf)? as i64 - 1
+            take_unsigned_varint(&mut buf)? as i64 - 1
         } else {
-            i64::from(get_i32(&mut buf)?)
+            i64::from(take_i32(&mut buf)?)
         };
         let mut ids = Vec::new();
         for _ in 0..n.max(0) {
-            ids.push(get_i32(&mut buf)?);
+            ids.push(take_i32(&mut buf)?);
         }
         if flexible {
             skip_tagged_fields(&mut buf)?;
@@ -192,8 +197,8 @@ pub fn decode_value(mut buf: &[u8]) -> Result<TxnLogValue, TxnRecordError> {
         transaction_timeout_ms,
         state,
         partitions,
-        last_update_timestamp_ms: get_i64(&mut buf)?,
-        start_timestamp_ms: get_i64(&mut buf)?,
+        last_update_timestamp_ms: take_i64(&mut buf)?,
+        start_timestamp_ms: take_i64(&mut buf)?,
         client_transaction_version: 0,
     };
     if flexible {
@@ -205,102 +210,15 @@ pub fn decode_value(mut buf: &[u8]) -> Result<TxnLogValue, TxnRecordError> {
 /// The tagged fields of a v1 value: 0 previous producer id, 1 next producer id, 2 client
 /// transaction version; unknown tags are skipped.
 fn read_value_tags(buf: &mut &[u8], value: &mut TxnLogValue) -> Result<(), TxnRecordError> {
-    let tags = get_uvarint(buf)?;
-    for _ in 0..tags {
-        let tag = get_uvarint(buf)?;
-        let size = get_uvarint(buf)? as usize;
-        if buf.len() < size {
-            return Err(TxnRecordError::Truncated);
-        }
-        let (mut field, rest) = buf.split_at(size);
+    for (tag, mut field) in take_tagged_fields(buf)? {
         match tag {
-            0 => value.previous_producer_id = get_i64(&mut field)?,
-            1 => value.next_producer_id = get_i64(&mut field)?,
-            2 => value.client_transaction_version = get_i16(&mut field)?,
+            0 => value.previous_producer_id = take_i64(&mut field)?,
+            1 => value.next_producer_id = take_i64(&mut field)?,
+            2 => value.client_transaction_version = take_i16(&mut field)?,
             _ => {}
         }
-        *buf = rest;
     }
     Ok(())
-}
-
-fn skip_tagged_fields(buf: &mut &[u8]) -> Result<(), TxnRecordError> {
-    let tags = get_uvarint(buf)?;
-    for _ in 0..tags {
-        get_uvarint(buf)?;
-        let size = get_uvarint(buf)? as usize;
-        if buf.len() < size {
-            return Err(TxnRecordError::Truncated);
-        }
-        buf.advance(size);
-    }
-    Ok(())
-}
-
-fn put_string(buf: &mut Vec<u8>, s: &str) {
-    debug_assert!(s.len() <= i16::MAX as usize);
-    buf.put_i16(s.len() as i16);
-    buf.put_slice(s.as_bytes());
-}
-
-fn need(buf: &[u8], n: usize) -> Result<(), TxnRecordError> {
-    if buf.len() < n {
-        return Err(TxnRecordError::Truncated);
-    }
-    Ok(())
-}
-
-fn get_i8(buf: &mut &[u8]) -> Result<i8, TxnRecordError> {
-    need(buf, 1)?;
-    Ok(buf.get_i8())
-}
-
-fn get_i16(buf: &mut &[u8]) -> Result<i16, TxnRecordError> {
-    need(buf, 2)?;
-    Ok(buf.get_i16())
-}
-
-fn get_i32(buf: &mut &[u8]) -> Result<i32, TxnRecordError> {
-    need(buf, 4)?;
-    Ok(buf.get_i32())
-}
-
-fn get_i64(buf: &mut &[u8]) -> Result<i64, TxnRecordError> {
-    need(buf, 8)?;
-    Ok(buf.get_i64())
-}
-
-fn get_uvarint(buf: &mut &[u8]) -> Result<u32, TxnRecordError> {
-    let mut value: u32 = 0;
-    for shift in (0..35).step_by(7) {
-        let byte = get_i8(buf)? as u8;
-        value |= u32::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err(TxnRecordError::Truncated)
-}
-
-fn take_utf8(buf: &mut &[u8], len: usize) -> Result<String, TxnRecordError> {
-    need(buf, len)?;
-    let (s, rest) = buf.split_at(len);
-    *buf = rest;
-    String::from_utf8(s.to_vec()).map_err(|_| TxnRecordError::NotUtf8)
-}
-
-fn get_string(buf: &mut &[u8]) -> Result<String, TxnRecordError> {
-    let len = get_i16(buf)?;
-    take_utf8(
-        buf,
-        usize::try_from(len).map_err(|_| TxnRecordError::Truncated)?,
-    )
-}
-
-fn get_compact_string(buf: &mut &[u8]) -> Result<String, TxnRecordError> {
-    let len = get_uvarint(buf)?;
-    let len = len.checked_sub(1).ok_or(TxnRecordError::Truncated)?;
-    take_utf8(buf, len as usize)
 }
 
 #[cfg(test)]

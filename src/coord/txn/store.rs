@@ -6,11 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use bytes::Bytes;
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::records::{
-    Compression, Record, RecordBatchDecoder, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
-};
+use kafka_protocol::records::RecordBatchDecoder;
 use tracing::warn;
 
 use super::log_record::{
@@ -18,9 +15,8 @@ use super::log_record::{
 };
 use super::state::TxnMetadata;
 use crate::broker::Broker;
-use crate::clock::now_ms;
 use crate::coord::internal_topic::InternalTopic;
-use crate::coord::partition_loader::coordinator_error;
+use crate::coord::partition_loader::{CoordinatorAcks, CoordinatorRecord};
 
 pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
 
@@ -64,65 +60,35 @@ pub async fn append_transitions(
     values: &[Option<&TxnMetadata>],
 ) -> Result<(), ResponseError> {
     debug_assert!(!values.is_empty());
-    let image = broker.image();
-    let (replica, _) = broker
-        .replicas
-        .leader(
-            &image,
+    let key = encode_key(transactional_id);
+    let version = value_version(broker.image().transaction_version());
+    let records: Vec<CoordinatorRecord> = values
+        .iter()
+        .map(|value| CoordinatorRecord {
+            key: key.clone(),
+            value: value.map(|m| encode_value(&m.to_log_value(), version)),
+        })
+        .collect();
+    let appended = broker.append_coordinator_records(
+        TRANSACTION_STATE_TOPIC,
+        partition,
+        coordinator_epoch,
+        CoordinatorAcks::All,
+        None,
+        &records,
+    )?;
+    let timeout =
+        Duration::from_millis(u64::try_from(broker.config.request_timeout_ms).unwrap_or(0));
+    broker
+        .wait_coordinator_records_replicated(
             TRANSACTION_STATE_TOPIC,
             partition,
             coordinator_epoch,
+            CoordinatorAcks::All,
+            Some(appended.next_offset),
+            timeout,
         )
-        .map_err(|e| match e {
-            ResponseError::UnknownTopicOrPartition => ResponseError::CoordinatorNotAvailable,
-            _ => ResponseError::NotCoordinator,
-        })?;
-    let now = now_ms();
-    let key = Bytes::from(encode_key(transactional_id));
-    let version = value_version(image.transaction_version());
-    let records: Vec<Record> = values
-        .iter()
-        .enumerate()
-        .map(|(i, value)| Record {
-            transactional: false,
-            control: false,
-            partition_leader_epoch: -1,
-            producer_id: -1,
-            producer_epoch: -1,
-            timestamp_type: TimestampType::Creation,
-            offset: i as i64,
-            // The encoder keeps records in one batch only while their sequences follow their
-            // offsets; the batch's base sequence stays -1 (no producer).
-            sequence: i as i32 - 1,
-            timestamp: now,
-            key: Some(key.clone()),
-            value: value.map(|m| Bytes::from(encode_value(&m.to_log_value(), version))),
-            headers: Default::default(),
-            delete_horizon: false,
-        })
-        .collect();
-    let mut batch = bytes::BytesMut::new();
-    let options = RecordEncodeOptions {
-        version: 2,
-        compression: Compression::None,
-    };
-    RecordBatchEncoder::encode(&mut batch, &records, &options)
-        .map_err(|_| ResponseError::UnknownServerError)?;
-    replica.check_min_isr().map_err(coordinator_error)?;
-    let info = replica
-        .append_with(coordinator_epoch, |log| {
-            log.append(&batch, coordinator_epoch, now)
-        })
-        .map_err(|e| {
-            warn!(partition, error = %e, "cannot append to __transaction_state");
-            coordinator_error(e.error())
-        })?;
-    let timeout =
-        Duration::from_millis(u64::try_from(broker.config.request_timeout_ms).unwrap_or(0));
-    replica
-        .wait_replicated(info.last_offset + 1, coordinator_epoch, timeout)
         .await
-        .map_err(coordinator_error)
 }
 
 /// The latest value of every transactional id in a partition of `__transaction_state`, read

@@ -325,3 +325,55 @@ fn a_clean_shutdown_skips_the_scan_of_the_active_segment() {
         .unwrap();
     assert_eq!(log.lock().unwrap().log_end_offset(), 2, "scanned and cut");
 }
+
+/// One index entry per batch: `index.interval.bytes` 0.
+fn entry_per_batch() -> LogConfig {
+    LogConfig {
+        index_interval_bytes: 0,
+        ..LogConfig::default()
+    }
+}
+
+#[test]
+fn index_entries_reach_the_files_in_groups_and_at_a_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), entry_per_batch()).unwrap();
+    for i in 0..100 {
+        append(&mut log, 1, 1_000 + i);
+    }
+    // Every batch after the first gets an entry in both indexes (99): the first 64 are written.
+    let index = segment_file(dir.path(), 0, "index");
+    let time_index = segment_file(dir.path(), 0, "timeindex");
+    assert_eq!(fs::metadata(&index).unwrap().len(), 64 * 8);
+    assert_eq!(fs::metadata(&time_index).unwrap().len(), 64 * 12);
+    log.flush().unwrap();
+    assert_eq!(fs::metadata(&index).unwrap().len(), 99 * 8);
+    assert_eq!(fs::metadata(&time_index).unwrap().len(), 99 * 12);
+}
+
+#[test]
+fn indexes_short_of_their_last_entries_are_rebuilt_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), entry_per_batch()).unwrap();
+    for i in 0..100 {
+        append(&mut log, 1, 1_000 + i);
+    }
+    let before = read_all(&log);
+    drop(log);
+    let index = segment_file(dir.path(), 0, "index");
+    assert_eq!(fs::metadata(&index).unwrap().len(), 64 * 8);
+
+    // Even when trusted as a clean shutdown's, they are seen to lack entries and rebuilt.
+    let mut log = PartitionLog::open_after(dir.path(), entry_per_batch(), 2_000, true).unwrap();
+    assert_eq!(log.log_end_offset(), 100);
+    assert_eq!(read_all(&log), before);
+    assert_eq!(log.offset_for_timestamp(1_090).unwrap().unwrap().offset, 90);
+    assert_eq!(fs::metadata(&index).unwrap().len(), 99 * 8);
+    append(&mut log, 1, 1_100);
+    log.flush().unwrap();
+    assert_eq!(fs::metadata(&index).unwrap().len(), 100 * 8);
+    assert_eq!(
+        log.offset_for_timestamp(1_100).unwrap().unwrap().offset,
+        100
+    );
+}

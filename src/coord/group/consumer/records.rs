@@ -4,11 +4,16 @@
 //! target assignment, 8: a member's current assignment) then classic strings; a value is version
 //! 0, flexible (compact strings and arrays, tagged fields).
 
-use bytes::{Buf, BufMut, Bytes};
+use bytes::{BufMut, Bytes};
 use uuid::Uuid;
 
 use super::super::records::RecordError;
 use super::Assignment;
+use crate::coord::record_fields::{
+    put_array_len, put_classic_string, put_compact_string, put_unsigned_varint, skip_tagged_fields,
+    take_array_len, take_bytes, take_classic_string, take_compact_len, take_compact_string,
+    take_i16, take_i32, take_i8, take_unsigned_varint, take_uuid,
+};
 
 /// A consumer group record's key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,9 +56,9 @@ impl ConsumerRecordKey {
             }
         };
         w.put_i16(version);
-        classic_string(&mut w, group);
+        put_classic_string(&mut w, group);
         if let Some(member) = member {
-            classic_string(&mut w, member);
+            put_classic_string(&mut w, member);
         }
         w
     }
@@ -143,42 +148,42 @@ impl ConsumerRecordValue {
         match self {
             ConsumerRecordValue::Epoch(epoch) => w.put_i32(*epoch),
             ConsumerRecordValue::PartitionMetadata(topics) => {
-                array_len(&mut w, topics.len());
+                put_array_len(&mut w, topics.len());
                 for t in topics {
                     w.put_slice(t.topic_id.as_bytes());
-                    compact_string(&mut w, Some(&t.name));
+                    put_compact_string(&mut w, Some(&t.name));
                     w.put_i32(t.partitions);
-                    array_len(&mut w, 0);
+                    put_array_len(&mut w, 0);
                     w.put_u8(0);
                 }
             }
             ConsumerRecordValue::MemberMetadata(m) => {
-                compact_string(&mut w, m.instance_id.as_deref());
-                compact_string(&mut w, m.rack_id.as_deref());
-                compact_string(&mut w, Some(&m.client_id));
-                compact_string(&mut w, Some(&m.client_host));
-                array_len(&mut w, m.subscribed_topic_names.len());
+                put_compact_string(&mut w, m.instance_id.as_deref());
+                put_compact_string(&mut w, m.rack_id.as_deref());
+                put_compact_string(&mut w, Some(&m.client_id));
+                put_compact_string(&mut w, Some(&m.client_host));
+                put_array_len(&mut w, m.subscribed_topic_names.len());
                 for name in &m.subscribed_topic_names {
-                    compact_string(&mut w, Some(name));
+                    put_compact_string(&mut w, Some(name));
                 }
-                compact_string(&mut w, m.subscribed_topic_regex.as_deref());
+                put_compact_string(&mut w, m.subscribed_topic_regex.as_deref());
                 w.put_i32(m.rebalance_timeout_ms);
-                compact_string(&mut w, m.server_assignor.as_deref());
+                put_compact_string(&mut w, m.server_assignor.as_deref());
                 if let Some(classic) = &m.classic {
                     let mut tag = Vec::new();
                     tag.put_i32(classic.session_timeout_ms);
-                    array_len(&mut tag, classic.protocols.len());
+                    put_array_len(&mut tag, classic.protocols.len());
                     for (name, metadata) in &classic.protocols {
-                        compact_string(&mut tag, Some(name));
-                        unsigned_varint(&mut tag, metadata.len() as u64 + 1);
+                        put_compact_string(&mut tag, Some(name));
+                        put_unsigned_varint(&mut tag, metadata.len() as u64 + 1);
                         tag.put_slice(metadata);
                         tag.put_u8(0);
                     }
                     tag.put_u8(0);
                     // One tagged field: tag 0, its size, its bytes.
-                    unsigned_varint(&mut w, 1);
-                    unsigned_varint(&mut w, 0);
-                    unsigned_varint(&mut w, tag.len() as u64);
+                    put_unsigned_varint(&mut w, 1);
+                    put_unsigned_varint(&mut w, 0);
+                    put_unsigned_varint(&mut w, tag.len() as u64);
                     w.put_slice(&tag);
                     return w;
                 }
@@ -284,124 +289,17 @@ impl ConsumerRecordValue {
     }
 }
 
-fn classic_string(w: &mut Vec<u8>, s: &str) {
-    let len = s.len().min(i16::MAX as usize);
-    w.put_i16(i16::try_from(len).unwrap_or(i16::MAX));
-    w.put_slice(&s.as_bytes()[..len]);
-}
-
-fn unsigned_varint(w: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        w.put_u8((v as u8 & 0x7f) | 0x80);
-        v >>= 7;
-    }
-    w.put_u8(v as u8);
-}
-
-fn array_len(w: &mut Vec<u8>, len: usize) {
-    unsigned_varint(w, len as u64 + 1);
-}
-
-fn compact_string(w: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        None => w.put_u8(0),
-        Some(s) => {
-            unsigned_varint(w, s.len() as u64 + 1);
-            w.put_slice(s.as_bytes());
-        }
-    }
-}
-
 /// `[]TopicPartitions` of a value: topic id, partitions, tagged fields.
 fn put_assignment(w: &mut Vec<u8>, assignment: &Assignment) {
-    array_len(w, assignment.len());
+    put_array_len(w, assignment.len());
     for (topic_id, partitions) in assignment {
         w.put_slice(topic_id.as_bytes());
-        array_len(w, partitions.len());
+        put_array_len(w, partitions.len());
         for p in partitions {
             w.put_i32(*p);
         }
         w.put_u8(0);
     }
-}
-
-fn need(r: &[u8], n: usize) -> Result<(), RecordError> {
-    if r.len() < n {
-        Err(RecordError::Truncated)
-    } else {
-        Ok(())
-    }
-}
-
-fn take_i8(r: &mut &[u8]) -> Result<i8, RecordError> {
-    need(r, 1)?;
-    Ok(r.get_i8())
-}
-
-fn take_i16(r: &mut &[u8]) -> Result<i16, RecordError> {
-    need(r, 2)?;
-    Ok(r.get_i16())
-}
-
-fn take_i32(r: &mut &[u8]) -> Result<i32, RecordError> {
-    need(r, 4)?;
-    Ok(r.get_i32())
-}
-
-fn take_uuid(r: &mut &[u8]) -> Result<Uuid, RecordError> {
-    need(r, 16)?;
-    let mut raw = [0u8; 16];
-    r.copy_to_slice(&mut raw);
-    Ok(Uuid::from_bytes(raw))
-}
-
-fn take_bytes<'a>(r: &mut &'a [u8], len: usize) -> Result<&'a [u8], RecordError> {
-    need(r, len)?;
-    let (head, tail) = r.split_at(len);
-    *r = tail;
-    Ok(head)
-}
-
-fn take_utf8(raw: &[u8]) -> Result<String, RecordError> {
-    std::str::from_utf8(raw)
-        .map(str::to_string)
-        .map_err(|_| RecordError::NotUtf8)
-}
-
-fn take_classic_string(r: &mut &[u8]) -> Result<String, RecordError> {
-    let len = usize::try_from(take_i16(r)?).map_err(|_| RecordError::Null)?;
-    take_utf8(take_bytes(r, len)?)
-}
-
-fn take_unsigned_varint(r: &mut &[u8]) -> Result<u64, RecordError> {
-    let mut value = 0u64;
-    for shift in (0..35).step_by(7) {
-        need(r, 1)?;
-        let b = r.get_u8();
-        value |= u64::from(b & 0x7f) << shift;
-        if b & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err(RecordError::Truncated)
-}
-
-/// A compact length: `None` for null.
-fn take_compact_len(r: &mut &[u8]) -> Result<Option<usize>, RecordError> {
-    let n = take_unsigned_varint(r)?;
-    Ok(n.checked_sub(1)
-        .map(|n| usize::try_from(n).unwrap_or(usize::MAX)))
-}
-
-fn take_compact_string(r: &mut &[u8]) -> Result<Option<String>, RecordError> {
-    match take_compact_len(r)? {
-        None => Ok(None),
-        Some(len) => take_utf8(take_bytes(r, len)?).map(Some),
-    }
-}
-
-fn take_array_len(r: &mut &[u8]) -> Result<usize, RecordError> {
-    take_compact_len(r)?.ok_or(RecordError::Null)
 }
 
 fn take_assignment(r: &mut &[u8]) -> Result<Assignment, RecordError> {
@@ -435,15 +333,6 @@ fn take_classic_member(r: &mut &[u8]) -> Result<ClassicMemberMetadata, RecordErr
         session_timeout_ms,
         protocols,
     })
-}
-
-fn skip_tagged_fields(r: &mut &[u8]) -> Result<(), RecordError> {
-    for _ in 0..take_unsigned_varint(r)? {
-        take_unsigned_varint(r)?;
-        let len = usize::try_from(take_unsigned_varint(r)?).map_err(|_| RecordError::Truncated)?;
-        take_bytes(r, len)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
