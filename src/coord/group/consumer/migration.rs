@@ -7,9 +7,13 @@
 //!   the epoch and the members converge on a new target without anyone stopping.
 //! - downgrade: the last consumer-protocol member leaves (or is fenced) while classic members
 //!   remain. They become a classic group at generation = the group epoch, each assigned its
-//!   target, which then rebalances.
+//!   target, which then rebalances. Or a classic static member replaces the last
+//!   consumer-protocol one (same `group.instance.id`): it takes over that member's target and the
+//!   classic group stays Stable, no rebalance.
 //!
 //! Both write what Kafka writes: the old group's tombstones, then the new group's records.
+
+use std::collections::BTreeSet;
 
 use tracing::info;
 
@@ -104,17 +108,21 @@ pub fn should_downgrade(before: &ConsumerGroup, after: &ConsumerGroup) -> bool {
 }
 
 /// The classic group `before` becomes without its consumer-protocol members (those `after` no
-/// longer has): generation = `before`'s group epoch, each member assigned its target, about to
-/// rebalance. The records go to `records`, which must be written before the group counts (the
-/// caller moves the offsets over then).
+/// longer has): generation = `before`'s group epoch, each member assigned its target. After a
+/// member left, it rebalances (`rebalance`); after a classic static member replaced the last
+/// consumer-protocol one (holding its target now), it stays Stable, as Kafka's
+/// `convertToClassicGroup` with a joining member. The records go to `records`, which must be
+/// written before the group counts (the caller moves the offsets over then).
 pub fn downgrade(
     before: &ConsumerGroup,
     after: &ConsumerGroup,
     config: GroupConfig,
     now_ms: i64,
+    rebalance: bool,
     records: &mut Vec<CoordinatorRecord>,
 ) -> ClassicGroup {
-    for member_id in before.members.keys() {
+    let members: BTreeSet<&String> = before.members.keys().chain(after.members.keys()).collect();
+    for member_id in members {
         records.extend(before.member_tombstones(member_id));
     }
     records.extend(before.group_tombstones());
@@ -125,7 +133,13 @@ pub fn downgrade(
         let Some(metadata) = &m.classic else {
             continue;
         };
-        let target = before.target.get(&m.member_id).cloned().unwrap_or_default();
+        // A joining static member holds its predecessor's target in `after` only.
+        let target = before
+            .target
+            .get(&m.member_id)
+            .or_else(|| after.target.get(&m.member_id))
+            .cloned()
+            .unwrap_or_default();
         let partitions: Vec<(String, Vec<i32>)> = target
             .iter()
             .filter_map(|(topic, ps)| {
@@ -155,7 +169,9 @@ pub fn downgrade(
     classic.transition(GroupState::Stable, now_ms);
     records.push(group_metadata_record(&classic));
     info!(group = %classic.group_id, members = classic.members.len(), "consumer group downgraded to a classic group");
-    classic.prepare_rebalance(now_ms);
+    if rebalance {
+        classic.prepare_rebalance(now_ms);
+    }
     classic
 }
 

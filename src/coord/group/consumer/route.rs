@@ -68,7 +68,7 @@ pub fn heartbeat(
         }
     };
     if migration::should_downgrade(&before, &group) {
-        return match downgrade(classic, &before, &group, now_ms, log) {
+        return match downgrade(classic, &before, &group, Vec::new(), true, now_ms, log) {
             Ok(()) => {
                 *slot = None;
                 answer
@@ -92,15 +92,25 @@ pub fn heartbeat(
 
 /// Writes the classic group `before` becomes once `after` has no consumer-protocol member, and
 /// makes it the group's classic side (with the offsets it had).
+/// `records` are the step's own, written first in the same batch; `rebalance` as
+/// [`migration::downgrade`].
 fn downgrade(
     classic: &mut ClassicGroup,
     before: &ConsumerGroup,
     after: &ConsumerGroup,
+    mut records: Vec<CoordinatorRecord>,
+    rebalance: bool,
     now_ms: i64,
     log: &mut dyn GroupLog,
 ) -> Result<(), ResponseError> {
-    let mut records = Vec::new();
-    let mut downgraded = migration::downgrade(before, after, classic.config, now_ms, &mut records);
+    let mut downgraded = migration::downgrade(
+        before,
+        after,
+        classic.config,
+        now_ms,
+        rebalance,
+        &mut records,
+    );
     append(log, records)?;
     downgraded.offsets = std::mem::take(&mut classic.offsets);
     downgraded.pending_transactional = std::mem::take(&mut classic.pending_transactional);
@@ -135,9 +145,23 @@ pub fn route(
             }
             let mut changed = group.clone();
             let mut records = Vec::new();
-            let result = changed
-                .classic_join(&request, &image, now_ms, &mut records)
-                .and_then(|result| append(log, records).map(|()| result));
+            let joined = changed.classic_join(&request, &image, now_ms, &mut records);
+            // A classic static member replaced the last consumer-protocol member: the group
+            // becomes classic with it, without a rebalance (Kafka's
+            // `validateOnlineDowngradeWithReplacedMemberId`).
+            if joined.is_ok() && migration::should_downgrade(group, &changed) {
+                let before = group.clone();
+                let downgraded = downgrade(classic, &before, &changed, records, false, now_ms, log);
+                let _ = reply.send(match (joined, downgraded) {
+                    (Ok(result), Ok(())) => {
+                        *slot = None;
+                        result
+                    }
+                    (Err(e), _) | (_, Err(e)) => JoinResult::error(e, &request.member_id),
+                });
+                return None;
+            }
+            let result = joined.and_then(|result| append(log, records).map(|()| result));
             let _ = reply.send(match result {
                 Ok(result) => {
                     *group = changed;
@@ -375,7 +399,7 @@ pub fn on_timers(
     changed.on_timers(now_ms, &mut records);
     if migration::should_downgrade(group, &changed) {
         let before = group.clone();
-        match downgrade(classic, &before, &changed, now_ms, log) {
+        match downgrade(classic, &before, &changed, Vec::new(), true, now_ms, log) {
             Ok(()) => *slot = None,
             Err(e) => warn!(group = %before.group_id, error = ?e, "cannot downgrade the group"),
         }

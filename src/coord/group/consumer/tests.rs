@@ -394,3 +394,78 @@ fn a_classic_group_with_members_upgrades_and_downgrades_as_the_policy_allows() {
     let last = f.log.records.last().unwrap();
     assert!(last.value.is_some(), "the classic group's metadata last");
 }
+
+#[test]
+fn a_classic_static_member_replacing_the_last_consumer_member_makes_the_group_classic() {
+    use crate::coord::group::api::{JoinGroup, SyncGroup};
+    use crate::coord::group::classic::GroupState;
+    use bytes::BufMut;
+    use kafka_protocol::protocol::Encodable;
+    let mut f = Fixture::new();
+    let mut statik = request("s1", 0, &[]);
+    statik.instance_id = Some("i".into());
+    let joined = f.beat(statik, 0);
+    assert_eq!(partitions(&joined), vec![0, 1, 2, 3]);
+
+    // The same instance restarts as a classic member (an older client).
+    let mut subscription = bytes::BytesMut::new();
+    subscription.put_i16(1);
+    kafka_protocol::messages::ConsumerProtocolSubscription::default()
+        .with_topics(vec![kafka_protocol::protocol::StrBytes::from_static_str(
+            "t",
+        )])
+        .encode(&mut subscription, 1)
+        .unwrap();
+    let join = JoinGroup {
+        member_id: String::new(),
+        group_instance_id: Some("i".into()),
+        client_id: "c".into(),
+        client_host: "h".into(),
+        session_timeout_ms: 10_000,
+        rebalance_timeout_ms: 10_000,
+        protocol_type: "consumer".into(),
+        protocols: vec![("range".into(), subscription.freeze())],
+        require_known_member_id: true,
+    };
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
+    let message = crate::coord::group::task::GroupMessage::Join(join, image(4), tx);
+    let back = route::route(&mut f.classic, &mut f.group, message, 1, &mut f.log);
+    assert!(back.is_none());
+    let result = rx.try_recv().unwrap();
+    assert_eq!(result.error, None);
+    assert!(f.group.is_none(), "the group is classic now");
+    assert_eq!(f.classic.state, GroupState::Stable, "without a rebalance");
+    assert!(f.classic.has_member(&result.member_id));
+    let last = f.log.records.last().unwrap();
+    assert!(last.value.is_some(), "the classic group's metadata last");
+    // Every consumer-protocol record (of the replaced member and of the joining one) ends in
+    // a tombstone.
+    let mut consumer_records = 0;
+    for record in &f.log.records {
+        let Ok(key) = ConsumerRecordKey::decode(&record.key) else {
+            continue;
+        };
+        consumer_records += 1;
+        let latest = f.log.records.iter().rev().find(|r| r.key == record.key);
+        assert!(latest.unwrap().value.is_none(), "{key:?} left behind");
+    }
+    assert!(consumer_records > 0);
+
+    // Its sync gets the partitions the consumer-protocol member had.
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
+    let sync = SyncGroup {
+        member_id: result.member_id.clone(),
+        group_instance_id: Some("i".into()),
+        generation_id: f.classic.generation_id,
+        protocol_type: Some("consumer".into()),
+        protocol_name: Some("range".into()),
+        assignments: Vec::new(),
+    };
+    f.classic.sync(sync, tx, 2, &mut f.log);
+    let synced = rx.try_recv().unwrap();
+    assert_eq!(synced.error, None);
+    assert_eq!(
+        super::classic_members::decode_assignment(&synced.assignment),
+        Some(vec![("t".to_string(), vec![0, 1, 2, 3])])
+    );
+}
