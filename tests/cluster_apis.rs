@@ -1,5 +1,5 @@
-//! DescribeQuorum, DescribeCluster, the placement rules, fencing and ElectLeaders, checked over
-//! the wire.
+//! DescribeQuorum, DescribeCluster, the placement rules, fencing and ElectLeaders, pipelined
+//! Produce requests on one connection, checked over the wire.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,7 +9,7 @@ use common::*;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::*;
-use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::protocol::{Decodable, StrBytes};
 use rdkafka::producer::{BaseRecord, Producer};
 
 fn addrs(bootstrap: &str) -> Vec<String> {
@@ -34,20 +34,34 @@ async fn describe_quorum(addr: &str) -> DescribeQuorumResponse {
 async fn every_broker_describes_the_same_quorum_and_cluster() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = start_cluster(dir.path(), 4, &[]).await;
-    let controller = cluster.controller_id().unwrap();
     for addr in addrs(&cluster.bootstrap_servers()) {
         let mut conn = RawConnection::connect(&addr).await;
-        let quorum: DescribeQuorumResponse = conn
-            .call(
-                ApiKey::DescribeQuorum,
-                2,
-                &DescribeQuorumRequest::default().with_topics(vec![
-                    describe_quorum_request::TopicData::default()
-                        .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
-                        .with_partitions(vec![describe_quorum_request::PartitionData::default()]),
-                ]),
-            )
-            .await;
+        // On a loaded box a Raft heartbeat can time out and an election run meanwhile: ask
+        // until this broker names the controller the cluster has now.
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        let (quorum, controller) = loop {
+            let quorum: DescribeQuorumResponse = conn
+                .call(
+                    ApiKey::DescribeQuorum,
+                    2,
+                    &DescribeQuorumRequest::default().with_topics(vec![
+                        describe_quorum_request::TopicData::default()
+                            .with_topic_name(TopicName(StrBytes::from_static_str(
+                                "__cluster_metadata",
+                            )))
+                            .with_partitions(vec![
+                                describe_quorum_request::PartitionData::default(),
+                            ]),
+                    ]),
+                )
+                .await;
+            let controller = cluster.controller_id();
+            let leader = quorum.topics[0].partitions[0].leader_id.0;
+            if Some(leader) == controller || std::time::Instant::now() > deadline {
+                break (quorum, controller.unwrap_or(-1));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
         let partition = &quorum.topics[0].partitions[0];
         assert_eq!(partition.error_code, 0);
         assert_eq!(partition.leader_id.0, controller);
@@ -63,13 +77,23 @@ async fn every_broker_describes_the_same_quorum_and_cluster() {
         let observers: Vec<i32> = partition.observers.iter().map(|v| v.replica_id.0).collect();
         assert_eq!(observers, vec![3], "the fourth observes");
 
-        let described: DescribeClusterResponse = conn
-            .call(
-                ApiKey::DescribeCluster,
-                1,
-                &DescribeClusterRequest::default().with_endpoint_type(1),
-            )
-            .await;
+        // The broker learns a new controller from the metadata log, a moment after Raft.
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        let (described, controller) = loop {
+            let described: DescribeClusterResponse = conn
+                .call(
+                    ApiKey::DescribeCluster,
+                    1,
+                    &DescribeClusterRequest::default().with_endpoint_type(1),
+                )
+                .await;
+            let controller = cluster.controller_id();
+            if Some(described.controller_id.0) == controller || std::time::Instant::now() > deadline
+            {
+                break (described, controller.unwrap_or(-1));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
         assert_eq!(described.error_code, 0);
         assert_eq!(described.controller_id.0, controller);
         assert_eq!(described.cluster_id.len(), 22, "a Kafka-style cluster id");
@@ -524,6 +548,157 @@ async fn brokers_keep_answering_while_partitions_are_created() {
         );
         // Generous for a loaded 2-core box; the stalls were the length of the file work.
         assert!(slowest < std::time::Duration::from_secs(1), "{slowest:?}");
+    }
+    cluster.shutdown().await;
+}
+
+fn one_record_batch(value: &str) -> bytes::Bytes {
+    use kafka_protocol::records::{
+        Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+    };
+    let record = Record {
+        transactional: false,
+        control: false,
+        delete_horizon: false,
+        partition_leader_epoch: -1,
+        producer_id: -1,
+        producer_epoch: -1,
+        timestamp_type: TimestampType::Creation,
+        offset: 0,
+        sequence: -1,
+        timestamp: 1_700_000_000_000,
+        key: None,
+        value: Some(bytes::Bytes::copy_from_slice(value.as_bytes())),
+        headers: Default::default(),
+    };
+    let mut buf = bytes::BytesMut::new();
+    let options = RecordEncodeOptions {
+        version: 2,
+        compression: Compression::None,
+    };
+    RecordBatchEncoder::encode(&mut buf, [&record], &options).unwrap();
+    buf.freeze()
+}
+
+fn produce_one(topic: &str, partition: i32, acks: i16) -> ProduceRequest {
+    ProduceRequest::default()
+        .with_acks(acks)
+        .with_timeout_ms(30_000)
+        .with_topic_data(vec![produce_request::TopicProduceData::default()
+            .with_name(TopicName(StrBytes::from_string(topic.to_string())))
+            .with_partition_data(vec![
+                produce_request::PartitionProduceData::default()
+                    .with_index(partition)
+                    .with_records(Some(one_record_batch("v"))),
+            ])])
+}
+
+/// Produce requests sent back to back on one connection overlap at the leader (the next is
+/// appended while earlier ones wait for their acks=all), and still every answer comes in
+/// request order, a request of another kind in between is answered in its place, an acks=0
+/// Produce is appended in its place and answered by nothing, and the records land in request
+/// order. The followers replicate through one incremental fetch session each with the leader.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_produce_requests_are_answered_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let addrs = addrs(&cluster.bootstrap_servers());
+    let mut conn = RawConnection::connect(&addrs[0]).await;
+    let created: CreateTopicsResponse = conn
+        .call(
+            ApiKey::CreateTopics,
+            7,
+            &CreateTopicsRequest::default()
+                .with_timeout_ms(30_000)
+                .with_topics(vec![CreatableTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str("pipelined")))
+                    .with_num_partitions(6)
+                    .with_replication_factor(3)]),
+        )
+        .await;
+    assert_eq!(created.topics[0].error_code, 0);
+    let led: Vec<i32> = (0..6)
+        .filter(|&p| {
+            let broker = cluster.broker(0).unwrap();
+            broker
+                .image()
+                .topic("pipelined")
+                .and_then(|t| t.partitions.get(&p).map(|p| p.leader))
+                == Some(0)
+        })
+        .collect();
+    assert_eq!(led.len(), 2, "leaders are spread: broker 0 leads two");
+    let (a, b) = (led[0], led[1]);
+
+    // (partition, acks) of each Produce, with an ApiVersions after the fifth.
+    let produces = [(a, -1), (b, -1), (a, -1), (b, -1), (a, -1)];
+    let later = [(b, 0), (b, -1), (a, -1), (b, 1), (a, -1)];
+    // (correlation id, the partition and base offset its answer must name).
+    let mut expected = Vec::new();
+    let mut next_offset = std::collections::HashMap::from([(a, 0i64), (b, 0i64)]);
+    for (partition, acks) in produces {
+        let id = conn
+            .send_request(
+                ApiKey::Produce,
+                9,
+                &produce_one("pipelined", partition, acks),
+            )
+            .await;
+        let offset = next_offset.get_mut(&partition).unwrap();
+        expected.push((id, Some((partition, *offset))));
+        *offset += 1;
+    }
+    let id = conn
+        .send_request(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
+        .await;
+    expected.push((id, None));
+    for (partition, acks) in later {
+        let id = conn
+            .send_request(
+                ApiKey::Produce,
+                9,
+                &produce_one("pipelined", partition, acks),
+            )
+            .await;
+        let offset = next_offset.get_mut(&partition).unwrap();
+        if acks != 0 {
+            expected.push((id, Some((partition, *offset))));
+        }
+        *offset += 1;
+    }
+
+    for (id, produced) in expected {
+        let mut frame = tokio::time::timeout(TIMEOUT, conn.read_frame())
+            .await
+            .expect("answered in time")
+            .expect("an answer");
+        let Some((partition, base_offset)) = produced else {
+            let header = ResponseHeader::decode(&mut frame, 0).unwrap();
+            assert_eq!(
+                header.correlation_id, id,
+                "ApiVersions answered in its place"
+            );
+            continue;
+        };
+        let header_version = ApiKey::Produce.response_header_version(9);
+        let header = ResponseHeader::decode(&mut frame, header_version).unwrap();
+        assert_eq!(header.correlation_id, id, "answers come in request order");
+        let response = ProduceResponse::decode(&mut frame, 9).unwrap();
+        let answer = &response.responses[0].partition_responses[0];
+        assert_eq!((answer.index, answer.error_code), (partition, 0));
+        assert_eq!(answer.base_offset, base_offset, "request {id}");
+    }
+
+    // Each follower replicates what broker 0 leads through one incremental session.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let leader = cluster.broker(0).unwrap();
+    while leader.fetch_sessions.len() != 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} fetch sessions on the leader, not one per follower",
+            leader.fetch_sessions.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     cluster.shutdown().await;
 }

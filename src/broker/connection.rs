@@ -1,23 +1,31 @@
 //! One client connection. A reader task splits the byte stream into frames, requests are handled
-//! one at a time in arrival order (as Kafka does: pipelined requests are answered in order), and
-//! each answer is written before the next request is handled: like Kafka, which mutes a
-//! connection until its response is sent, a client that does not read its answers holds one
-//! unsent response, never a growing queue. The reader reads one request ahead, and each request
-//! read counts against `queued.max.request.bytes` until handled (see `queued_bytes.rs`). Any
-//! framing or decoding error closes the connection, which is what Kafka does with a request it
-//! cannot parse.
-
-use std::sync::Arc;
+//! one at a time in arrival order and answered in that order (as Kafka does), and each answer
+//! is written before the next request is handled: like Kafka, which mutes a connection until its
+//! response is sent, a client that does not read its answers holds one unsent response, never a
+//! growing queue. The reader reads one request ahead, and each request read counts against
+//! `queued.max.request.bytes` until handled (see `queued_bytes.rs`). Any framing or decoding
+//! error closes the connection, which is what Kafka does with a request it cannot parse.
+//!
+//! Differs from Kafka: consecutive Produce requests overlap. Once a Produce's batches are
+//! appended, the next Produce is appended while the first waits for its acks (at most
+//! [`APPENDED_PRODUCES`] waiting); their answers are still written in order, and any other
+//! request is handled only once every answer before it is written. librdkafka sends one
+//! partition per ProduceRequest, so with Kafka's mute a connection would complete one batch per
+//! replication round trip; appends and answers keep their order either way.
 
 use std::io::IoSlice;
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
+use futures::future::BoxFuture;
+use futures::stream::{FuturesOrdered, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tracing::debug;
 
-use super::dispatch::handle_frame;
+use super::dispatch::{handle_frame, is_produce, DispatchError, Handled};
 use super::listener::ListenerName;
 use super::queued_bytes::RequestPermit;
 use super::Broker;
@@ -31,6 +39,9 @@ const READ_AHEAD_FRAMES: usize = 1;
 const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// Chunks handed to one vectored write (Linux takes up to 1024).
 const WRITE_CHUNKS: usize = 64;
+/// Produce requests appended and waiting for their acks at once on one connection (librdkafka
+/// keeps at most 5 in flight for an idempotent producer).
+pub const APPENDED_PRODUCES: usize = 5;
 
 pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, stream: TcpStream) {
     let peer = stream.peer_addr().ok();
@@ -59,13 +70,47 @@ pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, strea
         })
     };
 
-    while let Some((frame, permit)) = frame_rx.recv().await {
+    // Answers of appended Produce requests, in request order.
+    let mut appended = FuturesOrdered::new();
+    loop {
+        let next = tokio::select! {
+            biased;
+            Some(answer) = appended.next(), if !appended.is_empty() => {
+                if write_answer(&broker, &mut writer, peer, answer).await.is_err() {
+                    break;
+                }
+                continue;
+            }
+            next = frame_rx.recv(), if appended.len() < APPENDED_PRODUCES => next,
+        };
+        let Some((frame, permit)) = next else {
+            // The client sent its last request: what it is owed still goes out.
+            write_all(&broker, &mut writer, peer, &mut appended).await;
+            break;
+        };
+        if !is_produce(&frame) && !write_all(&broker, &mut writer, peer, &mut appended).await {
+            break;
+        }
         let handled = handle_frame(&broker, &listener, peer, frame.freeze()).await;
         drop(permit);
-        match handled {
+        let done = match handled {
+            Ok(Handled::Appended(answer)) => {
+                appended.push_back(answer);
+                continue;
+            }
+            Ok(Handled::Done(response)) => Ok(response),
+            Err(e) => Err(e),
+        };
+        // An answer (or the closing) comes after every answer before it.
+        if !write_all(&broker, &mut writer, peer, &mut appended).await {
+            break;
+        }
+        match done {
             Ok(Some(response)) => {
-                let _pending = broker.queued.charge_response(response.len());
-                if write_frame(&mut writer, response).await.is_err() {
+                if write_answer(&broker, &mut writer, peer, Ok(response))
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -78,6 +123,39 @@ pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, strea
     }
     read_task.abort();
     let _ = writer.shutdown().await;
+}
+
+type Answers = FuturesOrdered<BoxFuture<'static, Result<ResponseFrame, DispatchError>>>;
+
+/// Writes every answer still to come, in order; false when the connection is to close.
+async fn write_all<W: AsyncWrite + Unpin>(
+    broker: &Broker,
+    writer: &mut W,
+    peer: Option<SocketAddr>,
+    answers: &mut Answers,
+) -> bool {
+    while let Some(answer) = answers.next().await {
+        if write_answer(broker, writer, peer, answer).await.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Writes one answer, counted against `queued.max.response.bytes` until it is sent; an answer
+/// that could not be encoded closes the connection.
+async fn write_answer<W: AsyncWrite + Unpin>(
+    broker: &Broker,
+    writer: &mut W,
+    peer: Option<SocketAddr>,
+    answer: Result<ResponseFrame, DispatchError>,
+) -> std::io::Result<()> {
+    let response = answer.map_err(|e| {
+        debug!(?peer, error = %e, "closing connection");
+        std::io::Error::other(e.to_string())
+    })?;
+    let _pending = broker.queued.charge_response(response.len());
+    write_frame(writer, response).await
 }
 
 /// Reads the next request once the broker's request pool has room for it.

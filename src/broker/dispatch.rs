@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 
 use bytes::{BufMut, Bytes, BytesMut};
+use futures::future::BoxFuture;
 use kafka_protocol::messages::{
     ApiKey, FetchResponse, ProduceRequest, RequestHeader, RequestKind, ResponseHeader, ResponseKind,
 };
@@ -43,15 +44,29 @@ pub enum DispatchError {
     },
 }
 
-/// Handles one request frame that came through `listener`. `Ok(None)`: no response is due (a
-/// Produce with acks=0). Handlers that answer with broker addresses take the listener and
+/// What handling a request frame left to do.
+pub enum Handled {
+    /// Answered (`None`: no answer is due, a Produce with acks=0).
+    Done(Option<ResponseFrame>),
+    /// A Produce whose batches are appended: its answer, once they are replicated as its acks
+    /// ask.
+    Appended(BoxFuture<'static, Result<ResponseFrame, DispatchError>>),
+}
+
+/// Whether a request frame is a Produce (its first two bytes are the API key).
+pub fn is_produce(frame: &[u8]) -> bool {
+    frame.get(..2) == Some(&(ApiKey::Produce as i16).to_be_bytes()[..])
+}
+
+/// Handles one request frame that came through `listener`. A Produce that expects an answer
+/// returns once its batches are appended, with the answer to come ([`Handled::Appended`]). Handlers that answer with broker addresses take the listener and
 /// answer with what each broker advertises on it (`BrokerRegistration::endpoint`), as Kafka does.
 pub async fn handle_frame(
     broker: &Broker,
     listener: &ListenerName,
     peer: Option<SocketAddr>,
     frame: Bytes,
-) -> Result<Option<ResponseFrame>, DispatchError> {
+) -> Result<Handled, DispatchError> {
     if frame.len() < 8 {
         return Err(DispatchError::ShortRequest);
     }
@@ -76,23 +91,26 @@ pub async fn handle_frame(
         // KIP-511: an ApiVersions request newer than ours is answered at v0 with the error and
         // our ranges, so the client can retry with a version we share.
         let response = handlers::api_versions::unsupported_version_response();
-        return encode_response(api_key, &header, 0, ResponseKind::ApiVersions(response)).map(Some);
+        let response = encode_response(api_key, &header, 0, ResponseKind::ApiVersions(response))?;
+        return Ok(Handled::Done(Some(response)));
     }
 
     if api_key == ApiKey::Produce {
         let request = ProduceRequest::decode(&mut body, version).map_err(malformed)?;
         let acks = request.acks;
-        let response = handlers::produce::handle(broker, &header, request).await;
+        let appends = handlers::produce::append(broker, &header, request).await;
         if acks == 0 {
-            return Ok(None);
+            return Ok(Handled::Done(None));
         }
-        return encode_response(api_key, &header, version, ResponseKind::Produce(response))
-            .map(Some);
+        return Ok(Handled::Appended(Box::pin(async move {
+            let response = ResponseKind::Produce(appends.answer().await);
+            encode_response(api_key, &header, version, response)
+        })));
     }
 
     let request = RequestKind::decode(api_key, &mut body, version).map_err(malformed)?;
     let response = route(broker, listener, peer, api_key, &header, request).await?;
-    encode_response(api_key, &header, version, response).map(Some)
+    encode_response(api_key, &header, version, response).map(|r| Handled::Done(Some(r)))
 }
 
 async fn route(

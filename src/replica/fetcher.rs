@@ -6,22 +6,28 @@
 //! leader's, bounded by its own log end.
 //!
 //! Each round reuses the list of followed partitions (rebuilt only when the replica manager's
-//! generation moves) and matches the answer's partitions to it by (topic id, partition).
+//! generation moves) and matches the answer's partitions to it by (topic id, partition). As
+//! Kafka's followers, a fetcher keeps an incremental fetch session with its leader (KIP-227,
+//! `fetch_session.rs`): a round names only the partitions whose fetch offset (or epoch) moved
+//! and is answered only for partitions with news. Measured, full fetches were not free in
+//! process: librdkafka sends one partition per ProduceRequest, so a round usually carries one
+//! partition's batch, and building, matching and applying all ~21 partitions a follower follows
+//! from a leader in every round cost more than the batch itself (BENCHMARKS.md, Cluster).
 //!
-//! Differs from Kafka: sessionless full fetches (the link is in process, so incremental
-//! sessions would save nothing); a log behind the leader's log start restarts empty at it.
+//! Differs from Kafka: a log behind the leader's log start restarts empty at it.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic, ReplicaState};
+use kafka_protocol::messages::fetch_request::{FetchPartition, ReplicaState};
 use kafka_protocol::messages::fetch_response::PartitionData;
 use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse};
 use tracing::{debug, info, warn};
 use uuid::Uuid;
 
+use super::fetch_session::FollowerSession;
 use super::open::Replica;
 use crate::broker::Broker;
 use crate::clock::now_ms;
@@ -139,11 +145,12 @@ fn refresh(broker: &Broker, leader: i32, followed: &mut Option<Followed>) -> boo
 async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
     debug!(broker = broker.broker_id, leader, "replica fetcher started");
     let mut followed = None;
+    let mut session = FollowerSession::default();
     while refresh(&broker, leader, &mut followed) {
         let Some(followed) = followed.as_ref() else {
             break;
         };
-        let Some(request) = fetch_request(&broker, followed) else {
+        let Some(request) = fetch_request(&broker, followed, &mut session) else {
             tokio::time::sleep(ERROR_BACKOFF).await;
             continue;
         };
@@ -153,6 +160,10 @@ async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
             .await;
         match response {
             Ok(response) => {
+                if session.answered(response.error_code, response.session_id) {
+                    // Only the session failed: the next fetch, full, goes at once.
+                    continue;
+                }
                 // A partition in error (a leadership change under way, an offline log) answers
                 // at once: pause rather than spin until it clears.
                 if apply_response(followed, response) {
@@ -160,6 +171,7 @@ async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
                 }
             }
             Err(e) => {
+                session.failed();
                 debug!(broker = broker.broker_id, leader, error = %e, "replica fetch failed");
                 tokio::time::sleep(FETCH_BACKOFF).await;
             }
@@ -168,10 +180,14 @@ async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
     debug!(broker = broker.broker_id, leader, "replica fetcher stopped");
 }
 
-/// One Fetch for every followed partition, from each log's end.
-fn fetch_request(broker: &Broker, followed: &Followed) -> Option<FetchRequest> {
-    let mut topics: Vec<FetchTopic> = Vec::new();
-    let mut topic_index: HashMap<Uuid, usize> = HashMap::new();
+/// The next Fetch of the session: every followed partition's request from its log's end, of
+/// which the session names those the leader does not hold yet. `None` when no log could be read.
+fn fetch_request(
+    broker: &Broker,
+    followed: &Followed,
+    session: &mut FollowerSession,
+) -> Option<FetchRequest> {
+    let mut wanted = Vec::with_capacity(followed.replicas.len());
     for (replica, topic_id) in &followed.replicas {
         let Ok(log) = replica.log() else { continue };
         let partition = FetchPartition::default()
@@ -181,15 +197,12 @@ fn fetch_request(broker: &Broker, followed: &Followed) -> Option<FetchRequest> {
             .with_last_fetched_epoch(log.latest_epoch().unwrap_or(-1))
             .with_log_start_offset(log.log_start_offset())
             .with_partition_max_bytes(FETCH_MAX_BYTES);
-        let index = *topic_index.entry(*topic_id).or_insert_with(|| {
-            topics.push(FetchTopic::default().with_topic_id(*topic_id));
-            topics.len() - 1
-        });
-        topics[index].partitions.push(partition);
+        wanted.push((*topic_id, partition));
     }
-    if topics.is_empty() {
+    if wanted.is_empty() {
         return None;
     }
+    let fetch = session.next_fetch(wanted);
     Some(
         FetchRequest::default()
             .with_replica_state(
@@ -200,9 +213,10 @@ fn fetch_request(broker: &Broker, followed: &Followed) -> Option<FetchRequest> {
             .with_max_wait_ms(FETCH_WAIT_MAX_MS)
             .with_min_bytes(1)
             .with_max_bytes(FETCH_RESPONSE_MAX_BYTES)
-            .with_session_id(0)
-            .with_session_epoch(-1)
-            .with_topics(topics),
+            .with_session_id(fetch.session_id)
+            .with_session_epoch(fetch.epoch)
+            .with_topics(fetch.topics)
+            .with_forgotten_topics_data(fetch.forgotten),
     )
 }
 

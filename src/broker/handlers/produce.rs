@@ -39,8 +39,9 @@ use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProdu
 use kafka_protocol::messages::produce_response::{
     BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
 };
-use kafka_protocol::messages::{ProduceRequest, ProduceResponse, RequestHeader};
+use kafka_protocol::messages::{ProduceRequest, ProduceResponse, RequestHeader, TopicName};
 use kafka_protocol::protocol::StrBytes;
+use uuid::Uuid;
 
 use crate::broker::handlers::metadata::is_internal_topic;
 use crate::broker::implicit_add::{self, ProducedPartition};
@@ -48,11 +49,17 @@ use crate::broker::Broker;
 use crate::metadata::MetadataImage;
 use crate::replica::{self, Acks, Appended, Replica, Wakes};
 
-pub async fn handle(
-    broker: &Broker,
-    header: &RequestHeader,
-    request: ProduceRequest,
-) -> ProduceResponse {
+/// A Produce whose batches are appended (or refused): what is left is waiting for acks=all.
+pub struct Appends {
+    topics: Vec<(TopicName, Uuid, Vec<PartitionAppend>)>,
+    timeout: Duration,
+}
+
+/// A partition's index and its batch's append, to be waited on.
+type PartitionAppend = (i32, Result<Pending, AppendError>);
+
+/// Appends every batch of a Produce, in order, then wakes the partitions' waiters.
+pub async fn append(broker: &Broker, header: &RequestHeader, request: ProduceRequest) -> Appends {
     let image = broker.image();
     let acks = Acks::from_wire(request.acks);
     let timeout = Duration::from_millis(u64::try_from(request.timeout_ms).unwrap_or(0));
@@ -104,7 +111,7 @@ pub async fn handle(
                         *error,
                         Some("the partition could not be added to the transaction".into()),
                     )),
-                    (Some(acks), None) => append(
+                    (Some(acks), None) => append_partition(
                         broker,
                         &image,
                         name.as_deref(),
@@ -121,24 +128,33 @@ pub async fn handle(
         topics.push((topic.name, topic.topic_id, partitions));
     }
     drop(wakes);
-    // Every partition of every topic waits at once, so the request's timeout bounds the whole
-    // answer, as Kafka's one DelayedProduce per request.
-    let responses = topics
-        .into_iter()
-        .map(|(name, topic_id, partitions)| async move {
-            let waits = partitions.into_iter().map(|(index, result)| async move {
-                let result = match result {
-                    Ok(done) => done.replicated(timeout).await,
-                    Err(e) => Err(e),
-                };
-                partition_response(index, result)
+    Appends { topics, timeout }
+}
+
+impl Appends {
+    /// The answer, once acks=all is met (or failed) for every batch. Every partition of every
+    /// topic waits at once, so the request's timeout bounds the whole answer, as Kafka's one
+    /// DelayedProduce per request.
+    pub async fn answer(self) -> ProduceResponse {
+        let timeout = self.timeout;
+        let responses = self
+            .topics
+            .into_iter()
+            .map(|(name, topic_id, partitions)| async move {
+                let waits = partitions.into_iter().map(|(index, result)| async move {
+                    let result = match result {
+                        Ok(done) => done.replicated(timeout).await,
+                        Err(e) => Err(e),
+                    };
+                    partition_response(index, result)
+                });
+                TopicProduceResponse::default()
+                    .with_name(name)
+                    .with_topic_id(topic_id)
+                    .with_partition_responses(futures::future::join_all(waits).await)
             });
-            TopicProduceResponse::default()
-                .with_name(name)
-                .with_topic_id(topic_id)
-                .with_partition_responses(futures::future::join_all(waits).await)
-        });
-    ProduceResponse::default().with_responses(futures::future::join_all(responses).await)
+        ProduceResponse::default().with_responses(futures::future::join_all(responses).await)
+    }
 }
 
 /// The topic's name: given by the request before v13, looked up from its id from v13 on.
@@ -211,7 +227,7 @@ impl From<replica::AppendError> for AppendError {
     }
 }
 
-fn append(
+fn append_partition(
     broker: &Broker,
     image: &MetadataImage,
     topic: Option<&str>,
