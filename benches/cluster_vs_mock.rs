@@ -213,7 +213,9 @@ fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<GroupRu
         .set("fetch.wait.max.ms", "100");
     if let Ok(debug) = std::env::var("KF_BENCH_DEBUG") {
         eprintln!("--- {protocol} group on {bootstrap}");
-        config.set("debug", debug);
+        config
+            .set("debug", debug)
+            .set_log_level(rdkafka::config::RDKafkaLogLevel::Debug);
     }
     let consumer: BaseConsumer<FirstAssignment> = config
         .create_with_context(FirstAssignment(started, std::sync::OnceLock::new()))
