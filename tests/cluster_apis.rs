@@ -459,9 +459,14 @@ async fn slowest_round_trip(
 }
 
 /// Commits offset 5 of `topic`-0 for `group` (no generation) at its coordinator, asking again
-/// while it loads; Ok once the commit is replicated.
-async fn commit_once(addr: &str, group: &'static str, topic: &'static str) {
-    let mut conn = RawConnection::connect(addr).await;
+/// while it loads and finding it again if it moved (a loaded box can fence a broker and move
+/// the offsets partition's leader); Ok once the commit is replicated.
+async fn commit_once(bootstrap: &str, group: &'static str, topic: &'static str) {
+    let find = || async {
+        let coordinator = common::raw::find_coordinator(bootstrap, group, 0).await;
+        RawConnection::connect(&addrs(bootstrap)[coordinator as usize]).await
+    };
+    let mut conn = find().await;
     let deadline = std::time::Instant::now() + TIMEOUT;
     loop {
         let committed: OffsetCommitResponse = conn
@@ -486,8 +491,12 @@ async fn commit_once(addr: &str, group: &'static str, topic: &'static str) {
         if code == 0 {
             return;
         }
-        assert_eq!(code, ResponseError::CoordinatorLoadInProgress.code());
         assert!(std::time::Instant::now() < deadline, "commit: {code}");
+        if code == ResponseError::NotCoordinator.code() {
+            conn = find().await;
+        } else {
+            assert_eq!(code, ResponseError::CoordinatorLoadInProgress.code());
+        }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 }
@@ -511,9 +520,9 @@ async fn brokers_keep_answering_while_partitions_are_created() {
     // The first group: FindCoordinator creates `__consumer_offsets`; the commit waits for its
     // partition to load and replicate.
     let started = std::time::Instant::now();
-    let coordinator = common::raw::find_coordinator(&bootstrap, "g", 0).await;
+    common::raw::find_coordinator(&bootstrap, "g", 0).await;
     let found = started.elapsed();
-    commit_once(&addrs(&bootstrap)[coordinator as usize], "g", "t").await;
+    commit_once(&bootstrap, "g", "t").await;
     let committed = started.elapsed();
     // A large topic, every partition of which takes a record at acks=all (so every replica's
     // log is opened and fetched).
@@ -617,6 +626,22 @@ async fn pipelined_produce_requests_are_answered_in_order() {
         )
         .await;
     assert_eq!(created.topics[0].error_code, 0);
+    // CreateTopics answers once the controller committed the topic; broker 0 applies it a
+    // moment later.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while cluster
+        .broker(0)
+        .unwrap()
+        .image()
+        .topic("pipelined")
+        .is_none_or(|t| t.partitions.len() < 6)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "broker 0 never learnt the topic"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let led: Vec<i32> = (0..6)
         .filter(|&p| {
             let broker = cluster.broker(0).unwrap();

@@ -563,12 +563,24 @@ async fn the_leader_dies_a_follower_in_the_isr_leads_and_the_restarted_broker_re
     {
         result.unwrap();
     }
+    // The broker asked may not have applied the topic yet (CreateTopics answers once the
+    // controller committed it): ask until it names a leader.
     let leader_and_isr = |bootstrap: String| async move {
         tokio::task::spawn_blocking(move || {
             let consumer = consumer(&bootstrap, &[]);
-            let metadata = consumer.fetch_metadata(Some("failover"), TIMEOUT).unwrap();
-            let p = &metadata.topics()[0].partitions()[0];
-            (p.leader(), p.isr().to_vec())
+            let deadline = Instant::now() + TIMEOUT;
+            loop {
+                let metadata = consumer.fetch_metadata(Some("failover"), TIMEOUT).unwrap();
+                if let Some(p) = metadata.topics()[0]
+                    .partitions()
+                    .first()
+                    .filter(|p| p.leader() >= 0)
+                {
+                    return (p.leader(), p.isr().to_vec());
+                }
+                assert!(Instant::now() < deadline, "failover-0 never had a leader");
+                std::thread::sleep(Duration::from_millis(50));
+            }
         })
         .await
         .unwrap()
