@@ -398,6 +398,14 @@ async fn each_listener_answers_with_its_own_addresses() {
             .enumerate()
             .map(|(id, addr)| (id as i32, addr.to_string()))
             .collect();
+        // A group's coordinator too is named by its address on the listener asked.
+        let (coordinator, address) =
+            common::raw::coordinator_address(&bootstrap, "two-networks-group", 0).await;
+        assert_eq!(
+            expected.get(&coordinator),
+            Some(&address),
+            "{listener}'s FindCoordinator"
+        );
         let seen = tokio::task::spawn_blocking(move || {
             let values: Vec<String> = (0..50).map(|i| format!("{listener}-{i}")).collect();
             let producer = producer(&bootstrap, &[]);

@@ -174,7 +174,7 @@ async fn route(
             handlers::init_producer_id::handle(broker, header, r).await,
         ),
         RequestKind::FindCoordinator(r) => ResponseKind::FindCoordinator(
-            handlers::find_coordinator::handle(broker, header, r).await,
+            handlers::find_coordinator::handle(broker, listener, header, r).await,
         ),
         RequestKind::JoinGroup(r) => ResponseKind::JoinGroup(
             handlers::join_group::handle(broker, header, r, client_host(peer)).await,

@@ -95,6 +95,11 @@ impl RawConnection {
 
 /// The broker coordinating `key` (key type 0: a group, 1: a transactional id).
 pub async fn find_coordinator(bootstrap: &str, key: &str, key_type: i8) -> i32 {
+    coordinator_address(bootstrap, key, key_type).await.0
+}
+
+/// The broker coordinating `key` and the `host:port` the first bootstrap broker gives for it.
+pub async fn coordinator_address(bootstrap: &str, key: &str, key_type: i8) -> (i32, String) {
     let addr = bootstrap.split(',').next().unwrap();
     let deadline = Instant::now() + super::TIMEOUT;
     loop {
@@ -109,7 +114,10 @@ pub async fn find_coordinator(bootstrap: &str, key: &str, key_type: i8) -> i32 {
             )
             .await;
         if response.error_code == 0 {
-            return response.node_id.0;
+            return (
+                response.node_id.0,
+                format!("{}:{}", response.host.as_str(), response.port),
+            );
         }
         assert!(Instant::now() < deadline, "no coordinator: {response:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -9,6 +9,10 @@
 //! milliseconds in-process) and answers with the coordinator; likewise `__transaction_state` for
 //! transaction keys, whose coordinator is the leader of the partition the transactional id hashes
 //! to. Share-group keys get INVALID_REQUEST (no share groups).
+//!
+//! As Kafka, the coordinator's address is the one it advertises on the listener the request
+//! came through (a client on another network must reach it there); a coordinator without that
+//! listener is COORDINATOR_NOT_AVAILABLE.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
@@ -17,7 +21,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use crate::broker::Broker;
+use crate::broker::{Broker, ListenerName};
 use crate::coord::internal_topic::partition_for;
 use crate::coord::txn::store::transaction_state_topic;
 use crate::metadata::ApiError;
@@ -27,6 +31,7 @@ const KEY_TYPE_TRANSACTION: i8 = 1;
 
 pub async fn handle(
     broker: &Broker,
+    listener: &ListenerName,
     header: &RequestHeader,
     request: FindCoordinatorRequest,
 ) -> FindCoordinatorResponse {
@@ -37,7 +42,7 @@ pub async fn handle(
     };
     let mut coordinators = Vec::with_capacity(keys.len());
     for key in keys {
-        let found = find(broker, request.key_type, &key).await;
+        let found = find(broker, listener, request.key_type, &key).await;
         coordinators.push(coordinator(key, found));
     }
     let response = FindCoordinatorResponse::default();
@@ -55,8 +60,13 @@ pub async fn handle(
         .with_port(one.port)
 }
 
-/// The coordinator's broker id, host and port.
-async fn find(broker: &Broker, key_type: i8, key: &str) -> Result<(i32, String, i32), ApiError> {
+/// The coordinator's broker id, and its host and port on `listener`.
+async fn find(
+    broker: &Broker,
+    listener: &ListenerName,
+    key_type: i8,
+    key: &str,
+) -> Result<(i32, String, i32), ApiError> {
     let topic = match key_type {
         KEY_TYPE_GROUP => broker.groups.offsets_topic().clone(),
         KEY_TYPE_TRANSACTION => transaction_state_topic(broker),
@@ -91,7 +101,8 @@ async fn find(broker: &Broker, key_type: i8, key: &str) -> Result<(i32, String, 
         .get(&leader)
         .filter(|b| b.alive)
         .ok_or_else(not_available)?;
-    Ok((node.broker_id, node.host.clone(), node.port))
+    let (host, port) = node.endpoint(listener.as_str()).ok_or_else(not_available)?;
+    Ok((node.broker_id, host.to_string(), port))
 }
 
 fn coordinator(key: StrBytes, found: Result<(i32, String, i32), ApiError>) -> Coordinator {
