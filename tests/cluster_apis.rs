@@ -527,18 +527,7 @@ async fn brokers_keep_answering_while_partitions_are_created() {
     // A large topic, every partition of which takes a record at acks=all (so every replica's
     // log is opened and fetched).
     let mut conn = RawConnection::connect(&addrs(&bootstrap)[0]).await;
-    let created: CreateTopicsResponse = conn
-        .call(
-            ApiKey::CreateTopics,
-            7,
-            &CreateTopicsRequest::default()
-                .with_timeout_ms(60_000)
-                .with_topics(vec![CreatableTopic::default()
-                    .with_name(TopicName(StrBytes::from_static_str("large")))
-                    .with_num_partitions(200)
-                    .with_replication_factor(3)]),
-        )
-        .await;
+    let created = common::raw::create_topic(&mut conn, "large", 200, 3).await;
     assert_eq!(created.topics[0].error_code, 0);
     let producer = producer(&bootstrap, &[("acks", "all")]);
     for p in 0..200 {
@@ -561,34 +550,6 @@ async fn brokers_keep_answering_while_partitions_are_created() {
     cluster.shutdown().await;
 }
 
-fn one_record_batch(value: &str) -> bytes::Bytes {
-    use kafka_protocol::records::{
-        Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
-    };
-    let record = Record {
-        transactional: false,
-        control: false,
-        delete_horizon: false,
-        partition_leader_epoch: -1,
-        producer_id: -1,
-        producer_epoch: -1,
-        timestamp_type: TimestampType::Creation,
-        offset: 0,
-        sequence: -1,
-        timestamp: 1_700_000_000_000,
-        key: None,
-        value: Some(bytes::Bytes::copy_from_slice(value.as_bytes())),
-        headers: Default::default(),
-    };
-    let mut buf = bytes::BytesMut::new();
-    let options = RecordEncodeOptions {
-        version: 2,
-        compression: Compression::None,
-    };
-    RecordBatchEncoder::encode(&mut buf, [&record], &options).unwrap();
-    buf.freeze()
-}
-
 fn produce_one(topic: &str, partition: i32, acks: i16) -> ProduceRequest {
     ProduceRequest::default()
         .with_acks(acks)
@@ -598,7 +559,7 @@ fn produce_one(topic: &str, partition: i32, acks: i16) -> ProduceRequest {
             .with_partition_data(vec![
                 produce_request::PartitionProduceData::default()
                     .with_index(partition)
-                    .with_records(Some(one_record_batch("v"))),
+                    .with_records(Some(common::raw::one_record_batch("v"))),
             ])])
 }
 
@@ -613,18 +574,7 @@ async fn pipelined_produce_requests_are_answered_in_order() {
     let cluster = start_cluster(dir.path(), 3, &[]).await;
     let addrs = addrs(&cluster.bootstrap_servers());
     let mut conn = RawConnection::connect(&addrs[0]).await;
-    let created: CreateTopicsResponse = conn
-        .call(
-            ApiKey::CreateTopics,
-            7,
-            &CreateTopicsRequest::default()
-                .with_timeout_ms(30_000)
-                .with_topics(vec![CreatableTopic::default()
-                    .with_name(TopicName(StrBytes::from_static_str("pipelined")))
-                    .with_num_partitions(6)
-                    .with_replication_factor(3)]),
-        )
-        .await;
+    let created = common::raw::create_topic(&mut conn, "pipelined", 6, 3).await;
     assert_eq!(created.topics[0].error_code, 0);
     // CreateTopics answers once the controller committed the topic; broker 0 applies it a
     // moment later.

@@ -11,13 +11,9 @@ use std::time::Duration;
 use bytes::{BufMut, Bytes, BytesMut};
 use common::raw::RawConnection;
 use common::*;
-use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
-use kafka_protocol::records::{
-    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
-};
 use kf::protocol::SUPPORTED_APIS;
 
 fn default_request(api_key: ApiKey) -> RequestKind {
@@ -174,35 +170,6 @@ async fn pipelined_requests_are_answered_in_order() {
     cluster.shutdown().await;
 }
 
-fn one_record_batch(value: &str) -> Bytes {
-    let record = Record {
-        transactional: false,
-        control: false,
-        delete_horizon: false,
-        partition_leader_epoch: -1,
-        producer_id: -1,
-        producer_epoch: -1,
-        timestamp_type: TimestampType::Creation,
-        offset: 0,
-        sequence: -1,
-        timestamp: 1_700_000_000_000,
-        key: None,
-        value: Some(Bytes::copy_from_slice(value.as_bytes())),
-        headers: IndexMap::new(),
-    };
-    let mut buf = BytesMut::new();
-    RecordBatchEncoder::encode(
-        &mut buf,
-        [&record],
-        &RecordEncodeOptions {
-            version: 2,
-            compression: Compression::None,
-        },
-    )
-    .unwrap();
-    buf.freeze()
-}
-
 fn topic_name(name: &str) -> TopicName {
     TopicName(StrBytes::from_string(name.to_string()))
 }
@@ -247,7 +214,7 @@ async fn a_waiting_fetch_is_woken_by_a_produce() {
                     .with_partition_data(vec![
                         produce_request::PartitionProduceData::default()
                             .with_index(0)
-                            .with_records(Some(one_record_batch("hello"))),
+                            .with_records(Some(common::raw::one_record_batch("hello"))),
                     ])]),
         )
         .await;
@@ -283,7 +250,7 @@ async fn epochs_end_where_offset_for_leader_epoch_says_and_fetches_learn_of_dive
                         .with_partition_data(vec![
                             produce_request::PartitionProduceData::default()
                                 .with_index(0)
-                                .with_records(Some(one_record_batch(value))),
+                                .with_records(Some(common::raw::one_record_batch(value))),
                         ])]),
             )
             .await;
@@ -582,7 +549,7 @@ async fn fetch_sessions_answer_every_session_id_and_epoch_as_kafka() {
                     .with_partition_data(vec![
                         produce_request::PartitionProduceData::default()
                             .with_index(0)
-                            .with_records(Some(one_record_batch("kept"))),
+                            .with_records(Some(common::raw::one_record_batch("kept"))),
                     ])]),
         )
         .await;

@@ -5,10 +5,15 @@
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::{
-    ApiKey, FindCoordinatorRequest, FindCoordinatorResponse, RequestHeader, ResponseHeader,
+    ApiKey, CreateTopicsRequest, CreateTopicsResponse, FindCoordinatorRequest,
+    FindCoordinatorResponse, RequestHeader, ResponseHeader, TopicName,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
+use kafka_protocol::records::{
+    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -122,4 +127,50 @@ pub async fn coordinator_address(bootstrap: &str, key: &str, key_type: i8) -> (i
         assert!(Instant::now() < deadline, "no coordinator: {response:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// CreateTopics v7 of one topic through `conn`, answered once the controller committed it.
+pub async fn create_topic(
+    conn: &mut RawConnection,
+    name: &str,
+    partitions: i32,
+    replication_factor: i16,
+) -> CreateTopicsResponse {
+    conn.call(
+        ApiKey::CreateTopics,
+        7,
+        &CreateTopicsRequest::default()
+            .with_timeout_ms(60_000)
+            .with_topics(vec![CreatableTopic::default()
+                .with_name(TopicName(StrBytes::from_string(name.to_string())))
+                .with_num_partitions(partitions)
+                .with_replication_factor(replication_factor)]),
+    )
+    .await
+}
+
+/// A v2 record batch of one record without a key, uncompressed.
+pub fn one_record_batch(value: &str) -> Bytes {
+    let record = Record {
+        transactional: false,
+        control: false,
+        delete_horizon: false,
+        partition_leader_epoch: -1,
+        producer_id: -1,
+        producer_epoch: -1,
+        timestamp_type: TimestampType::Creation,
+        offset: 0,
+        sequence: -1,
+        timestamp: 1_700_000_000_000,
+        key: None,
+        value: Some(Bytes::copy_from_slice(value.as_bytes())),
+        headers: Default::default(),
+    };
+    let mut buf = BytesMut::new();
+    let options = RecordEncodeOptions {
+        version: 2,
+        compression: Compression::None,
+    };
+    RecordBatchEncoder::encode(&mut buf, [&record], &options).unwrap();
+    buf.freeze()
 }
