@@ -55,6 +55,7 @@ use crate::broker::fetch_sessions::{
 use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
 use crate::clock;
+use crate::log::ReadInto;
 use crate::metadata::MetadataImage;
 use crate::replica::{isr, selector, Isolation, Offsets, Replica, TopicPartition};
 
@@ -155,10 +156,15 @@ impl Watched {
     }
 }
 
+/// Serves `request`; `into` says where its records are read: [`ReadInto::Mapping`] only when the
+/// answer goes straight to a socket (a connection's request), so that no one reads the mapped
+/// bytes in user space (`log/mapped.rs`); a copy for an in-process follower, which validates and
+/// appends them.
 pub async fn handle(
     broker: &Broker,
     header: &RequestHeader,
     request: FetchRequest,
+    into: ReadInto,
 ) -> FetchResponse {
     let version = header.request_api_version;
     let image = broker.image();
@@ -188,6 +194,7 @@ pub async fn handle(
         broker,
         isolation,
         replica_id,
+        into,
         client_rack,
     };
     let mut reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits);
@@ -301,6 +308,8 @@ struct Reader<'a> {
     isolation: Isolation,
     /// The follower fetching, if one is and its position is still to be recorded.
     replica_id: Option<i32>,
+    /// Where the records read go (see [`handle`]).
+    into: ReadInto,
     /// A consumer's rack (`rack_id`, maybe empty) from v11, when it may read followers.
     client_rack: Option<String>,
 }
@@ -411,7 +420,7 @@ impl Reader<'_> {
             }
         }
         let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
-        let result = replica.read(asked.fetch_offset, max_bytes, self.isolation);
+        let result = replica.read(asked.fetch_offset, max_bytes, self.isolation, self.into);
         if let Err(ResponseError::OffsetOutOfRange) = result {
             // The fetcher needs the leader's bounds to reset (a follower: to its log start).
             let offsets = replica.offsets()?;
