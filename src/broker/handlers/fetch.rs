@@ -29,6 +29,12 @@
 //! elsewhere). As Kafka, a follower answers an offset between its high watermark and its log
 //! end with no records, and one past its log end with OFFSET_OUT_OF_RANGE.
 //!
+//! Records go out as stored, without a copy of their own in user space: a consumer's range of
+//! 128 KiB or more is a read-only mapping of the segment (`log/mapped.rs`), where Kafka uses
+//! `sendfile`. A segment truncated while its mapping is being sent (a follower truncating below
+//! what a consumer of that follower was sent) fails the socket write and closes that connection,
+//! where Kafka's `sendfile` would send fewer bytes.
+//!
 //! Differs from Kafka: a fetch with a replica id reads to the log end even from a broker that
 //! is not a replica of the partition (Kafka answers NOT_LEADER_OR_FOLLOWER and requires
 //! CLUSTER_ACTION), and the replica's broker epoch (KIP-903) is not checked.
