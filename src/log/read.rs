@@ -70,10 +70,14 @@ fn read_segment(
         .min(start.saturating_add(max_bytes as u64))
         .min(segment.position_bound(max_offset))
         .max(first_end);
-    let mapping = into == ReadInto::Mapping && end - start >= MAP_MIN_BYTES;
-    let mut bytes = match mapping {
-        true => segment.map_range(start, end)?,
-        false => segment.read_range(start, end)?,
+    // A mapping refused (the process's map count, memory) is no reason to fail the read.
+    let mapped = (into == ReadInto::Mapping && end - start >= MAP_MIN_BYTES)
+        .then(|| segment.map_range(start, end).ok())
+        .flatten();
+    let mapping = mapped.is_some();
+    let mut bytes = match mapped {
+        Some(bytes) => bytes,
+        None => segment.read_range(start, end)?,
     };
     bytes.truncate(whole_batches_below(&bytes, max_offset));
     debug_assert!(bytes.len() >= first.total_size());
