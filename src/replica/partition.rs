@@ -2,8 +2,9 @@
 //! (leader, leader epoch, replicas, ISR), the followers' positions when it leads, its high
 //! watermark and last stable offset, and the signal a waiting fetch or produce wakes on.
 //!
-//! The log itself stays in the `LogManager` (opened at first use); a [`Replica`] is a partition
-//! with its log open, which is what appends and reads go through. Lock order: the log's mutex
+//! The log itself stays in the `LogManager` (opened at first use; the partition keeps the log
+//! it last opened, so that a lookup skips the manager's broker-wide map); a [`Replica`] is a
+//! partition with its log open, which is what appends and reads go through. Lock order: the log's mutex
 //! first, then the partition's state.
 
 use std::collections::BTreeMap;
