@@ -1,5 +1,5 @@
 //! DescribeQuorum, DescribeCluster, the placement rules, fencing and ElectLeaders, pipelined
-//! Produce requests on one connection, checked over the wire.
+//! Produce requests on one connection, DescribeQuorum under Raft commits, checked over the wire.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -16,18 +16,18 @@ fn addrs(bootstrap: &str) -> Vec<String> {
     bootstrap.split(',').map(str::to_string).collect()
 }
 
+/// DescribeQuorum of the metadata partition, as admin clients send it.
+fn describe_quorum_request() -> DescribeQuorumRequest {
+    DescribeQuorumRequest::default().with_topics(vec![describe_quorum_request::TopicData::default(
+    )
+    .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
+    .with_partitions(vec![describe_quorum_request::PartitionData::default()])])
+}
+
 async fn describe_quorum(addr: &str) -> DescribeQuorumResponse {
     let mut conn = RawConnection::connect(addr).await;
-    conn.call(
-        ApiKey::DescribeQuorum,
-        2,
-        &DescribeQuorumRequest::default().with_topics(vec![
-            describe_quorum_request::TopicData::default()
-                .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
-                .with_partitions(vec![describe_quorum_request::PartitionData::default()]),
-        ]),
-    )
-    .await
+    conn.call(ApiKey::DescribeQuorum, 2, &describe_quorum_request())
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -41,19 +41,7 @@ async fn every_broker_describes_the_same_quorum_and_cluster() {
         let deadline = std::time::Instant::now() + TIMEOUT;
         let (quorum, controller) = loop {
             let quorum: DescribeQuorumResponse = conn
-                .call(
-                    ApiKey::DescribeQuorum,
-                    2,
-                    &DescribeQuorumRequest::default().with_topics(vec![
-                        describe_quorum_request::TopicData::default()
-                            .with_topic_name(TopicName(StrBytes::from_static_str(
-                                "__cluster_metadata",
-                            )))
-                            .with_partitions(vec![
-                                describe_quorum_request::PartitionData::default(),
-                            ]),
-                    ]),
-                )
+                .call(ApiKey::DescribeQuorum, 2, &describe_quorum_request())
                 .await;
             let controller = cluster.controller_id();
             let leader = quorum.topics[0].partitions[0].leader_id.0;
@@ -676,4 +664,95 @@ async fn pipelined_produce_requests_are_answered_in_order() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     cluster.shutdown().await;
+}
+
+/// DescribeQuorum while the quorum commits (every commit republishes the leader's Raft
+/// metrics). Answering once held the metrics' read lock while reading them again: with
+/// openraft's core waiting to publish in between, both runtime workers blocked and the whole
+/// process stopped answering (`kf top` polls DescribeQuorum; one CI run hung that way after a
+/// broker restart). The cluster runs on a runtime of its own so that a hang fails the test
+/// instead of stopping the clients' timers with it.
+#[test]
+fn describe_quorum_keeps_answering_while_the_quorum_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let cluster = cluster_runtime.block_on(start_cluster(dir.path(), 3, &[]));
+    let bootstrap = cluster.bootstrap_servers();
+    let controller = cluster_runtime.block_on(async {
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        loop {
+            if let Some(id) = cluster.controller_id() {
+                break id;
+            }
+            assert!(std::time::Instant::now() < deadline, "no controller");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    });
+    let clients = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let outcome: Result<(), String> = clients.block_on(async {
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let controller_addr = addrs(&bootstrap)[controller as usize].clone();
+        // Mostly the leader, whose own metrics are read; one follower, which asks the leader.
+        let probed = [
+            controller_addr.clone(),
+            controller_addr,
+            addrs(&bootstrap)[(controller as usize + 1) % 3].clone(),
+        ];
+        let probes: Vec<_> = probed
+            .into_iter()
+            .map(|addr| {
+                let stop = stop.clone();
+                tokio::spawn(async move {
+                    let mut conn = RawConnection::connect(&addr).await;
+                    let request = describe_quorum_request();
+                    while !*stop.borrow() {
+                        let answered = tokio::time::timeout(
+                            TIMEOUT,
+                            conn.call::<_, DescribeQuorumResponse>(
+                                ApiKey::DescribeQuorum,
+                                2,
+                                &request,
+                            ),
+                        )
+                        .await;
+                        if answered.is_err() {
+                            return Err(format!(
+                                "DescribeQuorum to {addr} unanswered for {TIMEOUT:?}"
+                            ));
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        let mut conn = RawConnection::connect(&addrs(&bootstrap)[0]).await;
+        for i in 0..40 {
+            let created = tokio::time::timeout(
+                TIMEOUT,
+                common::raw::create_topic(&mut conn, &format!("t{i}"), 1, 1),
+            )
+            .await
+            .map_err(|_| format!("CreateTopics t{i} unanswered for {TIMEOUT:?}"))?;
+            assert_eq!(created.topics[0].error_code, 0);
+        }
+        stop_tx.send(true).unwrap();
+        for probe in probes {
+            probe.await.unwrap()?;
+        }
+        Ok(())
+    });
+    if let Err(hang) = outcome {
+        // The cluster's workers may be blocked for good: leave them behind.
+        cluster_runtime.shutdown_background();
+        panic!("{hang}");
+    }
+    cluster_runtime.block_on(cluster.shutdown());
 }
