@@ -16,18 +16,14 @@ fn addrs(bootstrap: &str) -> Vec<String> {
     bootstrap.split(',').map(str::to_string).collect()
 }
 
-/// DescribeQuorum of the metadata partition, as admin clients send it.
-fn describe_quorum_request() -> DescribeQuorumRequest {
-    DescribeQuorumRequest::default().with_topics(vec![describe_quorum_request::TopicData::default(
-    )
-    .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
-    .with_partitions(vec![describe_quorum_request::PartitionData::default()])])
-}
-
 async fn describe_quorum(addr: &str) -> DescribeQuorumResponse {
     let mut conn = RawConnection::connect(addr).await;
-    conn.call(ApiKey::DescribeQuorum, 2, &describe_quorum_request())
-        .await
+    conn.call(
+        ApiKey::DescribeQuorum,
+        2,
+        &common::raw::describe_quorum_request(),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -41,7 +37,11 @@ async fn every_broker_describes_the_same_quorum_and_cluster() {
         let deadline = std::time::Instant::now() + TIMEOUT;
         let (quorum, controller) = loop {
             let quorum: DescribeQuorumResponse = conn
-                .call(ApiKey::DescribeQuorum, 2, &describe_quorum_request())
+                .call(
+                    ApiKey::DescribeQuorum,
+                    2,
+                    &common::raw::describe_quorum_request(),
+                )
                 .await;
             let controller = cluster.controller_id();
             let leader = quorum.topics[0].partitions[0].leader_id.0;
@@ -712,7 +712,7 @@ fn describe_quorum_keeps_answering_while_the_quorum_commits() {
                 let stop = stop.clone();
                 tokio::spawn(async move {
                     let mut conn = RawConnection::connect(&addr).await;
-                    let request = describe_quorum_request();
+                    let request = common::raw::describe_quorum_request();
                     while !*stop.borrow() {
                         let answered = tokio::time::timeout(
                             TIMEOUT,

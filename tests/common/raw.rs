@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::{
-    ApiKey, CreateTopicsRequest, CreateTopicsResponse, FindCoordinatorRequest,
-    FindCoordinatorResponse, RequestHeader, ResponseHeader, TopicName,
+    describe_quorum_request, ApiKey, CreateTopicsRequest, CreateTopicsResponse,
+    DescribeQuorumRequest, FindCoordinatorRequest, FindCoordinatorResponse, RequestHeader,
+    ResponseHeader, TopicName,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use kafka_protocol::records::{
@@ -173,4 +174,12 @@ pub fn one_record_batch(value: &str) -> Bytes {
     };
     RecordBatchEncoder::encode(&mut buf, [&record], &options).unwrap();
     buf.freeze()
+}
+
+/// DescribeQuorum of the metadata partition, as admin clients send it.
+pub fn describe_quorum_request() -> DescribeQuorumRequest {
+    DescribeQuorumRequest::default().with_topics(vec![describe_quorum_request::TopicData::default(
+    )
+    .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
+    .with_partitions(vec![describe_quorum_request::PartitionData::default()])])
 }

@@ -3,7 +3,9 @@
 //! The metadata quorum (`__cluster_metadata` partition 0): the Raft leader (the active
 //! controller), its term as the leader epoch, the committed offset as the high watermark, and
 //! each voter's and observer's log end offset. Any broker answers with the active controller's
-//! view, as a Kafka broker forwards this request to the controller. v2 adds the voters' listeners.
+//! view, as a Kafka broker forwards this request to the controller. v2 adds the voters' listeners:
+//! kf's voters are its brokers (combined mode, no separate controller listener), so each voter
+//! is listed with every listener it registered, under its own name.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_quorum_response::{
@@ -53,12 +55,23 @@ pub fn handle(
             .iter()
             .filter_map(|v| image.brokers.get(&v.replica_id))
             .map(|b| {
+                let listener = |name: &str, host: &str, port: i32| {
+                    Listener::default()
+                        .with_name(StrBytes::from_string(name.to_string()))
+                        .with_host(StrBytes::from_string(host.to_string()))
+                        .with_port(u16::try_from(port).unwrap_or(0))
+                };
+                let listeners = if b.listeners.is_empty() {
+                    vec![listener("PLAINTEXT", &b.host, b.port)]
+                } else {
+                    b.listeners
+                        .iter()
+                        .map(|l| listener(&l.name, &l.host, l.port))
+                        .collect()
+                };
                 Node::default()
                     .with_node_id(BrokerId(b.broker_id))
-                    .with_listeners(vec![Listener::default()
-                        .with_name(StrBytes::from_static_str("PLAINTEXT"))
-                        .with_host(StrBytes::from_string(b.host.clone()))
-                        .with_port(u16::try_from(b.port).unwrap_or(0))])
+                    .with_listeners(listeners)
             })
             .collect()
     } else {
