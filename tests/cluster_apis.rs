@@ -756,3 +756,56 @@ fn describe_quorum_keeps_answering_while_the_quorum_commits() {
     }
     cluster_runtime.block_on(cluster.shutdown());
 }
+
+/// With two of three voters down no node can lead: DescribeQuorum answers
+/// NOT_LEADER_OR_FOLLOWER, as Kafka's Raft client does when it is not the leader (it answered
+/// no error and leader -1), and a leader again once a voter is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quorum_without_a_leader_answers_not_leader_or_follower() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = start_cluster(dir.path(), 3, &[]).await;
+    // The leader goes with another voter: the survivor, a follower, starts elections it cannot
+    // win. (openraft's leader does not resign when it loses its majority, so the leader is not
+    // the one kept.)
+    let leader = cluster.controller_id().unwrap();
+    let (gone, survivor) = ((leader + 1) % 3, (leader + 2) % 3);
+    let survivor_addr = addrs(&cluster.bootstrap_servers())[survivor as usize].clone();
+    cluster.kill_broker(leader).await.unwrap();
+    cluster.kill_broker(gone).await.unwrap();
+    let partition_of = |response: DescribeQuorumResponse| response.topics[0].partitions[0].clone();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let leaderless = loop {
+        let partition = partition_of(describe_quorum(&survivor_addr).await);
+        if partition.error_code != 0 {
+            break partition;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still described with two of three voters down: {partition:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        leaderless.error_code,
+        ResponseError::NotLeaderOrFollower.code()
+    );
+    assert_eq!(leaderless.leader_id.0, -1);
+    cluster.start_broker(gone).await.unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let partition = partition_of(describe_quorum(&survivor_addr).await);
+        if partition.error_code == 0 {
+            assert!(
+                [gone, survivor].contains(&partition.leader_id.0),
+                "{partition:?}"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no leader again: {partition:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    cluster.shutdown().await;
+}
