@@ -107,6 +107,8 @@ pub struct Controller {
     started: Instant,
     /// When leaders were last balanced (ms since `started`).
     last_balance_ms: u64,
+    /// The last image the periodic check found no leaderless partition to elect in.
+    settled_image: Option<Arc<MetadataImage>>,
 }
 
 impl Controller {
@@ -125,6 +127,7 @@ impl Controller {
             sessions: BTreeMap::new(),
             started: Instant::now(),
             last_balance_ms: 0,
+            settled_image: None,
         }
     }
 
@@ -159,6 +162,7 @@ impl Controller {
     async fn periodic_checks(&mut self) {
         if self.raft.metrics().borrow().state != ServerState::Leader {
             self.sessions.clear();
+            self.settled_image = None;
             return;
         }
         let now = self.now_ms();
@@ -183,10 +187,18 @@ impl Controller {
         // A partition left without a leader may have become electable without a broker event:
         // its topic now allows unclean elections (Kafka elects when that config changes).
         let image = self.image.borrow().clone();
-        let elected =
-            brokers::elect_leaderless(&image, self.settings.unclean_leader_election_enable);
-        if !elected.is_empty() {
-            if let Err(error) = self.write_in_batches(&image, elected).await {
+        // An image that had no electable partition still has none: the walk of every
+        // partition is skipped until the image changes.
+        let settled = self
+            .settled_image
+            .as_ref()
+            .is_some_and(|settled| Arc::ptr_eq(settled, &image));
+        if !settled {
+            let elected =
+                brokers::elect_leaderless(&image, self.settings.unclean_leader_election_enable);
+            if elected.is_empty() {
+                self.settled_image = Some(image);
+            } else if let Err(error) = self.write_in_batches(&image, elected).await {
                 tracing::debug!(%error, "could not elect leaders");
             }
         }
