@@ -147,7 +147,17 @@ impl Controller {
                         // The caller may have given up waiting; nothing to do then.
                         let _ = envelope.reply.send(reply);
                     }
-                    _ = checks.tick() => self.periodic_checks().await,
+                    _ = checks.tick() => {
+                        // Requests that arrived before the check are served first: a heartbeat
+                        // queued behind a long write (a restart's fencing of 100,000 partitions)
+                        // reached the controller, and its broker must not be fenced for the wait.
+                        for _ in 0..mailbox.len() {
+                            let Ok(envelope) = mailbox.try_recv() else { break };
+                            let reply = self.serve(envelope.request).await;
+                            let _ = envelope.reply.send(reply);
+                        }
+                        self.periodic_checks().await
+                    }
                 }
             }
         })
