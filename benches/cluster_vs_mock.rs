@@ -4,7 +4,10 @@
 //! and the mock taking turns so that both see the same machine load; the p99 produce latency at
 //! half of the saturating rate at each RF; the RF=1 records
 //! read by a group member (subscribe, classic and KIP-848 protocols: time to all records, and
-//! from subscribe to the first assignment and to the first record), plus the time to ready and the resident memory of an
+//! from subscribe to the first assignment and to the first record), once as a new group (no
+//! committed offsets: librdkafka waits 100 ms before its ListOffsets, whatever the broker) and
+//! once resuming (a group whose offsets an earlier member committed, the common restart: the
+//! first record then comes as fast as the broker lets it), plus the time to ready and the resident memory of an
 //! idle 3-broker `kf cluster up`; and transactions: `kf bench produce --transactional-id
 //! --transaction-size 1000` (kf's own producer) against both.
 //!
@@ -15,7 +18,10 @@
 //! produces once and then runs only the consume comparison, `KF_BENCH_ROUNDS` times (3);
 //! `-- replicated` runs only the RF=3 produce, consume and latency runs; `-- produce` runs only
 //! the produce comparison (RF=1 and RF=3), `KF_BENCH_ROUNDS` times (3), with totals; `-- group`
-//! produces once and then runs only the group comparison, `KF_BENCH_ROUNDS` times (3).
+//! produces once and then runs only the group comparison, `KF_BENCH_ROUNDS` times (3);
+//! `-- latency` runs only the RF=3 latency, at a half, a quarter and an eighth of the slower
+//! saturating rate, `KF_BENCH_ROUNDS` times (3), and `KF_BENCH_TIMELINE=1` adds each paced
+//! run's p50 by tenth of the run and its Produce request count (to stderr).
 //! `KF_BENCH_DEBUG=cgrp,fetch` prints the group members' librdkafka debug lines, stamped with
 //! the time since subscribe.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -30,7 +36,7 @@ use std::time::{Duration, Instant};
 use kf::cluster::{Cluster, ClusterConfig};
 use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{
@@ -104,13 +110,32 @@ fn consume(bootstrap: &str, topic: &str) -> Duration {
     started.elapsed()
 }
 
-/// Each record's time from `send` to its delivery report, in microseconds.
+/// Each record's time from `send` to its delivery report, in microseconds, with when it was
+/// sent; and from librdkafka's statistics (`KF_BENCH_TIMELINE`), the Produce requests sent and
+/// the most of them that awaited an answer at once on one connection.
 struct LatencyContext {
     started: Instant,
-    latencies_us: Mutex<Vec<u32>>,
+    latencies_us: Mutex<Vec<(u64, u32)>>,
+    requests: Mutex<(i64, i64)>,
 }
 
-impl ClientContext for LatencyContext {}
+impl ClientContext for LatencyContext {
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        let produces = statistics
+            .brokers
+            .values()
+            .map(|b| b.req.get("Produce").copied().unwrap_or(0))
+            .sum();
+        let in_flight = statistics
+            .brokers
+            .values()
+            .map(|b| b.waitresp_cnt)
+            .max()
+            .unwrap_or(0);
+        let mut requests = self.requests.lock().unwrap();
+        *requests = (produces, requests.1.max(in_flight));
+    }
+}
 
 impl ProducerContext for LatencyContext {
     /// When the record was sent, in nanoseconds since `started`.
@@ -120,8 +145,18 @@ impl ProducerContext for LatencyContext {
         assert!(result.is_ok(), "delivery failed");
         let now_ns = self.started.elapsed().as_nanos() as usize;
         let latency_us = u32::try_from(now_ns.saturating_sub(sent_ns) / 1000).unwrap_or(u32::MAX);
-        self.latencies_us.lock().unwrap().push(latency_us);
+        self.latencies_us
+            .lock()
+            .unwrap()
+            .push((sent_ns as u64, latency_us));
     }
+}
+
+/// `KF_BENCH_TIMELINE` set: each paced run also prints the p50 latency of each tenth of its
+/// records in the order they were sent (a queue that grows through the run shows as a rising
+/// line), the Produce requests sent and the most awaiting an answer on one connection.
+fn timeline_wanted() -> bool {
+    std::env::var_os("KF_BENCH_TIMELINE").is_some()
 }
 
 /// Produces `LATENCY_RECORDS` at `rate` records/s (in 1 ms steps), the same producer settings
@@ -130,13 +165,16 @@ fn produce_latency(bootstrap: &str, topic: &str, rate: f64) -> (Duration, Durati
     let context = LatencyContext {
         started: Instant::now(),
         latencies_us: Mutex::new(Vec::with_capacity(LATENCY_RECORDS)),
+        requests: Mutex::new((0, 0)),
     };
+    let timeline = timeline_wanted();
     // A threaded producer serves delivery reports as they come, not when the pacing loop polls.
     let producer: ThreadedProducer<LatencyContext> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("acks", "all")
         .set("linger.ms", "5")
         .set("queue.buffering.max.messages", "1000000")
+        .set("statistics.interval.ms", if timeline { "10" } else { "0" })
         .create_with_context(context)
         .unwrap();
     let payload = vec![b'x'; RECORD_BYTES];
@@ -160,8 +198,29 @@ fn produce_latency(bootstrap: &str, topic: &str, rate: f64) -> (Duration, Durati
         std::thread::sleep(Duration::from_millis(1));
     }
     producer.flush(TIMEOUT).unwrap();
-    let mut latencies = producer.context().latencies_us.lock().unwrap().clone();
-    assert_eq!(latencies.len(), LATENCY_RECORDS, "every record reported");
+    let mut sent_order = producer.context().latencies_us.lock().unwrap().clone();
+    assert_eq!(sent_order.len(), LATENCY_RECORDS, "every record reported");
+    if timeline {
+        // The last statistics come after the flush.
+        std::thread::sleep(Duration::from_millis(30));
+        sent_order.sort_unstable();
+        let tenths: Vec<String> = sent_order
+            .chunks(LATENCY_RECORDS / 10)
+            .map(|tenth| {
+                let mut l: Vec<u32> = tenth.iter().map(|&(_, l)| l).collect();
+                l.sort_unstable();
+                format!("{:.1}", f64::from(l[l.len() / 2]) / 1e3)
+            })
+            .collect();
+        let (produces, in_flight) = *producer.context().requests.lock().unwrap();
+        eprintln!(
+            "    {bootstrap} at {rate:.0}/s: p50 ms by tenth of the run [{}], {produces} Produce \
+             requests ({:.1} records each), at most {in_flight} awaiting an answer on a connection",
+            tenths.join(", "),
+            LATENCY_RECORDS as f64 / produces.max(1) as f64
+        );
+    }
+    let mut latencies: Vec<u32> = sent_order.into_iter().map(|(_, l)| l).collect();
     latencies.sort_unstable();
     let at = |q: f64| {
         Duration::from_micros(u64::from(
@@ -254,8 +313,62 @@ fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<GroupRu
     })
 }
 
+/// The restart of a group: offset 0 of every partition committed for `group`, so that the member
+/// measured next resumes from committed offsets (no ListOffsets, and none of librdkafka's 100 ms
+/// wait before one). A consumer-protocol group's offsets are committed by a member that is given
+/// all partitions and leaves; a classic group's by a consumer outside the group (generation -1,
+/// as Kafka's tools reset offsets), since librdkafka's mock keeps a classic group rebalancing
+/// after its only member left. False when the broker does not serve the protocol.
+fn commit_group_start(bootstrap: &str, group: &str, protocol: &str) -> bool {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .set("group.protocol", protocol)
+        .set("enable.auto.commit", "false")
+        // Nothing is fetched before the commit: no fetch position is reset.
+        .set("auto.offset.reset", "error")
+        .create()
+        .unwrap();
+    let mut offsets = TopicPartitionList::new();
+    for p in 0..PARTITIONS {
+        offsets
+            .add_partition_offset(TOPIC, p, Offset::Offset(0))
+            .unwrap();
+    }
+    if protocol == "classic" {
+        consumer.commit(&offsets, CommitMode::Sync).unwrap();
+        return true;
+    }
+    consumer.subscribe(&[TOPIC]).unwrap();
+    let started = Instant::now();
+    loop {
+        if started.elapsed() > Duration::from_secs(20) {
+            return false;
+        }
+        // Records or reset errors that come meanwhile do not matter: only the assignment does.
+        let _ = consumer.poll(Duration::from_millis(10));
+        if consumer.assignment().unwrap().count() == PARTITIONS as usize {
+            consumer.commit(&offsets, CommitMode::Sync).unwrap();
+            return true;
+        }
+    }
+}
+
+/// A group of `protocol` restarting: its offsets committed by an earlier member (see
+/// [`commit_group_start`]), then one member subscribes and reads all records from them.
+fn group_resume(bootstrap: &str, group: &str, protocol: &str) -> Option<GroupRun> {
+    if !commit_group_start(bootstrap, group, protocol) {
+        return None;
+    }
+    group_consume(bootstrap, group, protocol)
+}
+
 fn report_group(protocol: &str, kf: Option<GroupRun>, mock: Option<GroupRun>) {
     println!("group consume ({protocol} protocol): one member subscribes, reads all {RECORDS}");
+    report_group_runs(kf, mock);
+}
+
+fn report_group_runs(kf: Option<GroupRun>, mock: Option<GroupRun>) {
     let line = |name: &str, run: &Option<GroupRun>| match run {
         Some(run) => println!(
             "  {name}  {}   assigned after {:>4} ms, first record after {:>4} ms",
@@ -273,6 +386,14 @@ fn report_group(protocol: &str, kf: Option<GroupRun>, mock: Option<GroupRun>) {
             mock.all.as_secs_f64() / kf.all.as_secs_f64()
         );
     }
+}
+
+fn report_resume(round: usize, protocol: &str, kf: Option<GroupRun>, mock: Option<GroupRun>) {
+    println!(
+        "round {round}: group resume ({protocol} protocol): offsets committed at 0, one member \
+         subscribes, reads all {RECORDS}"
+    );
+    report_group_runs(kf, mock);
 }
 
 fn rate(elapsed: Duration) -> String {
@@ -386,6 +507,7 @@ fn main() {
     let only_consume = std::env::args().any(|a| a == "consume");
     let only_produce = std::env::args().any(|a| a == "produce");
     let only_groups = std::env::args().any(|a| a == "group");
+    let only_latency = std::env::args().any(|a| a == "latency");
     runtime.block_on(async {
         let admin: rdkafka::admin::AdminClient<_> = ClientConfig::new()
             .set("bootstrap.servers", &kf_bootstrap)
@@ -422,6 +544,11 @@ fn main() {
     let mock_bootstrap = mock.bootstrap_servers();
     if only_replicated {
         compare_clusters(&kf_bootstrap, &mock_bootstrap, &[TOPIC_RF3], false);
+        runtime.block_on(cluster.shutdown());
+        return;
+    }
+    if only_latency {
+        compare_latency(&kf_bootstrap, &mock_bootstrap);
         runtime.block_on(cluster.shutdown());
         return;
     }
@@ -500,6 +627,40 @@ fn bench_rounds() -> usize {
         .unwrap_or(3)
 }
 
+/// RF=3 latency only: one saturating produce on each side, then `KF_BENCH_ROUNDS` rounds of
+/// paced runs at a half, a quarter and an eighth of the slower saturating rate, kf and the mock
+/// taking turns at each rate.
+fn compare_latency(kf_bootstrap: &str, mock_bootstrap: &str) {
+    let kf = produce(kf_bootstrap, TOPIC_RF3);
+    let mock = produce(mock_bootstrap, TOPIC_RF3);
+    println!(
+        "produce RF=3: {RECORDS} records x {RECORD_BYTES} B, {PARTITIONS} partitions, acks=all"
+    );
+    report_lines(kf, mock);
+    let saturating = RECORDS as f64 / kf.max(mock).as_secs_f64();
+    for round in 1..=bench_rounds() {
+        for fraction in [2.0, 4.0, 8.0] {
+            let rate = saturating / fraction;
+            let kf = produce_latency(kf_bootstrap, TOPIC_RF3, rate);
+            let mock = produce_latency(mock_bootstrap, TOPIC_RF3, rate);
+            println!(
+                "produce latency RF=3, round {round}: {LATENCY_RECORDS} records at {rate:.0} \
+                 records/s (1/{fraction} of the slower saturating rate)"
+            );
+            for (name, (p50, p99)) in [
+                ("kf cluster, 3 brokers on disk", kf),
+                ("librdkafka mock, 3 brokers    ", mock),
+            ] {
+                println!(
+                    "  {name}  p50 {:>7.2} ms  p99 {:>7.2} ms",
+                    p50.as_secs_f64() * 1e3,
+                    p99.as_secs_f64() * 1e3
+                );
+            }
+        }
+    }
+}
+
 /// Produce only: both topics produced to both clusters `KF_BENCH_ROUNDS` times, kf and the mock
 /// taking turns.
 fn compare_produce(kf_bootstrap: &str, mock_bootstrap: &str) {
@@ -543,6 +704,10 @@ fn compare_groups(kf_bootstrap: &str, mock_bootstrap: &str) {
             let mock = group_consume(mock_bootstrap, &group, protocol);
             print!("round {round}: ");
             report_group(protocol, kf, mock);
+            let group = format!("bench-resume-{protocol}-{round}");
+            let kf = group_resume(kf_bootstrap, &group, protocol);
+            let mock = group_resume(mock_bootstrap, &group, protocol);
+            report_resume(round, protocol, kf, mock);
         }
     }
 }
@@ -616,10 +781,17 @@ fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str, topics: &[&str], g
         .iter()
         .map(|&protocol| {
             let group = format!("bench-{protocol}");
+            let resume = format!("bench-resume-{protocol}");
             (
                 protocol,
-                group_consume(kf_bootstrap, &group, protocol),
-                group_consume(mock_bootstrap, &group, protocol),
+                (
+                    group_consume(kf_bootstrap, &group, protocol),
+                    group_consume(mock_bootstrap, &group, protocol),
+                ),
+                (
+                    group_resume(kf_bootstrap, &resume, protocol),
+                    group_resume(mock_bootstrap, &resume, protocol),
+                ),
             )
         })
         .collect();
@@ -649,7 +821,12 @@ fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str, topics: &[&str], g
             );
         }
     }
-    for (protocol, kf, mock) in groups {
+    for (protocol, (kf, mock), (kf_resume, mock_resume)) in groups {
         report_group(protocol, kf, mock);
+        println!(
+            "group resume ({protocol} protocol): offsets committed at 0, one member subscribes, \
+             reads all {RECORDS}"
+        );
+        report_group_runs(kf_resume, mock_resume);
     }
 }

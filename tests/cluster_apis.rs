@@ -1,5 +1,5 @@
 //! DescribeQuorum, DescribeCluster, the placement rules, fencing and ElectLeaders, pipelined
-//! Produce requests on one connection, checked over the wire.
+//! Produce requests on one connection, DescribeQuorum under Raft commits, checked over the wire.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -21,11 +21,7 @@ async fn describe_quorum(addr: &str) -> DescribeQuorumResponse {
     conn.call(
         ApiKey::DescribeQuorum,
         2,
-        &DescribeQuorumRequest::default().with_topics(vec![
-            describe_quorum_request::TopicData::default()
-                .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
-                .with_partitions(vec![describe_quorum_request::PartitionData::default()]),
-        ]),
+        &common::raw::describe_quorum_request(),
     )
     .await
 }
@@ -44,15 +40,7 @@ async fn every_broker_describes_the_same_quorum_and_cluster() {
                 .call(
                     ApiKey::DescribeQuorum,
                     2,
-                    &DescribeQuorumRequest::default().with_topics(vec![
-                        describe_quorum_request::TopicData::default()
-                            .with_topic_name(TopicName(StrBytes::from_static_str(
-                                "__cluster_metadata",
-                            )))
-                            .with_partitions(vec![
-                                describe_quorum_request::PartitionData::default(),
-                            ]),
-                    ]),
+                    &common::raw::describe_quorum_request(),
                 )
                 .await;
             let controller = cluster.controller_id();
@@ -674,6 +662,150 @@ async fn pipelined_produce_requests_are_answered_in_order() {
             leader.fetch_sessions.len()
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    cluster.shutdown().await;
+}
+
+/// DescribeQuorum while the quorum commits (every commit republishes the leader's Raft
+/// metrics). Answering once held the metrics' read lock while reading them again: with
+/// openraft's core waiting to publish in between, both runtime workers blocked and the whole
+/// process stopped answering (`kf top` polls DescribeQuorum; one CI run hung that way after a
+/// broker restart). The cluster runs on a runtime of its own so that a hang fails the test
+/// instead of stopping the clients' timers with it.
+#[test]
+fn describe_quorum_keeps_answering_while_the_quorum_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let cluster = cluster_runtime.block_on(start_cluster(dir.path(), 3, &[]));
+    let bootstrap = cluster.bootstrap_servers();
+    let controller = cluster_runtime.block_on(async {
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        loop {
+            if let Some(id) = cluster.controller_id() {
+                break id;
+            }
+            assert!(std::time::Instant::now() < deadline, "no controller");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    });
+    let clients = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let outcome: Result<(), String> = clients.block_on(async {
+        let (stop_tx, stop) = tokio::sync::watch::channel(false);
+        let controller_addr = addrs(&bootstrap)[controller as usize].clone();
+        // Mostly the leader, whose own metrics are read; one follower, which asks the leader.
+        let probed = [
+            controller_addr.clone(),
+            controller_addr,
+            addrs(&bootstrap)[(controller as usize + 1) % 3].clone(),
+        ];
+        let probes: Vec<_> = probed
+            .into_iter()
+            .map(|addr| {
+                let stop = stop.clone();
+                tokio::spawn(async move {
+                    let mut conn = RawConnection::connect(&addr).await;
+                    let request = common::raw::describe_quorum_request();
+                    while !*stop.borrow() {
+                        let answered = tokio::time::timeout(
+                            TIMEOUT,
+                            conn.call::<_, DescribeQuorumResponse>(
+                                ApiKey::DescribeQuorum,
+                                2,
+                                &request,
+                            ),
+                        )
+                        .await;
+                        if answered.is_err() {
+                            return Err(format!(
+                                "DescribeQuorum to {addr} unanswered for {TIMEOUT:?}"
+                            ));
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        let mut conn = RawConnection::connect(&addrs(&bootstrap)[0]).await;
+        for i in 0..40 {
+            let created = tokio::time::timeout(
+                TIMEOUT,
+                common::raw::create_topic(&mut conn, &format!("t{i}"), 1, 1),
+            )
+            .await
+            .map_err(|_| format!("CreateTopics t{i} unanswered for {TIMEOUT:?}"))?;
+            assert_eq!(created.topics[0].error_code, 0);
+        }
+        stop_tx.send(true).unwrap();
+        for probe in probes {
+            probe.await.unwrap()?;
+        }
+        Ok(())
+    });
+    if let Err(hang) = outcome {
+        // The cluster's workers may be blocked for good: leave them behind.
+        cluster_runtime.shutdown_background();
+        panic!("{hang}");
+    }
+    cluster_runtime.block_on(cluster.shutdown());
+}
+
+/// With two of three voters down no node can lead: DescribeQuorum answers
+/// NOT_LEADER_OR_FOLLOWER, as Kafka's Raft client does when it is not the leader (it answered
+/// no error and leader -1), and a leader again once a voter is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quorum_without_a_leader_answers_not_leader_or_follower() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = start_cluster(dir.path(), 3, &[]).await;
+    // The leader goes with another voter: the survivor, a follower, starts elections it cannot
+    // win. (openraft's leader does not resign when it loses its majority, so the leader is not
+    // the one kept.)
+    let leader = cluster.controller_id().unwrap();
+    let (gone, survivor) = ((leader + 1) % 3, (leader + 2) % 3);
+    let survivor_addr = addrs(&cluster.bootstrap_servers())[survivor as usize].clone();
+    cluster.kill_broker(leader).await.unwrap();
+    cluster.kill_broker(gone).await.unwrap();
+    let partition_of = |response: DescribeQuorumResponse| response.topics[0].partitions[0].clone();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let leaderless = loop {
+        let partition = partition_of(describe_quorum(&survivor_addr).await);
+        if partition.error_code != 0 {
+            break partition;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still described with two of three voters down: {partition:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        leaderless.error_code,
+        ResponseError::NotLeaderOrFollower.code()
+    );
+    assert_eq!(leaderless.leader_id.0, -1);
+    cluster.start_broker(gone).await.unwrap();
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let partition = partition_of(describe_quorum(&survivor_addr).await);
+        if partition.error_code == 0 {
+            assert!(
+                [gone, survivor].contains(&partition.leader_id.0),
+                "{partition:?}"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no leader again: {partition:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     cluster.shutdown().await;
 }

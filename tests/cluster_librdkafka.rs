@@ -447,6 +447,41 @@ async fn each_listener_answers_with_its_own_addresses() {
         read.sort();
         assert_eq!(read, values, "{listener}'s records");
     }
+    // DescribeQuorum v2 lists each voter (every broker here) with both its listeners.
+    let internal = cluster.listener_bootstrap_servers("INTERNAL");
+    let external = cluster.listener_bootstrap_servers("EXTERNAL");
+    let mut conn = common::raw::RawConnection::connect(internal.split(',').next().unwrap()).await;
+    let quorum: kafka_protocol::messages::DescribeQuorumResponse = conn
+        .call(
+            kafka_protocol::messages::ApiKey::DescribeQuorum,
+            2,
+            &common::raw::describe_quorum_request(),
+        )
+        .await;
+    let nodes: Vec<(i32, Vec<String>)> = quorum
+        .nodes
+        .iter()
+        .map(|n| {
+            let listeners = n
+                .listeners
+                .iter()
+                .map(|l| format!("{}={}:{}", l.name.as_str(), l.host.as_str(), l.port))
+                .collect();
+            (n.node_id.0, listeners)
+        })
+        .collect();
+    let expected: Vec<(i32, Vec<String>)> = internal
+        .split(',')
+        .zip(external.split(','))
+        .enumerate()
+        .map(|(id, (i, e))| {
+            (
+                id as i32,
+                vec![format!("INTERNAL={i}"), format!("EXTERNAL={e}")],
+            )
+        })
+        .collect();
+    assert_eq!(nodes, expected, "DescribeQuorum's nodes");
     cluster.shutdown().await;
 }
 

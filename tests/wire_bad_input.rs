@@ -5,51 +5,15 @@
 mod common;
 
 use bytes::{Bytes, BytesMut};
-use common::raw::RawConnection;
+use common::raw::{record_batch, RawConnection};
 use common::*;
-use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::StrBytes;
-use kafka_protocol::records::{
-    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
-};
+use kafka_protocol::records::Compression;
 use kf::cluster::Cluster;
-
-fn batch_of(values: &[&str]) -> BytesMut {
-    let records: Vec<Record> = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| Record {
-            transactional: false,
-            control: false,
-            delete_horizon: false,
-            partition_leader_epoch: -1,
-            producer_id: -1,
-            producer_epoch: -1,
-            timestamp_type: TimestampType::Creation,
-            offset: i as i64,
-            sequence: i as i32,
-            timestamp: 1_700_000_000_000,
-            key: None,
-            value: Some(Bytes::copy_from_slice(v.as_bytes())),
-            headers: IndexMap::new(),
-        })
-        .collect();
-    let mut buf = BytesMut::new();
-    RecordBatchEncoder::encode(
-        &mut buf,
-        &records,
-        &RecordEncodeOptions {
-            version: 2,
-            compression: Compression::None,
-        },
-    )
-    .unwrap();
-    buf
-}
 
 fn produce_request(topic: &str, records: Bytes) -> ProduceRequest {
     ProduceRequest::default()
@@ -191,7 +155,7 @@ async fn corrupt_batch_is_refused_and_nothing_is_written() {
     let addr = first_addr(&cluster).await;
     assert_eq!(create_topic_raw(&addr, "crc").await.topics[0].error_code, 0);
 
-    let mut batch = batch_of(&["hello", "world"]);
+    let mut batch = record_batch(&["hello", "world"]);
     let last = batch.len() - 1;
     batch[last] ^= 0xff;
     let mut conn = RawConnection::connect(&addr).await;
@@ -210,7 +174,7 @@ async fn corrupt_batch_is_refused_and_nothing_is_written() {
         .call(
             ApiKey::Produce,
             9,
-            &produce_request("crc", batch_of(&["ok"]).freeze()),
+            &produce_request("crc", record_batch(&["ok"]).freeze()),
         )
         .await;
     assert_eq!(produce_error(&response), 0);
@@ -275,7 +239,7 @@ async fn produce_to_unknown_topic_with_auto_create_off() {
         .call(
             ApiKey::Produce,
             9,
-            &produce_request("nowhere", batch_of(&["lost?"]).freeze()),
+            &produce_request("nowhere", record_batch(&["lost?"]).freeze()),
         )
         .await;
     assert_eq!(
@@ -336,7 +300,7 @@ async fn garbage_records_under_a_valid_crc_are_refused_for_every_codec() {
         0
     );
     let mut conn = RawConnection::connect(&addr).await;
-    let good = batch_of(&["one", "two"]);
+    let good = record_batch(&["one", "two"]);
     let good_records = &good[61..];
     let garbage: Vec<u8> = (0..300u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
@@ -512,7 +476,7 @@ async fn slow_readers_cannot_take_the_brokers_memory() {
     // 24 batches of about 1 MB each: 24 MB a Fetch of the whole partition returns.
     let value = "x".repeat(1_000);
     let values: Vec<&str> = (0..1_000).map(|_| value.as_str()).collect();
-    let batch = batch_of(&values).freeze();
+    let batch = record_batch(&values).freeze();
     let mut conn = RawConnection::connect(&addr).await;
     for _ in 0..24 {
         assert_eq!(

@@ -243,15 +243,20 @@ impl MetadataQuorum {
     }
 
     /// The quorum as the active controller describes it (a Kafka broker forwards DescribeQuorum
-    /// to the controller); this node's own view when the controller cannot be reached.
-    pub fn describe_from_leader(&self) -> QuorumDescription {
-        self.raft
-            .metrics()
-            .borrow()
-            .current_leader
-            .filter(|leader| *leader != self.node_id)
-            .and_then(|leader| self.router.describe(self.node_id, leader))
-            .unwrap_or_else(|| self.describe())
+    /// to the controller); this node's own view when the controller cannot be reached; `None`
+    /// while no node leads (an election, or too few voters running to hold one).
+    pub fn describe_from_leader(&self) -> Option<QuorumDescription> {
+        // Copied out in a statement of its own: a watch borrow holds the metrics' read lock
+        // until the statement ends, and describing reads them again; with openraft's core
+        // waiting to publish metrics in between, that second read never returns (no reader
+        // passes a waiting writer) and the process's runtime workers block for good.
+        let leader = self.raft.metrics().borrow().current_leader?;
+        Some(
+            Some(leader)
+                .filter(|leader| *leader != self.node_id)
+                .and_then(|leader| self.router.describe(self.node_id, leader))
+                .unwrap_or_else(|| self.describe()),
+        )
     }
 
     /// Sends `request` to the active controller, following leadership changes until the request

@@ -29,8 +29,11 @@ pub(super) struct FollowerSession {
     id: i32,
     /// The epoch the next fetch carries: [`INITIAL_EPOCH`] makes it full, else >= 1.
     epoch: i32,
-    /// Each partition's request as the leader's session holds it (what was last sent).
-    sent: HashMap<Key, FetchPartition>,
+    /// Each partition's request as the leader's session holds it (what was last sent), with
+    /// the number of the fetch that last wanted it (kept across fetches: no map per round).
+    sent: HashMap<Key, (FetchPartition, u64)>,
+    /// Fetches built so far.
+    round: u64,
 }
 
 /// The session fields and partitions of the next fetch.
@@ -45,34 +48,60 @@ pub(super) struct SessionFetch {
 impl FollowerSession {
     /// The next fetch, given every followed partition's request now: all of them when the
     /// fetch is full, else only those whose request differs from what the leader holds.
-    pub fn next_fetch(&mut self, wanted: Vec<(Uuid, FetchPartition)>) -> SessionFetch {
+    pub fn next_fetch(
+        &mut self,
+        wanted: impl IntoIterator<Item = (Uuid, FetchPartition)>,
+    ) -> SessionFetch {
         let full = self.epoch == INITIAL_EPOCH;
+        self.round += 1;
+        let round = self.round;
+        // Topics are few (a follower's fetch names one or two partitions): a scan finds one.
         let mut topics: Vec<FetchTopic> = Vec::new();
-        let mut topic_index: HashMap<Uuid, usize> = HashMap::new();
-        let mut sent = HashMap::with_capacity(wanted.len());
+        let mut add = |topic_id: Uuid, partition: &FetchPartition| match topics
+            .iter_mut()
+            .find(|t| t.topic_id == topic_id)
+        {
+            Some(topic) => topic.partitions.push(partition.clone()),
+            None => topics.push(
+                FetchTopic::default()
+                    .with_topic_id(topic_id)
+                    .with_partitions(vec![partition.clone()]),
+            ),
+        };
         for (topic_id, partition) in wanted {
             let key = (topic_id, partition.partition);
-            if full || self.sent.get(&key) != Some(&partition) {
-                let index = *topic_index.entry(topic_id).or_insert_with(|| {
-                    topics.push(FetchTopic::default().with_topic_id(topic_id));
-                    topics.len() - 1
-                });
-                topics[index].partitions.push(partition.clone());
+            match self.sent.get_mut(&key) {
+                Some((held, wanted_in)) => {
+                    if full || *held != partition {
+                        add(topic_id, &partition);
+                        *held = partition;
+                    }
+                    *wanted_in = round;
+                }
+                None => {
+                    add(topic_id, &partition);
+                    self.sent.insert(key, (partition, round));
+                }
             }
-            sent.insert(key, partition);
         }
         let mut forgotten: Vec<ForgottenTopic> = Vec::new();
-        if !full {
-            let mut forgotten_index: HashMap<Uuid, usize> = HashMap::new();
-            for &(topic_id, partition) in self.sent.keys().filter(|k| !sent.contains_key(*k)) {
-                let index = *forgotten_index.entry(topic_id).or_insert_with(|| {
-                    forgotten.push(ForgottenTopic::default().with_topic_id(topic_id));
-                    forgotten.len() - 1
-                });
-                forgotten[index].partitions.push(partition);
+        self.sent.retain(|&(topic_id, partition), (_, wanted_in)| {
+            if *wanted_in == round {
+                return true;
             }
-        }
-        self.sent = sent;
+            // A full fetch replaces the session's partitions: nothing to forget by name.
+            if !full {
+                match forgotten.iter_mut().find(|t| t.topic_id == topic_id) {
+                    Some(topic) => topic.partitions.push(partition),
+                    None => forgotten.push(
+                        ForgottenTopic::default()
+                            .with_topic_id(topic_id)
+                            .with_partitions(vec![partition]),
+                    ),
+                }
+            }
+            false
+        });
         SessionFetch {
             session_id: self.id,
             epoch: self.epoch,

@@ -157,10 +157,17 @@ impl ReplicaManager {
             .get(topic)
             .ok_or(ResponseError::UnknownTopicOrPartition)?
             .topic_id;
-        let log = self
-            .logs
-            .get_or_open(topic, partition, topic_id, || self.log_config(image, topic))
-            .map_err(|e| e.error())?;
+        let log = match hosted.open_log(topic_id) {
+            Some(log) => log,
+            None => {
+                let log = self
+                    .logs
+                    .get_or_open(topic, partition, topic_id, || self.log_config(image, topic))
+                    .map_err(|e| e.error())?;
+                hosted.set_open_log(topic_id, &log);
+                log
+            }
+        };
         let replica = Replica::new(hosted, log);
         if replica.partition.leader_epoch_unstarted() {
             replica.start_leader_epoch()?;

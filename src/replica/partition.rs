@@ -2,15 +2,17 @@
 //! (leader, leader epoch, replicas, ISR), the followers' positions when it leads, its high
 //! watermark and last stable offset, and the signal a waiting fetch or produce wakes on.
 //!
-//! The log itself stays in the `LogManager` (opened at first use); a [`Replica`] is a partition
-//! with its log open, which is what appends and reads go through. Lock order: the log's mutex
+//! The log itself stays in the `LogManager` (opened at first use; the partition keeps the log
+//! it last opened, so that a lookup skips the manager's broker-wide map); a [`Replica`] is a
+//! partition with its log open, which is what appends and reads go through. Lock order: the log's mutex
 //! first, then the partition's state.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use kafka_protocol::error::ResponseError;
 use tokio::sync::watch;
+use uuid::Uuid;
 
 use super::TopicPartition;
 use crate::log::PartitionLog;
@@ -108,6 +110,11 @@ pub struct Partition {
     /// Bumped whenever the log end, the high watermark or the leadership moves: what fetches
     /// and acks=all produces of this partition wait on.
     moved: watch::Sender<u64>,
+    /// The log last opened for this partition and its topic's id, so that a lookup skips the
+    /// `LogManager`'s broker-wide map (the leader looks up every partition of a follower's
+    /// fetch session in every fetch). A log once open leaves the `LogManager` only deleted,
+    /// which its holders see: [`Self::open_log`] then answers `None`.
+    open_log: Mutex<Option<(Uuid, Arc<Mutex<PartitionLog>>)>>,
 }
 
 impl Partition {
@@ -117,7 +124,25 @@ impl Partition {
             broker_id,
             state: Mutex::new(ReplicaState::new()),
             moved: watch::channel(0).0,
+            open_log: Mutex::new(None),
         }
+    }
+
+    /// The log last opened for this partition, if it belongs to topic id `topic_id` and was
+    /// not deleted since.
+    pub(super) fn open_log(&self, topic_id: Uuid) -> Option<Arc<Mutex<PartitionLog>>> {
+        let cached = self.open_log.lock().unwrap_or_else(PoisonError::into_inner);
+        let (_, log) = cached.as_ref().filter(|(id, _)| *id == topic_id)?;
+        // Never waits for the log (its holder may be the caller, and its mutex comes before
+        // this one): a busy or poisoned log is found through the `LogManager` as before.
+        let usable = log.try_lock().is_ok_and(|l| !l.is_deleted());
+        usable.then(|| Arc::clone(log))
+    }
+
+    /// Remembers the log just opened for this partition of topic id `topic_id`.
+    pub(super) fn set_open_log(&self, topic_id: Uuid, log: &Arc<Mutex<PartitionLog>>) {
+        *self.open_log.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((topic_id, Arc::clone(log)));
     }
 
     /// A partition whose high watermark starts at `high_watermark`, as the broker's

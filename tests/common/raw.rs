@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::{
-    ApiKey, CreateTopicsRequest, CreateTopicsResponse, FindCoordinatorRequest,
-    FindCoordinatorResponse, RequestHeader, ResponseHeader, TopicName,
+    describe_quorum_request, ApiKey, CreateTopicsRequest, CreateTopicsResponse,
+    DescribeQuorumRequest, FindCoordinatorRequest, FindCoordinatorResponse, RequestHeader,
+    ResponseHeader, TopicName,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use kafka_protocol::records::{
@@ -151,26 +152,45 @@ pub async fn create_topic(
 
 /// A v2 record batch of one record without a key, uncompressed.
 pub fn one_record_batch(value: &str) -> Bytes {
-    let record = Record {
-        transactional: false,
-        control: false,
-        delete_horizon: false,
-        partition_leader_epoch: -1,
-        producer_id: -1,
-        producer_epoch: -1,
-        timestamp_type: TimestampType::Creation,
-        offset: 0,
-        sequence: -1,
-        timestamp: 1_700_000_000_000,
-        key: None,
-        value: Some(Bytes::copy_from_slice(value.as_bytes())),
-        headers: Default::default(),
-    };
+    record_batch(&[value]).freeze()
+}
+
+/// A v2 record batch of `values` (no keys, no producer id), uncompressed, in a buffer a test
+/// may corrupt.
+pub fn record_batch(values: &[&str]) -> BytesMut {
+    let records: Vec<Record> = values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| Record {
+            transactional: false,
+            control: false,
+            delete_horizon: false,
+            partition_leader_epoch: -1,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: TimestampType::Creation,
+            offset: i as i64,
+            // Consecutive, as the encoder requires of one batch (no producer id: unchecked).
+            sequence: i as i32,
+            timestamp: 1_700_000_000_000,
+            key: None,
+            value: Some(Bytes::copy_from_slice(value.as_bytes())),
+            headers: Default::default(),
+        })
+        .collect();
     let mut buf = BytesMut::new();
     let options = RecordEncodeOptions {
         version: 2,
         compression: Compression::None,
     };
-    RecordBatchEncoder::encode(&mut buf, [&record], &options).unwrap();
-    buf.freeze()
+    RecordBatchEncoder::encode(&mut buf, &records, &options).unwrap();
+    buf
+}
+
+/// DescribeQuorum of the metadata partition, as admin clients send it.
+pub fn describe_quorum_request() -> DescribeQuorumRequest {
+    DescribeQuorumRequest::default().with_topics(vec![describe_quorum_request::TopicData::default(
+    )
+    .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
+    .with_partitions(vec![describe_quorum_request::PartitionData::default()])])
 }

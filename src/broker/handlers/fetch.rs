@@ -29,6 +29,12 @@
 //! elsewhere). As Kafka, a follower answers an offset between its high watermark and its log
 //! end with no records, and one past its log end with OFFSET_OUT_OF_RANGE.
 //!
+//! Records go out as stored, without a copy of their own in user space: a consumer's range of
+//! 128 KiB or more is a read-only mapping of the segment (`log/mapped.rs`), where Kafka uses
+//! `sendfile`. A segment truncated while its mapping is being sent (a follower truncating below
+//! what a consumer of that follower was sent) fails the socket write and closes that connection,
+//! where Kafka's `sendfile` would send fewer bytes.
+//!
 //! Differs from Kafka: a fetch with a replica id reads to the log end even from a broker that
 //! is not a replica of the partition (Kafka answers NOT_LEADER_OR_FOLLOWER and requires
 //! CLUSTER_ACTION), and the replica's broker epoch (KIP-903) is not checked.
@@ -55,17 +61,20 @@ use crate::broker::fetch_sessions::{
 use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
 use crate::clock;
+use crate::log::ReadInto;
 use crate::metadata::MetadataImage;
-use crate::replica::{isr, selector, Isolation, Offsets, Replica, TopicPartition};
+use crate::replica::{isr, selector, Isolation, Offsets, Replica};
 
-/// The partitions a fetch reads, each watched from before its first read, so that the fetch
-/// wakes when one of them moves (and only then), and reads again only when a move brought it
-/// something: as Kafka's DelayedFetch, which compares offsets before reading. A follower's
-/// fetch is not re-read when only the high watermark moved, nor a consumer's when only the log
-/// end did.
+/// The partitions a fetch reads (by their place in the fetch), each watched from before its
+/// first read, so that the fetch wakes when one of them moves (and only then), and reads again
+/// only the partitions a move brought something: as Kafka's DelayedFetch, which compares
+/// offsets before reading. A follower's fetch is not re-read when only the high watermark
+/// moved, nor a consumer's when only the log end did. A follower's session names every
+/// partition it follows from the leader (~21 in the bench) and an append moves one, so a woken
+/// fetch reading them all again cost more than the batch it was woken for.
 struct Waits {
     isolation: Isolation,
-    watched: HashMap<TopicPartition, Watched>,
+    watched: HashMap<usize, Watched>,
 }
 
 struct Watched {
@@ -76,6 +85,8 @@ struct Watched {
     /// diverging epoch): any move then counts.
     read: Option<(i32, (i64, i64))>,
     leader_epoch: i32,
+    /// A move since the last read brought news: the next read takes this partition again.
+    news: bool,
 }
 
 impl Waits {
@@ -86,32 +97,38 @@ impl Waits {
         }
     }
 
-    /// Starts watching `replica` unless it is already watched; call before each read of it.
-    fn watch(&mut self, replica: &Replica) {
+    /// Starts watching `replica`, the fetch's partition at `index`, unless it is already
+    /// watched; call before each read of it.
+    fn watch(&mut self, index: usize, replica: &Replica) {
         let leader_epoch = replica.partition.leader_epoch();
-        let watched = self
-            .watched
-            .entry(replica.partition.tp.clone())
-            .or_insert_with(|| Watched {
-                moved: replica.partition.subscribe(),
-                replica: replica.clone(),
-                read: None,
-                leader_epoch,
-            });
+        let watched = self.watched.entry(index).or_insert_with(|| Watched {
+            moved: replica.partition.subscribe(),
+            replica: replica.clone(),
+            read: None,
+            leader_epoch,
+            news: false,
+        });
         watched.read = None;
         watched.leader_epoch = leader_epoch;
+        watched.news = false;
     }
 
-    /// The read of a watched partition returned what lies within `offsets`.
-    fn read(&mut self, tp: &TopicPartition, offsets: &Offsets) {
-        if let Some(watched) = self.watched.get_mut(tp) {
+    /// The read of the watched partition at `index` returned what lies within `offsets`.
+    fn read(&mut self, index: usize, offsets: &Offsets) {
+        if let Some(watched) = self.watched.get_mut(&index) {
             let bounds = (offsets.log_start, self.isolation.max_offset(offsets));
             watched.read = Some((watched.leader_epoch, bounds));
         }
     }
 
-    /// Waits until a watched partition moved in a way that concerns this fetch (true) or the
-    /// deadline passed (false).
+    /// Whether the partition at `index` is to be read again: a move brought it news, or it
+    /// is not watched (its last read failed).
+    fn has_news(&self, index: usize) -> bool {
+        self.watched.get(&index).is_none_or(|w| w.news)
+    }
+
+    /// Waits until a watched partition moved in a way that concerns this fetch (true; those
+    /// partitions are marked for [`Self::has_news`]) or the deadline passed (false).
     async fn moved(&mut self, deadline: Instant) -> bool {
         loop {
             if self.watched.is_empty() {
@@ -130,11 +147,15 @@ impl Waits {
                 Err(_) => return false,
             };
             let isolation = self.isolation;
-            let news = self.watched.values_mut().enumerate().any(|(i, w)| {
+            let mut news = false;
+            for (i, w) in self.watched.values_mut().enumerate() {
                 let moved = i == woke || w.moved.has_changed().unwrap_or(true);
                 w.moved.borrow_and_update();
-                moved && w.has_news(isolation)
-            });
+                if moved && w.has_news(isolation) {
+                    w.news = true;
+                    news = true;
+                }
+            }
             if news {
                 return true;
             }
@@ -155,10 +176,15 @@ impl Watched {
     }
 }
 
+/// Serves `request`; `into` says where its records are read: [`ReadInto::Mapping`] only when the
+/// answer goes straight to a socket (a connection's request), so that no one reads the mapped
+/// bytes in user space (`log/mapped.rs`); a copy for an in-process follower, which validates and
+/// appends them.
 pub async fn handle(
     broker: &Broker,
     header: &RequestHeader,
     request: FetchRequest,
+    into: ReadInto,
 ) -> FetchResponse {
     let version = header.request_api_version;
     let image = broker.image();
@@ -188,9 +214,10 @@ pub async fn handle(
         broker,
         isolation,
         replica_id,
+        into,
         client_rack,
     };
-    let mut reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits);
+    let mut reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits, None);
     // A follower's fetch offset is recorded once per request, at its first read (as Kafka's
     // fetchMessages): re-reads of a long poll state nothing new.
     reader.replica_id = None;
@@ -205,7 +232,10 @@ pub async fn handle(
         if !waits.moved(deadline).await {
             break;
         }
-        reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits);
+        // Nothing read yet: only the partitions with news can read differently, and the
+        // response limit is still whole. Else every partition again, in order (KIP-74).
+        let previous = (bytes == 0).then_some(reads);
+        reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits, previous);
     }
 
     let answer = context.respond(reads);
@@ -301,6 +331,8 @@ struct Reader<'a> {
     isolation: Isolation,
     /// The follower fetching, if one is and its position is still to be recorded.
     replica_id: Option<i32>,
+    /// Where the records read go (see [`handle`]).
+    into: ReadInto,
     /// A consumer's rack (`rack_id`, maybe empty) from v11, when it may read followers.
     client_rack: Option<String>,
 }
@@ -315,25 +347,38 @@ impl Reader<'_> {
         max_bytes: usize,
         charge: &mut ResponseCharge,
         waits: &mut Waits,
+        previous: Option<Vec<PartitionRead>>,
     ) -> Vec<PartitionRead> {
         let granted = i32::try_from(charge.grow_up_to(max_bytes)).unwrap_or(i32::MAX);
-        let reads = self.read_partitions(partitions, granted, waits);
+        let reads = self.read_partitions(partitions, granted, waits, previous);
         charge.set(reads.iter().map(|r| r.records.len()).sum());
         reads
     }
 
+    /// Reads every partition, or with `previous` (reads that returned no records) only those
+    /// with news since, keeping the others' previous reads.
     fn read_partitions(
         &self,
         partitions: &[FetchPartition],
         max_bytes: i32,
         waits: &mut Waits,
+        previous: Option<Vec<PartitionRead>>,
     ) -> Vec<PartitionRead> {
+        debug_assert!(previous
+            .as_ref()
+            .is_none_or(|p| p.len() == partitions.len() && p.iter().all(|r| r.records.is_empty())));
         let image = self.broker.image();
         let mut remaining = max_bytes.max(0) as usize;
         let mut any_data = false;
+        let mut previous = previous.map(Vec::into_iter);
         partitions
             .iter()
-            .map(|partition| {
+            .enumerate()
+            .map(|(index, partition)| {
+                let before = previous.as_mut().and_then(Iterator::next);
+                if let Some(before) = before.filter(|_| !waits.has_news(index)) {
+                    return before;
+                }
                 let mut read = PartitionRead {
                     partition: partition.clone(),
                     error: 0,
@@ -345,7 +390,9 @@ impl Reader<'_> {
                     diverging_epoch: None,
                     preferred_read_replica: None,
                 };
-                if let Err(error) = self.read_into(&image, partition, remaining, waits, &mut read) {
+                let read_into =
+                    self.read_into(&image, index, partition, remaining, waits, &mut read);
+                if let Err(error) = read_into {
                     read.error = error.code();
                 }
                 if any_data && read.records.len() > remaining {
@@ -362,6 +409,7 @@ impl Reader<'_> {
     fn read_into(
         &self,
         image: &MetadataImage,
+        index: usize,
         partition: &FetchPartition,
         remaining: usize,
         waits: &mut Waits,
@@ -387,7 +435,7 @@ impl Reader<'_> {
             read.log_start_offset = offsets.log_start;
             return Ok(());
         }
-        waits.watch(&replica);
+        waits.watch(index, &replica);
         if let Some(diverging) =
             replica.diverging_epoch(asked.last_fetched_epoch, asked.fetch_offset)?
         {
@@ -411,7 +459,7 @@ impl Reader<'_> {
             }
         }
         let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
-        let result = replica.read(asked.fetch_offset, max_bytes, self.isolation);
+        let result = replica.read(asked.fetch_offset, max_bytes, self.isolation, self.into);
         if let Err(ResponseError::OffsetOutOfRange) = result {
             // The fetcher needs the leader's bounds to reset (a follower: to its log start).
             let offsets = replica.offsets()?;
@@ -419,7 +467,7 @@ impl Reader<'_> {
             read.log_start_offset = offsets.log_start;
         }
         let result = result?;
-        waits.read(&replica.partition.tp, &result.offsets);
+        waits.read(index, &result.offsets);
         read.high_watermark = result.offsets.high_watermark;
         read.last_stable_offset = result.offsets.last_stable;
         read.log_start_offset = result.offsets.log_start;

@@ -103,25 +103,32 @@ impl Admin {
         let request = DescribeQuorumRequest::default().with_topics(vec![TopicData::default()
             .with_topic_name(topic_name("__cluster_metadata"))
             .with_partitions(vec![PartitionData::default().with_partition_index(0)])]);
-        let response = self
+        // NOT_LEADER_OR_FOLLOWER while the quorum elects a leader: asked again, as Kafka's
+        // admin client retries it.
+        let partition = self
             .client
-            .retry(|| async { self.client.any_broker().await?.send(&request).await })
+            .retry(|| async {
+                let response = self.client.any_broker().await?.send(&request).await?;
+                item_result(
+                    response.error_code,
+                    response.error_message.as_deref(),
+                    "DescribeQuorum",
+                )?;
+                let partition = response
+                    .topics
+                    .first()
+                    .and_then(|t| t.partitions.first())
+                    .ok_or_else(|| {
+                        ClientError::Protocol("DescribeQuorum returned no partition".into())
+                    })?;
+                item_result(
+                    partition.error_code,
+                    partition.error_message.as_deref(),
+                    "__cluster_metadata-0",
+                )?;
+                Ok(partition.clone())
+            })
             .await?;
-        item_result(
-            response.error_code,
-            response.error_message.as_deref(),
-            "DescribeQuorum",
-        )?;
-        let partition = response
-            .topics
-            .first()
-            .and_then(|t| t.partitions.first())
-            .ok_or_else(|| ClientError::Protocol("DescribeQuorum returned no partition".into()))?;
-        item_result(
-            partition.error_code,
-            partition.error_message.as_deref(),
-            "__cluster_metadata-0",
-        )?;
         let replicas =
             |states: &[kafka_protocol::messages::describe_quorum_response::ReplicaState]| {
                 states
