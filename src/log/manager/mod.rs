@@ -225,7 +225,9 @@ impl LogManager {
         if name == METADATA_LOG_DIR || parse_partition_dir_name(&name).as_ref() != Some(&key) {
             return Err(LogError::InvalidPartitionDir(name));
         }
-        Ok(Arc::clone(logs.entry(key).or_insert_with(|| Entry::closed(false))))
+        Ok(Arc::clone(
+            logs.entry(key).or_insert_with(|| Entry::closed(false)),
+        ))
     }
 
     /// The partition's log if it is open (no I/O).
