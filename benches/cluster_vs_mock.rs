@@ -4,7 +4,10 @@
 //! and the mock taking turns so that both see the same machine load; the p99 produce latency at
 //! half of the saturating rate at each RF; the RF=1 records
 //! read by a group member (subscribe, classic and KIP-848 protocols: time to all records, and
-//! from subscribe to the first assignment and to the first record), plus the time to ready and the resident memory of an
+//! from subscribe to the first assignment and to the first record), once as a new group (no
+//! committed offsets: librdkafka waits 100 ms before its ListOffsets, whatever the broker) and
+//! once resuming (a group whose offsets an earlier member committed, the common restart: the
+//! first record then comes as fast as the broker lets it), plus the time to ready and the resident memory of an
 //! idle 3-broker `kf cluster up`; and transactions: `kf bench produce --transactional-id
 //! --transaction-size 1000` (kf's own producer) against both.
 //!
@@ -33,7 +36,7 @@ use std::time::{Duration, Instant};
 use kf::cluster::{Cluster, ClusterConfig};
 use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{
@@ -310,8 +313,62 @@ fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<GroupRu
     })
 }
 
+/// The restart of a group: offset 0 of every partition committed for `group`, so that the member
+/// measured next resumes from committed offsets (no ListOffsets, and none of librdkafka's 100 ms
+/// wait before one). A consumer-protocol group's offsets are committed by a member that is given
+/// all partitions and leaves; a classic group's by a consumer outside the group (generation -1,
+/// as Kafka's tools reset offsets), since librdkafka's mock keeps a classic group rebalancing
+/// after its only member left. False when the broker does not serve the protocol.
+fn commit_group_start(bootstrap: &str, group: &str, protocol: &str) -> bool {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .set("group.protocol", protocol)
+        .set("enable.auto.commit", "false")
+        // Nothing is fetched before the commit: no fetch position is reset.
+        .set("auto.offset.reset", "error")
+        .create()
+        .unwrap();
+    let mut offsets = TopicPartitionList::new();
+    for p in 0..PARTITIONS {
+        offsets
+            .add_partition_offset(TOPIC, p, Offset::Offset(0))
+            .unwrap();
+    }
+    if protocol == "classic" {
+        consumer.commit(&offsets, CommitMode::Sync).unwrap();
+        return true;
+    }
+    consumer.subscribe(&[TOPIC]).unwrap();
+    let started = Instant::now();
+    loop {
+        if started.elapsed() > Duration::from_secs(20) {
+            return false;
+        }
+        // Records or reset errors that come meanwhile do not matter: only the assignment does.
+        let _ = consumer.poll(Duration::from_millis(10));
+        if consumer.assignment().unwrap().count() == PARTITIONS as usize {
+            consumer.commit(&offsets, CommitMode::Sync).unwrap();
+            return true;
+        }
+    }
+}
+
+/// A group of `protocol` restarting: its offsets committed by an earlier member (see
+/// [`commit_group_start`]), then one member subscribes and reads all records from them.
+fn group_resume(bootstrap: &str, group: &str, protocol: &str) -> Option<GroupRun> {
+    if !commit_group_start(bootstrap, group, protocol) {
+        return None;
+    }
+    group_consume(bootstrap, group, protocol)
+}
+
 fn report_group(protocol: &str, kf: Option<GroupRun>, mock: Option<GroupRun>) {
     println!("group consume ({protocol} protocol): one member subscribes, reads all {RECORDS}");
+    report_group_runs(kf, mock);
+}
+
+fn report_group_runs(kf: Option<GroupRun>, mock: Option<GroupRun>) {
     let line = |name: &str, run: &Option<GroupRun>| match run {
         Some(run) => println!(
             "  {name}  {}   assigned after {:>4} ms, first record after {:>4} ms",
@@ -329,6 +386,14 @@ fn report_group(protocol: &str, kf: Option<GroupRun>, mock: Option<GroupRun>) {
             mock.all.as_secs_f64() / kf.all.as_secs_f64()
         );
     }
+}
+
+fn report_resume(round: usize, protocol: &str, kf: Option<GroupRun>, mock: Option<GroupRun>) {
+    println!(
+        "round {round}: group resume ({protocol} protocol): offsets committed at 0, one member \
+         subscribes, reads all {RECORDS}"
+    );
+    report_group_runs(kf, mock);
 }
 
 fn rate(elapsed: Duration) -> String {
@@ -639,6 +704,10 @@ fn compare_groups(kf_bootstrap: &str, mock_bootstrap: &str) {
             let mock = group_consume(mock_bootstrap, &group, protocol);
             print!("round {round}: ");
             report_group(protocol, kf, mock);
+            let group = format!("bench-resume-{protocol}-{round}");
+            let kf = group_resume(kf_bootstrap, &group, protocol);
+            let mock = group_resume(mock_bootstrap, &group, protocol);
+            report_resume(round, protocol, kf, mock);
         }
     }
 }
@@ -712,10 +781,17 @@ fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str, topics: &[&str], g
         .iter()
         .map(|&protocol| {
             let group = format!("bench-{protocol}");
+            let resume = format!("bench-resume-{protocol}");
             (
                 protocol,
-                group_consume(kf_bootstrap, &group, protocol),
-                group_consume(mock_bootstrap, &group, protocol),
+                (
+                    group_consume(kf_bootstrap, &group, protocol),
+                    group_consume(mock_bootstrap, &group, protocol),
+                ),
+                (
+                    group_resume(kf_bootstrap, &resume, protocol),
+                    group_resume(mock_bootstrap, &resume, protocol),
+                ),
             )
         })
         .collect();
@@ -745,7 +821,12 @@ fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str, topics: &[&str], g
             );
         }
     }
-    for (protocol, kf, mock) in groups {
+    for (protocol, (kf, mock), (kf_resume, mock_resume)) in groups {
         report_group(protocol, kf, mock);
+        println!(
+            "group resume ({protocol} protocol): offsets committed at 0, one member subscribes, \
+             reads all {RECORDS}"
+        );
+        report_group_runs(kf_resume, mock_resume);
     }
 }

@@ -16,6 +16,7 @@ use thiserror::Error;
 use super::handlers;
 use super::listener::ListenerName;
 use super::Broker;
+use crate::log::ReadInto;
 use crate::protocol::frame::finish_frame;
 use crate::protocol::response_frame::{ResponseFrame, SplicingBuf};
 use crate::protocol::supported_versions;
@@ -129,7 +130,8 @@ async fn route(
             ResponseKind::Metadata(handlers::metadata::handle(broker, listener, header, r).await)
         }
         RequestKind::Fetch(r) => {
-            ResponseKind::Fetch(handlers::fetch::handle(broker, header, r).await)
+            // The answer goes to the socket as it is: its records may stay mapped.
+            ResponseKind::Fetch(handlers::fetch::handle(broker, header, r, ReadInto::Mapping).await)
         }
         RequestKind::ListOffsets(r) => {
             ResponseKind::ListOffsets(handlers::list_offsets::handle(broker, header, r))

@@ -19,6 +19,7 @@ use thiserror::Error;
 use super::handlers;
 use super::Broker;
 use crate::cluster::faults::Faults;
+use crate::log::ReadInto;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum LinkError {
@@ -111,7 +112,7 @@ impl InterBrokerRouter {
         let header = RequestHeader::default()
             .with_request_api_key(ApiKey::Fetch as i16)
             .with_request_api_version(version);
-        let response = handlers::fetch::handle(&target, &header, request).await;
+        let response = handlers::fetch::handle(&target, &header, request, ReadInto::Copy).await;
         self.answer(from, to, response)
     }
 

@@ -30,6 +30,7 @@ mod index;
 mod index_file;
 mod leader_epoch;
 mod manager;
+mod mapped;
 mod open_files;
 mod partition_dir;
 mod partition_log;
@@ -58,6 +59,7 @@ pub use leader_epoch::{EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 pub use manager::{
     LogManager, OfflinePartition, CLEAN_SHUTDOWN_FILE, METADATA_LOG_DIR, OFFLINE_RETRY,
 };
+pub use mapped::ReadInto;
 pub use open_files::{
     configure as configure_open_files, descriptors_in_use, stats as open_files_stats,
     OpenFileLimit, OpenFilesStats,

@@ -249,6 +249,14 @@ impl LogSegment {
             .map_or(self.size, u64::from)
     }
 
+    /// Maps `[start, end)` of the segment file (`log/mapped.rs`: only for bytes that only the
+    /// kernel reads once the log's lock is released).
+    pub(crate) fn map_range(&self, start: u64, end: u64) -> Result<Bytes, LogError> {
+        debug_assert!(end <= self.size);
+        let log = self.file()?;
+        super::mapped::map_range(&log, start, end).at(self.log.path())
+    }
+
     /// Reads `[start, end)` of the segment file into a buffer the read fills directly (not
     /// zeroed first: on the fetch path that zeroing cost as much as the read).
     pub(crate) fn read_range(&self, start: u64, end: u64) -> Result<Bytes, LogError> {

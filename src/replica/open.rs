@@ -11,7 +11,7 @@ use thiserror::Error;
 use tokio::time::Instant;
 
 use super::partition::{Offsets, Partition};
-use crate::log::{AbortedTransaction, AppendInfo, LogError, PartitionLog};
+use crate::log::{AbortedTransaction, AppendInfo, LogError, PartitionLog, ReadInto};
 
 type SharedLog = Arc<std::sync::Mutex<PartitionLog>>;
 
@@ -295,18 +295,19 @@ impl Replica {
     }
 
     /// Reads from `fetch_offset` at most `max_bytes` (the first batch whole, KIP-74), up to
-    /// where `isolation` allows.
+    /// where `isolation` allows, into what `into` says.
     pub fn read(
         &self,
         fetch_offset: i64,
         max_bytes: usize,
         isolation: Isolation,
+        into: ReadInto,
     ) -> Result<ReadResult, ResponseError> {
         let log = self.log()?;
         let offsets = self.partition.offsets(&log);
         let max_offset = isolation.max_offset(&offsets);
         let records = log
-            .read(fetch_offset, max_bytes, max_offset)
+            .read_into(fetch_offset, max_bytes, max_offset, into)
             .map_err(|e| e.error())?;
         let aborted_transactions = (isolation == Isolation::Committed).then(|| {
             if records.is_empty() {

@@ -29,6 +29,12 @@
 //! elsewhere). As Kafka, a follower answers an offset between its high watermark and its log
 //! end with no records, and one past its log end with OFFSET_OUT_OF_RANGE.
 //!
+//! Records go out as stored, without a copy of their own in user space: a consumer's range of
+//! 128 KiB or more is a read-only mapping of the segment (`log/mapped.rs`), where Kafka uses
+//! `sendfile`. A segment truncated while its mapping is being sent (a follower truncating below
+//! what a consumer of that follower was sent) fails the socket write and closes that connection,
+//! where Kafka's `sendfile` would send fewer bytes.
+//!
 //! Differs from Kafka: a fetch with a replica id reads to the log end even from a broker that
 //! is not a replica of the partition (Kafka answers NOT_LEADER_OR_FOLLOWER and requires
 //! CLUSTER_ACTION), and the replica's broker epoch (KIP-903) is not checked.
@@ -55,6 +61,7 @@ use crate::broker::fetch_sessions::{
 use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
 use crate::clock;
+use crate::log::ReadInto;
 use crate::metadata::MetadataImage;
 use crate::replica::{isr, selector, Isolation, Offsets, Replica};
 
@@ -169,10 +176,15 @@ impl Watched {
     }
 }
 
+/// Serves `request`; `into` says where its records are read: [`ReadInto::Mapping`] only when the
+/// answer goes straight to a socket (a connection's request), so that no one reads the mapped
+/// bytes in user space (`log/mapped.rs`); a copy for an in-process follower, which validates and
+/// appends them.
 pub async fn handle(
     broker: &Broker,
     header: &RequestHeader,
     request: FetchRequest,
+    into: ReadInto,
 ) -> FetchResponse {
     let version = header.request_api_version;
     let image = broker.image();
@@ -202,6 +214,7 @@ pub async fn handle(
         broker,
         isolation,
         replica_id,
+        into,
         client_rack,
     };
     let mut reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits, None);
@@ -318,6 +331,8 @@ struct Reader<'a> {
     isolation: Isolation,
     /// The follower fetching, if one is and its position is still to be recorded.
     replica_id: Option<i32>,
+    /// Where the records read go (see [`handle`]).
+    into: ReadInto,
     /// A consumer's rack (`rack_id`, maybe empty) from v11, when it may read followers.
     client_rack: Option<String>,
 }
@@ -444,7 +459,7 @@ impl Reader<'_> {
             }
         }
         let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
-        let result = replica.read(asked.fetch_offset, max_bytes, self.isolation);
+        let result = replica.read(asked.fetch_offset, max_bytes, self.isolation, self.into);
         if let Err(ResponseError::OffsetOutOfRange) = result {
             // The fetcher needs the leader's bounds to reset (a follower: to its log start).
             let offsets = replica.offsets()?;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::log::{LogError, MessageTimestampType};
+use crate::log::{LogError, MessageTimestampType, ReadInto};
 use crate::protocol::batch::parse_batch_header;
 
 #[test]
@@ -98,6 +98,39 @@ fn reads_cut_whole_batches_within_both_limits() {
             }
         }
     }
+}
+
+#[test]
+fn mapped_reads_serve_the_bytes_a_copy_does() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("t-0");
+    let mut log = PartitionLog::open(&dir, LogConfig::default()).unwrap();
+    // Batches of 16 records (over 16 KiB each with their values): ranges past the mapping
+    // threshold and ranges under it.
+    let batch = produce_batch_with_values(16, 1_000);
+    for _ in 0..40 {
+        log.append(&batch, 0, 1_000).unwrap();
+    }
+    let end = log.log_end_offset();
+    for offset in (0..end).step_by(37) {
+        for max_offset in [offset + 1, offset + 100, end] {
+            for max_bytes in [1, 50_000, 200_000, 1 << 20] {
+                let copied = log.read(offset, max_bytes, max_offset).unwrap();
+                let mapped = log
+                    .read_into(offset, max_bytes, max_offset, ReadInto::Mapping)
+                    .unwrap();
+                assert_eq!(copied, mapped, "offset {offset}, {max_offset}, {max_bytes}");
+            }
+        }
+    }
+    // A mapping outlives appends to its segment, and the segment's deletion.
+    let mapped = log.read_into(0, 1 << 20, end, ReadInto::Mapping).unwrap();
+    assert!(mapped.len() >= 128 * 1024);
+    let copied = log.read(0, 1 << 20, end).unwrap();
+    log.append(&batch, 0, 1_000).unwrap();
+    log.delete().unwrap();
+    assert!(!dir.exists());
+    assert_eq!(mapped, copied);
 }
 
 #[test]

@@ -91,6 +91,35 @@ fn encode_batch(
     buf.to_vec()
 }
 
+/// One produce batch of `count` records whose values are `value_bytes` long.
+pub(super) fn produce_batch_with_values(count: usize, value_bytes: usize) -> Vec<u8> {
+    let records: Vec<Record> = (0..count)
+        .map(|i| Record {
+            transactional: false,
+            control: false,
+            partition_leader_epoch: -1,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: TimestampType::Creation,
+            offset: i as i64,
+            // One batch: offset - sequence stays constant (as `encode_batch` does).
+            sequence: (i as i32).wrapping_sub(1),
+            timestamp: 1_000,
+            key: None,
+            value: Some(Bytes::from(vec![b'v'; value_bytes])),
+            headers: Default::default(),
+            delete_horizon: false,
+        })
+        .collect();
+    let mut buf = BytesMut::new();
+    let options = RecordEncodeOptions {
+        version: 2,
+        compression: Compression::None,
+    };
+    RecordBatchEncoder::encode(&mut buf, &records, &options).unwrap();
+    buf.to_vec()
+}
+
 /// Appends a batch of `count` records stamped `timestamp`, at leader epoch 0.
 pub(super) fn append(log: &mut PartitionLog, count: usize, timestamp: i64) -> super::AppendInfo {
     let batch = produce_batch(&vec![timestamp; count]);
