@@ -118,16 +118,8 @@ impl MetadataQuorum {
         let node_id = raft_node_id(config.node_id);
         let voters: BTreeSet<u64> = config.voters.iter().map(|v| raft_node_id(*v)).collect();
         let disk_full = DiskFull::new(&config.dir);
-        // Reading the log and the snapshot (tens of MB at 100,000 partitions) runs on a blocking
-        // thread: the brokers of a cluster start together, and so read theirs in parallel.
-        let dir = config.dir.clone();
-        let (log_store, state_machine) = tokio::task::spawn_blocking(move || {
-            let log_store = LogStore::open(&dir, disk_full.clone())?;
-            let state_machine = StateMachine::open(&dir, disk_full)?;
-            Ok::<_, std::io::Error>((log_store, state_machine))
-        })
-        .await
-        .map_err(|e| QuorumError::Raft(format!("opening the metadata log: {e}")))??;
+        let log_store = LogStore::open(&config.dir, disk_full.clone())?;
+        let state_machine = StateMachine::open(&config.dir, disk_full)?;
         let image = state_machine.subscribe();
         let applied_index = state_machine.subscribe_applied_index();
         let activity = ActivityLog::default();
