@@ -127,9 +127,25 @@ async fn elect_preferred(cluster: &Cluster, broker: i32) -> i32 {
         .with_partitions(vec![0])]))
         .with_timeout_ms(30_000);
     let mut conn = RawConnection::connect(&addr(cluster, broker)).await;
-    let response: ElectLeadersResponse = conn.call(ApiKey::ElectLeaders, 2, &request).await;
-    let result = &response.replica_election_results[0].partition_result[0];
-    assert_eq!(result.error_code, 0, "preferred election: {result:?}");
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let response: ElectLeadersResponse = conn.call(ApiKey::ElectLeaders, 2, &request).await;
+        let result = &response.replica_election_results[0].partition_result[0];
+        // On a loaded box the preferred replica can drop out of the ISR again (a late fetch or
+        // heartbeat) between the caller's wait and the election: Kafka then refuses it with
+        // PREFERRED_LEADER_NOT_AVAILABLE; asked again once it is back.
+        if result.error_code == ResponseError::PreferredLeaderNotAvailable.code()
+            && Instant::now() < deadline
+        {
+            wait_state(cluster, "the ISR is whole again", |_, _, isr| {
+                isr.len() == 3
+            })
+            .await;
+            continue;
+        }
+        assert_eq!(result.error_code, 0, "preferred election: {result:?}");
+        break;
+    }
     let (_, epoch, _) = wait_state(cluster, "the preferred replica leads", |l, _, _| {
         l == broker
     })

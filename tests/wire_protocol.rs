@@ -179,7 +179,7 @@ async fn a_waiting_fetch_is_woken_by_a_produce() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = start_cluster(dir.path(), 1, &[]).await;
     let addr = cluster.bootstrap_servers();
-    create_topic(&addr, "wake", 1).await;
+    create_topic(&addr, "wake", 3).await;
 
     let fetch_addr = addr.clone();
     let fetch = tokio::spawn(async move {
@@ -192,10 +192,16 @@ async fn a_waiting_fetch_is_woken_by_a_produce() {
             .with_max_bytes(1 << 20)
             .with_topics(vec![fetch_request::FetchTopic::default()
                 .with_topic(topic_name("wake"))
-                .with_partitions(vec![fetch_request::FetchPartition::default()
-                    .with_partition(0)
-                    .with_fetch_offset(0)
-                    .with_partition_max_bytes(1 << 20)])]);
+                .with_partitions(
+                    (0..3)
+                        .map(|p| {
+                            fetch_request::FetchPartition::default()
+                                .with_partition(p)
+                                .with_fetch_offset(0)
+                                .with_partition_max_bytes(1 << 20)
+                        })
+                        .collect(),
+                )]);
         let response: FetchResponse = conn.call(ApiKey::Fetch, 12, &request).await;
         response
     });
@@ -213,7 +219,7 @@ async fn a_waiting_fetch_is_woken_by_a_produce() {
                     .with_name(topic_name("wake"))
                     .with_partition_data(vec![
                         produce_request::PartitionProduceData::default()
-                            .with_index(0)
+                            .with_index(1)
                             .with_records(Some(common::raw::one_record_batch("hello"))),
                     ])]),
         )
@@ -223,10 +229,21 @@ async fn a_waiting_fetch_is_woken_by_a_produce() {
         .await
         .expect("the fetch was woken")
         .unwrap();
-    let partition = &response.responses[0].partitions[0];
-    assert_eq!(partition.error_code, 0);
-    assert_eq!(partition.high_watermark, 1);
-    assert!(!partition.records.as_ref().unwrap().is_empty());
+    // Only the partition that moved is read again; the others answer as they stood.
+    let partitions = &response.responses[0].partitions;
+    assert_eq!(partitions.len(), 3);
+    for partition in partitions {
+        assert_eq!(partition.error_code, 0);
+        let moved = partition.partition_index == 1;
+        assert_eq!(partition.high_watermark, i64::from(moved));
+        let records = partition.records.as_ref().map_or(0, |r| r.len());
+        assert_eq!(
+            records > 0,
+            moved,
+            "partition {}",
+            partition.partition_index
+        );
+    }
     cluster.shutdown().await;
 }
 

@@ -20,7 +20,7 @@ use tracing::{debug, warn};
 
 use super::Broker;
 use crate::clock::now_ms;
-use crate::log::cleaning_may_be_due;
+use crate::log::{cleaning_may_be_due, LogConfig};
 
 const CHECKPOINT_FILE: &str = "cleaner-offset-checkpoint";
 
@@ -61,15 +61,20 @@ fn clean_once(
     let partitions = broker.logs.partitions();
     states.retain(|key, _| partitions.contains(key));
     let now = now_ms();
-    super::retention::open_logs_with_work(broker, |topic, partition, segments, config| {
-        let state = states
-            .get(&(topic.to_string(), partition))
-            .copied()
-            .unwrap_or_default();
-        let horizon_passed = state.next_delete_horizon_ms.is_some_and(|h| now >= h);
-        cleaning_may_be_due(segments, config, state.first_dirty_offset)
-            || (horizon_passed && config.cleanup_policy_compact && segments.len() > 1)
-    });
+    let compacted = |config: &LogConfig| config.cleanup_policy_compact;
+    super::retention::open_logs_with_work(
+        broker,
+        compacted,
+        |topic, partition, segments, config| {
+            let state = states
+                .get(&(topic.to_string(), partition))
+                .copied()
+                .unwrap_or_default();
+            let horizon_passed = state.next_delete_horizon_ms.is_some_and(|h| now >= h);
+            cleaning_may_be_due(segments, config, state.first_dirty_offset)
+                || (horizon_passed && config.cleanup_policy_compact && segments.len() > 1)
+        },
+    );
     let mut changed = false;
     for (topic, partition) in partitions {
         let Some(log) = broker.logs.get(&topic, partition) else {

@@ -33,6 +33,7 @@ use crate::coord::txn::store::TRANSACTION_STATE_TOPIC;
 use crate::coord::txn::TxnCoordinator;
 use crate::metadata::MetadataImage;
 use crate::protocol::batch::parse_batch_header;
+use crate::replica::Replica;
 
 /// The first Produce version whose transactional batches add their partition (KIP-890 part 2).
 const IMPLICIT_ADD_PRODUCE_VERSION: i16 = 12;
@@ -40,8 +41,9 @@ const IMPLICIT_ADD_PRODUCE_VERSION: i16 = 12;
 /// INVALID_TXN_STATE for a partition not in the transaction).
 const TRANSACTION_ABORTABLE_PRODUCE_VERSION: i16 = 11;
 
-/// A partition of a Produce request: topic, partition, its records.
-pub type ProducedPartition<'a> = (&'a str, i32, &'a Bytes);
+/// A partition of a Produce request this broker leads: topic, partition, its records, and the
+/// replica the request looked up (once, for this check and the append).
+pub type ProducedPartition<'a> = (&'a str, i32, &'a Bytes, &'a Replica);
 
 /// Adds to `transactional_id`'s transaction (from Produce v12) or verifies that it has (before
 /// v12) every partition of `produced` whose batch is transactional and opens a transaction
@@ -58,22 +60,17 @@ pub async fn add_partitions(
         return BTreeMap::new();
     }
     let mut needed: BTreeMap<(i64, i16), Vec<(String, i32)>> = BTreeMap::new();
-    for (topic, partition, records) in produced {
+    for (topic, partition, records, replica) in produced {
         let Ok(header) = parse_batch_header(records) else {
             continue; // the append refuses it with the right error
         };
         if !header.is_transactional() || header.is_control() {
             continue;
         }
-        let open = broker
-            .replicas
-            .leader(image, topic, *partition, -1)
+        let open = replica
+            .log()
             .ok()
-            .and_then(|(replica, _)| {
-                replica.log().ok().map(|log| {
-                    log.has_ongoing_transaction(header.producer_id, header.producer_epoch)
-                })
-            });
+            .map(|log| log.has_ongoing_transaction(header.producer_id, header.producer_epoch));
         if open == Some(false) {
             needed
                 .entry((header.producer_id, header.producer_epoch))

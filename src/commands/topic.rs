@@ -16,7 +16,7 @@ use crate::cli::ConnectArgs;
 use crate::client::admin::{Admin, AlterConfigOp, ConfigEntry, ConfigResource, NewTopic};
 use crate::client::cluster_metadata::{self, TopicMetadata};
 use crate::client::ClientError;
-use crate::output::{emit, id_list, render, table};
+use crate::output::{emit, emit_rendered, id_list, render, table};
 
 /// Kafka's ConfigSource code for a topic's own override.
 const DYNAMIC_TOPIC_CONFIG: i8 = 1;
@@ -321,14 +321,13 @@ async fn describe(args: DescribeArgs) -> anyhow::Result<()> {
         });
     }
     let all_configs = args.all_configs;
-    let text = render(&described, args.output, |topics| {
+    emit_rendered(&described, args.output, |topics| {
         topics
             .iter()
             .map(|t| describe_text(t, all_configs))
             .collect::<Vec<_>>()
             .join("\n")
-    })?;
-    emit(&text)
+    })
 }
 
 fn config_value_text(config: &ConfigView) -> String {

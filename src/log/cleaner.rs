@@ -508,6 +508,10 @@ pub(super) fn complete_interrupted_swaps(dir: &Path) -> Result<(), LogError> {
             _ => {}
         }
     }
+    if swaps.is_empty() {
+        // Nothing was renamed or removed: nothing to make durable (an fsync per log opened).
+        return Ok(());
+    }
     for (base, swap) in swaps {
         let next = next_offset_of_file(&swap, base)?;
         for old in logs

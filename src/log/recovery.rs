@@ -114,7 +114,9 @@ impl PartitionLog {
             .unwrap_or(first_base)
             .max(first_base)
             .min(log_end_offset);
-        if checkpointed_start != Some(self.log_start_offset) {
+        // Without a checkpoint the start is the first segment's base: a new log (the common
+        // open) has nothing to write, and so no fsync to wait for.
+        if checkpointed_start.unwrap_or(first_base) != self.log_start_offset {
             self.persist_log_start_offset()?;
         }
         self.recovery_point = self.recovery_point.min(log_end_offset);

@@ -10,9 +10,9 @@
 //! controller) is kept as an empty slot, so the map behaves as the `BTreeMap` it replaces for
 //! any non-negative id. It serializes as that map did, so snapshots keep their format.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::image::PartitionImage;
@@ -87,6 +87,37 @@ impl PartitionMap {
         self.values().map(|p| &p.partition)
     }
 
+    /// The slots that differ between `before` and `self`, in id order, as (id, the partition
+    /// before, the partition now): a chunk the two maps share is skipped whole, so a change of
+    /// a few partitions of a large topic costs a walk of its chunks, not of its partitions.
+    pub fn changes_since<'a>(
+        &'a self,
+        before: &'a PartitionMap,
+    ) -> impl Iterator<Item = (i32, Option<&'a PartitionImage>, Option<&'a PartitionImage>)> + 'a
+    {
+        let chunks = self.chunks.len().max(before.chunks.len());
+        (0..chunks)
+            .filter(
+                move |c| match (before.chunks.get(*c), self.chunks.get(*c)) {
+                    (Some(a), Some(b)) => !Arc::ptr_eq(a, b),
+                    _ => true,
+                },
+            )
+            .flat_map(move |c| {
+                let was = before
+                    .chunks
+                    .get(c)
+                    .map_or(&[][..], |chunk| chunk.as_slice());
+                let now = self.chunks.get(c).map_or(&[][..], |chunk| chunk.as_slice());
+                (0..was.len().max(now.len())).filter_map(move |offset| {
+                    let was = was.get(offset).and_then(Option::as_ref);
+                    let now = now.get(offset).and_then(Option::as_ref);
+                    let id = i32::try_from(c * CHUNK + offset).ok()?;
+                    (was != now).then_some((id, was, now))
+                })
+            })
+    }
+
     /// (id, partition) in id order, as a `BTreeMap`'s `iter`.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&i32, &PartitionImage)> + '_ {
         self.values().map(|p| (&p.partition, p))
@@ -120,8 +151,27 @@ impl Serialize for PartitionMap {
 
 impl<'de> Deserialize<'de> for PartitionMap {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let map = BTreeMap::<i32, PartitionImage>::deserialize(deserializer)?;
-        Ok(map.into_iter().collect())
+        deserializer.deserialize_map(PartitionMapVisitor)
+    }
+}
+
+/// Reads the map's entries straight into chunks (a snapshot holds every partition: no
+/// intermediate `BTreeMap` of them all).
+struct PartitionMapVisitor;
+
+impl<'de> Visitor<'de> for PartitionMapVisitor {
+    type Value = PartitionMap;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a map of partition ids to partitions")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<PartitionMap, A::Error> {
+        let mut map = PartitionMap::new();
+        while let Some((id, partition)) = entries.next_entry::<i32, PartitionImage>()? {
+            map.insert(id, partition);
+        }
+        Ok(map)
     }
 }
 
@@ -129,6 +179,7 @@ impl<'de> Deserialize<'de> for PartitionMap {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn partition(id: i32, leader: i32) -> PartitionImage {
         PartitionImage {
@@ -163,6 +214,32 @@ mod tests {
         let json = serde_json::to_string(&map).unwrap();
         assert_eq!(json, serde_json::to_string(&expected).unwrap());
         assert_eq!(serde_json::from_str::<PartitionMap>(&json).unwrap(), map);
+    }
+
+    #[test]
+    fn changes_since_names_exactly_the_slots_that_differ() {
+        let before: PartitionMap = (0..2000).map(|id| (id, partition(id, 1))).collect();
+        let mut now = before.clone();
+        now.insert(3, partition(3, 2));
+        now.insert(1500, partition(1500, 2));
+        now.insert(1501, partition(1501, 1));
+        now.insert(2100, partition(2100, 1));
+        let changes: Vec<(i32, Option<i32>, Option<i32>)> = now
+            .changes_since(&before)
+            .map(|(id, was, now)| (id, was.map(|p| p.leader), now.map(|p| p.leader)))
+            .collect();
+        assert_eq!(
+            changes,
+            vec![
+                (3, Some(1), Some(2)),
+                (1500, Some(1), Some(2)),
+                (2100, None, Some(1))
+            ]
+        );
+        let removed: Vec<i32> = before.changes_since(&now).map(|(id, ..)| id).collect();
+        assert_eq!(removed, vec![3, 1500, 2100]);
+        assert_eq!(now.changes_since(&now).count(), 0);
+        assert_eq!(now.changes_since(&PartitionMap::new()).count(), now.len());
     }
 
     #[test]

@@ -23,6 +23,24 @@ pub fn render<T: Serialize>(
     })
 }
 
+/// [`render`] straight to stdout: JSON is written as it is serialized, through a buffer, not
+/// built as one string first (a 100,000-partition topic's description is tens of MB).
+pub fn emit_rendered<T: Serialize>(
+    value: &T,
+    format: OutputFormat,
+    text: impl FnOnce(&T) -> String,
+) -> anyhow::Result<()> {
+    if !matches!(format, OutputFormat::Json) {
+        return emit(&render(value, format, text)?);
+    }
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    // As an io::Error, so that a closed pipe is recognised as one.
+    serde_json::to_writer_pretty(&mut stdout, value).map_err(std::io::Error::from)?;
+    stdout.write_all(b"\n")?;
+    stdout.flush()?;
+    Ok(())
+}
+
 /// Writes `text` to stdout; a closed pipe comes back as an error (main ends quietly on it)
 /// instead of the panic `print!` would raise.
 pub fn emit(text: &str) -> anyhow::Result<()> {

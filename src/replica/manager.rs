@@ -19,7 +19,7 @@ use super::TopicPartition;
 use crate::clock::now_ms;
 use crate::config::BrokerConfig;
 use crate::log::{LogConfig, LogManager};
-use crate::metadata::{ConfigResource, MetadataImage};
+use crate::metadata::{ConfigResource, MetadataImage, PartitionImage};
 
 pub struct ReplicaManager {
     broker_id: i32,
@@ -227,15 +227,19 @@ impl ReplicaManager {
             let before = previous
                 .and_then(|p| p.topics.get(&topic.name))
                 .filter(|before| before.topic_id == topic.topic_id);
-            for state in topic.partitions.values() {
+            // Only the partitions changed since the previous image have anything to apply: one
+            // partition's change must not cost a walk of every partition of its topic.
+            let partitions: Box<dyn Iterator<Item = &PartitionImage>> = match before {
+                Some(before) if !config_changed => Box::new(
+                    topic
+                        .partitions
+                        .changes_since(&before.partitions)
+                        .filter_map(|(_, _, now)| now),
+                ),
+                _ => Box::new(topic.partitions.values()),
+            };
+            for state in partitions {
                 if !state.replicas.contains(&self.broker_id) {
-                    continue;
-                }
-                // A partition unchanged since the previous image has nothing to apply: one
-                // partition's change must not cost a walk of every partition of its topic.
-                let unchanged =
-                    before.is_some_and(|b| b.partitions.get(&state.partition) == Some(state));
-                if unchanged && !config_changed {
                     continue;
                 }
                 let tp = TopicPartition::new(&topic.name, state.partition);
@@ -278,19 +282,19 @@ impl ReplicaManager {
                 .topics
                 .get(name)
                 .filter(|now| now.topic_id == old.topic_id);
-            for (index, was) in &old.partitions {
-                let gone = match now {
-                    None => true,
-                    Some(now) => {
-                        was.replicas.contains(&self.broker_id)
-                            && now
-                                .partitions
-                                .get(index)
-                                .is_some_and(|p| !p.replicas.contains(&self.broker_id))
-                    }
-                };
-                if gone {
+            let Some(now) = now else {
+                for index in old.partitions.keys() {
                     self.delete_partition(name, *index, old.topic_id);
+                }
+                continue;
+            };
+            if Arc::ptr_eq(old, now) {
+                continue;
+            }
+            let hosted_here = |p: &PartitionImage| p.replicas.contains(&self.broker_id);
+            for (index, was, now) in now.partitions.changes_since(&old.partitions) {
+                if was.is_some_and(hosted_here) && now.is_some_and(|p| !hosted_here(p)) {
+                    self.delete_partition(name, index, old.topic_id);
                 }
             }
         }

@@ -58,36 +58,49 @@ pub struct Appends {
 /// A partition's index and its batch's append, to be waited on.
 type PartitionAppend = (i32, Result<Pending, AppendError>);
 
+/// A partition of the request, looked up once for both the transaction check and the append.
+type Target = (PartitionProduceData, Result<(Replica, i32), AppendError>);
+
 /// Appends every batch of a Produce, in order, then wakes the partitions' waiters.
 pub async fn append(broker: &Broker, header: &RequestHeader, request: ProduceRequest) -> Appends {
     let image = broker.image();
     let acks = Acks::from_wire(request.acks);
     let timeout = Duration::from_millis(u64::try_from(request.timeout_ms).unwrap_or(0));
     let now_ms = now_ms();
+    let version = header.request_api_version;
+    let targets: Vec<(TopicName, Uuid, Option<String>, Vec<Target>)> = request
+        .topic_data
+        .into_iter()
+        .map(|topic| {
+            let name = topic_name(&image, &topic, version);
+            let partitions = topic
+                .partition_data
+                .into_iter()
+                .map(|data| {
+                    let leader = leader_of(broker, &image, name.as_deref(), data.index);
+                    (data, leader)
+                })
+                .collect();
+            (topic.name, topic.topic_id, name, partitions)
+        })
+        .collect();
     let refused = match request
         .transactional_id
         .as_ref()
         .filter(|id| !id.is_empty())
     {
         Some(id) => {
-            let names: Vec<Option<String>> = request
-                .topic_data
+            let produced: Vec<ProducedPartition<'_>> = targets
                 .iter()
-                .map(|t| topic_name(&image, t, header.request_api_version))
-                .collect();
-            let produced: Vec<ProducedPartition<'_>> = request
-                .topic_data
-                .iter()
-                .zip(&names)
-                .filter_map(|(t, name)| Some((t, name.as_deref()?)))
-                .flat_map(|(t, name)| {
-                    t.partition_data
-                        .iter()
-                        .filter_map(move |p| Some((name, p.index, p.records.as_ref()?)))
+                .filter_map(|(_, _, name, partitions)| Some((name.as_deref()?, partitions)))
+                .flat_map(|(name, partitions)| {
+                    partitions.iter().filter_map(move |(data, leader)| {
+                        let (replica, _) = leader.as_ref().ok()?;
+                        Some((name, data.index, data.records.as_ref()?, replica))
+                    })
                 })
                 .collect();
-            implicit_add::add_partitions(broker, &image, id, header.request_api_version, &produced)
-                .await
+            implicit_add::add_partitions(broker, &image, id, version, &produced).await
         }
         None => BTreeMap::new(),
     };
@@ -95,37 +108,30 @@ pub async fn append(broker: &Broker, header: &RequestHeader, request: ProduceReq
     // fetch carries the whole request); acks=all then waits for all of them at once, as
     // Kafka's DelayedProduce.
     let mut wakes = Wakes::default();
-    let mut topics = Vec::with_capacity(request.topic_data.len());
-    for topic in request.topic_data {
-        let name = topic_name(&image, &topic, header.request_api_version);
-        let partitions: Vec<_> = topic
-            .partition_data
+    let mut topics = Vec::with_capacity(targets.len());
+    for (topic_name, topic_id, name, partitions) in targets {
+        let partitions: Vec<_> = partitions
             .into_iter()
-            .map(|data| {
-                let refusal = name
-                    .as_ref()
-                    .and_then(|n| refused.get(&(n.clone(), data.index)));
+            .map(|(data, leader)| {
                 let index = data.index;
+                let refusal = match (&name, refused.is_empty()) {
+                    (Some(name), false) => refused.get(&(name.clone(), index)),
+                    _ => None,
+                };
                 let result = match (acks, refusal) {
                     (_, Some(error)) => Err(AppendError::new(
                         *error,
                         Some("the partition could not be added to the transaction".into()),
                     )),
-                    (Some(acks), None) => append_partition(
-                        broker,
-                        &image,
-                        name.as_deref(),
-                        data,
-                        acks,
-                        now_ms,
-                        &mut wakes,
-                    ),
+                    (Some(acks), None) => leader.and_then(|(replica, leader_epoch)| {
+                        append_partition(replica, leader_epoch, data, acks, now_ms, &mut wakes)
+                    }),
                     (None, None) => Err(AppendError::new(ResponseError::InvalidRequiredAcks, None)),
                 };
                 (index, result)
             })
             .collect();
-        topics.push((topic.name, topic.topic_id, partitions));
+        topics.push((topic_name, topic_id, partitions));
     }
     drop(wakes);
     Appends { topics, timeout }
@@ -227,15 +233,14 @@ impl From<replica::AppendError> for AppendError {
     }
 }
 
-fn append_partition(
+/// The partition this broker leads, and its leader epoch: refused as Kafka does for an unknown
+/// topic id, an internal topic, an unknown partition or one led elsewhere.
+fn leader_of(
     broker: &Broker,
     image: &MetadataImage,
     topic: Option<&str>,
-    data: PartitionProduceData,
-    acks: Acks,
-    now_ms: i64,
-    wakes: &mut Wakes,
-) -> Result<Pending, AppendError> {
+    partition: i32,
+) -> Result<(Replica, i32), AppendError> {
     let Some(topic) = topic else {
         return Err(AppendError::new(ResponseError::UnknownTopicId, None));
     };
@@ -246,10 +251,20 @@ fn append_partition(
             Some(format!("Cannot append to internal topic {topic}")),
         ));
     }
-    let (replica, leader_epoch) = broker
+    broker
         .replicas
-        .leader(image, topic, data.index, -1)
-        .map_err(|e| AppendError::new(e, None))?;
+        .leader(image, topic, partition, -1)
+        .map_err(|e| AppendError::new(e, None))
+}
+
+fn append_partition(
+    replica: Replica,
+    leader_epoch: i32,
+    data: PartitionProduceData,
+    acks: Acks,
+    now_ms: i64,
+    wakes: &mut Wakes,
+) -> Result<Pending, AppendError> {
     let Some(records) = data.records.filter(|r| !r.is_empty()) else {
         return Err(AppendError::new(
             ResponseError::InvalidRecord,

@@ -38,8 +38,8 @@ pub async fn handle(broker: &Broker, request: WriteTxnMarkersRequest) -> WriteTx
     WriteTxnMarkersResponse::default().with_markers(markers)
 }
 
-/// Appends one marker to each named partition, then waits for all of them to reach their ISR
-/// at once (Kafka appends markers with acks=-1 and `request.timeout.ms`).
+/// Appends one marker to each named partition, then waits for all of them (of every topic) to
+/// reach their ISR at once (Kafka appends markers with acks=-1 and `request.timeout.ms`).
 async fn write_marker(broker: &Broker, marker: &WritableTxnMarker) -> WritableTxnMarkerResult {
     let image = broker.image();
     let txn_marker = TxnMarker {
@@ -48,17 +48,20 @@ async fn write_marker(broker: &Broker, marker: &WritableTxnMarker) -> WritableTx
     };
     let timeout =
         Duration::from_millis(u64::try_from(broker.config.request_timeout_ms).unwrap_or(0));
-    let mut topics = Vec::with_capacity(marker.topics.len());
-    for topic in &marker.topics {
-        let written = topic.partition_indexes.iter().map(|partition| {
+    // Every partition is appended before any wait starts, so they all wait at once.
+    let written: Vec<_> = marker
+        .topics
+        .iter()
+        .flat_map(|topic| topic.partition_indexes.iter().map(move |p| (topic, *p)))
+        .map(|(topic, partition)| {
             let offsets_topic = topic.name.as_str() == OFFSETS_TOPIC;
             let loaded = if offsets_topic {
-                broker.groups.check_partition(*partition)
+                broker.groups.check_partition(partition)
             } else {
                 Ok(())
             };
             let result = loaded
-                .and_then(|()| broker.replicas.leader(&image, &topic.name, *partition, -1))
+                .and_then(|()| broker.replicas.leader(&image, &topic.name, partition, -1))
                 .and_then(|(replica, leader_epoch)| {
                     replica.check_min_isr()?;
                     let info = replica
@@ -76,7 +79,7 @@ async fn write_marker(broker: &Broker, marker: &WritableTxnMarker) -> WritableTx
                 });
             if result.is_ok() && offsets_topic {
                 broker.groups.complete_transaction(
-                    *partition,
+                    partition,
                     marker.producer_id.0,
                     marker.transaction_result,
                 );
@@ -91,26 +94,28 @@ async fn write_marker(broker: &Broker, marker: &WritableTxnMarker) -> WritableTx
                     Err(e) => Err(e),
                 }
             }
-        });
-        // Every partition is appended before any wait starts, so they all wait at once.
-        let written: Vec<_> = written.collect();
-        let results = futures::future::join_all(written).await;
-        let partitions = topic
-            .partition_indexes
-            .iter()
-            .zip(results)
-            .map(|(partition, result)| {
-                WritableTxnMarkerPartitionResult::default()
-                    .with_partition_index(*partition)
-                    .with_error_code(result.err().map_or(0, |e| e.code()))
-            })
-            .collect();
-        topics.push(
+        })
+        .collect();
+    let mut results = futures::future::join_all(written).await.into_iter();
+    let topics = marker
+        .topics
+        .iter()
+        .map(|topic| {
+            let partitions = topic
+                .partition_indexes
+                .iter()
+                .zip(results.by_ref())
+                .map(|(partition, result)| {
+                    WritableTxnMarkerPartitionResult::default()
+                        .with_partition_index(*partition)
+                        .with_error_code(result.err().map_or(0, |e| e.code()))
+                })
+                .collect();
             WritableTxnMarkerTopicResult::default()
                 .with_name(topic.name.clone())
-                .with_partitions(partitions),
-        );
-    }
+                .with_partitions(partitions)
+        })
+        .collect();
     WritableTxnMarkerResult::default()
         .with_producer_id(marker.producer_id)
         .with_topics(topics)

@@ -1,7 +1,8 @@
 //! Writing a transaction's markers: a WriteTxnMarkers request to the leader of each partition in
-//! the transaction, through the inter-broker path, retried until every partition has its marker
-//! (Kafka's TransactionMarkerChannelManager). A partition whose topic is gone is skipped, as
-//! Kafka does when it finds no leader for it.
+//! the transaction (all leaders at once, each with all its partitions in one request), through
+//! the inter-broker path, retried until every partition has its marker (Kafka's
+//! TransactionMarkerChannelManager). A partition whose topic is gone is skipped, as Kafka does
+//! when it finds no leader for it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Weak;
@@ -52,7 +53,9 @@ pub(crate) async fn write_markers(
             }
             None => false,
         });
-        for (leader, partitions) in by_leader {
+        // Every leader at once: a transaction's markers take the slowest leader's round trip,
+        // not the sum of them.
+        let requests = by_leader.into_iter().map(|(leader, partitions)| {
             let request = WriteTxnMarkersRequest::default().with_markers(vec![marker(
                 coordinator_epoch,
                 producer_id,
@@ -60,11 +63,17 @@ pub(crate) async fn write_markers(
                 commit,
                 &partitions,
             )]);
-            let response = match broker
-                .peers
-                .write_txn_markers(broker.broker_id, leader, request)
-                .await
-            {
+            let broker = &broker;
+            async move {
+                let sent = broker
+                    .peers
+                    .write_txn_markers(broker.broker_id, leader, request)
+                    .await;
+                (leader, sent)
+            }
+        });
+        for (leader, sent) in futures::future::join_all(requests).await {
+            let response = match sent {
                 Ok(response) => response,
                 Err(e) => {
                     debug!(leader, error = %e, "WriteTxnMarkers not delivered; retrying");

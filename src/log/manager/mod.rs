@@ -216,13 +216,18 @@ impl LogManager {
 
     fn slot_or_insert(&self, topic: &str, partition: i32) -> Result<Slot, LogError> {
         let key = (topic.to_owned(), partition);
+        let mut logs = lock(&self.logs);
+        if let Some(slot) = logs.get(&key) {
+            // A slot's name was checked when it was made (here, or listed at start).
+            return Ok(Arc::clone(slot));
+        }
         let name = format!("{topic}-{partition}");
         if name == METADATA_LOG_DIR || parse_partition_dir_name(&name).as_ref() != Some(&key) {
             return Err(LogError::InvalidPartitionDir(name));
         }
-        let mut logs = lock(&self.logs);
-        let slot = logs.entry(key).or_insert_with(|| Entry::closed(false));
-        Ok(Arc::clone(slot))
+        Ok(Arc::clone(
+            logs.entry(key).or_insert_with(|| Entry::closed(false)),
+        ))
     }
 
     /// The partition's log if it is open (no I/O).

@@ -167,6 +167,27 @@ fn delete_records_then_reopen() {
 }
 
 #[test]
+fn opening_writes_no_log_start_checkpoint_the_segments_already_say() {
+    use crate::log::partition_log::LOG_START_OFFSET_CHECKPOINT;
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join(LOG_START_OFFSET_CHECKPOINT);
+    // A new log starts at its first segment: nothing to write (nor to sync).
+    let mut log = filled_log(dir.path());
+    assert!(!checkpoint.exists());
+    let segments = log.segment_base_offsets();
+    let inside_second = segments[1] + 1;
+    log.delete_records_before(inside_second).unwrap();
+    assert!(checkpoint.exists());
+    drop(log);
+    // Without its checkpoint a log starts at its first segment, as before.
+    fs::remove_file(&checkpoint).unwrap();
+    let log = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert_eq!(log.log_start_offset(), segments[1]);
+    assert!(!checkpoint.exists());
+    assert_eq!(read_all(&log).first().unwrap().0, segments[1]);
+}
+
+#[test]
 fn leader_epochs_survive_reopen_and_are_rebuilt_when_lost() {
     let dir = tempfile::tempdir().unwrap();
     let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();

@@ -107,6 +107,8 @@ pub struct Controller {
     started: Instant,
     /// When leaders were last balanced (ms since `started`).
     last_balance_ms: u64,
+    /// The last image the periodic check found no leaderless partition to elect in.
+    settled_image: Option<Arc<MetadataImage>>,
 }
 
 impl Controller {
@@ -125,6 +127,7 @@ impl Controller {
             sessions: BTreeMap::new(),
             started: Instant::now(),
             last_balance_ms: 0,
+            settled_image: None,
         }
     }
 
@@ -144,7 +147,17 @@ impl Controller {
                         // The caller may have given up waiting; nothing to do then.
                         let _ = envelope.reply.send(reply);
                     }
-                    _ = checks.tick() => self.periodic_checks().await,
+                    _ = checks.tick() => {
+                        // Requests that arrived before the check are served first: a heartbeat
+                        // queued behind a long write (a restart's fencing of 100,000 partitions)
+                        // reached the controller, and its broker must not be fenced for the wait.
+                        for _ in 0..mailbox.len() {
+                            let Ok(envelope) = mailbox.try_recv() else { break };
+                            let reply = self.serve(envelope.request).await;
+                            let _ = envelope.reply.send(reply);
+                        }
+                        self.periodic_checks().await
+                    }
                 }
             }
         })
@@ -159,6 +172,7 @@ impl Controller {
     async fn periodic_checks(&mut self) {
         if self.raft.metrics().borrow().state != ServerState::Leader {
             self.sessions.clear();
+            self.settled_image = None;
             return;
         }
         let now = self.now_ms();
@@ -183,10 +197,18 @@ impl Controller {
         // A partition left without a leader may have become electable without a broker event:
         // its topic now allows unclean elections (Kafka elects when that config changes).
         let image = self.image.borrow().clone();
-        let elected =
-            brokers::elect_leaderless(&image, self.settings.unclean_leader_election_enable);
-        if !elected.is_empty() {
-            if let Err(error) = self.write_in_batches(&image, elected).await {
+        // An image that had no electable partition still has none: the walk of every
+        // partition is skipped until the image changes.
+        let settled = self
+            .settled_image
+            .as_ref()
+            .is_some_and(|settled| Arc::ptr_eq(settled, &image));
+        if !settled {
+            let elected =
+                brokers::elect_leaderless(&image, self.settings.unclean_leader_election_enable);
+            if elected.is_empty() {
+                self.settled_image = Some(image);
+            } else if let Err(error) = self.write_in_batches(&image, elected).await {
                 tracing::debug!(%error, "could not elect leaders");
             }
         }
