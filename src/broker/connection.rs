@@ -41,9 +41,12 @@ const READ_AHEAD_FRAMES: usize = 1;
 const READ_BUFFER_BYTES: usize = 32 * 1024;
 /// Chunks handed to one vectored write (Linux takes up to 1024).
 const WRITE_CHUNKS: usize = 64;
-/// Produce requests appended and waiting for their acks at once on one connection (librdkafka
-/// keeps at most 5 in flight for an idempotent producer).
-pub const APPENDED_PRODUCES: usize = 5;
+/// Produce requests appended and waiting for their acks at once on one connection. A waiting
+/// request holds its offsets, not its records. librdkafka keeps up to 5 requests in flight for
+/// an idempotent producer and many more without idempotence; the more wait at once, the more
+/// batches one follower fetch carries (RF=3 acks=all at half the saturating rate, quiet box:
+/// p50 10-13 ms with 32, 20-28 ms with 5).
+pub const APPENDED_PRODUCES: usize = 32;
 
 pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, stream: TcpStream) {
     let peer = stream.peer_addr().ok();
