@@ -170,8 +170,9 @@ pub fn record_batch(values: &[&str]) -> BytesMut {
             producer_epoch: -1,
             timestamp_type: TimestampType::Creation,
             offset: i as i64,
-            // Consecutive, as the encoder requires of one batch (no producer id: unchecked).
-            sequence: i as i32,
+            // One batch: the encoder splits where offset - sequence changes; the base stays -1
+            // (no producer id), as Kafka's producers send it.
+            sequence: i as i32 - 1,
             timestamp: 1_700_000_000_000,
             key: None,
             value: Some(Bytes::copy_from_slice(value.as_bytes())),

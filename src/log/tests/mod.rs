@@ -62,6 +62,25 @@ fn encode_batch(
     base_sequence: i32,
     transactional: bool,
 ) -> Vec<u8> {
+    encode_batch_of(
+        timestamps,
+        producer_id,
+        producer_epoch,
+        base_sequence,
+        transactional,
+        |i, timestamp| Bytes::from(format!("value-{i}-{timestamp}")),
+    )
+}
+
+/// [`encode_batch`] with record `i`'s value given by `value(i, timestamp)`.
+fn encode_batch_of(
+    timestamps: &[i64],
+    producer_id: i64,
+    producer_epoch: i16,
+    base_sequence: i32,
+    transactional: bool,
+    value: impl Fn(usize, i64) -> Bytes,
+) -> Vec<u8> {
     let records: Vec<Record> = timestamps
         .iter()
         .enumerate()
@@ -77,7 +96,7 @@ fn encode_batch(
             sequence: base_sequence.wrapping_add(i as i32),
             timestamp,
             key: None,
-            value: Some(Bytes::from(format!("value-{i}-{timestamp}"))),
+            value: Some(value(i, timestamp)),
             headers: Default::default(),
             delete_horizon: false,
         })
@@ -93,31 +112,9 @@ fn encode_batch(
 
 /// One produce batch of `count` records whose values are `value_bytes` long.
 pub(super) fn produce_batch_with_values(count: usize, value_bytes: usize) -> Vec<u8> {
-    let records: Vec<Record> = (0..count)
-        .map(|i| Record {
-            transactional: false,
-            control: false,
-            partition_leader_epoch: -1,
-            producer_id: -1,
-            producer_epoch: -1,
-            timestamp_type: TimestampType::Creation,
-            offset: i as i64,
-            // One batch: offset - sequence stays constant (as `encode_batch` does).
-            sequence: (i as i32).wrapping_sub(1),
-            timestamp: 1_000,
-            key: None,
-            value: Some(Bytes::from(vec![b'v'; value_bytes])),
-            headers: Default::default(),
-            delete_horizon: false,
-        })
-        .collect();
-    let mut buf = BytesMut::new();
-    let options = RecordEncodeOptions {
-        version: 2,
-        compression: Compression::None,
-    };
-    RecordBatchEncoder::encode(&mut buf, &records, &options).unwrap();
-    buf.to_vec()
+    encode_batch_of(&vec![1_000; count], -1, -1, -1, false, |_, _| {
+        Bytes::from(vec![b'v'; value_bytes])
+    })
 }
 
 /// Appends a batch of `count` records stamped `timestamp`, at leader epoch 0.
