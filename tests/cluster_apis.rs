@@ -7,7 +7,6 @@ mod common;
 use common::raw::RawConnection;
 use common::*;
 use kafka_protocol::error::ResponseError;
-use kafka_protocol::messages::create_topics_request::CreatableTopic;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, StrBytes};
 use rdkafka::producer::{BaseRecord, Producer};
@@ -96,18 +95,7 @@ async fn a_replication_factor_above_the_broker_count_is_refused() {
     let cluster = start_cluster(dir.path(), 3, &[]).await;
     let addr = addrs(&cluster.bootstrap_servers()).remove(0);
     let mut conn = RawConnection::connect(&addr).await;
-    let response: CreateTopicsResponse = conn
-        .call(
-            ApiKey::CreateTopics,
-            7,
-            &CreateTopicsRequest::default()
-                .with_timeout_ms(30_000)
-                .with_topics(vec![CreatableTopic::default()
-                    .with_name(TopicName(StrBytes::from_static_str("replicated")))
-                    .with_num_partitions(3)
-                    .with_replication_factor(4)]),
-        )
-        .await;
+    let response = common::raw::create_topic(&mut conn, "replicated", 3, 4).await;
     let topic = &response.topics[0];
     assert_eq!(
         topic.error_code,
@@ -120,6 +108,19 @@ async fn a_replication_factor_above_the_broker_count_is_refused() {
     cluster.shutdown().await;
 }
 
+/// Metadata v12 of one topic through `conn`.
+async fn metadata_of(conn: &mut RawConnection, topic: &str) -> MetadataResponse {
+    conn.call(
+        ApiKey::Metadata,
+        12,
+        &MetadataRequest::default()
+            .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+            )
+            .with_name(Some(TopicName(StrBytes::from_string(topic.into()))))])),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leaders_are_spread_and_others_answer_not_leader() {
     let dir = tempfile::tempdir().unwrap();
@@ -128,16 +129,7 @@ async fn leaders_are_spread_and_others_answer_not_leader() {
     create_topic(&bootstrap, "spread", 6).await;
     let addrs = addrs(&bootstrap);
     let mut conn = RawConnection::connect(&addrs[0]).await;
-    let metadata: MetadataResponse = conn
-        .call(
-            ApiKey::Metadata,
-            12,
-            &MetadataRequest::default()
-                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
-                )
-                .with_name(Some(TopicName(StrBytes::from_static_str("spread"))))])),
-        )
-        .await;
+    let metadata = metadata_of(&mut conn, "spread").await;
     let leaders: Vec<i32> = metadata.topics[0]
         .partitions
         .iter()
@@ -179,16 +171,7 @@ async fn leaders_are_spread_and_others_answer_not_leader() {
 /// Partition `p` of `topic` as broker `addr` answers Metadata: (error, leader, epoch, offline).
 async fn partition_state(addr: &str, topic: &str, p: i32) -> (i16, i32, i32, Vec<i32>) {
     let mut conn = RawConnection::connect(addr).await;
-    let metadata: MetadataResponse = conn
-        .call(
-            ApiKey::Metadata,
-            12,
-            &MetadataRequest::default()
-                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
-                )
-                .with_name(Some(TopicName(StrBytes::from_string(topic.into()))))])),
-        )
-        .await;
+    let metadata = metadata_of(&mut conn, topic).await;
     let partition = metadata.topics[0]
         .partitions
         .iter()
@@ -808,4 +791,37 @@ async fn a_quorum_without_a_leader_answers_not_leader_or_follower() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     cluster.shutdown().await;
+}
+
+/// A topic is known to every broker of the process once CreateTopics answers, even one the
+/// controller's records reach late: a script's `create` then `use` against another broker works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_broker_knows_a_created_topic_when_create_topics_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = std::sync::Arc::new(start_cluster(dir.path(), 3, &[]).await);
+    let addrs = addrs(&cluster.bootstrap_servers());
+    let leader = cluster.controller_id().unwrap();
+    let (asked, late) = ((leader + 1) % 3, (leader + 2) % 3);
+    // The controller's records reach `late` only 100 ms after the request (under the election
+    // timeout, so the quorum keeps its leader).
+    cluster.cut_link(leader, late);
+    let healer = {
+        let cluster = cluster.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            cluster.heal_link(leader, late);
+        })
+    };
+    let mut conn = RawConnection::connect(&addrs[asked as usize]).await;
+    let created = common::raw::create_topic(&mut conn, "known-at-once", 3, 1).await;
+    assert_eq!(created.topics[0].error_code, 0, "{created:?}");
+    let mut conn = RawConnection::connect(&addrs[late as usize]).await;
+    let metadata = metadata_of(&mut conn, "known-at-once").await;
+    assert_eq!(metadata.topics[0].error_code, 0, "{metadata:?}");
+    assert_eq!(metadata.topics[0].partitions.len(), 3);
+    healer.await.unwrap();
+    std::sync::Arc::into_inner(cluster)
+        .unwrap()
+        .shutdown()
+        .await;
 }

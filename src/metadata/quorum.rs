@@ -37,6 +37,9 @@ const ELECTION_TIMEOUT_BASE_MS: u64 = 150;
 const ELECTION_TIMEOUT_WIDTH_MS: u64 = 100;
 /// A pause between attempts to reach the controller while leadership settles.
 const RETRY_BACKOFF: Duration = Duration::from_millis(50);
+/// How long a controller call waits, at most, for the other brokers of this process to apply
+/// its records after this one has.
+const PEERS_APPLY_WAIT: Duration = Duration::from_secs(1);
 const CONTROLLER_MAILBOX: usize = 64;
 
 #[derive(thiserror::Error, Debug)]
@@ -157,9 +160,13 @@ impl MetadataQuorum {
             let activity = activity.clone();
             Arc::new(move || describe_node(&raft, &log_store, &activity))
         };
-        config
-            .router
-            .register(node_id, raft.clone(), controller_tx, describer);
+        config.router.register(
+            node_id,
+            raft.clone(),
+            controller_tx,
+            describer,
+            applied_index.clone(),
+        );
         if voters.contains(&node_id) {
             bootstrap_if_first(&raft, node_id, &voters).await?;
             nudge_election(&config.router, &voters).await;
@@ -295,6 +302,7 @@ impl MetadataQuorum {
                 Some(Ok(committed)) => {
                     self.wait_applied(committed.log_index, deadline, timeout)
                         .await?;
+                    self.wait_peers_applied(committed.log_index, deadline).await;
                     return Ok(committed.response);
                 }
                 Some(Err(_)) => refused = true,
@@ -341,6 +349,37 @@ impl MetadataQuorum {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(_)) => Err(QuorumError::Raft("state machine stopped".into())),
             Err(_) => Err(QuorumError::Timeout(timeout)),
+        }
+    }
+
+    /// Gives the other brokers of this process, those in the quorum's membership and linked to
+    /// this one, a moment to apply up to `index` too. Kafka answers once the controller has
+    /// committed and lets brokers catch up on their own; a client that creates a topic and then
+    /// asks another broker's Metadata would find it missing for a few milliseconds. In one
+    /// process the wait is cheap, so a script's `create` then `use` just works. Best effort:
+    /// a slow or stopped peer only bounds the wait.
+    async fn wait_peers_applied(&self, index: Option<u64>, deadline: Instant) {
+        let Some(index) = index else {
+            return;
+        };
+        let members: Vec<u64> = self
+            .raft
+            .metrics()
+            .borrow()
+            .membership_config
+            .membership()
+            .nodes()
+            .map(|(id, _)| *id)
+            .collect();
+        let peers = self.router.applied_indexes(self.node_id, members);
+        let all_applied =
+            futures::future::join_all(peers.into_iter().map(|mut applied| async move {
+                // A stopped peer's sender is gone: nothing to wait for.
+                let _ = applied.wait_for(|a| a.is_some_and(|a| a >= index)).await;
+            }));
+        let bound = PEERS_APPLY_WAIT.min(deadline.saturating_duration_since(Instant::now()));
+        if tokio::time::timeout(bound, all_applied).await.is_err() {
+            tracing::debug!(index, "a broker of this process applies the metadata late");
         }
     }
 

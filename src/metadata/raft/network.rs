@@ -19,7 +19,7 @@ use openraft::raft::{
     VoteRequest, VoteResponse,
 };
 use openraft::EmptyNode;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::types::{broker_id, MetadataRaft, MetadataTypeConfig};
 use crate::metadata::controller::ControllerEnvelope;
@@ -41,6 +41,8 @@ struct RegisteredNode {
     raft: MetadataRaft,
     controller: mpsc::Sender<ControllerEnvelope>,
     describer: QuorumDescriber,
+    /// The log index the node's state machine last applied.
+    applied_index: watch::Receiver<Option<u64>>,
 }
 
 #[derive(Default)]
@@ -99,6 +101,7 @@ impl QuorumRouter {
         raft: MetadataRaft,
         controller: mpsc::Sender<ControllerEnvelope>,
         describer: QuorumDescriber,
+        applied_index: watch::Receiver<Option<u64>>,
     ) {
         self.lock().nodes.insert(
             node_id,
@@ -106,6 +109,7 @@ impl QuorumRouter {
                 raft,
                 controller,
                 describer,
+                applied_index,
             },
         );
     }
@@ -138,6 +142,21 @@ impl QuorumRouter {
     /// The quorum as node `to` describes it, as seen from `from`; `None` when stopped or cut off.
     pub(crate) fn describe(&self, from: u64, to: u64) -> Option<QuorumDescription> {
         self.reachable(from, to).map(|node| (node.describer)())
+    }
+
+    /// The applied log index of each node in `members` that runs in this process and that
+    /// `from` is linked to, `from` itself left out.
+    pub(crate) fn applied_indexes(
+        &self,
+        from: u64,
+        members: impl IntoIterator<Item = u64>,
+    ) -> Vec<watch::Receiver<Option<u64>>> {
+        members
+            .into_iter()
+            .filter(|to| *to != from)
+            .filter_map(|to| self.reachable(from, to))
+            .map(|node| node.applied_index)
+            .collect()
     }
 
     /// The Raft handles of every running node (for local bookkeeping such as election nudges,
