@@ -239,7 +239,10 @@ fn a_created_partition_has_its_log_files_and_a_directory_with_records_keeps_them
             "partition.metadata"
         ]
     );
-    assert!(manager.get("orders", 0).is_none(), "created and closed, not open");
+    assert!(
+        manager.get("orders", 0).is_none(),
+        "created and closed, not open"
+    );
     let log = manager
         .get_or_open("orders", 0, ORDERS, LogConfig::default)
         .unwrap();
