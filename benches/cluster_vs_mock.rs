@@ -396,6 +396,20 @@ fn report_resume(round: usize, protocol: &str, kf: Option<GroupRun>, mock: Optio
     report_group_runs(kf, mock);
 }
 
+/// The p50 and p99 latency lines of a paced run on each side.
+fn report_latency(kf: (Duration, Duration), mock: (Duration, Duration)) {
+    for (name, (p50, p99)) in [
+        ("kf cluster, 3 brokers on disk", kf),
+        ("librdkafka mock, 3 brokers    ", mock),
+    ] {
+        println!(
+            "  {name}  p50 {:>7.2} ms  p99 {:>7.2} ms",
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3
+        );
+    }
+}
+
 fn rate(elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64();
     format!(
@@ -647,16 +661,7 @@ fn compare_latency(kf_bootstrap: &str, mock_bootstrap: &str) {
                 "produce latency RF=3, round {round}: {LATENCY_RECORDS} records at {rate:.0} \
                  records/s (1/{fraction} of the slower saturating rate)"
             );
-            for (name, (p50, p99)) in [
-                ("kf cluster, 3 brokers on disk", kf),
-                ("librdkafka mock, 3 brokers    ", mock),
-            ] {
-                println!(
-                    "  {name}  p50 {:>7.2} ms  p99 {:>7.2} ms",
-                    p50.as_secs_f64() * 1e3,
-                    p99.as_secs_f64() * 1e3
-                );
-            }
+            report_latency(kf, mock);
         }
     }
 }
@@ -810,16 +815,7 @@ fn compare_clusters(kf_bootstrap: &str, mock_bootstrap: &str, topics: &[&str], g
             "produce latency RF={rf}: {LATENCY_RECORDS} records at {rate:.0} records/s (half the \
              slower saturating rate), acks=all, linger.ms=5"
         );
-        for (name, (p50, p99)) in [
-            ("kf cluster, 3 brokers on disk", kf),
-            ("librdkafka mock, 3 brokers    ", mock),
-        ] {
-            println!(
-                "  {name}  p50 {:>7.2} ms  p99 {:>7.2} ms",
-                p50.as_secs_f64() * 1e3,
-                p99.as_secs_f64() * 1e3
-            );
-        }
+        report_latency(kf, mock);
     }
     for (protocol, (kf, mock), (kf_resume, mock_resume)) in groups {
         report_group(protocol, kf, mock);

@@ -871,3 +871,25 @@ async fn group_apis_answer_kafkas_error_codes() {
     );
     cluster.shutdown().await;
 }
+
+/// The first group of a new cluster: FindCoordinator creates `__consumer_offsets`, and a
+/// JoinGroup sent at once to the coordinator it names is answered as a first join
+/// (MEMBER_ID_REQUIRED), not COORDINATOR_LOAD_IN_PROGRESS while the new partition loads, on
+/// which librdkafka waits 3 s before it joins again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_cluster_s_first_join_is_not_told_to_wait_for_the_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[("group.initial.rebalance.delay.ms", "0")]).await;
+    let (_, coordinator) =
+        common::raw::coordinator_address(&cluster.bootstrap_servers(), "wire-group", 0).await;
+    let mut conn = RawConnection::connect(&coordinator).await;
+    let first: JoinGroupResponse = conn
+        .call(ApiKey::JoinGroup, 5, &join_request("", 10_000))
+        .await;
+    assert_eq!(
+        first.error_code,
+        ResponseError::MemberIdRequired.code(),
+        "{first:?}"
+    );
+    cluster.shutdown().await;
+}

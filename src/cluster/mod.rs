@@ -29,7 +29,7 @@ use crate::coord::partition_loader::run_partition_loader;
 use crate::log::{LogManager, OfflinePartition, OpenFileLimit};
 use crate::metadata::{
     ControllerRequest, ControllerSettings, ListenerEndpoint, MetadataImage, MetadataQuorum,
-    QuorumConfig, QuorumError, QuorumRouter,
+    QuorumConfig, QuorumError, QuorumRouter, SharedSnapshot,
 };
 use faults::Faults;
 use listeners::{advertised, bind, bind_all, default_listeners, host_port, ListenerInfo};
@@ -160,11 +160,15 @@ impl Cluster {
             }
             cluster.bound.insert(i as i32, bound);
         }
+        // The brokers' metadata nodes decode a snapshot of one log position once, and drop it
+        // once all have started.
+        let shared_snapshot = SharedSnapshot::default();
         let mut starts = Vec::new();
         for (i, broker_listeners) in listeners.into_iter().enumerate() {
-            starts.push(cluster.start_broker_on(i as i32, broker_listeners));
+            starts.push(cluster.start_broker_on(i as i32, broker_listeners, &shared_snapshot));
         }
         let started = futures::future::try_join_all(starts).await?;
+        drop(shared_snapshot);
         for running in started {
             cluster.running.insert(running.broker.broker_id, running);
         }
@@ -196,6 +200,7 @@ impl Cluster {
         &self,
         broker_id: i32,
         listeners: Vec<(ListenerName, TcpListener)>,
+        shared_snapshot: &SharedSnapshot,
     ) -> Result<RunningBroker, ClusterError> {
         let dir = self.broker_dir(broker_id);
         let offline_retry = u64::try_from(self.broker_config.log_offline_retry_ms).unwrap_or(1);
@@ -205,14 +210,15 @@ impl Cluster {
                 message: e.to_string(),
             })?
             .with_offline_retry(Duration::from_millis(offline_retry));
-        let quorum = MetadataQuorum::start(QuorumConfig::new(
+        let mut quorum_config = QuorumConfig::new(
             broker_id,
             self.voters(),
             dir.join(crate::log::METADATA_LOG_DIR),
             self.router.clone(),
             controller_settings(&self.broker_config),
-        ))
-        .await?;
+        );
+        quorum_config.shared_snapshot = shared_snapshot.clone();
+        let quorum = MetadataQuorum::start(quorum_config).await?;
         let listener_config = self
             .listener_configs
             .get(&broker_id)
@@ -501,7 +507,9 @@ impl Cluster {
         for (name, addr) in bound {
             listeners.push((name, bind(addr).await?));
         }
-        let running = self.start_broker_on(broker_id, listeners).await?;
+        let running = self
+            .start_broker_on(broker_id, listeners, &SharedSnapshot::default())
+            .await?;
         register(&running.broker, ELECTION_TIMEOUT).await?;
         sweep_strays(&running.broker);
         self.running.insert(broker_id, running);

@@ -4,8 +4,11 @@
 //! back from log start to log end and handed to the coordinator, which rebuilds its state from
 //! the records; when the broker stops leading it, the coordinator drops that state.
 //!
-//! Requests for a key whose partition is loading get COORDINATOR_LOAD_IN_PROGRESS, for a key
-//! whose partition this broker does not lead NOT_COORDINATOR, as in Kafka. State changes are
+//! Requests for a key whose partition this broker does not lead get NOT_COORDINATOR, for a key
+//! whose partition is loading COORDINATOR_LOAD_IN_PROGRESS, as in Kafka; but a group request
+//! first waits a moment for the load ([`CoordinatorPartitions::check_waiting_for_load`]): a new
+//! or small partition loads in milliseconds, while a client told to wait asks again much later
+//! (librdkafka joins again 3 s after it, so the first group of a new cluster took 3 s). State changes are
 //! appended through the broker's ordinary append path, fenced by the leader epoch they were
 //! loaded in, and answered only once the ISR has them
 //! ([`Broker::wait_coordinator_records_replicated`]), as Kafka's coordinators do.
@@ -13,6 +16,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use kafka_protocol::error::ResponseError;
@@ -69,6 +75,8 @@ enum LoadState {
 #[derive(Debug, Default)]
 pub struct CoordinatorPartitions {
     states: Mutex<HashMap<i32, LoadState>>,
+    /// Bumped on every change of `states`, for requests waiting out a load.
+    changes: watch::Sender<u64>,
 }
 
 impl CoordinatorPartitions {
@@ -96,12 +104,41 @@ impl CoordinatorPartitions {
         }
     }
 
+    /// [`Self::check`], waiting up to `wait` while the partition loads (or until this broker
+    /// stops leading it); COORDINATOR_LOAD_IN_PROGRESS when the load outlasts `wait`.
+    pub async fn check_waiting_for_load(
+        &self,
+        broker: &Broker,
+        topic: &str,
+        partition: i32,
+        wait: Duration,
+    ) -> Result<i32, ResponseError> {
+        let deadline = Instant::now() + wait;
+        let mut changes = self.changes.subscribe();
+        loop {
+            // Marked seen before the check, so a change made after it wakes the wait below.
+            changes.borrow_and_update();
+            match self.check(&broker.image(), broker.broker_id, topic, partition) {
+                Err(ResponseError::CoordinatorLoadInProgress) => {}
+                checked => return checked,
+            }
+            if tokio::time::timeout_at(deadline, changes.changed())
+                .await
+                .is_err()
+            {
+                return Err(ResponseError::CoordinatorLoadInProgress);
+            }
+        }
+    }
+
     fn set(&self, partition: i32, state: Option<LoadState>) {
         let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
         match state {
             Some(state) => states.insert(partition, state),
             None => states.remove(&partition),
         };
+        drop(states);
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     fn snapshot(&self) -> HashMap<i32, LoadState> {

@@ -58,6 +58,18 @@ fn scan_dir(dir: &Path) -> Result<Vec<i64>, LogError> {
 }
 
 impl PartitionLog {
+    /// Creates an empty log's files in `dir` (its first segment, at offset 0, and the
+    /// segment's indexes) unless it has segments, and closes them: as Kafka creates a
+    /// partition's log when the partition is created, so that its first produce opens files
+    /// rather than creating them (file creation was the largest cost of a produce spread over
+    /// 10,000 new partitions).
+    pub(crate) fn create_files(dir: &Path, now_ms: i64) -> Result<(), LogError> {
+        if scan_dir(dir)?.is_empty() {
+            drop(LogSegment::create(dir, 0, now_ms)?);
+        }
+        Ok(())
+    }
+
     /// Opens the log in `dir`, creating it when empty, recovering it otherwise.
     pub fn open(dir: &Path, config: LogConfig) -> Result<Self, LogError> {
         Self::open_at(dir, config, crate::clock::now_ms())

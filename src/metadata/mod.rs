@@ -26,6 +26,7 @@ pub use description::{QuorumDescription, ReplicaState};
 pub use image::{BrokerRegistration, MetadataImage, PartitionImage, TopicImage};
 pub use partition_map::PartitionMap;
 pub use quorum::{MetadataQuorum, QuorumConfig, QuorumError};
+pub use raft::state_machine::SharedSnapshot;
 pub use raft::QuorumRouter;
 pub use records::{ConfigResource, ListenerEndpoint, MetadataRecord};
 

@@ -23,7 +23,7 @@ use super::raft::disk_full::DiskFull;
 use super::raft::log_store::LogStore;
 use super::raft::network::{ActivityLog, QuorumNetworkFactory};
 use super::raft::snapshots;
-use super::raft::state_machine::StateMachine;
+use super::raft::state_machine::{SharedSnapshot, StateMachine};
 use super::raft::types::{broker_id, raft_node_id};
 use super::raft::{MetadataRaft, QuorumRouter};
 
@@ -70,6 +70,9 @@ pub struct QuorumConfig {
     pub request_timeout: Duration,
     /// KRaft's `metadata.log.max.record.bytes.between.snapshots` (see `raft::snapshots`).
     pub max_bytes_between_snapshots: u64,
+    /// Shared by the nodes a process starts together, so that they decode a snapshot of the
+    /// same log position once (see [`SharedSnapshot`]).
+    pub shared_snapshot: SharedSnapshot,
 }
 
 impl QuorumConfig {
@@ -88,6 +91,7 @@ impl QuorumConfig {
             controller,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_bytes_between_snapshots: snapshots::MAX_BYTES_BETWEEN_SNAPSHOTS,
+            shared_snapshot: SharedSnapshot::default(),
         }
     }
 }
@@ -122,7 +126,7 @@ impl MetadataQuorum {
         let voters: BTreeSet<u64> = config.voters.iter().map(|v| raft_node_id(*v)).collect();
         let disk_full = DiskFull::new(&config.dir);
         let log_store = LogStore::open(&config.dir, disk_full.clone())?;
-        let state_machine = StateMachine::open(&config.dir, disk_full)?;
+        let state_machine = StateMachine::open(&config.dir, disk_full, &config.shared_snapshot)?;
         let image = state_machine.subscribe();
         let applied_index = state_machine.subscribe_applied_index();
         let activity = ActivityLog::default();

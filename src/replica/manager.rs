@@ -176,14 +176,18 @@ impl ReplicaManager {
     }
 
     /// Writes every hosted partition's high watermark to the log directory's
-    /// `replication-offset-checkpoint` (synced when `durable`).
+    /// `replication-offset-checkpoint` if one moved since the last write, or always when
+    /// `durable` (then synced).
     pub fn checkpoint_high_watermarks(&self, durable: bool) -> Result<(), crate::log::LogError> {
-        let high_watermarks: Vec<_> = self
-            .all()
-            .into_iter()
-            .map(|p| (p.tp.clone(), p.high_watermark()))
-            .collect();
-        self.hw_checkpoint.write(high_watermarks, durable)
+        {
+            let partitions = self
+                .partitions
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            self.hw_checkpoint
+                .update(partitions.values().map(|p| (&p.tp, p.high_watermark())));
+        }
+        self.hw_checkpoint.write(durable).map(|_| ())
     }
 
     /// A partition this broker leads, with its log open, and the leader epoch it leads it in;

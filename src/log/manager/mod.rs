@@ -410,10 +410,10 @@ impl LogManager {
         Ok(log)
     }
 
-    /// Makes sure the partition has its directory for topic id `topic_id` (see `bind`),
-    /// without opening its log (that waits for its first use). A failure takes the partition
-    /// offline. A partition already bound to that id, or whose directory was on disk at start,
-    /// is left as it is (the latter's topic id is checked when it is opened, or by the stray
+    /// Makes sure the partition has its directory for topic id `topic_id` (see `bind`), with
+    /// the files of an empty log in a new one (created and closed: the log is opened at its
+    /// first use). A failure takes the partition offline. A partition already bound to that
+    /// id, or whose directory was on disk at start, is left as it is (the latter's topic id is checked when it is opened, or by the stray
     /// sweep), so this is cheap to call for every partition of every image. Returns whether
     /// anything was written: the caller makes it durable with [`Self::sync`], once for many
     /// partitions, without waiting (a log opened first syncs its own).
@@ -427,10 +427,16 @@ impl LogManager {
         {
             return Ok(false);
         }
-        match self.bind(&mut entry, topic, partition, topic_id, false) {
-            Ok(wrote) => Ok(wrote),
-            Err(e) => Err(self.take_offline(&mut entry.state, topic, partition, e)),
-        }
+        let dir = self.partition_dir(topic, partition);
+        let created = self
+            .bind(&mut entry, topic, partition, topic_id, false)
+            .and_then(|wrote| {
+                if wrote {
+                    PartitionLog::create_files(&dir, crate::clock::now_ms())?;
+                }
+                Ok(wrote)
+            });
+        created.map_err(|e| self.take_offline(&mut entry.state, topic, partition, e))
     }
 
     /// Whether [`Self::create`] wrote directories that no [`Self::sync`] has made durable yet.

@@ -216,3 +216,48 @@ fn a_log_that_cannot_be_opened_is_offline_and_the_others_serve() {
     let retry = manager.retry_offline(|_, _| Some((ORDERS, LogConfig::default())));
     assert!(retry.is_empty());
 }
+
+#[test]
+fn a_created_partition_has_its_log_files_and_a_directory_with_records_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = LogManager::open(dir.path()).unwrap();
+    assert!(manager.create("orders", 0, ORDERS).unwrap());
+    let files = |partition: &str| {
+        let mut names: Vec<String> = std::fs::read_dir(dir.path().join(partition))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        files("orders-0"),
+        [
+            "00000000000000000000.index",
+            "00000000000000000000.log",
+            "00000000000000000000.timeindex",
+            "partition.metadata"
+        ]
+    );
+    assert!(
+        manager.get("orders", 0).is_none(),
+        "created and closed, not open"
+    );
+    let log = manager
+        .get_or_open("orders", 0, ORDERS, LogConfig::default)
+        .unwrap();
+    append_one(&log);
+    assert_eq!(lock(&log).log_end_offset(), 1);
+    manager.shutdown().unwrap();
+    drop((log, manager));
+
+    // A directory written before kf recorded topic ids: its id is recorded, its records kept.
+    std::fs::remove_file(dir.path().join("orders-0/partition.metadata")).unwrap();
+    let manager = LogManager::open(dir.path()).unwrap();
+    lock(&manager.slot("orders", 0).unwrap()).listed = false;
+    assert!(manager.create("orders", 0, ORDERS).unwrap());
+    let log = manager
+        .get_or_open("orders", 0, ORDERS, LogConfig::default)
+        .unwrap();
+    assert_eq!(lock(&log).log_end_offset(), 1);
+}

@@ -5,6 +5,10 @@
 //! partitions elect again. Leader changes follow [`PartitionChange`] (Kafka's
 //! `PartitionChangeBuilder`). A registration of a broker the controller still thinks unfenced is a
 //! new incarnation after a crash: the old one is fenced first, so its leaderships move.
+//!
+//! Differs from Kafka: a registration's records hold one Partition record per partition, its
+//! last state, where Kafka writes the fence's change and the election's (the image after them
+//! is the same; the leaderless state in between is not written).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,7 +77,30 @@ pub fn register_broker(
     changes.push(registration);
     let elected = elect_leaderless(&changes.image, unclean_default);
     changes.extend(elected);
-    Ok(changes.records)
+    Ok(last_state_of_each_partition(changes.records))
+}
+
+/// `records` with only the last Partition record of each partition: a Partition record is
+/// the partition's whole state, so the image after them is the same. A restarted broker's
+/// registration fences its old incarnation and elects its partitions again; each partition it
+/// led alone is then one record (leader epoch + 2, as after Kafka's two), not two: 100,000
+/// records fewer to write, replicate and apply at every restart of a 100,000-partition cluster.
+fn last_state_of_each_partition(records: Vec<MetadataRecord>) -> Vec<MetadataRecord> {
+    let mut later = std::collections::HashSet::new();
+    let mut kept: Vec<MetadataRecord> = records
+        .into_iter()
+        .rev()
+        .filter(|record| match record {
+            MetadataRecord::Partition {
+                topic_id,
+                partition,
+                ..
+            } => later.insert((*topic_id, *partition)),
+            _ => true,
+        })
+        .collect();
+    kept.reverse();
+    kept
 }
 
 /// A clean shutdown or an expired session.

@@ -31,6 +31,60 @@ struct SnapshotContent {
     image: MetadataImage,
 }
 
+/// A snapshot's meta alone, read from `snapshot.json` without building its image.
+#[derive(Deserialize)]
+struct SnapshotHead {
+    meta: SnapshotMeta<u64, openraft::EmptyNode>,
+}
+
+/// The image of the snapshot last decoded while a process starts its nodes, by the log id it
+/// reflects. The nodes of one process (one per broker) hold snapshots of one log, and an image
+/// is a function of the log up to its last id (records apply deterministically), so a node
+/// whose snapshot reflects the same id takes a clone of that image (topics shared, not copied)
+/// instead of decoding the same JSON again: 14.5 MB and 0.55 s per node at 100,000
+/// partitions. Kept only while the process starts its nodes: kept longer, it would pin the
+/// topics the nodes replace as they apply records.
+#[derive(Clone, Default)]
+pub struct SharedSnapshot(Arc<Mutex<Option<(MetadataLogId, MetadataImage)>>>);
+
+impl SharedSnapshot {
+    fn lock(&self) -> MutexGuard<'_, Option<(MetadataLogId, MetadataImage)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Reads the snapshot at `path` (`None` when there is none), taking its image from the one
+    /// already decoded when it reflects the same log id.
+    fn load(&self, path: &Path) -> io::Result<Option<SnapshotContent>> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let started = std::time::Instant::now();
+        let invalid = |e| io::Error::new(io::ErrorKind::InvalidData, e);
+        if self.lock().is_some() {
+            let head: SnapshotHead = serde_json::from_slice(&bytes).map_err(invalid)?;
+            if let Some((id, image)) = self.lock().as_ref() {
+                if head.meta.last_log_id == Some(*id) {
+                    tracing::info!(path = %path.display(), bytes = bytes.len(), elapsed_ms = started.elapsed().as_millis(), "metadata snapshot loaded, its image shared with a node started before");
+                    return Ok(Some(SnapshotContent {
+                        meta: head.meta,
+                        image: image.clone(),
+                    }));
+                }
+            }
+        }
+        let content: SnapshotContent = serde_json::from_slice(&bytes).map_err(invalid)?;
+        if let Some(id) = content.meta.last_log_id {
+            *self.lock() = Some((id, content.image.clone()));
+        }
+        tracing::info!(path = %path.display(), bytes = bytes.len(), elapsed_ms = started.elapsed().as_millis(), "metadata snapshot loaded");
+        Ok(Some(content))
+    }
+}
+
 struct AppliedState {
     image: MetadataImage,
     last_applied: Option<MetadataLogId>,
@@ -57,9 +111,11 @@ pub struct StateMachine {
 }
 
 impl StateMachine {
-    /// Opens the state machine in `dir`, starting from the durable snapshot when there is one.
-    pub fn open(dir: &Path, disk_full: DiskFull) -> io::Result<Self> {
-        let snapshot: Option<SnapshotContent> = durable_file::read_json(&dir.join(SNAPSHOT_FILE))?;
+    /// Opens the state machine in `dir`, starting from the durable snapshot when there is one
+    /// (its image shared with the other nodes of the process that loaded the same, through
+    /// `shared`).
+    pub fn open(dir: &Path, disk_full: DiskFull, shared: &SharedSnapshot) -> io::Result<Self> {
+        let snapshot = shared.load(&dir.join(SNAPSHOT_FILE))?;
         let (image, last_applied, last_membership) = match &snapshot {
             Some(content) => (
                 content.image.clone(),
@@ -291,5 +347,68 @@ impl RaftStateMachine<MetadataTypeConfig> for StateMachine {
             }
             None => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::metadata::MetadataRecord;
+    use openraft::{CommittedLeaderId, LogId};
+
+    /// Writes a snapshot of an image with topic `t` at log index `index` in a new directory.
+    fn snapshot_dir(index: u64, snapshot_id: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let mut image = MetadataImage::default();
+        image.apply(&MetadataRecord::Topic {
+            name: "t".into(),
+            topic_id: uuid::Uuid::from_u128(7),
+        });
+        let content = SnapshotContent {
+            meta: SnapshotMeta {
+                last_log_id: Some(LogId::new(CommittedLeaderId::new(1, 0), index)),
+                last_membership: MetadataMembership::default(),
+                snapshot_id: snapshot_id.into(),
+            },
+            image,
+        };
+        durable_file::write_json(&dir.path().join(SNAPSHOT_FILE), &content).unwrap();
+        dir
+    }
+
+    #[test]
+    fn nodes_started_together_decode_a_snapshot_of_one_log_position_once() {
+        let (first, second, later) = (
+            snapshot_dir(5, "1-5-1"),
+            snapshot_dir(5, "1-5-3"),
+            snapshot_dir(6, "1-6-1"),
+        );
+        let shared = SharedSnapshot::default();
+        let open = |dir: &tempfile::TempDir| {
+            let machine = StateMachine::open(dir.path(), DiskFull::new(dir.path()), &shared);
+            let machine = machine.unwrap();
+            let snapshot_id = machine.lock().current_snapshot.clone().unwrap().snapshot_id;
+            (
+                machine.subscribe().borrow().topics["t"].clone(),
+                snapshot_id,
+            )
+        };
+        let (topic, _) = open(&first);
+        let (same, snapshot_id) = open(&second);
+        assert!(Arc::ptr_eq(&topic, &same), "the decoded image is shared");
+        assert_eq!(
+            snapshot_id, "1-5-3",
+            "each node keeps its own snapshot's meta"
+        );
+        let (decoded, _) = open(&later);
+        assert!(
+            !Arc::ptr_eq(&topic, &decoded),
+            "another position is decoded"
+        );
+        assert_eq!(*topic, *decoded);
+        let empty = tempfile::tempdir().unwrap();
+        let machine = StateMachine::open(empty.path(), DiskFull::new(empty.path()), &shared);
+        assert!(machine.unwrap().lock().current_snapshot.is_none());
     }
 }

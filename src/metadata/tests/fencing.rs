@@ -361,3 +361,44 @@ fn a_single_replica_gone_offline_leaves_its_partition_leaderless_until_it_is_bac
     image.apply(&MetadataRecord::RemoveTopic { topic_id });
     assert!(image.brokers[&0].offline_replicas.is_empty());
 }
+
+#[test]
+fn a_restarted_sole_replica_s_partition_is_one_record_of_its_last_state() {
+    let mut image = image();
+    let topic_id = image.topic(TOPIC).unwrap().topic_id;
+    image.apply(&MetadataRecord::Partition {
+        topic_id,
+        partition: 9,
+        replicas: vec![0],
+        isr: vec![0],
+        leader: 0,
+        leader_epoch: 4,
+        partition_epoch: 6,
+        adding_replicas: Vec::new(),
+        removing_replicas: Vec::new(),
+    });
+    let records = brokers::register_broker(&image, 0, registration(0), false).unwrap();
+    let of_partition_9: Vec<_> = records
+        .iter()
+        .filter(|r| matches!(r, MetadataRecord::Partition { partition: 9, .. }))
+        .collect();
+    assert_eq!(of_partition_9.len(), 1, "{records:?}");
+    // Fenced (leader none) then elected again, as Kafka's two changes leave it.
+    let MetadataRecord::Partition {
+        leader,
+        leader_epoch,
+        partition_epoch,
+        ..
+    } = of_partition_9[0]
+    else {
+        unreachable!()
+    };
+    assert_eq!((*leader, *leader_epoch, *partition_epoch), (0, 6, 8));
+    apply(&mut image, &records);
+    assert!(image.brokers[&0].alive);
+    assert_eq!(
+        partition(&image, 1).leader,
+        1,
+        "others unchanged by the filter"
+    );
+}
