@@ -13,7 +13,9 @@
 //! Differs from Kafka: consecutive Produce requests overlap. Once a Produce's batches are
 //! appended, the next Produce is appended while the first waits for its acks (at most
 //! [`APPENDED_PRODUCES`] waiting); their answers are still written in order, and any other
-//! request is handled only once every answer before it is written. librdkafka sends one
+//! request is handled only once every answer before it is written. Produce requests read
+//! already are appended before ready answers are written, so that the answers of a burst leave
+//! in one write. librdkafka sends one
 //! partition per ProduceRequest, so with Kafka's mute a connection would complete one batch per
 //! replication round trip; appends and answers keep their order either way.
 
@@ -22,7 +24,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes, BytesMut};
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{FuturesOrdered, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -60,30 +62,42 @@ pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, mut s
     // Answers of appended Produce requests, in request order.
     let mut appended = FuturesOrdered::new();
     loop {
-        let next = tokio::select! {
-            biased;
-            Some(answer) = appended.next(), if !appended.is_empty() => {
-                if write_answer(&broker, &mut writer, peer, answer).await.is_err() {
-                    break;
+        // Requests read already go first: their answers then leave together with the ready
+        // ones, one write (and one wake of the client) for a burst of pipelined requests.
+        let buffered = match appended.len() < APPENDED_PRODUCES {
+            true => requests.buffered(&broker.queued),
+            false => None,
+        };
+        let next = match buffered {
+            Some(request) => request.map(Some),
+            None => tokio::select! {
+                biased;
+                Some(answer) = appended.next(), if !appended.is_empty() => {
+                    let written =
+                        write_ready(&broker.queued, &mut writer, peer, answer, &mut appended).await;
+                    if written.is_err() {
+                        break;
+                    }
+                    continue;
                 }
-                continue;
-            }
-            next = requests.next(&broker.queued), if appended.len() < APPENDED_PRODUCES => next,
+                next = requests.next(&broker.queued), if appended.len() < APPENDED_PRODUCES => next,
+            },
         };
         let (frame, permit) = match next {
             Ok(Some(request)) => request,
             Ok(None) => {
                 // The client sent its last request: what it is owed still goes out.
-                write_all(&broker, &mut writer, peer, &mut appended).await;
+                write_all(&broker.queued, &mut writer, peer, &mut appended).await;
                 break;
             }
             Err(e) => {
                 debug!(?peer, error = %e, "closing connection");
-                write_all(&broker, &mut writer, peer, &mut appended).await;
+                write_all(&broker.queued, &mut writer, peer, &mut appended).await;
                 break;
             }
         };
-        if !is_produce(&frame) && !write_all(&broker, &mut writer, peer, &mut appended).await {
+        if !is_produce(&frame) && !write_all(&broker.queued, &mut writer, peer, &mut appended).await
+        {
             break;
         }
         let handled = handle_frame(&broker, &listener, peer, frame).await;
@@ -97,12 +111,12 @@ pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, mut s
             Err(e) => Err(e),
         };
         // An answer (or the closing) comes after every answer before it.
-        if !write_all(&broker, &mut writer, peer, &mut appended).await {
+        if !write_all(&broker.queued, &mut writer, peer, &mut appended).await {
             break;
         }
         match done {
             Ok(Some(response)) => {
-                if write_answer(&broker, &mut writer, peer, Ok(response))
+                if write_answer(&broker.queued, &mut writer, peer, Ok(response))
                     .await
                     .is_err()
                 {
@@ -137,6 +151,31 @@ impl<R: AsyncRead + Unpin> Requests<R> {
         }
     }
 
+    /// The next request if it is read already and the pool has room for it now (`None`: the
+    /// caller waits on [`Requests::next`]).
+    fn buffered(
+        &mut self,
+        queued: &QueuedBytes,
+    ) -> Option<Result<(Bytes, RequestPermit), FrameError>> {
+        let size = match frame_size(&self.buf, MAX_REQUEST_BYTES) {
+            Ok(Some(size)) if self.buf.len() >= 4 + size => size,
+            Ok(_) => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        let permit = match self.permit.take() {
+            Some(permit) => permit,
+            None => queued.try_admit_request(size)?,
+        };
+        Some(Ok((self.take_frame(size), permit)))
+    }
+
+    /// Cuts the frame of `size` bytes at the front of the buffer.
+    fn take_frame(&mut self, size: usize) -> Bytes {
+        debug_assert!(self.buf.len() >= 4 + size);
+        self.buf.advance(4);
+        own_frame(self.buf.split_to(size))
+    }
+
     /// The next request frame (`None`: the client closed the connection between requests),
     /// once the broker's request pool has room for it. Cancel-safe: bytes read and room given
     /// stay for the next call.
@@ -152,9 +191,7 @@ impl<R: AsyncRead + Unpin> Requests<R> {
                         None => queued.admit_request(size).await,
                     };
                     if self.buf.len() >= 4 + size {
-                        self.buf.advance(4);
-                        let frame = self.buf.split_to(size);
-                        return Ok(Some((own_frame(frame), permit)));
+                        return Ok(Some((self.take_frame(size), permit)));
                     }
                     self.permit = Some(permit);
                     4 + size - self.buf.len()
@@ -197,23 +234,55 @@ type Answers = FuturesOrdered<BoxFuture<'static, Result<ResponseFrame, DispatchE
 
 /// Writes every answer still to come, in order; false when the connection is to close.
 async fn write_all<W: AsyncWrite + Unpin>(
-    broker: &Broker,
+    queued: &QueuedBytes,
     writer: &mut W,
     peer: Option<SocketAddr>,
     answers: &mut Answers,
 ) -> bool {
     while let Some(answer) = answers.next().await {
-        if write_answer(broker, writer, peer, answer).await.is_err() {
+        if write_answer(queued, writer, peer, answer).await.is_err() {
             return false;
         }
     }
     true
 }
 
+/// Writes `first` and every answer after it that is ready too, in one go: the client is woken
+/// once for them.
+async fn write_ready<W: AsyncWrite + Unpin>(
+    queued: &QueuedBytes,
+    writer: &mut W,
+    peer: Option<SocketAddr>,
+    first: Result<ResponseFrame, DispatchError>,
+    answers: &mut Answers,
+) -> std::io::Result<()> {
+    let mut ready = ResponseFrame::default();
+    let mut next = Some(first);
+    let mut failed = None;
+    while let Some(answer) = next.take() {
+        match answer {
+            Ok(response) => ready.chunks.extend(response.chunks),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+        next = answers.next().now_or_never().flatten();
+    }
+    if !ready.chunks.is_empty() {
+        write_answer(queued, writer, peer, Ok(ready)).await?;
+    }
+    match failed {
+        // What was ready before it went out; the answer that failed closes the connection.
+        Some(e) => write_answer(queued, writer, peer, Err(e)).await,
+        None => Ok(()),
+    }
+}
+
 /// Writes one answer, counted against `queued.max.response.bytes` until it is sent; an answer
 /// that could not be encoded closes the connection.
 async fn write_answer<W: AsyncWrite + Unpin>(
-    broker: &Broker,
+    queued: &QueuedBytes,
     writer: &mut W,
     peer: Option<SocketAddr>,
     answer: Result<ResponseFrame, DispatchError>,
@@ -222,7 +291,7 @@ async fn write_answer<W: AsyncWrite + Unpin>(
         debug!(?peer, error = %e, "closing connection");
         std::io::Error::other(e.to_string())
     })?;
-    let _pending = broker.queued.charge_response(response.len());
+    let _pending = queued.charge_response(response.len());
     write_frame(writer, response).await
 }
 
@@ -270,6 +339,7 @@ async fn write_frame<W: AsyncWrite + Unpin>(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
     use kafka_protocol::messages::ApiKey;
     use std::pin::Pin;
     use std::task::{Context, Poll};
@@ -279,6 +349,7 @@ mod tests {
     struct Trickle {
         step: usize,
         got: Vec<u8>,
+        writes: usize,
     }
 
     impl AsyncWrite for Trickle {
@@ -297,6 +368,7 @@ mod tests {
             _: &mut Context<'_>,
             bufs: &[IoSlice<'_>],
         ) -> Poll<std::io::Result<usize>> {
+            self.writes += 1;
             let mut left = self.step;
             let mut written = 0;
             for buf in bufs {
@@ -437,6 +509,73 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_request_read_already_is_taken_without_waiting_while_the_pool_has_room() {
+        let queued = QueuedBytes::new(1500, -1);
+        let input = framed(&[&[1u8; 1000], &[2u8; 1000], b"x"]);
+        let mut requests = Requests::new(&input[..]);
+        assert!(requests.buffered(&queued).is_none(), "nothing read yet");
+        let (first, first_permit) = requests.next(&queued).await.unwrap().unwrap();
+        assert_eq!(&first[..], &[1u8; 1000][..]);
+        assert!(
+            requests.buffered(&queued).is_none(),
+            "no room for the second"
+        );
+        drop(first_permit);
+        let (second, _permit) = requests.buffered(&queued).unwrap().unwrap();
+        assert_eq!(&second[..], &[2u8; 1000][..]);
+    }
+
+    #[tokio::test]
+    async fn ready_answers_leave_in_one_write_in_order_and_a_failed_one_after_them() {
+        let answer =
+            |bytes: &'static [u8]| -> BoxFuture<'static, Result<ResponseFrame, DispatchError>> {
+                Box::pin(async move {
+                    Ok(ResponseFrame {
+                        chunks: vec![Bytes::from_static(bytes)],
+                    })
+                })
+            };
+        let queued = pool();
+        let mut answers: Answers = FuturesOrdered::new();
+        answers.push_back(answer(b"2"));
+        answers.push_back(answer(b"3"));
+        answers.push_back(Box::pin(futures::future::pending()));
+        answers.push_back(answer(b"5"));
+        let mut out = Trickle {
+            step: usize::MAX,
+            got: Vec::new(),
+            writes: 0,
+        };
+        let first = answer(b"1").await;
+        write_ready(&queued, &mut out, None, first, &mut answers)
+            .await
+            .unwrap();
+        assert_eq!((out.got.as_slice(), out.writes), (&b"123"[..], 1));
+        assert_eq!(
+            answers.len(),
+            2,
+            "the pending answer and the one after it wait"
+        );
+
+        let failed = Err(DispatchError::ShortRequest);
+        let mut answers: Answers = FuturesOrdered::new();
+        answers.push_back(Box::pin(async { Err(DispatchError::ShortRequest) }));
+        let mut out = Trickle {
+            step: usize::MAX,
+            got: Vec::new(),
+            writes: 0,
+        };
+        let first = answer(b"1").await;
+        assert!(write_ready(&queued, &mut out, None, first, &mut answers)
+            .await
+            .is_err());
+        assert_eq!(out.got, b"1");
+        assert!(write_ready(&queued, &mut out, None, failed, &mut answers)
+            .await
+            .is_err());
+    }
+
+    #[tokio::test]
     async fn every_chunk_goes_out_in_order_through_partial_writes() {
         let chunks: Vec<Bytes> = (0..200u8)
             .map(|i| Bytes::from(vec![i; usize::from(i % 7)]))
@@ -446,6 +585,7 @@ mod tests {
             let mut out = Trickle {
                 step,
                 got: Vec::new(),
+                writes: 0,
             };
             let frame = ResponseFrame {
                 chunks: chunks.clone(),
