@@ -199,11 +199,9 @@ impl<R: AsyncRead + Unpin> Requests<R> {
                 None => 4 - self.buf.len(),
             };
             if self.buf.capacity() - self.buf.len() < missing.max(MIN_READ_BYTES) {
-                // At least a whole read buffer; a large frame's buffer at most doubles per
-                // step, up to READ_CHUNK_BYTES.
-                let growth = missing
-                    .min(self.buf.len().clamp(READ_BUFFER_BYTES, READ_CHUNK_BYTES))
-                    .max(READ_BUFFER_BYTES);
+                // At least a whole read buffer; the rest of a large frame at once (one
+                // allocation, no regrowth and copy), up to READ_CHUNK_BYTES at a time.
+                let growth = missing.clamp(READ_BUFFER_BYTES, READ_CHUNK_BYTES);
                 self.buf.reserve(growth);
             }
             if self.reader.read_buf(&mut self.buf).await? == 0 {
