@@ -893,3 +893,28 @@ async fn a_new_cluster_s_first_join_is_not_told_to_wait_for_the_load() {
     );
     cluster.shutdown().await;
 }
+
+/// Likewise the first transactional producer: InitProducerId sent at once to the coordinator
+/// FindCoordinator names (which created `__transaction_state`) gets its producer id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_cluster_s_first_transactional_id_is_not_told_to_wait_for_the_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let (_, coordinator) =
+        common::raw::coordinator_address(&cluster.bootstrap_servers(), "first-txn", 1).await;
+    let mut conn = RawConnection::connect(&coordinator).await;
+    let init: InitProducerIdResponse = conn
+        .call(
+            ApiKey::InitProducerId,
+            4,
+            &InitProducerIdRequest::default()
+                .with_transactional_id(Some(StrBytes::from_static_str("first-txn").into()))
+                .with_transaction_timeout_ms(60_000)
+                .with_producer_id(ProducerId(-1))
+                .with_producer_epoch(-1),
+        )
+        .await;
+    assert_eq!(init.error_code, 0, "{init:?}");
+    assert!(init.producer_id.0 >= 0, "{init:?}");
+    cluster.shutdown().await;
+}

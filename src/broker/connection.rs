@@ -1,15 +1,21 @@
-//! One client connection. A reader task splits the byte stream into frames, requests are handled
-//! one at a time in arrival order and answered in that order (as Kafka does), and each answer
-//! is written before the next request is handled: like Kafka, which mutes a connection until its
-//! response is sent, a client that does not read its answers holds one unsent response, never a
-//! growing queue. The reader reads one request ahead, and each request read counts against
-//! `queued.max.request.bytes` until handled (see `queued_bytes.rs`). Any framing or decoding
-//! error closes the connection, which is what Kafka does with a request it cannot parse.
+//! One client connection, served by one task: it cuts the byte stream into frames, handles
+//! requests one at a time in arrival order and answers them in that order (as Kafka does), and
+//! each answer is written before the next request is handled: like Kafka, which mutes a
+//! connection until its response is sent, a client that does not read its answers holds one
+//! unsent response, never a growing queue. Reading, handling and writing in one task costs one
+//! wake per burst of requests (a reader task beside the handler cost two wakes and a channel hop
+//! per request). Requests are read through the connection's own buffer, at most
+//! [`READ_BUFFER_BYTES`] beyond the frame being read, and a frame is taken from it only once
+//! `queued.max.request.bytes` has room for it (see `queued_bytes.rs`), counted until handled.
+//! Any framing or decoding error closes the connection, which is what Kafka does with a request
+//! it cannot parse.
 //!
 //! Differs from Kafka: consecutive Produce requests overlap. Once a Produce's batches are
 //! appended, the next Produce is appended while the first waits for its acks (at most
 //! [`APPENDED_PRODUCES`] waiting); their answers are still written in order, and any other
-//! request is handled only once every answer before it is written. librdkafka sends one
+//! request is handled only once every answer before it is written. Produce requests read
+//! already are appended before ready answers are written, so that the answers of a burst leave
+//! in one write. librdkafka sends one
 //! partition per ProduceRequest, so with Kafka's mute a connection would complete one batch per
 //! replication round trip; appends and answers keep their order either way.
 
@@ -17,28 +23,27 @@ use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::{Buf, BytesMut};
-use futures::future::BoxFuture;
+use bytes::{Buf, Bytes, BytesMut};
+use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{FuturesOrdered, StreamExt};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tracing::debug;
 
 use super::dispatch::{handle_frame, is_produce, DispatchError, Handled};
 use super::listener::ListenerName;
-use super::queued_bytes::RequestPermit;
+use super::queued_bytes::{QueuedBytes, RequestPermit};
 use super::Broker;
 use crate::protocol::response_frame::ResponseFrame;
-use crate::protocol::{read_frame_payload, read_frame_size, FrameError, MAX_REQUEST_BYTES};
+use crate::protocol::{frame_size, FrameError, MAX_REQUEST_BYTES, READ_CHUNK_BYTES};
 
-/// Requests read ahead of the one being handled.
-const READ_AHEAD_FRAMES: usize = 1;
 /// The connection's read buffer: a request's size comes with its first bytes in one read, and
 /// requests up to this size whole (a Produce of one 16 KiB batch, the Java and kf producers'
-/// `batch.size`, and the next ones pipelined behind it: one read, not two per request); the
-/// rest of a larger request is read straight into its frame.
-const READ_BUFFER_BYTES: usize = 32 * 1024;
+/// `batch.size`, and the next ones pipelined behind it: one read for several requests).
+pub const READ_BUFFER_BYTES: usize = 32 * 1024;
+/// Room for at least this much in the read buffer before a read: no small reads at the end of
+/// an allocation.
+const MIN_READ_BYTES: usize = 4 * 1024;
 /// Chunks handed to one vectored write (Linux takes up to 1024).
 const WRITE_CHUNKS: usize = 64;
 /// Produce requests appended and waiting for their acks at once on one connection. A waiting
@@ -48,55 +53,54 @@ const WRITE_CHUNKS: usize = 64;
 /// p50 10-13 ms with 32, 20-28 ms with 5).
 pub const APPENDED_PRODUCES: usize = 32;
 
-pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, stream: TcpStream) {
+pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, mut stream: TcpStream) {
     let peer = stream.peer_addr().ok();
     let _ = stream.set_nodelay(true);
-    let (mut reader, mut writer) = stream.into_split();
-    let (frame_tx, mut frame_rx) = mpsc::channel::<(BytesMut, RequestPermit)>(READ_AHEAD_FRAMES);
-
-    let read_task = {
-        let broker = Arc::clone(&broker);
-        tokio::spawn(async move {
-            let mut reader = tokio::io::BufReader::with_capacity(READ_BUFFER_BYTES, &mut reader);
-            loop {
-                // Room in the queue first, so at most one request waits beyond the one handled.
-                let Ok(slot) = frame_tx.reserve().await else {
-                    break;
-                };
-                match read_request(&broker, &mut reader).await {
-                    Ok(Some(request)) => slot.send(request),
-                    Ok(None) => break,
-                    Err(e) => {
-                        debug!(?peer, error = %e, "closing connection");
-                        break;
-                    }
-                }
-            }
-        })
-    };
+    let (reader, mut writer) = stream.split();
+    let mut requests = Requests::new(reader);
 
     // Answers of appended Produce requests, in request order.
     let mut appended = FuturesOrdered::new();
     loop {
-        let next = tokio::select! {
-            biased;
-            Some(answer) = appended.next(), if !appended.is_empty() => {
-                if write_answer(&broker, &mut writer, peer, answer).await.is_err() {
-                    break;
+        // Requests read already go first: their answers then leave together with the ready
+        // ones, one write (and one wake of the client) for a burst of pipelined requests.
+        let buffered = match appended.len() < APPENDED_PRODUCES {
+            true => requests.buffered(&broker.queued),
+            false => None,
+        };
+        let next = match buffered {
+            Some(request) => request.map(Some),
+            None => tokio::select! {
+                biased;
+                Some(answer) = appended.next(), if !appended.is_empty() => {
+                    let written =
+                        write_ready(&broker.queued, &mut writer, peer, answer, &mut appended).await;
+                    if written.is_err() {
+                        break;
+                    }
+                    continue;
                 }
-                continue;
+                next = requests.next(&broker.queued), if appended.len() < APPENDED_PRODUCES => next,
+            },
+        };
+        let (frame, permit) = match next {
+            Ok(Some(request)) => request,
+            Ok(None) => {
+                // The client sent its last request: what it is owed still goes out.
+                write_all(&broker.queued, &mut writer, peer, &mut appended).await;
+                break;
             }
-            next = frame_rx.recv(), if appended.len() < APPENDED_PRODUCES => next,
+            Err(e) => {
+                debug!(?peer, error = %e, "closing connection");
+                write_all(&broker.queued, &mut writer, peer, &mut appended).await;
+                break;
+            }
         };
-        let Some((frame, permit)) = next else {
-            // The client sent its last request: what it is owed still goes out.
-            write_all(&broker, &mut writer, peer, &mut appended).await;
-            break;
-        };
-        if !is_produce(&frame) && !write_all(&broker, &mut writer, peer, &mut appended).await {
+        if !is_produce(&frame) && !write_all(&broker.queued, &mut writer, peer, &mut appended).await
+        {
             break;
         }
-        let handled = handle_frame(&broker, &listener, peer, frame.freeze()).await;
+        let handled = handle_frame(&broker, &listener, peer, frame).await;
         drop(permit);
         let done = match handled {
             Ok(Handled::Appended(answer)) => {
@@ -107,12 +111,12 @@ pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, strea
             Err(e) => Err(e),
         };
         // An answer (or the closing) comes after every answer before it.
-        if !write_all(&broker, &mut writer, peer, &mut appended).await {
+        if !write_all(&broker.queued, &mut writer, peer, &mut appended).await {
             break;
         }
         match done {
             Ok(Some(response)) => {
-                if write_answer(&broker, &mut writer, peer, Ok(response))
+                if write_answer(&broker.queued, &mut writer, peer, Ok(response))
                     .await
                     .is_err()
                 {
@@ -126,31 +130,157 @@ pub async fn serve_connection(broker: Arc<Broker>, listener: ListenerName, strea
             }
         }
     }
-    read_task.abort();
     let _ = writer.shutdown().await;
+}
+
+/// The requests of one connection, cut from what it read.
+struct Requests<R> {
+    reader: R,
+    /// Bytes read and not yet taken as a frame: the next frame's size prefix first.
+    buf: BytesMut,
+    /// Room in the request pool for the frame at the front of `buf`, once given.
+    permit: Option<RequestPermit>,
+}
+
+impl<R: AsyncRead + Unpin> Requests<R> {
+    fn new(reader: R) -> Self {
+        Self {
+            reader,
+            buf: BytesMut::with_capacity(READ_BUFFER_BYTES),
+            permit: None,
+        }
+    }
+
+    /// The next request if it is read already and the pool has room for it now (`None`: the
+    /// caller waits on [`Requests::next`]).
+    fn buffered(
+        &mut self,
+        queued: &QueuedBytes,
+    ) -> Option<Result<(Bytes, RequestPermit), FrameError>> {
+        let size = match frame_size(&self.buf, MAX_REQUEST_BYTES) {
+            Ok(Some(size)) if self.buf.len() >= 4 + size => size,
+            Ok(_) => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        let permit = match self.permit.take() {
+            Some(permit) => permit,
+            None => queued.try_admit_request(size)?,
+        };
+        Some(Ok((self.take_frame(size), permit)))
+    }
+
+    /// Cuts the frame of `size` bytes at the front of the buffer.
+    fn take_frame(&mut self, size: usize) -> Bytes {
+        debug_assert!(self.buf.len() >= 4 + size);
+        self.buf.advance(4);
+        own_frame(self.buf.split_to(size))
+    }
+
+    /// The next request frame (`None`: the client closed the connection between requests),
+    /// once the broker's request pool has room for it. Cancel-safe: bytes read and room given
+    /// stay for the next call.
+    async fn next(
+        &mut self,
+        queued: &QueuedBytes,
+    ) -> Result<Option<(Bytes, RequestPermit)>, FrameError> {
+        loop {
+            let missing = match frame_size(&self.buf, MAX_REQUEST_BYTES)? {
+                Some(size) => {
+                    let permit = match self.permit.take() {
+                        Some(permit) => permit,
+                        None => queued.admit_request(size).await,
+                    };
+                    if self.buf.len() >= 4 + size {
+                        return Ok(Some((self.take_frame(size), permit)));
+                    }
+                    self.permit = Some(permit);
+                    4 + size - self.buf.len()
+                }
+                None => 4 - self.buf.len(),
+            };
+            if self.buf.capacity() - self.buf.len() < missing.max(MIN_READ_BYTES) {
+                // At least a whole read buffer; the rest of a large frame at once (one
+                // allocation, no regrowth and copy), up to READ_CHUNK_BYTES at a time.
+                let growth = missing.clamp(READ_BUFFER_BYTES, READ_CHUNK_BYTES);
+                self.buf.reserve(growth);
+            }
+            if self.reader.read_buf(&mut self.buf).await? == 0 {
+                // A close between frames (or within a size prefix, as Kafka's reader sees it)
+                // is a clean end; within a frame it is not.
+                return if self.buf.len() < 4 {
+                    Ok(None)
+                } else {
+                    Err(FrameError::Truncated)
+                };
+            }
+        }
+    }
+}
+
+/// A frame cut from the shared read buffer. A Produce keeps sharing it (its records are
+/// appended, then dropped); any other request gets its own copy, because a handler may keep
+/// parts of it (a group member's metadata) and must not pin the whole buffer with them.
+fn own_frame(frame: BytesMut) -> Bytes {
+    if is_produce(&frame) {
+        frame.freeze()
+    } else {
+        Bytes::copy_from_slice(&frame)
+    }
 }
 
 type Answers = FuturesOrdered<BoxFuture<'static, Result<ResponseFrame, DispatchError>>>;
 
 /// Writes every answer still to come, in order; false when the connection is to close.
 async fn write_all<W: AsyncWrite + Unpin>(
-    broker: &Broker,
+    queued: &QueuedBytes,
     writer: &mut W,
     peer: Option<SocketAddr>,
     answers: &mut Answers,
 ) -> bool {
     while let Some(answer) = answers.next().await {
-        if write_answer(broker, writer, peer, answer).await.is_err() {
+        if write_answer(queued, writer, peer, answer).await.is_err() {
             return false;
         }
     }
     true
 }
 
+/// Writes `first` and every answer after it that is ready too, in one go: the client is woken
+/// once for them.
+async fn write_ready<W: AsyncWrite + Unpin>(
+    queued: &QueuedBytes,
+    writer: &mut W,
+    peer: Option<SocketAddr>,
+    first: Result<ResponseFrame, DispatchError>,
+    answers: &mut Answers,
+) -> std::io::Result<()> {
+    let mut ready = ResponseFrame::default();
+    let mut next = Some(first);
+    let mut failed = None;
+    while let Some(answer) = next.take() {
+        match answer {
+            Ok(response) => ready.chunks.extend(response.chunks),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+        next = answers.next().now_or_never().flatten();
+    }
+    if !ready.chunks.is_empty() {
+        write_answer(queued, writer, peer, Ok(ready)).await?;
+    }
+    match failed {
+        // What was ready before it went out; the answer that failed closes the connection.
+        Some(e) => write_answer(queued, writer, peer, Err(e)).await,
+        None => Ok(()),
+    }
+}
+
 /// Writes one answer, counted against `queued.max.response.bytes` until it is sent; an answer
 /// that could not be encoded closes the connection.
 async fn write_answer<W: AsyncWrite + Unpin>(
-    broker: &Broker,
+    queued: &QueuedBytes,
     writer: &mut W,
     peer: Option<SocketAddr>,
     answer: Result<ResponseFrame, DispatchError>,
@@ -159,21 +289,8 @@ async fn write_answer<W: AsyncWrite + Unpin>(
         debug!(?peer, error = %e, "closing connection");
         std::io::Error::other(e.to_string())
     })?;
-    let _pending = broker.queued.charge_response(response.len());
+    let _pending = queued.charge_response(response.len());
     write_frame(writer, response).await
-}
-
-/// Reads the next request once the broker's request pool has room for it.
-async fn read_request<R: tokio::io::AsyncRead + Unpin>(
-    broker: &Broker,
-    reader: &mut R,
-) -> Result<Option<(BytesMut, RequestPermit)>, FrameError> {
-    let Some(size) = read_frame_size(reader, MAX_REQUEST_BYTES).await? else {
-        return Ok(None);
-    };
-    let permit = broker.queued.admit_request(size).await;
-    let frame = read_frame_payload(reader, size).await?;
-    Ok(Some((frame, permit)))
 }
 
 /// Writes every chunk of `frame`, several per system call.
@@ -221,13 +338,16 @@ async fn write_frame<W: AsyncWrite + Unpin>(
 mod tests {
     use super::*;
     use bytes::Bytes;
+    use kafka_protocol::messages::ApiKey;
     use std::pin::Pin;
     use std::task::{Context, Poll};
+    use std::time::Duration;
 
     /// Takes at most `step` bytes per write, as a congested socket may.
     struct Trickle {
         step: usize,
         got: Vec<u8>,
+        writes: usize,
     }
 
     impl AsyncWrite for Trickle {
@@ -246,6 +366,7 @@ mod tests {
             _: &mut Context<'_>,
             bufs: &[IoSlice<'_>],
         ) -> Poll<std::io::Result<usize>> {
+            self.writes += 1;
             let mut left = self.step;
             let mut written = 0;
             for buf in bufs {
@@ -273,6 +394,185 @@ mod tests {
         }
     }
 
+    /// Gives at most `step` bytes per read.
+    struct Dribble {
+        input: Vec<u8>,
+        at: usize,
+        step: usize,
+    }
+
+    impl AsyncRead for Dribble {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            let n = self
+                .step
+                .min(buf.remaining())
+                .min(self.input.len() - self.at);
+            let at = self.at;
+            buf.put_slice(&self.input[at..at + n]);
+            self.at += n;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn framed(payloads: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for p in payloads {
+            out.extend_from_slice(&(p.len() as i32).to_be_bytes());
+            out.extend_from_slice(p);
+        }
+        out
+    }
+
+    fn pool() -> QueuedBytes {
+        QueuedBytes::new(100 * 1024 * 1024, 100 * 1024 * 1024)
+    }
+
+    #[tokio::test]
+    async fn frames_come_out_whole_and_in_order_however_the_bytes_arrive() {
+        let produce = [&(ApiKey::Produce as i16).to_be_bytes()[..], &[7u8; 100_000]].concat();
+        let payloads: [&[u8]; 5] = [b"hi", b"", &produce, &[1u8; READ_BUFFER_BYTES], b"last"];
+        let input = framed(&payloads);
+        for step in [1, 3, 4096, 50_000, usize::MAX] {
+            let queued = pool();
+            let mut requests = Requests::new(Dribble {
+                input: input.clone(),
+                at: 0,
+                step,
+            });
+            for expected in payloads {
+                let (frame, _permit) = requests.next(&queued).await.unwrap().unwrap();
+                assert_eq!(&frame[..], expected, "step {step}");
+            }
+            assert!(
+                requests.next(&queued).await.unwrap().is_none(),
+                "step {step}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_holds_its_room_in_the_pool_until_dropped() {
+        let queued = pool();
+        let input = framed(&[&[5u8; 1000]]);
+        let mut requests = Requests::new(&input[..]);
+        let (_frame, permit) = requests.next(&queued).await.unwrap().unwrap();
+        assert_eq!(queued.queued_request_bytes(), 1000);
+        drop(permit);
+        assert_eq!(queued.queued_request_bytes(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_request_interrupted_while_read_is_read_on_by_the_next_call() {
+        let (mut client, server) = tokio::io::duplex(64 * 1024);
+        let queued = pool();
+        let mut requests = Requests::new(server);
+        let input = framed(&[&[9u8; 3000]]);
+        client.write_all(&input[..1500]).await.unwrap();
+        let early = tokio::time::timeout(Duration::from_millis(50), requests.next(&queued)).await;
+        assert!(early.is_err(), "half a frame is no request");
+        client.write_all(&input[1500..]).await.unwrap();
+        let (frame, _permit) = requests.next(&queued).await.unwrap().unwrap();
+        assert_eq!(&frame[..], &[9u8; 3000][..]);
+    }
+
+    #[tokio::test]
+    async fn an_oversized_frame_is_refused_before_it_is_read() {
+        let queued = pool();
+        let mut requests = Requests::new(&[0x7f, 0xff, 0xff, 0xff][..]);
+        let Err(err) = requests.next(&queued).await else {
+            panic!("an error")
+        };
+        assert!(matches!(err, FrameError::TooLarge { .. }));
+        let mut requests = Requests::new(&[0xff, 0xff, 0xff, 0xff][..]);
+        let Err(err) = requests.next(&queued).await else {
+            panic!("an error")
+        };
+        assert!(matches!(err, FrameError::NegativeSize(-1)));
+    }
+
+    #[tokio::test]
+    async fn a_close_within_a_frame_is_an_error_and_between_frames_is_not() {
+        let queued = pool();
+        let mut requests = Requests::new(&[0, 0, 0, 5, 1, 2][..]);
+        let Err(err) = requests.next(&queued).await else {
+            panic!("an error")
+        };
+        assert!(matches!(err, FrameError::Truncated));
+        let mut requests = Requests::new(&[0, 0][..]);
+        assert!(requests.next(&queued).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_request_read_already_is_taken_without_waiting_while_the_pool_has_room() {
+        let queued = QueuedBytes::new(1500, -1);
+        let input = framed(&[&[1u8; 1000], &[2u8; 1000], b"x"]);
+        let mut requests = Requests::new(&input[..]);
+        assert!(requests.buffered(&queued).is_none(), "nothing read yet");
+        let (first, first_permit) = requests.next(&queued).await.unwrap().unwrap();
+        assert_eq!(&first[..], &[1u8; 1000][..]);
+        assert!(
+            requests.buffered(&queued).is_none(),
+            "no room for the second"
+        );
+        drop(first_permit);
+        let (second, _permit) = requests.buffered(&queued).unwrap().unwrap();
+        assert_eq!(&second[..], &[2u8; 1000][..]);
+    }
+
+    #[tokio::test]
+    async fn ready_answers_leave_in_one_write_in_order_and_a_failed_one_after_them() {
+        let answer =
+            |bytes: &'static [u8]| -> BoxFuture<'static, Result<ResponseFrame, DispatchError>> {
+                Box::pin(async move {
+                    Ok(ResponseFrame {
+                        chunks: vec![Bytes::from_static(bytes)],
+                    })
+                })
+            };
+        let queued = pool();
+        let mut answers: Answers = FuturesOrdered::new();
+        answers.push_back(answer(b"2"));
+        answers.push_back(answer(b"3"));
+        answers.push_back(Box::pin(futures::future::pending()));
+        answers.push_back(answer(b"5"));
+        let mut out = Trickle {
+            step: usize::MAX,
+            got: Vec::new(),
+            writes: 0,
+        };
+        let first = answer(b"1").await;
+        write_ready(&queued, &mut out, None, first, &mut answers)
+            .await
+            .unwrap();
+        assert_eq!((out.got.as_slice(), out.writes), (&b"123"[..], 1));
+        assert_eq!(
+            answers.len(),
+            2,
+            "the pending answer and the one after it wait"
+        );
+
+        let failed = Err(DispatchError::ShortRequest);
+        let mut answers: Answers = FuturesOrdered::new();
+        answers.push_back(Box::pin(async { Err(DispatchError::ShortRequest) }));
+        let mut out = Trickle {
+            step: usize::MAX,
+            got: Vec::new(),
+            writes: 0,
+        };
+        let first = answer(b"1").await;
+        assert!(write_ready(&queued, &mut out, None, first, &mut answers)
+            .await
+            .is_err());
+        assert_eq!(out.got, b"1");
+        assert!(write_ready(&queued, &mut out, None, failed, &mut answers)
+            .await
+            .is_err());
+    }
+
     #[tokio::test]
     async fn every_chunk_goes_out_in_order_through_partial_writes() {
         let chunks: Vec<Bytes> = (0..200u8)
@@ -283,6 +583,7 @@ mod tests {
             let mut out = Trickle {
                 step,
                 got: Vec::new(),
+                writes: 0,
             };
             let frame = ResponseFrame {
                 chunks: chunks.clone(),

@@ -77,6 +77,17 @@ impl QueuedBytes {
         }
     }
 
+    /// Room for a request of `size` bytes if the pool has it now.
+    pub fn try_admit_request(&self, size: usize) -> Option<RequestPermit> {
+        let Some(requests) = &self.requests else {
+            return Some(RequestPermit { _held: None });
+        };
+        let wanted = size.min(self.request_limit);
+        let wanted = u32::try_from(wanted).unwrap_or(u32::MAX);
+        let held = Arc::clone(requests).try_acquire_many_owned(wanted).ok()?;
+        Some(RequestPermit { _held: Some(held) })
+    }
+
     /// Request bytes read and not yet handled, over all connections.
     pub fn queued_request_bytes(&self) -> usize {
         self.requests.as_ref().map_or(0, |requests| {

@@ -71,6 +71,32 @@ enum LoadState {
     Active { leader_epoch: i32 },
 }
 
+/// How long a coordinator request waits for its partition to load before it is answered
+/// COORDINATOR_LOAD_IN_PROGRESS.
+pub const COORDINATOR_LOAD_WAIT: Duration = Duration::from_secs(2);
+
+/// Asks `check` again after each change `changes` announces while it answers
+/// COORDINATOR_LOAD_IN_PROGRESS, for at most [`COORDINATOR_LOAD_WAIT`].
+pub async fn wait_out_load<T>(
+    changes: &watch::Sender<u64>,
+    mut check: impl FnMut() -> Result<T, ResponseError>,
+) -> Result<T, ResponseError> {
+    let deadline = Instant::now() + COORDINATOR_LOAD_WAIT;
+    let mut seen = changes.subscribe();
+    loop {
+        // Marked seen before the check, so a change made after it ends the wait below.
+        seen.borrow_and_update();
+        match check() {
+            Err(ResponseError::CoordinatorLoadInProgress) => {}
+            checked => return checked,
+        }
+        match tokio::time::timeout_at(deadline, seen.changed()).await {
+            Ok(Ok(())) => {}
+            _ => return Err(ResponseError::CoordinatorLoadInProgress),
+        }
+    }
+}
+
 /// Which partitions of the topic this broker serves, and in which leader epoch.
 #[derive(Debug, Default)]
 pub struct CoordinatorPartitions {
@@ -104,31 +130,18 @@ impl CoordinatorPartitions {
         }
     }
 
-    /// [`Self::check`], waiting up to `wait` while the partition loads (or until this broker
-    /// stops leading it); COORDINATOR_LOAD_IN_PROGRESS when the load outlasts `wait`.
+    /// [`Self::check`], waiting up to [`COORDINATOR_LOAD_WAIT`] while the partition loads (or
+    /// until this broker stops leading it).
     pub async fn check_waiting_for_load(
         &self,
         broker: &Broker,
         topic: &str,
         partition: i32,
-        wait: Duration,
     ) -> Result<i32, ResponseError> {
-        let deadline = Instant::now() + wait;
-        let mut changes = self.changes.subscribe();
-        loop {
-            // Marked seen before the check, so a change made after it wakes the wait below.
-            changes.borrow_and_update();
-            match self.check(&broker.image(), broker.broker_id, topic, partition) {
-                Err(ResponseError::CoordinatorLoadInProgress) => {}
-                checked => return checked,
-            }
-            if tokio::time::timeout_at(deadline, changes.changed())
-                .await
-                .is_err()
-            {
-                return Err(ResponseError::CoordinatorLoadInProgress);
-            }
-        }
+        wait_out_load(&self.changes, || {
+            self.check(&broker.image(), broker.broker_id, topic, partition)
+        })
+        .await
     }
 
     fn set(&self, partition: i32, state: Option<LoadState>) {

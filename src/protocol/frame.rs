@@ -2,15 +2,13 @@
 
 use bytes::BytesMut;
 use thiserror::Error;
-use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// Kafka's `socket.request.max.bytes` default: larger requests close the connection.
 pub const MAX_REQUEST_BYTES: usize = 100 * 1024 * 1024;
 
-/// Frames up to this size get their whole buffer at once (one allocation, no regrowth); larger
-/// ones reserve memory as their bytes arrive, so a peer that announces a huge frame and sends
-/// nothing costs little.
-const READ_CHUNK_BYTES: usize = 8 * 1024 * 1024;
+/// A reader's buffer for a large frame grows by at most this much at a time, so a peer that
+/// announces a huge frame and sends nothing costs little.
+pub const READ_CHUNK_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum FrameError {
@@ -24,34 +22,14 @@ pub enum FrameError {
     Io(#[from] std::io::Error),
 }
 
-/// Reads one frame's payload. `Ok(None)` means the peer closed the connection between frames.
-pub async fn read_frame<R: AsyncRead + Unpin>(
-    reader: &mut R,
-    limit: usize,
-) -> Result<Option<BytesMut>, FrameError> {
-    match read_frame_size(reader, limit).await? {
-        Some(size) => read_frame_payload(reader, size).await.map(Some),
-        None => Ok(None),
-    }
-}
-
-/// Reads the size prefix of the next frame (checked against `limit`), so that a reader can
-/// decide when to read the payload. `Ok(None)` when the peer closed between frames.
-pub async fn read_frame_size<R: AsyncRead + Unpin>(
-    reader: &mut R,
-    limit: usize,
-) -> Result<Option<usize>, FrameError> {
-    let mut size_bytes = [0u8; 4];
-    match reader.read_exact(&mut size_bytes).await {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e.into()),
-    }
-    let size = i32::from_be_bytes(size_bytes);
-    if size < 0 {
-        return Err(FrameError::NegativeSize(size));
-    }
-    let size = size as usize;
+/// The size of the frame whose prefix starts `buf` (checked against `limit`), once the whole
+/// prefix is there.
+pub fn frame_size(buf: &[u8], limit: usize) -> Result<Option<usize>, FrameError> {
+    let Some(&[a, b, c, d]) = buf.get(..4) else {
+        return Ok(None);
+    };
+    let size = i32::from_be_bytes([a, b, c, d]);
+    let size = usize::try_from(size).map_err(|_| FrameError::NegativeSize(size))?;
     if size > limit {
         return Err(FrameError::TooLarge {
             size: size as i64,
@@ -61,55 +39,8 @@ pub async fn read_frame_size<R: AsyncRead + Unpin>(
     Ok(Some(size))
 }
 
-/// Reads a payload of `size` bytes, whose size prefix was read already.
-pub async fn read_frame_payload<R: AsyncRead + Unpin>(
-    reader: &mut R,
-    size: usize,
-) -> Result<BytesMut, FrameError> {
-    let mut payload = BytesMut::with_capacity(size.min(READ_CHUNK_BYTES));
-    while payload.len() < size {
-        let want = (size - payload.len()).min(READ_CHUNK_BYTES);
-        payload.reserve(want);
-        let mut limited = (&mut *reader).take(want as u64);
-        if limited.read_buf(&mut payload).await? == 0 {
-            return Err(FrameError::Truncated);
-        }
-    }
-    Ok(payload)
-}
-
 /// Prepends the size to an encoded payload written after 4 reserved bytes.
 pub fn finish_frame(buf: &mut BytesMut) {
     let size = (buf.len() - 4) as i32;
     buf[..4].copy_from_slice(&size.to_be_bytes());
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn reads_frames_back_to_back() {
-        let mut input: &[u8] = &[0, 0, 0, 2, b'h', b'i', 0, 0, 0, 0];
-        let first = read_frame(&mut input, 10).await.unwrap().unwrap();
-        assert_eq!(&first[..], b"hi");
-        let second = read_frame(&mut input, 10).await.unwrap().unwrap();
-        assert!(second.is_empty());
-        assert!(read_frame(&mut input, 10).await.unwrap().is_none());
-    }
-
-    #[tokio::test]
-    async fn oversized_frame_is_refused_before_reading_it() {
-        let mut input: &[u8] = &[0x7f, 0xff, 0xff, 0xff];
-        let err = read_frame(&mut input, MAX_REQUEST_BYTES).await.unwrap_err();
-        assert!(matches!(err, FrameError::TooLarge { .. }));
-    }
-
-    #[tokio::test]
-    async fn truncated_frame_is_an_error() {
-        let mut input: &[u8] = &[0, 0, 0, 5, 1, 2];
-        let err = read_frame(&mut input, 10).await.unwrap_err();
-        assert!(matches!(err, FrameError::Truncated));
-    }
 }

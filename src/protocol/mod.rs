@@ -11,5 +11,5 @@ pub mod frame;
 pub mod response_frame;
 pub mod versions;
 
-pub use frame::{read_frame, read_frame_payload, read_frame_size, FrameError, MAX_REQUEST_BYTES};
+pub use frame::{frame_size, FrameError, MAX_REQUEST_BYTES, READ_CHUNK_BYTES};
 pub use versions::{supported_versions, SUPPORTED_APIS};

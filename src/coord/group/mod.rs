@@ -64,10 +64,6 @@ pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 /// The producer id of a record written outside any producer (Kafka's NO_PRODUCER_ID).
 const NO_PRODUCER_ID: i64 = -1;
 
-/// How long a group request waits for its `__consumer_offsets` partition to load before it is
-/// answered COORDINATOR_LOAD_IN_PROGRESS.
-const COORDINATOR_LOAD_WAIT: Duration = Duration::from_secs(2);
-
 /// Kafka's `offsets.topic.segment.bytes` default, which `__consumer_offsets` is created with.
 const OFFSETS_TOPIC_SEGMENT_BYTES: &str = "104857600";
 
@@ -155,7 +151,7 @@ impl GroupCoordinator {
 
     /// The `__consumer_offsets` partition of `group_id`, and the leader epoch this broker serves
     /// it in (else NOT_COORDINATOR, or COORDINATOR_LOAD_IN_PROGRESS once
-    /// [`COORDINATOR_LOAD_WAIT`] has passed with the partition still loading).
+    /// [`crate::coord::partition_loader::COORDINATOR_LOAD_WAIT`] has passed with the partition still loading).
     async fn shard(&self, group_id: &str) -> Result<(i32, i32), ResponseError> {
         let broker = self
             .broker
@@ -170,7 +166,7 @@ impl GroupCoordinator {
         let partition = partition_for(group_id, count);
         let epoch = self
             .partitions
-            .check_waiting_for_load(&broker, OFFSETS_TOPIC, partition, COORDINATOR_LOAD_WAIT)
+            .check_waiting_for_load(&broker, OFFSETS_TOPIC, partition)
             .await?;
         Ok((partition, epoch))
     }

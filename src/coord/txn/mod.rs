@@ -30,6 +30,7 @@ use self::store::TRANSACTION_STATE_TOPIC;
 use self::task::{Command, TxnTask};
 use crate::broker::Broker;
 use crate::coord::internal_topic::partition_for;
+use crate::coord::partition_loader::wait_out_load;
 
 /// The handle of one transactional id's task.
 #[derive(Clone)]
@@ -53,6 +54,8 @@ enum PartitionState {
 #[derive(Default)]
 pub struct TxnCoordinator {
     partitions: Mutex<HashMap<i32, PartitionState>>,
+    /// Bumped whenever a partition starts or ends loading, for requests waiting out a load.
+    load_changes: watch::Sender<u64>,
 }
 
 /// What DescribeTransactions and ListTransactions show of one id.
@@ -80,7 +83,7 @@ impl TxnCoordinator {
 
     /// The id's task, spawning one when `create` (InitProducerId) and the id is unknown.
     /// NOT_COORDINATOR when this broker does not coordinate it, COORDINATOR_LOAD_IN_PROGRESS
-    /// while its partition is being loaded.
+    /// while its partition is being loaded (or is led but not taken up yet).
     fn handle(
         &self,
         broker: &Broker,
@@ -92,6 +95,14 @@ impl TxnCoordinator {
         let loaded = match partitions.get_mut(&partition) {
             Some(PartitionState::Loaded(loaded)) => loaded,
             Some(PartitionState::Loading) => return Err(ResponseError::CoordinatorLoadInProgress),
+            // Led in the image this broker applied, but not taken up yet: about to load.
+            None if broker
+                .image()
+                .partition(TRANSACTION_STATE_TOPIC, partition)
+                .is_some_and(|p| p.leader == broker.broker_id) =>
+            {
+                return Err(ResponseError::CoordinatorLoadInProgress)
+            }
             None => return Err(ResponseError::NotCoordinator),
         };
         if let Some(handle) = loaded.txns.get(transactional_id) {
@@ -120,9 +131,13 @@ impl TxnCoordinator {
         create: bool,
         command: impl FnOnce(oneshot::Sender<Result<T, ResponseError>>) -> Command,
     ) -> Result<T, ResponseError> {
-        let handle = self
-            .handle(broker, transactional_id, create)?
-            .ok_or(ResponseError::InvalidProducerIdMapping)?;
+        // A partition that is loading (a new `__transaction_state`, or one just taken over)
+        // usually loads in milliseconds: worth waiting for rather than a client's retry.
+        let handle = wait_out_load(&self.load_changes, || {
+            self.handle(broker, transactional_id, create)
+        })
+        .await?
+        .ok_or(ResponseError::InvalidProducerIdMapping)?;
         let (reply, answer) = oneshot::channel();
         handle
             .commands

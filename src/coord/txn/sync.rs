@@ -89,6 +89,7 @@ impl TxnCoordinator {
         for (partition, epoch) in to_load {
             self.load(broker, partition, epoch);
         }
+        self.load_changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Replays one partition into a task per transactional id.
@@ -136,6 +137,7 @@ impl TxnCoordinator {
                 None => partitions.remove(&partition),
             };
         }
+        self.load_changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Ongoing transactions older than their timeout are aborted (Kafka's
