@@ -951,3 +951,44 @@ async fn an_isolated_leader_s_unreplicated_tail_is_truncated_when_it_rejoins() {
     .unwrap();
     cluster.shutdown().await;
 }
+
+/// A topic created while the followers' fetches are held by their leaders (nothing new on the
+/// partitions they follow) replicates at once: its first acks=all produce does not wait out the
+/// held fetches. Here the leaders may hold a fetch for 10 minutes, so a follower that only
+/// took up the new partitions at its next fetch would fail the produce's 20 s timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_topic_replicates_without_waiting_out_the_followers_held_fetches() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(
+        dir.path(),
+        3,
+        &[
+            ("replica.fetch.wait.max.ms", "600000"),
+            ("replica.lag.time.max.ms", "600000"),
+        ],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_replicated_topic(&bootstrap, "held", 3, &[]).await;
+    for partition in 0..3 {
+        produce_acks_all(&bootstrap, "held", partition, 1, "held");
+    }
+    create_replicated_topic(&bootstrap, "fresh", 3, &[]).await;
+    let producer = producer(&bootstrap, &[("message.timeout.ms", "20000")]);
+    for partition in 0..3 {
+        producer
+            .send(
+                BaseRecord::<(), _>::to("fresh")
+                    .partition(partition)
+                    .payload("first"),
+            )
+            .expect("queued");
+    }
+    producer
+        .flush(TIMEOUT)
+        .expect("the new topic's records acknowledged with acks=all");
+    for partition in 0..3 {
+        assert_eq!(high_watermark(&bootstrap, "fresh", partition), 1);
+    }
+    cluster.shutdown().await;
+}

@@ -97,7 +97,8 @@ async fn apply_image(
 /// writes it once more, see `cluster::stop_running`). Unlike Kafka the periodic write is not
 /// synced (it is replaced whole by a rename): a lost or older one only starts a restarted
 /// replica's high watermark lower, which is safe, and the fsyncs competed with the metadata
-/// log's on a busy disk.
+/// log's on a busy disk. Nor is it written when no high watermark moved since the last write
+/// (Kafka writes it every interval).
 pub async fn run_high_watermark_checkpoints(broker: Arc<Broker>) {
     let interval_ms = u64::try_from(broker.config.replica_high_watermark_checkpoint_interval_ms)
         .unwrap_or(1)

@@ -146,6 +146,9 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "Request bytes all connections may hold before reading stops; -1 is unbounded (Kafka's default; kf bounds it)."),
     broker("queued.max.response.bytes", Long, Some("268435456"), Any,
         "Response bytes all connections may hold unsent (kf's own); Fetches shrink to fit; -1 is unbounded."),
+    broker("replica.fetch.wait.max.ms", Int, Some("500"), AtLeast(0),
+        "How long a leader may hold a follower's fetch waiting for records; keep it at most \
+         replica.lag.time.max.ms."),
     broker("replica.high.watermark.checkpoint.interval.ms", Long, Some("5000"), AtLeast(1),
         "How often each broker writes its partitions' high watermarks to replication-offset-checkpoint."),
     broker("replica.lag.time.max.ms", Long, Some("30000"), Any,
@@ -236,6 +239,7 @@ pub struct BrokerConfig {
     pub offsets_topic_replication_factor: i16,
     pub queued_max_request_bytes: i64,
     pub queued_max_response_bytes: i64,
+    pub replica_fetch_wait_max_ms: i32,
     pub replica_high_watermark_checkpoint_interval_ms: i64,
     pub replica_lag_time_max_ms: i64,
     /// `replica.selector.class` is the rack-aware selector (KIP-392): a leader may send a
@@ -370,6 +374,7 @@ impl BrokerConfig {
             offsets_topic_replication_factor: short("offsets.topic.replication.factor"),
             queued_max_request_bytes: number("queued.max.request.bytes"),
             queued_max_response_bytes: number("queued.max.response.bytes"),
+            replica_fetch_wait_max_ms: int("replica.fetch.wait.max.ms"),
             replica_high_watermark_checkpoint_interval_ms: number(
                 "replica.high.watermark.checkpoint.interval.ms",
             ),

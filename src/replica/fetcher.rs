@@ -16,7 +16,7 @@
 //!
 //! Differs from Kafka: a log behind the leader's log start restarts empty at it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -29,13 +29,12 @@ use uuid::Uuid;
 
 use super::fetch_session::FollowerSession;
 use super::open::Replica;
+use super::TopicPartition;
 use crate::broker::Broker;
 use crate::clock::now_ms;
 
 /// The Fetch version followers send (v15+: the replica id is in `replica_state`).
 const FETCH_VERSION: i16 = 17;
-/// How long the leader may hold a follower's fetch (Kafka's `replica.fetch.wait.max.ms`).
-const FETCH_WAIT_MAX_MS: i32 = 500;
 /// Kafka's `replica.fetch.max.bytes` and `replica.fetch.response.max.bytes`.
 const FETCH_MAX_BYTES: i32 = 1024 * 1024;
 const FETCH_RESPONSE_MAX_BYTES: i32 = 10 * 1024 * 1024;
@@ -80,6 +79,8 @@ struct Followed {
     generation: Option<u64>,
     replicas: Vec<(Replica, Uuid)>,
     by_partition: HashMap<(Uuid, i32), usize>,
+    /// The partitions of `replicas`, by name.
+    names: HashSet<TopicPartition>,
 }
 
 impl Followed {
@@ -105,11 +106,25 @@ impl Followed {
             .enumerate()
             .map(|(i, (r, topic_id))| ((*topic_id, r.partition.tp.partition), i))
             .collect();
+        let names = replicas
+            .iter()
+            .map(|(r, _)| r.partition.tp.clone())
+            .collect();
         Self {
             generation: complete.then_some(generation),
             replicas,
             by_partition,
+            names,
         }
+    }
+
+    /// Whether this broker now follows a partition from `leader` that this list lacks.
+    fn lacks_a_partition(&self, broker: &Broker, leader: i32) -> bool {
+        broker
+            .replicas
+            .all()
+            .iter()
+            .any(|p| p.leader() == leader && !self.names.contains(&p.tp))
     }
 }
 
@@ -146,6 +161,7 @@ async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
     debug!(broker = broker.broker_id, leader, "replica fetcher started");
     let mut followed = None;
     let mut session = FollowerSession::default();
+    let mut generations = broker.replicas.subscribe_generation();
     while refresh(&broker, leader, &mut followed) {
         let Some(followed) = followed.as_ref() else {
             break;
@@ -154,10 +170,30 @@ async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
             tokio::time::sleep(ERROR_BACKOFF).await;
             continue;
         };
-        let response = broker
+        generations.borrow_and_update();
+        let fetch = broker
             .peers
-            .fetch(broker.broker_id, leader, FETCH_VERSION, request)
-            .await;
+            .fetch(broker.broker_id, leader, FETCH_VERSION, request);
+        tokio::pin!(fetch);
+        // The leader may hold this fetch `replica.fetch.wait.max.ms` for news of its partitions. A
+        // partition this broker starts to follow from the leader meanwhile (a new topic) must
+        // not wait that out: its first acks=all produce would. The fetch is dropped and the
+        // next one, full, names it (the leader's session moved on: a new one opens).
+        let response = loop {
+            tokio::select! {
+                response = &mut fetch => break Some(response),
+                changed = generations.changed() => match changed {
+                    Ok(()) if followed.lacks_a_partition(&broker, leader) => break None,
+                    Ok(()) => {}
+                    // No more changes to watch (the broker is going): the fetch is all.
+                    Err(_) => break Some((&mut fetch).await),
+                },
+            }
+        };
+        let Some(response) = response else {
+            session.failed();
+            continue;
+        };
         match response {
             Ok(response) => {
                 if session.answered(response.error_code, response.session_id) {
@@ -210,7 +246,7 @@ fn fetch_request(
                     .with_replica_id(BrokerId(broker.broker_id))
                     .with_replica_epoch(-1),
             )
-            .with_max_wait_ms(FETCH_WAIT_MAX_MS)
+            .with_max_wait_ms(broker.config.replica_fetch_wait_max_ms)
             .with_min_bytes(1)
             .with_max_bytes(FETCH_RESPONSE_MAX_BYTES)
             .with_session_id(fetch.session_id)

@@ -4,8 +4,9 @@
 //! and is deleted with its topic.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
+
+use tokio::sync::watch;
 
 use kafka_protocol::error::ResponseError;
 use tracing::warn;
@@ -28,7 +29,7 @@ pub struct ReplicaManager {
     partitions: RwLock<HashMap<TopicPartition, Arc<Partition>>>,
     /// Bumped after any hosted partition changed role, replicas or ISR, or was removed: the
     /// fetchers rebuild their list of followed partitions only then.
-    generation: AtomicU64,
+    generation: watch::Sender<u64>,
     fetchers: Fetchers,
     /// Where a partition's high watermark starts, and where it is written periodically.
     hw_checkpoint: HighWatermarkCheckpoint,
@@ -42,7 +43,7 @@ impl ReplicaManager {
             hw_checkpoint: HighWatermarkCheckpoint::load(logs.log_dir()),
             logs,
             partitions: RwLock::new(HashMap::new()),
-            generation: AtomicU64::new(0),
+            generation: watch::Sender::new(0),
             fetchers: Fetchers::default(),
         }
     }
@@ -75,11 +76,16 @@ impl ReplicaManager {
 
     /// Changes whenever a hosted partition's role, replicas or ISR changed or one was removed.
     pub(super) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        *self.generation.borrow()
+    }
+
+    /// Announces each change of [`Self::generation`].
+    pub(super) fn subscribe_generation(&self) -> watch::Receiver<u64> {
+        self.generation.subscribe()
     }
 
     fn bump_generation(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.generation.send_modify(|g| *g += 1);
     }
 
     /// A hosted partition, if any.

@@ -37,7 +37,7 @@ struct SnapshotHead {
     meta: SnapshotMeta<u64, openraft::EmptyNode>,
 }
 
-/// The image of the snapshot last decoded while a process starts its nodes, by the log id it
+/// The images of the snapshots decoded while a process starts its nodes, by the log id each
 /// reflects. The nodes of one process (one per broker) hold snapshots of one log, and an image
 /// is a function of the log up to its last id (records apply deterministically), so a node
 /// whose snapshot reflects the same id takes a clone of that image (topics shared, not copied)
@@ -45,10 +45,10 @@ struct SnapshotHead {
 /// partitions. Kept only while the process starts its nodes: kept longer, it would pin the
 /// topics the nodes replace as they apply records.
 #[derive(Clone, Default)]
-pub struct SharedSnapshot(Arc<Mutex<Option<(MetadataLogId, MetadataImage)>>>);
+pub struct SharedSnapshot(Arc<Mutex<Vec<(MetadataLogId, MetadataImage)>>>);
 
 impl SharedSnapshot {
-    fn lock(&self) -> MutexGuard<'_, Option<(MetadataLogId, MetadataImage)>> {
+    fn lock(&self) -> MutexGuard<'_, Vec<(MetadataLogId, MetadataImage)>> {
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -64,21 +64,23 @@ impl SharedSnapshot {
         };
         let started = std::time::Instant::now();
         let invalid = |e| io::Error::new(io::ErrorKind::InvalidData, e);
-        if self.lock().is_some() {
+        if !self.lock().is_empty() {
             let head: SnapshotHead = serde_json::from_slice(&bytes).map_err(invalid)?;
-            if let Some((id, image)) = self.lock().as_ref() {
-                if head.meta.last_log_id == Some(*id) {
-                    tracing::info!(path = %path.display(), bytes = bytes.len(), elapsed_ms = started.elapsed().as_millis(), "metadata snapshot loaded, its image shared with a node started before");
-                    return Ok(Some(SnapshotContent {
-                        meta: head.meta,
-                        image: image.clone(),
-                    }));
-                }
+            let decoded = self.lock();
+            let same = decoded
+                .iter()
+                .find(|(id, _)| head.meta.last_log_id == Some(*id));
+            if let Some((_, image)) = same {
+                tracing::info!(path = %path.display(), bytes = bytes.len(), elapsed_ms = started.elapsed().as_millis(), "metadata snapshot loaded, its image shared with a node started before");
+                return Ok(Some(SnapshotContent {
+                    meta: head.meta,
+                    image: image.clone(),
+                }));
             }
         }
         let content: SnapshotContent = serde_json::from_slice(&bytes).map_err(invalid)?;
         if let Some(id) = content.meta.last_log_id {
-            *self.lock() = Some((id, content.image.clone()));
+            self.lock().push((id, content.image.clone()));
         }
         tracing::info!(path = %path.display(), bytes = bytes.len(), elapsed_ms = started.elapsed().as_millis(), "metadata snapshot loaded");
         Ok(Some(content))
@@ -407,6 +409,12 @@ mod tests {
             "another position is decoded"
         );
         assert_eq!(*topic, *decoded);
+        let third = snapshot_dir(5, "1-5-2");
+        let (shared_again, _) = open(&third);
+        assert!(
+            Arc::ptr_eq(&topic, &shared_again),
+            "any position decoded before is shared"
+        );
         let empty = tempfile::tempdir().unwrap();
         let machine = StateMachine::open(empty.path(), DiskFull::new(empty.path()), &shared);
         assert!(machine.unwrap().lock().current_snapshot.is_none());
