@@ -413,10 +413,11 @@ impl LogManager {
     /// Makes sure the partition has its directory for topic id `topic_id` (see `bind`), with
     /// the files of an empty log in a new one (created and closed: the log is opened at its
     /// first use). A failure takes the partition offline. A partition already bound to that
-    /// id, or whose directory was on disk at start, is left as it is (the latter's topic id is checked when it is opened, or by the stray
-    /// sweep), so this is cheap to call for every partition of every image. Returns whether
-    /// anything was written: the caller makes it durable with [`Self::sync`], once for many
-    /// partitions, without waiting (a log opened first syncs its own).
+    /// id, or whose directory was on disk at start, is left as it is (the latter's topic id is
+    /// checked when it is opened, or by the stray sweep), so this is cheap to call for every
+    /// partition of every image. Returns whether anything was written: the caller makes it
+    /// durable with [`Self::sync`], once for many partitions, without waiting (a log opened
+    /// first syncs its own).
     pub fn create(&self, topic: &str, partition: i32, topic_id: Uuid) -> Result<bool, LogError> {
         let slot = self.slot_or_insert(topic, partition)?;
         let mut entry = lock(&slot);
