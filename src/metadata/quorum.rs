@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use openraft::error::{InitializeError, RaftError};
@@ -105,10 +105,10 @@ pub struct MetadataQuorum {
     image: watch::Receiver<Arc<MetadataImage>>,
     applied_index: watch::Receiver<Option<u64>>,
     activity: ActivityLog,
-    controller_task: JoinHandle<()>,
-    /// Snapshots the image once the log past the last snapshot exceeds
-    /// [`QuorumConfig::max_bytes_between_snapshots`].
-    snapshot_task: JoinHandle<()>,
+    /// The tasks that call into this node's Raft: the controller, and the one that snapshots
+    /// the image once the log past the last snapshot exceeds
+    /// [`QuorumConfig::max_bytes_between_snapshots`]. Stopped before Raft is (empty after).
+    tasks: Mutex<Vec<JoinHandle<()>>>,
     request_timeout: Duration,
 }
 
@@ -184,8 +184,7 @@ impl MetadataQuorum {
             image,
             applied_index,
             activity,
-            controller_task,
-            snapshot_task,
+            tasks: Mutex::new(vec![controller_task, snapshot_task]),
             request_timeout: config.request_timeout,
         })
     }
@@ -395,9 +394,16 @@ impl MetadataQuorum {
 
     /// Leaves the router, stops the controller and Raft.
     pub async fn shutdown(&self) {
-        self.router.deregister(self.node_id);
-        self.controller_task.abort();
-        self.snapshot_task.abort();
+        // No call may reach Raft once it stopped (openraft reports each as a fatal error): the
+        // other nodes' links stop finding it and finish the calls they made, and this node's
+        // own tasks are cancelled and awaited, before it stops.
+        self.router.deregister(self.node_id).await;
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(PoisonError::into_inner));
+        for task in tasks {
+            task.abort();
+            // Cancelled (or done): either way it no longer runs.
+            let _ = task.await;
+        }
         if let Err(error) = self.raft.shutdown().await {
             tracing::warn!(node = self.node_id, %error, "raft did not stop cleanly");
         }

@@ -38,6 +38,9 @@ pub type QuorumDescriber = Arc<dyn Fn() -> QuorumDescription + Send + Sync>;
 
 #[derive(Clone)]
 struct RegisteredNode {
+    /// Held (shared) by every call made on `raft` through a link, and taken whole when the node
+    /// leaves: it then waits for the calls under way, so that none reaches a stopped Raft.
+    calls: Arc<tokio::sync::RwLock<()>>,
     raft: MetadataRaft,
     controller: mpsc::Sender<ControllerEnvelope>,
     describer: QuorumDescriber,
@@ -106,6 +109,7 @@ impl QuorumRouter {
         self.lock().nodes.insert(
             node_id,
             RegisteredNode {
+                calls: Arc::default(),
                 raft,
                 controller,
                 describer,
@@ -114,8 +118,12 @@ impl QuorumRouter {
         );
     }
 
-    pub(crate) fn deregister(&self, node_id: u64) {
-        self.lock().nodes.remove(&node_id);
+    /// Removes the node, once the calls links were making on it have returned.
+    pub(crate) async fn deregister(&self, node_id: u64) {
+        let removed = self.lock().nodes.remove(&node_id);
+        if let Some(node) = removed {
+            let _ = node.calls.write().await;
+        }
     }
 
     fn reachable(&self, from: u64, to: u64) -> Option<RegisteredNode> {
@@ -128,6 +136,18 @@ impl QuorumRouter {
     /// The Raft handle of `to` as seen from `from`; `None` when stopped or cut off.
     pub(crate) fn raft(&self, from: u64, to: u64) -> Option<MetadataRaft> {
         self.reachable(from, to).map(|node| node.raft)
+    }
+
+    /// [`Self::raft`] for a call: with the guard that keeps `to` from stopping until the call
+    /// returns; `None` when stopped, stopping or cut off.
+    fn raft_for_call(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Option<(MetadataRaft, tokio::sync::OwnedRwLockReadGuard<()>)> {
+        let node = self.reachable(from, to)?;
+        let guard = node.calls.clone().try_read_owned().ok()?;
+        Some((node.raft, guard))
     }
 
     /// The controller mailbox of `to` as seen from `from`; `None` when stopped or cut off.
@@ -209,9 +229,12 @@ pub struct QuorumLink {
 }
 
 impl QuorumLink {
-    fn target_raft(&self) -> Result<MetadataRaft, Box<Unreachable>> {
+    /// The target's Raft and the guard to hold while calling it.
+    fn target_raft(
+        &self,
+    ) -> Result<(MetadataRaft, tokio::sync::OwnedRwLockReadGuard<()>), Box<Unreachable>> {
         self.router
-            .raft(self.source, self.target)
+            .raft_for_call(self.source, self.target)
             .ok_or_else(|| Box::new(Unreachable::new(&NodeUnreachable(self.target))))
     }
 
@@ -240,7 +263,7 @@ impl RaftNetwork<MetadataTypeConfig> for QuorumLink {
         rpc: AppendEntriesRequest<MetadataTypeConfig>,
         _option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, EmptyNode, RaftError<u64>>> {
-        let raft = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
+        let (raft, _call) = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
         let sent_upto = rpc
             .entries
             .last()
@@ -266,7 +289,7 @@ impl RaftNetwork<MetadataTypeConfig> for QuorumLink {
         InstallSnapshotResponse<u64>,
         RPCError<u64, EmptyNode, RaftError<u64, InstallSnapshotError>>,
     > {
-        let raft = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
+        let (raft, _call) = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
         let response = raft
             .install_snapshot(rpc)
             .await
@@ -281,7 +304,7 @@ impl RaftNetwork<MetadataTypeConfig> for QuorumLink {
         rpc: VoteRequest<u64>,
         _option: RPCOption,
     ) -> Result<VoteResponse<u64>, RPCError<u64, EmptyNode, RaftError<u64>>> {
-        let raft = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
+        let (raft, _call) = self.target_raft().map_err(|e| RPCError::Unreachable(*e))?;
         let response = raft
             .vote(rpc)
             .await
