@@ -162,7 +162,13 @@ async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
     let mut followed = None;
     let mut session = FollowerSession::default();
     let mut generations = broker.replicas.subscribe_generation();
-    while refresh(&broker, leader, &mut followed) {
+    loop {
+        // Marked seen before the list is brought up to date, so that a partition added after
+        // the list was built wakes the wait below.
+        generations.borrow_and_update();
+        if !refresh(&broker, leader, &mut followed) {
+            break;
+        }
         let Some(followed) = followed.as_ref() else {
             break;
         };
@@ -170,7 +176,6 @@ async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
             tokio::time::sleep(ERROR_BACKOFF).await;
             continue;
         };
-        generations.borrow_and_update();
         let fetch = broker
             .peers
             .fetch(broker.broker_id, leader, FETCH_VERSION, request);

@@ -2,6 +2,9 @@
 //!
 //! Each topic is forwarded to the active controller in turn; a topic named twice is refused with
 //! INVALID_REQUEST, as Kafka does.
+//!
+//! Differs from Kafka: answered once the other brokers of the process have applied the change too
+//! (up to 1 s, as every controller call: `MetadataQuorum::controller_call`).
 
 use std::collections::HashMap;
 

@@ -3,6 +3,11 @@
 //! Forwarded to the active controller, which validates and writes the topic and partition
 //! records (see `metadata/controller/create_topics.rs`). From v5 the answer carries the topic's
 //! partitions, replication factor and configs.
+//!
+//! Differs from Kafka: the answer comes once the other brokers of the process have applied the
+//! records too (up to 1 s, as for every controller call: `MetadataQuorum::controller_call`), so
+//! a Metadata request to any broker right after it finds the topic; Kafka's brokers catch up
+//! on their own.
 
 use std::collections::{BTreeMap, HashSet};
 

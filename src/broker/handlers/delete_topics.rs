@@ -2,6 +2,9 @@
 //!
 //! Forwarded to the active controller. Topics are named by name, or from v6 by name or id.
 //! Each broker deletes its logs of a deleted topic when it applies the removal.
+//!
+//! Differs from Kafka: answered once the other brokers of the process have applied the change too
+//! (up to 1 s, as every controller call: `MetadataQuorum::controller_call`).
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;

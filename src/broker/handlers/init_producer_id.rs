@@ -9,7 +9,10 @@
 //! has (KIP-360). Before v4 PRODUCER_FENCED is answered as INVALID_PRODUCER_EPOCH, as Kafka does
 //! for clients that predate it.
 //!
-//! Differs from Kafka: `keep_prepared_txn` (KIP-939, v6) is not served.
+//! Differs from Kafka: `keep_prepared_txn` (KIP-939, v6) is not served. While the id's
+//! `__transaction_state` partition loads (or is led but not taken up yet), the request waits for
+//! the load (up to 2 s, `coord::partition_loader`) before COORDINATOR_LOAD_IN_PROGRESS, as every
+//! transactional request does; Kafka answers it at once.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::{
