@@ -109,8 +109,8 @@ pub struct Partition {
     state: Mutex<ReplicaState>,
     /// Bumped whenever the log end, the high watermark or the leadership moves: what fetches
     /// and acks=all produces of this partition wait on. Made at the first subscription (a
-    /// channel is about 350 bytes, most of an idle partition's share of a broker): a move
-    /// before it has no one to wake, since a waiter subscribes before it checks the state.
+    /// channel is about 350 bytes, the largest part of an idle hosted partition's state): a
+    /// move before it has no one to wake, since a waiter subscribes before it checks the state.
     moved: OnceLock<watch::Sender<u64>>,
     /// The log last opened for this partition and its topic's id, so that a lookup skips the
     /// `LogManager`'s broker-wide map (the leader looks up every partition of a follower's
