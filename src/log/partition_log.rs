@@ -286,10 +286,20 @@ impl PartitionLog {
         self.active
             .append(head, rest, header, self.config.index_interval_bytes)?;
         // Control batches come whole (markers and follower fetches), never in two parts.
-        let marker = if header.is_control() && rest.is_empty() {
-            parse_marker(head, header.base_offset)?
-        } else {
-            None
+        self.track_appended(rest.is_empty().then_some(head), header)
+    }
+
+    /// The producer state, aborted-transaction index and leader epochs after a batch was
+    /// written to the active segment; `whole` is its bytes when it came whole (a control
+    /// batch always does).
+    pub(super) fn track_appended(
+        &mut self,
+        whole: Option<&[u8]>,
+        header: &BatchHeader,
+    ) -> Result<(), LogError> {
+        let marker = match whole {
+            Some(bytes) if header.is_control() => parse_marker(bytes, header.base_offset)?,
+            _ => None,
         };
         if let Some(aborted) = self.producer_state.update(header, marker) {
             let entry = AbortedTxnEntry {
@@ -318,7 +328,7 @@ impl PartitionLog {
 
     /// Starts a new active segment at `base_offset` (>= the log end offset). An empty active
     /// segment is replaced rather than kept, so offsets stay within its u32 index range.
-    fn roll_at(&mut self, base_offset: i64, now_ms: i64) -> Result<(), LogError> {
+    pub(super) fn roll_at(&mut self, base_offset: i64, now_ms: i64) -> Result<(), LogError> {
         debug_assert!(base_offset >= self.log_end_offset());
         if self.active.size() == 0 && self.active.base_offset() == base_offset {
             return Ok(());
