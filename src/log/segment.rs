@@ -58,6 +58,10 @@ pub(crate) struct LogSegment {
     next_offset: i64,
     /// An index file was missing or torn when the segment was opened.
     indexes_missing: bool,
+    /// The last batch's position and header (as in the file), when known: a fetch from the
+    /// log's tail (a follower's, after each append) finds its batch here, where the walk from
+    /// the last index entry read a header per batch (up to `index.interval.bytes` of them).
+    last_batch: Option<(u64, BatchHeader)>,
 }
 
 impl LogSegment {
@@ -81,6 +85,7 @@ impl LogSegment {
             created_ms: now_ms,
             next_offset: base_offset,
             indexes_missing: false,
+            last_batch: None,
         })
     }
 
@@ -116,6 +121,7 @@ impl LogSegment {
             created_ms: now_ms,
             next_offset: base_offset,
             indexes_missing,
+            last_batch: None,
         })
     }
 
@@ -192,7 +198,21 @@ impl LogSegment {
         write_all_at_vectored(&log, [head, rest], self.size).at(self.log.path())?;
         let position = self.size;
         self.size += (head.len() + rest.len()) as u64;
-        self.track_batch(position, header, index_interval_bytes)
+        // The header as written (a leader's copy may differ from `header` in its CRC).
+        let written = parse_batch_header(head).unwrap_or(*header);
+        debug_assert_eq!(
+            (
+                written.base_offset,
+                written.last_offset(),
+                written.total_size()
+            ),
+            (
+                header.base_offset,
+                header.last_offset(),
+                header.total_size()
+            )
+        );
+        self.track_batch(position, &written, index_interval_bytes)
     }
 
     /// Appends whole, validated batches that follow one another (`bytes`, the batches of
@@ -246,6 +266,7 @@ impl LogSegment {
         }
         self.bytes_since_last_index_entry += header.total_size() as u64;
         self.next_offset = header.last_offset() + 1;
+        self.last_batch = Some((position, *header));
         Ok(())
     }
 
@@ -270,6 +291,15 @@ impl LogSegment {
 
     /// The position and header of the batch holding `offset` (or the first batch after it).
     pub(crate) fn find_batch(&self, offset: i64) -> Result<Option<(u64, BatchHeader)>, LogError> {
+        if let Some((position, last)) = self.last_batch {
+            // Batches come in offset order: none before the last one reaches its base offset.
+            if offset > last.last_offset() {
+                return Ok(None);
+            }
+            if offset >= last.base_offset {
+                return Ok(Some((position, last)));
+            }
+        }
         let mut position = u64::from(self.index.lookup(offset).position);
         while let Some(header) = self.header_at(position)? {
             if header.last_offset() >= offset {
@@ -354,6 +384,7 @@ impl LogSegment {
         self.offset_of_max_timestamp = self.base_offset;
         self.rolling_based_timestamp = None;
         self.next_offset = self.base_offset;
+        self.last_batch = None;
         let mut epochs: Vec<EpochStart> = Vec::new();
         let mut position = 0u64;
         while let Some(header) = self.header_at(position)? {
@@ -416,6 +447,7 @@ impl LogSegment {
             self.offset_of_max_timestamp = last.offset;
         }
         self.next_offset = first.base_offset;
+        self.last_batch = None;
         let mut position = start;
         let mut tail_bytes = 0u64;
         let mut last_batch_bytes = 0u64;
@@ -425,6 +457,7 @@ impl LogSegment {
                 self.offset_of_max_timestamp = header.last_offset();
             }
             self.next_offset = header.last_offset() + 1;
+            self.last_batch = Some((position, header));
             position += header.total_size() as u64;
             tail_bytes += header.total_size() as u64;
             last_batch_bytes = header.total_size() as u64;

@@ -299,3 +299,33 @@ fn records_without_timestamps_pass_timestamp_checks() {
         32
     );
 }
+
+#[test]
+fn reads_at_the_tail_find_the_last_batch_after_appends_truncation_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    for i in 0..20 {
+        append(&mut log, 2, 1_000 + i);
+    }
+    let first_offsets = |log: &PartitionLog, offset: i64| {
+        decode_offsets(log.read(offset, 1, log.log_end_offset()).unwrap())
+            .first()
+            .map(|(o, _)| *o)
+    };
+    // Each read returns the batch holding the offset: its first offset is the even one below.
+    for offset in 0..40 {
+        assert_eq!(first_offsets(&log, offset), Some(offset - offset % 2));
+    }
+    assert_eq!(first_offsets(&log, 40), None);
+    log.truncate_to(31).unwrap();
+    assert_eq!(log.log_end_offset(), 30);
+    assert_eq!(first_offsets(&log, 29), Some(28));
+    assert_eq!(first_offsets(&log, 30), None);
+    append(&mut log, 3, 2_000);
+    assert_eq!(first_offsets(&log, 32), Some(30));
+    drop(log);
+    let log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(first_offsets(&log, 32), Some(30));
+    assert_eq!(first_offsets(&log, 29), Some(28));
+    assert_eq!(first_offsets(&log, 33), None);
+}
