@@ -5,24 +5,42 @@ use super::error::LogError;
 use super::partition_log::{AppendInfo, PartitionLog};
 use super::segment::LogSegment;
 use crate::clock::now_ms;
-use crate::protocol::batch::{batches, verify_crc};
+use crate::protocol::batch::{batches, verify_crc, BatchHeader};
 
 impl PartitionLog {
     /// Appends the whole batches of a leader's Fetch response as they are. Each must pass its
     /// CRC and start at or after the log end offset. A partial tail is ignored. `None` when
-    /// there was no whole batch.
+    /// there was no whole batch. Consecutive batches that go to the same segment are written
+    /// in one system call (a fetch often carries several of a partition's batches).
     pub fn append_as_follower(
         &mut self,
         records: &[u8],
         now_ms: i64,
     ) -> Result<Option<AppendInfo>, LogError> {
         self.ensure_not_deleted()?;
+        let mut run = Run::default();
+        let checked = self.check_follower_batches(records, now_ms, &mut run);
+        // Batches checked before a bad one are appended, as when each went on its own.
+        let written = self.write_run(records, &mut run);
+        let info = checked?;
+        written?;
+        Ok(info)
+    }
+
+    /// Checks each batch of `records` and adds it to `run`, writing the run first whenever the
+    /// next batch needs a new segment.
+    fn check_follower_batches(
+        &mut self,
+        records: &[u8],
+        now_ms: i64,
+        run: &mut Run,
+    ) -> Result<Option<AppendInfo>, LogError> {
         let mut info: Option<AppendInfo> = None;
         for batch in batches(records) {
             let batch = batch?;
             let header = batch.header;
             verify_crc(&header, batch.bytes)?;
-            let log_end_offset = self.log_end_offset();
+            let log_end_offset = run.next_offset.unwrap_or_else(|| self.log_end_offset());
             if header.base_offset < log_end_offset {
                 return Err(LogError::UnexpectedAppendOffset {
                     base_offset: header.base_offset,
@@ -35,7 +53,15 @@ impl PartitionLog {
                     segment_bytes: self.config.segment_bytes,
                 });
             }
-            self.append_batch(batch.bytes, &header, now_ms)?;
+            let pending = run.first_max_timestamp.map(|ts| (run.bytes as u64, ts));
+            if self
+                .active
+                .should_roll_after(&self.config, &header, now_ms, pending)
+            {
+                self.write_run(records, run)?;
+                self.roll_at(header.base_offset, now_ms)?;
+            }
+            run.push(batch.position, &header);
             let first_offset = info.map_or(header.base_offset, |i| i.first_offset);
             let mut next = AppendInfo {
                 first_offset,
@@ -53,6 +79,24 @@ impl PartitionLog {
             info = Some(next);
         }
         Ok(info)
+    }
+
+    /// Writes the batches of `run` (positions within `records`) to the active segment in one
+    /// call, then does each one's bookkeeping in order; `run` is left empty.
+    fn write_run(&mut self, records: &[u8], run: &mut Run) -> Result<(), LogError> {
+        let run = std::mem::take(run);
+        let Some(&(start, _)) = run.batches.first() else {
+            return Ok(());
+        };
+        let bytes = &records[start..start + run.bytes];
+        let headers: Vec<BatchHeader> = run.batches.iter().map(|(_, h)| *h).collect();
+        self.active
+            .append_run(bytes, &headers, self.config.index_interval_bytes)?;
+        for (position, header) in &run.batches {
+            let whole = &records[*position..*position + header.total_size()];
+            self.track_appended(Some(whole), header)?;
+        }
+        Ok(())
     }
 
     /// Removes every batch that ends at or after `offset` (a batch straddling it goes too), as
@@ -97,5 +141,32 @@ impl PartitionLog {
         self.persist_log_start_offset()?;
         self.producer_state.clear();
         self.leader_epochs.truncate_from_end(i64::MIN)
+    }
+}
+
+/// Checked batches of one fetch not written yet, consecutive in the fetched bytes and bound
+/// for the active segment.
+#[derive(Default)]
+struct Run {
+    /// Each batch's position in the fetched bytes, and its header.
+    batches: Vec<(usize, BatchHeader)>,
+    /// The first batch's max timestamp (what `segment.ms` would count from in a new segment).
+    first_max_timestamp: Option<i64>,
+    /// One past the last batch's last offset.
+    next_offset: Option<i64>,
+    /// The batches' bytes in all.
+    bytes: usize,
+}
+
+impl Run {
+    fn push(&mut self, position: usize, header: &BatchHeader) {
+        debug_assert!(self
+            .batches
+            .last()
+            .is_none_or(|(p, h)| p + h.total_size() == position));
+        self.first_max_timestamp.get_or_insert(header.max_timestamp);
+        self.next_offset = Some(header.last_offset() + 1);
+        self.bytes += header.total_size();
+        self.batches.push((position, *header));
     }
 }

@@ -119,10 +119,12 @@ impl PartitionLog {
     }
 
     /// Records that a leader starts writing `epoch` at `start_offset` (the log end when it
-    /// became leader), as Kafka's `maybeAssignEpochStartOffset`.
+    /// became leader), as Kafka's `maybeAssignEpochStartOffset`; written to the checkpoint with
+    /// the log's flush (see `leader_epoch.rs`).
     pub fn assign_leader_epoch(&mut self, epoch: i32, start_offset: i64) -> Result<(), LogError> {
         self.ensure_not_deleted()?;
-        self.leader_epochs.assign(epoch, start_offset)
+        self.leader_epochs.assign(epoch, start_offset);
+        Ok(())
     }
 
     pub(super) fn segments(&self) -> impl Iterator<Item = &LogSegment> {
@@ -284,10 +286,20 @@ impl PartitionLog {
         self.active
             .append(head, rest, header, self.config.index_interval_bytes)?;
         // Control batches come whole (markers and follower fetches), never in two parts.
-        let marker = if header.is_control() && rest.is_empty() {
-            parse_marker(head, header.base_offset)?
-        } else {
-            None
+        self.track_appended(rest.is_empty().then_some(head), header)
+    }
+
+    /// The producer state, aborted-transaction index and leader epochs after a batch was
+    /// written to the active segment; `whole` is its bytes when it came whole (a control
+    /// batch always does).
+    pub(super) fn track_appended(
+        &mut self,
+        whole: Option<&[u8]>,
+        header: &BatchHeader,
+    ) -> Result<(), LogError> {
+        let marker = match whole {
+            Some(bytes) if header.is_control() => parse_marker(bytes, header.base_offset)?,
+            _ => None,
         };
         if let Some(aborted) = self.producer_state.update(header, marker) {
             let entry = AbortedTxnEntry {
@@ -300,7 +312,8 @@ impl PartitionLog {
             )?;
         }
         self.leader_epochs
-            .assign(header.partition_leader_epoch, header.base_offset)
+            .assign(header.partition_leader_epoch, header.base_offset);
+        Ok(())
     }
 
     /// Starts a new active segment at the log end offset (no-op when the active one is empty).
@@ -315,7 +328,7 @@ impl PartitionLog {
 
     /// Starts a new active segment at `base_offset` (>= the log end offset). An empty active
     /// segment is replaced rather than kept, so offsets stay within its u32 index range.
-    fn roll_at(&mut self, base_offset: i64, now_ms: i64) -> Result<(), LogError> {
+    pub(super) fn roll_at(&mut self, base_offset: i64, now_ms: i64) -> Result<(), LogError> {
         debug_assert!(base_offset >= self.log_end_offset());
         if self.active.size() == 0 && self.active.base_offset() == base_offset {
             return Ok(());
@@ -336,8 +349,12 @@ impl PartitionLog {
         self.ensure_not_deleted()?;
         let recovery_point = self.recovery_point;
         let checkpoint = self.dir.join(RECOVERY_POINT_CHECKPOINT);
-        // Nothing was appended since the last flush: no descriptor to open, nothing to sync.
+        // Nothing was appended since the last flush: no descriptor to open, nothing to sync
+        // (but a leader's epoch that wrote nothing yet).
         if recovery_point == self.log_end_offset() && checkpoint.exists() {
+            if self.leader_epochs.unwritten() {
+                self.leader_epochs.persist_durably()?;
+            }
             return Ok(());
         }
         for segment in self
@@ -356,6 +373,10 @@ impl PartitionLog {
     pub(crate) fn mark_flushed(&mut self) -> Result<(), LogError> {
         self.ensure_not_deleted()?;
         let checkpoint = self.dir.join(RECOVERY_POINT_CHECKPOINT);
+        // Epochs assigned since the last write (a leader's that wrote nothing yet, too).
+        if self.leader_epochs.unwritten() {
+            self.leader_epochs.persist()?;
+        }
         if self.recovery_point == self.log_end_offset() && checkpoint.exists() {
             return Ok(());
         }
@@ -363,7 +384,6 @@ impl PartitionLog {
         for segment in self.segments() {
             segment.write_index_entries()?;
         }
-        self.leader_epochs.persist()?;
         self.recovery_point = self.log_end_offset();
         write_offset_checkpoint(&checkpoint, self.recovery_point, false)
     }

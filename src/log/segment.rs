@@ -153,13 +153,29 @@ impl LogSegment {
     /// Kafka's roll rule: the batch would overflow segment.bytes, segment.ms has passed since the
     /// first batch's timestamp (or creation), or offsets would overflow the u32 index entries.
     pub(crate) fn should_roll(&self, config: &LogConfig, batch: &BatchHeader, now_ms: i64) -> bool {
+        self.should_roll_after(config, batch, now_ms, None)
+    }
+
+    /// [`Self::should_roll`] as it will be once a run of batches not written yet is: `run` is
+    /// their bytes and the first one's max timestamp.
+    pub(crate) fn should_roll_after(
+        &self,
+        config: &LogConfig,
+        batch: &BatchHeader,
+        now_ms: i64,
+        run: Option<(u64, i64)>,
+    ) -> bool {
         let segment_bytes = u64::try_from(config.segment_bytes).unwrap_or(0);
-        let full = self.size + batch.total_size() as u64 > segment_bytes;
-        let waited_ms = match self.rolling_based_timestamp {
+        let size = self.size + run.map_or(0, |(bytes, _)| bytes);
+        let full = size + batch.total_size() as u64 > segment_bytes;
+        let rolling_based_timestamp = self
+            .rolling_based_timestamp
+            .or(run.map(|(_, first_max_timestamp)| first_max_timestamp));
+        let waited_ms = match rolling_based_timestamp {
             Some(first) if first >= 0 => batch.max_timestamp.saturating_sub(first),
             _ => now_ms.saturating_sub(self.created_ms),
         };
-        let expired = self.size > 0 && waited_ms > config.segment_ms;
+        let expired = size > 0 && waited_ms > config.segment_ms;
         let offset_overflow = batch.last_offset() - self.base_offset > i64::from(i32::MAX);
         full || expired || offset_overflow
     }
@@ -178,6 +194,29 @@ impl LogSegment {
         let position = self.size;
         self.size += (head.len() + rest.len()) as u64;
         self.track_batch(position, header, index_interval_bytes)
+    }
+
+    /// Appends whole, validated batches that follow one another (`bytes`, the batches of
+    /// `headers` back to back) in one system call, as one [`Self::append`] each would.
+    pub(crate) fn append_run(
+        &mut self,
+        bytes: &[u8],
+        headers: &[BatchHeader],
+        index_interval_bytes: i32,
+    ) -> Result<(), LogError> {
+        debug_assert_eq!(
+            headers.iter().map(BatchHeader::total_size).sum::<usize>(),
+            bytes.len()
+        );
+        let log = self.file()?;
+        write_all_at_vectored(&log, [bytes, &[]], self.size).at(self.log.path())?;
+        let mut position = self.size;
+        self.size += bytes.len() as u64;
+        for header in headers {
+            self.track_batch(position, header, index_interval_bytes)?;
+            position += header.total_size() as u64;
+        }
+        Ok(())
     }
 
     /// Index and timestamp bookkeeping for a batch at `position`, as Kafka's LogSegment does:

@@ -3,7 +3,7 @@
 //! among its replicas, becomes leader or follower as the image says, takes topic config changes,
 //! and is deleted with its topic.
 
-use std::collections::HashMap;
+use indexmap::{Equivalent, IndexMap};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use tokio::sync::watch;
@@ -26,7 +26,9 @@ pub struct ReplicaManager {
     broker_id: i32,
     config: BrokerConfig,
     logs: Arc<LogManager>,
-    partitions: RwLock<HashMap<TopicPartition, Arc<Partition>>>,
+    /// By name; looked up by borrowed name ([`PartitionKey`]), so a lookup (several per
+    /// request) allocates nothing.
+    partitions: RwLock<IndexMap<TopicPartition, Arc<Partition>>>,
     /// Bumped after any hosted partition changed role, replicas or ISR, or was removed: the
     /// fetchers rebuild their list of followed partitions only then.
     generation: watch::Sender<u64>,
@@ -42,7 +44,7 @@ impl ReplicaManager {
             config,
             hw_checkpoint: HighWatermarkCheckpoint::load(logs.log_dir()),
             logs,
-            partitions: RwLock::new(HashMap::new()),
+            partitions: RwLock::new(IndexMap::new()),
             generation: watch::Sender::new(0),
             fetchers: Fetchers::default(),
         }
@@ -109,10 +111,17 @@ impl ReplicaManager {
 
     /// The hosted partition `tp`, created with the topic's `min.insync.replicas` if new (each
     /// image applied sets it again).
-    fn get_or_insert(&self, image: &MetadataImage, tp: &TopicPartition) -> Arc<Partition> {
-        if let Some(partition) = self.get(tp) {
-            return partition;
+    fn get_or_insert(&self, image: &MetadataImage, topic: &str, partition: i32) -> Arc<Partition> {
+        let key = PartitionKey { topic, partition };
+        if let Some(partition) = self
+            .partitions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return partition.clone();
         }
+        let tp = &TopicPartition::new(topic, partition);
         self.partitions
             .write()
             .unwrap_or_else(PoisonError::into_inner)
@@ -143,7 +152,7 @@ impl ReplicaManager {
         if !state.replicas.contains(&self.broker_id) {
             return Err(ResponseError::NotLeaderOrFollower);
         }
-        let hosted = self.get_or_insert(image, &TopicPartition::new(topic, partition));
+        let hosted = self.get_or_insert(image, topic, partition);
         if hosted.apply_image(state, now_ms()) != Transition::Unchanged {
             self.bump_generation();
         }
@@ -269,7 +278,7 @@ impl ReplicaManager {
                             .create(&topic.name, state.partition, topic.topic_id);
                     }
                 }
-                let partition = self.get_or_insert(image, &tp);
+                let partition = self.get_or_insert(image, &tp.topic, tp.partition);
                 partition.set_min_insync_replicas(min_insync_replicas);
                 let transition = partition.apply_image(state, now);
                 if transition != Transition::Unchanged {
@@ -316,7 +325,7 @@ impl ReplicaManager {
             .partitions
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(&tp);
+            .swap_remove(&tp);
         self.hw_checkpoint.remove(&tp);
         if let Err(e) = self.logs.remove(topic, partition, topic_id) {
             warn!(%tp, error = %e, "cannot delete partition log");
@@ -326,5 +335,19 @@ impl ReplicaManager {
             self.bump_generation();
             removed.notify_moved();
         }
+    }
+}
+
+/// A [`TopicPartition`] borrowed, to look one up without making one.
+#[derive(Hash)]
+struct PartitionKey<'a> {
+    topic: &'a str,
+    partition: i32,
+}
+
+// Hashes as `TopicPartition` does (its derived `Hash`: the topic as a `str`, then the index).
+impl Equivalent<TopicPartition> for PartitionKey<'_> {
+    fn equivalent(&self, key: &TopicPartition) -> bool {
+        self.partition == key.partition && self.topic == key.topic
     }
 }

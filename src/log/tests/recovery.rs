@@ -190,21 +190,46 @@ fn opening_writes_no_log_start_checkpoint_the_segments_already_say() {
 #[test]
 fn leader_epochs_survive_reopen_and_are_rebuilt_when_lost() {
     let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("leader-epoch-checkpoint");
     let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
     for epoch in [0, 2, 5] {
         let batch = produce_batch(&[1_000]);
         log.append(&batch, epoch, 1_000).unwrap();
     }
     let epochs = log.leader_epoch_start_offsets();
+    // New epochs wait for the log's flush; a crash before it leaves them to recovery, which
+    // finds them in the batches after the recovery point.
+    assert!(!checkpoint.exists());
     drop(log);
-    let text = fs::read_to_string(dir.path().join("leader-epoch-checkpoint")).unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(log.leader_epoch_start_offsets(), epochs);
+    log.flush().unwrap();
+    let text = fs::read_to_string(&checkpoint).unwrap();
     assert_eq!(text, "0\n3\n0 0\n2 1\n5 2\n");
+    drop(log);
     let log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
     assert_eq!(log.leader_epoch_start_offsets(), epochs);
     drop(log);
-    fs::remove_file(dir.path().join("leader-epoch-checkpoint")).unwrap();
+    fs::remove_file(&checkpoint).unwrap();
     let log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
     assert_eq!(log.leader_epoch_start_offsets(), epochs);
+}
+
+#[test]
+fn a_leaders_epoch_that_wrote_nothing_is_written_at_a_clean_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("leader-epoch-checkpoint");
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    log.append(&produce_batch(&[1_000]), 3, 1_000).unwrap();
+    log.mark_flushed().unwrap();
+    assert_eq!(fs::read_to_string(&checkpoint).unwrap(), "0\n1\n3 0\n");
+    // Restarted as leader in epoch 5: its start is recorded at once, in memory.
+    log.assign_leader_epoch(5, log.log_end_offset()).unwrap();
+    assert_eq!(log.end_offset_for_epoch(5), (5, 1));
+    assert_eq!(fs::read_to_string(&checkpoint).unwrap(), "0\n1\n3 0\n");
+    // Nothing appended since the last flush, but the new epoch is written all the same.
+    log.mark_flushed().unwrap();
+    assert_eq!(fs::read_to_string(&checkpoint).unwrap(), "0\n2\n3 0\n5 1\n");
 }
 
 #[test]
@@ -397,4 +422,70 @@ fn indexes_short_of_their_last_entries_are_rebuilt_at_open() {
         log.offset_for_timestamp(1_100).unwrap().unwrap().offset,
         100
     );
+}
+
+#[test]
+fn a_follower_fetch_of_many_batches_is_written_in_runs_that_roll_where_a_batch_would() {
+    let leader_dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut leader = PartitionLog::open(leader_dir.path(), LogConfig::default()).unwrap();
+    for i in 0..12 {
+        let batch = produce_batch_with_values(3, 100);
+        leader.append(&batch, i32::from(i >= 6) * 3, 1_000).unwrap();
+    }
+    let fetched = leader.read(0, 1 << 20, 36).unwrap();
+    // Each follower segment (1,024 bytes) holds two of these batches: the fetch rolls, where
+    // the same batches appended one at a time roll.
+    let mut follower = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    let info = follower
+        .append_as_follower(&fetched, 1_000)
+        .unwrap()
+        .unwrap();
+    assert_eq!((info.first_offset, info.last_offset), (0, 35));
+    assert_eq!(info.record_count, 36);
+    let one_by_one_dir = tempfile::tempdir().unwrap();
+    let mut one_by_one = PartitionLog::open(one_by_one_dir.path(), small_segments()).unwrap();
+    for batch in crate::protocol::batch::batches(&fetched) {
+        one_by_one
+            .append_as_follower(batch.unwrap().bytes, 1_000)
+            .unwrap();
+    }
+    assert!(follower.segment_base_offsets().len() > 2);
+    assert_eq!(
+        follower.segment_base_offsets(),
+        one_by_one.segment_base_offsets()
+    );
+    assert_eq!(
+        follower.leader_epoch_start_offsets(),
+        leader.leader_epoch_start_offsets()
+    );
+    for offset in 0..36 {
+        let bytes = follower.read(offset, 1, 36).unwrap();
+        assert!(decode_offsets(bytes).iter().any(|(o, _)| *o == offset));
+    }
+    drop(follower);
+    let follower = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert_eq!(follower.log_end_offset(), 36);
+    let all: Vec<i64> = (0..36)
+        .map(|o| decode_offsets(follower.read(o, 1, 36).unwrap())[0].0)
+        .collect();
+    assert!(all.windows(2).all(|w| w[0] <= w[1]));
+
+    // A batch with a bad CRC: those before it are appended, it and the rest are not.
+    let more: Vec<u8> = (0..3)
+        .flat_map(|_| {
+            let batch = produce_batch(&[2_000]);
+            leader.append(&batch, 3, 2_000).unwrap();
+            leader
+                .read(leader.log_end_offset() - 1, 1 << 20, i64::MAX)
+                .unwrap()
+        })
+        .collect();
+    let mut more = more;
+    let third = more.len() / 3;
+    *more.last_mut().unwrap() ^= 0xff;
+    let mut follower = PartitionLog::open(dir.path(), small_segments()).unwrap();
+    assert!(follower.append_as_follower(&more, 2_000).is_err());
+    assert_eq!(follower.log_end_offset(), 38);
+    assert_eq!(more.len(), third * 3);
 }
