@@ -15,6 +15,18 @@ const HUGE_BYTES: usize = 1 << 30;
 /// mmap returns page-aligned memory; larger alignments go to the system allocator.
 const PAGE_BYTES: usize = 4096;
 
+/// Hands the allocator's free memory back to the system. glibc keeps what a burst of work
+/// freed (spread over its per-thread arenas, between live blocks) for the life of the process:
+/// after applying a topic of 100,000 partitions that was about 280 bytes per partition of the
+/// process's resident memory, idle for good. Called after such work only (it walks the heap).
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes no pointers; it only returns free pages to the system.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 pub struct LazyHugeAllocator;
 
 fn is_huge(layout: &Layout) -> bool {

@@ -77,6 +77,9 @@ fn sync_new_directories(broker: &Arc<Broker>) {
     });
 }
 
+/// Partitions changed by one image from which the memory freed meanwhile is handed back.
+const LARGE_CHANGE: usize = 1000;
+
 /// `ReplicaManager::apply_image` on a blocking thread; waits for it, so images apply in order.
 async fn apply_image(
     broker: &Arc<Broker>,
@@ -85,7 +88,12 @@ async fn apply_image(
 ) {
     let applying = broker.clone();
     let applied = tokio::task::spawn_blocking(move || {
-        applying.replicas.apply_image(previous.as_deref(), &image);
+        let transitions = applying.replicas.apply_image(previous.as_deref(), &image);
+        // A topic of many partitions was created (or a broker's partitions moved): what its
+        // records, images and replies needed on the way is free now, and would stay resident.
+        if transitions.len() >= LARGE_CHANGE {
+            crate::huge_alloc::release_free_memory();
+        }
     });
     if let Err(e) = applied.await {
         warn!(broker = broker.broker_id, error = %e, "applying a metadata image failed");

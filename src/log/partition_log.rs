@@ -119,10 +119,12 @@ impl PartitionLog {
     }
 
     /// Records that a leader starts writing `epoch` at `start_offset` (the log end when it
-    /// became leader), as Kafka's `maybeAssignEpochStartOffset`.
+    /// became leader), as Kafka's `maybeAssignEpochStartOffset`; written to the checkpoint with
+    /// the log's flush (see `leader_epoch.rs`).
     pub fn assign_leader_epoch(&mut self, epoch: i32, start_offset: i64) -> Result<(), LogError> {
         self.ensure_not_deleted()?;
-        self.leader_epochs.assign(epoch, start_offset)
+        self.leader_epochs.assign(epoch, start_offset);
+        Ok(())
     }
 
     pub(super) fn segments(&self) -> impl Iterator<Item = &LogSegment> {
@@ -310,7 +312,8 @@ impl PartitionLog {
             )?;
         }
         self.leader_epochs
-            .assign(header.partition_leader_epoch, header.base_offset)
+            .assign(header.partition_leader_epoch, header.base_offset);
+        Ok(())
     }
 
     /// Starts a new active segment at the log end offset (no-op when the active one is empty).
@@ -346,8 +349,12 @@ impl PartitionLog {
         self.ensure_not_deleted()?;
         let recovery_point = self.recovery_point;
         let checkpoint = self.dir.join(RECOVERY_POINT_CHECKPOINT);
-        // Nothing was appended since the last flush: no descriptor to open, nothing to sync.
+        // Nothing was appended since the last flush: no descriptor to open, nothing to sync
+        // (but a leader's epoch that wrote nothing yet).
         if recovery_point == self.log_end_offset() && checkpoint.exists() {
+            if self.leader_epochs.unwritten() {
+                self.leader_epochs.persist_durably()?;
+            }
             return Ok(());
         }
         for segment in self
@@ -366,6 +373,10 @@ impl PartitionLog {
     pub(crate) fn mark_flushed(&mut self) -> Result<(), LogError> {
         self.ensure_not_deleted()?;
         let checkpoint = self.dir.join(RECOVERY_POINT_CHECKPOINT);
+        // Epochs assigned since the last write (a leader's that wrote nothing yet, too).
+        if self.leader_epochs.unwritten() {
+            self.leader_epochs.persist()?;
+        }
         if self.recovery_point == self.log_end_offset() && checkpoint.exists() {
             return Ok(());
         }
@@ -373,7 +384,6 @@ impl PartitionLog {
         for segment in self.segments() {
             segment.write_index_entries()?;
         }
-        self.leader_epochs.persist()?;
         self.recovery_point = self.log_end_offset();
         write_offset_checkpoint(&checkpoint, self.recovery_point, false)
     }

@@ -134,7 +134,7 @@ impl PartitionLog {
         self.recovery_point = self.recovery_point.min(log_end_offset);
         self.leader_epochs.truncate_from_end(log_end_offset)?;
         for start in epoch_starts {
-            self.leader_epochs.assign(start.epoch, start.start_offset)?;
+            self.leader_epochs.assign(start.epoch, start.start_offset);
         }
         self.leader_epochs
             .truncate_from_start(self.log_start_offset)

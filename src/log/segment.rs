@@ -22,6 +22,7 @@ use super::txn_index::{delete_txn_index, TXN_INDEX_SUFFIX};
 use crate::protocol::batch::{
     check_batch_length, parse_batch_header, verify_crc, BatchHeader, BATCH_HEADER_SIZE, MAGIC_V2,
 };
+use crate::protocol::response_frame::FileSlice;
 
 pub(crate) const LOG_SUFFIX: &str = "log";
 pub(crate) const INDEX_SUFFIX: &str = "index";
@@ -318,12 +319,38 @@ impl LogSegment {
             .map_or(self.size, u64::from)
     }
 
-    /// Maps `[start, end)` of the segment file (`log/mapped.rs`: only for bytes that only the
-    /// kernel reads once the log's lock is released).
-    pub(crate) fn map_range(&self, start: u64, end: u64) -> Result<Bytes, LogError> {
-        debug_assert!(end <= self.size);
-        let log = self.file()?;
-        super::mapped::map_range(&log, start, end).at(self.log.path())
+    /// The exact position below which every batch ends below `offset`: the start of the batch
+    /// holding `offset` (from the index, then batch headers), or the segment's size.
+    pub(crate) fn position_below(&self, offset: i64) -> Result<u64, LogError> {
+        if offset >= self.next_offset() {
+            return Ok(self.size);
+        }
+        Ok(self
+            .find_batch(offset)?
+            .map_or(self.size, |(position, _)| position))
+    }
+
+    /// The end of the last whole batch that ends at or before `limit`, walking batch headers
+    /// from `from` (a batch boundary at or below `limit`), or from the index's last entry
+    /// below `limit` when that is further on.
+    pub(crate) fn whole_batches_end(&self, from: u64, limit: u64) -> Result<u64, LogError> {
+        let mut end = self.index.position_at_or_below(limit).max(from);
+        while let Some(header) = self.header_at(end)? {
+            let next = end + header.total_size() as u64;
+            if next > limit {
+                break;
+            }
+            end = next;
+        }
+        Ok(end)
+    }
+
+    /// `[start, end)` of the segment file as a slice the kernel sends (`log/records.rs`);
+    /// `None` when no slice can be made (the caller reads the bytes).
+    pub(crate) fn file_slice(&self, start: u64, end: u64) -> Result<Option<FileSlice>, LogError> {
+        debug_assert!(start <= end && end <= self.size);
+        let len = usize::try_from(end - start).unwrap_or(usize::MAX);
+        Ok(FileSlice::new(self.file()?, start, len))
     }
 
     /// Reads `[start, end)` of the segment file into a buffer the read fills directly (not

@@ -8,7 +8,7 @@
 //! first, then the partition's state.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use kafka_protocol::error::ResponseError;
 use tokio::sync::watch;
@@ -108,8 +108,10 @@ pub struct Partition {
     broker_id: i32,
     state: Mutex<ReplicaState>,
     /// Bumped whenever the log end, the high watermark or the leadership moves: what fetches
-    /// and acks=all produces of this partition wait on.
-    moved: watch::Sender<u64>,
+    /// and acks=all produces of this partition wait on. Made at the first subscription (a
+    /// channel is about 350 bytes, the largest part of an idle hosted partition's state): a
+    /// move before it has no one to wake, since a waiter subscribes before it checks the state.
+    moved: OnceLock<watch::Sender<u64>>,
     /// The log last opened for this partition and its topic's id, so that a lookup skips the
     /// `LogManager`'s broker-wide map (the leader looks up every partition of a follower's
     /// fetch session in every fetch). A log once open leaves the `LogManager` only deleted,
@@ -123,7 +125,7 @@ impl Partition {
             tp,
             broker_id,
             state: Mutex::new(ReplicaState::new()),
-            moved: watch::channel(0).0,
+            moved: OnceLock::new(),
             open_log: Mutex::new(None),
         }
     }
@@ -239,11 +241,13 @@ impl Partition {
 
     /// A receiver that sees every later move of this partition.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.moved.subscribe()
+        self.moved.get_or_init(|| watch::channel(0).0).subscribe()
     }
 
     pub(super) fn notify_moved(&self) {
-        self.moved.send_modify(|n| *n = n.wrapping_add(1));
+        if let Some(moved) = self.moved.get() {
+            moved.send_modify(|n| *n = n.wrapping_add(1));
+        }
     }
 
     pub fn is_leader(&self) -> bool {

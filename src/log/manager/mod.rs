@@ -29,6 +29,9 @@ use super::error::{IoContext, LogError};
 use super::partition_dir::{delete_partition_dir, parse_partition_dir_name, remove_deleted_dirs};
 use super::partition_log::PartitionLog;
 use super::partition_metadata::{read_topic_id, sync_topic_id, write_topic_id};
+use table::LogTable;
+
+mod table;
 
 type SharedLog = Arc<Mutex<PartitionLog>>;
 type Slot = Arc<Mutex<Entry>>;
@@ -91,8 +94,8 @@ pub struct LogManager {
     log_dir: PathBuf,
     /// The logs were flushed and closed by a clean shutdown before this start.
     clean_shutdown: bool,
-    /// The map's lock is held only to look a slot up; a log is opened under its slot's lock.
-    logs: Mutex<BTreeMap<(String, i32), Slot>>,
+    /// The table's lock is held only to look a slot up; a log is opened under its slot's lock.
+    logs: Mutex<LogTable<Slot>>,
     /// The partitions whose state is `Offline`, with the reason; kept beside their slots
     /// (under each slot's lock) so that listing them waits for no log being opened.
     offline: Mutex<BTreeMap<(String, i32), String>>,
@@ -151,7 +154,7 @@ impl LogManager {
         if clean_shutdown {
             fs::remove_file(&marker).at(&marker)?;
         }
-        let mut logs = BTreeMap::new();
+        let mut logs = LogTable::default();
         for entry in fs::read_dir(log_dir).at(log_dir)? {
             let entry = entry.at(log_dir)?;
             let name = entry.file_name();
@@ -163,7 +166,7 @@ impl LogManager {
                 continue;
             };
             if entry.file_type().at(&entry.path())?.is_dir() {
-                logs.insert(key, Entry::closed(true));
+                logs.insert(&key.0, key.1, Entry::closed(true));
             }
         }
         Ok(Self {
@@ -209,25 +212,26 @@ impl LogManager {
     }
 
     fn slot(&self, topic: &str, partition: i32) -> Option<Slot> {
-        lock(&self.logs)
-            .get(&(topic.to_owned(), partition))
-            .cloned()
+        lock(&self.logs).get(topic, partition).cloned()
     }
 
     fn slot_or_insert(&self, topic: &str, partition: i32) -> Result<Slot, LogError> {
-        let key = (topic.to_owned(), partition);
         let mut logs = lock(&self.logs);
-        if let Some(slot) = logs.get(&key) {
+        if let Some(slot) = logs.get(topic, partition) {
             // A slot's name was checked when it was made (here, or listed at start).
             return Ok(Arc::clone(slot));
         }
         let name = format!("{topic}-{partition}");
-        if name == METADATA_LOG_DIR || parse_partition_dir_name(&name).as_ref() != Some(&key) {
+        let parsed = parse_partition_dir_name(&name);
+        let valid = parsed.is_some_and(|(t, p)| t == topic && p == partition);
+        if name == METADATA_LOG_DIR || !valid {
             return Err(LogError::InvalidPartitionDir(name));
         }
-        Ok(Arc::clone(
-            logs.entry(key).or_insert_with(|| Entry::closed(false)),
-        ))
+        Ok(Arc::clone(logs.get_or_insert_with(
+            topic,
+            partition,
+            || Entry::closed(false),
+        )))
     }
 
     /// The partition's log if it is open (no I/O).
@@ -472,10 +476,10 @@ impl LogManager {
         let now = Instant::now();
         let due: Vec<(String, i32)> = lock(&self.logs)
             .iter()
-            .filter(|(_, slot)| {
+            .filter(|(_, _, slot)| {
                 matches!(&lock(slot).state, LogState::Offline { retry_at, .. } if *retry_at <= now)
             })
-            .map(|(key, _)| key.clone())
+            .map(|(topic, partition, _)| (topic.to_owned(), partition))
             .collect();
         due.into_iter()
             .filter(|(topic, partition)| {
@@ -544,8 +548,7 @@ impl LogManager {
     ) -> Result<bool, LogError> {
         // The map, then the slot: the order every other path takes them in.
         let mut logs = lock(&self.logs);
-        let key = (topic.to_owned(), partition);
-        let Some(slot) = logs.get(&key).cloned() else {
+        let Some(slot) = logs.get(topic, partition).cloned() else {
             return Ok(false);
         };
         let mut entry = lock(&slot);
@@ -562,9 +565,12 @@ impl LogManager {
             }
             return Ok(false);
         }
-        logs.remove(&key);
+        logs.remove(topic, partition);
         drop(logs);
-        if lock(&self.offline).remove(&key).is_some() {
+        if lock(&self.offline)
+            .remove(&(topic.to_owned(), partition))
+            .is_some()
+        {
             self.offline_changed.notify_one();
         }
         self.delete_entry(&mut entry, &dir)?;
@@ -592,15 +598,18 @@ impl LogManager {
 
     /// Every (topic, partition) with a log here (open, closed or offline), sorted.
     pub fn partitions(&self) -> Vec<(String, i32)> {
-        lock(&self.logs).keys().cloned().collect()
+        lock(&self.logs)
+            .iter()
+            .map(|(topic, partition, _)| (topic.to_owned(), partition))
+            .collect()
     }
 
     /// The partitions whose logs are on disk and not opened in this run (nor offline), sorted.
     pub fn closed_partitions(&self) -> Vec<(String, i32)> {
         lock(&self.logs)
             .iter()
-            .filter(|(_, slot)| matches!(lock(slot).state, LogState::Closed))
-            .map(|(key, _)| key.clone())
+            .filter(|(_, _, slot)| matches!(lock(slot).state, LogState::Closed))
+            .map(|(topic, partition, _)| (topic.to_owned(), partition))
             .collect()
     }
 
@@ -608,8 +617,8 @@ impl LogManager {
     pub fn open_logs(&self) -> Vec<((String, i32), SharedLog)> {
         lock(&self.logs)
             .iter()
-            .filter_map(|(key, slot)| match &lock(slot).state {
-                LogState::Open(log) => Some((key.clone(), Arc::clone(log))),
+            .filter_map(|(topic, partition, slot)| match &lock(slot).state {
+                LogState::Open(log) => Some(((topic.to_owned(), partition), Arc::clone(log))),
                 _ => None,
             })
             .collect()

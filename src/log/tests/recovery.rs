@@ -190,21 +190,46 @@ fn opening_writes_no_log_start_checkpoint_the_segments_already_say() {
 #[test]
 fn leader_epochs_survive_reopen_and_are_rebuilt_when_lost() {
     let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("leader-epoch-checkpoint");
     let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
     for epoch in [0, 2, 5] {
         let batch = produce_batch(&[1_000]);
         log.append(&batch, epoch, 1_000).unwrap();
     }
     let epochs = log.leader_epoch_start_offsets();
+    // New epochs wait for the log's flush; a crash before it leaves them to recovery, which
+    // finds them in the batches after the recovery point.
+    assert!(!checkpoint.exists());
     drop(log);
-    let text = fs::read_to_string(dir.path().join("leader-epoch-checkpoint")).unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(log.leader_epoch_start_offsets(), epochs);
+    log.flush().unwrap();
+    let text = fs::read_to_string(&checkpoint).unwrap();
     assert_eq!(text, "0\n3\n0 0\n2 1\n5 2\n");
+    drop(log);
     let log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
     assert_eq!(log.leader_epoch_start_offsets(), epochs);
     drop(log);
-    fs::remove_file(dir.path().join("leader-epoch-checkpoint")).unwrap();
+    fs::remove_file(&checkpoint).unwrap();
     let log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
     assert_eq!(log.leader_epoch_start_offsets(), epochs);
+}
+
+#[test]
+fn a_leaders_epoch_that_wrote_nothing_is_written_at_a_clean_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("leader-epoch-checkpoint");
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    log.append(&produce_batch(&[1_000]), 3, 1_000).unwrap();
+    log.mark_flushed().unwrap();
+    assert_eq!(fs::read_to_string(&checkpoint).unwrap(), "0\n1\n3 0\n");
+    // Restarted as leader in epoch 5: its start is recorded at once, in memory.
+    log.assign_leader_epoch(5, log.log_end_offset()).unwrap();
+    assert_eq!(log.end_offset_for_epoch(5), (5, 1));
+    assert_eq!(fs::read_to_string(&checkpoint).unwrap(), "0\n1\n3 0\n");
+    // Nothing appended since the last flush, but the new epoch is written all the same.
+    log.mark_flushed().unwrap();
+    assert_eq!(fs::read_to_string(&checkpoint).unwrap(), "0\n2\n3 0\n5 1\n");
 }
 
 #[test]
