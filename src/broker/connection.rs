@@ -21,11 +21,13 @@
 
 use std::io::IoSlice;
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes, BytesMut};
 use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{FuturesOrdered, StreamExt};
+use tokio::io::Interest;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tracing::debug;
@@ -34,7 +36,7 @@ use super::dispatch::{handle_frame, is_produce, DispatchError, Handled};
 use super::listener::ListenerName;
 use super::queued_bytes::{QueuedBytes, RequestPermit};
 use super::Broker;
-use crate::protocol::response_frame::ResponseFrame;
+use crate::protocol::response_frame::{Chunk, FileSlice, ResponseFrame};
 use crate::protocol::{frame_size, FrameError, MAX_REQUEST_BYTES, READ_CHUNK_BYTES};
 
 /// The connection's read buffer: a request's size comes with its first bytes in one read, and
@@ -231,7 +233,7 @@ fn own_frame(frame: BytesMut) -> Bytes {
 type Answers = FuturesOrdered<BoxFuture<'static, Result<ResponseFrame, DispatchError>>>;
 
 /// Writes every answer still to come, in order; false when the connection is to close.
-async fn write_all<W: AsyncWrite + Unpin>(
+async fn write_all<W: FrameSink>(
     queued: &QueuedBytes,
     writer: &mut W,
     peer: Option<SocketAddr>,
@@ -247,7 +249,7 @@ async fn write_all<W: AsyncWrite + Unpin>(
 
 /// Writes `first` and every answer after it that is ready too, in one go: the client is woken
 /// once for them.
-async fn write_ready<W: AsyncWrite + Unpin>(
+async fn write_ready<W: FrameSink>(
     queued: &QueuedBytes,
     writer: &mut W,
     peer: Option<SocketAddr>,
@@ -279,7 +281,7 @@ async fn write_ready<W: AsyncWrite + Unpin>(
 
 /// Writes one answer, counted against `queued.max.response.bytes` until it is sent; an answer
 /// that could not be encoded closes the connection.
-async fn write_answer<W: AsyncWrite + Unpin>(
+async fn write_answer<W: FrameSink>(
     queued: &QueuedBytes,
     writer: &mut W,
     peer: Option<SocketAddr>,
@@ -293,22 +295,92 @@ async fn write_answer<W: AsyncWrite + Unpin>(
     write_frame(writer, response).await
 }
 
-/// Writes every chunk of `frame`, several per system call.
-async fn write_frame<W: AsyncWrite + Unpin>(
-    writer: &mut W,
-    mut frame: ResponseFrame,
-) -> std::io::Result<()> {
-    let mut chunks = frame.chunks.drain(..).filter(|c| !c.is_empty());
+/// Where answers are written: any byte sink; a TCP connection also hands file slices to the
+/// kernel, which sends them from the page cache.
+pub(crate) trait FrameSink: AsyncWrite + Unpin {
+    /// Sends the start of `slice`; how many bytes went. This default reads the bytes and
+    /// writes them.
+    async fn send_file(&mut self, slice: &FileSlice) -> std::io::Result<usize> {
+        let bytes = slice.read()?;
+        self.write(&bytes).await
+    }
+
+    /// While on, partial packets wait for more (TCP_CORK): the small chunks between a frame's
+    /// file slices leave with them, not as packets of their own.
+    fn cork(&mut self, _on: bool) {}
+}
+
+impl FrameSink for tokio::net::tcp::WriteHalf<'_> {
+    async fn send_file(&mut self, slice: &FileSlice) -> std::io::Result<usize> {
+        let stream: &TcpStream = self.as_ref();
+        let mut offset = libc::off_t::try_from(slice.position()).map_err(std::io::Error::other)?;
+        loop {
+            stream.writable().await?;
+            let sent = stream.try_io(Interest::WRITABLE, || {
+                // SAFETY: both descriptors are open for the call (the slice holds its file); the
+                // kernel writes only `offset`, a local.
+                let sent = unsafe {
+                    libc::sendfile(
+                        stream.as_raw_fd(),
+                        slice.file().as_raw_fd(),
+                        &mut offset,
+                        slice.len(),
+                    )
+                };
+                usize::try_from(sent).map_err(|_| std::io::Error::last_os_error())
+            });
+            match sent {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                sent => return sent,
+            }
+        }
+    }
+
+    fn cork(&mut self, on: bool) {
+        let stream: &TcpStream = self.as_ref();
+        let value = libc::c_int::from(on);
+        // SAFETY: a plain socket option on a socket we hold, its value read from a local. A
+        // failure only costs packets: the connection works either way.
+        unsafe {
+            libc::setsockopt(
+                stream.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_CORK,
+                std::ptr::from_ref(&value).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+}
+
+/// Writes every chunk of `frame`: chunks in memory several per system call, file slices by
+/// the kernel.
+async fn write_frame<W: FrameSink>(writer: &mut W, frame: ResponseFrame) -> std::io::Result<()> {
+    let has_files = frame.chunks.iter().any(|c| matches!(c, Chunk::File(_)));
+    if has_files {
+        writer.cork(true);
+    }
+    let mut chunks = frame
+        .chunks
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .peekable();
     let mut pending = Vec::with_capacity(WRITE_CHUNKS);
     loop {
         while pending.len() < WRITE_CHUNKS {
-            match chunks.next() {
-                Some(chunk) => pending.push(chunk),
-                None => break,
+            match chunks.next_if(|c| matches!(c, Chunk::Memory(_))) {
+                Some(Chunk::Memory(bytes)) => pending.push(bytes),
+                _ => break,
             }
         }
         if pending.is_empty() {
-            return Ok(());
+            // What is in memory before it went out: the next chunk is a file slice, or none.
+            match chunks.next() {
+                Some(Chunk::File(slice)) => send_file(writer, slice).await?,
+                Some(Chunk::Memory(bytes)) => pending.push(bytes),
+                None => break,
+            }
+            continue;
         }
         let slices: Vec<IoSlice<'_>> = pending.iter().map(|c| IoSlice::new(c)).collect();
         let mut written = writer.write_vectored(&slices).await?;
@@ -331,6 +403,22 @@ async fn write_frame<W: AsyncWrite + Unpin>(
             first.advance(written);
         }
     }
+    if has_files {
+        writer.cork(false);
+    }
+    Ok(())
+}
+
+/// Sends all of `slice`.
+async fn send_file<W: FrameSink>(writer: &mut W, mut slice: FileSlice) -> std::io::Result<()> {
+    while !slice.is_empty() {
+        // A file shorter than the slice (truncated since it was read) cannot complete the frame.
+        match writer.send_file(&slice).await? {
+            0 => return Err(std::io::ErrorKind::WriteZero.into()),
+            sent => slice.advance(sent),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -393,6 +481,8 @@ mod tests {
             Poll::Ready(Ok(()))
         }
     }
+
+    impl FrameSink for Trickle {}
 
     /// Gives at most `step` bytes per read.
     struct Dribble {
@@ -529,7 +619,7 @@ mod tests {
             |bytes: &'static [u8]| -> BoxFuture<'static, Result<ResponseFrame, DispatchError>> {
                 Box::pin(async move {
                     Ok(ResponseFrame {
-                        chunks: vec![Bytes::from_static(bytes)],
+                        chunks: vec![Chunk::Memory(Bytes::from_static(bytes))],
                     })
                 })
             };
@@ -586,10 +676,91 @@ mod tests {
                 writes: 0,
             };
             let frame = ResponseFrame {
-                chunks: chunks.clone(),
+                chunks: chunks.iter().cloned().map(Chunk::Memory).collect(),
             };
             write_frame(&mut out, frame).await.unwrap();
             assert_eq!(out.got, expected, "step {step}");
         }
+    }
+
+    /// A frame of memory chunks and file slices, and the bytes it stands for.
+    fn mixed_frame() -> (ResponseFrame, Vec<u8>) {
+        let content: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &content).unwrap();
+        let file = Arc::new(file);
+        let mut chunks = Vec::new();
+        let mut expected = Vec::new();
+        for (i, (start, len)) in [(0, 70_000), (100_000, 150_000), (5, 10)]
+            .iter()
+            .enumerate()
+        {
+            let header = vec![i as u8; 40];
+            expected.extend_from_slice(&header);
+            chunks.push(Chunk::Memory(Bytes::from(header)));
+            expected.extend_from_slice(&content[*start..start + len]);
+            let slice = FileSlice::new(file.clone(), *start as u64, *len).unwrap();
+            chunks.push(Chunk::File(slice));
+        }
+        (ResponseFrame { chunks }, expected)
+    }
+
+    #[tokio::test]
+    async fn file_slices_go_out_in_order_with_the_memory_chunks() {
+        let (frame, expected) = mixed_frame();
+        for step in [7, 4096, 1_000_000] {
+            let mut out = Trickle {
+                step,
+                got: Vec::new(),
+                writes: 0,
+            };
+            write_frame(&mut out, frame.clone()).await.unwrap();
+            assert_eq!(out.got, expected, "step {step}");
+        }
+    }
+
+    /// Through a real socket the slices go by `sendfile`, a slow reader making the writer wait.
+    #[tokio::test]
+    async fn a_tcp_connection_sends_file_slices_from_the_file() {
+        let (frame, expected) = mixed_frame();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let reader = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let mut got = Vec::new();
+            socket.read_to_end(&mut got).await.unwrap();
+            got
+        });
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let (_, mut writer) = stream.split();
+        write_frame(&mut writer, frame.clone()).await.unwrap();
+        write_frame(&mut writer, frame).await.unwrap();
+        drop(stream);
+        let got = reader.await.unwrap();
+        assert_eq!(got.len(), 2 * expected.len());
+        assert!(got[..expected.len()] == expected[..] && got[expected.len()..] == expected[..]);
+    }
+
+    /// A file cut short under its slice fails the write (the frame cannot be completed).
+    #[tokio::test]
+    async fn a_file_shorter_than_its_slice_fails_the_write() {
+        let (frame, _) = mixed_frame();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let reader = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut got = Vec::new();
+            let _ = socket.read_to_end(&mut got).await;
+        });
+        if let Some(Chunk::File(slice)) = frame.chunks.get(1) {
+            slice.file().set_len(1_000).unwrap();
+        }
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let (_, mut writer) = stream.split();
+        let err = write_frame(&mut writer, frame).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::WriteZero);
+        drop(stream);
+        reader.await.unwrap();
     }
 }

@@ -8,12 +8,14 @@ use std::net::SocketAddr;
 use bytes::{BufMut, Bytes, BytesMut};
 use futures::future::BoxFuture;
 use kafka_protocol::messages::{
-    ApiKey, FetchResponse, ProduceRequest, RequestHeader, RequestKind, ResponseHeader, ResponseKind,
+    ApiKey, FetchRequest, FetchResponse, ProduceRequest, RequestHeader, RequestKind,
+    ResponseHeader, ResponseKind,
 };
 use kafka_protocol::protocol::{Decodable, Encodable};
 use thiserror::Error;
 
 use super::handlers;
+use super::handlers::fetch::FetchReply;
 use super::listener::ListenerName;
 use super::Broker;
 use crate::log::ReadInto;
@@ -109,6 +111,13 @@ pub async fn handle_frame(
         })));
     }
 
+    if api_key == ApiKey::Fetch {
+        // Its answer comes with the file slices its records stand for: encoded apart.
+        let request = FetchRequest::decode(&mut body, version).map_err(malformed)?;
+        let reply = handlers::fetch::handle(broker, &header, request, ReadInto::File).await;
+        return encode_fetch(&header, version, reply).map(|r| Handled::Done(Some(r)));
+    }
+
     let request = RequestKind::decode(api_key, &mut body, version).map_err(malformed)?;
     let response = route(broker, listener, peer, api_key, &header, request).await?;
     encode_response(api_key, &header, version, response).map(|r| Handled::Done(Some(r)))
@@ -128,10 +137,6 @@ async fn route(
         }
         RequestKind::Metadata(r) => {
             ResponseKind::Metadata(handlers::metadata::handle(broker, listener, header, r).await)
-        }
-        RequestKind::Fetch(r) => {
-            // The answer goes to the socket as it is: its records may stay mapped.
-            ResponseKind::Fetch(handlers::fetch::handle(broker, header, r, ReadInto::Mapping).await)
         }
         RequestKind::ListOffsets(r) => {
             ResponseKind::ListOffsets(handlers::list_offsets::handle(broker, header, r))
@@ -241,7 +246,8 @@ async fn route(
         RequestKind::DescribeLogDirs(r) => {
             ResponseKind::DescribeLogDirs(handlers::describe_log_dirs::handle(broker, header, r))
         }
-        // Only keys of SUPPORTED_APIS get here, and each has an arm above (a test sends them all).
+        // Only keys of SUPPORTED_APIS get here, and each (but Produce and Fetch, handled before)
+        // has an arm above (a test sends them all).
         _ => return Err(DispatchError::NoHandler(api_key)),
     })
 }
@@ -262,13 +268,44 @@ fn record_buffers(fetch: &FetchResponse) -> Vec<Bytes> {
         .collect()
 }
 
+/// A Fetch answer's frame: its records referenced, not copied, and its file slices sent by the
+/// kernel (`protocol::response_frame`).
+fn encode_fetch(
+    header: &RequestHeader,
+    version: i16,
+    reply: FetchReply,
+) -> Result<ResponseFrame, DispatchError> {
+    let encode_error = |source| DispatchError::Encode {
+        api_key: ApiKey::Fetch,
+        version,
+        source,
+    };
+    let header_version = ApiKey::Fetch.response_header_version(version);
+    let mut buf = SplicingBuf::new(
+        record_buffers(&reply.response),
+        reply.files,
+        FIRST_CHUNK_BYTES,
+    );
+    ResponseHeader::default()
+        .with_correlation_id(header.correlation_id)
+        .encode(&mut buf, header_version)
+        .map_err(encode_error)?;
+    reply
+        .response
+        .encode(&mut buf, version)
+        .map_err(encode_error)?;
+    buf.finish().map_err(|e| encode_error(e.into()))
+}
+
+/// The first buffer of an encoded answer.
+const FIRST_CHUNK_BYTES: usize = 1024;
+
 fn encode_response(
     api_key: ApiKey,
     header: &RequestHeader,
     version: i16,
     response: ResponseKind,
 ) -> Result<ResponseFrame, DispatchError> {
-    const FIRST_CHUNK_BYTES: usize = 1024;
     let encode_error = |source| DispatchError::Encode {
         api_key,
         version,
@@ -276,14 +313,6 @@ fn encode_response(
     };
     let response_header = ResponseHeader::default().with_correlation_id(header.correlation_id);
     let header_version = api_key.response_header_version(version);
-    if let ResponseKind::Fetch(fetch) = &response {
-        let mut buf = SplicingBuf::new(record_buffers(fetch), FIRST_CHUNK_BYTES);
-        response_header
-            .encode(&mut buf, header_version)
-            .map_err(encode_error)?;
-        fetch.encode(&mut buf, version).map_err(encode_error)?;
-        return Ok(buf.finish());
-    }
     let mut buf = BytesMut::with_capacity(FIRST_CHUNK_BYTES);
     buf.put_bytes(0, 4);
     response_header
@@ -291,7 +320,5 @@ fn encode_response(
         .map_err(encode_error)?;
     response.encode(&mut buf, version).map_err(encode_error)?;
     finish_frame(&mut buf);
-    Ok(ResponseFrame {
-        chunks: vec![buf.freeze()],
-    })
+    Ok(ResponseFrame::contiguous(buf.freeze()))
 }

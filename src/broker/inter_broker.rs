@@ -112,8 +112,9 @@ impl InterBrokerRouter {
         let header = RequestHeader::default()
             .with_request_api_key(ApiKey::Fetch as i16)
             .with_request_api_version(version);
-        let response = handlers::fetch::handle(&target, &header, request, ReadInto::Copy).await;
-        self.answer(from, to, response)
+        let reply = handlers::fetch::handle(&target, &header, request, ReadInto::Copy).await;
+        debug_assert!(reply.files.is_empty(), "a copying read returns bytes");
+        self.answer(from, to, reply.response)
     }
 
     /// `response` reaches `from` only if the link back from `to` still holds.

@@ -90,6 +90,18 @@ impl OffsetIndex {
             .map(|e| decode(e, self.base_offset).position)
     }
 
+    /// The position of the last entry at or below `position`, or the segment start: a batch
+    /// starts there.
+    pub(crate) fn position_at_or_below(&self, position: u64) -> u64 {
+        let entries = self.file.entries();
+        let count = entries
+            .partition_point(|e| u64::from(decode(e, self.base_offset).position) <= position);
+        match count {
+            0 => 0,
+            n => u64::from(decode(&entries[n - 1], self.base_offset).position),
+        }
+    }
+
     pub(crate) fn pending(&self) -> usize {
         self.file.pending()
     }

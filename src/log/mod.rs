@@ -30,13 +30,13 @@ mod index;
 mod index_file;
 mod leader_epoch;
 mod manager;
-mod mapped;
 mod open_files;
 mod partition_dir;
 mod partition_log;
 mod partition_metadata;
 mod producer_state;
 mod read;
+mod records;
 mod recovery;
 mod retention;
 mod segment;
@@ -59,7 +59,6 @@ pub use leader_epoch::{EpochEntry, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 pub use manager::{
     LogManager, OfflinePartition, CLEAN_SHUTDOWN_FILE, METADATA_LOG_DIR, OFFLINE_RETRY,
 };
-pub use mapped::ReadInto;
 pub use open_files::{
     configure as configure_open_files, descriptors_in_use, stats as open_files_stats,
     OpenFileLimit, OpenFilesStats,
@@ -68,6 +67,7 @@ pub use partition_dir::{parse_partition_dir_name, DELETE_DIR_SUFFIX};
 pub use partition_log::{AppendInfo, AppendOrigin, PartitionLog};
 pub use partition_metadata::{read_topic_id, PARTITION_METADATA_FILE};
 pub use producer_state::{AbortedTransaction, ActiveProducer};
+pub use records::{ReadInto, Records};
 pub use timestamp_lookup::TimestampAndOffset;
 pub use txn_marker::TxnMarker;
 pub use unopened::{cleaning_may_be_due, retention_may_delete, segment_files, SegmentFile};

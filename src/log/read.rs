@@ -5,8 +5,8 @@ use bytes::Bytes;
 use crate::protocol::batch::batches;
 
 use super::error::LogError;
-use super::mapped::{ReadInto, MAP_MIN_BYTES};
 use super::partition_log::PartitionLog;
+use super::records::{ReadInto, Records, FILE_MIN_BYTES};
 use super::segment::LogSegment;
 
 impl PartitionLog {
@@ -15,18 +15,21 @@ impl PartitionLog {
     /// that reaches `max_offset` (exclusive; the high watermark). Like Kafka, a read stays in
     /// one segment. OFFSET_OUT_OF_RANGE when `offset` is outside [log start, log end].
     pub fn read(&self, offset: i64, max_bytes: usize, max_offset: i64) -> Result<Bytes, LogError> {
-        self.read_into(offset, max_bytes, max_offset, ReadInto::Copy)
+        match self.read_into(offset, max_bytes, max_offset, ReadInto::Copy)? {
+            Records::Memory(bytes) => Ok(bytes),
+            Records::File(_) => unreachable!("a copying read returns bytes"),
+        }
     }
 
-    /// [`Self::read`], the bytes where `into` says (a mapping only for bytes no one but the
-    /// kernel reads once the caller releases the log: see `log/mapped.rs`).
+    /// [`Self::read`], the bytes where `into` says (a file range only for bytes no one but the
+    /// kernel reads: see `log/records.rs`).
     pub fn read_into(
         &self,
         offset: i64,
         max_bytes: usize,
         max_offset: i64,
         into: ReadInto,
-    ) -> Result<Bytes, LogError> {
+    ) -> Result<Records, LogError> {
         self.ensure_not_deleted()?;
         let log_end_offset = self.log_end_offset();
         if offset < self.log_start_offset || offset > log_end_offset {
@@ -42,50 +45,50 @@ impl PartitionLog {
                 return Ok(bytes);
             }
         }
-        Ok(Bytes::new())
+        Ok(Records::default())
     }
 }
 
 /// Reads from one segment; `None` when the segment has no batch at or after `offset`. One
 /// read of the segment file covers everything served (the first batch whole, KIP-74, then up
 /// to `max_bytes`, never past the index's bound for `max_offset`); the batches are then cut in
-/// memory, where a header read per batch cost a system call each. A large range is mapped when
-/// `into` allows it; what is left of it once cut, if small, is copied out of the mapping.
+/// memory, where a header read per batch cost a system call each. With [`ReadInto::File`] the
+/// range is cut from the index and batch headers instead and, when large, not read at all.
 fn read_segment(
     segment: &LogSegment,
     offset: i64,
     max_bytes: usize,
     max_offset: i64,
     into: ReadInto,
-) -> Result<Option<Bytes>, LogError> {
+) -> Result<Option<Records>, LogError> {
     let Some((start, first)) = segment.find_batch(offset)? else {
         return Ok(None);
     };
     if first.last_offset() >= max_offset {
-        return Ok(Some(Bytes::new()));
+        return Ok(Some(Records::default()));
     }
     let first_end = start + first.total_size() as u64;
+    if into == ReadInto::File {
+        let limit = segment
+            .position_below(max_offset)?
+            .min(start.saturating_add(max_bytes as u64));
+        let end = segment.whole_batches_end(first_end, limit)?;
+        if end - start >= FILE_MIN_BYTES {
+            if let Some(slice) = segment.file_slice(start, end)? {
+                return Ok(Some(Records::File(slice)));
+            }
+        }
+        return Ok(Some(Records::Memory(segment.read_range(start, end)?)));
+    }
     let end = segment
         .size()
         .min(start.saturating_add(max_bytes as u64))
         .min(segment.position_bound(max_offset))
         .max(first_end);
-    // A mapping refused (the process's map count, memory) is no reason to fail the read.
-    let mapped = (into == ReadInto::Mapping && end - start >= MAP_MIN_BYTES)
-        .then(|| segment.map_range(start, end).ok())
-        .flatten();
-    let mapping = mapped.is_some();
-    let mut bytes = match mapped {
-        Some(bytes) => bytes,
-        None => segment.read_range(start, end)?,
-    };
+    let mut bytes = segment.read_range(start, end)?;
     bytes.truncate(whole_batches_below(&bytes, max_offset));
     debug_assert!(bytes.len() >= first.total_size());
-    if mapping && (bytes.len() as u64) < MAP_MIN_BYTES {
-        // Cut short by the limit: not worth a mapping kept alive until the answer is sent.
-        bytes = Bytes::copy_from_slice(&bytes);
-    }
-    Ok(Some(bytes))
+    Ok(Some(Records::Memory(bytes)))
 }
 
 /// The length of the leading whole batches of `buf` that end below `max_offset`.

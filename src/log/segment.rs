@@ -22,6 +22,7 @@ use super::txn_index::{delete_txn_index, TXN_INDEX_SUFFIX};
 use crate::protocol::batch::{
     check_batch_length, parse_batch_header, verify_crc, BatchHeader, BATCH_HEADER_SIZE, MAGIC_V2,
 };
+use crate::protocol::response_frame::FileSlice;
 
 pub(crate) const LOG_SUFFIX: &str = "log";
 pub(crate) const INDEX_SUFFIX: &str = "index";
@@ -58,6 +59,10 @@ pub(crate) struct LogSegment {
     next_offset: i64,
     /// An index file was missing or torn when the segment was opened.
     indexes_missing: bool,
+    /// The last batch's position and header (as in the file), when known: a fetch from the
+    /// log's tail (a follower's, after each append) finds its batch here, where the walk from
+    /// the last index entry read a header per batch (up to `index.interval.bytes` of them).
+    last_batch: Option<(u64, BatchHeader)>,
 }
 
 impl LogSegment {
@@ -81,6 +86,7 @@ impl LogSegment {
             created_ms: now_ms,
             next_offset: base_offset,
             indexes_missing: false,
+            last_batch: None,
         })
     }
 
@@ -116,6 +122,7 @@ impl LogSegment {
             created_ms: now_ms,
             next_offset: base_offset,
             indexes_missing,
+            last_batch: None,
         })
     }
 
@@ -192,7 +199,21 @@ impl LogSegment {
         write_all_at_vectored(&log, [head, rest], self.size).at(self.log.path())?;
         let position = self.size;
         self.size += (head.len() + rest.len()) as u64;
-        self.track_batch(position, header, index_interval_bytes)
+        // The header as written (a leader's copy may differ from `header` in its CRC).
+        let written = parse_batch_header(head).unwrap_or(*header);
+        debug_assert_eq!(
+            (
+                written.base_offset,
+                written.last_offset(),
+                written.total_size()
+            ),
+            (
+                header.base_offset,
+                header.last_offset(),
+                header.total_size()
+            )
+        );
+        self.track_batch(position, &written, index_interval_bytes)
     }
 
     /// Appends whole, validated batches that follow one another (`bytes`, the batches of
@@ -246,6 +267,7 @@ impl LogSegment {
         }
         self.bytes_since_last_index_entry += header.total_size() as u64;
         self.next_offset = header.last_offset() + 1;
+        self.last_batch = Some((position, *header));
         Ok(())
     }
 
@@ -270,6 +292,15 @@ impl LogSegment {
 
     /// The position and header of the batch holding `offset` (or the first batch after it).
     pub(crate) fn find_batch(&self, offset: i64) -> Result<Option<(u64, BatchHeader)>, LogError> {
+        if let Some((position, last)) = self.last_batch {
+            // Batches come in offset order: none before the last one reaches its base offset.
+            if offset > last.last_offset() {
+                return Ok(None);
+            }
+            if offset >= last.base_offset {
+                return Ok(Some((position, last)));
+            }
+        }
         let mut position = u64::from(self.index.lookup(offset).position);
         while let Some(header) = self.header_at(position)? {
             if header.last_offset() >= offset {
@@ -288,12 +319,38 @@ impl LogSegment {
             .map_or(self.size, u64::from)
     }
 
-    /// Maps `[start, end)` of the segment file (`log/mapped.rs`: only for bytes that only the
-    /// kernel reads once the log's lock is released).
-    pub(crate) fn map_range(&self, start: u64, end: u64) -> Result<Bytes, LogError> {
-        debug_assert!(end <= self.size);
-        let log = self.file()?;
-        super::mapped::map_range(&log, start, end).at(self.log.path())
+    /// The exact position below which every batch ends below `offset`: the start of the batch
+    /// holding `offset` (from the index, then batch headers), or the segment's size.
+    pub(crate) fn position_below(&self, offset: i64) -> Result<u64, LogError> {
+        if offset >= self.next_offset() {
+            return Ok(self.size);
+        }
+        Ok(self
+            .find_batch(offset)?
+            .map_or(self.size, |(position, _)| position))
+    }
+
+    /// The end of the last whole batch that ends at or before `limit`, walking batch headers
+    /// from `from` (a batch boundary at or below `limit`), or from the index's last entry
+    /// below `limit` when that is further on.
+    pub(crate) fn whole_batches_end(&self, from: u64, limit: u64) -> Result<u64, LogError> {
+        let mut end = self.index.position_at_or_below(limit).max(from);
+        while let Some(header) = self.header_at(end)? {
+            let next = end + header.total_size() as u64;
+            if next > limit {
+                break;
+            }
+            end = next;
+        }
+        Ok(end)
+    }
+
+    /// `[start, end)` of the segment file as a slice the kernel sends (`log/records.rs`);
+    /// `None` when no slice can be made (the caller reads the bytes).
+    pub(crate) fn file_slice(&self, start: u64, end: u64) -> Result<Option<FileSlice>, LogError> {
+        debug_assert!(start <= end && end <= self.size);
+        let len = usize::try_from(end - start).unwrap_or(usize::MAX);
+        Ok(FileSlice::new(self.file()?, start, len))
     }
 
     /// Reads `[start, end)` of the segment file into a buffer the read fills directly (not
@@ -354,6 +411,7 @@ impl LogSegment {
         self.offset_of_max_timestamp = self.base_offset;
         self.rolling_based_timestamp = None;
         self.next_offset = self.base_offset;
+        self.last_batch = None;
         let mut epochs: Vec<EpochStart> = Vec::new();
         let mut position = 0u64;
         while let Some(header) = self.header_at(position)? {
@@ -416,6 +474,7 @@ impl LogSegment {
             self.offset_of_max_timestamp = last.offset;
         }
         self.next_offset = first.base_offset;
+        self.last_batch = None;
         let mut position = start;
         let mut tail_bytes = 0u64;
         let mut last_batch_bytes = 0u64;
@@ -425,6 +484,7 @@ impl LogSegment {
                 self.offset_of_max_timestamp = header.last_offset();
             }
             self.next_offset = header.last_offset() + 1;
+            self.last_batch = Some((position, header));
             position += header.total_size() as u64;
             tail_bytes += header.total_size() as u64;
             last_batch_bytes = header.total_size() as u64;

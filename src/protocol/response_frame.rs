@@ -1,93 +1,293 @@
 //! A response frame as a list of chunks, so that record bytes a Fetch response carries go to the
-//! socket as the very buffers they were read into, without being copied into the encoded
-//! response. The encoder writes into a [`SplicingBuf`]; when it writes a slice that lies inside
-//! one of the record buffers the response holds, the buffer keeps a reference to that slice
-//! (`Bytes::slice_ref`) instead of copying it.
+//! socket without being copied into the encoded response: as the very buffers they were read
+//! into, or as ranges of segment files that the kernel sends from the page cache ([`FileSlice`],
+//! `sendfile`, as Kafka's `FileRecords.writeTo`). The encoder writes into a [`SplicingBuf`]; when
+//! it writes a slice that lies inside one of the record buffers or file slices the response
+//! holds, the buffer keeps a reference to it instead of copying it.
 
 use bytes::buf::UninitSlice;
 use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::protocol::buf::ByteBufMut;
+use std::fs::File;
 use std::ops::Range;
+use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// Slices shorter than this are copied: a reference costs a chunk of its own on the wire.
 const SPLICE_MIN_BYTES: usize = 4096;
 
-/// An encoded frame: its size prefix, then the chunks in order.
-#[derive(Debug, Clone, Default)]
-pub struct ResponseFrame {
-    pub chunks: Vec<Bytes>,
+/// A part of an encoded frame.
+#[derive(Debug, Clone)]
+pub enum Chunk {
+    Memory(Bytes),
+    File(FileSlice),
 }
 
-impl ResponseFrame {
-    /// Bytes of the whole frame, size prefix included.
+impl Chunk {
     pub fn len(&self) -> usize {
-        self.chunks.iter().map(Bytes::len).sum()
+        match self {
+            Chunk::Memory(bytes) => bytes.len(),
+            Chunk::File(slice) => slice.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.chunks.iter().all(Bytes::is_empty)
+        self.len() == 0
     }
 }
 
-/// An encoding buffer that references, rather than copies, large slices of `shared` buffers.
+/// An encoded frame: its size prefix, then the chunks in order.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseFrame {
+    pub chunks: Vec<Chunk>,
+}
+
+impl ResponseFrame {
+    /// A frame of one buffer (size prefix included).
+    pub fn contiguous(frame: Bytes) -> ResponseFrame {
+        ResponseFrame {
+            chunks: vec![Chunk::Memory(frame)],
+        }
+    }
+
+    /// Bytes of the whole frame, size prefix included.
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(Chunk::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.iter().all(Chunk::is_empty)
+    }
+}
+
+/// A range of a file that a frame carries without the process reading it: the connection hands
+/// it to the kernel (`sendfile`), which sends it from the page cache.
+///
+/// While the response is encoded, a placeholder of the same length stands in for the bytes:
+/// addresses in a reserved read-only region of zero pages, unique among the placeholders of one
+/// frame, by which [`SplicingBuf`] recognises the slice. Nothing reads a placeholder's contents
+/// (a copy of one would be zeros, so [`SplicingBuf`] reads the file where it must copy).
+#[derive(Clone)]
+pub struct FileSlice {
+    file: Arc<File>,
+    position: u64,
+    len: usize,
+    /// `placeholder.len() == len` until the slice is advanced, which only a writer does.
+    placeholder: Bytes,
+}
+
+impl std::fmt::Debug for FileSlice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileSlice")
+            .field("position", &self.position)
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+/// Address space for placeholders: larger than any frame (sizes are i32), so the placeholders
+/// handed out for one frame never overlap. Reserved, not committed: every page is the zero page.
+const PLACEHOLDER_SPACE: usize = 4 << 30;
+
+struct PlaceholderSpace {
+    base: usize,
+    /// Where the next placeholder starts, modulo [`PLACEHOLDER_SPACE`].
+    next: AtomicUsize,
+}
+
+fn placeholder_space() -> Option<&'static PlaceholderSpace> {
+    static SPACE: OnceLock<Option<PlaceholderSpace>> = OnceLock::new();
+    SPACE
+        .get_or_init(|| {
+            // SAFETY: a new anonymous read-only mapping; it aliases no Rust memory and is never
+            // unmapped, so slices of it live for the rest of the process.
+            let base = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    PLACEHOLDER_SPACE,
+                    libc::PROT_READ,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                    -1,
+                    0,
+                )
+            };
+            (base != libc::MAP_FAILED).then(|| PlaceholderSpace {
+                base: base as usize,
+                next: AtomicUsize::new(0),
+            })
+        })
+        .as_ref()
+}
+
+/// `len` bytes of the placeholder space, or `None` when the space could not be reserved.
+fn placeholder(len: usize) -> Option<Bytes> {
+    let space = placeholder_space()?;
+    if len > PLACEHOLDER_SPACE / 2 {
+        return None;
+    }
+    let mut start = space.next.fetch_add(len, Ordering::Relaxed) % PLACEHOLDER_SPACE;
+    if start + len > PLACEHOLDER_SPACE {
+        start = 0;
+    }
+    // SAFETY: `[base + start, base + start + len)` lies inside the reserved read-only mapping,
+    // which lives (and is never written) for the rest of the process.
+    let slice: &'static [u8] =
+        unsafe { std::slice::from_raw_parts((space.base + start) as *const u8, len) };
+    Some(Bytes::from_static(slice))
+}
+
+impl FileSlice {
+    /// `[position, position + len)` of `file`; `None` when no placeholder can be made (the
+    /// caller reads the bytes instead).
+    pub fn new(file: Arc<File>, position: u64, len: usize) -> Option<FileSlice> {
+        Some(FileSlice {
+            placeholder: placeholder(len)?,
+            file,
+            position,
+            len,
+        })
+    }
+
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// Where in the file the slice starts.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// What stands in for the bytes in an encoded response (see the type's documentation).
+    pub fn placeholder(&self) -> Bytes {
+        self.placeholder.clone()
+    }
+
+    /// Drops the first `count` bytes (they were sent).
+    pub fn advance(&mut self, count: usize) {
+        debug_assert!(count <= self.len);
+        let count = count.min(self.len);
+        self.position += count as u64;
+        self.len -= count;
+        self.placeholder = self.placeholder.slice(count..);
+    }
+
+    /// The part of this slice that `sub`, a slice of the placeholder, stands for.
+    fn sub_slice(&self, sub: &[u8]) -> FileSlice {
+        let skip = sub.as_ptr() as usize - self.placeholder.as_ptr() as usize;
+        FileSlice {
+            file: self.file.clone(),
+            position: self.position + skip as u64,
+            len: sub.len(),
+            placeholder: self.placeholder.slice_ref(sub),
+        }
+    }
+
+    /// The bytes themselves, read from the file (for writers that cannot send files). A file
+    /// shorter than the slice (truncated since) is an error: the frame cannot be completed.
+    pub fn read(&self) -> std::io::Result<Bytes> {
+        let mut buf = vec![0u8; self.len];
+        self.file.read_exact_at(&mut buf, self.position)?;
+        Ok(Bytes::from(buf))
+    }
+}
+
+/// Whether `inner` lies within `outer` (by address).
+fn lies_in(inner: &[u8], outer: &[u8]) -> bool {
+    let start = inner.as_ptr() as usize;
+    let base = outer.as_ptr() as usize;
+    base <= start && start + inner.len() <= base + outer.len()
+}
+
+/// An encoding buffer that references, rather than copies, large slices of `shared` buffers and
+/// of `files`' placeholders.
 #[derive(Debug)]
 pub struct SplicingBuf {
     shared: Vec<Bytes>,
-    done: Vec<Bytes>,
+    files: Vec<FileSlice>,
+    done: Vec<Chunk>,
+    /// A file slice that had to be copied and could not be read: the frame cannot be made.
+    unreadable: Option<std::io::Error>,
     /// Bytes in `done`: global offsets count from the first byte of the payload.
     done_len: usize,
     current: BytesMut,
 }
 
 impl SplicingBuf {
-    /// A buffer that splices slices of `shared` and copies everything else (first chunk with
-    /// room for `capacity` bytes).
-    pub fn new(shared: Vec<Bytes>, capacity: usize) -> SplicingBuf {
+    /// A buffer that splices slices of `shared` and of `files`' placeholders and copies
+    /// everything else (first chunk with room for `capacity` bytes).
+    pub fn new(shared: Vec<Bytes>, files: Vec<FileSlice>, capacity: usize) -> SplicingBuf {
         SplicingBuf {
             shared,
+            files,
             done: Vec::new(),
+            unreadable: None,
             done_len: 0,
             current: BytesMut::with_capacity(capacity),
         }
     }
 
-    /// The frame: a 4-byte size prefix, then everything written.
-    pub fn finish(mut self) -> ResponseFrame {
+    /// The frame: a 4-byte size prefix, then everything written; an error when a file slice
+    /// that had to be copied could not be read.
+    pub fn finish(mut self) -> std::io::Result<ResponseFrame> {
+        if let Some(e) = self.unreadable.take() {
+            return Err(e);
+        }
         self.close_chunk();
         let size = i32::try_from(self.done_len).unwrap_or(i32::MAX);
         let mut chunks = Vec::with_capacity(self.done.len() + 1);
-        chunks.push(Bytes::copy_from_slice(&size.to_be_bytes()));
+        chunks.push(Chunk::Memory(Bytes::copy_from_slice(&size.to_be_bytes())));
         chunks.append(&mut self.done);
-        ResponseFrame { chunks }
+        Ok(ResponseFrame { chunks })
+    }
+
+    /// The bytes of `slice`, read from its file; zeros of its length if that fails, with the
+    /// failure kept for [`Self::finish`].
+    fn read_file(&mut self, slice: &FileSlice) -> Bytes {
+        slice.read().unwrap_or_else(|e| {
+            self.unreadable.get_or_insert(e);
+            Bytes::from(vec![0u8; slice.len()])
+        })
     }
 
     fn close_chunk(&mut self) {
         if !self.current.is_empty() {
             let chunk = self.current.split().freeze();
             self.done_len += chunk.len();
-            self.done.push(chunk);
+            self.done.push(Chunk::Memory(chunk));
         }
     }
 
-    /// The shared buffer `src` lies in, if any.
-    fn shared_holding(&self, src: &[u8]) -> Option<&Bytes> {
-        let start = src.as_ptr() as usize;
-        let end = start + src.len();
-        self.shared.iter().find(|b| {
-            let base = b.as_ptr() as usize;
-            base <= start && end <= base + b.len()
-        })
+    /// The chunk that references `src` instead of copying it, if `src` lies in a shared buffer
+    /// or a file slice's placeholder.
+    fn splice(&self, src: &[u8]) -> Option<Chunk> {
+        if let Some(file) = self.files.iter().find(|f| lies_in(src, &f.placeholder)) {
+            return Some(Chunk::File(file.sub_slice(src)));
+        }
+        let shared = self.shared.iter().find(|b| lies_in(src, b))?;
+        Some(Chunk::Memory(shared.slice_ref(src)))
     }
 
     /// Folds every chunk back into `current`, for the rare caller that rewrites earlier bytes
-    /// (record batch encoding does; message encoding does not).
+    /// (record batch encoding does; message encoding does not). File slices are read.
     fn flatten(&mut self) {
         if self.done.is_empty() {
             return;
         }
         let mut all = BytesMut::with_capacity(self.done_len + self.current.len());
-        for chunk in self.done.drain(..) {
-            all.extend_from_slice(&chunk);
+        for chunk in std::mem::take(&mut self.done) {
+            match chunk {
+                Chunk::Memory(bytes) => all.extend_from_slice(&bytes),
+                Chunk::File(slice) => all.extend_from_slice(&self.read_file(&slice)),
+            }
         }
         all.extend_from_slice(&self.current);
         self.current = all;
@@ -114,12 +314,18 @@ unsafe impl BufMut for SplicingBuf {
 
     fn put_slice(&mut self, src: &[u8]) {
         if src.len() >= SPLICE_MIN_BYTES {
-            if let Some(spliced) = self.shared_holding(src).map(|b| b.slice_ref(src)) {
+            if let Some(spliced) = self.splice(src) {
                 self.close_chunk();
                 self.done_len += spliced.len();
                 self.done.push(spliced);
                 return;
             }
+        }
+        if let Some(file) = self.files.iter().find(|f| lies_in(src, &f.placeholder)) {
+            // A small part of a placeholder is copied from the file, never as the zeros it holds.
+            let slice = file.sub_slice(src);
+            let bytes = self.read_file(&slice);
+            return self.current.put_slice(&bytes);
         }
         self.current.put_slice(src);
     }
@@ -156,7 +362,21 @@ mod tests {
     use kafka_protocol::protocol::{Encodable, StrBytes};
 
     fn contiguous(frame: &ResponseFrame) -> Vec<u8> {
-        frame.chunks.concat()
+        let mut bytes = Vec::new();
+        for chunk in &frame.chunks {
+            match chunk {
+                Chunk::Memory(b) => bytes.extend_from_slice(b),
+                Chunk::File(slice) => bytes.extend_from_slice(&slice.read().unwrap()),
+            }
+        }
+        bytes
+    }
+
+    fn memory(chunk: &Chunk) -> Option<&Bytes> {
+        match chunk {
+            Chunk::Memory(bytes) => Some(bytes),
+            Chunk::File(_) => None,
+        }
     }
 
     fn response(records: &[Bytes]) -> FetchResponse {
@@ -187,33 +407,91 @@ mod tests {
             let mut plain = BytesMut::new();
             fetch.encode(&mut plain, version).unwrap();
 
-            let mut buf = SplicingBuf::new(records.to_vec(), 64);
+            let mut buf = SplicingBuf::new(records.to_vec(), Vec::new(), 64);
             fetch.encode(&mut buf, version).unwrap();
-            let frame = buf.finish();
+            let frame = buf.finish().unwrap();
             let bytes = contiguous(&frame);
             assert_eq!(&bytes[..4], &(plain.len() as i32).to_be_bytes());
             assert_eq!(&bytes[4..], &plain[..], "v{version}");
             let referenced: Vec<_> = frame
                 .chunks
                 .iter()
+                .filter_map(memory)
                 .filter(|c| c.as_ptr() == large.as_ptr() || c.as_ptr() == other.as_ptr())
                 .collect();
             assert_eq!(referenced.len(), 2, "v{version}");
-            assert!(frame.chunks.iter().all(|c| c.as_ptr() != small.as_ptr()));
+            assert!(frame
+                .chunks
+                .iter()
+                .filter_map(memory)
+                .all(|c| c.as_ptr() != small.as_ptr()));
         }
     }
 
     #[test]
     fn rewriting_earlier_bytes_folds_the_chunks_back() {
         let large = Bytes::from(vec![3u8; 8_192]);
-        let mut buf = SplicingBuf::new(vec![large.clone()], 0);
+        let mut buf = SplicingBuf::new(vec![large.clone()], Vec::new(), 0);
         buf.put_u32(0);
         buf.put_slice(&large);
         buf.put_u8(5);
         buf.range(0..4).copy_from_slice(&[1, 2, 3, 4]);
-        let bytes = contiguous(&buf.finish());
+        let bytes = contiguous(&buf.finish().unwrap());
         assert_eq!(&bytes[4..8], &[1, 2, 3, 4]);
         assert_eq!(bytes.len(), 4 + 4 + 8_192 + 1);
         assert_eq!(bytes[bytes.len() - 1], 5);
+    }
+
+    /// A file slice goes into the frame as a file chunk (its placeholder's zeros are never
+    /// sent), between chunks of memory, and the frame reads as the plainly encoded response.
+    #[test]
+    fn file_slices_become_file_chunks() {
+        let content: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &content).unwrap();
+        let file = Arc::new(file);
+        let slice = FileSlice::new(file.clone(), 1_000, 60_000).unwrap();
+        let other = FileSlice::new(file, 500, 8_000).unwrap();
+        assert_ne!(slice.placeholder().as_ptr(), other.placeholder().as_ptr());
+        let small = Bytes::from(vec![1u8; 100]);
+        let placeholders = [slice.placeholder(), small.clone(), other.placeholder()];
+        let real = [
+            Bytes::copy_from_slice(&content[1_000..61_000]),
+            small,
+            Bytes::copy_from_slice(&content[500..8_500]),
+        ];
+        for version in [4, 12, 16] {
+            let mut plain = BytesMut::new();
+            response(&real).encode(&mut plain, version).unwrap();
+            let mut buf = SplicingBuf::new(Vec::new(), vec![slice.clone(), other.clone()], 64);
+            response(&placeholders).encode(&mut buf, version).unwrap();
+            let frame = buf.finish().unwrap();
+            let files: Vec<_> = frame
+                .chunks
+                .iter()
+                .filter_map(|c| match c {
+                    Chunk::File(f) => Some((f.position(), f.len())),
+                    Chunk::Memory(_) => None,
+                })
+                .collect();
+            assert_eq!(files, [(1_000, 60_000), (500, 8_000)], "v{version}");
+            assert_eq!(frame.len(), plain.len() + 4);
+            assert_eq!(&contiguous(&frame)[4..], &plain[..], "v{version}");
+        }
+    }
+
+    /// An encoder that rewrites earlier bytes gets the file's bytes, not the placeholder's.
+    #[test]
+    fn rewriting_past_a_file_slice_reads_the_file() {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &[4u8; 9_000]).unwrap();
+        let slice = FileSlice::new(Arc::new(file), 0, 9_000).unwrap();
+        let mut buf = SplicingBuf::new(Vec::new(), vec![slice.clone()], 0);
+        buf.put_u32(0);
+        buf.put_slice(&slice.placeholder());
+        buf.range(0..4).copy_from_slice(&[1, 2, 3, 4]);
+        let bytes = contiguous(&buf.finish().unwrap());
+        assert_eq!(&bytes[4..8], &[1, 2, 3, 4]);
+        assert!(bytes[8..].iter().all(|&b| b == 4));
     }
 }

@@ -5,13 +5,12 @@
 use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
-use bytes::Bytes;
 use kafka_protocol::error::ResponseError;
 use thiserror::Error;
 use tokio::time::Instant;
 
 use super::partition::{Offsets, Partition};
-use crate::log::{AbortedTransaction, AppendInfo, LogError, PartitionLog, ReadInto};
+use crate::log::{AbortedTransaction, AppendInfo, LogError, PartitionLog, ReadInto, Records};
 
 type SharedLog = Arc<std::sync::Mutex<PartitionLog>>;
 
@@ -106,7 +105,7 @@ pub struct Appended {
 #[derive(Debug, Clone)]
 pub struct ReadResult {
     pub offsets: Offsets,
-    pub records: Bytes,
+    pub records: Records,
     /// Only for [`Isolation::Committed`]: the aborted transactions overlapping the records.
     pub aborted_transactions: Option<Vec<AbortedTransaction>>,
 }

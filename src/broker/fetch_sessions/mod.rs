@@ -23,8 +23,7 @@ mod tests;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::log::AbortedTransaction;
-use bytes::Bytes;
+use crate::log::{AbortedTransaction, Records};
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
 use uuid::Uuid;
@@ -112,7 +111,7 @@ pub struct PartitionRead {
     pub high_watermark: i64,
     pub last_stable_offset: i64,
     pub log_start_offset: i64,
-    pub records: Bytes,
+    pub records: Records,
     /// read_committed: the aborted transactions overlapping what was read.
     pub aborted_transactions: Option<Vec<AbortedTransaction>>,
     /// KIP-320: where the fetcher's log diverges from this one (epoch, end offset).

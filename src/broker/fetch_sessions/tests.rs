@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use bytes::Bytes;
 
 fn partition(p: i32) -> FetchPartition {
     FetchPartition {
@@ -48,7 +49,7 @@ fn read(partition: &FetchPartition, high_watermark: i64, records: &'static [u8])
         high_watermark,
         last_stable_offset: high_watermark,
         log_start_offset: 0,
-        records: Bytes::from_static(records),
+        records: Records::Memory(Bytes::from_static(records)),
         aborted_transactions: None,
         diverging_epoch: None,
         preferred_read_replica: None,

@@ -11,8 +11,9 @@
 //! request: its error at the top and on every partition, as Kafka's error response.
 //!
 //! Differences from Kafka: v1 (KIP-860, `allow_replication_factor_change`, Kafka 4.1) is not
-//! served; the answer comes once the records are committed and applied on this broker
-//! (`timeout_ms` bounds nothing more); no replication quotas throttle the catch-up.
+//! served; the answer comes once the records are committed and applied on this broker and on
+//! the other brokers of the process (up to 1 s, as for every controller call:
+//! `MetadataQuorum::controller_call`; `timeout_ms` bounds nothing more); no replication quotas throttle the catch-up.
 
 use kafka_protocol::messages::alter_partition_reassignments_response::{
     ReassignablePartitionResponse, ReassignableTopicResponse,

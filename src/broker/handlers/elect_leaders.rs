@@ -7,7 +7,9 @@
 //! INVALID_REQUEST for the whole request; so is a controller that cannot be reached (its error).
 //!
 //! Differences from Kafka: the answer comes once the election is committed and applied on this
-//! broker, without waiting for the new leaders to take over (`timeout_ms` bounds nothing more).
+//! broker and on the other brokers of the process (up to 1 s, as for every controller call:
+//! `MetadataQuorum::controller_call`), without waiting for the new leaders to take over
+//! (`timeout_ms` bounds nothing more).
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::elect_leaders_response::{PartitionResult, ReplicaElectionResult};

@@ -29,11 +29,11 @@
 //! elsewhere). As Kafka, a follower answers an offset between its high watermark and its log
 //! end with no records, and one past its log end with OFFSET_OUT_OF_RANGE.
 //!
-//! Records go out as stored, without a copy of their own in user space: a consumer's range of
-//! 128 KiB or more is a read-only mapping of the segment (`log/mapped.rs`), where Kafka uses
-//! `sendfile`. A segment truncated while its mapping is being sent (a follower truncating below
-//! what a consumer of that follower was sent) fails the socket write and closes that connection,
-//! where Kafka's `sendfile` would send fewer bytes.
+//! Records go out as stored, never copied in user space: a consumer's range of 64 KiB or more
+//! is a slice of the segment file that the connection sends with `sendfile` (`log/records.rs`),
+//! as Kafka does. A segment truncated while its slice is being sent (a follower truncating below
+//! what a consumer of that follower was sent) closes that connection, as Kafka's `FileRecords`
+//! fails the write when its file shrank.
 //!
 //! Differs from Kafka: a fetch with a replica id reads to the log end even from a broker that
 //! is not a replica of the partition (Kafka answers NOT_LEADER_OR_FOLLOWER and requires
@@ -42,7 +42,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use bytes::Bytes;
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::fetch_response::{
@@ -61,8 +60,9 @@ use crate::broker::fetch_sessions::{
 use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
 use crate::clock;
-use crate::log::ReadInto;
+use crate::log::{ReadInto, Records};
 use crate::metadata::MetadataImage;
+use crate::protocol::response_frame::FileSlice;
 use crate::replica::{isr, selector, Isolation, Offsets, Replica};
 
 /// The partitions a fetch reads (by their place in the fetch), each watched from before its
@@ -176,16 +176,22 @@ impl Watched {
     }
 }
 
-/// Serves `request`; `into` says where its records are read: [`ReadInto::Mapping`] only when the
-/// answer goes straight to a socket (a connection's request), so that no one reads the mapped
-/// bytes in user space (`log/mapped.rs`); a copy for an in-process follower, which validates and
-/// appends them.
+/// A Fetch answer, and the file slices whose placeholders stand for records in it (only with
+/// [`ReadInto::File`]): its encoding must be given them (`protocol::response_frame`).
+pub struct FetchReply {
+    pub response: FetchResponse,
+    pub files: Vec<FileSlice>,
+}
+
+/// Serves `request`; `into` says where its records are read: [`ReadInto::File`] only when the
+/// answer goes straight to a socket (a connection's request), whose writer sends the file ranges
+/// (`log/records.rs`); a copy for an in-process follower, which validates and appends them.
 pub async fn handle(
     broker: &Broker,
     header: &RequestHeader,
     request: FetchRequest,
     into: ReadInto,
-) -> FetchResponse {
+) -> FetchReply {
     let version = header.request_api_version;
     let image = broker.image();
     let context = broker.fetch_sessions.new_context(
@@ -239,10 +245,19 @@ pub async fn handle(
     }
 
     let answer = context.respond(reads);
-    FetchResponse::default()
+    let files = answer
+        .partitions
+        .iter()
+        .filter_map(|read| match &read.records {
+            Records::File(slice) => Some(slice.clone()),
+            Records::Memory(_) => None,
+        })
+        .collect();
+    let response = FetchResponse::default()
         .with_error_code(answer.error.map_or(0, |e| e.code()))
         .with_session_id(answer.session_id)
-        .with_responses(topic_responses(answer.partitions))
+        .with_responses(topic_responses(answer.partitions));
+    FetchReply { response, files }
 }
 
 /// The request as the session rules see it; topic ids are resolved against `image`.
@@ -385,7 +400,7 @@ impl Reader<'_> {
                     high_watermark: -1,
                     last_stable_offset: -1,
                     log_start_offset: -1,
-                    records: Bytes::new(),
+                    records: Records::default(),
                     aborted_transactions: None,
                     diverging_epoch: None,
                     preferred_read_replica: None,
@@ -397,7 +412,7 @@ impl Reader<'_> {
                 }
                 if any_data && read.records.len() > remaining {
                     // Only the first partition with data may go past the response limit (KIP-74).
-                    read.records = Bytes::new();
+                    read.records = Records::default();
                 }
                 any_data |= !read.records.is_empty();
                 remaining = remaining.saturating_sub(read.records.len());
@@ -544,7 +559,7 @@ fn topic_responses(reads: Vec<PartitionRead>) -> Vec<FetchableTopicResponse> {
                     .with_end_offset(read.diverging_epoch.map_or(-1, |d| d.1)),
             )
             .with_preferred_read_replica(read.preferred_read_replica.unwrap_or(-1).into())
-            .with_records(Some(read.records));
+            .with_records(Some(read.records.encoded()));
         let name = read.partition.topic.unwrap_or_default();
         let topic_id = match &key.topic {
             TopicKey::Id(id) => *id,

@@ -5,7 +5,10 @@
 //!
 //! Differs from Kafka: dynamic broker configs (type 4) are refused with INVALID_REQUEST, since a
 //! kf broker reads its configs once at start (`kf cluster up -c KEY=VALUE`). Other resource types
-//! get INVALID_REQUEST as in Kafka.
+//! get INVALID_REQUEST as in Kafka. The answer comes once the other brokers of the process have
+//! applied the records too (up to 1 s, as for every controller call:
+//! `MetadataQuorum::controller_call`), so a DescribeConfigs to any broker right after it sees
+//! the change; Kafka's brokers catch up on their own.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::incremental_alter_configs_response::AlterConfigsResourceResponse;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::log::{LogError, MessageTimestampType, ReadInto};
+use crate::log::{LogError, MessageTimestampType, ReadInto, Records};
 use crate::protocol::batch::parse_batch_header;
 
 #[test]
@@ -100,37 +100,59 @@ fn reads_cut_whole_batches_within_both_limits() {
     }
 }
 
+/// Every read of `log` served as a file slice holds what a copying read returns.
+fn assert_file_reads_match_copies(log: &PartitionLog) {
+    let end = log.log_end_offset();
+    for offset in (0..end).step_by(37) {
+        for max_offset in [offset + 1, offset + 100, end] {
+            for max_bytes in [1, 5_000, 50_000, 200_000, 1 << 20] {
+                let copied = log.read(offset, max_bytes, max_offset).unwrap();
+                let served = log
+                    .read_into(offset, max_bytes, max_offset, ReadInto::File)
+                    .unwrap();
+                let what = format!("offset {offset}, {max_offset}, {max_bytes}");
+                if served.len() >= 64 * 1024 {
+                    assert!(matches!(served, Records::File(_)), "{what}");
+                }
+                assert_eq!(copied, served.into_bytes().unwrap(), "{what}");
+            }
+        }
+    }
+}
+
 #[test]
-fn mapped_reads_serve_the_bytes_a_copy_does() {
+fn file_reads_serve_the_bytes_a_copy_does() {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("t-0");
     let mut log = PartitionLog::open(&dir, LogConfig::default()).unwrap();
-    // Batches of 16 records (over 16 KiB each with their values): ranges past the mapping
-    // threshold and ranges under it.
+    // Batches of 16 records (over 16 KiB each with their values): ranges past the file slice
+    // threshold and ranges under it, an index entry per batch.
     let batch = produce_batch_with_values(16, 1_000);
     for _ in 0..40 {
         log.append(&batch, 0, 1_000).unwrap();
     }
+    assert_file_reads_match_copies(&log);
+    // A slice outlives appends to its segment, and the segment's deletion.
     let end = log.log_end_offset();
-    for offset in (0..end).step_by(37) {
-        for max_offset in [offset + 1, offset + 100, end] {
-            for max_bytes in [1, 50_000, 200_000, 1 << 20] {
-                let copied = log.read(offset, max_bytes, max_offset).unwrap();
-                let mapped = log
-                    .read_into(offset, max_bytes, max_offset, ReadInto::Mapping)
-                    .unwrap();
-                assert_eq!(copied, mapped, "offset {offset}, {max_offset}, {max_bytes}");
-            }
-        }
-    }
-    // A mapping outlives appends to its segment, and the segment's deletion.
-    let mapped = log.read_into(0, 1 << 20, end, ReadInto::Mapping).unwrap();
-    assert!(mapped.len() >= 128 * 1024);
+    let served = log.read_into(0, 1 << 20, end, ReadInto::File).unwrap();
+    assert!(matches!(served, Records::File(_)));
     let copied = log.read(0, 1 << 20, end).unwrap();
     log.append(&batch, 0, 1_000).unwrap();
     log.delete().unwrap();
     assert!(!dir.exists());
-    assert_eq!(mapped, copied);
+    assert_eq!(served.into_bytes().unwrap(), copied);
+}
+
+#[test]
+fn file_reads_of_small_batches_cut_where_a_copy_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    // Batches of ~100 bytes: dozens between two index entries, so the cut walks headers.
+    let batch = produce_batch_with_values(1, 30);
+    for _ in 0..3_000 {
+        log.append(&batch, 0, 1_000).unwrap();
+    }
+    assert_file_reads_match_copies(&log);
 }
 
 #[test]
@@ -298,4 +320,34 @@ fn records_without_timestamps_pass_timestamp_checks() {
         log.append(&batch, 0, 1_000_000).unwrap_err().error_code(),
         32
     );
+}
+
+#[test]
+fn reads_at_the_tail_find_the_last_batch_after_appends_truncation_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    for i in 0..20 {
+        append(&mut log, 2, 1_000 + i);
+    }
+    let first_offsets = |log: &PartitionLog, offset: i64| {
+        decode_offsets(log.read(offset, 1, log.log_end_offset()).unwrap())
+            .first()
+            .map(|(o, _)| *o)
+    };
+    // Each read returns the batch holding the offset: its first offset is the even one below.
+    for offset in 0..40 {
+        assert_eq!(first_offsets(&log, offset), Some(offset - offset % 2));
+    }
+    assert_eq!(first_offsets(&log, 40), None);
+    log.truncate_to(31).unwrap();
+    assert_eq!(log.log_end_offset(), 30);
+    assert_eq!(first_offsets(&log, 29), Some(28));
+    assert_eq!(first_offsets(&log, 30), None);
+    append(&mut log, 3, 2_000);
+    assert_eq!(first_offsets(&log, 32), Some(30));
+    drop(log);
+    let log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    assert_eq!(first_offsets(&log, 32), Some(30));
+    assert_eq!(first_offsets(&log, 29), Some(28));
+    assert_eq!(first_offsets(&log, 33), None);
 }
