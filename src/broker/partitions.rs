@@ -77,8 +77,8 @@ fn sync_new_directories(broker: &Arc<Broker>) {
     });
 }
 
-/// Partitions changed by one image from which the memory freed meanwhile is handed back.
-const LARGE_CHANGE: usize = 1000;
+/// Partitions one image adds to a broker from which the memory freed meanwhile is handed back.
+const LARGE_GROWTH: usize = 1000;
 
 /// `ReplicaManager::apply_image` on a blocking thread; waits for it, so images apply in order.
 async fn apply_image(
@@ -88,10 +88,13 @@ async fn apply_image(
 ) {
     let applying = broker.clone();
     let applied = tokio::task::spawn_blocking(move || {
-        let transitions = applying.replicas.apply_image(previous.as_deref(), &image);
-        // A topic of many partitions was created (or a broker's partitions moved): what its
-        // records, images and replies needed on the way is free now, and would stay resident.
-        if transitions.len() >= LARGE_CHANGE {
+        let hosted = applying.replicas.hosted_count();
+        applying.replicas.apply_image(previous.as_deref(), &image);
+        // A topic of many partitions was created (or a broker started hosting its partitions):
+        // what its records, images and replies needed on the way is free now, and would stay
+        // resident. Only then: trimming after every large change (a restart's elections,
+        // 2,000 records a batch) made the restart and the next large allocations slower.
+        if applying.replicas.hosted_count() >= hosted + LARGE_GROWTH {
             crate::huge_alloc::release_free_memory();
         }
     });

@@ -99,6 +99,14 @@ impl ReplicaManager {
             .cloned()
     }
 
+    /// How many partitions this broker hosts.
+    pub fn hosted_count(&self) -> usize {
+        self.partitions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
     /// Every hosted partition.
     pub fn all(&self) -> Vec<Arc<Partition>> {
         self.partitions
