@@ -165,7 +165,7 @@ impl Client {
             }))
             .with_allow_auto_topic_creation(allow_auto_create);
         let response = connection.send(&request).await?;
-        let fresh = ClusterMetadata::from_response(&response);
+        let fresh = ClusterMetadata::from_response(response);
         write(&self.inner.metadata).merge(fresh, topics.is_none());
         self.inner.metadata_version.fetch_add(1, Ordering::Release);
         Ok(())
