@@ -362,38 +362,42 @@ async fn lag(args: LagArgs) -> anyhow::Result<()> {
         .max(100);
     let admin = admin(&args.connect).await?;
     let in_place = args.watch && std::io::stdout().is_terminal();
-    loop {
-        let mut reports = Vec::new();
-        for group in &args.groups {
-            reports.push(report(&admin, group, isolation(args.read_committed)).await?);
+    let interrupted = super::interrupt_signal()?;
+    let refresh = async {
+        loop {
+            let mut reports = Vec::new();
+            for group in &args.groups {
+                reports.push(report(&admin, group, isolation(args.read_committed)).await?);
+            }
+            let views: Vec<LagView> = reports
+                .iter()
+                .map(|r| LagView {
+                    group: &r.group,
+                    lag_against: r.lag_against,
+                    total_lag: r.total_lag,
+                    partitions: &r.partitions,
+                })
+                .collect();
+            let text = render(&views, args.output, |_| lag_text(&reports))?;
+            if in_place {
+                // Home the cursor and clear the screen, so each refresh replaces the last.
+                emit(&format!("\x1b[H\x1b[2J{text}"))?;
+            } else if args.watch && args.output == crate::cli::OutputFormat::Text {
+                // Piped: one refresh after another, a blank line between them.
+                emit(&format!("{text}\n"))?;
+            } else {
+                emit(&text)?;
+            }
+            if !args.watch {
+                return Ok(());
+            }
+            let pause = Duration::from_millis(u64::try_from(interval).unwrap_or(u64::MAX));
+            tokio::time::sleep(pause).await;
         }
-        let views: Vec<LagView> = reports
-            .iter()
-            .map(|r| LagView {
-                group: &r.group,
-                lag_against: r.lag_against,
-                total_lag: r.total_lag,
-                partitions: &r.partitions,
-            })
-            .collect();
-        let text = render(&views, args.output, |_| lag_text(&reports))?;
-        if in_place {
-            // Home the cursor and clear the screen, so each refresh replaces the last.
-            emit(&format!("\x1b[H\x1b[2J{text}"))?;
-        } else if args.watch && args.output == crate::cli::OutputFormat::Text {
-            // Piped: one refresh after another, a blank line between them.
-            emit(&format!("{text}\n"))?;
-        } else {
-            emit(&text)?;
-        }
-        if !args.watch {
-            return Ok(());
-        }
-        let pause = Duration::from_millis(u64::try_from(interval).unwrap_or(u64::MAX));
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = tokio::signal::ctrl_c() => return Err(Interrupted.into()),
-        }
+    };
+    tokio::select! {
+        outcome = refresh => outcome,
+        () = interrupted => Err(Interrupted.into()),
     }
 }
 

@@ -51,9 +51,10 @@ pub async fn run(args: PipeArgs) -> anyhow::Result<()> {
         Some(command) => Some(Transform::spawn(command)?),
         None => None,
     };
+    let interrupted = super::interrupt_signal()?;
     let outcome = tokio::select! {
         outcome = pipe(&args, &mut consumer, &producer, &mut transform) => outcome,
-        _ = tokio::signal::ctrl_c() => Err(Interrupted.into()),
+        () = interrupted => Err(Interrupted.into()),
     };
     // An open transaction is aborted by the next process (or the coordinator's timeout).
     let _ = consumer.close().await;

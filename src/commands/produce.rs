@@ -74,9 +74,10 @@ pub async fn run(args: ProduceArgs) -> anyhow::Result<()> {
             open: None,
         }),
     };
+    let interrupted = super::interrupt_signal()?;
     let outcome = tokio::select! {
         outcome = produce_all(&mut job, producer, reader, &progress, &read, &failures) => outcome,
-        _ = tokio::signal::ctrl_c() => {
+        () = interrupted => {
             progress.finish_and_clear();
             eprintln!(
                 "kf: interrupted after reading {} record(s); records not yet acknowledged may be lost",

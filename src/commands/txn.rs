@@ -398,6 +398,7 @@ fn trace_line(event: &TraceEvent) -> String {
 async fn trace(args: TraceArgs) -> anyhow::Result<()> {
     let client = connect(&args.connect, &[("isolation.level", "read_committed")]).await?;
     let only: BTreeSet<&str> = args.transactional_ids.iter().map(String::as_str).collect();
+    let interrupted = super::interrupt_signal()?;
     let follow = async {
         let mut follower = TraceFollower::start(client, args.from_beginning).await?;
         eprintln!(
@@ -433,6 +434,6 @@ async fn trace(args: TraceArgs) -> anyhow::Result<()> {
     };
     tokio::select! {
         outcome = follow => outcome,
-        _ = tokio::signal::ctrl_c() => Err(Interrupted.into()),
+        () = interrupted => Err(Interrupted.into()),
     }
 }
