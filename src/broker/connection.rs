@@ -719,25 +719,31 @@ mod tests {
         }
     }
 
+    /// A connection to a local peer that starts reading after `delay` and returns all it read.
+    async fn connect_to_reader(
+        delay: Duration,
+    ) -> (TcpStream, tokio::task::JoinHandle<std::io::Result<Vec<u8>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let reader = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await?;
+            tokio::time::sleep(delay).await;
+            let mut got = Vec::new();
+            socket.read_to_end(&mut got).await.map(|_| got)
+        });
+        (TcpStream::connect(address).await.unwrap(), reader)
+    }
+
     /// Through a real socket the slices go by `sendfile`, a slow reader making the writer wait.
     #[tokio::test]
     async fn a_tcp_connection_sends_file_slices_from_the_file() {
         let (frame, expected) = mixed_frame();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let reader = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            let mut got = Vec::new();
-            socket.read_to_end(&mut got).await.unwrap();
-            got
-        });
-        let mut stream = TcpStream::connect(address).await.unwrap();
+        let (mut stream, reader) = connect_to_reader(Duration::from_millis(50)).await;
         let (_, mut writer) = stream.split();
         write_frame(&mut writer, frame.clone()).await.unwrap();
         write_frame(&mut writer, frame).await.unwrap();
         drop(stream);
-        let got = reader.await.unwrap();
+        let got = reader.await.unwrap().unwrap();
         assert_eq!(got.len(), 2 * expected.len());
         assert!(got[..expected.len()] == expected[..] && got[expected.len()..] == expected[..]);
     }
@@ -746,21 +752,14 @@ mod tests {
     #[tokio::test]
     async fn a_file_shorter_than_its_slice_fails_the_write() {
         let (frame, _) = mixed_frame();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let reader = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let mut got = Vec::new();
-            let _ = socket.read_to_end(&mut got).await;
-        });
+        let (mut stream, reader) = connect_to_reader(Duration::ZERO).await;
         if let Some(Chunk::File(slice)) = frame.chunks.get(1) {
             slice.file().set_len(1_000).unwrap();
         }
-        let mut stream = TcpStream::connect(address).await.unwrap();
         let (_, mut writer) = stream.split();
         let err = write_frame(&mut writer, frame).await.unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::WriteZero);
         drop(stream);
-        reader.await.unwrap();
+        let _ = reader.await.unwrap();
     }
 }

@@ -334,6 +334,10 @@ impl LogSegment {
     /// from `from` (a batch boundary at or below `limit`), or from the index's last entry
     /// below `limit` when that is further on.
     pub(crate) fn whole_batches_end(&self, from: u64, limit: u64) -> Result<u64, LogError> {
+        if limit >= self.size {
+            // A segment ends where its last batch does: a read to the tail walks nothing.
+            return Ok(self.size);
+        }
         let mut end = self.index.position_at_or_below(limit).max(from);
         while let Some(header) = self.header_at(end)? {
             let next = end + header.total_size() as u64;

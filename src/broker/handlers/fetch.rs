@@ -35,8 +35,10 @@
 //! what a consumer of that follower was sent) closes that connection, as Kafka's `FileRecords`
 //! fails the write when its file shrank.
 //!
-//! Differs from Kafka: a fetch with a replica id reads to the log end even from a broker that
-//! is not a replica of the partition (Kafka answers NOT_LEADER_OR_FOLLOWER and requires
+//! Differs from Kafka: a partition's records end with its last whole batch within the limits,
+//! where Kafka fills `partition_max_bytes` with the start of the next batch too (which the
+//! client drops). A fetch with a replica id reads to the log end even from a broker that is not
+//! a replica of the partition (Kafka answers NOT_LEADER_OR_FOLLOWER and requires
 //! CLUSTER_ACTION), and the replica's broker epoch (KIP-903) is not checked.
 
 use std::collections::HashMap;
