@@ -89,6 +89,10 @@ fn consume(bootstrap: &str, topic: &str) -> Duration {
         .set("group.id", "kf-bench")
         .set("enable.auto.commit", "false")
         .set("fetch.wait.max.ms", "100")
+        // librdkafka stops fetching a partition for this long (1 s by default) once its local
+        // queue holds `queued.min.messages`: a fast broker fills it, and the run measured the
+        // client's sleep, the same on both sides.
+        .set("fetch.queue.backoff.ms", "10")
         .create()
         .unwrap();
     let mut tpl = TopicPartitionList::new();
@@ -96,6 +100,9 @@ fn consume(bootstrap: &str, topic: &str) -> Duration {
         tpl.add_partition_offset(topic, p, Offset::Beginning)
             .unwrap();
     }
+    // Leaders known before the assignment: without them librdkafka puts off each partition's
+    // first offset query by 500 ms, which the run measured instead of either cluster.
+    consumer.fetch_metadata(Some(topic), TIMEOUT).unwrap();
     consumer.assign(&tpl).unwrap();
     let started = Instant::now();
     let mut count = 0;
@@ -269,7 +276,9 @@ fn group_consume(bootstrap: &str, group: &str, protocol: &str) -> Option<GroupRu
         .set("group.protocol", protocol)
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
-        .set("fetch.wait.max.ms", "100");
+        .set("fetch.wait.max.ms", "100")
+        // As in `consume`: not librdkafka's 1 s pause of a partition whose queue is full.
+        .set("fetch.queue.backoff.ms", "10");
     if let Ok(debug) = std::env::var("KF_BENCH_DEBUG") {
         eprintln!("--- {protocol} group on {bootstrap}");
         config
