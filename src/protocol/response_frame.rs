@@ -207,11 +207,21 @@ fn lies_in(inner: &[u8], outer: &[u8]) -> bool {
     base <= start && start + inner.len() <= base + outer.len()
 }
 
+/// The one of `items` (sorted by address, none overlapping another) whose bytes hold `inner`.
+fn holding<'a, T>(items: &'a [T], bytes: impl Fn(&T) -> &[u8], inner: &[u8]) -> Option<&'a T> {
+    let start = inner.as_ptr() as usize;
+    let after = items.partition_point(|item| bytes(item).as_ptr() as usize <= start);
+    let candidate = items[..after].last()?;
+    lies_in(inner, bytes(candidate)).then_some(candidate)
+}
+
 /// An encoding buffer that references, rather than copies, large slices of `shared` buffers and
 /// of `files`' placeholders.
 #[derive(Debug)]
 pub struct SplicingBuf {
+    /// Invariant: sorted by address, none empty.
     shared: Vec<Bytes>,
+    /// Invariant: sorted by placeholder address (placeholders of one frame never overlap).
     files: Vec<FileSlice>,
     done: Vec<Chunk>,
     /// A file slice that had to be copied and could not be read: the frame cannot be made.
@@ -224,7 +234,13 @@ pub struct SplicingBuf {
 impl SplicingBuf {
     /// A buffer that splices slices of `shared` and of `files`' placeholders and copies
     /// everything else (first chunk with room for `capacity` bytes).
-    pub fn new(shared: Vec<Bytes>, files: Vec<FileSlice>, capacity: usize) -> SplicingBuf {
+    pub fn new(mut shared: Vec<Bytes>, mut files: Vec<FileSlice>, capacity: usize) -> SplicingBuf {
+        // Sorted by address, so that every write finds its buffer by a binary search: a Fetch
+        // of thousands of partitions writes a few small fields per partition, and scanning
+        // every slice for each of them made encoding quadratic.
+        shared.retain(|b| !b.is_empty());
+        shared.sort_by_key(|b| b.as_ptr() as usize);
+        files.sort_by_key(|f| f.placeholder.as_ptr() as usize);
         SplicingBuf {
             shared,
             files,
@@ -269,10 +285,10 @@ impl SplicingBuf {
     /// The chunk that references `src` instead of copying it, if `src` lies in a shared buffer
     /// or a file slice's placeholder.
     fn splice(&self, src: &[u8]) -> Option<Chunk> {
-        if let Some(file) = self.files.iter().find(|f| lies_in(src, &f.placeholder)) {
+        if let Some(file) = holding(&self.files, |f| &f.placeholder, src) {
             return Some(Chunk::File(file.sub_slice(src)));
         }
-        let shared = self.shared.iter().find(|b| lies_in(src, b))?;
+        let shared = holding(&self.shared, |b| b, src)?;
         Some(Chunk::Memory(shared.slice_ref(src)))
     }
 
@@ -321,7 +337,7 @@ unsafe impl BufMut for SplicingBuf {
                 return;
             }
         }
-        if let Some(file) = self.files.iter().find(|f| lies_in(src, &f.placeholder)) {
+        if let Some(file) = holding(&self.files, |f| &f.placeholder, src) {
             // A small part of a placeholder is copied from the file, never as the zeros it holds.
             let slice = file.sub_slice(src);
             let bytes = self.read_file(&slice);
@@ -478,6 +494,67 @@ mod tests {
             assert_eq!(frame.len(), plain.len() + 4);
             assert_eq!(&contiguous(&frame)[4..], &plain[..], "v{version}");
         }
+    }
+
+    /// Many slices, handed over in no order of address, each found where it is written: files
+    /// sent as their own ranges, shared buffers referenced, small buffers copied.
+    #[test]
+    fn many_slices_in_any_order_are_each_found() {
+        let content: Vec<u8> = (0..400_000u32).map(|i| (i % 253) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &content).unwrap();
+        let file = Arc::new(file);
+        let (mut placeholders, mut real, mut files, mut shared) = (vec![], vec![], vec![], vec![]);
+        for i in 0..60usize {
+            let position = i * 6_000;
+            match i % 3 {
+                0 => {
+                    let slice = FileSlice::new(file.clone(), position as u64, 5_000).unwrap();
+                    placeholders.push(slice.placeholder());
+                    files.push(slice);
+                    real.push(Bytes::copy_from_slice(&content[position..position + 5_000]));
+                }
+                1 => {
+                    let bytes = Bytes::copy_from_slice(&content[position..position + 4_500]);
+                    placeholders.push(bytes.clone());
+                    shared.push(bytes.clone());
+                    real.push(bytes);
+                }
+                _ => {
+                    let bytes = Bytes::copy_from_slice(&content[position..position + 50]);
+                    placeholders.push(bytes.clone());
+                    real.push(bytes);
+                }
+            }
+        }
+        files.reverse();
+        shared.swap(0, 7);
+        shared.push(Bytes::new());
+        let mut plain = BytesMut::new();
+        response(&real).encode(&mut plain, 16).unwrap();
+        let mut buf = SplicingBuf::new(shared, files, 64);
+        response(&placeholders).encode(&mut buf, 16).unwrap();
+        let frame = buf.finish().unwrap();
+        let file_chunks: Vec<_> = frame
+            .chunks
+            .iter()
+            .filter_map(|c| match c {
+                Chunk::File(f) => Some((f.position(), f.len())),
+                Chunk::Memory(_) => None,
+            })
+            .collect();
+        let expected: Vec<_> = (0..60)
+            .step_by(3)
+            .map(|i| (i as u64 * 6_000, 5_000))
+            .collect();
+        assert_eq!(file_chunks, expected);
+        let referenced = frame
+            .chunks
+            .iter()
+            .filter(|c| matches!(c, Chunk::Memory(b) if b.len() == 4_500))
+            .count();
+        assert_eq!(referenced, 20);
+        assert_eq!(&contiguous(&frame)[4..], &plain[..]);
     }
 
     /// An encoder that rewrites earlier bytes gets the file's bytes, not the placeholder's.
