@@ -388,6 +388,18 @@ mod tests {
         bytes
     }
 
+    /// (position, length) of each file chunk, in order.
+    fn file_ranges(frame: &ResponseFrame) -> Vec<(u64, usize)> {
+        frame
+            .chunks
+            .iter()
+            .filter_map(|c| match c {
+                Chunk::File(f) => Some((f.position(), f.len())),
+                Chunk::Memory(_) => None,
+            })
+            .collect()
+    }
+
     fn memory(chunk: &Chunk) -> Option<&Bytes> {
         match chunk {
             Chunk::Memory(bytes) => Some(bytes),
@@ -482,15 +494,11 @@ mod tests {
             let mut buf = SplicingBuf::new(Vec::new(), vec![slice.clone(), other.clone()], 64);
             response(&placeholders).encode(&mut buf, version).unwrap();
             let frame = buf.finish().unwrap();
-            let files: Vec<_> = frame
-                .chunks
-                .iter()
-                .filter_map(|c| match c {
-                    Chunk::File(f) => Some((f.position(), f.len())),
-                    Chunk::Memory(_) => None,
-                })
-                .collect();
-            assert_eq!(files, [(1_000, 60_000), (500, 8_000)], "v{version}");
+            assert_eq!(
+                file_ranges(&frame),
+                [(1_000, 60_000), (500, 8_000)],
+                "v{version}"
+            );
             assert_eq!(frame.len(), plain.len() + 4);
             assert_eq!(&contiguous(&frame)[4..], &plain[..], "v{version}");
         }
@@ -535,19 +543,11 @@ mod tests {
         let mut buf = SplicingBuf::new(shared, files, 64);
         response(&placeholders).encode(&mut buf, 16).unwrap();
         let frame = buf.finish().unwrap();
-        let file_chunks: Vec<_> = frame
-            .chunks
-            .iter()
-            .filter_map(|c| match c {
-                Chunk::File(f) => Some((f.position(), f.len())),
-                Chunk::Memory(_) => None,
-            })
-            .collect();
         let expected: Vec<_> = (0..60)
             .step_by(3)
             .map(|i| (i as u64 * 6_000, 5_000))
             .collect();
-        assert_eq!(file_chunks, expected);
+        assert_eq!(file_ranges(&frame), expected);
         let referenced = frame
             .chunks
             .iter()
