@@ -264,7 +264,6 @@ fn record_buffers(fetch: &FetchResponse) -> Vec<Bytes> {
         .iter()
         .flat_map(|t| &t.partitions)
         .filter_map(|p| p.records.clone())
-        .filter(|r| !r.is_empty())
         .collect()
 }
 

@@ -207,7 +207,8 @@ fn lies_in(inner: &[u8], outer: &[u8]) -> bool {
     base <= start && start + inner.len() <= base + outer.len()
 }
 
-/// The one of `items` (sorted by address, none overlapping another) whose bytes hold `inner`.
+/// The one of `items` (sorted by address) whose bytes hold `inner`. Only the last item that
+/// starts at or before `inner` is tried: where items overlap, one holding `inner` may be missed.
 fn holding<'a, T>(items: &'a [T], bytes: impl Fn(&T) -> &[u8], inner: &[u8]) -> Option<&'a T> {
     let start = inner.as_ptr() as usize;
     let after = items.partition_point(|item| bytes(item).as_ptr() as usize <= start);
@@ -219,7 +220,8 @@ fn holding<'a, T>(items: &'a [T], bytes: impl Fn(&T) -> &[u8], inner: &[u8]) -> 
 /// of `files`' placeholders.
 #[derive(Debug)]
 pub struct SplicingBuf {
-    /// Invariant: sorted by address, none empty.
+    /// Invariant: sorted by address, none empty. Record buffers do not overlap; if some did, a
+    /// slice of one could be missed and copied: the same bytes, only slower.
     shared: Vec<Bytes>,
     /// Invariant: sorted by placeholder address (placeholders of one frame never overlap).
     files: Vec<FileSlice>,
@@ -388,6 +390,14 @@ mod tests {
         bytes
     }
 
+    /// A temporary file of `len` bytes that differ from their neighbours, and its bytes.
+    fn patterned_file(len: u32) -> (Vec<u8>, Arc<File>) {
+        let content: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &content).unwrap();
+        (content, Arc::new(file))
+    }
+
     /// (position, length) of each file chunk, in order.
     fn file_ranges(frame: &ResponseFrame) -> Vec<(u64, usize)> {
         frame
@@ -474,10 +484,7 @@ mod tests {
     /// sent), between chunks of memory, and the frame reads as the plainly encoded response.
     #[test]
     fn file_slices_become_file_chunks() {
-        let content: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
-        let mut file = tempfile::tempfile().unwrap();
-        std::io::Write::write_all(&mut file, &content).unwrap();
-        let file = Arc::new(file);
+        let (content, file) = patterned_file(70_000);
         let slice = FileSlice::new(file.clone(), 1_000, 60_000).unwrap();
         let other = FileSlice::new(file, 500, 8_000).unwrap();
         assert_ne!(slice.placeholder().as_ptr(), other.placeholder().as_ptr());
@@ -508,10 +515,7 @@ mod tests {
     /// sent as their own ranges, shared buffers referenced, small buffers copied.
     #[test]
     fn many_slices_in_any_order_are_each_found() {
-        let content: Vec<u8> = (0..400_000u32).map(|i| (i % 253) as u8).collect();
-        let mut file = tempfile::tempfile().unwrap();
-        std::io::Write::write_all(&mut file, &content).unwrap();
-        let file = Arc::new(file);
+        let (content, file) = patterned_file(400_000);
         let (mut placeholders, mut real, mut files, mut shared) = (vec![], vec![], vec![], vec![]);
         for i in 0..60usize {
             let position = i * 6_000;
