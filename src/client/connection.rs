@@ -13,7 +13,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -21,6 +21,10 @@ use tokio::task::JoinHandle;
 
 /// Responses larger than this are treated as a corrupt stream rather than allocated.
 const MAX_RESPONSE_BYTES: usize = 1 << 30;
+/// Frames smaller than this are copied out of the receive buffer rather than sliced from it.
+const SHARED_FRAME_BYTES: usize = 64 * 1024;
+/// The least room a read into the receive buffer asks for: several small responses per read.
+const RECEIVE_CHUNK_BYTES: usize = 64 * 1024;
 /// Frames queued for the writer before senders wait.
 const WRITE_QUEUE_DEPTH: usize = 1024;
 
@@ -426,9 +430,9 @@ async fn write_frames(
     shut_down(&pending, &closed);
 }
 
-async fn read_frames(socket: OwnedReadHalf, pending: Pending, closed: Arc<AtomicBool>) {
-    let mut socket = BufReader::new(socket);
-    while let Ok(frame) = read_frame(&mut socket).await {
+async fn read_frames(mut socket: OwnedReadHalf, pending: Pending, closed: Arc<AtomicBool>) {
+    let mut received = BytesMut::new();
+    while let Ok(frame) = read_frame(&mut socket, &mut received).await {
         if frame.len() < 4 {
             break;
         }
@@ -442,15 +446,55 @@ async fn read_frames(socket: OwnedReadHalf, pending: Pending, closed: Arc<Atomic
     shut_down(&pending, &closed);
 }
 
-async fn read_frame(socket: &mut BufReader<OwnedReadHalf>) -> std::io::Result<Bytes> {
-    let length = socket.read_i32().await?;
+/// Cuts the next response frame out of `received`, the connection's receive buffer, reading
+/// from `socket` until the frame is whole. A large frame is a slice of that buffer: once the
+/// caller drops it, `BytesMut::reserve` takes the same allocation back for the next frames,
+/// whose pages are already mapped (a fresh multi-megabyte allocation per Fetch response spent
+/// a consumer's time in page faults). A small frame is copied out, so that a response kept
+/// for long (names decoded as slices of it) does not hold the whole buffer.
+async fn read_frame(socket: &mut OwnedReadHalf, received: &mut BytesMut) -> std::io::Result<Bytes> {
+    while received.len() < 4 {
+        receive_more(socket, received, 4).await?;
+    }
+    let length = (&received[..4]).get_i32();
     let length = usize::try_from(length)
         .ok()
         .filter(|l| *l <= MAX_RESPONSE_BYTES)
         .ok_or_else(|| std::io::Error::other(format!("bad frame length {length}")))?;
-    let mut frame = BytesMut::zeroed(length);
-    socket.read_exact(&mut frame).await?;
-    Ok(frame.freeze())
+    let frame_end = 4 + length;
+    while received.len() < frame_end {
+        receive_more(socket, received, frame_end).await?;
+    }
+    received.advance(4);
+    if length < SHARED_FRAME_BYTES {
+        let frame = Bytes::copy_from_slice(&received[..length]);
+        received.advance(length);
+        return Ok(frame);
+    }
+    Ok(received.split_to(length).freeze())
+}
+
+/// One read into `received`'s spare capacity (not zeroed), which first grows to hold `wanted`
+/// bytes if it cannot, so that a frame always lies in one allocation. It grows only once the
+/// socket has bytes to read (a peek: readiness alone may be stale): by then the caller has
+/// usually dropped the frames before, so the buffer is taken back rather than another
+/// allocated.
+async fn receive_more(
+    socket: &mut OwnedReadHalf,
+    received: &mut BytesMut,
+    wanted: usize,
+) -> std::io::Result<()> {
+    let missing = wanted.saturating_sub(received.len());
+    if received.capacity() - received.len() < missing {
+        if socket.peek(&mut [0; 1]).await? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        received.reserve(missing.max(RECEIVE_CHUNK_BYTES));
+    }
+    if socket.read_buf(received).await? == 0 {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -594,5 +638,77 @@ mod tests {
             "{error}"
         );
         assert!(connection.is_closed());
+    }
+
+    /// A connected socket: the side a test writes frames to, and the client's read half.
+    async fn socket_pair() -> (TcpStream, OwnedReadHalf) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap());
+        let (client, accepted) = tokio::join!(client, listener.accept());
+        let (read, _write) = client.unwrap().into_split();
+        (accepted.unwrap().0, read)
+    }
+
+    fn frame_of(length: usize, fill: u8) -> Vec<u8> {
+        let mut frame = i32::try_from(length).unwrap().to_be_bytes().to_vec();
+        frame.resize(4 + length, fill);
+        frame
+    }
+
+    /// Once a large frame is dropped, the next frames are read into the same allocation, one
+    /// after another, rather than each into a fresh one.
+    #[tokio::test]
+    async fn frames_reuse_the_receive_buffer_once_dropped() {
+        let (mut broker, mut socket) = socket_pair().await;
+        let mut received = BytesMut::new();
+        let large = 200 * 1024;
+        let writer = tokio::spawn(async move {
+            broker.write_all(&frame_of(large, 1)).await.unwrap();
+            broker
+        });
+        let first = read_frame(&mut socket, &mut received).await.unwrap();
+        assert_eq!(first.len(), large);
+        assert!(first.iter().all(|b| *b == 1));
+        let first_at = first.as_ptr();
+        drop(first);
+        let mut broker = writer.await.unwrap();
+        let mut two = frame_of(SHARED_FRAME_BYTES, 2);
+        two.extend(frame_of(SHARED_FRAME_BYTES, 3));
+        let writer = tokio::spawn(async move { broker.write_all(&two).await.unwrap() });
+        let second = read_frame(&mut socket, &mut received).await.unwrap();
+        let third = read_frame(&mut socket, &mut received).await.unwrap();
+        writer.await.unwrap();
+        assert!(second.iter().all(|b| *b == 2) && second.len() == SHARED_FRAME_BYTES);
+        assert!(third.iter().all(|b| *b == 3) && third.len() == SHARED_FRAME_BYTES);
+        assert_eq!(second.as_ptr(), first_at);
+        assert_eq!(
+            third.as_ptr(),
+            second.as_ptr().wrapping_add(4 + SHARED_FRAME_BYTES)
+        );
+    }
+
+    /// A frame longer than a response may be, or of negative length, fails the read before
+    /// anything is allocated for it.
+    #[tokio::test]
+    async fn bad_frame_lengths_are_refused() {
+        for length in [-1, i32::try_from(MAX_RESPONSE_BYTES + 1).unwrap()] {
+            let (mut broker, mut socket) = socket_pair().await;
+            broker.write_i32(length).await.unwrap();
+            let mut received = BytesMut::new();
+            let error = read_frame(&mut socket, &mut received).await.unwrap_err();
+            assert!(error.to_string().contains("bad frame length"), "{error}");
+            assert!(received.capacity() <= RECEIVE_CHUNK_BYTES);
+        }
+    }
+
+    /// A stream that ends inside a frame fails the read rather than handing out part of it.
+    #[tokio::test]
+    async fn a_frame_cut_short_is_an_error() {
+        let (mut broker, mut socket) = socket_pair().await;
+        broker.write_all(&frame_of(10, 7)[..9]).await.unwrap();
+        drop(broker);
+        let mut received = BytesMut::new();
+        let error = read_frame(&mut socket, &mut received).await.unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof);
     }
 }
