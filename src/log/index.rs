@@ -38,6 +38,14 @@ impl OffsetIndex {
         })
     }
 
+    /// See [`IndexFile::created_empty`].
+    pub(crate) fn created_empty(path: &Path, base_offset: i64) -> Self {
+        Self {
+            base_offset,
+            file: IndexFile::created_empty(path),
+        }
+    }
+
     pub(crate) fn load(path: &Path, base_offset: i64) -> Result<Option<Self>, LogError> {
         Ok(IndexFile::load(path)?.map(|file| Self { base_offset, file }))
     }

@@ -30,11 +30,21 @@ impl<const N: usize> IndexFile<N> {
     pub(crate) fn create(path: &Path) -> Result<Self, LogError> {
         let file = FileHandle::create(path).at(path)?;
         file.close();
-        Ok(Self {
+        Ok(Self::empty(file))
+    }
+
+    /// An empty index file this run created (and nothing wrote since): known without reading
+    /// it, opened at its first write.
+    pub(crate) fn created_empty(path: &Path) -> Self {
+        Self::empty(FileHandle::existing(path))
+    }
+
+    fn empty(file: FileHandle) -> Self {
+        Self {
             file,
             entries: Vec::new(),
             written: AtomicUsize::new(0),
-        })
+        }
     }
 
     /// Loads an existing index file; `None` when it is missing or its length is not a whole

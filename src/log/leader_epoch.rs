@@ -52,8 +52,8 @@ impl LeaderEpochCache {
     /// Loads the checkpoint in `dir`; a missing or malformed one gives an empty cache, which
     /// recovery refills from the batches' partition leader epochs.
     pub(crate) fn load(dir: &Path) -> Result<Self, LogError> {
-        let path = dir.join(LEADER_EPOCH_CHECKPOINT);
-        let entries = read_checkpoint(&path)?
+        let mut cache = Self::empty(dir);
+        cache.entries = read_checkpoint(&cache.path)?
             .and_then(|lines| {
                 lines
                     .iter()
@@ -61,11 +61,16 @@ impl LeaderEpochCache {
                     .collect::<Option<Vec<_>>>()
             })
             .unwrap_or_default();
-        Ok(Self {
-            path,
-            entries,
+        Ok(cache)
+    }
+
+    /// The cache of a log with no checkpoint yet (created empty in this run), read from nothing.
+    pub(crate) fn empty(dir: &Path) -> Self {
+        Self {
+            path: dir.join(LEADER_EPOCH_CHECKPOINT),
+            entries: Vec::new(),
             unwritten: false,
-        })
+        }
     }
 
     pub(crate) fn entries(&self) -> &[EpochEntry] {

@@ -70,15 +70,52 @@ impl LogSegment {
     pub(crate) fn create(dir: &Path, base_offset: i64, now_ms: i64) -> Result<Self, LogError> {
         let log_path = segment_path(dir, base_offset, LOG_SUFFIX);
         let log = FileHandle::create(&log_path).at(&log_path)?;
-        Ok(Self {
+        let index =
+            OffsetIndex::create(&segment_path(dir, base_offset, INDEX_SUFFIX), base_offset)?;
+        let time_index = TimeIndex::create(
+            &segment_path(dir, base_offset, TIME_INDEX_SUFFIX),
+            base_offset,
+        )?;
+        Ok(Self::empty(base_offset, log, index, time_index, now_ms))
+    }
+
+    /// The empty segment whose files [`Self::create`] made in this run and nothing wrote since,
+    /// built from what is known. Only its `.log` is opened, as its first append will need it:
+    /// a process out of descriptors fails here, where the partition goes offline, rather than
+    /// at every append. The indexes open at their first write.
+    pub(crate) fn created_empty(
+        dir: &Path,
+        base_offset: i64,
+        now_ms: i64,
+    ) -> Result<Self, LogError> {
+        let log_path = segment_path(dir, base_offset, LOG_SUFFIX);
+        let log = FileHandle::existing(&log_path);
+        log.file().at(&log_path)?;
+        Ok(Self::empty(
+            base_offset,
+            log,
+            OffsetIndex::created_empty(&segment_path(dir, base_offset, INDEX_SUFFIX), base_offset),
+            TimeIndex::created_empty(
+                &segment_path(dir, base_offset, TIME_INDEX_SUFFIX),
+                base_offset,
+            ),
+            now_ms,
+        ))
+    }
+
+    fn empty(
+        base_offset: i64,
+        log: FileHandle,
+        index: OffsetIndex,
+        time_index: TimeIndex,
+        now_ms: i64,
+    ) -> Self {
+        Self {
             base_offset,
             log,
             size: 0,
-            index: OffsetIndex::create(&segment_path(dir, base_offset, INDEX_SUFFIX), base_offset)?,
-            time_index: TimeIndex::create(
-                &segment_path(dir, base_offset, TIME_INDEX_SUFFIX),
-                base_offset,
-            )?,
+            index,
+            time_index,
             bytes_since_last_index_entry: 0,
             max_timestamp: -1,
             offset_of_max_timestamp: base_offset,
@@ -87,7 +124,7 @@ impl LogSegment {
             next_offset: base_offset,
             indexes_missing: false,
             last_batch: None,
-        })
+        }
     }
 
     /// Opens an existing segment. Its state is only trustworthy after [`Self::recover`] or a

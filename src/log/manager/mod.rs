@@ -46,8 +46,17 @@ pub const METADATA_LOG_DIR: &str = "__cluster_metadata-0";
 pub const OFFLINE_RETRY: Duration = Duration::from_secs(10);
 
 enum LogState {
-    /// On disk and not opened in this run.
-    Closed,
+    /// On disk and not opened in this run. Invariant: `created_empty` only while this run
+    /// created the directory's files empty ([`LogManager::create`], which also set the entry's
+    /// `topic_id`) and nothing has touched them since, so the log opens from what is known,
+    /// without recovery or listing its directory. Nothing but an open log writes in a log's
+    /// directory (retention and the cleaner open a log to work in it; truncation and the
+    /// descriptor cache work on open logs), and every way out of this state clears it:
+    /// opening, going offline, `bind` (the directory is deleted or re-bound) and
+    /// `delete_entry` (deletion, the stray sweep).
+    Closed {
+        created_empty: bool,
+    },
     Open(SharedLog),
     /// Opening or creating failed; tried again from `retry_at`.
     Offline {
@@ -74,7 +83,9 @@ struct Entry {
 impl Entry {
     fn closed(listed: bool) -> Slot {
         Arc::new(Mutex::new(Entry {
-            state: LogState::Closed,
+            state: LogState::Closed {
+                created_empty: false,
+            },
             topic_id: None,
             listed,
             unsynced: None,
@@ -285,11 +296,15 @@ impl LogManager {
         if let Err(e) = bound {
             return Err(self.take_offline(&mut entry.state, topic, partition, e));
         }
-        if let LogState::Open(log) = &entry.state {
-            return Ok(Arc::clone(log));
-        }
-        match PartitionLog::open_after(&dir, config(), crate::clock::now_ms(), self.clean_shutdown)
-        {
+        let now_ms = crate::clock::now_ms();
+        let opened = match &entry.state {
+            LogState::Open(log) => return Ok(Arc::clone(log)),
+            LogState::Closed {
+                created_empty: true,
+            } => PartitionLog::open_created(&dir, config(), now_ms),
+            _ => PartitionLog::open_after(&dir, config(), now_ms, self.clean_shutdown),
+        };
+        match opened {
             Ok(log) => {
                 let log = Arc::new(Mutex::new(log));
                 if lock(&self.offline)
@@ -321,6 +336,10 @@ impl LogManager {
     ) -> Result<bool, LogError> {
         if entry.topic_id == Some(topic_id) {
             return Ok(false);
+        }
+        // Re-bound: what this run knew of the directory's files no longer holds.
+        if let LogState::Closed { created_empty } = &mut entry.state {
+            *created_empty = false;
         }
         let dir = self.partition_dir(topic, partition);
         let on_disk = match entry.topic_id {
@@ -362,7 +381,12 @@ impl LogManager {
 
     /// Deletes the partition's directory; holders of its log see `LogError::Deleted`.
     fn delete_entry(&self, entry: &mut Entry, dir: &Path) -> Result<(), LogError> {
-        let state = std::mem::replace(&mut entry.state, LogState::Closed);
+        let state = std::mem::replace(
+            &mut entry.state,
+            LogState::Closed {
+                created_empty: false,
+            },
+        );
         entry.topic_id = None;
         entry.listed = false;
         match state {
@@ -436,12 +460,21 @@ impl LogManager {
         let created = self
             .bind(&mut entry, topic, partition, topic_id, false)
             .and_then(|wrote| {
-                if wrote {
-                    PartitionLog::create_files(&dir, crate::clock::now_ms())?;
+                let empty = wrote && PartitionLog::create_files(&dir, crate::clock::now_ms())?;
+                Ok((wrote, empty))
+            });
+        match created {
+            Ok((wrote, empty)) => {
+                debug_assert!(entry.topic_id == Some(topic_id));
+                // An offline entry stays so: its retry opens the log the usual way.
+                if let LogState::Closed { created_empty } = &mut entry.state {
+                    debug_assert!(!*created_empty, "bind cleared it");
+                    *created_empty = empty;
                 }
                 Ok(wrote)
-            });
-        created.map_err(|e| self.take_offline(&mut entry.state, topic, partition, e))
+            }
+            Err(e) => Err(self.take_offline(&mut entry.state, topic, partition, e)),
+        }
     }
 
     /// Whether [`Self::create`] wrote directories that no [`Self::sync`] has made durable yet.
@@ -512,7 +545,7 @@ impl LogManager {
         match &entry.state {
             LogState::Open(log) => Some(lock(log).size_bytes()),
             LogState::Offline { .. } => None,
-            LogState::Closed => {
+            LogState::Closed { .. } => {
                 let dir = self.partition_dir(topic, partition);
                 let entries = fs::read_dir(dir).ok()?;
                 Some(
@@ -608,7 +641,7 @@ impl LogManager {
     pub fn closed_partitions(&self) -> Vec<(String, i32)> {
         lock(&self.logs)
             .iter()
-            .filter(|(_, _, slot)| matches!(lock(slot).state, LogState::Closed))
+            .filter(|(_, _, slot)| matches!(lock(slot).state, LogState::Closed { .. }))
             .map(|(topic, partition, _)| (topic.to_owned(), partition))
             .collect()
     }

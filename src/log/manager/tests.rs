@@ -261,3 +261,113 @@ fn a_created_partition_has_its_log_files_and_a_directory_with_records_keeps_them
         .unwrap();
     assert_eq!(lock(&log).log_end_offset(), 1);
 }
+
+fn created_empty(manager: &LogManager, topic: &str, partition: i32) -> bool {
+    let slot = manager.slot(topic, partition).unwrap();
+    let entry = lock(&slot);
+    matches!(
+        entry.state,
+        LogState::Closed {
+            created_empty: true
+        }
+    )
+}
+
+#[test]
+fn a_log_created_in_this_run_opens_without_recovery_and_keeps_its_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = LogManager::open(dir.path()).unwrap();
+    assert!(manager.create("orders", 0, ORDERS).unwrap());
+    assert!(created_empty(&manager, "orders", 0));
+    // A leftover of an interrupted write, which recovery removes when it lists the directory:
+    // a log known to be created empty is opened without listing it.
+    let leftover = manager
+        .partition_dir("orders", 0)
+        .join("00000000000000000000.index.tmp");
+    std::fs::write(&leftover, b"x").unwrap();
+    let log = manager
+        .get_or_open("orders", 0, ORDERS, LogConfig::default)
+        .unwrap();
+    assert!(leftover.exists(), "opened without recovery");
+    assert!(!created_empty(&manager, "orders", 0), "open now");
+    {
+        let log = lock(&log);
+        assert_eq!(
+            (log.log_start_offset(), log.log_end_offset()),
+            (0, 0),
+            "empty"
+        );
+        assert_eq!(log.segment_base_offsets(), [0]);
+        assert_eq!(log.latest_epoch(), None);
+    }
+    append_one(&log);
+    append_one(&log);
+    let written = lock(&log).read(0, 1 << 20, i64::MAX).unwrap();
+    // The descriptor cache closing the log's files: they reopen at the next read.
+    lock(&log).close_files();
+    assert_eq!(lock(&log).read(0, 1 << 20, i64::MAX).unwrap(), written);
+    assert_eq!(lock(&log).log_end_offset(), 2);
+    assert_eq!(lock(&log).latest_epoch(), Some(0));
+    manager.shutdown().unwrap();
+    drop((log, manager));
+
+    // The next run knows nothing of how the log began: it recovers it like any other, and
+    // finds its records.
+    let manager = LogManager::open(dir.path()).unwrap();
+    assert!(!created_empty(&manager, "orders", 0));
+    let log = manager
+        .get_or_open("orders", 0, ORDERS, LogConfig::default)
+        .unwrap();
+    assert!(!leftover.exists(), "recovered");
+    assert_eq!(lock(&log).log_end_offset(), 2);
+    assert_eq!(lock(&log).read(0, 1 << 20, i64::MAX).unwrap(), written);
+}
+
+#[test]
+fn a_re_bound_or_deleted_directory_is_not_taken_for_a_created_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let manager = LogManager::open(dir.path()).unwrap();
+    assert!(manager.create("orders", 0, ORDERS).unwrap());
+    // Opened for another topic id: the directory is deleted and made again, without segment
+    // files, which only a recovering open creates.
+    let log = manager
+        .get_or_open("orders", 0, ORDERS_AGAIN, LogConfig::default)
+        .unwrap();
+    append_one(&log);
+    assert_eq!(lock(&log).log_end_offset(), 1);
+    assert_eq!(
+        read_topic_id(&manager.partition_dir("orders", 0)).unwrap(),
+        Some(ORDERS_AGAIN)
+    );
+    drop(log);
+
+    // Created again for a topic id after a deletion: created empty once more.
+    manager.remove("orders", 0, ORDERS_AGAIN).unwrap();
+    assert!(manager.create("orders", 0, ORDERS).unwrap());
+    assert!(created_empty(&manager, "orders", 0));
+    // Bound to another topic id before its first open: that id's directory is not the one
+    // created empty.
+    assert!(manager.create("orders", 0, ORDERS_AGAIN).unwrap());
+    assert!(
+        created_empty(&manager, "orders", 0),
+        "created empty for the new id"
+    );
+    let slot = manager.slot("orders", 0).unwrap();
+    let rebound = manager.bind(&mut lock(&slot), "orders", 0, ORDERS, true);
+    assert!(rebound.unwrap());
+    assert!(!created_empty(&manager, "orders", 0));
+    let log = manager
+        .get_or_open("orders", 0, ORDERS, LogConfig::default)
+        .unwrap();
+    append_one(&log);
+    assert_eq!(lock(&log).log_end_offset(), 1);
+    drop(log);
+
+    // Deleted while closed (the stray sweep): the entry goes with its directory.
+    assert!(manager.create("orders", 1, ORDERS).unwrap());
+    assert_eq!(
+        manager.remove_strays(|_, partition, _| partition == 1),
+        [("orders".to_owned(), 1)]
+    );
+    assert!(manager.slot("orders", 1).is_none());
+}
