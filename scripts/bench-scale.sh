@@ -7,8 +7,11 @@
 #   describe   `kf topic describe -o json` (Metadata of every partition, then DescribeConfigs)
 #   idle/part  resident memory growth of the cluster process per partition, 2 s after the create
 #   restart    `kf cluster down`, then `kf cluster up --detach` until it reports ready
-#   produce    `kf bench produce` of $SCALE_RECORDS records of 1 KiB (acks=all), in MB/s
+#   produce    `kf bench produce` of $SCALE_RECORDS records of 1 KiB (acks=all), in MB/s, the
+#              first after the restart: each partition's log is opened at its first batch
 #   consume    `kf bench consume` of the same records, in MB/s
+#   produce2   the same produce again, every log now open: the partitions' steady state
+#   consume2   `kf bench consume` of the records of both produces
 #   rd_produce librdkafka (kcat 1.x -P, acks=all, linger.ms=5) of $SCALE_RECORDS more 1 KiB
 #              records, null keys (spread over every partition), in MB/s of wall time
 #   rd_consume librdkafka (kcat -C -o beginning -e) of all the topic's records, in MB/s
@@ -44,8 +47,9 @@ mbps() { sed -n 's/.*records\/sec (\([0-9.]*\) MB\/sec).*/\1/p' | tail -n1; }
 wall_mbps() { awk -v ns=$(($(now_ns) - $1)) -v n="$2" 'BEGIN { printf "%.1f", n * 1024 / 1e6 / (ns / 1e9) }'; }
 load() { cut -d' ' -f1 /proc/loadavg; }
 
-printf '%-11s %6s %10s %10s %12s %10s %11s %12s %12s %12s %12s\n' partitions load create_ms dirs_ms \
-    describe_ms restart_ms idle_B/part produce_MB/s consume_MB/s rd_prod_MB/s rd_cons_MB/s
+printf '%-11s %6s %10s %10s %12s %10s %11s %12s %12s %12s %12s %12s %12s\n' partitions load \
+    create_ms dirs_ms describe_ms restart_ms idle_B/part produce_MB/s consume_MB/s produce2_MB/s \
+    consume2_MB/s rd_prod_MB/s rd_cons_MB/s
 for n in ${SCALE_PARTITIONS:-64 1000 10000 100000}; do
     rm -rf "$work/cluster" "$work/state"
     row_load=$(load)
@@ -68,10 +72,12 @@ for n in ${SCALE_PARTITIONS:-64 1000 10000 100000}; do
     start=$(now_ns)
     up
     restart_ms=$(ms_since "$start")
-    produce=- consume=- rd_produce=- rd_consume=-
+    produce=- consume=- produce2=- consume2=- rd_produce=- rd_consume=-
     if [ "$n" -le "$throughput_max" ]; then
         produce=$(kfh bench produce t -n "$records" -s 1024 -b "$bootstrap" 2>&1 | mbps)
         consume=$(kfh bench consume t -n "$records" -b "$bootstrap" 2>&1 | mbps)
+        produce2=$(kfh bench produce t -n "$records" -s 1024 -b "$bootstrap" 2>&1 | mbps)
+        consume2=$(kfh bench consume t -n $((2 * records)) -b "$bootstrap" 2>&1 | mbps)
         if [ -s "$lines" ]; then
             start=$(now_ns)
             kcat -P -b "$bootstrap" -t t -X acks=all -X linger.ms=5 -X batch.size=1000000 <"$lines"
@@ -79,11 +85,11 @@ for n in ${SCALE_PARTITIONS:-64 1000 10000 100000}; do
             start=$(now_ns)
             got=$(kcat -C -b "$bootstrap" -t t -o beginning -e -q -X queued.min.messages=10000000 | wc -l)
             rd_consume=$(wall_mbps "$start" "$got")
-            [ "$got" -eq $((2 * records)) ] || echo "bench-scale: kcat read $got records, not $((2 * records))" >&2
+            [ "$got" -eq $((3 * records)) ] || echo "bench-scale: kcat read $got records, not $((3 * records))" >&2
         fi
     fi
-    printf '%-11s %6s %10s %10s %12s %10s %11s %12s %12s %12s %12s\n' "$n" "$row_load" "$create_ms" \
-        "$dirs_ms" "$describe_ms" "$restart_ms" "$idle" "${produce:--}" "${consume:--}" "$rd_produce" \
-        "$rd_consume"
+    printf '%-11s %6s %10s %10s %12s %10s %11s %12s %12s %12s %12s %12s %12s\n' "$n" "$row_load" \
+        "$create_ms" "$dirs_ms" "$describe_ms" "$restart_ms" "$idle" "${produce:--}" "${consume:--}" \
+        "${produce2:--}" "${consume2:--}" "$rd_produce" "$rd_consume"
     kfh cluster down --data-dir "$work/cluster" >/dev/null 2>&1
 done
