@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use super::error::LogError;
 use super::partition_log::{AppendOrigin, PartitionLog};
 use super::txn_index::{
-    append_txn_index, read_txn_index, txn_index_path, write_txn_index, AbortedTxnEntry,
+    append_txn_index, read_txn_index_file, txn_index_path, write_txn_index, AbortedTxnEntry,
 };
 use super::txn_marker::{parse_marker, TxnMarker};
 use crate::protocol::batch::BatchHeader;
@@ -359,7 +359,8 @@ impl PartitionLog {
         let mut indexes = BTreeMap::new();
         for segment in self.segments() {
             let path = txn_index_path(&self.dir, segment.base_offset());
-            let entries = read_txn_index(&path)?;
+            let file = read_txn_index_file(&path)?;
+            let entries = file.as_deref().unwrap_or_default();
             let kept: Vec<AbortedTxnEntry> = entries
                 .iter()
                 .filter(|e| {
@@ -368,7 +369,7 @@ impl PartitionLog {
                 })
                 .copied()
                 .collect();
-            if kept.len() != entries.len() || (kept.is_empty() && path.exists()) {
+            if kept.len() != entries.len() || (kept.is_empty() && file.is_some()) {
                 write_txn_index(&path, &kept)?;
             }
             indexes.insert(segment.base_offset(), kept);

@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::checkpoint::read_offset_checkpoint;
 use super::config::LogConfig;
 use super::error::{IoContext, LogError};
-use super::leader_epoch::LeaderEpochCache;
+use super::leader_epoch::{LeaderEpochCache, LEADER_EPOCH_CHECKPOINT};
 use super::partition_log::{PartitionLog, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT};
 use super::producer_state::ProducerStateManager;
 use super::segment::{EpochStart, LogSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
@@ -19,17 +19,57 @@ use super::txn_index::TXN_INDEX_SUFFIX;
 /// Leftovers of interrupted writes and swaps that a log never reads.
 const STRAY_SUFFIXES: [&str; 4] = ["tmp", "deleted", "cleaned", "swap"];
 
+/// The paths in `dir`.
+fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
+    fs::read_dir(dir)
+        .at(dir)?
+        .map(|entry| Ok(entry.at(dir)?.path()))
+        .collect()
+}
+
+/// What listing a log's directory found.
+struct Listing {
+    /// Segment base offsets, ascending.
+    bases: Vec<i64>,
+    /// Names of the other files (checkpoints), so that a missing one is not looked for.
+    others: Vec<String>,
+}
+
+impl Listing {
+    fn has(&self, name: &str) -> bool {
+        self.others.iter().any(|n| n == name)
+    }
+}
+
 /// Segment base offsets present in `dir`, after removing stray and orphaned files.
 fn scan_dir(dir: &Path) -> Result<Vec<i64>, LogError> {
-    super::cleaner::complete_interrupted_swaps(dir)?;
+    Ok(list_log_dir(dir)?.bases)
+}
+
+/// [`scan_dir`] with the names of the directory's other files. The directory is listed once
+/// unless a cleaner's swap was interrupted (a `.swap` file, which the stray sweep below would
+/// otherwise delete): it is completed first and the directory listed again. Opening a log
+/// lists its directory; at 10,000 partitions that is 10,000 listings.
+fn list_log_dir(dir: &Path) -> Result<Listing, LogError> {
+    let mut paths = list_dir(dir)?;
+    if paths
+        .iter()
+        .any(|p| p.extension().is_some_and(|e| e == "swap"))
+    {
+        super::cleaner::complete_interrupted_swaps(dir)?;
+        paths = list_dir(dir)?;
+    }
     let mut logs = Vec::new();
     let mut indexes = Vec::new();
-    for entry in fs::read_dir(dir).at(dir)? {
-        let path = entry.at(dir)?.path();
+    let mut others = Vec::new();
+    for path in paths {
         let (Some(stem), Some(ext)) = (
             path.file_stem().and_then(|s| s.to_str()),
             path.extension().and_then(|s| s.to_str()),
         ) else {
+            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                others.push(name.to_string());
+            }
             continue;
         };
         if STRAY_SUFFIXES.contains(&ext) {
@@ -54,7 +94,10 @@ fn scan_dir(dir: &Path) -> Result<Vec<i64>, LogError> {
         }
     }
     logs.sort_unstable();
-    Ok(logs)
+    Ok(Listing {
+        bases: logs,
+        others,
+    })
 }
 
 impl PartitionLog {
@@ -112,13 +155,36 @@ impl PartitionLog {
         now_ms: i64,
         clean_shutdown: bool,
     ) -> Result<Self, LogError> {
-        fs::create_dir_all(dir).at(dir)?;
-        let bases = scan_dir(dir)?;
-        let recovery_point =
-            read_offset_checkpoint(&dir.join(RECOVERY_POINT_CHECKPOINT))?.unwrap_or(0);
-        let checkpointed_start = read_offset_checkpoint(&dir.join(LOG_START_OFFSET_CHECKPOINT))?;
-        let (mut segments, epoch_starts) =
-            load_segments(dir, &bases, recovery_point, &config, now_ms, clean_shutdown)?;
+        // The directory is made only when listing it finds none: a new log's usually exists.
+        let listing = match list_log_dir(dir) {
+            Err(LogError::Io { path, source })
+                if path == dir && source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                fs::create_dir_all(dir).at(dir)?;
+                list_log_dir(dir)?
+            }
+            listed => listed?,
+        };
+        // Only this log writes in its directory, and it is not open yet: a checkpoint the
+        // listing did not find is not there (a log never flushed has none).
+        let checkpoint = |name: &str| match listing.has(name) {
+            true => read_offset_checkpoint(&dir.join(name)),
+            false => Ok(None),
+        };
+        let recovery_point = checkpoint(RECOVERY_POINT_CHECKPOINT)?.unwrap_or(0);
+        let checkpointed_start = checkpoint(LOG_START_OFFSET_CHECKPOINT)?;
+        let leader_epochs = match listing.has(LEADER_EPOCH_CHECKPOINT) {
+            true => LeaderEpochCache::load(dir)?,
+            false => LeaderEpochCache::empty(dir),
+        };
+        let (mut segments, epoch_starts) = load_segments(
+            dir,
+            &listing.bases,
+            recovery_point,
+            &config,
+            now_ms,
+            clean_shutdown,
+        )?;
         let active = match segments.pop_last() {
             Some((_, segment)) => segment,
             None => LogSegment::create(dir, checkpointed_start.unwrap_or(0).max(0), now_ms)?,
@@ -130,7 +196,7 @@ impl PartitionLog {
             active,
             log_start_offset: 0,
             recovery_point,
-            leader_epochs: LeaderEpochCache::load(dir)?,
+            leader_epochs,
             producer_state: ProducerStateManager::default(),
             deleted: false,
         };

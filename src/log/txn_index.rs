@@ -65,19 +65,26 @@ pub(crate) fn txn_index_path(dir: &Path, base_offset: i64) -> PathBuf {
 /// The entries of an index file, in file order; none when it is missing. A torn last entry
 /// and entries of an unknown version are left out.
 pub(crate) fn read_txn_index(path: &Path) -> Result<Vec<AbortedTxnEntry>, LogError> {
+    Ok(read_txn_index_file(path)?.unwrap_or_default())
+}
+
+/// [`read_txn_index`], `None` when the file is missing (which the read has found out anyway).
+pub(crate) fn read_txn_index_file(path: &Path) -> Result<Option<Vec<AbortedTxnEntry>>, LogError> {
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).at(path),
     };
-    Ok(bytes
-        .chunks_exact(ENTRY_SIZE)
-        .filter_map(|chunk| {
-            let mut entry = [0u8; ENTRY_SIZE];
-            entry.copy_from_slice(chunk);
-            AbortedTxnEntry::decode(&entry)
-        })
-        .collect())
+    Ok(Some(
+        bytes
+            .chunks_exact(ENTRY_SIZE)
+            .filter_map(|chunk| {
+                let mut entry = [0u8; ENTRY_SIZE];
+                entry.copy_from_slice(chunk);
+                AbortedTxnEntry::decode(&entry)
+            })
+            .collect(),
+    ))
 }
 
 /// Appends one entry, creating the file if need be.
