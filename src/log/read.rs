@@ -62,6 +62,15 @@ fn read_segment(
     max_offset: i64,
     into: ReadInto,
 ) -> Result<Option<Records>, LogError> {
+    if into == ReadInto::File {
+        // What remains of the segment past the index entry is too small for a file slice:
+        // one read of it all, cut in memory, rather than a header read to find the first
+        // batch and a second read of the range (two system calls per partition a fetch
+        // serves, 20,000 for one round over 10,000 partitions).
+        if let Some(tail) = segment.small_tail(offset, FILE_MIN_BYTES)? {
+            return Ok(cut_tail(&tail, offset, max_bytes, max_offset));
+        }
+    }
     let Some((start, first)) = segment.find_batch(offset)? else {
         return Ok(None);
     };
@@ -90,6 +99,30 @@ fn read_segment(
     bytes.truncate(whole_batches_below(&bytes, max_offset));
     debug_assert!(bytes.len() >= first.total_size());
     Ok(Some(Records::Memory(bytes)))
+}
+
+/// What [`read_segment`] serves from `tail`, a segment's bytes from a batch boundary at or
+/// below `offset` to its end: the batch holding `offset`, whole (KIP-74), then the whole batches
+/// after it within `max_bytes`, all ending below `max_offset`. `None` when no batch of the tail
+/// reaches `offset`.
+fn cut_tail(tail: &Bytes, offset: i64, max_bytes: usize, max_offset: i64) -> Option<Records> {
+    let mut served: Option<(usize, usize)> = None;
+    for batch in batches(tail) {
+        let Ok(batch) = batch else { break };
+        let end = batch.position + batch.bytes.len();
+        match served {
+            None if batch.header.last_offset() < offset => {}
+            None if batch.header.last_offset() >= max_offset => return Some(Records::default()),
+            None => served = Some((batch.position, end)),
+            Some((start, _))
+                if batch.header.last_offset() >= max_offset || end - start > max_bytes =>
+            {
+                break
+            }
+            Some((start, _)) => served = Some((start, end)),
+        }
+    }
+    served.map(|(start, end)| Records::Memory(tail.slice(start..end)))
 }
 
 /// The length of the leading whole batches of `buf` that end below `max_offset`.

@@ -348,6 +348,16 @@ impl LogSegment {
         Ok(None)
     }
 
+    /// The segment's bytes from the index entry at or below `offset` to its end, in one read,
+    /// when there are fewer than `max` of them; `None` otherwise.
+    pub(crate) fn small_tail(&self, offset: i64, max: u64) -> Result<Option<Bytes>, LogError> {
+        let position = u64::from(self.index.lookup(offset).position);
+        if self.size.saturating_sub(position) >= max {
+            return Ok(None);
+        }
+        self.read_range(position, self.size).map(Some)
+    }
+
     /// A file position no batch ending below `offset` reaches past (from the index; the size
     /// of the segment when the index does not say).
     pub(crate) fn position_bound(&self, offset: i64) -> u64 {
