@@ -80,9 +80,11 @@ pub async fn fetch_from(
             let Some(&fetch_offset) = offsets.get(&tp) else {
                 continue;
             };
-            let result = match ClientError::from_code(p.error_code, format!("Fetch {tp}")) {
-                Some(error) => Err(error),
-                None => {
+            // The error's context is written only for an error: a fetch of many partitions
+            // formatted one per partition.
+            let result = match ClientError::check(p.error_code, || format!("Fetch {tp}")) {
+                Err(error) => Err(error),
+                Ok(()) => {
                     let aborted: Vec<AbortedTransaction> = p
                         .aborted_transactions
                         .iter()
