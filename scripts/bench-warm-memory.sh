@@ -10,7 +10,7 @@
 # pages for every byte produced (three copies at RF=3), while librdkafka's mock keeps at most
 # 5 MiB per partition in its heap and reuses it, so on such a VM the comparison measured the
 # host's page faults more than either broker. A freed page now stays backed for
-# `min_free_ms` (the kernel allows at most 5 minutes); the warm-up touches WARM_MIB (default:
+# `min_free_ms` (this kernel took 5 minutes and refused 10); the warm-up touches WARM_MIB (default:
 # 80% of free memory, at most 12 GiB) of tmpfs and frees it.
 set -euo pipefail
 knob=/sys/module/page_reporting/parameters/min_free_ms

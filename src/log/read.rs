@@ -50,10 +50,12 @@ impl PartitionLog {
     }
 }
 
-/// Reads from one segment; `None` when the segment has no batch at or after `offset`. One
-/// read of the segment file covers everything served (the first batch whole, KIP-74, then up
-/// to `max_bytes`, never past the index's bound for `max_offset`); the batches are then cut in
-/// memory, where a header read per batch cost a system call each. With [`ReadInto::File`] the
+/// Reads from one segment; `None` when the segment has no batch at or after `offset`. What
+/// remains of the segment past the index entry for `offset`, when too small for a file slice
+/// (the tail a live consumer or follower reads), is read whole once and cut in memory: finding
+/// the batch first took a header read, a system call per partition per fetch. Otherwise one
+/// read covers everything served (the first batch whole, KIP-74, then up to `max_bytes`, never
+/// past the index's bound for `max_offset`), cut in memory too; with [`ReadInto::File`] the
 /// range is cut from the index and batch headers instead and, when large, not read at all.
 fn read_segment(
     segment: &LogSegment,
@@ -62,14 +64,8 @@ fn read_segment(
     max_offset: i64,
     into: ReadInto,
 ) -> Result<Option<Records>, LogError> {
-    if into == ReadInto::File {
-        // What remains of the segment past the index entry is too small for a file slice:
-        // one read of it all, cut in memory, rather than a header read to find the first
-        // batch and a second read of the range (two system calls per partition a fetch
-        // serves, 20,000 for one round over 10,000 partitions).
-        if let Some(tail) = segment.small_tail(offset, FILE_MIN_BYTES)? {
-            return Ok(cut_tail(&tail, offset, max_bytes, max_offset));
-        }
+    if let Some(tail) = segment.small_tail(offset, FILE_MIN_BYTES)? {
+        return Ok(cut_batches(&tail, offset, max_bytes, max_offset));
     }
     let Some((start, first)) = segment.find_batch(offset)? else {
         return Ok(None);
@@ -95,19 +91,18 @@ fn read_segment(
         .min(start.saturating_add(max_bytes as u64))
         .min(segment.position_bound(max_offset))
         .max(first_end);
-    let mut bytes = segment.read_range(start, end)?;
-    bytes.truncate(whole_batches_below(&bytes, max_offset));
-    debug_assert!(bytes.len() >= first.total_size());
-    Ok(Some(Records::Memory(bytes)))
+    let bytes = segment.read_range(start, end)?;
+    Ok(Some(
+        cut_batches(&bytes, offset, max_bytes, max_offset).unwrap_or_default(),
+    ))
 }
 
-/// What [`read_segment`] serves from `tail`, a segment's bytes from a batch boundary at or
-/// below `offset` to its end: the batch holding `offset`, whole (KIP-74), then the whole batches
-/// after it within `max_bytes`, all ending below `max_offset`. `None` when no batch of the tail
-/// reaches `offset`.
-fn cut_tail(tail: &Bytes, offset: i64, max_bytes: usize, max_offset: i64) -> Option<Records> {
+/// What a read serves of `bytes`, read from a batch boundary at or below `offset`: the batch
+/// holding `offset`, whole (KIP-74), then the whole batches after it within `max_bytes`, all
+/// ending below `max_offset`. `None` when no whole batch of `bytes` reaches `offset`.
+fn cut_batches(bytes: &Bytes, offset: i64, max_bytes: usize, max_offset: i64) -> Option<Records> {
     let mut served: Option<(usize, usize)> = None;
-    for batch in batches(tail) {
+    for batch in batches(bytes) {
         let Ok(batch) = batch else { break };
         let end = batch.position + batch.bytes.len();
         match served {
@@ -122,18 +117,5 @@ fn cut_tail(tail: &Bytes, offset: i64, max_bytes: usize, max_offset: i64) -> Opt
             Some((start, _)) => served = Some((start, end)),
         }
     }
-    served.map(|(start, end)| Records::Memory(tail.slice(start..end)))
-}
-
-/// The length of the leading whole batches of `buf` that end below `max_offset`.
-fn whole_batches_below(buf: &[u8], max_offset: i64) -> usize {
-    let mut batches = batches(buf);
-    for batch in batches.by_ref() {
-        match batch {
-            Ok(batch) if batch.header.last_offset() < max_offset => {}
-            Ok(batch) => return batch.position,
-            Err(_) => break,
-        }
-    }
-    batches.valid_bytes()
+    served.map(|(start, end)| Records::Memory(bytes.slice(start..end)))
 }

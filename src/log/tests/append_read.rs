@@ -49,6 +49,27 @@ fn read_returns_one_whole_batch_beyond_max_bytes() {
     assert_eq!(decode_offsets(bytes).len(), 5);
 }
 
+/// `max_bytes` bounds the batches served inclusively: exactly the size of two batches serves
+/// both, one byte less only the first; the same through a file read.
+#[test]
+fn max_bytes_equal_to_whole_batches_serves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    append(&mut log, 5, 1_000);
+    append(&mut log, 5, 1_000);
+    append(&mut log, 5, 1_000);
+    let first = parse_batch_header(&log.read(0, 1, 15).unwrap()).unwrap();
+    let two = first.total_size() * 2;
+    for into in [ReadInto::Copy, ReadInto::File] {
+        let read = |max_bytes| {
+            let records = log.read_into(0, max_bytes, 15, into).unwrap();
+            decode_offsets(records.into_bytes().unwrap()).len()
+        };
+        assert_eq!(read(two), 10, "{into:?}");
+        assert_eq!(read(two - 1), 5, "{into:?}");
+    }
+}
+
 /// Every read is the whole batches from the one holding the offset, within `max_bytes` (the
 /// first whole regardless) and below `max_offset`, whatever the index's spacing: the batches
 /// are cut from one read of the segment.
