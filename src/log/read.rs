@@ -1,4 +1,5 @@
-//! Fetch reads: whole batches straight from one segment file, as Kafka serves them.
+//! Fetch reads: whole batches straight from one segment file. Kafka's read may end mid-batch
+//! at `max_bytes`; kf's ends with the last whole batch (see the Fetch handler's header).
 
 use bytes::Bytes;
 

@@ -5,8 +5,9 @@
 //! setup and teardown: half of a broker's CPU while it served consumers.
 //!
 //! Only bytes that go straight to a socket are served as file ranges ([`ReadInto::File`]):
-//! in-process readers (followers, the coordinators' loads) get copies. A file range read is cut
-//! to whole batches from the offset index and batch headers alone, never by reading the range.
+//! in-process readers (followers, the coordinators' loads) get copies. A file range is cut to
+//! whole batches from the offset index and batch headers alone, never by reading the range;
+//! ranges under [`FILE_MIN_BYTES`] are read into memory instead (see `log/read.rs`).
 
 use bytes::Bytes;
 
