@@ -46,16 +46,24 @@ async fn consumer(bootstrap: &str, settings: &[(&str, &str)]) -> Consumer {
     Consumer::new(Client::connect(config).await.unwrap())
 }
 
-/// Polls until every partition reached its end offset at assignment ("exit at end").
-async fn read_to_end(consumer: &mut Consumer) -> Vec<ConsumerRecord> {
+/// Polls until `done` holds (at most 200 polls); the records read meanwhile.
+async fn poll_until(
+    consumer: &mut Consumer,
+    done: impl Fn(&Consumer, &[ConsumerRecord]) -> bool,
+) -> Vec<ConsumerRecord> {
     let mut records = Vec::new();
     for _ in 0..200 {
-        if consumer.reached_end() {
+        if done(consumer, &records) {
             return records;
         }
         records.extend(consumer.poll().await.unwrap());
     }
-    panic!("did not reach the end; got {} records", records.len());
+    panic!("not done after 200 polls; got {} records", records.len());
+}
+
+/// Polls until every partition reached its end offset at assignment ("exit at end").
+async fn read_to_end(consumer: &mut Consumer) -> Vec<ConsumerRecord> {
+    poll_until(consumer, |consumer, _| consumer.reached_end()).await
 }
 
 async fn assign_all(consumer: &mut Consumer, topic: &str, start: StartOffset) {
@@ -212,4 +220,44 @@ async fn small_fetch_sizes_still_make_progress() {
     assign_all(&mut consumer, "small", StartOffset::Beginning).await;
     let records = read_to_end(&mut consumer).await;
     assert_eq!(records.len(), 30);
+}
+
+/// librdkafka's mock cluster keeps no fetch sessions (it answers a full fetch with session id
+/// 0): kf's consumer keeps fetching from it in full, and reads every record, those written
+/// after it caught up and a seeked partition's again included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_that_keeps_no_fetch_session_gets_full_fetches() {
+    let cluster = MockCluster::new(3).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("sessionless", 3, 1).unwrap();
+    write_with_rdkafka(&bootstrap, "sessionless", 30, "none");
+    // Small fetches: many rounds, each moving some positions.
+    let mut consumer = consumer(&bootstrap, &[("max.partition.fetch.bytes", "200")]).await;
+    assign_all(&mut consumer, "sessionless", StartOffset::Beginning).await;
+    let first = read_to_end(&mut consumer).await;
+    assert_eq!(first.len(), 30);
+
+    write_with_rdkafka(&bootstrap, "sessionless", 30, "none");
+    let second = poll_until(&mut consumer, |_, records| records.len() >= 30).await;
+    assert_eq!(second.len(), 30, "the records written after catching up");
+
+    let tp = TopicPartition::new("sessionless", 0);
+    let end = consumer.partitions()[&tp].position;
+    consumer.seek(&tp, 0).unwrap();
+    let again = poll_until(&mut consumer, |consumer, _| {
+        consumer.partitions()[&tp].position >= end
+    })
+    .await;
+    let offsets: Vec<i64> = again.iter().map(|r| r.offset).collect();
+    assert_eq!(offsets, (0..end).collect::<Vec<_>>(), "partition 0 again");
+
+    let sessions = consumer.fetch_sessions();
+    assert!(!sessions.is_empty());
+    for (broker, id, epoch) in sessions {
+        assert_eq!(
+            (id, epoch),
+            (0, 0),
+            "broker {broker}: no session, full fetches"
+        );
+    }
 }

@@ -3,7 +3,9 @@
 //! `auto.offset.reset`, and "exit at end" against the end offsets seen at assignment. With
 //! `client.rack` (KIP-392) a partition is fetched from the preferred read replica its leader
 //! names, until `metadata.max.age.ms` passes or that replica answers an error, then from the
-//! leader again (as the Java consumer and librdkafka).
+//! leader again (as the Java consumer and librdkafka). Each broker is fetched from in an
+//! incremental fetch session (KIP-227, `protocol::fetch_session`), as the Java consumer and
+//! librdkafka do: a round costs what moved, not every assigned partition.
 //! [`group::GroupConsumer`] adds group membership on top.
 
 mod batches;
@@ -17,12 +19,15 @@ pub use position::{PartitionBounds, StartOffset};
 pub use record::{ConsumerRecord, TimestampKind};
 
 use super::admin::Admin;
-use super::config::AutoOffsetReset;
+use super::config::{AutoOffsetReset, IsolationLevel};
 use super::error::{ClientError, ClientResult};
 use super::kafka_client::Client;
-use super::wire::TopicPartition;
+use super::wire::{topic_name, TopicPartition};
+use crate::protocol::fetch_session::FetchSessionHandler;
 use kafka_protocol::error::ResponseError;
-use std::collections::BTreeMap;
+use kafka_protocol::messages::fetch_request::FetchPartition;
+use kafka_protocol::messages::{FetchResponse, TopicName};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 /// Per-partition consumer state.
@@ -49,6 +54,8 @@ pub struct Consumer {
     admin: Admin,
     partitions: BTreeMap<TopicPartition, PartitionState>,
     include_control_records: bool,
+    /// The fetch session with each broker fetched from (KIP-227), by broker id.
+    sessions: HashMap<i32, FetchSessionHandler<TopicName>>,
 }
 
 impl Consumer {
@@ -59,6 +66,7 @@ impl Consumer {
             client,
             partitions: BTreeMap::new(),
             include_control_records: false,
+            sessions: HashMap::new(),
         }
     }
 
@@ -117,6 +125,22 @@ impl Consumer {
         &self.partitions
     }
 
+    /// The fetch session held with each broker fetched from: (broker id, session id, epoch of
+    /// the next fetch), session id 0 when the broker keeps none and epoch 0 when the next
+    /// fetch is full.
+    pub fn fetch_sessions(&self) -> Vec<(i32, i32, i32)> {
+        let mut sessions: Vec<_> = self
+            .sessions
+            .iter()
+            .map(|(&broker, session)| {
+                let (id, epoch) = session.session();
+                (broker, id, epoch)
+            })
+            .collect();
+        sessions.sort_unstable();
+        sessions
+    }
+
     /// Whether every partition's position has reached its end offset at assignment.
     pub fn reached_end(&self) -> bool {
         self.partitions
@@ -136,6 +160,11 @@ impl Consumer {
 
     /// One fetch round across all leaders; returns the records in partition order, each
     /// partition's in offset order. Waits at most about `fetch.max.wait.ms` when idle.
+    ///
+    /// Each broker is fetched from in this consumer's fetch session with it (KIP-227): a
+    /// request names only the partitions whose position the broker does not hold (those whose
+    /// records the last answer gave, those seeked or reset, those new to that broker), and the
+    /// answer only partitions with news.
     pub async fn poll(&mut self) -> ClientResult<Vec<ConsumerRecord>> {
         if self.partitions.is_empty() {
             return Err(ClientError::InvalidArgument(
@@ -143,7 +172,10 @@ impl Consumer {
             ));
         }
         let now = Instant::now();
-        let mut by_broker: BTreeMap<i32, Vec<(TopicPartition, i64)>> = BTreeMap::new();
+        let config = self.client.config().clone();
+        let mut by_broker: BTreeMap<i32, Vec<(TopicName, FetchPartition)>> = BTreeMap::new();
+        // One `TopicName` per topic: the partitions come in topic order.
+        let mut topic: Option<TopicName> = None;
         for (tp, state) in &mut self.partitions {
             state.preferred_read_replica = state
                 .preferred_read_replica
@@ -153,35 +185,66 @@ impl Consumer {
                 None => self.client.leader_id(&tp.topic, tp.partition).await?,
             };
             state.fetched_from = broker;
-            by_broker
-                .entry(broker)
-                .or_default()
-                .push((tp.clone(), state.position));
+            let name = match &topic {
+                Some(name) if name.0.as_str() == tp.topic => name.clone(),
+                _ => topic.insert(topic_name(&tp.topic)).clone(),
+            };
+            let request = fetcher::partition_request(&config, tp.partition, state.position);
+            by_broker.entry(broker).or_default().push((name, request));
         }
-        let config = self.client.config().clone();
-        let include_control = self.include_control_records;
-        let rounds = by_broker.into_iter().map(|(broker, positions)| {
-            let client = self.client.clone();
-            let config = config.clone();
-            async move {
-                let fetched = async {
+        let (brokers, rounds): (Vec<i32>, Vec<_>) = by_broker
+            .into_iter()
+            .map(|(broker, wanted)| {
+                let fetch = self.sessions.entry(broker).or_default().next_fetch(wanted);
+                let request = fetcher::request(&config, fetch);
+                let client = self.client.clone();
+                let round = async move {
                     let connection = client.broker(broker).await?;
-                    fetcher::fetch_from(&connection, &config, &positions, include_control).await
+                    ClientResult::Ok((connection.send(&request).await?, connection))
+                };
+                (broker, round)
+            })
+            .unzip();
+        // Every session learns how its fetch went before any answer is applied (applying one
+        // may fail the poll).
+        let answers: Vec<(i32, ClientResult<FetchResponse>)> = brokers
+            .into_iter()
+            .zip(futures::future::join_all(rounds).await)
+            .filter_map(|(broker, round)| {
+                let session = self.sessions.entry(broker).or_default();
+                match round {
+                    Ok((response, connection)) => {
+                        if session.answered(response.error_code, response.session_id) {
+                            // Only the session failed: the next poll fetches in full.
+                            tracing::debug!(
+                                broker,
+                                error = response.error_code,
+                                "fetch session reset"
+                            );
+                            return None;
+                        }
+                        let checked = ClientError::check(response.error_code, || {
+                            format!("Fetch from {}", connection.addr())
+                        });
+                        Some((broker, checked.map(|()| response)))
+                    }
+                    Err(error) => {
+                        session.failed();
+                        Some((broker, Err(error)))
+                    }
                 }
-                .await;
-                (positions, fetched)
-            }
-        });
+            })
+            .collect();
         let mut records = Vec::new();
         let mut stale_metadata = false;
-        for (positions, round) in futures::future::join_all(rounds).await {
-            let fetched = match round {
-                Ok(fetched) => fetched,
+        for (broker, response) in answers {
+            let response = match response {
+                Ok(response) => response,
                 Err(error) if error.is_retriable() => {
                     stale_metadata = true;
                     // A preferred replica out of reach: back to the leaders.
-                    for (tp, _) in &positions {
-                        if let Some(state) = self.partitions.get_mut(tp) {
+                    for state in self.partitions.values_mut() {
+                        if state.fetched_from == broker {
                             state.preferred_read_replica = None;
                         }
                     }
@@ -190,7 +253,7 @@ impl Consumer {
                 }
                 Err(error) => return Err(error),
             };
-            for partition in fetched {
+            for partition in fetcher::partitions(response) {
                 stale_metadata |= self.apply(partition, &mut records).await?;
             }
         }
@@ -205,33 +268,37 @@ impl Consumer {
     /// Applies one partition's fetch result; returns whether metadata looks stale.
     async fn apply(
         &mut self,
-        fetched: fetcher::PartitionFetch,
+        mut fetched: fetcher::PartitionFetch,
         out: &mut Vec<ConsumerRecord>,
     ) -> ClientResult<bool> {
-        let tp = fetched.topic_partition;
-        let Some(state) = self.partitions.get_mut(&tp) else {
+        let read_committed = self.client.config().isolation_level == IsolationLevel::ReadCommitted;
+        let include_control = self.include_control_records;
+        let Some(state) = self.partitions.get_mut(&fetched.topic_partition) else {
             return Ok(false);
         };
-        state.high_watermark = fetched.high_watermark;
-        state.last_stable_offset = fetched.last_stable_offset;
-        if let Some(replica) = fetched.preferred_read_replica {
+        state.high_watermark = fetched.high_watermark();
+        state.last_stable_offset = fetched.last_stable_offset();
+        if let Some(replica) = fetched.preferred_read_replica() {
             let until = Instant::now() + self.client.config().metadata_max_age;
             state.preferred_read_replica = Some((replica, until));
             return Ok(false);
         }
+        // The broker read from the position this poll sent, or from the one its session
+        // holds, which is the same: a position that differs from it is sent.
+        let result = fetched.records(state.position, read_committed, include_control);
         // Any error from a preferred replica (out of range included: it may lag the leader)
         // sends the partition back to its leader, as the Java consumer does.
-        if fetched.result.is_err() && state.preferred_read_replica.take().is_some() {
+        if result.is_err() && state.preferred_read_replica.take().is_some() {
             return Ok(false);
         }
-        match fetched.result {
+        match result {
             Ok(decoded) => {
                 state.position = state.position.max(decoded.next_offset);
                 out.extend(decoded.records);
                 Ok(false)
             }
             Err(error) if error.kafka_error() == Some(ResponseError::OffsetOutOfRange) => {
-                self.reset_position(&tp, error).await?;
+                self.reset_position(&fetched.topic_partition, error).await?;
                 Ok(false)
             }
             Err(error) if error.invalidates_metadata() || error.is_retriable() => Ok(true),
