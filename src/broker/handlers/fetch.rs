@@ -42,6 +42,7 @@
 //! CLUSTER_ACTION), and the replica's broker epoch (KIP-903) is not checked.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -199,7 +200,7 @@ pub async fn handle(
     let context = broker.fetch_sessions.new_context(
         clock::now_ms(),
         session_request(&image, &request, version),
-        |id| image.topic_by_id(id).map(|t| t.name.clone()),
+        |id| image.topic_by_id(id).map(|t| Arc::from(t.name.as_str())),
     );
 
     let partitions = context.partitions();
@@ -333,12 +334,13 @@ fn topic_key(
     name: &TopicName,
     id: Uuid,
     version: i16,
-) -> (TopicKey, Option<String>) {
+) -> (TopicKey, Option<Arc<str>>) {
     if version >= 13 {
-        let name = image.topic_by_id(&id).map(|t| t.name.clone());
+        let name = image.topic_by_id(&id).map(|t| Arc::from(t.name.as_str()));
         (TopicKey::Id(id), name)
     } else {
-        (TopicKey::Name(name.to_string()), Some(name.to_string()))
+        let name: Arc<str> = Arc::from(name.as_str());
+        (TopicKey::Name(name.clone()), Some(name))
     }
 }
 
@@ -535,7 +537,8 @@ impl Reader<'_> {
 
 /// Groups the answered partitions by topic, in the order they were read.
 fn topic_responses(reads: Vec<PartitionRead>) -> Vec<FetchableTopicResponse> {
-    let mut topics: IndexMap<TopicKey, (String, Uuid, Vec<PartitionData>)> = IndexMap::new();
+    let mut topics: IndexMap<TopicKey, (Option<Arc<str>>, Uuid, Vec<PartitionData>)> =
+        IndexMap::new();
     for read in reads {
         let key = read.partition.key;
         let aborted = read.aborted_transactions.map(|aborted| {
@@ -562,7 +565,7 @@ fn topic_responses(reads: Vec<PartitionRead>) -> Vec<FetchableTopicResponse> {
             )
             .with_preferred_read_replica(read.preferred_read_replica.unwrap_or(-1).into())
             .with_records(Some(read.records.encoded()));
-        let name = read.partition.topic.unwrap_or_default();
+        let name = read.partition.topic;
         let topic_id = match &key.topic {
             TopicKey::Id(id) => *id,
             TopicKey::Name(_) => Uuid::nil(),
@@ -577,7 +580,9 @@ fn topic_responses(reads: Vec<PartitionRead>) -> Vec<FetchableTopicResponse> {
         .into_values()
         .map(|(name, topic_id, partitions)| {
             FetchableTopicResponse::default()
-                .with_topic(TopicName(StrBytes::from_string(name)))
+                .with_topic(TopicName(StrBytes::from_string(
+                    name.as_deref().unwrap_or_default().to_owned(),
+                )))
                 .with_topic_id(topic_id)
                 .with_partitions(partitions)
         })
