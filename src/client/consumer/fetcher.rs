@@ -17,6 +17,8 @@ use std::collections::BTreeMap;
 #[derive(Debug)]
 pub struct PartitionFetch {
     pub topic_partition: TopicPartition,
+    /// The offset the request asked for.
+    pub fetch_offset: i64,
     pub result: ClientResult<DecodedRecords>,
     pub high_watermark: i64,
     pub last_stable_offset: i64,
@@ -106,6 +108,7 @@ pub async fn fetch_from(
             };
             fetched.push(PartitionFetch {
                 topic_partition: tp,
+                fetch_offset,
                 result,
                 high_watermark: p.high_watermark,
                 last_stable_offset: p.last_stable_offset,

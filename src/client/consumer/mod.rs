@@ -4,6 +4,12 @@
 //! `client.rack` (KIP-392) a partition is fetched from the preferred read replica its leader
 //! names, until `metadata.max.age.ms` passes or that replica answers an error, then from the
 //! leader again (as the Java consumer and librdkafka).
+//!
+//! Each broker has at most one Fetch in flight (as the Java consumer and librdkafka), and a
+//! poll hands out what the first brokers answer without waiting for the rest: a broker whose
+//! partitions have nothing new holds its Fetch up to `fetch.max.wait.ms`, which must not hold
+//! up records that other brokers already sent. A Fetch still in flight when a poll returns
+//! stays in flight for the next one.
 //! [`group::GroupConsumer`] adds group membership on top.
 
 mod batches;
@@ -21,8 +27,13 @@ use super::config::AutoOffsetReset;
 use super::error::{ClientError, ClientResult};
 use super::kafka_client::Client;
 use super::wire::TopicPartition;
+use futures::future::BoxFuture;
+use futures::stream::{FuturesUnordered, StreamExt};
+use futures::FutureExt;
 use kafka_protocol::error::ResponseError;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 /// Per-partition consumer state.
@@ -42,6 +53,43 @@ pub struct PartitionState {
     pub preferred_read_replica: Option<(i32, Instant)>,
 }
 
+/// One broker's answer to a Fetch: the positions it asked for and what came back.
+struct BrokerFetch {
+    broker: i32,
+    positions: Vec<(TopicPartition, i64)>,
+    result: ClientResult<Vec<fetcher::PartitionFetch>>,
+}
+
+/// The Fetch requests sent and not yet answered, one per broker at most.
+#[derive(Default)]
+struct InFlight {
+    /// Invariant: `brokers` holds exactly the brokers of the fetches in `fetches`.
+    brokers: BTreeSet<i32>,
+    /// Never locked: `&mut self` reaches it through `get_mut`. The mutex only makes the
+    /// consumer `Sync`, which a `&self` method's future held across an await needs.
+    fetches: Mutex<FuturesUnordered<BoxFuture<'static, BrokerFetch>>>,
+}
+
+impl InFlight {
+    fn fetches(&mut self) -> &mut FuturesUnordered<BoxFuture<'static, BrokerFetch>> {
+        self.fetches
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn check(&mut self) {
+        debug_assert_eq!(self.brokers.len(), self.fetches().len());
+    }
+}
+
+impl fmt::Debug for InFlight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InFlight")
+            .field("brokers", &self.brokers)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A consumer of explicitly assigned partitions.
 #[derive(Debug)]
 pub struct Consumer {
@@ -49,6 +97,7 @@ pub struct Consumer {
     admin: Admin,
     partitions: BTreeMap<TopicPartition, PartitionState>,
     include_control_records: bool,
+    in_flight: InFlight,
 }
 
 impl Consumer {
@@ -59,6 +108,7 @@ impl Consumer {
             client,
             partitions: BTreeMap::new(),
             include_control_records: false,
+            in_flight: InFlight::default(),
         }
     }
 
@@ -134,48 +184,35 @@ impl Consumer {
         Ok(())
     }
 
-    /// One fetch round across all leaders; returns the records in partition order, each
-    /// partition's in offset order. Waits at most about `fetch.max.wait.ms` when idle.
+    /// Sends a Fetch to every broker that leads (or, KIP-392, serves) an assigned partition and
+    /// has none in flight, then waits for the first answer and takes every answer already in;
+    /// returns their records, each partition's in offset order. Waits at most about
+    /// `fetch.max.wait.ms` when idle.
     pub async fn poll(&mut self) -> ClientResult<Vec<ConsumerRecord>> {
         if self.partitions.is_empty() {
             return Err(ClientError::InvalidArgument(
                 "no partitions assigned".into(),
             ));
         }
-        let now = Instant::now();
-        let mut by_broker: BTreeMap<i32, Vec<(TopicPartition, i64)>> = BTreeMap::new();
-        for (tp, state) in &mut self.partitions {
-            state.preferred_read_replica = state
-                .preferred_read_replica
-                .filter(|(_, until)| *until > now);
-            let broker = match state.preferred_read_replica {
-                Some((replica, _)) => replica,
-                None => self.client.leader_id(&tp.topic, tp.partition).await?,
-            };
-            state.fetched_from = broker;
-            by_broker
-                .entry(broker)
-                .or_default()
-                .push((tp.clone(), state.position));
+        self.send_fetches().await?;
+        let mut answers = Vec::new();
+        if let Some(first) = self.in_flight.fetches().next().await {
+            answers.push(first);
         }
-        let config = self.client.config().clone();
-        let include_control = self.include_control_records;
-        let rounds = by_broker.into_iter().map(|(broker, positions)| {
-            let client = self.client.clone();
-            let config = config.clone();
-            async move {
-                let fetched = async {
-                    let connection = client.broker(broker).await?;
-                    fetcher::fetch_from(&connection, &config, &positions, include_control).await
-                }
-                .await;
-                (positions, fetched)
-            }
-        });
+        while let Some(Some(ready)) = self.in_flight.fetches().next().now_or_never() {
+            answers.push(ready);
+        }
+        for answer in &answers {
+            self.in_flight.brokers.remove(&answer.broker);
+        }
+        self.in_flight.check();
         let mut records = Vec::new();
         let mut stale_metadata = false;
-        for (positions, round) in futures::future::join_all(rounds).await {
-            let fetched = match round {
+        for BrokerFetch {
+            positions, result, ..
+        } in answers
+        {
+            let fetched = match result {
                 Ok(fetched) => fetched,
                 Err(error) if error.is_retriable() => {
                     stale_metadata = true;
@@ -202,6 +239,53 @@ impl Consumer {
         Ok(records)
     }
 
+    /// Sends one Fetch to each broker with assigned partitions and no Fetch in flight.
+    async fn send_fetches(&mut self) -> ClientResult<()> {
+        let now = Instant::now();
+        let mut by_broker: BTreeMap<i32, Vec<(TopicPartition, i64)>> = BTreeMap::new();
+        for (tp, state) in &mut self.partitions {
+            state.preferred_read_replica = state
+                .preferred_read_replica
+                .filter(|(_, until)| *until > now);
+            let broker = match state.preferred_read_replica {
+                Some((replica, _)) => replica,
+                None => self.client.leader_id(&tp.topic, tp.partition).await?,
+            };
+            if self.in_flight.brokers.contains(&broker) {
+                continue;
+            }
+            state.fetched_from = broker;
+            by_broker
+                .entry(broker)
+                .or_default()
+                .push((tp.clone(), state.position));
+        }
+        let config = self.client.config().clone();
+        let include_control = self.include_control_records;
+        for (broker, positions) in by_broker {
+            let client = self.client.clone();
+            let config = config.clone();
+            self.in_flight.brokers.insert(broker);
+            self.in_flight.fetches().push(
+                async move {
+                    let result = async {
+                        let connection = client.broker(broker).await?;
+                        fetcher::fetch_from(&connection, &config, &positions, include_control).await
+                    }
+                    .await;
+                    BrokerFetch {
+                        broker,
+                        positions,
+                        result,
+                    }
+                }
+                .boxed(),
+            );
+        }
+        self.in_flight.check();
+        Ok(())
+    }
+
     /// Applies one partition's fetch result; returns whether metadata looks stale.
     async fn apply(
         &mut self,
@@ -212,6 +296,11 @@ impl Consumer {
         let Some(state) = self.partitions.get_mut(&tp) else {
             return Ok(false);
         };
+        // The position moved while the Fetch was in flight (a seek, an offset reset, a new
+        // assignment, or another broker's answer after a leader change): the answer is stale.
+        if state.position != fetched.fetch_offset {
+            return Ok(false);
+        }
         state.high_watermark = fetched.high_watermark;
         state.last_stable_offset = fetched.last_stable_offset;
         if let Some(replica) = fetched.preferred_read_replica {
