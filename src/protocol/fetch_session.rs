@@ -116,6 +116,14 @@ impl<T: SessionTopic> FetchSessionHandler<T> {
         (self.id, self.epoch)
     }
 
+    /// The fetch offset the broker's session holds for a partition (the last one sent for
+    /// it), if the session holds the partition.
+    pub fn fetch_offset(&self, topic: &T, partition: i32) -> Option<i64> {
+        self.sent
+            .get(&(topic.clone(), partition))
+            .map(|(request, _)| request.fetch_offset)
+    }
+
     /// The next fetch, given every partition's request now: all of them when the fetch is
     /// full, else only those whose request differs from what the broker holds.
     pub fn next_fetch(

@@ -7,16 +7,19 @@ use super::batches::{decode_records, AbortedTransaction, DecodedRecords};
 use crate::client::config::ClientConfig;
 use crate::client::error::{ClientError, ClientResult};
 use crate::client::wire::TopicPartition;
-use crate::protocol::fetch_session::SessionFetch;
+use crate::protocol::fetch_session::{FetchSessionHandler, SessionFetch};
 use kafka_protocol::messages::fetch_request::FetchPartition;
 use kafka_protocol::messages::fetch_response::PartitionData;
-use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse};
+use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
 
 /// One partition's answer in a fetch.
 #[derive(Debug)]
 pub struct PartitionFetch {
     pub topic_partition: TopicPartition,
+    /// The offset the broker read from: what its session holds for the partition, which
+    /// this Fetch or an earlier one sent.
+    pub fetch_offset: i64,
     data: PartitionData,
 }
 
@@ -51,18 +54,26 @@ pub fn request(config: &ClientConfig, fetch: SessionFetch) -> FetchRequest {
         .with_forgotten_topics_data(fetch.forgotten)
 }
 
-/// Every partition `response` answers.
-pub fn partitions(response: FetchResponse) -> impl Iterator<Item = PartitionFetch> {
-    response.responses.into_iter().flat_map(|topic| {
-        let name = topic.topic.0;
-        topic
-            .partitions
-            .into_iter()
-            .map(move |data| PartitionFetch {
-                topic_partition: TopicPartition::new(name.as_str(), data.partition_index),
+/// Every partition `response` answers that `session` (the one it was asked in) holds.
+pub fn partitions(
+    response: FetchResponse,
+    session: &FetchSessionHandler<TopicName>,
+) -> Vec<PartitionFetch> {
+    let mut fetched = Vec::new();
+    for topic in response.responses {
+        for data in topic.partitions {
+            let Some(fetch_offset) = session.fetch_offset(&topic.topic, data.partition_index)
+            else {
+                continue;
+            };
+            fetched.push(PartitionFetch {
+                topic_partition: TopicPartition::new(topic.topic.as_str(), data.partition_index),
+                fetch_offset,
                 data,
-            })
-    })
+            });
+        }
+    }
+    fetched
 }
 
 impl PartitionFetch {
@@ -80,11 +91,10 @@ impl PartitionFetch {
         Some(self.data.preferred_read_replica.0).filter(|r| *r >= 0)
     }
 
-    /// The partition's error, or its records (taken: a second call has none) from `fetch_offset` (the offset the fetch asked
-    /// for); with `read_committed`, those of aborted transactions dropped.
+    /// The partition's error, or its records from the fetch offset (taken: a second call has
+    /// none); with `read_committed`, those of aborted transactions dropped.
     pub fn records(
         &mut self,
-        fetch_offset: i64,
         read_committed: bool,
         include_control: bool,
     ) -> ClientResult<DecodedRecords> {
@@ -106,7 +116,7 @@ impl PartitionFetch {
             &tp.topic,
             tp.partition,
             self.data.records.take().unwrap_or_default(),
-            fetch_offset,
+            self.fetch_offset,
             read_committed.then_some(aborted.as_slice()),
             include_control,
         )
