@@ -537,8 +537,7 @@ impl Reader<'_> {
 
 /// Groups the answered partitions by topic, in the order they were read.
 fn topic_responses(reads: Vec<PartitionRead>) -> Vec<FetchableTopicResponse> {
-    let mut topics: IndexMap<TopicKey, (Option<Arc<str>>, Uuid, Vec<PartitionData>)> =
-        IndexMap::new();
+    let mut topics: IndexMap<TopicKey, (String, Uuid, Vec<PartitionData>)> = IndexMap::new();
     for read in reads {
         let key = read.partition.key;
         let aborted = read.aborted_transactions.map(|aborted| {
@@ -572,7 +571,10 @@ fn topic_responses(reads: Vec<PartitionRead>) -> Vec<FetchableTopicResponse> {
         };
         topics
             .entry(key.topic)
-            .or_insert_with(|| (name, topic_id, Vec::new()))
+            .or_insert_with(|| {
+                let name = name.as_deref().unwrap_or_default().to_owned();
+                (name, topic_id, Vec::new())
+            })
             .2
             .push(data);
     }
@@ -580,9 +582,7 @@ fn topic_responses(reads: Vec<PartitionRead>) -> Vec<FetchableTopicResponse> {
         .into_values()
         .map(|(name, topic_id, partitions)| {
             FetchableTopicResponse::default()
-                .with_topic(TopicName(StrBytes::from_string(
-                    name.as_deref().unwrap_or_default().to_owned(),
-                )))
+                .with_topic(TopicName(StrBytes::from_string(name)))
                 .with_topic_id(topic_id)
                 .with_partitions(partitions)
         })
