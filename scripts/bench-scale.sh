@@ -17,6 +17,8 @@
 #   rd_consume librdkafka (kcat -C -o beginning -e) of all the topic's records, in MB/s
 # Produce and consume run only for N <= $SCALE_THROUGHPUT_MAX (default 10000); the kcat columns
 # only when kcat is installed. The load average at the start of each row is printed with it.
+# $SCALE_UP_ARGS goes to each `kf cluster up` (e.g. "-c fetch.max.bytes=4194304" to try a
+# broker setting).
 # Usage: scripts/bench-scale.sh [path/to/kf]   (default: target/release/kf, built if missing)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,7 +39,8 @@ ms_since() { echo $((($(now_ns) - $1) / 1000000)); }
 kfh() { HOME=$work XDG_STATE_HOME=$work/state "$kf" "$@"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 up() {
-    kfh cluster up -n 3 -p 0 --data-dir "$work/cluster" --detach >"$work/up.out"
+    # shellcheck disable=SC2086 # word-split on purpose: several options
+    kfh cluster up -n 3 -p 0 --data-dir "$work/cluster" --detach ${SCALE_UP_ARGS:-} >"$work/up.out"
     bootstrap=$(sed -n 's/^bootstrap servers: //p' "$work/up.out")
     pid=$(kfh cluster status --data-dir "$work/cluster" -o json | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
 }

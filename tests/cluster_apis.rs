@@ -1,5 +1,6 @@
 //! DescribeQuorum, DescribeCluster, the placement rules, fencing and ElectLeaders, pipelined
-//! Produce requests on one connection, DescribeQuorum under Raft commits, checked over the wire.
+//! Produce requests on one connection, DescribeQuorum under Raft commits, checked over the wire;
+//! kf's consumer in incremental fetch sessions with the brokers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,6 +10,8 @@ use common::*;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::*;
 use kafka_protocol::protocol::{Decodable, StrBytes};
+use kf::client::consumer::{Consumer, StartOffset};
+use kf::client::TopicPartition;
 use rdkafka::producer::{BaseRecord, Producer};
 
 fn addrs(bootstrap: &str) -> Vec<String> {
@@ -824,4 +827,92 @@ async fn every_broker_knows_a_created_topic_when_create_topics_answers() {
         .unwrap()
         .shutdown()
         .await;
+}
+
+/// Polls `consumer` until it has read `count` records; (partition, offset, value) of each.
+async fn read_records(consumer: &mut Consumer, count: usize) -> Vec<(i32, i64, String)> {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let mut read = Vec::new();
+    while read.len() < count {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "read {} of {count} records: {read:?}",
+            read.len()
+        );
+        read.extend(consumer.poll().await.unwrap().into_iter().map(|r| {
+            let value = String::from_utf8(r.value.unwrap().to_vec()).unwrap();
+            (r.partition, r.offset, value)
+        }));
+    }
+    read
+}
+
+/// kf's consumer fetches from each broker in an incremental fetch session (KIP-227): after the
+/// first, full, fetch, its fetches continue the session (the broker takes each next epoch)
+/// while it reads every record once, records written after it caught up, and a seeked
+/// partition again (its new position is sent: the broker's session held the old one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kf_consumer_reads_through_incremental_fetch_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    create_topic(&bootstrap, "sessions", 6).await;
+    let produce = |values: std::ops::Range<usize>| {
+        let producer = producer(&bootstrap, &[]);
+        for i in values {
+            let value = i.to_string();
+            let partition = i32::try_from(i % 6).unwrap();
+            producer
+                .send(
+                    BaseRecord::<(), str>::to("sessions")
+                        .partition(partition)
+                        .payload(value.as_str()),
+                )
+                .unwrap();
+        }
+        assert_eq!(producer.flush(TIMEOUT), Ok(()));
+    };
+    let values = |read: &[(i32, i64, String)]| {
+        let mut values: Vec<usize> = read.iter().map(|(_, _, v)| v.parse().unwrap()).collect();
+        values.sort_unstable();
+        values
+    };
+    produce(0..60);
+
+    let mut config = kf::client::ClientConfig::new(&bootstrap);
+    config.set("fetch.max.wait.ms", "100").unwrap();
+    let mut consumer = Consumer::new(kf::client::Client::connect(config).await.unwrap());
+    let all: Vec<_> = (0..6)
+        .map(|p| (TopicPartition::new("sessions", p), StartOffset::Beginning))
+        .collect();
+    consumer.assign(&all).await.unwrap();
+    let first = read_records(&mut consumer, 60).await;
+    assert_eq!(values(&first), (0..60).collect::<Vec<_>>());
+
+    // Written after the consumer caught up: its fetches name only the partitions whose
+    // records it took.
+    produce(60..90);
+    let second = read_records(&mut consumer, 30).await;
+    assert_eq!(values(&second), (60..90).collect::<Vec<_>>());
+
+    let sessions = consumer.fetch_sessions();
+    assert_eq!(sessions.len(), 3, "one session per leader: {sessions:?}");
+    for (broker, id, epoch) in sessions {
+        assert_ne!(id, 0, "broker {broker} opened a session");
+        assert!(
+            epoch >= 2,
+            "broker {broker} took incremental fetches: epoch {epoch}"
+        );
+        let held = cluster.broker(broker).unwrap().fetch_sessions.len();
+        assert_eq!(held, 1, "broker {broker} holds the consumer's session only");
+    }
+
+    // Partition 0 again from its start: 15 of the 90 records.
+    consumer
+        .seek(&TopicPartition::new("sessions", 0), 0)
+        .unwrap();
+    let again = read_records(&mut consumer, 15).await;
+    let offsets: Vec<(i32, i64)> = again.iter().map(|(p, o, _)| (*p, *o)).collect();
+    assert_eq!(offsets, (0..15).map(|o| (0, o)).collect::<Vec<_>>());
+    cluster.shutdown().await;
 }

@@ -8,7 +8,7 @@
 //! Each round reuses the list of followed partitions (rebuilt only when the replica manager's
 //! generation moves) and matches the answer's partitions to it by (topic id, partition). As
 //! Kafka's followers, a fetcher keeps an incremental fetch session with its leader (KIP-227,
-//! `fetch_session.rs`): a round names only the partitions whose fetch offset (or epoch) moved
+//! `protocol::fetch_session`): a round names only the partitions whose fetch offset (or epoch) moved
 //! and is answered only for partitions with news. Measured, full fetches were not free in
 //! process: librdkafka sends one partition per ProduceRequest, so a round usually carries one
 //! partition's batch, and building, matching and applying all ~21 partitions a follower follows
@@ -27,11 +27,11 @@ use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse};
 use tracing::{debug, info, warn};
 use uuid::Uuid;
 
-use super::fetch_session::FollowerSession;
 use super::open::Replica;
 use super::TopicPartition;
 use crate::broker::Broker;
 use crate::clock::now_ms;
+use crate::protocol::fetch_session::FetchSessionHandler;
 
 /// The Fetch version followers send (v15+: the replica id is in `replica_state`).
 const FETCH_VERSION: i16 = 17;
@@ -160,7 +160,7 @@ fn refresh(broker: &Broker, leader: i32, followed: &mut Option<Followed>) -> boo
 async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
     debug!(broker = broker.broker_id, leader, "replica fetcher started");
     let mut followed = None;
-    let mut session = FollowerSession::default();
+    let mut session = FetchSessionHandler::<Uuid>::default();
     let mut generations = broker.replicas.subscribe_generation();
     loop {
         // Marked seen before the list is brought up to date, so that a partition added after
@@ -226,7 +226,7 @@ async fn run_fetcher(broker: Arc<Broker>, leader: i32) {
 fn fetch_request(
     broker: &Broker,
     followed: &Followed,
-    session: &mut FollowerSession,
+    session: &mut FetchSessionHandler<Uuid>,
 ) -> Option<FetchRequest> {
     let mut wanted = Vec::with_capacity(followed.replicas.len());
     for (replica, topic_id) in &followed.replicas {

@@ -7,14 +7,13 @@
 //! - [`Replica`] (`open.rs`): a partition with its log open: append (acks, timeout), read
 //!   (isolation, max offset), offsets; handlers never compute offsets themselves.
 //! - `fetcher.rs`: followers fetch from their leader (one task per leader), truncate on
-//!   diverging epochs (KIP-320), take the leader's high watermark; `fetch_session.rs`: the
-//!   follower's side of its incremental fetch session with each leader (KIP-227).
+//!   diverging epochs (KIP-320), take the leader's high watermark, in an incremental fetch session
+//!   with each leader (KIP-227, `protocol::fetch_session`).
 //! - `selector.rs`: KIP-392, the follower in a consumer's rack the leader sends it to.
 //! - `isr.rs`: the leader shrinks and grows the ISR through AlterPartition to the controller.
 //! - `hw_checkpoint.rs`: the high watermarks in Kafka's `replication-offset-checkpoint`, so a
 //!   restarted replica starts from its last one rather than its log start.
 
-mod fetch_session;
 pub mod fetcher;
 mod hw_checkpoint;
 pub mod isr;

@@ -85,8 +85,11 @@ impl FetchContext {
     }
 }
 
-/// Keeps only the partitions with news; those with records move to the back of the session,
-/// so the next fetch reads the others first.
+/// Keeps only the partitions with news; those with records move to the back of the session
+/// (in the order read), so the next fetch reads the others first. They move in one stable
+/// sort, not one removal each: a removal from the middle of the session shifts every later
+/// partition, which for a consumer's session of thousands of partitions, most of them served,
+/// made each answer quadratic.
 fn respond_incremental(
     session: &SharedSession,
     request_epoch: i32,
@@ -102,21 +105,27 @@ fn respond_incremental(
         };
     }
     let mut partitions = Vec::with_capacity(reads.len());
+    let mut any_served = false;
     for read in reads {
-        let key = &read.partition.key;
-        let must_respond = session
-            .partitions
-            .get_mut(key)
-            .is_none_or(|cached| cached.note_response(&read));
-        if !must_respond {
-            continue;
-        }
-        if !read.records.is_empty() {
-            if let Some(cached) = session.partitions.shift_remove(key) {
-                session.partitions.insert(key.clone(), cached);
+        let must_respond = match session.partitions.get_mut(&read.partition.key) {
+            Some(cached) => {
+                cached.served = !read.records.is_empty();
+                any_served |= cached.served;
+                cached.note_response(&read)
             }
+            None => true,
+        };
+        if must_respond {
+            partitions.push(read);
         }
-        partitions.push(read);
+    }
+    if any_served {
+        session
+            .partitions
+            .sort_by(|_, a, _, b| a.served.cmp(&b.served));
+        for cached in session.partitions.values_mut() {
+            cached.served = false;
+        }
     }
     FetchAnswer {
         error: None,

@@ -69,11 +69,12 @@ pub fn next_epoch(epoch: i32) -> i32 {
     }
 }
 
-/// How a request names a topic: by id from v13 on, by name before.
+/// How a request names a topic: by id from v13 on, by name before. Names are shared: a
+/// session's partitions are copied into every fetch that reads them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TopicKey {
     Id(Uuid),
-    Name(String),
+    Name(Arc<str>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -99,7 +100,7 @@ pub struct PartitionRequest {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FetchPartition {
     pub key: PartitionKey,
-    pub topic: Option<String>,
+    pub topic: Option<Arc<str>>,
     pub request: PartitionRequest,
 }
 
@@ -123,10 +124,12 @@ pub struct PartitionRead {
 /// A partition in a session: what the client asked last and what it was last told.
 #[derive(Clone, Debug)]
 struct CachedPartition {
-    topic: Option<String>,
+    topic: Option<Arc<str>>,
     request: PartitionRequest,
     high_watermark: i64,
     log_start_offset: i64,
+    /// The answer being made gives this partition's records: it goes behind the others.
+    served: bool,
 }
 
 impl CachedPartition {
@@ -136,6 +139,7 @@ impl CachedPartition {
             request: partition.request.clone(),
             high_watermark: -1,
             log_start_offset: -1,
+            served: false,
         }
     }
 
@@ -237,7 +241,7 @@ impl FetchSessions {
         &self,
         now_ms: i64,
         request: SessionRequest,
-        topic_name: impl Fn(&Uuid) -> Option<String>,
+        topic_name: impl Fn(&Uuid) -> Option<Arc<str>>,
     ) -> FetchContext {
         let SessionRequest {
             version,

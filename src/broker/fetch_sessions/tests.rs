@@ -30,7 +30,7 @@ fn request(session_id: i32, epoch: i32, partitions: &[i32]) -> SessionRequest {
     }
 }
 
-fn no_names(_: &Uuid) -> Option<String> {
+fn no_names(_: &Uuid) -> Option<Arc<str>> {
     None
 }
 
@@ -160,6 +160,40 @@ fn an_incremental_answer_names_only_partitions_with_news_and_moves_served_ones_l
         .map(|p| p.key.partition)
         .collect();
     assert_eq!(order, vec![1, 2, 0]);
+}
+
+/// The served partitions of one answer go last in the order they were read, behind those
+/// served earlier, as Kafka's moves to the end one by one.
+#[test]
+fn served_partitions_go_last_in_the_order_read() {
+    let sessions = FetchSessions::new(10);
+    let id = open(&sessions, 0, false, &[0, 1, 2, 3, 4]);
+    let order = |epoch| -> Vec<i32> {
+        let context = sessions.new_context(1, request(id, epoch, &[]), no_names);
+        let order = context
+            .partitions()
+            .iter()
+            .map(|p| p.key.partition)
+            .collect();
+        let parts = context.partitions().to_vec();
+        let served: &[i32] = if epoch == 1 { &[3, 1] } else { &[0] };
+        let reads = parts
+            .iter()
+            .map(|p| {
+                let records: &'static [u8] = if served.contains(&p.key.partition) {
+                    b"x"
+                } else {
+                    b""
+                };
+                read(p, 0, records)
+            })
+            .collect();
+        context.respond(reads);
+        order
+    };
+    assert_eq!(order(1), vec![0, 1, 2, 3, 4]);
+    assert_eq!(order(2), vec![0, 2, 4, 1, 3]);
+    assert_eq!(order(3), vec![2, 4, 1, 3, 0]);
 }
 
 #[test]

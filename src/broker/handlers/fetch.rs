@@ -42,6 +42,7 @@
 //! CLUSTER_ACTION), and the replica's broker epoch (KIP-903) is not checked.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -199,7 +200,7 @@ pub async fn handle(
     let context = broker.fetch_sessions.new_context(
         clock::now_ms(),
         session_request(&image, &request, version),
-        |id| image.topic_by_id(id).map(|t| t.name.clone()),
+        |id| image.topic_by_id(id).map(|t| Arc::from(t.name.as_str())),
     );
 
     let partitions = context.partitions();
@@ -333,12 +334,13 @@ fn topic_key(
     name: &TopicName,
     id: Uuid,
     version: i16,
-) -> (TopicKey, Option<String>) {
+) -> (TopicKey, Option<Arc<str>>) {
     if version >= 13 {
-        let name = image.topic_by_id(&id).map(|t| t.name.clone());
+        let name = image.topic_by_id(&id).map(|t| Arc::from(t.name.as_str()));
         (TopicKey::Id(id), name)
     } else {
-        (TopicKey::Name(name.to_string()), Some(name.to_string()))
+        let name: Arc<str> = Arc::from(name.as_str());
+        (TopicKey::Name(name.clone()), Some(name))
     }
 }
 
@@ -562,14 +564,17 @@ fn topic_responses(reads: Vec<PartitionRead>) -> Vec<FetchableTopicResponse> {
             )
             .with_preferred_read_replica(read.preferred_read_replica.unwrap_or(-1).into())
             .with_records(Some(read.records.encoded()));
-        let name = read.partition.topic.unwrap_or_default();
+        let name = read.partition.topic;
         let topic_id = match &key.topic {
             TopicKey::Id(id) => *id,
             TopicKey::Name(_) => Uuid::nil(),
         };
         topics
             .entry(key.topic)
-            .or_insert_with(|| (name, topic_id, Vec::new()))
+            .or_insert_with(|| {
+                let name = name.as_deref().unwrap_or_default().to_owned();
+                (name, topic_id, Vec::new())
+            })
             .2
             .push(data);
     }

@@ -4,6 +4,15 @@
 //! `client.rack` (KIP-392) a partition is fetched from the preferred read replica its leader
 //! names, until `metadata.max.age.ms` passes or that replica answers an error, then from the
 //! leader again (as the Java consumer and librdkafka).
+//!
+//! Each broker has at most one Fetch in flight (as the Java consumer and librdkafka), and a
+//! poll hands out what the first brokers answer without waiting for the rest: a broker whose
+//! partitions have nothing new holds its Fetch up to `fetch.max.wait.ms`, which must not hold
+//! up records that other brokers already sent. A Fetch still in flight when a poll returns
+//! stays in flight for the next one. Each broker is fetched from in an incremental fetch
+//! session (KIP-227, `protocol::fetch_session`), as the Java consumer and librdkafka: a Fetch
+//! names only the partitions whose position the broker does not hold, and its answer only
+//! partitions with news, so a round costs what moved, not every assigned partition.
 //! [`group::GroupConsumer`] adds group membership on top.
 
 mod batches;
@@ -17,12 +26,21 @@ pub use position::{PartitionBounds, StartOffset};
 pub use record::{ConsumerRecord, TimestampKind};
 
 use super::admin::Admin;
-use super::config::AutoOffsetReset;
+use super::config::{AutoOffsetReset, IsolationLevel};
+use super::connection::BrokerConnection;
 use super::error::{ClientError, ClientResult};
 use super::kafka_client::Client;
-use super::wire::TopicPartition;
+use super::wire::{topic_name, TopicPartition};
+use crate::protocol::fetch_session::FetchSessionHandler;
+use futures::future::BoxFuture;
+use futures::stream::{FuturesUnordered, StreamExt};
+use futures::FutureExt;
 use kafka_protocol::error::ResponseError;
-use std::collections::BTreeMap;
+use kafka_protocol::messages::fetch_request::FetchPartition;
+use kafka_protocol::messages::{FetchResponse, TopicName};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 /// Per-partition consumer state.
@@ -42,6 +60,43 @@ pub struct PartitionState {
     pub preferred_read_replica: Option<(i32, Instant)>,
 }
 
+/// One broker's answer to a Fetch, with the connection it came through (whose address names
+/// an error at its top).
+struct BrokerFetch {
+    broker: i32,
+    result: ClientResult<(FetchResponse, Arc<BrokerConnection>)>,
+}
+
+/// The Fetch requests sent and not yet answered, one per broker at most.
+#[derive(Default)]
+struct InFlight {
+    /// Invariant: `brokers` holds exactly the brokers of the fetches in `fetches`.
+    brokers: BTreeSet<i32>,
+    /// Never locked: `&mut self` reaches it through `get_mut`. The mutex only makes the
+    /// consumer `Sync`, which a `&self` method's future held across an await needs.
+    fetches: Mutex<FuturesUnordered<BoxFuture<'static, BrokerFetch>>>,
+}
+
+impl InFlight {
+    fn fetches(&mut self) -> &mut FuturesUnordered<BoxFuture<'static, BrokerFetch>> {
+        self.fetches
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn check(&mut self) {
+        debug_assert_eq!(self.brokers.len(), self.fetches().len());
+    }
+}
+
+impl fmt::Debug for InFlight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InFlight")
+            .field("brokers", &self.brokers)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A consumer of explicitly assigned partitions.
 #[derive(Debug)]
 pub struct Consumer {
@@ -49,6 +104,9 @@ pub struct Consumer {
     admin: Admin,
     partitions: BTreeMap<TopicPartition, PartitionState>,
     include_control_records: bool,
+    in_flight: InFlight,
+    /// The fetch session with each broker fetched from (KIP-227), by broker id.
+    sessions: HashMap<i32, FetchSessionHandler<TopicName>>,
 }
 
 impl Consumer {
@@ -59,6 +117,8 @@ impl Consumer {
             client,
             partitions: BTreeMap::new(),
             include_control_records: false,
+            in_flight: InFlight::default(),
+            sessions: HashMap::new(),
         }
     }
 
@@ -117,6 +177,22 @@ impl Consumer {
         &self.partitions
     }
 
+    /// The fetch session held with each broker fetched from: (broker id, session id, epoch of
+    /// the next fetch), session id 0 when the broker keeps none and epoch 0 when the next
+    /// fetch is full.
+    pub fn fetch_sessions(&self) -> Vec<(i32, i32, i32)> {
+        let mut sessions: Vec<_> = self
+            .sessions
+            .iter()
+            .map(|(&broker, session)| {
+                let (id, epoch) = session.session();
+                (broker, id, epoch)
+            })
+            .collect();
+        sessions.sort_unstable();
+        sessions
+    }
+
     /// Whether every partition's position has reached its end offset at assignment.
     pub fn reached_end(&self) -> bool {
         self.partitions
@@ -134,54 +210,62 @@ impl Consumer {
         Ok(())
     }
 
-    /// One fetch round across all leaders; returns the records in partition order, each
-    /// partition's in offset order. Waits at most about `fetch.max.wait.ms` when idle.
+    /// Sends a Fetch to every broker that leads (or, KIP-392, serves) an assigned partition and
+    /// has none in flight, then waits for the first answer and takes every answer already in;
+    /// returns their records, each partition's in offset order. Waits at most about
+    /// `fetch.max.wait.ms` when idle.
     pub async fn poll(&mut self) -> ClientResult<Vec<ConsumerRecord>> {
         if self.partitions.is_empty() {
             return Err(ClientError::InvalidArgument(
                 "no partitions assigned".into(),
             ));
         }
-        let now = Instant::now();
-        let mut by_broker: BTreeMap<i32, Vec<(TopicPartition, i64)>> = BTreeMap::new();
-        for (tp, state) in &mut self.partitions {
-            state.preferred_read_replica = state
-                .preferred_read_replica
-                .filter(|(_, until)| *until > now);
-            let broker = match state.preferred_read_replica {
-                Some((replica, _)) => replica,
-                None => self.client.leader_id(&tp.topic, tp.partition).await?,
-            };
-            state.fetched_from = broker;
-            by_broker
-                .entry(broker)
-                .or_default()
-                .push((tp.clone(), state.position));
+        self.send_fetches().await?;
+        let mut answers = Vec::new();
+        if let Some(first) = self.in_flight.fetches().next().await {
+            answers.push(first);
         }
-        let config = self.client.config().clone();
-        let include_control = self.include_control_records;
-        let rounds = by_broker.into_iter().map(|(broker, positions)| {
-            let client = self.client.clone();
-            let config = config.clone();
-            async move {
-                let fetched = async {
-                    let connection = client.broker(broker).await?;
-                    fetcher::fetch_from(&connection, &config, &positions, include_control).await
+        while let Some(Some(ready)) = self.in_flight.fetches().next().now_or_never() {
+            answers.push(ready);
+        }
+        for answer in &answers {
+            self.in_flight.brokers.remove(&answer.broker);
+        }
+        self.in_flight.check();
+        // Every session learns how its fetch went before any answer is applied (applying one
+        // may fail the poll).
+        let mut responses = Vec::with_capacity(answers.len());
+        for BrokerFetch { broker, result } in answers {
+            let session = self.sessions.entry(broker).or_default();
+            let response = match result {
+                Ok((response, connection)) => {
+                    if session.answered(response.error_code, response.session_id) {
+                        // Only the session failed: the next Fetch to this broker is full.
+                        tracing::debug!(broker, error = response.error_code, "fetch session reset");
+                        continue;
+                    }
+                    ClientError::check(response.error_code, || {
+                        format!("Fetch from {}", connection.addr())
+                    })
+                    .map(|()| response)
                 }
-                .await;
-                (positions, fetched)
-            }
-        });
+                Err(error) => {
+                    session.failed();
+                    Err(error)
+                }
+            };
+            responses.push((broker, response));
+        }
         let mut records = Vec::new();
         let mut stale_metadata = false;
-        for (positions, round) in futures::future::join_all(rounds).await {
-            let fetched = match round {
-                Ok(fetched) => fetched,
+        for (broker, response) in responses {
+            let response = match response {
+                Ok(response) => response,
                 Err(error) if error.is_retriable() => {
                     stale_metadata = true;
                     // A preferred replica out of reach: back to the leaders.
-                    for (tp, _) in &positions {
-                        if let Some(state) = self.partitions.get_mut(tp) {
+                    for state in self.partitions.values_mut() {
+                        if state.fetched_from == broker {
                             state.preferred_read_replica = None;
                         }
                     }
@@ -190,7 +274,10 @@ impl Consumer {
                 }
                 Err(error) => return Err(error),
             };
-            for partition in fetched {
+            let Some(session) = self.sessions.get(&broker) else {
+                continue;
+            };
+            for partition in fetcher::partitions(response, session) {
                 stale_metadata |= self.apply(partition, &mut records).await?;
             }
         }
@@ -202,36 +289,93 @@ impl Consumer {
         Ok(records)
     }
 
+    /// Sends one Fetch to each broker with assigned partitions and no Fetch in flight, in its
+    /// session: the partitions whose position the broker does not hold, and those it is to
+    /// forget.
+    async fn send_fetches(&mut self) -> ClientResult<()> {
+        let now = Instant::now();
+        let config = self.client.config().clone();
+        let mut by_broker: BTreeMap<i32, Vec<(TopicName, FetchPartition)>> = BTreeMap::new();
+        // One `TopicName` per topic: the partitions come in topic order.
+        let mut topic: Option<TopicName> = None;
+        for (tp, state) in &mut self.partitions {
+            state.preferred_read_replica = state
+                .preferred_read_replica
+                .filter(|(_, until)| *until > now);
+            let broker = match state.preferred_read_replica {
+                Some((replica, _)) => replica,
+                None => self.client.leader_id(&tp.topic, tp.partition).await?,
+            };
+            if self.in_flight.brokers.contains(&broker) {
+                continue;
+            }
+            state.fetched_from = broker;
+            let name = match &topic {
+                Some(name) if name.0.as_str() == tp.topic => name.clone(),
+                _ => topic.insert(topic_name(&tp.topic)).clone(),
+            };
+            let request = fetcher::partition_request(&config, tp.partition, state.position);
+            by_broker.entry(broker).or_default().push((name, request));
+        }
+        for (broker, wanted) in by_broker {
+            let fetch = self.sessions.entry(broker).or_default().next_fetch(wanted);
+            let request = fetcher::request(&config, fetch);
+            let client = self.client.clone();
+            self.in_flight.brokers.insert(broker);
+            self.in_flight.fetches().push(
+                async move {
+                    let result = async {
+                        let connection = client.broker(broker).await?;
+                        let response = connection.send(&request).await?;
+                        Ok((response, connection))
+                    }
+                    .await;
+                    BrokerFetch { broker, result }
+                }
+                .boxed(),
+            );
+        }
+        self.in_flight.check();
+        Ok(())
+    }
+
     /// Applies one partition's fetch result; returns whether metadata looks stale.
     async fn apply(
         &mut self,
-        fetched: fetcher::PartitionFetch,
+        mut fetched: fetcher::PartitionFetch,
         out: &mut Vec<ConsumerRecord>,
     ) -> ClientResult<bool> {
-        let tp = fetched.topic_partition;
-        let Some(state) = self.partitions.get_mut(&tp) else {
+        let read_committed = self.client.config().isolation_level == IsolationLevel::ReadCommitted;
+        let include_control = self.include_control_records;
+        let Some(state) = self.partitions.get_mut(&fetched.topic_partition) else {
             return Ok(false);
         };
-        state.high_watermark = fetched.high_watermark;
-        state.last_stable_offset = fetched.last_stable_offset;
-        if let Some(replica) = fetched.preferred_read_replica {
+        // The position moved while the Fetch was in flight (a seek, an offset reset, a new
+        // assignment, or another broker's answer after a leader change): the answer is stale.
+        if state.position != fetched.fetch_offset {
+            return Ok(false);
+        }
+        state.high_watermark = fetched.high_watermark();
+        state.last_stable_offset = fetched.last_stable_offset();
+        if let Some(replica) = fetched.preferred_read_replica() {
             let until = Instant::now() + self.client.config().metadata_max_age;
             state.preferred_read_replica = Some((replica, until));
             return Ok(false);
         }
+        let result = fetched.records(read_committed, include_control);
         // Any error from a preferred replica (out of range included: it may lag the leader)
         // sends the partition back to its leader, as the Java consumer does.
-        if fetched.result.is_err() && state.preferred_read_replica.take().is_some() {
+        if result.is_err() && state.preferred_read_replica.take().is_some() {
             return Ok(false);
         }
-        match fetched.result {
+        match result {
             Ok(decoded) => {
                 state.position = state.position.max(decoded.next_offset);
                 out.extend(decoded.records);
                 Ok(false)
             }
             Err(error) if error.kafka_error() == Some(ResponseError::OffsetOutOfRange) => {
-                self.reset_position(&tp, error).await?;
+                self.reset_position(&fetched.topic_partition, error).await?;
                 Ok(false)
             }
             Err(error) if error.invalidates_metadata() || error.is_retriable() => Ok(true),
