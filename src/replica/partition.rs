@@ -107,11 +107,18 @@ pub struct Partition {
     pub tp: TopicPartition,
     broker_id: i32,
     state: Mutex<ReplicaState>,
-    /// Bumped whenever the log end, the high watermark or the leadership moves: what fetches
-    /// and acks=all produces of this partition wait on. Made at the first subscription (a
-    /// channel is about 350 bytes, the largest part of an idle hosted partition's state): a
-    /// move before it has no one to wake, since a waiter subscribes before it checks the state.
+    /// Bumped whenever the log end, the high watermark or the leadership moves: what
+    /// consumers' fetches and acks=all produces of this partition wait on. Made at the first
+    /// subscription (a channel is about 350 bytes, the largest part of an idle hosted
+    /// partition's state): a move before it has no one to wake, since a waiter subscribes
+    /// before it checks the state.
     moved: OnceLock<watch::Sender<u64>>,
+    /// Bumped with `moved`, except when only the high watermark moved (a follower's fetch
+    /// moved it): what followers' fetches wait on, which read to the log end. Each follower's
+    /// report would otherwise wake the other followers' waiting fetches for nothing to send
+    /// (Kafka's DelayedFetch of a follower is not completed by the high watermark either).
+    /// Made at the first subscription, as `moved`.
+    log_moved: OnceLock<watch::Sender<u64>>,
     /// The log last opened for this partition and its topic's id, so that a lookup skips the
     /// `LogManager`'s broker-wide map (the leader looks up every partition of a follower's
     /// fetch session in every fetch). A log once open leaves the `LogManager` only deleted,
@@ -126,6 +133,7 @@ impl Partition {
             broker_id,
             state: Mutex::new(ReplicaState::new()),
             moved: OnceLock::new(),
+            log_moved: OnceLock::new(),
             open_log: Mutex::new(None),
         }
     }
@@ -244,7 +252,23 @@ impl Partition {
         self.moved.get_or_init(|| watch::channel(0).0).subscribe()
     }
 
+    /// A receiver that sees every later move of this partition but those of its high
+    /// watermark alone: a follower's fetch, which reads to the log end.
+    pub fn subscribe_log(&self) -> watch::Receiver<u64> {
+        self.log_moved
+            .get_or_init(|| watch::channel(0).0)
+            .subscribe()
+    }
+
     pub(super) fn notify_moved(&self) {
+        self.notify_high_watermark_moved();
+        if let Some(log_moved) = self.log_moved.get() {
+            log_moved.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+
+    /// Wakes the waiters of a high watermark that moved alone (not followers' fetches).
+    fn notify_high_watermark_moved(&self) {
         if let Some(moved) = self.moved.get() {
             moved.send_modify(|n| *n = n.wrapping_add(1));
         }
@@ -403,7 +427,7 @@ impl Partition {
             && fetch_offset >= state.high_watermark;
         drop(state);
         if moved {
-            self.notify_moved();
+            self.notify_high_watermark_moved();
         }
         expand
     }

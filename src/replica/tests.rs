@@ -211,6 +211,37 @@ fn a_follower_fetch_moves_the_high_watermark_not_what_followers_read_to() {
 }
 
 #[test]
+fn a_high_watermark_moving_alone_wakes_acks_and_consumers_but_not_followers() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let first_epoch = image(&[(0, vec![1, 2, 3], vec![1, 2, 3], 1, 0)]);
+    let (replica, epoch) = replicas.leader(&first_epoch, "t", 0, -1).unwrap();
+    let mut everything = replica.partition.subscribe();
+    let mut followers = replica.partition.subscribe_log();
+    replica
+        .append_records(&batch(3), epoch, Acks::All, 1_000)
+        .unwrap();
+    // An append is news for every waiter.
+    assert!(everything.has_changed().unwrap() && followers.has_changed().unwrap());
+    everything.borrow_and_update();
+    followers.borrow_and_update();
+    // The first follower's report leaves the high watermark; the second's moves it: acks=all
+    // and consumers wake, the followers' waiting fetches have nothing new to read.
+    replica.follower_fetched(2, 3, 0, 1_000).unwrap();
+    assert!(!everything.has_changed().unwrap());
+    replica.follower_fetched(3, 3, 0, 1_000).unwrap();
+    assert_eq!(replica.offsets().unwrap().high_watermark, 3);
+    assert!(everything.has_changed().unwrap());
+    assert!(!followers.has_changed().unwrap());
+    // A leadership change is news for followers too.
+    let next_epoch = image(&[(0, vec![1, 2, 3], vec![1, 2, 3], 1, 1)]);
+    replica
+        .partition
+        .apply_image(next_epoch.partition("t", 0).unwrap(), 1_000);
+    assert!(followers.has_changed().unwrap());
+}
+
+#[test]
 fn stated_leader_epochs_are_checked_as_kip_320() {
     let dir = tempfile::tempdir().unwrap();
     let replicas = manager(dir.path(), 1);

@@ -104,8 +104,13 @@ impl Waits {
     /// watched; call before each read of it.
     fn watch(&mut self, index: usize, replica: &Replica) {
         let leader_epoch = replica.partition.leader_epoch();
+        let isolation = self.isolation;
         let watched = self.watched.entry(index).or_insert_with(|| Watched {
-            moved: replica.partition.subscribe(),
+            // A follower reads to the log end: the high watermark alone moving is no news.
+            moved: match isolation {
+                Isolation::LogEnd => replica.partition.subscribe_log(),
+                Isolation::HighWatermark | Isolation::Committed => replica.partition.subscribe(),
+            },
             replica: replica.clone(),
             read: None,
             leader_epoch,
