@@ -113,6 +113,23 @@ fn json(cluster: &TestCluster, args: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// [`json`] of a `kf txn` listing once none of its transactions is in PrepareCommit: a
+/// committed transaction's Complete record may wait (`transaction.complete.linger.ms`) for its
+/// producer's next transaction.
+fn json_once_complete(cluster: &TestCluster, args: &[&str]) -> Value {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let listed = json(cluster, args);
+        let completing = listed
+            .as_array()
+            .is_some_and(|l| l.iter().any(|t| t["state"] == "PrepareCommit"));
+        if !completing || std::time::Instant::now() > deadline {
+            return listed;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn ids(listed: &Value) -> Vec<&str> {
     listed
         .as_array()
@@ -133,7 +150,7 @@ fn list_describe_and_producers_show_librdkafka_transactions() {
     let committed = rdkafka_transaction(&bootstrap, "tx-done", "orders", &[0], true);
     let open = rdkafka_transaction(&bootstrap, "tx-open", "orders", &[1, 2], false);
 
-    let listed = json(&cluster, &["txn", "list", "-o", "json"]);
+    let listed = json_once_complete(&cluster, &["txn", "list", "-o", "json"]);
     assert_eq!(ids(&listed), ["tx-done", "tx-open"], "{listed}");
     assert_eq!(listed[0]["state"], "CompleteCommit");
     assert_eq!(listed[1]["state"], "Ongoing");
@@ -670,7 +687,7 @@ fn produce_writes_its_input_in_transactions_and_aborts_one_with_a_failed_record(
         .write_stdin("1\n2\n3\n4\n5\n")
         .assert()
         .success();
-    let described = json(&cluster, &["txn", "describe", "loader", "-o", "json"]);
+    let described = json_once_complete(&cluster, &["txn", "describe", "loader", "-o", "json"]);
     assert_eq!(described[0]["state"], "CompleteCommit");
     // Three transactions: five records and three commit markers.
     let producers = json(&cluster, &["txn", "producers", "loads", "-o", "json"]);

@@ -5,7 +5,7 @@
 //! reads it); librdkafka, a classic-protocol client, commits and aborts at every level, and kf's
 //! own producer follows the level. KIP-890 part 1: a transactional Produce before v12 is verified
 //! at the coordinator. The next transaction's AddPartitionsToTxn waits for the previous one's
-//! markers.
+//! markers, and the previous one's Complete record for it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -701,4 +701,116 @@ async fn a_produce_to_a_partition_not_in_the_transaction_is_refused_after_verifi
         );
         cluster.shutdown().await;
     }
+}
+
+/// The states written to `__transaction_state` on `data_dir`'s broker 0, one list per batch, in
+/// log order (one transactional id in the test: only its partition has records).
+fn transaction_state_batches(data_dir: &std::path::Path) -> Vec<Vec<&'static str>> {
+    let mut batches = Vec::new();
+    for dir in std::fs::read_dir(data_dir.join("broker-0")).unwrap() {
+        let dir = dir.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("__transaction_state-") {
+            continue;
+        }
+        let mut segments: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|f| f.unwrap().path())
+            .filter(|f| f.extension().is_some_and(|e| e == "log"))
+            .collect();
+        segments.sort();
+        for segment in segments {
+            let mut bytes = Bytes::from(std::fs::read(segment).unwrap());
+            while !bytes.is_empty() {
+                let batch =
+                    kafka_protocol::records::RecordBatchDecoder::decode(&mut bytes).unwrap();
+                batches.push(
+                    batch
+                        .records
+                        .iter()
+                        .map(|r| {
+                            let value = r.value.as_deref().unwrap();
+                            kf::coord::txn::log_record::decode_value(value)
+                                .unwrap()
+                                .state
+                                .name()
+                        })
+                        .collect(),
+                );
+            }
+        }
+    }
+    batches
+}
+
+/// Once a transaction's markers are written, its Complete record waits
+/// (`transaction.complete.linger.ms`) for the producer's next transaction and goes in the same
+/// batch as that one's Ongoing record: one replicated write between two transactions. Any
+/// other request for the id writes it first, on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_complete_record_waits_to_go_with_the_next_transactions_first_add() {
+    let dir = tempfile::tempdir().unwrap();
+    // A linger longer than the test: only requests write the Complete records here.
+    let cluster = start_cluster(
+        dir.path(),
+        1,
+        &[("transaction.complete.linger.ms", "600000")],
+    )
+    .await;
+    let bootstrap = cluster.bootstrap_servers();
+    let addrs: Vec<&str> = bootstrap.split(',').collect();
+    create_topic(&bootstrap, "tv2", 1).await;
+    let (mut coord, _, init) = init_producer_id(&addrs).await;
+    assert_eq!(init.error_code, 0);
+    let (pid, e0) = (init.producer_id.0, init.producer_epoch);
+    let mut leader = RawConnection::connect(addrs[0]).await;
+
+    assert_eq!(
+        produce(&mut leader, &produce_v12(pid, e0, 0, "one")).await,
+        0
+    );
+    assert_eq!(end_txn(&mut coord, pid, e0, true).await.error_code, 0);
+    let b = bootstrap.clone();
+    tokio::task::spawn_blocking(move || read_until(&b, "tv2", "read_committed", "one"))
+        .await
+        .unwrap();
+    // The commit marker let "one" be read; the Complete record is held.
+    assert_eq!(describe(&mut coord).await.0, "PrepareCommit");
+
+    // The next transaction's first Produce adds its partition: Complete and Ongoing together.
+    assert_eq!(
+        produce(&mut leader, &produce_v12(pid, e0 + 1, 0, "two")).await,
+        0
+    );
+    assert_eq!(
+        describe(&mut coord).await,
+        ("Ongoing".to_string(), e0 + 1, vec!["tv2-0".to_string()])
+    );
+    assert_eq!(
+        transaction_state_batches(dir.path()),
+        [
+            vec!["Empty"],
+            vec!["Ongoing"],
+            vec!["PrepareCommit"],
+            vec!["CompleteCommit", "Ongoing"],
+        ]
+    );
+
+    // Another request (a producer restarting) finds the Complete record held: it is written
+    // on its own first, then the restart's epoch bump.
+    assert_eq!(end_txn(&mut coord, pid, e0 + 1, true).await.error_code, 0);
+    let b = bootstrap.clone();
+    tokio::task::spawn_blocking(move || read_until(&b, "tv2", "read_committed", "two"))
+        .await
+        .unwrap();
+    let (_, _, restarted) = init_producer_id(&addrs).await;
+    assert_eq!(
+        (restarted.error_code, restarted.producer_epoch),
+        (0, e0 + 3)
+    );
+    assert_eq!(
+        transaction_state_batches(dir.path())[4..],
+        [vec!["PrepareCommit"], vec!["CompleteCommit"], vec!["Empty"]]
+    );
+    cluster.shutdown().await;
 }

@@ -1,5 +1,10 @@
 //! One TCP connection to one broker: pipelined requests matched to responses by correlation id,
 //! one writer task, one reader task, ApiVersions negotiation on connect.
+//!
+//! At trace level (`KF_LOG=kf::client::connection=trace`) every request is logged when it is
+//! queued for the writer and its response when the reader has cut it from the stream, both
+//! with the broker and correlation id: a client's timeline of its requests, with the broker's
+//! time and the client's own wake-ups told apart (the caller's wake comes after the second).
 
 use super::error::{ClientError, ClientResult};
 use super::versions::ApiVersionTable;
@@ -18,6 +23,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tracing::trace;
 
 /// Responses larger than this are treated as a corrupt stream rather than allocated.
 const MAX_RESPONSE_BYTES: usize = 1 << 30;
@@ -84,7 +90,12 @@ impl BrokerConnection {
             pending.clone(),
             closed.clone(),
         ));
-        let reader = tokio::spawn(read_frames(read_half, pending.clone(), closed.clone()));
+        let reader = tokio::spawn(read_frames(
+            read_half,
+            addr.to_string(),
+            pending.clone(),
+            closed.clone(),
+        ));
         let mut connection = BrokerConnection {
             addr: addr.to_string(),
             client_id: StrBytes::from_string(settings.client_id.clone()),
@@ -203,6 +214,7 @@ impl BrokerConnection {
             lock(&self.pending).remove(&correlation_id);
             return Err(error);
         }
+        trace!(broker = %self.addr, ?api, version, correlation_id, "request queued");
         Ok(Submitted {
             api,
             correlation_id,
@@ -430,13 +442,19 @@ async fn write_frames(
     shut_down(&pending, &closed);
 }
 
-async fn read_frames(mut socket: OwnedReadHalf, pending: Pending, closed: Arc<AtomicBool>) {
+async fn read_frames(
+    mut socket: OwnedReadHalf,
+    addr: String,
+    pending: Pending,
+    closed: Arc<AtomicBool>,
+) {
     let mut received = BytesMut::new();
     while let Ok(frame) = read_frame(&mut socket, &mut received).await {
         if frame.len() < 4 {
             break;
         }
         let correlation_id = (&frame[..4]).get_i32();
+        trace!(broker = %addr, correlation_id, bytes = frame.len(), "response read");
         let waiter = lock(&pending).remove(&correlation_id);
         if let Some(waiter) = waiter {
             // The caller may have given up (timeout); its response is dropped.

@@ -160,6 +160,8 @@ static BROKER_CONFIGS: &[ConfigDef] = &[
         "How long the transaction coordinator's writes wait to be replicated to the ISR."),
     broker("transaction.abort.timed.out.transaction.cleanup.interval.ms", Int, Some("10000"),
         AtLeast(1), "How often the coordinator aborts transactions that outlived their timeout."),
+    broker("transaction.complete.linger.ms", Int, Some("5"), AtLeast(0),
+        "kf's own: how long the coordinator holds a finished transaction's CompleteCommit or CompleteAbort record, its markers written, for the producer's next AddPartitions (or Produce v12) to go in the same replicated write; any other request for the transactional id writes it at once. 0 writes it as soon as the markers are, as Kafka does."),
     broker("transaction.max.timeout.ms", Int, Some("900000"), AtLeast(1),
         "The largest transaction timeout a producer may ask for."),
     broker("transaction.partition.verification.enable", Boolean, Some("true"), Any,
@@ -247,6 +249,9 @@ pub struct BrokerConfig {
     pub rack_aware_replica_selector: bool,
     pub request_timeout_ms: i32,
     pub transaction_abort_timed_out_transaction_cleanup_interval_ms: i32,
+    /// `transaction.complete.linger.ms`: how long a Complete record waits to ride with the
+    /// producer's next AddPartitions (>= 0).
+    pub transaction_complete_linger_ms: i32,
     pub transaction_max_timeout_ms: i32,
     pub transaction_remove_expired_transaction_cleanup_interval_ms: i32,
     pub transaction_partition_verification_enable: bool,
@@ -385,6 +390,7 @@ impl BrokerConfig {
             transaction_abort_timed_out_transaction_cleanup_interval_ms: int(
                 "transaction.abort.timed.out.transaction.cleanup.interval.ms",
             ),
+            transaction_complete_linger_ms: int("transaction.complete.linger.ms"),
             transaction_max_timeout_ms: int("transaction.max.timeout.ms"),
             transaction_remove_expired_transaction_cleanup_interval_ms: int(
                 "transaction.remove.expired.transaction.cleanup.interval.ms",

@@ -332,6 +332,7 @@ fn spawn_task(
         commands: commands.downgrade(),
         markers_in_flight: false,
         parked: Vec::new(),
+        complete_due: None,
     };
     tokio::spawn(task.run(receiver));
     TxnHandle {
