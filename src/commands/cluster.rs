@@ -585,6 +585,7 @@ async fn status(args: StateArgs) -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
     use clap::Parser;
