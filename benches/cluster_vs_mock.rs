@@ -26,7 +26,6 @@
 //! the time since subscribe.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Command, Stdio};
@@ -34,6 +33,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use kf::cluster::{Cluster, ClusterConfig};
+use kf::commands::cluster::DEV_BROKER_DEFAULTS;
 use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
@@ -536,11 +536,11 @@ fn main() {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             data_dir: dir.path().to_path_buf(),
             racks: Vec::new(),
-            // As `kf cluster up` (a dev cluster) sets it.
-            broker_properties: BTreeMap::from([(
-                "group.initial.rebalance.delay.ms".to_string(),
-                "0".to_string(),
-            )]),
+            // The cluster `kf cluster up` starts: its dev defaults.
+            broker_properties: DEV_BROKER_DEFAULTS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }))
         .unwrap();
     let kf_bootstrap = cluster.bootstrap_servers();

@@ -106,12 +106,16 @@ pub fn parse_key_value(arg: &str, flag: &str) -> Result<(String, String), UsageE
 /// `config/server.properties` does for development: a new group's first rebalance does not wait
 /// 3 s for more members; a killed or isolated broker is fenced, and its partitions elect new
 /// leaders, within 3 s rather than 9 s; leaders move back to preferred replicas within 10 s of a
-/// broker's return rather than 5 minutes.
-const DEV_BROKER_DEFAULTS: &[(&str, &str)] = &[
+/// broker's return rather than 5 minutes. A Fetch answer carries at most 8 MiB rather than
+/// 55 MiB: on one machine a round trip costs microseconds, while a client takes each answer into
+/// one fresh buffer before it hands out a record (librdkafka spent most of its consuming CPU
+/// clearing new pages for 15-20 MB answers; BENCHMARKS.md, 2026-12-01).
+pub const DEV_BROKER_DEFAULTS: &[(&str, &str)] = &[
     ("group.initial.rebalance.delay.ms", "0"),
     ("broker.session.timeout.ms", "3000"),
     ("broker.heartbeat.interval.ms", "500"),
     ("leader.imbalance.check.interval.seconds", "10"),
+    ("fetch.max.bytes", "8388608"),
 ];
 
 fn cluster_config(args: &UpArgs) -> anyhow::Result<ClusterConfig> {
@@ -578,4 +582,43 @@ async fn status(args: StateArgs) -> anyhow::Result<()> {
     })?;
     print!("{text}");
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Up {
+        #[command(flatten)]
+        args: UpArgs,
+    }
+
+    fn broker_property(args: &[&str], key: &str) -> Option<String> {
+        let up = Up::try_parse_from(std::iter::once("up").chain(args.iter().copied()))
+            .expect("arguments parse");
+        cluster_config(&up.args)
+            .expect("a cluster config")
+            .broker_properties
+            .get(key)
+            .cloned()
+    }
+
+    #[test]
+    fn a_dev_cluster_sets_its_defaults_and_minus_c_sets_them_back() {
+        assert_eq!(
+            broker_property(&[], "fetch.max.bytes").as_deref(),
+            Some("8388608")
+        );
+        assert_eq!(
+            broker_property(&["-c", "fetch.max.bytes=57671680"], "fetch.max.bytes").as_deref(),
+            Some("57671680")
+        );
+        assert_eq!(
+            broker_property(&[], "group.initial.rebalance.delay.ms").as_deref(),
+            Some("0")
+        );
+    }
 }
