@@ -7,7 +7,7 @@ use crate::protocol::batch::batches;
 
 use super::error::{IoContext, LogError};
 use super::partition_log::PartitionLog;
-use super::records::{ReadInto, Records, FILE_MIN_BYTES};
+use super::records::{ReadInto, Records, COPY_TAIL_BYTES, FILE_MIN_BYTES};
 use super::segment::LogSegment;
 
 impl PartitionLog {
@@ -52,8 +52,9 @@ impl PartitionLog {
 }
 
 /// Reads from one segment; `None` when the segment has no batch at or after `offset`. What
-/// remains of the segment past the index entry for `offset`, when too small for a file slice
-/// (the tail a live consumer or follower reads), is read whole once and cut in memory: finding
+/// remains of the segment past the index entry for `offset`, when small (under
+/// [`COPY_TAIL_BYTES`] for a copy, under [`FILE_MIN_BYTES`] for a consumer's answer: the tail a
+/// live follower or consumer reads), is read whole once and cut in memory: finding
 /// the batch first took a header read, a system call per partition per fetch. Otherwise one
 /// read covers everything served (the first batch whole, KIP-74, then up to `max_bytes`, never
 /// past the index's bound for `max_offset`), cut in memory too; with [`ReadInto::File`] the
@@ -65,7 +66,11 @@ fn read_segment(
     max_offset: i64,
     into: ReadInto,
 ) -> Result<Option<Records>, LogError> {
-    if let Some(tail) = segment.small_tail(offset, FILE_MIN_BYTES)? {
+    let small_tail_bytes = match into {
+        ReadInto::Copy => COPY_TAIL_BYTES,
+        ReadInto::File => FILE_MIN_BYTES,
+    };
+    if let Some(tail) = segment.small_tail(offset, small_tail_bytes)? {
         return Ok(cut_batches(&tail, offset, max_bytes, max_offset));
     }
     let Some((start, first)) = segment.find_batch(offset)? else {

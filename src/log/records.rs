@@ -24,8 +24,16 @@ pub enum ReadInto {
 }
 
 /// Below this a `pread` into the answer's buffer (sent with its neighbours in one vectored
-/// write) costs less than a `sendfile` of its own.
-pub(crate) const FILE_MIN_BYTES: u64 = 64 * 1024;
+/// write) costs less than a `sendfile` of its own. Measured: at 64 KiB, a consumer of 10,000
+/// partitions (~20 KiB each per Fetch) had the brokers copy every range twice (into memory, into
+/// the socket); at 4 KiB it read 35-38% faster, and 64 partitions read the same
+/// (BENCHMARKS.md, 2026-12-01).
+pub(crate) const FILE_MIN_BYTES: u64 = 4 * 1024;
+
+/// What remains of a segment past the index entry, below this, an in-process reader (a
+/// follower, a coordinator's load) reads whole and cuts in memory rather than finding the
+/// batch with a header read first.
+pub(crate) const COPY_TAIL_BYTES: u64 = 64 * 1024;
 
 /// Record bytes a read returns (Kafka's `MemoryRecords` and `FileRecords`).
 #[derive(Debug, Clone)]

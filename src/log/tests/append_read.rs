@@ -132,7 +132,7 @@ fn assert_file_reads_match_copies(log: &PartitionLog) {
                     .read_into(offset, max_bytes, max_offset, ReadInto::File)
                     .unwrap();
                 let what = format!("offset {offset}, {max_offset}, {max_bytes}");
-                if served.len() >= 64 * 1024 {
+                if served.len() as u64 >= crate::log::records::FILE_MIN_BYTES {
                     assert!(matches!(served, Records::File(_)), "{what}");
                 }
                 assert_eq!(copied, served.into_bytes().unwrap(), "{what}");
