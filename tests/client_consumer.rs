@@ -19,23 +19,6 @@ use std::time::Duration;
 /// bound: such a broker holds it this long when it has nothing to send.
 const HELD_FETCH_MS: &str = "600000";
 
-/// Writes `count` records with rdkafka to one partition: value `{tag}-{i}`.
-fn write_to_partition(bootstrap: &str, topic: &str, partition: i32, count: usize, tag: &str) {
-    let producer = common::producer(bootstrap, &[]);
-    for i in 0..count {
-        let value = format!("{tag}-{i}");
-        producer
-            .send(
-                BaseRecord::<(), _>::to(topic)
-                    .partition(partition)
-                    .payload(&value),
-            )
-            .map_err(|(e, _)| e)
-            .unwrap();
-    }
-    producer.flush(common::TIMEOUT).unwrap();
-}
-
 /// Writes `count` keyed records with rdkafka (murmur2 partitioner, given codec); record `i`
 /// has key `key-i`, value `value-i` (none for every tenth: a tombstone) and one header.
 fn write_with_rdkafka(bootstrap: &str, topic: &str, count: usize, codec: &str) {
@@ -296,7 +279,7 @@ async fn records_from_one_broker_do_not_wait_for_the_idle_brokers() {
             .partition_leader("skewed", partition, Some(broker))
             .unwrap();
     }
-    write_to_partition(&bootstrap, "skewed", 0, 20, "only");
+    common::produce_acks_all(&bootstrap, "skewed", 0, 20, "only");
     // Brokers 2 and 3 have nothing: the mock holds their Fetch for fetch.max.wait.ms.
     let mut consumer = consumer(&bootstrap, &[("fetch.max.wait.ms", HELD_FETCH_MS)]).await;
     assign_all(&mut consumer, "skewed", StartOffset::Beginning).await;
@@ -331,7 +314,7 @@ async fn an_answer_to_a_position_moved_while_in_flight_is_dropped() {
         .find(|(_, leader)| **leader != leaders[0])
         .map(|(tp, _)| tp.clone())
         .expect("partitions on two brokers");
-    write_to_partition(&bootstrap, "moved", busy.partition, 10, "busy");
+    common::produce_acks_all(&bootstrap, "moved", busy.partition, 10, "busy");
     consumer
         .assign(&[
             (busy.clone(), StartOffset::Beginning),
@@ -348,7 +331,7 @@ async fn an_answer_to_a_position_moved_while_in_flight_is_dropped() {
     // The idle partition's Fetch (offset 0) is held at its leader. Move the position, then
     // write: the leader answers the held Fetch with offsets 0..5, which the consumer must drop.
     consumer.seek(&idle, 3).unwrap();
-    write_to_partition(&bootstrap, "moved", idle.partition, 5, "idle");
+    common::produce_acks_all(&bootstrap, "moved", idle.partition, 5, "idle");
     let read = async {
         let mut got = Vec::new();
         while got.len() < 2 {

@@ -17,7 +17,7 @@ use rdkafka::producer::{BaseRecord, FutureProducer, FutureRecord, Producer};
 use rdkafka::{Message, TopicPartitionList};
 
 use common::raw::{find_coordinator, RawConnection};
-use common::{admin, admin_options, consumer, producer, start_cluster, TIMEOUT};
+use common::{admin, admin_options, consumer, produce_acks_all, producer, start_cluster, TIMEOUT};
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::offset_commit_request::{
@@ -81,23 +81,6 @@ fn segment(data_dir: &Path, broker: i32, topic: &str, partition: i32) -> Vec<u8>
         .join(format!("{topic}-{partition}"))
         .join("00000000000000000000.log");
     std::fs::read(path).unwrap_or_default()
-}
-
-fn produce_acks_all(bootstrap: &str, topic: &str, partition: i32, count: usize, tag: &str) {
-    let producer = producer(bootstrap, &[("enable.idempotence", "true")]);
-    for i in 0..count {
-        let value = format!("{tag}-{i}");
-        producer
-            .send(
-                BaseRecord::<(), _>::to(topic)
-                    .partition(partition)
-                    .payload(&value),
-            )
-            .expect("queued");
-    }
-    producer
-        .flush(TIMEOUT)
-        .expect("every record acknowledged with acks=all");
 }
 
 fn high_watermark(bootstrap: &str, topic: &str, partition: i32) -> i64 {

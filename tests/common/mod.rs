@@ -14,7 +14,7 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::BaseConsumer;
-use rdkafka::producer::BaseProducer;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer as _};
 
 /// Bounds every wait in the tests: generous, as the box may be a loaded 2-core machine.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
@@ -98,4 +98,23 @@ pub async fn create_topic(bootstrap: &str, name: &str, partitions: i32) {
     for result in results {
         result.expect("topic created");
     }
+}
+
+/// Writes `count` records to one partition with an idempotent acks=all rdkafka producer, values
+/// `{tag}-{i}`, and waits until every one is acknowledged.
+pub fn produce_acks_all(bootstrap: &str, topic: &str, partition: i32, count: usize, tag: &str) {
+    let producer = producer(bootstrap, &[("enable.idempotence", "true")]);
+    for i in 0..count {
+        let value = format!("{tag}-{i}");
+        producer
+            .send(
+                BaseRecord::<(), _>::to(topic)
+                    .partition(partition)
+                    .payload(&value),
+            )
+            .expect("queued");
+    }
+    producer
+        .flush(TIMEOUT)
+        .expect("every record acknowledged with acks=all");
 }

@@ -3,6 +3,10 @@
 //! The state of each named transactional id this broker coordinates: state, producer id and
 //! epoch, timeout, start time and partitions. NOT_COORDINATOR for an id another broker
 //! coordinates, TRANSACTIONAL_ID_NOT_FOUND for one never seen (or expired).
+//!
+//! Differs from Kafka: a finished transaction shows PrepareCommit/PrepareAbort for up to
+//! `transaction.complete.linger.ms` (5 ms) after its markers are written, while its Complete
+//! record waits for the producer's next transaction (`coord/txn/task.rs`); 0 is Kafka's timing.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_transactions_response::{TopicData, TransactionState};
