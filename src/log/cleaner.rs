@@ -312,6 +312,8 @@ impl PartitionLog {
         now_ms: i64,
     ) -> Result<(), LogError> {
         let base = bases.first().copied().unwrap_or(0);
+        // Kept appends of the group would no longer be what the log holds.
+        self.recent.clear();
         // The group's aborted transaction entries move to the cleaned segment (its markers stay).
         let mut aborted = Vec::new();
         for b in bases {

@@ -42,6 +42,11 @@ impl PartitionLog {
             });
         }
         let max_offset = max_offset.min(log_end_offset);
+        if into == ReadInto::Copy {
+            if let Some(bytes) = self.recent.read(offset, max_bytes, max_offset) {
+                return Ok(Records::Memory(bytes));
+            }
+        }
         for segment in self.segments().filter(|s| s.next_offset() > offset) {
             if let Some(bytes) = read_segment(segment, offset, max_bytes, max_offset, into)? {
                 return Ok(bytes);

@@ -13,6 +13,7 @@ use super::error::{IoContext, LogError};
 use super::leader_epoch::{LeaderEpochCache, LEADER_EPOCH_CHECKPOINT};
 use super::partition_log::{PartitionLog, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT};
 use super::producer_state::ProducerStateManager;
+use super::recent::RecentBatches;
 use super::segment::{EpochStart, LogSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
 use super::txn_index::TXN_INDEX_SUFFIX;
 
@@ -133,6 +134,7 @@ impl PartitionLog {
             recovery_point: 0,
             leader_epochs: LeaderEpochCache::empty(dir),
             producer_state: ProducerStateManager::default(),
+            recent: RecentBatches::default(),
             deleted: false,
         })
     }
@@ -198,6 +200,7 @@ impl PartitionLog {
             recovery_point,
             leader_epochs,
             producer_state: ProducerStateManager::default(),
+            recent: RecentBatches::default(),
             deleted: false,
         };
         log.restore_offsets(checkpointed_start, epoch_starts)?;
