@@ -12,7 +12,8 @@
 //! --transaction-size 1000` (kf's own producer) against both.
 //!
 //! Run: `cargo bench --bench cluster_vs_mock` (numbers go into BENCHMARKS.md);
-//! `cargo bench --bench cluster_vs_mock -- transactions` runs only the transactional part, and
+//! `cargo bench --bench cluster_vs_mock -- transactions` runs only the transactional part,
+//! `KF_BENCH_ROUNDS` times (3) with totals, and
 //! with `KF_BENCH_BASELINE=path/to/older/kf` also an older `kf` binary's producer in the same
 //! run, for before/after numbers side by side. `cargo bench --bench cluster_vs_mock -- consume`
 //! produces once and then runs only the consume comparison, `KF_BENCH_ROUNDS` times (3);
@@ -624,28 +625,55 @@ fn main() {
     // the first FindCoordinator's wait for it): a short warm-up on each side first.
     transactional_produce(&binaries[0].1, &kf_bootstrap, "bench-warm-up", TXN_SIZE);
     transactional_produce(&binaries[0].1, &mock_bootstrap, "bench-warm-up", TXN_SIZE);
-    for (label, kf) in &binaries {
-        let kf_txn =
-            transactional_produce(kf, &kf_bootstrap, &format!("bench-kf{label}"), TXN_RECORDS);
-        let mock_txn = transactional_produce(
-            kf,
-            &mock_bootstrap,
-            &format!("bench-mock{label}"),
-            TXN_RECORDS,
-        );
-        println!(
-            "transactional produce{label}: kf bench produce, {TXN_RECORDS} records x 1024 B, one \
-             partition, transactions of {TXN_SIZE}"
-        );
-        for (name, lines) in [("kf cluster", &kf_txn), ("librdkafka mock", &mock_txn)] {
-            for line in lines.iter() {
-                println!("  {name:<16} {line}");
+    // One round in the full run; `-- transactions` runs `KF_BENCH_ROUNDS`, with totals.
+    let rounds = if only_transactions { bench_rounds() } else { 1 };
+    let mut totals = vec![(0.0, 0.0); binaries.len()];
+    for round in 1..=rounds {
+        for ((label, kf), (kf_total, mock_total)) in binaries.iter().zip(totals.iter_mut()) {
+            let kf_txn = transactional_produce(
+                kf,
+                &kf_bootstrap,
+                &format!("bench-kf{label}-{round}"),
+                TXN_RECORDS,
+            );
+            let mock_txn = transactional_produce(
+                kf,
+                &mock_bootstrap,
+                &format!("bench-mock{label}-{round}"),
+                TXN_RECORDS,
+            );
+            let round_label = if rounds > 1 {
+                format!(", round {round}")
+            } else {
+                String::new()
+            };
+            println!(
+                "transactional produce{label}{round_label}: kf bench produce, {TXN_RECORDS} \
+                 records x 1024 B, one partition, transactions of {TXN_SIZE}"
+            );
+            for (name, lines) in [("kf cluster", &kf_txn), ("librdkafka mock", &mock_txn)] {
+                for line in lines.iter() {
+                    println!("  {name:<16} {line}");
+                }
             }
+            let (kf_rate, mock_rate) = (records_per_sec(&kf_txn), records_per_sec(&mock_txn));
+            println!(
+                "  kf / mock throughput            {:.2}x",
+                kf_rate / mock_rate
+            );
+            let records: f64 = TXN_RECORDS.parse().unwrap();
+            *kf_total += records / kf_rate;
+            *mock_total += records / mock_rate;
         }
-        println!(
-            "  kf / mock throughput            {:.2}x",
-            records_per_sec(&kf_txn) / records_per_sec(&mock_txn)
-        );
+    }
+    if rounds > 1 {
+        for ((label, _), (kf, mock)) in binaries.iter().zip(&totals) {
+            println!(
+                "transactional produce{label}, all {rounds} rounds: kf {kf:.3} s, mock {mock:.3} \
+                 s, kf / mock {:.2}x",
+                mock / kf
+            );
+        }
     }
     runtime.block_on(cluster.shutdown());
     if only_transactions {

@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 
+use super::records::FirstBatch;
+
 /// Bytes of recent batches one log keeps (Kafka's `replica.fetch.max.bytes`, what one follower
 /// fetch of a partition carries).
 const LOG_MAX_BYTES: usize = 1024 * 1024;
@@ -115,10 +117,17 @@ impl RecentBatches {
         }
     }
 
-    /// What a read from `offset` serves, as the file read would (the batch holding `offset`
-    /// whole, then whole batches within `max_bytes`, all below `max_offset`, in one segment),
-    /// when the batch holding `offset` is kept; `None` otherwise (the file is read).
-    pub(super) fn read(&self, offset: i64, max_bytes: usize, max_offset: i64) -> Option<Bytes> {
+    /// What a read from `offset` serves, as the file read would (the batch holding `offset`,
+    /// whole past `max_bytes` if `first_batch` allows, then whole batches within `max_bytes`,
+    /// all below `max_offset`, in one segment), when the batch holding `offset` is kept;
+    /// `None` otherwise (the file is read).
+    pub(super) fn read(
+        &self,
+        offset: i64,
+        max_bytes: usize,
+        max_offset: i64,
+        first_batch: FirstBatch,
+    ) -> Option<Bytes> {
         let batches = &self.0.as_ref()?.batches;
         if batches.front()?.base_offset > offset {
             return None;
@@ -128,7 +137,10 @@ impl RecentBatches {
         let mut end = first;
         let mut size = 0;
         for batch in batches.range(first..) {
-            let within = end == first || size + batch.bytes.len() <= max_bytes;
+            let within = match end == first {
+                true => first_batch.serves(batch.bytes.len(), max_bytes),
+                false => size + batch.bytes.len() <= max_bytes,
+            };
             if batch.last_offset >= max_offset || !within || batch.segment != segment {
                 break;
             }

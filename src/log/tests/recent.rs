@@ -4,7 +4,9 @@
 use std::os::unix::fs::FileExt;
 
 use super::*;
+use crate::log::records::FirstBatch;
 use crate::log::segment::{segment_path, LOG_SUFFIX};
+use crate::log::ReadInto;
 
 /// Appends the same batches (1 to 4 records of varying sizes) to a log that keeps its appends
 /// and to one that does not.
@@ -27,11 +29,20 @@ fn assert_reads_match(kept: &PartitionLog, plain: &PartitionLog) {
     for offset in kept.log_start_offset()..=end {
         for max_offset in [offset, offset + 1, offset + 5, end] {
             for max_bytes in [1, 150, 400, 1 << 20] {
-                assert_eq!(
-                    kept.read(offset, max_bytes, max_offset).unwrap(),
-                    plain.read(offset, max_bytes, max_offset).unwrap(),
-                    "offset {offset}, max_offset {max_offset}, max_bytes {max_bytes}"
-                );
+                for first_batch in [FirstBatch::Whole, FirstBatch::WithinMaxBytes] {
+                    let read = |log: &PartitionLog| {
+                        log.read_into(offset, max_bytes, max_offset, ReadInto::Copy, first_batch)
+                            .unwrap()
+                            .into_bytes()
+                            .unwrap()
+                    };
+                    assert_eq!(
+                        read(kept),
+                        read(plain),
+                        "offset {offset}, max_offset {max_offset}, max_bytes {max_bytes}, \
+                         {first_batch:?}"
+                    );
+                }
             }
         }
     }
