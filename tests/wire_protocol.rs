@@ -174,6 +174,32 @@ fn topic_name(name: &str) -> TopicName {
     TopicName(StrBytes::from_string(name.to_string()))
 }
 
+/// A consumer's Fetch (v12, no session) of partitions 0-2 of `topic` from offset 0, within
+/// `(max_bytes, partition_max_bytes)`.
+fn fetch_from_start(
+    topic: &str,
+    max_wait_ms: i32,
+    (max_bytes, partition_max_bytes): (i32, i32),
+) -> FetchRequest {
+    FetchRequest::default()
+        .with_replica_id(BrokerId(-1))
+        .with_max_wait_ms(max_wait_ms)
+        .with_min_bytes(1)
+        .with_max_bytes(max_bytes)
+        .with_topics(vec![fetch_request::FetchTopic::default()
+            .with_topic(topic_name(topic))
+            .with_partitions(
+                (0..3)
+                    .map(|p| {
+                        fetch_request::FetchPartition::default()
+                            .with_partition(p)
+                            .with_fetch_offset(0)
+                            .with_partition_max_bytes(partition_max_bytes)
+                    })
+                    .collect(),
+            )])
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waiting_fetch_is_woken_by_a_produce() {
     let dir = tempfile::tempdir().unwrap();
@@ -185,23 +211,7 @@ async fn a_waiting_fetch_is_woken_by_a_produce() {
     let fetch = tokio::spawn(async move {
         let mut conn = RawConnection::connect(&fetch_addr).await;
         // Far longer than the test's patience: only an append can end this wait in time.
-        let request = FetchRequest::default()
-            .with_replica_id(BrokerId(-1))
-            .with_max_wait_ms(600_000)
-            .with_min_bytes(1)
-            .with_max_bytes(1 << 20)
-            .with_topics(vec![fetch_request::FetchTopic::default()
-                .with_topic(topic_name("wake"))
-                .with_partitions(
-                    (0..3)
-                        .map(|p| {
-                            fetch_request::FetchPartition::default()
-                                .with_partition(p)
-                                .with_fetch_offset(0)
-                                .with_partition_max_bytes(1 << 20)
-                        })
-                        .collect(),
-                )]);
+        let request = fetch_from_start("wake", 600_000, (1 << 20, 1 << 20));
         let response: FetchResponse = conn.call(ApiKey::Fetch, 12, &request).await;
         response
     });
@@ -245,6 +255,77 @@ async fn a_waiting_fetch_is_woken_by_a_produce() {
         );
     }
     cluster.shutdown().await;
+}
+
+/// A Fetch's size limits as Kafka's: the first partition with records gets its first batch
+/// whole past `max_bytes` and its partition's limit (KIP-74); every later partition only whole
+/// batches within both, and nothing when its first batch does not fit (Kafka sends the part
+/// that fits, which its clients drop), while still answering its offsets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fetch_s_later_partitions_get_only_what_fits_its_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let addr = cluster.bootstrap_servers();
+    create_topic(&addr, "limits", 3).await;
+    let mut conn = RawConnection::connect(&addr).await;
+    let large = common::raw::one_record_batch(&"x".repeat(2_000));
+    let small = common::raw::one_record_batch("small");
+    // Partition 0: one large batch; 1: two small ones; 2: one small one.
+    let batches = [
+        (0, large.clone()),
+        (1, small.clone()),
+        (1, small.clone()),
+        (2, small.clone()),
+    ];
+    for (partition, batch) in batches {
+        let request = ProduceRequest::default()
+            .with_acks(1)
+            .with_timeout_ms(10_000)
+            .with_topic_data(vec![produce_request::TopicProduceData::default()
+                .with_name(topic_name("limits"))
+                .with_partition_data(vec![
+                    produce_request::PartitionProduceData::default()
+                        .with_index(partition)
+                        .with_records(Some(batch)),
+                ])]);
+        let produced: ProduceResponse = conn.call(ApiKey::Produce, 9, &request).await;
+        assert_eq!(produced.responses[0].partition_responses[0].error_code, 0);
+    }
+    let (large, small) = (large.len(), small.len());
+    // The large batch goes past both limits; then nothing fits.
+    assert_eq!(fetch_sizes(&mut conn, 100, 100).await, [large, 0, 0]);
+    // Room for one small batch after the large one: partition 1's first, not its second.
+    let sizes = fetch_sizes(&mut conn, large + small + small / 2, 1 << 20).await;
+    assert_eq!(sizes, [large, small, 0]);
+    // Room for everything, but a partition limit below a small batch: only the first
+    // partition's batch passes it.
+    assert_eq!(
+        fetch_sizes(&mut conn, 1 << 20, small - 1).await,
+        [large, 0, 0]
+    );
+    let sizes = fetch_sizes(&mut conn, 1 << 20, 1 << 20).await;
+    assert_eq!(sizes, [large, 2 * small, small]);
+    cluster.shutdown().await;
+}
+
+/// The records' sizes in the answer to a Fetch from offset 0 of `limits`' three partitions
+/// (whose high watermarks are 1, 2 and 1) within these limits.
+async fn fetch_sizes(
+    conn: &mut RawConnection,
+    max_bytes: usize,
+    partition_max_bytes: usize,
+) -> Vec<usize> {
+    let limits = (max_bytes as i32, partition_max_bytes as i32);
+    let request = fetch_from_start("limits", 0, limits);
+    let response: FetchResponse = conn.call(ApiKey::Fetch, 12, &request).await;
+    let partitions = &response.responses[0].partitions;
+    assert!(partitions.iter().all(|p| p.error_code == 0));
+    let high_watermarks: Vec<i64> = partitions.iter().map(|p| p.high_watermark).collect();
+    assert_eq!(high_watermarks, [1, 2, 1]);
+    partitions
+        .iter()
+        .map(|p| p.records.as_ref().map_or(0, Bytes::len))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -67,7 +67,7 @@ pub use partition_dir::{parse_partition_dir_name, DELETE_DIR_SUFFIX};
 pub use partition_log::{AppendInfo, AppendOrigin, PartitionLog};
 pub use partition_metadata::{read_topic_id, PARTITION_METADATA_FILE};
 pub use producer_state::{AbortedTransaction, ActiveProducer};
-pub use records::{ReadInto, Records};
+pub use records::{FirstBatch, ReadInto, Records};
 pub use timestamp_lookup::TimestampAndOffset;
 pub use txn_marker::TxnMarker;
 pub use unopened::{cleaning_may_be_due, retention_may_delete, segment_files, SegmentFile};

@@ -23,6 +23,25 @@ pub enum ReadInto {
     File,
 }
 
+/// Whether a read serves its first batch whatever `max_bytes` says (Kafka's `minOneMessage`,
+/// KIP-74), so that a batch larger than every limit still reaches its fetcher. In a Fetch answer
+/// only the first partition with records may; the others' limit is hard, and a read that can
+/// serve nothing within it reads nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstBatch {
+    /// The first batch whole, even past `max_bytes`.
+    Whole,
+    /// Only whole batches within `max_bytes`: nothing when the first is larger.
+    WithinMaxBytes,
+}
+
+impl FirstBatch {
+    /// Whether a first batch of `size` bytes may be served under `max_bytes`.
+    pub fn serves(self, size: usize, max_bytes: usize) -> bool {
+        self == FirstBatch::Whole || size <= max_bytes
+    }
+}
+
 /// Below this a `pread` into the answer's buffer (sent with its neighbours in one vectored
 /// write) costs less than a `sendfile` of its own. Measured: at 64 KiB, a consumer of 10,000
 /// partitions (~20 KiB each per Fetch) had the brokers copy every range twice (into memory, into

@@ -10,7 +10,9 @@ use thiserror::Error;
 use tokio::time::Instant;
 
 use super::partition::{Offsets, Partition};
-use crate::log::{AbortedTransaction, AppendInfo, LogError, PartitionLog, ReadInto, Records};
+use crate::log::{
+    AbortedTransaction, AppendInfo, FirstBatch, LogError, PartitionLog, ReadInto, Records,
+};
 
 type SharedLog = Arc<std::sync::Mutex<PartitionLog>>;
 
@@ -293,12 +295,13 @@ impl Replica {
             .follower_fetched(&log, follower, fetch_offset, log_start_offset, now_ms))
     }
 
-    /// Reads from `fetch_offset` at most `max_bytes` (the first batch whole, KIP-74), up to
-    /// where `isolation` allows, into what `into` says.
+    /// Reads from `fetch_offset` at most `max_bytes` (the first batch whole past it if
+    /// `first_batch` allows, KIP-74), up to where `isolation` allows, into what `into` says.
     pub fn read(
         &self,
         fetch_offset: i64,
         max_bytes: usize,
+        first_batch: FirstBatch,
         isolation: Isolation,
         into: ReadInto,
     ) -> Result<ReadResult, ResponseError> {
@@ -306,7 +309,7 @@ impl Replica {
         let offsets = self.partition.offsets(&log);
         let max_offset = isolation.max_offset(&offsets);
         let records = log
-            .read_into(fetch_offset, max_bytes, max_offset, into)
+            .read_into(fetch_offset, max_bytes, max_offset, into, first_batch)
             .map_err(|e| e.error())?;
         let aborted_transactions = (isolation == Isolation::Committed).then(|| {
             if records.is_empty() {

@@ -14,7 +14,7 @@ use super::{Acks, Isolation, ReplicaManager, Wakes};
 /// (partition, replicas, isr, leader, leader epoch)
 type PartitionSpec = (i32, Vec<i32>, Vec<i32>, i32, i32);
 use crate::config::BrokerConfig;
-use crate::log::{LogManager, ReadInto};
+use crate::log::{FirstBatch, LogManager, ReadInto};
 use crate::metadata::{MetadataImage, MetadataRecord};
 use crate::protocol::batch_builder::{BatchStamp, RecordBatchBuilder, RecordParts};
 
@@ -96,11 +96,23 @@ fn the_leader_s_high_watermark_is_the_least_log_end_of_the_isr() {
     // Followers not heard from yet hold the high watermark where it was.
     assert_eq!(replica.offsets().unwrap().high_watermark, 0);
     let read = replica
-        .read(0, 1 << 20, Isolation::HighWatermark, ReadInto::Copy)
+        .read(
+            0,
+            1 << 20,
+            FirstBatch::Whole,
+            Isolation::HighWatermark,
+            ReadInto::Copy,
+        )
         .unwrap();
     assert!(read.records.is_empty(), "consumers never see above the HW");
     let read = replica
-        .read(0, 1 << 20, Isolation::LogEnd, ReadInto::Copy)
+        .read(
+            0,
+            1 << 20,
+            FirstBatch::Whole,
+            Isolation::LogEnd,
+            ReadInto::Copy,
+        )
         .unwrap();
     assert!(!read.records.is_empty(), "followers read up to the log end");
 }

@@ -37,7 +37,8 @@
 //!
 //! Differs from Kafka: a partition's records end with its last whole batch within the limits,
 //! where Kafka fills `partition_max_bytes` with the start of the next batch too (which the
-//! client drops). A fetch with a replica id reads to the log end even from a broker that is not
+//! client drops); so a partition after the first with data whose first batch does not fit gets
+//! no records, and is not read past that batch's header. A fetch with a replica id reads to the log end even from a broker that is not
 //! a replica of the partition (Kafka answers NOT_LEADER_OR_FOLLOWER and requires
 //! CLUSTER_ACTION), and the replica's broker epoch (KIP-903) is not checked.
 
@@ -63,7 +64,7 @@ use crate::broker::fetch_sessions::{
 use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
 use crate::clock;
-use crate::log::{ReadInto, Records};
+use crate::log::{FirstBatch, ReadInto, Records};
 use crate::metadata::MetadataImage;
 use crate::protocol::response_frame::FileSlice;
 use crate::replica::{isr, selector, Isolation, Offsets, Replica};
@@ -414,15 +415,23 @@ impl Reader<'_> {
                     diverging_epoch: None,
                     preferred_read_replica: None,
                 };
-                let read_into =
-                    self.read_into(&image, index, partition, remaining, waits, &mut read);
+                // Only the first partition with data may go past the response limit (KIP-74).
+                let first_batch = match any_data {
+                    false => FirstBatch::Whole,
+                    true => FirstBatch::WithinMaxBytes,
+                };
+                let read_into = self.read_into(
+                    &image,
+                    index,
+                    partition,
+                    (remaining, first_batch),
+                    waits,
+                    &mut read,
+                );
                 if let Err(error) = read_into {
                     read.error = error.code();
                 }
-                if any_data && read.records.len() > remaining {
-                    // Only the first partition with data may go past the response limit (KIP-74).
-                    read.records = Records::default();
-                }
+                debug_assert!(!any_data || read.records.len() <= remaining);
                 any_data |= !read.records.is_empty();
                 remaining = remaining.saturating_sub(read.records.len());
                 read
@@ -430,12 +439,14 @@ impl Reader<'_> {
             .collect()
     }
 
+    /// Reads the fetch's partition at `index` into `read`, within the `remaining` bytes of the
+    /// answer (past them only as `first_batch` allows).
     fn read_into(
         &self,
         image: &MetadataImage,
         index: usize,
         partition: &FetchPartition,
-        remaining: usize,
+        (remaining, first_batch): (usize, FirstBatch),
         waits: &mut Waits,
         read: &mut PartitionRead,
     ) -> Result<(), ResponseError> {
@@ -483,7 +494,13 @@ impl Reader<'_> {
             }
         }
         let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
-        let result = replica.read(asked.fetch_offset, max_bytes, self.isolation, self.into);
+        let result = replica.read(
+            asked.fetch_offset,
+            max_bytes,
+            first_batch,
+            self.isolation,
+            self.into,
+        );
         if let Err(ResponseError::OffsetOutOfRange) = result {
             // The fetcher needs the leader's bounds to reset (a follower: to its log start).
             let offsets = replica.offsets()?;

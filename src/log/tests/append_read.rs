@@ -1,5 +1,5 @@
 use super::*;
-use crate::log::{LogError, MessageTimestampType, ReadInto, Records};
+use crate::log::{FirstBatch, LogError, MessageTimestampType, ReadInto, Records};
 use crate::protocol::batch::parse_batch_header;
 
 #[test]
@@ -62,7 +62,9 @@ fn max_bytes_equal_to_whole_batches_serves_them() {
     let two = first.total_size() * 2;
     for into in [ReadInto::Copy, ReadInto::File] {
         let read = |max_bytes| {
-            let records = log.read_into(0, max_bytes, 15, into).unwrap();
+            let records = log
+                .read_into(0, max_bytes, 15, into, FirstBatch::Whole)
+                .unwrap();
             decode_offsets(records.into_bytes().unwrap()).len()
         };
         assert_eq!(read(two), 10, "{into:?}");
@@ -71,8 +73,8 @@ fn max_bytes_equal_to_whole_batches_serves_them() {
 }
 
 /// Every read is the whole batches from the one holding the offset, within `max_bytes` (the
-/// first whole regardless) and below `max_offset`, whatever the index's spacing: the batches
-/// are cut from one read of the segment.
+/// first whole regardless with [`FirstBatch::Whole`], else nothing when it is larger) and
+/// below `max_offset`, whatever the index's spacing, copied or served as a file range.
 #[test]
 fn reads_cut_whole_batches_within_both_limits() {
     for index_interval_bytes in [1, 300, 4096] {
@@ -91,31 +93,45 @@ fn reads_cut_whole_batches_within_both_limits() {
             batches.push((info.first_offset, info.last_offset, batch.len()));
         }
         let end = log.log_end_offset();
-        for offset in 0..end {
-            for max_offset in offset..=end {
-                for max_bytes in [1, 100, 250, 600, 1 << 20] {
-                    let mut expected = 0;
-                    let mut served = 0;
-                    for &(_, last, size) in batches.iter().filter(|b| b.1 >= offset) {
-                        if last >= max_offset || (served > 0 && expected + size > max_bytes) {
-                            break;
-                        }
-                        expected += size;
-                        served += 1;
-                    }
-                    let bytes = log.read(offset, max_bytes, max_offset).unwrap();
-                    let what = format!(
-                        "interval {index_interval_bytes}, offset {offset}, max_offset \
-                         {max_offset}, max_bytes {max_bytes}"
-                    );
-                    assert_eq!(bytes.len(), expected, "{what}");
-                    if served > 0 {
-                        let holding = batches.iter().find(|b| b.1 >= offset).unwrap();
-                        assert_eq!(parse_batch_header(&bytes).unwrap().base_offset, holding.0);
-                        let records = decode_offsets(bytes);
-                        assert!(records.iter().all(|r| r.0 < max_offset), "{what}");
-                    }
+        let limits = [1, 60, 61, 100, 250, 600, 1 << 20];
+        let reads = [ReadInto::Copy, ReadInto::File];
+        for (offset, max_offset, max_bytes, first_batch, into) in (0..end).flat_map(|offset| {
+            (offset..=end).flat_map(move |max_offset| {
+                limits.into_iter().flat_map(move |max_bytes| {
+                    [FirstBatch::Whole, FirstBatch::WithinMaxBytes]
+                        .into_iter()
+                        .flat_map(move |first| {
+                            reads.map(move |into| (offset, max_offset, max_bytes, first, into))
+                        })
+                })
+            })
+        }) {
+            let whole_first = first_batch == FirstBatch::Whole;
+            let mut expected = 0;
+            let mut served = 0;
+            for &(_, last, size) in batches.iter().filter(|b| b.1 >= offset) {
+                let over = expected + size > max_bytes;
+                if last >= max_offset || (over && (served > 0 || !whole_first)) {
+                    break;
                 }
+                expected += size;
+                served += 1;
+            }
+            let bytes = log
+                .read_into(offset, max_bytes, max_offset, into, first_batch)
+                .unwrap()
+                .into_bytes()
+                .unwrap();
+            let what = format!(
+                "interval {index_interval_bytes}, offset {offset}, max_offset {max_offset}, \
+                 max_bytes {max_bytes}, {first_batch:?}, {into:?}"
+            );
+            assert_eq!(bytes.len(), expected, "{what}");
+            if served > 0 {
+                let holding = batches.iter().find(|b| b.1 >= offset).unwrap();
+                assert_eq!(parse_batch_header(&bytes).unwrap().base_offset, holding.0);
+                let records = decode_offsets(bytes);
+                assert!(records.iter().all(|r| r.0 < max_offset), "{what}");
             }
         }
     }
@@ -129,7 +145,13 @@ fn assert_file_reads_match_copies(log: &PartitionLog) {
             for max_bytes in [1, 5_000, 50_000, 200_000, 1 << 20] {
                 let copied = log.read(offset, max_bytes, max_offset).unwrap();
                 let served = log
-                    .read_into(offset, max_bytes, max_offset, ReadInto::File)
+                    .read_into(
+                        offset,
+                        max_bytes,
+                        max_offset,
+                        ReadInto::File,
+                        FirstBatch::Whole,
+                    )
                     .unwrap();
                 let what = format!("offset {offset}, {max_offset}, {max_bytes}");
                 if served.len() as u64 >= crate::log::records::FILE_MIN_BYTES {
@@ -155,7 +177,9 @@ fn file_reads_serve_the_bytes_a_copy_does() {
     assert_file_reads_match_copies(&log);
     // A slice outlives appends to its segment, and the segment's deletion.
     let end = log.log_end_offset();
-    let served = log.read_into(0, 1 << 20, end, ReadInto::File).unwrap();
+    let served = log
+        .read_into(0, 1 << 20, end, ReadInto::File, FirstBatch::Whole)
+        .unwrap();
     assert!(matches!(served, Records::File(_)));
     let copied = log.read(0, 1 << 20, end).unwrap();
     log.append(&batch, 0, 1_000).unwrap();
