@@ -332,7 +332,7 @@ impl PartitionLog {
         fs::rename(swap, &log_path).at(&log_path)?;
         write_txn_index(&txn_index_path(&self.dir, base), &aborted)?;
         sync_dir(&self.dir)?;
-        let mut segment = LogSegment::open(&self.dir, base, now_ms)?;
+        let mut segment = LogSegment::open(&self.dir, base, now_ms, false)?;
         segment.recover(&self.dir, self.config.index_interval_bytes)?;
         segment.on_become_inactive()?;
         segment.flush()?;
