@@ -16,12 +16,14 @@ use bytes::Bytes;
 
 use super::records::FirstBatch;
 
-/// Bytes of recent batches one log keeps (Kafka's `replica.fetch.max.bytes`, what one follower
-/// fetch of a partition carries).
-const LOG_MAX_BYTES: usize = 1024 * 1024;
+/// Bytes of recent batches one log keeps: a few of the largest batches a producer sends
+/// (librdkafka's `batch.size` and the broker's `message.max.bytes`, about 1 MB, which is what
+/// its batches are when records queue up faster than they go). At 1 MiB each batch pushed out
+/// the one before it before the followers had fetched it, and they read the file again.
+const LOG_MAX_BYTES: usize = 4 * 1024 * 1024;
 /// Bytes of recent batches all logs of the process keep at once (a follower that stopped
 /// fetching pins its leaders' batches until the ISR drops it).
-const PROCESS_MAX_BYTES: usize = 64 * 1024 * 1024;
+const PROCESS_MAX_BYTES: usize = 128 * 1024 * 1024;
 /// Bytes of recent batches kept by every log of the process; never above [`PROCESS_MAX_BYTES`].
 static PROCESS_BYTES: AtomicUsize = AtomicUsize::new(0);
 
