@@ -6,15 +6,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use bytes::Bytes;
-
 use super::checkpoint::write_offset_checkpoint;
 use super::config::{LogConfig, MessageTimestampType};
 use super::error::LogError;
 use super::leader_epoch::{EpochEntry, LeaderEpochCache};
 use super::partition_dir::delete_partition_dir;
 use super::producer_state::{ProducerStateManager, SequenceCheck};
-use super::recent::RecentBatches;
+use super::recent::{self, RecentBatches};
 use super::segment::LogSegment;
 use super::txn_index::{append_txn_index, txn_index_path, AbortedTxnEntry};
 use super::txn_marker::parse_marker;
@@ -307,10 +305,10 @@ impl PartitionLog {
             return self.track_appended(rest.is_empty().then_some(head), header);
         }
         // Kept for the followers: the one copy of the batch, written from there.
-        let mut whole = Vec::with_capacity(head.len() + rest.len());
+        let mut whole = recent::buffer(head.len() + rest.len());
         whole.extend_from_slice(head);
         whole.extend_from_slice(rest);
-        let whole = Bytes::from(whole);
+        let whole = recent::shared(whole);
         let appended = self
             .active
             .append(&whole, &[], header, self.config.index_interval_bytes)
