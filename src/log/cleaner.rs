@@ -312,6 +312,8 @@ impl PartitionLog {
         now_ms: i64,
     ) -> Result<(), LogError> {
         let base = bases.first().copied().unwrap_or(0);
+        // Kept appends of the group would no longer be what the log holds.
+        self.recent.clear();
         // The group's aborted transaction entries move to the cleaned segment (its markers stay).
         let mut aborted = Vec::new();
         for b in bases {
@@ -330,7 +332,7 @@ impl PartitionLog {
         fs::rename(swap, &log_path).at(&log_path)?;
         write_txn_index(&txn_index_path(&self.dir, base), &aborted)?;
         sync_dir(&self.dir)?;
-        let mut segment = LogSegment::open(&self.dir, base, now_ms)?;
+        let mut segment = LogSegment::open(&self.dir, base, now_ms, false)?;
         segment.recover(&self.dir, self.config.index_interval_bytes)?;
         segment.on_become_inactive()?;
         segment.flush()?;

@@ -18,6 +18,8 @@ impl PartitionLog {
         now_ms: i64,
     ) -> Result<Option<AppendInfo>, LogError> {
         self.ensure_not_deleted()?;
+        // Only a leader's own appends are kept.
+        self.recent.set_keep(false);
         let mut run = Run::default();
         let checked = self.check_follower_batches(records, now_ms, &mut run);
         // Batches checked before a bad one are appended, as when each went on its own.
@@ -106,6 +108,7 @@ impl PartitionLog {
     /// stating that epoch as its last fetched one (the leader would answer it diverging again).
     pub fn truncate_to(&mut self, offset: i64) -> Result<(), LogError> {
         self.ensure_not_deleted()?;
+        self.recent.clear();
         if offset >= self.log_end_offset() {
             return self.leader_epochs.truncate_from_end(self.log_end_offset());
         }
@@ -131,6 +134,7 @@ impl PartitionLog {
     /// for a follower whose leader's log starts past this log's end.
     pub fn truncate_fully_and_start_at(&mut self, offset: i64) -> Result<(), LogError> {
         self.ensure_not_deleted()?;
+        self.recent.clear();
         for segment in std::mem::take(&mut self.inactive).into_values() {
             segment.delete()?;
         }

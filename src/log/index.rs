@@ -38,11 +38,11 @@ impl OffsetIndex {
         })
     }
 
-    /// See [`IndexFile::created_empty`].
-    pub(crate) fn created_empty(path: &Path, base_offset: i64) -> Self {
+    /// See [`IndexFile::known_empty`].
+    pub(crate) fn known_empty(path: &Path, base_offset: i64) -> Self {
         Self {
             base_offset,
-            file: IndexFile::created_empty(path),
+            file: IndexFile::known_empty(path),
         }
     }
 

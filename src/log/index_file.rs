@@ -33,9 +33,10 @@ impl<const N: usize> IndexFile<N> {
         Ok(Self::empty(file))
     }
 
-    /// An empty index file this run created (and nothing wrote since): known without reading
-    /// it, opened at its first write.
-    pub(crate) fn created_empty(path: &Path) -> Self {
+    /// An index file known to be empty without reading it (this run created it and nothing
+    /// wrote since, or its segment's log is empty after a clean shutdown), opened at its first
+    /// write.
+    pub(crate) fn known_empty(path: &Path) -> Self {
         Self::empty(FileHandle::existing(path))
     }
 

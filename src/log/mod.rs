@@ -36,6 +36,7 @@ mod partition_log;
 mod partition_metadata;
 mod producer_state;
 mod read;
+mod recent;
 mod records;
 mod recovery;
 mod retention;

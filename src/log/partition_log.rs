@@ -6,12 +6,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
+
 use super::checkpoint::write_offset_checkpoint;
 use super::config::{LogConfig, MessageTimestampType};
 use super::error::LogError;
 use super::leader_epoch::{EpochEntry, LeaderEpochCache};
 use super::partition_dir::delete_partition_dir;
 use super::producer_state::{ProducerStateManager, SequenceCheck};
+use super::recent::RecentBatches;
 use super::segment::LogSegment;
 use super::txn_index::{append_txn_index, txn_index_path, AbortedTxnEntry};
 use super::txn_marker::parse_marker;
@@ -62,6 +65,8 @@ pub struct PartitionLog {
     pub(super) recovery_point: i64,
     pub(super) leader_epochs: LeaderEpochCache,
     pub(super) producer_state: ProducerStateManager,
+    /// A leader's last appends, for its followers' fetches (see `recent.rs`).
+    pub(super) recent: RecentBatches,
     pub(super) deleted: bool,
 }
 
@@ -125,6 +130,18 @@ impl PartitionLog {
         self.ensure_not_deleted()?;
         self.leader_epochs.assign(epoch, start_offset);
         Ok(())
+    }
+
+    /// Whether the next appends are kept in memory for followers' fetches (a leader with
+    /// followers); off, what was kept goes.
+    pub fn keep_recent_appends(&mut self, keep: bool) {
+        self.recent.set_keep(keep);
+    }
+
+    /// Forgets the kept appends wholly below `offset` (the high watermark: every in-sync
+    /// follower has fetched them).
+    pub fn forget_recent_appends_below(&mut self, offset: i64) {
+        self.recent.forget_below(offset);
     }
 
     pub(super) fn segments(&self) -> impl Iterator<Item = &LogSegment> {
@@ -283,10 +300,31 @@ impl PartitionLog {
         if self.active.should_roll(&self.config, header, now_ms) {
             self.roll_at(header.base_offset, now_ms)?;
         }
-        self.active
-            .append(head, rest, header, self.config.index_interval_bytes)?;
-        // Control batches come whole (markers and follower fetches), never in two parts.
-        self.track_appended(rest.is_empty().then_some(head), header)
+        if !self.recent.keeps() {
+            self.active
+                .append(head, rest, header, self.config.index_interval_bytes)?;
+            // Control batches come whole (markers and follower fetches), never in two parts.
+            return self.track_appended(rest.is_empty().then_some(head), header);
+        }
+        // Kept for the followers: the one copy of the batch, written from there.
+        let mut whole = Vec::with_capacity(head.len() + rest.len());
+        whole.extend_from_slice(head);
+        whole.extend_from_slice(rest);
+        let whole = Bytes::from(whole);
+        let appended = self
+            .active
+            .append(&whole, &[], header, self.config.index_interval_bytes)
+            .and_then(|()| self.track_appended(Some(&whole), header));
+        match appended {
+            Ok(()) => self.recent.push(
+                self.active.base_offset(),
+                header.base_offset,
+                header.last_offset(),
+                whole,
+            ),
+            Err(_) => self.recent.clear(),
+        }
+        appended
     }
 
     /// The producer state, aborted-transaction index and leader epochs after a batch was
@@ -412,6 +450,7 @@ impl PartitionLog {
     /// calls on this log fail with [`LogError::Deleted`].
     pub fn delete_files(&mut self) -> Result<(), LogError> {
         self.deleted = true;
+        self.recent.clear();
         self.close_files();
         delete_partition_dir(&self.dir)
     }

@@ -5,7 +5,7 @@
 //! (and from which offset, bounding the last stable offset) and which were aborted (for
 //! read_committed fetches). Rebuilt from the batches when a log is opened.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use super::error::LogError;
 use super::partition_log::{AppendOrigin, PartitionLog};
@@ -309,6 +309,15 @@ impl PartitionLog {
     /// a transaction's records), each file first cut to its segment and completed with the
     /// aborts the replay finds missing from it.
     pub(super) fn rebuild_producer_state(&mut self) -> Result<(), LogError> {
+        self.rebuild_producer_state_listed(None)
+    }
+
+    /// [`Self::rebuild_producer_state`], reading only the `.txnindex` files of the segments
+    /// in `txn_indexed` when given (the others are known to have none).
+    pub(super) fn rebuild_producer_state_listed(
+        &mut self,
+        txn_indexed: Option<&BTreeSet<i64>>,
+    ) -> Result<(), LogError> {
         self.producer_state.clear();
         let mut batches = Vec::new();
         for segment in self.segments() {
@@ -326,7 +335,7 @@ impl PartitionLog {
                 position = end;
             }
         }
-        let mut indexes = self.load_txn_indexes()?;
+        let mut indexes = self.load_txn_indexes(txn_indexed)?;
         for (segment_base, header, marker) in &batches {
             let Some(aborted) = self.producer_state.update(header, *marker) else {
                 continue;
@@ -355,11 +364,17 @@ impl PartitionLog {
 
     /// Every segment's `.txnindex` entries by segment base offset, each file cut to the entries
     /// whose marker its segment holds (a truncated or recovered segment lost the others).
-    fn load_txn_indexes(&self) -> Result<BTreeMap<i64, Vec<AbortedTxnEntry>>, LogError> {
+    fn load_txn_indexes(
+        &self,
+        txn_indexed: Option<&BTreeSet<i64>>,
+    ) -> Result<BTreeMap<i64, Vec<AbortedTxnEntry>>, LogError> {
         let mut indexes = BTreeMap::new();
         for segment in self.segments() {
             let path = txn_index_path(&self.dir, segment.base_offset());
-            let file = read_txn_index_file(&path)?;
+            let file = match txn_indexed {
+                Some(listed) if !listed.contains(&segment.base_offset()) => None,
+                _ => read_txn_index_file(&path)?,
+            };
             let entries = file.as_deref().unwrap_or_default();
             let kept: Vec<AbortedTxnEntry> = entries
                 .iter()

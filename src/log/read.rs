@@ -55,6 +55,11 @@ impl PartitionLog {
             return Ok(Records::default());
         }
         let max_offset = max_offset.min(log_end_offset);
+        if into == ReadInto::Copy {
+            if let Some(bytes) = self.recent.read(offset, max_bytes, max_offset, first_batch) {
+                return Ok(Records::Memory(bytes));
+            }
+        }
         let limits = Limits {
             max_bytes,
             max_offset,

@@ -3,7 +3,7 @@
 //! by batch (CRC included) and cut at the first torn or corrupt batch; older segments keep their
 //! indexes only if those agree with the log, and are rebuilt otherwise.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -13,6 +13,7 @@ use super::error::{IoContext, LogError};
 use super::leader_epoch::{LeaderEpochCache, LEADER_EPOCH_CHECKPOINT};
 use super::partition_log::{PartitionLog, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT};
 use super::producer_state::ProducerStateManager;
+use super::recent::RecentBatches;
 use super::segment::{EpochStart, LogSegment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
 use super::txn_index::TXN_INDEX_SUFFIX;
 
@@ -31,6 +32,10 @@ fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
 struct Listing {
     /// Segment base offsets, ascending.
     bases: Vec<i64>,
+    /// Bases of the segments with both index files (`.index` and `.timeindex`).
+    indexed: BTreeSet<i64>,
+    /// Bases of the segments with a `.txnindex`, so that a missing one is not looked for.
+    txn_indexed: BTreeSet<i64>,
     /// Names of the other files (checkpoints), so that a missing one is not looked for.
     others: Vec<String>,
 }
@@ -88,14 +93,28 @@ fn list_log_dir(dir: &Path) -> Result<Listing, LogError> {
             _ => {}
         }
     }
+    let mut offset_indexed = BTreeSet::new();
+    let mut time_indexed = BTreeSet::new();
+    let mut txn_indexed = BTreeSet::new();
     for (base_offset, path) in indexes {
         if !logs.contains(&base_offset) {
             fs::remove_file(&path).at(&path)?;
+            continue;
         }
+        match path.extension().and_then(|s| s.to_str()) {
+            Some(INDEX_SUFFIX) => offset_indexed.insert(base_offset),
+            Some(TIME_INDEX_SUFFIX) => time_indexed.insert(base_offset),
+            _ => txn_indexed.insert(base_offset),
+        };
     }
     logs.sort_unstable();
     Ok(Listing {
         bases: logs,
+        indexed: offset_indexed
+            .intersection(&time_indexed)
+            .copied()
+            .collect(),
+        txn_indexed,
         others,
     })
 }
@@ -133,6 +152,7 @@ impl PartitionLog {
             recovery_point: 0,
             leader_epochs: LeaderEpochCache::empty(dir),
             producer_state: ProducerStateManager::default(),
+            recent: RecentBatches::default(),
             deleted: false,
         })
     }
@@ -179,7 +199,7 @@ impl PartitionLog {
         };
         let (mut segments, epoch_starts) = load_segments(
             dir,
-            &listing.bases,
+            &listing,
             recovery_point,
             &config,
             now_ms,
@@ -198,10 +218,13 @@ impl PartitionLog {
             recovery_point,
             leader_epochs,
             producer_state: ProducerStateManager::default(),
+            recent: RecentBatches::default(),
             deleted: false,
         };
         log.restore_offsets(checkpointed_start, epoch_starts)?;
-        log.rebuild_producer_state()?;
+        // Only this log writes in its directory: a `.txnindex` the listing did not find is not
+        // there (loading the segments deletes files, it creates none).
+        log.rebuild_producer_state_listed(Some(&listing.txn_indexed))?;
         Ok(log)
     }
 
@@ -235,7 +258,7 @@ impl PartitionLog {
 /// segment makes every later segment unreachable, so those are deleted.
 fn load_segments(
     dir: &Path,
-    bases: &[i64],
+    listing: &Listing,
     recovery_point: i64,
     config: &LogConfig,
     now_ms: i64,
@@ -244,8 +267,10 @@ fn load_segments(
     let mut segments = BTreeMap::new();
     let mut epoch_starts = Vec::new();
     let mut cut = false;
+    let bases = &listing.bases;
     for (i, &base_offset) in bases.iter().enumerate() {
-        let mut segment = LogSegment::open(dir, base_offset, now_ms)?;
+        let indexes_empty_if_log_is = clean_shutdown && listing.indexed.contains(&base_offset);
+        let mut segment = LogSegment::open(dir, base_offset, now_ms, indexes_empty_if_log_is)?;
         if cut {
             segment.delete()?;
             continue;

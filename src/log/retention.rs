@@ -118,6 +118,7 @@ impl PartitionLog {
 
     fn advance_log_start_offset(&mut self, offset: i64) -> Result<(), LogError> {
         self.log_start_offset = offset;
+        self.recent.forget_below(offset);
         self.persist_log_start_offset()?;
         self.producer_state.truncate_head(offset);
         self.leader_epochs.truncate_from_start(offset)

@@ -101,8 +101,8 @@ impl LogSegment {
         Ok(Self::empty(
             base_offset,
             log,
-            OffsetIndex::created_empty(&segment_path(dir, base_offset, INDEX_SUFFIX), base_offset),
-            TimeIndex::created_empty(
+            OffsetIndex::known_empty(&segment_path(dir, base_offset, INDEX_SUFFIX), base_offset),
+            TimeIndex::known_empty(
                 &segment_path(dir, base_offset, TIME_INDEX_SUFFIX),
                 base_offset,
             ),
@@ -136,13 +136,31 @@ impl LogSegment {
     }
 
     /// Opens an existing segment. Its state is only trustworthy after [`Self::recover`] or a
-    /// successful [`Self::load_from_indexes`].
-    pub(crate) fn open(dir: &Path, base_offset: i64, now_ms: i64) -> Result<Self, LogError> {
+    /// successful [`Self::load_from_indexes`]. With `indexes_empty_if_log_is` (both index
+    /// files exist and the log was shut down cleanly, so that each holds exactly the entries
+    /// of its segment), the indexes of an empty `.log` are not read: most partitions of a
+    /// restarted cluster are empty, and reading their indexes took 8 of the 16 system calls
+    /// of a first produce's log open.
+    pub(crate) fn open(
+        dir: &Path,
+        base_offset: i64,
+        now_ms: i64,
+        indexes_empty_if_log_is: bool,
+    ) -> Result<Self, LogError> {
         let log_path = segment_path(dir, base_offset, LOG_SUFFIX);
         let size = fs::metadata(&log_path).at(&log_path)?.len();
         let log = FileHandle::existing(&log_path);
         let index_path = segment_path(dir, base_offset, INDEX_SUFFIX);
         let time_index_path = segment_path(dir, base_offset, TIME_INDEX_SUFFIX);
+        if size == 0 && indexes_empty_if_log_is {
+            return Ok(Self::empty(
+                base_offset,
+                log,
+                OffsetIndex::known_empty(&index_path, base_offset),
+                TimeIndex::known_empty(&time_index_path, base_offset),
+                now_ms,
+            ));
+        }
         let loaded_index = OffsetIndex::load(&index_path, base_offset)?;
         let loaded_time_index = TimeIndex::load(&time_index_path, base_offset)?;
         let indexes_missing = loaded_index.is_none() || loaded_time_index.is_none();

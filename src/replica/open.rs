@@ -180,6 +180,9 @@ impl Replica {
         if self.partition.check_leader(leader_epoch)? != leader_epoch {
             return Err(AppendError::Replica(ResponseError::NotLeaderOrFollower));
         }
+        // The followers fetch each batch right after it is appended: kept in memory, they
+        // read it from there rather than from the file (`log/recent.rs`).
+        log.keep_recent_appends(self.partition.has_followers());
         let written = write(&mut log)?;
         self.partition.settle_offsets(&log);
         wakes.0.push(self.partition.clone());
@@ -289,10 +292,13 @@ impl Replica {
         log_start_offset: i64,
         now_ms: i64,
     ) -> Result<bool, ResponseError> {
-        let log = self.log()?;
-        Ok(self
-            .partition
-            .follower_fetched(&log, follower, fetch_offset, log_start_offset, now_ms))
+        let mut log = self.log()?;
+        let expand =
+            self.partition
+                .follower_fetched(&log, follower, fetch_offset, log_start_offset, now_ms);
+        // Every in-sync follower has what lies below the high watermark.
+        log.forget_recent_appends_below(self.partition.high_watermark());
+        Ok(expand)
     }
 
     /// Reads from `fetch_offset` at most `max_bytes` (the first batch whole past it if

@@ -278,6 +278,12 @@ impl Partition {
         self.state().leader == self.broker_id
     }
 
+    /// Whether this broker leads the partition and it has other replicas (which fetch from it).
+    pub fn has_followers(&self) -> bool {
+        let state = self.state();
+        state.leader == self.broker_id && !state.followers.is_empty()
+    }
+
     /// Whether this broker leads the partition with a follower in its ISR: only then can the
     /// ISR shrink (an RF=1 partition never can).
     pub fn leads_in_sync_followers(&self) -> bool {

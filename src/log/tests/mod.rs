@@ -5,6 +5,7 @@
 mod append_read;
 mod cleaner;
 mod idempotence;
+mod recent;
 mod recovery;
 mod retention;
 mod timestamps;

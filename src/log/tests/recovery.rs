@@ -397,6 +397,51 @@ fn index_entries_reach_the_files_in_groups_and_at_a_flush() {
     assert_eq!(fs::metadata(&time_index).unwrap().len(), 99 * 12);
 }
 
+/// An empty log's indexes are not read at an open after a clean shutdown (they hold exactly
+/// their segment's entries: none), here shown by index files it would have found torn and
+/// rebuilt; the indexes then fill as usual and a later open reads them.
+#[test]
+fn an_empty_log_opened_after_a_clean_shutdown_does_not_read_its_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(PartitionLog::open(dir.path(), entry_per_batch()).unwrap());
+    let index = segment_file(dir.path(), 0, "index");
+    let time_index = segment_file(dir.path(), 0, "timeindex");
+    fs::write(&index, [0u8; 3]).unwrap();
+    fs::write(&time_index, [0u8; 5]).unwrap();
+
+    let mut log = PartitionLog::open_after(dir.path(), entry_per_batch(), 2_000, true).unwrap();
+    assert_eq!(
+        fs::metadata(&index).unwrap().len(),
+        3,
+        "not read, not rebuilt"
+    );
+    assert_eq!(fs::metadata(&time_index).unwrap().len(), 5);
+    for i in 0..100 {
+        append(&mut log, 1, 1_000 + i);
+    }
+    log.flush().unwrap();
+    let before = read_all(&log);
+    drop(log);
+    assert_eq!(fs::metadata(&index).unwrap().len(), 99 * 8);
+    assert_eq!(fs::metadata(&time_index).unwrap().len(), 99 * 12);
+
+    let log = PartitionLog::open_after(dir.path(), entry_per_batch(), 3_000, true).unwrap();
+    assert_eq!(log.log_end_offset(), 100);
+    assert_eq!(read_all(&log), before);
+    assert_eq!(log.offset_for_timestamp(1_090).unwrap().unwrap().offset, 90);
+    drop(log);
+
+    // Without a clean shutdown an empty log's indexes are read (and torn ones rebuilt).
+    drop(PartitionLog::open(&dir.path().join("other"), entry_per_batch()).unwrap());
+    let other_index = segment_file(&dir.path().join("other"), 0, "index");
+    fs::write(&other_index, [0u8; 3]).unwrap();
+    drop(
+        PartitionLog::open_after(&dir.path().join("other"), entry_per_batch(), 2_000, false)
+            .unwrap(),
+    );
+    assert_eq!(fs::metadata(&other_index).unwrap().len(), 0, "rebuilt");
+}
+
 #[test]
 fn indexes_short_of_their_last_entries_are_rebuilt_at_open() {
     let dir = tempfile::tempdir().unwrap();
