@@ -50,7 +50,7 @@ mod unopened;
 mod validator;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub(crate) use checkpoint::{read_checkpoint, write_checkpoint};
 pub use cleaner::CleanResult;

@@ -68,6 +68,10 @@ pub(crate) enum SequenceCheck {
 #[derive(Debug, Default)]
 pub(crate) struct ProducerStateManager {
     producers: HashMap<i64, ProducerEntry>,
+    /// Invariant: how many of `producers` have a transaction open. Every fetch asks for the
+    /// first unstable offset, and a partition with none open (most) answers it without
+    /// walking the producers, whose table is a cache miss per partition of a large fetch.
+    open_transactions: usize,
     aborted: Vec<AbortedTransaction>,
 }
 
@@ -185,6 +189,10 @@ impl ProducerStateManager {
             if let Some(marker) = marker {
                 entry.coordinator_epoch = marker.coordinator_epoch;
                 let first_offset = entry.current_txn_first_offset.take();
+                if first_offset.is_some() {
+                    self.open_transactions -= 1;
+                }
+                self.check_open_transactions();
                 if let (false, Some(first_offset)) = (marker.commit, first_offset) {
                     let aborted = AbortedTransaction {
                         producer_id: header.producer_id,
@@ -199,6 +207,7 @@ impl ProducerStateManager {
         }
         if header.is_transactional() && entry.current_txn_first_offset.is_none() {
             entry.current_txn_first_offset = Some(header.base_offset);
+            self.open_transactions += 1;
         }
         if entry.batches.len() == BATCHES_KEPT {
             entry.batches.pop_front();
@@ -210,6 +219,7 @@ impl ProducerStateManager {
             last_offset: header.last_offset(),
             max_timestamp: header.max_timestamp,
         });
+        self.check_open_transactions();
         None
     }
 
@@ -242,6 +252,9 @@ impl ProducerStateManager {
 
     /// The smallest first offset of an open transaction.
     pub(crate) fn first_unstable_offset(&self) -> Option<i64> {
+        if self.open_transactions == 0 {
+            return None;
+        }
         self.producers
             .values()
             .filter_map(|e| e.current_txn_first_offset)
@@ -299,7 +312,18 @@ impl ProducerStateManager {
 
     pub(crate) fn clear(&mut self) {
         self.producers.clear();
+        self.open_transactions = 0;
         self.aborted.clear();
+    }
+
+    fn check_open_transactions(&self) {
+        debug_assert_eq!(
+            self.open_transactions,
+            self.producers
+                .values()
+                .filter(|e| e.current_txn_first_offset.is_some())
+                .count()
+        );
     }
 }
 

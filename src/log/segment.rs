@@ -4,6 +4,7 @@
 //! position is shared. A segment holds no descriptor of its own: its files are reached through
 //! the process's open-file cache, which reopens them when it closed them.
 
+use std::cell::Cell;
 use std::fs::{self, File};
 use std::io::IoSlice;
 use std::os::fd::AsRawFd;
@@ -63,6 +64,12 @@ pub(crate) struct LogSegment {
     /// log's tail (a follower's, after each append) finds its batch here, where the walk from
     /// the last index entry read a header per batch (up to `index.interval.bytes` of them).
     last_batch: Option<(u64, BatchHeader)>,
+    /// The batch a read looked up last, or found past where it stopped (position and header,
+    /// as in the file): a consumer's next fetch of the partition starts there, either at the
+    /// batch that did not fit the last answer (every partition after the first with data,
+    /// KIP-74, is looked at in every round until its turn) or at the one the read stopped
+    /// before. Found here it costs no header read. Cleared wherever the file is cut.
+    found_batch: Cell<Option<(u64, BatchHeader)>>,
 }
 
 impl LogSegment {
@@ -124,6 +131,7 @@ impl LogSegment {
             next_offset: base_offset,
             indexes_missing: false,
             last_batch: None,
+            found_batch: Cell::new(None),
         }
     }
 
@@ -178,6 +186,7 @@ impl LogSegment {
             next_offset: base_offset,
             indexes_missing,
             last_batch: None,
+            found_batch: Cell::new(None),
         })
     }
 
@@ -356,9 +365,15 @@ impl LogSegment {
                 return Ok(Some((position, last)));
             }
         }
+        if let Some((position, found)) = self.found_batch.get() {
+            if (found.base_offset..=found.last_offset()).contains(&offset) {
+                return Ok(Some((position, found)));
+            }
+        }
         let mut position = u64::from(self.index.lookup(offset).position);
         while let Some(header) = self.header_at(position)? {
             if header.last_offset() >= offset {
+                self.found_batch.set(Some((position, header)));
                 return Ok(Some((position, header)));
             }
             position += header.total_size() as u64;
@@ -407,6 +422,8 @@ impl LogSegment {
         while let Some(header) = self.header_at(end)? {
             let next = end + header.total_size() as u64;
             if next > limit {
+                // Where the next fetch of this partition starts.
+                self.found_batch.set(Some((end, header)));
                 break;
             }
             end = next;
@@ -481,6 +498,7 @@ impl LogSegment {
         self.rolling_based_timestamp = None;
         self.next_offset = self.base_offset;
         self.last_batch = None;
+        self.found_batch.set(None);
         let mut epochs: Vec<EpochStart> = Vec::new();
         let mut position = 0u64;
         while let Some(header) = self.header_at(position)? {
@@ -544,6 +562,7 @@ impl LogSegment {
         }
         self.next_offset = first.base_offset;
         self.last_batch = None;
+        self.found_batch.set(None);
         let mut position = start;
         let mut tail_bytes = 0u64;
         let mut last_batch_bytes = 0u64;

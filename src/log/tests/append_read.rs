@@ -396,3 +396,39 @@ fn reads_at_the_tail_find_the_last_batch_after_appends_truncation_and_reopen() {
     assert_eq!(first_offsets(&log, 29), Some(28));
     assert_eq!(first_offsets(&log, 33), None);
 }
+
+/// A read finds the batch an earlier read looked up without reading its header again, but
+/// never once the segment was cut: an offset truncated and written again reads the new batch.
+#[test]
+fn a_read_after_a_truncation_finds_the_batch_written_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = PartitionLog::open(dir.path(), LogConfig::default()).unwrap();
+    // Batches of 16 records of 2 KB: reads past the small-tail threshold find their batch.
+    let large = produce_batch_with_values(16, 2_000);
+    for _ in 0..4 {
+        log.append(&large, 0, 1_000).unwrap();
+    }
+    let read = |log: &PartitionLog, max_bytes, first_batch| {
+        let end = log.log_end_offset();
+        let records = log
+            .read_into(16, max_bytes, end, ReadInto::File, first_batch)
+            .unwrap();
+        decode_offsets(records.into_bytes().unwrap())
+    };
+    // The batch at 16 looked up and refused, then served, then the one after it seen past
+    // where a read stops.
+    assert!(read(&log, 100, FirstBatch::WithinMaxBytes).is_empty());
+    assert_eq!(read(&log, 100, FirstBatch::Whole).len(), 16);
+    assert_eq!(read(&log, large.len() + 100, FirstBatch::Whole).len(), 16);
+    log.truncate_to(16).unwrap();
+    // Two batches: the segment's last one is not the one read.
+    let other = produce_batch_with_values(5, 1_000);
+    for _ in 0..2 {
+        log.append(&other, 0, 1_000).unwrap();
+    }
+    let offsets: Vec<i64> = read(&log, 1 << 20, FirstBatch::Whole)
+        .iter()
+        .map(|r| r.0)
+        .collect();
+    assert_eq!(offsets, (16..26).collect::<Vec<_>>());
+}
