@@ -36,19 +36,34 @@ const SPARE_MAX_BYTES: usize = 16 * 1024 * 1024;
 /// The spare buffers and their bytes (capacities) in all, at most [`SPARE_MAX_BYTES`].
 static SPARE_BUFFERS: Mutex<(Vec<Vec<u8>>, usize)> = Mutex::new((Vec::new(), 0));
 
-/// An empty buffer for at least `size` bytes: a spare one when one is large enough.
+/// An empty buffer for at least `size` bytes: a spare one when one fits it without wasting
+/// more than [`fits`] allows. Kept batches are counted by their length, so a buffer much
+/// larger than its batch would hold memory that no limit sees.
 pub(super) fn buffer(size: usize) -> Vec<u8> {
     let mut spare = SPARE_BUFFERS.lock().unwrap_or_else(PoisonError::into_inner);
     let (buffers, bytes) = &mut *spare;
-    match buffers.iter().position(|b| b.capacity() >= size) {
+    match buffers.iter().position(|b| fits(b.capacity(), size)) {
         Some(i) => {
             let buffer = buffers.swap_remove(i);
             *bytes -= buffer.capacity();
             buffer
         }
-        // Sizes rounded up, so that a spare one fits the next batches of about the same size.
-        None => Vec::with_capacity(size.next_power_of_two()),
+        None => Vec::with_capacity(rounded_capacity(size)),
     }
+}
+
+/// The capacity of a new buffer for `size` bytes: rounded up to a multiple of an eighth of the
+/// next power of two (at most a quarter more than `size`), so that a spare one fits the next
+/// batches of about the same size.
+fn rounded_capacity(size: usize) -> usize {
+    let step = (size.next_power_of_two() / 8).max(1);
+    size.div_ceil(step) * step
+}
+
+/// Whether a buffer of `capacity` serves `size` bytes: large enough, and at most a quarter
+/// (and a page) larger.
+fn fits(capacity: usize, size: usize) -> bool {
+    capacity >= size && capacity - size <= size / 4 + 4096
 }
 
 /// `buffer` as bytes, which give it back to the spare ones once their last holder drops them.
@@ -233,5 +248,31 @@ impl Kept {
 impl Drop for Kept {
     fn drop(&mut self) {
         self.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_buffer_is_at_most_a_quarter_larger_than_asked() {
+        for size in [1, 200, 4096, 16_385, 1_000_123, 1_048_577] {
+            let capacity = rounded_capacity(size);
+            assert!(
+                capacity >= size && capacity <= size + size / 4 + 1,
+                "{size}: {capacity}"
+            );
+            assert!(fits(capacity, size));
+        }
+    }
+
+    /// A small batch does not take a large spare buffer, whatever the spare list holds.
+    #[test]
+    fn a_spare_buffer_serves_only_batches_of_about_its_size() {
+        drop(shared(Vec::with_capacity(2 * 1024 * 1024)));
+        assert!(buffer(200).capacity() < 4096 + 200);
+        let large = buffer(1_900_000);
+        assert!(large.capacity() >= 1_900_000 && fits(large.capacity(), 1_900_000));
     }
 }
