@@ -33,6 +33,11 @@ static PROCESS_BYTES: AtomicUsize = AtomicUsize::new(0);
 /// buffer faulted fresh ones in (with the followers' reads, page faults were a fifth of the
 /// brokers' CPU at RF=3).
 const SPARE_MAX_BYTES: usize = 16 * 1024 * 1024;
+/// Buffers smaller than this are neither kept spare nor looked for there: the allocator serves
+/// them from memory it keeps (no fresh pages), and a spare list of 16 MiB of small ones
+/// (`__transaction_state` records are ~200 bytes) would be scanned under one lock at every kept
+/// append. It also bounds the list to [`SPARE_MAX_BYTES`] / this = 256 buffers.
+const SPARE_MIN_BYTES: usize = 64 * 1024;
 /// The spare buffers and their bytes (capacities) in all, at most [`SPARE_MAX_BYTES`].
 static SPARE_BUFFERS: Mutex<(Vec<Vec<u8>>, usize)> = Mutex::new((Vec::new(), 0));
 
@@ -40,6 +45,9 @@ static SPARE_BUFFERS: Mutex<(Vec<Vec<u8>>, usize)> = Mutex::new((Vec::new(), 0))
 /// more than [`fits`] allows. Kept batches are counted by their length, so a buffer much
 /// larger than its batch would hold memory that no limit sees.
 pub(super) fn buffer(size: usize) -> Vec<u8> {
+    if size < SPARE_MIN_BYTES {
+        return Vec::with_capacity(size);
+    }
     let mut spare = SPARE_BUFFERS.lock().unwrap_or_else(PoisonError::into_inner);
     let (buffers, bytes) = &mut *spare;
     match buffers.iter().position(|b| fits(b.capacity(), size)) {
@@ -83,6 +91,9 @@ impl AsRef<[u8]> for Spare {
 impl Drop for Spare {
     fn drop(&mut self) {
         let mut buffer = std::mem::take(&mut self.0);
+        if buffer.capacity() < SPARE_MIN_BYTES {
+            return;
+        }
         let mut spare = SPARE_BUFFERS.lock().unwrap_or_else(PoisonError::into_inner);
         let (buffers, bytes) = &mut *spare;
         if *bytes + buffer.capacity() <= SPARE_MAX_BYTES {
@@ -271,7 +282,7 @@ mod tests {
     #[test]
     fn a_spare_buffer_serves_only_batches_of_about_its_size() {
         drop(shared(Vec::with_capacity(2 * 1024 * 1024)));
-        assert!(buffer(200).capacity() < 4096 + 200);
+        assert!(buffer(200).capacity() < SPARE_MIN_BYTES);
         let large = buffer(1_900_000);
         assert!(large.capacity() >= 1_900_000 && fits(large.capacity(), 1_900_000));
     }

@@ -38,9 +38,10 @@
 //! Differs from Kafka: a partition's records end with its last whole batch within the limits,
 //! where Kafka fills `partition_max_bytes` with the start of the next batch too (which the
 //! client drops); so a partition after the first with data whose first batch does not fit gets
-//! no records, and is not read past that batch's header. A fetch with a replica id reads to the log end even from a broker that is not
-//! a replica of the partition (Kafka answers NOT_LEADER_OR_FOLLOWER and requires
-//! CLUSTER_ACTION), and the replica's broker epoch (KIP-903) is not checked.
+//! no records, and is not read past that batch's header. A fetch with a replica id reads to the
+//! log end even from a broker that is not a replica of the partition (Kafka answers
+//! NOT_LEADER_OR_FOLLOWER and requires CLUSTER_ACTION), and the replica's broker epoch
+//! (KIP-903) is not checked.
 
 use std::collections::HashMap;
 use std::sync::Arc;
