@@ -4,7 +4,7 @@
 //! and is deleted with its topic.
 
 use indexmap::{Equivalent, IndexMap};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 
 use tokio::sync::watch;
 
@@ -198,6 +198,24 @@ impl ReplicaManager {
         Ok(replica)
     }
 
+    /// [`Self::replica`], kept with what it was looked up under, for a caller that looks the
+    /// same partition up again and again (each partition of a fetch session, at every fetch).
+    pub fn look_up_replica(
+        &self,
+        image: &Arc<MetadataImage>,
+        topic: &str,
+        partition: i32,
+    ) -> Result<ReplicaLookup, ResponseError> {
+        // Read first: a change made during the look-up leaves it stale at once.
+        let generation = self.generation();
+        let replica = self.replica(image, topic, partition)?;
+        Ok(ReplicaLookup {
+            image: Arc::downgrade(image),
+            generation,
+            replica,
+        })
+    }
+
     /// Writes every hosted partition's high watermark to the log directory's
     /// `replication-offset-checkpoint` if one moved since the last write, or always when
     /// `durable` (then synced).
@@ -343,6 +361,44 @@ impl ReplicaManager {
             self.bump_generation();
             removed.notify_moved();
         }
+    }
+}
+
+/// A partition as [`ReplicaManager::look_up_replica`] found it. The look-up is a function of
+/// the image and the hosted partitions: while the image is the same and no hosted partition
+/// changed role, replicas or ISR or was removed (the manager's generation), looking it up again
+/// would find the same partition, already brought up to that image, and the same open log (a
+/// log leaves only with its partition's removal), with its leader epoch's start recorded. So
+/// it answers for the look-up, without its map, image and log-lock touches, which were a
+/// tenth of a broker's CPU in fetches over 10,000 partitions.
+#[derive(Clone)]
+pub struct ReplicaLookup {
+    /// Weak, so that it keeps no image's contents alive, yet no later image can be allocated
+    /// where this one was while it is held (its address is what is compared).
+    image: Weak<MetadataImage>,
+    generation: u64,
+    replica: Replica,
+}
+
+impl std::fmt::Debug for ReplicaLookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplicaLookup")
+            .field("partition", &self.replica.partition.tp)
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReplicaLookup {
+    /// The replica found, if looking it up again under `image` in `replicas` would find it.
+    pub fn get(&self, replicas: &ReplicaManager, image: &Arc<MetadataImage>) -> Option<&Replica> {
+        let same = std::ptr::eq(self.image.as_ptr(), Arc::as_ptr(image))
+            && self.generation == replicas.generation();
+        same.then_some(&self.replica)
+    }
+
+    pub fn replica(&self) -> &Replica {
+        &self.replica
     }
 }
 

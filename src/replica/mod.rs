@@ -25,7 +25,7 @@ pub mod selector;
 use std::fmt;
 
 pub use hw_checkpoint::REPLICATION_OFFSET_CHECKPOINT;
-pub use manager::ReplicaManager;
+pub use manager::{ReplicaLookup, ReplicaManager};
 pub use open::{Acks, AppendError, Appended, Isolation, ReadResult, Replica, Wakes};
 pub use partition::{check_epoch, FollowerPosition, Offsets, Partition, Transition};
 

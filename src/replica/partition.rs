@@ -376,12 +376,15 @@ impl Partition {
     }
 
     /// Any replica's check of the leader epoch a request states (KIP-320), as Kafka's
-    /// `checkCurrentLeaderEpoch`: older is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH.
+    /// `checkCurrentLeaderEpoch`: older is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH;
+    /// answers the partition's leader epoch.
     pub fn check_current_leader_epoch(
         &self,
         current_leader_epoch: i32,
-    ) -> Result<(), ResponseError> {
-        check_epoch(current_leader_epoch, self.state().leader_epoch)
+    ) -> Result<i32, ResponseError> {
+        let leader_epoch = self.state().leader_epoch;
+        check_epoch(current_leader_epoch, leader_epoch)?;
+        Ok(leader_epoch)
     }
 
     /// Recomputes the high watermark and the last stable offset from the log and the ISR's

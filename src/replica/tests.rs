@@ -325,3 +325,32 @@ fn a_new_leader_records_where_its_epoch_starts_as_kafka_s_make_leader() {
     assert_eq!(follower.log().unwrap().latest_epoch(), Some(3));
     assert!(!follower.partition.high_watermark_behind_epoch_start());
 }
+
+/// A look-up holds under its own image while no hosted partition changes: another image (even
+/// with the same contents), a new leader epoch applied, or the topic's deletion makes it
+/// stale, and looking up again then sees the change.
+#[test]
+fn a_replica_look_up_holds_only_under_its_image_while_nothing_hosted_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let first = Arc::new(image(&[(0, vec![1, 2], vec![1, 2], 1, 0)]));
+    // As the broker's partition sync does before handlers see the image: a look-up that
+    // itself makes the partition leader is stale at once (the generation moved meanwhile).
+    replicas.apply_image(None, &first);
+    let leader = replicas.look_up_replica(&first, "t", 0).unwrap();
+    assert!(leader.get(&replicas, &first).is_some());
+    let copy = Arc::new((*first).clone());
+    assert!(leader.get(&replicas, &copy).is_none());
+    let next = Arc::new(image(&[(0, vec![1, 2], vec![1, 2], 2, 1)]));
+    replicas.apply_image(Some(&first), &next);
+    assert!(leader.get(&replicas, &first).is_none());
+    assert!(leader.get(&replicas, &next).is_none());
+    let follower = replicas.look_up_replica(&next, "t", 0).unwrap();
+    assert!(!follower.replica().partition.is_leader());
+    assert!(follower.get(&replicas, &next).is_some());
+    let deleted = Arc::new(MetadataImage::default());
+    replicas.apply_image(Some(&next), &deleted);
+    assert!(follower.get(&replicas, &next).is_none());
+    let gone = replicas.look_up_replica(&deleted, "t", 0).err();
+    assert_eq!(gone, Some(ResponseError::UnknownTopicOrPartition));
+}

@@ -3,7 +3,11 @@
 
 use kafka_protocol::error::ResponseError;
 
-use super::{lock, next_epoch, FetchPartition, PartitionRead, SharedSession, INVALID_SESSION_ID};
+use super::{
+    lock, next_epoch, CachedPartition, FetchPartition, PartitionKey, PartitionRead, SharedSession,
+    INVALID_SESSION_ID,
+};
+use crate::replica::ReplicaLookup;
 
 #[derive(Debug)]
 pub enum FetchContext {
@@ -16,11 +20,13 @@ pub enum FetchContext {
         partitions: Vec<FetchPartition>,
         session: Option<SharedSession>,
     },
-    /// A fetch continuing a session: it reads every partition of the session.
+    /// A fetch continuing a session: it reads every partition of the session, with the
+    /// replica look-ups the session kept for them (until [`Self::take_lookups`]).
     Incremental {
         session: SharedSession,
         request_epoch: i32,
         partitions: Vec<FetchPartition>,
+        lookups: Vec<Option<ReplicaLookup>>,
     },
 }
 
@@ -43,9 +49,24 @@ impl FetchContext {
         }
     }
 
+    /// The replica look-ups a session kept for [`Self::partitions`], one each, in order
+    /// (`None`: to be looked up); the answer gives them back ([`Self::respond`]).
+    pub fn take_lookups(&mut self) -> Vec<Option<ReplicaLookup>> {
+        match self {
+            FetchContext::Incremental { lookups, .. } => std::mem::take(lookups),
+            _ => self.partitions().iter().map(|_| None).collect(),
+        }
+    }
+
     /// Makes the answer from the reads of [`Self::partitions`], noting in the session what
-    /// the client is told.
-    pub fn respond(self, reads: Vec<PartitionRead>) -> FetchAnswer {
+    /// the client is told, and keeping there `lookups` (one per partition, in order) for the
+    /// next fetch.
+    pub fn respond(
+        self,
+        reads: Vec<PartitionRead>,
+        lookups: Vec<Option<ReplicaLookup>>,
+    ) -> FetchAnswer {
+        debug_assert_eq!(reads.len(), lookups.len());
         match self {
             FetchContext::SessionError(error) => FetchAnswer {
                 error: Some(error),
@@ -64,10 +85,13 @@ impl FetchContext {
                 ..
             } => {
                 let mut session = lock(&session);
+                let mut lookups = lookups.into_iter();
                 for read in &reads {
+                    let lookup = lookups.next().flatten();
                     if let Some(cached) = session.partitions.get_mut(&read.partition.key) {
                         cached.high_watermark = read.high_watermark;
                         cached.log_start_offset = read.log_start_offset;
+                        cached.lookup = lookup;
                     }
                 }
                 FetchAnswer {
@@ -80,7 +104,7 @@ impl FetchContext {
                 session,
                 request_epoch,
                 ..
-            } => respond_incremental(&session, request_epoch, reads),
+            } => respond_incremental(&session, request_epoch, reads, lookups),
         }
     }
 }
@@ -94,6 +118,7 @@ fn respond_incremental(
     session: &SharedSession,
     request_epoch: i32,
     reads: Vec<PartitionRead>,
+    lookups: Vec<Option<ReplicaLookup>>,
 ) -> FetchAnswer {
     let mut session = lock(session);
     if session.epoch != next_epoch(request_epoch) {
@@ -106,11 +131,15 @@ fn respond_incremental(
     }
     let mut partitions = Vec::with_capacity(reads.len());
     let mut any_served = false;
+    let mut in_order = session.partitions.iter_mut();
+    let mut lookups = lookups.into_iter();
     for read in reads {
-        let must_respond = match session.partitions.get_mut(&read.partition.key) {
+        let lookup = lookups.next().flatten();
+        let must_respond = match cached_partition(&mut in_order, &read.partition.key) {
             Some(cached) => {
                 cached.served = !read.records.is_empty();
                 any_served |= cached.served;
+                cached.lookup = lookup;
                 cached.note_response(&read)
             }
             None => true,
@@ -132,4 +161,19 @@ fn respond_incremental(
         session_id: session.id,
         partitions,
     }
+}
+
+/// The session's entry for `key`, the next one of `in_order` (the session's partitions, in the
+/// order they were read): the epoch check made sure no other fetch changed the session since
+/// this one read it, so reads and entries go in step, with no hash of each key.
+fn cached_partition<'a>(
+    in_order: &mut indexmap::map::IterMut<'a, PartitionKey, CachedPartition>,
+    key: &PartitionKey,
+) -> Option<&'a mut CachedPartition> {
+    let (cached_key, cached) = in_order.next()?;
+    debug_assert_eq!(
+        cached_key, key,
+        "the session changed while its fetch was served"
+    );
+    (cached_key == key).then_some(cached)
 }

@@ -24,6 +24,7 @@ mod tests;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::log::{AbortedTransaction, Records};
+use crate::replica::ReplicaLookup;
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
 use uuid::Uuid;
@@ -130,6 +131,9 @@ struct CachedPartition {
     log_start_offset: i64,
     /// The answer being made gives this partition's records: it goes behind the others.
     served: bool,
+    /// How the last fetch found the partition's replica, for the next one to reuse while it
+    /// holds; out of the session while a fetch of it is being served.
+    lookup: Option<ReplicaLookup>,
 }
 
 impl CachedPartition {
@@ -140,6 +144,7 @@ impl CachedPartition {
             high_watermark: -1,
             log_start_offset: -1,
             served: false,
+            lookup: None,
         }
     }
 
@@ -193,15 +198,20 @@ impl FetchSession {
         }
     }
 
-    fn fetch_partitions(&self) -> Vec<FetchPartition> {
+    /// The partitions to read, in the session's order, and their replica look-ups (taken out
+    /// of the session until the answer brings them back).
+    fn fetch_partitions(&mut self) -> (Vec<FetchPartition>, Vec<Option<ReplicaLookup>>) {
         self.partitions
-            .iter()
-            .map(|(key, cached)| FetchPartition {
-                key: key.clone(),
-                topic: cached.topic.clone(),
-                request: cached.request.clone(),
+            .iter_mut()
+            .map(|(key, cached)| {
+                let partition = FetchPartition {
+                    key: key.clone(),
+                    topic: cached.topic.clone(),
+                    request: cached.request.clone(),
+                };
+                (partition, cached.lookup.take())
             })
-            .collect()
+            .unzip()
     }
 }
 
@@ -290,12 +300,13 @@ impl FetchSessions {
                 }
             }
         }
-        let partitions = session.fetch_partitions();
+        let (partitions, lookups) = session.fetch_partitions();
         drop(session);
         FetchContext::Incremental {
             session: shared,
             request_epoch: metadata.epoch,
             partitions,
+            lookups,
         }
     }
 

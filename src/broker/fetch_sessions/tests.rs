@@ -56,13 +56,14 @@ fn read(partition: &FetchPartition, high_watermark: i64, records: &'static [u8])
     }
 }
 
-fn respond_plain(context: FetchContext) -> FetchAnswer {
+fn respond_plain(mut context: FetchContext) -> FetchAnswer {
     let reads = context
         .partitions()
         .iter()
         .map(|p| read(p, 0, b""))
         .collect();
-    context.respond(reads)
+    let lookups = context.take_lookups();
+    context.respond(reads, lookups)
 }
 
 #[test]
@@ -138,15 +139,19 @@ fn a_session_keeps_its_topic_id_mode() {
 fn an_incremental_answer_names_only_partitions_with_news_and_moves_served_ones_last() {
     let sessions = FetchSessions::new(10);
     let id = open(&sessions, 0, false, &[0, 1, 2]);
-    let context = sessions.new_context(1, request(id, 1, &[]), no_names);
+    let mut context = sessions.new_context(1, request(id, 1, &[]), no_names);
     let parts = context.partitions().to_vec();
     assert_eq!(parts.len(), 3);
+    let lookups = context.take_lookups();
     // Partition 0 has records, 1 nothing new, 2 a moved high watermark.
-    let answer = context.respond(vec![
-        read(&parts[0], 0, b"x"),
-        read(&parts[1], 0, b""),
-        read(&parts[2], 5, b""),
-    ]);
+    let answer = context.respond(
+        vec![
+            read(&parts[0], 0, b"x"),
+            read(&parts[1], 0, b""),
+            read(&parts[2], 5, b""),
+        ],
+        lookups,
+    );
     let named: Vec<i32> = answer
         .partitions
         .iter()
@@ -169,7 +174,7 @@ fn served_partitions_go_last_in_the_order_read() {
     let sessions = FetchSessions::new(10);
     let id = open(&sessions, 0, false, &[0, 1, 2, 3, 4]);
     let order = |epoch| -> Vec<i32> {
-        let context = sessions.new_context(1, request(id, epoch, &[]), no_names);
+        let mut context = sessions.new_context(1, request(id, epoch, &[]), no_names);
         let order = context
             .partitions()
             .iter()
@@ -188,7 +193,8 @@ fn served_partitions_go_last_in_the_order_read() {
                 read(p, 0, records)
             })
             .collect();
-        context.respond(reads);
+        let lookups = context.take_lookups();
+        context.respond(reads, lookups);
         order
     };
     assert_eq!(order(1), vec![0, 1, 2, 3, 4]);

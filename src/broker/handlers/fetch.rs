@@ -68,7 +68,7 @@ use crate::clock;
 use crate::log::{FirstBatch, ReadInto, Records};
 use crate::metadata::MetadataImage;
 use crate::protocol::response_frame::FileSlice;
-use crate::replica::{isr, selector, Isolation, Offsets, Replica};
+use crate::replica::{isr, selector, Isolation, Offsets, Replica, ReplicaLookup};
 
 /// What a fetch's reads saw of its partitions (by their place in the fetch), and, once it is to
 /// wait, its partitions watched, so that it wakes when one of them moves (and only then), and
@@ -222,11 +222,12 @@ pub async fn handle(
 ) -> FetchReply {
     let version = header.request_api_version;
     let image = broker.image();
-    let context = broker.fetch_sessions.new_context(
+    let mut context = broker.fetch_sessions.new_context(
         clock::now_ms(),
         session_request(&image, &request, version),
         |id| image.topic_by_id(id).map(|t| Arc::from(t.name.as_str())),
     );
+    let mut lookups = context.take_lookups();
 
     let partitions = context.partitions();
     let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
@@ -251,7 +252,13 @@ pub async fn handle(
         into,
         client_rack,
     };
-    let mut reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits, None);
+    let mut reads = reader.read_within(
+        (partitions, &mut lookups),
+        max_bytes,
+        &mut charge,
+        &mut waits,
+        None,
+    );
     // A follower's fetch offset is recorded once per request, at its first read (as Kafka's
     // fetchMessages): re-reads of a long poll state nothing new.
     reader.replica_id = None;
@@ -263,16 +270,22 @@ pub async fn handle(
         if bytes >= request.min_bytes.max(0) as usize || has_error || Instant::now() >= deadline {
             break;
         }
-        if !reader.watch(partitions, &mut waits) && !waits.moved(deadline).await {
+        if !reader.watch((partitions, &mut lookups), &mut waits) && !waits.moved(deadline).await {
             break;
         }
         // Nothing read yet: only the partitions with news can read differently, and the
         // response limit is still whole. Else every partition again, in order (KIP-74).
         let previous = (bytes == 0).then_some(reads);
-        reads = reader.read_within(partitions, max_bytes, &mut charge, &mut waits, previous);
+        reads = reader.read_within(
+            (partitions, &mut lookups),
+            max_bytes,
+            &mut charge,
+            &mut waits,
+            previous,
+        );
     }
 
-    let answer = context.respond(reads);
+    let answer = context.respond(reads, lookups);
     let files = answer
         .partitions
         .iter()
@@ -369,6 +382,9 @@ fn topic_key(
     }
 }
 
+/// A fetch's partitions and their replica look-ups, one each, in the same order.
+type Partitions<'a> = (&'a [FetchPartition], &'a mut [Option<ReplicaLookup>]);
+
 /// What every partition read of one fetch shares.
 struct Reader<'a> {
     broker: &'a Broker,
@@ -387,7 +403,7 @@ impl Reader<'_> {
     /// was read.
     fn read_within(
         &self,
-        partitions: &[FetchPartition],
+        partitions: Partitions<'_>,
         max_bytes: usize,
         charge: &mut ResponseCharge,
         waits: &mut Waits,
@@ -403,11 +419,12 @@ impl Reader<'_> {
     /// with news since, keeping the others' previous reads.
     fn read_partitions(
         &self,
-        partitions: &[FetchPartition],
+        (partitions, lookups): Partitions<'_>,
         max_bytes: i32,
         waits: &mut Waits,
         previous: Option<Vec<PartitionRead>>,
     ) -> Vec<PartitionRead> {
+        debug_assert_eq!(partitions.len(), lookups.len());
         debug_assert!(previous
             .as_ref()
             .is_none_or(|p| p.len() == partitions.len() && p.iter().all(|r| r.records.is_empty())));
@@ -417,8 +434,9 @@ impl Reader<'_> {
         let mut previous = previous.map(Vec::into_iter);
         partitions
             .iter()
+            .zip(lookups.iter_mut())
             .enumerate()
-            .map(|(index, partition)| {
+            .map(|(index, (partition, lookup))| {
                 let before = previous.as_mut().and_then(Iterator::next);
                 if let Some(before) = before.filter(|_| !waits.has_news(index)) {
                     return before;
@@ -442,8 +460,7 @@ impl Reader<'_> {
                 };
                 let read_into = self.read_into(
                     &image,
-                    index,
-                    partition,
+                    (index, partition, lookup),
                     (remaining, first_batch),
                     waits,
                     &mut read,
@@ -463,24 +480,14 @@ impl Reader<'_> {
     /// answer (past them only as `first_batch` allows).
     fn read_into(
         &self,
-        image: &MetadataImage,
-        index: usize,
-        partition: &FetchPartition,
+        image: &Arc<MetadataImage>,
+        (index, partition, lookup): (usize, &FetchPartition, &mut Option<ReplicaLookup>),
         (remaining, first_batch): (usize, FirstBatch),
         waits: &mut Waits,
         read: &mut PartitionRead,
     ) -> Result<(), ResponseError> {
-        let topic = partition
-            .topic
-            .as_deref()
-            .ok_or(ResponseError::UnknownTopicId)?;
         let asked = &partition.request;
-        let replica = self.local_replica(image, topic, partition)?;
-        if let TopicKey::Id(id) = partition.key.topic {
-            if image.topic(topic).map(|t| t.topic_id) != Some(id) {
-                return Err(ResponseError::InconsistentTopicId);
-            }
-        }
+        let (replica, leader_epoch) = self.local_replica(image, partition, lookup)?;
         if let Some(preferred) = self.preferred_read_replica(image, &replica, asked.fetch_offset) {
             // The consumer goes to the follower: no read here, only the partition's offsets.
             let offsets = replica.offsets()?;
@@ -490,7 +497,6 @@ impl Reader<'_> {
             read.log_start_offset = offsets.log_start;
             return Ok(());
         }
-        let leader_epoch = replica.partition.leader_epoch();
         if let Some(diverging) =
             replica.diverging_epoch(asked.last_fetched_epoch, asked.fetch_offset)?
         {
@@ -541,41 +547,55 @@ impl Reader<'_> {
 impl Reader<'_> {
     /// Watches every partition of the fetch not watched yet, as it is about to wait; true when
     /// one moved since its read (the fetch then reads again at once).
-    fn watch(&self, partitions: &[FetchPartition], waits: &mut Waits) -> bool {
+    fn watch(&self, (partitions, lookups): Partitions<'_>, waits: &mut Waits) -> bool {
         let image = self.broker.image();
         let mut news = false;
-        for (index, partition) in partitions.iter().enumerate() {
+        for (index, (partition, lookup)) in partitions.iter().zip(lookups).enumerate() {
             if waits.is_watched(index) {
                 continue;
             }
-            let replica = partition
-                .topic
-                .as_deref()
-                .and_then(|topic| self.local_replica(&image, topic, partition).ok());
-            news |= waits.watch(index, replica);
+            let replica = self.local_replica(&image, partition, lookup).ok();
+            news |= waits.watch(index, replica.map(|(replica, _)| replica));
         }
         news
     }
 
-    /// The partition's replica on this broker (Kafka's `localLogWithEpochOrThrow`): its leader
-    /// for followers and for consumers below v11, any replica for other consumers; the stated
-    /// leader epoch is checked either way (KIP-320).
+    /// The partition's replica on this broker (Kafka's `localLogWithEpochOrThrow`), and its
+    /// leader epoch: its leader for followers and for consumers below v11, any replica for
+    /// other consumers; the stated leader epoch is checked either way (KIP-320). Found through
+    /// `lookup` while that holds (see [`ReplicaLookup`]), else looked up and kept there.
     fn local_replica(
         &self,
-        image: &MetadataImage,
-        topic: &str,
+        image: &Arc<MetadataImage>,
         partition: &FetchPartition,
-    ) -> Result<Replica, ResponseError> {
-        let (index, epoch) = (
-            partition.key.partition,
-            partition.request.current_leader_epoch,
-        );
-        if self.client_rack.is_none() {
-            return Ok(self.broker.replicas.leader(image, topic, index, epoch)?.0);
-        }
-        let replica = self.broker.replicas.replica(image, topic, index)?;
-        replica.partition.check_current_leader_epoch(epoch)?;
-        Ok(replica)
+        lookup: &mut Option<ReplicaLookup>,
+    ) -> Result<(Replica, i32), ResponseError> {
+        let replicas = &self.broker.replicas;
+        let replica = match lookup.as_ref().and_then(|l| l.get(replicas, image)) {
+            Some(replica) => replica.clone(),
+            None => {
+                *lookup = None;
+                let topic = partition
+                    .topic
+                    .as_deref()
+                    .ok_or(ResponseError::UnknownTopicId)?;
+                let found = replicas.look_up_replica(image, topic, partition.key.partition)?;
+                // As Kafka, before the leader epoch: a session's topic id that now names
+                // another topic (deleted and created again under the same name).
+                if let TopicKey::Id(id) = partition.key.topic {
+                    if image.topic(topic).map(|t| t.topic_id) != Some(id) {
+                        return Err(ResponseError::InconsistentTopicId);
+                    }
+                }
+                lookup.insert(found).replica().clone()
+            }
+        };
+        let epoch = partition.request.current_leader_epoch;
+        let leader_epoch = match self.client_rack {
+            None => replica.partition.check_leader(epoch)?,
+            Some(_) => replica.partition.check_current_leader_epoch(epoch)?,
+        };
+        Ok((replica, leader_epoch))
     }
 
     /// KIP-392 at the leader: the follower this consumer should read from instead, when the
