@@ -12,10 +12,9 @@
 //! fetch; a broker that answers a full fetch without a session (its cache is full, or it keeps
 //! none, as librdkafka's mock cluster) gets full fetches.
 
-use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::hash::Hash;
 
+use indexmap::{Equivalent, IndexMap};
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic, ForgottenTopic};
 use kafka_protocol::messages::TopicName;
@@ -68,9 +67,10 @@ pub struct FetchSessionHandler<T> {
     id: i32,
     /// The epoch the next fetch carries: [`INITIAL_EPOCH`] makes it full, else >= 1.
     epoch: i32,
-    /// Each partition's request as the broker's session holds it (what was last sent), with
-    /// the number of the fetch that last wanted it (kept across fetches: no map per round).
-    sent: HashMap<(T, i32), (FetchPartition, u64)>,
+    /// Each partition's request as the broker's session holds it (what was last sent), in
+    /// the order the last fetch wanted them: by `place` (kept across fetches: no map per
+    /// round).
+    sent: IndexMap<(T, i32), Sent>,
     /// Fetches built so far.
     round: u64,
     /// The last fetch built is unanswered: neither [`Self::answered`] nor [`Self::failed`] was
@@ -84,10 +84,34 @@ impl<T> Default for FetchSessionHandler<T> {
         Self {
             id: NO_SESSION,
             epoch: INITIAL_EPOCH,
-            sent: HashMap::new(),
+            sent: IndexMap::new(),
             round: 0,
             in_flight: false,
         }
+    }
+}
+
+/// A partition's request as the broker's session holds it.
+#[derive(Debug)]
+struct Sent {
+    request: FetchPartition,
+    /// The number of the fetch that last wanted it.
+    wanted_in: u64,
+    /// Its place among the partitions that fetch wanted.
+    place: usize,
+}
+
+/// A session's partition key borrowed, to look one up without cloning its topic.
+#[derive(Hash)]
+struct SentKey<'a, T> {
+    topic: &'a T,
+    partition: i32,
+}
+
+// Hashes as the `(T, i32)` key does: the topic, then the index.
+impl<T: Eq> Equivalent<(T, i32)> for SentKey<'_, T> {
+    fn equivalent(&self, key: &(T, i32)) -> bool {
+        self.partition == key.1 && *self.topic == key.0
     }
 }
 
@@ -120,8 +144,8 @@ impl<T: SessionTopic> FetchSessionHandler<T> {
     /// it), if the session holds the partition.
     pub fn fetch_offset(&self, topic: &T, partition: i32) -> Option<i64> {
         self.sent
-            .get(&(topic.clone(), partition))
-            .map(|(request, _)| request.fetch_offset)
+            .get(&SentKey { topic, partition })
+            .map(|sent| sent.request.fetch_offset)
     }
 
     /// The next fetch, given every partition's request now: all of them when the fetch is
@@ -138,25 +162,41 @@ impl<T: SessionTopic> FetchSessionHandler<T> {
         self.in_flight = true;
         let round = self.round;
         let mut topics: Vec<(T, Vec<FetchPartition>)> = Vec::new();
-        for (topic, partition) in wanted {
-            match self.sent.entry((topic, partition.partition)) {
-                Entry::Occupied(mut held) => {
-                    let (request, wanted_in) = held.get_mut();
-                    *wanted_in = round;
-                    if full || *request != partition {
-                        request.clone_from(&partition);
-                        add_to(&mut topics, &held.key().0, partition);
+        // A fetcher wants its partitions in the same order round after round: each is looked
+        // for first at its place in `sent`, which costs a comparison, not a hash of its key.
+        let mut in_order = true;
+        for (place, (topic, partition)) in wanted.into_iter().enumerate() {
+            let key = (topic, partition.partition);
+            let found = match self.sent.get_index(place) {
+                Some((held, _)) if held.1 == key.1 && held.0 == key.0 => Some(place),
+                _ => {
+                    in_order = false;
+                    self.sent.get_index_of(&key)
+                }
+            };
+            match found.and_then(|index| self.sent.get_index_mut(index)) {
+                Some((_, held)) => {
+                    held.wanted_in = round;
+                    held.place = place;
+                    if full || held.request != partition {
+                        held.request.clone_from(&partition);
+                        add_to(&mut topics, &key.0, partition);
                     }
                 }
-                Entry::Vacant(new) => {
-                    add_to(&mut topics, &new.key().0, partition.clone());
-                    new.insert((partition, round));
+                None => {
+                    add_to(&mut topics, &key.0, partition.clone());
+                    let sent = Sent {
+                        request: partition,
+                        wanted_in: round,
+                        place,
+                    };
+                    self.sent.insert(key, sent);
                 }
             }
         }
         let mut forgotten: Vec<(T, Vec<i32>)> = Vec::new();
-        self.sent.retain(|(topic, partition), (_, wanted_in)| {
-            if *wanted_in == round {
+        self.sent.retain(|(topic, partition), sent| {
+            if sent.wanted_in == round {
                 return true;
             }
             // A full fetch replaces the session's partitions: nothing to forget by name.
@@ -165,6 +205,12 @@ impl<T: SessionTopic> FetchSessionHandler<T> {
             }
             false
         });
+        if !in_order {
+            // The next round, if it wants the same partitions, finds each at its place.
+            self.sent
+                .sort_unstable_by(|_, a, _, b| a.place.cmp(&b.place));
+        }
+        debug_assert!(self.sent.values().is_sorted_by_key(|sent| sent.place));
         SessionFetch {
             session_id: self.id,
             epoch: self.epoch,
@@ -392,5 +438,34 @@ mod tests {
         let again = session.next_fetch(wanted());
         assert_eq!((again.session_id, again.epoch), (42, 0));
         assert_eq!(named(&again), vec![(0, 5), (1, 9)]);
+    }
+
+    /// Partitions wanted in another order, with one new among them, are told apart by key as
+    /// when wanted in the same order: only the moved and the new are named, the unwanted
+    /// forgotten, and each partition's fetch offset is the one last sent.
+    #[test]
+    fn partitions_wanted_in_another_order_are_named_by_what_changed() {
+        let topic = Uuid::from_u128(5);
+        let wanted = |positions: &[(i32, i64)]| {
+            positions
+                .iter()
+                .map(|&(index, offset)| (topic, partition(index, offset)))
+                .collect::<Vec<_>>()
+        };
+        let mut session = FetchSessionHandler::<Uuid>::default();
+        session.next_fetch(wanted(&[(0, 1), (1, 1), (2, 1)]));
+        session.answered(0, 8);
+        let shuffled = session.next_fetch(wanted(&[(2, 1), (0, 4), (3, 1), (1, 1)]));
+        assert_eq!(named(&shuffled), vec![(0, 4), (3, 1)]);
+        assert!(shuffled.forgotten.is_empty());
+        session.answered(0, 8);
+        let again = session.next_fetch(wanted(&[(2, 1), (0, 4), (3, 1), (1, 1)]));
+        assert!(named(&again).is_empty());
+        session.answered(0, 8);
+        let fewer = session.next_fetch(wanted(&[(0, 4), (1, 2)]));
+        assert_eq!(named(&fewer), vec![(1, 2)]);
+        assert_eq!(fewer.forgotten[0].partitions, vec![2, 3]);
+        let offsets: Vec<_> = (0..4).map(|p| session.fetch_offset(&topic, p)).collect();
+        assert_eq!(offsets, vec![Some(4), Some(2), None, None]);
     }
 }
