@@ -2,9 +2,10 @@
 // RF=3 topic, an idempotent acks=all produce, a consumer group of two members with kafkajs's own
 // assignor and commits, the group seen through the admin API, and transactions: a committed one,
 // an aborted one, and a consume-transform-produce one with its offsets in the transaction, read
-// back by a read_committed consumer. `npm install --prefix scripts` installs kafkajs beside it;
+// back by a read_committed consumer; the admin API's legacy AlterConfigs and DescribeAcls (no
+// authorizer: SECURITY_DISABLED, as Kafka). `npm install --prefix scripts` installs kafkajs beside it;
 // KF_SMOKE_KAFKAJS_LOG=1 shows kafkajs's own warnings and errors.
-const { Kafka, logLevel } = require("kafkajs");
+const { Kafka, logLevel, ConfigResourceTypes } = require("kafkajs");
 
 const brokers = process.env.KF_SMOKE_BOOTSTRAP.split(",");
 const kafka = new Kafka({ clientId: "kf-smoke", brokers, logLevel: process.env.KF_SMOKE_KAFKAJS_LOG ? logLevel.WARN : logLevel.NOTHING });
@@ -132,6 +133,21 @@ async function main() {
   const p0 = pipeOffsets[0].partitions.find((p) => p.partition === 0);
   check(p0 && p0.offset === "5", `the transaction's offset commit: ${p0 && p0.offset}`);
   console.log("kafkajs: committed, aborted and consume-transform-produce transactions, read_committed ok");
+
+  // AlterConfigs (the legacy one): the overrides given replace the topic's overrides.
+  await admin.alterConfigs({
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: "retention.ms", value: "7200000" }] }],
+  });
+  const configs = await admin.describeConfigs({
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ["retention.ms"] }],
+  });
+  const retention = configs.resources[0].configEntries.find((e) => e.configName === "retention.ms");
+  check(retention.configValue === "7200000" && !retention.isDefault, `retention.ms ${JSON.stringify(retention)}`);
+  const aclsRefused = await admin
+    .describeAcls({ resourceType: 1, resourcePatternType: 1, operation: 1, permissionType: 1 })
+    .then(() => null, (e) => e.type);
+  check(aclsRefused === "SECURITY_DISABLED", `describeAcls: ${aclsRefused}`);
+  console.log("kafkajs: alterConfigs replaced a topic's overrides; describeAcls answered SECURITY_DISABLED ok");
 
   await admin.deleteGroups([group, pipeGroup, "smoke-kafkajs-reader"]);
   await admin.disconnect();

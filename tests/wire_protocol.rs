@@ -1,7 +1,8 @@
 //! Protocol behaviour over a raw socket: every advertised API answers at every advertised
 //! version, pipelined requests are answered in order, a waiting fetch is woken by a produce,
 //! fetch sessions (KIP-227) answer every session id and epoch as Kafka does, and the APIs
-//! librdkafka's admin client does not cover (DescribeLogDirs, IncrementalAlterConfigs).
+//! librdkafka's admin client does not cover (DescribeLogDirs, IncrementalAlterConfigs, AlterConfigs'
+//! refusals).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -38,6 +39,10 @@ fn default_request(api_key: ApiKey) -> RequestKind {
         ApiKey::IncrementalAlterConfigs => {
             RequestKind::IncrementalAlterConfigs(IncrementalAlterConfigsRequest::default())
         }
+        ApiKey::AlterConfigs => RequestKind::AlterConfigs(AlterConfigsRequest::default()),
+        ApiKey::DescribeAcls => RequestKind::DescribeAcls(DescribeAclsRequest::default()),
+        ApiKey::CreateAcls => RequestKind::CreateAcls(CreateAclsRequest::default()),
+        ApiKey::DeleteAcls => RequestKind::DeleteAcls(DeleteAclsRequest::default()),
         ApiKey::DescribeQuorum => RequestKind::DescribeQuorum(DescribeQuorumRequest::default()),
         ApiKey::ElectLeaders => RequestKind::ElectLeaders(ElectLeadersRequest::default()),
         ApiKey::AlterPartitionReassignments => {
@@ -997,5 +1002,144 @@ async fn a_new_cluster_s_first_transactional_id_is_not_told_to_wait_for_the_load
         .await;
     assert_eq!(init.error_code, 0, "{init:?}");
     assert!(init.producer_id.0 >= 0, "{init:?}");
+    cluster.shutdown().await;
+}
+
+/// The legacy AlterConfigs refuses, each with INVALID_REQUEST and Kafka's message, a resource
+/// named twice (both of its entries), a config key named twice, a null value and a broker
+/// resource; a bad value with INVALID_CONFIG and a missing topic with UNKNOWN_TOPIC_OR_PARTITION;
+/// and still applies a good resource of the same request, answering in request order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alter_configs_refuses_what_kafka_refuses_resource_by_resource() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let addr = cluster.bootstrap_servers();
+    for topic in ["twice", "keys", "nulls", "good", "bad"] {
+        create_topic(&addr, topic, 1).await;
+    }
+    let mut conn = RawConnection::connect(&addr).await;
+    let resource = |kind: i8, name: &str, configs: &[(&str, Option<&str>)]| {
+        alter_configs_request::AlterConfigsResource::default()
+            .with_resource_type(kind)
+            .with_resource_name(StrBytes::from_string(name.to_string()))
+            .with_configs(
+                configs
+                    .iter()
+                    .map(|(k, v)| {
+                        alter_configs_request::AlterableConfig::default()
+                            .with_name(StrBytes::from_string(k.to_string()))
+                            .with_value(v.map(|v| StrBytes::from_string(v.to_string())))
+                    })
+                    .collect(),
+            )
+    };
+    let request = AlterConfigsRequest::default().with_resources(vec![
+        resource(2, "twice", &[("retention.ms", Some("1000"))]),
+        resource(
+            2,
+            "keys",
+            &[("retention.ms", Some("1")), ("retention.ms", Some("2"))],
+        ),
+        resource(2, "nulls", &[("retention.ms", None), ("segment.ms", None)]),
+        resource(4, "0", &[("log.retention.ms", Some("1000"))]),
+        resource(2, "good", &[("retention.ms", Some("7200000"))]),
+        resource(2, "twice", &[("segment.ms", Some("1000"))]),
+        resource(2, "bad", &[("retention.ms", Some("an hour"))]),
+        resource(2, "missing", &[("retention.ms", Some("1000"))]),
+    ]);
+    let response: AlterConfigsResponse = conn.call(ApiKey::AlterConfigs, 2, &request).await;
+    let answers: Vec<(&str, i16, Option<&str>)> = response
+        .responses
+        .iter()
+        .map(|r| {
+            (
+                r.resource_name.as_str(),
+                r.error_code,
+                r.error_message.as_ref().map(|m| m.as_str()),
+            )
+        })
+        .collect();
+    let invalid = ResponseError::InvalidRequest.code();
+    assert_eq!(
+        answers[0],
+        (
+            "twice",
+            invalid,
+            Some("Each resource must appear at most once.")
+        )
+    );
+    assert_eq!(
+        answers[1],
+        ("keys", invalid, Some("Error due to duplicate config keys"))
+    );
+    assert_eq!(
+        answers[2],
+        (
+            "nulls",
+            invalid,
+            Some("Null value not supported for : retention.ms, segment.ms")
+        )
+    );
+    assert_eq!((answers[3].0, answers[3].1), ("0", invalid));
+    assert_eq!(answers[4], ("good", 0, None));
+    assert_eq!(
+        answers[5],
+        (
+            "twice",
+            invalid,
+            Some("Each resource must appear at most once.")
+        )
+    );
+    assert_eq!(
+        (answers[6].0, answers[6].1),
+        ("bad", ResponseError::InvalidConfig.code())
+    );
+    assert_eq!(
+        answers[7],
+        (
+            "missing",
+            ResponseError::UnknownTopicOrPartition.code(),
+            Some("The topic 'missing' does not exist.")
+        )
+    );
+    cluster.shutdown().await;
+}
+
+/// Without an authorizer (kf has none), the ACL APIs answer as a Kafka broker without
+/// `authorizer.class.name`: SECURITY_DISABLED, one result per creation and per filter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acl_apis_answer_security_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let mut conn = RawConnection::connect(&cluster.bootstrap_servers()).await;
+    let disabled = ResponseError::SecurityDisabled.code();
+    let described: DescribeAclsResponse = conn
+        .call(ApiKey::DescribeAcls, 3, &DescribeAclsRequest::default())
+        .await;
+    assert_eq!(described.error_code, disabled);
+    assert!(described.resources.is_empty());
+    let created: CreateAclsResponse = conn
+        .call(
+            ApiKey::CreateAcls,
+            3,
+            &CreateAclsRequest::default().with_creations(vec![
+                create_acls_request::AclCreation::default(),
+                create_acls_request::AclCreation::default(),
+            ]),
+        )
+        .await;
+    let codes: Vec<i16> = created.results.iter().map(|r| r.error_code).collect();
+    assert_eq!(codes, [disabled, disabled]);
+    let deleted: DeleteAclsResponse = conn
+        .call(
+            ApiKey::DeleteAcls,
+            3,
+            &DeleteAclsRequest::default()
+                .with_filters(vec![delete_acls_request::DeleteAclsFilter::default()]),
+        )
+        .await;
+    assert_eq!(deleted.filter_results.len(), 1);
+    assert_eq!(deleted.filter_results[0].error_code, disabled);
+    assert!(deleted.filter_results[0].matching_acls.is_empty());
     cluster.shutdown().await;
 }
