@@ -41,6 +41,9 @@ fn default_request(api_key: ApiKey) -> RequestKind {
         }
         ApiKey::AlterConfigs => RequestKind::AlterConfigs(AlterConfigsRequest::default()),
         ApiKey::DescribeAcls => RequestKind::DescribeAcls(DescribeAclsRequest::default()),
+        ApiKey::DescribeTopicPartitions => {
+            RequestKind::DescribeTopicPartitions(DescribeTopicPartitionsRequest::default())
+        }
         ApiKey::CreateAcls => RequestKind::CreateAcls(CreateAclsRequest::default()),
         ApiKey::DeleteAcls => RequestKind::DeleteAcls(DeleteAclsRequest::default()),
         ApiKey::DescribeQuorum => RequestKind::DescribeQuorum(DescribeQuorumRequest::default()),
@@ -1141,5 +1144,128 @@ async fn acl_apis_answer_security_disabled() {
     assert_eq!(deleted.filter_results.len(), 1);
     assert_eq!(deleted.filter_results[0].error_code, disabled);
     assert!(deleted.filter_results[0].matching_acls.is_empty());
+    cluster.shutdown().await;
+}
+
+/// DescribeTopicPartitions (KIP-966) pages through the named topics in name order, the cursor
+/// saying where the next page starts, as Kafka's handler does: a missing topic answers
+/// UNKNOWN_TOPIC_OR_PARTITION without counting against the limit, a cursor at a topic not named
+/// or at a negative partition makes every named topic INVALID_REQUEST, and with no topic named
+/// every topic is described.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn describe_topic_partitions_pages_with_a_cursor() {
+    use describe_topic_partitions_request::{Cursor, TopicRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let addr = cluster.bootstrap_servers();
+    create_topic(&addr, "pages-b", 3).await;
+    create_topic(&addr, "pages-a", 5).await;
+    let mut conn = RawConnection::connect(&addr).await;
+    let request = |names: &[&str], limit: i32, cursor: Option<(&str, i32)>| {
+        DescribeTopicPartitionsRequest::default()
+            .with_topics(
+                names
+                    .iter()
+                    .map(|n| {
+                        TopicRequest::default()
+                            .with_name(TopicName(StrBytes::from_string(n.to_string())))
+                    })
+                    .collect(),
+            )
+            .with_response_partition_limit(limit)
+            .with_cursor(cursor.map(|(topic, partition)| {
+                Cursor::default()
+                    .with_topic_name(TopicName(StrBytes::from_string(topic.to_string())))
+                    .with_partition_index(partition)
+            }))
+    };
+    // (topic, error, partition indexes) of each answered topic, and the next cursor.
+    type Page = (Vec<(String, i16, Vec<i32>)>, Option<(String, i32)>);
+    let page = |response: DescribeTopicPartitionsResponse| -> Page {
+        (
+            response
+                .topics
+                .iter()
+                .map(|t| {
+                    (
+                        t.name.as_ref().unwrap().to_string(),
+                        t.error_code,
+                        t.partitions.iter().map(|p| p.partition_index).collect(),
+                    )
+                })
+                .collect(),
+            response
+                .next_cursor
+                .map(|c| (c.topic_name.to_string(), c.partition_index)),
+        )
+    };
+    let names = ["pages-b", "missing", "pages-a"];
+    let unknown = ResponseError::UnknownTopicOrPartition.code();
+    let first = conn
+        .call(
+            ApiKey::DescribeTopicPartitions,
+            0,
+            &request(&names, 4, None),
+        )
+        .await;
+    assert_eq!(
+        page(first),
+        (
+            vec![
+                ("missing".to_string(), unknown, vec![]),
+                ("pages-a".to_string(), 0, vec![0, 1, 2, 3])
+            ],
+            Some(("pages-a".to_string(), 4))
+        )
+    );
+    let second = conn
+        .call(
+            ApiKey::DescribeTopicPartitions,
+            0,
+            &request(&names, 4, Some(("pages-a", 4))),
+        )
+        .await;
+    assert_eq!(
+        page(second),
+        (
+            vec![
+                ("pages-a".to_string(), 0, vec![4]),
+                ("pages-b".to_string(), 0, vec![0, 1, 2])
+            ],
+            None
+        )
+    );
+    let invalid = ResponseError::InvalidRequest.code();
+    for cursor in [("elsewhere", 0), ("pages-a", -1)] {
+        let refused = conn
+            .call(
+                ApiKey::DescribeTopicPartitions,
+                0,
+                &request(&names, 4, Some(cursor)),
+            )
+            .await;
+        let (topics, next) = page(refused);
+        assert!(
+            topics.iter().all(|(_, error, _)| *error == invalid),
+            "{topics:?}"
+        );
+        assert_eq!((topics.len(), next), (3, None));
+    }
+    let all = conn
+        .call(
+            ApiKey::DescribeTopicPartitions,
+            0,
+            &request(&[], 2000, None),
+        )
+        .await;
+    let (topics, next) = page(all);
+    let described: Vec<(&str, usize)> = topics
+        .iter()
+        .map(|(name, _, partitions)| (name.as_str(), partitions.len()))
+        .collect();
+    assert_eq!(
+        (described, next),
+        (vec![("pages-a", 5), ("pages-b", 3)], None)
+    );
     cluster.shutdown().await;
 }

@@ -168,6 +168,9 @@ async fn route(
         RequestKind::DescribeConfigs(r) => {
             ResponseKind::DescribeConfigs(handlers::describe_configs::handle(broker, header, r))
         }
+        RequestKind::DescribeTopicPartitions(r) => ResponseKind::DescribeTopicPartitions(
+            handlers::describe_topic_partitions::handle(broker, header, r),
+        ),
         RequestKind::DescribeAcls(r) => {
             ResponseKind::DescribeAcls(handlers::describe_acls::handle(broker, header, r))
         }

@@ -68,6 +68,7 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::ListTransactions, 0, 1),
     range(ApiKey::ConsumerGroupHeartbeat, 0, 1),
     range(ApiKey::ConsumerGroupDescribe, 0, 1),
+    range(ApiKey::DescribeTopicPartitions, 0, 0),
 ];
 
 /// The supported range of `api_key`, if kf serves it.

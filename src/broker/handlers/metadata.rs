@@ -27,7 +27,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use crate::broker::listener::ListenerName;
 use crate::broker::Broker;
-use crate::metadata::{MetadataImage, TopicImage};
+use crate::metadata::{MetadataImage, PartitionImage, TopicImage};
 
 /// Kafka's "authorized operations not requested" sentinel.
 const OPERATIONS_OMITTED: i32 = i32::MIN;
@@ -139,38 +139,60 @@ fn missing_topic_response(name: &str) -> MetadataResponseTopic {
         .with_topic_authorized_operations(OPERATIONS_OMITTED)
 }
 
+/// A partition as Metadata and DescribeTopicPartitions answer it: its leader only while that
+/// broker is alive (-1 otherwise, with why: KAFKA_STORAGE_ERROR when a replica's log is
+/// offline, else LEADER_NOT_AVAILABLE), and the replicas whose logs are offline.
+pub struct PartitionStatus {
+    pub error: i16,
+    pub leader_id: BrokerId,
+    pub offline_replicas: Vec<BrokerId>,
+}
+
+pub fn partition_status(
+    image: &MetadataImage,
+    topic: &TopicImage,
+    p: &PartitionImage,
+) -> PartitionStatus {
+    let online = |id: &i32| image.replica_online(*id, &topic.topic_id, p.partition);
+    let offline_replicas: Vec<BrokerId> = p
+        .replicas
+        .iter()
+        .filter(|r| !online(r))
+        .map(|r| BrokerId(*r))
+        .collect();
+    let leader_alive = image.brokers.get(&p.leader).is_some_and(|b| b.alive);
+    let error = if leader_alive {
+        0
+    } else if p
+        .replicas
+        .iter()
+        .any(|r| image.replica_offline(*r, &topic.topic_id, p.partition))
+    {
+        ResponseError::KafkaStorageError.code()
+    } else {
+        ResponseError::LeaderNotAvailable.code()
+    };
+    PartitionStatus {
+        error,
+        leader_id: BrokerId(if leader_alive { p.leader } else { -1 }),
+        offline_replicas,
+    }
+}
+
 fn topic_response(image: &MetadataImage, topic: &TopicImage) -> MetadataResponseTopic {
     let partitions = topic
         .partitions
         .values()
         .map(|p| {
-            let online = |id: &i32| image.replica_online(*id, &topic.topic_id, p.partition);
-            let offline: Vec<BrokerId> = p
-                .replicas
-                .iter()
-                .filter(|r| !online(r))
-                .map(|r| BrokerId(*r))
-                .collect();
-            let leader_alive = image.brokers.get(&p.leader).is_some_and(|b| b.alive);
-            let error = if leader_alive {
-                0
-            } else if p
-                .replicas
-                .iter()
-                .any(|r| image.replica_offline(*r, &topic.topic_id, p.partition))
-            {
-                ResponseError::KafkaStorageError.code()
-            } else {
-                ResponseError::LeaderNotAvailable.code()
-            };
+            let status = partition_status(image, topic, p);
             MetadataResponsePartition::default()
-                .with_error_code(error)
+                .with_error_code(status.error)
                 .with_partition_index(p.partition)
-                .with_leader_id(BrokerId(if leader_alive { p.leader } else { -1 }))
+                .with_leader_id(status.leader_id)
                 .with_leader_epoch(p.leader_epoch)
                 .with_replica_nodes(p.replicas.iter().map(|r| BrokerId(*r)).collect())
                 .with_isr_nodes(p.isr.iter().map(|r| BrokerId(*r)).collect())
-                .with_offline_replicas(offline)
+                .with_offline_replicas(status.offline_replicas)
         })
         .collect();
     MetadataResponseTopic::default()
