@@ -1269,3 +1269,43 @@ async fn describe_topic_partitions_pages_with_a_cursor() {
     );
     cluster.shutdown().await;
 }
+
+/// Authorized operations are answered only when asked for, and then (no authorizer) as every
+/// operation of the resource; the cluster's in Metadata only at v8-10, as Kafka (later versions
+/// have no such flag and leave them to DescribeCluster).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorized_operations_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let addr = cluster.bootstrap_servers();
+    create_topic(&addr, "ops", 1).await;
+    let mut conn = RawConnection::connect(&addr).await;
+    // The cluster's flag exists up to v10 only.
+    let metadata = |asked: bool, version: i16| {
+        MetadataRequest::default()
+            .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+            )
+            .with_name(Some(TopicName(StrBytes::from_static_str("ops"))))]))
+            .with_include_topic_authorized_operations(asked)
+            .with_include_cluster_authorized_operations(asked && version <= 10)
+    };
+    let (all_topic_ops, all_cluster_ops) = (3576, 8096);
+    for (version, asked, topic_ops, cluster_ops) in [
+        (10, true, all_topic_ops, all_cluster_ops),
+        (12, true, all_topic_ops, i32::MIN),
+        (12, false, i32::MIN, i32::MIN),
+    ] {
+        let response: MetadataResponse = conn
+            .call(ApiKey::Metadata, version, &metadata(asked, version))
+            .await;
+        assert_eq!(
+            (
+                response.topics[0].topic_authorized_operations,
+                response.cluster_authorized_operations
+            ),
+            (topic_ops, cluster_ops),
+            "v{version}, asked: {asked}"
+        );
+    }
+    cluster.shutdown().await;
+}

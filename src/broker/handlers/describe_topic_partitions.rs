@@ -28,17 +28,12 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 
 use super::metadata::{is_internal_topic, partition_status};
-use crate::broker::Broker;
+use crate::broker::{authorized_operations, Broker};
 use crate::metadata::controller::topic_name::invalid_reason;
 use crate::metadata::{MetadataImage, TopicImage};
 
 /// Kafka's `max.request.partition.size.limit` default: the most partitions one answer holds.
 const MAX_PARTITIONS_PER_RESPONSE: i32 = 2000;
-
-/// Every operation on a topic (READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS,
-/// ALTER_CONFIGS: bits 3-8, 10 and 11), as Kafka answers without an authorizer.
-const ALL_TOPIC_OPERATIONS: i32 =
-    (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
 
 pub fn handle(
     broker: &Broker,
@@ -101,7 +96,7 @@ pub fn handle(
                 .with_topic_id(topic.topic_id)
                 .with_is_internal(is_internal_topic(name))
                 .with_partitions(partitions)
-                .with_topic_authorized_operations(ALL_TOPIC_OPERATIONS),
+                .with_topic_authorized_operations(authorized_operations::TOPIC),
         );
         if let Some(next) = next {
             response.next_cursor = Some(cursor_at(name, next));
