@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compatibility smoke test: start `kf cluster up` in the background and drive it with clients kf
-# did not write: kcat (librdkafka), kafka-python and confluent-kafka. Usage: scripts/smoke.sh KF_BINARY
+# did not write: kcat (librdkafka), kafka-python, confluent-kafka, aiokafka and kafkajs (`npm install
+# --prefix scripts` first). Usage: scripts/smoke.sh KF_BINARY
 set -euo pipefail
 kf=$(realpath "${1:-target/debug/kf}")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,10 +28,12 @@ echo "kcat: -G group consumption ok"
 
 python3 "$here/smoke_kafka_python.py"
 python3 "$here/smoke_confluent_kafka.py"
+python3 "$here/smoke_aiokafka.py"
+node "$here/smoke_kafkajs.js"
 
-# The RF=3 topics both scripts wrote with acks=all: each partition's segment is the same bytes on
+# The RF=3 topics the scripts wrote with acks=all: each partition's segment is the same bytes on
 # all 3 brokers (the followers store the leader's batches as they arrived).
-for topic in smoke-kafka-python-rf3 smoke-confluent-rf3; do
+for topic in smoke-kafka-python-rf3 smoke-confluent-rf3 smoke-aiokafka smoke-kafkajs; do
   for p in 0 1 2; do
     seg="$topic-$p/00000000000000000000.log"
     [ -s "$data/broker-0/$seg" ] || { echo "no segment $data/broker-0/$seg"; exit 1; }

@@ -2,7 +2,7 @@
 produce/consume round trip, and one on an RF=3 topic with acks=all."""
 import os
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicCollection, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 bootstrap = os.environ["KF_SMOKE_BOOTSTRAP"]
@@ -66,3 +66,15 @@ assert read == delivered, (len(read), len(delivered))
 for p in admin.list_topics(rf3, timeout=30).topics[rf3].partitions.values():
     assert sorted(p.isrs) == [0, 1, 2], (p.id, p.isrs)
 print("confluent-kafka: RF=3 topic, 1000 records with acks=all read back where delivered, ISR of 3")
+
+# Authorized operations, asked for: kf has no authorizer, so every operation of each resource,
+# as a Kafka broker without one answers.
+topic_ops = admin.describe_topics(TopicCollection([rf3]), include_authorized_operations=True)[rf3].result(30)
+assert {o.name for o in topic_ops.authorized_operations} == {
+    "READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE", "DESCRIBE_CONFIGS", "ALTER_CONFIGS"
+}, topic_ops.authorized_operations
+cluster_ops = admin.describe_cluster(include_authorized_operations=True).result(30)
+assert {o.name for o in cluster_ops.authorized_operations} == {
+    "CREATE", "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE", "ALTER", "DESCRIBE"
+}, cluster_ops.authorized_operations
+print("confluent-kafka: authorized operations of a topic and of the cluster ok")

@@ -56,6 +56,19 @@ for p in admin.describe_topics([rf3])[0]["partitions"]:
     assert sorted(replicas) == [0, 1, 2] and sorted(isr) == [0, 1, 2], p
 print("kafka-python: RF=3 topic, 1000 records with acks=all read back where produced, ISR of 3")
 
+# DescribeTopicPartitions (KIP-966; kafka-python 3 has it), two partitions a page: the cursor
+# walks the topic.
+if hasattr(admin, "describe_topic_partitions"):
+    described, cursor = [], None
+    for _ in range(3):
+        page = admin.describe_topic_partitions([rf3], response_partition_limit=2, cursor=cursor)
+        described += [(p["partition_index"], len(p["isr_nodes"])) for t in page["topics"] for p in t["partitions"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert described == [(0, 3), (1, 3), (2, 3)] and cursor is None, (described, cursor)
+    print("kafka-python: DescribeTopicPartitions paged through the RF=3 topic")
+
 # A consumer group (classic protocol): two members share the topic's partitions, read every
 # record once between them, commit, and the committed offsets read back.
 group_values = []

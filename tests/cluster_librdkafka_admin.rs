@@ -1,5 +1,5 @@
 //! Topic administration through librdkafka's admin API: create with configs, describe configs,
-//! grow partitions, delete records, delete topics.
+//! replace them (AlterConfigs), grow partitions, delete records, delete topics.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -7,12 +7,28 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use rdkafka::admin::{ConfigSource, NewPartitions, NewTopic, ResourceSpecifier, TopicReplication};
+use rdkafka::admin::{
+    AlterConfig, ConfigSource, NewPartitions, NewTopic, ResourceSpecifier, TopicReplication,
+};
 use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{BaseRecord, FutureProducer, FutureRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Message, Offset, TopicPartitionList};
+
+/// Creates `topic` through librdkafka's admin API and checks it succeeded.
+async fn create_topics(
+    admin: &rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext>,
+    topic: &NewTopic<'_>,
+) {
+    for result in admin
+        .create_topics([topic], &admin_options())
+        .await
+        .unwrap()
+    {
+        result.unwrap();
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn topic_configs_are_described_with_their_sources() {
@@ -23,13 +39,7 @@ async fn topic_configs_are_described_with_their_sources() {
     let topic = NewTopic::new("configured", 2, TopicReplication::Fixed(1))
         .set("cleanup.policy", "delete")
         .set("segment.bytes", "2097152");
-    for result in admin
-        .create_topics([&topic], &admin_options())
-        .await
-        .unwrap()
-    {
-        result.unwrap();
-    }
+    create_topics(&admin, &topic).await;
     let described = admin
         .describe_configs([&ResourceSpecifier::Topic("configured")], &admin_options())
         .await
@@ -54,6 +64,74 @@ async fn topic_configs_are_described_with_their_sources() {
         (name.as_str(), code),
         ("bad-config", RDKafkaErrorCode::InvalidConfig)
     );
+    cluster.shutdown().await;
+}
+
+/// librdkafka's `AlterConfigs` is Kafka's legacy, non-incremental one (key 33): the overrides
+/// given replace all of the topic's overrides, those left out go back to their defaults;
+/// validate-only changes nothing, nor does a bad value. (The rdkafka crate reports every
+/// resource of an AlterConfigs as done, whatever its error code: the refusals themselves are
+/// checked on the wire, in `wire_protocol.rs`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alter_configs_replaces_a_topics_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    let admin = admin(&bootstrap);
+    let topic = NewTopic::new("replaced", 1, TopicReplication::Fixed(1))
+        .set("cleanup.policy", "compact")
+        .set("segment.bytes", "2097152");
+    create_topics(&admin, &topic).await;
+    let overrides = || async {
+        let described = admin
+            .describe_configs([&ResourceSpecifier::Topic("replaced")], &admin_options())
+            .await
+            .unwrap();
+        let resource = described.into_iter().next().unwrap().unwrap();
+        let mut dynamic: Vec<(String, String)> = resource
+            .entries
+            .iter()
+            .filter(|e| e.source == ConfigSource::DynamicTopic)
+            .map(|e| (e.name.clone(), e.value.clone().unwrap_or_default()))
+            .collect();
+        dynamic.sort();
+        let policy = resource.get("cleanup.policy").unwrap().value.clone();
+        (dynamic, policy)
+    };
+    let alter = |options: rdkafka::admin::AdminOptions, retention: &'static str| {
+        let admin = &admin;
+        async move {
+            let change = AlterConfig::new(ResourceSpecifier::Topic("replaced"))
+                .set("retention.ms", retention)
+                .set("segment.bytes", "2097152");
+            admin.alter_configs([&change], &options).await.unwrap()
+        }
+    };
+
+    let checked = alter(admin_options().validate_only(true), "3600000").await;
+    assert!(checked[0].is_ok(), "{checked:?}");
+    assert_eq!(
+        overrides().await.0,
+        [
+            ("cleanup.policy".to_string(), "compact".to_string()),
+            ("segment.bytes".to_string(), "2097152".to_string())
+        ]
+    );
+
+    let replaced = alter(admin_options(), "3600000").await;
+    assert!(replaced[0].is_ok(), "{replaced:?}");
+    let (dynamic, policy) = overrides().await;
+    assert_eq!(
+        dynamic,
+        [
+            ("retention.ms".to_string(), "3600000".to_string()),
+            ("segment.bytes".to_string(), "2097152".to_string())
+        ]
+    );
+    assert_eq!(policy.as_deref(), Some("delete"));
+
+    alter(admin_options(), "an hour").await;
+    assert_eq!(overrides().await, (dynamic, policy));
     cluster.shutdown().await;
 }
 

@@ -1,7 +1,8 @@
 //! Protocol behaviour over a raw socket: every advertised API answers at every advertised
 //! version, pipelined requests are answered in order, a waiting fetch is woken by a produce,
 //! fetch sessions (KIP-227) answer every session id and epoch as Kafka does, and the APIs
-//! librdkafka's admin client does not cover (DescribeLogDirs, IncrementalAlterConfigs).
+//! librdkafka's admin client does not cover (DescribeLogDirs, IncrementalAlterConfigs, AlterConfigs'
+//! refusals).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -38,6 +39,13 @@ fn default_request(api_key: ApiKey) -> RequestKind {
         ApiKey::IncrementalAlterConfigs => {
             RequestKind::IncrementalAlterConfigs(IncrementalAlterConfigsRequest::default())
         }
+        ApiKey::AlterConfigs => RequestKind::AlterConfigs(AlterConfigsRequest::default()),
+        ApiKey::DescribeAcls => RequestKind::DescribeAcls(DescribeAclsRequest::default()),
+        ApiKey::DescribeTopicPartitions => {
+            RequestKind::DescribeTopicPartitions(DescribeTopicPartitionsRequest::default())
+        }
+        ApiKey::CreateAcls => RequestKind::CreateAcls(CreateAclsRequest::default()),
+        ApiKey::DeleteAcls => RequestKind::DeleteAcls(DeleteAclsRequest::default()),
         ApiKey::DescribeQuorum => RequestKind::DescribeQuorum(DescribeQuorumRequest::default()),
         ApiKey::ElectLeaders => RequestKind::ElectLeaders(ElectLeadersRequest::default()),
         ApiKey::AlterPartitionReassignments => {
@@ -997,5 +1005,307 @@ async fn a_new_cluster_s_first_transactional_id_is_not_told_to_wait_for_the_load
         .await;
     assert_eq!(init.error_code, 0, "{init:?}");
     assert!(init.producer_id.0 >= 0, "{init:?}");
+    cluster.shutdown().await;
+}
+
+/// The legacy AlterConfigs refuses, each with INVALID_REQUEST and Kafka's message, a resource
+/// named twice (both of its entries), a config key named twice, a null value and a broker
+/// resource; a bad value with INVALID_CONFIG and a missing topic with UNKNOWN_TOPIC_OR_PARTITION;
+/// and still applies a good resource of the same request, answering in request order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alter_configs_refuses_what_kafka_refuses_resource_by_resource() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let addr = cluster.bootstrap_servers();
+    for topic in ["twice", "keys", "nulls", "good", "bad"] {
+        create_topic(&addr, topic, 1).await;
+    }
+    let mut conn = RawConnection::connect(&addr).await;
+    let resource = |kind: i8, name: &str, configs: &[(&str, Option<&str>)]| {
+        alter_configs_request::AlterConfigsResource::default()
+            .with_resource_type(kind)
+            .with_resource_name(StrBytes::from_string(name.to_string()))
+            .with_configs(
+                configs
+                    .iter()
+                    .map(|(k, v)| {
+                        alter_configs_request::AlterableConfig::default()
+                            .with_name(StrBytes::from_string(k.to_string()))
+                            .with_value(v.map(|v| StrBytes::from_string(v.to_string())))
+                    })
+                    .collect(),
+            )
+    };
+    let request = AlterConfigsRequest::default().with_resources(vec![
+        resource(2, "twice", &[("retention.ms", Some("1000"))]),
+        resource(
+            2,
+            "keys",
+            &[("retention.ms", Some("1")), ("retention.ms", Some("2"))],
+        ),
+        resource(2, "nulls", &[("retention.ms", None), ("segment.ms", None)]),
+        resource(4, "0", &[("log.retention.ms", Some("1000"))]),
+        resource(2, "good", &[("retention.ms", Some("7200000"))]),
+        resource(2, "twice", &[("segment.ms", Some("1000"))]),
+        resource(2, "bad", &[("retention.ms", Some("an hour"))]),
+        resource(2, "missing", &[("retention.ms", Some("1000"))]),
+    ]);
+    let response: AlterConfigsResponse = conn.call(ApiKey::AlterConfigs, 2, &request).await;
+    let answers: Vec<(&str, i16, Option<&str>)> = response
+        .responses
+        .iter()
+        .map(|r| {
+            (
+                r.resource_name.as_str(),
+                r.error_code,
+                r.error_message.as_ref().map(|m| m.as_str()),
+            )
+        })
+        .collect();
+    let invalid = ResponseError::InvalidRequest.code();
+    assert_eq!(
+        answers[0],
+        (
+            "twice",
+            invalid,
+            Some("Each resource must appear at most once.")
+        )
+    );
+    assert_eq!(
+        answers[1],
+        ("keys", invalid, Some("Error due to duplicate config keys"))
+    );
+    assert_eq!(
+        answers[2],
+        (
+            "nulls",
+            invalid,
+            Some("Null value not supported for : retention.ms, segment.ms")
+        )
+    );
+    assert_eq!((answers[3].0, answers[3].1), ("0", invalid));
+    assert_eq!(answers[4], ("good", 0, None));
+    assert_eq!(
+        answers[5],
+        (
+            "twice",
+            invalid,
+            Some("Each resource must appear at most once.")
+        )
+    );
+    assert_eq!(
+        (answers[6].0, answers[6].1),
+        ("bad", ResponseError::InvalidConfig.code())
+    );
+    assert_eq!(
+        answers[7],
+        (
+            "missing",
+            ResponseError::UnknownTopicOrPartition.code(),
+            Some("The topic 'missing' does not exist.")
+        )
+    );
+    cluster.shutdown().await;
+}
+
+/// Without an authorizer (kf has none), the ACL APIs answer as a Kafka broker without
+/// `authorizer.class.name`: SECURITY_DISABLED, one result per creation and per filter.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acl_apis_answer_security_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let mut conn = RawConnection::connect(&cluster.bootstrap_servers()).await;
+    let disabled = ResponseError::SecurityDisabled.code();
+    let described: DescribeAclsResponse = conn
+        .call(ApiKey::DescribeAcls, 3, &DescribeAclsRequest::default())
+        .await;
+    assert_eq!(described.error_code, disabled);
+    assert!(described.resources.is_empty());
+    let created: CreateAclsResponse = conn
+        .call(
+            ApiKey::CreateAcls,
+            3,
+            &CreateAclsRequest::default().with_creations(vec![
+                create_acls_request::AclCreation::default(),
+                create_acls_request::AclCreation::default(),
+            ]),
+        )
+        .await;
+    let codes: Vec<i16> = created.results.iter().map(|r| r.error_code).collect();
+    assert_eq!(codes, [disabled, disabled]);
+    let deleted: DeleteAclsResponse = conn
+        .call(
+            ApiKey::DeleteAcls,
+            3,
+            &DeleteAclsRequest::default()
+                .with_filters(vec![delete_acls_request::DeleteAclsFilter::default()]),
+        )
+        .await;
+    assert_eq!(deleted.filter_results.len(), 1);
+    assert_eq!(deleted.filter_results[0].error_code, disabled);
+    assert!(deleted.filter_results[0].matching_acls.is_empty());
+    cluster.shutdown().await;
+}
+
+/// DescribeTopicPartitions (KIP-966) pages through the named topics in name order, the cursor
+/// saying where the next page starts, as Kafka's handler does: a missing topic answers
+/// UNKNOWN_TOPIC_OR_PARTITION without counting against the limit, a cursor at a topic not named
+/// or at a negative partition makes every named topic INVALID_REQUEST, and with no topic named
+/// every topic is described.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn describe_topic_partitions_pages_with_a_cursor() {
+    use describe_topic_partitions_request::{Cursor, TopicRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let addr = cluster.bootstrap_servers();
+    create_topic(&addr, "pages-b", 3).await;
+    create_topic(&addr, "pages-a", 5).await;
+    let mut conn = RawConnection::connect(&addr).await;
+    let request = |names: &[&str], limit: i32, cursor: Option<(&str, i32)>| {
+        DescribeTopicPartitionsRequest::default()
+            .with_topics(
+                names
+                    .iter()
+                    .map(|n| {
+                        TopicRequest::default()
+                            .with_name(TopicName(StrBytes::from_string(n.to_string())))
+                    })
+                    .collect(),
+            )
+            .with_response_partition_limit(limit)
+            .with_cursor(cursor.map(|(topic, partition)| {
+                Cursor::default()
+                    .with_topic_name(TopicName(StrBytes::from_string(topic.to_string())))
+                    .with_partition_index(partition)
+            }))
+    };
+    // (topic, error, partition indexes) of each answered topic, and the next cursor.
+    type Page = (Vec<(String, i16, Vec<i32>)>, Option<(String, i32)>);
+    let page = |response: DescribeTopicPartitionsResponse| -> Page {
+        (
+            response
+                .topics
+                .iter()
+                .map(|t| {
+                    (
+                        t.name.as_ref().unwrap().to_string(),
+                        t.error_code,
+                        t.partitions.iter().map(|p| p.partition_index).collect(),
+                    )
+                })
+                .collect(),
+            response
+                .next_cursor
+                .map(|c| (c.topic_name.to_string(), c.partition_index)),
+        )
+    };
+    let names = ["pages-b", "missing", "pages-a"];
+    let unknown = ResponseError::UnknownTopicOrPartition.code();
+    let first = conn
+        .call(
+            ApiKey::DescribeTopicPartitions,
+            0,
+            &request(&names, 4, None),
+        )
+        .await;
+    assert_eq!(
+        page(first),
+        (
+            vec![
+                ("missing".to_string(), unknown, vec![]),
+                ("pages-a".to_string(), 0, vec![0, 1, 2, 3])
+            ],
+            Some(("pages-a".to_string(), 4))
+        )
+    );
+    let second = conn
+        .call(
+            ApiKey::DescribeTopicPartitions,
+            0,
+            &request(&names, 4, Some(("pages-a", 4))),
+        )
+        .await;
+    assert_eq!(
+        page(second),
+        (
+            vec![
+                ("pages-a".to_string(), 0, vec![4]),
+                ("pages-b".to_string(), 0, vec![0, 1, 2])
+            ],
+            None
+        )
+    );
+    let invalid = ResponseError::InvalidRequest.code();
+    for cursor in [("elsewhere", 0), ("pages-a", -1)] {
+        let refused = conn
+            .call(
+                ApiKey::DescribeTopicPartitions,
+                0,
+                &request(&names, 4, Some(cursor)),
+            )
+            .await;
+        let (topics, next) = page(refused);
+        assert!(
+            topics.iter().all(|(_, error, _)| *error == invalid),
+            "{topics:?}"
+        );
+        assert_eq!((topics.len(), next), (3, None));
+    }
+    let all = conn
+        .call(
+            ApiKey::DescribeTopicPartitions,
+            0,
+            &request(&[], 2000, None),
+        )
+        .await;
+    let (topics, next) = page(all);
+    let described: Vec<(&str, usize)> = topics
+        .iter()
+        .map(|(name, _, partitions)| (name.as_str(), partitions.len()))
+        .collect();
+    assert_eq!(
+        (described, next),
+        (vec![("pages-a", 5), ("pages-b", 3)], None)
+    );
+    cluster.shutdown().await;
+}
+
+/// Authorized operations are answered only when asked for, and then (no authorizer) as every
+/// operation of the resource; the cluster's in Metadata only at v8-10, as Kafka (later versions
+/// have no such flag and leave them to DescribeCluster).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorized_operations_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let addr = cluster.bootstrap_servers();
+    create_topic(&addr, "ops", 1).await;
+    let mut conn = RawConnection::connect(&addr).await;
+    // The cluster's flag exists up to v10 only.
+    let metadata = |asked: bool, version: i16| {
+        MetadataRequest::default()
+            .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+            )
+            .with_name(Some(TopicName(StrBytes::from_static_str("ops"))))]))
+            .with_include_topic_authorized_operations(asked)
+            .with_include_cluster_authorized_operations(asked && version <= 10)
+    };
+    let (all_topic_ops, all_cluster_ops) = (3576, 8096);
+    for (version, asked, topic_ops, cluster_ops) in [
+        (10, true, all_topic_ops, all_cluster_ops),
+        (12, true, all_topic_ops, i32::MIN),
+        (12, false, i32::MIN, i32::MIN),
+    ] {
+        let response: MetadataResponse = conn
+            .call(ApiKey::Metadata, version, &metadata(asked, version))
+            .await;
+        assert_eq!(
+            (
+                response.topics[0].topic_authorized_operations,
+                response.cluster_authorized_operations
+            ),
+            (topic_ops, cluster_ops),
+            "v{version}, asked: {asked}"
+        );
+    }
     cluster.shutdown().await;
 }

@@ -168,6 +168,21 @@ async fn route(
         RequestKind::DescribeConfigs(r) => {
             ResponseKind::DescribeConfigs(handlers::describe_configs::handle(broker, header, r))
         }
+        RequestKind::DescribeTopicPartitions(r) => ResponseKind::DescribeTopicPartitions(
+            handlers::describe_topic_partitions::handle(broker, header, r),
+        ),
+        RequestKind::DescribeAcls(r) => {
+            ResponseKind::DescribeAcls(handlers::describe_acls::handle(broker, header, r))
+        }
+        RequestKind::CreateAcls(r) => {
+            ResponseKind::CreateAcls(handlers::create_acls::handle(broker, header, r))
+        }
+        RequestKind::DeleteAcls(r) => {
+            ResponseKind::DeleteAcls(handlers::delete_acls::handle(broker, header, r))
+        }
+        RequestKind::AlterConfigs(r) => {
+            ResponseKind::AlterConfigs(handlers::alter_configs::handle(broker, header, r).await)
+        }
         RequestKind::IncrementalAlterConfigs(r) => ResponseKind::IncrementalAlterConfigs(
             handlers::incremental_alter_configs::handle(broker, header, r).await,
         ),

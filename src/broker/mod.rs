@@ -3,6 +3,7 @@
 //! own [`MetadataImage`](crate::metadata::MetadataImage); metadata changes go to the active
 //! controller through the quorum.
 
+pub mod authorized_operations;
 pub mod cleaner;
 pub mod connection;
 pub mod dispatch;

@@ -141,13 +141,21 @@ impl ClusterMetadata {
         }
     }
 
-    /// The partition's metadata, if known.
+    /// The partition's metadata, if known. Partitions are sorted by index and, but for a
+    /// partition missing from a response, are numbered 0..n: the slot of that index is looked
+    /// at first (one memory access instead of a search's ~14 over 10,000 partitions).
     pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionMetadata> {
         let partitions = &self.topics.get(topic)?.partitions;
-        partitions
-            .binary_search_by_key(&partition, |p| p.partition)
+        let slot = usize::try_from(partition)
             .ok()
-            .map(|i| &partitions[i])
+            .and_then(|i| partitions.get(i));
+        match slot {
+            Some(p) if p.partition == partition => Some(p),
+            _ => partitions
+                .binary_search_by_key(&partition, |p| p.partition)
+                .ok()
+                .map(|i| &partitions[i]),
+        }
     }
 
     /// The current leader of a partition, if it has one.
@@ -162,4 +170,44 @@ impl ClusterMetadata {
 /// the collect reuses the allocation).
 fn broker_ids(ids: Vec<kafka_protocol::messages::BrokerId>) -> Vec<i32> {
     ids.into_iter().map(|b| b.0).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn partition(index: i32) -> PartitionMetadata {
+        PartitionMetadata {
+            partition: index,
+            error_code: 0,
+            leader_id: index * 10,
+            leader_epoch: 0,
+            replicas: vec![index * 10],
+            isr: vec![index * 10],
+            offline_replicas: Vec::new(),
+        }
+    }
+
+    /// Found by its slot when the indexes are dense, by a search past a gap (a partition a
+    /// response left out), and never as another index's partition.
+    #[test]
+    fn partitions_are_found_by_slot_or_search() {
+        let mut metadata = ClusterMetadata::default();
+        metadata.topics.insert(
+            "t".to_string(),
+            TopicMetadata {
+                name: "t".to_string(),
+                topic_id: Uuid::nil(),
+                error_code: 0,
+                is_internal: false,
+                partitions: [0, 1, 3, 4].into_iter().map(partition).collect(),
+            },
+        );
+        let leader = |index| metadata.partition("t", index).map(|p| p.leader_id);
+        assert_eq!(leader(1), Some(10));
+        assert_eq!(leader(3), Some(30));
+        assert_eq!(leader(4), Some(40));
+        assert_eq!((leader(2), leader(5), leader(-1)), (None, None, None));
+        assert!(metadata.partition("other", 0).is_none());
+    }
 }

@@ -43,6 +43,10 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::DescribeConfigs, 1, 4),
     range(ApiKey::DescribeLogDirs, 1, 4),
     range(ApiKey::CreatePartitions, 0, 3),
+    range(ApiKey::DescribeAcls, 1, 3),
+    range(ApiKey::CreateAcls, 1, 3),
+    range(ApiKey::DeleteAcls, 1, 3),
+    range(ApiKey::AlterConfigs, 0, 2),
     range(ApiKey::ElectLeaders, 0, 2),
     range(ApiKey::AlterPartitionReassignments, 0, 0),
     range(ApiKey::ListPartitionReassignments, 0, 0),
@@ -64,6 +68,7 @@ pub const SUPPORTED_APIS: &[ApiRange] = &[
     range(ApiKey::ListTransactions, 0, 1),
     range(ApiKey::ConsumerGroupHeartbeat, 0, 1),
     range(ApiKey::ConsumerGroupDescribe, 0, 1),
+    range(ApiKey::DescribeTopicPartitions, 0, 0),
 ];
 
 /// The supported range of `api_key`, if kf serves it.

@@ -3,9 +3,7 @@
 //! Each consumer-protocol group's state, group and assignment epochs, assignor and members with
 //! their current and target assignments. A group that does not exist, or is a classic group,
 //! is GROUP_ID_NOT_FOUND, as Kafka.
-//!
-//! Differs from Kafka: no ACLs, so `authorized_operations` is never computed (i32::MIN, "not
-//! provided").
+//! With no authorizer, `authorized_operations` (when asked) is every group operation.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::consumer_group_describe_response::{
@@ -17,6 +15,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 use uuid::Uuid;
 
+use crate::broker::authorized_operations::{self, if_asked};
 use crate::broker::Broker;
 
 /// MemberType of v1: a member speaking the classic protocol in the group, or the consumer one.
@@ -46,7 +45,10 @@ pub async fn handle(
     for group_id in request.group_ids {
         let described = DescribedGroup::default()
             .with_group_id(group_id.clone())
-            .with_authorized_operations(i32::MIN);
+            .with_authorized_operations(if_asked(
+                request.include_authorized_operations,
+                authorized_operations::GROUP,
+            ));
         groups.push(
             match broker.groups.describe_consumer_group(&group_id).await {
                 Err(e) => described.with_error_code(e.code()),

@@ -13,11 +13,11 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
+use crate::broker::authorized_operations::{self, if_asked};
 use crate::broker::listener::ListenerName;
 use crate::broker::Broker;
 
 const BROKER_ENDPOINTS: i8 = 1;
-const OPERATIONS_OMITTED: i32 = i32::MIN;
 
 pub fn handle(
     broker: &Broker,
@@ -31,7 +31,10 @@ pub fn handle(
         .with_cluster_id(StrBytes::from_string(
             image.cluster_id.clone().unwrap_or_default(),
         ))
-        .with_cluster_authorized_operations(OPERATIONS_OMITTED);
+        .with_cluster_authorized_operations(if_asked(
+            request.include_cluster_authorized_operations,
+            authorized_operations::CLUSTER,
+        ));
     if header.request_api_version >= 1 && request.endpoint_type != BROKER_ENDPOINTS {
         return response
             .with_error_code(ResponseError::UnsupportedEndpointType.code())

@@ -3,15 +3,14 @@
 //! Each group's state, protocol and members from its task; member metadata and assignments
 //! only while the group is Stable, as Kafka. An unknown group is "Dead" with no error before
 //! v6 and GROUP_ID_NOT_FOUND from v6.
-//!
-//! Differs from Kafka: no ACLs, so `authorized_operations` is never computed (i32::MIN, "not
-//! provided").
+//! With no authorizer, `authorized_operations` (when asked) is every group operation.
 
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::{DescribeGroupsRequest, DescribeGroupsResponse, RequestHeader};
 use kafka_protocol::protocol::StrBytes;
 
+use crate::broker::authorized_operations::{self, if_asked};
 use crate::broker::Broker;
 
 pub async fn handle(
@@ -23,7 +22,10 @@ pub async fn handle(
     for group_id in request.groups {
         let described = DescribedGroup::default()
             .with_group_id(group_id.clone())
-            .with_authorized_operations(i32::MIN);
+            .with_authorized_operations(if_asked(
+                request.include_authorized_operations,
+                authorized_operations::GROUP,
+            ));
         groups.push(match broker.groups.describe_group(&group_id).await {
             Err(e) => described.with_error_code(e.code()),
             Ok(None) if header.request_api_version >= 6 => described

@@ -41,13 +41,21 @@ pub async fn handle(
             .with_resource_type(resource.resource_type)
             .with_resource_name(resource.resource_name);
         responses.push(match outcome {
-            Ok(()) => response,
+            Ok(()) => response.with_error_message(None),
             Err(e) => response
                 .with_error_code(e.code.code())
                 .with_error_message(e.message.map(StrBytes::from_string)),
         });
     }
     IncrementalAlterConfigsResponse::default().with_responses(responses)
+}
+
+/// kf's answer to a change of broker configs, here and in AlterConfigs.
+pub(super) fn dynamic_broker_configs_refused() -> ApiError {
+    ApiError::new(
+        ResponseError::InvalidRequest,
+        "kf brokers take their configs at start (kf cluster up -c KEY=VALUE); dynamic broker configs are not supported",
+    )
 }
 
 async fn alter(
@@ -58,10 +66,7 @@ async fn alter(
     let config_resource = config_resource(resource.resource_type, resource.resource_name.as_str())
         .map_err(|e| resource_error(e, resource.resource_type))?;
     if let ConfigResource::Broker(_) = config_resource {
-        return Err(ApiError::new(
-            ResponseError::InvalidRequest,
-            "kf brokers take their configs at start (kf cluster up -c KEY=VALUE); dynamic broker configs are not supported",
-        ));
+        return Err(dynamic_broker_configs_refused());
     }
     let ops = resource
         .configs
@@ -92,14 +97,24 @@ async fn alter(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    match broker
-        .controller_call(ControllerRequest::AlterConfigs {
+    change_configs(
+        broker,
+        ControllerRequest::AlterConfigs {
             resource: config_resource,
             ops,
             validate_only,
-        })
-        .await?
-    {
+        },
+    )
+    .await
+}
+
+/// Asks the controller for a config change (`AlterConfigs` or `ReplaceConfigs`), here and in
+/// AlterConfigs.
+pub(super) async fn change_configs(
+    broker: &Broker,
+    request: ControllerRequest,
+) -> Result<(), ApiError> {
+    match broker.controller_call(request).await? {
         ControllerResponse::AlterConfigs(result) => result,
         _ => Err(ApiError::bare(ResponseError::UnknownServerError)),
     }

@@ -25,12 +25,10 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
+use crate::broker::authorized_operations::{self, if_asked};
 use crate::broker::listener::ListenerName;
 use crate::broker::Broker;
-use crate::metadata::{MetadataImage, TopicImage};
-
-/// Kafka's "authorized operations not requested" sentinel.
-const OPERATIONS_OMITTED: i32 = i32::MIN;
+use crate::metadata::{MetadataImage, PartitionImage, TopicImage};
 
 pub async fn handle(
     broker: &Broker,
@@ -67,7 +65,7 @@ pub async fn handle(
         }
     }
 
-    let topics = match requested {
+    let topics: Vec<MetadataResponseTopic> = match requested {
         None => image
             .topics
             .values()
@@ -83,11 +81,24 @@ pub async fn handle(
                 },
                 Requested::UnknownId(id) => MetadataResponseTopic::default()
                     .with_error_code(ResponseError::UnknownTopicId.code())
-                    .with_topic_id(id)
-                    .with_topic_authorized_operations(OPERATIONS_OMITTED),
+                    .with_topic_id(id),
             })
             .collect(),
     };
+    let topics = topics
+        .into_iter()
+        .map(|t| {
+            t.with_topic_authorized_operations(if_asked(
+                request.include_topic_authorized_operations,
+                authorized_operations::TOPIC,
+            ))
+        })
+        .collect();
+    // Kafka answers the cluster's operations in v8-10 only (KIP-430, then DescribeCluster).
+    let cluster_operations = if_asked(
+        (8..=10).contains(&version) && request.include_cluster_authorized_operations,
+        authorized_operations::CLUSTER,
+    );
 
     let brokers = image
         .alive_brokers()
@@ -107,7 +118,7 @@ pub async fn handle(
         .with_cluster_id(image.cluster_id.clone().map(StrBytes::from_string))
         .with_controller_id(BrokerId(broker.quorum.leader_id().unwrap_or(-1)))
         .with_topics(topics)
-        .with_cluster_authorized_operations(OPERATIONS_OMITTED)
+        .with_cluster_authorized_operations(cluster_operations)
 }
 
 enum Requested {
@@ -136,7 +147,46 @@ fn missing_topic_response(name: &str) -> MetadataResponseTopic {
     MetadataResponseTopic::default()
         .with_error_code(error.code())
         .with_name(Some(TopicName(StrBytes::from_string(name.to_string()))))
-        .with_topic_authorized_operations(OPERATIONS_OMITTED)
+}
+
+/// A partition as Metadata and DescribeTopicPartitions answer it: its leader only while that
+/// broker is alive (-1 otherwise, with why: KAFKA_STORAGE_ERROR when a replica's log is
+/// offline, else LEADER_NOT_AVAILABLE), and the replicas whose logs are offline.
+pub struct PartitionStatus {
+    pub error: i16,
+    pub leader_id: BrokerId,
+    pub offline_replicas: Vec<BrokerId>,
+}
+
+pub fn partition_status(
+    image: &MetadataImage,
+    topic: &TopicImage,
+    p: &PartitionImage,
+) -> PartitionStatus {
+    let online = |id: &i32| image.replica_online(*id, &topic.topic_id, p.partition);
+    let offline_replicas: Vec<BrokerId> = p
+        .replicas
+        .iter()
+        .filter(|r| !online(r))
+        .map(|r| BrokerId(*r))
+        .collect();
+    let leader_alive = image.brokers.get(&p.leader).is_some_and(|b| b.alive);
+    let error = if leader_alive {
+        0
+    } else if p
+        .replicas
+        .iter()
+        .any(|r| image.replica_offline(*r, &topic.topic_id, p.partition))
+    {
+        ResponseError::KafkaStorageError.code()
+    } else {
+        ResponseError::LeaderNotAvailable.code()
+    };
+    PartitionStatus {
+        error,
+        leader_id: BrokerId(if leader_alive { p.leader } else { -1 }),
+        offline_replicas,
+    }
 }
 
 fn topic_response(image: &MetadataImage, topic: &TopicImage) -> MetadataResponseTopic {
@@ -144,33 +194,15 @@ fn topic_response(image: &MetadataImage, topic: &TopicImage) -> MetadataResponse
         .partitions
         .values()
         .map(|p| {
-            let online = |id: &i32| image.replica_online(*id, &topic.topic_id, p.partition);
-            let offline: Vec<BrokerId> = p
-                .replicas
-                .iter()
-                .filter(|r| !online(r))
-                .map(|r| BrokerId(*r))
-                .collect();
-            let leader_alive = image.brokers.get(&p.leader).is_some_and(|b| b.alive);
-            let error = if leader_alive {
-                0
-            } else if p
-                .replicas
-                .iter()
-                .any(|r| image.replica_offline(*r, &topic.topic_id, p.partition))
-            {
-                ResponseError::KafkaStorageError.code()
-            } else {
-                ResponseError::LeaderNotAvailable.code()
-            };
+            let status = partition_status(image, topic, p);
             MetadataResponsePartition::default()
-                .with_error_code(error)
+                .with_error_code(status.error)
                 .with_partition_index(p.partition)
-                .with_leader_id(BrokerId(if leader_alive { p.leader } else { -1 }))
+                .with_leader_id(status.leader_id)
                 .with_leader_epoch(p.leader_epoch)
                 .with_replica_nodes(p.replicas.iter().map(|r| BrokerId(*r)).collect())
                 .with_isr_nodes(p.isr.iter().map(|r| BrokerId(*r)).collect())
-                .with_offline_replicas(offline)
+                .with_offline_replicas(status.offline_replicas)
         })
         .collect();
     MetadataResponseTopic::default()
@@ -178,7 +210,6 @@ fn topic_response(image: &MetadataImage, topic: &TopicImage) -> MetadataResponse
         .with_topic_id(topic.topic_id)
         .with_is_internal(is_internal_topic(&topic.name))
         .with_partitions(partitions)
-        .with_topic_authorized_operations(OPERATIONS_OMITTED)
 }
 
 /// Kafka's internal topics, hidden from nothing but flagged for clients (and closed to Produce).

@@ -1,6 +1,7 @@
 //! IncrementalAlterConfigs, as KRaft's `ConfigurationControlManager`: SET, DELETE, APPEND and
 //! SUBTRACT applied to a resource's current overrides, each resulting value checked by the
-//! broker's validator, all written or none.
+//! broker's validator, all written or none. The legacy AlterConfigs (its `legacyAlterConfigs`)
+//! replaces the overrides: a SET of each given config and a DELETE of every other override.
 //!
 //! Deviation: kf's controller has no config schema, so APPEND and SUBTRACT work on the current
 //! override as a comma-separated list (empty when unset) for any key; Kafka refuses them on
@@ -33,6 +34,32 @@ pub fn alter_configs(
         response: ControllerResponse::AlterConfigs(response),
         records,
     }
+}
+
+/// AlterConfigs (key 33): the resource's overrides become exactly `configs`, decided against
+/// the controller's own image, so that no other change slips in between.
+pub fn replace_configs(
+    image: &MetadataImage,
+    settings: &ControllerSettings,
+    resource: &ConfigResource,
+    configs: &[(String, String)],
+    validate_only: bool,
+) -> Decision {
+    let given: BTreeSet<&str> = configs.iter().map(|(name, _)| name.as_str()).collect();
+    let sets = configs.iter().map(|(name, value)| AlterConfigOp {
+        name: name.clone(),
+        op: AlterConfigOpType::Set(value.clone()),
+    });
+    let deletes = image
+        .configs_of(resource)
+        .into_keys()
+        .filter(|name| !given.contains(name.as_str()))
+        .map(|name| AlterConfigOp {
+            name,
+            op: AlterConfigOpType::Delete,
+        });
+    let ops: Vec<AlterConfigOp> = sets.chain(deletes).collect();
+    alter_configs(image, settings, resource, &ops, validate_only)
 }
 
 fn plan(

@@ -312,6 +312,17 @@ impl Controller {
             } => {
                 alter_configs::alter_configs(&image, &self.settings, &resource, &ops, validate_only)
             }
+            ControllerRequest::ReplaceConfigs {
+                resource,
+                configs,
+                validate_only,
+            } => alter_configs::replace_configs(
+                &image,
+                &self.settings,
+                &resource,
+                &configs,
+                validate_only,
+            ),
             ControllerRequest::AllocateProducerIds { broker_id } => {
                 brokers::allocate_producer_ids(&image, broker_id)
             }

@@ -163,6 +163,13 @@ pub enum ControllerRequest {
         ops: Vec<AlterConfigOp>,
         validate_only: bool,
     },
+    /// AlterConfigs (key 33) of one resource: its overrides become exactly `configs` (names
+    /// unique), the others deleted.
+    ReplaceConfigs {
+        resource: ConfigResource,
+        configs: Vec<(String, String)>,
+        validate_only: bool,
+    },
     AllocateProducerIds {
         broker_id: i32,
     },
