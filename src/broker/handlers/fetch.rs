@@ -488,7 +488,7 @@ impl Reader<'_> {
     ) -> Result<(), ResponseError> {
         let asked = &partition.request;
         let (replica, leader_epoch) = self.local_replica(image, partition, lookup)?;
-        if let Some(preferred) = self.preferred_read_replica(image, &replica, asked.fetch_offset) {
+        if let Some(preferred) = self.preferred_read_replica(image, replica, asked.fetch_offset) {
             // The consumer goes to the follower: no read here, only the partition's offsets.
             let offsets = replica.offsets()?;
             read.preferred_read_replica = Some(preferred);
@@ -555,7 +555,7 @@ impl Reader<'_> {
                 continue;
             }
             let replica = self.local_replica(&image, partition, lookup).ok();
-            news |= waits.watch(index, replica.map(|(replica, _)| replica));
+            news |= waits.watch(index, replica.map(|(replica, _)| replica.clone()));
         }
         news
     }
@@ -563,18 +563,19 @@ impl Reader<'_> {
     /// The partition's replica on this broker (Kafka's `localLogWithEpochOrThrow`), and its
     /// leader epoch: its leader for followers and for consumers below v11, any replica for
     /// other consumers; the stated leader epoch is checked either way (KIP-320). Found through
-    /// `lookup` while that holds (see [`ReplicaLookup`]), else looked up and kept there.
-    fn local_replica(
+    /// `lookup` while that holds (see [`ReplicaLookup`]), else looked up and kept there; lent
+    /// from there, not cloned: a clone touches two reference counts per partition per read.
+    fn local_replica<'l>(
         &self,
         image: &Arc<MetadataImage>,
         partition: &FetchPartition,
-        lookup: &mut Option<ReplicaLookup>,
-    ) -> Result<(Replica, i32), ResponseError> {
+        lookup: &'l mut Option<ReplicaLookup>,
+    ) -> Result<(&'l Replica, i32), ResponseError> {
         let replicas = &self.broker.replicas;
-        let replica = match lookup.as_ref().and_then(|l| l.get(replicas, image)) {
-            Some(replica) => replica.clone(),
-            None => {
-                *lookup = None;
+        // Moved out and back: no reference count is touched.
+        let found = match lookup.take() {
+            Some(found) if found.get(replicas, image).is_some() => found,
+            _ => {
                 let topic = partition
                     .topic
                     .as_deref()
@@ -587,9 +588,10 @@ impl Reader<'_> {
                         return Err(ResponseError::InconsistentTopicId);
                     }
                 }
-                lookup.insert(found).replica().clone()
+                found
             }
         };
+        let replica = lookup.insert(found).replica();
         let epoch = partition.request.current_leader_epoch;
         let leader_epoch = match self.client_rack {
             None => replica.partition.check_leader(epoch)?,
