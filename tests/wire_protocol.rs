@@ -1,8 +1,9 @@
 //! Protocol behaviour over a raw socket: every advertised API answers at every advertised
 //! version, pipelined requests are answered in order, a waiting fetch is woken by a produce,
-//! fetch sessions (KIP-227) answer every session id and epoch as Kafka does, and the APIs
-//! librdkafka's admin client does not cover (DescribeLogDirs, IncrementalAlterConfigs, AlterConfigs'
-//! refusals).
+//! fetch sessions (KIP-227) answer every session id and epoch as Kafka does, and what
+//! librdkafka's admin client does not cover: DescribeLogDirs, IncrementalAlterConfigs,
+//! AlterConfigs' refusals, the ACL APIs without an authorizer, DescribeTopicPartitions' paging,
+//! and authorized operations.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

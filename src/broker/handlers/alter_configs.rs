@@ -9,7 +9,9 @@
 //! Answers come in request order.
 //!
 //! Differs from Kafka as IncrementalAlterConfigs does: broker configs (type 4) are refused with
-//! INVALID_REQUEST, since a kf broker reads its configs once at start.
+//! INVALID_REQUEST, since a kf broker reads its configs once at start; so are group (32) and
+//! client-metrics (16) configs, which kf does not have (Kafka 4 takes them), with "Unsupported
+//! resource type" where Kafka says "Unknown resource type" of a type it does not know.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -74,12 +76,14 @@ async fn replace(
             "Error due to duplicate config keys",
         ));
     }
-    let nulls: Vec<&str> = resource
-        .configs
-        .iter()
-        .filter(|c| c.value.is_none())
-        .map(|c| c.name.as_str())
-        .collect();
+    let mut configs = Vec::with_capacity(resource.configs.len());
+    let mut nulls = Vec::new();
+    for config in &resource.configs {
+        match &config.value {
+            Some(value) => configs.push((config.name.to_string(), value.to_string())),
+            None => nulls.push(config.name.as_str()),
+        }
+    }
     if !nulls.is_empty() {
         return Err(ApiError::new(
             ResponseError::InvalidRequest,
@@ -91,11 +95,6 @@ async fn replace(
     if let ConfigResource::Broker(_) = config_resource {
         return Err(dynamic_broker_configs_refused());
     }
-    let configs = resource
-        .configs
-        .iter()
-        .filter_map(|c| Some((c.name.to_string(), c.value.as_ref()?.to_string())))
-        .collect();
     change_configs(
         broker,
         ControllerRequest::ReplaceConfigs {

@@ -5,7 +5,8 @@
 //!
 //! Differs from Kafka: dynamic broker configs (type 4) are refused with INVALID_REQUEST, since a
 //! kf broker reads its configs once at start (`kf cluster up -c KEY=VALUE`). Other resource types
-//! get INVALID_REQUEST as in Kafka. The answer comes once the other brokers of the process have
+//! get INVALID_REQUEST, as Kafka answers a type it does not know; Kafka 4 takes group (32) and
+//! client-metrics (16) configs, which kf does not have. The answer comes once the other brokers of the process have
 //! applied the records too (up to 1 s, as for every controller call:
 //! `MetadataQuorum::controller_call`), so a DescribeConfigs to any broker right after it sees
 //! the change; Kafka's brokers catch up on their own.
