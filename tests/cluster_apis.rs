@@ -814,7 +814,8 @@ async fn read_records(consumer: &mut Consumer, count: usize) -> Vec<(i32, i64, S
 /// kf's consumer fetches from each broker in an incremental fetch session (KIP-227): after the
 /// first, full, fetch, its fetches continue the session (the broker takes each next epoch)
 /// while it reads every record once, records written after it caught up, and a seeked
-/// partition again (its new position is sent: the broker's session held the old one).
+/// partition again (its new position is sent: the broker's session held the old one); closing,
+/// it closes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kf_consumer_reads_through_incremental_fetch_sessions() {
     let dir = tempfile::tempdir().unwrap();
@@ -878,5 +879,13 @@ async fn kf_consumer_reads_through_incremental_fetch_sessions() {
     let again = read_records(&mut consumer, 15).await;
     let offsets: Vec<(i32, i64)> = again.iter().map(|(p, o, _)| (*p, *o)).collect();
     assert_eq!(offsets, (0..15).map(|o| (0, o)).collect::<Vec<_>>());
+
+    // Closing, it closes each broker's session: the brokers hold none.
+    consumer.close_fetch_sessions().await;
+    assert!(consumer.fetch_sessions().is_empty());
+    for broker in 0..3 {
+        let held = cluster.broker(broker).unwrap().fetch_sessions.len();
+        assert_eq!(held, 0, "broker {broker} closed the consumer's session");
+    }
     cluster.shutdown().await;
 }
