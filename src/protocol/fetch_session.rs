@@ -271,7 +271,7 @@ impl<T: SessionTopic> FetchSessionHandler<T> {
     /// once instead of keeping it until evicted; `None` when no session is open. This handler
     /// then holds no session: a fetch after it is full.
     pub fn close(&mut self) -> Option<SessionFetch> {
-        let session_id = std::mem::replace(self, Self::default()).id;
+        let session_id = std::mem::take(self).id;
         (session_id != NO_SESSION).then(|| SessionFetch {
             session_id,
             epoch: FINAL_EPOCH,
@@ -313,7 +313,9 @@ mod tests {
         assert!(session.close().is_none(), "no session to close");
         session.next_fetch(vec![(topic, partition(0, 5))]);
         assert!(!session.answered(0, 42));
-        let close = session.close().expect("a session is open");
+        let Some(close) = session.close() else {
+            panic!("a session is open");
+        };
         assert_eq!((close.session_id, close.epoch), (42, FINAL_EPOCH));
         assert!(close.topics.is_empty() && close.forgotten.is_empty());
         assert_eq!(session.session(), (NO_SESSION, INITIAL_EPOCH));
