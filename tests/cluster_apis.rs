@@ -414,114 +414,78 @@ async fn an_isolated_leader_is_fenced_by_the_majority_and_returns_when_healed() 
     cluster.shutdown().await;
 }
 
-/// Round trips to `addr` (ApiVersions) until `stop`; answers the slowest one.
-async fn slowest_round_trip(
-    addr: String,
-    stop: tokio::sync::watch::Receiver<bool>,
-) -> std::time::Duration {
-    let mut conn = RawConnection::connect(&addr).await;
-    let mut slowest = std::time::Duration::ZERO;
-    while !*stop.borrow() {
-        let started = std::time::Instant::now();
-        let _: ApiVersionsResponse = conn
-            .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
-            .await;
-        slowest = slowest.max(started.elapsed());
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-    }
-    slowest
-}
-
-/// Commits offset 5 of `topic`-0 for `group` (no generation) at its coordinator, asking again
-/// while it loads and finding it again if it moved (a loaded box can fence a broker and move
-/// the offsets partition's leader); Ok once the commit is replicated.
-async fn commit_once(bootstrap: &str, group: &'static str, topic: &'static str) {
-    let find = || async {
-        let coordinator = common::raw::find_coordinator(bootstrap, group, 0).await;
-        RawConnection::connect(&addrs(bootstrap)[coordinator as usize]).await
-    };
-    let mut conn = find().await;
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    loop {
-        let committed: OffsetCommitResponse = conn
-            .call(
-                ApiKey::OffsetCommit,
-                8,
-                &OffsetCommitRequest::default()
-                    .with_group_id(GroupId(StrBytes::from_static_str(group)))
-                    .with_generation_id_or_member_epoch(-1)
-                    .with_topics(vec![
-                        offset_commit_request::OffsetCommitRequestTopic::default()
-                            .with_name(TopicName(StrBytes::from_static_str(topic)))
-                            .with_partitions(vec![
-                                offset_commit_request::OffsetCommitRequestPartition::default()
-                                    .with_partition_index(0)
-                                    .with_committed_offset(5),
-                            ]),
-                    ]),
-            )
-            .await;
-        let code = committed.topics[0].partitions[0].error_code;
-        if code == 0 {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "commit: {code}");
-        if code == ResponseError::NotCoordinator.code() {
-            conn = find().await;
-        } else {
-            assert_eq!(code, ResponseError::CoordinatorLoadInProgress.code());
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-}
-
-/// Creating partitions (directories, their sync, the logs opened by leaders, followers and the
-/// group coordinator's loader) is file work; it must not hold the runtime every broker of the
-/// process shares. Before it ran off the runtime, the first group of a new cluster (creating
-/// `__consumer_offsets`, 50 partitions at RF 3) stalled every broker for ~650 ms in a debug
-/// build, and a large topic's first records longer.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn brokers_keep_answering_while_partitions_are_created() {
+/// Creating partitions (directories, their sync, the logs a new image makes leaders and
+/// followers open) is file work; it must not hold the runtime every broker of the process
+/// shares (before it ran off the runtime, the first group of a new cluster stalled every broker
+/// for ~650 ms in a debug build). Every disk stalls while a 200-partition topic is created:
+/// the brokers cannot have applied it, and still each answers, from a client on a runtime of
+/// its own (the cluster's two workers would be stuck in the stall if file work ran on them).
+/// Once the disks resume, every partition takes a record at acks=all.
+#[test]
+fn brokers_keep_answering_while_their_disks_stall() {
+    let cluster_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client_runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let cluster = start_cluster(dir.path(), 3, &[]).await;
+    let cluster = cluster_runtime.block_on(start_cluster(dir.path(), 3, &[]));
     let bootstrap = cluster.bootstrap_servers();
-    create_topic(&bootstrap, "t", 1).await;
-    let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let probes: Vec<_> = addrs(&bootstrap)
-        .into_iter()
-        .map(|addr| tokio::spawn(slowest_round_trip(addr, stop.clone())))
-        .collect();
-    // The first group: FindCoordinator creates `__consumer_offsets`; the commit waits for its
-    // partition to load and replicate.
-    let started = std::time::Instant::now();
-    common::raw::find_coordinator(&bootstrap, "g", 0).await;
-    let found = started.elapsed();
-    commit_once(&bootstrap, "g", "t").await;
-    let committed = started.elapsed();
-    // A large topic, every partition of which takes a record at acks=all (so every replica's
-    // log is opened and fetched).
-    let mut conn = RawConnection::connect(&addrs(&bootstrap)[0]).await;
-    let created = common::raw::create_topic(&mut conn, "large", 200, 3).await;
-    assert_eq!(created.topics[0].error_code, 0);
-    let producer = producer(&bootstrap, &[("acks", "all")]);
-    for p in 0..200 {
-        producer
-            .send(BaseRecord::<(), str>::to("large").partition(p).payload("x"))
-            .unwrap();
+    let brokers = addrs(&bootstrap);
+    for broker in 0..3 {
+        cluster.faults().stall_disk(broker);
     }
-    assert_eq!(producer.flush(TIMEOUT), Ok(()));
-    let large = started.elapsed();
-    stop_tx.send(true).unwrap();
-    for probe in probes {
-        let slowest = probe.await.unwrap();
-        eprintln!(
-            "coordinator found after {found:?}, first commit after {committed:?}, 200 \
-             partitions written after {large:?}; slowest ApiVersions {slowest:?}"
-        );
-        // Generous for a loaded 2-core box; the stalls were the length of the file work.
-        assert!(slowest < std::time::Duration::from_secs(1), "{slowest:?}");
+    let resume = ResumeDisksOnDrop(cluster.faults().clone());
+    let while_stalled = client_runtime.block_on(async {
+        tokio::time::timeout(TIMEOUT, async {
+            let mut conn = RawConnection::connect(&brokers[0]).await;
+            let created = common::raw::create_topic(&mut conn, "large", 200, 3).await;
+            assert_eq!(created.topics[0].error_code, 0);
+            // Every broker's change is held: had it been on the runtime, two of them would hold
+            // both workers and the third would never get this far.
+            for broker in 0..3 {
+                while cluster.faults().disk_waiters(broker) == 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+            }
+            for addr in &brokers {
+                let mut conn = RawConnection::connect(addr).await;
+                let versions: ApiVersionsResponse = conn
+                    .call(ApiKey::ApiVersions, 3, &ApiVersionsRequest::default())
+                    .await;
+                assert_eq!(versions.error_code, 0);
+            }
+        })
+        .await
+    });
+    drop(resume);
+    while_stalled.expect("every broker answers while its disk stalls");
+    cluster_runtime.block_on(async {
+        let producer = producer(&bootstrap, &[("acks", "all")]);
+        for p in 0..200 {
+            producer
+                .send(BaseRecord::<(), str>::to("large").partition(p).payload("x"))
+                .unwrap();
+        }
+        assert_eq!(producer.flush(TIMEOUT), Ok(()));
+        cluster.shutdown().await;
+    });
+}
+
+/// Resumes every broker's disk when dropped, so that a failing test ends instead of hanging
+/// (the cluster's runtime waits for its blocking threads, which the stall holds).
+struct ResumeDisksOnDrop(kf::cluster::faults::Faults);
+
+impl Drop for ResumeDisksOnDrop {
+    fn drop(&mut self) {
+        for broker in 0..3 {
+            self.0.resume_disk(broker);
+        }
     }
-    cluster.shutdown().await;
 }
 
 fn produce_one(topic: &str, partition: i32, acks: i16) -> ProduceRequest {
@@ -850,7 +814,8 @@ async fn read_records(consumer: &mut Consumer, count: usize) -> Vec<(i32, i64, S
 /// kf's consumer fetches from each broker in an incremental fetch session (KIP-227): after the
 /// first, full, fetch, its fetches continue the session (the broker takes each next epoch)
 /// while it reads every record once, records written after it caught up, and a seeked
-/// partition again (its new position is sent: the broker's session held the old one).
+/// partition again (its new position is sent: the broker's session held the old one); closing,
+/// it closes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kf_consumer_reads_through_incremental_fetch_sessions() {
     let dir = tempfile::tempdir().unwrap();
@@ -914,5 +879,13 @@ async fn kf_consumer_reads_through_incremental_fetch_sessions() {
     let again = read_records(&mut consumer, 15).await;
     let offsets: Vec<(i32, i64)> = again.iter().map(|(p, o, _)| (*p, *o)).collect();
     assert_eq!(offsets, (0..15).map(|o| (0, o)).collect::<Vec<_>>());
+
+    // Closing, it closes each broker's session: the brokers hold none.
+    consumer.close_fetch_sessions().await;
+    assert!(consumer.fetch_sessions().is_empty());
+    for broker in 0..3 {
+        let held = cluster.broker(broker).unwrap().fetch_sessions.len();
+        assert_eq!(held, 0, "broker {broker} closed the consumer's session");
+    }
     cluster.shutdown().await;
 }

@@ -592,6 +592,157 @@ fn row(
     }
 }
 
+async fn produce_to(conn: &mut RawConnection, topic: &str, partition: i32, value: &str) {
+    let request = ProduceRequest::default()
+        .with_acks(1)
+        .with_timeout_ms(10_000)
+        .with_topic_data(vec![produce_request::TopicProduceData::default()
+            .with_name(topic_name(topic))
+            .with_partition_data(vec![
+                produce_request::PartitionProduceData::default()
+                    .with_index(partition)
+                    .with_records(Some(common::raw::one_record_batch(value))),
+            ])]);
+    let produced: ProduceResponse = conn.call(ApiKey::Produce, 9, &request).await;
+    assert_eq!(produced.responses[0].partition_responses[0].error_code, 0);
+}
+
+/// A consumer's Fetch (v12) of `topic` in session `(session_id, epoch)`, naming `named`
+/// (partition, fetch offset), within `max_bytes`.
+fn session_fetch(
+    topic: &str,
+    (session_id, epoch): (i32, i32),
+    named: &[(i32, i64)],
+    max_bytes: i32,
+    max_wait_ms: i32,
+) -> FetchRequest {
+    let partitions: Vec<_> = named
+        .iter()
+        .map(|&(partition, offset)| {
+            fetch_request::FetchPartition::default()
+                .with_partition(partition)
+                .with_fetch_offset(offset)
+                .with_partition_max_bytes(1 << 20)
+        })
+        .collect();
+    let topics = match partitions.is_empty() {
+        true => Vec::new(),
+        false => vec![fetch_request::FetchTopic::default()
+            .with_topic(topic_name(topic))
+            .with_partitions(partitions)],
+    };
+    FetchRequest::default()
+        .with_replica_id(BrokerId(-1))
+        .with_max_wait_ms(max_wait_ms)
+        .with_min_bytes(1)
+        .with_max_bytes(max_bytes)
+        .with_session_id(session_id)
+        .with_session_epoch(epoch)
+        .with_topics(topics)
+}
+
+/// What an answer names: (partition, records' size, high watermark, log start offset).
+fn answered(response: &FetchResponse) -> Vec<(i32, usize, i64, i64)> {
+    assert_eq!(response.error_code, 0);
+    response
+        .responses
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .map(|p| {
+            assert_eq!(p.error_code, 0);
+            let size = p.records.as_ref().map_or(0, Bytes::len);
+            (
+                p.partition_index,
+                size,
+                p.high_watermark,
+                p.log_start_offset,
+            )
+        })
+        .collect()
+}
+
+/// An incremental fetch answers only what changed (KIP-227), whether the broker read a
+/// partition or knew it unmoved since a read that caught up: a partition the size limit left
+/// short is read again, one whose log start or high watermark moved is answered, and a
+/// partition that moves wakes a fetch waiting on the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incremental_fetches_answer_every_move_of_partitions_they_do_not_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start_cluster(dir.path(), 1, &[]).await;
+    let addr = cluster.bootstrap_servers();
+    create_topic(&addr, "moves", 3).await;
+    let mut conn = RawConnection::connect(&addr).await;
+    produce_to(&mut conn, "moves", 0, "a").await;
+    produce_to(&mut conn, "moves", 0, "b").await;
+    produce_to(&mut conn, "moves", 1, &"x".repeat(2_000)).await;
+    let batch = common::raw::one_record_batch("a").len();
+
+    // Partition 0's first batch goes past the limit (KIP-74); 1's does not fit; 2 is empty.
+    let all = [(0, 0), (1, 0), (2, 0)];
+    let request = session_fetch("moves", (0, 0), &all, 100, 0);
+    let response: FetchResponse = conn.call(ApiKey::Fetch, 12, &request).await;
+    let id = response.session_id;
+    assert!(id > 0);
+    let full = answered(&response);
+    assert_eq!(full, [(0, batch, 2, 0), (1, 0, 1, 0), (2, 0, 0, 0)]);
+    let mut epoch = 0;
+    let mut fetch = |named: Vec<(i32, i64)>, max_wait_ms| {
+        epoch += 1;
+        session_fetch("moves", (id, epoch), &named, 1 << 20, max_wait_ms)
+    };
+
+    // Partition 1 was left short: read again unnamed. 0 goes on from its new offset.
+    let response: FetchResponse = conn.call(ApiKey::Fetch, 12, &fetch(vec![(0, 1)], 0)).await;
+    let short = answered(&response);
+    assert_eq!(short.len(), 2);
+    assert_eq!((short[0].0, short[0].1), (0, batch));
+    assert_eq!((short[1].0, short[1].2), (1, 1));
+    assert!(short[1].1 > 2_000);
+    let caught_up = fetch(vec![(0, 2), (1, 1)], 0);
+    let response: FetchResponse = conn.call(ApiKey::Fetch, 12, &caught_up).await;
+    assert!(answered(&response).is_empty());
+    let response: FetchResponse = conn.call(ApiKey::Fetch, 12, &fetch(vec![], 0)).await;
+    assert!(answered(&response).is_empty());
+
+    // The log start alone moves.
+    let request = DeleteRecordsRequest::default()
+        .with_timeout_ms(10_000)
+        .with_topics(vec![delete_records_request::DeleteRecordsTopic::default()
+            .with_name(topic_name("moves"))
+            .with_partitions(vec![
+                delete_records_request::DeleteRecordsPartition::default()
+                    .with_partition_index(0)
+                    .with_offset(1),
+            ])]);
+    let deleted: DeleteRecordsResponse = conn.call(ApiKey::DeleteRecords, 2, &request).await;
+    assert_eq!(deleted.topics[0].partitions[0].error_code, 0);
+    let response: FetchResponse = conn.call(ApiKey::Fetch, 12, &fetch(vec![], 0)).await;
+    assert_eq!(answered(&response), [(0, 0, 2, 1)]);
+    let response: FetchResponse = conn.call(ApiKey::Fetch, 12, &fetch(vec![], 0)).await;
+    assert!(answered(&response).is_empty());
+
+    produce_to(&mut conn, "moves", 2, "c").await;
+    let response: FetchResponse = conn.call(ApiKey::Fetch, 12, &fetch(vec![], 0)).await;
+    assert_eq!(answered(&response), [(2, batch, 1, 0)]);
+
+    // Far longer than the test's patience: only the append can end this wait in time.
+    let waiting = fetch(vec![(2, 1)], 600_000);
+    let mut waiter = RawConnection::connect(&addr).await;
+    let waited = tokio::spawn(async move {
+        let response: FetchResponse = waiter.call(ApiKey::Fetch, 12, &waiting).await;
+        response
+    });
+    // If the fetch has not reached the broker yet, it finds the record without waiting.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    produce_to(&mut conn, "moves", 1, "d").await;
+    let response = tokio::time::timeout(TIMEOUT, waited)
+        .await
+        .expect("the fetch was woken")
+        .unwrap();
+    assert_eq!(answered(&response), [(1, batch, 2, 0)]);
+    cluster.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fetch_sessions_answer_every_session_id_and_epoch_as_kafka() {
     use Answered::*;

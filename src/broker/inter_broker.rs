@@ -52,6 +52,11 @@ impl InterBrokerRouter {
         }
     }
 
+    /// The cluster's fault table these links obey.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
     /// Makes `broker` reachable (again, after a restart).
     pub fn register(&self, broker: &Arc<Broker>) {
         if let Ok(mut links) = self.links.write() {

@@ -88,6 +88,7 @@ async fn apply_image(
 ) {
     let applying = broker.clone();
     let applied = tokio::task::spawn_blocking(move || {
+        applying.peers.faults().wait_for_disk(applying.broker_id);
         let hosted = applying.replicas.hosted_count();
         applying.replicas.apply_image(previous.as_deref(), &image);
         // A topic of many partitions was created (or a broker started hosting its partitions):

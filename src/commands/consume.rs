@@ -261,10 +261,16 @@ impl Source {
         }
     }
 
-    /// Commits what was printed (not what was fetched) and leaves the group.
+    /// Commits what was printed (not what was fetched) and leaves the group; closes the
+    /// fetch sessions.
     async fn close(self, unprinted: &BTreeMap<TopicPartition, i64>) -> anyhow::Result<()> {
-        let Source::Group(mut member) = self else {
-            return Ok(());
+        let mut member = match self {
+            Source::Group(member) => member,
+            Source::Assigned(mut consumer) => {
+                // Best effort: a broker that does not answer evicts the session in time.
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, consumer.close_fetch_sessions()).await;
+                return Ok(());
+            }
         };
         for (tp, offset) in unprinted {
             member.seek(tp, *offset)?;

@@ -24,6 +24,8 @@ use uuid::Uuid;
 const NO_SESSION: i32 = 0;
 /// Kafka's `INITIAL_EPOCH`: a full fetch that opens a session (closing the one it names).
 const INITIAL_EPOCH: i32 = 0;
+/// Kafka's `FINAL_EPOCH`: a fetch that closes the session it names and opens none.
+const FINAL_EPOCH: i32 = -1;
 
 /// How a fetcher's requests name a topic: by id (Fetch v13+) or by name (before).
 pub trait SessionTopic: Clone + Eq + Hash {
@@ -264,6 +266,20 @@ impl<T: SessionTopic> FetchSessionHandler<T> {
         false
     }
 
+    /// The fetch that closes the broker's session (its id, [`FINAL_EPOCH`], no partitions), as
+    /// the Java consumer sends when it closes, so that the broker frees the session's slot at
+    /// once instead of keeping it until evicted; `None` when no session is open. This handler
+    /// then holds no session: a fetch after it is full.
+    pub fn close(&mut self) -> Option<SessionFetch> {
+        let session_id = std::mem::take(self).id;
+        (session_id != NO_SESSION).then(|| SessionFetch {
+            session_id,
+            epoch: FINAL_EPOCH,
+            topics: Vec::new(),
+            forgotten: Vec::new(),
+        })
+    }
+
     /// The last fetch got no answer: the broker may or may not have applied it, so the next
     /// fetch is full (naming the old session, which the broker then closes).
     pub fn failed(&mut self) {
@@ -288,6 +304,24 @@ mod tests {
             .iter()
             .flat_map(|t| t.partitions.iter().map(|p| (p.partition, p.fetch_offset)))
             .collect()
+    }
+
+    #[test]
+    fn close_names_the_open_session_at_the_final_epoch_and_forgets_it() {
+        let topic = Uuid::from_u128(7);
+        let mut session = FetchSessionHandler::<Uuid>::default();
+        assert!(session.close().is_none(), "no session to close");
+        session.next_fetch(vec![(topic, partition(0, 5))]);
+        assert!(!session.answered(0, 42));
+        let Some(close) = session.close() else {
+            panic!("a session is open");
+        };
+        assert_eq!((close.session_id, close.epoch), (42, FINAL_EPOCH));
+        assert!(close.topics.is_empty() && close.forgotten.is_empty());
+        assert_eq!(session.session(), (NO_SESSION, INITIAL_EPOCH));
+        let next = session.next_fetch(vec![(topic, partition(0, 5))]);
+        assert_eq!((next.session_id, next.epoch), (NO_SESSION, INITIAL_EPOCH));
+        assert_eq!(named(&next), vec![(0, 5)]);
     }
 
     #[test]

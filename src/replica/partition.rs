@@ -34,6 +34,21 @@ pub struct FollowerPosition {
     pub last_fetch_ms: i64,
 }
 
+impl FollowerPosition {
+    /// The follower fetched from `fetch_offset` at `now_ms`, the leader's log end being
+    /// `leader_log_end`: caught up if it reached it now or the one of its previous fetch.
+    fn fetched(&mut self, fetch_offset: i64, leader_log_end: i64, now_ms: i64) {
+        if fetch_offset >= leader_log_end {
+            self.last_caught_up_ms = now_ms;
+        } else if fetch_offset >= self.last_fetch_leader_log_end {
+            self.last_caught_up_ms = self.last_caught_up_ms.max(self.last_fetch_ms);
+        }
+        self.log_end_offset = fetch_offset;
+        self.last_fetch_leader_log_end = leader_log_end;
+        self.last_fetch_ms = now_ms;
+    }
+}
+
 /// The replication state of a partition, as this broker sees it. The last stable offset is not
 /// kept: it is derived from the high watermark and the log's open transactions when asked for
 /// ([`Partition::offsets`]), so it cannot go stale when a marker closes a transaction.
@@ -87,6 +102,14 @@ impl ReplicaState {
     /// Kafka's `isUnderMinIsr` for a leader: fewer in the ISR than the effective minimum.
     pub fn is_under_min_isr(&self) -> bool {
         self.isr.len() < self.effective_min_isr()
+    }
+
+    /// Whether `follower`, out of the ISR, fetching from `fetch_offset`, has caught up to the
+    /// high watermark with no ISR change pending: the ISR should grow with it.
+    fn isr_may_grow_with(&self, follower: i32, fetch_offset: i64) -> bool {
+        !self.isr.contains(&follower)
+            && self.pending_isr.is_none()
+            && fetch_offset >= self.high_watermark
     }
 }
 
@@ -250,6 +273,14 @@ impl Partition {
     /// A receiver that sees every later move of this partition.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.moved.get_or_init(|| watch::channel(0).0).subscribe()
+    }
+
+    /// How many times the partition moved since this was first asked (what [`Self::subscribe`]
+    /// sees): every change a read answers (log start and end, high watermark, last stable
+    /// offset, leadership, deletion) is followed by a move, so the same count before two reads
+    /// means the second would answer as the first.
+    pub fn moves(&self) -> u64 {
+        *self.moved.get_or_init(|| watch::channel(0).0).borrow()
     }
 
     /// A receiver that sees every later move of this partition but those of its high
@@ -418,27 +449,40 @@ impl Partition {
         let Some(position) = state.followers.get_mut(&follower) else {
             return false;
         };
-        if fetch_offset >= leader_log_end {
-            position.last_caught_up_ms = now_ms;
-        } else if fetch_offset >= position.last_fetch_leader_log_end {
-            position.last_caught_up_ms = position.last_caught_up_ms.max(position.last_fetch_ms);
-        }
-        position.log_end_offset = fetch_offset;
+        position.fetched(fetch_offset, leader_log_end, now_ms);
         position.log_start_offset = log_start_offset;
-        position.last_fetch_leader_log_end = leader_log_end;
-        position.last_fetch_ms = now_ms;
         let before = state.high_watermark;
         settle(&mut state, log, self.broker_id);
         // The last stable offset derives from the high watermark: it moves only with it here.
         let moved = before != state.high_watermark;
-        let expand = !state.isr.contains(&follower)
-            && state.pending_isr.is_none()
-            && fetch_offset >= state.high_watermark;
+        let expand = state.isr_may_grow_with(follower, fetch_offset);
         drop(state);
         if moved {
             self.notify_high_watermark_moved();
         }
         expand
+    }
+
+    /// [`Self::follower_fetched`] for a fetch that did not read the partition: the follower
+    /// asked again from `fetch_offset`, its position, which had reached `leader_log_end`, the
+    /// log end, and the partition has not moved since. No offset moves; the follower counts as
+    /// caught up now, as Kafka's every fetch records, so an idle partition's follower is not
+    /// taken for lagging at its next append.
+    pub fn follower_fetched_again(
+        &self,
+        follower: i32,
+        fetch_offset: i64,
+        leader_log_end: i64,
+        now_ms: i64,
+    ) -> bool {
+        let mut state = self.state();
+        let Some(position) = state.followers.get_mut(&follower) else {
+            return false;
+        };
+        debug_assert_eq!(position.log_end_offset, fetch_offset);
+        debug_assert!(fetch_offset >= leader_log_end);
+        position.fetched(fetch_offset, leader_log_end, now_ms);
+        state.isr_may_grow_with(follower, fetch_offset)
     }
 
     /// Leader only: the in-sync followers whose logs hold `fetch_offset`, with their positions
@@ -505,7 +549,12 @@ impl Partition {
 
     /// The controller refused or never answered an ISR change: another may be tried.
     pub fn abort_isr_change(&self) {
-        self.state().pending_isr = None;
+        let pending = self.state().pending_isr.take();
+        // The wider ISR held the high watermark back: it may move at the next settle, which a
+        // fetch that reads only moved partitions must hear of.
+        if pending.is_some() {
+            self.notify_moved();
+        }
     }
 
     /// A follower takes the leader's high watermark, bounded by its own log end.

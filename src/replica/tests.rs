@@ -253,6 +253,52 @@ fn a_high_watermark_moving_alone_wakes_acks_and_consumers_but_not_followers() {
     assert!(followers.has_changed().unwrap());
 }
 
+/// A follower's fetch that finds its partition unmoved and does not read it still counts as
+/// its fetch: the follower is caught up as of now, so after a long idle spell an append does
+/// not find it lagging since its last read, and one out of the ISR is still taken back.
+#[test]
+fn a_fetch_of_an_unmoved_partition_keeps_its_follower_caught_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let image = image(&[(0, vec![1, 2, 3], vec![1, 2], 1, 0)]);
+    let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
+    replica
+        .append_records(&batch(3), epoch, Acks::Leader, 1_000)
+        .unwrap();
+    let partition = &replica.partition;
+    replica.follower_fetched(2, 3, 0, 1_000).unwrap();
+    let moves = partition.moves();
+    assert!(!partition.follower_fetched_again(2, 3, 3, 60_000));
+    assert_eq!(partition.moves(), moves, "nothing moved");
+    replica
+        .append_records(&batch(1), epoch, Acks::Leader, 1_000)
+        .unwrap();
+    // Lagging means behind the log end for longer than the limit since last caught up.
+    assert_eq!(partition.isr_without_lagging(4, 60_001, 30_000), None);
+    let lagging = partition.isr_without_lagging(4, 90_001, 30_000);
+    assert_eq!(lagging, Some((vec![1, 2], vec![1])));
+    // Follower 3, out of the ISR, has caught up to the high watermark.
+    replica.follower_fetched(3, 4, 0, 1_000).unwrap();
+    assert!(partition.follower_fetched_again(3, 4, 4, 2_000));
+}
+
+/// An ISR expansion given up lets the high watermark move at the next settle: it counts as
+/// a move, so a fetch that reads only moved partitions reads this one again.
+#[test]
+fn an_isr_change_given_up_moves_the_partition() {
+    let dir = tempfile::tempdir().unwrap();
+    let replicas = manager(dir.path(), 1);
+    let image = image(&[(0, vec![1, 2], vec![1], 1, 0)]);
+    let (replica, _) = replicas.leader(&image, "t", 0, -1).unwrap();
+    let partition = &replica.partition;
+    let moves = partition.moves();
+    partition.abort_isr_change();
+    assert_eq!(partition.moves(), moves, "no change was pending");
+    assert!(partition.begin_isr_change(&[1, 2]).is_some());
+    partition.abort_isr_change();
+    assert_ne!(partition.moves(), moves);
+}
+
 #[test]
 fn stated_leader_epochs_are_checked_as_kip_320() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,10 +4,9 @@
 use kafka_protocol::error::ResponseError;
 
 use super::{
-    lock, next_epoch, CachedPartition, FetchPartition, PartitionKey, PartitionRead, SharedSession,
-    INVALID_SESSION_ID,
+    lock, next_epoch, CachedPartition, FetchPartition, KeptPartition, PartitionKey, PartitionRead,
+    SharedSession, INVALID_SESSION_ID,
 };
-use crate::replica::ReplicaLookup;
 
 #[derive(Debug)]
 pub enum FetchContext {
@@ -20,13 +19,14 @@ pub enum FetchContext {
         partitions: Vec<FetchPartition>,
         session: Option<SharedSession>,
     },
-    /// A fetch continuing a session: it reads every partition of the session, with the
-    /// replica look-ups the session kept for them (until [`Self::take_lookups`]).
+    /// A fetch continuing a session: it reads every partition of the session (or answers
+    /// what the session kept of it, [`KeptPartition::caught_up`]), with what the session kept
+    /// of them (until [`Self::take_kept`]).
     Incremental {
         session: SharedSession,
         request_epoch: i32,
         partitions: Vec<FetchPartition>,
-        lookups: Vec<Option<ReplicaLookup>>,
+        kept: Vec<KeptPartition>,
     },
 }
 
@@ -49,24 +49,24 @@ impl FetchContext {
         }
     }
 
-    /// The replica look-ups a session kept for [`Self::partitions`], one each, in order
-    /// (`None`: to be looked up); the answer gives them back ([`Self::respond`]).
-    pub fn take_lookups(&mut self) -> Vec<Option<ReplicaLookup>> {
+    /// What a session kept of [`Self::partitions`], one each, in order (nothing for a fetch
+    /// that opens a session or has none); the answer gives it back ([`Self::respond`]).
+    pub fn take_kept(&mut self) -> Vec<KeptPartition> {
         match self {
-            FetchContext::Incremental { lookups, .. } => std::mem::take(lookups),
-            _ => self.partitions().iter().map(|_| None).collect(),
+            FetchContext::Incremental { kept, .. } => std::mem::take(kept),
+            _ => self
+                .partitions()
+                .iter()
+                .map(|_| KeptPartition::default())
+                .collect(),
         }
     }
 
     /// Makes the answer from the reads of [`Self::partitions`], noting in the session what
-    /// the client is told, and keeping there `lookups` (one per partition, in order) for the
+    /// the client is told, and keeping there `kept` (one per partition, in order) for the
     /// next fetch.
-    pub fn respond(
-        self,
-        reads: Vec<PartitionRead>,
-        lookups: Vec<Option<ReplicaLookup>>,
-    ) -> FetchAnswer {
-        debug_assert_eq!(reads.len(), lookups.len());
+    pub fn respond(self, reads: Vec<PartitionRead>, kept: Vec<KeptPartition>) -> FetchAnswer {
+        debug_assert_eq!(reads.len(), kept.len());
         match self {
             FetchContext::SessionError(error) => FetchAnswer {
                 error: Some(error),
@@ -85,13 +85,11 @@ impl FetchContext {
                 ..
             } => {
                 let mut session = lock(&session);
-                let mut lookups = lookups.into_iter();
-                for read in &reads {
-                    let lookup = lookups.next().flatten();
+                for (read, kept) in reads.iter().zip(kept) {
                     if let Some(cached) = session.partitions.get_mut(&read.partition.key) {
                         cached.high_watermark = read.high_watermark;
                         cached.log_start_offset = read.log_start_offset;
-                        cached.lookup = lookup;
+                        cached.keep(kept);
                     }
                 }
                 FetchAnswer {
@@ -104,7 +102,7 @@ impl FetchContext {
                 session,
                 request_epoch,
                 ..
-            } => respond_incremental(&session, request_epoch, reads, lookups),
+            } => respond_incremental(&session, request_epoch, reads, kept),
         }
     }
 }
@@ -118,7 +116,7 @@ fn respond_incremental(
     session: &SharedSession,
     request_epoch: i32,
     reads: Vec<PartitionRead>,
-    lookups: Vec<Option<ReplicaLookup>>,
+    kept: Vec<KeptPartition>,
 ) -> FetchAnswer {
     let mut session = lock(session);
     if session.epoch != next_epoch(request_epoch) {
@@ -132,14 +130,12 @@ fn respond_incremental(
     let mut partitions = Vec::with_capacity(reads.len());
     let mut any_served = false;
     let mut in_order = session.partitions.iter_mut();
-    let mut lookups = lookups.into_iter();
-    for read in reads {
-        let lookup = lookups.next().flatten();
+    for (read, kept) in reads.into_iter().zip(kept) {
         let must_respond = match cached_partition(&mut in_order, &read.partition.key) {
             Some(cached) => {
                 cached.served = !read.records.is_empty();
                 any_served |= cached.served;
-                cached.lookup = lookup;
+                cached.keep(kept);
                 cached.note_response(&read)
             }
             None => true,

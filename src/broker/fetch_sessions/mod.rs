@@ -24,7 +24,7 @@ mod tests;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::log::{AbortedTransaction, Records};
-use crate::replica::ReplicaLookup;
+use crate::replica::{Offsets, ReplicaLookup};
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
 use uuid::Uuid;
@@ -122,6 +122,34 @@ pub struct PartitionRead {
     pub preferred_read_replica: Option<i32>,
 }
 
+/// A read that found nothing past what it answered: no records, no error, its fetch offset at
+/// or past the end of what the fetch's isolation reads to (the log end for a follower, the high
+/// watermark or the last stable offset for a consumer), so not a read the response's size
+/// limit cut short. While the partition does not move, the same request reads the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CaughtUp {
+    /// The partition's count of moves before the read (`Partition::moves`).
+    pub moves: u64,
+    /// The leader epoch the read was made in.
+    pub leader_epoch: i32,
+    pub offsets: Offsets,
+}
+
+/// What a session keeps of a partition between fetches, out of the session while a fetch of
+/// it is being served ([`FetchContext::take_kept`]) and given back with its answer.
+#[derive(Debug, Default)]
+pub struct KeptPartition {
+    /// How the last fetch found the partition's replica, for the next one to reuse while it
+    /// holds.
+    pub lookup: Option<ReplicaLookup>,
+    /// The last read, when it caught up. A fetch that does not name the partition and finds it
+    /// unmoved (same look-up, same count of moves) answers this instead of reading it: a
+    /// follower's session names every partition it follows from the leader, and an append
+    /// moves one, so reading them all made each replication round O(session). `None` once
+    /// the client names the partition again (its request changed).
+    pub caught_up: Option<CaughtUp>,
+}
+
 /// A partition in a session: what the client asked last and what it was last told.
 #[derive(Clone, Debug)]
 struct CachedPartition {
@@ -131,9 +159,9 @@ struct CachedPartition {
     log_start_offset: i64,
     /// The answer being made gives this partition's records: it goes behind the others.
     served: bool,
-    /// How the last fetch found the partition's replica, for the next one to reuse while it
-    /// holds; out of the session while a fetch of it is being served.
     lookup: Option<ReplicaLookup>,
+    /// See [`KeptPartition::caught_up`]; `None` whenever `request` changes.
+    caught_up: Option<CaughtUp>,
 }
 
 impl CachedPartition {
@@ -145,7 +173,14 @@ impl CachedPartition {
             log_start_offset: -1,
             served: false,
             lookup: None,
+            caught_up: None,
         }
+    }
+
+    /// Keeps for the next fetch what this one gives back.
+    fn keep(&mut self, kept: KeptPartition) {
+        self.lookup = kept.lookup;
+        self.caught_up = kept.caught_up;
     }
 
     /// Notes what an incremental answer says of this partition; true when it must be sent.
@@ -186,7 +221,10 @@ impl FetchSession {
     fn update(&mut self, fetch_data: &[FetchPartition], to_forget: &[PartitionKey]) {
         for partition in fetch_data {
             match self.partitions.get_mut(&partition.key) {
-                Some(cached) => cached.request = partition.request.clone(),
+                Some(cached) => {
+                    cached.request = partition.request.clone();
+                    cached.caught_up = None;
+                }
                 None => {
                     self.partitions
                         .insert(partition.key.clone(), CachedPartition::new(partition));
@@ -198,9 +236,9 @@ impl FetchSession {
         }
     }
 
-    /// The partitions to read, in the session's order, and their replica look-ups (taken out
-    /// of the session until the answer brings them back).
-    fn fetch_partitions(&mut self) -> (Vec<FetchPartition>, Vec<Option<ReplicaLookup>>) {
+    /// The partitions to read, in the session's order, and what the session kept of them
+    /// (taken out of the session until the answer brings it back).
+    fn fetch_partitions(&mut self) -> (Vec<FetchPartition>, Vec<KeptPartition>) {
         self.partitions
             .iter_mut()
             .map(|(key, cached)| {
@@ -209,7 +247,11 @@ impl FetchSession {
                     topic: cached.topic.clone(),
                     request: cached.request.clone(),
                 };
-                (partition, cached.lookup.take())
+                let kept = KeptPartition {
+                    lookup: cached.lookup.take(),
+                    caught_up: cached.caught_up.take(),
+                };
+                (partition, kept)
             })
             .unzip()
     }
@@ -300,13 +342,13 @@ impl FetchSessions {
                 }
             }
         }
-        let (partitions, lookups) = session.fetch_partitions();
+        let (partitions, kept) = session.fetch_partitions();
         drop(session);
         FetchContext::Incremental {
             session: shared,
             request_epoch: metadata.epoch,
             partitions,
-            lookups,
+            kept,
         }
     }
 

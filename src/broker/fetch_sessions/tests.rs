@@ -62,8 +62,8 @@ fn respond_plain(mut context: FetchContext) -> FetchAnswer {
         .iter()
         .map(|p| read(p, 0, b""))
         .collect();
-    let lookups = context.take_lookups();
-    context.respond(reads, lookups)
+    let kept = context.take_kept();
+    context.respond(reads, kept)
 }
 
 #[test]
@@ -142,7 +142,7 @@ fn an_incremental_answer_names_only_partitions_with_news_and_moves_served_ones_l
     let mut context = sessions.new_context(1, request(id, 1, &[]), no_names);
     let parts = context.partitions().to_vec();
     assert_eq!(parts.len(), 3);
-    let lookups = context.take_lookups();
+    let kept = context.take_kept();
     // Partition 0 has records, 1 nothing new, 2 a moved high watermark.
     let answer = context.respond(
         vec![
@@ -150,7 +150,7 @@ fn an_incremental_answer_names_only_partitions_with_news_and_moves_served_ones_l
             read(&parts[1], 0, b""),
             read(&parts[2], 5, b""),
         ],
-        lookups,
+        kept,
     );
     let named: Vec<i32> = answer
         .partitions
@@ -193,8 +193,8 @@ fn served_partitions_go_last_in_the_order_read() {
                 read(p, 0, records)
             })
             .collect();
-        let lookups = context.take_lookups();
-        context.respond(reads, lookups);
+        let kept = context.take_kept();
+        context.respond(reads, kept);
         order
     };
     assert_eq!(order(1), vec![0, 1, 2, 3, 4]);
@@ -302,4 +302,50 @@ fn a_topic_id_unknown_when_it_joined_is_named_once_known() {
     next.version = 13;
     let context = sessions.new_context(1, next, |_| Some("late".into()));
     assert_eq!(context.partitions()[0].topic.as_deref(), Some("late"));
+}
+
+/// What a fetch keeps of a caught-up read goes to the session's next fetch while the client
+/// does not name the partition; naming it again (a new fetch offset) forgets it, and so does an
+/// answer the session could not take (a duplicate fetch of the same epoch).
+#[test]
+fn a_caught_up_read_is_kept_until_the_client_names_its_partition() {
+    let sessions = FetchSessions::new(10);
+    let id = open(&sessions, 0, true, &[0, 1]);
+    let caught_up = CaughtUp {
+        moves: 3,
+        leader_epoch: 0,
+        offsets: Offsets {
+            log_start: 0,
+            last_stable: 0,
+            high_watermark: 0,
+            log_end: 0,
+        },
+    };
+    let fetch = |epoch, named: &[i32], keep: bool| -> Vec<Option<CaughtUp>> {
+        let mut context = sessions.new_context(1, request(id, epoch, named), no_names);
+        let mut kept = context.take_kept();
+        let given = kept.iter().map(|k| k.caught_up).collect();
+        for k in &mut kept {
+            k.caught_up = keep.then_some(caught_up);
+        }
+        let reads = context
+            .partitions()
+            .iter()
+            .map(|p| read(p, 0, b""))
+            .collect();
+        context.respond(reads, kept);
+        given
+    };
+    assert_eq!(fetch(1, &[], true), vec![None, None]);
+    assert_eq!(fetch(2, &[], true), vec![Some(caught_up); 2]);
+    let mut named = partition(1);
+    named.request.fetch_offset = 5;
+    let mut req = request(id, 3, &[]);
+    req.fetch_data = vec![named];
+    let mut context = sessions.new_context(1, req, no_names);
+    let given: Vec<_> = context.take_kept().iter().map(|k| k.caught_up).collect();
+    assert_eq!(given, vec![Some(caught_up), None]);
+    drop(context);
+    // The session's epoch moved on, but that fetch's answer never came back.
+    assert_eq!(fetch(4, &[], false), vec![None, None]);
 }

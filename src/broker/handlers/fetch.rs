@@ -4,7 +4,9 @@
 //! `max_wait_ms` passes, woken when one of its partitions moves (never by sleeping); a fetch with nothing to read
 //! answers at once. KIP-74: the first partition with data returns at least one whole batch even
 //! past the size limits. Which partitions a fetch reads and which its answer names (KIP-227
-//! sessions) is decided by `broker/fetch_sessions/`. Topics are named by id from v13 on: an id
+//! sessions) is decided by `broker/fetch_sessions/`; a partition an incremental fetch does not
+//! name, whose last read caught up and that has not moved since, answers as that read did,
+//! unread: a follower's session names every partition it follows, and an append moves one. Topics are named by id from v13 on: an id
 //! the broker does not know is UNKNOWN_TOPIC_ID, and a session's partition whose topic was
 //! deleted and created again under the same name is INCONSISTENT_TOPIC_ID. A response carries
 //! at most `fetch.max.bytes` and, beyond its first batch, no more than
@@ -59,8 +61,8 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::broker::fetch_sessions::{
-    FetchMetadata, FetchPartition, PartitionKey, PartitionRead, PartitionRequest, SessionRequest,
-    TopicKey,
+    CaughtUp, FetchMetadata, FetchPartition, KeptPartition, PartitionKey, PartitionRead,
+    PartitionRequest, SessionRequest, TopicKey,
 };
 use crate::broker::queued_bytes::ResponseCharge;
 use crate::broker::Broker;
@@ -68,7 +70,9 @@ use crate::clock;
 use crate::log::{FirstBatch, ReadInto, Records};
 use crate::metadata::MetadataImage;
 use crate::protocol::response_frame::FileSlice;
-use crate::replica::{isr, selector, Isolation, Offsets, Replica, ReplicaLookup};
+use crate::replica::{
+    isr, selector, Isolation, Offsets, ReadResult, Replica, ReplicaLookup, ReplicaManager,
+};
 
 /// What a fetch's reads saw of its partitions (by their place in the fetch), and, once it is to
 /// wait, its partitions watched, so that it wakes when one of them moves (and only then), and
@@ -84,11 +88,20 @@ use crate::replica::{isr, selector, Isolation, Offsets, Replica, ReplicaLookup};
 /// partition of a 3,333-partition session at each read was 6% of a broker's CPU.
 struct Waits {
     isolation: Isolation,
-    /// Each partition's last read: the leader epoch before it, and its (log start, end of
-    /// what the fetch's isolation reads to); `None` when it read nothing comparable (an
-    /// error, a diverging epoch): any move then counts.
-    seen: Vec<Option<(i32, (i64, i64))>>,
+    /// Each partition's last read; `None` when it read nothing comparable (an error, a
+    /// diverging epoch): any move then counts.
+    seen: Vec<Option<Seen>>,
     watched: HashMap<usize, Watched>,
+}
+
+/// What a read of a partition saw.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Seen {
+    /// The partition's count of moves before the read: while it holds, nothing moved.
+    moves: u64,
+    leader_epoch: i32,
+    /// The log start, and the end of what the fetch's isolation reads to.
+    bounds: (i64, i64),
 }
 
 struct Watched {
@@ -115,11 +128,14 @@ impl Waits {
         }
     }
 
-    /// The read of the partition at `index`, made in `leader_epoch`, returned what lies
-    /// within `offsets`.
-    fn read(&mut self, index: usize, leader_epoch: i32, offsets: &Offsets) {
-        let bounds = (offsets.log_start, self.isolation.max_offset(offsets));
-        self.seen[index] = Some((leader_epoch, bounds));
+    /// The read of the partition at `index`, made after its `moves`th move in `leader_epoch`,
+    /// returned what lies within `offsets`.
+    fn read(&mut self, index: usize, moves: u64, leader_epoch: i32, offsets: &Offsets) {
+        self.seen[index] = Some(Seen {
+            moves,
+            leader_epoch,
+            bounds: (offsets.log_start, self.isolation.max_offset(offsets)),
+        });
     }
 
     fn is_watched(&self, index: usize) -> bool {
@@ -192,16 +208,44 @@ impl Waits {
 
 impl Watched {
     /// Whether the partition now differs from `seen`, what its last read saw (or cannot be
-    /// told).
-    fn has_news(&self, isolation: Isolation, seen: Option<(i32, (i64, i64))>) -> bool {
+    /// told). Unmoved, it is told without its log.
+    fn has_news(&self, isolation: Isolation, seen: Option<Seen>) -> bool {
         let Some(seen) = seen else {
             return true;
         };
+        if self.replica.partition.moves() == seen.moves {
+            return false;
+        }
         match self.replica.read_bounds(isolation) {
-            Ok(bounds) => (self.replica.partition.leader_epoch(), bounds) != seen,
+            Ok(bounds) => {
+                (self.replica.partition.leader_epoch(), bounds) != (seen.leader_epoch, seen.bounds)
+            }
             Err(_) => true,
         }
     }
+}
+
+/// The replica of a partition whose last read caught up and that has not moved since, and that
+/// read (see [`KeptPartition::caught_up`]): a read now would answer the same.
+fn unmoved<'k>(
+    replicas: &ReplicaManager,
+    image: &Arc<MetadataImage>,
+    kept: &'k KeptPartition,
+) -> Option<(&'k Replica, CaughtUp)> {
+    let caught_up = kept.caught_up?;
+    // The same look-up: the same partition and topic id in the same image (a new leader epoch
+    // is a new image), not deleted.
+    let replica = kept.lookup.as_ref()?.get(replicas, image)?;
+    (replica.partition.moves() == caught_up.moves).then_some((replica, caught_up))
+}
+
+/// The offsets a read from `fetch_offset` that returned `result` was bounded by, when it caught
+/// up: no records, and not for want of room (a read the response's size limit cut short has
+/// records past its fetch offset within what `isolation` reads to).
+fn caught_up(isolation: Isolation, fetch_offset: i64, result: &ReadResult) -> Option<Offsets> {
+    let caught_up =
+        result.records.is_empty() && fetch_offset >= isolation.max_offset(&result.offsets);
+    caught_up.then_some(result.offsets)
 }
 
 /// A Fetch answer, and the file slices whose placeholders stand for records in it (only with
@@ -227,7 +271,7 @@ pub async fn handle(
         session_request(&image, &request, version),
         |id| image.topic_by_id(id).map(|t| Arc::from(t.name.as_str())),
     );
-    let mut lookups = context.take_lookups();
+    let mut kept = context.take_kept();
 
     let partitions = context.partitions();
     let deadline = Instant::now() + Duration::from_millis(request.max_wait_ms.max(0) as u64);
@@ -253,7 +297,7 @@ pub async fn handle(
         client_rack,
     };
     let mut reads = reader.read_within(
-        (partitions, &mut lookups),
+        (partitions, &mut kept),
         max_bytes,
         &mut charge,
         &mut waits,
@@ -270,14 +314,14 @@ pub async fn handle(
         if bytes >= request.min_bytes.max(0) as usize || has_error || Instant::now() >= deadline {
             break;
         }
-        if !reader.watch((partitions, &mut lookups), &mut waits) && !waits.moved(deadline).await {
+        if !reader.watch((partitions, &mut kept), &mut waits) && !waits.moved(deadline).await {
             break;
         }
         // Nothing read yet: only the partitions with news can read differently, and the
         // response limit is still whole. Else every partition again, in order (KIP-74).
         let previous = (bytes == 0).then_some(reads);
         reads = reader.read_within(
-            (partitions, &mut lookups),
+            (partitions, &mut kept),
             max_bytes,
             &mut charge,
             &mut waits,
@@ -285,7 +329,7 @@ pub async fn handle(
         );
     }
 
-    let answer = context.respond(reads, lookups);
+    let answer = context.respond(reads, kept);
     let files = answer
         .partitions
         .iter()
@@ -382,8 +426,8 @@ fn topic_key(
     }
 }
 
-/// A fetch's partitions and their replica look-ups, one each, in the same order.
-type Partitions<'a> = (&'a [FetchPartition], &'a mut [Option<ReplicaLookup>]);
+/// A fetch's partitions and what their session kept of them, one each, in the same order.
+type Partitions<'a> = (&'a [FetchPartition], &'a mut [KeptPartition]);
 
 /// What every partition read of one fetch shares.
 struct Reader<'a> {
@@ -416,15 +460,16 @@ impl Reader<'_> {
     }
 
     /// Reads every partition, or with `previous` (reads that returned no records) only those
-    /// with news since, keeping the others' previous reads.
+    /// with news since, keeping the others' previous reads; a partition that has not moved
+    /// since a read that caught up answers as that read did, unread.
     fn read_partitions(
         &self,
-        (partitions, lookups): Partitions<'_>,
+        (partitions, kept): Partitions<'_>,
         max_bytes: i32,
         waits: &mut Waits,
         previous: Option<Vec<PartitionRead>>,
     ) -> Vec<PartitionRead> {
-        debug_assert_eq!(partitions.len(), lookups.len());
+        debug_assert_eq!(partitions.len(), kept.len());
         debug_assert!(previous
             .as_ref()
             .is_none_or(|p| p.len() == partitions.len() && p.iter().all(|r| r.records.is_empty())));
@@ -434,14 +479,17 @@ impl Reader<'_> {
         let mut previous = previous.map(Vec::into_iter);
         partitions
             .iter()
-            .zip(lookups.iter_mut())
+            .zip(kept.iter_mut())
             .enumerate()
-            .map(|(index, (partition, lookup))| {
+            .map(|(index, (partition, kept))| {
                 let before = previous.as_mut().and_then(Iterator::next);
                 if let Some(before) = before.filter(|_| !waits.has_news(index)) {
                     return before;
                 }
                 waits.reading(index);
+                if let Some(unmoved) = self.read_unmoved(&image, (index, partition, kept), waits) {
+                    return unmoved;
+                }
                 let mut read = PartitionRead {
                     partition: partition.clone(),
                     error: 0,
@@ -460,7 +508,7 @@ impl Reader<'_> {
                 };
                 let read_into = self.read_into(
                     &image,
-                    (index, partition, lookup),
+                    (index, partition, kept),
                     (remaining, first_batch),
                     waits,
                     &mut read,
@@ -476,18 +524,61 @@ impl Reader<'_> {
             .collect()
     }
 
+    /// What the fetch's partition at `index` answers unread: its last read's answer, when
+    /// that read caught up and the partition has not moved since (see
+    /// [`KeptPartition::caught_up`]). A follower's fetch still counts as its fetch of the
+    /// partition (it is caught up now).
+    fn read_unmoved(
+        &self,
+        image: &Arc<MetadataImage>,
+        (index, partition, kept): (usize, &FetchPartition, &mut KeptPartition),
+        waits: &mut Waits,
+    ) -> Option<PartitionRead> {
+        let Some((replica, caught_up)) = unmoved(&self.broker.replicas, image, kept) else {
+            kept.caught_up = None;
+            return None;
+        };
+        let offsets = caught_up.offsets;
+        if let Some(follower) = self.replica_id {
+            let fetch_offset = partition.request.fetch_offset;
+            let now = clock::now_ms();
+            if replica.partition.follower_fetched_again(
+                follower,
+                fetch_offset,
+                offsets.log_end,
+                now,
+            ) {
+                isr::expand(self.broker, &replica.partition, follower);
+            }
+        }
+        waits.read(index, caught_up.moves, caught_up.leader_epoch, &offsets);
+        Some(PartitionRead {
+            partition: partition.clone(),
+            error: 0,
+            high_watermark: offsets.high_watermark,
+            last_stable_offset: offsets.last_stable,
+            log_start_offset: offsets.log_start,
+            records: Records::default(),
+            aborted_transactions: (self.isolation == Isolation::Committed).then(Vec::new),
+            diverging_epoch: None,
+            preferred_read_replica: None,
+        })
+    }
+
     /// Reads the fetch's partition at `index` into `read`, within the `remaining` bytes of the
-    /// answer (past them only as `first_batch` allows).
+    /// answer (past them only as `first_batch` allows), and keeps in `kept` whether it caught
+    /// up.
     fn read_into(
         &self,
         image: &Arc<MetadataImage>,
-        (index, partition, lookup): (usize, &FetchPartition, &mut Option<ReplicaLookup>),
+        (index, partition, kept): (usize, &FetchPartition, &mut KeptPartition),
         (remaining, first_batch): (usize, FirstBatch),
         waits: &mut Waits,
         read: &mut PartitionRead,
     ) -> Result<(), ResponseError> {
+        debug_assert!(kept.caught_up.is_none());
         let asked = &partition.request;
-        let (replica, leader_epoch) = self.local_replica(image, partition, lookup)?;
+        let (replica, leader_epoch) = self.local_replica(image, partition, &mut kept.lookup)?;
         if let Some(preferred) = self.preferred_read_replica(image, replica, asked.fetch_offset) {
             // The consumer goes to the follower: no read here, only the partition's offsets.
             let offsets = replica.offsets()?;
@@ -519,6 +610,8 @@ impl Reader<'_> {
                 isr::expand(self.broker, &replica.partition, follower);
             }
         }
+        // After the follower's fetch is recorded, which may move the high watermark.
+        let moves = replica.partition.moves();
         let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
         let result = replica.read(
             asked.fetch_offset,
@@ -534,7 +627,16 @@ impl Reader<'_> {
             read.log_start_offset = offsets.log_start;
         }
         let result = result?;
-        waits.read(index, leader_epoch, &result.offsets);
+        waits.read(index, moves, leader_epoch, &result.offsets);
+        // Not when the consumer might be sent to another replica: that depends on the
+        // followers' positions, not on this partition's moves.
+        kept.caught_up = caught_up(self.isolation, asked.fetch_offset, &result)
+            .filter(|_| !self.may_prefer_read_replica())
+            .map(|offsets| CaughtUp {
+                moves,
+                leader_epoch,
+                offsets,
+            });
         read.high_watermark = result.offsets.high_watermark;
         read.last_stable_offset = result.offsets.last_stable;
         read.log_start_offset = result.offsets.log_start;
@@ -547,14 +649,14 @@ impl Reader<'_> {
 impl Reader<'_> {
     /// Watches every partition of the fetch not watched yet, as it is about to wait; true when
     /// one moved since its read (the fetch then reads again at once).
-    fn watch(&self, (partitions, lookups): Partitions<'_>, waits: &mut Waits) -> bool {
+    fn watch(&self, (partitions, kept): Partitions<'_>, waits: &mut Waits) -> bool {
         let image = self.broker.image();
         let mut news = false;
-        for (index, (partition, lookup)) in partitions.iter().zip(lookups).enumerate() {
+        for (index, (partition, kept)) in partitions.iter().zip(kept).enumerate() {
             if waits.is_watched(index) {
                 continue;
             }
-            let replica = self.local_replica(&image, partition, lookup).ok();
+            let replica = self.local_replica(&image, partition, &mut kept.lookup).ok();
             news |= waits.watch(index, replica.map(|(replica, _)| replica.clone()));
         }
         news
@@ -600,6 +702,11 @@ impl Reader<'_> {
         Ok((replica, leader_epoch))
     }
 
+    /// Whether this fetch may be sent to another replica ([`Self::preferred_read_replica`]).
+    fn may_prefer_read_replica(&self) -> bool {
+        self.client_rack.is_some() && self.broker.config.rack_aware_replica_selector
+    }
+
     /// KIP-392 at the leader: the follower this consumer should read from instead, when the
     /// broker has the rack-aware selector.
     fn preferred_read_replica(
@@ -609,7 +716,7 @@ impl Reader<'_> {
         fetch_offset: i64,
     ) -> Option<i32> {
         let client_rack = self.client_rack.as_deref()?;
-        if !self.broker.config.rack_aware_replica_selector || !replica.partition.is_leader() {
+        if !self.may_prefer_read_replica() || !replica.partition.is_leader() {
             return None;
         }
         let now = clock::now_ms();
@@ -680,6 +787,149 @@ mod tests {
     use crate::metadata::MetadataRecord;
     use crate::replica::{Acks, ReplicaManager};
 
+    /// One hosted partition `t-0`, led by this broker (1) in `leader_epoch`.
+    fn led_partition(image: &mut MetadataImage, leader_epoch: i32) {
+        image.apply(&MetadataRecord::Partition {
+            topic_id: Uuid::from_u128(7),
+            partition: 0,
+            replicas: vec![1],
+            isr: vec![1],
+            leader: 1,
+            leader_epoch,
+            partition_epoch: leader_epoch,
+            adding_replicas: Vec::new(),
+            removing_replicas: Vec::new(),
+        });
+    }
+
+    fn topic_image() -> MetadataImage {
+        let mut image = MetadataImage::default();
+        image.apply(&MetadataRecord::Topic {
+            name: "t".into(),
+            topic_id: Uuid::from_u128(7),
+        });
+        led_partition(&mut image, 0);
+        image
+    }
+
+    /// A broker's replicas in `dir`, hosting the partitions of [`topic_image`], and that image.
+    fn hosting(dir: &std::path::Path) -> (ReplicaManager, Arc<MetadataImage>) {
+        let logs = Arc::new(LogManager::open(dir).unwrap());
+        let replicas = ReplicaManager::new(1, BrokerConfig::default(), logs);
+        let image = Arc::new(topic_image());
+        replicas.apply_image(None, &image);
+        (replicas, image)
+    }
+
+    /// Reads `t-0` as a fetch does from `fetch_offset` within `max_bytes`, keeping what its
+    /// session would keep.
+    fn read_kept(
+        replicas: &ReplicaManager,
+        image: &Arc<MetadataImage>,
+        fetch_offset: i64,
+        (max_bytes, first_batch): (usize, FirstBatch),
+    ) -> (ReadResult, KeptPartition) {
+        let lookup = replicas.look_up_replica(image, "t", 0).unwrap();
+        let replica = lookup.replica();
+        let leader_epoch = replica.partition.check_leader(-1).unwrap();
+        let moves = replica.partition.moves();
+        let isolation = Isolation::HighWatermark;
+        let result = replica
+            .read(
+                fetch_offset,
+                max_bytes,
+                first_batch,
+                isolation,
+                ReadInto::Copy,
+            )
+            .unwrap();
+        let caught_up = caught_up(isolation, fetch_offset, &result).map(|offsets| CaughtUp {
+            moves,
+            leader_epoch,
+            offsets,
+        });
+        let kept = KeptPartition {
+            lookup: Some(lookup),
+            caught_up,
+        };
+        (result, kept)
+    }
+
+    fn append(replicas: &ReplicaManager, image: &MetadataImage) {
+        let (replica, epoch) = replicas.leader(image, "t", 0, -1).unwrap();
+        let batch = crate::log::tests::produce_batch(&[1_000]);
+        replica
+            .append_records(&batch, epoch, Acks::Leader, 1_000)
+            .unwrap();
+    }
+
+    /// A read that caught up (at the high watermark, nothing left behind) answers the next
+    /// fetch unread, with its offsets, until the partition moves; a read with records, or one
+    /// the size limit left short of records it could have given, is read again.
+    #[test]
+    fn a_caught_up_read_answers_unread_until_its_partition_moves() {
+        let dir = tempfile::tempdir().unwrap();
+        let (replicas, image) = hosting(dir.path());
+        append(&replicas, &image);
+
+        let whole = (1 << 20, FirstBatch::Whole);
+        let (result, kept) = read_kept(&replicas, &image, 0, whole);
+        assert!(!result.records.is_empty() && kept.caught_up.is_none());
+        // Room for nothing past the first batch: no records, but some were left behind.
+        let (result, kept) = read_kept(&replicas, &image, 0, (1, FirstBatch::WithinMaxBytes));
+        assert!(result.records.is_empty() && kept.caught_up.is_none());
+        assert!(unmoved(&replicas, &image, &kept).is_none());
+
+        let (result, kept) = read_kept(&replicas, &image, 1, whole);
+        assert!(result.records.is_empty());
+        let (_, caught_up) = unmoved(&replicas, &image, &kept).unwrap();
+        assert_eq!(caught_up.offsets, result.offsets);
+        assert_eq!(caught_up.offsets.high_watermark, 1);
+
+        append(&replicas, &image);
+        assert!(unmoved(&replicas, &image, &kept).is_none());
+        let (result, kept) = read_kept(&replicas, &image, 1, whole);
+        assert!(!result.records.is_empty() && kept.caught_up.is_none());
+        let (_, kept) = read_kept(&replicas, &image, 2, whole);
+        assert!(unmoved(&replicas, &image, &kept).is_some());
+        // DeleteRecords moves the log start alone: an answer the client must be sent.
+        let (replica, _) = replicas.leader(&image, "t", 0, -1).unwrap();
+        replica.delete_records(Some(1)).unwrap();
+        assert!(unmoved(&replicas, &image, &kept).is_none());
+    }
+
+    /// A new leader epoch and a deleted topic each come in a new image, and move the
+    /// partition: a caught-up read kept from before is read again.
+    #[test]
+    fn a_new_leader_epoch_or_a_deletion_ends_an_unmoved_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let (replicas, image) = hosting(dir.path());
+        let whole = (1 << 20, FirstBatch::Whole);
+        let (_, kept) = read_kept(&replicas, &image, 0, whole);
+        assert!(unmoved(&replicas, &image, &kept).is_some());
+
+        let mut next = (*image).clone();
+        led_partition(&mut next, 1);
+        let next = Arc::new(next);
+        replicas.apply_image(Some(&image), &next);
+        let moved = kept.lookup.as_ref().unwrap().replica().partition.moves();
+        assert_ne!(Some(moved), kept.caught_up.map(|c| c.moves));
+        assert!(unmoved(&replicas, &next, &kept).is_none());
+        let (_, kept) = read_kept(&replicas, &next, 0, whole);
+        assert_eq!(kept.caught_up.map(|c| c.leader_epoch), Some(1));
+        assert!(unmoved(&replicas, &next, &kept).is_some());
+
+        let mut deleted = (*next).clone();
+        deleted.apply(&MetadataRecord::RemoveTopic {
+            topic_id: Uuid::from_u128(7),
+        });
+        let deleted = Arc::new(deleted);
+        replicas.apply_image(Some(&next), &deleted);
+        assert!(unmoved(&replicas, &deleted, &kept).is_none());
+        // Even under the image it was kept in: the hosted partitions changed.
+        assert!(unmoved(&replicas, &next, &kept).is_none());
+    }
+
     /// A fetch watches its partitions only as it is about to wait: one that moved between its
     /// read and its watch is news at once (the fetch reads it again rather than sleeping past
     /// a move that already happened), one that moves later wakes the wait, and one that did
@@ -717,7 +967,7 @@ mod tests {
             let read = replica
                 .read(0, 1 << 20, FirstBatch::Whole, isolation, ReadInto::Copy)
                 .unwrap();
-            waits.read(index, epoch, &read.offsets);
+            waits.read(index, replica.partition.moves(), epoch, &read.offsets);
             leaders.push((replica, epoch));
         }
         let append = |index: usize| {

@@ -209,6 +209,28 @@ impl Consumer {
             .all(|s| s.position >= s.end_at_assignment)
     }
 
+    /// Closes the fetch session held with each broker (a Fetch at Kafka's final epoch, as the
+    /// Java consumer sends when it closes), so that the brokers free their slots at once.
+    /// Fetches in flight are dropped; a broker that cannot be reached keeps its session until
+    /// it evicts it, as Kafka's does.
+    pub async fn close_fetch_sessions(&mut self) {
+        self.in_flight.fetches().clear();
+        self.in_flight.brokers.clear();
+        let config = self.client.config().clone();
+        let closes = self.sessions.iter_mut().filter_map(|(&broker, session)| {
+            let request = fetcher::request(&config, session.close()?);
+            let client = self.client.clone();
+            Some(async move {
+                let closed = async { client.broker(broker).await?.send(&request).await }.await;
+                if let Err(error) = closed {
+                    tracing::debug!(broker, %error, "cannot close the fetch session");
+                }
+            })
+        });
+        futures::future::join_all(closes).await;
+        self.sessions.clear();
+    }
+
     /// Moves one partition's position.
     pub fn seek(&mut self, tp: &TopicPartition, offset: i64) -> ClientResult<()> {
         let state = self

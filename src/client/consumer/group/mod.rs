@@ -148,10 +148,12 @@ impl GroupConsumer {
         if self.client.config().enable_auto_commit {
             self.commit().await?;
         }
-        match self.protocol {
+        let left = match self.protocol {
             GroupProtocol::Classic => self.membership.leave().await,
             GroupProtocol::Consumer => self.membership.consumer_leave().await,
-        }
+        };
+        self.consumer.close_fetch_sessions().await;
+        left
     }
 
     /// Consumer protocol: heartbeats until the coordinator has taken this member in.
