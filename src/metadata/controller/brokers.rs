@@ -385,6 +385,29 @@ pub fn expired_sessions(
         .collect()
 }
 
+/// Moves every session's last heartbeat forward by the time the controller itself did not run:
+/// how much longer than `period_ms` passed between its last session check (`last_check_ms`)
+/// and this one (`now_ms`). Every broker of a `kf cluster up` shares the controller's process,
+/// so a stall of that process (a loaded laptop) silences all of them at once, and without this
+/// the first check after it fences every broker; a broker's silence counts only while the
+/// controller was there to hear it.
+pub fn credit_controller_stall(
+    last_heartbeat: &mut BTreeMap<i32, u64>,
+    last_check_ms: u64,
+    now_ms: u64,
+    period_ms: u64,
+) {
+    let stalled = now_ms
+        .saturating_sub(last_check_ms)
+        .saturating_sub(period_ms);
+    if stalled == 0 {
+        return;
+    }
+    for last in last_heartbeat.values_mut() {
+        *last = last.saturating_add(stalled).min(now_ms);
+    }
+}
+
 pub fn allocate_producer_ids(image: &MetadataImage, broker_id: i32) -> Decision {
     let block = if !image.brokers.contains_key(&broker_id) {
         Err(not_registered(broker_id))

@@ -107,6 +107,11 @@ pub struct Controller {
     started: Instant,
     /// When leaders were last balanced (ms since `started`).
     last_balance_ms: u64,
+    /// When the active controller last checked sessions (ms since `started`); `None` while it
+    /// is not active.
+    last_session_check_ms: Option<u64>,
+    /// How often sessions are checked.
+    check_period: Duration,
     /// The last image the periodic check found no leaderless partition to elect in.
     settled_image: Option<Arc<MetadataImage>>,
 }
@@ -117,6 +122,8 @@ impl Controller {
         image: watch::Receiver<Arc<MetadataImage>>,
         settings: ControllerSettings,
     ) -> Self {
+        let check_period = Duration::from_millis(settings.broker_session_timeout_ms / 4)
+            .clamp(Duration::from_millis(10), MAX_CHECK_INTERVAL);
         let seed: u64 = rand::random();
         tracing::debug!(seed, "controller placement seed");
         Self {
@@ -127,6 +134,8 @@ impl Controller {
             sessions: BTreeMap::new(),
             started: Instant::now(),
             last_balance_ms: 0,
+            last_session_check_ms: None,
+            check_period,
             settled_image: None,
         }
     }
@@ -134,10 +143,8 @@ impl Controller {
     /// Serves the mailbox until every sender is gone or the task is aborted, and checks sessions
     /// and leader balance between requests.
     pub fn spawn(mut self, mut mailbox: mpsc::Receiver<ControllerEnvelope>) -> JoinHandle<()> {
-        let period = Duration::from_millis(self.settings.broker_session_timeout_ms / 4)
-            .clamp(Duration::from_millis(10), MAX_CHECK_INTERVAL);
         tokio::spawn(async move {
-            let mut checks = tokio::time::interval(period);
+            let mut checks = tokio::time::interval(self.check_period);
             checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
@@ -172,10 +179,16 @@ impl Controller {
     async fn periodic_checks(&mut self) {
         if self.raft.metrics().borrow().state != ServerState::Leader {
             self.sessions.clear();
+            self.last_session_check_ms = None;
             self.settled_image = None;
             return;
         }
         let now = self.now_ms();
+        if let Some(last_check) = self.last_session_check_ms {
+            let period = u64::try_from(self.check_period.as_millis()).unwrap_or(u64::MAX);
+            brokers::credit_controller_stall(&mut self.sessions, last_check, now, period);
+        }
+        self.last_session_check_ms = Some(now);
         let image = self.image.borrow().clone();
         for broker in image.alive_brokers() {
             self.sessions.entry(broker.broker_id).or_insert(now);

@@ -138,6 +138,33 @@ fn heartbeats_of_live_and_unknown_brokers() {
 }
 
 #[test]
+fn a_stall_of_the_controller_does_not_count_against_the_brokers() {
+    let image = image();
+    // Checked every 500 ms; the last check at 10,000, this one 9,500 ms late.
+    let mut sessions = BTreeMap::from([(0, 9_900), (1, 2_000), (2, 10_000)]);
+    brokers::credit_controller_stall(&mut sessions, 10_000, 20_000, 500);
+    assert_eq!(
+        sessions,
+        BTreeMap::from([(0, 19_400), (1, 11_500), (2, 19_500)])
+    );
+    // Broker 1 was already silent for 8 s before the stall: it still expires.
+    assert_eq!(
+        brokers::expired_sessions(&image, &sessions, 20_000, 8_000),
+        vec![1]
+    );
+    // A check on time credits nothing.
+    brokers::credit_controller_stall(&mut sessions, 19_600, 20_000, 500);
+    assert_eq!(
+        sessions,
+        BTreeMap::from([(0, 19_400), (1, 11_500), (2, 19_500)])
+    );
+    // A heartbeat is never moved past the check.
+    let mut late = BTreeMap::from([(0, 19_990)]);
+    brokers::credit_controller_stall(&mut late, 10_000, 20_000, 500);
+    assert_eq!(late, BTreeMap::from([(0, 20_000)]));
+}
+
+#[test]
 fn sessions_expire_after_the_timeout_only_for_unfenced_brokers() {
     let mut image = image();
     let sessions = BTreeMap::from([(0, 1_000), (1, 9_000), (2, 500)]);
