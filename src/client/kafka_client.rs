@@ -267,12 +267,22 @@ impl Client {
 
     /// The connection to broker `node_id`, opened on first use.
     pub async fn broker(&self, node_id: i32) -> ClientResult<Arc<BrokerConnection>> {
-        let addr = read(&self.inner.metadata)
+        self.connection_to(&self.broker_addr(node_id)?).await
+    }
+
+    /// A new connection to broker `node_id`, not shared: for a request that must not wait
+    /// behind this client's others on the shared one (a broker answers a connection's requests
+    /// in order, and a Fetch there may be held for `fetch.max.wait.ms`).
+    pub async fn own_connection(&self, node_id: i32) -> ClientResult<BrokerConnection> {
+        BrokerConnection::connect(&self.broker_addr(node_id)?, &self.inner.settings).await
+    }
+
+    fn broker_addr(&self, node_id: i32) -> ClientResult<String> {
+        read(&self.inner.metadata)
             .brokers
             .get(&node_id)
             .map(|b| b.addr())
-            .ok_or(ClientError::UnknownBroker(node_id))?;
-        self.connection_to(&addr).await
+            .ok_or(ClientError::UnknownBroker(node_id))
     }
 
     /// Any broker that answers: open connections first, then known brokers, then bootstrap.

@@ -211,8 +211,10 @@ impl Consumer {
 
     /// Closes the fetch session held with each broker (a Fetch at Kafka's final epoch, as the
     /// Java consumer sends when it closes), so that the brokers free their slots at once.
-    /// Fetches in flight are dropped; a broker that cannot be reached keeps its session until
-    /// it evicts it, as Kafka's does.
+    /// Fetches in flight are dropped, and each close goes on a connection of its own: on the
+    /// shared one it would wait for the broker to answer a held Fetch first (up to
+    /// `fetch.max.wait.ms`, at every `kf consume -e`'s end). A broker that cannot be reached
+    /// keeps its session until it evicts it, as Kafka's does.
     pub async fn close_fetch_sessions(&mut self) {
         self.in_flight.fetches().clear();
         self.in_flight.brokers.clear();
@@ -221,7 +223,8 @@ impl Consumer {
             let request = fetcher::request(&config, session.close()?);
             let client = self.client.clone();
             Some(async move {
-                let closed = async { client.broker(broker).await?.send(&request).await }.await;
+                let closed =
+                    async { client.own_connection(broker).await?.send(&request).await }.await;
                 if let Err(error) = closed {
                     tracing::debug!(broker, %error, "cannot close the fetch session");
                 }
