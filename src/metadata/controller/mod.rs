@@ -6,7 +6,10 @@
 //!
 //! The active controller also keeps each broker's session (Kafka's `BrokerHeartbeatManager`, in
 //! memory only): a broker whose heartbeats stop for `broker.session.timeout.ms` is fenced, and a
-//! controller that becomes active starts every unfenced broker's session afresh. With
+//! controller that becomes active starts every unfenced broker's session afresh. Differs from
+//! Kafka: time the controller itself did not run (its process stalled: every broker of a
+//! `kf cluster up` shares it) is credited to every session, so a stall does not fence them all
+//! (`brokers::credit_controller_stall`). With
 //! `auto.leader.rebalance.enable` it moves leadership back to preferred replicas every
 //! `leader.imbalance.check.interval.seconds`, and elects leaders for leaderless partitions that
 //! became electable (a topic whose `unclean.leader.election.enable` was turned on).
