@@ -238,7 +238,10 @@ async fn coordinator_requests_pass_a_held_fetch(protocol: &str) {
     let deadline = std::time::Instant::now() + common::TIMEOUT;
     let mut read = 0;
     while read == 0 {
-        assert!(std::time::Instant::now() < deadline, "the record never came");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the record never came"
+        );
         read = member.poll().await.unwrap().len();
     }
     // The next poll's Fetch finds nothing new: the broker holds it.
