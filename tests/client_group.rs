@@ -215,3 +215,56 @@ async fn consumer_protocol_members_share_hand_over_and_resume() {
     .unwrap();
     cluster.shutdown().await;
 }
+
+/// A member's requests to its coordinator go on a connection of their own, as Kafka's clients
+/// send them: a broker answers a connection's requests in order, and a Fetch it holds (no new
+/// records, `fetch.max.wait.ms` of ten minutes here) would hold a commit or a leave behind it.
+async fn coordinator_requests_pass_a_held_fetch(protocol: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = common::start_cluster(dir.path(), 1, &[]).await;
+    let bootstrap = cluster.bootstrap_servers();
+    let topic = format!("held-{protocol}");
+    common::create_topic(&bootstrap, &topic, 1).await;
+    produce(&bootstrap, &topic, 1, 1).await;
+    let settings = [
+        ("group.id", "held"),
+        ("group.protocol", protocol),
+        ("fetch.max.wait.ms", "600000"),
+        ("enable.auto.commit", "false"),
+    ];
+    let mut member = GroupConsumer::subscribe(client(&bootstrap, &settings).await, &[topic])
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + common::TIMEOUT;
+    let mut read = 0;
+    while read == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the record never came"
+        );
+        read = member.poll().await.unwrap().len();
+    }
+    // The next poll's Fetch finds nothing new: the broker holds it.
+    let held = tokio::time::timeout(std::time::Duration::from_secs(1), member.poll()).await;
+    assert!(held.is_err(), "a fetch with nothing to read was answered");
+
+    tokio::time::timeout(common::TIMEOUT, member.commit())
+        .await
+        .expect("the commit waited behind the held fetch")
+        .unwrap();
+    tokio::time::timeout(common::TIMEOUT, member.close())
+        .await
+        .expect("the leave waited behind the held fetch")
+        .unwrap();
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classic_coordinator_requests_pass_a_held_fetch() {
+    coordinator_requests_pass_a_held_fetch("classic").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_protocol_coordinator_requests_pass_a_held_fetch() {
+    coordinator_requests_pass_a_held_fetch("consumer").await;
+}

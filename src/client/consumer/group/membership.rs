@@ -46,7 +46,17 @@ pub struct GroupMembership {
     /// carries either way.
     pub(super) generation_id: i32,
     protocol_name: Option<String>,
-    coordinator: Option<i32>,
+    coordinator: Option<Coordinator>,
+}
+
+/// The group's coordinator and this member's connection to it. The connection is the
+/// member's own, not the client's shared one to that broker (Kafka's clients do the same): a
+/// broker answers a connection's requests in order, and a Fetch it holds for
+/// `fetch.max.wait.ms` there would hold every heartbeat, commit and leave behind it.
+#[derive(Debug)]
+struct Coordinator {
+    node_id: i32,
+    connection: Option<Arc<BrokerConnection>>,
 }
 
 impl GroupMembership {
@@ -78,8 +88,13 @@ impl GroupMembership {
     }
 
     pub(super) async fn coordinator(&mut self) -> ClientResult<Arc<BrokerConnection>> {
-        if let Some(node_id) = self.coordinator {
-            if let Ok(connection) = self.client.broker(node_id).await {
+        if let Some(known) = &mut self.coordinator {
+            if let Some(connection) = known.connection.as_ref().filter(|c| !c.is_closed()) {
+                return Ok(connection.clone());
+            }
+            if let Ok(connection) = self.client.own_connection(known.node_id).await {
+                let connection = Arc::new(connection);
+                known.connection = Some(connection.clone());
                 return Ok(connection);
             }
         }
@@ -95,11 +110,24 @@ impl GroupMembership {
                 Ok(response.node_id.0)
             })
             .await?;
-        self.coordinator = Some(node_id);
-        if self.client.broker(node_id).await.is_err() {
-            self.client.refresh_metadata(Some(&[])).await?;
-        }
-        self.client.broker(node_id).await
+        self.coordinator = Some(Coordinator {
+            node_id,
+            connection: None,
+        });
+        let connection = match self.client.own_connection(node_id).await {
+            Ok(connection) => connection,
+            // A broker this client has not heard of yet.
+            Err(_) => {
+                self.client.refresh_metadata(Some(&[])).await?;
+                self.client.own_connection(node_id).await?
+            }
+        };
+        let connection = Arc::new(connection);
+        self.coordinator = Some(Coordinator {
+            node_id,
+            connection: Some(connection.clone()),
+        });
+        Ok(connection)
     }
 
     /// Whether `error` means the coordinator moved; forgets it if so.
