@@ -21,7 +21,6 @@ use tracing::{debug, warn};
 use super::Broker;
 use crate::clock::now_ms;
 use crate::log::{cleaning_may_be_due, LogConfig};
-use crate::replica::TopicPartition;
 
 const CHECKPOINT_FILE: &str = "cleaner-offset-checkpoint";
 
@@ -93,10 +92,6 @@ fn clean_once(
         match log.clean(first_dirty, end, now, force) {
             Ok(Some(result)) => {
                 debug!(%topic, partition, ?result, "cleaned");
-                // Its batches changed: a fetch's read kept for want of room is read again.
-                if let Some(hosted) = broker.replicas.get(&TopicPartition::new(&topic, partition)) {
-                    hosted.update_offsets(&log);
-                }
                 state.first_dirty_offset = result.first_dirty_offset;
                 state.next_delete_horizon_ms = result.next_delete_horizon_ms;
                 changed = true;

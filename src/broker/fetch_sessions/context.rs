@@ -20,7 +20,7 @@ pub enum FetchContext {
         session: Option<SharedSession>,
     },
     /// A fetch continuing a session: it reads every partition of the session (or answers
-    /// what the session kept of it, [`KeptPartition::empty_read`]), with what the session kept
+    /// what the session kept of it, [`KeptPartition::caught_up`]), with what the session kept
     /// of them (until [`Self::take_kept`]).
     Incremental {
         session: SharedSession,

@@ -23,7 +23,7 @@ mod tests;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::log::{AbortedTransaction, FirstBatch, Records};
+use crate::log::{AbortedTransaction, Records};
 use crate::replica::{Offsets, ReplicaLookup};
 use indexmap::IndexMap;
 use kafka_protocol::error::ResponseError;
@@ -122,33 +122,17 @@ pub struct PartitionRead {
     pub preferred_read_replica: Option<i32>,
 }
 
-/// A read that served no records and no error, and would serve none again while the partition
-/// does not move (the same request reads the same): either it caught up (its fetch offset at or
-/// past the end of what the fetch's isolation reads to: the log end for a follower, the high
-/// watermark or the last stable offset for a consumer), or the answer it was part of had no
-/// room left for the batch at its fetch offset.
+/// A read that found nothing past what it answered: no records, no error, its fetch offset at
+/// or past the end of what the fetch's isolation reads to (the log end for a follower, the high
+/// watermark or the last stable offset for a consumer), so not a read the response's size
+/// limit cut short. While the partition does not move, the same request reads the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EmptyRead {
+pub struct CaughtUp {
     /// The partition's count of moves before the read (`Partition::moves`).
     pub moves: u64,
     /// The leader epoch the read was made in.
     pub leader_epoch: i32,
     pub offsets: Offsets,
-    /// `None`: the read caught up. `Some(bytes)`: a consumer's read within `bytes` that could
-    /// not be the first of its answer with records (KIP-74) found the batch at its fetch
-    /// offset larger: a read with no more room finds it so too. Past a full answer every
-    /// partition of a session is read this way, in every Fetch: over 10,000 partitions,
-    /// thousands of reads per answer.
-    pub room: Option<usize>,
-}
-
-impl EmptyRead {
-    /// Whether a read within `max_bytes` (past them as `first_batch` allows) would serve
-    /// nothing either, the partition unmoved.
-    pub fn holds_within(&self, max_bytes: usize, first_batch: FirstBatch) -> bool {
-        self.room
-            .is_none_or(|room| first_batch == FirstBatch::WithinMaxBytes && max_bytes <= room)
-    }
 }
 
 /// What a session keeps of a partition between fetches, out of the session while a fetch of
@@ -158,13 +142,12 @@ pub struct KeptPartition {
     /// How the last fetch found the partition's replica, for the next one to reuse while it
     /// holds.
     pub lookup: Option<ReplicaLookup>,
-    /// The last read, when it served nothing. A fetch that does not name the partition and
-    /// finds it unmoved (same look-up, same count of moves), with no more room than that read,
-    /// answers this instead of reading it: a follower's session names every partition it
-    /// follows from the leader, and an append moves one, so reading them all made each
-    /// replication round O(session). `None` once the client names the partition again (its
-    /// request changed).
-    pub empty_read: Option<EmptyRead>,
+    /// The last read, when it caught up. A fetch that does not name the partition and finds it
+    /// unmoved (same look-up, same count of moves) answers this instead of reading it: a
+    /// follower's session names every partition it follows from the leader, and an append
+    /// moves one, so reading them all made each replication round O(session). `None` once
+    /// the client names the partition again (its request changed).
+    pub caught_up: Option<CaughtUp>,
 }
 
 /// A partition in a session: what the client asked last and what it was last told.
@@ -177,8 +160,8 @@ struct CachedPartition {
     /// The answer being made gives this partition's records: it goes behind the others.
     served: bool,
     lookup: Option<ReplicaLookup>,
-    /// See [`KeptPartition::empty_read`]; `None` whenever `request` changes.
-    empty_read: Option<EmptyRead>,
+    /// See [`KeptPartition::caught_up`]; `None` whenever `request` changes.
+    caught_up: Option<CaughtUp>,
 }
 
 impl CachedPartition {
@@ -190,14 +173,14 @@ impl CachedPartition {
             log_start_offset: -1,
             served: false,
             lookup: None,
-            empty_read: None,
+            caught_up: None,
         }
     }
 
     /// Keeps for the next fetch what this one gives back.
     fn keep(&mut self, kept: KeptPartition) {
         self.lookup = kept.lookup;
-        self.empty_read = kept.empty_read;
+        self.caught_up = kept.caught_up;
     }
 
     /// Notes what an incremental answer says of this partition; true when it must be sent.
@@ -240,7 +223,7 @@ impl FetchSession {
             match self.partitions.get_mut(&partition.key) {
                 Some(cached) => {
                     cached.request = partition.request.clone();
-                    cached.empty_read = None;
+                    cached.caught_up = None;
                 }
                 None => {
                     self.partitions
@@ -266,7 +249,7 @@ impl FetchSession {
                 };
                 let kept = KeptPartition {
                     lookup: cached.lookup.take(),
-                    empty_read: cached.empty_read.take(),
+                    caught_up: cached.caught_up.take(),
                 };
                 (partition, kept)
             })

@@ -308,10 +308,10 @@ fn a_topic_id_unknown_when_it_joined_is_named_once_known() {
 /// does not name the partition; naming it again (a new fetch offset) forgets it, and so does an
 /// answer the session could not take (a duplicate fetch of the same epoch).
 #[test]
-fn an_empty_read_is_kept_until_the_client_names_its_partition() {
+fn a_caught_up_read_is_kept_until_the_client_names_its_partition() {
     let sessions = FetchSessions::new(10);
     let id = open(&sessions, 0, true, &[0, 1]);
-    let empty_read = EmptyRead {
+    let caught_up = CaughtUp {
         moves: 3,
         leader_epoch: 0,
         offsets: Offsets {
@@ -320,14 +320,13 @@ fn an_empty_read_is_kept_until_the_client_names_its_partition() {
             high_watermark: 0,
             log_end: 0,
         },
-        room: None,
     };
-    let fetch = |epoch, named: &[i32], keep: bool| -> Vec<Option<EmptyRead>> {
+    let fetch = |epoch, named: &[i32], keep: bool| -> Vec<Option<CaughtUp>> {
         let mut context = sessions.new_context(1, request(id, epoch, named), no_names);
         let mut kept = context.take_kept();
-        let given = kept.iter().map(|k| k.empty_read).collect();
+        let given = kept.iter().map(|k| k.caught_up).collect();
         for k in &mut kept {
-            k.empty_read = keep.then_some(empty_read);
+            k.caught_up = keep.then_some(caught_up);
         }
         let reads = context
             .partitions()
@@ -338,14 +337,14 @@ fn an_empty_read_is_kept_until_the_client_names_its_partition() {
         given
     };
     assert_eq!(fetch(1, &[], true), vec![None, None]);
-    assert_eq!(fetch(2, &[], true), vec![Some(empty_read); 2]);
+    assert_eq!(fetch(2, &[], true), vec![Some(caught_up); 2]);
     let mut named = partition(1);
     named.request.fetch_offset = 5;
     let mut req = request(id, 3, &[]);
     req.fetch_data = vec![named];
     let mut context = sessions.new_context(1, req, no_names);
-    let given: Vec<_> = context.take_kept().iter().map(|k| k.empty_read).collect();
-    assert_eq!(given, vec![Some(empty_read), None]);
+    let given: Vec<_> = context.take_kept().iter().map(|k| k.caught_up).collect();
+    assert_eq!(given, vec![Some(caught_up), None]);
     drop(context);
     // The session's epoch moved on, but that fetch's answer never came back.
     assert_eq!(fetch(4, &[], false), vec![None, None]);

@@ -6,11 +6,9 @@
 //! past the size limits. Which partitions a fetch reads and which its answer names (KIP-227
 //! sessions) is decided by `broker/fetch_sessions/`; a partition an incremental fetch does not
 //! name, whose last read caught up and that has not moved since, answers as that read did,
-//! unread (so does one a consumer's answer had no room for, while it has no more room): a
-//! follower's session names every partition it follows, and an append moves one. Topics are
-//! named by id from v13 on: an id the broker does not know is UNKNOWN_TOPIC_ID, and a session's
-//! partition whose topic was deleted and created again under the same name is
-//! INCONSISTENT_TOPIC_ID. A response carries
+//! unread: a follower's session names every partition it follows, and an append moves one. Topics are named by id from v13 on: an id
+//! the broker does not know is UNKNOWN_TOPIC_ID, and a session's partition whose topic was
+//! deleted and created again under the same name is INCONSISTENT_TOPIC_ID. A response carries
 //! at most `fetch.max.bytes` and, beyond its first batch, no more than
 //! `queued.max.response.bytes` leaves (kf's own bound on unsent responses).
 //!
@@ -61,7 +59,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::broker::fetch_sessions::{
-    EmptyRead, FetchMetadata, FetchPartition, KeptPartition, PartitionKey, PartitionRead,
+    CaughtUp, FetchMetadata, FetchPartition, KeptPartition, PartitionKey, PartitionRead,
     PartitionRequest, SessionRequest, TopicKey,
 };
 use crate::broker::queued_bytes::ResponseCharge;
@@ -71,57 +69,33 @@ use crate::log::{FirstBatch, ReadInto, Records};
 use crate::metadata::MetadataImage;
 use crate::protocol::response_frame::FileSlice;
 use crate::replica::{
-    isr, selector, Isolation, ReadResult, Replica, ReplicaLookup, ReplicaManager,
+    isr, selector, Isolation, Offsets, ReadResult, Replica, ReplicaLookup, ReplicaManager,
 };
 use waits::Waits;
 
 mod waits;
 
-/// The replica of a partition whose last read served nothing and that has not moved since, and
-/// that read (see [`KeptPartition::empty_read`]), when a read within `limit` would serve
-/// nothing either: a read now would answer the same.
+/// The replica of a partition whose last read caught up and that has not moved since, and that
+/// read (see [`KeptPartition::caught_up`]): a read now would answer the same.
 fn unmoved<'k>(
     replicas: &ReplicaManager,
     image: &Arc<MetadataImage>,
     kept: &'k KeptPartition,
-    (max_bytes, first_batch): (usize, FirstBatch),
-) -> Option<(&'k Replica, EmptyRead)> {
-    let empty_read = kept.empty_read?;
-    if !empty_read.holds_within(max_bytes, first_batch) {
-        return None;
-    }
+) -> Option<(&'k Replica, CaughtUp)> {
+    let caught_up = kept.caught_up?;
     // The same look-up: the same partition and topic id in the same image (a new leader epoch
     // is a new image), not deleted.
     let replica = kept.lookup.as_ref()?.get(replicas, image)?;
-    (replica.partition.moves() == empty_read.moves).then_some((replica, empty_read))
+    (replica.partition.moves() == caught_up.moves).then_some((replica, caught_up))
 }
 
-/// The [`EmptyRead::room`] of a read from `fetch_offset` within `limit` that returned `result`,
-/// when a read again would serve nothing while the partition does not move: `Some(None)` when
-/// it caught up, `Some(Some(max_bytes))` when it found no room; `None` when a read again may
-/// serve records. Only a consumer's read is kept for want of room: a follower's unread fetch
-/// counts as caught up (`Partition::follower_fetched_again`).
-fn empty_read(
-    isolation: Isolation,
-    fetch_offset: i64,
-    result: &ReadResult,
-    (max_bytes, first_batch): (usize, FirstBatch),
-) -> Option<Option<usize>> {
-    if !result.records.is_empty() {
-        return None;
-    }
-    if fetch_offset >= isolation.max_offset(&result.offsets) {
-        return Some(None);
-    }
-    let for_want_of_room =
-        isolation != Isolation::LogEnd && first_batch == FirstBatch::WithinMaxBytes;
-    for_want_of_room.then_some(Some(max_bytes))
-}
-
-/// What a read of `asked` may serve within the `remaining` bytes of its answer (at least 1:
-/// the first batch may go past it, KIP-74).
-fn partition_max_bytes(asked: &PartitionRequest, remaining: usize) -> usize {
-    (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1))
+/// The offsets a read from `fetch_offset` that returned `result` was bounded by, when it caught
+/// up: no records, and not for want of room (a read the response's size limit cut short has
+/// records past its fetch offset within what `isolation` reads to).
+fn caught_up(isolation: Isolation, fetch_offset: i64, result: &ReadResult) -> Option<Offsets> {
+    let caught_up =
+        result.records.is_empty() && fetch_offset >= isolation.max_offset(&result.offsets);
+    caught_up.then_some(result.offsets)
 }
 
 /// A Fetch answer, and the file slices whose placeholders stand for records in it (only with
@@ -363,18 +337,7 @@ impl Reader<'_> {
                     return before;
                 }
                 waits.reading(index);
-                // Only the first partition with data may go past the response limit (KIP-74).
-                let first_batch = match any_data {
-                    false => FirstBatch::Whole,
-                    true => FirstBatch::WithinMaxBytes,
-                };
-                let limit = (
-                    partition_max_bytes(&partition.request, remaining),
-                    first_batch,
-                );
-                if let Some(unmoved) =
-                    self.read_unmoved(&image, (index, partition, kept), limit, waits)
-                {
+                if let Some(unmoved) = self.read_unmoved(&image, (index, partition, kept), waits) {
                     return unmoved;
                 }
                 let mut read = PartitionRead {
@@ -388,8 +351,18 @@ impl Reader<'_> {
                     diverging_epoch: None,
                     preferred_read_replica: None,
                 };
-                let read_into =
-                    self.read_into(&image, (index, partition, kept), limit, waits, &mut read);
+                // Only the first partition with data may go past the response limit (KIP-74).
+                let first_batch = match any_data {
+                    false => FirstBatch::Whole,
+                    true => FirstBatch::WithinMaxBytes,
+                };
+                let read_into = self.read_into(
+                    &image,
+                    (index, partition, kept),
+                    (remaining, first_batch),
+                    waits,
+                    &mut read,
+                );
                 if let Err(error) = read_into {
                     read.error = error.code();
                 }
@@ -401,24 +374,22 @@ impl Reader<'_> {
             .collect()
     }
 
-    /// What the fetch's partition at `index` answers unread within `limit`: its last read's
-    /// answer, when that read served nothing, the partition has not moved since and `limit`
-    /// gives no more room (see [`KeptPartition::empty_read`]). A follower's fetch still counts
-    /// as its fetch of the partition (it is caught up now).
+    /// What the fetch's partition at `index` answers unread: its last read's answer, when
+    /// that read caught up and the partition has not moved since (see
+    /// [`KeptPartition::caught_up`]). A follower's fetch still counts as its fetch of the
+    /// partition (it is caught up now).
     fn read_unmoved(
         &self,
         image: &Arc<MetadataImage>,
         (index, partition, kept): (usize, &FetchPartition, &mut KeptPartition),
-        limit: (usize, FirstBatch),
         waits: &mut Waits,
     ) -> Option<PartitionRead> {
-        let Some((replica, empty_read)) = unmoved(&self.broker.replicas, image, kept, limit) else {
-            kept.empty_read = None;
+        let Some((replica, caught_up)) = unmoved(&self.broker.replicas, image, kept) else {
+            kept.caught_up = None;
             return None;
         };
-        let offsets = empty_read.offsets;
+        let offsets = caught_up.offsets;
         if let Some(follower) = self.replica_id {
-            debug_assert!(empty_read.room.is_none());
             let fetch_offset = partition.request.fetch_offset;
             let now = clock::now_ms();
             if replica.partition.follower_fetched_again(
@@ -430,7 +401,7 @@ impl Reader<'_> {
                 isr::expand(self.broker, &replica.partition, follower);
             }
         }
-        waits.read(index, empty_read.moves, empty_read.leader_epoch, &offsets);
+        waits.read(index, caught_up.moves, caught_up.leader_epoch, &offsets);
         Some(PartitionRead {
             partition: partition.clone(),
             error: 0,
@@ -444,17 +415,18 @@ impl Reader<'_> {
         })
     }
 
-    /// Reads the fetch's partition at `index` into `read`, within `max_bytes` (past them only
-    /// as `first_batch` allows), and keeps in `kept` whether it served nothing.
+    /// Reads the fetch's partition at `index` into `read`, within the `remaining` bytes of the
+    /// answer (past them only as `first_batch` allows), and keeps in `kept` whether it caught
+    /// up.
     fn read_into(
         &self,
         image: &Arc<MetadataImage>,
         (index, partition, kept): (usize, &FetchPartition, &mut KeptPartition),
-        (max_bytes, first_batch): (usize, FirstBatch),
+        (remaining, first_batch): (usize, FirstBatch),
         waits: &mut Waits,
         read: &mut PartitionRead,
     ) -> Result<(), ResponseError> {
-        debug_assert!(kept.empty_read.is_none());
+        debug_assert!(kept.caught_up.is_none());
         let asked = &partition.request;
         let (replica, leader_epoch) = self.local_replica(image, partition, &mut kept.lookup)?;
         if let Some(preferred) = self.preferred_read_replica(image, replica, asked.fetch_offset) {
@@ -490,6 +462,7 @@ impl Reader<'_> {
         }
         // After the follower's fetch is recorded, which may move the high watermark.
         let moves = replica.partition.moves();
+        let max_bytes = (asked.partition_max_bytes.max(0) as usize).min(remaining.max(1));
         let result = replica.read(
             asked.fetch_offset,
             max_bytes,
@@ -507,19 +480,13 @@ impl Reader<'_> {
         waits.read(index, moves, leader_epoch, &result.offsets);
         // Not when the consumer might be sent to another replica: that depends on the
         // followers' positions, not on this partition's moves.
-        kept.empty_read = empty_read(
-            self.isolation,
-            asked.fetch_offset,
-            &result,
-            (max_bytes, first_batch),
-        )
-        .filter(|_| !self.may_prefer_read_replica())
-        .map(|room| EmptyRead {
-            moves,
-            leader_epoch,
-            offsets: result.offsets,
-            room,
-        });
+        kept.caught_up = caught_up(self.isolation, asked.fetch_offset, &result)
+            .filter(|_| !self.may_prefer_read_replica())
+            .map(|offsets| CaughtUp {
+                moves,
+                leader_epoch,
+                offsets,
+            });
         read.high_watermark = result.offsets.high_watermark;
         read.last_stable_offset = result.offsets.last_stable;
         read.log_start_offset = result.offsets.log_start;

@@ -63,16 +63,14 @@ fn read_kept(
             ReadInto::Copy,
         )
         .unwrap();
-    let limit = (max_bytes, first_batch);
-    let empty_read = empty_read(isolation, fetch_offset, &result, limit).map(|room| EmptyRead {
+    let caught_up = caught_up(isolation, fetch_offset, &result).map(|offsets| CaughtUp {
         moves,
         leader_epoch,
-        offsets: result.offsets,
-        room,
+        offsets,
     });
     let kept = KeptPartition {
         lookup: Some(lookup),
-        empty_read,
+        caught_up,
     };
     (result, kept)
 }
@@ -96,69 +94,28 @@ fn a_caught_up_read_answers_unread_until_its_partition_moves() {
 
     let whole = (1 << 20, FirstBatch::Whole);
     let (result, kept) = read_kept(&replicas, &image, 0, whole);
-    assert!(!result.records.is_empty() && kept.empty_read.is_none());
+    assert!(!result.records.is_empty() && kept.caught_up.is_none());
     // Room for nothing past the first batch: no records, but some were left behind.
     let (result, kept) = read_kept(&replicas, &image, 0, (1, FirstBatch::WithinMaxBytes));
-    assert!(result.records.is_empty());
-    assert!(unmoved(&replicas, &image, &kept, whole).is_none());
+    assert!(result.records.is_empty() && kept.caught_up.is_none());
+    assert!(unmoved(&replicas, &image, &kept).is_none());
 
     let (result, kept) = read_kept(&replicas, &image, 1, whole);
     assert!(result.records.is_empty());
-    let (_, empty_read) = unmoved(&replicas, &image, &kept, whole).unwrap();
-    assert_eq!(empty_read.offsets, result.offsets);
-    assert_eq!(empty_read.offsets.high_watermark, 1);
+    let (_, caught_up) = unmoved(&replicas, &image, &kept).unwrap();
+    assert_eq!(caught_up.offsets, result.offsets);
+    assert_eq!(caught_up.offsets.high_watermark, 1);
 
     append(&replicas, &image);
-    assert!(unmoved(&replicas, &image, &kept, whole).is_none());
+    assert!(unmoved(&replicas, &image, &kept).is_none());
     let (result, kept) = read_kept(&replicas, &image, 1, whole);
-    assert!(!result.records.is_empty() && kept.empty_read.is_none());
+    assert!(!result.records.is_empty() && kept.caught_up.is_none());
     let (_, kept) = read_kept(&replicas, &image, 2, whole);
-    assert!(unmoved(&replicas, &image, &kept, whole).is_some());
+    assert!(unmoved(&replicas, &image, &kept).is_some());
     // DeleteRecords moves the log start alone: an answer the client must be sent.
     let (replica, _) = replicas.leader(&image, "t", 0, -1).unwrap();
     replica.delete_records(Some(1)).unwrap();
-    assert!(unmoved(&replicas, &image, &kept, whole).is_none());
-}
-
-/// A consumer's read that found no room for the batch at its fetch offset (its answer nearly
-/// full) answers unread a fetch with no more room, until the partition moves; with more room,
-/// or as the first partition of its answer with records (KIP-74), it is read again. A
-/// follower's read is never kept for want of room.
-#[test]
-fn a_read_without_room_answers_unread_only_without_more_room() {
-    let dir = tempfile::tempdir().unwrap();
-    let (replicas, image) = hosting(dir.path());
-    append(&replicas, &image);
-    let (whole, _) = read_kept(&replicas, &image, 0, (1 << 20, FirstBatch::Whole));
-    let room = whole.records.len() - 1;
-    let (blocked, kept) = read_kept(&replicas, &image, 0, (room, FirstBatch::WithinMaxBytes));
-    assert!(blocked.records.is_empty());
-    assert_eq!(kept.empty_read.map(|e| e.room), Some(Some(room)));
-    let no_more = (room, FirstBatch::WithinMaxBytes);
-    let (_, empty) = unmoved(&replicas, &image, &kept, no_more).unwrap();
-    assert_eq!(empty.offsets, blocked.offsets);
-    assert!(unmoved(
-        &replicas,
-        &image,
-        &kept,
-        (room - 1, FirstBatch::WithinMaxBytes)
-    )
-    .is_some());
-    assert!(unmoved(
-        &replicas,
-        &image,
-        &kept,
-        (room + 1, FirstBatch::WithinMaxBytes)
-    )
-    .is_none());
-    assert!(unmoved(&replicas, &image, &kept, (room, FirstBatch::Whole)).is_none());
-    // Read again with the room it lacked, it serves the batch.
-    let (result, _) = read_kept(&replicas, &image, 0, (1 << 20, FirstBatch::WithinMaxBytes));
-    assert!(!result.records.is_empty());
-
-    append(&replicas, &image);
-    assert!(unmoved(&replicas, &image, &kept, no_more).is_none());
-    assert_eq!(empty_read(Isolation::LogEnd, 0, &blocked, no_more), None);
+    assert!(unmoved(&replicas, &image, &kept).is_none());
 }
 
 /// A new leader epoch and a deleted topic each come in a new image, and move the
@@ -169,18 +126,18 @@ fn a_new_leader_epoch_or_a_deletion_ends_an_unmoved_answer() {
     let (replicas, image) = hosting(dir.path());
     let whole = (1 << 20, FirstBatch::Whole);
     let (_, kept) = read_kept(&replicas, &image, 0, whole);
-    assert!(unmoved(&replicas, &image, &kept, whole).is_some());
+    assert!(unmoved(&replicas, &image, &kept).is_some());
 
     let mut next = (*image).clone();
     led_partition(&mut next, 1);
     let next = Arc::new(next);
     replicas.apply_image(Some(&image), &next);
     let moved = kept.lookup.as_ref().unwrap().replica().partition.moves();
-    assert_ne!(Some(moved), kept.empty_read.map(|c| c.moves));
-    assert!(unmoved(&replicas, &next, &kept, whole).is_none());
+    assert_ne!(Some(moved), kept.caught_up.map(|c| c.moves));
+    assert!(unmoved(&replicas, &next, &kept).is_none());
     let (_, kept) = read_kept(&replicas, &next, 0, whole);
-    assert_eq!(kept.empty_read.map(|c| c.leader_epoch), Some(1));
-    assert!(unmoved(&replicas, &next, &kept, whole).is_some());
+    assert_eq!(kept.caught_up.map(|c| c.leader_epoch), Some(1));
+    assert!(unmoved(&replicas, &next, &kept).is_some());
 
     let mut deleted = (*next).clone();
     deleted.apply(&MetadataRecord::RemoveTopic {
@@ -188,9 +145,9 @@ fn a_new_leader_epoch_or_a_deletion_ends_an_unmoved_answer() {
     });
     let deleted = Arc::new(deleted);
     replicas.apply_image(Some(&next), &deleted);
-    assert!(unmoved(&replicas, &deleted, &kept, whole).is_none());
+    assert!(unmoved(&replicas, &deleted, &kept).is_none());
     // Even under the image it was kept in: the hosted partitions changed.
-    assert!(unmoved(&replicas, &next, &kept, whole).is_none());
+    assert!(unmoved(&replicas, &next, &kept).is_none());
 }
 
 /// A fetch watches its partitions only as it is about to wait: one that moved between its
