@@ -122,6 +122,15 @@ pub struct PartitionRead {
     pub preferred_read_replica: Option<i32>,
 }
 
+impl PartitionRead {
+    /// The partition's offsets as the answer carries them.
+    pub fn set_offsets(&mut self, offsets: &Offsets) {
+        self.high_watermark = offsets.high_watermark;
+        self.last_stable_offset = offsets.last_stable;
+        self.log_start_offset = offsets.log_start;
+    }
+}
+
 /// A read that found nothing past what it answered: no records, no error, its fetch offset at
 /// or past the end of what the fetch's isolation reads to (the log end for a follower, the high
 /// watermark or the last stable offset for a consumer), so not a read the response's size

@@ -433,9 +433,7 @@ impl Reader<'_> {
             // The consumer goes to the follower: no read here, only the partition's offsets.
             let offsets = replica.offsets()?;
             read.preferred_read_replica = Some(preferred);
-            read.high_watermark = offsets.high_watermark;
-            read.last_stable_offset = offsets.last_stable;
-            read.log_start_offset = offsets.log_start;
+            read.set_offsets(&offsets);
             return Ok(());
         }
         if let Some(diverging) =
@@ -444,9 +442,7 @@ impl Reader<'_> {
             // The fetcher truncates first; nothing is read past where the logs part.
             let offsets = replica.offsets()?;
             read.diverging_epoch = Some(diverging);
-            read.high_watermark = offsets.high_watermark;
-            read.last_stable_offset = offsets.last_stable;
-            read.log_start_offset = offsets.log_start;
+            read.set_offsets(&offsets);
             return Ok(());
         }
         if let Some(follower) = self.replica_id {
@@ -487,9 +483,7 @@ impl Reader<'_> {
                 leader_epoch,
                 offsets,
             });
-        read.high_watermark = result.offsets.high_watermark;
-        read.last_stable_offset = result.offsets.last_stable;
-        read.log_start_offset = result.offsets.log_start;
+        read.set_offsets(&result.offsets);
         read.records = result.records;
         read.aborted_transactions = result.aborted_transactions;
         Ok(())

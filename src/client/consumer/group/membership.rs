@@ -56,6 +56,7 @@ pub struct GroupMembership {
 #[derive(Debug)]
 struct Coordinator {
     node_id: i32,
+    /// `None` until a connection to `node_id` is made (or after one could not be).
     connection: Option<Arc<BrokerConnection>>,
 }
 
@@ -88,14 +89,13 @@ impl GroupMembership {
     }
 
     pub(super) async fn coordinator(&mut self) -> ClientResult<Arc<BrokerConnection>> {
-        if let Some(known) = &mut self.coordinator {
+        if let Some(known) = &self.coordinator {
             if let Some(connection) = known.connection.as_ref().filter(|c| !c.is_closed()) {
                 return Ok(connection.clone());
             }
-            if let Ok(connection) = self.client.own_connection(known.node_id).await {
-                let connection = Arc::new(connection);
-                known.connection = Some(connection.clone());
-                return Ok(connection);
+            let node_id = known.node_id;
+            if let Ok(connection) = self.client.own_connection(node_id).await {
+                return Ok(self.connected(node_id, connection));
             }
         }
         let request = FindCoordinatorRequest::default()
@@ -110,6 +110,7 @@ impl GroupMembership {
                 Ok(response.node_id.0)
             })
             .await?;
+        // Known even if the connection below fails: the next call tries it before asking again.
         self.coordinator = Some(Coordinator {
             node_id,
             connection: None,
@@ -122,12 +123,17 @@ impl GroupMembership {
                 self.client.own_connection(node_id).await?
             }
         };
+        Ok(self.connected(node_id, connection))
+    }
+
+    /// Keeps `connection` as this member's to coordinator `node_id`.
+    fn connected(&mut self, node_id: i32, connection: BrokerConnection) -> Arc<BrokerConnection> {
         let connection = Arc::new(connection);
         self.coordinator = Some(Coordinator {
             node_id,
             connection: Some(connection.clone()),
         });
-        Ok(connection)
+        connection
     }
 
     /// Whether `error` means the coordinator moved; forgets it if so.
