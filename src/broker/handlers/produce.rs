@@ -33,6 +33,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use crate::clock::now_ms;
 use kafka_protocol::error::ResponseError;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
@@ -112,6 +114,22 @@ pub async fn append(broker: &Broker, header: &RequestHeader, request: ProduceReq
     // fetch carries the whole request); acks=all then waits for all of them at once, as
     // Kafka's DelayedProduce.
     let mut wakes = Wakes::default();
+    // A batch stays in its request's buffer only as the request's one batch (the buffer is then
+    // about its size). A request of several partitions holds all its batches until each is
+    // appended, so that each is copied: its last batch, alone by then, would pin the whole
+    // request while counted as one batch.
+    let batches: usize = targets
+        .iter()
+        .map(|(.., partitions)| partitions.len())
+        .sum();
+    let held: Vec<Bytes> = match batches > 1 {
+        true => targets
+            .iter()
+            .flat_map(|(.., partitions)| partitions.iter())
+            .filter_map(|(data, _)| data.records.clone())
+            .collect(),
+        false => Vec::new(),
+    };
     let mut topics = Vec::with_capacity(targets.len());
     for (topic_name, topic_id, name, partitions) in targets {
         let partitions: Vec<_> = partitions
@@ -137,6 +155,7 @@ pub async fn append(broker: &Broker, header: &RequestHeader, request: ProduceReq
             .collect();
         topics.push((topic_name, topic_id, partitions));
     }
+    drop(held);
     drop(wakes);
     Appends { topics, timeout }
 }
