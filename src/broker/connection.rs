@@ -25,7 +25,7 @@ use std::ops::Range;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{FuturesOrdered, StreamExt};
 use tokio::io::Interest;
@@ -48,6 +48,10 @@ pub const READ_BUFFER_BYTES: usize = 32 * 1024;
 /// Room for at least this much in the read buffer before a read: no small reads at the end of
 /// an allocation.
 const MIN_READ_BYTES: usize = 4 * 1024;
+/// Produce frames from this size on that are not whole in the read buffer are read into a
+/// buffer of their own (see [`OwnFrame`]); a smaller batch's copy for the followers comes from
+/// memory the allocator keeps, not fresh pages.
+const OWN_FRAME_MIN_BYTES: usize = 64 * 1024;
 /// Chunks handed to one vectored write (Linux's most, `IOV_MAX`).
 const WRITE_CHUNKS: usize = 1024;
 /// A file slice shorter than this is read into memory by the connection and written with the
@@ -156,6 +160,20 @@ struct Requests<R> {
     buf: BytesMut,
     /// Room in the request pool for the frame at the front of `buf`, once given.
     permit: Option<RequestPermit>,
+    /// A large Produce frame being read into a buffer of its own; `buf` is empty meanwhile.
+    own: Option<OwnFrame>,
+}
+
+/// A Produce frame read into a buffer that holds nothing else (from [`OWN_FRAME_MIN_BYTES`] to
+/// `READ_CHUNK_BYTES`): a request of one partition then leaves its batch alone in that buffer,
+/// which the leader stamps in place and keeps for its followers instead of copying the batch
+/// (`PartitionLog::append_produced`). librdkafka sends one partition per request, of up to
+/// about 1 MB under load.
+struct OwnFrame {
+    /// The frame's bytes read so far, at most `size`.
+    bytes: BytesMut,
+    size: usize,
+    permit: RequestPermit,
 }
 
 impl<R: AsyncRead + Unpin> Requests<R> {
@@ -164,6 +182,7 @@ impl<R: AsyncRead + Unpin> Requests<R> {
             reader,
             buf: BytesMut::with_capacity(READ_BUFFER_BYTES),
             permit: None,
+            own: None,
         }
     }
 
@@ -200,6 +219,20 @@ impl<R: AsyncRead + Unpin> Requests<R> {
         queued: &QueuedBytes,
     ) -> Result<Option<(Bytes, RequestPermit)>, FrameError> {
         loop {
+            if let Some(own) = &mut self.own {
+                let missing = own.size - own.bytes.len();
+                if missing > 0 {
+                    // Only this frame's bytes: the next request goes to `buf`.
+                    let mut rest = (&mut own.bytes).limit(missing);
+                    if self.reader.read_buf(&mut rest).await? == 0 {
+                        return Err(FrameError::Truncated);
+                    }
+                    continue;
+                }
+            }
+            if let Some(own) = self.own.take() {
+                return Ok(Some((own.bytes.freeze(), own.permit)));
+            }
             let missing = match frame_size(&self.buf, MAX_REQUEST_BYTES)? {
                 Some(size) => {
                     let permit = match self.permit.take() {
@@ -209,8 +242,26 @@ impl<R: AsyncRead + Unpin> Requests<R> {
                     if self.buf.len() >= 4 + size {
                         return Ok(Some((self.take_frame(size), permit)));
                     }
+                    let own = (OWN_FRAME_MIN_BYTES..=READ_CHUNK_BYTES).contains(&size);
+                    // The API key says whether it is a Produce.
+                    let key_read = self.buf.len() >= 6;
+                    if own && key_read && is_produce(&self.buf[4..]) {
+                        // What `buf` holds is all of this frame (it is not whole yet).
+                        let mut bytes = BytesMut::with_capacity(size);
+                        bytes.extend_from_slice(&self.buf[4..]);
+                        self.buf.clear();
+                        self.own = Some(OwnFrame {
+                            bytes,
+                            size,
+                            permit,
+                        });
+                        continue;
+                    }
                     self.permit = Some(permit);
-                    4 + size - self.buf.len()
+                    match own && !key_read {
+                        true => 6 - self.buf.len(),
+                        false => 4 + size - self.buf.len(),
+                    }
                 }
                 None => 4 - self.buf.len(),
             };
@@ -602,6 +653,10 @@ mod tests {
             for expected in payloads {
                 let (frame, _permit) = requests.next(&queued).await.unwrap().unwrap();
                 assert_eq!(&frame[..], expected, "step {step}");
+                if expected == &produce[..] {
+                    // A large Produce comes in a buffer of its own, which it alone holds.
+                    assert!(frame.try_into_mut().is_ok(), "step {step}");
+                }
             }
             assert!(
                 requests.next(&queued).await.unwrap().is_none(),

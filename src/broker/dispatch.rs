@@ -11,7 +11,7 @@ use kafka_protocol::messages::{
     ApiKey, FetchRequest, FetchResponse, ProduceRequest, RequestHeader, RequestKind,
     ResponseHeader, ResponseKind,
 };
-use kafka_protocol::protocol::{Decodable, Encodable};
+use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use thiserror::Error;
 
 use super::handlers;
@@ -100,6 +100,11 @@ pub async fn handle_frame(
 
     if api_key == ApiKey::Produce {
         let request = ProduceRequest::decode(&mut body, version).map_err(malformed)?;
+        // Nothing but the records holds on to the frame while they are appended, so that a
+        // batch alone in its buffer is stamped there and not copied (`handlers::produce`).
+        drop(body);
+        let client_id = header.client_id.as_deref().map(str::to_owned);
+        let header = header.with_client_id(client_id.map(StrBytes::from_string));
         let acks = request.acks;
         let appends = handlers::produce::append(broker, &header, request).await;
         if acks == 0 {

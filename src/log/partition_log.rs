@@ -21,6 +21,7 @@ use crate::protocol::batch::{
     batches, patch_base_offset, patch_partition_leader_epoch, set_max_timestamp_split,
     validate_produce_batches, BatchError, BatchHeader, BATCH_HEADER_SIZE,
 };
+use bytes::Bytes;
 use kafka_protocol::records::TimestampType;
 
 pub(crate) const LOG_START_OFFSET_CHECKPOINT: &str = "log-start-offset-checkpoint";
@@ -49,6 +50,21 @@ pub struct AppendInfo {
 pub enum AppendOrigin {
     Client,
     Coordinator,
+}
+
+/// What the checks before a leader append found.
+enum Checked {
+    New(CheckedBatch),
+    /// A retry of a batch already written, answered as the first was.
+    Duplicate(AppendInfo),
+}
+
+/// A produced batch that passed the checks, not yet stamped.
+struct CheckedBatch {
+    /// As the producer sent it.
+    header: BatchHeader,
+    /// The largest timestamp of its records.
+    record_max_timestamp: i64,
 }
 
 /// One partition's log on disk. Not thread-safe by itself: the broker wraps it in a Mutex.
@@ -182,6 +198,69 @@ impl PartitionLog {
         now_ms: i64,
         origin: AppendOrigin,
     ) -> Result<AppendInfo, LogError> {
+        match self.check_append(records, now_ms, origin)? {
+            Checked::Duplicate(info) => Ok(info),
+            Checked::New(batch) => self.append_checked(records, &batch, leader_epoch, now_ms),
+        }
+    }
+
+    /// Writes a checked batch, the first of `records`. Only the 61-byte header changes
+    /// (offsets, leader epoch, maybe the max timestamp): it is patched in a copy and written
+    /// before the untouched records, never copied (but into the followers' kept copy).
+    fn append_checked(
+        &mut self,
+        records: &[u8],
+        batch: &CheckedBatch,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo, LogError> {
+        let (head_bytes, body) = records[..batch.header.total_size()].split_at(BATCH_HEADER_SIZE);
+        let mut head = [0u8; BATCH_HEADER_SIZE];
+        head.copy_from_slice(head_bytes);
+        let (header, info) = self.stamp(&mut head, body, batch, leader_epoch, now_ms);
+        self.append_batch_parts(&head, body, &header, now_ms)?;
+        Ok(info)
+    }
+
+    /// [`Self::append`] of a Produce request's records as received. When nothing else holds
+    /// their buffer (a request of one partition, read into a buffer of its own: see
+    /// `broker/connection.rs`) and followers are to read the batch from memory, its header is
+    /// stamped in place and the log keeps that very buffer for them: no copy of the batch
+    /// between the socket and the followers. Otherwise as [`Self::append`].
+    pub fn append_produced(
+        &mut self,
+        records: Bytes,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> Result<AppendInfo, LogError> {
+        if !self.recent.keeps() {
+            return self.append(&records, leader_epoch, now_ms);
+        }
+        let batch = match self.check_append(&records, now_ms, AppendOrigin::Client)? {
+            Checked::Duplicate(info) => return Ok(info),
+            Checked::New(batch) => batch,
+        };
+        let mut owned = match records.try_into_mut() {
+            Ok(owned) => owned,
+            Err(shared) => return self.append_checked(&shared, &batch, leader_epoch, now_ms),
+        };
+        // What the kept batch holds in memory: its buffer to the end, a tail past the batch too.
+        let retained = owned.capacity();
+        owned.truncate(batch.header.total_size());
+        let (head, body) = owned.split_at_mut(BATCH_HEADER_SIZE);
+        let (header, info) = self.stamp(head, body, &batch, leader_epoch, now_ms);
+        self.append_kept(owned.freeze(), retained, &header, now_ms)?;
+        Ok(info)
+    }
+
+    /// The checks of a leader append before anything is written: the batch's size, header,
+    /// records and producer state. A retried batch already written is answered as the first.
+    fn check_append(
+        &mut self,
+        records: &[u8],
+        now_ms: i64,
+        origin: AppendOrigin,
+    ) -> Result<Checked, LogError> {
         self.ensure_not_deleted()?;
         self.check_batch_size(records)?;
         let header = validate_produce_batches(records)?
@@ -189,14 +268,18 @@ impl PartitionLog {
             .next()
             .ok_or(BatchError::NoBatches)?;
         let size = header.total_size();
-        let records = &records[..size];
-        let record_max_timestamp =
-            validate_records(&header, records, &RecordRules::new(&self.config, now_ms))?;
+        let record_max_timestamp = validate_records(
+            &header,
+            &records[..size],
+            &RecordRules::new(&self.config, now_ms),
+        )?;
         if header.has_producer_id() {
             if let SequenceCheck::Duplicate(original) =
                 self.producer_state.check(&header, origin)?
             {
-                return Ok(self.duplicate_append_info(original, &header));
+                return Ok(Checked::Duplicate(
+                    self.duplicate_append_info(original, &header),
+                ));
             }
         }
         if size > usize::try_from(self.config.segment_bytes).unwrap_or(0) {
@@ -205,43 +288,56 @@ impl PartitionLog {
                 segment_bytes: self.config.segment_bytes,
             });
         }
-        // Only the 61-byte header changes (offsets, leader epoch, maybe the max timestamp): it
-        // is patched in a copy and written before the untouched records, never copied.
-        let (head_bytes, body) = records.split_at(BATCH_HEADER_SIZE);
-        let mut head = [0u8; BATCH_HEADER_SIZE];
-        head.copy_from_slice(head_bytes);
+        Ok(Checked::New(CheckedBatch {
+            header,
+            record_max_timestamp,
+        }))
+    }
+
+    /// Stamps a checked batch's header `head` (its records `body` after it) for the log end:
+    /// base offset, `leader_epoch` and, as Kafka's validator, the records' true max timestamp
+    /// (or LogAppendTime). The header as stamped and what the append answers.
+    fn stamp(
+        &self,
+        head: &mut [u8],
+        body: &[u8],
+        batch: &CheckedBatch,
+        leader_epoch: i32,
+        now_ms: i64,
+    ) -> (BatchHeader, AppendInfo) {
         let first_offset = self.log_end_offset();
-        patch_base_offset(&mut head, first_offset);
-        patch_partition_leader_epoch(&mut head, leader_epoch);
+        patch_base_offset(head, first_offset);
+        patch_partition_leader_epoch(head, leader_epoch);
         let (timestamp_type, max_timestamp, log_append_time_ms) = match self
             .config
             .message_timestamp_type
         {
             MessageTimestampType::LogAppendTime => (TimestampType::LogAppend, now_ms, Some(now_ms)),
             MessageTimestampType::CreateTime => {
-                (TimestampType::Creation, record_max_timestamp, None)
+                (TimestampType::Creation, batch.record_max_timestamp, None)
             }
         };
-        // As Kafka's validator, the header states the records' true max timestamp.
-        if header.timestamp_type() != timestamp_type || header.max_timestamp != max_timestamp {
-            set_max_timestamp_split(&mut head, body, timestamp_type, max_timestamp);
+        if batch.header.timestamp_type() != timestamp_type
+            || batch.header.max_timestamp != max_timestamp
+        {
+            set_max_timestamp_split(head, body, timestamp_type, max_timestamp);
         }
         let header = BatchHeader {
             base_offset: first_offset,
             partition_leader_epoch: leader_epoch,
             max_timestamp,
-            ..header
+            ..batch.header
         };
-        self.append_batch_parts(&head, body, &header, now_ms)?;
-        Ok(AppendInfo {
+        let info = AppendInfo {
             first_offset,
             last_offset: header.last_offset(),
-            max_timestamp: header.max_timestamp,
+            max_timestamp,
             offset_of_max_timestamp: header.last_offset(),
             log_append_time_ms,
             record_count: header.records_count,
             duplicate: false,
-        })
+        };
+        (header, info)
     }
 
     fn duplicate_append_info(
@@ -308,17 +404,43 @@ impl PartitionLog {
         let mut whole = recent::buffer(head.len() + rest.len());
         whole.extend_from_slice(head);
         whole.extend_from_slice(rest);
-        let whole = recent::shared(whole);
+        let retained = whole.len();
+        self.write_kept(recent::shared(whole), retained, header)
+    }
+
+    /// Writes `batch` (whole, offsets final) and keeps it for the followers, rolling first when
+    /// due; `retained` is what it holds in memory (at least its length).
+    fn append_kept(
+        &mut self,
+        batch: Bytes,
+        retained: usize,
+        header: &BatchHeader,
+        now_ms: i64,
+    ) -> Result<(), LogError> {
+        if self.active.should_roll(&self.config, header, now_ms) {
+            self.roll_at(header.base_offset, now_ms)?;
+        }
+        self.write_kept(batch, retained, header)
+    }
+
+    /// Writes `batch` to the active segment and keeps it; nothing is kept when it fails.
+    fn write_kept(
+        &mut self,
+        batch: Bytes,
+        retained: usize,
+        header: &BatchHeader,
+    ) -> Result<(), LogError> {
         let appended = self
             .active
-            .append(&whole, &[], header, self.config.index_interval_bytes)
-            .and_then(|()| self.track_appended(Some(&whole), header));
+            .append(&batch, &[], header, self.config.index_interval_bytes)
+            .and_then(|()| self.track_appended(Some(&batch), header));
         match appended {
             Ok(()) => self.recent.push(
                 self.active.base_offset(),
                 header.base_offset,
                 header.last_offset(),
-                whole,
+                batch,
+                retained,
             ),
             Err(_) => self.recent.clear(),
         }

@@ -1,13 +1,15 @@
 //! The batches a leader appended last, kept in memory as written, for its followers' fetches.
 //! Followers fetch what was just appended: served from here, each fetch costs no `pread` (a
 //! copy out of the page cache into a fresh buffer, a quarter of a leader's CPU at RF=3), and
-//! both followers share the one copy made at the append. Kafka's leader reads the file (its
-//! followers are remote: `sendfile`); kf's followers are in process and get bytes.
+//! both followers share one buffer: the one the Produce request was read into when nothing else
+//! holds it (its header stamped in place, no copy at all), else a copy made at the append.
+//! Kafka's leader reads the file (its followers are remote: `sendfile`); kf's followers are in
+//! process and get bytes.
 //!
 //! Only a leader with followers keeps batches (the replica layer says so before each append),
 //! only those no in-sync follower has fetched yet (trimmed at the high watermark), and at most
-//! [`LOG_MAX_BYTES`] per log and [`PROCESS_MAX_BYTES`] in the process: a follower further
-//! behind reads the file, as before.
+//! [`LOG_MAX_BYTES`] per log and [`PROCESS_MAX_BYTES`] in the process, counted by the memory
+//! they hold (a request's buffer whole): a follower further behind reads the file, as before.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -112,6 +114,9 @@ struct RecentBatch {
     base_offset: i64,
     last_offset: i64,
     bytes: Bytes,
+    /// The memory `bytes` holds, at least their length: a batch kept in the buffer its Produce
+    /// request was read into holds that whole buffer.
+    retained: usize,
 }
 
 /// The last batches appended to a log, when it keeps them (`None`: a follower's or an
@@ -121,8 +126,8 @@ pub(super) struct RecentBatches(Option<Box<Kept>>);
 
 /// Invariants: the batches follow one another without a gap, the last ends at the log end
 /// offset (any other change to the log's end empties them: [`RecentBatches::clear`]), and each
-/// is byte-identical to what the log holds at its offsets; `bytes` is their total size, at most
-/// [`LOG_MAX_BYTES`] and counted in [`PROCESS_BYTES`].
+/// is byte-identical to what the log holds at its offsets; `bytes` is the memory they hold (their
+/// `retained` in all), at most [`LOG_MAX_BYTES`] and counted in [`PROCESS_BYTES`].
 #[derive(Default)]
 struct Kept {
     batches: VecDeque<RecentBatch>,
@@ -147,9 +152,16 @@ impl RecentBatches {
     }
 
     /// Keeps a batch just appended at the log end, in segment `segment`, when appends are
-    /// kept. When the process has no room left, the log keeps nothing (the batches must reach
-    /// the log end).
-    pub(super) fn push(&mut self, segment: i64, base_offset: i64, last_offset: i64, bytes: Bytes) {
+    /// kept; `retained` is the memory `bytes` holds (at least their length). When the process
+    /// has no room left, the log keeps nothing (the batches must reach the log end).
+    pub(super) fn push(
+        &mut self,
+        segment: i64,
+        base_offset: i64,
+        last_offset: i64,
+        bytes: Bytes,
+        retained: usize,
+    ) {
         let Some(kept) = self.0.as_mut() else {
             return;
         };
@@ -157,7 +169,8 @@ impl RecentBatches {
             .batches
             .back()
             .is_none_or(|b| b.last_offset + 1 == base_offset));
-        let size = bytes.len();
+        debug_assert!(retained >= bytes.len());
+        let size = retained;
         if size > LOG_MAX_BYTES {
             kept.clear();
             return;
@@ -176,6 +189,7 @@ impl RecentBatches {
             base_offset,
             last_offset,
             bytes,
+            retained,
         });
         debug_assert!(kept.bytes <= LOG_MAX_BYTES);
     }
@@ -246,8 +260,8 @@ impl Kept {
         let Some(batch) = self.batches.pop_front() else {
             return false;
         };
-        self.bytes -= batch.bytes.len();
-        PROCESS_BYTES.fetch_sub(batch.bytes.len(), Ordering::Relaxed);
+        self.bytes -= batch.retained;
+        PROCESS_BYTES.fetch_sub(batch.retained, Ordering::Relaxed);
         true
     }
 

@@ -5,6 +5,7 @@
 use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
+use bytes::Bytes;
 use kafka_protocol::error::ResponseError;
 use thiserror::Error;
 use tokio::time::Instant;
@@ -202,7 +203,7 @@ impl Replica {
     /// effective `min.insync.replicas` in the ISR (NOT_ENOUGH_REPLICAS, nothing written), as Kafka.
     pub fn append_records(
         &self,
-        records: &[u8],
+        records: Bytes,
         leader_epoch: i32,
         acks: Acks,
         now_ms: i64,
@@ -217,7 +218,7 @@ impl Replica {
     /// the whole request is appended).
     pub fn append_records_waking_later(
         &self,
-        records: &[u8],
+        records: Bytes,
         leader_epoch: i32,
         acks: Acks,
         now_ms: i64,
@@ -228,7 +229,7 @@ impl Replica {
         }
         let mut log_start_offset = -1;
         let write = |log: &mut PartitionLog| {
-            let info = log.append(records, leader_epoch, now_ms)?;
+            let info = log.append_produced(records, leader_epoch, now_ms)?;
             log_start_offset = log.log_start_offset();
             Ok(info)
         };

@@ -77,7 +77,7 @@ fn a_sole_replica_s_high_watermark_is_its_log_end() {
     let image = image(&[(0, vec![1], vec![1], 1, 0)]);
     let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
     let appended = replica
-        .append_records(&batch(3), epoch, Acks::All, 1_000)
+        .append_records(batch(3).into(), epoch, Acks::All, 1_000)
         .unwrap();
     assert_eq!(appended.required_offset, 3);
     let offsets = replica.offsets().unwrap();
@@ -91,7 +91,7 @@ fn the_leader_s_high_watermark_is_the_least_log_end_of_the_isr() {
     let image = image(&[(0, vec![1, 2, 3], vec![1, 2, 3], 1, 0)]);
     let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
     replica
-        .append_records(&batch(5), epoch, Acks::Leader, 1_000)
+        .append_records(batch(5).into(), epoch, Acks::Leader, 1_000)
         .unwrap();
     // Followers not heard from yet hold the high watermark where it was.
     assert_eq!(replica.offsets().unwrap().high_watermark, 0);
@@ -125,14 +125,14 @@ fn below_min_insync_replicas_acks_all_is_refused_and_the_high_watermark_stays() 
     let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
     replica.partition.set_min_insync_replicas(2);
     let refused = replica
-        .append_records(&batch(1), epoch, Acks::All, 1_000)
+        .append_records(batch(1).into(), epoch, Acks::All, 1_000)
         .unwrap_err();
     assert_eq!(refused.error(), ResponseError::NotEnoughReplicas);
     assert_eq!(replica.offsets().unwrap().log_end, 0, "nothing written");
     // acks=1 is written, but the ISR alone is below the minimum: nothing is committed
     // (Kafka's strict min ISR), so consumers do not see it.
     replica
-        .append_records(&batch(2), epoch, Acks::Leader, 1_000)
+        .append_records(batch(2).into(), epoch, Acks::Leader, 1_000)
         .unwrap();
     let offsets = replica.offsets().unwrap();
     assert_eq!((offsets.high_watermark, offsets.log_end), (0, 2));
@@ -140,7 +140,7 @@ fn below_min_insync_replicas_acks_all_is_refused_and_the_high_watermark_stays() 
     let image = self::image(&[(1, vec![1], vec![1], 1, 0)]);
     let (sole, epoch) = replicas.leader(&image, "t", 1, -1).unwrap();
     sole.partition.set_min_insync_replicas(2);
-    sole.append_records(&batch(1), epoch, Acks::All, 1_000)
+    sole.append_records(batch(1).into(), epoch, Acks::All, 1_000)
         .unwrap();
     assert_eq!(sole.offsets().unwrap().high_watermark, 1);
 }
@@ -152,7 +152,7 @@ async fn acks_all_times_out_while_the_isr_lags() {
     let image = image(&[(0, vec![1, 2], vec![1, 2], 1, 0)]);
     let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
     let appended = replica
-        .append_records(&batch(1), epoch, Acks::All, 1_000)
+        .append_records(batch(1).into(), epoch, Acks::All, 1_000)
         .unwrap();
     let waited = replica
         .wait_replicated(appended.required_offset, epoch, Duration::from_millis(50))
@@ -169,7 +169,7 @@ async fn an_append_wakes_the_waiters_of_its_partition_only() {
     let (p1, _) = replicas.leader(&image, "t", 1, -1).unwrap();
     let mut waits0 = p0.partition.subscribe();
     let waits1 = p1.partition.subscribe();
-    p0.append_records(&batch(1), epoch, Acks::Leader, 1_000)
+    p0.append_records(batch(1).into(), epoch, Acks::Leader, 1_000)
         .unwrap();
     assert!(waits0.has_changed().unwrap());
     assert!(!waits1.has_changed().unwrap());
@@ -187,7 +187,7 @@ async fn appends_waking_later_wake_their_partitions_together_when_the_wakes_drop
     let (waits0, waits1) = (p0.partition.subscribe(), p1.partition.subscribe());
     let mut wakes = Wakes::default();
     for p in [&p0, &p1] {
-        p.append_records_waking_later(&batch(1), epoch, Acks::All, 1_000, &mut wakes)
+        p.append_records_waking_later(batch(1).into(), epoch, Acks::All, 1_000, &mut wakes)
             .unwrap();
     }
     // Appended and settled (a sole replica's high watermark is its log end), not yet woken.
@@ -204,7 +204,7 @@ fn a_follower_fetch_moves_the_high_watermark_not_what_followers_read_to() {
     let image = image(&[(0, vec![1, 2], vec![1, 2], 1, 0)]);
     let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
     replica
-        .append_records(&batch(3), epoch, Acks::All, 1_000)
+        .append_records(batch(3).into(), epoch, Acks::All, 1_000)
         .unwrap();
     let before = |isolation| replica.read_bounds(isolation).unwrap();
     let (follower_end, consumer_end) =
@@ -231,7 +231,7 @@ fn a_high_watermark_moving_alone_wakes_acks_and_consumers_but_not_followers() {
     let mut everything = replica.partition.subscribe();
     let mut followers = replica.partition.subscribe_log();
     replica
-        .append_records(&batch(3), epoch, Acks::All, 1_000)
+        .append_records(batch(3).into(), epoch, Acks::All, 1_000)
         .unwrap();
     // An append is news for every waiter.
     assert!(everything.has_changed().unwrap() && followers.has_changed().unwrap());
@@ -263,7 +263,7 @@ fn a_fetch_of_an_unmoved_partition_keeps_its_follower_caught_up() {
     let image = image(&[(0, vec![1, 2, 3], vec![1, 2], 1, 0)]);
     let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
     replica
-        .append_records(&batch(3), epoch, Acks::Leader, 1_000)
+        .append_records(batch(3).into(), epoch, Acks::Leader, 1_000)
         .unwrap();
     let partition = &replica.partition;
     replica.follower_fetched(2, 3, 0, 1_000).unwrap();
@@ -271,7 +271,7 @@ fn a_fetch_of_an_unmoved_partition_keeps_its_follower_caught_up() {
     assert!(!partition.follower_fetched_again(2, 3, 3, 60_000));
     assert_eq!(partition.moves(), moves, "nothing moved");
     replica
-        .append_records(&batch(1), epoch, Acks::Leader, 1_000)
+        .append_records(batch(1).into(), epoch, Acks::Leader, 1_000)
         .unwrap();
     // Lagging means behind the log end for longer than the limit since last caught up.
     assert_eq!(partition.isr_without_lagging(4, 60_001, 30_000), None);
@@ -325,7 +325,7 @@ fn a_restarted_replica_s_high_watermark_starts_from_the_checkpoint() {
     let image = image(&[(0, vec![1, 2], vec![1, 2], 1, 0)]);
     let (replica, epoch) = before.leader(&image, "t", 0, -1).unwrap();
     replica
-        .append_records(&batch(5), epoch, Acks::Leader, 1_000)
+        .append_records(batch(5).into(), epoch, Acks::Leader, 1_000)
         .unwrap();
     replica.follower_fetched(2, 5, 0, 1_000).unwrap();
     assert_eq!(replica.offsets().unwrap().high_watermark, 5);
@@ -349,7 +349,7 @@ fn a_new_leader_records_where_its_epoch_starts_as_kafka_s_make_leader() {
     let image = image(&[(0, vec![1, 2], vec![1, 2], 1, 0)]);
     let (replica, epoch) = replicas.leader(&image, "t", 0, -1).unwrap();
     replica
-        .append_records(&batch(5), epoch, Acks::Leader, 1_000)
+        .append_records(batch(5).into(), epoch, Acks::Leader, 1_000)
         .unwrap();
     // Elected again in epoch 3 before follower 2 fetched: nothing is written in epoch 3 yet,
     // but OffsetForLeaderEpoch knows it, and the high watermark lags the epoch's start.

@@ -68,6 +68,13 @@ pub async fn append(broker: &Broker, header: &RequestHeader, request: ProduceReq
     let timeout = Duration::from_millis(u64::try_from(request.timeout_ms).unwrap_or(0));
     let now_ms = now_ms();
     let version = header.request_api_version;
+    // What is kept of the request beside its records is copied out of it: a batch whose buffer
+    // nothing else holds is stamped in place and kept for the followers, not copied
+    // (`PartitionLog::append_produced`).
+    let transactional_id = request
+        .transactional_id
+        .filter(|id| !id.is_empty())
+        .map(|id| id.to_string());
     let targets: Vec<(TopicName, Uuid, Option<String>, Vec<Target>)> = request
         .topic_data
         .into_iter()
@@ -81,14 +88,11 @@ pub async fn append(broker: &Broker, header: &RequestHeader, request: ProduceReq
                     (data, leader)
                 })
                 .collect();
-            (topic.name, topic.topic_id, name, partitions)
+            let topic_name = TopicName(StrBytes::from_string(topic.name.to_string()));
+            (topic_name, topic.topic_id, name, partitions)
         })
         .collect();
-    let refused = match request
-        .transactional_id
-        .as_ref()
-        .filter(|id| !id.is_empty())
-    {
+    let refused = match &transactional_id {
         Some(id) => {
             let produced: Vec<ProducedPartition<'_>> = targets
                 .iter()
@@ -272,7 +276,7 @@ fn append_partition(
         ));
     };
     let appended =
-        replica.append_records_waking_later(&records, leader_epoch, acks, now_ms, wakes)?;
+        replica.append_records_waking_later(records, leader_epoch, acks, now_ms, wakes)?;
     Ok(Pending {
         appended,
         replica,

@@ -6,10 +6,12 @@ use std::os::unix::fs::FileExt;
 use super::*;
 use crate::log::records::FirstBatch;
 use crate::log::segment::{segment_path, LOG_SUFFIX};
-use crate::log::ReadInto;
+use crate::log::{MessageTimestampType, ReadInto};
 
 /// Appends the same batches (1 to 4 records of varying sizes) to a log that keeps its appends
-/// and to one that does not.
+/// and to one that does not. The kept log takes them in turn borrowed, as a Produce's records
+/// alone in their buffer (stamped in place, that buffer kept), and as records whose buffer
+/// something else holds too (copied).
 fn twin_logs(config: LogConfig, batches: usize) -> (tempfile::TempDir, PartitionLog, PartitionLog) {
     let dir = tempfile::tempdir().unwrap();
     let mut kept = PartitionLog::open(&dir.path().join("kept-0"), config.clone()).unwrap();
@@ -17,8 +19,17 @@ fn twin_logs(config: LogConfig, batches: usize) -> (tempfile::TempDir, Partition
     kept.keep_recent_appends(true);
     for i in 0..batches {
         let batch = produce_batch_with_values(1 + i % 4, 10 + 40 * (i % 7));
-        let kept_info = kept.append(&batch, 0, 1_000).unwrap();
-        assert_eq!(kept_info, plain.append(&batch, 0, 1_000).unwrap());
+        let kept_info = match i % 3 {
+            0 => kept.append(&batch, 0, 1_000),
+            1 => kept.append_produced(Bytes::from(batch.clone()), 0, 1_000),
+            _ => {
+                let shared = Bytes::from(batch.clone());
+                let info = kept.append_produced(shared.clone(), 0, 1_000);
+                assert_eq!(shared, batch, "a shared buffer is not stamped");
+                info
+            }
+        };
+        assert_eq!(kept_info.unwrap(), plain.append(&batch, 0, 1_000).unwrap());
     }
     (dir, kept, plain)
 }
@@ -113,5 +124,40 @@ fn appends_are_kept_only_while_asked() {
         log.append(&produce_batch_with_values(4, 20), 0, 1_000)
             .unwrap();
     }
+    assert_reads_match(&kept, &plain);
+}
+
+/// A Produce's batch alone in its buffer is stamped there (offsets, leader epoch, and with
+/// LogAppendTime the max timestamp and CRC) and that very buffer is what followers read: the
+/// bytes the file holds, a tail after the batch cut off.
+#[test]
+fn a_batch_alone_in_its_buffer_is_kept_as_that_buffer() {
+    let config = LogConfig {
+        message_timestamp_type: MessageTimestampType::LogAppendTime,
+        ..LogConfig::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut kept = PartitionLog::open(&dir.path().join("kept-0"), config.clone()).unwrap();
+    let mut plain = PartitionLog::open(&dir.path().join("plain-0"), config).unwrap();
+    kept.keep_recent_appends(true);
+    for log in [&mut kept, &mut plain] {
+        log.append(&produce_batch_with_values(2, 30), 3, 5_000)
+            .unwrap();
+    }
+    let batch = produce_batch_with_values(3, 100);
+    let mut with_tail = batch.clone();
+    with_tail.extend_from_slice(&batch[..20]);
+    let received = Bytes::from(with_tail);
+    let start = received.as_ptr();
+    let info = kept.append_produced(received, 3, 7_000).unwrap();
+    assert_eq!(info, plain.append(&batch, 3, 7_000).unwrap());
+    assert_eq!(info.log_append_time_ms, Some(7_000));
+
+    let end = kept.log_end_offset();
+    let served = kept.read(info.first_offset, 1 << 20, end).unwrap();
+    assert_eq!(served.as_ptr(), start, "served from the produced buffer");
+    assert_eq!(served, plain.read(info.first_offset, 1 << 20, end).unwrap());
+    let header = crate::protocol::batch::parse_batch_header(&served).unwrap();
+    crate::protocol::batch::verify_crc(&header, &served).unwrap();
     assert_reads_match(&kept, &plain);
 }

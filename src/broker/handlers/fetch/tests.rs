@@ -79,7 +79,7 @@ fn append(replicas: &ReplicaManager, image: &MetadataImage) {
     let (replica, epoch) = replicas.leader(image, "t", 0, -1).unwrap();
     let batch = crate::log::tests::produce_batch(&[1_000]);
     replica
-        .append_records(&batch, epoch, Acks::Leader, 1_000)
+        .append_records(batch.into(), epoch, Acks::Leader, 1_000)
         .unwrap();
 }
 
@@ -194,7 +194,7 @@ async fn a_move_between_the_read_and_the_watch_is_news() {
         let (replica, epoch) = &leaders[index];
         let batch = crate::log::tests::produce_batch(&[1_000]);
         replica
-            .append_records(&batch, *epoch, Acks::Leader, 1_000)
+            .append_records(batch.into(), *epoch, Acks::Leader, 1_000)
             .unwrap();
     };
     append(1);
