@@ -21,6 +21,7 @@
 
 use std::io::IoSlice;
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ use super::dispatch::{handle_frame, is_produce, DispatchError, Handled};
 use super::listener::ListenerName;
 use super::queued_bytes::{QueuedBytes, RequestPermit};
 use super::Broker;
+use crate::log;
 use crate::protocol::response_frame::{Chunk, FileSlice, ResponseFrame};
 use crate::protocol::{frame_size, FrameError, MAX_REQUEST_BYTES, READ_CHUNK_BYTES};
 
@@ -50,8 +52,20 @@ const MIN_READ_BYTES: usize = 4 * 1024;
 /// buffer of their own (see [`OwnFrame`]); a smaller batch's copy for the followers comes from
 /// memory the allocator keeps, not fresh pages.
 const OWN_FRAME_MIN_BYTES: usize = 64 * 1024;
-/// Chunks handed to one vectored write (Linux takes up to 1024).
-const WRITE_CHUNKS: usize = 64;
+/// Chunks handed to one vectored write (Linux's most, `IOV_MAX`).
+const WRITE_CHUNKS: usize = 1024;
+/// A file slice shorter than this is read into memory by the connection and written with the
+/// chunks around it, not handed to the kernel on its own: a Fetch over 10,000 partitions carries
+/// ~20 KiB of each, and a `sendfile` per partition with a `writev` of its header between made
+/// two system calls per partition (7,151 and 7,187 per consume of 200 MB, against ~300 each
+/// over 64 partitions). Read, they leave with their headers in a few vectored writes of
+/// full-sized packets: the copy costs the brokers about what the calls did, and the consumer,
+/// which reads fewer and larger packets, ~15% less CPU. Larger slices still go by `sendfile`:
+/// at 64 partitions (~650 KiB each) reading them cost the brokers more than the consumer saved.
+const STAGED_SLICE_MAX_BYTES: usize = 64 * 1024;
+/// Bytes of small file slices read into one buffer before they are written: the buffers come
+/// from the log's spare ones (`log/recent.rs`), whose pages are in place already.
+const STAGE_BYTES: usize = 1024 * 1024;
 /// Produce requests appended and waiting for their acks at once on one connection. A waiting
 /// request holds its offsets, not its records. librdkafka keeps up to 5 requests in flight for
 /// an idempotent producer and many more without idempotence; the more wait at once, the more
@@ -404,8 +418,14 @@ impl FrameSink for tokio::net::tcp::WriteHalf<'_> {
     }
 }
 
-/// Writes every chunk of `frame`: chunks in memory several per system call, file slices by
-/// the kernel.
+/// A part of the next vectored write: a chunk in memory, or a range of the staging buffer.
+enum Part {
+    Memory(Bytes),
+    Staged(Range<usize>),
+}
+
+/// Writes every chunk of `frame`: chunks in memory and small file slices (read into memory,
+/// [`STAGED_SLICE_MAX_BYTES`]) several per system call, larger file slices by the kernel.
 async fn write_frame<W: FrameSink>(writer: &mut W, frame: ResponseFrame) -> std::io::Result<()> {
     let has_files = frame.chunks.iter().any(|c| matches!(c, Chunk::File(_)));
     if has_files {
@@ -416,16 +436,15 @@ async fn write_frame<W: FrameSink>(writer: &mut W, frame: ResponseFrame) -> std:
         .into_iter()
         .filter(|c| !c.is_empty())
         .peekable();
-    let mut pending = Vec::with_capacity(WRITE_CHUNKS);
+    // Invariant: at most WRITE_CHUNKS, in frame order, the first maybe sent in part; refilled
+    // only once empty, so that one staging buffer at a time is in use.
+    let mut pending: Vec<Bytes> = Vec::new();
     loop {
-        while pending.len() < WRITE_CHUNKS {
-            match chunks.next_if(|c| matches!(c, Chunk::Memory(_))) {
-                Some(Chunk::Memory(bytes)) => pending.push(bytes),
-                _ => break,
-            }
+        if pending.is_empty() {
+            pending = next_write(&mut chunks)?;
         }
         if pending.is_empty() {
-            // What is in memory before it went out: the next chunk is a file slice, or none.
+            // The next chunk is a large file slice, or none.
             match chunks.next() {
                 Some(Chunk::File(slice)) => send_file(writer, slice).await?,
                 Some(Chunk::Memory(bytes)) => pending.push(bytes),
@@ -460,6 +479,44 @@ async fn write_frame<W: FrameSink>(writer: &mut W, frame: ResponseFrame) -> std:
     Ok(())
 }
 
+/// The chunks of the next vectored write, taken from `chunks` up to the first large file slice:
+/// chunks in memory as they are, small file slices read into one staging buffer (at most
+/// [`STAGE_BYTES`]).
+fn next_write(
+    chunks: &mut std::iter::Peekable<impl Iterator<Item = Chunk>>,
+) -> std::io::Result<Vec<Bytes>> {
+    let mut parts = Vec::new();
+    let mut staging: Option<Vec<u8>> = None;
+    while parts.len() < WRITE_CHUNKS {
+        let next = chunks.next_if(|c| match c {
+            Chunk::Memory(_) => true,
+            Chunk::File(slice) => {
+                let staged = staging.as_ref().map_or(0, Vec::len);
+                slice.len() < STAGED_SLICE_MAX_BYTES && staged + slice.len() <= STAGE_BYTES
+            }
+        });
+        match next {
+            Some(Chunk::Memory(bytes)) => parts.push(Part::Memory(bytes)),
+            Some(Chunk::File(slice)) => {
+                let buffer = staging.get_or_insert_with(|| log::spare_buffer(STAGE_BYTES));
+                let start = buffer.len();
+                slice.read_onto(buffer)?;
+                parts.push(Part::Staged(start..buffer.len()));
+                debug_assert!(buffer.len() <= STAGE_BYTES);
+            }
+            None => break,
+        }
+    }
+    let staged = staging.map(log::spare_shared).unwrap_or_default();
+    Ok(parts
+        .into_iter()
+        .map(|part| match part {
+            Part::Memory(bytes) => bytes,
+            Part::Staged(range) => staged.slice(range),
+        })
+        .collect())
+}
+
 /// Sends all of `slice`.
 async fn send_file<W: FrameSink>(writer: &mut W, mut slice: FileSlice) -> std::io::Result<()> {
     while !slice.is_empty() {
@@ -483,10 +540,13 @@ mod tests {
     use std::time::Duration;
 
     /// Takes at most `step` bytes per write, as a congested socket may.
+    #[derive(Default)]
     struct Trickle {
         step: usize,
         got: Vec<u8>,
         writes: usize,
+        /// File slices handed to [`FrameSink::send_file`].
+        files_sent: usize,
     }
 
     impl AsyncWrite for Trickle {
@@ -533,7 +593,13 @@ mod tests {
         }
     }
 
-    impl FrameSink for Trickle {}
+    impl FrameSink for Trickle {
+        async fn send_file(&mut self, slice: &FileSlice) -> std::io::Result<usize> {
+            self.files_sent += 1;
+            let bytes = slice.read()?;
+            self.write(&bytes).await
+        }
+    }
 
     /// Gives at most `step` bytes per read.
     struct Dribble {
@@ -687,7 +753,7 @@ mod tests {
         let mut out = Trickle {
             step: usize::MAX,
             got: Vec::new(),
-            writes: 0,
+            ..Trickle::default()
         };
         let first = answer(b"1").await;
         write_ready(&queued, &mut out, None, first, &mut answers)
@@ -706,7 +772,7 @@ mod tests {
         let mut out = Trickle {
             step: usize::MAX,
             got: Vec::new(),
-            writes: 0,
+            ..Trickle::default()
         };
         let first = answer(b"1").await;
         assert!(write_ready(&queued, &mut out, None, first, &mut answers)
@@ -728,7 +794,7 @@ mod tests {
             let mut out = Trickle {
                 step,
                 got: Vec::new(),
-                writes: 0,
+                ..Trickle::default()
             };
             let frame = ResponseFrame {
                 chunks: chunks.iter().cloned().map(Chunk::Memory).collect(),
@@ -767,11 +833,78 @@ mod tests {
             let mut out = Trickle {
                 step,
                 got: Vec::new(),
-                writes: 0,
+                ..Trickle::default()
             };
             write_frame(&mut out, frame.clone()).await.unwrap();
             assert_eq!(out.got, expected, "step {step}");
         }
+    }
+
+    /// Small file slices are read and leave with the chunks around them in one vectored write
+    /// per staging buffer; a large one goes by itself to `send_file`.
+    #[tokio::test]
+    async fn small_file_slices_go_out_with_their_neighbours_in_few_writes() {
+        let small = 20_000;
+        let large = 2 * STAGED_SLICE_MAX_BYTES;
+        let content: Vec<u8> = (0..(100 * small + large) as u32)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &content).unwrap();
+        let file = Arc::new(file);
+        let mut chunks = Vec::new();
+        let mut expected = Vec::new();
+        let mut position = 0;
+        for i in 0..101 {
+            let len = if i == 50 { large } else { small };
+            let header = vec![i as u8; 40];
+            expected.extend_from_slice(&header);
+            expected.extend_from_slice(&content[position..position + len]);
+            chunks.push(Chunk::Memory(Bytes::from(header)));
+            let slice = FileSlice::new(file.clone(), position as u64, len).unwrap();
+            chunks.push(Chunk::File(slice));
+            position += len;
+        }
+        let frame = ResponseFrame { chunks };
+        let mut out = Trickle {
+            step: usize::MAX,
+            ..Trickle::default()
+        };
+        write_frame(&mut out, frame.clone()).await.unwrap();
+        assert_eq!(out.got, expected);
+        // 50 small slices (1,000,000 bytes) with their headers and the large one's header, the
+        // large slice, then the other 50 with their headers.
+        assert_eq!((out.writes, out.files_sent), (2, 1));
+
+        let mut out = Trickle {
+            step: 4_099,
+            ..Trickle::default()
+        };
+        write_frame(&mut out, frame).await.unwrap();
+        assert_eq!(out.got, expected);
+    }
+
+    /// A file cut short under a small slice fails the write too, and nothing of the slice
+    /// goes out.
+    #[tokio::test]
+    async fn a_file_shorter_than_a_small_slice_fails_the_write() {
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &[3u8; 1_000]).unwrap();
+        let slice = FileSlice::new(Arc::new(file), 500, 400).unwrap();
+        slice.file().set_len(600).unwrap();
+        let frame = ResponseFrame {
+            chunks: vec![
+                Chunk::Memory(Bytes::from_static(b"head")),
+                Chunk::File(slice),
+            ],
+        };
+        let mut out = Trickle {
+            step: usize::MAX,
+            ..Trickle::default()
+        };
+        let err = write_frame(&mut out, frame).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+        assert_eq!((out.got.len(), out.files_sent), (0, 0));
     }
 
     /// A connection to a local peer that starts reading after `delay` and returns all it read.

@@ -68,6 +68,7 @@ pub use partition_dir::{parse_partition_dir_name, DELETE_DIR_SUFFIX};
 pub use partition_log::{AppendInfo, AppendOrigin, PartitionLog};
 pub use partition_metadata::{read_topic_id, PARTITION_METADATA_FILE};
 pub use producer_state::{AbortedTransaction, ActiveProducer};
+pub(crate) use recent::{buffer as spare_buffer, shared as spare_shared};
 pub use records::{FirstBatch, ReadInto, Records};
 pub use timestamp_lookup::TimestampAndOffset;
 pub use txn_marker::TxnMarker;

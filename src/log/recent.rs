@@ -30,9 +30,10 @@ const PROCESS_MAX_BYTES: usize = 128 * 1024 * 1024;
 /// Bytes of recent batches kept by every log of the process; never above [`PROCESS_MAX_BYTES`].
 static PROCESS_BYTES: AtomicUsize = AtomicUsize::new(0);
 
-/// Bytes of the buffers that kept batches (and reads of several) no longer use, kept for the
-/// next ones, at most: freed to the allocator, their pages went back to the system and each new
-/// buffer faulted fresh ones in (with the followers' reads, page faults were a fifth of the
+/// Bytes of the buffers that kept batches (and reads of several, and the connections' reads of
+/// small file slices, `broker/connection.rs`) no longer use, kept for the next ones, at most:
+/// freed to the allocator, their pages went back to the system and each new buffer faulted
+/// fresh ones in (with the followers' reads, page faults were a fifth of the
 /// brokers' CPU at RF=3).
 const SPARE_MAX_BYTES: usize = 16 * 1024 * 1024;
 /// Buffers smaller than this are neither kept spare nor looked for there: the allocator serves
@@ -46,7 +47,7 @@ static SPARE_BUFFERS: Mutex<(Vec<Vec<u8>>, usize)> = Mutex::new((Vec::new(), 0))
 /// An empty buffer for at least `size` bytes: a spare one when one fits it without wasting
 /// more than [`fits`] allows. Kept batches are counted by their length, so a buffer much
 /// larger than its batch would hold memory that no limit sees.
-pub(super) fn buffer(size: usize) -> Vec<u8> {
+pub(crate) fn buffer(size: usize) -> Vec<u8> {
     if size < SPARE_MIN_BYTES {
         return Vec::with_capacity(size);
     }
@@ -77,7 +78,7 @@ fn fits(capacity: usize, size: usize) -> bool {
 }
 
 /// `buffer` as bytes, which give it back to the spare ones once their last holder drops them.
-pub(super) fn shared(buffer: Vec<u8>) -> Bytes {
+pub(crate) fn shared(buffer: Vec<u8>) -> Bytes {
     Bytes::from_owner(Spare(buffer))
 }
 

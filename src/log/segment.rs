@@ -23,7 +23,7 @@ use super::txn_index::{delete_txn_index, TXN_INDEX_SUFFIX};
 use crate::protocol::batch::{
     check_batch_length, parse_batch_header, verify_crc, BatchHeader, BATCH_HEADER_SIZE, MAGIC_V2,
 };
-use crate::protocol::response_frame::FileSlice;
+use crate::protocol::response_frame::{read_onto_at, FileSlice};
 
 pub(crate) const LOG_SUFFIX: &str = "log";
 pub(crate) const INDEX_SUFFIX: &str = "index";
@@ -439,41 +439,11 @@ impl LogSegment {
         Ok(FileSlice::new(self.file()?, start, len))
     }
 
-    /// Reads `[start, end)` of the segment file into a buffer the read fills directly (not
-    /// zeroed first: on the fetch path that zeroing cost as much as the read).
+    /// Reads `[start, end)` of the segment file into a buffer the read fills directly.
     pub(crate) fn read_range(&self, start: u64, end: u64) -> Result<Bytes, LogError> {
         let len = usize::try_from(end.saturating_sub(start)).unwrap_or(0);
         let mut buf: Vec<u8> = Vec::with_capacity(len);
-        let log = self.file()?;
-        while buf.len() < len {
-            let filled = buf.len();
-            let position = start + filled as u64;
-            let spare = &mut buf.spare_capacity_mut()[..len - filled];
-            let offset = libc::off_t::try_from(position).unwrap_or(libc::off_t::MAX);
-            // SAFETY: pread writes at most `spare.len()` bytes into `spare`, memory `buf` owns.
-            let read = unsafe {
-                libc::pread(
-                    log.as_raw_fd(),
-                    spare.as_mut_ptr().cast(),
-                    spare.len(),
-                    offset,
-                )
-            };
-            match usize::try_from(read) {
-                Ok(0) => {
-                    let eof = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
-                    return Err(eof).at(self.log.path());
-                }
-                // SAFETY: pread initialised the first `read` bytes of the spare capacity.
-                Ok(read) => unsafe { buf.set_len(filled + read) },
-                Err(_) => {
-                    let error = std::io::Error::last_os_error();
-                    if error.kind() != std::io::ErrorKind::Interrupted {
-                        return Err(error).at(self.log.path());
-                    }
-                }
-            }
-        }
+        read_onto_at(&*self.file()?, start, len, &mut buf).at(self.log.path())?;
         Ok(Bytes::from(buf))
     }
 

@@ -10,6 +10,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::protocol::buf::ByteBufMut;
 use std::fs::File;
 use std::ops::Range;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -191,6 +192,12 @@ impl FileSlice {
         }
     }
 
+    /// Appends the slice's bytes to `buffer`, read from the file; a file shorter than the
+    /// slice is an error.
+    pub fn read_onto(&self, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+        read_onto_at(&self.file, self.position, self.len, buffer)
+    }
+
     /// The bytes themselves, read from the file (for writers that cannot send files). A file
     /// shorter than the slice (truncated since) is an error: the frame cannot be completed.
     pub fn read(&self) -> std::io::Result<Bytes> {
@@ -198,6 +205,46 @@ impl FileSlice {
         self.file.read_exact_at(&mut buf, self.position)?;
         Ok(Bytes::from(buf))
     }
+}
+
+/// Appends `len` bytes of `file` from `position` to `buffer`, read straight into its spare
+/// capacity (not zeroed first: on the fetch path that zeroing cost as much as the read); a
+/// file that ends before them is an error.
+pub(crate) fn read_onto_at(
+    file: &File,
+    position: u64,
+    len: usize,
+    buffer: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    buffer.reserve(len);
+    let start = buffer.len();
+    while buffer.len() - start < len {
+        let filled = buffer.len() - start;
+        let spare = &mut buffer.spare_capacity_mut()[..len - filled];
+        let offset =
+            libc::off_t::try_from(position + filled as u64).map_err(std::io::Error::other)?;
+        // SAFETY: pread writes at most `spare.len()` bytes into `spare`, memory `buffer` owns.
+        let read = unsafe {
+            libc::pread(
+                file.as_raw_fd(),
+                spare.as_mut_ptr().cast(),
+                spare.len(),
+                offset,
+            )
+        };
+        match usize::try_from(read) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            // SAFETY: pread initialised the first `read` bytes of the spare capacity.
+            Ok(read) => unsafe { buffer.set_len(buffer.len() + read) },
+            Err(_) => {
+                let error = std::io::Error::last_os_error();
+                if error.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(error);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether `inner` lies within `outer` (by address).

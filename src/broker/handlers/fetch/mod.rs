@@ -31,9 +31,9 @@
 //! elsewhere). As Kafka, a follower answers an offset between its high watermark and its log
 //! end with no records, and one past its log end with OFFSET_OUT_OF_RANGE.
 //!
-//! Records go out as stored, never copied in user space: a consumer's range of 4 KiB or more
-//! is a slice of the segment file that the connection sends with `sendfile` (`log/records.rs`),
-//! as Kafka does. A segment truncated while its slice is being sent (a follower truncating below
+//! Records go out as stored: a consumer's range of 4 KiB or more is a slice of the segment file
+//! that the connection sends with `sendfile` (`log/records.rs`), as Kafka does, or, under 64
+//! KiB, reads and writes with its neighbours in one vectored write (`broker/connection.rs`). A segment truncated while its slice is being sent (a follower truncating below
 //! what a consumer of that follower was sent) closes that connection, as Kafka's `FileRecords`
 //! fails the write when its file shrank.
 //!
