@@ -122,13 +122,14 @@ pub async fn append(broker: &Broker, header: &RequestHeader, request: ProduceReq
         .iter()
         .map(|(.., partitions)| partitions.len())
         .sum();
-    let held: Vec<Bytes> = match batches > 1 {
-        true => targets
+    let held: Vec<Bytes> = if batches > 1 {
+        targets
             .iter()
             .flat_map(|(.., partitions)| partitions.iter())
             .filter_map(|(data, _)| data.records.clone())
-            .collect(),
-        false => Vec::new(),
+            .collect()
+    } else {
+        Vec::new()
     };
     let mut topics = Vec::with_capacity(targets.len());
     for (topic_name, topic_id, name, partitions) in targets {
