@@ -7,7 +7,7 @@
 //!   returns), and every response is counted until the socket took it.
 //!
 //! Each connection also has at most one answer unsent at a time, as Kafka mutes a connection
-//! until its response is sent (`broker/connection.rs`), so a client that never reads pins one
+//! until its response is sent (`broker/connection/`), so a client that never reads pins one
 //! response, not a queue of them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -224,7 +224,7 @@ impl PartitionLog {
 
     /// [`Self::append`] of a Produce request's records as received. When nothing else holds
     /// their buffer (a request of one partition, read into a buffer of its own: see
-    /// `broker/connection.rs`) and followers are to read the batch from memory, its header is
+    /// `broker/connection/read.rs`) and followers are to read the batch from memory, its header is
     /// stamped in place and the log keeps that very buffer for them: no copy of the batch
     /// between the socket and the followers. Otherwise as [`Self::append`].
     pub fn append_produced(

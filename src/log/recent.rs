@@ -31,7 +31,7 @@ const PROCESS_MAX_BYTES: usize = 128 * 1024 * 1024;
 static PROCESS_BYTES: AtomicUsize = AtomicUsize::new(0);
 
 /// Bytes of the buffers that kept batches (and reads of several, and the connections' reads of
-/// small file slices, `broker/connection.rs`) no longer use, kept for the next ones, at most:
+/// small file slices, `broker/connection/write.rs`) no longer use, kept for the next ones, at most:
 /// freed to the allocator, their pages went back to the system and each new buffer faulted
 /// fresh ones in (with the followers' reads, page faults were a fifth of the
 /// brokers' CPU at RF=3).

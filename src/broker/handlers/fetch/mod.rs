@@ -33,7 +33,7 @@
 //!
 //! Records go out as stored: a consumer's range of 4 KiB or more is a slice of the segment file
 //! that the connection sends with `sendfile` (`log/records.rs`), as Kafka does, or, under 64
-//! KiB, reads and writes with its neighbours in one vectored write (`broker/connection.rs`). A segment truncated while its slice is being sent (a follower truncating below
+//! KiB, reads and writes with its neighbours in one vectored write (`broker/connection/write.rs`). A segment truncated while its slice is being sent (a follower truncating below
 //! what a consumer of that follower was sent) closes that connection, as Kafka's `FileRecords`
 //! fails the write when its file shrank.
 //!
